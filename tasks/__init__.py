@@ -1,0 +1,14 @@
+"""The shared problems that both kinds of learner solve.
+
+>>> from tasks import load_task, TASKS
+>>> task = load_task("xor")
+>>> task.kind, task.n_features, list(task.classes)
+('classification', 2, [0, 1])
+>>> sorted(TASKS)
+['city_traffic', 'digits', 'iris', 'seed_regression', 'xor']
+"""
+from tasks._base import TASKS, Task, load_task, register_task
+from tasks import _builtin as _builtin  # noqa: F401  (fills the registry)
+from tasks import city_traffic as _city  # noqa: F401  (fills the registry)
+
+__all__ = ["TASKS", "Task", "load_task", "register_task"]
