@@ -1,0 +1,9 @@
+"""Experiments comparing backprop MLPs and spiking STDP networks, alone and in societies.
+
+``python -m experiments list`` shows them; ``python -m experiments run all --quick``
+runs every quick preset. Importing this package registers every experiment in
+:data:`EXPERIMENTS`, in the order they are listed.
+"""
+from experiments._base import EXPERIMENTS, Experiment, Result, get_experiment, register_experiment
+
+__all__ = ["EXPERIMENTS", "Experiment", "Result", "get_experiment", "register_experiment"]

@@ -1,0 +1,86 @@
+"""The experiment registry and what an experiment is.
+
+An experiment is data plus functions (the bsuite pattern):
+
+* ``Settings``: a frozen dataclass with a ``quick()`` preset (seconds to a couple
+  of minutes, doubles as the smoke test) and a ``full()`` preset (the study);
+* ``run(settings, seed, progress) -> Result``: computes tidy tables, writes nothing;
+* ``figures(result, settings) -> {name: Figure}``: draws from the tables alone,
+  so ``python -m experiments plot`` can redraw a saved run without recomputing;
+* ``summary(result, settings) -> str``: a few lines of Markdown with the key numbers.
+
+The runner (:mod:`experiments.runner`) decides where things are saved.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pandas as pd
+
+#: Registered experiments by name, in registration order.
+EXPERIMENTS: dict[str, "Experiment"] = {}
+
+
+@dataclass
+class Result:
+    """What an experiment's run returns.
+
+    Attributes
+    ----------
+    metrics : DataFrame
+        The tidy results: one row per observation. Deterministic given the
+        settings and seed (no wall-clock columns), written to ``metrics.csv``.
+    timings : DataFrame or None
+        Wall-clock measurements, kept apart so that ``metrics.csv`` is
+        reproducible to the byte; written to ``timings.csv``.
+    tables : dict of DataFrame
+        Further tidy tables a figure needs (``<name>.csv``), e.g. weights.
+    """
+
+    metrics: pd.DataFrame
+    timings: pd.DataFrame | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    description: str
+    settings: type
+    run: Callable[..., Result]
+    figures: Callable[[Result, Any], dict]
+    summary: Callable[[Result, Any], str]
+
+    def preset(self, quick: bool):
+        return self.settings.quick() if quick else self.settings.full()
+
+    def settings_from_dict(self, values: dict):
+        """Rebuild settings saved in ``config.json``; unknown keys are rejected."""
+        known = {f.name: f for f in dataclasses.fields(self.settings)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"unknown setting(s) {unknown} for experiment {self.name!r}; "
+                             f"known: {sorted(known)}")
+        converted = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        return self.settings(**converted)
+
+
+def register_experiment(name: str, description: str, settings: type,
+                        figures: Callable, summary: Callable):
+    """Register ``run`` as the experiment ``name`` (decorator)."""
+
+    def decorator(run):
+        if name in EXPERIMENTS:
+            raise ValueError(f"experiment {name!r} is already registered")
+        EXPERIMENTS[name] = Experiment(name, description, settings, run, figures, summary)
+        return run
+
+    return decorator
+
+
+def get_experiment(name: str) -> Experiment:
+    if name not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
+    return EXPERIMENTS[name]

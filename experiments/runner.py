@@ -1,0 +1,160 @@
+"""Run experiments and save their results; redraw figures from saved results.
+
+A run writes ``OUT/NAME/RUN_ID/``::
+
+    config.json     experiment, preset, seed, settings, package versions
+    metrics.csv     the tidy results (reproducible to the byte for a seed)
+    timings.csv     wall-clock measurements, kept apart from metrics
+    <table>.csv     further tables the figures need
+    summary.md      the key numbers in a few lines
+    figures/*.png   (and .svg)
+
+The directory is assembled under a temporary name beside its final place and
+renamed into place when complete, so an interrupted run never leaves a
+directory that looks finished; an existing run directory is never overwritten.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from tqdm.auto import tqdm
+
+from experiments._base import Experiment, Result, get_experiment
+
+RESERVED_FILES = {"config.json", "metrics.csv", "timings.csv", "summary.md"}
+
+
+class RunExistsError(FileExistsError):
+    """The run directory exists already; results are never overwritten."""
+
+
+def progress(iterable=None, **kwargs):
+    """A tqdm progress bar that stays quiet when stderr is not a terminal."""
+    kwargs.setdefault("disable", not sys.stderr.isatty())
+    kwargs.setdefault("leave", False)
+    return tqdm(iterable, **kwargs)
+
+
+def default_run_id(quick: bool, seed: int) -> str:
+    return f"{'quick' if quick else 'full'}-seed{seed}"
+
+
+def check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got seed={seed!r}")
+    return seed
+
+
+def _versions() -> dict:
+    import importlib.metadata as md
+
+    out = {}
+    for package in ("numpy", "scipy", "brian2", "networkx", "scikit-learn", "pandas", "matplotlib"):
+        try:
+            out[package] = md.version(package)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def save_result(directory: Path, result: Result) -> None:
+    """Write a result's tables as CSV into ``directory``."""
+    result.metrics.to_csv(directory / "metrics.csv", index=False)
+    if result.timings is not None:
+        result.timings.to_csv(directory / "timings.csv", index=False)
+    for name, table in result.tables.items():
+        if f"{name}.csv" in RESERVED_FILES:
+            raise ValueError(f"table name {name!r} clashes with a reserved file")
+        table.to_csv(directory / f"{name}.csv", index=False)
+
+
+def load_result(directory: Path) -> Result:
+    """Read back what :func:`save_result` wrote."""
+    directory = Path(directory)
+    metrics_path = directory / "metrics.csv"
+    if not metrics_path.is_file():
+        raise FileNotFoundError(f"no metrics.csv in {directory}: not a finished run directory")
+    timings_path = directory / "timings.csv"
+    tables = {path.stem: pd.read_csv(path) for path in sorted(directory.glob("*.csv"))
+              if path.name not in RESERVED_FILES}
+    return Result(metrics=pd.read_csv(metrics_path),
+                  timings=pd.read_csv(timings_path) if timings_path.is_file() else None,
+                  tables=tables)
+
+
+def draw(experiment: Experiment, result: Result, settings, directory: Path) -> list[Path]:
+    """Draw the experiment's figures into ``directory/figures`` (PNG and SVG)."""
+    figure_dir = directory / "figures"
+    figure_dir.mkdir(exist_ok=True)
+    written = []
+    for name, fig in experiment.figures(result, settings).items():
+        for suffix in (".png", ".svg"):
+            path = figure_dir / f"{name}{suffix}"
+            fig.savefig(path)
+            written.append(path)
+        plt.close(fig)
+    return written
+
+
+def run_experiment(name: str, *, quick: bool = True, seed: int = 0, out: str | Path = "results",
+                   run_id: str | None = None, settings=None) -> Path:
+    """Run one experiment and save it; returns the run directory.
+
+    Raises
+    ------
+    RunExistsError
+        If the run directory exists already (checked before any work).
+    """
+    experiment = get_experiment(name)
+    seed = check_seed(seed)
+    settings = settings if settings is not None else experiment.preset(quick)
+    run_id = run_id or default_run_id(quick, seed)
+    final = Path(out) / name / run_id
+    if final.exists():
+        raise RunExistsError(f"run directory {final} exists already; choose another --out or "
+                             "--run-id, or remove it")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{run_id}.", suffix=".partial", dir=final.parent))
+    try:
+        result = experiment.run(settings, seed)
+        config = {
+            "experiment": name,
+            "preset": "quick" if quick else "full",
+            "seed": seed,
+            "settings": dataclasses.asdict(settings),
+            "versions": _versions(),
+        }
+        (staging / "config.json").write_text(json.dumps(config, indent=2, default=str) + "\n")
+        save_result(staging, result)
+        (staging / "summary.md").write_text(experiment.summary(result, settings).rstrip() + "\n")
+        draw(experiment, result, settings, staging)
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def replot(name: str, run_dir: str | Path) -> list[Path]:
+    """Redraw the figures of a saved run from its CSV files, without recomputing."""
+    experiment = get_experiment(name)
+    run_dir = Path(run_dir)
+    config_path = run_dir / "config.json"
+    if not config_path.is_file():
+        raise FileNotFoundError(f"no config.json in {run_dir}: not a run directory")
+    try:
+        config = json.loads(config_path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{config_path} is not valid JSON ({error})") from None
+    if config.get("experiment") != name:
+        raise ValueError(f"{run_dir} holds a run of {config.get('experiment')!r}, not {name!r}")
+    settings = experiment.settings_from_dict(config["settings"])
+    return draw(experiment, load_result(run_dir), settings, run_dir)
