@@ -1,0 +1,361 @@
+"""Interaction protocols: what agents do with their neighbours each round.
+
+A protocol is a class registered by name with :func:`register_protocol`.
+Its constructor stores keyword parameters (the society passes them through
+from its own ``**params``), :meth:`Protocol.check` validates them and the
+society before any work, and :meth:`Protocol.interact` runs one round of
+interaction and returns per-agent measurements (``messages`` at least).
+
+A protocol talks to the agents only through the society: ``predict``,
+``predict_proba``, ``partial_fit`` (one batched call per agent type),
+``get_agent_params``/``set_agent_params``, ``sample_own_inputs``, and the
+structure ``edges_`` (``(teacher, learner)`` index pairs, grouped by learner),
+``in_neighbours_``, ``types_``, ``nodes_``, ``graph_``. Information flows
+along the edges: in a directed graph ``u -> v`` means *u teaches v*.
+
+>>> from social.protocols import PROTOCOLS
+>>> sorted(PROTOCOLS)
+['consensus_vote', 'distill', 'gossip', 'isolated', 'teach']
+"""
+from __future__ import annotations
+
+from numbers import Integral
+
+import networkx as nx
+import numpy as np
+
+from social.consensus import gossip_average, metropolis_weights
+
+#: Registered protocols by name.
+PROTOCOLS: dict[str, type["Protocol"]] = {}
+
+
+def register_protocol(name: str):
+    """Class decorator: register a :class:`Protocol` subclass under ``name``.
+
+    Examples
+    --------
+    >>> @register_protocol("silent_example")
+    ... class Silent(Protocol):
+    ...     def interact(self, society, rng):
+    ...         return {"messages": np.zeros(society.n_agents_, dtype=int)}
+    >>> PROTOCOLS.pop("silent_example").__name__
+    'Silent'
+    """
+
+    def decorator(cls):
+        if not (isinstance(cls, type) and issubclass(cls, Protocol)):
+            raise TypeError(f"register_protocol expects a Protocol subclass, got {cls!r}")
+        if name in PROTOCOLS:
+            raise ValueError(f"protocol name {name!r} is already registered")
+        cls.name = name
+        PROTOCOLS[name] = cls
+        return cls
+
+    return decorator
+
+
+def check_protocol(name) -> str:
+    """Raise ValueError listing the known protocols unless ``name`` is registered."""
+    if not isinstance(name, str) or name not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {name!r}; known protocols: {sorted(PROTOCOLS)}")
+    return name
+
+
+class Protocol:
+    """Base class of interaction protocols.
+
+    Subclasses store their keyword parameters in ``__init__`` (nothing else),
+    may extend :meth:`check`, and implement :meth:`interact`.
+    """
+
+    name = "protocol"
+    #: The paper the protocol implements (shown in docs and reprs).
+    reference = ""
+
+    def check(self, society) -> None:
+        """Validate parameters against the society; raise before any work is done."""
+
+    def interact(self, society, rng: np.random.Generator) -> dict:
+        """Run one round of interaction.
+
+        Returns
+        -------
+        dict
+            Column name -> array of one value per agent; ``messages`` (what
+            each agent sent this round) is expected, other keys become extra
+            columns of the society's table.
+        """
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({params})"
+
+
+def _check_count(protocol: Protocol, key: str, minimum: int = 1) -> None:
+    value = getattr(protocol, key)
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        raise ValueError(f"protocol {protocol.name!r}: {key} must be an integer >= {minimum}, "
+                         f"got {key}={value!r}")
+
+
+def gather_from_teachers(society, per_agent: list[np.ndarray]) -> list[np.ndarray]:
+    """For every learner, the concatenation of ``per_agent[t]`` over its teachers ``t``
+    (its in-neighbours, in ``edges_`` order). Bookkeeping only: no model calls."""
+    empty = per_agent[0][:0]
+    return [np.concatenate([per_agent[t] for t in teachers]) if len(teachers) else empty
+            for teachers in society.in_neighbours_]
+
+
+def _out_degree(society) -> np.ndarray:
+    return np.bincount(society.edges_[:, 0], minlength=society.n_agents_)
+
+
+def ask_teachers(society, queries: list[np.ndarray], method: str) -> list[np.ndarray]:
+    """Every teacher answers its learners' queries with one batched call per agent type.
+
+    ``queries[j]`` are learner ``j``'s inputs; each in-neighbour of ``j``
+    answers them with ``method`` (``"predict_proba"``, or ``"predict"`` which
+    is turned into one-hot votes). Returns, for every learner, the sum of its
+    teachers' answers, shape ``(len(queries[j]), n_classes)``.
+    """
+    teachers, learners = society.edges_[:, 0], society.edges_[:, 1]
+    by_teacher = np.argsort(teachers, kind="stable")
+    # Teacher t is shown the queries of all its learners, one after the other.
+    shown = [[] for _ in range(society.n_agents_)]
+    for e in by_teacher:
+        shown[teachers[e]].append(queries[learners[e]])
+    n_features = society.task_.n_features
+    shown_X = [np.concatenate(s) if s else np.empty((0, n_features)) for s in shown]
+    answers = getattr(society, method)(shown_X)
+    classes = society.task_.classes
+    totals = [np.zeros((len(q), len(classes))) for q in queries]
+    offset = np.zeros(society.n_agents_, dtype=np.intp)
+    for e in by_teacher:
+        t, j = teachers[e], learners[e]
+        answer = np.asarray(answers[t])[offset[t]: offset[t] + len(queries[j])]
+        offset[t] += len(queries[j])
+        if method == "predict":
+            answer = (answer[:, None] == classes[None, :]).astype(float)
+        totals[j] += answer
+    return totals
+
+
+@register_protocol("isolated")
+class Isolated(Protocol):
+    """No interaction: every agent learns alone (the control condition)."""
+
+    reference = "the control condition of any social-learning experiment"
+
+    def interact(self, society, rng):
+        return {"messages": np.zeros(society.n_agents_, dtype=int)}
+
+
+@register_protocol("teach")
+class Teach(Protocol):
+    """Social learning by demonstration: agents label their own inputs for their neighbours.
+
+    Each round every agent picks ``demonstrations`` inputs from its own
+    training shard, labels them with its *current predictions* (not the true
+    labels: it shows what it knows, mistakes included), and sends the pairs
+    to each neighbour it teaches; every agent then learns from all the
+    demonstrations it received, with one ``partial_fit`` call per type. The
+    exchange is a labelled sample, so it works across agent types: an MLP can
+    teach a spiking agent and back.
+
+    This is learning by observation of a demonstrator (Bandura 1977, *Social
+    Learning Theory*); the machine-learning counterpart is one learner
+    labelling examples for another, as in co-training (Blum & Mitchell 1998,
+    COLT, "Combining labeled and unlabeled data with co-training").
+
+    Parameters
+    ----------
+    demonstrations : int, default 8
+        Inputs each agent labels per round (fewer if its shard is smaller).
+
+    Measures ``messages`` (labelled samples sent: demonstrations x learners
+    taught) and ``demonstrations_received``.
+    """
+
+    reference = "Bandura (1977); Blum & Mitchell (1998), COLT"
+
+    def __init__(self, demonstrations: int = 8):
+        self.demonstrations = demonstrations
+
+    def check(self, society):
+        _check_count(self, "demonstrations")
+
+    def interact(self, society, rng):
+        shown = society.sample_own_inputs(self.demonstrations, rng)
+        labels = society.predict(shown)
+        Xs = gather_from_teachers(society, shown)
+        ys = gather_from_teachers(society, labels)
+        society.partial_fit(Xs, ys)
+        return {"messages": _out_degree(society) * np.array([len(s) for s in shown]),
+                "demonstrations_received": np.array([len(y) for y in ys])}
+
+
+def _shown_and_answered(society, protocol, rng, method):
+    """Neighbours show their own inputs to each learner, then every neighbour of the
+    learner answers on all of them; returns (inputs per learner, summed answers,
+    messages per agent)."""
+    shown = society.sample_own_inputs(protocol.demonstrations, rng)
+    queries = gather_from_teachers(society, shown)
+    totals = ask_teachers(society, queries, method)
+    n_queries = np.array([len(q) for q in queries])
+    # Inputs sent (demonstrations x learners) plus answers sent (each teacher
+    # answers every query of each of its learners).
+    inputs_sent = _out_degree(society) * np.array([len(s) for s in shown])
+    answers_sent = np.bincount(society.edges_[:, 0], weights=n_queries[society.edges_[:, 1]],
+                               minlength=society.n_agents_).astype(int)
+    return queries, totals, inputs_sent + answers_sent
+
+
+@register_protocol("distill")
+class Distill(Protocol):
+    """Decentralised distillation: the neighbourhood's predicted probabilities as soft targets.
+
+    Every agent shows ``demonstrations`` inputs from its own shard to the
+    agents it teaches; each learner then asks all its teachers for their
+    class probabilities on every input shown to it, and their average (the
+    neighbourhood ensemble) is the soft target (Hinton, Vinyals & Dean 2015,
+    "Distilling the knowledge in a neural network"; between peers as
+    codistillation, Anil et al. 2018, ICLR; on a graph, Bistritz, Mann &
+    Bambos 2020, NeurIPS, "Distributed distillation for on-device learning").
+
+    The population protocol trains on hard labels, so the learner trains on
+    labels *sampled* from the soft target: for a softmax cross-entropy the
+    expected gradient of a sampled label equals the gradient towards the soft
+    target, an unbiased stochastic form of distillation that spiking agents
+    can use as well.
+
+    Parameters
+    ----------
+    demonstrations : int, default 8
+        Own inputs each agent shows per round.
+
+    Measures ``messages`` (inputs plus probability vectors sent) and
+    ``samples_received``.
+    """
+
+    reference = "Hinton et al. (2015); Anil et al. (2018); Bistritz et al. (2020)"
+
+    def __init__(self, demonstrations: int = 8):
+        self.demonstrations = demonstrations
+
+    def check(self, society):
+        _check_count(self, "demonstrations")
+
+    def interact(self, society, rng):
+        queries, totals, messages = _shown_and_answered(society, self, rng, "predict_proba")
+        classes = society.task_.classes
+        labels = []
+        for total in totals:
+            cumulative = np.cumsum(total / np.maximum(total.sum(axis=1, keepdims=True), 1e-300), axis=1)
+            draws = rng.random((len(total), 1))
+            labels.append(classes[np.minimum((draws > cumulative).sum(axis=1), len(classes) - 1)])
+        society.partial_fit(queries, labels)
+        return {"messages": messages, "samples_received": np.array([len(q) for q in queries])}
+
+
+@register_protocol("consensus_vote")
+class ConsensusVote(Protocol):
+    """Learn the neighbourhood's majority label for the inputs neighbours show.
+
+    Every agent shows ``demonstrations`` inputs from its own shard to the
+    agents it teaches; each learner asks all its teachers to classify every
+    input shown to it and learns the plurality label (ties go to the class
+    listed first). Labelling by the majority of peers is the rule of
+    tri-training (Zhou & Li 2005, IEEE TKDE 17:1529); as opinion dynamics it
+    is Galam's majority rule (2002, Eur. Phys. J. B 25:403). Against
+    ``teach`` it trades more messages for labels that one bad teacher cannot
+    spoil.
+
+    Parameters
+    ----------
+    demonstrations : int, default 8
+        Own inputs each agent shows per round.
+
+    Measures ``messages`` (inputs plus labels sent) and ``samples_received``.
+    """
+
+    reference = "Zhou & Li (2005), IEEE TKDE; Galam (2002), Eur. Phys. J. B"
+
+    def __init__(self, demonstrations: int = 8):
+        self.demonstrations = demonstrations
+
+    def check(self, society):
+        _check_count(self, "demonstrations")
+
+    def interact(self, society, rng):
+        queries, votes, messages = _shown_and_answered(society, self, rng, "predict")
+        classes = society.task_.classes
+        labels = [classes[v.argmax(axis=1)] if len(v) else classes[:0] for v in votes]
+        society.partial_fit(queries, labels)
+        return {"messages": messages, "samples_received": np.array([len(q) for q in queries])}
+
+
+@register_protocol("gossip")
+class Gossip(Protocol):
+    """Gossip learning: average parameters with same-type neighbours.
+
+    After local learning, each agent replaces its learnable parameters by a
+    weighted average of its own and its neighbours' of the same type, with
+    Metropolis-Hastings weights of the same-type subgraph (Xiao & Boyd 2004),
+    ``steps`` times per round: decentralised SGD (Lian et al. 2017, NeurIPS,
+    "Can decentralized algorithms outperform centralized algorithms?") and,
+    with one exchange per round, gossip learning (Ormándi, Hegedűs & Jelasity
+    2013, Concurrency Computat. 25:556). The weights are symmetric and doubly
+    stochastic, so an averaging step keeps the population mean of every
+    parameter exactly and, without local learning, drives every same-type
+    component to it at the rate of the weights' second largest eigenvalue
+    modulus (DeGroot 1974). Agents of different types cannot average their
+    (differently shaped) parameters and do not exchange anything.
+
+    Parameters
+    ----------
+    steps : int, default 1
+        Averaging steps per round.
+
+    Needs an undirected graph (averaging is a symmetric exchange). Measures
+    ``messages`` (parameter sets sent: same-type neighbours x steps).
+    """
+
+    reference = "Ormándi et al. (2013); Lian et al. (2017); Xiao & Boyd (2004)"
+
+    def __init__(self, steps: int = 1):
+        self.steps = steps
+
+    def check(self, society):
+        _check_count(self, "steps")
+        if society.graph_.is_directed():
+            raise ValueError("protocol 'gossip' averages parameters symmetrically and needs an "
+                             "undirected graph; pass graph.to_undirected() or use 'teach'")
+
+    def weights(self, society) -> dict:
+        """Type -> (agent indices, Metropolis weights of the same-type subgraph)."""
+        same_type = society.types_[society.edges_[:, 0]] == society.types_[society.edges_[:, 1]]
+        result = {}
+        for kind in dict.fromkeys(society.types_):
+            members = np.flatnonzero(society.types_ == kind)
+            subgraph = nx.Graph()
+            subgraph.add_nodes_from(members.tolist())
+            subgraph.add_edges_from(society.edges_[same_type
+                                                   & (society.types_[society.edges_[:, 0]] == kind)]
+                                    .tolist())
+            result[kind] = (members, metropolis_weights(subgraph))
+        return result
+
+    def interact(self, society, rng):
+        if not hasattr(self, "weights_"):
+            self.weights_ = self.weights(society)
+        messages = np.zeros(society.n_agents_, dtype=int)
+        for members, W in self.weights_.values():
+            params = [society.get_agent_params(i) for i in members]
+            for _ in range(self.steps):
+                params = gossip_average(params, W)
+            for i, p in zip(members, params):
+                society.set_agent_params(i, p)
+            messages[members] = np.count_nonzero(W - np.diag(np.diag(W)), axis=1) * self.steps
+        return {"messages": messages}
