@@ -27,13 +27,21 @@ AGENT_TYPES: dict[str, Callable[..., Any] | str] = {
     "snn": "snn:SNNPopulation",
 }
 
+#: The society's default population parameters per type, under the user's
+#: ``agent_params``. ``ann``: a local batch of 32 samples is four gradient
+#: steps (MLPPopulation's own default batch of 64 would make it one).
+AGENT_DEFAULTS: dict[str, dict] = {
+    "ann": {"batch_size": 8},
+    "snn": {},
+}
+
 #: What a population must offer; checked once when a society builds one.
 POPULATION_PROTOCOL = ("n_agents", "kind", "classes_", "cost_unit", "partial_fit",
                        "predict", "predict_proba", "get_params", "set_params", "cost")
 
 
 def register_agent_type(name: str, factory: Callable[..., Any] | str | None = None, *,
-                        overwrite: bool = False):
+                        defaults: dict | None = None, overwrite: bool = False):
     """Register a kind of agent under ``name``.
 
     Usable as a call, ``register_agent_type("knn", KNNPopulation)``, or as a
@@ -48,6 +56,9 @@ def register_agent_type(name: str, factory: Callable[..., Any] | str | None = No
         ``factory(n_agents, n_features, classes, random_state=..., **params)``
         returning a population (usually the population class itself), or a
         ``"module:attribute"`` import path to one.
+    defaults : dict, optional
+        Population parameters a society passes unless its ``agent_params``
+        say otherwise.
     overwrite : bool, default False
         Replace an existing registration instead of raising.
 
@@ -68,7 +79,10 @@ def register_agent_type(name: str, factory: Callable[..., Any] | str | None = No
         if name in AGENT_TYPES and not overwrite:
             raise ValueError(f"agent type {name!r} is already registered "
                              "(pass overwrite=True to replace it)")
+        if defaults is not None and not isinstance(defaults, dict):
+            raise TypeError(f"defaults must be a dict, got defaults={defaults!r}")
         AGENT_TYPES[name] = factory
+        AGENT_DEFAULTS[name] = dict(defaults or {})
         return factory
 
     return decorator if factory is None else decorator(factory)

@@ -76,6 +76,9 @@ class Protocol:
     def check(self, society) -> None:
         """Validate parameters against the society; raise before any work is done."""
 
+    def start(self, society, rng: np.random.Generator) -> None:
+        """Called once when the society is set up, before any learning (optional)."""
+
     def interact(self, society, rng: np.random.Generator) -> dict:
         """Run one round of interaction.
 
@@ -313,10 +316,18 @@ class Gossip(Protocol):
     modulus (DeGroot 1974). Agents of different types cannot average their
     (differently shaped) parameters and do not exchange anything.
 
+    Decentralised SGD starts every agent from the same parameters (Lian et
+    al. 2017): averaging independently initialised networks mixes unrelated
+    hidden units, which cancel out. With ``same_start`` (the default), every
+    agent of a type therefore starts from the initial parameters of one of
+    them, chosen by the seed.
+
     Parameters
     ----------
     steps : int, default 1
         Averaging steps per round.
+    same_start : bool, default True
+        Start all agents of a type from the same parameters.
 
     Needs an undirected graph (averaging is a symmetric exchange). Measures
     ``messages`` (parameter sets sent: same-type neighbours x steps).
@@ -324,11 +335,15 @@ class Gossip(Protocol):
 
     reference = "Ormándi et al. (2013); Lian et al. (2017); Xiao & Boyd (2004)"
 
-    def __init__(self, steps: int = 1):
+    def __init__(self, steps: int = 1, same_start: bool = True):
         self.steps = steps
+        self.same_start = same_start
 
     def check(self, society):
         _check_count(self, "steps")
+        if not isinstance(self.same_start, (bool, np.bool_)):
+            raise ValueError(f"protocol 'gossip': same_start must be True or False, "
+                             f"got same_start={self.same_start!r}")
         if society.graph_.is_directed():
             raise ValueError("protocol 'gossip' averages parameters symmetrically and needs an "
                              "undirected graph; pass graph.to_undirected() or use 'teach'")
@@ -347,9 +362,16 @@ class Gossip(Protocol):
             result[kind] = (members, metropolis_weights(subgraph))
         return result
 
+    def start(self, society, rng):
+        self.weights_ = self.weights(society)
+        if not self.same_start:
+            return
+        for members, _ in self.weights_.values():
+            shared = society.get_agent_params(int(rng.choice(members)))
+            for i in members:
+                society.set_agent_params(i, shared)
+
     def interact(self, society, rng):
-        if not hasattr(self, "weights_"):
-            self.weights_ = self.weights(society)
         messages = np.zeros(society.n_agents_, dtype=int)
         for members, W in self.weights_.values():
             params = [society.get_agent_params(i) for i in members]

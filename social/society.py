@@ -18,7 +18,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from social.agents import AGENT_TYPES, check_agent_type, check_population, resolve_agent_type
+from social.agents import (AGENT_DEFAULTS, AGENT_TYPES, check_agent_type, check_population,
+                           resolve_agent_type)
 from social.graphs import GRAPHS, make_graph
 from social.partitions import PARTITIONS, check_partition, partition_data
 from social.protocols import PROTOCOLS, check_protocol
@@ -111,7 +112,8 @@ class Society:
             should set it (e.g. 100).
         agent_params : dict, optional
             Per-type population parameters, ``{"ann": {...}, "snn": {...}}``,
-            passed to the population's constructor.
+            passed to the population's constructor on top of the type's
+            defaults in ``social.agents.AGENT_DEFAULTS``.
         task_params : dict, optional
             Keyword arguments of ``load_task`` when ``task`` is a name.
 
@@ -221,6 +223,10 @@ class Society:
         return task
 
     def _check_society_params(self, params: dict) -> dict:
+        if not (self.random_state is None or isinstance(self.random_state, np.random.Generator)
+                or _is_count(self.random_state, 0)):
+            raise TypeError("random_state must be None, a non-negative int or a "
+                            f"numpy.random.Generator, got random_state={self.random_state!r}")
         params = {**SOCIETY_DEFAULTS, **params}
         if params["local_batch"] is not None and not _is_count(params["local_batch"], 0):
             raise ValueError("local_batch must be a non-negative integer or None, "
@@ -280,8 +286,8 @@ class Society:
 
         seed_sequence = np.random.SeedSequence(
             np.random.default_rng(self.random_state).integers(2**32, size=4))
-        (graph_seq, placement_seq, partition_seq, eval_seq, population_seq,
-         round_seq) = seed_sequence.spawn(6)
+        (graph_seq, placement_seq, partition_seq, eval_seq, population_seq, round_seq,
+         protocol_seq) = seed_sequence.spawn(7)
 
         if isinstance(self.graph, str):
             if self.graph == "city" and params["n_agents"] is not None:
@@ -331,7 +337,8 @@ class Society:
             members = np.flatnonzero(types == kind)
             population = factories[kind](len(members), task.n_features, task.classes,
                                          random_state=int(kind_seed.generate_state(1)[0]),
-                                         **params["agent_params"].get(kind, {}))
+                                         **{**AGENT_DEFAULTS.get(kind, {}),
+                                            **params["agent_params"].get(kind, {})})
             check_population(population, kind, len(members))
             self.populations_[kind] = (population, members)
 
@@ -339,6 +346,7 @@ class Society:
         self._order = [None] * n_agents
         self._cursor = np.zeros(n_agents, dtype=np.intp)
         self._round_seq = round_seq
+        protocol.start(self, np.random.default_rng(protocol_seq))
         self.round_ = 0
         self._rows: list[pd.DataFrame] = []
         self.history_ = pd.DataFrame(columns=list(BASE_COLUMNS))

@@ -1,0 +1,148 @@
+"""Bad input to a society fails clearly, naming the parameter, before any work is done."""
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from social import Society
+from social.agents import AGENT_TYPES, register_agent_type, resolve_agent_type
+from test_society_doubles import SoftmaxPopulation
+
+
+@pytest.fixture
+def counting_type():
+    """An agent type whose factory counts how many populations were built."""
+    built = []
+
+    def factory(*args, **kwargs):
+        built.append(args)
+        return SoftmaxPopulation(*args, **kwargs)
+
+    register_agent_type("counting", factory)
+    yield built
+    AGENT_TYPES.pop("counting", None)
+
+
+def fails(match, *args, error=ValueError, **kwargs):
+    with pytest.raises(error, match=match):
+        Society(*args, **kwargs).run(1)
+
+
+def test_the_constructor_only_stores_parameters():
+    society = Society("no such graph", agents="nobody", task="nothing", protocol="none",
+                      partition="nowhere", random_state="x", whatever=1)
+    assert society.graph == "no such graph" and society.params == {"whatever": 1}
+
+
+@pytest.mark.parametrize("arguments, match", [
+    (dict(graph="hypercube", n_agents=4), r"unknown graph name 'hypercube'; known graphs: \['city'"),
+    (dict(graph="ring", n_agents=4, protocol="shout"), r"unknown protocol 'shout'; known protocols: \["),
+    (dict(graph="ring", n_agents=4, partition="by_age"), r"unknown partition 'by_age'; known partitions"),
+    (dict(graph="ring", n_agents=4, agents="cyborg"), r"unknown agent type 'cyborg'; known agent types"),
+    (dict(graph="ring", n_agents=4, task="chess"), r"unknown task 'chess'; known tasks"),
+])
+def test_unknown_names_list_the_known_ones(counting_type, arguments, match):
+    arguments.setdefault("agents", "counting")
+    fails(match, **arguments)
+    assert counting_type == []
+
+
+@pytest.mark.parametrize("arguments, match, error", [
+    (dict(graph=nx.Graph()), "graph is empty", ValueError),
+    (dict(graph=nx.empty_graph(0, create_using=nx.DiGraph)), "graph is empty", ValueError),
+    (dict(graph=[(0, 1)]), "graph must be a networkx graph", TypeError),
+    (dict(graph="ring"), "needs n_agents, a positive integer, got n_agents=None", ValueError),
+    (dict(graph="ring", n_agents=0), "n_agents=0", ValueError),
+    (dict(graph="ring", n_agents=200, task="iris"), "105 training samples, fewer than the 200 agents",
+     ValueError),
+    (dict(graph="ring", n_agents=4, task="seed_regression"), "classification tasks; .* regression",
+     ValueError),
+    (dict(graph="ring", n_agents=4, loudness=3), r"unknown parameter loudness=3; .* accepts \[", ValueError),
+    (dict(graph="ring", n_agents=4, protocol="isolated", demonstrations=3),
+     "unknown parameter demonstrations=3", ValueError),
+    (dict(graph="ring", n_agents=4, n_eval=0), "n_eval must be a positive integer", ValueError),
+    (dict(graph="ring", n_agents=4, local_batch=-1), "local_batch must be a non-negative integer",
+     ValueError),
+    (dict(graph="ring", n_agents=4, local_epochs=0), "local_epochs must be a positive integer",
+     ValueError),
+    (dict(graph="ring", n_agents=4, demonstrations=0), "demonstrations must be an integer >= 1",
+     ValueError),
+    (dict(graph="ring", n_agents=4, partition="non_iid", alpha=0.0), "alpha must be a positive number",
+     ValueError),
+    (dict(graph="ring", n_agents=4, agent_params={"tpu": {}}), r"agent_params has unknown agent types \['tpu'\]",
+     ValueError),
+    (dict(graph="ring", n_agents=4, agent_params=[1]), "agent_params must be a dict", TypeError),
+    (dict(graph="ring", n_agents=4, partition="by_node"), "needs a task with metadata", ValueError),
+    (dict(graph="ring", n_agents=4, task="city_traffic", partition="by_node"),
+     r"graph nodes \[0, 1, 2, 3\] are not nodes of task 'city_traffic'", ValueError),
+    (dict(graph="city", n_agents=7, task="city_traffic"), "has 25 intersections, got n_agents=7",
+     ValueError),
+    (dict(graph=nx.path_graph(3), n_agents=5), "n_agents=5 disagrees with the given graph's 3 nodes",
+     ValueError),
+    (dict(graph=nx.DiGraph([(0, 1), (1, 2)]), protocol="gossip"), "'gossip' .* needs an undirected graph",
+     ValueError),
+    (dict(graph="grid", n_agents=6, rows=4), "rows must be a positive divisor of n_agents=6", ValueError),
+    (dict(graph="ring", n_agents=4, random_state="seed"), "random_state must be None, a non-negative int",
+     TypeError),
+])
+def test_bad_input_fails_before_any_population_is_built(counting_type, arguments, match, error):
+    arguments.setdefault("agents", "counting")
+    arguments.setdefault("task", "digits")
+    fails(match, error=error, **arguments)
+    assert counting_type == [], "the error came after populations were built"
+
+
+def test_a_mapping_must_cover_every_node_and_only_those(counting_type):
+    graph = nx.path_graph(["a", "b", "c"])
+    fails(r"missing nodes: \['c'\]", graph, {"a": "counting", "b": "counting"}, "iris")
+    fails(r"unknown nodes: \['z'\]", graph, {"a": "counting", "b": "counting", "c": "counting",
+                                              "z": "counting"}, "iris")
+    fails(r"unknown agent type 'robot'", graph, {"a": "counting", "b": "robot", "c": "counting"}, "iris")
+    fails("agents must be an agent type name", graph, 3, "iris", error=TypeError)
+    assert counting_type == []
+
+
+def test_run_rejects_a_bad_number_of_rounds(counting_type):
+    with pytest.raises(ValueError, match="rounds must be a non-negative integer, got rounds=-1"):
+        Society("ring", "counting", "iris", n_agents=3).run(-1)
+
+
+def test_agent_type_registry_errors():
+    with pytest.raises(ValueError, match="already registered"):
+        register_agent_type("ann", SoftmaxPopulation)
+    with pytest.raises(TypeError, match="factory must be callable"):
+        register_agent_type("bad", 42)
+    register_agent_type("unimportable", "no_such_package_xyz:Population")
+    try:
+        with pytest.raises(ImportError, match="agent type 'unimportable' needs"):
+            resolve_agent_type("unimportable")
+    finally:
+        del AGENT_TYPES["unimportable"]
+
+
+def test_a_population_that_breaks_the_protocol_is_named():
+    class Incomplete:
+        def __init__(self, n_agents, n_features, classes, random_state=None):
+            self.n_agents = n_agents
+
+    register_agent_type("incomplete", Incomplete)
+    try:
+        with pytest.raises(TypeError, match=r"Incomplete\) lacks \['kind', 'classes_'"):
+            Society("ring", "incomplete", "iris", "teach", n_agents=3).run(1)
+    finally:
+        del AGENT_TYPES["incomplete"]
+
+
+def test_builtin_types_are_registered_lazily_by_import_path():
+    import pathlib
+    import re
+
+    import social
+
+    # social never imports the agent packages (DESIGN.md: social -> protocol only)
+    statement = re.compile(r"^\s*(import|from)\s+(ann|snn)\b", re.MULTILINE)
+    sources = list(pathlib.Path(social.__file__).parent.glob("*.py"))
+    assert len(sources) >= 7
+    for path in sources:
+        assert not statement.search(path.read_text()), f"{path.name} imports an agent package"
+    assert AGENT_TYPES["snn"] == "snn:SNNPopulation" or callable(AGENT_TYPES["snn"])
