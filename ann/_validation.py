@@ -1,0 +1,174 @@
+"""Input and parameter checks shared by the estimators and the population.
+
+Every check raises before any work is done, with a message that names the
+parameter and the value received.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_hidden_layer_sizes(hidden_layer_sizes) -> tuple[int, ...]:
+    """An int or a sequence of positive ints (an empty sequence means no hidden layer)."""
+    if isinstance(hidden_layer_sizes, (numbers.Integral, np.integer)):
+        sizes = (hidden_layer_sizes,)
+    else:
+        try:
+            sizes = tuple(hidden_layer_sizes)
+        except TypeError:
+            raise TypeError(f"hidden_layer_sizes must be an int or a sequence of ints, "
+                            f"got hidden_layer_sizes={_short(hidden_layer_sizes)}") from None
+    for size in sizes:
+        if (isinstance(size, (bool, np.bool_)) or not isinstance(size, (numbers.Integral, np.integer))
+                or size <= 0):
+            raise ValueError(f"hidden_layer_sizes must contain positive integers, "
+                             f"got hidden_layer_sizes={_short(hidden_layer_sizes)}")
+    return tuple(int(s) for s in sizes)
+
+
+def check_positive_int(name: str, value) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be a positive integer, got {name}={_short(value)}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
+    return int(value)
+
+
+def check_number(name: str, value, *, positive=False, non_negative=False) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number, got {name}={_short(value)}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {name}={value!r}")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be positive, got {name}={value!r}")
+    if non_negative and value < 0:
+        raise ValueError(f"{name} must be non-negative, got {name}={value!r}")
+    return float(value)
+
+
+def check_bool(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {name}={_short(value)}")
+    return bool(value)
+
+
+def check_choice(name: str, value, registry) -> str:
+    """``value`` must be a key of ``registry``; the error lists the known names."""
+    if not isinstance(value, str) or value not in registry:
+        raise ValueError(f"unknown {name}={_short(value)}; known: {sorted(registry)}")
+    return value
+
+
+def check_params_dict(name: str, value) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise TypeError(f"{name} must be a dict of keyword arguments or None, got {name}={_short(value)}")
+    return dict(value)
+
+
+def check_dtype(dtype) -> np.dtype:
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 or float64, got dtype={_short(dtype)}")
+    return resolved
+
+
+def check_random_state(random_state) -> np.random.Generator:
+    """Normalise ``random_state`` (None, int >= 0, SeedSequence or Generator) once."""
+    if isinstance(random_state, (bool, np.bool_)) or not (
+            random_state is None
+            or isinstance(random_state, (numbers.Integral, np.integer, np.random.SeedSequence,
+                                         np.random.Generator))):
+        raise TypeError(f"random_state must be None, an int, a SeedSequence or a numpy Generator, "
+                        f"got random_state={_short(random_state)}")
+    if isinstance(random_state, (numbers.Integral, np.integer)) and random_state < 0:
+        raise ValueError(f"random_state must be non-negative, got random_state={random_state!r}")
+    return np.random.default_rng(random_state)
+
+
+def check_X(X, *, name: str = "X", n_features: int | None = None, dtype=np.float64,
+            allow_empty: bool = False) -> np.ndarray:
+    """A finite 2-D float array ``(n_samples, n_features)``."""
+    if X is None:
+        raise TypeError(f"{name} must be a 2-D array of numbers, got {name}=None")
+    try:
+        array = np.asarray(X)
+    except Exception as error:  # ragged nested lists and the like
+        raise ValueError(f"{name} could not be read as an array: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must contain real numbers, got dtype {array.dtype} in {name}")
+    if array.ndim != 2:
+        hint = " (for a single feature use X.reshape(-1, 1))" if array.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}{hint}")
+    if array.shape[0] == 0 and not allow_empty:
+        raise ValueError(f"{name} is empty: got shape {array.shape}, need at least one sample")
+    if array.shape[1] == 0:
+        raise ValueError(f"{name} has no features: got shape {array.shape}")
+    if n_features is not None and array.shape[1] != n_features:
+        raise ValueError(f"{name} has {array.shape[1]} features, but the network takes "
+                         f"{n_features} (shape {array.shape})")
+    array = array.astype(dtype, copy=False)
+    if not np.isfinite(array).all():
+        row, column = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(f"{name} contains NaN or infinity (first at row {row}, column {column}: "
+                         f"{array[row, column]})")
+    return array
+
+
+def check_same_length(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str = "y") -> None:
+    if len(X) != len(y):
+        raise ValueError(f"{x_name} and {y_name} have different lengths: "
+                         f"{x_name} has {len(X)} samples, {y_name} has {len(y)}")
+
+
+def check_labels_1d(y, name: str = "y") -> np.ndarray:
+    """Class labels: a 1-D array of any hashable, sortable type (ints, strings, ...)."""
+    if y is None:
+        raise TypeError(f"{name} must be a 1-D array of class labels, got {name}=None")
+    labels = np.asarray(y)
+    if labels.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (n_samples,), got shape {labels.shape}"
+                         + (" (use y.ravel())" if labels.ndim == 2 and labels.shape[1] == 1 else ""))
+    if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+        raise ValueError(f"{name} contains NaN or infinity")
+    return labels
+
+
+def check_classes(classes, name: str = "classes", *, sort: bool) -> np.ndarray:
+    """At least two distinct labels; sorted (scikit-learn) or kept in the order given."""
+    labels = check_labels_1d(classes, name)
+    unique = np.unique(labels)
+    if len(unique) != len(labels):
+        raise ValueError(f"{name} contains duplicates: {name}={_short(labels.tolist())}")
+    if len(unique) < 2:
+        raise ValueError(f"{name} must hold at least 2 distinct labels to classify, "
+                         f"got {name}={_short(labels.tolist())}")
+    return unique if sort else labels
+
+
+def encode_labels(y: np.ndarray, classes: np.ndarray, name: str = "y") -> np.ndarray:
+    """Indices of ``y``'s labels in ``classes``; a label outside ``classes`` raises."""
+    order = np.argsort(classes, kind="stable")
+    sorted_classes = classes[order]
+    try:
+        position = np.searchsorted(sorted_classes, y)
+    except TypeError:
+        raise TypeError(f"{name} has labels of type {y.dtype} that cannot be compared with "
+                        f"classes of type {classes.dtype}") from None
+    position = np.clip(position, 0, len(classes) - 1)
+    unknown = sorted_classes[position] != y
+    if np.any(unknown):
+        raise ValueError(f"{name} contains label {y[np.argmax(unknown)]!r} which is not in "
+                         f"classes={_short(classes.tolist())}")
+    return order[position]

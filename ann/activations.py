@@ -1,0 +1,109 @@
+"""Hidden-layer activation functions: a name -> (function, derivative) table.
+
+Each derivative is written as a function of the activation's *output*
+``a = f(z)``, as scikit-learn does (``sklearn/neural_network/_base.py``): the
+forward pass already stores ``a`` for the weight gradient, so backpropagation
+needs nothing else. This holds for the four functions shipped here
+(identity, tanh, sigmoid, relu); a new activation whose derivative cannot be
+written in terms of its output does not fit this table.
+
+>>> import numpy as np
+>>> from ann.activations import ACTIVATIONS
+>>> tanh = ACTIVATIONS["tanh"]
+>>> a = tanh.function(np.array([0.0, 1.0]))
+>>> np.allclose(tanh.derivative(a), 1 - np.tanh([0.0, 1.0]) ** 2)
+True
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+from scipy.special import expit
+
+
+class Activation(NamedTuple):
+    """An activation ``function(z)`` and its ``derivative(a)`` at output ``a = function(z)``."""
+
+    function: Callable[[np.ndarray], np.ndarray]
+    derivative: Callable[[np.ndarray], np.ndarray]
+
+
+#: Registered hidden-layer activations by name.
+ACTIVATIONS: dict[str, Activation] = {}
+
+
+def register_activation(name: str, derivative: Callable[[np.ndarray], np.ndarray]):
+    """Register the decorated function as activation ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The name the ``activation=`` parameter of the estimators accepts.
+    derivative : callable
+        ``derivative(a)``: the derivative ``f'(z)`` expressed through the
+        output ``a = f(z)``, elementwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ann.activations import ACTIVATIONS, register_activation
+    >>> @register_activation("softsign_example", derivative=lambda a: (1 - np.abs(a)) ** 2)
+    ... def softsign(z):
+    ...     return z / (1 + np.abs(z))
+    >>> "softsign_example" in ACTIVATIONS
+    True
+    >>> del ACTIVATIONS["softsign_example"]
+    """
+
+    def decorator(function):
+        if name in ACTIVATIONS:
+            raise ValueError(f"activation name {name!r} is already registered")
+        ACTIVATIONS[name] = Activation(function, derivative)
+        return function
+
+    return decorator
+
+
+def _identity_derivative(a):
+    return np.ones_like(a)
+
+
+@register_activation("identity", derivative=_identity_derivative)
+def identity(z):
+    """f(z) = z."""
+    return z
+
+
+def _tanh_derivative(a):
+    return 1.0 - a * a
+
+
+@register_activation("tanh", derivative=_tanh_derivative)
+def tanh(z):
+    """f(z) = tanh(z); f'(z) = 1 - f(z)^2."""
+    return np.tanh(z)
+
+
+def _sigmoid_derivative(a):
+    return a * (1.0 - a)
+
+
+@register_activation("sigmoid", derivative=_sigmoid_derivative)
+def sigmoid(z):
+    """The logistic function 1 / (1 + exp(-z)); f'(z) = f(z) (1 - f(z)).
+
+    Uses ``scipy.special.expit``, which does not overflow for large ``|z|``.
+    """
+    return expit(z)
+
+
+def _relu_derivative(a):
+    # The subgradient 0 at z = 0, as scikit-learn and most frameworks choose.
+    return (a > 0).astype(a.dtype)
+
+
+@register_activation("relu", derivative=_relu_derivative)
+def relu(z):
+    """f(z) = max(z, 0) (Nair & Hinton 2010); f'(z) = 1 where z > 0, else 0."""
+    return np.maximum(z, 0)

@@ -1,0 +1,218 @@
+"""The multi-layer perceptron itself, for one network or a stack of them.
+
+:class:`StackedMLP` holds the parameters of ``n_networks`` independent MLPs
+as one array with a leading network axis (or of a single MLP, without that
+axis), runs the forward pass with batched matrix products and trains all
+networks at once: every network sees its own rows of a padded data array,
+rows past a network's own sample count carry zero weight, and a network with
+no real row in a minibatch is not stepped at all. :class:`ann.MLPClassifier`
+and :class:`ann.MLPRegressor` are a single network; :class:`ann.MLPPopulation`
+is a stack. Activations, losses, learning rules and optimizers come from
+their registries, so all three share them.
+
+All parameters live in one contiguous vector ``theta`` per network (weights
+of every layer, then biases); ``weights`` and ``biases`` are views into it.
+The optimizer then updates a single array per step instead of one per layer,
+which matters for small networks, where per-call overhead dominates.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ann.activations import ACTIVATIONS
+from ann.losses import LOSSES, output_error
+from ann.mac import forward_macs
+from ann.optimizers import make_optimizer
+from ann.rules import make_rule
+
+
+def network_rngs(rng: np.random.Generator) -> tuple[np.random.Generator, ...]:
+    """The three independent streams of one network: weights, rule state, shuffling.
+
+    Child generators come from ``SeedSequence.spawn`` (via ``Generator.spawn``),
+    so the streams never overlap and a population's agent ``i`` equals a single
+    network seeded with that agent's generator.
+    """
+    init_rng, rule_rng, shuffle_rng = rng.spawn(3)
+    return init_rng, rule_rng, shuffle_rng
+
+
+def glorot_bound(n_in: int, n_out: int, activation: str) -> float:
+    """Uniform initialisation bound of Glorot & Bengio (2010, AISTATS).
+
+    ``sqrt(6 / (n_in + n_out))``; ``sqrt(2 / (n_in + n_out))`` for the sigmoid,
+    whose slope at 0 is 1/4 (scikit-learn makes the same choice).
+    """
+    factor = 2.0 if activation == "sigmoid" else 6.0
+    return float(np.sqrt(factor / (n_in + n_out)))
+
+
+class StackedMLP:
+    """Parameters and training step of ``n_networks`` MLPs (or one, if ``None``).
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``(n_features, *hidden_layer_sizes, n_outputs)``.
+    n_networks : int or None
+        Size of the leading network axis; ``None`` for a single network.
+    activation : str
+        Hidden activation, a key of :data:`ann.ACTIVATIONS`.
+    loss : str
+        A key of :data:`ann.losses.LOSSES`.
+    rule, optimizer : str
+        Keys of :data:`ann.RULES` and :data:`ann.OPTIMIZERS`.
+    learning_rate, alpha : float
+        Step size; L2 penalty ``0.5 * alpha * ||W||^2 / batch size`` added to
+        the loss, the scaling scikit-learn uses.
+    rule_params, optimizer_params : dict or None
+        Hyperparameters of the rule and the optimizer.
+    dtype : numpy float dtype
+    """
+
+    def __init__(self, layer_sizes, n_networks, *, activation, loss, rule, optimizer,
+                 learning_rate, alpha, rule_params=None, optimizer_params=None, dtype=np.float64):
+        self.layer_sizes = tuple(int(n) for n in layer_sizes)
+        self.batch_shape = () if n_networks is None else (int(n_networks),)
+        self.activation_name = activation
+        self.activation = ACTIVATIONS[activation]
+        self.loss = LOSSES[loss]
+        self.rule = make_rule(rule, rule_params)
+        self.alpha = float(alpha)
+        self.dtype = np.dtype(dtype)
+
+        shapes = [(a, b) for a, b in zip(self.layer_sizes[:-1], self.layer_sizes[1:])]
+        sizes = [a * b for a, b in shapes] + [b for _, b in shapes]
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        self.n_weights = int(offsets[len(shapes)])
+        self.theta = np.zeros(self.batch_shape + (int(offsets[-1]),), dtype=self.dtype)
+        self.weights = [self.theta[..., offsets[i]:offsets[i + 1]].reshape(self.batch_shape + shape)
+                        for i, shape in enumerate(shapes)]
+        self.biases = [self.theta[..., offsets[len(shapes) + i]:offsets[len(shapes) + i + 1]]
+                       for i in range(len(shapes))]
+        self.rule_state: dict[str, np.ndarray] = {}
+        self.optimizer = make_optimizer(optimizer, [self.theta], learning_rate, self.batch_shape,
+                                        optimizer_params)
+        self.forward_macs = forward_macs(self.layer_sizes)
+        self.training_macs = self.forward_macs + int(self.rule.backward_macs(self.layer_sizes))
+
+    def initialize(self, init_rngs, rule_rngs) -> None:
+        """Draw weights, biases and rule state; one generator per network.
+
+        For a single network pass generators, for a stack pass sequences of
+        generators (drawing is per network, so agent ``i`` of a stack equals a
+        single network given agent ``i``'s generators).
+        """
+        if not self.batch_shape:
+            init_rngs, rule_rngs = [init_rngs], [rule_rngs]
+        states = []
+        for index, (init_rng, rule_rng) in enumerate(zip(init_rngs, rule_rngs)):
+            at = index if self.batch_shape else ...
+            for W, b in zip(self.weights, self.biases):
+                bound = glorot_bound(W.shape[-2], W.shape[-1], self.activation_name)
+                W[at] = init_rng.uniform(-bound, bound, W.shape[-2:])
+                b[at] = init_rng.uniform(-bound, bound, b.shape[-1])
+            states.append(self.rule.init_state(self.layer_sizes, rule_rng, self.dtype))
+        if self.batch_shape:
+            self.rule_state = {key: np.stack([s[key] for s in states]) for key in states[0]}
+        else:
+            self.rule_state = states[0]
+
+    def forward(self, X: np.ndarray) -> list[np.ndarray]:
+        """All layer outputs ``[X, a_1, ..., output]``.
+
+        ``X`` is ``(n_samples, n_features)`` (shown to every network) or
+        ``(*batch_shape, n_samples, n_features)``.
+        """
+        activations = [X]
+        last = len(self.weights) - 1
+        for layer, (W, b) in enumerate(zip(self.weights, self.biases)):
+            z = activations[-1] @ W
+            z += b[..., None, :]
+            activations.append(self.activation.function(z) if layer < last else self.loss.output(z))
+        return activations
+
+    def penalty(self) -> np.ndarray:
+        """``0.5 * alpha * ||W||^2`` per network (before division by the batch size)."""
+        w = self.theta[..., None, :self.n_weights]
+        return 0.5 * self.alpha * (w @ w.swapaxes(-1, -2))[..., 0, 0]
+
+    def train_step(self, X, Y, sample_weight, n_valid, active=None):
+        """One gradient step on a minibatch; returns ``(batch loss, output)``.
+
+        Parameters
+        ----------
+        X, Y : ndarray, shape (*batch_shape, n_rows, n_features / n_outputs)
+        sample_weight : float or ndarray (*batch_shape, n_rows)
+            ``1 / n_valid`` for real rows, 0 for padding.
+        n_valid : int or ndarray (*batch_shape,)
+            Real rows per network (at least 1 where ``active``).
+        active : ndarray of bool (*batch_shape,), optional
+            Networks that take this step.
+        """
+        activations = self.forward(X)
+        output = activations[-1]
+        weighted = np.asarray(sample_weight, dtype=self.dtype)
+        weight_rows = weighted[..., None] if weighted.ndim else weighted
+        data_loss = (self.loss.per_sample(Y, output) * weighted).sum(axis=-1)
+        output_delta = output_error(Y, output) * weight_rows
+        weight_grads, bias_grads = self.rule.gradients(
+            output_delta, self.weights, activations, self.activation.derivative, self.rule_state)
+        lead = len(self.batch_shape)
+        grad = np.concatenate([g.reshape(g.shape[:lead] + (-1,)) for g in weight_grads + bias_grads],
+                              axis=-1)
+        inverse_n = 1.0 / np.asarray(n_valid, dtype=self.dtype)
+        if self.alpha:
+            scale = (self.alpha * inverse_n)[..., None] if lead else self.alpha * inverse_n
+            grad[..., :self.n_weights] += scale * self.theta[..., :self.n_weights]
+            data_loss = data_loss + self.penalty() * inverse_n
+        self.optimizer.step([self.theta], [grad], active)
+        return data_loss, output
+
+    def train_epoch(self, X, Y, batch_size: int, lengths=None, classification=True):
+        """One pass over ``X, Y`` (already in the order to visit) in minibatches.
+
+        ``lengths`` (per network, for a stack) marks rows ``>= lengths[i]`` of
+        network ``i`` as padding. Returns the per-network sums over real rows
+        of ``(loss, correct predictions)`` for classification or
+        ``(loss, squared error per output)`` for regression.
+        """
+        n_rows = X.shape[-2]
+        loss_sum = np.zeros(self.batch_shape)
+        score_sum = np.zeros(self.batch_shape + (() if classification else (Y.shape[-1],)))
+        for start in range(0, n_rows, batch_size):
+            stop = min(start + batch_size, n_rows)
+            Xb, Yb = X[..., start:stop, :], Y[..., start:stop, :]
+            if lengths is None:
+                n_valid, active, valid = stop - start, None, None
+                sample_weight = 1.0 / n_valid
+            else:
+                n_valid = np.clip(lengths - start, 0, stop - start)
+                active = n_valid > 0
+                valid = np.arange(start, stop) < lengths[:, None]
+                sample_weight = valid / np.maximum(n_valid, 1)[:, None]
+                n_valid = np.maximum(n_valid, 1)
+            batch_loss, output = self.train_step(Xb, Yb, sample_weight, n_valid, active)
+            if lengths is None:
+                loss_sum += batch_loss * n_valid
+            else:
+                loss_sum += np.where(active, batch_loss * n_valid, 0.0)
+            if classification:
+                hits = output.argmax(axis=-1) == Yb.argmax(axis=-1)
+                score_sum += (hits if valid is None else hits & valid).sum(axis=-1)
+            else:
+                residual = output - Yb
+                squared = residual * residual
+                score_sum += (squared if valid is None else squared * valid[..., None]).sum(axis=-2)
+        return loss_sum, score_sum
+
+    def finite(self) -> np.ndarray:
+        """Per network: are all parameters finite?"""
+        return np.isfinite(self.theta).all(axis=-1)
+
+
+def layer_sizes(n_features: int, hidden_layer_sizes: Sequence[int], n_outputs: int) -> tuple[int, ...]:
+    """``(n_features, *hidden_layer_sizes, n_outputs)``."""
+    return (int(n_features), *hidden_layer_sizes, int(n_outputs))

@@ -1,0 +1,224 @@
+"""Gradient-based optimizers: a registry of classes that only compute updates.
+
+Modelled on scikit-learn's ``_stochastic_optimizers``: the base class applies
+updates, each subclass writes ``_get_updates(grads)`` and keeps its own state.
+Every array may carry leading *batch* axes (one network per index, e.g. the
+agents of :class:`ann.MLPPopulation`); the optimizer is elementwise, so the
+same code serves one network and a stack of them. For a stack, ``step`` takes
+an ``active`` mask: inactive networks keep their parameters *and* their
+optimizer state, exactly as if they had not been stepped.
+
+>>> import numpy as np
+>>> from ann.optimizers import OPTIMIZERS
+>>> w = np.array([1.0, -2.0])
+>>> sgd = OPTIMIZERS["sgd"]([w], learning_rate=0.5)
+>>> sgd.step([w], [np.array([1.0, 1.0])])
+>>> w
+array([ 0.5, -2.5])
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Sequence
+
+import numpy as np
+
+#: Registered optimizers by name.
+OPTIMIZERS: dict[str, type["Optimizer"]] = {}
+
+
+def register_optimizer(name: str):
+    """Register an :class:`Optimizer` subclass under ``name`` (class decorator)."""
+
+    def decorator(cls):
+        if name in OPTIMIZERS:
+            raise ValueError(f"optimizer name {name!r} is already registered")
+        if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+            raise TypeError(f"optimizer {name!r} must subclass ann.optimizers.Optimizer, got {cls!r}")
+        cls.name = name
+        OPTIMIZERS[name] = cls
+        return cls
+
+    return decorator
+
+
+def _expand(values: np.ndarray, ndim: int) -> np.ndarray:
+    """Append length-1 axes so per-network ``values`` broadcast against an ``ndim`` array."""
+    values = np.asarray(values)
+    return values.reshape(values.shape + (1,) * (ndim - values.ndim))
+
+
+class Optimizer:
+    """Base class: applies the updates its subclass computes.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        The parameters to be optimized (used for the shapes of the state).
+    learning_rate : float
+        Step size, > 0.
+    batch_shape : tuple of int
+        Leading axes that index independent networks (``()`` for one).
+
+    Subclasses set their state in ``__init__`` (listing the attribute names in
+    ``state_names``) and implement ``_get_updates``.
+    """
+
+    name: str = ""
+    #: Attributes holding optimizer state (arrays or lists of arrays).
+    state_names: tuple[str, ...] = ()
+
+    def __init__(self, params: Sequence[np.ndarray], learning_rate: float, batch_shape=()):
+        if not np.isscalar(learning_rate) or not np.isfinite(learning_rate) or learning_rate <= 0:
+            raise ValueError(f"learning_rate must be a positive number, got learning_rate={learning_rate!r}")
+        self.learning_rate = float(learning_rate)
+        self.batch_shape = tuple(batch_shape)
+
+    def _get_updates(self, grads: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Return the values to add to the parameters, updating the state."""
+        raise NotImplementedError
+
+    def _state_arrays(self) -> list[np.ndarray]:
+        arrays = []
+        for name in self.state_names:
+            value = getattr(self, name)
+            arrays.extend(value if isinstance(value, list) else [value])
+        return arrays
+
+    def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], active=None) -> None:
+        """Add the updates for ``grads`` to ``params`` in place.
+
+        Parameters
+        ----------
+        params, grads : list of ndarray
+            Same shapes, in the same order as at construction.
+        active : ndarray of bool, shape ``batch_shape``, optional
+            Networks to update; the others keep parameters and state.
+        """
+        if active is None or active.all():
+            updates = self._get_updates(grads)
+        elif not active.any():
+            return
+        else:
+            saved = [state.copy() for state in self._state_arrays()]
+            updates = self._get_updates(grads)
+            for state, old in zip(self._state_arrays(), saved):
+                np.copyto(state, old, where=~_expand(active, state.ndim))
+            updates = [update * _expand(active, update.ndim) for update in updates]
+        for param, update in zip(params, updates):
+            param += update
+
+
+@register_optimizer("sgd")
+class SGD(Optimizer):
+    """Plain stochastic gradient descent: ``w <- w - learning_rate * g``."""
+
+    def _get_updates(self, grads):
+        return [-self.learning_rate * grad for grad in grads]
+
+
+@register_optimizer("momentum")
+class Momentum(Optimizer):
+    """SGD with (optionally Nesterov) momentum (Sutskever et al. 2013, ICML).
+
+    ``v <- momentum * v - learning_rate * g``; ``w <- w + v``; with
+    ``nesterov=True`` the step is ``momentum * v - learning_rate * g`` with the
+    new ``v``, as in scikit-learn's ``SGDOptimizer``.
+
+    Parameters
+    ----------
+    momentum : float, default=0.9
+        In [0, 1).
+    nesterov : bool, default=False
+    """
+
+    state_names = ("velocities",)
+
+    def __init__(self, params, learning_rate, batch_shape=(), momentum=0.9, nesterov=False):
+        super().__init__(params, learning_rate, batch_shape)
+        if not np.isscalar(momentum) or not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got momentum={momentum!r}")
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"nesterov must be True or False, got nesterov={nesterov!r}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.velocities = [np.zeros_like(param) for param in params]
+
+    def _get_updates(self, grads):
+        self.velocities = [self.momentum * v - self.learning_rate * g
+                           for v, g in zip(self.velocities, grads)]
+        if self.nesterov:
+            return [self.momentum * v - self.learning_rate * g
+                    for v, g in zip(self.velocities, grads)]
+        return self.velocities
+
+
+@register_optimizer("adam")
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015, "Adam: a method for stochastic optimization", ICLR).
+
+    Bias-corrected first and second moment estimates; the step count is kept
+    per network, so networks of a stack that skip a step stay exact.
+
+    Parameters
+    ----------
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of the moment estimates, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the root of the second moment, > 0.
+    """
+
+    state_names = ("first_moments", "second_moments", "step_count")
+
+    def __init__(self, params, learning_rate, batch_shape=(), beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8):
+        super().__init__(params, learning_rate, batch_shape)
+        for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
+            if not np.isscalar(value) or not 0 <= value < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {name}={value!r}")
+        if not np.isscalar(epsilon) or not epsilon > 0:
+            raise ValueError(f"epsilon must be positive, got epsilon={epsilon!r}")
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.first_moments = [np.zeros_like(param) for param in params]
+        self.second_moments = [np.zeros_like(param) for param in params]
+        self.step_count = np.zeros(self.batch_shape)
+
+    def _get_updates(self, grads):
+        self.step_count += 1
+        b1, b2 = self.beta_1, self.beta_2
+        for m, v, g in zip(self.first_moments, self.second_moments, grads):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            square = g * g
+            square *= 1 - b2
+            v += square
+        # Bias correction folded into the step size, as in the paper's
+        # "more efficient" variant (and scikit-learn).
+        step_size = self.learning_rate * np.sqrt(1 - b2 ** self.step_count) / (1 - b1 ** self.step_count)
+        updates = []
+        for m, v in zip(self.first_moments, self.second_moments):
+            denominator = np.sqrt(v)
+            denominator += self.epsilon
+            update = np.divide(m, denominator, out=denominator)
+            update *= -_expand(step_size, m.ndim).astype(m.dtype)
+            updates.append(update)
+        return updates
+
+
+def make_optimizer(name: str, params, learning_rate: float, batch_shape=(), optimizer_params=None):
+    """Build the optimizer registered as ``name``, with hyperparameters ``optimizer_params``.
+
+    Raises ValueError naming the parameter for unknown names or hyperparameters.
+    """
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer={name!r}; known optimizers: {sorted(OPTIMIZERS)}")
+    cls = OPTIMIZERS[name]
+    hyper = dict(optimizer_params or {})
+    accepted = [p for p in inspect.signature(cls.__init__).parameters
+                if p not in ("self", "params", "learning_rate", "batch_shape")]
+    unknown = sorted(set(hyper) - set(accepted))
+    if unknown:
+        raise ValueError(f"optimizer_params has {unknown} which optimizer={name!r} does not take; "
+                         f"it takes {accepted}")
+    return cls(params, learning_rate, batch_shape, **hyper)

@@ -1,0 +1,286 @@
+"""Many independent MLP classifiers trained as one stacked array (the population protocol)."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ann import _validation as check
+from ann.activations import ACTIVATIONS
+from ann.network import StackedMLP, layer_sizes, network_rngs
+from ann.optimizers import OPTIMIZERS
+from ann.rules import RULES
+
+
+class MLPPopulation:
+    """``n_agents`` independent MLP classifiers, trained together with batched matrix products.
+
+    Implements the population protocol of the society (``kind``,
+    ``n_agents``, ``classes_``, ``cost_unit``, ``partial_fit``, ``predict``,
+    ``predict_proba``, ``get_params``, ``set_params``, ``cost``). All agents'
+    parameters form one array with a leading agent axis; a ``partial_fit``
+    round pads every agent's data to the longest, gives padding rows zero
+    weight and skips the optimizer step of agents with no real row in a
+    minibatch, so each agent learns exactly what an :class:`ann.MLPClassifier`
+    would learn from its own data (the tests check this), without a Python
+    loop over agents in the numerical work.
+
+    Unlike an estimator, a population is a live set of agents: the
+    constructor validates its arguments and draws every agent's initial
+    weights, so agents can predict and exchange parameters before they learn.
+
+    Parameters
+    ----------
+    n_agents : int
+        Number of agents, > 0.
+    n_features : int
+        Input size, > 0.
+    classes : array-like
+        The class labels (at least 2, any sortable type), kept in the order given.
+    hidden_layer_sizes : int or sequence of int, default=(64,)
+    random_state : None, int, SeedSequence or Generator
+        Agent ``i`` draws from ``SeedSequence(random_state).spawn(n_agents)[i]``
+        (split further into weight, rule-state and shuffling streams exactly
+        as in :class:`ann.MLPClassifier`).
+    activation, rule, optimizer, learning_rate, batch_size, alpha, shuffle, rule_params, optimizer_params, dtype
+        As for :class:`ann.MLPClassifier` (same defaults).
+    epochs_per_call : int, default=1
+        Passes over the given data per ``partial_fit`` call.
+
+    Attributes
+    ----------
+    kind : str
+        ``"ann"``.
+    cost_unit : str
+        ``"MAC"`` (multiply-accumulates, see :mod:`ann.mac`).
+    classes_ : ndarray
+    n_agents, n_features_in_ : int
+    training_macs_, inference_macs_, samples_seen_ : ndarray of int, shape (n_agents,)
+    loss_ : ndarray, shape (n_agents,)
+        Mean training loss of each agent in the last ``partial_fit`` pass (NaN
+        for agents that got no data).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ann import MLPPopulation
+    >>> pop = MLPPopulation(3, n_features=2, classes=["no", "yes"], random_state=0)
+    >>> X = np.array([[0.0, 0.0], [1.0, 1.0]])
+    >>> _ = pop.partial_fit([X, X[:1], X[:0]], [np.array(["no", "yes"]), np.array(["no"]), np.array([])])
+    >>> pop.samples_seen_.tolist()
+    [2, 1, 0]
+    >>> pop.predict_proba(X).shape   # one array shown to all agents: one batched pass
+    (3, 2, 2)
+    """
+
+    kind = "ann"
+    cost_unit = "MAC"
+
+    def __init__(self, n_agents, n_features, classes, hidden_layer_sizes=(64,), random_state=None, *,
+                 activation="relu", rule="backprop", optimizer="adam", learning_rate=0.02,
+                 batch_size=64, alpha=1e-4, shuffle=True, epochs_per_call=1, rule_params=None,
+                 optimizer_params=None, dtype="float64"):
+        self.n_agents = check.check_positive_int("n_agents", n_agents)
+        self.n_features_in_ = check.check_positive_int("n_features", n_features)
+        self.classes_ = check.check_classes(classes, sort=False)
+        self.hidden_layer_sizes = check.check_hidden_layer_sizes(hidden_layer_sizes)
+        self.activation = check.check_choice("activation", activation, ACTIVATIONS)
+        self.rule = check.check_choice("rule", rule, RULES)
+        self.optimizer = check.check_choice("optimizer", optimizer, OPTIMIZERS)
+        self.learning_rate = check.check_number("learning_rate", learning_rate, positive=True)
+        self.batch_size = check.check_positive_int("batch_size", batch_size)
+        self.alpha = check.check_number("alpha", alpha, non_negative=True)
+        self.shuffle = check.check_bool("shuffle", shuffle)
+        self.epochs_per_call = check.check_positive_int("epochs_per_call", epochs_per_call)
+        self.dtype = check.check_dtype(dtype)
+        agent_rngs = check.check_random_state(random_state).spawn(self.n_agents)
+
+        self._network = StackedMLP(
+            layer_sizes(self.n_features_in_, self.hidden_layer_sizes, len(self.classes_)),
+            self.n_agents, activation=self.activation, loss="cross_entropy", rule=self.rule,
+            optimizer=self.optimizer, learning_rate=self.learning_rate, alpha=self.alpha,
+            rule_params=check.check_params_dict("rule_params", rule_params),
+            optimizer_params=check.check_params_dict("optimizer_params", optimizer_params),
+            dtype=self.dtype)
+        streams = [network_rngs(rng) for rng in agent_rngs]
+        self._network.initialize([s[0] for s in streams], [s[1] for s in streams])
+        self._shuffle_rngs = [s[2] for s in streams]
+        self.training_macs_ = np.zeros(self.n_agents, dtype=np.int64)
+        self.inference_macs_ = np.zeros(self.n_agents, dtype=np.int64)
+        self.samples_seen_ = np.zeros(self.n_agents, dtype=np.int64)
+        self.loss_ = np.full(self.n_agents, np.nan)
+        self.n_calls_ = 0
+
+    def __repr__(self) -> str:
+        return (f"MLPPopulation(n_agents={self.n_agents}, n_features={self.n_features_in_}, "
+                f"classes={self.classes_.tolist()!r}, hidden_layer_sizes={self.hidden_layer_sizes}, "
+                f"rule={self.rule!r}, optimizer={self.optimizer!r}, learning_rate={self.learning_rate})")
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def _check_agent_list(self, values, name: str) -> list:
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+            raise TypeError(f"{name} must be a list with one array per agent, got {type(values).__name__}")
+        if len(values) != self.n_agents:
+            raise ValueError(f"{name} must have one entry per agent: expected {self.n_agents}, "
+                             f"got {len(values)}")
+        return list(values)
+
+    def _stack(self, Xs, name: str = "Xs"):
+        """Validate per-agent inputs and pad them into ``(n_agents, max_len, n_features)``."""
+        arrays = []
+        for i, X in enumerate(self._check_agent_list(Xs, name)):
+            array = np.asarray(X)
+            if array.size == 0 and array.ndim in (1, 2):
+                array = np.empty((0, self.n_features_in_))
+            arrays.append(check.check_X(array, name=f"{name}[{i}]", n_features=self.n_features_in_,
+                                        dtype=self.dtype, allow_empty=True))
+        lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+        padded = np.zeros((self.n_agents, max(int(lengths.max()), 1), self.n_features_in_),
+                          dtype=self.dtype)
+        agent, row = _ragged_index(lengths)
+        padded[agent, row] = np.concatenate(arrays)
+        return padded, lengths, agent, row
+
+    def _labels(self, ys, lengths):
+        labels = self._check_agent_list(ys, "ys")
+        encoded = []
+        for i, (y, n) in enumerate(zip(labels, lengths)):
+            y = np.asarray(y)
+            if y.size == 0 and n == 0:
+                encoded.append(np.empty(0, dtype=np.intp))
+                continue
+            y = check.check_labels_1d(y, f"ys[{i}]")
+            if len(y) != n:
+                raise ValueError(f"Xs[{i}] and ys[{i}] have different lengths: {n} samples, "
+                                 f"{len(y)} labels")
+            encoded.append(check.encode_labels(y, self.classes_, f"ys[{i}]"))
+        return np.concatenate(encoded)
+
+    # -- protocol --------------------------------------------------------------------------------
+
+    def partial_fit(self, Xs, ys):
+        """Train every agent on its own data: ``epochs_per_call`` passes, all agents at once.
+
+        Parameters
+        ----------
+        Xs : list of n_agents arrays (n_i, n_features)
+            A length-0 array means the agent does not learn this round.
+        ys : list of n_agents arrays (n_i,)
+            Labels, each in ``classes_``.
+
+        Returns
+        -------
+        self
+        """
+        X, lengths, agent, row = self._stack(Xs)
+        labels = self._labels(ys, lengths)
+        self.n_calls_ += 1
+        if not lengths.any():
+            return self
+        Y = np.zeros(X.shape[:2] + (len(self.classes_),), dtype=self.dtype)
+        Y[agent, row, labels] = 1
+        network, n_rows = self._network, X.shape[1]
+        learners = np.flatnonzero(lengths)
+        loss_sum = np.zeros(self.n_agents)
+        for _ in range(self.epochs_per_call):
+            if self.shuffle:
+                # Each agent draws its own order from its own stream (one
+                # small call per learning agent and epoch, outside the
+                # minibatch loop), so agent i matches a lone MLPClassifier.
+                order = np.tile(np.arange(n_rows), (self.n_agents, 1))
+                for i in learners:
+                    order[i, :lengths[i]] = self._shuffle_rngs[i].permutation(lengths[i])
+                X_epoch = np.take_along_axis(X, order[..., None], axis=1)
+                Y_epoch = np.take_along_axis(Y, order[..., None], axis=1)
+            else:
+                X_epoch, Y_epoch = X, Y
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss_sum, _ = network.train_epoch(X_epoch, Y_epoch, self.batch_size, lengths)
+            diverged = ~(np.isfinite(loss_sum) & network.finite())
+            if diverged.any():
+                raise FloatingPointError(
+                    f"training diverged in partial_fit call {self.n_calls_} for agents "
+                    f"{np.flatnonzero(diverged).tolist()[:10]}: learning_rate={self.learning_rate} "
+                    f"is too large for optimizer={self.optimizer!r} here, try a smaller one")
+            self.training_macs_ += lengths * network.training_macs
+            self.samples_seen_ += lengths
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.loss_ = np.where(lengths > 0, loss_sum / lengths, np.nan)
+        return self
+
+    def predict_proba(self, Xs):
+        """Class probabilities of every agent.
+
+        Parameters
+        ----------
+        Xs : list of n_agents arrays (n_i, n_features), or one 2-D ndarray shown to every agent
+
+        Returns
+        -------
+        list of ndarray (n_i, n_classes), or for a shared array one ndarray
+        (n_agents, n_samples, n_classes). Columns follow ``classes_``.
+        """
+        if isinstance(Xs, np.ndarray) and Xs.ndim == 2:
+            X = check.check_X(Xs, n_features=self.n_features_in_, dtype=self.dtype)
+            self.inference_macs_ += len(X) * self._network.forward_macs
+            return self._network.forward(X)[-1]
+        X, lengths, _, _ = self._stack(Xs)
+        self.inference_macs_ += lengths * self._network.forward_macs
+        output = self._network.forward(X)[-1]
+        return [output[i, :n] for i, n in enumerate(lengths)]
+
+    def predict(self, Xs):
+        """Predicted labels of every agent (same input and output layout as ``predict_proba``)."""
+        probabilities = self.predict_proba(Xs)
+        if isinstance(probabilities, np.ndarray):
+            return self.classes_[probabilities.argmax(axis=-1)]
+        return [self.classes_[p.argmax(axis=-1)] for p in probabilities]
+
+    def _check_agent(self, i) -> int:
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (numbers.Integral, np.integer)):
+            raise TypeError(f"agent index i must be an integer, got i={i!r}")
+        if not 0 <= i < self.n_agents:
+            raise ValueError(f"agent index i must be in [0, {self.n_agents}), got i={i!r}")
+        return int(i)
+
+    def get_params(self, i) -> dict[str, np.ndarray]:
+        """Copies of agent ``i``'s weights and biases: ``weights_<l>``, ``biases_<l>``."""
+        i = self._check_agent(i)
+        params = {f"weights_{l}": W[i].copy() for l, W in enumerate(self._network.weights)}
+        params.update({f"biases_{l}": b[i].copy() for l, b in enumerate(self._network.biases)})
+        return params
+
+    def set_params(self, i, params) -> None:
+        """Set agent ``i``'s weights and biases (keys and shapes as ``get_params`` returns).
+
+        The agent's optimizer state (momenta) is kept.
+        """
+        i = self._check_agent(i)
+        expected = {f"weights_{l}": W for l, W in enumerate(self._network.weights)}
+        expected.update({f"biases_{l}": b for l, b in enumerate(self._network.biases)})
+        if not isinstance(params, dict) or set(params) != set(expected):
+            got = sorted(params) if isinstance(params, dict) else type(params).__name__
+            raise ValueError(f"params must be a dict with keys {sorted(expected)}, got {got}")
+        values = {}
+        for key, target in expected.items():
+            value = np.asarray(params[key])
+            if value.shape != target.shape[1:]:
+                raise ValueError(f"params[{key!r}] must have shape {target.shape[1:]}, got {value.shape}")
+            if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
+                raise ValueError(f"params[{key!r}] must be finite real numbers")
+            values[key] = value
+        for key, target in expected.items():
+            target[i] = values[key]
+
+    def cost(self) -> np.ndarray:
+        """Cumulative multiply-accumulates per agent, training plus inference (see :mod:`ann.mac`)."""
+        return self.training_macs_ + self.inference_macs_
+
+
+def _ragged_index(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(agent, row) of every sample when ragged per-agent arrays are concatenated."""
+    agent = np.repeat(np.arange(len(lengths)), lengths)
+    starts = np.cumsum(lengths) - lengths
+    row = np.arange(int(lengths.sum())) - np.repeat(starts, lengths)
+    return agent, row
