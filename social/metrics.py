@@ -120,9 +120,11 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from social import Society                                  # doctest: +SKIP
-    >>> summarise(Society("ring", "ann", "iris", "teach", random_state=0,
-    ...                   n_agents=6).run(3))                          # doctest: +SKIP
+    >>> from social import Society
+    >>> table = Society("ring", "ann", "iris", "teach", random_state=0, n_agents=6).run(3)
+    >>> summary = summarise(table)
+    >>> list(summary.index), "consensus_distance" in summary.columns
+    ([1, 2, 3], True)
     """
     _check_table(table)
     accuracy = table.groupby("round")["accuracy"]

@@ -96,7 +96,8 @@ class Protocol:
         return f"{type(self).__name__}({params})"
 
 
-def _check_count(protocol: Protocol, key: str, minimum: int = 1) -> None:
+def check_count(protocol: Protocol, key: str, minimum: int = 1) -> None:
+    """Raise ValueError naming ``key`` unless the protocol's ``key`` is an integer >= ``minimum``."""
     value = getattr(protocol, key)
     if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
         raise ValueError(f"protocol {protocol.name!r}: {key} must be an integer >= {minimum}, "
@@ -187,7 +188,7 @@ class Teach(Protocol):
         self.demonstrations = demonstrations
 
     def check(self, society):
-        _check_count(self, "demonstrations")
+        check_count(self, "demonstrations")
 
     def interact(self, society, rng):
         shown = society.sample_own_inputs(self.demonstrations, rng)
@@ -248,7 +249,7 @@ class Distill(Protocol):
         self.demonstrations = demonstrations
 
     def check(self, society):
-        _check_count(self, "demonstrations")
+        check_count(self, "demonstrations")
 
     def interact(self, society, rng):
         queries, totals, messages = _shown_and_answered(society, self, rng, "predict_proba")
@@ -289,7 +290,7 @@ class ConsensusVote(Protocol):
         self.demonstrations = demonstrations
 
     def check(self, society):
-        _check_count(self, "demonstrations")
+        check_count(self, "demonstrations")
 
     def interact(self, society, rng):
         queries, votes, messages = _shown_and_answered(society, self, rng, "predict")
@@ -340,7 +341,7 @@ class Gossip(Protocol):
         self.same_start = same_start
 
     def check(self, society):
-        _check_count(self, "steps")
+        check_count(self, "steps")
         if not isinstance(self.same_start, (bool, np.bool_)):
             raise ValueError(f"protocol 'gossip': same_start must be True or False, "
                              f"got same_start={self.same_start!r}")
