@@ -1,0 +1,81 @@
+"""Wall time of a society against its number of agents (target: linear or better).
+
+Runs the same society (small-world graph, label-skewed digits, ``teach``)
+with 25, 50 and 100 agents, side by side in one process, and prints the wall
+time per round, the time per agent-round and its ratio to the smallest
+society's. A ratio at or below 1 means the cost grows linearly or better with
+the number of agents (the populations batch all agents of a type together).
+
+Usage::
+
+    python bench/society_scaling.py                       # mixed, 20 rounds
+    python bench/society_scaling.py --agents ann --rounds 5
+    python bench/society_scaling.py --sizes 25 50 --rounds 2   # smoke run
+
+The society's defaults are used except where an option says otherwise; the
+figures and the command go to bench/RESULTS.md ("Society scaling").
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from social import Society  # noqa: E402
+from social.metrics import summarise  # noqa: E402
+
+
+def measure(n_agents: int, agents: str, rounds: int, protocol: str, seed: int) -> dict:
+    society = Society("small_world", agents=agents, task="digits", protocol=protocol,
+                      partition="non_iid", random_state=seed, n_agents=n_agents)
+    started = time.perf_counter()
+    society.setup()
+    setup_seconds = time.perf_counter() - started
+    table = society.run(rounds)
+    total = time.perf_counter() - started
+    summary = summarise(table)
+    last = summary.iloc[-1]
+    return {
+        "n_agents": n_agents, "rounds": rounds, "setup_s": setup_seconds, "total_s": total,
+        "per_round_s": summary["wall_seconds"].mean(),
+        "per_agent_round_ms": 1e3 * summary["wall_seconds"].mean() / n_agents,
+        "final_accuracy": last["mean_accuracy"],
+        **{f"final_{c}": last[c] for c in summary.columns if c.startswith("accuracy_")},
+    }
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[25, 50, 100])
+    parser.add_argument("--agents", default="mixed", help="agent type or 'mixed' (default)")
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--protocol", default="teach")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    print(f"society: small_world, agents={args.agents}, digits non_iid, protocol={args.protocol}, "
+          f"{args.rounds} rounds, seed {args.seed}, default budget (Society defaults)")
+    results = []
+    for n_agents in args.sizes:
+        result = measure(n_agents, args.agents, args.rounds, args.protocol, args.seed)
+        results.append(result)
+        print(f"  {n_agents:4d} agents: set-up {result['setup_s']:6.1f} s, total {result['total_s']:7.1f} s, "
+              f"{result['per_round_s']:6.2f} s/round, {result['per_agent_round_ms']:6.1f} ms per agent-round, "
+              f"final mean accuracy {result['final_accuracy']:.3f}", flush=True)
+    base = results[0]
+    print("\n| agents | total s | s / round | ms / agent-round | ratio to "
+          f"{base['n_agents']} agents (per agent-round) | final mean accuracy |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        ratio = r["per_agent_round_ms"] / base["per_agent_round_ms"]
+        types = ", ".join(f"{k[len('final_accuracy_'):]} {v:.2f}" for k, v in r.items()
+                          if k.startswith("final_accuracy_"))
+        print(f"| {r['n_agents']} | {r['total_s']:.1f} | {r['per_round_s']:.2f} | "
+              f"{r['per_agent_round_ms']:.1f} | {ratio:.2f} | {r['final_accuracy']:.3f} ({types}) |")
+
+
+if __name__ == "__main__":
+    main()
