@@ -349,7 +349,6 @@ class Society:
         protocol.start(self, np.random.default_rng(protocol_seq))
         self.round_ = 0
         self._rows: list[pd.DataFrame] = []
-        self.history_ = pd.DataFrame(columns=list(BASE_COLUMNS))
         self._is_setup = True
         return self
 
@@ -531,9 +530,16 @@ class Society:
         self.setup()
         for _ in range(rounds):
             self.step()
-        if self._rows:
-            self.history_ = pd.concat(self._rows, ignore_index=True)
-        return self.history_.copy()
+        return self.history_
+
+    @property
+    def history_(self) -> pd.DataFrame:
+        """The table of every round run so far (a fresh copy)."""
+        if not getattr(self, "_is_setup", False):
+            raise AttributeError("history_ exists once the society is set up (call run or setup)")
+        if not self._rows:
+            return pd.DataFrame(columns=list(BASE_COLUMNS))
+        return pd.concat(self._rows, ignore_index=True)
 
     def __repr__(self) -> str:
         graph = self.graph if isinstance(self.graph, str) else f"<{type(self.graph).__name__}>"
