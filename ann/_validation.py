@@ -169,6 +169,8 @@ def encode_labels(y: np.ndarray, classes: np.ndarray, name: str = "y") -> np.nda
     position = np.clip(position, 0, len(classes) - 1)
     unknown = sorted_classes[position] != y
     if np.any(unknown):
-        raise ValueError(f"{name} contains label {y[np.argmax(unknown)]!r} which is not in "
+        label = y[np.argmax(unknown)]
+        label = label.item() if isinstance(label, np.generic) else label
+        raise ValueError(f"{name} contains label {label!r} which is not in "
                          f"classes={_short(classes.tolist())}")
     return order[position]

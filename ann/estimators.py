@@ -105,8 +105,8 @@ class _BaseMLP(BaseEstimator):
             epoch = len(self.history_) + 1
             if not np.isfinite(loss) or not network.finite():
                 raise FloatingPointError(
-                    f"training diverged in epoch {epoch}: loss={loss}, non-finite weights="
-                    f"{not network.finite()}; learning_rate={hyper['learning_rate']} is too large "
+                    f"training diverged in epoch {epoch} (loss={loss}, all weights finite: "
+                    f"{bool(network.finite())}): learning_rate={hyper['learning_rate']} is too large "
                     f"for optimizer={hyper['optimizer']!r} here, try a smaller one")
             if classification:
                 score = float(score_sum) / n_samples
@@ -258,7 +258,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict(self, X) -> np.ndarray:
         """The most probable class label of each sample."""
-        return self.classes_[self._output(X).argmax(axis=1)]
+        output = self._output(X)
+        return self.classes_[output.argmax(axis=1)]
 
     def _targets_for_fit(self, y, n_samples, dtype):
         labels = check.check_labels_1d(y)

@@ -139,8 +139,8 @@ class StackedMLP:
         w = self.theta[..., None, :self.n_weights]
         return 0.5 * self.alpha * (w @ w.swapaxes(-1, -2))[..., 0, 0]
 
-    def train_step(self, X, Y, sample_weight, n_valid, active=None):
-        """One gradient step on a minibatch; returns ``(batch loss, output)``.
+    def loss_and_gradient(self, X, Y, sample_weight, n_valid):
+        """Loss per network and the gradient the rule assigns to ``theta``.
 
         Parameters
         ----------
@@ -148,28 +148,41 @@ class StackedMLP:
         sample_weight : float or ndarray (*batch_shape, n_rows)
             ``1 / n_valid`` for real rows, 0 for padding.
         n_valid : int or ndarray (*batch_shape,)
-            Real rows per network (at least 1 where ``active``).
-        active : ndarray of bool (*batch_shape,), optional
-            Networks that take this step.
+            Real rows per network (use 1 where there are none).
+
+        Returns
+        -------
+        loss : ndarray (*batch_shape)
+            Weighted mean loss plus ``penalty() / n_valid``.
+        grad : ndarray, shaped like ``theta``
+        output : ndarray (*batch_shape, n_rows, n_outputs)
         """
         activations = self.forward(X)
         output = activations[-1]
-        weighted = np.asarray(sample_weight, dtype=self.dtype)
-        weight_rows = weighted[..., None] if weighted.ndim else weighted
-        data_loss = (self.loss.per_sample(Y, output) * weighted).sum(axis=-1)
+        weights = np.asarray(sample_weight, dtype=self.dtype)
+        weight_rows = weights[..., None] if weights.ndim else weights
+        loss = (self.loss.per_sample(Y, output) * weights).sum(axis=-1)
         output_delta = output_error(Y, output) * weight_rows
         weight_grads, bias_grads = self.rule.gradients(
             output_delta, self.weights, activations, self.activation.derivative, self.rule_state)
         lead = len(self.batch_shape)
         grad = np.concatenate([g.reshape(g.shape[:lead] + (-1,)) for g in weight_grads + bias_grads],
                               axis=-1)
-        inverse_n = 1.0 / np.asarray(n_valid, dtype=self.dtype)
         if self.alpha:
+            inverse_n = 1.0 / np.asarray(n_valid, dtype=self.dtype)
             scale = (self.alpha * inverse_n)[..., None] if lead else self.alpha * inverse_n
             grad[..., :self.n_weights] += scale * self.theta[..., :self.n_weights]
-            data_loss = data_loss + self.penalty() * inverse_n
+            loss = loss + self.penalty() * inverse_n
+        return loss, grad, output
+
+    def train_step(self, X, Y, sample_weight, n_valid, active=None):
+        """One optimizer step on a minibatch (``active``: networks that take it).
+
+        Returns the batch loss and output, as :meth:`loss_and_gradient`.
+        """
+        loss, grad, output = self.loss_and_gradient(X, Y, sample_weight, n_valid)
         self.optimizer.step([self.theta], [grad], active)
-        return data_loss, output
+        return loss, output
 
     def train_epoch(self, X, Y, batch_size: int, lengths=None, classification=True):
         """One pass over ``X, Y`` (already in the order to visit) in minibatches.
