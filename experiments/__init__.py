@@ -7,3 +7,9 @@ runs every quick preset. Importing this package registers every experiment in
 from experiments._base import EXPERIMENTS, Experiment, Result, get_experiment, register_experiment
 
 __all__ = ["EXPERIMENTS", "Experiment", "Result", "get_experiment", "register_experiment"]
+
+# Registration order is listing order.
+from experiments import task_benchmark  # noqa: E402,F401
+from experiments import learning_curves  # noqa: E402,F401
+from experiments import continual_learning  # noqa: E402,F401
+from experiments import noise_robustness  # noqa: E402,F401

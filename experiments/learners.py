@@ -1,0 +1,80 @@
+"""The two kinds of learner as the experiments build them, and their energy proxy.
+
+Experiments talk to learners through :func:`make_learner` and
+:func:`operations`, so that every comparison builds an MLP and a spiking
+network the same way and converts their operation counts to energy alike.
+
+Energy per operation follows Horowitz (2014) for 32-bit floating point at
+45 nm: a multiply-accumulate costs 3.7 pJ (multiply) + 0.9 pJ (add) = 4.6 pJ;
+a synaptic operation of a spiking network is one accumulate, 0.9 pJ. These are
+the figures the neuromorphic literature uses to compare ANN MACs with SNN SOPs
+(e.g. NeuroBench, Yik et al. 2025).
+
+Horowitz, M. (2014). Computing's energy problem (and what we can do about it).
+IEEE ISSCC Digest of Technical Papers, 10-14.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+#: Joules per operation, by operation unit.
+ENERGY_PER_OPERATION = {"MAC": 4.6e-12, "SOP": 0.9e-12}
+KINDS = ("ann", "snn")
+
+
+def make_learner(kind: str, task, random_state, **params):
+    """An unfitted estimator of ``kind`` ("ann" or "snn") suited to ``task``.
+
+    ``params`` override the estimator's defaults.
+    """
+    if kind == "ann":
+        from ann import MLPClassifier, MLPRegressor
+
+        cls = MLPClassifier if task.kind == "classification" else MLPRegressor
+    elif kind == "snn":
+        from snn import STDPClassifier, STDPRegressor
+
+        cls = STDPClassifier if task.kind == "classification" else STDPRegressor
+        if task.kind == "regression":
+            params.setdefault("readout", "linear")
+    else:
+        raise ValueError(f"unknown learner kind={kind!r}; known: {list(KINDS)}")
+    return cls(random_state=random_state, **params)
+
+
+def operations(estimator) -> dict:
+    """Cumulative operation counts of a fitted estimator and their energy in joules.
+
+    Returns a dict with ``unit`` ("MAC" or "SOP"), ``training_ops``,
+    ``inference_ops`` and ``training_joules``, ``inference_joules``.
+    """
+    if hasattr(estimator, "training_macs_"):
+        unit, train, infer = "MAC", estimator.training_macs_, estimator.inference_macs_
+    elif hasattr(estimator, "training_sops_"):
+        unit, train, infer = "SOP", estimator.training_sops_, estimator.inference_sops_
+    else:
+        raise TypeError(f"{type(estimator).__name__} counts neither MACs nor SOPs")
+    joules = ENERGY_PER_OPERATION[unit]
+    return {"unit": unit, "training_ops": float(train), "inference_ops": float(infer),
+            "training_joules": float(train) * joules, "inference_joules": float(infer) * joules}
+
+
+def child_seeds(seed: int, n: int) -> list[int]:
+    """``n`` independent integer seeds derived from ``seed`` (SeedSequence.spawn)."""
+    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n)]
+
+
+def subsample(X, y, n, rng, stratify=True):
+    """At most ``n`` rows of (X, y), class-balanced where possible, in a seeded order."""
+    if n is None or n >= len(X):
+        order = rng.permutation(len(X))
+        return X[order], y[order]
+    if stratify:
+        from sklearn.model_selection import train_test_split
+
+        keep, _ = train_test_split(np.arange(len(X)), train_size=n, stratify=y,
+                                   random_state=int(rng.integers(2**31)))
+        keep = rng.permutation(keep)
+    else:
+        keep = rng.choice(len(X), size=n, replace=False)
+    return X[keep], y[keep]
