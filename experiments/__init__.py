@@ -11,5 +11,8 @@ __all__ = ["EXPERIMENTS", "Experiment", "Result", "get_experiment", "register_ex
 # Registration order is listing order.
 from experiments import task_benchmark  # noqa: E402,F401
 from experiments import learning_curves  # noqa: E402,F401
+from experiments import stdp_window  # noqa: E402,F401
+from experiments import receptive_fields  # noqa: E402,F401
 from experiments import continual_learning  # noqa: E402,F401
 from experiments import noise_robustness  # noqa: E402,F401
+from experiments import rule_zoo  # noqa: E402,F401

@@ -50,8 +50,9 @@ def operations(estimator) -> dict:
     """
     if hasattr(estimator, "training_macs_"):
         unit, train, infer = "MAC", estimator.training_macs_, estimator.inference_macs_
-    elif hasattr(estimator, "training_sops_"):
-        unit, train, infer = "SOP", estimator.training_sops_, estimator.inference_sops_
+    elif callable(getattr(estimator, "cost", None)):
+        counts = estimator.cost()
+        unit, train, infer = "SOP", counts["train_sops"], counts["inference_sops"]
     else:
         raise TypeError(f"{type(estimator).__name__} counts neither MACs nor SOPs")
     joules = ENERGY_PER_OPERATION[unit]

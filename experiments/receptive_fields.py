@@ -1,0 +1,103 @@
+"""What each learner's first layer learns on digits, drawn as 8x8 images.
+
+The spiking network's input weights form prototypes of whole digits (each
+winner-take-all neuron specialises on a cluster of similar images, Diehl &
+Cook 2015); the MLP's first-layer weights are distributed features tuned by
+backpropagated error, rarely recognisable on their own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from experiments._base import Result, register_experiment
+from experiments.learners import child_seeds, make_learner, subsample
+from experiments.style import figure, label
+from tasks import load_task
+
+
+@dataclass(frozen=True)
+class Settings:
+    n_train: int | None = None
+    n_units: int = 64             # how many units of each learner to draw
+    params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
+
+    @classmethod
+    def quick(cls):
+        return cls(n_train=400, n_units=36, params={"ann": {"epochs": 20}, "snn": {"epochs": 1}})
+
+    @classmethod
+    def full(cls):
+        return cls()
+
+
+def first_layer(kind: str, estimator) -> np.ndarray:
+    """Weights into each first-layer unit, shape (n_units, n_features)."""
+    if kind == "ann":
+        return np.asarray(estimator.coefs_[0]).T
+    return np.asarray(estimator.weights_).reshape(-1, estimator.n_features_in_)
+
+
+def _grid(ax, weights: np.ndarray, title: str, diverging: bool):
+    n = len(weights)
+    side = int(np.ceil(np.sqrt(n)))
+    canvas = np.full((side * 9 - 1, side * 9 - 1), np.nan)
+    for k, w in enumerate(weights):
+        r, c = divmod(k, side)
+        canvas[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = w.reshape(8, 8)
+    if diverging:
+        limit = np.nanmax(np.abs(canvas))
+        image = ax.imshow(canvas, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    else:
+        image = ax.imshow(canvas, cmap="magma", vmin=0)
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    return image
+
+
+def _figures(result: Result, settings: Settings) -> dict:
+    weights = result.tables["weights"]
+    fig, axes = figure(1, 2, figsize=(11, 5.6))
+    for ax, kind, diverging, unit in zip(axes, ("snn", "ann"), (False, True),
+                                         ("synaptic weight (0 to w$_{max}$)", "weight")):
+        rows = weights[weights.kind == kind].sort_values(["unit", "pixel"])
+        matrix = rows.pivot(index="unit", columns="pixel", values="weight").to_numpy()
+        image = _grid(ax, matrix, f"{label(kind)}: weights into {len(matrix)} units", diverging)
+        fig.colorbar(image, ax=ax, shrink=0.75, label=unit)
+    fig.suptitle("Receptive fields on 8x8 digits (one tile per unit; tile = input pixels)")
+    fig.tight_layout()
+    return {"receptive_fields": fig}
+
+
+def _summary(result: Result, settings: Settings) -> str:
+    lines = ["# Receptive fields (digits)", ""]
+    for _, row in result.metrics.iterrows():
+        lines.append(f"- {label(row.kind)}: test accuracy {row.accuracy:.3f}; "
+                     f"{row.n_units} units drawn")
+    return "\n".join(lines)
+
+
+@register_experiment("receptive_fields",
+                     "spiking input weights as 8x8 images next to the MLP's first-layer weights",
+                     Settings, _figures, _summary)
+def run(settings: Settings, seed: int) -> Result:
+    run_seed = child_seeds(seed, 1)[0]
+    task = load_task("digits", seed=run_seed % 2**31)
+    rng = np.random.default_rng(run_seed)
+    X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
+    metrics, tables = [], []
+    for kind in ("snn", "ann"):
+        estimator = make_learner(kind, task, random_state=run_seed % 2**31,
+                                 **settings.params.get(kind, {})).fit(X_train, y_train)
+        weights = first_layer(kind, estimator)[:settings.n_units]
+        unit, pixel = np.meshgrid(np.arange(len(weights)), np.arange(weights.shape[1]),
+                                  indexing="ij")
+        tables.append(pd.DataFrame({"kind": kind, "unit": unit.ravel(), "pixel": pixel.ravel(),
+                                    "weight": weights.ravel()}))
+        metrics.append({"kind": kind, "accuracy": float(estimator.score(task.X_test, task.y_test)),
+                        "n_units": len(weights)})
+    return Result(metrics=pd.DataFrame(metrics), tables={"weights": pd.concat(tables, ignore_index=True)})

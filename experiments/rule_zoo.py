@@ -1,0 +1,116 @@
+"""Every registered learning rule of both packages on digits: accuracy and cost.
+
+The rules are read from ``ann.RULES`` and ``snn.RULES`` when the experiment
+runs, so a rule registered by a user (see docs/extending.md) appears here
+without editing this file.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from experiments._base import Result, register_experiment
+from experiments.learners import KINDS, child_seeds, make_learner, operations, subsample
+from experiments.runner import progress
+from experiments.style import color, figure, label
+from tasks import load_task
+
+
+@dataclass(frozen=True)
+class Settings:
+    task: str = "digits"
+    n_seeds: int = 3
+    n_train: int | None = None
+    n_test: int | None = None
+    params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
+    rule_params: dict = field(default_factory=dict)   # {"kind:rule": {...}}
+
+    @classmethod
+    def quick(cls):
+        return cls(n_seeds=1, n_train=300, n_test=150,
+                   params={"ann": {"epochs": 20}, "snn": {"epochs": 1}})
+
+    @classmethod
+    def full(cls):
+        return cls()
+
+
+def registered_rules() -> list[tuple[str, str]]:
+    """``(kind, rule)`` for every rule registered in ``ann.RULES`` and ``snn.RULES``."""
+    import ann
+    import snn
+
+    return [("ann", name) for name in ann.RULES] + [("snn", name) for name in snn.RULES]
+
+
+def _figures(result: Result, settings: Settings) -> dict:
+    table = result.metrics.groupby(["kind", "rule"], sort=False).agg(
+        accuracy=("accuracy", "mean"), low=("accuracy", "min"), high=("accuracy", "max"),
+        joules=("training_joules", "mean")).reset_index()
+    fig, (left, right) = figure(1, 2, figsize=(11, 4.2))
+    names = [f"{k}: {r}" for k, r in zip(table.kind, table.rule)]
+    y = np.arange(len(table))
+    colors = [color(k) for k in table.kind]
+    left.barh(y, table.accuracy, xerr=[table.accuracy - table.low, table.high - table.accuracy],
+              color=colors)
+    left.set_yticks(y, names)
+    left.invert_yaxis()
+    left.set_xlabel(f"test accuracy on {settings.task}")
+    left.set_xlim(0, 1)
+    for kind in KINDS:
+        rows = table[table.kind == kind]
+        right.scatter(rows.joules, rows.accuracy, color=color(kind), label=label(kind), s=40)
+        for _, row in rows.iterrows():
+            right.annotate(row.rule, (row.joules, row.accuracy), fontsize=8,
+                           xytext=(4, 3), textcoords="offset points")
+    right.set_xscale("log")
+    right.set_xlabel("training energy (J, 45 nm estimate: 4.6 pJ/MAC, 0.9 pJ/SOP)")
+    right.set_ylabel("test accuracy")
+    right.set_ylim(0, 1)
+    right.legend(loc="lower right")
+    fig.suptitle(f"Every registered learning rule on {settings.task}")
+    fig.tight_layout()
+    return {"rule_zoo": fig}
+
+
+def _summary(result: Result, settings: Settings) -> str:
+    table = result.metrics.groupby(["kind", "rule"], sort=False)[
+        ["accuracy", "training_ops", "training_joules"]].mean()
+    lines = [f"# Rule zoo ({settings.task}, mean over {settings.n_seeds} seed(s))", "",
+             "| learner | rule | accuracy | training operations | training energy (J) |",
+             "| --- | --- | --- | --- | --- |"]
+    units = result.metrics.groupby("kind")["unit"].first()
+    for (kind, rule), row in table.iterrows():
+        lines.append(f"| {label(kind)} | {rule} | {row.accuracy:.3f} | "
+                     f"{row.training_ops:.3g} {units[kind]}s | {row.training_joules:.2e} |")
+    return "\n".join(lines)
+
+
+@register_experiment("rule_zoo",
+                     "every registered learning rule of both packages on digits: accuracy and cost",
+                     Settings, _figures, _summary)
+def run(settings: Settings, seed: int) -> Result:
+    rows, timings = [], []
+    rules = registered_rules()
+    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="rule_zoo"):
+        task = load_task(settings.task, seed=run_seed % 2**31)
+        rng = np.random.default_rng(run_seed)
+        X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
+        X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng)
+        for kind, rule in rules:
+            params = {**settings.params.get(kind, {}),
+                      **settings.rule_params.get(f"{kind}:{rule}", {}), "rule": rule}
+            estimator = make_learner(kind, task, random_state=run_seed % 2**31, **params)
+            started = time.perf_counter()
+            estimator.fit(X_train, y_train)
+            seconds = time.perf_counter() - started
+            ops = operations(estimator)
+            rows.append({"kind": kind, "rule": rule, "seed": run_seed,
+                         "accuracy": float(estimator.score(X_test, y_test)),
+                         "unit": ops["unit"], "training_ops": ops["training_ops"],
+                         "training_joules": ops["training_joules"]})
+            timings.append({"kind": kind, "rule": rule, "seed": run_seed, "train_seconds": seconds})
+    return Result(metrics=pd.DataFrame(rows), timings=pd.DataFrame(timings))

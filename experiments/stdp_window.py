@@ -1,0 +1,123 @@
+"""The STDP window each spike-timing rule produces in simulation, against its theory.
+
+For every registered spike-timing rule (those defining ``window``), the Bi &
+Poo (1998) pairing protocol runs in Brian2 (:func:`snn.analysis.stdp_window`)
+and the measured weight change per pairing is drawn over the rule's
+closed-form window. A rule registered by a user appears here without editing
+this file.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from experiments._base import Result, register_experiment
+from experiments.runner import progress
+from experiments.style import figure
+
+
+@dataclass(frozen=True)
+class Settings:
+    delta_t_ms: tuple = tuple(float(d) for d in np.arange(-100, 101, 5))
+    n_pairings: int = 60
+    pairing_frequency_hz: float = 1.0
+    rules: tuple | None = None     # None: every registered spike-timing rule
+
+    @classmethod
+    def quick(cls):
+        return cls(delta_t_ms=tuple(float(d) for d in np.arange(-80, 81, 10)), n_pairings=10)
+
+    @classmethod
+    def full(cls):
+        return cls()
+
+
+def spike_timing_rules(names=None) -> list[str]:
+    """Registered rules that define an STDP window (all of them, or those in ``names``)."""
+    from snn import RULES
+
+    chosen = list(RULES) if names is None else list(names)
+    unknown = [n for n in chosen if n not in RULES]
+    if unknown:
+        raise ValueError(f"unknown rule(s) {unknown}; known: {sorted(RULES)}")
+    return [n for n in chosen if RULES[n]().is_spike_timing]
+
+
+def theory(rule, delta_t_ms: np.ndarray, settings: Settings, initial_weight: float) -> np.ndarray:
+    """The rule's closed-form window, evaluated under the protocol's conditions."""
+    from brian2 import Hz
+
+    accepted = inspect.signature(rule.window).parameters
+    extra = {}
+    if "w" in accepted:
+        extra["w"] = initial_weight
+    if "pairing_frequency" in accepted:
+        extra["pairing_frequency"] = settings.pairing_frequency_hz * Hz
+    if "n_pairings" in accepted:
+        extra["n_pairings"] = settings.n_pairings
+    return np.asarray(rule.window(delta_t_ms, **extra), dtype=float)
+
+
+def _figures(result: Result, settings: Settings) -> dict:
+    rules = list(dict.fromkeys(result.metrics["rule"]))
+    fig, axes = figure(1, len(rules), figsize=(3.6 * len(rules), 3.6), squeeze=False)
+    for ax, name in zip(axes[0], rules):
+        rows = result.metrics[result.metrics.rule == name]
+        ax.axhline(0, color="0.6", linewidth=0.8)
+        ax.axvline(0, color="0.6", linewidth=0.8)
+        curve = result.tables["theory_curve"]
+        curve = curve[curve.rule == name]
+        for side in (curve[curve.delta_t_ms < 0], curve[curve.delta_t_ms >= 0]):
+            ax.plot(side.delta_t_ms, side.theory, color="0.2",
+                    label="theory" if side.delta_t_ms.iloc[0] >= 0 else None)
+        ax.plot(rows.delta_t_ms, rows.simulated, "o", color="#d62728", markersize=4,
+                label="Brian2 simulation")
+        ax.set_title(name)
+        ax.set_xlabel("$\\Delta t = t_{post} - t_{pre}$ (ms)")
+    axes[0, 0].set_ylabel("weight change per pairing (units of $w_{max}$)")
+    axes[0, 0].legend()
+    fig.suptitle("STDP windows: pairing protocol (Bi & Poo 1998) against each rule's theory")
+    fig.tight_layout()
+    return {"stdp_windows": fig}
+
+
+def _summary(result: Result, settings: Settings) -> str:
+    lines = ["# STDP windows", "", "| rule | max potentiation | max depression | "
+             "largest deviation from theory (fraction of peak) |", "| --- | --- | --- | --- |"]
+    for name, rows in result.metrics.groupby("rule", sort=False):
+        peak = np.abs(rows.theory).max()
+        deviation = np.abs(rows.simulated - rows.theory).max() / peak if peak else np.nan
+        lines.append(f"| {name} | {rows.simulated.max():.2e} | {rows.simulated.min():.2e} | "
+                     f"{deviation:.3f} |")
+    return "\n".join(lines)
+
+
+@register_experiment("stdp_window",
+                     "simulated STDP window against the theoretical curve for each spike-timing rule",
+                     Settings, _figures, _summary)
+def run(settings: Settings, seed: int) -> Result:
+    # The pairing protocol is deterministic: the seed has nothing to draw.
+    from brian2 import Hz
+
+    from snn import RULES
+    from snn.analysis import stdp_window
+
+    delta_t = np.asarray(settings.delta_t_ms, dtype=float)
+    fine = np.arange(delta_t.min(), delta_t.max() + 0.25, 0.5)
+    rows, curves = [], []
+    for name in progress(spike_timing_rules(settings.rules), desc="stdp_window"):
+        rule = RULES[name]()
+        wmax = float(rule.params.get("wmax", 1.0))
+        simulated = stdp_window(rule, delta_t, n_pairings=settings.n_pairings,
+                                pairing_frequency=settings.pairing_frequency_hz * Hz)
+        expected = theory(rule, delta_t, settings, initial_weight=wmax / 2)
+        rows.append(pd.DataFrame({"rule": name, "delta_t_ms": delta_t,
+                                  "simulated": np.asarray(simulated, dtype=float) / wmax,
+                                  "theory": expected / wmax}))
+        curves.append(pd.DataFrame({"rule": name, "delta_t_ms": fine,
+                                    "theory": theory(rule, fine, settings, wmax / 2) / wmax}))
+    return Result(metrics=pd.concat(rows, ignore_index=True),
+                  tables={"theory_curve": pd.concat(curves, ignore_index=True)})
