@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 from brian2 import (
+    Hz,
     Network,
     NeuronGroup,
     Quantity,
@@ -41,7 +42,18 @@ from brian2 import (
 from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 from brian2.units.fundamentalunits import have_same_dimensions
 
-__all__ = ["RULES", "register_rule", "get_rule", "PlasticityRule", "PairSTDP"]
+__all__ = [
+    "RULES",
+    "register_rule",
+    "get_rule",
+    "PlasticityRule",
+    "PairSTDP",
+    "MultiplicativeSTDP",
+    "TripletSTDP",
+    "SpikingOja",
+    "SpikingBCM",
+    "RewardModulatedSTDP",
+]
 
 #: Registry of plasticity rules, name -> :class:`PlasticityRule` subclass.
 RULES: dict[str, type] = {}
@@ -415,3 +427,465 @@ class PairSTDP(PlasticityRule):
         potentiation = p["nu_post"] * p["wmax"] * np.exp(-np.abs(dt_ms) / tau_pre)
         depression = -p["nu_pre"] * p["wmax"] * np.exp(-np.abs(dt_ms) / tau_post)
         return np.where(dt_ms >= 0, potentiation, depression)
+
+
+@register_rule("stdp_multiplicative")
+class MultiplicativeSTDP(PlasticityRule):
+    """Weight-dependent (multiplicative) STDP (Guetig et al. 2003; van Rossum et al. 2000).
+
+    The same traces as :class:`PairSTDP`, but the amplitudes depend on the
+    weight: potentiation shrinks as ``w`` approaches ``wmax`` and depression
+    grows with ``w``,
+
+    .. math::
+
+        \\Delta w_+ = \\nu_{post} w_{max} (1 - w/w_{max})^{\\mu} a_{pre}, \\qquad
+        \\Delta w_- = -\\nu_{pre} w_{max} (w/w_{max})^{\\mu} a_{post}.
+
+    ``mu = 1`` is the multiplicative rule (potentiation proportional to
+    ``wmax - w``, depression proportional to ``w``); ``mu = 0`` recovers the
+    additive rule. With ``mu = 1`` and uncorrelated Poisson inputs the weights
+    settle into one unimodal distribution around ``nu_post / (nu_pre +
+    nu_post)`` times ``wmax`` instead of the bimodal distribution of the
+    additive rule (van Rossum, Bi & Turrigiano 2000).
+
+    Parameters
+    ----------
+    tau_pre, tau_post : Quantity (time)
+        Trace decay constants (20 ms).
+    nu_pre, nu_post : float
+        Depression and potentiation rates (fractions of ``wmax``).
+    mu : float
+        Weight dependence exponent, 0 (additive) to 1 (multiplicative).
+    wmax : float
+        Upper weight bound.
+
+    References
+    ----------
+    Guetig, R., Aharonov, R., Rotter, S. & Sompolinsky, H. (2003). Learning
+    input correlations through nonlinear temporally asymmetric Hebbian
+    plasticity. J. Neurosci. 23:3697-3714.
+    van Rossum, M. C. W., Bi, G. Q. & Turrigiano, G. G. (2000). Stable Hebbian
+    learning from spike timing-dependent plasticity. J. Neurosci. 20:8812-8821.
+    """
+
+    reference = "Guetig et al. (2003), J. Neurosci. 23:3697; van Rossum et al. (2000), J. Neurosci. 20:8812"
+    defaults = dict(
+        tau_pre=20 * ms, tau_post=20 * ms, nu_pre=0.00525, nu_post=0.005, mu=1.0, wmax=1.0
+    )
+    model = PairSTDP.model
+    on_pre = """
+        apre += 1
+        w = clip(w - plastic_post * nu_pre * wmax * (clip(w / wmax, 0, 1) ** mu) * apost, 0, wmax)
+    """
+    on_post = """
+        apost += 1
+        w = clip(w + plastic_post * nu_post * wmax * (clip(1 - w / wmax, 0, 1) ** mu) * apre, 0, wmax)
+    """
+
+    def window(self, delta_t, w, n_pairings=None):
+        """Weight change per isolated pair at weight ``w``, ``delta_t = t_post - t_pre``.
+
+        Parameters
+        ----------
+        delta_t : Quantity or array-like (ms)
+        w : float
+            Weight before the pairing(s).
+        n_pairings : int, optional
+            Mean change per pair over ``n_pairings`` isolated repetitions (the
+            weight, hence the amplitude, changes from one pair to the next;
+            bounds included). None: a single pair.
+        """
+        p = self.params
+        dt_ms = _delta_t_in_ms(delta_t)
+        wmax = p["wmax"]
+        tau_pre, tau_post = float(p["tau_pre"] / ms), float(p["tau_post"] / ms)
+        potentiation_kernel = p["nu_post"] * wmax * np.exp(-np.abs(dt_ms) / tau_pre)
+        depression_kernel = p["nu_pre"] * wmax * np.exp(-np.abs(dt_ms) / tau_post)
+        weight_before = np.full(dt_ms.shape, float(w))
+        weight = weight_before.copy()
+        for _ in range(1 if n_pairings is None else int(n_pairings)):
+            w_rel = np.clip(weight / wmax, 0, 1)
+            change = np.where(
+                dt_ms >= 0,
+                potentiation_kernel * (1 - w_rel) ** p["mu"],
+                -depression_kernel * w_rel ** p["mu"],
+            )
+            weight = np.clip(weight + change, 0, wmax)
+        return (weight - weight_before) / (1 if n_pairings is None else int(n_pairings))
+
+
+@register_rule("triplet")
+class TripletSTDP(PlasticityRule):
+    """Triplet STDP, all-to-all interactions (Pfister & Gerstner 2006).
+
+    Two presynaptic traces ``r1`` (fast, ``tau_plus``) and ``r2`` (slow,
+    ``tau_x``) and two postsynaptic traces ``o1`` (``tau_minus``) and ``o2``
+    (slow, ``tau_y``), each jumping by 1 at a spike. At a presynaptic spike
+
+    .. math:: \\Delta w = -w_{max}\\, o_1 [A_2^- + A_3^- r_2(t-\\epsilon)],
+
+    at a postsynaptic spike
+
+    .. math:: \\Delta w = +w_{max}\\, r_1 [A_2^+ + A_3^+ o_2(t-\\epsilon)],
+
+    where ``(t - epsilon)`` means the trace before the current spike's own
+    jump. The defaults are the *minimal* all-to-all model fitted to the visual
+    cortex data of Sjoestroem et al. (2001) (Pfister & Gerstner 2006, Table 4:
+    ``A2_plus = A3_minus = 0``), so an isolated pre-before-post pair causes no
+    potentiation: LTP needs a second postsynaptic spike within ``~tau_y``,
+    which makes potentiation grow with the pairing frequency (the
+    frequency dependence of Sjoestroem et al. 2001) -- see :meth:`window`.
+
+    Parameters
+    ----------
+    tau_plus, tau_minus, tau_x, tau_y : Quantity (time)
+        Trace time constants of r1, o1, r2 and o2.
+    A2_plus, A3_plus, A2_minus, A3_minus : float
+        Pair and triplet amplitudes (fractions of ``wmax``).
+    wmax : float
+        Upper weight bound.
+
+    References
+    ----------
+    Pfister, J.-P. & Gerstner, W. (2006). Triplets of spikes in a model of
+    spike timing-dependent plasticity. J. Neurosci. 26:9673-9682.
+    Sjoestroem, P. J., Turrigiano, G. G. & Nelson, S. B. (2001). Rate, timing,
+    and cooperativity jointly determine cortical synaptic plasticity. Neuron
+    32:1149-1164.
+    """
+
+    reference = "Pfister & Gerstner (2006), J. Neurosci. 26:9673"
+    defaults = dict(
+        tau_plus=16.8 * ms,
+        tau_minus=33.7 * ms,
+        tau_x=101 * ms,
+        tau_y=114 * ms,
+        A2_plus=0.0,
+        A3_plus=6.5e-3,
+        A2_minus=7.1e-3,
+        A3_minus=0.0,
+        wmax=1.0,
+    )
+    model = """
+        dr1/dt = -r1 / tau_plus : 1 (event-driven)
+        dr2/dt = -r2 / tau_x : 1 (event-driven)
+        do1/dt = -o1 / tau_minus : 1 (event-driven)
+        do2/dt = -o2 / tau_y : 1 (event-driven)
+    """
+    # Weight first, then the jumps: the triplet terms use r2 and o2 *before*
+    # the current spike (t - epsilon in the paper).
+    on_pre = """
+        w = clip(w - plastic_post * wmax * o1 * (A2_minus + A3_minus * r2), 0, wmax)
+        r1 += 1
+        r2 += 1
+    """
+    on_post = """
+        w = clip(w + plastic_post * wmax * r1 * (A2_plus + A3_plus * o2), 0, wmax)
+        o1 += 1
+        o2 += 1
+    """
+
+    def window(self, delta_t, pairing_frequency=None, n_pairings=None):
+        """Mean weight change per pre/post pair, ``delta_t = t_post - t_pre``.
+
+        Parameters
+        ----------
+        delta_t : Quantity or array-like (ms)
+            Spike-time differences, post minus pre.
+        pairing_frequency : Quantity (Hz), optional
+            Repetition frequency of the pairs. None: an isolated pair (the
+            low-frequency limit, where only the pair terms act).
+        n_pairings : int, optional
+            Average over the first ``n_pairings`` repetitions (the traces build
+            up from zero); None: the steady state (infinitely many).
+
+        Returns
+        -------
+        ndarray
+            Weight change per pair, in units of ``w`` (bounds ignored).
+
+        Notes
+        -----
+        With pairs every ``T`` seconds, the fast presynaptic trace seen by the
+        k-th postsynaptic spike is ``sum_j exp(-(lag + j T)/tau_plus)`` over
+        the presynaptic spikes already emitted (``lag`` = time since the last
+        one); the steady state is the geometric series
+        ``exp(-lag/tau) / (1 - exp(-T/tau))``. The same holds for o1, and o2 /
+        r2 sum over earlier spikes only. A pre and a post spike in the same
+        time step count as pre-first (Brian2 runs ``on_pre`` first).
+        """
+        p = self.params
+        dt_ms = _delta_t_in_ms(delta_t)
+        taus = {k: float(p[k] / ms) for k in ("tau_plus", "tau_minus", "tau_x", "tau_y")}
+        wmax = p["wmax"]
+        if pairing_frequency is None:
+            return np.where(
+                dt_ms >= 0,
+                wmax * p["A2_plus"] * np.exp(-dt_ms / taus["tau_plus"]),
+                -wmax * p["A2_minus"] * np.exp(dt_ms / taus["tau_minus"]),
+            )
+        period = float(1 / (pairing_frequency * ms))
+        if np.any(np.abs(dt_ms) >= period):
+            raise ValueError(
+                f"|delta_t| must be shorter than the pairing period {period} ms, got {dt_ms}"
+            )
+        lag_pre_to_post = np.mod(dt_ms, period)  # in [0, T)
+        lag_post_to_pre = period - lag_pre_to_post  # in (0, T]: same step counts as pre-first
+        # Post spike first in time (delta_t < 0): the first pre spike sees one
+        # post spike more than the first post spike sees pre spikes.
+        post_first = dt_ms < 0
+
+        def trace(lag, tau, count):
+            """Sum of exp(-(lag + j T)/tau) for j = 0 .. count-1 (count may be inf)."""
+            q = np.exp(-period / tau)
+            return np.exp(-lag / tau) * (1 - q ** np.asarray(count, dtype=float)) / (1 - q)
+
+        counts = [np.inf] if n_pairings is None else range(int(n_pairings))
+        total = np.zeros_like(dt_ms)
+        for k in counts:  # k = index of the pairing
+            # Spikes of the other side already emitted when the k-th spike of
+            # one side arrives: with pre first, the k-th post spike has seen
+            # k + 1 pre spikes and the k-th pre spike k post spikes; with post
+            # first, the other way round.
+            n_pre_before_post = np.where(post_first, k, k + 1)
+            n_post_before_pre = np.where(post_first, k + 1, k)
+            r1 = trace(lag_pre_to_post, taus["tau_plus"], n_pre_before_post)
+            o1 = trace(lag_post_to_pre, taus["tau_minus"], n_post_before_pre)
+            # o2 before the k-th post spike: the k earlier post spikes, T apart
+            # (and likewise r2 before the k-th pre spike).
+            o2 = trace(period, taus["tau_y"], k)
+            r2 = trace(period, taus["tau_x"], k)
+            total += wmax * (
+                r1 * (p["A2_plus"] + p["A3_plus"] * o2) - o1 * (p["A2_minus"] + p["A3_minus"] * r2)
+            )
+        return total / len(counts)
+
+
+@register_rule("oja")
+class SpikingOja(PlasticityRule):
+    """Hebbian learning with Oja's normalisation, in spiking form (Oja 1982).
+
+    Oja's rule ``dw/dt = eta * y * (x - y * w)`` for a linear neuron with
+    input rates ``x`` and output rate ``y``. Here ``x`` is the presynaptic
+    rate trace ``x_trace`` (jumps by ``1/tau_pre`` at a presynaptic spike,
+    so it estimates the presynaptic rate in Hz), one factor ``y`` is the
+    postsynaptic spike train itself and the other its rate trace
+    ``y_trace`` (``tau_post``). At each postsynaptic spike
+
+    .. math:: \\Delta w = \\eta\\, (x_{trace} - y_{trace}\\, w),
+
+    with ``y_trace`` read *before* the spike's own jump, so that for Poisson
+    firing its product with the spike train estimates ``y^2`` without a shot
+    noise bias. Averaged over spikes this is Oja's rule, so for a neuron
+    firing at ``y = g * sum_i w_i x_i`` the weight vector converges to the
+    principal eigenvector of the input correlation matrix (as seen through
+    the traces' filters), with norm ``1/sqrt(g)``. Weights stay in ``[0,
+    wmax]`` (the host's contract); non-negative inputs have a non-negative
+    principal eigenvector, so the bound rarely acts.
+
+    Everything is event-driven: no per-time-step cost.
+
+    Parameters
+    ----------
+    tau_pre, tau_post : Quantity (time)
+        Time constants of the rate traces (50 ms: a few spikes at tens of Hz).
+    eta : Quantity (time)
+        Learning rate: weight change per postsynaptic spike per Hz.
+    wmax : float
+        Upper weight bound.
+
+    References
+    ----------
+    Oja, E. (1982). Simplified neuron model as a principal component analyzer.
+    J. Math. Biol. 15:267-273.
+    """
+
+    reference = "Oja (1982), J. Math. Biol. 15:267"
+    defaults = dict(tau_pre=50 * ms, tau_post=50 * ms, eta=0.05 * ms, wmax=1.0)
+    model = """
+        dx_trace/dt = -x_trace / tau_pre : Hz (event-driven)
+        dy_trace/dt = -y_trace / tau_post : Hz (event-driven)
+    """
+    on_pre = """
+        x_trace += 1 / tau_pre
+    """
+    on_post = """
+        w = clip(w + plastic_post * eta * (x_trace - y_trace * w), 0, wmax)
+        y_trace += 1 / tau_post
+    """
+
+
+@register_rule("bcm")
+class SpikingBCM(PlasticityRule):
+    """BCM rule with a sliding threshold, in spiking form (Bienenstock, Cooper & Munro 1982).
+
+    The BCM rule ``dw/dt = eta * x * y * (y - theta)`` with a threshold that
+    follows the recent activity, ``theta = <y^2> / rate_target`` (Intrator &
+    Cooper 1992), so a neuron firing above ``rate_target`` raises its
+    threshold and turns potentiation into depression; the rate settles at
+    ``rate_target``. Spiking form, at each postsynaptic spike (the spike
+    train is one factor ``y``):
+
+    .. math::
+
+        \\Delta w = \\nu\\, \\frac{x_{trace}}{r_0}\\, \\frac{y_{trace} - \\theta}{r_0},
+        \\qquad \\tau_\\theta \\frac{d\\theta}{dt} =
+        \\frac{y_{sq} - y_{trace} / (2 \\tau_{post})}{r_0} - \\theta,
+
+    with ``r0 = rate_target``, rate traces ``x_trace`` and ``y_trace`` (Hz,
+    jump by ``1/tau``), ``y_trace`` read before its own jump (so its product
+    with the spike train estimates ``y^2`` without shot noise).
+
+    How ``<y^2>`` is estimated, event-driven (no per-time-step cost):
+    ``y_sq = y_trace**2`` obeys the *linear* equation ``dy_sq/dt = -2 y_sq /
+    tau_post`` between spikes and is reset to the new ``y_trace**2`` at each
+    postsynaptic spike, so ``(y_trace, y_sq, theta_bcm)`` is a linear system
+    Brian2 integrates exactly at events. For Poisson firing at rate ``y``,
+    ``<y_trace^2> = y^2 + y / (2 tau_post)`` (the trace's shot noise);
+    subtracting ``y_trace / (2 tau_post)`` makes the threshold settle at
+    ``y^2 / rate_target`` exactly (for more regular firing it is then
+    slightly low). The threshold is stored per synapse (a rule may not add
+    variables to the neuron); all copies onto one neuron see the same spikes
+    and agree.
+
+    Parameters
+    ----------
+    tau_pre, tau_post : Quantity (time)
+        Rate trace time constants.
+    tau_theta : Quantity (time)
+        Averaging time of the sliding threshold (it must adapt faster than
+        the weights for BCM to be stable).
+    rate_target : Quantity (Hz)
+        ``r0``: the rate the threshold steers the neuron to.
+    nu : float
+        Learning rate (dimensionless).
+    wmax : float
+        Upper weight bound.
+
+    References
+    ----------
+    Bienenstock, E. L., Cooper, L. N. & Munro, P. W. (1982). Theory for the
+    development of neuron selectivity. J. Neurosci. 2:32-48.
+    Intrator, N. & Cooper, L. N. (1992). Objective function formulation of the
+    BCM theory of visual cortical plasticity. Neural Netw. 5:3-17.
+    """
+
+    reference = "Bienenstock, Cooper & Munro (1982), J. Neurosci. 2:32"
+    defaults = dict(
+        tau_pre=50 * ms,
+        tau_post=100 * ms,
+        tau_theta=1000 * ms,
+        rate_target=10 * Hz,
+        nu=1e-3,
+        wmax=1.0,
+    )
+    model = """
+        dx_trace/dt = -x_trace / tau_pre : Hz (event-driven)
+        dy_trace/dt = -y_trace / tau_post : Hz (event-driven)
+        dy_sq/dt = -2 * y_sq / tau_post : Hz**2 (event-driven)
+        dtheta_bcm/dt = ((y_sq - y_trace / (2 * tau_post)) / rate_target - theta_bcm) / tau_theta : Hz (event-driven)
+    """
+    on_pre = """
+        x_trace += 1 / tau_pre
+    """
+    on_post = """
+        w = clip(w + plastic_post * nu * (x_trace / rate_target) * (y_trace - theta_bcm) / rate_target, 0, wmax)
+        y_trace += 1 / tau_post
+        y_sq = y_trace ** 2
+    """
+
+
+@register_rule("rstdp")
+class RewardModulatedSTDP(PlasticityRule):
+    """Reward-modulated STDP with an eligibility trace (Izhikevich 2007; Fremaux & Gerstner 2016).
+
+    A three-factor rule: pair STDP (as in :class:`PairSTDP`) does not change
+    the weight but an eligibility trace ``elig`` (decay ``tau_elig``); the
+    weight follows the eligibility times the third factor,
+    ``dw/dt = reward_post * elig / tau_elig``, so an STDP event of size
+    ``Delta`` under a constant reward ``R`` ends up changing ``w`` by
+    ``R * Delta`` once its eligibility has decayed. ``reward_post`` is the
+    host's teaching signal (+1 / -1 / 0 per postsynaptic neuron): this is the
+    supervised route.
+
+    Implementation (event-driven, no per-time-step cost): between two events
+    of a synapse ``elig`` only decays, and ``integral(elig dt) / tau_elig``
+    over that interval is exactly the drop ``elig_after_event - elig`` (the
+    value left by the previous event minus the current one). At each pre or
+    post spike that drop is credited to ``w`` with the reward current at that
+    spike, then the STDP update enters ``elig`` and ``elig_after_event``
+    records the new value. This is exact as long as ``reward_post`` is
+    constant between two consecutive spikes of a synapse; a host that
+    switches the reward (e.g. per presentation) credits the eligibility left
+    over from before the switch with the new reward at the synapse's next
+    spike, which weighs ``exp(-gap / tau_elig)`` of it -- keep ``tau_elig``
+    short against the presentation time. Eligibility keeps building while
+    ``plastic_post`` is 0, but nothing is credited then.
+
+    Parameters
+    ----------
+    tau_pre, tau_post : Quantity (time)
+        STDP trace decay constants.
+    tau_elig : Quantity (time)
+        Eligibility trace decay (Izhikevich 2007 uses 1 s for distal rewards;
+        the teaching signal here is concurrent with the activity, so shorter).
+    nu_pre, nu_post : float
+        Depression / potentiation of the eligibility per pair (fractions of
+        ``wmax``).
+    wmax : float
+        Upper weight bound.
+
+    References
+    ----------
+    Izhikevich, E. M. (2007). Solving the distal reward problem through linkage
+    of STDP and dopamine signaling. Cereb. Cortex 17:2443-2452.
+    Fremaux, N. & Gerstner, W. (2016). Neuromodulated spike-timing-dependent
+    plasticity, and theory of three-factor learning rules. Front. Neural
+    Circuits 9:85.
+    """
+
+    reference = "Izhikevich (2007), Cereb. Cortex 17:2443; Fremaux & Gerstner (2016), Front. Neural Circuits 9:85"
+    uses_reward = True
+    defaults = dict(
+        tau_pre=20 * ms,
+        tau_post=20 * ms,
+        tau_elig=100 * ms,
+        nu_pre=0.0105,
+        nu_post=0.01,
+        wmax=1.0,
+    )
+    model = """
+        dapre/dt = -apre / tau_pre : 1 (event-driven)
+        dapost/dt = -apost / tau_post : 1 (event-driven)
+        delig/dt = -elig / tau_elig : 1 (event-driven)
+        elig_after_event : 1
+    """
+    on_pre = """
+        w = clip(w + plastic_post * reward_post * (elig_after_event - elig), 0, wmax)
+        apre += 1
+        elig -= nu_pre * wmax * apost
+        elig_after_event = elig
+    """
+    on_post = """
+        w = clip(w + plastic_post * reward_post * (elig_after_event - elig), 0, wmax)
+        apost += 1
+        elig += nu_post * wmax * apre
+        elig_after_event = elig
+    """
+
+    def window(self, delta_t, reward=1.0):
+        """Total weight change per isolated pair under a constant ``reward``.
+
+        The eligibility window (pair STDP) times the reward, once the
+        eligibility has been credited completely.
+        """
+        p = self.params
+        stdp = PairSTDP(
+            tau_pre=p["tau_pre"],
+            tau_post=p["tau_post"],
+            nu_pre=p["nu_pre"],
+            nu_post=p["nu_post"],
+            wmax=p["wmax"],
+        )
+        return float(reward) * stdp.window(delta_t)
