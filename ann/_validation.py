@@ -118,12 +118,17 @@ def check_X(X, *, name: str = "X", n_features: int | None = None, dtype=np.float
     if n_features is not None and array.shape[1] != n_features:
         raise ValueError(f"{name} has {array.shape[1]} features, but the network takes "
                          f"{n_features} (shape {array.shape})")
-    array = array.astype(dtype, copy=False)
     if not np.isfinite(array).all():
         row, column = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(f"{name} contains NaN or infinity (first at row {row}, column {column}: "
                          f"{array[row, column]})")
-    return array
+    with np.errstate(over="ignore"):
+        converted = array.astype(dtype, copy=False)
+    if converted is not array and not np.isfinite(converted).all():
+        row, column = np.argwhere(~np.isfinite(converted))[0]
+        raise ValueError(f"{name} has values too large for {np.dtype(dtype).name} (first at row {row}, "
+                         f"column {column}: {array[row, column]}); scale the data or use dtype='float64'")
+    return converted
 
 
 def check_same_length(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str = "y") -> None:

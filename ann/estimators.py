@@ -23,7 +23,7 @@ class _BaseMLP(BaseEstimator):
     def __init__(self, hidden_layer_sizes=(64,), activation="relu", *, rule="backprop",
                  optimizer="adam", learning_rate=0.02, batch_size=64, epochs=30, alpha=1e-4,
                  shuffle=True, random_state=None, rule_params=None, optimizer_params=None,
-                 dtype="float64"):
+                 dtype="float32"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.rule = rule

@@ -83,20 +83,31 @@ class StackedMLP:
         self.alpha = float(alpha)
         self.dtype = np.dtype(dtype)
 
-        shapes = [(a, b) for a, b in zip(self.layer_sizes[:-1], self.layer_sizes[1:])]
-        sizes = [a * b for a, b in shapes] + [b for _, b in shapes]
-        offsets = np.concatenate([[0], np.cumsum(sizes)])
-        self.n_weights = int(offsets[len(shapes)])
-        self.theta = np.zeros(self.batch_shape + (int(offsets[-1]),), dtype=self.dtype)
-        self.weights = [self.theta[..., offsets[i]:offsets[i + 1]].reshape(self.batch_shape + shape)
-                        for i, shape in enumerate(shapes)]
-        self.biases = [self.theta[..., offsets[len(shapes) + i]:offsets[len(shapes) + i + 1]]
-                       for i in range(len(shapes))]
+        self._shapes = [(a, b) for a, b in zip(self.layer_sizes[:-1], self.layer_sizes[1:])]
+        self.n_weights = sum(a * b for a, b in self._shapes)
+        n_params = self.n_weights + sum(b for _, b in self._shapes)
+        self.theta = np.zeros(self.batch_shape + (n_params,), dtype=self.dtype)
+        self.weights, self.biases = self.split(self.theta)
+        # Reused every step (a population's gradient is megabytes).
+        self._grad = np.empty_like(self.theta)
+        self._grad_views = self.split(self._grad)
+        self._penalty_scratch = np.empty_like(self.theta[..., :self.n_weights])
         self.rule_state: dict[str, np.ndarray] = {}
         self.optimizer = make_optimizer(optimizer, [self.theta], learning_rate, self.batch_shape,
                                         optimizer_params)
         self.forward_macs = forward_macs(self.layer_sizes)
         self.training_macs = self.forward_macs + int(self.rule.backward_macs(self.layer_sizes))
+
+    def split(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Views of a ``theta``-shaped array as per-layer (weights, biases)."""
+        weights, biases, start = [], [], 0
+        for n_in, n_out in self._shapes:
+            weights.append(flat[..., start:start + n_in * n_out].reshape(flat.shape[:-1] + (n_in, n_out)))
+            start += n_in * n_out
+        for _, n_out in self._shapes:
+            biases.append(flat[..., start:start + n_out])
+            start += n_out
+        return weights, biases
 
     def initialize(self, init_rngs, rule_rngs) -> None:
         """Draw weights, biases and rule state; one generator per network.
@@ -139,7 +150,7 @@ class StackedMLP:
         w = self.theta[..., None, :self.n_weights]
         return 0.5 * self.alpha * (w @ w.swapaxes(-1, -2))[..., 0, 0]
 
-    def loss_and_gradient(self, X, Y, sample_weight, n_valid):
+    def loss_and_gradient(self, X, Y, sample_weight, n_valid, out=None):
         """Loss per network and the gradient the rule assigns to ``theta``.
 
         Parameters
@@ -149,6 +160,8 @@ class StackedMLP:
             ``1 / n_valid`` for real rows, 0 for padding.
         n_valid : int or ndarray (*batch_shape,)
             Real rows per network (use 1 where there are none).
+        out : ndarray shaped like ``theta``, optional
+            Where to write the gradient (a new array if omitted).
 
         Returns
         -------
@@ -157,21 +170,26 @@ class StackedMLP:
         grad : ndarray, shaped like ``theta``
         output : ndarray (*batch_shape, n_rows, n_outputs)
         """
+        grad = np.empty_like(self.theta) if out is None else out
+        grad_views = self._grad_views if grad is self._grad else self.split(grad)
         activations = self.forward(X)
         output = activations[-1]
         weights = np.asarray(sample_weight, dtype=self.dtype)
         weight_rows = weights[..., None] if weights.ndim else weights
         loss = (self.loss.per_sample(Y, output) * weights).sum(axis=-1)
         output_delta = output_error(Y, output) * weight_rows
-        weight_grads, bias_grads = self.rule.gradients(
-            output_delta, self.weights, activations, self.activation.derivative, self.rule_state)
-        lead = len(self.batch_shape)
-        grad = np.concatenate([g.reshape(g.shape[:lead] + (-1,)) for g in weight_grads + bias_grads],
-                              axis=-1)
+        computed = self.rule.gradients(output_delta, self.weights, activations,
+                                       self.activation.derivative, self.rule_state, out=grad_views)
+        # A rule may ignore ``out`` and return new arrays: copy those in.
+        for results, views in zip(computed, grad_views):
+            for result, view in zip(results, views):
+                if result is not view:
+                    view[...] = result
         if self.alpha:
             inverse_n = 1.0 / np.asarray(n_valid, dtype=self.dtype)
-            scale = (self.alpha * inverse_n)[..., None] if lead else self.alpha * inverse_n
-            grad[..., :self.n_weights] += scale * self.theta[..., :self.n_weights]
+            scale = (self.alpha * inverse_n)[..., None] if self.batch_shape else self.alpha * inverse_n
+            grad[..., :self.n_weights] += np.multiply(self.theta[..., :self.n_weights], scale,
+                                                      out=self._penalty_scratch)
             loss = loss + self.penalty() * inverse_n
         return loss, grad, output
 
@@ -180,7 +198,7 @@ class StackedMLP:
 
         Returns the batch loss and output, as :meth:`loss_and_gradient`.
         """
-        loss, grad, output = self.loss_and_gradient(X, Y, sample_weight, n_valid)
+        loss, grad, output = self.loss_and_gradient(X, Y, sample_weight, n_valid, out=self._grad)
         self.optimizer.step([self.theta], [grad], active)
         return loss, output
 

@@ -61,7 +61,8 @@ class Optimizer:
         Leading axes that index independent networks (``()`` for one).
 
     Subclasses set their state in ``__init__`` (listing the attribute names in
-    ``state_names``) and implement ``_get_updates``.
+    ``state_names``) and implement ``_get_updates``, which may write its
+    result into the preallocated ``self._scratch`` arrays (one per parameter).
     """
 
     name: str = ""
@@ -73,6 +74,9 @@ class Optimizer:
             raise ValueError(f"learning_rate must be a positive number, got learning_rate={learning_rate!r}")
         self.learning_rate = float(learning_rate)
         self.batch_shape = tuple(batch_shape)
+        # Work arrays for the updates, allocated once: a population's parameters
+        # are megabytes, and a fresh temporary per step costs page faults.
+        self._scratch = [np.empty_like(param) for param in params]
 
     def _get_updates(self, grads: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Return the values to add to the parameters, updating the state."""
@@ -96,17 +100,16 @@ class Optimizer:
             Networks to update; the others keep parameters and state.
         """
         if active is None or active.all():
-            updates = self._get_updates(grads)
-        elif not active.any():
-            return
-        else:
+            for param, update in zip(params, self._get_updates(grads)):
+                param += update
+        elif active.any():
             saved = [state.copy() for state in self._state_arrays()]
             updates = self._get_updates(grads)
             for state, old in zip(self._state_arrays(), saved):
                 np.copyto(state, old, where=~_expand(active, state.ndim))
-            updates = [update * _expand(active, update.ndim) for update in updates]
-        for param, update in zip(params, updates):
-            param += update
+            # ``where`` rather than multiplying by the mask: 0 * inf would be NaN.
+            for param, update in zip(params, updates):
+                np.add(param, update, out=param, where=_expand(active, param.ndim))
 
 
 @register_optimizer("sgd")
@@ -114,7 +117,8 @@ class SGD(Optimizer):
     """Plain stochastic gradient descent: ``w <- w - learning_rate * g``."""
 
     def _get_updates(self, grads):
-        return [-self.learning_rate * grad for grad in grads]
+        return [np.multiply(grad, -self.learning_rate, out=scratch)
+                for grad, scratch in zip(grads, self._scratch)]
 
 
 @register_optimizer("momentum")
@@ -145,12 +149,14 @@ class Momentum(Optimizer):
         self.velocities = [np.zeros_like(param) for param in params]
 
     def _get_updates(self, grads):
-        self.velocities = [self.momentum * v - self.learning_rate * g
-                           for v, g in zip(self.velocities, grads)]
-        if self.nesterov:
-            return [self.momentum * v - self.learning_rate * g
-                    for v, g in zip(self.velocities, grads)]
-        return self.velocities
+        for v, g, scratch in zip(self.velocities, grads, self._scratch):
+            v *= self.momentum
+            v -= np.multiply(g, self.learning_rate, out=scratch)
+        if not self.nesterov:
+            return self.velocities
+        # The scratch arrays still hold learning_rate * g.
+        return [np.subtract(self.momentum * v, scratch, out=scratch)
+                for v, scratch in zip(self.velocities, self._scratch)]
 
 
 @register_optimizer("adam")
@@ -186,23 +192,22 @@ class Adam(Optimizer):
     def _get_updates(self, grads):
         self.step_count += 1
         b1, b2 = self.beta_1, self.beta_2
-        for m, v, g in zip(self.first_moments, self.second_moments, grads):
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            square = g * g
-            square *= 1 - b2
-            v += square
         # Bias correction folded into the step size, as in the paper's
         # "more efficient" variant (and scikit-learn).
         step_size = self.learning_rate * np.sqrt(1 - b2 ** self.step_count) / (1 - b1 ** self.step_count)
         updates = []
-        for m, v in zip(self.first_moments, self.second_moments):
-            denominator = np.sqrt(v)
-            denominator += self.epsilon
-            update = np.divide(m, denominator, out=denominator)
-            update *= -_expand(step_size, m.ndim).astype(m.dtype)
-            updates.append(update)
+        for m, v, g, scratch in zip(self.first_moments, self.second_moments, grads, self._scratch):
+            m *= b1
+            m += np.multiply(g, 1 - b1, out=scratch)
+            v *= b2
+            np.multiply(g, g, out=scratch)
+            scratch *= 1 - b2
+            v += scratch
+            np.sqrt(v, out=scratch)
+            scratch += self.epsilon
+            np.divide(m, scratch, out=scratch)
+            scratch *= -_expand(step_size, m.ndim).astype(m.dtype)
+            updates.append(scratch)
         return updates
 
 

@@ -79,7 +79,7 @@ class MLPPopulation:
     def __init__(self, n_agents, n_features, classes, hidden_layer_sizes=(64,), random_state=None, *,
                  activation="relu", rule="backprop", optimizer="adam", learning_rate=0.02,
                  batch_size=64, alpha=1e-4, shuffle=True, epochs_per_call=1, rule_params=None,
-                 optimizer_params=None, dtype="float64"):
+                 optimizer_params=None, dtype="float32"):
         self.n_agents = check.check_positive_int("n_agents", n_agents)
         self.n_features_in_ = check.check_positive_int("n_features", n_features)
         self.classes_ = check.check_classes(classes, sort=False)
@@ -126,36 +126,62 @@ class MLPPopulation:
                              f"got {len(values)}")
         return list(values)
 
-    def _stack(self, Xs, name: str = "Xs"):
-        """Validate per-agent inputs and pad them into ``(n_agents, max_len, n_features)``."""
-        arrays = []
-        for i, X in enumerate(self._check_agent_list(Xs, name)):
-            array = np.asarray(X)
-            if array.size == 0 and array.ndim in (1, 2):
-                array = np.empty((0, self.n_features_in_))
-            arrays.append(check.check_X(array, name=f"{name}[{i}]", n_features=self.n_features_in_,
-                                        dtype=self.dtype, allow_empty=True))
-        lengths = np.array([len(a) for a in arrays], dtype=np.int64)
-        padded = np.zeros((self.n_agents, max(int(lengths.max()), 1), self.n_features_in_),
-                          dtype=self.dtype)
-        agent, row = _ragged_index(lengths)
-        padded[agent, row] = np.concatenate(arrays)
-        return padded, lengths, agent, row
+    def _concatenate(self, Xs, name: str = "Xs") -> tuple[np.ndarray, np.ndarray]:
+        """Validate per-agent inputs; return all their rows, concatenated, and the lengths.
 
-    def _labels(self, ys, lengths):
-        labels = self._check_agent_list(ys, "ys")
-        encoded = []
+        Shapes are checked per agent, values once on the concatenation (the
+        per-agent checks run only to name the culprit when something is wrong).
+        """
+        arrays = [np.asarray(X) for X in self._check_agent_list(Xs, name)]
+        n_features = self.n_features_in_
+        for i, array in enumerate(arrays):
+            if array.size == 0 and array.ndim in (1, 2):  # no data for this agent
+                arrays[i] = np.empty((0, n_features), dtype=self.dtype)
+            elif array.ndim != 2 or array.shape[1] != n_features or array.dtype.kind not in "biuf":
+                check.check_X(array, name=f"{name}[{i}]", n_features=n_features)  # raises
+        with np.errstate(over="ignore"):  # overflow is reported below, per agent
+            rows = np.concatenate(arrays).astype(self.dtype, copy=False)
+        lengths = np.array([len(array) for array in arrays], dtype=np.int64)
+        finite = np.isfinite(rows).all(axis=1)
+        if not finite.all():
+            culprit = int(np.searchsorted(np.cumsum(lengths), np.argmin(finite), side="right"))
+            check.check_X(arrays[culprit], name=f"{name}[{culprit}]", n_features=n_features,
+                          dtype=self.dtype)  # raises
+        return rows, lengths
+
+    def _encode(self, ys, lengths: np.ndarray) -> np.ndarray:
+        """Class indices of all agents' labels, concatenated like the rows of ``_concatenate``."""
+        labels = [np.asarray(y) for y in self._check_agent_list(ys, "ys")]
         for i, (y, n) in enumerate(zip(labels, lengths)):
-            y = np.asarray(y)
-            if y.size == 0 and n == 0:
-                encoded.append(np.empty(0, dtype=np.intp))
-                continue
-            y = check.check_labels_1d(y, f"ys[{i}]")
-            if len(y) != n:
+            if y.ndim != 1 and not (y.size == 0 and n == 0):
+                check.check_labels_1d(y, f"ys[{i}]")  # raises
+            if y.size != n:
                 raise ValueError(f"Xs[{i}] and ys[{i}] have different lengths: {n} samples, "
-                                 f"{len(y)} labels")
-            encoded.append(check.encode_labels(y, self.classes_, f"ys[{i}]"))
-        return np.concatenate(encoded)
+                                 f"{y.size} labels")
+        present = [y for y in labels if y.size]
+        if not present:
+            return np.empty(0, dtype=np.intp)
+        try:
+            return check.encode_labels(np.concatenate(present), self.classes_, "ys")
+        except (ValueError, TypeError):
+            for i, y in enumerate(labels):  # name the agent with the bad label
+                if y.size:
+                    check.encode_labels(check.check_labels_1d(y, f"ys[{i}]"), self.classes_, f"ys[{i}]")
+            raise
+
+    def _padded_index(self, lengths: np.ndarray, within=None) -> np.ndarray:
+        """``(n_agents, max_len)`` row indices into the concatenated data.
+
+        Agent ``i``'s first ``lengths[i]`` entries point at its own rows (in the
+        order ``within``, concatenated per agent, or as given); the rest point
+        at one extra all-zero row past the end, the padding.
+        """
+        total = int(lengths.sum())
+        index = np.full((self.n_agents, max(int(lengths.max()), 1)), total, dtype=np.intp)
+        agent, row = _ragged_index(lengths)
+        starts = np.cumsum(lengths) - lengths
+        index[agent, row] = starts[agent] + (row if within is None else within)
+        return index
 
     # -- protocol --------------------------------------------------------------------------------
 
@@ -173,28 +199,28 @@ class MLPPopulation:
         -------
         self
         """
-        X, lengths, agent, row = self._stack(Xs)
-        labels = self._labels(ys, lengths)
+        rows, lengths = self._concatenate(Xs)
+        labels = self._encode(ys, lengths)
         self.n_calls_ += 1
         if not lengths.any():
             return self
-        Y = np.zeros(X.shape[:2] + (len(self.classes_),), dtype=self.dtype)
-        Y[agent, row, labels] = 1
-        network, n_rows = self._network, X.shape[1]
+        n_classes = len(self.classes_)
+        # One extra zero row / all-zero target for the padding to point at.
+        rows = np.concatenate([rows, np.zeros((1, rows.shape[1]), dtype=self.dtype)])
+        targets = np.eye(n_classes + 1, n_classes, dtype=self.dtype)[np.append(labels, n_classes)]
+        network = self._network
         learners = np.flatnonzero(lengths)
         loss_sum = np.zeros(self.n_agents)
         for _ in range(self.epochs_per_call):
+            within = None
             if self.shuffle:
                 # Each agent draws its own order from its own stream (one
                 # small call per learning agent and epoch, outside the
                 # minibatch loop), so agent i matches a lone MLPClassifier.
-                order = np.tile(np.arange(n_rows), (self.n_agents, 1))
-                for i in learners:
-                    order[i, :lengths[i]] = self._shuffle_rngs[i].permutation(lengths[i])
-                X_epoch = np.take_along_axis(X, order[..., None], axis=1)
-                Y_epoch = np.take_along_axis(Y, order[..., None], axis=1)
-            else:
-                X_epoch, Y_epoch = X, Y
+                within = np.concatenate([self._shuffle_rngs[i].permutation(lengths[i])
+                                         for i in learners])
+            index = self._padded_index(lengths, within)
+            X_epoch, Y_epoch = rows[index], targets[index]
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss_sum, _ = network.train_epoch(X_epoch, Y_epoch, self.batch_size, lengths)
             diverged = ~(np.isfinite(loss_sum) & network.finite())
@@ -225,9 +251,10 @@ class MLPPopulation:
             X = check.check_X(Xs, n_features=self.n_features_in_, dtype=self.dtype)
             self.inference_macs_ += len(X) * self._network.forward_macs
             return self._network.forward(X)[-1]
-        X, lengths, _, _ = self._stack(Xs)
+        rows, lengths = self._concatenate(Xs)
         self.inference_macs_ += lengths * self._network.forward_macs
-        output = self._network.forward(X)[-1]
+        rows = np.concatenate([rows, np.zeros((1, rows.shape[1]), dtype=self.dtype)])
+        output = self._network.forward(rows[self._padded_index(lengths)])[-1]
         return [output[i, :n] for i, n in enumerate(lengths)]
 
     def predict(self, Xs):

@@ -110,11 +110,22 @@ class LearningRule:
         """
         raise NotImplementedError
 
-    def gradients(self, output_delta, weights, activations, derivative, state):
-        """Weight and bias gradients ``(a_(l-1)^T delta_l, sum_samples delta_l)``."""
+    def gradients(self, output_delta, weights, activations, derivative, state, out=None):
+        """Weight and bias gradients ``(a_(l-1)^T delta_l, sum_samples delta_l)``.
+
+        ``out``, if given, is a pair of lists of arrays to write them into
+        (the network passes views of its gradient buffer). Rules that are not
+        of the form "error signal times presynaptic activity" override this
+        method; they may ignore ``out`` and return new arrays.
+        """
         deltas = self.deltas(output_delta, weights, activations, derivative, state)
-        weight_grads = [a.swapaxes(-1, -2) @ d for a, d in zip(activations[:-1], deltas)]
-        bias_grads = [d.sum(axis=-2) for d in deltas]
+        if out is None:
+            weight_grads = [a.swapaxes(-1, -2) @ d for a, d in zip(activations[:-1], deltas)]
+            bias_grads = [d.sum(axis=-2) for d in deltas]
+        else:
+            weight_grads = [np.matmul(a.swapaxes(-1, -2), d, out=o)
+                            for a, d, o in zip(activations[:-1], deltas, out[0])]
+            bias_grads = [np.sum(d, axis=-2, out=o) for d, o in zip(deltas, out[1])]
         return weight_grads, bias_grads
 
     def backward_macs(self, layer_sizes: Sequence[int]) -> int:

@@ -72,7 +72,7 @@ def test_same_weights_give_scikit_learn_forward_pass_and_loss_gradient(activatio
     task = load_task("iris", seed=0)
     X, y = task.X_train, task.y_train
     ours = MLPClassifier(hidden_layer_sizes=(6, 5), activation=activation, alpha=0.3, epochs=3,
-                         random_state=0).fit(X, y)
+                         dtype="float64", random_state=0).fit(X, y)
     theirs = SklearnClassifier(hidden_layer_sizes=(6, 5), activation=sklearn_name, alpha=0.3,
                                max_iter=1, random_state=0)
     with pytest.warns(Warning):  # one iteration does not converge
@@ -100,7 +100,8 @@ def test_same_weights_give_scikit_learn_forward_pass_and_loss_gradient(activatio
 
 def test_regressor_forward_pass_matches_scikit_learn():
     task = load_task("seed_regression", seed=0)
-    ours = MLPRegressor(hidden_layer_sizes=(7,), activation="tanh", epochs=2, random_state=0)
+    ours = MLPRegressor(hidden_layer_sizes=(7,), activation="tanh", epochs=2, dtype="float64",
+                        random_state=0)
     ours.fit(task.X_train, task.y_train)
     theirs = SklearnRegressor(hidden_layer_sizes=(7,), activation="tanh", max_iter=1, random_state=0)
     with pytest.warns(Warning):
@@ -135,7 +136,7 @@ def test_string_labels_and_probability_columns():
     predicted = clf.predict(task.X_test)
     assert predicted.dtype.kind == "U" and set(predicted) <= set(names)
     proba = clf.predict_proba(task.X_test)
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
     np.testing.assert_array_equal(names[proba.argmax(axis=1)], predicted)
     assert clf.score(task.X_test, names[task.y_test]) >= 0.95
 
@@ -167,11 +168,14 @@ def test_regressor_multi_output():
     assert reg.history_[-1]["r2"] > 0.95
 
 
-def test_float32_trains_in_float32():
+def test_float64_and_float32_train_in_their_precision_and_agree():
     task = load_task("iris", seed=0)
-    clf = MLPClassifier(dtype="float32", random_state=0).fit(task.X_train, task.y_train)
-    assert clf.coefs_[0].dtype == np.float32 and clf.predict_proba(task.X_test).dtype == np.float32
-    assert clf.score(task.X_test, task.y_test) >= 0.9
+    single = MLPClassifier(random_state=0).fit(task.X_train, task.y_train)  # float32 by default
+    double = MLPClassifier(dtype="float64", random_state=0).fit(task.X_train, task.y_train)
+    assert single.coefs_[0].dtype == np.float32 and single.predict_proba(task.X_test).dtype == np.float32
+    assert double.coefs_[0].dtype == np.float64 and double.predict_proba(task.X_test).dtype == np.float64
+    np.testing.assert_allclose(single.predict_proba(task.X_test), double.predict_proba(task.X_test),
+                               atol=1e-4)
 
 
 # -- history and MACs --------------------------------------------------------------------------

@@ -30,10 +30,11 @@ def test_each_agent_equals_a_lone_classifier_on_its_own_data(digits, rule, optim
     lengths = [0, 1, 13, 70, 150]
     Xs, ys = shards(digits, lengths)
     seed = 7
-    pop = MLPPopulation(len(lengths), 64, np.arange(10), hidden_layer_sizes=(16, 8), rule=rule,
-                        optimizer=optimizer, batch_size=32, random_state=seed)
-    lone = [MLPClassifier(hidden_layer_sizes=(16, 8), rule=rule, optimizer=optimizer, batch_size=32,
-                          random_state=np.random.SeedSequence(seed).spawn(len(lengths))[i])
+    # float64, so that agreement to 1e-9 tests the algorithm, not rounding.
+    params = dict(hidden_layer_sizes=(16, 8), rule=rule, optimizer=optimizer, batch_size=32,
+                  dtype="float64")
+    pop = MLPPopulation(len(lengths), 64, np.arange(10), random_state=seed, **params)
+    lone = [MLPClassifier(random_state=np.random.SeedSequence(seed).spawn(len(lengths))[i], **params)
             for i in range(len(lengths))]
     for _ in range(3):
         pop.partial_fit(Xs, ys)
@@ -48,8 +49,7 @@ def test_each_agent_equals_a_lone_classifier_on_its_own_data(digits, rule, optim
             assert pop.cost()[i] == clf.training_macs_ + clf.inference_macs_
             assert pop.samples_seen_[i] == 3 * n
     # The agent that never learned still has its initial weights.
-    untouched = MLPPopulation(len(lengths), 64, np.arange(10), hidden_layer_sizes=(16, 8), rule=rule,
-                              optimizer=optimizer, random_state=seed)
+    untouched = MLPPopulation(len(lengths), 64, np.arange(10), random_state=seed, **params)
     for key, value in untouched.get_params(0).items():
         np.testing.assert_array_equal(pop.get_params(0)[key], value)
     assert np.isnan(pop.loss_[0]) and np.isfinite(pop.loss_[1:]).all()
@@ -105,7 +105,7 @@ def test_cost_counts_training_and_inference_macs():
 
 
 def test_get_and_set_params_for_gossip():
-    pop = MLPPopulation(3, 4, [0, 1, 2], hidden_layer_sizes=(6,), random_state=0)
+    pop = MLPPopulation(3, 4, [0, 1, 2], hidden_layer_sizes=(6,), dtype="float64", random_state=0)
     params = [pop.get_params(i) for i in range(3)]
     assert sorted(params[0]) == ["biases_0", "biases_1", "weights_0", "weights_1"]
     assert params[0]["weights_0"].shape == (4, 6) and params[0]["biases_1"].shape == (3,)

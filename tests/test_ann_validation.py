@@ -51,6 +51,7 @@ def test_bad_hyperparameters_are_named(params, error, message):
     (X.astype(str), y, TypeError, r"X must contain real numbers"),
     (None, y, TypeError, r"X must be a 2-D array"),
     (X, y.reshape(-1, 1), ValueError, r"y must be 1-D.*ravel"),
+    (X * 1e300, y, ValueError, r"X has values too large for float32.*dtype='float64'"),
 ])
 def test_bad_training_data_is_named(X_bad, y_bad, error, message):
     with pytest.raises(error, match=message):
@@ -132,6 +133,8 @@ def test_population_data_checks():
         pop.partial_fit(5, good_y)
     with pytest.raises(ValueError, match=r"Xs\[1\] contains NaN"):
         pop.partial_fit([X[:5], np.full((5, 3), np.nan), X[:5]], good_y)
+    with pytest.raises(ValueError, match=r"Xs\[2\] has values too large for float32"):
+        pop.partial_fit([X[:5], X[:5], X[:5] * 1e300], good_y)
     with pytest.raises(ValueError, match=r"Xs\[2\] has 2 features"):
         pop.partial_fit([X[:5], X[:5], X[:5, :2]], good_y)
     with pytest.raises(ValueError, match=r"Xs\[0\] must be 2-D"):
@@ -167,10 +170,10 @@ def test_population_params_checks():
 
 
 def test_population_divergence_names_agents_and_learning_rate():
-    pop = MLPPopulation(3, 3, [0, 1], optimizer="sgd", learning_rate=1e200, random_state=0)
-    big = X[:10] * 1e100
+    pop = MLPPopulation(3, 3, [0, 1], optimizer="sgd", learning_rate=1e30, random_state=0)
+    big = X[:10] * 1e3
     with pytest.raises(FloatingPointError,
-                       match=r"partial_fit call \d for agents \[1\].*learning_rate=1e\+200"):
+                       match=r"partial_fit call \d for agents \[1\].*learning_rate=1e\+30"):
         for _ in range(5):
             pop.partial_fit([X[:0], big, X[:0]], [y[:0], y[:10], y[:0]])
     assert pop.n_calls_ < 5
