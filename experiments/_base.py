@@ -7,7 +7,10 @@ An experiment is data plus functions (the bsuite pattern):
 * ``run(settings, seed, progress) -> Result``: computes tidy tables, writes nothing;
 * ``figures(result, settings) -> {name: Figure}``: draws from the tables alone,
   so ``python -m experiments plot`` can redraw a saved run without recomputing;
-* ``summary(result, settings) -> str``: a few lines of Markdown with the key numbers.
+* ``summary(result, settings) -> str``: a few lines of Markdown with the key numbers;
+* optionally ``aggregate_figures(table, swept) -> {name: Figure}``: figures of a
+  sweep's aggregated table (mean and confidence interval per setting, see
+  :mod:`experiments.aggregate`); without it the sweep draws generic figures.
 
 The runner (:mod:`experiments.runner`) decides where things are saved.
 """
@@ -52,6 +55,7 @@ class Experiment:
     run: Callable[..., Result]
     figures: Callable[[Result, Any], dict]
     summary: Callable[[Result, Any], str]
+    aggregate_figures: Callable[[pd.DataFrame, list], dict] | None = None
 
     def preset(self, quick: bool):
         return self.settings.quick() if quick else self.settings.full()
@@ -68,13 +72,15 @@ class Experiment:
 
 
 def register_experiment(name: str, description: str, settings: type,
-                        figures: Callable, summary: Callable):
+                        figures: Callable, summary: Callable, *,
+                        aggregate_figures: Callable | None = None):
     """Register ``run`` as the experiment ``name`` (decorator)."""
 
     def decorator(run):
         if name in EXPERIMENTS:
             raise ValueError(f"experiment {name!r} is already registered")
-        EXPERIMENTS[name] = Experiment(name, description, settings, run, figures, summary)
+        EXPERIMENTS[name] = Experiment(name, description, settings, run, figures, summary,
+                                       aggregate_figures)
         return run
 
     return decorator

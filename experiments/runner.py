@@ -22,6 +22,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -117,25 +118,52 @@ def run_experiment(name: str, *, quick: bool = True, seed: int = 0, out: str | P
     seed = check_seed(seed)
     settings = settings if settings is not None else experiment.preset(quick)
     run_id = run_id or default_run_id(quick, seed)
-    final = Path(out) / name / run_id
+    return run_into(experiment, settings, seed, Path(out) / name / run_id,
+                    preset="quick" if quick else "full")
+
+
+def run_into(experiment: Experiment, settings, seed: int, final: str | Path, *, preset: str,
+             config_extra: dict | None = None,
+             seal: Callable[[Path], None] | None = None) -> Path:
+    """Run ``experiment`` once with ``settings`` and ``seed`` and save it as directory ``final``.
+
+    The files are written into a temporary directory beside ``final`` and
+    renamed into place when complete. ``config_extra`` adds entries to
+    ``config.json``; ``seal(staging_dir)``, if given, is called after every
+    other file is written and before the rename (the sweep store writes its
+    done-marker there). Returns ``final``.
+
+    Raises
+    ------
+    RunExistsError
+        If ``final`` exists already (checked before any work).
+    """
+    seed = check_seed(seed)
+    final = Path(final)
     if final.exists():
         raise RunExistsError(f"run directory {final} exists already; choose another --out or "
                              "--run-id, or remove it")
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{run_id}.", suffix=".partial", dir=final.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
     try:
         result = experiment.run(settings, seed)
         config = {
-            "experiment": name,
-            "preset": "quick" if quick else "full",
+            "experiment": experiment.name,
+            "preset": preset,
             "seed": seed,
             "settings": dataclasses.asdict(settings),
             "versions": _versions(),
+            **(config_extra or {}),
         }
         (staging / "config.json").write_text(json.dumps(config, indent=2, default=str) + "\n")
         save_result(staging, result)
         (staging / "summary.md").write_text(experiment.summary(result, settings).rstrip() + "\n")
         draw(experiment, result, settings, staging)
+        if seal is not None:
+            seal(staging)
+        # rename(2) would silently replace an empty directory created meanwhile.
+        if final.exists():
+            raise RunExistsError(f"run directory {final} appeared while the run was computed")
         os.rename(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
