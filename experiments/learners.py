@@ -25,8 +25,11 @@ KINDS = ("ann", "snn")
 def make_learner(kind: str, task, random_state, **params):
     """An unfitted estimator of ``kind`` ("ann" or "snn") suited to ``task``.
 
-    ``params`` override the estimator's defaults.
+    ``params`` override the estimator's defaults. Experiment settings stay
+    JSON-friendly by giving times as plain numbers with the unit in the key:
+    ``presentation_time_ms=100`` becomes ``presentation_time=100 * ms``.
     """
+    params = _with_units(params)
     if kind == "ann":
         from ann import MLPClassifier, MLPRegressor
 
@@ -40,6 +43,18 @@ def make_learner(kind: str, task, random_state, **params):
     else:
         raise ValueError(f"unknown learner kind={kind!r}; known: {list(KINDS)}")
     return cls(random_state=random_state, **params)
+
+
+def _with_units(params: dict) -> dict:
+    converted = {}
+    for key, value in params.items():
+        if key.endswith("_ms"):
+            from brian2 import ms
+
+            converted[key[:-3]] = value * ms
+        else:
+            converted[key] = value
+    return converted
 
 
 def operations(estimator) -> dict:
