@@ -23,7 +23,7 @@ class _BaseMLP(BaseEstimator):
     def __init__(self, hidden_layer_sizes=(64,), activation="relu", *, rule="backprop",
                  optimizer="adam", learning_rate=0.02, batch_size=64, epochs=30, alpha=1e-4,
                  shuffle=True, random_state=None, rule_params=None, optimizer_params=None,
-                 dtype="float32"):
+                 dtype="float64"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.rule = rule
@@ -188,7 +188,11 @@ _SHARED_PARAMETERS = """
     rule_params, optimizer_params : dict or None
         Hyperparameters of the rule / optimizer, e.g. ``{"momentum": 0.95}``.
     dtype : {"float64", "float32"}, default="float64"
-        Precision of parameters and arithmetic.
+        Precision of parameters and arithmetic. float32 reaches the same
+        accuracy on the tasks here and halves memory traffic, which makes
+        :class:`ann.MLPPopulation` steps about twice as fast
+        (bench/RESULTS.md); float64 is the default for exact comparisons
+        (finite differences, scikit-learn, gossip averages).
 """
 
 _SHARED_ATTRIBUTES = """

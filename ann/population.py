@@ -79,7 +79,7 @@ class MLPPopulation:
     def __init__(self, n_agents, n_features, classes, hidden_layer_sizes=(64,), random_state=None, *,
                  activation="relu", rule="backprop", optimizer="adam", learning_rate=0.02,
                  batch_size=64, alpha=1e-4, shuffle=True, epochs_per_call=1, rule_params=None,
-                 optimizer_params=None, dtype="float32"):
+                 optimizer_params=None, dtype="float64"):
         self.n_agents = check.check_positive_int("n_agents", n_agents)
         self.n_features_in_ = check.check_positive_int("n_features", n_features)
         self.classes_ = check.check_classes(classes, sort=False)

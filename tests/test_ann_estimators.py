@@ -170,8 +170,8 @@ def test_regressor_multi_output():
 
 def test_float64_and_float32_train_in_their_precision_and_agree():
     task = load_task("iris", seed=0)
-    single = MLPClassifier(random_state=0).fit(task.X_train, task.y_train)  # float32 by default
-    double = MLPClassifier(dtype="float64", random_state=0).fit(task.X_train, task.y_train)
+    single = MLPClassifier(dtype="float32", random_state=0).fit(task.X_train, task.y_train)
+    double = MLPClassifier(random_state=0).fit(task.X_train, task.y_train)  # float64 by default
     assert single.coefs_[0].dtype == np.float32 and single.predict_proba(task.X_test).dtype == np.float32
     assert double.coefs_[0].dtype == np.float64 and double.predict_proba(task.X_test).dtype == np.float64
     np.testing.assert_allclose(single.predict_proba(task.X_test), double.predict_proba(task.X_test),

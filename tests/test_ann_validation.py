@@ -55,7 +55,7 @@ def test_bad_hyperparameters_are_named(params, error, message):
 ])
 def test_bad_training_data_is_named(X_bad, y_bad, error, message):
     with pytest.raises(error, match=message):
-        MLPClassifier().fit(X_bad, y_bad)
+        MLPClassifier(dtype="float32").fit(X_bad, y_bad)
 
 
 def test_regressor_rejects_bad_targets():
@@ -123,7 +123,7 @@ def test_population_constructor_checks(args, params, error, message):
 
 
 def test_population_data_checks():
-    pop = MLPPopulation(3, 3, ["a", "b"], random_state=0)
+    pop = MLPPopulation(3, 3, ["a", "b"], dtype="float32", random_state=0)
     good_X, good_y = [X[:5]] * 3, [np.array(["a", "b", "a", "b", "a"])] * 3
     with pytest.raises(ValueError, match=r"Xs must have one entry per agent: expected 3, got 2"):
         pop.partial_fit(good_X[:2], good_y)
@@ -170,10 +170,10 @@ def test_population_params_checks():
 
 
 def test_population_divergence_names_agents_and_learning_rate():
-    pop = MLPPopulation(3, 3, [0, 1], optimizer="sgd", learning_rate=1e30, random_state=0)
-    big = X[:10] * 1e3
+    pop = MLPPopulation(3, 3, [0, 1], optimizer="sgd", learning_rate=1e200, random_state=0)
+    big = X[:10] * 1e100
     with pytest.raises(FloatingPointError,
-                       match=r"partial_fit call \d for agents \[1\].*learning_rate=1e\+30"):
+                       match=r"partial_fit call \d for agents \[1\].*learning_rate=1e\+200"):
         for _ in range(5):
             pop.partial_fit([X[:0], big, X[:0]], [y[:0], y[:10], y[:0]])
     assert pop.n_calls_ < 5
