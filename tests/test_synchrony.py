@@ -8,6 +8,7 @@ import doctest
 import networkx as nx
 import numpy as np
 import pytest
+from scipy import signal
 from brian2 import mV, ms, prefs, second
 
 import social.synchrony as synchrony
@@ -104,6 +105,11 @@ def test_synchrony_rises_with_coupling_from_independent_to_locked():
     uncoupled, locked = results[0], results[-1]
     assert np.all((uncoupled.frequencies > 30) & (uncoupled.frequencies < 55)), uncoupled.frequencies
     assert np.all(uncoupled.mean_rates > 5)
+    # A genuine rhythm, not irregular firing: the gamma peak of each agent's
+    # rate spectrum towers over the flat (Poisson-like) floor above 150 Hz.
+    steady_rates = uncoupled.rates[:, uncoupled.steady]
+    frequency, power = signal.welch(steady_rates - steady_rates.mean(axis=1, keepdims=True), fs=1000.0, nperseg=256, axis=1)
+    assert np.all(power.max(axis=1) > 10 * power[:, frequency > 150].mean(axis=1))
     # ... at its own frequency; locked agents share one.
     assert np.ptp(uncoupled.frequencies) > 2.0
     assert np.ptp(locked.frequencies) < 1e-9
