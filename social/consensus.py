@@ -411,9 +411,10 @@ def _combine(structures, weights, path="params"):
         keys = set(first)
         for k, other in enumerate(structures):
             if not isinstance(other, Mapping) or set(other) != keys:
+                found = sorted(map(str, other)) if isinstance(other, Mapping) else type(other).__name__
                 raise ValueError(
-                    f"{path}: agent {k} has keys {sorted(map(str, other)) if isinstance(other, Mapping) else type(other).__name__}, "
-                    f"agent 0 has {sorted(map(str, keys))}; all agents must share one structure"
+                    f"{path}: agent {k} has keys {found}, agent 0 has {sorted(map(str, keys))}; "
+                    "all agents must share one structure"
                 )
         return {key: _combine([s[key] for s in structures], weights, f"{path}[{key!r}]") for key in first}
     if isinstance(first, (list, tuple)):

@@ -506,7 +506,10 @@ def _build_and_run(blocks, settings):
     """
     # Fixed names (not "name*") keep the generated code identical from run to
     # run, so Cython's cache is reused instead of recompiling each network.
-    common = dict(threshold="v > v_threshold", reset="v = v_reset", method=settings["integration_method"], dt=dt, codeobj_class=target_class)
+    common = dict(
+        threshold="v > v_threshold", reset="v = v_reset", method=settings["integration_method"],
+        dt=dt, codeobj_class=target_class,
+    )
     excitatory = b2.NeuronGroup(
         n_agents_total * n_exc, equations, refractory=model["refractory_excitatory"] * ms,
         name="brains_excitatory", **common,
@@ -521,7 +524,10 @@ def _build_and_run(blocks, settings):
     inhibitory.v = v_inh * mV
 
     synapse_args = dict(dt=dt, codeobj_class=target_class)
-    populations = {"e": (excitatory, n_exc, "I_ampa", model["tau_ampa"]), "i": (inhibitory, n_inh, "I_gaba", model["tau_gaba"])}
+    populations = {
+        "e": (excitatory, n_exc, "I_ampa", model["tau_ampa"]),
+        "i": (inhibitory, n_inh, "I_gaba", model["tau_gaba"]),
+    }
     namespace = {
         key: value * (ms if key.startswith(("tau", "refractory", "synaptic_delay")) else mV)
         for key, value in model.items()
@@ -562,8 +568,9 @@ def _build_and_run(blocks, settings):
         values_inh = noise_inh.get_value()
         for block in blocks:
             n = len(block.nodes)
-            values_exc[block.agent_offset * n_exc:(block.agent_offset + n) * n_exc] = block.noise_rng.standard_normal(n * n_exc)
-            values_inh[block.agent_offset * n_inh:(block.agent_offset + n) * n_inh] = block.noise_rng.standard_normal(n * n_inh)
+            first_exc, first_inh = block.agent_offset * n_exc, block.agent_offset * n_inh
+            values_exc[first_exc:first_exc + n * n_exc] = block.noise_rng.standard_normal(n * n_exc)
+            values_inh[first_inh:first_inh + n * n_inh] = block.noise_rng.standard_normal(n * n_inh)
         noise_exc.set_value(values_exc)
         noise_inh.set_value(values_inh)
 
@@ -594,7 +601,10 @@ def _analyse_block(block, settings, spike_times_ms, spike_neurons):
 
     sampling_rate = 1.0 / RATE_BIN_SECONDS
     phases = population_phases(rates, sampling_rate, settings["band_hz"])
-    steady = (times * 1000.0 >= settings["transient_ms"]) & (times * 1000.0 <= settings["duration_ms"] - settings["edge_ms"])
+    times_ms_of_bins = times * 1000.0
+    steady = (times_ms_of_bins >= settings["transient_ms"]) & (
+        times_ms_of_bins <= settings["duration_ms"] - settings["edge_ms"]
+    )
     order_parameter_t = kuramoto_order_parameter(phases, axis=0)
 
     silent = [block.nodes[k] for k in range(n) if counts[k, steady].sum() == 0]
@@ -820,7 +830,9 @@ def synchrony_sweep(
     if isinstance(graphs, nx.Graph):
         graphs = {graphs.name or "graph": graphs}
     if not isinstance(graphs, Mapping) or not graphs:
-        raise TypeError(f"graphs must be a networkx graph or a non-empty dict name -> graph, got {type(graphs).__name__}")
+        raise TypeError(
+            f"graphs must be a networkx graph or a non-empty dict name -> graph, got {type(graphs).__name__}"
+        )
     for name, graph in graphs.items():
         _check_graph(graph, f"graphs[{name!r}]")
     couplings = [_as_millivolts(c, "couplings[...]") for c in np.atleast_1d(np.asarray(couplings, dtype=object))]
