@@ -91,7 +91,7 @@ class StackedMLP:
         # Reused every step (a population's gradient is megabytes).
         self._grad = np.empty_like(self.theta)
         self._grad_views = self.split(self._grad)
-        self._penalty_scratch = np.empty_like(self.theta[..., :self.n_weights])
+        self._l2_scratch = np.empty_like(self.theta[..., :self.n_weights])
         self.rule_state: dict[str, np.ndarray] = {}
         self.optimizer = make_optimizer(optimizer, [self.theta], learning_rate, self.batch_shape,
                                         optimizer_params)
@@ -189,7 +189,7 @@ class StackedMLP:
             inverse_n = 1.0 / np.asarray(n_valid, dtype=self.dtype)
             scale = (self.alpha * inverse_n)[..., None] if self.batch_shape else self.alpha * inverse_n
             grad[..., :self.n_weights] += np.multiply(self.theta[..., :self.n_weights], scale,
-                                                      out=self._penalty_scratch)
+                                                      out=self._l2_scratch)
             loss = loss + self.penalty() * inverse_n
         return loss, grad, output
 

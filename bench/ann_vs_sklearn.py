@@ -14,8 +14,8 @@ Run from the repository root::
    set, each round one epoch on its shard: ``ann.MLPPopulation`` against a
    Python loop over 100 ``ann.MLPClassifier`` (the same computation, checked
    to give the same predictions) and over 100 scikit-learn
-   ``MLPClassifier`` with the same optimizer settings. Target: the population
-   at least 10x faster.
+   ``MLPClassifier`` with the same optimizer settings; the population also in
+   float32. Target: the population at least 10x faster.
 
 The machine is shared, so absolute times carry noise; each comparison is
 measured in one run, interleaved, and summarised by medians.
@@ -92,8 +92,8 @@ def society(n_agents: int, shard_size: int | None, rounds: int, repeats: int) ->
     classes = np.arange(10)
     seeds = lambda: np.random.SeedSequence(0).spawn(n_agents)  # noqa: E731
 
-    def population():
-        pop = MLPPopulation(n_agents, 64, classes, random_state=0)
+    def population(dtype="float64"):
+        pop = MLPPopulation(n_agents, 64, classes, random_state=0, dtype=dtype)
         for _ in range(rounds):
             pop.partial_fit(Xs, ys)
         return pop
@@ -117,10 +117,12 @@ def society(n_agents: int, shard_size: int | None, rounds: int, repeats: int) ->
                     model.partial_fit(X, y, classes=classes)
         return models
 
-    times = {"population": [], "ann_loop": [], "sklearn_loop": []}
+    times = {"population": [], "population_float32": [], "ann_loop": [], "sklearn_loop": []}
     for _ in range(repeats):
         pop, seconds = timed(population)
         times["population"].append(seconds)
+        _, seconds = timed(lambda: population("float32"))
+        times["population_float32"].append(seconds)
         models, seconds = timed(ann_loop)
         times["ann_loop"].append(seconds)
         _, seconds = timed(sklearn_loop)
@@ -134,6 +136,7 @@ def society(n_agents: int, shard_size: int | None, rounds: int, repeats: int) ->
         **{f"{k}_seconds": v for k, v in medians.items()},
         "speedup_vs_ann_loop": medians["ann_loop"] / medians["population"],
         "speedup_vs_sklearn_loop": medians["sklearn_loop"] / medians["population"],
+        "float32_speedup_vs_ann_loop": medians["ann_loop"] / medians["population_float32"],
         "max_probability_difference": float(difference),
         "median_agent_accuracy": accuracy,
     }
@@ -142,6 +145,8 @@ def society(n_agents: int, shard_size: int | None, rounds: int, repeats: int) ->
           f"population {medians['population']:.3f} s, loop of ann.MLPClassifier "
           f"{medians['ann_loop']:.3f} s ({summary['speedup_vs_ann_loop']:.1f}x), loop of sklearn "
           f"MLPClassifier {medians['sklearn_loop']:.3f} s ({summary['speedup_vs_sklearn_loop']:.1f}x); "
+          f"population in float32 {medians['population_float32']:.3f} s "
+          f"({summary['float32_speedup_vs_ann_loop']:.1f}x the ann loop); "
           f"population vs lone classifiers: max |p difference| {difference:.1e}; median agent "
           f"test accuracy {accuracy:.3f}", flush=True)
     return summary
