@@ -38,6 +38,7 @@ from brian2 import (
     second,
 )
 from brian2.units.fundamentalunits import have_same_dimensions
+from scipy.signal import lfilter
 
 from snn.rules import SpikingBCM, SpikingOja, _delta_t_in_ms, get_rule
 
@@ -487,11 +488,14 @@ def oja_principal_component(
     ``gain * sum_i w_i * rate_i(t)`` (a linear neuron, as Oja's analysis
     assumes; its spikes are drawn from numpy uniforms, not Brian2's RNG).
 
-    Theory (Oja 1982, with the trace filters): the weights converge to the
-    principal eigenvector of ``C = 1 1^T + kappa a a^T`` with norm
-    ``1/sqrt(gain)``, where ``kappa = 1 - (tau/T)(1 - exp(-T/tau))`` is the
-    correlation of ``s`` with its exponentially filtered copy (``tau`` the
-    rule's trace time constant, ``T = switch_interval``).
+    Theory (Oja 1982, with the trace filters): averaged over spikes, the
+    update is ``eta * (C w gain - gain**2 (w^T C w) w)`` with ``C =
+    E[x_trace(t) rate(t)^T]``, so the weights converge to the principal
+    eigenvector of ``C`` with norm ``1/sqrt(gain)``. Ideally ``C = rate**2 (1
+    1^T + kappa a a^T)`` where ``kappa = 1 - (tau/T)(1 - exp(-T/tau))`` is
+    the correlation of ``s`` with its exponentially filtered copy (``tau``
+    the trace time constant, ``T = switch_interval``); the result uses ``C``
+    computed from the run's own rate schedule.
 
     Parameters
     ----------
@@ -552,7 +556,9 @@ def oja_principal_component(
     n_steps = int(round(float(duration / dt)))
     steps_per_switch = int(round(float(switch_interval / dt)))
     n_switches = -(-n_steps // steps_per_switch)
-    signal = np.random.default_rng(signal_seed).choice([-1.0, 1.0], size=n_switches)
+    # +1 and -1 equally often (in random order), so the signal has mean ~0
+    signal = np.where(np.arange(n_switches) % 2 == 0, 1.0, -1.0)
+    signal = np.random.default_rng(signal_seed).permutation(signal)
     signal = np.repeat(signal, steps_per_switch)[:n_steps]
     loading = np.zeros(n_inputs)
     loading[:n_correlated] = modulation
@@ -602,10 +608,13 @@ def oja_principal_component(
     history = np.asarray(weight_monitor.w)[order]  # (n_inputs, n_records)
     weights = history[:, history.shape[1] * 3 // 4 :].mean(axis=1)
 
-    tau_ms = float(params["tau_pre"] / ms)
-    interval_ms = float(switch_interval / ms)
-    kappa = 1 - tau_ms / interval_ms * (1 - np.exp(-interval_ms / tau_ms))
-    correlation = np.ones((n_inputs, n_inputs)) + kappa * np.outer(loading, loading)
+    # Oja's fixed point: the principal eigenvector of E[x_trace(t) r(t)^T]
+    # (input rates seen through the trace filter, against the rates that
+    # drive the output), computed from this run's own rate schedule.
+    decay = np.exp(-float(dt / params["tau_pre"]))
+    filtered = lfilter([float(dt / params["tau_pre"])], [1.0, -decay], rates_hz, axis=0)
+    correlation = filtered.T @ rates_hz / n_steps
+    correlation = (correlation + correlation.T) / 2
     eigenvalues, eigenvectors = np.linalg.eigh(correlation)
     principal = eigenvectors[:, -1] * np.sign(eigenvectors[:, -1].sum())
     norm = float(np.linalg.norm(weights))
@@ -632,7 +641,7 @@ class BCMResult:
         Sliding threshold at the end of the run, mean over synapses (Hz).
     threshold_theory : ndarray
         The threshold after ``duration`` for Poisson firing at rate ``y``:
-        ``theta_inf + (theta_0 - theta_inf) exp(-duration / tau_theta)``
+        ``theta_inf + (theta_0 - theta_inf) exp(-duration / tau_threshold)``
         with ``theta_inf = y^2 / rate_target``.
     weight_drift : ndarray
         Mean weight change per second.
@@ -681,7 +690,7 @@ def bcm_rates(
     n_synapses_per_rate : int
         Independent synapse/neuron pairs per rate (averaged).
     initial_threshold : Quantity (Hz)
-        Starting threshold; with a very long ``tau_theta`` (a rule parameter)
+        Starting threshold; with a very long ``tau_threshold`` (a rule parameter)
         it stays there and the run measures the BCM curve at that threshold.
     rule : str or PlasticityRule
         ``"bcm"`` or an instance of it.
@@ -776,13 +785,13 @@ def bcm_rates(
     weights = np.asarray(synapses.w[:])[order]
 
     tau_post = float(params["tau_post"] / second)
-    tau_theta = float(params["tau_theta"] / second)
+    tau_threshold = float(params["tau_threshold"] / second)
     target = float(params["rate_target"] / Hz)
     theta_0 = float(initial_threshold / Hz)
     theta_inf = post_hz**2 / target
-    decay = np.exp(-seconds / tau_theta)
+    decay = np.exp(-seconds / tau_threshold)
     theta_theory = theta_inf + (theta_0 - theta_inf) * decay
-    theta_mean = theta_inf + (theta_0 - theta_inf) * tau_theta / seconds * (1 - decay)
+    theta_mean = theta_inf + (theta_0 - theta_inf) * tau_threshold / seconds * (1 - decay)
     pre_hz = float(pre_rate / Hz)
     drift_theory = params["nu"] * pre_hz * post_hz * (post_hz - theta_mean) / target**2
 
@@ -803,10 +812,10 @@ def _bcm_theta_at(theta, y_trace, y_sq, elapsed, params):
 
     Closed-form solution of the rule's linear system: ``y_trace`` decays at
     rate ``c = 1/tau_post``, ``y_sq`` at ``a = 2/tau_post`` and ``theta``
-    relaxes at ``b = 1/tau_theta`` towards ``(y_sq - y_trace/(2 tau_post)) / r0``.
+    relaxes at ``b = 1/tau_threshold`` towards ``(y_sq - y_trace/(2 tau_post)) / r0``.
     """
     tau_post = float(params["tau_post"] / second)
-    a, b, c = 2 / tau_post, 1 / float(params["tau_theta"] / second), 1 / tau_post
+    a, b, c = 2 / tau_post, 1 / float(params["tau_threshold"] / second), 1 / tau_post
     r0 = float(params["rate_target"] / Hz)
 
     def relaxed(rate):

@@ -295,7 +295,11 @@ class PlasticityRule:
             synapses = Synapses(*objects, codeobj_class=NumpyCodeObject, **kwargs)
             objects.append(synapses)
             synapses.connect()
-            Network(*objects).run(0 * ms)
+            Network(*objects).run(0 * ms, namespace={})
+            # Event-driven equations are only unit-checked where a pathway
+            # uses them; check them all here.
+            if synapses.event_driven is not None:
+                synapses.event_driven.check_units(synapses, run_namespace={})
         except Exception as err:  # Brian2 raises many types; all mean "bad equations"
             for obj in objects:
                 # Brian2 warns about objects "never included in a network" when
@@ -753,7 +757,7 @@ class SpikingBCM(PlasticityRule):
     ----------
     tau_pre, tau_post : Quantity (time)
         Rate trace time constants.
-    tau_theta : Quantity (time)
+    tau_threshold : Quantity (time)
         Averaging time of the sliding threshold (it must adapt faster than
         the weights for BCM to be stable).
     rate_target : Quantity (Hz)
@@ -775,7 +779,7 @@ class SpikingBCM(PlasticityRule):
     defaults = dict(
         tau_pre=50 * ms,
         tau_post=100 * ms,
-        tau_theta=1000 * ms,
+        tau_threshold=1000 * ms,
         rate_target=10 * Hz,
         nu=1e-3,
         wmax=1.0,
@@ -784,7 +788,7 @@ class SpikingBCM(PlasticityRule):
         dx_trace/dt = -x_trace / tau_pre : Hz (event-driven)
         dy_trace/dt = -y_trace / tau_post : Hz (event-driven)
         dy_sq/dt = -2 * y_sq / tau_post : Hz**2 (event-driven)
-        dtheta_bcm/dt = ((y_sq - y_trace / (2 * tau_post)) / rate_target - theta_bcm) / tau_theta : Hz (event-driven)
+        dtheta_bcm/dt = ((y_sq - y_trace / (2 * tau_post)) / rate_target - theta_bcm) / tau_threshold : Hz (event-driven)
     """
     on_pre = """
         x_trace += 1 / tau_pre
