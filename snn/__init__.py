@@ -1,0 +1,42 @@
+"""Spiking "brains": Brian2 networks that learn with STDP-family rules.
+
+The Diehl & Cook (2015) architecture -- Poisson (or latency) coded inputs,
+excitatory neurons with adaptive thresholds, lateral inhibition, plastic input
+synapses normalised per presentation -- as scikit-learn style estimators and
+as a population of independent agents simulated in one Brian2 network.
+
+>>> from snn import STDPClassifier, RULES
+>>> sorted(RULES)[:2]  # doctest: +SKIP
+['bcm', 'oja']
+
+Modules: :mod:`snn.rules` (plasticity rules, plugins), :mod:`snn.neurons`
+(neuron equations), :mod:`snn.encoders` (features -> spikes),
+:mod:`snn.network` (the one-run simulation), :mod:`snn.readouts`,
+:mod:`snn.estimators`, :mod:`snn.population`.
+"""
+from snn.rules import RULES, PlasticityRule, register_rule
+from snn._brian import codegen_target
+from snn.encoders import ENCODERS, latency_spikes, poisson_spikes, register_encoder
+from snn.network import DiehlCookNetwork, synaptic_operations
+from snn.readouts import READOUTS, LinearReadout, VoteReadout
+from snn.estimators import STDPClassifier, STDPRegressor
+from snn.population import SNNPopulation
+
+__all__ = [
+    "RULES",
+    "PlasticityRule",
+    "register_rule",
+    "ENCODERS",
+    "register_encoder",
+    "poisson_spikes",
+    "latency_spikes",
+    "READOUTS",
+    "VoteReadout",
+    "LinearReadout",
+    "DiehlCookNetwork",
+    "synaptic_operations",
+    "STDPClassifier",
+    "STDPRegressor",
+    "SNNPopulation",
+    "codegen_target",
+]

@@ -1,0 +1,318 @@
+"""The machinery shared by the estimators and the population: agents' state and runs.
+
+:class:`SpikingAgents` holds the learnable state of ``n_agents`` Diehl & Cook
+networks as numpy arrays (input weights, adaptive thresholds, readout
+statistics, costs) plus one random generator per agent, and turns "train on
+these arrays" / "respond to these arrays" into ONE :meth:`DiehlCookNetwork.
+simulate` call for all agents together. A single estimator is a population of
+one agent, which is what makes agent ``i`` of a population reproduce a
+standalone estimator seeded with agent ``i``'s generator.
+
+Random draws of agent ``a`` come only from ``rngs[a]``, in a fixed order:
+initial weights, then the seed of its evaluation spikes, then per training
+call and epoch a permutation of its samples and their spikes (then, in
+``fit``, the spikes of the frozen readout pass). Evaluation spikes come from a
+fresh generator seeded with that seed at every call, so predicting the same
+array twice gives the same answer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import Quantity
+
+from snn.encoders import gaussian_receptive_fields, get_encoder
+from snn.network import DiehlCookNetwork, synaptic_operations
+from snn.readouts import get_readout
+
+__all__ = ["EngineConfig", "SpikingAgents"]
+
+#: Evaluation copies: at most this many blocks per frozen run, spread over at
+#: least EVALUATION_AGENTS agents' worth (so small populations and a lone agent
+#: use the same number of copies, 16).
+EVALUATION_BLOCKS = 64
+EVALUATION_AGENTS = 4
+
+
+@dataclass
+class EngineConfig:
+    """Validated settings of a spiking learner (see the estimators' docstrings)."""
+
+    n_neurons: int
+    rule: object
+    encoding: str
+    readout: str
+    presentation_time: Quantity
+    rest_time: Quantity
+    dt: Quantity
+    max_rate: Quantity
+    inhibition: float
+    mean_input_weight: float
+    initial_weight: float
+    theta_plus: Quantity
+    tau_theta: Quantity
+    receptive_fields: int
+    alpha: float
+    plasticity_decay: float
+    neuron_params: dict = field(default_factory=dict)
+    target: str | None = None
+
+
+class SpikingAgents:
+    """State and simulation of ``n_agents`` independent spiking learners.
+
+    Parameters
+    ----------
+    n_agents, n_features : int
+    config : EngineConfig
+    n_outputs : int
+        Classes (classification) or 1 (regression).
+    n_classes : int or None
+        Number of classes for reward-modulated rules (neuron ``k`` is taught
+        class ``k % n_classes``); None for regression.
+    rngs : list of numpy Generators, one per agent
+    """
+
+    def __init__(self, n_agents, n_features, config: EngineConfig, n_outputs, n_classes, rngs):
+        self.n_agents, self.n_features, self.config = n_agents, n_features, config
+        self.n_inputs = n_features * config.receptive_fields
+        self.n_outputs = n_outputs
+        self.classification = n_classes is not None
+        self.rngs = list(rngs)
+        n_neurons = config.n_neurons
+        neuron_params = dict(config.neuron_params)
+        neuron_params.update(theta_plus=config.theta_plus, tau_theta=config.tau_theta)
+        self.network = DiehlCookNetwork(
+            self.n_inputs, n_neurons, config.rule, n_agents=n_agents,
+            presentation_time=config.presentation_time, rest_time=config.rest_time,
+            dt=config.dt, inhibition=config.inhibition,
+            weight_sum=config.mean_input_weight * self.n_inputs,
+            neuron_params=neuron_params, target=config.target)
+        wmax = float(config.rule.params.get("wmax", 1.0))
+        self.weights = np.stack([
+            rng.uniform(0.0, config.initial_weight * wmax, (self.n_inputs, n_neurons))
+            for rng in self.rngs])
+        self.theta = np.zeros((n_agents, n_neurons))
+        self.predict_seeds = np.array([rng.integers(2**63 - 1) for rng in self.rngs],
+                                      dtype=np.int64)
+        readout_class = get_readout(config.readout)
+        kwargs = {"alpha": config.alpha} if config.readout == "linear" else {}
+        self.readout = readout_class(n_agents, n_neurons, n_outputs, **kwargs)
+        self.uses_reward = bool(getattr(config.rule, "uses_reward", False))
+        self.assigned_class = None
+        if self.uses_reward:
+            if not n_classes:
+                raise ValueError(f"rule {config.rule!r} is reward-modulated and needs class "
+                                 "labels; it cannot be used for regression")
+            self.assigned_class = np.tile(np.arange(n_neurons) % n_classes, (n_agents, 1))
+        self.train_sops = np.zeros(n_agents, dtype=np.int64)
+        self.inference_sops = np.zeros(n_agents, dtype=np.int64)
+        self.samples_seen = np.zeros(n_agents, dtype=np.int64)
+
+    # -- encoding ---------------------------------------------------------
+    def _encode(self, X, rng):
+        """Spikes (sample, channel, step) for the rows of X, from ``rng``."""
+        config = self.config
+        X = gaussian_receptive_fields(X, config.receptive_fields)
+        encoder = get_encoder(config.encoding)
+        return encoder(X, config.presentation_time, max_rate=config.max_rate, dt=config.dt,
+                       random_state=rng)
+
+    def _cost(self, input_spikes, excitatory_spikes):
+        return synaptic_operations(input_spikes, excitatory_spikes, self.config.n_neurons)
+
+    # -- learning ---------------------------------------------------------
+    def train(self, Xs, targets, labels, epochs=1, readout_pass=False):
+        """Present each agent's samples ``epochs`` times with plasticity on, in one run.
+
+        Parameters
+        ----------
+        Xs : list of n_agents arrays (n_a, n_features), validated
+        targets : list of n_agents arrays (n_a, n_outputs)
+            One-hot classes or regression targets, for the readout.
+        labels : list of n_agents int arrays (n_a,) or None
+            Class indices, for reward-modulated rules.
+        epochs : int
+        readout_pass : bool
+            After the epochs, present the samples once more with plasticity
+            off (a second run, see :meth:`respond`) and fit the readout on
+            those responses only (Diehl & Cook's procedure). Otherwise the
+            readout statistics are updated with the responses of the last epoch.
+
+        Returns
+        -------
+        list of per-epoch dicts of per-agent arrays: ``samples``, ``spikes``
+        (excitatory), ``input_spikes``, ``sops``, ``score`` (in-sample score of a
+        readout fitted to that epoch's responses; NaN for an agent without
+        samples), plus ``wall_seconds`` (float, that epoch's share of the runs).
+        The readout pass is charged to the last epoch.
+        """
+        config = self.config
+        sizes = np.array([len(X) for X in Xs])
+        n_max = int(sizes.max()) if len(sizes) else 0
+        n_windows = epochs * n_max
+        plastic = np.zeros((n_windows, self.n_agents))
+        window_labels = np.full((n_windows, self.n_agents), -1, dtype=int)
+        orders = np.zeros((epochs, self.n_agents, n_max), dtype=np.int64)
+        spikes = []
+        for agent, (X, rng) in enumerate(zip(Xs, self.rngs)):
+            n = len(X)
+            parts = []
+            for epoch in range(epochs):
+                order = rng.permutation(n)
+                orders[epoch, agent, :n] = order
+                sample, channel, step = self._encode(X[order], rng)
+                parts.append((epoch * n_max + sample, channel, step))
+                if n:
+                    plastic[epoch * n_max:epoch * n_max + n, agent] = \
+                        config.plasticity_decay ** epoch
+                    if self.uses_reward and labels is not None:
+                        window_labels[epoch * n_max:epoch * n_max + n, agent] = \
+                            labels[agent][order]
+            spikes.append(tuple(np.concatenate([part[k] for part in parts]) for k in range(3)))
+        result = self.network.simulate(self.weights, self.theta, spikes, plastic,
+                                       labels=window_labels,
+                                       assigned_class=self.assigned_class)
+        self.weights, self.theta = result.weights, result.theta
+
+        counts = result.counts.reshape(epochs, n_max, self.n_agents, -1).transpose(0, 2, 1, 3)
+        mask = (np.arange(n_max)[None, :] < sizes[:, None]).astype(float)  # (agents, n_max)
+        ordered_targets = np.zeros((epochs, self.n_agents, n_max, self.n_outputs))
+        for agent in range(self.n_agents):
+            n = sizes[agent]
+            for epoch in range(epochs):
+                ordered_targets[epoch, agent, :n] = targets[agent][orders[epoch, agent, :n]]
+        input_spikes = result.input_spikes.reshape(epochs, n_max, self.n_agents).sum(axis=1)
+        exc_spikes = result.excitatory_spikes.reshape(epochs, n_max, self.n_agents).sum(axis=1)
+        sops = self._cost(input_spikes, exc_spikes)
+        self.train_sops += sops.sum(axis=0)
+        self.samples_seen += sizes * epochs
+
+        share = result.wall_seconds / max(epochs, 1)
+        reports = [dict(samples=sizes.copy(), spikes=exc_spikes[epoch],
+                        input_spikes=input_spikes[epoch], sops=sops[epoch], wall_seconds=share,
+                        score=self._in_sample_score(counts[epoch], ordered_targets[epoch], mask))
+                   for epoch in range(epochs)]
+        if readout_pass:
+            frozen_counts, frozen = self.respond(Xs, rngs=self.rngs, charge_to="train")
+            padded_targets = np.zeros((self.n_agents, n_max, self.n_outputs))
+            for agent in range(self.n_agents):
+                padded_targets[agent, :sizes[agent]] = targets[agent]
+            self.readout.update(frozen_counts, padded_targets, mask)
+            extra_sops = self._cost(frozen.input_spikes.sum(axis=0),
+                                    frozen.excitatory_spikes.sum(axis=0))
+            last = reports[-1]
+            last.update(spikes=last["spikes"] + frozen.excitatory_spikes.sum(axis=0),
+                        input_spikes=last["input_spikes"] + frozen.input_spikes.sum(axis=0),
+                        sops=last["sops"] + extra_sops,
+                        wall_seconds=last["wall_seconds"] + frozen.wall_seconds,
+                        score=self._in_sample_score(frozen_counts, padded_targets, mask))
+        else:
+            self.readout.update(counts[-1], ordered_targets[-1], mask)
+        return reports
+
+    def _in_sample_score(self, counts, targets, mask):
+        """Accuracy (classification) or R^2 (regression) of a readout fitted on these responses."""
+        readout = type(self.readout).__new__(type(self.readout))
+        readout.__dict__.update(self.readout.__dict__)
+        readout.stats = readout._empty_stats()
+        readout.update(counts, targets, mask)
+        predictions = readout.scores(counts)
+        return _score(predictions, targets, mask, classification=self.classification)
+
+    # -- evaluation -------------------------------------------------------
+    def replicas(self, n_samples):
+        """Copies of each agent that share a frozen pass over ``n_samples`` samples.
+
+        A frozen network does not change, so the samples of an evaluation can
+        be spread over identical copies of it (more blocks of the block-
+        diagonal network, fewer time steps): Brian2's cost per time step is
+        mostly fixed overhead, so this divides the wall time of an evaluation
+        by nearly the number of copies. The number depends only on the
+        population size and ``n_samples`` (a lone agent and agent ``i`` of a
+        small population lay out their evaluation identically).
+        """
+        budget = max(1, EVALUATION_BLOCKS // max(self.n_agents, EVALUATION_AGENTS))
+        return int(max(1, min(budget, n_samples)))
+
+    def respond(self, Xs, rngs=None, charge_to="inference"):
+        """Spike counts (agents, n_max, neurons) of the frozen networks shown ``Xs``, one run.
+
+        Sample ``s`` of an agent goes to copy ``s % K`` of it, window ``s // K``
+        (``K`` from :meth:`replicas`). Spikes come from ``rngs`` (one generator
+        per agent) or, by default, from a fresh generator seeded with the
+        agent's evaluation seed, so the same array always gets the same answer.
+        Returns the counts and the :class:`SimulationResult` (per copy).
+        """
+        sizes = np.array([len(X) for X in Xs])
+        n_max = int(sizes.max()) if len(sizes) else 0
+        if n_max == 0:
+            empty = self.network.simulate(self.weights, self.theta,
+                                          [(np.zeros(0, np.int64),) * 3] * self.n_agents,
+                                          np.zeros((0, self.n_agents)))
+            return np.zeros((self.n_agents, 0, self.config.n_neurons)), empty
+        copies = self.replicas(n_max)
+        n_windows = -(-n_max // copies)
+        n_blocks = self.n_agents * copies
+        spikes = [None] * n_blocks
+        for agent, X in enumerate(Xs):
+            rng = (np.random.default_rng(self.predict_seeds[agent]) if rngs is None
+                   else rngs[agent])
+            sample, channel, step = self._encode(X, rng)
+            copy = sample % copies
+            for c in range(copies):
+                keep = copy == c
+                spikes[agent * copies + c] = (sample[keep] // copies, channel[keep], step[keep])
+        network = self.network if copies == 1 else self.network.with_agents(n_blocks)
+        assigned = (None if self.assigned_class is None
+                    else np.repeat(self.assigned_class, copies, axis=0))
+        result = network.simulate(np.repeat(self.weights, copies, axis=0),
+                                  np.repeat(self.theta, copies, axis=0), spikes,
+                                  np.zeros((n_windows, n_blocks)), assigned_class=assigned)
+        counts = result.counts.reshape(n_windows, self.n_agents, copies, -1)
+        counts = counts.transpose(1, 0, 2, 3).reshape(self.n_agents, n_windows * copies, -1)
+        counts = counts[:, :n_max]
+        # per-agent totals (summed over copies) for the cost
+        result.input_spikes = result.input_spikes.reshape(n_windows, self.n_agents, copies).sum(2)
+        result.excitatory_spikes = result.excitatory_spikes.reshape(
+            n_windows, self.n_agents, copies).sum(2)
+        sops = self._cost(result.input_spikes.sum(axis=0), result.excitatory_spikes.sum(axis=0))
+        if charge_to == "train":
+            self.train_sops += sops
+        else:
+            self.inference_sops += sops
+        return counts, result
+
+    # -- state ------------------------------------------------------------
+    def get_state(self, agent):
+        state = {"weights": self.weights[agent].copy(), "theta": self.theta[agent].copy()}
+        state.update(self.readout.get_state(agent))
+        return state
+
+    def state_shapes(self):
+        shapes = {"weights": self.weights.shape[1:], "theta": self.theta.shape[1:]}
+        shapes.update(self.readout.state_shapes())
+        return shapes
+
+    def set_state(self, agent, state):
+        self.weights[agent] = state["weights"]
+        self.theta[agent] = state["theta"]
+        self.readout.set_state(agent, state)
+
+
+def _score(predictions, targets, mask, classification):
+    """Per-agent accuracy or R^2 over the unmasked samples (NaN for none)."""
+    scores = np.full(predictions.shape[0], np.nan)
+    for agent in range(predictions.shape[0]):
+        keep = mask[agent] > 0
+        if not keep.any():
+            continue
+        predicted, true = predictions[agent, keep], targets[agent, keep]
+        if classification:
+            scores[agent] = float(np.mean(predicted.argmax(axis=1) == true.argmax(axis=1)))
+        else:
+            residual = ((true - predicted) ** 2).sum()
+            total = ((true - true.mean(axis=0)) ** 2).sum()
+            scores[agent] = 1.0 - residual / total if total > 0 else np.nan
+    return scores

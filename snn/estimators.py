@@ -1,0 +1,514 @@
+"""scikit-learn style estimators built on the Diehl & Cook spiking network.
+
+:class:`STDPClassifier` and :class:`STDPRegressor` present each sample as a
+spike train (Poisson rate or latency code) to a layer of excitatory neurons
+with adaptive thresholds and lateral inhibition whose input synapses learn
+with a plasticity rule from :data:`snn.RULES`; a readout (Diehl & Cook's
+``vote`` or a ridge-regression ``linear`` readout) maps spike counts to
+predictions. The unsupervised rules learn prototypes of the inputs; ``rstdp``
+is the supervised route (each neuron is taught one class through the reward
+signal).
+
+The whole curriculum of a call -- every epoch, the frozen readout pass --
+is ONE Brian2 run (see :mod:`snn.network`).
+
+References
+----------
+Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition using
+spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from brian2 import Hz, Quantity, mV, ms, second
+from brian2.units.fundamentalunits import have_same_dimensions
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+from snn._brian import as_time, time_steps
+from snn._engine import EngineConfig, SpikingAgents
+from snn.encoders import ENCODERS, check_features
+from snn.readouts import get_readout
+from snn.rules import RULES, PlasticityRule
+
+__all__ = ["STDPClassifier", "STDPRegressor", "DIEHL_COOK_RULE_PARAMS"]
+
+#: Parameters each registered rule gets when an estimator is given the rule's
+#: *name* (a rule instance is used as it is). Tuned on digits for the Diehl &
+#: Cook network, see bench/RESULTS.md ("Spiking network accuracy").
+DIEHL_COOK_RULE_PARAMS = {
+    "stdp": dict(nu_pre=1e-3, nu_post=1e-1),
+}
+
+
+
+def auto_receptive_fields(n_features: int) -> int:
+    """``receptive_fields="auto"``: raw features from 32 features up, otherwise
+    enough Gaussian fields per feature for about 64 inputs (at most 16 each)."""
+    if n_features >= 32:
+        return 1
+    return int(min(16, max(2, np.ceil(64 / n_features))))
+
+
+#: Rate of a raw feature at 1 under ``max_rate="auto"``.
+RAW_FEATURE_RATE = 128 * Hz
+#: Under ``max_rate="auto"`` with receptive fields, the expected total input
+#: rate of a sample: about that of 8x8 digits at 128 Hz (mean pixel ~0.3).
+AUTO_TOTAL_INPUT_RATE = 2500 * Hz
+
+
+def auto_max_rate(n_features: int, receptive_fields: int, dt) -> Quantity:
+    """``max_rate="auto"``: 128 Hz for raw features; with Gaussian receptive
+    fields, the peak rate giving a sample ~2.5 kHz of input in total (a
+    feature activates ``sqrt(2 pi) * 2/3 ~ 1.67`` fields' worth), at most
+    one spike per two time steps. Without this, two features cannot drive a
+    neuron to threshold."""
+    if receptive_fields == 1:
+        return RAW_FEATURE_RATE
+    mass_per_feature = np.sqrt(2 * np.pi) * 2.0 / 3.0
+    rate = float(AUTO_TOTAL_INPUT_RATE / Hz) / (mass_per_feature * n_features)
+    return min(rate, 0.5 / float(dt / second)) * Hz
+
+
+def resolve_rule(rule):
+    """A rule instance from a registered name (with the tuned parameters) or an instance."""
+    if isinstance(rule, PlasticityRule):
+        return rule
+    if isinstance(rule, str):
+        if rule not in RULES:
+            raise ValueError(f"unknown rule={rule!r}; known rules: {sorted(RULES)}")
+        return RULES[rule](**DIEHL_COOK_RULE_PARAMS.get(rule, {}))
+    raise TypeError(f"rule must be a registered rule name or a PlasticityRule instance, "
+                    f"got rule={rule!r}")
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
+    return int(value)
+
+
+def _number(value, name, *, low=None, high=None, low_open=False):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {name}={value!r}")
+    value = float(value)
+    if not np.isfinite(value) or (low is not None and (value < low or (low_open and value == low))) \
+            or (high is not None and value > high):
+        bounds = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}]"
+        raise ValueError(f"{name} must be in {bounds}, got {name}={value!r}")
+    return value
+
+
+def _quantity(value, unit, name, example):
+    if not isinstance(value, Quantity) or not have_same_dimensions(value, unit):
+        raise TypeError(f"{name} must be a Brian2 quantity such as {example}, got {name}={value!r}")
+    if np.ndim(value) != 0 or not np.isfinite(float(value / unit)) or float(value / unit) < 0:
+        raise ValueError(f"{name} must be a non-negative scalar, got {name}={value!r}")
+    return value
+
+
+def build_config(params: dict, n_features: int, regression: bool) -> EngineConfig:
+    """Validate an estimator's parameters (a ``get_params()`` dict) into an EngineConfig.
+
+    Raises ValueError/TypeError naming the offending parameter before any work.
+    """
+    n_neurons = _positive_int(params["n_neurons"], "n_neurons")
+    rule = resolve_rule(params["rule"])
+    rule.params  # noqa: B018  (validates the rule's parameter overrides now)
+    encoding = params["encoding"]
+    if not isinstance(encoding, str) or encoding not in ENCODERS:
+        raise ValueError(f"unknown encoding={encoding!r}; known encodings: {sorted(ENCODERS)}")
+    readout = params["readout"]
+    readout_class = get_readout(readout)
+    if regression and not readout_class.supports_regression:
+        raise ValueError(f"readout={readout!r} cannot predict real values; use readout='linear'")
+    if regression and getattr(rule, "uses_reward", False):
+        raise ValueError(f"rule={params['rule']!r} is reward-modulated (it needs class labels); "
+                         "it cannot be used for regression")
+    dt = as_time(params["dt"], "dt")
+    presentation_time = as_time(params["presentation_time"], "presentation_time")
+    rest_time = as_time(params["rest_time"], "rest_time", allow_zero=True)
+    time_steps(presentation_time, dt, "presentation_time")
+    time_steps(rest_time, dt, "rest_time")
+    receptive_fields = params["receptive_fields"]
+    if isinstance(receptive_fields, str) and receptive_fields == "auto":
+        receptive_fields = auto_receptive_fields(n_features)
+    else:
+        receptive_fields = _positive_int(receptive_fields, "receptive_fields")
+    max_rate = params["max_rate"]
+    if isinstance(max_rate, str) and max_rate == "auto":
+        max_rate = auto_max_rate(n_features, receptive_fields, dt)
+    max_rate = _quantity(max_rate, Hz, "max_rate", "128*Hz")
+    if float(max_rate / Hz) <= 0 or float(max_rate * dt) > 1:
+        raise ValueError(f"max_rate must be positive and at most one spike per time step "
+                         f"(1/dt), got max_rate={max_rate!r}")
+    theta_plus = _quantity(params["theta_plus"], mV, "theta_plus", "0.05*mV")
+    tau_theta = as_time(params["tau_theta"], "tau_theta")
+    return EngineConfig(
+        n_neurons=n_neurons, rule=rule, encoding=encoding, readout=readout,
+        presentation_time=presentation_time, rest_time=rest_time, dt=dt, max_rate=max_rate,
+        inhibition=_number(params["inhibition"], "inhibition", low=0.0),
+        mean_input_weight=_number(params["mean_input_weight"], "mean_input_weight", low=0.0,
+                                  low_open=True),
+        initial_weight=_number(params["initial_weight"], "initial_weight", low=0.0, high=1.0),
+        theta_plus=theta_plus, tau_theta=tau_theta, receptive_fields=receptive_fields,
+        alpha=_number(params["alpha"], "alpha", low=0.0),
+        plasticity_decay=_number(params["plasticity_decay"], "plasticity_decay", low=0.0,
+                                 high=1.0, low_open=True),
+    )
+
+
+def check_random_state(random_state):
+    """``random_state`` as a numpy Generator (int, None, SeedSequence or Generator)."""
+    if isinstance(random_state, bool) or not (
+        random_state is None
+        or isinstance(random_state, (int, np.integer, np.random.Generator,
+                                     np.random.SeedSequence))):
+        raise TypeError(f"random_state must be None, an int or a numpy Generator, "
+                        f"got random_state={random_state!r}")
+    if isinstance(random_state, (int, np.integer)) and random_state < 0:
+        raise ValueError(f"random_state must be non-negative, got random_state={random_state!r}")
+    return np.random.default_rng(random_state)
+
+
+class _SpikingEstimator(BaseEstimator):
+    """Parameters and training loop shared by the classifier and the regressor."""
+
+    _regression = False
+
+    def __init__(self, n_neurons=100, rule="stdp", encoding="poisson", readout="vote",
+                 epochs=3, presentation_time=350 * ms, rest_time=150 * ms, dt=0.5 * ms,
+                 max_rate="auto", inhibition=17.0, mean_input_weight=0.3,
+                 initial_weight=0.3, theta_plus=0.05 * mV, tau_theta=1e4 * second,
+                 receptive_fields="auto", plasticity_decay=1.0, alpha=1.0,
+                 random_state=None):
+        self.n_neurons = n_neurons
+        self.rule = rule
+        self.encoding = encoding
+        self.readout = readout
+        self.epochs = epochs
+        self.presentation_time = presentation_time
+        self.rest_time = rest_time
+        self.dt = dt
+        self.max_rate = max_rate
+        self.inhibition = inhibition
+        self.mean_input_weight = mean_input_weight
+        self.initial_weight = initial_weight
+        self.theta_plus = theta_plus
+        self.tau_theta = tau_theta
+        self.receptive_fields = receptive_fields
+        self.plasticity_decay = plasticity_decay
+        self.alpha = alpha
+        self.random_state = random_state
+
+    # -- validation -------------------------------------------------------
+    def _validate_X(self, X, reset):
+        X = check_features(X, "X")
+        if not reset:
+            self._check_is_fitted()
+            if X.shape[1] != self.n_features_in_:
+                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} was "
+                                 f"fitted with {self.n_features_in_}")
+        return X
+
+    def _check_is_fitted(self):
+        if not hasattr(self, "agents_"):
+            raise ValueError(f"this {type(self).__name__} is not fitted yet; call fit or "
+                             "partial_fit before predict")
+
+    def _start(self, X, targets_info, rng):
+        """Fresh agent state for data with X's shape; ``targets_info`` = (n_outputs, n_classes)."""
+        config = build_config(self.get_params(), X.shape[1], self._regression)
+        n_outputs, n_classes = targets_info
+        self.n_features_in_ = X.shape[1]
+        self.agents_ = SpikingAgents(1, X.shape[1], config, n_outputs, n_classes, [rng])
+        self.history_ = []
+        self._wall_total = 0.0
+
+    def _train(self, X, targets, labels, epochs, readout_pass):
+        started = time.perf_counter()
+        reports = self.agents_.train([X], [targets], None if labels is None else [labels],
+                                     epochs=epochs, readout_pass=readout_pass)
+        elapsed = time.perf_counter() - started
+        config = self.agents_.config
+        window_seconds = float((config.presentation_time + config.rest_time) / second)
+        simulated = sum(report["wall_seconds"] for report in reports) or 1.0
+        sops_so_far = int(self.agents_.train_sops[0]) - int(sum(r["sops"][0] for r in reports))
+        seen = self.history_[-1]["samples_seen"] if self.history_ else 0
+        for report in reports:
+            # the run is one piece: apportion its wall time by simulated windows
+            self._wall_total += elapsed * report["wall_seconds"] / simulated
+            n = int(report["samples"][0])
+            seen += n
+            sops_so_far += int(report["sops"][0])
+            spikes = int(report["spikes"][0])
+            entry = {
+                "epoch": len(self.history_) + 1,
+                "samples_seen": seen,
+                "wall_seconds": self._wall_total,
+                self._score_name: float(report["score"][0]),
+                "spikes": spikes,
+                "input_spikes": int(report["input_spikes"][0]),
+                "mean_rate_hz": spikes / max(n * config.n_neurons * window_seconds, 1e-12),
+                "train_sops": sops_so_far,
+                "inference_sops": int(self.agents_.inference_sops[0]),
+            }
+            self.history_.append(entry)
+
+    def _counts(self, X):
+        X = self._validate_X(X, reset=False)
+        counts, _ = self.agents_.respond([X])
+        return counts
+
+    # -- fitted state -----------------------------------------------------
+    @property
+    def weights_(self):
+        """Input weights (n_inputs, n_neurons) of the fitted network."""
+        self._check_is_fitted()
+        return self.agents_.weights[0]
+
+    @property
+    def theta_(self):
+        """Adaptive threshold of each neuron, in volts."""
+        self._check_is_fitted()
+        return self.agents_.theta[0]
+
+    def cost(self):
+        """Synaptic operations so far: dict with ``train_sops`` and ``inference_sops``."""
+        self._check_is_fitted()
+        return {"train_sops": int(self.agents_.train_sops[0]),
+                "inference_sops": int(self.agents_.inference_sops[0])}
+
+
+_PARAMETERS_DOC = """
+    Parameters
+    ----------
+    n_neurons : int
+        Excitatory neurons.
+    rule : str or PlasticityRule
+        A name in ``snn.RULES`` (the rule then gets the parameters in
+        ``DIEHL_COOK_RULE_PARAMS``) or a rule instance used as it is.
+    encoding : {"poisson", "latency"}
+        Spike code of the inputs (``snn.ENCODERS``).
+    readout : {"vote", "linear"}
+        Diehl & Cook's label assignment, or ridge regression on spike counts.
+    epochs : int
+        Passes over the data in ``fit`` (``partial_fit`` makes one).
+    presentation_time, rest_time, dt : Brian2 time
+        Each sample is shown for ``presentation_time``, followed by
+        ``rest_time`` of silence; ``dt`` is the simulation step.
+    max_rate : Brian2 rate or "auto"
+        Input rate of a feature (or receptive field) equal to 1 (Poisson
+        code). "auto": 128 Hz for raw features, higher with receptive fields
+        so that a sample brings ~2.5 kHz of input (see ``auto_max_rate``).
+    inhibition : float
+        Lateral inhibitory conductance per spike (units of the leak conductance).
+    mean_input_weight : float
+        Input weights into each neuron are normalised before each presentation
+        to sum to ``mean_input_weight * n_inputs``.
+    initial_weight : float
+        Initial weights are uniform in ``[0, initial_weight * wmax]``.
+    theta_plus : Brian2 voltage
+        Threshold rise per spike while learning.
+    tau_theta : Brian2 time
+        Decay time constant of the threshold rise.
+    receptive_fields : int or "auto"
+        Gaussian receptive fields per feature (population coding, see
+        :func:`snn.encoders.gaussian_receptive_fields`); 1 feeds the raw
+        features. "auto": 1 from 32 features up, else ``min(16, ceil(64 /
+        n_features))`` (XOR, iris and low-dimensional regression need it).
+    plasticity_decay : float in (0, 1]
+        Plasticity (learning rates and threshold adaptation) in epoch ``e`` of
+        ``fit`` is ``plasticity_decay ** e`` (annealing).
+    alpha : float
+        Ridge penalty of the linear readout.
+    random_state : None, int or numpy Generator
+        Seeds the initial weights and every input spike train.
+"""
+
+
+class STDPClassifier(ClassifierMixin, _SpikingEstimator):
+    __doc__ = """Diehl & Cook spiking network classifier (unsupervised STDP + readout).
+
+    ``fit`` trains ``epochs`` passes with plasticity on and then presents the
+    training set once more, frozen, to fit the readout (Diehl & Cook's
+    procedure) -- all in one Brian2 run. ``partial_fit`` makes one plastic
+    pass and updates the readout statistics with its responses.
+    """ + _PARAMETERS_DOC + """
+    Attributes
+    ----------
+    classes_ : ndarray
+    n_features_in_ : int
+    history_ : list of dict
+        Per epoch (or partial_fit call): ``epoch``, ``samples_seen``,
+        ``wall_seconds`` (cumulative), ``accuracy`` (in-sample accuracy of a
+        readout fitted to that epoch's responses), ``spikes`` (excitatory),
+        ``input_spikes``, ``mean_rate_hz``, ``train_sops`` and
+        ``inference_sops`` (cumulative synaptic operations, NeuroBench).
+    weights_, theta_ : ndarray
+        Learned input weights and adaptive thresholds (volts).
+
+    Examples
+    --------
+    >>> from tasks import load_task
+    >>> task = load_task("xor")
+    >>> clf = STDPClassifier(n_neurons=8, epochs=2, presentation_time=100*ms,
+    ...                      rest_time=50*ms, random_state=0).fit(task.X_train, task.y_train)
+    >>> clf.predict(task.X_test).shape
+    (4,)
+
+    References
+    ----------
+    Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition
+    using spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99.
+    """
+
+    _score_name = "accuracy"
+
+    def _encode_labels(self, y):
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D (n_samples,), got shape {y.shape}")
+        known = np.isin(y, self.classes_)
+        if not known.all():
+            raise ValueError(f"y contains labels {np.unique(y[~known]).tolist()} not in "
+                             f"classes {self.classes_.tolist()}")
+        indices = np.searchsorted(self.classes_, y)
+        return np.eye(len(self.classes_))[indices], indices
+
+    def fit(self, X, y):
+        """Train ``epochs`` plastic passes, then fit the readout on a frozen pass."""
+        X = self._validate_X(X, reset=True)
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"X and y have different lengths: {len(X)} and {len(y)}")
+        epochs = _positive_int(self.epochs, "epochs")
+        rng = check_random_state(self.random_state)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y needs at least 2 classes, got {self.classes_.tolist()}")
+        self._start(X, (len(self.classes_), len(self.classes_)), rng)
+        targets, labels = self._encode_labels(y)
+        self._train(X, targets, labels, epochs=epochs, readout_pass=True)
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """One plastic pass over (X, y); ``classes`` is required on the first call."""
+        first = not hasattr(self, "agents_")
+        X = self._validate_X(X, reset=first)
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"X and y have different lengths: {len(X)} and {len(y)}")
+        if first:
+            if classes is None:
+                raise ValueError("classes must be given on the first call to partial_fit")
+            self.classes_ = np.unique(np.asarray(classes))
+            if len(self.classes_) < 2:
+                raise ValueError(f"classes needs at least 2 labels, got {self.classes_.tolist()}")
+            self._rng = check_random_state(self.random_state)
+            self._start(X, (len(self.classes_), len(self.classes_)), self._rng)
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(f"classes={list(classes)} differs from the classes of the first "
+                             f"call {self.classes_.tolist()}")
+        targets, labels = self._encode_labels(y)
+        self._train(X, targets, labels, epochs=1, readout_pass=False)
+        return self
+
+    def decision_function(self, X):
+        """Readout scores (n_samples, n_classes): mean assigned-neuron counts or ridge outputs."""
+        counts = self._counts(X)
+        return self.agents_.readout.scores(counts)[0]
+
+    def predict_proba(self, X):
+        """Class probabilities (rows sum to 1; normalised non-negative scores)."""
+        counts = self._counts(X)
+        return self.agents_.readout.predict_proba(counts)[0]
+
+    def predict(self, X):
+        """Most likely class per sample."""
+        return self.classes_[self.decision_function(X).argmax(axis=1)]
+
+
+class STDPRegressor(RegressorMixin, _SpikingEstimator):
+    __doc__ = """Diehl & Cook spiking network with a ridge readout for real-valued targets.
+
+    Same network and training as :class:`STDPClassifier`; the readout is
+    ridge regression on the spike counts (``readout="linear"``, the only
+    readout that predicts real values). Reward-modulated rules need labels
+    and are refused.
+    """ + _PARAMETERS_DOC.replace('readout : {"vote", "linear"}', 'readout : {"linear"}') + """
+    Attributes
+    ----------
+    n_features_in_ : int
+    history_ : list of dict
+        As for :class:`STDPClassifier` with ``r2`` instead of ``accuracy``.
+
+    Examples
+    --------
+    >>> from tasks import load_task
+    >>> task = load_task("seed_regression")
+    >>> reg = STDPRegressor(n_neurons=10, epochs=1, presentation_time=50*ms,
+    ...                     rest_time=20*ms, random_state=0)
+    >>> reg.fit(task.X_train[:20], task.y_train[:20]).predict(task.X_test[:3]).shape
+    (3,)
+    """
+
+    _regression = True
+    _score_name = "r2"
+
+    def __init__(self, n_neurons=100, rule="stdp", encoding="poisson", readout="linear",
+                 epochs=3, presentation_time=350 * ms, rest_time=150 * ms, dt=0.5 * ms,
+                 max_rate="auto", inhibition=17.0, mean_input_weight=0.3,
+                 initial_weight=0.3, theta_plus=0.05 * mV, tau_theta=1e4 * second,
+                 receptive_fields="auto", plasticity_decay=1.0, alpha=1.0,
+                 random_state=None):
+        super().__init__(
+            n_neurons=n_neurons, rule=rule, encoding=encoding, readout=readout, epochs=epochs,
+            presentation_time=presentation_time, rest_time=rest_time, dt=dt, max_rate=max_rate,
+            inhibition=inhibition, mean_input_weight=mean_input_weight,
+            initial_weight=initial_weight, theta_plus=theta_plus, tau_theta=tau_theta,
+            receptive_fields=receptive_fields, plasticity_decay=plasticity_decay, alpha=alpha,
+            random_state=random_state)
+
+    @staticmethod
+    def _targets(X, y):
+        y = np.asarray(y, dtype=float)
+        if y.ndim not in (1, 2) or len(y) != len(X):
+            raise ValueError(f"y must have shape (n_samples,) or (n_samples, n_targets) with "
+                             f"n_samples={len(X)}, got {y.shape}")
+        if not np.all(np.isfinite(y)):
+            raise ValueError("y contains NaN or infinite values")
+        return y.reshape(len(y), -1)
+
+    def fit(self, X, y):
+        """Train ``epochs`` plastic passes, then fit the ridge readout on a frozen pass."""
+        X = self._validate_X(X, reset=True)
+        targets = self._targets(X, y)
+        epochs = _positive_int(self.epochs, "epochs")
+        rng = check_random_state(self.random_state)
+        self._single_output = np.ndim(y) == 1
+        self._start(X, (targets.shape[1], None), rng)
+        self._train(X, targets, None, epochs=epochs, readout_pass=True)
+        return self
+
+    def partial_fit(self, X, y):
+        """One plastic pass over (X, y), updating the readout statistics."""
+        first = not hasattr(self, "agents_")
+        X = self._validate_X(X, reset=first)
+        targets = self._targets(X, y)
+        if first:
+            self._rng = check_random_state(self.random_state)
+            self._single_output = np.ndim(y) == 1
+            self._start(X, (targets.shape[1], None), self._rng)
+        elif targets.shape[1] != self.agents_.n_outputs:
+            raise ValueError(f"y has {targets.shape[1]} targets, the first call had "
+                             f"{self.agents_.n_outputs}")
+        self._train(X, targets, None, epochs=1, readout_pass=False)
+        return self
+
+    def predict(self, X):
+        """Ridge predictions from the spike counts."""
+        counts = self._counts(X)
+        predictions = self.agents_.readout.scores(counts)[0]
+        return predictions[:, 0] if self._single_output else predictions

@@ -1,0 +1,402 @@
+"""The Diehl & Cook (2015) network, for one agent or a block-diagonal population.
+
+Inputs (a ``SpikeGeneratorGroup`` fed with spikes encoded in numpy) project
+all-to-all onto a layer of excitatory neurons with adaptive thresholds
+(:mod:`snn.neurons`); the input synapses learn with a plasticity rule from
+:mod:`snn.rules`; every excitatory neuron inhibits the others (soft
+winner-take-all). Before each presentation the input weights into each neuron
+are rescaled to sum to ``weight_sum`` (Diehl & Cook's normalisation).
+
+Speed is part of the design. Brian2 pays a large fixed cost per ``run()``, so
+:meth:`DiehlCookNetwork.simulate` compiles a whole curriculum -- every sample's
+input spikes, per-presentation plasticity on/off (a learning-rate factor, in
+fact), the teaching signal of reward-modulated rules, the weight
+normalisation -- into ONE run:
+
+* input spikes: one ``SpikeGeneratorGroup`` holding the spikes of all windows;
+* schedules: 2-D ``TimedArray`` s indexed by (time, agent), with one row per
+  presentation window (presentation + rest), read at each window start by a
+  ``run_regularly`` operation;
+* normalisation: three ``run_regularly`` operations at each window start
+  (reset the per-neuron sum, accumulate ``w`` into it from the synapses,
+  rescale), so it runs once per window, not every time step as a
+  ``(summed)`` variable would;
+* spike counts per window and neuron: from a ``SpikeMonitor``, binned in
+  numpy afterwards.
+
+A population of ``n_agents`` independent networks is ONE Brian2 network with
+block-diagonal connectivity: agent ``a`` owns inputs ``a*n_inputs ...`` and
+neurons ``a*n_neurons ...`` and no synapse crosses agents, so each agent's
+arithmetic is the same as if it ran alone.
+
+Every object has a fixed name and every constant is in the namespace rather
+than the code, so Brian2's Cython cache (keyed by the generated code) is hit on
+every call after the first; schedules are padded to a power-of-two number of
+rows because a ``TimedArray`` 's shape is part of its code.
+
+References
+----------
+Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition using
+spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import (
+    Clock,
+    Network,
+    NeuronGroup,
+    SpikeGeneratorGroup,
+    SpikeMonitor,
+    StateMonitor,
+    Synapses,
+    TimedArray,
+    ms,
+    volt,
+)
+
+from snn._brian import as_time, time_steps, use_target
+from snn.neurons import (
+    EXCITATORY_EQUATIONS,
+    EXCITATORY_RESET,
+    EXCITATORY_THRESHOLD,
+    LATERAL_INHIBITION_ON_PRE,
+    neuron_namespace,
+)
+
+__all__ = ["DiehlCookNetwork", "SimulationResult", "synaptic_operations"]
+
+# Schedules are padded to at least this many rows, and to a power of two.
+_MIN_SCHEDULE_ROWS = 16
+
+# Spike counters: cumulative counts per neuron, of presentation spikes and of
+# all spikes, sampled at window starts by a StateMonitor.
+_COUNTER_EQUATIONS = """
+w_total : 1
+presentation_count : integer
+spike_count : integer
+"""
+_COUNTER_RESET = """
+presentation_count += int((timestep(t, dt) % window_steps) < presentation_steps)
+spike_count += 1
+"""
+
+
+@dataclass
+class SimulationResult:
+    """What one :meth:`DiehlCookNetwork.simulate` call returns (numpy only).
+
+    Attributes
+    ----------
+    counts : int32 array (n_windows, n_agents, n_neurons)
+        Excitatory spikes per neuron during each presentation (rest excluded).
+    weights : float array (n_agents, n_inputs, n_neurons)
+        Input weights after the run.
+    theta : float array (n_agents, n_neurons)
+        Adaptive thresholds after the run, in volts.
+    input_spikes : int64 array (n_windows, n_agents)
+        Input spikes per window.
+    excitatory_spikes : int64 array (n_windows, n_agents)
+        Excitatory spikes per window (presentation and rest).
+    wall_seconds : float
+        Wall-clock time of building and running the Brian2 network.
+    """
+
+    counts: np.ndarray
+    weights: np.ndarray
+    theta: np.ndarray
+    input_spikes: np.ndarray
+    excitatory_spikes: np.ndarray
+    wall_seconds: float
+
+
+def synaptic_operations(input_spikes, excitatory_spikes, n_neurons: int):
+    """Synaptic operations as NeuroBench counts them: spikes times fan-out.
+
+    An input spike reaches every excitatory neuron of its network
+    (``n_neurons`` synapses); an excitatory spike reaches the ``n_neurons - 1``
+    other neurons through lateral inhibition.
+
+    References
+    ----------
+    Yik, J. et al. (2025). The neurobench framework for benchmarking
+    neuromorphic computing algorithms and systems. Nat. Commun. 16:1545.
+    """
+    return (np.asarray(input_spikes, dtype=np.int64) * n_neurons
+            + np.asarray(excitatory_spikes, dtype=np.int64) * (n_neurons - 1))
+
+
+def _padded_rows(n_rows: int) -> int:
+    return max(_MIN_SCHEDULE_ROWS, 1 << int(np.ceil(np.log2(max(n_rows, 1)))))
+
+
+class DiehlCookNetwork:
+    """Builds and runs the Diehl & Cook network for ``n_agents`` agents at once.
+
+    The object holds only the network's configuration; learnable state
+    (weights, thresholds) goes in and out of :meth:`simulate` as numpy arrays,
+    so the Brian2 objects live only during a call (estimators stay picklable).
+
+    Parameters
+    ----------
+    n_inputs, n_neurons : int
+        Input channels and excitatory neurons per agent.
+    rule : snn.rules.PlasticityRule
+        The plasticity rule of the input synapses.
+    n_agents : int
+        Number of independent networks simulated together.
+    presentation_time, rest_time, dt : Quantity (time)
+        Per sample: input shown for ``presentation_time``, then silence for
+        ``rest_time`` so that the network relaxes.
+    inhibition : float
+        Lateral inhibitory conductance jump per excitatory spike (units of the
+        leak conductance; Diehl & Cook's inhibitory-to-excitatory weight is 17).
+    weight_sum : float
+        Sum of the input weights into each neuron after normalisation.
+    neuron_params : dict
+        Overrides of :data:`snn.neurons.DIEHL_COOK_NEURON`.
+    reward_correct, reward_wrong : float
+        Reward given, for a labelled presentation, to neurons assigned to the
+        label and to the other assigned neurons (reward-modulated rules only).
+    target : {"cython", "numpy"} or None
+        Brian2 code-generation target; None picks :func:`snn._brian.codegen_target`.
+    record_spikes : bool
+        Also record every excitatory spike (``recorded_spikes_``: neuron index
+        and time in seconds of the last run); for analysis and tests, it costs
+        a monitor call per time step.
+    """
+
+    def __init__(self, n_inputs, n_neurons, rule, *, n_agents=1, presentation_time=350 * ms,
+                 rest_time=150 * ms, dt=0.5 * ms, inhibition=17.0, weight_sum=20.0,
+                 neuron_params=None, reward_correct=1.0, reward_wrong=-1.0, target=None,
+                 record_spikes=False):
+        for name, value in (("n_inputs", n_inputs), ("n_neurons", n_neurons),
+                            ("n_agents", n_agents)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
+        self.n_inputs, self.n_neurons, self.n_agents = int(n_inputs), int(n_neurons), int(n_agents)
+        self.rule = rule
+        self.dt = as_time(dt, "dt")
+        self.presentation_time = as_time(presentation_time, "presentation_time")
+        self.rest_time = as_time(rest_time, "rest_time", allow_zero=True)
+        self.presentation_steps = time_steps(self.presentation_time, self.dt, "presentation_time")
+        self.window_steps = self.presentation_steps + time_steps(self.rest_time, self.dt,
+                                                                 "rest_time")
+        self.inhibition = float(inhibition)
+        self.weight_sum = float(weight_sum)
+        self.neuron_params = neuron_namespace(**(neuron_params or {}))
+        self.reward_correct = float(reward_correct)
+        self.reward_wrong = float(reward_wrong)
+        self.target = target
+        self.record_spikes = bool(record_spikes)
+
+    # -- helpers ----------------------------------------------------------
+    def with_agents(self, n_agents):
+        """The same network configuration for ``n_agents`` blocks."""
+        clone = copy.copy(self)
+        clone.n_agents = int(n_agents)
+        clone.record_spikes = False
+        return clone
+
+    @property
+    def window_time(self):
+        """Presentation plus rest: the length of one schedule row."""
+        return self.window_steps * self.dt
+
+    def _namespace(self, plastic, labels):
+        namespace = dict(self.rule.namespace())
+        namespace.update(self.neuron_params)
+        namespace.update(
+            inhibition=self.inhibition,
+            window_steps=self.window_steps,
+            presentation_steps=self.presentation_steps,
+            weight_sum=self.weight_sum,
+            reward_correct=self.reward_correct,
+            reward_wrong=self.reward_wrong,
+            plastic_schedule=TimedArray(plastic, dt=self.window_time, name="snn_plastic_schedule"),
+            label_schedule=TimedArray(labels, dt=self.window_time, name="snn_label_schedule"),
+        )
+        return namespace
+
+    # -- the simulation ---------------------------------------------------
+    def simulate(self, weights, theta, spikes, plastic, labels=None, assigned_class=None):
+        """Run a whole curriculum of presentation windows in one Brian2 run.
+
+        Parameters
+        ----------
+        weights : array (n_agents, n_inputs, n_neurons)
+            Input weights at the start.
+        theta : array (n_agents, n_neurons)
+            Adaptive thresholds at the start, in volts.
+        spikes : sequence of n_agents tuples (window, channel, step) of int arrays
+            Agent ``a``'s input spikes: channel ``channel[k]`` fires at step
+            ``step[k]`` of window ``window[k]`` (steps counted from the window's
+            start, within the presentation).
+        plastic : array (n_windows, n_agents)
+            The value of ``plastic`` during each window: 0 freezes the agent
+            (evaluation, or nothing to learn), 1 is full learning, values in
+            between scale every weight and threshold change.
+        labels : int array (n_windows, n_agents) or None
+            Class index per window for reward-modulated rules, -1 for none.
+        assigned_class : int array (n_agents, n_neurons) or None
+            Class each neuron is taught (reward-modulated rules), -1 for none.
+
+        Returns
+        -------
+        SimulationResult
+        """
+        start_wall = time.perf_counter()
+        n_agents, n_inputs, n_neurons = self.n_agents, self.n_inputs, self.n_neurons
+        plastic = np.asarray(plastic, dtype=float)
+        if plastic.ndim != 2 or plastic.shape[1] != n_agents:
+            raise ValueError(f"plastic must have shape (n_windows, {n_agents}), got {plastic.shape}")
+        n_windows = plastic.shape[0]
+        weights = np.asarray(weights, dtype=float)
+        theta = np.asarray(theta, dtype=float)
+        if weights.shape != (n_agents, n_inputs, n_neurons):
+            raise ValueError(f"weights must have shape {(n_agents, n_inputs, n_neurons)}, "
+                             f"got {weights.shape}")
+        if theta.shape != (n_agents, n_neurons):
+            raise ValueError(f"theta must have shape {(n_agents, n_neurons)}, got {theta.shape}")
+        if len(spikes) != n_agents:
+            raise ValueError(f"spikes must hold one entry per agent ({n_agents}), got {len(spikes)}")
+        labels = (np.full((n_windows, n_agents), -1, dtype=int) if labels is None
+                  else np.asarray(labels, dtype=int))
+        assigned_class = (np.full((n_agents, n_neurons), -1, dtype=int) if assigned_class is None
+                          else np.asarray(assigned_class, dtype=int))
+        if labels.shape != (n_windows, n_agents):
+            raise ValueError(f"labels must have shape {(n_windows, n_agents)}, got {labels.shape}")
+        if assigned_class.shape != (n_agents, n_neurons):
+            raise ValueError(f"assigned_class must have shape {(n_agents, n_neurons)}, "
+                             f"got {assigned_class.shape}")
+
+        input_spikes = np.zeros((n_windows, n_agents), dtype=np.int64)
+        indices, steps = [], []
+        for agent, (window, channel, step) in enumerate(spikes):
+            window = np.asarray(window, dtype=np.int64)
+            channel = np.asarray(channel, dtype=np.int64)
+            step = np.asarray(step, dtype=np.int64)
+            if window.size and (window.min() < 0 or window.max() >= n_windows):
+                raise ValueError(f"agent {agent}: spike windows outside [0, {n_windows})")
+            if step.size and (step.min() < 0 or step.max() >= self.presentation_steps):
+                raise ValueError(f"agent {agent}: spike steps outside the presentation")
+            input_spikes[:, agent] = np.bincount(window, minlength=n_windows)
+            indices.append(agent * n_inputs + channel)
+            steps.append(window * self.window_steps + step)
+        indices = np.concatenate(indices) if indices else np.zeros(0, np.int64)
+        steps = np.concatenate(steps) if steps else np.zeros(0, np.int64)
+
+        if n_windows == 0:
+            return SimulationResult(
+                counts=np.zeros((0, n_agents, n_neurons), np.int32), weights=weights.copy(),
+                theta=theta.copy(), input_spikes=input_spikes,
+                excitatory_spikes=np.zeros((0, n_agents), np.int64), wall_seconds=0.0)
+
+        # Schedules, padded with frozen unlabelled rows (see the module docstring).
+        rows = _padded_rows(n_windows)
+        plastic_rows = np.zeros((rows, n_agents))
+        plastic_rows[:n_windows] = plastic
+        label_rows = np.full((rows, n_agents), -1.0)
+        label_rows[:n_windows] = labels
+
+        order = np.lexsort((indices, steps))  # by time, then neuron
+        indices, steps = indices[order], steps[order]
+
+        with use_target(self.target):
+            namespace = self._namespace(plastic_rows, label_rows)
+            dt = self.dt
+            # One clock per time scale: Brian2's scheduler cost grows with the
+            # number of distinct clocks (each object given dt= gets its own).
+            step_clock = Clock(dt, name="snn_step_clock")
+            window_clock = Clock(self.window_time, name="snn_window_clock")
+            inputs = SpikeGeneratorGroup(n_agents * n_inputs, indices, steps * dt,
+                                         clock=step_clock, sorted=True, name="snn_inputs")
+            excitatory = NeuronGroup(
+                n_agents * n_neurons, EXCITATORY_EQUATIONS + _COUNTER_EQUATIONS,
+                threshold=EXCITATORY_THRESHOLD, reset=EXCITATORY_RESET + _COUNTER_RESET,
+                refractory="refractory_period", method="euler", namespace=namespace,
+                clock=step_clock, name="snn_excitatory")
+            excitatory.v = self.neuron_params["v_rest"]
+            excitatory.theta = theta.ravel() * volt
+            excitatory.agent = np.repeat(np.arange(n_agents), n_neurons)
+            excitatory.assigned_class = assigned_class.ravel()
+
+            kwargs = self.rule.synapses_kwargs(transmission="ge_post += w")
+            kwargs["namespace"] = {**kwargs["namespace"], **namespace}
+            input_synapses = Synapses(inputs, excitatory, method="euler", clock=step_clock,
+                                      name="snn_input_synapses", **kwargs)
+            pre = (np.arange(n_agents)[:, None, None] * n_inputs
+                   + np.arange(n_inputs)[None, :, None]) + np.zeros((1, 1, n_neurons), int)
+            post = (np.arange(n_agents)[:, None, None] * n_neurons
+                    + np.arange(n_neurons)[None, None, :]) + np.zeros((1, n_inputs, 1), int)
+            input_synapses.connect(i=pre.ravel(), j=post.ravel())
+            input_synapses.w = weights.ravel()
+
+            objects = [inputs, excitatory, input_synapses]
+            if n_neurons > 1:
+                lateral = Synapses(excitatory, excitatory, on_pre=LATERAL_INHIBITION_ON_PRE,
+                                   namespace=namespace, clock=step_clock,
+                                   name="snn_lateral_inhibition")
+                source, target = np.meshgrid(np.arange(n_neurons), np.arange(n_neurons),
+                                             indexing="ij")
+                off_diagonal = source != target
+                offsets = (np.arange(n_agents) * n_neurons)[:, None]
+                lateral.connect(i=(offsets + source[off_diagonal]).ravel(),
+                                j=(offsets + target[off_diagonal]).ravel())
+                objects.append(lateral)
+
+            # At each window start: read the schedules, then normalise the input
+            # weights of learning agents (frozen agents stay bit-for-bit unchanged).
+            excitatory.run_regularly(
+                """
+                plastic = plastic_schedule(t, agent)
+                label_now = label_schedule(t, agent)
+                is_labelled = int(label_now >= 0) * int(assigned_class >= 0)
+                is_match = int(abs(assigned_class - label_now) < 0.5)
+                reward = is_labelled * (is_match * reward_correct + (1 - is_match) * reward_wrong)
+                w_total = 0
+                """,
+                clock=window_clock, when="start", order=0, name="snn_window_start")
+            input_synapses.run_regularly("w_total_post += w", clock=window_clock, when="start",
+                                         order=1, name="snn_weight_sum")
+            input_synapses.run_regularly(
+                "w = w + int(plastic_post > 0) * "
+                "(w * weight_sum / (w_total_post + int(w_total_post <= 0)) - w)",
+                clock=window_clock, when="start", order=2, name="snn_weight_normalisation")
+            # Cumulative presentation spike counts, sampled once per window
+            # (cheaper than a SpikeMonitor, which runs every time step).
+            count_monitor = StateMonitor(excitatory, ["presentation_count", "spike_count"],
+                                         record=True,
+                                         clock=window_clock, when="start", order=-1,
+                                         name="snn_count_monitor")
+            objects.append(count_monitor)
+            spike_monitor = None
+            if self.record_spikes:
+                spike_monitor = SpikeMonitor(excitatory, name="snn_spike_monitor")
+                objects.append(spike_monitor)
+
+            network = Network(*objects, name="snn_network")
+            network.run(n_windows * self.window_steps * dt, namespace={})
+
+            final_weights = np.array(input_synapses.w[:]).reshape(n_agents, n_inputs, n_neurons)
+            final_theta = np.array(excitatory.theta_[:]).reshape(n_agents, n_neurons)
+            cumulative = np.empty((2, n_windows + 1, n_agents * n_neurons), dtype=np.int64)
+            for row, name in enumerate(("presentation_count", "spike_count")):
+                cumulative[row, :n_windows] = np.asarray(getattr(count_monitor, name)[:]).T
+                cumulative[row, n_windows] = np.asarray(getattr(excitatory, name)[:])
+            if spike_monitor is not None:
+                self.recorded_spikes_ = (np.asarray(spike_monitor.i[:], dtype=np.int64),
+                                         np.asarray(spike_monitor.t_[:]))
+        counts, all_counts = np.diff(cumulative, axis=1).reshape(2, n_windows, n_agents, n_neurons)
+        return SimulationResult(
+            counts=counts.astype(np.int32),
+            weights=final_weights,
+            theta=final_theta,
+            input_spikes=input_spikes,
+            excitatory_spikes=all_counts.sum(axis=2),
+            wall_seconds=time.perf_counter() - start_wall,
+        )

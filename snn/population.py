@@ -1,0 +1,266 @@
+"""A population of independent spiking agents simulated as ONE Brian2 network.
+
+:class:`SNNPopulation` implements the population protocol the society uses
+(``kind``, ``n_agents``, ``classes_``, ``cost_unit``, ``partial_fit``,
+``predict``, ``predict_proba``, ``get_params``, ``set_params``, ``cost``).
+Agent ``a`` owns its own block of inputs, excitatory neurons and synapses in
+a block-diagonal network (no synapse crosses agents); every call simulates all
+agents in one run, each agent following its own schedule (its own samples in
+its own order; an agent with fewer samples rests, frozen, for the remainder).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from snn._engine import SpikingAgents
+from snn.encoders import check_features
+from snn.estimators import STDPClassifier, _positive_int, build_config, check_random_state
+
+__all__ = ["SNNPopulation"]
+
+# Parameters a population accepts in **params: the classifier's, minus those
+# the protocol fixes (n_neurons, random_state) or that make no sense here.
+_ESTIMATOR_DEFAULTS = {key: value for key, value in STDPClassifier().get_params().items()
+                       if key not in ("n_neurons", "random_state", "epochs")}
+
+
+class SNNPopulation:
+    """``n_agents`` Diehl & Cook spiking classifiers in one block-diagonal Brian2 network.
+
+    Agent ``i`` is seeded from ``np.random.default_rng(random_state).spawn(n_agents)[i]``
+    (the children of ``SeedSequence(random_state)`` for an int) and learns what a
+    standalone ``STDPClassifier(random_state=that generator, ...)`` learns from
+    the same data with ``partial_fit`` (the tests check this).
+
+    Parameters
+    ----------
+    n_agents : int
+    n_features : int
+    classes : array-like
+        Class labels (at least 2), kept in the order given; ``predict_proba``
+        columns follow it.
+    n_neurons : int
+        Excitatory neurons per agent.
+    random_state : None, int, SeedSequence or Generator
+    epochs_per_call : int
+        Plastic passes over the given data per ``partial_fit`` call (default 1).
+    **params
+        Any :class:`snn.STDPClassifier` parameter except ``epochs``
+        (``rule``, ``encoding``, ``readout``, ``presentation_time``, ...).
+
+    Attributes
+    ----------
+    kind : str
+        ``"snn"``.
+    cost_unit : str
+        ``"SOP"``: synaptic operations (spikes times fan-out, NeuroBench).
+    classes_ : ndarray
+    n_agents, n_features_in_ : int
+    samples_seen_ : ndarray of int (n_agents,)
+    training_sops_, inference_sops_ : ndarray of int (n_agents,)
+    score_ : ndarray (n_agents,)
+        In-sample accuracy of each agent's readout on its last ``partial_fit``
+        responses (NaN for agents that got no data).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from brian2 import ms
+    >>> pop = SNNPopulation(3, n_features=2, classes=[0, 1], n_neurons=4, random_state=0,
+    ...                     presentation_time=50 * ms, rest_time=20 * ms)
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> _ = pop.partial_fit([X, X[:1], X[:0]], [np.array([0, 1]), np.array([0]), np.array([])])
+    >>> pop.samples_seen_.tolist()
+    [2, 1, 0]
+    >>> pop.predict_proba(X).shape     # one array shown to every agent: one run
+    (3, 2, 2)
+    """
+
+    kind = "snn"
+    cost_unit = "SOP"
+
+    def __init__(self, n_agents, n_features, classes, n_neurons=100, random_state=None,
+                 epochs_per_call=1, **params):
+        self.n_agents = _positive_int(n_agents, "n_agents")
+        self.n_features_in_ = _positive_int(n_features, "n_features")
+        classes = np.asarray(classes)
+        if classes.ndim != 1 or len(classes) < 2 or len(np.unique(classes)) != len(classes):
+            raise ValueError(f"classes must be a 1-D list of at least 2 distinct labels, "
+                             f"got classes={classes.tolist()!r}")
+        self.classes_ = classes
+        self.epochs_per_call = _positive_int(epochs_per_call, "epochs_per_call")
+        unknown = sorted(set(params) - set(_ESTIMATOR_DEFAULTS))
+        if unknown:
+            raise ValueError(f"unknown SNNPopulation parameter(s) {unknown}; known: "
+                             f"{sorted(_ESTIMATOR_DEFAULTS) + ['epochs_per_call']}")
+        self.params = {**_ESTIMATOR_DEFAULTS, **params, "n_neurons": n_neurons}
+        config = build_config(self.params, self.n_features_in_, regression=False)
+        rngs = check_random_state(random_state).spawn(self.n_agents)
+        n_classes = len(self.classes_)
+        self._agents = SpikingAgents(self.n_agents, self.n_features_in_, config, n_classes,
+                                     n_classes, rngs)
+        self.score_ = np.full(self.n_agents, np.nan)
+
+    def __repr__(self):
+        extra = ", ".join(f"{k}={v!r}" for k, v in self.params.items()
+                          if k != "n_neurons" and not _same(v, _ESTIMATOR_DEFAULTS.get(k)))
+        return (f"SNNPopulation(n_agents={self.n_agents}, n_features={self.n_features_in_}, "
+                f"classes={self.classes_.tolist()!r}, n_neurons={self.params['n_neurons']}"
+                + (f", {extra}" if extra else "") + ")")
+
+    # -- data ---------------------------------------------------------------
+    def _agent_list(self, values, name):
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+            raise TypeError(f"{name} must be a list with one array per agent, "
+                            f"got {type(values).__name__}")
+        if len(values) != self.n_agents:
+            raise ValueError(f"{name} must have one entry per agent: expected {self.n_agents}, "
+                             f"got {len(values)}")
+        return list(values)
+
+    def _features(self, X, name):
+        array = np.asarray(X, dtype=float)
+        if array.size == 0 and array.ndim in (1, 2):
+            return np.empty((0, self.n_features_in_))
+        array = check_features(array, name)
+        if array.shape[1] != self.n_features_in_:
+            raise ValueError(f"{name} has {array.shape[1]} features, the population was built "
+                             f"with n_features={self.n_features_in_}")
+        return array
+
+    def _labels(self, y, n, name):
+        y = np.asarray(y)
+        if n == 0 and y.size == 0:
+            return np.empty(0, dtype=int)
+        if y.ndim != 1 or len(y) != n:
+            raise ValueError(f"{name} must be 1-D with one label per sample ({n}), "
+                             f"got shape {y.shape}")
+        matches = y[:, None] == self.classes_[None, :]
+        if not matches.any(axis=1).all():
+            unknown = np.unique(y[~matches.any(axis=1)]).tolist()
+            raise ValueError(f"{name} contains labels {unknown} not in classes "
+                             f"{self.classes_.tolist()}")
+        return matches.argmax(axis=1)
+
+    # -- protocol -----------------------------------------------------------
+    def partial_fit(self, Xs, ys):
+        """Train every agent on its own data, all agents in one Brian2 run.
+
+        Parameters
+        ----------
+        Xs : list of n_agents arrays (n_i, n_features), values in [0, 1]
+            A length-0 array means the agent does not learn this round.
+        ys : list of n_agents arrays (n_i,)
+            Labels, each in ``classes_``.
+
+        Returns
+        -------
+        self
+        """
+        Xs = [self._features(X, f"Xs[{i}]") for i, X in enumerate(self._agent_list(Xs, "Xs"))]
+        ys = self._agent_list(ys, "ys")
+        labels = [self._labels(y, len(X), f"ys[{i}]") for i, (X, y) in enumerate(zip(Xs, ys))]
+        if not any(len(X) for X in Xs):
+            return self
+        eye = np.eye(len(self.classes_))
+        targets = [eye[label] for label in labels]
+        reports = self._agents.train(Xs, targets, labels, epochs=self.epochs_per_call,
+                                     readout_pass=False)
+        self.score_ = reports[-1]["score"]
+        return self
+
+    def _scores(self, Xs, probabilities):
+        readout = self._agents.readout
+        if isinstance(Xs, np.ndarray) and Xs.ndim == 2:
+            X = self._features(Xs, "Xs")
+            counts, _ = self._agents.respond([X] * self.n_agents)
+            return readout.predict_proba(counts) if probabilities else readout.scores(counts)
+        Xs = [self._features(X, f"Xs[{i}]") for i, X in enumerate(self._agent_list(Xs, "Xs"))]
+        counts, _ = self._agents.respond(Xs)
+        values = readout.predict_proba(counts) if probabilities else readout.scores(counts)
+        return [values[i, :len(X)] for i, X in enumerate(Xs)]
+
+    def predict_proba(self, Xs):
+        """Class probabilities of every agent, one run for all agents.
+
+        Parameters
+        ----------
+        Xs : list of n_agents arrays, or one 2-D array shown to every agent
+
+        Returns
+        -------
+        list of arrays (n_i, n_classes), or for a shared array one array
+        (n_agents, n_samples, n_classes); rows sum to 1, columns follow ``classes_``.
+        """
+        return self._scores(Xs, probabilities=True)
+
+    def predict(self, Xs):
+        """Predicted labels (same input and output layout as :meth:`predict_proba`)."""
+        scores = self._scores(Xs, probabilities=False)
+        if isinstance(scores, np.ndarray):
+            return self.classes_[scores.argmax(axis=-1)]
+        return [self.classes_[s.argmax(axis=-1)] for s in scores]
+
+    def _agent(self, i):
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise TypeError(f"agent index i must be an integer, got i={i!r}")
+        if not 0 <= i < self.n_agents:
+            raise ValueError(f"agent index i must be in [0, {self.n_agents}), got i={i!r}")
+        return int(i)
+
+    def get_params(self, i):
+        """Copies of agent ``i``'s learnable state.
+
+        Returns
+        -------
+        dict with ``weights`` (n_inputs, n_neurons), ``theta`` (n_neurons,
+        volts) and the readout's statistics (``readout_response_sum`` and
+        ``readout_class_count`` for ``vote``; ``readout_gram`` and
+        ``readout_moment`` for ``linear``): sums over samples, so averages of
+        several agents' dicts are meaningful statistics.
+        """
+        return self._agents.get_state(self._agent(i))
+
+    def set_params(self, i, params):
+        """Set agent ``i``'s learnable state (keys and shapes as :meth:`get_params`)."""
+        i = self._agent(i)
+        shapes = self._agents.state_shapes()
+        if not isinstance(params, dict) or set(params) != set(shapes):
+            got = sorted(params) if isinstance(params, dict) else type(params).__name__
+            raise ValueError(f"params must be a dict with keys {sorted(shapes)}, got {got}")
+        checked = {}
+        for key, shape in shapes.items():
+            value = np.asarray(params[key], dtype=float)
+            if value.shape != tuple(shape):
+                raise ValueError(f"params[{key!r}] must have shape {tuple(shape)}, "
+                                 f"got {value.shape}")
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"params[{key!r}] must be finite")
+            checked[key] = value
+        wmax = float(self._agents.config.rule.params.get("wmax", 1.0))
+        if checked["weights"].min() < 0 or checked["weights"].max() > wmax:
+            raise ValueError(f"params['weights'] must lie in [0, wmax={wmax}]")
+        self._agents.set_state(i, checked)
+
+    def cost(self):
+        """Cumulative synaptic operations (training + inference) per agent."""
+        return self._agents.train_sops + self._agents.inference_sops
+
+    @property
+    def samples_seen_(self):
+        return self._agents.samples_seen.copy()
+
+    @property
+    def training_sops_(self):
+        return self._agents.train_sops.copy()
+
+    @property
+    def inference_sops_(self):
+        return self._agents.inference_sops.copy()
+
+
+def _same(a, b):
+    try:
+        return bool(np.all(a == b))
+    except Exception:  # noqa: BLE001  (incomparable values are simply "different")
+        return False

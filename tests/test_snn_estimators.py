@@ -1,0 +1,213 @@
+"""STDPClassifier / STDPRegressor: conventions, validation, reproducibility, learning.
+
+The default run uses tiny networks with short presentations on Brian2's numpy
+target; the full-size accuracy bars (digits, seed_regression) are slow-marked.
+"""
+import numpy as np
+import pytest
+from brian2 import Hz, mV, ms, second
+from sklearn.base import clone
+
+from snn import RULES, STDPClassifier, STDPRegressor, _brian
+from tasks import load_task
+
+FAST = dict(presentation_time=60 * ms, rest_time=20 * ms)
+
+
+@pytest.fixture(autouse=True)
+def numpy_target(monkeypatch, request):
+    """Tiny networks run on the numpy target; slow full-size runs keep the fast target."""
+    if "slow" not in request.keywords:
+        monkeypatch.setattr(_brian, "_chosen_target", "numpy")
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return load_task("iris", seed=0)
+
+
+# -- conventions ------------------------------------------------------------------------------
+
+def test_constructor_only_stores_parameters_and_clone_works():
+    clf = STDPClassifier(n_neurons=-3, rule="no such rule", presentation_time=5)
+    assert clf.get_params()["n_neurons"] == -3  # validation happens in fit
+    copy = clone(STDPClassifier(n_neurons=7, presentation_time=100 * ms))
+    assert copy.get_params()["n_neurons"] == 7
+    assert copy.presentation_time == 100 * ms
+
+
+def test_history_records_accuracy_samples_time_spikes_and_sops(iris):
+    clf = STDPClassifier(n_neurons=6, epochs=2, random_state=0, **FAST)
+    clf.fit(iris.X_train[:20], iris.y_train[:20])
+    assert [h["epoch"] for h in clf.history_] == [1, 2]
+    assert [h["samples_seen"] for h in clf.history_] == [20, 40]
+    for key in ("accuracy", "wall_seconds", "spikes", "input_spikes", "mean_rate_hz",
+                "train_sops", "inference_sops"):
+        assert key in clf.history_[0]
+    first, last = clf.history_
+    assert 0 <= first["accuracy"] <= 1 and last["wall_seconds"] > first["wall_seconds"] > 0
+    # NeuroBench SOPs: input spikes reach n_neurons synapses, excitatory spikes
+    # the n_neurons - 1 others; the last epoch also carries the readout pass.
+    assert first["train_sops"] == first["input_spikes"] * 6 + first["spikes"] * 5
+    assert last["train_sops"] - first["train_sops"] == last["input_spikes"] * 6 + last["spikes"] * 5
+    assert last["train_sops"] == clf.cost()["train_sops"]
+    clf.predict(iris.X_test[:5])
+    assert clf.cost()["inference_sops"] > 0
+
+
+def test_same_random_state_same_spikes_and_predictions_different_seed_differs(iris):
+    X, y = iris.X_train[:15], iris.y_train[:15]
+    a = STDPClassifier(n_neurons=5, epochs=1, random_state=3, **FAST).fit(X, y)
+    b = STDPClassifier(n_neurons=5, epochs=1, random_state=3, **FAST).fit(X, y)
+    c = STDPClassifier(n_neurons=5, epochs=1, random_state=4, **FAST).fit(X, y)
+    assert np.array_equal(a.weights_, b.weights_)
+    assert a.history_[0]["spikes"] == b.history_[0]["spikes"]
+    assert np.array_equal(a.predict_proba(iris.X_test), b.predict_proba(iris.X_test))
+    assert not np.array_equal(a.weights_, c.weights_)
+    # predicting twice gives the same answer (evaluation spikes are seeded)
+    assert np.array_equal(a.predict_proba(iris.X_test), a.predict_proba(iris.X_test))
+
+
+def test_refit_with_int_seed_is_reproducible(iris):
+    clf = STDPClassifier(n_neurons=4, epochs=1, random_state=1, **FAST)
+    first = clf.fit(iris.X_train[:10], iris.y_train[:10]).weights_.copy()
+    second = clf.fit(iris.X_train[:10], iris.y_train[:10]).weights_
+    assert np.array_equal(first, second)
+
+
+def test_partial_fit_needs_classes_then_accumulates(iris):
+    clf = STDPClassifier(n_neurons=4, random_state=0, **FAST)
+    with pytest.raises(ValueError, match="classes"):
+        clf.partial_fit(iris.X_train[:5], iris.y_train[:5])
+    clf.partial_fit(iris.X_train[:5], iris.y_train[:5], classes=[0, 1, 2])
+    clf.partial_fit(iris.X_train[5:12], iris.y_train[5:12])
+    assert [h["samples_seen"] for h in clf.history_] == [5, 12]
+    assert clf.predict_proba(iris.X_test[:3]).shape == (3, 3)
+    with pytest.raises(ValueError, match="not in classes"):
+        clf.partial_fit(iris.X_train[:2], np.array([0, 7]))
+
+
+def test_predict_proba_rows_sum_to_one_for_both_readouts(iris):
+    for readout in ("vote", "linear"):
+        clf = STDPClassifier(n_neurons=6, epochs=1, readout=readout, random_state=0, **FAST)
+        clf.fit(iris.X_train[:20], iris.y_train[:20])
+        proba = clf.predict_proba(iris.X_test[:8])
+        assert proba.shape == (8, 3) and np.allclose(proba.sum(axis=1), 1)
+        assert np.all(proba >= 0)
+        assert set(clf.predict(iris.X_test[:8])) <= set(clf.classes_)
+
+
+def test_rule_instance_and_latency_encoding_are_accepted(iris):
+    rule = RULES["stdp"](nu_post=0.02)
+    clf = STDPClassifier(n_neurons=4, epochs=1, rule=rule, encoding="latency", random_state=0,
+                         **FAST)
+    clf.fit(iris.X_train[:8], iris.y_train[:8])
+    assert clf.agents_.config.rule is rule
+    assert clf.predict(iris.X_test[:2]).shape == (2,)
+
+
+# -- validation -------------------------------------------------------------------------------
+
+X_OK = np.array([[0.1, 0.9], [0.8, 0.2], [0.5, 0.5], [0.3, 0.7]])
+Y_OK = np.array([0, 1, 0, 1])
+
+
+@pytest.mark.parametrize("params, error, message", [
+    (dict(n_neurons=0), ValueError, "n_neurons"),
+    (dict(n_neurons=2.5), ValueError, "n_neurons"),
+    (dict(rule="hebbian_magic"), ValueError, "known rules.*stdp"),
+    (dict(encoding="morse"), ValueError, "known encodings.*latency.*poisson"),
+    (dict(readout="knn"), ValueError, "known readouts.*linear.*vote"),
+    (dict(presentation_time=350), TypeError, "presentation_time"),
+    (dict(rest_time=150), TypeError, "rest_time"),
+    (dict(presentation_time=0 * ms), ValueError, "presentation_time"),
+    (dict(rest_time=-1 * ms), ValueError, "rest_time"),
+    (dict(presentation_time=0.3 * ms), ValueError, "presentation_time"),
+    (dict(epochs=0), ValueError, "epochs"),
+    (dict(max_rate=60), TypeError, "max_rate"),
+    (dict(max_rate=5000 * Hz), ValueError, "max_rate"),
+    (dict(theta_plus=0.05), TypeError, "theta_plus"),
+    (dict(tau_theta=0 * second), ValueError, "tau_theta"),
+    (dict(inhibition=-1.0), ValueError, "inhibition"),
+    (dict(mean_input_weight=0.0), ValueError, "mean_input_weight"),
+    (dict(receptive_fields=0), ValueError, "receptive_fields"),
+    (dict(plasticity_decay=1.5), ValueError, "plasticity_decay"),
+    (dict(random_state="seed"), TypeError, "random_state"),
+    (dict(rule=RULES["stdp"](nu_post=1 * mV)), ValueError, "nu_post"),
+])
+def test_bad_parameters_raise_naming_the_parameter(params, error, message):
+    with pytest.raises(error, match=message):
+        STDPClassifier(**params).fit(X_OK, Y_OK)
+
+
+@pytest.mark.parametrize("X, message", [
+    (X_OK * 2, r"\[0, 1\]"),
+    (np.where(X_OK > 0.5, np.nan, X_OK), "NaN"),
+    (X_OK[:, 0], "2-D"),
+])
+def test_bad_features_raise_naming_X(X, message):
+    with pytest.raises(ValueError, match=message):
+        STDPClassifier().fit(X, Y_OK[:len(X)])
+
+
+def test_predict_before_fit_and_feature_count_mismatch(iris):
+    with pytest.raises(ValueError, match="not fitted"):
+        STDPClassifier().predict(X_OK)
+    with pytest.raises(ValueError, match="not fitted"):
+        STDPRegressor().predict(X_OK)
+    clf = STDPClassifier(n_neurons=3, epochs=1, random_state=0, **FAST).fit(X_OK, Y_OK)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(iris.X_test)
+
+
+def test_regressor_refuses_vote_readout_and_reward_rules():
+    y = np.array([0.1, 0.5, 0.2, 0.9])
+    with pytest.raises(ValueError, match="linear"):
+        STDPRegressor(readout="vote").fit(X_OK, y)
+    reward_rules = [name for name, cls in RULES.items() if cls.uses_reward]
+    for name in reward_rules:
+        with pytest.raises(ValueError, match="reward"):
+            STDPRegressor(rule=name).fit(X_OK, y)
+    with pytest.raises(ValueError, match="NaN"):
+        STDPRegressor().fit(X_OK, np.array([0.1, np.nan, 0.2, 0.3]))
+
+
+# -- learning at small scale ------------------------------------------------------------------
+
+def test_xor_is_solved():
+    task = load_task("xor")
+    X = np.repeat(task.X_train, 3, axis=0)
+    y = np.repeat(task.y_train, 3)
+    clf = STDPClassifier(n_neurons=8, epochs=3, random_state=0, **FAST).fit(X, y)
+    assert clf.score(task.X_test, task.y_test) == 1.0
+
+
+def test_iris_small_network_learns(iris):
+    clf = STDPClassifier(n_neurons=12, epochs=1, random_state=0, **FAST)
+    clf.fit(iris.X_train, iris.y_train)
+    assert clf.score(iris.X_test, iris.y_test) >= 0.9
+
+
+def test_regressor_small_network_learns_the_linear_target():
+    task = load_task("seed_regression")
+    reg = STDPRegressor(n_neurons=20, epochs=1, random_state=0, **FAST)
+    reg.fit(task.X_train[:120], task.y_train[:120])
+    assert reg.score(task.X_test, task.y_test) >= 0.8
+    assert reg.predict(task.X_test[:4]).shape == (4,)
+    assert "r2" in reg.history_[0]
+
+
+# -- full size (slow) -------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_digits_vote_readout_reaches_90_percent():
+    task = load_task("digits")
+    clf = STDPClassifier(random_state=0).fit(task.X_train, task.y_train)
+    assert clf.score(task.X_test, task.y_test) >= 0.90
+
+
+@pytest.mark.slow
+def test_seed_regression_linear_readout_r2():
+    task = load_task("seed_regression")
+    reg = STDPRegressor(random_state=0).fit(task.X_train, task.y_train)
+    assert reg.score(task.X_test, task.y_test) >= 0.95
