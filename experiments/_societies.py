@@ -1,0 +1,129 @@
+"""What the society experiments share: paired societies simulated as one.
+
+Several small societies that are compared with each other (four topologies,
+or teacher/learner arrangements) are built as the connected components of ONE
+:class:`social.Society`. The society keeps all agents of a type in one
+population, so the spiking agents of every condition are one Brian2 network
+and every round costs a few ``run()`` calls instead of a few per condition
+(DESIGN.md, "Performance principles"). The components never exchange anything:
+every protocol acts along edges only.
+
+The comparison is *paired*: the training set is dealt once to a set of
+positions (with a partition from :mod:`social.partitions`), and the agent at
+position ``j`` of every component learns from a copy of shard ``j``. Conditions
+then differ in their structure only, not in their data.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable, Mapping, Sequence
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from experiments.learners import _with_units
+from social.metrics import consensus_distance, knowledge_diffusion
+from social.partitions import partition_data
+
+
+def society_agent_params(agent_params: Mapping) -> dict:
+    """Per-type population parameters with units, from JSON-friendly settings.
+
+    ``{"snn": {"presentation_time_ms": 50}}`` becomes
+    ``{"snn": {"presentation_time": 50 * ms}}`` (times are given in the key's
+    unit so that the settings stay JSON-serialisable); lists become tuples.
+    """
+    return {kind: {key: tuple(value) if isinstance(value, list) else value
+                   for key, value in _with_units(dict(params)).items()}
+            for kind, params in agent_params.items()}
+
+
+def union_of_components(graphs: Mapping[str, nx.Graph]) -> nx.Graph:
+    """The disjoint union of named graphs, node ``(name, j)`` for the ``j``-th node of ``graphs[name]``.
+
+    Directed graphs stay directed (all of them must agree).
+    """
+    directed = {graph.is_directed() for graph in graphs.values()}
+    if len(directed) != 1:
+        raise ValueError("the component graphs must be all directed or all undirected")
+    union = nx.DiGraph() if directed.pop() else nx.Graph()
+    for name, graph in graphs.items():
+        index = {node: j for j, node in enumerate(graph.nodes)}
+        union.add_nodes_from((name, j) for j in range(len(index)))
+        union.add_edges_from(((name, index[u]), (name, index[v])) for u, v in graph.edges)
+    return union
+
+
+def paired_task(task, nodes: Sequence[Hashable], positions: Sequence[Hashable], partition: str,
+                rng: np.random.Generator, **partition_params):
+    """A copy of ``task`` whose training set gives every node the shard of its position.
+
+    The training set is dealt to the distinct ``positions`` (in first-appearance
+    order) by ``partition`` (``iid``, ``non_iid``, ...); node ``nodes[k]`` gets a
+    copy of the shard of ``positions[k]``. The returned task's training rows are
+    those copies, tagged in ``metadata`` so that the society's ``by_node``
+    partition hands each node its own; the test set is unchanged.
+
+    Returns
+    -------
+    paired : tasks.Task
+    shards : dict
+        Position -> indices into the original ``task.X_train``.
+    """
+    if len(nodes) != len(positions):
+        raise ValueError(f"need one position per node, got {len(nodes)} nodes and "
+                         f"{len(positions)} positions")
+    distinct = list(dict.fromkeys(positions))
+    dealt = partition_data(partition, task, distinct, rng, **partition_params)
+    shards = dict(zip(distinct, dealt))
+    rows = [shards[position] for position in positions]
+    node_train = np.repeat(np.arange(len(nodes)), [len(r) for r in rows])
+    rows = np.concatenate(rows)
+    paired = dataclasses.replace(
+        task, X_train=task.X_train[rows], y_train=task.y_train[rows],
+        metadata={**task.metadata, "nodes": list(nodes), "node_train": node_train,
+                  "source_rows": rows})
+    return paired, shards
+
+
+def component_summary(table: pd.DataFrame, group: str, threshold: float,
+                      fraction: float) -> pd.DataFrame:
+    """Per component (``group`` column) and round: accuracy, consensus distance, messages.
+
+    Also the component's knowledge-diffusion round (first round in which
+    ``fraction`` of its agents reach ``threshold``, NaN if never), repeated on
+    every row of the component.
+    """
+    rows = []
+    for name, part in table.groupby(group, sort=False):
+        accuracy = part.groupby("round")["accuracy"]
+        summary = pd.DataFrame({
+            "mean_accuracy": accuracy.mean(), "std_accuracy": accuracy.std(ddof=0),
+            "min_accuracy": accuracy.min(), "max_accuracy": accuracy.max(),
+            "consensus_distance": consensus_distance(part),
+            "messages": part.groupby("round")["messages"].sum(),
+        })
+        summary["diffusion_round"] = knowledge_diffusion(part, threshold, fraction)
+        summary.insert(0, group, name)
+        rows.append(summary.reset_index())
+    return pd.concat(rows, ignore_index=True)
+
+
+def check_society_settings(agent_types=(), protocols=(), graphs=(), partition=None) -> None:
+    """Raise ValueError naming the setting unless every name is registered (before any work)."""
+    from social.agents import AGENT_TYPES
+    from social.graphs import GRAPHS
+    from social.partitions import PARTITIONS
+    from social.protocols import PROTOCOLS
+
+    for setting, names, registry in (("agent_types", agent_types, AGENT_TYPES),
+                                     ("protocols", protocols, PROTOCOLS),
+                                     ("topologies", graphs, GRAPHS)):
+        if isinstance(names, str) or not len(names):
+            raise ValueError(f"{setting} must be a non-empty tuple of names, got {names!r}")
+        unknown = [name for name in names if name not in registry]
+        if unknown:
+            raise ValueError(f"unknown {setting} {unknown}; known: {sorted(registry)}")
+    if partition is not None and partition not in PARTITIONS:
+        raise ValueError(f"unknown partition {partition!r}; known: {sorted(PARTITIONS)}")
