@@ -161,14 +161,14 @@ class Teach(Protocol):
     """Social learning by demonstration: agents label their own inputs for their neighbours.
 
     Each round every agent picks ``demonstrations`` inputs from its own
-    training shard, labels them with its *current predictions* (not the true
-    labels: it shows what it knows, mistakes included), and sends the pairs
-    to each neighbour it teaches; every agent then learns from all the
-    demonstrations it received, with one ``partial_fit`` call per type. The
-    exchange is a labelled sample, so it works across agent types: an MLP can
-    teach a spiking agent and back.
+    training shard, labels them with its *current predictions* (it shows what
+    it does, mistakes included), and sends the pairs to each neighbour it
+    teaches; every agent then learns from all the demonstrations it received,
+    with one ``partial_fit`` call per type. The exchange is a labelled
+    sample, so it works across agent types: an MLP can teach a spiking agent
+    and back.
 
-    This is learning by observation of a demonstrator (Bandura 1977, *Social
+    This is learning by observing a demonstrator (Bandura 1977, *Social
     Learning Theory*); the machine-learning counterpart is one learner
     labelling examples for another, as in co-training (Blum & Mitchell 1998,
     COLT, "Combining labeled and unlabeled data with co-training").
@@ -177,27 +177,54 @@ class Teach(Protocol):
     ----------
     demonstrations : int, default 8
         Inputs each agent labels per round (fewer if its shard is smaller).
+    labels : {"predicted", "checked", "true"}, default "predicted"
+        What a demonstration carries. ``"predicted"``: the teacher's
+        prediction. ``"checked"``: the teacher only shows the inputs on which
+        its prediction agrees with the label it knows for them (its own
+        training data), so observers copy successful behaviour only, as in
+        success-biased social learning (Laland 2004, Learn. Behav. 32:4;
+        Rendell et al. 2010, Science 328:208); a teacher that knows nothing
+        yet shows little. ``"true"``: the teacher passes on its own labelled
+        data, the data-sharing upper bound of teaching.
 
     Measures ``messages`` (labelled samples sent: demonstrations x learners
-    taught) and ``demonstrations_received``.
+    taught), ``demonstrations_received`` and ``demonstration_accuracy`` (the
+    share of received demonstrations whose label is right; NaN if none).
     """
 
-    reference = "Bandura (1977); Blum & Mitchell (1998), COLT"
+    reference = "Bandura (1977); Blum & Mitchell (1998), COLT; Rendell et al. (2010), Science"
 
-    def __init__(self, demonstrations: int = 8):
+    def __init__(self, demonstrations: int = 8, labels: str = "predicted"):
         self.demonstrations = demonstrations
+        self.labels = labels
 
     def check(self, society):
         check_count(self, "demonstrations")
+        if self.labels not in ("predicted", "checked", "true"):
+            raise ValueError("protocol 'teach': labels must be 'predicted', 'checked' or 'true', "
+                             f"got labels={self.labels!r}")
 
     def interact(self, society, rng):
-        shown = society.sample_own_inputs(self.demonstrations, rng)
-        labels = society.predict(shown)
+        rows = society.sample_own_rows(self.demonstrations, rng)
+        shown = [society.task_.X_train[r] for r in rows]
+        truth = [society.task_.y_train[r] for r in rows]
+        if self.labels == "true":
+            labels = truth
+        else:
+            labels = society.predict(shown)
+            if self.labels == "checked":
+                right = [np.asarray(p) == t for p, t in zip(labels, truth)]
+                shown = [X[k] for X, k in zip(shown, right)]
+                labels = [np.asarray(p)[k] for p, k in zip(labels, right)]
+                truth = [t[k] for t, k in zip(truth, right)]
         Xs = gather_from_teachers(society, shown)
         ys = gather_from_teachers(society, labels)
+        correct = gather_from_teachers(society, [np.asarray(p) == t for p, t in zip(labels, truth)])
         society.partial_fit(Xs, ys)
         return {"messages": _out_degree(society) * np.array([len(s) for s in shown]),
-                "demonstrations_received": np.array([len(y) for y in ys])}
+                "demonstrations_received": np.array([len(y) for y in ys]),
+                "demonstration_accuracy": np.array([c.mean() if len(c) else np.nan
+                                                    for c in correct])}
 
 
 def _shown_and_answered(society, protocol, rng, method):

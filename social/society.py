@@ -366,12 +366,15 @@ class Society:
             taken.append(chunk)
         return np.concatenate(taken) if taken else np.empty(0, dtype=np.intp)
 
+    def sample_own_rows(self, size: int, rng: np.random.Generator) -> list[np.ndarray]:
+        """``size`` rows of each agent's own shard (indices into ``task_.X_train``),
+        drawn without replacement within the shard, so smaller shards give fewer."""
+        return [rng.choice(shard, size=min(size, len(shard)), replace=False) for shard in self.shards_]
+
     def sample_own_inputs(self, size: int, rng: np.random.Generator) -> list[np.ndarray]:
-        """``size`` training inputs from each agent's own shard (drawn without replacement
-        within the shard, so smaller shards give fewer), for protocols that let
-        agents show or ask about their own data. Returns one array per agent."""
-        rows = [rng.choice(shard, size=min(size, len(shard)), replace=False) for shard in self.shards_]
-        return [self.task_.X_train[r] for r in rows]
+        """``size`` training inputs from each agent's own shard (see :meth:`sample_own_rows`),
+        for protocols in which agents show or ask about their own data."""
+        return [self.task_.X_train[rows] for rows in self.sample_own_rows(size, rng)]
 
     def predict(self, Xs):
         """Every agent's predictions: ``Xs`` is a list of one array per agent, or one

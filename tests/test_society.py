@@ -270,6 +270,21 @@ def test_teach_messages_are_demonstrations_times_learners(softmax_type):
     np.testing.assert_array_equal(table["demonstrations_received"], expected)  # undirected
 
 
+def test_what_a_demonstration_carries(softmax_type):
+    """'predicted' passes the teachers' mistakes on, 'checked' and 'true' never do;
+    'checked' sends only the demonstrations the teacher gets right."""
+    tables = {labels: small_society(softmax_type, labels=labels, demonstrations=6).run(3)
+              for labels in ("predicted", "checked", "true")}
+    received = {k: t["demonstrations_received"].sum() for k, t in tables.items()}
+    accuracy = {k: t["demonstration_accuracy"].mean() for k, t in tables.items()}
+    assert accuracy["true"] == accuracy["checked"] == 1.0
+    assert accuracy["predicted"] < 1.0
+    assert received["checked"] < received["true"] == received["predicted"]
+    np.testing.assert_array_equal(tables["checked"]["messages"].groupby(tables["checked"]["round"]).sum(),
+                                  tables["checked"]["demonstrations_received"]
+                                  .groupby(tables["checked"]["round"]).sum())
+
+
 def test_teaching_spreads_classes_an_agent_never_saw(softmax_type):
     """On label-skewed shards an agent alone cannot recognise the classes it
     lacks; taught by neighbours who have them, it learns some of them."""

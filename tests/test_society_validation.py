@@ -67,6 +67,8 @@ def test_unknown_names_list_the_known_ones(counting_type, arguments, match):
      ValueError),
     (dict(graph="ring", n_agents=4, demonstrations=0), "demonstrations must be an integer >= 1",
      ValueError),
+    (dict(graph="ring", n_agents=4, labels="guessed"), "labels must be 'predicted', 'checked' or 'true'",
+     ValueError),
     (dict(graph="ring", n_agents=4, partition="non_iid", alpha=0.0), "alpha must be a positive number",
      ValueError),
     (dict(graph="ring", n_agents=4, agent_params={"tpu": {}}), r"agent_params has unknown agent types \['tpu'\]",
