@@ -110,8 +110,9 @@ def component_summary(table: pd.DataFrame, group: str, threshold: float,
     return pd.concat(rows, ignore_index=True)
 
 
-def check_society_settings(agent_types=(), protocols=(), graphs=(), partition=None) -> None:
-    """Raise ValueError naming the setting unless every name is registered (before any work)."""
+def check_society_settings(agent_types=None, protocols=None, graphs=None, partition=None) -> None:
+    """Raise ValueError naming the setting unless every name is registered (before any work);
+    ``None`` skips a check."""
     from social.agents import AGENT_TYPES
     from social.graphs import GRAPHS
     from social.partitions import PARTITIONS
@@ -120,6 +121,8 @@ def check_society_settings(agent_types=(), protocols=(), graphs=(), partition=No
     for setting, names, registry in (("agent_types", agent_types, AGENT_TYPES),
                                      ("protocols", protocols, PROTOCOLS),
                                      ("topologies", graphs, GRAPHS)):
+        if names is None:
+            continue
         if isinstance(names, str) or not len(names):
             raise ValueError(f"{setting} must be a non-empty tuple of names, got {names!r}")
         unknown = [name for name in names if name not in registry]

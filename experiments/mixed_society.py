@@ -1,0 +1,266 @@
+"""MLPs teaching spiking agents, the reverse, and each type teaching its own.
+
+Teacher -> learner pairs: every round each agent learns from a batch of its
+own label-skewed shard, then each teacher labels a few of its own inputs with
+its *current predictions* and the learner learns from them (the ``teach``
+protocol on a directed graph, Bandura 1977). For every learner type L and
+teacher type T (``ann`` or ``snn``) there are ``n_pairs`` pairs, and for every
+learner type a control group of the same learners with no teacher
+(``isolated``). The teaching gain of (T -> L) is a learner's accuracy minus
+that of the *same* learner position alone, averaged over the last rounds: the
+agent at learner position ``j`` has the same data shard in every condition,
+and teacher position ``j`` too (see :mod:`experiments._societies`), so the
+conditions differ only in who teaches.
+
+All conditions are the components of one society: all spiking agents
+(teachers and learners of every condition) are one Brian2 network.
+
+Run time on 2 cores: the quick preset (iris, 5 pairs per condition, 6 rounds)
+takes about a minute, most of it the spiking agents; the full preset (digits,
+12 pairs, 20 rounds, 3 seeds) takes about an hour or two.
+
+References
+----------
+A. Bandura, *Social Learning Theory*, Prentice Hall (1977).
+A. Blum and T. Mitchell, "Combining labeled and unlabeled data with
+co-training", COLT (1998).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from experiments._base import Result, register_experiment
+from experiments._societies import check_society_settings, paired_task, society_agent_params
+from experiments.learners import child_seeds
+from experiments.runner import progress
+from experiments.style import color, figure, label
+from social import Society
+from tasks import load_task
+
+ALONE = "none"
+
+
+@dataclass(frozen=True)
+class Settings:
+    task: str = "digits"
+    agent_types: tuple = ("ann", "snn")
+    n_pairs: int = 12
+    rounds: int = 20
+    n_seeds: int = 3
+    partition: str = "non_iid"
+    partition_params: dict = field(default_factory=lambda: {"alpha": 0.3})
+    local_batch: int = 32
+    demonstrations: int = 16
+    n_eval: int | None = 150
+    final_rounds: int = 3
+    agent_params: dict = field(default_factory=lambda: {
+        "ann": {"learning_rate": 0.05},
+        "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0}})
+
+    @classmethod
+    def quick(cls):
+        # iris shards are a dozen samples: several passes per call let the MLPs learn
+        # within the few rounds of a smoke test.
+        return cls(task="iris", n_pairs=5, rounds=6, n_seeds=1, local_batch=8, demonstrations=8,
+                   n_eval=None, final_rounds=2, partition_params={"alpha": 0.5},
+                   agent_params={"ann": {"learning_rate": 0.05, "epochs_per_call": 5},
+                                 "snn": {"n_neurons": 20, "presentation_time_ms": 40.0,
+                                         "rest_time_ms": 10.0}})
+
+    @classmethod
+    def full(cls):
+        return cls()
+
+
+def conditions(agent_types) -> list[tuple[str, str]]:
+    """``(teacher type or "none", learner type)`` for every learner type: alone first."""
+    return [(teacher, learner) for learner in agent_types
+            for teacher in (ALONE, *agent_types)]
+
+
+def condition_name(teacher: str, learner: str) -> str:
+    return f"{learner} alone" if teacher == ALONE else f"{teacher} teaches {learner}"
+
+
+def arrangement(agent_types, n_pairs: int) -> tuple[nx.DiGraph, dict]:
+    """The directed graph of every condition's pairs and the type of every node.
+
+    Nodes are ``(condition, role, j)``; an edge ``teacher -> learner`` means the
+    teacher teaches the learner. The control conditions hold learners only.
+    """
+    graph, types = nx.DiGraph(), {}
+    for teacher, learner in conditions(agent_types):
+        name = condition_name(teacher, learner)
+        for j in range(n_pairs):
+            learner_node = (name, "learner", j)
+            graph.add_node(learner_node)
+            types[learner_node] = learner
+            if teacher != ALONE:
+                teacher_node = (name, "teacher", j)
+                graph.add_edge(teacher_node, learner_node)
+                types[teacher_node] = teacher
+    return graph, types
+
+
+def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
+    """Per seed, condition and learner position: final accuracy (mean over the last
+    ``final_rounds`` rounds) and the gain over the same learner position alone."""
+    last_round = metrics["round"].max()
+    learners = metrics[(metrics["role"] == "learner") & (metrics["round"] > last_round - final_rounds)]
+    final = (learners.groupby(["seed", "teacher_type", "learner_type", "agent"])["accuracy"].mean()
+             .rename("final_accuracy").reset_index())
+    alone = final[final["teacher_type"] == ALONE].set_index(["seed", "learner_type", "agent"])
+    final["alone_accuracy"] = [alone.loc[(s, k, j), "final_accuracy"] for s, k, j in
+                               zip(final["seed"], final["learner_type"], final["agent"])]
+    final["gain"] = final["final_accuracy"] - final["alone_accuracy"]
+    return final
+
+
+def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Mean final accuracy and teaching gain (with standard error) per learner and teacher type."""
+    outcomes = learner_outcomes(metrics, settings.final_rounds)
+    table = outcomes.groupby(["learner_type", "teacher_type"]).agg(
+        final_accuracy=("final_accuracy", "mean"), gain=("gain", "mean"),
+        gain_sem=("gain", lambda g: g.std(ddof=1) / np.sqrt(len(g)) if len(g) > 1 else np.nan),
+        n=("gain", "size")).reset_index()
+    order = {name: k for k, name in enumerate((ALONE, *settings.agent_types))}
+    return table.sort_values(["learner_type", "teacher_type"],
+                             key=lambda c: c.map(order)).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------
+# Figures and summary
+# ----------------------------------------------------------------------------
+def _teacher_color(teacher: str) -> str:
+    return "#7f7f7f" if teacher == ALONE else color(teacher)
+
+
+def _teacher_label(teacher: str) -> str:
+    return "alone (no teacher)" if teacher == ALONE else f"taught by {label(teacher)}"
+
+
+def _curves_figure(metrics: pd.DataFrame, settings: Settings):
+    kinds = list(settings.agent_types)
+    fig, axes = figure(1, len(kinds), figsize=(5.4 * len(kinds), 4.2), sharey=True, squeeze=False)
+    for ax, learner in zip(axes[0], kinds):
+        for teacher in (ALONE, *kinds):
+            rows = metrics[(metrics["learner_type"] == learner) & (metrics["teacher_type"] == teacher)]
+            learners = rows[rows["role"] == "learner"].groupby("round")["accuracy"]
+            mean, spread = learners.mean(), learners.std(ddof=0)
+            ax.plot(mean.index, mean.values, color=_teacher_color(teacher), marker="o", markersize=3,
+                    label=_teacher_label(teacher))
+            ax.fill_between(mean.index, mean - spread, mean + spread, color=_teacher_color(teacher),
+                            alpha=0.12, linewidth=0)
+            teachers = rows[rows["role"] == "teacher"].groupby("round")["accuracy"].mean()
+            if len(teachers):
+                ax.plot(teachers.index, teachers.values, color=_teacher_color(teacher),
+                        linestyle="--", linewidth=1, label=f"the {label(teacher)} teachers themselves")
+        ax.set_title(f"{label(learner)} learners")
+        ax.set_xlabel("round (local learning, then one lesson)")
+        ax.set_ylim(0, 1)
+    axes[0, 0].set_ylabel("test accuracy (mean over agents; band: ±1 s.d.)")
+    axes[0, 0].legend(loc="lower right", fontsize=8)
+    seeds = metrics["seed"].nunique()
+    fig.suptitle(f"Who learns from whom: {settings.task}, {settings.n_pairs} teacher -> learner "
+                 f"pairs per condition, {seeds} seed{'s' if seeds > 1 else ''}", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def _gain_figure(metrics: pd.DataFrame, settings: Settings):
+    outcomes = learner_outcomes(metrics, settings.final_rounds)
+    table = gains(metrics, settings)
+    kinds = list(settings.agent_types)
+    fig, ax = figure(figsize=(6.4, 4.4))
+    width = 0.8 / len(kinds)
+    rng = np.random.default_rng(0)  # jitter of the dots only
+    for k, teacher in enumerate(kinds):
+        for x, learner in enumerate(kinds):
+            row = table[(table["learner_type"] == learner) & (table["teacher_type"] == teacher)]
+            centre = x + (k - (len(kinds) - 1) / 2) * width
+            ax.bar(centre, row["gain"].iloc[0], width=width * 0.9, color=_teacher_color(teacher),
+                   alpha=0.75, yerr=row["gain_sem"].fillna(0).iloc[0], capsize=4,
+                   label=_teacher_label(teacher) if x == 0 else None)
+            dots = outcomes[(outcomes["learner_type"] == learner)
+                            & (outcomes["teacher_type"] == teacher)]["gain"]
+            ax.scatter(centre + rng.uniform(-width / 4, width / 4, len(dots)), dots, s=10,
+                       color="black", alpha=0.6, zorder=3,
+                       label="one learner position" if (x == 0 and k == 0) else None)
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(kinds)), [f"{label(kind)} learners" for kind in kinds])
+    ax.set_ylabel(f"teaching gain: accuracy taught - alone\n(mean of the last "
+                  f"{settings.final_rounds} rounds; error bar: s.e.m.)")
+    ax.set_title(f"Gain from a teacher of each type ({settings.task})")
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _figures(result: Result, settings: Settings) -> dict:
+    return {"learner_accuracy": _curves_figure(result.metrics, settings),
+            "teaching_gain": _gain_figure(result.metrics, settings)}
+
+
+def _summary(result: Result, settings: Settings) -> str:
+    table = gains(result.metrics, settings)
+    lines = [f"# Mixed society ({settings.task}, {settings.n_pairs} pairs per condition, "
+             f"{settings.rounds} rounds, {settings.n_seeds} seed(s))", "",
+             f"Final accuracy: mean over the last {settings.final_rounds} rounds; gain: minus the "
+             "same learner position alone (same data shard), mean ± s.e.m. over positions and seeds.",
+             "", "| learner | teacher | final accuracy | gain | n |", "| --- | --- | --- | --- | --- |"]
+    for _, row in table.iterrows():
+        teacher = "none (alone)" if row["teacher_type"] == ALONE else label(row["teacher_type"])
+        gain = "" if row["teacher_type"] == ALONE else f"{row['gain']:+.3f} ± {row['gain_sem']:.3f}"
+        lines.append(f"| {label(row['learner_type'])} | {teacher} | {row['final_accuracy']:.3f} "
+                     f"| {gain} | {row['n']} |")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------
+# The run
+# ----------------------------------------------------------------------------
+@register_experiment("mixed_society",
+                     "MLPs teaching spiking agents, the reverse and each type its own, against "
+                     "learners alone: the teaching gain per learner and teacher type",
+                     Settings, _figures, _summary)
+def run(settings: Settings, seed: int) -> Result:
+    check_society_settings(settings.agent_types, partition=settings.partition)
+    if settings.final_rounds < 1 or settings.final_rounds > settings.rounds:
+        raise ValueError(f"final_rounds must be between 1 and rounds={settings.rounds}, "
+                         f"got final_rounds={settings.final_rounds!r}")
+    task = load_task(settings.task)
+    agent_params = society_agent_params(settings.agent_params)
+    graph, types = arrangement(settings.agent_types, settings.n_pairs)
+    nodes = list(graph.nodes)
+    positions = [(role, j) for _, role, j in nodes]
+    records, timings = [], []
+    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="mixed_society"):
+        paired, _ = paired_task(task, nodes, positions, settings.partition,
+                                np.random.default_rng(run_seed), **settings.partition_params)
+        society = Society(graph, agents=types, task=paired, protocol="teach", partition="by_node",
+                          random_state=run_seed, local_batch=settings.local_batch,
+                          n_eval=settings.n_eval, agent_params=agent_params,
+                          demonstrations=settings.demonstrations)
+        started = time.perf_counter()
+        table = society.run(settings.rounds)
+        timings.append({"seed": run_seed, "setup_and_run_seconds": time.perf_counter() - started,
+                        "mean_round_seconds": table.groupby("round")["wall_seconds"].first().mean()})
+        condition = {condition_name(t, learner): (t, learner)
+                     for t, learner in conditions(settings.agent_types)}
+        records.append(pd.DataFrame({
+            "seed": run_seed,
+            "condition": [node[0] for node in table["agent"]],
+            "teacher_type": [condition[node[0]][0] for node in table["agent"]],
+            "learner_type": [condition[node[0]][1] for node in table["agent"]],
+            "role": [node[1] for node in table["agent"]],
+            "agent": [node[2] for node in table["agent"]],
+            "type": table["type"], "round": table["round"], "accuracy": table["accuracy"],
+            "local_samples": table["local_samples"],
+            "demonstrations_received": table["demonstrations_received"],
+            "messages": table["messages"], "cost": table["cost"], "cost_unit": table["cost_unit"]}))
+    return Result(metrics=pd.concat(records, ignore_index=True), timings=pd.DataFrame(timings))
