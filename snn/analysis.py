@@ -75,7 +75,10 @@ def _code_object_class(codegen_target):
 
 def _check_quantity(value, unit, name):
     if not have_same_dimensions(value, unit) or np.ndim(value) != 0:
-        raise TypeError(f"{name} must be a scalar Brian2 quantity in units of {unit!r}, got {value!r}")
+        raise TypeError(
+            f"{name} must be a scalar Brian2 quantity with the dimensions of {unit} "
+            f"(e.g. 10 * {unit}), got {value!r}"
+        )
     if not float(value / unit) > 0:
         raise ValueError(f"{name} must be positive, got {value!r}")
     return value
@@ -340,8 +343,8 @@ def song_abbott(
     rule : str or PlasticityRule
         The plasticity rule (registered name or instance).
     g_max : float
-        Peak synaptic conductance for ``w = wmax``... times ``w/wmax``, in
-        units of the leak conductance.
+        Conductance increment of a presynaptic spike at ``w = wmax`` (it is
+        ``g_max * w / wmax``), in units of the leak conductance.
     dt : Quantity (time)
         Time step.
     random_state : int, numpy.random.Generator or None

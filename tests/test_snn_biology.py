@@ -175,8 +175,9 @@ def test_bcm_curve_at_a_fixed_threshold():
 
 
 def test_oja_normalises_the_weight_vector():
-    """Oja's fixed point |w| = 1/sqrt(gain), and the correlated inputs win."""
-    for gain in (1.0, 4.0):
+    """Oja's fixed point |w| = 1/sqrt(gain) (gain 1 is in the slow test), and the
+    correlated inputs win."""
+    for gain in (4.0,):
         result = oja_principal_component(
             n_inputs=10,
             n_correlated=5,
