@@ -171,10 +171,11 @@ _SHARED_PARAMETERS = """
         Optimizer (:data:`ann.OPTIMIZERS`).
     learning_rate : float, default=0.02
         Step size, > 0. The defaults (Adam at 0.02, minibatches of 64, 30
-        epochs) were chosen by measurement: 97.8% median test accuracy on
-        digits with one hidden layer of 64 units, in about a third of the time
-        of scikit-learn's defaults (bench/RESULTS.md); they also fit iris and
-        the seed regression.
+        epochs) were chosen by measurement: 98% median test accuracy on
+        digits with one hidden layer of 64 units (scikit-learn's defaults:
+        97.6%), in less than half of scikit-learn's time (bench/RESULTS.md);
+        larger batches are faster on digits but take too few steps on small
+        sets such as iris and the seed regression, which these defaults fit.
     batch_size : int, default=64
         Minibatch size (the whole set when it is smaller).
     epochs : int, default=30

@@ -35,9 +35,14 @@ from tasks import load_task
 
 
 def timed(function):
-    started = time.perf_counter()
+    """``(result, wall seconds, CPU seconds of this process, all threads)``.
+
+    CPU time is the load-robust figure on a shared machine: wall time grows
+    with whatever else runs, CPU time much less.
+    """
+    wall, cpu = time.perf_counter(), time.process_time()
     result = function()
-    return result, time.perf_counter() - started
+    return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
 def single_network(repeats: int) -> dict:
@@ -58,22 +63,26 @@ def single_network(repeats: int) -> dict:
             order.reverse()
         result = {}
         for name, run in order:
-            model, seconds = timed(run)
-            result[name] = (model.score(task.X_test, task.y_test), seconds)
+            model, wall, cpu = timed(run)
+            result[name] = (model.score(task.X_test, task.y_test), wall, cpu)
         rows.append(result)
-        print(f"  seed {seed}: ann {result['ann'][0]:.4f} in {result['ann'][1]:.3f} s, "
-              f"sklearn {result['sklearn'][0]:.4f} in {result['sklearn'][1]:.3f} s, "
-              f"time ratio {result['ann'][1] / result['sklearn'][1]:.2f}", flush=True)
+        print(f"  seed {seed}: ann {result['ann'][0]:.4f} in {result['ann'][1]:.3f} s "
+              f"(CPU {result['ann'][2]:.3f} s), sklearn {result['sklearn'][0]:.4f} in "
+              f"{result['sklearn'][1]:.3f} s (CPU {result['sklearn'][2]:.3f} s), time ratio "
+              f"{result['ann'][1] / result['sklearn'][1]:.2f} (CPU "
+              f"{result['ann'][2] / result['sklearn'][2]:.2f})", flush=True)
     summary = {
         "ann_accuracy": float(np.median([r["ann"][0] for r in rows])),
         "sklearn_accuracy": float(np.median([r["sklearn"][0] for r in rows])),
         "ann_seconds": float(np.median([r["ann"][1] for r in rows])),
         "sklearn_seconds": float(np.median([r["sklearn"][1] for r in rows])),
         "time_ratio": float(np.median([r["ann"][1] / r["sklearn"][1] for r in rows])),
+        "cpu_ratio": float(np.median([r["ann"][2] / r["sklearn"][2] for r in rows])),
     }
     print(f"  median: ann {summary['ann_accuracy']:.4f} in {summary['ann_seconds']:.3f} s, "
           f"sklearn {summary['sklearn_accuracy']:.4f} in {summary['sklearn_seconds']:.3f} s; "
-          f"time ratio ann/sklearn {summary['time_ratio']:.2f} (target <= 0.5), accuracy "
+          f"time ratio ann/sklearn {summary['time_ratio']:.2f} (target <= 0.5; CPU time ratio "
+          f"{summary['cpu_ratio']:.2f}), accuracy "
           f"{'no lower' if summary['ann_accuracy'] >= summary['sklearn_accuracy'] else 'LOWER'}")
     return summary
 
@@ -118,21 +127,26 @@ def society(n_agents: int, shard_size: int | None, rounds: int, repeats: int) ->
         return models
 
     times = {"population": [], "population_float32": [], "ann_loop": [], "sklearn_loop": []}
+    cpu_times = {name: [] for name in times}
     for _ in range(repeats):
-        pop, seconds = timed(population)
-        times["population"].append(seconds)
-        _, seconds = timed(lambda: population("float32"))
-        times["population_float32"].append(seconds)
-        models, seconds = timed(ann_loop)
-        times["ann_loop"].append(seconds)
-        _, seconds = timed(sklearn_loop)
-        times["sklearn_loop"].append(seconds)
+        for name, run in (("population", population), ("population_float32",
+                                                       lambda: population("float32")),
+                          ("ann_loop", ann_loop), ("sklearn_loop", sklearn_loop)):
+            result, wall, cpu = timed(run)
+            times[name].append(wall)
+            cpu_times[name].append(cpu)
+            if name == "population":
+                pop = result
+            elif name == "ann_loop":
+                models = result
     # The loop of lone classifiers computes exactly what the population does.
     shared = pop.predict_proba(task.X_test)
     difference = max(np.abs(shared[i] - m.predict_proba(task.X_test)).max() for i, m in enumerate(models))
     accuracy = float(np.median((pop.predict(task.X_test) == task.y_test).mean(axis=1)))
     medians = {k: float(np.median(v)) for k, v in times.items()}
+    cpu = {k: float(np.median(v)) for k, v in cpu_times.items()}
     summary = {
+        **{f"{k}_cpu_seconds": v for k, v in cpu.items()},
         **{f"{k}_seconds": v for k, v in medians.items()},
         "speedup_vs_ann_loop": medians["ann_loop"] / medians["population"],
         "speedup_vs_sklearn_loop": medians["sklearn_loop"] / medians["population"],
@@ -146,7 +160,9 @@ def society(n_agents: int, shard_size: int | None, rounds: int, repeats: int) ->
           f"{medians['ann_loop']:.3f} s ({summary['speedup_vs_ann_loop']:.1f}x), loop of sklearn "
           f"MLPClassifier {medians['sklearn_loop']:.3f} s ({summary['speedup_vs_sklearn_loop']:.1f}x); "
           f"population in float32 {medians['population_float32']:.3f} s "
-          f"({summary['float32_speedup_vs_ann_loop']:.1f}x the ann loop); "
+          f"({summary['float32_speedup_vs_ann_loop']:.1f}x the ann loop); CPU-time speedups "
+          f"{cpu['ann_loop'] / cpu['population']:.1f}x (ann loop), "
+          f"{cpu['sklearn_loop'] / cpu['population']:.1f}x (sklearn loop); "
           f"population vs lone classifiers: max |p difference| {difference:.1e}; median agent "
           f"test accuracy {accuracy:.3f}", flush=True)
     return summary
