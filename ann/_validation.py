@@ -131,10 +131,10 @@ def check_X(X, *, name: str = "X", n_features: int | None = None, dtype=np.float
     return converted
 
 
-def check_same_length(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str = "y") -> None:
-    if len(X) != len(y):
-        raise ValueError(f"{x_name} and {y_name} have different lengths: "
-                         f"{x_name} has {len(X)} samples, {y_name} has {len(y)}")
+def check_same_length(n_samples: int, y: np.ndarray) -> None:
+    """``y`` must have one entry per row of X."""
+    if len(y) != n_samples:
+        raise ValueError(f"X and y have different lengths: X has {n_samples} samples, y has {len(y)}")
 
 
 def check_labels_1d(y, name: str = "y") -> np.ndarray:

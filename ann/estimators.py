@@ -268,7 +268,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def _targets_for_fit(self, y, n_samples, dtype):
         labels = check.check_labels_1d(y)
-        check.check_same_length(np.empty(n_samples), labels)
+        check.check_same_length(n_samples, labels)
         classes = np.unique(labels)
         if len(classes) < 2:
             raise ValueError(f"y has a single class ({classes[0]!r}); a classifier needs at least 2")
@@ -277,7 +277,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def _targets_for_partial_fit(self, y, n_samples, dtype, classes, first_call):
         labels = check.check_labels_1d(y)
-        check.check_same_length(np.empty(n_samples), labels)
+        check.check_same_length(n_samples, labels)
         if first_call:
             if classes is None:
                 raise ValueError("classes must be given on the first call to partial_fit "
@@ -360,7 +360,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             raise TypeError(f"y must contain real numbers, got dtype {values.dtype}")
         if values.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D (n_samples[, n_outputs]), got shape {values.shape}")
-        check.check_same_length(np.empty(n_samples), values)
+        check.check_same_length(n_samples, values)
         values = values.astype(dtype)
         if not np.isfinite(values).all():
             raise ValueError("y contains NaN or infinity")

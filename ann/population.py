@@ -131,6 +131,7 @@ class MLPPopulation:
 
         Shapes are checked per agent, values once on the concatenation (the
         per-agent checks run only to name the culprit when something is wrong).
+        One all-zero row is appended after the data, for padding to point at.
         """
         arrays = [np.asarray(X) for X in self._check_agent_list(Xs, name)]
         n_features = self.n_features_in_
@@ -147,7 +148,7 @@ class MLPPopulation:
             culprit = int(np.searchsorted(np.cumsum(lengths), np.argmin(finite), side="right"))
             check.check_X(arrays[culprit], name=f"{name}[{culprit}]", n_features=n_features,
                           dtype=self.dtype)  # raises
-        return rows, lengths
+        return np.concatenate([rows, np.zeros((1, n_features), dtype=self.dtype)]), lengths
 
     def _encode(self, ys, lengths: np.ndarray) -> np.ndarray:
         """Class indices of all agents' labels, concatenated like the rows of ``_concatenate``."""
@@ -174,7 +175,7 @@ class MLPPopulation:
 
         Agent ``i``'s first ``lengths[i]`` entries point at its own rows (in the
         order ``within``, concatenated per agent, or as given); the rest point
-        at one extra all-zero row past the end, the padding.
+        at the all-zero row past the end, the padding.
         """
         total = int(lengths.sum())
         index = np.full((self.n_agents, max(int(lengths.max()), 1)), total, dtype=np.intp)
@@ -205,8 +206,7 @@ class MLPPopulation:
         if not lengths.any():
             return self
         n_classes = len(self.classes_)
-        # One extra zero row / all-zero target for the padding to point at.
-        rows = np.concatenate([rows, np.zeros((1, rows.shape[1]), dtype=self.dtype)])
+        # Padding points at the extra zero row and gets an all-zero target.
         targets = np.eye(n_classes + 1, n_classes, dtype=self.dtype)[np.append(labels, n_classes)]
         network = self._network
         learners = np.flatnonzero(lengths)
@@ -253,7 +253,6 @@ class MLPPopulation:
             return self._network.forward(X)[-1]
         rows, lengths = self._concatenate(Xs)
         self.inference_macs_ += lengths * self._network.forward_macs
-        rows = np.concatenate([rows, np.zeros((1, rows.shape[1]), dtype=self.dtype)])
         output = self._network.forward(rows[self._padded_index(lengths)])[-1]
         return [output[i, :n] for i, n in enumerate(lengths)]
 
