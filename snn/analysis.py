@@ -716,11 +716,14 @@ def bcm_rates(
     if not isinstance(rule, SpikingBCM):
         raise TypeError(f"bcm_rates needs the 'bcm' rule, got {rule!r}")
     params = rule.params
-    post_hz = np.atleast_1d(np.asarray(post_rates / Hz, dtype=float)) if have_same_dimensions(
-        post_rates, Hz
-    ) else None
+    post_hz = None
+    if have_same_dimensions(post_rates, Hz):
+        post_hz = np.atleast_1d(np.asarray(post_rates / Hz, dtype=float))
     if post_hz is None or post_hz.ndim != 1 or np.any(post_hz < 0):
-        raise ValueError(f"post_rates must be a 1-d Quantity of non-negative rates, got {post_rates!r}")
+        raise ValueError(
+            f"post_rates must be a 1-d Quantity of non-negative rates (e.g. [5, 10] * Hz), "
+            f"got {post_rates!r}"
+        )
     _check_quantity(pre_rate, Hz, "pre_rate")
     _check_quantity(duration, ms, "duration")
     _check_quantity(dt, ms, "dt")
