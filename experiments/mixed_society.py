@@ -42,7 +42,7 @@ from experiments.style import color, figure, label
 from social import Society
 from tasks import load_task
 
-ALONE = "none"
+ALONE = "alone"
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Settings:
 
 
 def conditions(agent_types) -> list[tuple[str, str]]:
-    """``(teacher type or "none", learner type)`` for every learner type: alone first."""
+    """``(teacher type or "alone", learner type)`` for every learner type: alone first."""
     return [(teacher, learner) for learner in agent_types
             for teacher in (ALONE, *agent_types)]
 

@@ -247,8 +247,11 @@ def _spectral_figure(final, settings, protocol):
     axes[1].set_ylabel(f"knowledge-diffusion round\n({settings.diffusion_fraction:.0%} of agents "
                        f"at accuracy >= {settings.diffusion_threshold:g})")
     axes[1].set_title("Speed of knowledge diffusion")
+    gaps = rows["spectral_gap"]
     for ax in axes:
         ax.set_xscale("log")
+        # limits from the gaps, not the data: a panel may hold no finite point (never reached)
+        ax.set_xlim(gaps.min() / 1.25, gaps.max() * 1.25)
         _plain_log_ticks(ax.xaxis)
         ax.set_xlabel("spectral gap 1 - SLEM of the Metropolis matrix (log scale)")
         ax.set_ylim(bottom=0)

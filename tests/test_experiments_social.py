@@ -1,0 +1,257 @@
+"""The society experiments (social_topology, mixed_society, smart_city, brain_synchrony).
+
+Each runs a setting smaller than its quick preset through the runner and is
+checked against what must hold independently of the learners: the spectral
+bound on DeGroot averaging, the spectrum of a ring, the paired data design,
+the messages a protocol sends, the independence of uncoupled oscillators.
+"""
+import dataclasses
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+import experiments.brain_synchrony as brain_synchrony
+import experiments.mixed_society as mixed_society
+import experiments.smart_city as smart_city
+import experiments.social_topology as social_topology
+from experiments._base import EXPERIMENTS
+from experiments._societies import paired_task, union_of_components
+from experiments.runner import replot, run_experiment
+from tasks import load_task
+
+# Tiny spiking agents: a few neurons, short presentations (seconds, not minutes).
+TINY_SNN = {"n_neurons": 6, "presentation_time_ms": 20.0, "rest_time_ms": 5.0}
+
+
+def _figures_ok(path, names):
+    for name in names:
+        png = path / "figures" / f"{name}.png"
+        assert png.is_file(), f"missing figure {name}"
+        assert png.stat().st_size > 5000, f"figure {name} looks empty"
+
+
+def _replots(name, path):
+    before = sorted(p.name for p in (path / "figures").iterdir())
+    for figure_file in (path / "figures").iterdir():
+        figure_file.unlink()
+    replot(name, path)  # from the saved CSV files alone
+    assert sorted(p.name for p in (path / "figures").iterdir()) == before
+
+
+def test_experiments_are_registered_with_json_settings():
+    import json
+
+    for module in (social_topology, mixed_society, smart_city, brain_synchrony):
+        names = [n for n, e in EXPERIMENTS.items() if e.settings is module.Settings]
+        assert len(names) == 1
+        for preset in (module.Settings.quick(), module.Settings.full()):
+            values = json.loads(json.dumps(dataclasses.asdict(preset)))  # JSON round trip
+            assert EXPERIMENTS[names[0]].settings_from_dict(values) == preset
+
+
+# ----------------------------------------------------------------------------
+# The paired design shared by social_topology and mixed_society
+# ----------------------------------------------------------------------------
+def test_paired_task_gives_each_position_the_same_shard_in_every_component():
+    task = load_task("iris")
+    union = union_of_components({"ring": nx.cycle_graph(4), "complete": nx.complete_graph(4)})
+    assert union.number_of_edges() == 4 + 6 and not nx.is_connected(union)
+    nodes = list(union.nodes)
+    paired, shards = paired_task(task, nodes, [j for _, j in nodes], "iid",
+                                 np.random.default_rng(0))
+    node_train = paired.metadata["node_train"]
+    source = paired.metadata["source_rows"]
+    for k, (name, j) in enumerate(nodes):
+        rows = source[node_train == k]
+        np.testing.assert_array_equal(rows, shards[j])
+        np.testing.assert_array_equal(paired.X_train[node_train == k], task.X_train[shards[j]])
+    # the positions' shards partition the training set
+    assert sorted(np.concatenate(list(shards.values()))) == list(range(len(task.y_train)))
+    np.testing.assert_array_equal(paired.X_test, task.X_test)
+
+
+# ----------------------------------------------------------------------------
+# social_topology
+# ----------------------------------------------------------------------------
+def _topology_settings(**changes):
+    base = dict(task="iris", n_agents=5, rounds=2, n_seeds=1, local_batch=6, n_eval=20,
+                protocols=("teach",), protocol_params={"teach": {"demonstrations": 3}},
+                agent_types=("ann",), theory_sizes=(6, 10), theory_graphs=2,
+                agent_params={"ann": {"learning_rate": 0.05}, "snn": TINY_SNN})
+    return dataclasses.replace(social_topology.Settings.quick(), **{**base, **changes})
+
+
+def test_social_topology_obeys_consensus_theory_and_reruns_byte_identically(tmp_path):
+    settings = _topology_settings(protocols=("teach", "gossip"))
+    path = run_experiment("social_topology", settings=settings, seed=4, out=tmp_path / "a")
+    metrics = pd.read_csv(path / "metrics.csv")
+    assert {"seed", "protocol", "type", "topology", "agent", "round", "degree", "accuracy",
+            "disagreement", "messages", "cost", "cost_unit"} <= set(metrics.columns)
+    # one row per protocol x topology x agent x round
+    assert len(metrics) == 2 * 4 * 5 * 2
+    assert metrics["accuracy"].between(0, 1).all()
+    assert metrics["disagreement"].between(0, 1).all()
+    complete = metrics[metrics["topology"] == "complete"]
+    assert (complete["degree"] == 4).all()
+    # teach: each agent sends its 3 demonstrations to each neighbour; gossip: one
+    # parameter set to each neighbour per round
+    sent = metrics.set_index("protocol")
+    assert (sent.loc["teach", "messages"] == 3 * sent.loc["teach", "degree"]).all()
+    assert (sent.loc["gossip", "messages"] == sent.loc["gossip", "degree"]).all()
+
+    theory = pd.read_csv(path / "consensus_theory.csv")
+    assert len(theory) == 4 * 2 * 2
+    # Xiao & Boyd: the bound holds for every start; the complete graph averages in one step
+    assert (theory["measured_steps"] <= theory["predicted_steps"]).all()
+    assert (theory.loc[theory["topology"] == "complete", "measured_steps"] == 1).all()
+    ring = theory[theory["topology"] == "ring"]
+    expected_slem = (1 + 2 * np.cos(2 * np.pi / ring["n_agents"])) / 3  # W = (I + shifts) / 3
+    np.testing.assert_allclose(ring["slem"], expected_slem, atol=1e-12)
+    spectra = pd.read_csv(path / "spectra.csv")
+    assert set(spectra["topology"]) == set(settings.topologies)
+
+    _figures_ok(path, ["accuracy_teach", "consensus_teach", "spectral_gap_teach",
+                       "accuracy_gossip", "degroot_theory"])
+    assert "spectral bound" in (path / "summary.md").read_text()
+    _replots("social_topology", path)
+
+    # the same seed again gives the same bytes (computed without drawing the figures again)
+    again = social_topology.run(settings, seed=4)
+    assert again.metrics.to_csv(index=False).encode() == (path / "metrics.csv").read_bytes()
+    assert (again.tables["consensus_theory"].to_csv(index=False).encode()
+            == (path / "consensus_theory.csv").read_bytes())
+
+
+def test_social_topology_with_spiking_agents(tmp_path):
+    settings = _topology_settings(agent_types=("ann", "snn"), topologies=("ring", "complete"),
+                                  n_agents=3, theory_sizes=(6,), theory_graphs=1)
+    path = run_experiment("social_topology", settings=settings, out=tmp_path)
+    metrics = pd.read_csv(path / "metrics.csv")
+    assert set(metrics["type"]) == {"ann", "snn"}
+    assert set(metrics.loc[metrics["type"] == "snn", "cost_unit"]) == {"SOP"}
+    assert (metrics.loc[metrics["type"] == "snn", "cost"] > 0).all()
+    assert metrics["accuracy"].between(0, 1).all()
+    _figures_ok(path, ["accuracy_teach", "spectral_gap_teach"])
+
+
+def test_social_topology_rejects_unknown_names_before_work():
+    with pytest.raises(ValueError, match="unknown topologies"):
+        social_topology.run(_topology_settings(topologies=("ring", "torus")), seed=0)
+    with pytest.raises(ValueError, match="unknown agent_types"):
+        social_topology.run(_topology_settings(agent_types=("ann", "quantum")), seed=0)
+
+
+# ----------------------------------------------------------------------------
+# mixed_society
+# ----------------------------------------------------------------------------
+def test_mixed_society_pairs_teachers_and_learners(tmp_path):
+    settings = dataclasses.replace(
+        mixed_society.Settings.quick(), n_pairs=2, rounds=2, final_rounds=1, n_eval=15,
+        local_batch=4, demonstrations=3,
+        agent_params={"ann": {"learning_rate": 0.05}, "snn": TINY_SNN})
+    path = run_experiment("mixed_society", settings=settings, out=tmp_path)
+    metrics = pd.read_csv(path / "metrics.csv")
+    assert {"condition", "teacher_type", "learner_type", "role", "agent", "type", "round",
+            "accuracy", "demonstrations_received", "messages"} <= set(metrics.columns)
+    # 2 learner types x (alone + 2 teacher types) conditions; teachers only where taught
+    learners = metrics[metrics["role"] == "learner"]
+    teachers = metrics[metrics["role"] == "teacher"]
+    assert len(learners) == 2 * 3 * 2 * 2 and len(teachers) == 2 * 2 * 2 * 2
+    assert (learners["type"] == learners["learner_type"]).all()
+    assert (teachers["type"] == teachers["teacher_type"]).all()
+    # the graph is directed: taught learners receive the teacher's demonstrations, nobody else
+    taught = learners["teacher_type"] != mixed_society.ALONE
+    assert (learners.loc[taught, "demonstrations_received"] == 3).all()
+    assert (learners.loc[~taught, "demonstrations_received"] == 0).all()
+    assert (teachers["demonstrations_received"] == 0).all()
+    assert (teachers["messages"] == 3).all() and (learners["messages"] == 0).all()
+    assert metrics["accuracy"].between(0, 1).all()
+
+    # the gain is the learner's final accuracy minus the same position alone
+    outcomes = mixed_society.learner_outcomes(metrics, final_rounds=1)
+    last = learners[learners["round"] == 2].set_index(["teacher_type", "learner_type", "agent"])
+    for row in outcomes.itertuples():
+        expected = (last.loc[(row.teacher_type, row.learner_type, row.agent), "accuracy"]
+                    - last.loc[(mixed_society.ALONE, row.learner_type, row.agent), "accuracy"])
+        assert row.gain == pytest.approx(expected)
+    _figures_ok(path, ["learner_accuracy", "teaching_gain"])
+    assert "gain" in (path / "summary.md").read_text()
+    _replots("mixed_society", path)
+
+
+# ----------------------------------------------------------------------------
+# smart_city
+# ----------------------------------------------------------------------------
+def test_smart_city_agents_per_intersection(tmp_path):
+    settings = dataclasses.replace(
+        smart_city.Settings.quick(), city_params={"seed": 0, "rows": 3, "cols": 3, "n_days": 4},
+        protocols=("isolated", "teach", "gossip"), rounds=2, final_rounds=1, local_batch=8,
+        n_eval=40, n_local_eval=10)
+    path = run_experiment("smart_city", settings=settings, out=tmp_path)
+    metrics = pd.read_csv(path / "metrics.csv")
+    assert {"type", "protocol", "row", "col", "round", "degree", "local_accuracy",
+            "city_accuracy", "messages"} <= set(metrics.columns)
+    assert len(metrics) == 3 * 9 * 2
+    assert metrics[["local_accuracy", "city_accuracy"]].stack().between(0, 1).all()
+    # the road grid: corners have 2 roads, the centre 4
+    degree = metrics.drop_duplicates(["row", "col"]).set_index(["row", "col"])["degree"]
+    assert degree[(0, 0)] == 2 and degree[(1, 1)] == 4
+    messages = metrics.set_index("protocol")
+    assert (messages.loc["isolated", "messages"] == 0).all()
+    assert (messages.loc["gossip", "messages"] == messages.loc["gossip", "degree"]).all()
+    assert (messages.loc["teach", "messages"] == 4 * messages.loc["teach", "degree"]).all()
+
+    task = load_task("city_traffic", seed=0, rows=3, cols=3, n_days=4)
+    intersections = pd.read_csv(path / "intersections.csv")
+    assert len(intersections) == 9 and intersections["majority_baseline"].between(0, 1).all()
+    counts = np.bincount(task.metadata["node_train"], minlength=9)
+    nodes = task.metadata["nodes"]
+    for row in intersections.itertuples():
+        assert row.n_train == counts[nodes.index((row.row, row.col))]
+        assert row.n_local_eval == 10
+    assert len(pd.read_csv(path / "roads.csv")) == task.graph.number_of_edges() == 12
+    _figures_ok(path, ["city_map_ann", "city_learning"])
+    _replots("smart_city", path)
+
+    again = run_experiment("smart_city", settings=settings, out=tmp_path / "again")
+    assert (again / "metrics.csv").read_bytes() == (path / "metrics.csv").read_bytes()
+
+
+# ----------------------------------------------------------------------------
+# brain_synchrony
+# ----------------------------------------------------------------------------
+def test_critical_coupling_and_laplacian_gap():
+    assert brain_synchrony.critical_coupling([0, 10, 20], [0.3, 0.5, 0.9], 0.7) == pytest.approx(15.0)
+    assert brain_synchrony.critical_coupling([0, 10], [0.8, 0.9], 0.7) == 0.0
+    assert np.isnan(brain_synchrony.critical_coupling([0, 10], [0.3, 0.4], 0.7))
+    for n in (5, 8):  # a cycle's random-walk matrix has eigenvalues cos(2 pi k / n)
+        gap = brain_synchrony.normalised_laplacian_gap(nx.cycle_graph(n))
+        assert gap == pytest.approx(1 - np.cos(2 * np.pi / n))
+    assert brain_synchrony.normalised_laplacian_gap(nx.complete_graph(6)) == pytest.approx(6 / 5)
+
+
+def test_brain_synchrony_transition(tmp_path):
+    settings = dataclasses.replace(
+        brain_synchrony.Settings.quick(), topologies=("ring", "complete"), n_agents=4,
+        couplings_mv=(0.0, 20.0), duration_ms=500.0, transient_ms=150.0,
+        example_topology="complete")
+    path = run_experiment("brain_synchrony", settings=settings, out=tmp_path)
+    metrics = pd.read_csv(path / "metrics.csv")
+    assert {"topology", "coupling", "seed", "order_parameter", "independent_level",
+            "mean_rate_hz", "mean_frequency_hz"} <= set(metrics.columns)
+    assert len(metrics) == 2 * 2
+    assert metrics["order_parameter"].between(0, 1).all()
+    R = metrics.set_index(["topology", "coupling"])["order_parameter"]
+    # uncoupled agents on either graph are the same independent agents (same seed), whose
+    # phases are independent: E[R^2] = 1/N, far from locking
+    assert R[("ring", 0.0)] == pytest.approx(R[("complete", 0.0)])
+    assert R[("ring", 0.0)] < 0.75
+    # strong coupling locks the rhythms
+    assert R[("complete", 20.0)] > 0.85 and R[("ring", 20.0)] > 0.85
+    rates = pd.read_csv(path / "example_rates.csv")
+    assert set(rates["agent"]) == set(range(4)) and (rates["rate_hz"] >= 0).all()
+    _figures_ok(path, ["synchrony_transition", "example_rhythms"])
+    assert "critical coupling" in (path / "summary.md").read_text().lower()
+    _replots("brain_synchrony", path)
