@@ -161,12 +161,11 @@ class Teach(Protocol):
     """Social learning by demonstration: agents label their own inputs for their neighbours.
 
     Each round every agent picks ``demonstrations`` inputs from its own
-    training shard, labels them with its *current predictions* (it shows what
-    it does, mistakes included), and sends the pairs to each neighbour it
-    teaches; every agent then learns from all the demonstrations it received,
-    with one ``partial_fit`` call per type. The exchange is a labelled
-    sample, so it works across agent types: an MLP can teach a spiking agent
-    and back.
+    training shard, performs the task on them (predicts their classes) and
+    shows the labelled inputs to each neighbour it teaches; every agent then
+    learns from all the demonstrations it received, with one ``partial_fit``
+    call per type. The exchange is a labelled sample, so it works across
+    agent types: an MLP can teach a spiking agent and back.
 
     This is learning by observing a demonstrator (Bandura 1977, *Social
     Learning Theory*); the machine-learning counterpart is one learner
@@ -177,24 +176,27 @@ class Teach(Protocol):
     ----------
     demonstrations : int, default 8
         Inputs each agent labels per round (fewer if its shard is smaller).
-    labels : {"predicted", "checked", "true"}, default "predicted"
-        What a demonstration carries. ``"predicted"``: the teacher's
-        prediction. ``"checked"``: the teacher only shows the inputs on which
-        its prediction agrees with the label it knows for them (its own
-        training data), so observers copy successful behaviour only, as in
-        success-biased social learning (Laland 2004, Learn. Behav. 32:4;
-        Rendell et al. 2010, Science 328:208); a teacher that knows nothing
-        yet shows little. ``"true"``: the teacher passes on its own labelled
-        data, the data-sharing upper bound of teaching.
+    labels : {"checked", "predicted", "true"}, default "checked"
+        What is shown. ``"checked"``: the teacher knows the labels of its
+        own data, so it shows only the demonstrations it got right, and
+        observers copy successful behaviour only, as in success-biased social
+        learning (Laland 2004, Learn. Behav. 32:4; Rendell et al. 2010,
+        Science 328:208); a teacher that has learnt nothing yet shows little,
+        and a confidently wrong one (an untrained spiking agent often answers
+        one class for everything) cannot mislead. ``"predicted"``: every
+        demonstration with the teacher's prediction, mistakes included.
+        ``"true"``: the teacher passes on its labelled data, the
+        data-sharing upper bound of teaching.
 
-    Measures ``messages`` (labelled samples sent: demonstrations x learners
-    taught), ``demonstrations_received`` and ``demonstration_accuracy`` (the
-    share of received demonstrations whose label is right; NaN if none).
+    Measures ``messages`` (labelled samples sent: demonstrations shown x
+    learners taught), ``demonstrations_received`` and
+    ``demonstration_accuracy`` (the share of received demonstrations whose
+    label is right; NaN if none).
     """
 
     reference = "Bandura (1977); Blum & Mitchell (1998), COLT; Rendell et al. (2010), Science"
 
-    def __init__(self, demonstrations: int = 8, labels: str = "predicted"):
+    def __init__(self, demonstrations: int = 8, labels: str = "checked"):
         self.demonstrations = demonstrations
         self.labels = labels
 

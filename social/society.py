@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from social.agents import (AGENT_DEFAULTS, AGENT_TYPES, check_agent_type, check_population,
+from social.agents import (AGENT_TYPES, agent_defaults, check_agent_type, check_population,
                            resolve_agent_type)
 from social.graphs import GRAPHS, make_graph
 from social.partitions import PARTITIONS, check_partition, partition_data
@@ -27,9 +27,9 @@ from social.protocols import PROTOCOLS, check_protocol
 #: The society's own keyword parameters and their defaults (see :class:`Society`).
 SOCIETY_DEFAULTS: dict[str, Any] = {
     "n_agents": None,
-    "local_batch": 32,
+    "local_batch": 16,
     "local_epochs": 1,
-    "n_eval": None,
+    "n_eval": 100,
     "agent_params": None,
     "task_params": None,
 }
@@ -98,18 +98,18 @@ class Society:
 
         n_agents : int
             Number of agents of a named graph (not needed for ``city``).
-        local_batch : int or None, default 32
+        local_batch : int or None, default 16
             Samples each agent learns from its own shard per round, taken in
             a shuffled order that restarts after each pass over the shard;
             ``None`` means the whole shard every round, ``0`` no local
             learning (agents learn only from each other).
         local_epochs : int, default 1
             How many times the local batch is presented per round.
-        n_eval : int or None, default None
+        n_eval : int or None, default 100
             Size of the fixed, seeded subsample of the test set on which the
             agents are evaluated every round (``None``: the whole test set).
-            Spiking agents pay per evaluated sample, so large societies
-            should set it (e.g. 100).
+            Spiking agents pay for every evaluated sample: with 50 of them,
+            evaluation on 100 samples is half of a round's wall time.
         agent_params : dict, optional
             Per-type population parameters, ``{"ann": {...}, "snn": {...}}``,
             passed to the population's constructor on top of the type's
@@ -337,7 +337,7 @@ class Society:
             members = np.flatnonzero(types == kind)
             population = factories[kind](len(members), task.n_features, task.classes,
                                          random_state=int(kind_seed.generate_state(1)[0]),
-                                         **{**AGENT_DEFAULTS.get(kind, {}),
+                                         **{**agent_defaults(kind),
                                             **params["agent_params"].get(kind, {})})
             check_population(population, kind, len(members))
             self.populations_[kind] = (population, members)

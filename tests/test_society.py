@@ -159,7 +159,8 @@ def test_isolated_node_learns_alone(softmax_type):
 
 def test_directed_edge_means_the_source_teaches_the_target(softmax_type):
     graph = nx.DiGraph([("a", "b"), ("b", "c")])
-    society = Society(graph, softmax_type, "digits", "teach", random_state=0, demonstrations=5)
+    society = Society(graph, softmax_type, "digits", "teach", random_state=0, demonstrations=5,
+                      labels="true")
     table = society.run(1).set_index("agent")
     assert table.loc["a", "demonstrations_received"] == 0
     assert table.loc["b", "demonstrations_received"] == 5
@@ -262,7 +263,7 @@ def test_one_batched_call_per_type_and_round(softmax_type, monkeypatch):
 
 # -------------------------------------------------------------- protocols
 def test_teach_messages_are_demonstrations_times_learners(softmax_type):
-    society = small_society(softmax_type, demonstrations=3)
+    society = small_society(softmax_type, demonstrations=3, labels="predicted")
     table = society.run(1)
     out_degree = dict(society.graph_.degree)
     expected = [3 * out_degree[node] for node in society.nodes_]
