@@ -148,3 +148,14 @@ def test_builtin_types_are_registered_lazily_by_import_path():
     for path in sources:
         assert not statement.search(path.read_text()), f"{path.name} imports an agent package"
     assert AGENT_TYPES["snn"] == "snn:SNNPopulation" or callable(AGENT_TYPES["snn"])
+
+
+def test_importing_social_imports_no_agent_package():
+    import subprocess
+    import sys
+
+    code = ("import sys, social; loaded = [m for m in ('ann', 'snn', 'brian2') if m in sys.modules]; "
+            "print(loaded); assert not loaded")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    assert result.returncode == 0, result.stdout + result.stderr
