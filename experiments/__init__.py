@@ -16,3 +16,7 @@ from experiments import receptive_fields  # noqa: E402,F401
 from experiments import continual_learning  # noqa: E402,F401
 from experiments import noise_robustness  # noqa: E402,F401
 from experiments import rule_zoo  # noqa: E402,F401
+from experiments import social_topology  # noqa: E402,F401
+from experiments import mixed_society  # noqa: E402,F401
+from experiments import smart_city  # noqa: E402,F401
+from experiments import brain_synchrony  # noqa: E402,F401
