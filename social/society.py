@@ -290,8 +290,6 @@ class Society:
          protocol_seq) = seed_sequence.spawn(7)
 
         if isinstance(self.graph, str):
-            if self.graph == "city" and params["n_agents"] is not None:
-                graph_params = {**graph_params}
             graph = make_graph(self.graph, params["n_agents"], int(graph_seq.generate_state(1)[0]),
                                task=task, **graph_params)
         else:
