@@ -40,6 +40,9 @@ def register_activation(name: str, derivative: Callable[[np.ndarray], np.ndarray
     ----------
     name : str
         The name the ``activation=`` parameter of the estimators accepts.
+        The decorated function takes ``z``; if it also takes ``out=`` (as the
+        shipped ones do, like a numpy ufunc), training computes it in place
+        in a reused buffer instead of allocating a new array every step.
     derivative : callable
         ``derivative(a)``: the derivative ``f'(z)`` expressed through the
         output ``a = f(z)``, elementwise.
@@ -70,9 +73,12 @@ def _identity_derivative(a):
 
 
 @register_activation("identity", derivative=_identity_derivative)
-def identity(z):
+def identity(z, out=None):
     """f(z) = z."""
-    return z
+    if out is None or out is z:
+        return z
+    np.copyto(out, z)
+    return out
 
 
 def _tanh_derivative(a):
@@ -80,9 +86,9 @@ def _tanh_derivative(a):
 
 
 @register_activation("tanh", derivative=_tanh_derivative)
-def tanh(z):
+def tanh(z, out=None):
     """f(z) = tanh(z); f'(z) = 1 - f(z)^2."""
-    return np.tanh(z)
+    return np.tanh(z, out=out)
 
 
 def _sigmoid_derivative(a):
@@ -90,12 +96,12 @@ def _sigmoid_derivative(a):
 
 
 @register_activation("sigmoid", derivative=_sigmoid_derivative)
-def sigmoid(z):
+def sigmoid(z, out=None):
     """The logistic function 1 / (1 + exp(-z)); f'(z) = f(z) (1 - f(z)).
 
     Uses ``scipy.special.expit``, which does not overflow for large ``|z|``.
     """
-    return expit(z)
+    return expit(z, out=out)
 
 
 def _relu_derivative(a):
@@ -104,6 +110,6 @@ def _relu_derivative(a):
 
 
 @register_activation("relu", derivative=_relu_derivative)
-def relu(z):
+def relu(z, out=None):
     """f(z) = max(z, 0) (Nair & Hinton 2010); f'(z) = 1 where z > 0, else 0."""
-    return np.maximum(z, 0)
+    return np.maximum(z, 0, out=out)

@@ -17,6 +17,7 @@ which matters for small networks, where per-call overhead dominates.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Sequence
 
 import numpy as np
@@ -78,6 +79,7 @@ class StackedMLP:
         self.batch_shape = () if n_networks is None else (int(n_networks),)
         self.activation_name = activation
         self.activation = ACTIVATIONS[activation]
+        self._activation_takes_out = _takes_out(self.activation.function)
         self.loss = LOSSES[loss]
         self.rule = make_rule(rule, rule_params)
         self.alpha = float(alpha)
@@ -92,6 +94,10 @@ class StackedMLP:
         self._grad = np.empty_like(self.theta)
         self._grad_views = self.split(self._grad)
         self._l2_scratch = np.empty_like(self.theta[..., :self.n_weights])
+        # Pre-activation buffers of training steps, by minibatch size. A
+        # stack's are megabytes, and a fresh array of that size per layer and
+        # step costs page faults that showed up as ~15% of a population step.
+        self._step_buffers: dict[int, list[np.ndarray]] = {}
         self.rule_state: dict[str, np.ndarray] = {}
         self.optimizer = make_optimizer(optimizer, [self.theta], learning_rate, self.batch_shape,
                                         optimizer_params)
@@ -131,26 +137,41 @@ class StackedMLP:
         else:
             self.rule_state = states[0]
 
-    def forward(self, X: np.ndarray) -> list[np.ndarray]:
+    def forward(self, X: np.ndarray, buffers=None) -> list[np.ndarray]:
         """All layer outputs ``[X, a_1, ..., output]``.
 
         ``X`` is ``(n_samples, n_features)`` (shown to every network) or
-        ``(*batch_shape, n_samples, n_features)``.
+        ``(*batch_shape, n_samples, n_features)``. ``buffers`` (one array per
+        layer, shaped like its output) receive the pre-activations and, for
+        activations that take ``out=``, the activations, which then alias
+        them: training reuses them from step to step.
         """
         activations = [X]
         last = len(self.weights) - 1
         for layer, (W, b) in enumerate(zip(self.weights, self.biases)):
-            z = activations[-1] @ W
+            z = np.matmul(activations[-1], W, out=None if buffers is None else buffers[layer])
             z += b[..., None, :]
-            activations.append(self.activation.function(z) if layer < last else self.loss.output(z))
+            if layer == last:
+                activations.append(self.loss.output(z))
+            elif self._activation_takes_out:  # z is this call's own array: overwrite it
+                activations.append(self.activation.function(z, out=z))
+            else:
+                activations.append(self.activation.function(z))
         return activations
+
+    def _buffers(self, n_rows: int) -> list[np.ndarray]:
+        """Reused pre-activation arrays for a minibatch of ``n_rows`` rows."""
+        if n_rows not in self._step_buffers:
+            self._step_buffers[n_rows] = [np.empty(self.batch_shape + (n_rows, n_out), dtype=self.dtype)
+                                          for _, n_out in self._shapes]
+        return self._step_buffers[n_rows]
 
     def penalty(self) -> np.ndarray:
         """``0.5 * alpha * ||W||^2`` per network (before division by the batch size)."""
         w = self.theta[..., None, :self.n_weights]
         return 0.5 * self.alpha * (w @ w.swapaxes(-1, -2))[..., 0, 0]
 
-    def loss_and_gradient(self, X, Y, sample_weight, n_valid, out=None):
+    def loss_and_gradient(self, X, Y, sample_weight, n_valid, out=None, buffers=None):
         """Loss per network and the gradient the rule assigns to ``theta``.
 
         Parameters
@@ -162,6 +183,8 @@ class StackedMLP:
             Real rows per network (use 1 where there are none).
         out : ndarray shaped like ``theta``, optional
             Where to write the gradient (a new array if omitted).
+        buffers : list of ndarray, optional
+            Passed to :meth:`forward` (then ``output`` may alias one of them).
 
         Returns
         -------
@@ -172,7 +195,7 @@ class StackedMLP:
         """
         grad = np.empty_like(self.theta) if out is None else out
         grad_views = self._grad_views if grad is self._grad else self.split(grad)
-        activations = self.forward(X)
+        activations = self.forward(X, buffers)
         output = activations[-1]
         weights = np.asarray(sample_weight, dtype=self.dtype)
         weight_rows = weights[..., None] if weights.ndim else weights
@@ -198,7 +221,8 @@ class StackedMLP:
 
         Returns the batch loss and output, as :meth:`loss_and_gradient`.
         """
-        loss, grad, output = self.loss_and_gradient(X, Y, sample_weight, n_valid, out=self._grad)
+        loss, grad, output = self.loss_and_gradient(X, Y, sample_weight, n_valid, out=self._grad,
+                                                    buffers=self._buffers(X.shape[-2]))
         self.optimizer.step([self.theta], [grad], active)
         return loss, output
 
@@ -241,7 +265,25 @@ class StackedMLP:
 
     def finite(self) -> np.ndarray:
         """Per network: are all parameters finite?"""
-        return np.isfinite(self.theta).all(axis=-1)
+        # A sum is finite only if every term is, so one reduction answers for
+        # almost every network; the elementwise check (a boolean temporary
+        # the size of ``theta``) runs only when some sum overflowed or is not
+        # finite, and keeps the answer exact.
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = np.isfinite(self.theta.sum(axis=-1))
+        if not np.all(finite):
+            finite = np.isfinite(self.theta).all(axis=-1)
+        return finite
+
+
+def _takes_out(function) -> bool:
+    """Does ``function`` accept an ``out=`` argument (numpy ufuncs and the shipped activations do)?"""
+    if isinstance(function, np.ufunc):
+        return True
+    try:
+        return "out" in inspect.signature(function).parameters
+    except (TypeError, ValueError):  # no introspectable signature: call it plainly
+        return False
 
 
 def layer_sizes(n_features: int, hidden_layer_sizes: Sequence[int], n_outputs: int) -> tuple[int, ...]:

@@ -140,15 +140,17 @@ class MLPPopulation:
                 arrays[i] = np.empty((0, n_features), dtype=self.dtype)
             elif array.ndim != 2 or array.shape[1] != n_features or array.dtype.kind not in "biuf":
                 check.check_X(array, name=f"{name}[{i}]", n_features=n_features)  # raises
+        lengths = np.fromiter((len(array) for array in arrays), dtype=np.int64, count=len(arrays))
+        padding = np.zeros((1, n_features), dtype=self.dtype)
+        # One copy, converting as it goes ("unsafe" casting, as astype does).
         with np.errstate(over="ignore"):  # overflow is reported below, per agent
-            rows = np.concatenate(arrays).astype(self.dtype, copy=False)
-        lengths = np.array([len(array) for array in arrays], dtype=np.int64)
+            rows = np.concatenate(arrays + [padding], dtype=self.dtype, casting="unsafe")
         finite = np.isfinite(rows).all(axis=1)
         if not finite.all():
             culprit = int(np.searchsorted(np.cumsum(lengths), np.argmin(finite), side="right"))
             check.check_X(arrays[culprit], name=f"{name}[{culprit}]", n_features=n_features,
                           dtype=self.dtype)  # raises
-        return np.concatenate([rows, np.zeros((1, n_features), dtype=self.dtype)]), lengths
+        return rows, lengths
 
     def _encode(self, ys, lengths: np.ndarray) -> np.ndarray:
         """Class indices of all agents' labels, concatenated like the rows of ``_concatenate``."""
@@ -206,8 +208,10 @@ class MLPPopulation:
         if not lengths.any():
             return self
         n_classes = len(self.classes_)
-        # Padding points at the extra zero row and gets an all-zero target.
-        targets = np.eye(n_classes + 1, n_classes, dtype=self.dtype)[np.append(labels, n_classes)]
+        # Padding points at the extra zero row and gets an all-zero target
+        # (row n_classes of this table).
+        one_hot = np.eye(n_classes + 1, n_classes, dtype=self.dtype)
+        labels = np.append(labels, n_classes)
         network = self._network
         learners = np.flatnonzero(lengths)
         loss_sum = np.zeros(self.n_agents)
@@ -220,7 +224,7 @@ class MLPPopulation:
                 within = np.concatenate([self._shuffle_rngs[i].permutation(lengths[i])
                                          for i in learners])
             index = self._padded_index(lengths, within)
-            X_epoch, Y_epoch = rows[index], targets[index]
+            X_epoch, Y_epoch = rows[index], one_hot[labels[index]]
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss_sum, _ = network.train_epoch(X_epoch, Y_epoch, self.batch_size, lengths)
             diverged = ~(np.isfinite(loss_sum) & network.finite())

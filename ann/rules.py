@@ -149,7 +149,8 @@ class Backprop(LearningRule):
         deltas = [output_delta]
         for layer in range(len(weights) - 1, 0, -1):
             back = deltas[0] @ weights[layer].swapaxes(-1, -2)
-            deltas.insert(0, back * derivative(activations[layer]))
+            back *= derivative(activations[layer])  # in place: back is this step's own array
+            deltas.insert(0, back)
         return deltas
 
 
@@ -190,7 +191,8 @@ class FeedbackAlignment(LearningRule):
         deltas = [output_delta]
         for layer in range(len(weights) - 1, 0, -1):
             back = deltas[0] @ state[f"feedback_{layer}"]
-            deltas.insert(0, back * derivative(activations[layer]))
+            back *= derivative(activations[layer])  # in place: back is this step's own array
+            deltas.insert(0, back)
         return deltas
 
 
