@@ -15,6 +15,7 @@ directory that looks finished; an existing run directory is never overwritten.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -52,6 +53,18 @@ def check_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got seed={seed!r}")
     return seed
+
+
+@contextlib.contextmanager
+def blas_thread_limit(threads: int | None):
+    """Limit BLAS (and OpenMP) threads in this process while the block runs."""
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
+    with threadpool_limits(limits=threads):
+        yield
 
 
 def _versions() -> dict:
@@ -124,7 +137,7 @@ def run_experiment(name: str, *, quick: bool = True, seed: int = 0, out: str | P
 
 def run_into(experiment: Experiment, settings, seed: int, final: str | Path, *, preset: str,
              config_extra: dict | None = None,
-             seal: Callable[[Path], None] | None = None) -> Path:
+             seal: Callable[[Path], None] | None = None, blas_threads: int | None = 1) -> Path:
     """Run ``experiment`` once with ``settings`` and ``seed`` and save it as directory ``final``.
 
     The files are written into a temporary directory beside ``final`` and
@@ -132,6 +145,12 @@ def run_into(experiment: Experiment, settings, seed: int, final: str | Path, *, 
     ``config.json``; ``seal(staging_dir)``, if given, is called after every
     other file is written and before the rename (the sweep store writes its
     done-marker there). Returns ``final``.
+
+    The run uses ``blas_threads`` BLAS threads (None: the library's default).
+    One thread by default, because a matrix product split over threads sums
+    in another order, which changes the last bits of the results: with a fixed
+    count, ``metrics.csv`` is the same whether the run executes alone, on a
+    machine with more cores, or as one of many sweep runs sharing the cores.
 
     Raises
     ------
@@ -146,7 +165,8 @@ def run_into(experiment: Experiment, settings, seed: int, final: str | Path, *, 
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
     try:
-        result = experiment.run(settings, seed)
+        with blas_thread_limit(blas_threads):
+            result = experiment.run(settings, seed)
         config = {
             "experiment": experiment.name,
             "preset": preset,

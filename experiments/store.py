@@ -254,6 +254,9 @@ class Manifest:
                                  item.get("traceback"))
             except KeyError as error:
                 raise bad(f"a run entry lacks {error}") from None
+            if isinstance(entry.seed, bool) or not isinstance(entry.seed, int) \
+                    or not isinstance(entry.setting, dict):
+                raise bad(f"run {entry.run_id!r} has a malformed seed or setting")
             if entry.status not in STATUSES:
                 raise bad(f"run {entry.run_id!r} has status {entry.status!r}, not one of "
                           f"{list(STATUSES)}")

@@ -94,9 +94,11 @@ def parse_seeds(text: str) -> list[int]:
         if stop - start + 1 + len(seeds) > MAX_RUNS:
             raise ValueError(f"--seeds: {text!r} gives more than {MAX_RUNS} seeds")
         seeds.extend(range(start, stop + 1))
-    repeated = sorted({s for s in seeds if seeds.count(s) > 1}) if len(set(seeds)) < len(seeds) else []
-    if repeated:
-        raise ValueError(f"--seeds: seed {repeated[0]} appears twice in {text!r}")
+    seen: set[int] = set()
+    for seed in seeds:
+        if seed in seen:
+            raise ValueError(f"--seeds: seed {seed} appears twice in {text!r}")
+        seen.add(seed)
     return seeds
 
 
@@ -491,44 +493,32 @@ class _NotATerminal:
         return getattr(self._stream, name)
 
 
-@contextlib.contextmanager
-def _blas_threads(limit: int | None):
-    if limit is None:
-        yield
-        return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        yield
-        return
-    with threadpool_limits(limits=limit):
-        yield
-
-
 def execute_run(job: RunJob) -> dict:
     """Compute one run into its directory; never raises for a failure of the run itself.
 
-    Returns ``{"run_id", "status": "done" | "failed", "traceback", "seconds"}``.
+    Returns ``{"run_id", "status": "done" | "failed", "traceback", "seconds",
+    "cpu_seconds"}`` (wall and CPU time of this process spent on the run).
     If the directory exists already (a worker of an earlier, killed sweep
     finished it), it is verified and reported done without computing it again.
     """
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     final = Path(job.run_dir)
 
     def outcome(status, trace=None):
         return {"run_id": job.run_id, "status": status, "traceback": trace,
-                "seconds": time.perf_counter() - started}
+                "seconds": time.perf_counter() - started,
+                "cpu_seconds": time.process_time() - cpu_started}
 
     try:
         if not final.exists():
-            with _blas_threads(job.blas_threads), \
-                    contextlib.redirect_stderr(_NotATerminal(sys.stderr)):
+            with contextlib.redirect_stderr(_NotATerminal(sys.stderr)):
                 try:
                     run_into(job.experiment, job.settings, job.seed, final, preset=job.preset,
                              config_extra={"sweep": {"run_id": job.run_id,
                                                      "setting": _jsonable(job.setting)}},
                              seal=lambda staging: seal_run(staging, run_id=job.run_id,
-                                                           seed=job.seed))
+                                                           seed=job.seed),
+                             blas_threads=job.blas_threads)
                 except RunExistsError:
                     pass   # finished meanwhile by a worker of an earlier sweep: verified below
         verify_run(final, job.run_id)
@@ -570,9 +560,12 @@ def local_client(workers: int):
     """A Dask client of a fresh local cluster: ``workers`` processes, one thread each."""
     distributed = require_distributed()
     try:
+        # The scheduler's HTTP server takes a free local port: clusters of two
+        # sweeps at once must not clash over Dask's default 8787. Dask's own logs
+        # are silenced: a run's failure is recorded in the manifest instead.
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.ERROR,
-                                           env=WORKER_ENV)
+                                           dashboard_address="127.0.0.1:0",
+                                           silence_logs=logging.CRITICAL, env=WORKER_ENV)
     except Exception as error:
         # Worker processes start by importing the main script: a script that
         # starts a sweep at import (no ``if __name__ == "__main__":``) fails here.
@@ -600,8 +593,8 @@ def _on_dask(client, jobs):
         try:
             result = future.result()
         except Exception as error:  # the worker died, or could not unpickle the job
-            result = {"run_id": job.run_id, "status": "failed", "seconds": float("nan"),
-                      "traceback": "".join(traceback.format_exception(error))}
+            result = {"run_id": job.run_id, "status": "failed", "seconds": 0.0,
+                      "cpu_seconds": 0.0, "traceback": "".join(traceback.format_exception(error))}
         future.release()
         yield result
 
@@ -610,6 +603,9 @@ def _on_dask(client, jobs):
 
 @dataclass
 class SweepReport:
+    """What :func:`run_sweep` did. ``run_seconds`` and ``run_cpu_seconds`` sum the wall
+    and CPU time of the runs computed now, as measured where they ran."""
+
     directory: Path
     planned: int
     finished_before: int
@@ -617,6 +613,8 @@ class SweepReport:
     failed: list
     engine: str
     seconds: float
+    run_seconds: float = 0.0
+    run_cpu_seconds: float = 0.0
 
 
 def _check_directory(root: Path) -> None:
@@ -686,8 +684,10 @@ def run_sweep(plan: SweepPlan, out: str | Path, *, workers: int | None = None,
     client : distributed.Client, optional
         An existing client to use (e.g. one cluster shared by several sweeps).
     blas_threads : int or None
-        BLAS threads per run (default 1, so that runs in parallel do not
-        oversubscribe the cores); None leaves the library default.
+        BLAS threads per run: 1 by default, as for a run alone
+        (:func:`experiments.runner.run_into`), so that metrics are the same
+        bits everywhere and parallel runs do not oversubscribe the cores;
+        None leaves the library default.
     log : callable, optional
         Receives one line per notable event (failed runs, the plan).
     save_interval : float
@@ -733,7 +733,7 @@ def run_sweep(plan: SweepPlan, out: str | Path, *, workers: int | None = None,
         jobs = [RunJob(plan.experiment, run.settings, run.seed, run.run_id,
                        str(store.run_dir(run.run_id)), plan.preset, run.setting, blas_threads)
                 for run in todo]
-        failed, computed = [], 0
+        failed, computed, run_seconds, run_cpu_seconds = [], 0, 0.0, 0.0
         if jobs:
             if client is None and workers != 0:
                 client = stack.enter_context(local_client(workers))
@@ -743,6 +743,8 @@ def run_sweep(plan: SweepPlan, out: str | Path, *, workers: int | None = None,
                 for outcome in progress(outcomes, total=len(jobs), desc=plan.experiment.name):
                     entry = manifest.runs[outcome["run_id"]]
                     entry.status, entry.traceback = outcome["status"], outcome["traceback"]
+                    run_seconds += outcome["seconds"]
+                    run_cpu_seconds += outcome["cpu_seconds"]
                     if entry.status == "done":
                         computed += 1
                     else:
@@ -755,4 +757,4 @@ def run_sweep(plan: SweepPlan, out: str | Path, *, workers: int | None = None,
             finally:
                 store.save_manifest(manifest)
     return SweepReport(root, len(plan.runs), len(finished_before), computed, failed, engine,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, run_seconds, run_cpu_seconds)

@@ -1,0 +1,176 @@
+"""Sweeps on Dask workers: the same bytes as a run alone on 1 and 2 workers, one BLAS
+thread per worker, a crashing run recorded while the others finish, and a sweep killed
+with SIGKILL mid-way that the next invocation completes without losing, duplicating or
+recomputing a finished run.
+
+One local cluster (2 worker processes) is shared by the module; starting one costs
+a few seconds.
+"""
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("distributed")
+
+from experiments import EXPERIMENTS, Result, register_experiment  # noqa: E402
+from experiments.cli import main  # noqa: E402
+from experiments.learners import child_seeds  # noqa: E402
+from experiments.runner import run_experiment  # noqa: E402
+from experiments.store import DONE_NAME, MANIFEST_NAME, verify_run  # noqa: E402
+from experiments.sweep import local_client, plan_sweep, run_sweep  # noqa: E402
+
+NAME = "_sweep_mlp_probe"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class MLPProbeSettings:
+    hidden: int = 16
+    epochs: int = 15
+    n_inner_seeds: int = 2
+    crash_hidden: int = -1        # a run with this many hidden units raises
+    sleep_seconds: float = 0.0    # makes runs last long enough to be killed mid-way
+    log_path: str = ""            # each run appends "hidden seed" here when it starts
+
+    @classmethod
+    def quick(cls):
+        return cls()
+
+    @classmethod
+    def full(cls):
+        return cls(epochs=60)
+
+
+if NAME not in EXPERIMENTS:
+    @register_experiment(NAME, "MLP on iris, for the Dask sweep tests", MLPProbeSettings,
+                         lambda result, settings: {}, lambda result, settings: "probe")
+    def _run(settings, seed):
+        from threadpoolctl import threadpool_info
+
+        from ann import MLPClassifier
+        from tasks import load_task
+
+        if settings.log_path:
+            with open(settings.log_path, "a") as log:
+                log.write(f"{settings.hidden} {seed}\n")
+        if settings.hidden == settings.crash_hidden:
+            raise RuntimeError(f"probe crash with hidden={settings.hidden}")
+        time.sleep(settings.sleep_seconds)
+        rows = []
+        for inner in child_seeds(seed, settings.n_inner_seeds):
+            task = load_task("iris", seed=inner % 2**31)
+            clf = MLPClassifier(hidden_layer_sizes=(settings.hidden,), epochs=settings.epochs,
+                                batch_size=16, random_state=inner % 2**31)
+            clf.fit(task.X_train, task.y_train)
+            rows += [{"seed": inner, "epoch": h["epoch"], "loss": h["loss"],
+                      "test_accuracy": clf.score(task.X_test, task.y_test)}
+                     for h in clf.history_]
+        blas = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+        # Environment facts go to timings.csv: metrics.csv holds only what the seed decides.
+        return Result(metrics=pd.DataFrame(rows),
+                      timings=pd.DataFrame({"blas_threads": blas or [-1]}))
+
+
+@pytest.fixture(scope="module")
+def client():
+    with local_client(2) as shared:
+        yield shared
+
+
+def _plan(seeds="0-1", hidden=(8, 16), **settings):
+    grid = {"hidden": list(hidden)}
+    grid.update({key: [value] for key, value in settings.items()})
+    return plan_sweep(NAME, quick=True, seeds=seeds, grid=grid)
+
+
+def test_metrics_are_the_same_bytes_alone_and_on_one_and_two_workers(tmp_path, client):
+    plan = _plan()
+    two = run_sweep(plan, tmp_path / "two", client=client)
+    assert (two.computed, two.failed) == (4, [])
+    assert main(["sweep", NAME, "--quick", "--seeds", "0-1", "--set", "hidden=8,16",
+                 "--workers", "1", "--out", str(tmp_path / "one")]) == 0
+    contents = set()
+    for run in plan.runs:
+        alone = run_experiment(NAME, seed=run.seed, settings=run.settings,
+                               out=tmp_path / "alone", run_id=run.run_id)
+        expected = (alone / "metrics.csv").read_bytes()
+        for sweep in ("one", "two"):
+            run_dir = tmp_path / sweep / "runs" / run.run_id
+            assert (run_dir / "metrics.csv").read_bytes() == expected, (sweep, run.run_id)
+            # Each worker ran with one BLAS thread, whatever this process uses.
+            assert set(pd.read_csv(run_dir / "timings.csv")["blas_threads"]) == {1}
+        # And so did the run alone (experiments.runner.run_into pins BLAS to one thread).
+        assert set(pd.read_csv(alone / "timings.csv")["blas_threads"]) == {1}
+        contents.add(expected)
+    assert len(contents) == len(plan.runs)   # seeds and settings do change the results
+
+
+def test_a_crash_on_a_worker_is_recorded_and_the_other_runs_finish(tmp_path, client):
+    plan = _plan(seeds="0-2", crash_hidden=16)
+    report = run_sweep(plan, tmp_path / "s", client=client)
+    assert report.computed == 3 and len(report.failed) == 3
+    entries = json.loads((tmp_path / "s" / MANIFEST_NAME).read_text())["runs"]
+    for entry in entries:
+        if entry["setting"]["hidden"] == 16:
+            assert entry["status"] == "failed"
+            assert "RuntimeError: probe crash with hidden=16" in entry["traceback"]
+        else:
+            assert entry["status"] == "done" and entry["traceback"] is None
+            verify_run(tmp_path / "s" / entry["run_dir"], entry["run_id"])
+
+
+def test_a_sweep_killed_mid_way_is_completed_without_loss_duplication_or_recomputation(
+        tmp_path, client):
+    out, log = tmp_path / "s", tmp_path / "started.log"
+    seeds, hidden, sleep = "0-3", (8, 16), 0.5
+    command = [sys.executable, "-c",
+               f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+               "import test_sweep_dask; from experiments.cli import main; sys.exit(main(sys.argv[1:]))",
+               "sweep", NAME, "--quick", "--seeds", seeds, "--set", "hidden=8,16",
+               "--set", f"sleep_seconds={sleep}", "--set", f"log_path={log}",
+               "--workers", "2", "--out", str(out)]
+    sweep = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    try:
+        while not list(out.glob(f"runs/*/{DONE_NAME}")):
+            assert sweep.poll() is None, sweep.communicate()
+            assert time.monotonic() < deadline, "no run finished in time"
+            time.sleep(0.02)
+    finally:
+        sweep.kill()   # SIGKILL: no cleanup of any kind runs in the sweep process
+        sweep.communicate()
+    finished = {p.parent.name: (p.parent.stat().st_ino, p.stat().st_mtime_ns)
+                for p in out.glob(f"runs/*/{DONE_NAME}")}
+    plan = _plan(seeds=seeds, hidden=hidden, sleep_seconds=sleep, log_path=str(log))
+    assert 1 <= len(finished) < len(plan.runs)
+
+    report = run_sweep(plan, out, client=client)
+
+    assert report.failed == [] and report.finished_before >= len(finished)
+    entries = json.loads((out / MANIFEST_NAME).read_text())["runs"]
+    assert sorted(e["run_id"] for e in entries) == sorted(r.run_id for r in plan.runs)
+    assert all(e["status"] == "done" for e in entries)
+    visible = sorted(p.name for p in (out / "runs").iterdir() if not p.name.startswith("."))
+    assert visible == sorted(r.run_id for r in plan.runs)
+    for run in plan.runs:
+        verify_run(out / "runs" / run.run_id, run.run_id)
+    # The runs finished before the kill are untouched and were started exactly once.
+    for run_id, (inode, mtime) in finished.items():
+        marker = out / "runs" / run_id / DONE_NAME
+        assert (marker.parent.stat().st_ino, marker.stat().st_mtime_ns) == (inode, mtime)
+    starts = log.read_text().splitlines()
+    for run in plan.runs:
+        count = starts.count(f"{run.settings.hidden} {run.seed}")
+        assert count == 1 if run.run_id in finished else count >= 1
+    # And the results are those of an uninterrupted sweep.
+    for run in plan.runs[:2]:
+        alone = run_experiment(NAME, seed=run.seed, settings=run.settings,
+                               out=tmp_path / "alone", run_id=run.run_id)
+        assert (alone / "metrics.csv").read_bytes() == \
+            (out / "runs" / run.run_id / "metrics.csv").read_bytes()
