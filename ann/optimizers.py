@@ -166,6 +166,14 @@ class Adam(Optimizer):
     Bias-corrected first and second moment estimates; the step count is kept
     per network, so networks of a stack that skip a step stay exact.
 
+    The moments are stored divided by ``1 - beta_1`` and ``1 - beta_2``
+    (``first_moments = m / (1 - beta_1)``, ``second_moments = v / (1 - beta_2)``),
+    and those constants are folded into the step size and epsilon:
+    ``m / (sqrt(v) + eps) = (1 - beta_1) / sqrt(1 - beta_2) * m' / (sqrt(v') + eps / sqrt(1 - beta_2))``.
+    The update is the same, up to rounding, with two fewer passes over the
+    parameters per step (ten instead of twelve), which is what a population
+    step spends most of its time on.
+
     Parameters
     ----------
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -193,18 +201,20 @@ class Adam(Optimizer):
         self.step_count += 1
         b1, b2 = self.beta_1, self.beta_2
         # Bias correction folded into the step size, as in the paper's
-        # "more efficient" variant (and scikit-learn).
-        step_size = self.learning_rate * np.sqrt(1 - b2 ** self.step_count) / (1 - b1 ** self.step_count)
+        # "more efficient" variant (and scikit-learn); then the moments' scale.
+        root = np.sqrt(1 - b2)
+        step_size = (self.learning_rate * np.sqrt(1 - b2 ** self.step_count) / (1 - b1 ** self.step_count)
+                     * (1 - b1) / root)
+        epsilon = self.epsilon / root
         updates = []
         for m, v, g, scratch in zip(self.first_moments, self.second_moments, grads, self._scratch):
             m *= b1
-            m += np.multiply(g, 1 - b1, out=scratch)
-            v *= b2
+            m += g
             np.multiply(g, g, out=scratch)
-            scratch *= 1 - b2
+            v *= b2
             v += scratch
             np.sqrt(v, out=scratch)
-            scratch += self.epsilon
+            scratch += epsilon
             np.divide(m, scratch, out=scratch)
             scratch *= -_expand(step_size, m.ndim).astype(m.dtype)
             updates.append(scratch)
