@@ -145,8 +145,13 @@ class MLPPopulation:
         # One copy, converting as it goes ("unsafe" casting, as astype does).
         with np.errstate(over="ignore"):  # overflow is reported below, per agent
             rows = np.concatenate(arrays + [padding], dtype=self.dtype, casting="unsafe")
-        finite = np.isfinite(rows).all(axis=1)
-        if not finite.all():
+        # One sum is finite only if every value is (the row-wise check, a
+        # boolean array the size of the data, runs only if it is not).
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = np.isfinite(rows.sum())
+        if not finite:
+            finite = np.isfinite(rows).all(axis=1)
+        if not np.all(finite):
             culprit = int(np.searchsorted(np.cumsum(lengths), np.argmin(finite), side="right"))
             check.check_X(arrays[culprit], name=f"{name}[{culprit}]", n_features=n_features,
                           dtype=self.dtype)  # raises
