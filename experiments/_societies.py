@@ -40,7 +40,8 @@ def society_agent_params(agent_params: Mapping) -> dict:
 
 
 def union_of_components(graphs: Mapping[str, nx.Graph]) -> nx.Graph:
-    """The disjoint union of named graphs, node ``(name, j)`` for the ``j``-th node of ``graphs[name]``.
+    """The disjoint union of named graphs: node ``(name, j)`` is the ``j``-th node of
+    ``graphs[name]``.
 
     Directed graphs stay directed (all of them must agree).
     """

@@ -169,8 +169,9 @@ def _transition_figure(result: Result, settings: Settings):
     ax.set_title("Critical coupling against connectivity")
     missing = table[table["critical_coupling_mv"].isna()]
     if len(missing):
-        ax.text(0.02, 0.98, "never half-way: " + ", ".join(map(topology_label, missing["topology"])),
-                transform=ax.transAxes, va="top", fontsize=8)
+        never = ", ".join(map(topology_label, missing["topology"]))
+        ax.text(0.02, 0.98, f"never half-way: {never}", transform=ax.transAxes, va="top",
+                fontsize=8)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
@@ -191,7 +192,8 @@ def _rhythm_figure(result: Result, settings: Settings):
         # A 3 ms moving average: 1 ms bins of 40 neurons are too sparse to read by eye.
         smooth = np.apply_along_axis(np.convolve, 1, part.to_numpy(), np.ones(3) / 3, mode="same")
         image = ax.imshow(smooth, aspect="auto", origin="lower", cmap="magma", vmin=0,
-                          vmax=high, extent=(times[0] - 0.5, times[-1] + 0.5, -0.5, len(part) - 0.5),
+                          vmax=high,
+                          extent=(times[0] - 0.5, times[-1] + 0.5, -0.5, len(part) - 0.5),
                           interpolation="nearest")
         R = summary.loc[summary["coupling"] == coupling, "order_parameter"]
         ax.set_title(f"coupling {coupling:g} mV: R = {R.iloc[0]:.2f}", fontsize=9.5)
@@ -199,7 +201,8 @@ def _rhythm_figure(result: Result, settings: Settings):
         ax.grid(False)
     axes[-1, 0].set_xlabel("time (ms)")
     colorbar = fig.colorbar(image, ax=list(axes[:, 0]), shrink=0.9, pad=0.02)
-    colorbar.set_label("population rate of the agent's excitatory\ncells (Hz per neuron, 3 ms moving average)")
+    colorbar.set_label("population rate of the agent's excitatory\n"
+                       "cells (Hz per neuron, 3 ms moving average)")
     fig.suptitle(f"Each agent's gamma rhythm, {topology_label(settings.example_topology)} "
                  f"of {settings.n_agents} agents (last {EXAMPLE_WINDOW_MS:g} ms, first seed):\n"
                  "vertical stripes = agents firing together", fontsize=10)
@@ -254,7 +257,8 @@ def run(settings: Settings, seed: int) -> Result:
                          f"topologies={settings.topologies!r}")
     couplings = [float(c) for c in settings.couplings_mv]
     if not couplings or any(c < 0 for c in couplings) or sorted(couplings) != couplings:
-        raise ValueError(f"couplings_mv must be non-negative and increasing, got {settings.couplings_mv!r}")
+        raise ValueError("couplings_mv must be non-negative and increasing, "
+                         f"got couplings_mv={settings.couplings_mv!r}")
     master = child_seeds(seed, 2)
     seeds = child_seeds(master[0], settings.n_seeds)
     graph_seeds = child_seeds(master[1], len(settings.topologies))
@@ -273,7 +277,8 @@ def run(settings: Settings, seed: int) -> Result:
     graph_table = pd.DataFrame([{
         "topology": name, "n_agents": graph.number_of_nodes(), "n_edges": graph.number_of_edges(),
         "laplacian_gap": normalised_laplacian_gap(graph),
-        "metropolis_gap": spectral_gap(metropolis_weights(graph))} for name, graph in graphs.items()])
+        "metropolis_gap": spectral_gap(metropolis_weights(graph))}
+        for name, graph in graphs.items()])
 
     # The example rhythms: the example topology, first seed, without coupling, at the
     # critical coupling's neighbour above it, and at the strongest synchrony.
@@ -290,12 +295,15 @@ def run(settings: Settings, seed: int) -> Result:
             chosen.insert(1, middle)
     window = []
     for row, result in zip(table.itertuples(), results):
-        if row.topology != settings.example_topology or row.seed != seeds[0] or row.coupling not in chosen:
+        if (row.topology != settings.example_topology or row.seed != seeds[0]
+                or row.coupling not in chosen):
             continue
         time_ms = result.times * 1000.0
         keep = time_ms > settings.duration_ms - EXAMPLE_WINDOW_MS
         for agent in range(result.n_agents):
             window.append(pd.DataFrame({"coupling": row.coupling, "agent": agent,
-                                        "time_ms": time_ms[keep], "rate_hz": result.rates[agent, keep]}))
-    return Result(metrics=table, timings=pd.DataFrame({"simulation_seconds": [seconds]}), tables={"graphs": graph_table,
-                                         "example_rates": pd.concat(window, ignore_index=True)})
+                                        "time_ms": time_ms[keep],
+                                        "rate_hz": result.rates[agent, keep]}))
+    return Result(metrics=table, timings=pd.DataFrame({"simulation_seconds": [seconds]}),
+                  tables={"graphs": graph_table,
+                          "example_rates": pd.concat(window, ignore_index=True)})

@@ -118,7 +118,8 @@ def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
     """Per seed, condition and learner position: final accuracy (mean over the last
     ``final_rounds`` rounds) and the gain over the same learner position alone."""
     last_round = metrics["round"].max()
-    learners = metrics[(metrics["role"] == "learner") & (metrics["round"] > last_round - final_rounds)]
+    learners = metrics[(metrics["role"] == "learner")
+                       & (metrics["round"] > last_round - final_rounds)]
     final = (learners.groupby(["seed", "teacher_type", "learner_type", "agent"])["accuracy"].mean()
              .rename("final_accuracy").reset_index())
     alone = final[final["teacher_type"] == ALONE].set_index(["seed", "learner_type", "agent"])
@@ -160,17 +161,19 @@ def _curves_figure(metrics: pd.DataFrame, settings: Settings):
     fig, axes = figure(1, len(kinds), figsize=(5.4 * len(kinds), 4.2), sharey=True, squeeze=False)
     for ax, learner in zip(axes[0], kinds):
         for teacher in (ALONE, *kinds):
-            rows = metrics[(metrics["learner_type"] == learner) & (metrics["teacher_type"] == teacher)]
+            rows = metrics[(metrics["learner_type"] == learner)
+                           & (metrics["teacher_type"] == teacher)]
             learners = rows[rows["role"] == "learner"].groupby("round")["accuracy"]
             mean, spread = learners.mean(), learners.std(ddof=0)
-            ax.plot(mean.index, mean.values, color=_teacher_color(teacher), marker="o", markersize=3,
-                    label=_teacher_label(teacher))
+            ax.plot(mean.index, mean.values, color=_teacher_color(teacher), marker="o",
+                    markersize=3, label=_teacher_label(teacher))
             ax.fill_between(mean.index, mean - spread, mean + spread, color=_teacher_color(teacher),
                             alpha=0.12, linewidth=0)
             teachers = rows[rows["role"] == "teacher"].groupby("round")["accuracy"].mean()
             if len(teachers):
                 ax.plot(teachers.index, teachers.values, color=_teacher_color(teacher),
-                        linestyle="--", linewidth=1, label=f"the {label(teacher)} teachers themselves")
+                        linestyle="--", linewidth=1,
+                        label=f"the {label(teacher)} teachers themselves")
         ax.set_title(f"{label(learner)} learners")
         ax.set_xlabel("round (local learning, then one lesson)")
         ax.set_ylim(0, 1)
@@ -222,14 +225,17 @@ def _summary(result: Result, settings: Settings) -> str:
     lines = [f"# Mixed society ({settings.task}, {settings.n_pairs} pairs per condition, "
              f"{settings.rounds} rounds, {settings.n_seeds} seed(s))", "",
              f"Final accuracy: mean over the last {settings.final_rounds} rounds; gain: minus the "
-             "same learner position alone (same data shard), mean ± s.e.m. over positions and seeds. "
+             "same learner position alone (same data shard), mean ± s.e.m. over positions "
+             "and seeds. "
              f"Teaching: at most {settings.demonstrations} demonstrations a round, labels="
              f"{settings.labels!r} ('checked': only those the teacher got right).",
-             "", "| learner | teacher | final accuracy | gain | demonstrations received per round | n |",
+             "", "| learner | teacher | final accuracy | gain "
+             "| demonstrations received per round | n |",
              "| --- | --- | --- | --- | --- | --- |"]
     for _, row in table.iterrows():
         teacher = "none (alone)" if row["teacher_type"] == ALONE else label(row["teacher_type"])
-        gain = "" if row["teacher_type"] == ALONE else f"{row['gain']:+.3f} ± {row['gain_sem']:.3f}"
+        gain = ("" if row["teacher_type"] == ALONE
+                else f"{row['gain']:+.3f} ± {row['gain_sem']:.3f}")
         shown = "" if row["teacher_type"] == ALONE else f"{row['demonstrations_per_round']:.1f}"
         lines.append(f"| {label(row['learner_type'])} | {teacher} | {row['final_accuracy']:.3f} "
                      f"| {gain} | {shown} | {row['n']} |")
@@ -264,8 +270,9 @@ def run(settings: Settings, seed: int) -> Result:
                           demonstrations=settings.demonstrations, labels=settings.labels)
         started = time.perf_counter()
         table = society.run(settings.rounds)
+        round_seconds = table.groupby("round")["wall_seconds"].first()
         timings.append({"seed": run_seed, "setup_and_run_seconds": time.perf_counter() - started,
-                        "mean_round_seconds": table.groupby("round")["wall_seconds"].first().mean()})
+                        "mean_round_seconds": round_seconds.mean()})
         condition = {condition_name(t, learner): (t, learner)
                      for t, learner in conditions(settings.agent_types)}
         records.append(pd.DataFrame({

@@ -132,7 +132,8 @@ def _map_figure(final, roads, intersections, settings, kind):
     n_rows = int(intersections["row"].max()) + 1
     n_cols = int(intersections["col"].max()) + 1
     panel = 3.3 * max(1.0, n_cols / max(n_rows, 1))
-    fig, axes = figure(1, len(protocols), figsize=(panel * len(protocols) + 1.2, 3.9), squeeze=False)
+    fig, axes = figure(1, len(protocols), figsize=(panel * len(protocols) + 1.2, 3.9),
+                       squeeze=False)
     for ax, protocol in zip(axes[0], protocols):
         part = rows[rows["protocol"] == protocol].set_index(["row", "col"])
         nodes = list(graph.nodes)
@@ -201,7 +202,8 @@ def _summary(result: Result, settings: Settings) -> str:
              f"seed(s); accuracy over the last {settings.final_rounds} rounds. Majority class of "
              f"each intersection's own data: {intersections['majority_baseline'].mean():.3f} "
              "at its own intersection on average.", "",
-             "| agents | protocol | own intersection | city-wide | intersections better than alone |",
+             "| agents | protocol | own intersection | city-wide "
+             "| intersections better than alone |",
              "| --- | --- | --- | --- | --- |"]
     for kind in settings.agent_types:
         rows = final[final["type"] == kind]
@@ -267,7 +269,8 @@ def run(settings: Settings, seed: int) -> Result:
                         "row": [node[0] for node in society.nodes_],
                         "col": [node[1] for node in society.nodes_],
                         "round": rows["round"], "degree": rows["degree"],
-                        "local_accuracy": [float(np.mean(p == y)) for p, y in zip(predictions, y_local)],
+                        "local_accuracy": [float(np.mean(p == y))
+                                           for p, y in zip(predictions, y_local)],
                         "city_accuracy": rows["accuracy"], "disagreement": rows["disagreement"],
                         "messages": rows["messages"], "cost": rows["cost"],
                         "cost_unit": rows["cost_unit"]}))

@@ -155,7 +155,8 @@ def consensus_theory(settings: Settings, seed: int) -> pd.DataFrame:
 # Tables the figures and the summary read
 # ----------------------------------------------------------------------------
 def components(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Per seed, protocol, type, topology and round: accuracy, consensus distance, diffusion round."""
+    """Per seed, protocol, type, topology and round: accuracy, consensus distance and the
+    knowledge-diffusion round."""
     parts = []
     for (seed, protocol, kind), part in metrics.groupby(["seed", "protocol", "type"], sort=False):
         summary = component_summary(part, "topology", settings.diffusion_threshold,
@@ -184,8 +185,9 @@ def final_by_topology(metrics: pd.DataFrame, spectra: pd.DataFrame,
     order = {column: {name: k for k, name in enumerate(names)} for column, names in
              (("protocol", settings.protocols), ("type", settings.agent_types),
               ("topology", settings.topologies))}
-    return final.sort_values(["protocol", "type", "topology"],
-                             key=lambda column: column.map(order[column.name])).reset_index(drop=True)
+    final = final.sort_values(["protocol", "type", "topology"],
+                              key=lambda column: column.map(order[column.name]))
+    return final.reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------
@@ -283,8 +285,9 @@ def _theory_figure(theory, settings):
             label=r"spectral bound $\ln(1/\mathrm{tol}) / \ln(1/\mathrm{SLEM})$")
     for name in settings.topologies:
         part = theory[theory["topology"] == name]
-        ax.scatter(1.0 / part["spectral_gap"], part["measured_steps"], s=14 + 4 * np.log2(part["n_agents"]),
-                   color=topology_color(name), alpha=0.75, label=topology_label(name))
+        ax.scatter(1.0 / part["spectral_gap"], part["measured_steps"],
+                   s=14 + 4 * np.log2(part["n_agents"]), color=topology_color(name), alpha=0.75,
+                   label=topology_label(name))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("1 / spectral gap of the Metropolis matrix (log scale)")
@@ -328,8 +331,9 @@ def _summary(result: Result, settings: Settings) -> str:
              "| protocol | agents | topology | spectral gap | final accuracy | consensus distance "
              "| diffusion round |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for _, row in final.iterrows():
-        lines.append(f"| {row['protocol']} | {label(row['type'])} | {topology_label(row['topology'])} "
-                     f"| {row['spectral_gap']:.3f} | {row['final_accuracy']:.3f} "
+        lines.append(f"| {row['protocol']} | {label(row['type'])} "
+                     f"| {topology_label(row['topology'])} | {row['spectral_gap']:.3f} "
+                     f"| {row['final_accuracy']:.3f} "
                      f"| {row['final_consensus_distance']:.3f} "
                      f"| {_fmt(row['diffusion_round'], 1)} |")
     theory = result.tables["consensus_theory"]
@@ -363,11 +367,13 @@ def run(settings: Settings, seed: int) -> Result:
                                    **settings.graph_params.get(name, {}))
                   for name, graph_seed in zip(settings.topologies, graph_seeds)}
         spectra += [{"seed": run_seed, "topology": name,
-                     **spectrum_row(graph, settings.consensus_tol, np.random.default_rng(start_seed))}
+                     **spectrum_row(graph, settings.consensus_tol,
+                                    np.random.default_rng(start_seed))}
                     for name, graph in graphs.items()]
         union = union_of_components(graphs)
         nodes = list(union.nodes)
-        paired, _ = paired_task(task, nodes, [position for _, position in nodes], settings.partition,
+        positions = [position for _, position in nodes]
+        paired, _ = paired_task(task, nodes, positions, settings.partition,
                                 np.random.default_rng(data_seed), **settings.partition_params)
         for protocol in settings.protocols:
             for kind in settings.agent_types:

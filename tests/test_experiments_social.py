@@ -232,7 +232,8 @@ def test_smart_city_agents_per_intersection(tmp_path):
 # brain_synchrony
 # ----------------------------------------------------------------------------
 def test_critical_coupling_and_laplacian_gap():
-    assert brain_synchrony.critical_coupling([0, 10, 20], [0.3, 0.5, 0.9], 0.7) == pytest.approx(15.0)
+    critical = brain_synchrony.critical_coupling([0, 10, 20], [0.3, 0.5, 0.9], 0.7)
+    assert critical == pytest.approx(15.0)
     assert brain_synchrony.critical_coupling([0, 10], [0.8, 0.9], 0.7) == 0.0
     assert np.isnan(brain_synchrony.critical_coupling([0, 10], [0.3, 0.4], 0.7))
     for n in (5, 8):  # a cycle's random-walk matrix has eigenvalues cos(2 pi k / n)
