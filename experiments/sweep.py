@@ -32,6 +32,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import importlib
 import dataclasses
 import json
 import logging
@@ -377,6 +378,8 @@ def _label(setting: dict) -> str:
     if not setting:
         return "base"
     text = ",".join(f"{key}={canonical_json(value)}" for key, value in setting.items())
+    # A readable file name: {"ann":1} -> ann-1, (32,16) -> 32,16; the hash keeps it unique.
+    text = re.sub(r"[\[\]{}()\"' ]", "", text).replace(":", "-")
     return re.sub(r"[^A-Za-z0-9._=,+-]", "_", text)[:80]
 
 
@@ -575,6 +578,27 @@ def local_client(workers: int):
         yield client
 
 
+#: Modules a Dask worker imports in its main thread when it starts: Brian2 installs a
+#: SIGINT handler on import, which Python allows only in the main thread, and Dask
+#: runs tasks in other threads (an experiment importing brian2 there would fail).
+MAIN_THREAD_IMPORTS = ("brian2",)
+
+
+def _main_thread_imports():
+    """A Dask worker plugin importing MAIN_THREAD_IMPORTS (setup runs in the main thread)."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class MainThreadImports(WorkerPlugin):
+        name = "brain-vs-ann-main-thread-imports"
+
+        def setup(self, worker):
+            for module in MAIN_THREAD_IMPORTS:
+                with contextlib.suppress(ImportError):
+                    importlib.import_module(module)
+
+    return MainThreadImports()
+
+
 def _in_process(jobs):
     for job in jobs:
         yield execute_run(job)
@@ -583,6 +607,7 @@ def _in_process(jobs):
 def _on_dask(client, jobs):
     from distributed import as_completed
 
+    client.register_plugin(_main_thread_imports())   # on current and future workers
     futures = {}
     for job in jobs:
         # A key of its own per submission: never a result cached from an earlier sweep.

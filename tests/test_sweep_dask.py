@@ -174,3 +174,29 @@ def test_a_sweep_killed_mid_way_is_completed_without_loss_duplication_or_recompu
                                out=tmp_path / "alone", run_id=run.run_id)
         assert (alone / "metrics.csv").read_bytes() == \
             (out / "runs" / run.run_id / "metrics.csv").read_bytes()
+
+
+# Real experiments, made small: the MLP and the spiking network side by side
+# (learning_curves), corrupted inputs drawn from the seed (noise_robustness), and a
+# Brian2 simulation (stdp_window; Brian2 must be imported in the workers' main thread).
+REAL_EXPERIMENTS = {
+    "learning_curves": {"n_seeds": [1], "n_train": [60], "n_test": [30],
+                        "epochs": [{"ann": 2, "snn": 1}], "checkpoints_per_epoch": [2]},
+    "noise_robustness": {"n_seeds": [1], "n_train": [60], "n_test": [30],
+                         "levels": [{"gaussian_noise": (0.0, 0.3), "pixel_dropout": (0.2,)}]},
+    "stdp_window": {"rules": [("stdp",)], "delta_t_ms": [(-20.0, 20.0)], "n_pairings": [3]},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(REAL_EXPERIMENTS))
+def test_real_experiments_write_the_same_metrics_bytes_alone_and_on_two_workers(
+        tmp_path, client, name):
+    plan = plan_sweep(name, quick=True, seeds="0-1", grid=REAL_EXPERIMENTS[name])
+    report = run_sweep(plan, tmp_path / "sweep", client=client)
+    assert report.failed == [], json.loads((tmp_path / "sweep" / MANIFEST_NAME).read_text())
+    for run in plan.runs:
+        alone = run_experiment(name, seed=run.seed, settings=run.settings,
+                               out=tmp_path / "alone", run_id=run.run_id)
+        assert (alone / "metrics.csv").read_bytes() == \
+            (tmp_path / "sweep" / "runs" / run.run_id / "metrics.csv").read_bytes()
