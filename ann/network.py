@@ -96,7 +96,7 @@ class StackedMLP:
         self._l2_scratch = np.empty_like(self.theta[..., :self.n_weights])
         # Pre-activation buffers of training steps, by minibatch size. A
         # stack's are megabytes, and a fresh array of that size per layer and
-        # step costs page faults that showed up as ~15% of a population step.
+        # step costs page faults that showed up as ~13% of a population step.
         self._step_buffers: dict[int, list[np.ndarray]] = {}
         self.rule_state: dict[str, np.ndarray] = {}
         self.optimizer = make_optimizer(optimizer, [self.theta], learning_rate, self.batch_shape,
