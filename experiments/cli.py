@@ -15,6 +15,7 @@ after the other runs finished (the tracebacks are in DIR/manifest.json).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 
@@ -87,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _count(text: str) -> int:
-    if not text.isdigit():
+    if not re.fullmatch(r"[0-9]+", text):
         raise argparse.ArgumentTypeError(f"--workers must be a non-negative integer, got {text!r}")
     return int(text)
 

@@ -59,6 +59,8 @@ MAX_RUNS = 100_000
 #: Environment of local Dask workers: one BLAS thread each, or N workers on N cores
 #: would run N x (BLAS threads) threads and fight over the cores.
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: How long to try reaching a --scheduler before giving up.
+CONNECT_TIMEOUT = "10s"
 INSTALL_HINT = ("sweeps on Dask need the 'distributed' extra: pip install 'brain-vs-ann[distributed]' "
                 "(or run the sweep in this process with --workers 0)")
 
@@ -69,7 +71,7 @@ class SweepSetupError(RuntimeError):
 
 # -- parsing and validating the configuration ----------------------------------------------
 
-_SEED_PART = re.compile(r"^(\d+)(?:-(\d+))?$")
+_SEED_PART = re.compile(r"^([0-9]+)(?:-([0-9]+))?$")
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -85,7 +87,7 @@ def parse_seeds(text: str) -> list[int]:
         part = part.strip()
         match = _SEED_PART.match(part)
         if match is None:
-            if re.match(r"^-\d", part):
+            if re.match(r"^-[0-9]", part):
                 raise ValueError(f"--seeds: seeds are non-negative integers, got {part!r} in {text!r}")
             raise ValueError(f"--seeds: {part!r} in {text!r} is neither a seed nor a range like 0-9")
         start = int(match.group(1))
@@ -240,7 +242,7 @@ def parse_value(text: str, hint):
             return words[text.lower()]
         raise ValueError("expected true or false")
     if hint is int:
-        if re.fullmatch(r"[+-]?\d+", text):
+        if re.fullmatch(r"[+-]?[0-9]+", text):
             return int(text)
         raise ValueError("expected an integer")
     if hint is float:
@@ -552,7 +554,7 @@ def connect(scheduler: str):
     """A Dask client of the scheduler at ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``)."""
     distributed = require_distributed()
     try:
-        return distributed.Client(scheduler, timeout="10s", set_as_default=False)
+        return distributed.Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as error:
         raise SweepSetupError(f"cannot connect to the Dask scheduler at --scheduler {scheduler!r}: "
                               f"{error}") from None

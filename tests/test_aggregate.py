@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from experiments import EXPERIMENTS, Result, register_experiment
@@ -240,3 +242,16 @@ def test_aggregate_of_a_sweep_with_no_finished_run_says_so(tmp_path):
     with pytest.raises(StoreError, match="no finished run"):
         aggregate(tmp_path / "s")
     assert json.loads((tmp_path / "s" / "manifest.json").read_text())["runs"][0]["status"] == "failed"
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=30),
+       scale=st.floats(0.01, 100), shift=st.floats(-1e3, 1e3))
+def test_t_interval_moves_with_an_affine_change_of_units(values, scale, shift):
+    # Changing units (x -> a x + b, a > 0) must change the interval the same way.
+    mean, std, low, high = t_interval(values)
+    moved = t_interval([scale * v + shift for v in values])
+    tolerance = 1e-6 * (abs(shift) + scale * (max(map(abs, values)) + 1))
+    assert moved == pytest.approx((scale * mean + shift, scale * std, scale * low + shift,
+                                   scale * high + shift), abs=tolerance)
+    assert low <= mean <= high

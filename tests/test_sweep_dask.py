@@ -176,6 +176,28 @@ def test_a_sweep_killed_mid_way_is_completed_without_loss_duplication_or_recompu
             (out / "runs" / run.run_id / "metrics.csv").read_bytes()
 
 
+def test_cli_sweep_on_a_running_scheduler(tmp_path, client, capsys):
+    out = tmp_path / "s"
+    argv = ["sweep", NAME, "--quick", "--seeds", "0", "--set", "hidden=4",
+            "--scheduler", client.scheduler.address, "--out", str(out)]
+    assert main(argv) == 0
+    assert f"on Dask scheduler {client.scheduler.address}" in capsys.readouterr().out
+    assert json.loads((out / MANIFEST_NAME).read_text())["runs"][0]["status"] == "done"
+
+
+def test_cli_sweep_with_an_unreachable_scheduler_gives_one_line_and_writes_nothing(
+        tmp_path, monkeypatch, capsys):
+    import experiments.sweep
+
+    monkeypatch.setattr(experiments.sweep, "CONNECT_TIMEOUT", "0.5s")
+    out = tmp_path / "never"
+    assert main(["sweep", NAME, "--quick", "--seeds", "0", "--scheduler", "tcp://127.0.0.1:1",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "cannot connect to the Dask scheduler" in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
 # Real experiments, made small: the MLP and the spiking network side by side
 # (learning_curves), corrupted inputs drawn from the seed (noise_robustness), and a
 # Brian2 simulation (stdp_window; Brian2 must be imported in the workers' main thread).
