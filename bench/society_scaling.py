@@ -2,7 +2,7 @@
 
 Runs the same society (small-world graph, label-skewed digits, ``teach``)
 with 25, 50 and 100 agents, side by side in one process, and prints the wall
-time per round, the time per agent-round and its ratio to the smallest
+time (median over rounds), the time per agent-round and its ratio to the smallest
 society's. A ratio at or below 1 means the cost grows linearly or better with
 the number of agents (the populations batch all agents of a type together).
 
@@ -40,8 +40,8 @@ def measure(n_agents: int, agents: str, rounds: int, protocol: str, seed: int) -
     last = summary.iloc[-1]
     return {
         "n_agents": n_agents, "rounds": rounds, "setup_s": setup_seconds, "total_s": total,
-        "per_round_s": summary["wall_seconds"].mean(),
-        "per_agent_round_ms": 1e3 * summary["wall_seconds"].mean() / n_agents,
+        "per_round_s": summary["wall_seconds"].median(),
+        "per_agent_round_ms": 1e3 * summary["wall_seconds"].median() / n_agents,
         "final_accuracy": last["mean_accuracy"],
         **{f"final_{c}": last[c] for c in summary.columns if c.startswith("accuracy_")},
     }
@@ -58,15 +58,20 @@ def main(argv=None) -> None:
 
     print(f"society: small_world, agents={args.agents}, digits non_iid, protocol={args.protocol}, "
           f"{args.rounds} rounds, seed {args.seed}, default budget (Society defaults)")
+    # Warm-up (not measured): the first spiking run compiles Brian2's code.
+    measure(min(args.sizes), args.agents, 1, args.protocol, args.seed)
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores; other jobs slow every figure)")
     results = []
     for n_agents in args.sizes:
         result = measure(n_agents, args.agents, args.rounds, args.protocol, args.seed)
         results.append(result)
+        result["load"] = os.getloadavg()[0]
         print(f"  {n_agents:4d} agents: set-up {result['setup_s']:6.1f} s, total {result['total_s']:7.1f} s, "
               f"{result['per_round_s']:6.2f} s/round, {result['per_agent_round_ms']:6.1f} ms per agent-round, "
-              f"final mean accuracy {result['final_accuracy']:.3f}", flush=True)
+              f"final mean accuracy {result['final_accuracy']:.3f}, load average {result['load']:.1f}",
+              flush=True)
     base = results[0]
-    print("\n| agents | total s | s / round | ms / agent-round | ratio to "
+    print("\n| agents | total s | median s / round | ms / agent-round | ratio to "
           f"{base['n_agents']} agents (per agent-round) | final mean accuracy |")
     print("| --- | --- | --- | --- | --- | --- |")
     for r in results:
