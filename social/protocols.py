@@ -19,6 +19,7 @@ along the edges: in a directed graph ``u -> v`` means *u teaches v*.
 """
 from __future__ import annotations
 
+import inspect
 from numbers import Integral
 
 import networkx as nx
@@ -92,7 +93,8 @@ class Protocol:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        names = list(inspect.signature(type(self).__init__).parameters)[1:]
+        params = ", ".join(f"{k}={getattr(self, k)!r}" for k in names if hasattr(self, k))
         return f"{type(self).__name__}({params})"
 
 
