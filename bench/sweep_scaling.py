@@ -13,6 +13,9 @@ Side by side in one invocation, on the same 16 runs:
 * ``dask, cold``: ``--workers N``, counting the local cluster's start and the
   workers' imports, i.e. what the user waits for;
 * ``dask, warm``: a cluster started and warmed beforehand (a long sweep's regime);
+* ``processes, no Dask``: the same jobs on a warmed ``multiprocessing`` pool of N
+  processes, i.e. what the machine gives N processes at that moment: the
+  ceiling of any engine, which tells Dask's overhead from a busy machine;
 * with ``--blas-default``, also ``sequential, BLAS default``: the library's
   default BLAS threads, to show what a single thread per run avoids.
 
@@ -34,6 +37,7 @@ import os
 import sys
 import tempfile
 import time
+from multiprocessing import get_context
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,9 +83,18 @@ def run(settings: Settings, seed: int) -> Result:
     return Result(metrics=pd.DataFrame(rows))
 
 
+def no_figures(result: Result, settings: Settings) -> dict:
+    return {}
+
+
+def summary(result: Result, settings: Settings) -> str:
+    final = result.metrics.iloc[-1]
+    return f"test accuracy {final.test_accuracy:.3f} after {final.epoch} epochs"
+
+
 if NAME not in EXPERIMENTS:
     register_experiment(NAME, "MLP learning curve on digits (sweep benchmark)", Settings,
-                        lambda result, settings: {}, lambda result, settings: "")(run)
+                        no_figures, summary)(run)
 
 
 def _warm(_):
@@ -93,7 +106,8 @@ def _warm(_):
 
 
 def main(argv=None) -> int:
-    from experiments.sweep import local_client, plan_sweep, run_sweep
+    from experiments.sweep import (RunJob, _main_thread_imports, execute_run, local_client,
+                                   plan_sweep, run_sweep)
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -117,33 +131,63 @@ def main(argv=None) -> int:
     times: dict[str, list] = {}
     loads: dict[str, list] = {}
     cores: dict[str, list] = {}
+    cpu_per_run: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
 
-        def timed(label, repeat, **engine):
+        def timed(label, repeat, sweep):
             directory = scratch / f"{label.replace(' ', '_').replace(',', '')}-{repeat}"
             loads.setdefault(label, []).append(os.getloadavg()[0])
             started = time.perf_counter()
-            report = run_sweep(plan, directory, **engine)
+            computed, failed, cpu_seconds = sweep(directory)
             times.setdefault(label, []).append(time.perf_counter() - started)
-            assert report.computed == len(plan.runs) and not report.failed, report
+            assert computed == len(plan.runs) and not failed, (label, failed)
             # CPU seconds the runs got per wall second: the cores this mode actually
             # had, which other processes on a shared machine can take away.
-            cores.setdefault(label, []).append(report.run_cpu_seconds / times[label][-1])
+            cores.setdefault(label, []).append(cpu_seconds / times[label][-1])
+            cpu_per_run.setdefault(label, []).append(cpu_seconds / len(plan.runs))
             print(f"  {label:<26} {times[label][-1]:7.1f} s   cores used {cores[label][-1]:.2f}"
                   f"   (load average before: {loads[label][-1]:.1f})", flush=True)
             return directory
 
+        def with_run_sweep(**engine):
+            def sweep(directory):
+                report = run_sweep(plan, directory, **engine)
+                return report.computed, report.failed, report.run_cpu_seconds
+            return sweep
+
+        def with_pool(pool):
+            # The same jobs on plain processes, without Dask: what this machine
+            # gives two processes right now, the ceiling for any engine.
+            def sweep(directory):
+                (directory / "runs").mkdir(parents=True)
+                jobs = [RunJob(plan.experiment, run.settings, run.seed, run.run_id,
+                               str(directory / "runs" / run.run_id), plan.preset, run.setting)
+                        for run in plan.runs]
+                outcomes = pool.map(execute_run, jobs, chunksize=1)
+                return (sum(o["status"] == "done" for o in outcomes),
+                        [o["run_id"] for o in outcomes if o["status"] != "done"],
+                        sum(o["cpu_seconds"] for o in outcomes))
+            return sweep
+
         directories = {}
         for repeat in range(args.repeats):
-            directories["sequential"] = timed("sequential", repeat, workers=0)
-            directories["dask, cold"] = timed("dask, cold", repeat, workers=args.workers)
+            directories["sequential"] = timed("sequential", repeat, with_run_sweep(workers=0))
+            directories["dask, cold"] = timed("dask, cold", repeat,
+                                              with_run_sweep(workers=args.workers))
             with local_client(args.workers) as client:
+                # Warm: the workers have imported the project and Brian2 (which a sweep
+                # makes them import in their main thread, see experiments.sweep).
+                client.register_plugin(_main_thread_imports())
                 client.run(_warm, None)
-                directories["dask, warm"] = timed("dask, warm", repeat, client=client)
+                directories["dask, warm"] = timed("dask, warm", repeat, with_run_sweep(client=client))
+            with get_context("spawn").Pool(args.workers) as pool:
+                pool.map(_warm, range(args.workers))
+                directories["processes, no Dask"] = timed("processes, no Dask", repeat,
+                                                          with_pool(pool))
         if args.blas_default:
-            directories["sequential, BLAS default"] = timed("sequential, BLAS default", 0,
-                                                            workers=0, blas_threads=None)
+            directories["sequential, BLAS default"] = timed(
+                "sequential, BLAS default", 0, with_run_sweep(workers=0, blas_threads=None))
         labels = list(times)
         reference = {run.run_id: (directories["sequential"] / "runs" / run.run_id / "metrics.csv")
                      .read_bytes() for run in plan.runs}
@@ -156,17 +200,19 @@ def main(argv=None) -> int:
                 assert differing[label] == 0, f"{label}: {differing[label]} runs differ"
     best = {label: int(np.argmin(values)) for label, values in times.items()}
     cores = {label: cores[label][best[label]] for label in times}
+    cpu_per_run = {label: cpu_per_run[label][best[label]] for label in times}
+    loads = {label: loads[label][best[label]] for label in times}
     times = {label: values[best[label]] for label, values in times.items()}
-    per_run = times["sequential"] / len(plan.runs)
-    print(f"\nbest of {args.repeats}: mean run {per_run:.2f} s; metrics.csv byte-identical on "
-          f"1 process and on {args.workers} workers")
+    print(f"\nbest of {args.repeats}; metrics.csv byte-identical in 1 process, on "
+          f"{args.workers} Dask workers and on {args.workers} plain processes")
     if args.blas_default:
         print(f"with the default BLAS threads, {differing['sequential, BLAS default']} of "
               f"{len(plan.runs)} runs differ in metrics.csv (floating-point summation order)")
-    print(f"\n{'mode':<26} {'wall s':>8} {'cores used':>11} {'speed-up':>9}")
+    print(f"\n| mode | wall s | speed-up | cores used | CPU s per run | load average before |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for label in labels:
-        print(f"{label:<26} {times[label]:8.1f} {cores[label]:11.2f} "
-              f"{times['sequential'] / times[label]:8.2f}x")
+        print(f"| {label} | {times[label]:.1f} | {times['sequential'] / times[label]:.2f}x | "
+              f"{cores[label]:.2f} | {cpu_per_run[label]:.2f} | {loads[label]:.1f} |")
     return 0
 
 

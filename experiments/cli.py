@@ -112,8 +112,12 @@ def _sweep(args) -> int:
     # Everything is validated before the sweep directory is touched.
     plan = plan_sweep(experiment, quick=args.quick, seeds=args.seeds,
                       grid=parse_grid(args.assignments, experiment, quick=args.quick))
-    report = run_sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler,
-                       log=lambda line: print(line, flush=True))
+    try:
+        report = run_sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler,
+                           log=lambda line: print(line, flush=True))
+    except OSError as error:
+        # The sweep directory cannot be written (errors inside runs are recorded instead).
+        raise UsageError(f"sweep directory {args.out}: {error}") from None
     print(f"{args.name}: {report.computed} computed, {report.finished_before} finished before, "
           f"{len(report.failed)} failed in {report.seconds:.0f} s -> {report.directory}", flush=True)
     if report.failed:
@@ -130,7 +134,10 @@ def _aggregate(args) -> int:
     by = None if args.by is None else [c.strip() for c in args.by.split(",") if c.strip()]
     if by is not None and not by:
         raise UsageError(f"--by must name at least one column, got {args.by!r}")
-    result = aggregate(args.directory, by=by, confidence=args.confidence)
+    try:
+        result = aggregate(args.directory, by=by, confidence=args.confidence)
+    except OSError as error:
+        raise UsageError(f"sweep directory {args.directory}: {error}") from None
     unfinished = f" ({result.n_unfinished} not finished)" if result.n_unfinished else ""
     print(f"{result.n_runs} runs{unfinished}: keys {result.setting_columns + result.keys}, "
           f"metrics {result.metrics}")

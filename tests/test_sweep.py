@@ -5,7 +5,6 @@ The sweeps here run in this process (``workers=0``); tests/test_sweep_dask.py ru
 them on Dask workers.
 """
 import json
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
