@@ -47,6 +47,7 @@ from snn.neurons import (  # noqa: E402
     EXCITATORY_RESET,
     EXCITATORY_THRESHOLD,
     LATERAL_INHIBITION_ON_PRE,
+    PER_NEURON_PARAMETERS,
     neuron_namespace,
 )
 from tasks import load_task  # noqa: E402
@@ -70,8 +71,9 @@ def naive_loop(X, estimator_params):
     """One run() per presentation and one per rest, as public Diehl & Cook ports do."""
     probe = STDPClassifier(**estimator_params)
     rule = resolve_rule(probe.rule)
-    namespace = neuron_namespace(theta_plus=probe.theta_plus, tau_theta=probe.tau_theta)
-    namespace.update(inhibition=probe.inhibition)
+    namespace = neuron_namespace(theta_plus=probe.theta_plus, tau_theta=probe.tau_theta,
+                                 inhibition=probe.inhibition)
+    per_neuron = {key: namespace.pop(key) for key in PER_NEURON_PARAMETERS}
     weight_sum = probe.mean_input_weight * X.shape[1]
     rng = np.random.default_rng(0)
 
@@ -83,6 +85,8 @@ def naive_loop(X, estimator_params):
                               method="euler", namespace=namespace, name="naive_neurons")
         neurons.v = namespace["v_rest"]
         neurons.plastic = 1
+        for key, value in per_neuron.items():
+            setattr(neurons, key, value)
         kwargs = rule.synapses_kwargs(transmission="ge_post += w")
         synapses = Synapses(inputs, neurons, method="euler", name="naive_synapses", **kwargs)
         synapses.connect()

@@ -34,6 +34,11 @@ __all__ = ["EngineConfig", "SpikingAgents"]
 EVALUATION_BLOCKS = 64
 EVALUATION_AGENTS = 4
 
+#: Diehl & Cook re-present a sample with stronger input when it drew fewer
+#: than 5 spikes; evaluation does the same (rates x2, x3, x4 at most).
+MIN_SPIKES = 5
+MAX_BOOSTS = 3
+
 
 @dataclass
 class EngineConfig:
@@ -48,6 +53,7 @@ class EngineConfig:
     dt: Quantity
     max_rate: Quantity
     inhibition: float
+    evaluation_inhibition: float | None
     mean_input_weight: float
     initial_weight: float
     theta_plus: Quantity
@@ -106,17 +112,27 @@ class SpikingAgents:
                 raise ValueError(f"rule {config.rule!r} is reward-modulated and needs class "
                                  "labels; it cannot be used for regression")
             self.assigned_class = np.tile(np.arange(n_neurons) % n_classes, (n_agents, 1))
+        # Heterogeneous agents (used by parameter sweeps; the estimators and
+        # the population leave them alone): per-agent learning-rate and
+        # input-rate factors, and per-agent values of the network's per-neuron
+        # parameters (see DiehlCookNetwork.simulate's agent_params).
+        self.learning_rate_scale = np.ones(n_agents)
+        self.rate_scale = np.ones(n_agents)
+        self.agent_params = {}
         self.train_sops = np.zeros(n_agents, dtype=np.int64)
         self.inference_sops = np.zeros(n_agents, dtype=np.int64)
         self.samples_seen = np.zeros(n_agents, dtype=np.int64)
 
     # -- encoding ---------------------------------------------------------
-    def _encode(self, X, rng):
+    def _encode(self, X, rng, agent, rate_factor=1.0):
         """Spikes (sample, channel, step) for the rows of X, from ``rng``."""
         config = self.config
         X = gaussian_receptive_fields(X, config.receptive_fields)
         encoder = get_encoder(config.encoding)
-        return encoder(X, config.presentation_time, max_rate=config.max_rate, dt=config.dt,
+        rate = config.max_rate * float(self.rate_scale[agent]) * rate_factor
+        # a boosted rate may not exceed one spike per time step
+        rate = min(rate, 1.0 / config.dt)
+        return encoder(X, config.presentation_time, max_rate=rate, dt=config.dt,
                        random_state=rng)
 
     def _cost(self, input_spikes, excitatory_spikes):
@@ -162,18 +178,19 @@ class SpikingAgents:
             for epoch in range(epochs):
                 order = rng.permutation(n)
                 orders[epoch, agent, :n] = order
-                sample, channel, step = self._encode(X[order], rng)
+                sample, channel, step = self._encode(X[order], rng, agent)
                 parts.append((epoch * n_max + sample, channel, step))
                 if n:
                     plastic[epoch * n_max:epoch * n_max + n, agent] = \
-                        config.plasticity_decay ** epoch
+                        config.plasticity_decay ** epoch * self.learning_rate_scale[agent]
                     if self.uses_reward and labels is not None:
                         window_labels[epoch * n_max:epoch * n_max + n, agent] = \
                             labels[agent][order]
             spikes.append(tuple(np.concatenate([part[k] for part in parts]) for k in range(3)))
         result = self.network.simulate(self.weights, self.theta, spikes, plastic,
                                        labels=window_labels,
-                                       assigned_class=self.assigned_class)
+                                       assigned_class=self.assigned_class,
+                                       agent_params=self.agent_params)
         self.weights, self.theta = result.weights, result.theta
 
         counts = result.counts.reshape(epochs, n_max, self.n_agents, -1).transpose(0, 2, 1, 3)
@@ -200,13 +217,12 @@ class SpikingAgents:
             for agent in range(self.n_agents):
                 padded_targets[agent, :sizes[agent]] = targets[agent]
             self.readout.update(frozen_counts, padded_targets, mask)
-            extra_sops = self._cost(frozen.input_spikes.sum(axis=0),
-                                    frozen.excitatory_spikes.sum(axis=0))
+            extra_sops = self._cost(frozen["input_spikes"], frozen["excitatory_spikes"])
             last = reports[-1]
-            last.update(spikes=last["spikes"] + frozen.excitatory_spikes.sum(axis=0),
-                        input_spikes=last["input_spikes"] + frozen.input_spikes.sum(axis=0),
+            last.update(spikes=last["spikes"] + frozen["excitatory_spikes"],
+                        input_spikes=last["input_spikes"] + frozen["input_spikes"],
                         sops=last["sops"] + extra_sops,
-                        wall_seconds=last["wall_seconds"] + frozen.wall_seconds,
+                        wall_seconds=last["wall_seconds"] + frozen["wall_seconds"],
                         score=self._in_sample_score(frozen_counts, padded_targets, mask))
         else:
             self.readout.update(counts[-1], ordered_targets[-1], mask)
@@ -237,29 +253,69 @@ class SpikingAgents:
         return int(max(1, min(budget, n_samples)))
 
     def respond(self, Xs, rngs=None, charge_to="inference"):
-        """Spike counts (agents, n_max, neurons) of the frozen networks shown ``Xs``, one run.
+        """Spike counts (agents, n_max, neurons) of the frozen networks shown ``Xs``.
 
-        Sample ``s`` of an agent goes to copy ``s % K`` of it, window ``s // K``
-        (``K`` from :meth:`replicas`). Spikes come from ``rngs`` (one generator
-        per agent) or, by default, from a fresh generator seeded with the
-        agent's evaluation seed, so the same array always gets the same answer.
-        Returns the counts and the :class:`SimulationResult` (per copy).
+        One run for all agents (sample ``s`` of an agent goes to copy
+        ``s % K`` of it, window ``s // K``, ``K`` from :meth:`replicas`), then,
+        as Diehl & Cook do, samples that drew fewer than ``MIN_SPIKES`` spikes
+        are presented again with the input rates raised by the base rate,
+        up to ``MAX_BOOSTS`` times (one more run per round, only while any
+        agent has such samples); their counts are those of the last
+        presentation. Spikes come from ``rngs`` (one generator per agent) or,
+        by default, from a fresh generator seeded with the agent's evaluation
+        seed, so the same array always gets the same answer.
+
+        Returns
+        -------
+        counts : array (agents, n_max, neurons)
+        totals : dict of per-agent ``input_spikes``, ``excitatory_spikes``,
+            ``boosted`` (re-presentations) and the run's ``wall_seconds``.
         """
         sizes = np.array([len(X) for X in Xs])
         n_max = int(sizes.max()) if len(sizes) else 0
+        n_neurons = self.config.n_neurons
+        counts = np.zeros((self.n_agents, n_max, n_neurons), dtype=np.int64)
+        totals = {"input_spikes": np.zeros(self.n_agents, np.int64),
+                  "excitatory_spikes": np.zeros(self.n_agents, np.int64),
+                  "boosted": np.zeros(self.n_agents, np.int64), "wall_seconds": 0.0}
         if n_max == 0:
-            empty = self.network.simulate(self.weights, self.theta,
-                                          [(np.zeros(0, np.int64),) * 3] * self.n_agents,
-                                          np.zeros((0, self.n_agents)))
-            return np.zeros((self.n_agents, 0, self.config.n_neurons)), empty
+            return counts, totals
         copies = self.replicas(n_max)
+        rngs = [np.random.default_rng(seed) for seed in self.predict_seeds] if rngs is None \
+            else rngs
+        pending = [np.arange(n) for n in sizes]  # sample indices still to (re)present
+        for boost in range(MAX_BOOSTS + 1):
+            if not any(len(p) for p in pending):
+                break
+            batch = self._frozen_pass([X[p] for X, p in zip(Xs, pending)], rngs, copies,
+                                      rate_factor=1.0 + boost)
+            batch_counts, batch_input, batch_excitatory, wall = batch
+            totals["input_spikes"] += batch_input
+            totals["excitatory_spikes"] += batch_excitatory
+            totals["wall_seconds"] += wall
+            if boost:
+                totals["boosted"] += [len(p) for p in pending]
+            for agent, indices in enumerate(pending):
+                counts[agent, indices] = batch_counts[agent, :len(indices)]
+            pending = [indices[batch_counts[agent, :len(indices)].sum(axis=1) < MIN_SPIKES]
+                       for agent, indices in enumerate(pending)]
+        sops = self._cost(totals["input_spikes"], totals["excitatory_spikes"])
+        if charge_to == "train":
+            self.train_sops += sops
+        else:
+            self.inference_sops += sops
+        return counts, totals
+
+    def _frozen_pass(self, Xs, rngs, copies, rate_factor):
+        """One frozen run of ``Xs`` on ``copies`` copies of each agent."""
+        n_max = max(len(X) for X in Xs)
         n_windows = -(-n_max // copies)
         n_blocks = self.n_agents * copies
-        spikes = [None] * n_blocks
-        for agent, X in enumerate(Xs):
-            rng = (np.random.default_rng(self.predict_seeds[agent]) if rngs is None
-                   else rngs[agent])
-            sample, channel, step = self._encode(X, rng)
+        spikes = [(np.zeros(0, np.int64),) * 3] * n_blocks
+        for agent, (X, rng) in enumerate(zip(Xs, rngs)):
+            if not len(X):
+                continue
+            sample, channel, step = self._encode(X, rng, agent, rate_factor)
             copy = sample % copies
             for c in range(copies):
                 keep = copy == c
@@ -267,22 +323,20 @@ class SpikingAgents:
         network = self.network if copies == 1 else self.network.with_agents(n_blocks)
         assigned = (None if self.assigned_class is None
                     else np.repeat(self.assigned_class, copies, axis=0))
+        agent_params = dict(self.agent_params)
+        if self.config.evaluation_inhibition is not None:
+            agent_params["inhibition"] = np.full(self.n_agents, self.config.evaluation_inhibition)
         result = network.simulate(np.repeat(self.weights, copies, axis=0),
                                   np.repeat(self.theta, copies, axis=0), spikes,
-                                  np.zeros((n_windows, n_blocks)), assigned_class=assigned)
+                                  np.zeros((n_windows, n_blocks)), assigned_class=assigned,
+                                  agent_params={key: _repeat(value, copies)
+                                                for key, value in agent_params.items()})
         counts = result.counts.reshape(n_windows, self.n_agents, copies, -1)
         counts = counts.transpose(1, 0, 2, 3).reshape(self.n_agents, n_windows * copies, -1)
-        counts = counts[:, :n_max]
-        # per-agent totals (summed over copies) for the cost
-        result.input_spikes = result.input_spikes.reshape(n_windows, self.n_agents, copies).sum(2)
-        result.excitatory_spikes = result.excitatory_spikes.reshape(
-            n_windows, self.n_agents, copies).sum(2)
-        sops = self._cost(result.input_spikes.sum(axis=0), result.excitatory_spikes.sum(axis=0))
-        if charge_to == "train":
-            self.train_sops += sops
-        else:
-            self.inference_sops += sops
-        return counts, result
+        per_agent = (n_windows, self.n_agents, copies)
+        return (counts[:, :n_max], result.input_spikes.reshape(per_agent).sum(axis=(0, 2)),
+                result.excitatory_spikes.reshape(per_agent).sum(axis=(0, 2)),
+                result.wall_seconds)
 
     # -- state ------------------------------------------------------------
     def get_state(self, agent):
@@ -316,3 +370,9 @@ def _score(predictions, targets, mask, classification):
             total = ((true - true.mean(axis=0)) ** 2).sum()
             scores[agent] = 1.0 - residual / total if total > 0 else np.nan
     return scores
+
+
+def _repeat(values, copies):
+    """Per-agent values repeated for each evaluation copy (units kept)."""
+    repeated = np.repeat(np.asarray(values, dtype=float), copies)
+    return Quantity(repeated, dim=values.dim) if isinstance(values, Quantity) else repeated

@@ -38,7 +38,7 @@ __all__ = ["STDPClassifier", "STDPRegressor", "DIEHL_COOK_RULE_PARAMS"]
 #: *name* (a rule instance is used as it is). Tuned on digits for the Diehl &
 #: Cook network, see bench/RESULTS.md ("Spiking network accuracy").
 DIEHL_COOK_RULE_PARAMS = {
-    "stdp": dict(nu_pre=1e-3, nu_post=1e-1),
+    "stdp": dict(nu_pre=1e-4, nu_post=1e-2),
 }
 
 
@@ -149,6 +149,8 @@ def build_config(params: dict, n_features: int, regression: bool) -> EngineConfi
         n_neurons=n_neurons, rule=rule, encoding=encoding, readout=readout,
         presentation_time=presentation_time, rest_time=rest_time, dt=dt, max_rate=max_rate,
         inhibition=_number(params["inhibition"], "inhibition", low=0.0),
+        evaluation_inhibition=(None if params["evaluation_inhibition"] is None else _number(
+            params["evaluation_inhibition"], "evaluation_inhibition", low=0.0)),
         mean_input_weight=_number(params["mean_input_weight"], "mean_input_weight", low=0.0,
                                   low_open=True),
         initial_weight=_number(params["initial_weight"], "initial_weight", low=0.0, high=1.0),
@@ -179,8 +181,9 @@ class _SpikingEstimator(BaseEstimator):
 
     def __init__(self, n_neurons=100, rule="stdp", encoding="poisson", readout="vote",
                  epochs=3, presentation_time=350 * ms, rest_time=150 * ms, dt=0.5 * ms,
-                 max_rate="auto", inhibition=17.0, mean_input_weight=0.3,
-                 initial_weight=0.3, theta_plus=0.05 * mV, tau_theta=1e4 * second,
+                 max_rate="auto", inhibition=17.0, evaluation_inhibition=None,
+                 mean_input_weight=0.3,
+                 initial_weight=0.3, theta_plus=0.2 * mV, tau_theta=1e4 * second,
                  receptive_fields="auto", plasticity_decay=1.0, alpha=1.0,
                  random_state=None):
         self.n_neurons = n_neurons
@@ -193,6 +196,7 @@ class _SpikingEstimator(BaseEstimator):
         self.dt = dt
         self.max_rate = max_rate
         self.inhibition = inhibition
+        self.evaluation_inhibition = evaluation_inhibition
         self.mean_input_weight = mean_input_weight
         self.initial_weight = initial_weight
         self.theta_plus = theta_plus
@@ -304,6 +308,11 @@ _PARAMETERS_DOC = """
         so that a sample brings ~2.5 kHz of input (see ``auto_max_rate``).
     inhibition : float
         Lateral inhibitory conductance per spike (units of the leak conductance).
+    evaluation_inhibition : float or None
+        Lateral inhibition while the network is frozen (readout pass and
+        prediction); None keeps ``inhibition``. A weaker value lets several
+        neurons respond to a sample (a graded population code, which the
+        linear readout can interpolate) instead of mostly the winner.
     mean_input_weight : float
         Input weights into each neuron are normalised before each presentation
         to sum to ``mean_input_weight * n_inputs``.
@@ -427,7 +436,8 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
 
     def predict(self, X):
         """Most likely class per sample."""
-        return self.classes_[self.decision_function(X).argmax(axis=1)]
+        scores = self.decision_function(X)
+        return self.classes_[scores.argmax(axis=1)]
 
 
 class STDPRegressor(RegressorMixin, _SpikingEstimator):
@@ -459,14 +469,16 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
 
     def __init__(self, n_neurons=100, rule="stdp", encoding="poisson", readout="linear",
                  epochs=3, presentation_time=350 * ms, rest_time=150 * ms, dt=0.5 * ms,
-                 max_rate="auto", inhibition=17.0, mean_input_weight=0.3,
-                 initial_weight=0.3, theta_plus=0.05 * mV, tau_theta=1e4 * second,
+                 max_rate="auto", inhibition=17.0, evaluation_inhibition=None,
+                 mean_input_weight=0.3,
+                 initial_weight=0.3, theta_plus=0.2 * mV, tau_theta=1e4 * second,
                  receptive_fields="auto", plasticity_decay=1.0, alpha=1.0,
                  random_state=None):
         super().__init__(
             n_neurons=n_neurons, rule=rule, encoding=encoding, readout=readout, epochs=epochs,
             presentation_time=presentation_time, rest_time=rest_time, dt=dt, max_rate=max_rate,
-            inhibition=inhibition, mean_input_weight=mean_input_weight,
+            inhibition=inhibition, evaluation_inhibition=evaluation_inhibition,
+            mean_input_weight=mean_input_weight,
             initial_weight=initial_weight, theta_plus=theta_plus, tau_theta=tau_theta,
             receptive_fields=receptive_fields, plasticity_decay=plasticity_decay, alpha=alpha,
             random_state=random_state)

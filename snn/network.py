@@ -50,6 +50,7 @@ from brian2 import (
     Clock,
     Network,
     NeuronGroup,
+    Quantity,
     SpikeGeneratorGroup,
     SpikeMonitor,
     StateMonitor,
@@ -65,6 +66,7 @@ from snn.neurons import (
     EXCITATORY_RESET,
     EXCITATORY_THRESHOLD,
     LATERAL_INHIBITION_ON_PRE,
+    PER_NEURON_PARAMETERS,
     neuron_namespace,
 )
 
@@ -76,6 +78,7 @@ _MIN_SCHEDULE_ROWS = 16
 # Spike counters: cumulative counts per neuron, of presentation spikes and of
 # all spikes, sampled at window starts by a StateMonitor.
 _COUNTER_EQUATIONS = """
+weight_sum : 1 (constant)
 w_total : 1
 presentation_count : integer
 spike_count : integer
@@ -186,9 +189,9 @@ class DiehlCookNetwork:
         self.presentation_steps = time_steps(self.presentation_time, self.dt, "presentation_time")
         self.window_steps = self.presentation_steps + time_steps(self.rest_time, self.dt,
                                                                  "rest_time")
-        self.inhibition = float(inhibition)
         self.weight_sum = float(weight_sum)
-        self.neuron_params = neuron_namespace(**(neuron_params or {}))
+        self.neuron_params = neuron_namespace(**{"inhibition": float(inhibition),
+                                                 **(neuron_params or {})})
         self.reward_correct = float(reward_correct)
         self.reward_wrong = float(reward_wrong)
         self.target = target
@@ -209,21 +212,53 @@ class DiehlCookNetwork:
 
     def _namespace(self, plastic, labels):
         namespace = dict(self.rule.namespace())
-        namespace.update(self.neuron_params)
-        namespace.update(
-            inhibition=self.inhibition,
+        host = {key: value for key, value in self.neuron_params.items()
+                if key not in PER_NEURON_PARAMETERS}
+        host.update(
             window_steps=self.window_steps,
             presentation_steps=self.presentation_steps,
-            weight_sum=self.weight_sum,
             reward_correct=self.reward_correct,
             reward_wrong=self.reward_wrong,
+        )
+        reserved = set(host) | set(PER_NEURON_PARAMETERS) | {
+            "weight_sum", "plastic_schedule", "label_schedule"}
+        clashes = sorted(set(namespace) & reserved)
+        if clashes:
+            raise ValueError(
+                f"rule {self.rule!r} has parameter(s) {clashes} whose names the network "
+                "already uses for its own constants; rename them in the rule")
+        namespace.update(host)
+        namespace.update(
             plastic_schedule=TimedArray(plastic, dt=self.window_time, name="snn_plastic_schedule"),
             label_schedule=TimedArray(labels, dt=self.window_time, name="snn_label_schedule"),
         )
         return namespace
 
+    def _per_agent_values(self, agent_params):
+        """Per-agent arrays of the per-neuron parameters (defaults broadcast)."""
+        defaults = {name: self.neuron_params[name] for name in PER_NEURON_PARAMETERS}
+        defaults["weight_sum"] = self.weight_sum
+        agent_params = dict(agent_params or {})
+        unknown = sorted(set(agent_params) - set(defaults))
+        if unknown:
+            raise ValueError(f"unknown agent_params {unknown}; known: {sorted(defaults)}")
+        values = {}
+        for name, default in defaults.items():
+            value = agent_params.get(name, default)
+            if np.ndim(value) == 0:
+                value = value * np.ones(self.n_agents)
+            if len(value) != self.n_agents:
+                raise ValueError(f"agent_params[{name!r}] needs {self.n_agents} values")
+            values[name] = value
+        return values
+
     # -- the simulation ---------------------------------------------------
-    def simulate(self, weights, theta, spikes, plastic, labels=None, assigned_class=None):
+    @property
+    def inhibition(self):
+        return self.neuron_params["inhibition"]
+
+    def simulate(self, weights, theta, spikes, plastic, labels=None, assigned_class=None,
+                 agent_params=None):
         """Run a whole curriculum of presentation windows in one Brian2 run.
 
         Parameters
@@ -244,6 +279,11 @@ class DiehlCookNetwork:
             Class index per window for reward-modulated rules, -1 for none.
         assigned_class : int array (n_agents, n_neurons) or None
             Class each neuron is taught (reward-modulated rules), -1 for none.
+        agent_params : dict or None
+            Per-agent values (arrays of length n_agents, with units where the
+            default has them) of ``theta_plus``, ``tau_theta``, ``inhibition``
+            or ``weight_sum``, overriding the network's: a population of
+            differently tuned agents in one run.
 
         Returns
         -------
@@ -321,6 +361,11 @@ class DiehlCookNetwork:
                 refractory="refractory_period", method="euler", namespace=namespace,
                 clock=step_clock, name="snn_excitatory")
             excitatory.v = self.neuron_params["v_rest"]
+            for name, values in self._per_agent_values(agent_params).items():
+                per_neuron = np.repeat(np.asarray(values, dtype=float), n_neurons)
+                if isinstance(values, Quantity):
+                    per_neuron = Quantity(per_neuron, dim=values.dim)
+                setattr(excitatory, name, per_neuron)
             excitatory.theta = theta.ravel() * volt
             excitatory.agent = np.repeat(np.arange(n_agents), n_neurons)
             excitatory.assigned_class = assigned_class.ravel()
@@ -365,7 +410,7 @@ class DiehlCookNetwork:
                                          order=1, name="snn_weight_sum")
             input_synapses.run_regularly(
                 "w = w + int(plastic_post > 0) * "
-                "(w * weight_sum / (w_total_post + int(w_total_post <= 0)) - w)",
+                "(w * weight_sum_post / (w_total_post + int(w_total_post <= 0)) - w)",
                 clock=window_clock, when="start", order=2, name="snn_weight_normalisation")
             # Cumulative presentation spike counts, sampled once per window
             # (cheaper than a SpikeMonitor, which runs every time step).

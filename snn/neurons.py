@@ -32,6 +32,7 @@ from brian2.units.fundamentalunits import have_same_dimensions
 
 __all__ = [
     "EXCITATORY_EQUATIONS",
+    "PER_NEURON_PARAMETERS",
     "EXCITATORY_THRESHOLD",
     "EXCITATORY_RESET",
     "LATERAL_INHIBITION_ON_PRE",
@@ -53,7 +54,15 @@ plastic : 1
 reward : 1
 agent : integer (constant)
 assigned_class : integer (constant)
+theta_plus : volt (constant)
+tau_theta : second (constant)
+inhibition : 1 (constant)
 """
+
+#: Parameters that are per-neuron variables of :data:`EXCITATORY_EQUATIONS`
+#: (so that the agents of one population may differ in them) rather than
+#: namespace constants; a host sets them from :func:`neuron_namespace`'s values.
+PER_NEURON_PARAMETERS = ("theta_plus", "tau_theta", "inhibition")
 
 #: A spike when the membrane crosses the resting threshold raised by ``theta``.
 EXCITATORY_THRESHOLD = "v > v_threshold + theta"
@@ -64,8 +73,9 @@ v = v_reset
 theta += plastic * theta_plus
 """
 
-#: Direct lateral inhibition standing in for D&C's one-to-one inhibitory neurons.
-LATERAL_INHIBITION_ON_PRE = "gi_post += inhibition"
+#: Direct lateral inhibition standing in for D&C's one-to-one inhibitory
+#: neurons: the spiking neuron's ``inhibition`` reaches every other neuron.
+LATERAL_INHIBITION_ON_PRE = "gi_post += inhibition_pre"
 
 #: Diehl & Cook's excitatory-neuron constants (their Brian code), with the
 #: threshold adaptation retuned for small data sets where noted.
@@ -82,6 +92,8 @@ DIEHL_COOK_NEURON = dict(
     theta_plus=0.05 * mV,
     # D&C: 1e7 ms, i.e. effectively no decay over their 10^5-image run.
     tau_theta=1e4 * second,
+    # D&C's inhibitory-to-excitatory weight.
+    inhibition=17.0,
 )
 
 
@@ -102,7 +114,8 @@ def neuron_namespace(**overrides) -> dict:
     namespace = dict(DIEHL_COOK_NEURON)
     for key, value in overrides.items():
         default = namespace[key]
-        if not isinstance(value, Quantity) or not have_same_dimensions(value, default):
+        if not have_same_dimensions(value, default) or isinstance(value, bool) or not isinstance(
+                value, (Quantity, float, int)):
             raise ValueError(
                 f"neuron parameter {key} must have the units of its default {default!r}, "
                 f"got {key}={value!r}"
