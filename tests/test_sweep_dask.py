@@ -134,7 +134,7 @@ def test_a_sweep_killed_mid_way_is_completed_without_loss_duplication_or_recompu
                "import test_sweep_dask; from experiments.cli import main; sys.exit(main(sys.argv[1:]))",
                "sweep", NAME, "--quick", "--seeds", seeds, "--set", "hidden=8,16",
                "--set", f"sleep_seconds={sleep}", "--set", f"log_path={log}",
-               "--workers", "2", "--out", str(out)]
+               "--workers", "1", "--out", str(out)]
     sweep = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     try:
