@@ -15,8 +15,10 @@ Seeds. A run's seed is the same master seed ``python -m experiments run NAME
 --seed S`` takes; the experiment derives all its randomness from it through
 ``numpy.random.SeedSequence`` (:func:`experiments.learners.child_seeds`). So a
 run inside a sweep writes the same ``metrics.csv``, to the byte, as the run
-alone with the same settings, on any number of workers. Every setting gets the
-same seeds (common random numbers): settings are compared on equal draws.
+alone with the same settings, on any number of workers (on one machine and
+library stack: every run uses one BLAS thread, see
+:func:`experiments.runner.run_into`). Every setting gets the same seeds
+(common random numbers): settings are compared on equal draws.
 
 Restarting. Invoking the same sweep again skips the runs that finished (their
 directory verifies against its done-marker) and computes the others: those
@@ -26,14 +28,22 @@ the preset, its settings and the set of swept keys may not.
 
 Configuration is validated before anything is written or computed: a bad
 seed, key or value raises ``ValueError`` naming the key and the value.
+
+From Python::
+
+    from experiments.sweep import plan_sweep, run_sweep
+    plan = plan_sweep("learning_curves", quick=True, seeds="0-9",
+                      grid={"n_train": [100, 300], "params.ann.learning_rate": [0.01, 0.1]})
+    report = run_sweep(plan, "results/sweeps/lc", workers=2)
+    # then: experiments.aggregate.aggregate("results/sweeps/lc")
 """
 from __future__ import annotations
 
 import ast
 import contextlib
 import copy
-import importlib
 import dataclasses
+import importlib
 import json
 import logging
 import os
