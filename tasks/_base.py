@@ -89,8 +89,9 @@ def load_task(name: str, seed: int = 0, **params) -> Task:
     """
     if not isinstance(name, str) or name not in TASKS:
         raise ValueError(f"unknown task name={name!r}; known tasks: {sorted(TASKS)}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got seed={seed!r}")
+    if (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+            or not 0 <= seed < 2**32):
+        raise ValueError(f"seed must be an integer in [0, 2**32), got seed={seed!r}")
     return TASKS[name](seed=int(seed), **params)
 
 
