@@ -138,7 +138,7 @@ def run_sweep(args):
                  epochs=args.epochs, readout_pass=True)
     seconds = time.perf_counter() - started
     scores = {}
-    for inhibition in (None, 5.0):
+    for inhibition in [None] + [float(v) for v in args.evaluation_inhibition]:
         if inhibition is not None:
             engine.agent_params["inhibition"] = np.full(n_agents, inhibition)
         label = "" if inhibition is None else f"_inh{inhibition:g}"
@@ -172,6 +172,8 @@ def main(argv=None):
                        help="JSON list of per-agent dicts: lr, rate, theta_plus (mV), "
                             "tau_theta (s), inhibition, mean_weight")
     sweep.add_argument("--epochs", type=int, default=1)
+    sweep.add_argument("--evaluation-inhibition", nargs="*", default=[5.0],
+                       help="also score with these lateral inhibitions in the frozen passes")
     sweep.add_argument("--n-train", type=int, default=None)
     sweep.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from brian2 import Quantity
+from brian2 import Quantity, ms
 
 from snn.encoders import gaussian_receptive_fields, get_encoder
 from snn.network import DiehlCookNetwork, synaptic_operations
@@ -35,8 +35,10 @@ EVALUATION_BLOCKS = 64
 EVALUATION_AGENTS = 4
 
 #: Diehl & Cook re-present a sample with stronger input when it drew fewer
-#: than 5 spikes; evaluation does the same (rates x2, x3, x4 at most).
+#: than 5 spikes in their 350 ms; evaluation does the same (rates x2, x3, x4
+#: at most), with the threshold scaled to the presentation time.
 MIN_SPIKES = 5
+MIN_SPIKES_PER = 350 * ms
 MAX_BOOSTS = 3
 
 
@@ -258,7 +260,7 @@ class SpikingAgents:
         One run for all agents (sample ``s`` of an agent goes to copy
         ``s % K`` of it, window ``s // K``, ``K`` from :meth:`replicas`), then,
         as Diehl & Cook do, samples that drew fewer than ``MIN_SPIKES`` spikes
-        are presented again with the input rates raised by the base rate,
+        (per 350 ms of presentation) are presented again with the input rates raised by the base rate,
         up to ``MAX_BOOSTS`` times (one more run per round, only while any
         agent has such samples); their counts are those of the last
         presentation. Spikes come from ``rngs`` (one generator per agent) or,
@@ -283,6 +285,8 @@ class SpikingAgents:
         copies = self.replicas(n_max)
         rngs = [np.random.default_rng(seed) for seed in self.predict_seeds] if rngs is None \
             else rngs
+        min_spikes = max(1, round(MIN_SPIKES * float(self.config.presentation_time
+                                                      / MIN_SPIKES_PER)))
         pending = [np.arange(n) for n in sizes]  # sample indices still to (re)present
         for boost in range(MAX_BOOSTS + 1):
             if not any(len(p) for p in pending):
@@ -297,7 +301,7 @@ class SpikingAgents:
                 totals["boosted"] += [len(p) for p in pending]
             for agent, indices in enumerate(pending):
                 counts[agent, indices] = batch_counts[agent, :len(indices)]
-            pending = [indices[batch_counts[agent, :len(indices)].sum(axis=1) < MIN_SPIKES]
+            pending = [indices[batch_counts[agent, :len(indices)].sum(axis=1) < min_spikes]
                        for agent, indices in enumerate(pending)]
         sops = self._cost(totals["input_spikes"], totals["excitatory_spikes"])
         if charge_to == "train":
