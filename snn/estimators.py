@@ -224,6 +224,8 @@ class _SpikingEstimator(BaseEstimator):
     # -- validation -------------------------------------------------------
     def _validate_X(self, X, reset):
         X = check_features(X, "X")
+        if len(X) == 0:
+            raise ValueError(f"X has no samples (shape {X.shape})")
         if not reset:
             self._check_is_fitted()
             if X.shape[1] != self.n_features_in_:
