@@ -13,13 +13,16 @@ Modules: :mod:`snn.rules` (plasticity rules, plugins), :mod:`snn.neurons`
 (neuron equations), :mod:`snn.encoders` (features -> spikes),
 :mod:`snn.network` (the one-run simulation), :mod:`snn.readouts`,
 :mod:`snn.estimators`, :mod:`snn.population`.
+
+A fitted estimator is saved with its ``save(path)`` method and read back with
+:func:`snn.load` (an ``.npz`` archive, no pickle).
 """
 from snn.rules import RULES, PlasticityRule, register_rule
 from snn._brian import codegen_target
 from snn.encoders import ENCODERS, latency_spikes, poisson_spikes, register_encoder
-from snn.network import DiehlCookNetwork, synaptic_operations
+from snn.network import DiehlCookNetwork, SimulationDiverged, synaptic_operations
 from snn.readouts import READOUTS, LinearReadout, VoteReadout
-from snn.estimators import STDPClassifier, STDPRegressor
+from snn.estimators import STDPClassifier, STDPRegressor, load
 from snn.population import SNNPopulation
 
 __all__ = [
@@ -34,9 +37,11 @@ __all__ = [
     "VoteReadout",
     "LinearReadout",
     "DiehlCookNetwork",
+    "SimulationDiverged",
     "synaptic_operations",
     "STDPClassifier",
     "STDPRegressor",
     "SNNPopulation",
     "codegen_target",
+    "load",
 ]

@@ -23,7 +23,7 @@ import numpy as np
 from brian2 import Quantity, ms
 
 from snn.encoders import gaussian_receptive_fields, get_encoder
-from snn.network import DiehlCookNetwork, synaptic_operations
+from snn.network import DiehlCookNetwork, SimulationDiverged, synaptic_operations
 from snn.readouts import get_readout
 
 __all__ = ["EngineConfig", "SpikingAgents"]
@@ -141,7 +141,7 @@ class SpikingAgents:
         return synaptic_operations(input_spikes, excitatory_spikes, self.config.n_neurons)
 
     # -- learning ---------------------------------------------------------
-    def train(self, Xs, targets, labels, epochs=1, readout_pass=False):
+    def train(self, Xs, targets, labels, epochs=1, readout_pass=False, first_epoch=1):
         """Present each agent's samples ``epochs`` times with plasticity on, in one run.
 
         Parameters
@@ -157,6 +157,14 @@ class SpikingAgents:
             off (a second run, see :meth:`respond`) and fit the readout on
             those responses only (Diehl & Cook's procedure). Otherwise the
             readout statistics are updated with the responses of the last epoch.
+        first_epoch : int
+            The number of this call's first epoch in the learner's history, for
+            the error raised if the simulation diverges.
+
+        Raises
+        ------
+        SimulationDiverged
+            If any agent's state becomes NaN or infinite; nothing is updated.
 
         Returns
         -------
@@ -193,6 +201,13 @@ class SpikingAgents:
                                        labels=window_labels,
                                        assigned_class=self.assigned_class,
                                        agent_params=self.agent_params)
+        if result.diverged:
+            agent = int(np.argmax(result.diverged_window >= 0))
+            window = int(result.diverged_window[agent])
+            raise SimulationDiverged(self._divergence_message(
+                agent, f"in epoch {first_epoch + window // max(n_max, 1)} (presentation "
+                       f"{window % max(n_max, 1) + 1} of {sizes[agent]} in that epoch)",
+                plastic[window, agent]))
         self.weights, self.theta = result.weights, result.theta
 
         counts = result.counts.reshape(epochs, n_max, self.n_agents, -1).transpose(0, 2, 1, 3)
@@ -335,12 +350,29 @@ class SpikingAgents:
                                   np.zeros((n_windows, n_blocks)), assigned_class=assigned,
                                   agent_params={key: _repeat(value, copies)
                                                 for key, value in agent_params.items()})
+        if result.diverged:
+            block = int(np.argmax(result.diverged_window >= 0))
+            raise SimulationDiverged(self._divergence_message(
+                block // copies, "while evaluating (plasticity off)", 0.0))
         counts = result.counts.reshape(n_windows, self.n_agents, copies, -1)
         counts = counts.transpose(1, 0, 2, 3).reshape(self.n_agents, n_windows * copies, -1)
         per_agent = (n_windows, self.n_agents, copies)
         return (counts[:, :n_max], result.input_spikes.reshape(per_agent).sum(axis=(0, 2)),
                 result.excitatory_spikes.reshape(per_agent).sum(axis=(0, 2)),
                 result.wall_seconds)
+
+    def _divergence_message(self, agent, where, plasticity):
+        """What a user needs to know when agent ``agent``'s simulation blew up."""
+        rule = self.config.rule
+        rates = {k: v for k, v in rule.params.items() if k.startswith(("nu", "eta", "A2", "A3"))}
+        rates = ", ".join(f"{k}={v}" for k, v in rates.items()) or "its parameters"
+        who = f"agent {agent}: " if self.n_agents > 1 else ""
+        return (f"the spiking network diverged {where}: {who}membrane potential, conductance, "
+                f"threshold or input weights became NaN or infinite under rule "
+                f"{rule._label()} with learning rates {rates} (plasticity factor "
+                f"{plasticity:g}, theta_plus={self.config.theta_plus}, "
+                f"max_rate={self.config.max_rate}, dt={self.config.dt}); lower the "
+                f"rule's learning rates or the input rate, or shorten dt")
 
     # -- state ------------------------------------------------------------
     def get_state(self, agent):
@@ -357,6 +389,63 @@ class SpikingAgents:
         self.weights[agent] = state["weights"]
         self.theta[agent] = state["theta"]
         self.readout.set_state(agent, state)
+
+    # -- saving and loading -------------------------------------------------
+    #: Per-agent arrays a saved learner needs, besides the readout statistics.
+    _ARCHIVED = ("weights", "theta", "predict_seeds", "learning_rate_scale", "rate_scale",
+                 "train_sops", "inference_sops", "samples_seen")
+
+    def archive_state(self):
+        """Everything learned or drawn so far, as (arrays, JSON-able dict).
+
+        Arrays: weights, thresholds, evaluation seeds, per-agent scales and
+        counters, the readout statistics (``readout.<key>``) and, for
+        reward-modulated rules, ``assigned_class``. The dict: sizes, each
+        agent's random generator and the per-agent neuron parameters
+        (values for :func:`tasks.archive.to_jsonable`). The configuration
+        is the caller's to save.
+        """
+        arrays = {name: getattr(self, name) for name in self._ARCHIVED}
+        arrays.update({f"readout.{key}": value for key, value in self.readout.stats.items()})
+        if self.assigned_class is not None:
+            arrays["assigned_class"] = self.assigned_class
+        meta = {"n_agents": self.n_agents, "n_features": self.n_features,
+                "n_outputs": self.n_outputs, "classification": self.classification,
+                "rngs": self.rngs, "agent_params": self.agent_params}
+        return arrays, meta
+
+    @classmethod
+    def from_archive(cls, config: EngineConfig, arrays, meta):
+        """Rebuild agents from :meth:`archive_state` output and their ``config``.
+
+        Raises ValueError naming an array whose shape does not fit.
+        """
+        n_agents, n_outputs = meta["n_agents"], meta["n_outputs"]
+        if len(meta["rngs"]) != n_agents:
+            raise ValueError(f"{len(meta['rngs'])} random generators for {n_agents} agents")
+        # The constructor's draws (from throw-away generators) are all replaced below.
+        agents = cls(n_agents, meta["n_features"], config, n_outputs,
+                     n_outputs if meta["classification"] else None,
+                     [np.random.default_rng(0) for _ in range(n_agents)])
+        targets = {name: getattr(agents, name) for name in cls._ARCHIVED}
+        targets.update({f"readout.{key}": value for key, value in agents.readout.stats.items()})
+        if agents.assigned_class is not None:
+            targets["assigned_class"] = agents.assigned_class
+        if set(arrays) != set(targets):
+            raise ValueError(f"the agents' arrays are {sorted(targets)}, got {sorted(arrays)}")
+        for name, target in targets.items():
+            if arrays[name].shape != target.shape:
+                raise ValueError(f"array {name!r} has shape {arrays[name].shape}, the "
+                                 f"configuration needs {target.shape}")
+        for name in cls._ARCHIVED:
+            setattr(agents, name, np.array(arrays[name], dtype=targets[name].dtype))
+        for key, value in agents.readout.stats.items():
+            value[...] = arrays[f"readout.{key}"]
+        if agents.assigned_class is not None:
+            agents.assigned_class = np.array(arrays["assigned_class"])
+        agents.rngs = list(meta["rngs"])
+        agents.agent_params = dict(meta["agent_params"])
+        return agents
 
 
 def _score(predictions, targets, mask, classification):

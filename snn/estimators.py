@@ -19,20 +19,26 @@ spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99.
 """
 from __future__ import annotations
 
+import functools
+import dataclasses
+import os
 import time
 
 import numpy as np
 from brian2 import Hz, Quantity, mV, ms, second
 from brian2.units.fundamentalunits import have_same_dimensions
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import NotFittedError
 
 from snn._brian import as_time, time_steps
 from snn._engine import EngineConfig, SpikingAgents
 from snn.encoders import ENCODERS, check_features
 from snn.readouts import get_readout
 from snn.rules import RULES, PlasticityRule
+from tasks.archive import (ArchiveError, MetadataError, from_jsonable, read_archive, to_jsonable,
+                           write_archive)
 
-__all__ = ["STDPClassifier", "STDPRegressor", "DIEHL_COOK_RULE_PARAMS"]
+__all__ = ["STDPClassifier", "STDPRegressor", "DIEHL_COOK_RULE_PARAMS", "load"]
 
 #: Parameters each registered rule gets when an estimator is given the rule's
 #: *name* (a rule instance is used as it is; rules not listed keep their own
@@ -190,6 +196,26 @@ def check_random_state(random_state):
     return np.random.default_rng(random_state)
 
 
+def _all_or_nothing(method):
+    """Run a fitting method so that, if it raises, the estimator keeps its previous state.
+
+    A fit that fails half-way (bad labels found late, a diverging simulation)
+    must not leave a half-trained network behind that ``predict`` would then
+    use; the agents' arrays are only replaced once a run has succeeded, so
+    restoring the attribute dictionary is enough.
+    """
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        before = dict(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+    return wrapper
+
+
 class _SpikingEstimator(BaseEstimator):
     """Parameters and training loop shared by the classifier and the regressor."""
 
@@ -250,7 +276,8 @@ class _SpikingEstimator(BaseEstimator):
     def _train(self, X, targets, labels, epochs, readout_pass):
         started = time.perf_counter()
         reports = self.agents_.train([X], [targets], None if labels is None else [labels],
-                                     epochs=epochs, readout_pass=readout_pass)
+                                     epochs=epochs, readout_pass=readout_pass,
+                                     first_epoch=len(self.history_) + 1)
         elapsed = time.perf_counter() - started
         config = self.agents_.config
         window_seconds = float((config.presentation_time + config.rest_time) / second)
@@ -300,6 +327,162 @@ class _SpikingEstimator(BaseEstimator):
         self._check_is_fitted()
         return {"train_sops": int(self.agents_.train_sops[0]),
                 "inference_sops": int(self.agents_.inference_sops[0])}
+
+    # -- saving and loading -------------------------------------------------
+    #: ``meta["kind"]`` of this class's archives (see :mod:`tasks.archive`).
+    _archive_kind = ""
+
+    def save(self, path):
+        """Write the fitted estimator to ``path``: an ``.npz`` archive, no pickle.
+
+        The archive holds the parameters (Brian2 quantities with their units;
+        a rule instance as its registered name and parameters), the
+        configuration the network was built with, the learned input weights
+        and thresholds, the readout statistics, every random generator's
+        state, the evaluation seed, ``classes_``, ``history_`` and the
+        synaptic-operation counters: :func:`snn.load` returns an estimator
+        that predicts the same (the same input spikes, so the same network
+        response) and continues ``partial_fit`` as this one would. The file
+        is written under a temporary name and renamed into place
+        (:mod:`tasks.archive`); ``path`` is used as given.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the estimator is not fitted (nothing learned to save).
+        TypeError
+            If the rule is an instance of an unregistered class, or a
+            parameter cannot be stored without pickle (named).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from snn import STDPClassifier, load
+        >>> from tasks import load_task
+        >>> task = load_task("xor")
+        >>> clf = STDPClassifier(n_neurons=4, epochs=1, presentation_time=50*ms,
+        ...                      rest_time=10*ms, random_state=0).fit(task.X_train, task.y_train)
+        >>> path = os.path.join(tempfile.mkdtemp(), "xor_brain.npz")
+        >>> clf.save(path)
+        >>> again = load(path)
+        >>> again.presentation_time == 50*ms, (again.predict_proba(task.X_test)
+        ...                                    == clf.predict_proba(task.X_test)).all()
+        (True, True)
+        """
+        if not hasattr(self, "agents_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet, so there is nothing "
+                                 "learned to save; call fit or partial_fit first (its settings "
+                                 "are get_params())")
+        agents = self.agents_
+        arrays, agents_meta = agents.archive_state()
+        arrays = dict(arrays)
+        if hasattr(self, "classes_"):
+            arrays["classes_"] = self.classes_
+        config = {field.name: getattr(agents.config, field.name)
+                  for field in dataclasses.fields(agents.config)}
+        fitted = {"n_features_in": self.n_features_in_, "history": self.history_,
+                  "wall_total": self._wall_total,
+                  "partial_fit_rng": hasattr(self, "_rng")}
+        if hasattr(self, "_single_output"):
+            fitted["single_output"] = self._single_output
+        meta = {"kind": self._archive_kind,
+                "params": to_jsonable(self.get_params(deep=False), custom=_encode_rule,
+                                      where="params"),
+                "config": to_jsonable(config, custom=_encode_rule, where="config"),
+                "agents": to_jsonable(agents_meta, where="agents_"),
+                "fitted": to_jsonable(fitted, where="fitted")}
+        write_archive(path, arrays, meta)
+
+    @classmethod
+    def load(cls, path):
+        """Read an estimator of this class written by :meth:`save` (see :func:`snn.load`)."""
+        arrays, meta = read_archive(path, expected_kind=cls._archive_kind)
+        return cls._from_archive(path, arrays, meta)
+
+    @classmethod
+    def _from_archive(cls, path, arrays, meta):
+        decoders = {_RULE_TAG: lambda payload: _decode_rule(path, payload)}
+        try:
+            params = from_jsonable(meta["params"], custom=decoders)
+            config = EngineConfig(**from_jsonable(meta["config"], custom=decoders))
+            fitted = from_jsonable(meta["fitted"])
+            estimator = cls(**params)
+            classes = arrays.pop("classes_", None)
+            try:
+                agents = SpikingAgents.from_archive(config, arrays, from_jsonable(meta["agents"]))
+            except ValueError as error:
+                raise ArchiveError(f"{os.fspath(path)!r} does not fit the network it describes: "
+                                   f"{error}") from None
+            estimator.agents_ = agents
+            estimator.n_features_in_ = fitted["n_features_in"]
+            estimator.history_ = fitted["history"]
+            estimator._wall_total = fitted["wall_total"]
+            if fitted["partial_fit_rng"]:
+                estimator._rng = agents.rngs[0]  # the same object, as after partial_fit
+            if "single_output" in fitted:
+                estimator._single_output = fitted["single_output"]
+            if classes is not None:
+                estimator.classes_ = classes
+        except (KeyError, TypeError, AttributeError, MetadataError) as error:
+            raise ArchiveError(f"{os.fspath(path)!r}: the archive's content is incomplete or "
+                               f"malformed ({type(error).__name__}: {error})") from None
+        return estimator
+
+
+_RULE_TAG = "snn.PlasticityRule"
+
+
+def _encode_rule(value):
+    """A rule instance as (tag, its registered name and constructor parameters); None otherwise."""
+    if not isinstance(value, PlasticityRule):
+        return None
+    name = type(value).name
+    if name is None or RULES.get(name) is not type(value):
+        raise TypeError(f"the plasticity rule {value!r} is an instance of "
+                        f"{type(value).__qualname__}, which is not registered in snn.RULES; "
+                        "register it with @snn.register_rule(name) to save a model that uses it")
+    return _RULE_TAG, {"name": name, "params": value.get_params()}
+
+
+def _decode_rule(path, payload):
+    name = payload["name"]
+    if name not in RULES:
+        raise ValueError(f"{os.fspath(path)!r} was saved with the plasticity rule {name!r}, which "
+                         f"is not registered here (known rules: {sorted(RULES)}); import the "
+                         "module that registers it before loading")
+    return RULES[name](**payload["params"])
+
+
+def load(path):
+    """Read a model written by the ``save`` method of an ``snn`` estimator.
+
+    No pickle is involved: the file is an ``.npz`` archive of arrays and
+    checksummed JSON (:mod:`tasks.archive`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    STDPClassifier or STDPRegressor
+        Fitted; its predictions are those of the saved estimator.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    tasks.archive.ArchiveError
+        (a ValueError) A truncated, damaged or modified file, or a file of
+        another kind (e.g. an ``ann`` model: use :func:`ann.load`); the
+        message names the file and the problem.
+    ValueError
+        The model's plasticity rule is not registered in this session
+        (named, with the known rules).
+    """
+    kinds = {cls._archive_kind: cls for cls in (STDPClassifier, STDPRegressor)}
+    arrays, meta = read_archive(path, expected_kind=list(kinds))
+    return kinds[meta["kind"]]._from_archive(path, arrays, meta)
 
 
 _PARAMETERS_DOC = """
@@ -391,6 +574,7 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
     """
 
     _score_name = "accuracy"
+    _archive_kind = "snn.STDPClassifier"
 
     def _encode_labels(self, y):
         y = np.asarray(y)
@@ -403,6 +587,7 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         indices = np.searchsorted(self.classes_, y)
         return np.eye(len(self.classes_))[indices], indices
 
+    @_all_or_nothing
     def fit(self, X, y):
         """Train ``epochs`` plastic passes, then fit the readout on a frozen pass."""
         X = self._validate_X(X, reset=True)
@@ -419,6 +604,7 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         self._train(X, targets, labels, epochs=epochs, readout_pass=True)
         return self
 
+    @_all_or_nothing
     def partial_fit(self, X, y, classes=None):
         """One plastic pass over (X, y); ``classes`` is required on the first call."""
         first = not hasattr(self, "agents_")
@@ -487,6 +673,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
 
     _regression = True
     _score_name = "r2"
+    _archive_kind = "snn.STDPRegressor"
 
     def __init__(self, n_neurons=100, rule="stdp", encoding="poisson", readout="linear",
                  epochs=3, presentation_time=350 * ms, rest_time=150 * ms, dt=0.5 * ms,
@@ -513,6 +700,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
             raise ValueError("y contains NaN or infinite values")
         return y.reshape(len(y), -1)
 
+    @_all_or_nothing
     def fit(self, X, y):
         """Train ``epochs`` plastic passes, then fit the ridge readout on a frozen pass."""
         X = self._validate_X(X, reset=True)
@@ -524,6 +712,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
         self._train(X, targets, None, epochs=epochs, readout_pass=True)
         return self
 
+    @_all_or_nothing
     def partial_fit(self, X, y):
         """One plastic pass over (X, y), updating the readout statistics."""
         first = not hasattr(self, "agents_")

@@ -21,8 +21,11 @@ normalisation -- into ONE run:
   (reset the per-neuron sum, accumulate ``w`` into it from the synapses,
   rescale), so it runs once per window, not every time step as a
   ``(summed)`` variable would;
-* spike counts per window and neuron: from a ``SpikeMonitor``, binned in
-  numpy afterwards.
+* spike counts per window and neuron: two counters per neuron incremented
+  in its reset (presentation spikes, all spikes), sampled once per window by
+  a ``StateMonitor`` on the window clock and differenced in numpy afterwards
+  (a ``SpikeMonitor`` would add a code object to every time step; one can
+  still be switched on with ``record_spikes=True``).
 
 A population of ``n_agents`` independent networks is ONE Brian2 network with
 block-diagonal connectivity: agent ``a`` owns inputs ``a*n_inputs ...`` and
@@ -31,8 +34,8 @@ arithmetic is the same as if it ran alone.
 
 Every object has a fixed name and every constant is in the namespace rather
 than the code, so Brian2's Cython cache (keyed by the generated code) is hit on
-every call after the first; schedules are padded to a power-of-two number of
-rows because a ``TimedArray`` 's shape is part of its code.
+every call after the first; schedules are padded to powers of two in both
+dimensions because a ``TimedArray`` 's shape is part of its code.
 
 References
 ----------
@@ -48,6 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import (
     Clock,
+    Equations,
     Network,
     NeuronGroup,
     Quantity,
@@ -70,7 +74,11 @@ from snn.neurons import (
     neuron_namespace,
 )
 
-__all__ = ["DiehlCookNetwork", "SimulationResult", "synaptic_operations"]
+__all__ = ["DiehlCookNetwork", "SimulationDiverged", "SimulationResult", "synaptic_operations"]
+
+
+class SimulationDiverged(FloatingPointError):
+    """A spiking simulation blew up (NaN or infinite state); the learner was not updated."""
 
 # Schedules are padded to at least this many rows, and to a power of two.
 _MIN_SCHEDULE_ROWS = 16
@@ -82,11 +90,17 @@ weight_sum : 1 (constant)
 w_total : 1
 presentation_count : integer
 spike_count : integer
+diverged_window : integer
 """
 _COUNTER_RESET = """
 presentation_count += int((timestep(t, dt) % window_steps) < presentation_steps)
 spike_count += 1
 """
+
+
+#: Names of the excitatory neurons' variables: a rule parameter may not shadow them.
+_NEURON_VARIABLES = tuple(Equations(EXCITATORY_EQUATIONS + _COUNTER_EQUATIONS).names) + (
+    "lastspike", "not_refractory")
 
 
 @dataclass
@@ -107,6 +121,12 @@ class SimulationResult:
         Excitatory spikes per window (presentation and rest).
     wall_seconds : float
         Wall-clock time of building and running the Brian2 network.
+    diverged_window : int64 array (n_agents,)
+        For each agent, the first window during which its state (membrane
+        potential, conductances, threshold or input weights) became NaN,
+        infinite or physically absurd (above 1 kV); -1 if it stayed finite.
+        A simulation that blows up is reported here rather than returning
+        NaN-filled results: callers raise an error naming the window.
     """
 
     counts: np.ndarray
@@ -115,6 +135,39 @@ class SimulationResult:
     input_spikes: np.ndarray
     excitatory_spikes: np.ndarray
     wall_seconds: float
+    diverged_window: np.ndarray = None
+
+    def __post_init__(self):
+        if self.diverged_window is None:
+            self.diverged_window = np.full(self.weights.shape[0], -1, dtype=np.int64)
+
+    @property
+    def diverged(self) -> bool:
+        """Whether any agent's simulation blew up."""
+        return bool((self.diverged_window >= 0).any())
+
+
+# Beyond these a state variable has blown up numerically (membrane potentials
+# live within tens of mV of rest; conductances are in units of the leak).
+_DIVERGED_VOLTAGE = 1000 * volt
+_DIVERGED_CONDUCTANCE = 1e12
+
+
+def _first_diverged_window(flagged, final_state, final_weights, n_windows):
+    """Per agent, the first window whose state blew up, or -1 (see SimulationResult).
+
+    ``flagged`` holds what the window-start check recorded per neuron
+    (the window during which the neuron blew up, -1 if never); the state at
+    the end of the run and the weights are checked here, which covers the
+    last window and weights that blew up without reaching the neurons yet.
+    """
+    flagged = np.where(flagged >= 0, flagged, n_windows).min(axis=1)
+    volts, conductances = final_state[..., [0, 3]], final_state[..., [1, 2]]
+    final_bad = ~(np.abs(volts) < float(_DIVERGED_VOLTAGE)).all(axis=(1, 2)) \
+        | ~(np.abs(conductances) < _DIVERGED_CONDUCTANCE).all(axis=(1, 2)) \
+        | ~np.isfinite(final_weights).all(axis=(1, 2))
+    flagged = np.where((flagged == n_windows) & final_bad, n_windows - 1, flagged)
+    return np.where(flagged < n_windows, flagged, -1).astype(np.int64)
 
 
 def synaptic_operations(input_spikes, excitatory_spikes, n_neurons: int):
@@ -135,6 +188,7 @@ def synaptic_operations(input_spikes, excitatory_spikes, n_neurons: int):
 
 def _padded_rows(n_rows: int) -> int:
     return max(_MIN_SCHEDULE_ROWS, 1 << int(np.ceil(np.log2(max(n_rows, 1)))))
+
 
 
 class DiehlCookNetwork:
@@ -219,14 +273,16 @@ class DiehlCookNetwork:
             presentation_steps=self.presentation_steps,
             reward_correct=self.reward_correct,
             reward_wrong=self.reward_wrong,
+            diverged_voltage=_DIVERGED_VOLTAGE,
+            diverged_conductance=_DIVERGED_CONDUCTANCE,
         )
-        reserved = set(host) | set(PER_NEURON_PARAMETERS) | {
+        reserved = set(host) | set(PER_NEURON_PARAMETERS) | set(_NEURON_VARIABLES) | {
             "weight_sum", "plastic_schedule", "label_schedule"}
         clashes = sorted(set(namespace) & reserved)
         if clashes:
             raise ValueError(
                 f"rule {self.rule!r} has parameter(s) {clashes} whose names the network "
-                "already uses for its own constants; rename them in the rule")
+                "already uses for its own constants or neuron variables; rename them in the rule")
         namespace.update(host)
         namespace.update(
             plastic_schedule=TimedArray(plastic, dt=self.window_time, name="snn_plastic_schedule"),
@@ -336,12 +392,14 @@ class DiehlCookNetwork:
                 theta=theta.copy(), input_spikes=input_spikes,
                 excitatory_spikes=np.zeros((0, n_agents), np.int64), wall_seconds=0.0)
 
-        # Schedules, padded with frozen unlabelled rows (see the module docstring).
-        rows = _padded_rows(n_windows)
-        plastic_rows = np.zeros((rows, n_agents))
-        plastic_rows[:n_windows] = plastic
-        label_rows = np.full((rows, n_agents), -1.0)
-        label_rows[:n_windows] = labels
+        # Schedules, padded with frozen unlabelled rows and columns to powers
+        # of two (a TimedArray's shape is part of its code: see the module
+        # docstring), so that calls of other sizes reuse the compiled code.
+        rows, columns = _padded_rows(n_windows), _padded_rows(n_agents)
+        plastic_rows = np.zeros((rows, columns))
+        plastic_rows[:n_windows, :n_agents] = plastic
+        label_rows = np.full((rows, columns), -1.0)
+        label_rows[:n_windows, :n_agents] = labels
 
         order = np.lexsort((indices, steps))  # by time, then neuron
         indices, steps = indices[order], steps[order]
@@ -361,6 +419,7 @@ class DiehlCookNetwork:
                 refractory="refractory_period", method="euler", namespace=namespace,
                 clock=step_clock, name="snn_excitatory")
             excitatory.v = self.neuron_params["v_rest"]
+            excitatory.diverged_window = -1
             for name, values in self._per_agent_values(agent_params).items():
                 per_neuron = np.repeat(np.asarray(values, dtype=float), n_neurons)
                 if isinstance(values, Quantity):
@@ -404,6 +463,8 @@ class DiehlCookNetwork:
                 is_match = int(abs(assigned_class - label_now) < 0.5)
                 reward = is_labelled * (is_match * reward_correct + (1 - is_match) * reward_wrong)
                 w_total = 0
+                healthy = int(abs(v) < diverged_voltage) * int(abs(theta) < diverged_voltage) * int(abs(ge) < diverged_conductance) * int(abs(gi) < diverged_conductance)
+                diverged_window += int(diverged_window < 0) * (1 - healthy) * (timestep(t, dt) // window_steps)
                 """,
                 clock=window_clock, when="start", order=0, name="snn_window_start")
             input_synapses.run_regularly("w_total_post += w", clock=window_clock, when="start",
@@ -429,6 +490,12 @@ class DiehlCookNetwork:
 
             final_weights = np.array(input_synapses.w[:]).reshape(n_agents, n_inputs, n_neurons)
             final_theta = np.array(excitatory.theta_[:]).reshape(n_agents, n_neurons)
+            diverged_window = _first_diverged_window(
+                np.asarray(excitatory.diverged_window[:]).reshape(n_agents, n_neurons),
+                np.column_stack([np.asarray(excitatory.v_[:]), np.asarray(excitatory.ge[:]),
+                                 np.asarray(excitatory.gi[:]), final_theta.reshape(-1)]
+                                ).reshape(n_agents, n_neurons, 4),
+                final_weights, n_windows)
             cumulative = np.empty((2, n_windows + 1, n_agents * n_neurons), dtype=np.int64)
             for row, name in enumerate(("presentation_count", "spike_count")):
                 cumulative[row, :n_windows] = np.asarray(getattr(count_monitor, name)[:]).T
@@ -444,4 +511,5 @@ class DiehlCookNetwork:
             input_spikes=input_spikes,
             excitatory_spikes=all_counts.sum(axis=2),
             wall_seconds=time.perf_counter() - start_wall,
+            diverged_window=diverged_window,
         )

@@ -61,6 +61,8 @@ class SNNPopulation:
     score_ : ndarray (n_agents,)
         In-sample accuracy of each agent's readout on its last ``partial_fit``
         responses (NaN for agents that got no data).
+    epochs_trained_ : int
+        Epochs run so far (``epochs_per_call`` per ``partial_fit`` with data).
 
     Examples
     --------
@@ -100,6 +102,7 @@ class SNNPopulation:
         self._agents = SpikingAgents(self.n_agents, self.n_features_in_, config, n_classes,
                                      n_classes, rngs)
         self.score_ = np.full(self.n_agents, np.nan)
+        self.epochs_trained_ = 0
 
     def __repr__(self):
         extra = ", ".join(f"{k}={v!r}" for k, v in self.params.items()
@@ -165,7 +168,8 @@ class SNNPopulation:
         eye = np.eye(len(self.classes_))
         targets = [eye[label] for label in labels]
         reports = self._agents.train(Xs, targets, labels, epochs=self.epochs_per_call,
-                                     readout_pass=False)
+                                     readout_pass=False, first_epoch=self.epochs_trained_ + 1)
+        self.epochs_trained_ += self.epochs_per_call
         self.score_ = reports[-1]["score"]
         return self
 

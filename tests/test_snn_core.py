@@ -242,6 +242,77 @@ def test_block_diagonal_agents_match_separate_networks():
     assert np.array_equal(together.counts[:2, 1], alone1.counts[:, 0])
 
 
+def _exploding_network(n_agents=1):
+    # Unbounded potentiation (nu_post * wmax = 1e300): the first post spike makes the
+    # weights astronomically large, the next input spike the conductance, and
+    # the membrane potential leaves the floating-point range.
+    return DiehlCookNetwork(6, 3, stdp_rule(nu_pre=1e-160, nu_post=1e150, wmax=1e150), n_agents=n_agents,
+                            presentation_time=100 * ms, rest_time=50 * ms, weight_sum=3.0)
+
+
+def test_network_reports_the_window_in_which_the_state_blew_up():
+    network = _exploding_network(n_agents=2)
+    X = np.ones((4, 6))
+    spikes = [_spikes(X, network, 1), _spikes(X, network, 2)]
+    # agent 0 learns from window 2 on, agent 1 never: only agent 0 can blow up
+    plastic = np.array([[0, 0], [0, 0], [1, 0], [1, 0]], dtype=float)
+    result = network.simulate(np.full((2, 6, 3), 0.5), np.zeros((2, 3)), spikes, plastic)
+    assert result.diverged
+    assert result.diverged_window.tolist() == [2, -1]
+    assert result.counts[:2, 0].sum() > 0  # healthy and spiking before
+
+
+def test_a_stable_network_reports_no_divergence():
+    network = _network(inhibition=2.0)
+    X = np.random.default_rng(2).uniform(0.3, 1, (5, 6))
+    result = network.simulate(np.full((1, 6, 3), 0.5), np.zeros((1, 3)),
+                              [_spikes(X, network, 9)], plastic=np.ones((5, 1)))
+    assert result.counts.sum() > 0
+    assert not result.diverged and result.diverged_window.tolist() == [-1]
+
+
+class RunawayHebb(snn.PlasticityRule):
+    """Hebbian potentiation with no bound and no depression: it must blow up."""
+
+    model = "dapre/dt = -apre / tau : 1 (event-driven)"
+    on_pre = "apre += 1"
+    on_post = "w += plastic_post * eta * apre"
+    defaults = {"eta": 1e200, "tau": 20 * ms}
+
+
+def test_diverging_fit_names_the_epoch_and_learning_rates_and_leaves_no_model():
+    X = np.random.default_rng(0).uniform(0.3, 1, (6, 4))
+    y = np.array([0, 1] * 3)
+    clf = snn.STDPClassifier(n_neurons=3, rule=RunawayHebb(), presentation_time=60 * ms,
+                             rest_time=20 * ms, random_state=0)
+    with pytest.raises(snn.SimulationDiverged, match=r"in epoch 1 .*eta=1e\+200"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "agents_") and not hasattr(clf, "classes_")
+    with pytest.raises(ValueError, match="not fitted"):
+        clf.predict(X)
+
+    # a fitted model hit by a diverging partial_fit keeps its state and history
+    stable = snn.STDPClassifier(n_neurons=3, epochs=1, presentation_time=60 * ms,
+                                rest_time=20 * ms, random_state=0).fit(X, y)
+    weights, history = stable.weights_.copy(), list(stable.history_)
+    stable.agents_.config.rule = RunawayHebb()
+    stable.agents_.network.rule = stable.agents_.config.rule
+    with pytest.raises(snn.SimulationDiverged, match="in epoch 2 "):
+        stable.partial_fit(X, y)
+    assert np.array_equal(stable.weights_, weights) and stable.history_ == history
+
+
+def test_rule_parameter_may_not_shadow_a_neuron_variable():
+    class Shadowing(snn.PlasticityRule):
+        on_pre = "w = clip(w + plastic_post * reward, 0, 1)"
+        defaults = {"reward": 0.01}  # also a neuron variable of the host
+
+    network = DiehlCookNetwork(6, 3, Shadowing(), presentation_time=100 * ms, rest_time=50 * ms)
+    with pytest.raises(ValueError, match=r"\['reward'\].*rename them in the rule"):
+        network.simulate(np.full((1, 6, 3), 0.5), np.zeros((1, 3)),
+                         [(np.zeros(0, int),) * 3], plastic=np.ones((1, 1)))
+
+
 def test_network_validates_sizes_and_times():
     with pytest.raises(ValueError, match="n_neurons"):
         DiehlCookNetwork(4, 0, stdp_rule())
