@@ -1,0 +1,532 @@
+"""A small pickle-free file format for fitted models: arrays in an ``.npz`` plus checksummed JSON.
+
+Both learner packages save their models with :func:`write_archive` and read
+them back with :func:`read_archive`; nothing in a file is ever unpickled, so
+loading a file from someone else cannot run code.
+
+The format
+----------
+An archive is a standard ``.npz`` (a zip of ``.npy`` members, readable by
+``numpy.load(path, allow_pickle=False)``) holding
+
+* one member per array (numbers, booleans or fixed-width strings; Python
+  objects are refused when writing and when reading), and
+* a member ``__meta__``: UTF-8 JSON as a ``uint8`` array, of the form::
+
+      {"format": "brain-vs-ann-archive", "version": 1,
+       "arrays": {name: {"dtype": "<f8", "shape": [3, 4], "sha256": "..."}},
+       "meta": {"kind": "ann.MLPClassifier", ...what the model needs...},
+       "sha256": "..."}
+
+  where each array's ``sha256`` covers its dtype, shape and bytes, and the
+  last ``sha256`` covers the rest of the JSON (in canonical form: sorted
+  keys, no spaces; the file keeps the order in which the keys were
+  written). ``meta["kind"]`` names what the archive holds.
+
+The checksums catch damaged, truncated and hand-edited files, each with an
+:class:`ArchiveError` saying which part is wrong. They are not a signature:
+someone who recomputes them can forge a file, but what they forge is still
+only numbers and JSON.
+
+A file is written under a temporary name in the same directory and renamed
+into place (``os.replace``), so an interrupted save leaves either the old
+file or the complete new one under the final name, never half of one.
+
+:func:`to_jsonable` and :func:`from_jsonable` carry what estimators hold but
+JSON does not: tuples, numpy scalars, dtypes and small arrays, non-finite
+floats, numpy random generators (bit-generator state and seed sequence),
+``SeedSequence`` s and Brian2 quantities (SI value and dimension exponents,
+rebuilt exactly: ``350*ms`` comes back ``== 350*ms``). Brian2 is imported
+only to rebuild a quantity, so ``tasks`` stays light.
+
+Examples
+--------
+>>> import os, tempfile
+>>> import numpy as np
+>>> from tasks.archive import read_archive, write_archive
+>>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+>>> write_archive(path, {"weights": np.eye(2)}, {"kind": "example", "epochs": 3})
+>>> arrays, meta = read_archive(path, expected_kind="example")
+>>> arrays["weights"].tolist(), meta["epochs"]
+([[1.0, 0.0], [0.0, 1.0]], 3)
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import secrets
+import sys
+import zipfile
+import zlib
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+
+__all__ = ["ArchiveError", "MetadataError", "FORMAT_NAME", "FORMAT_VERSION", "array_sha256", "from_jsonable",
+           "read_archive", "to_jsonable", "write_archive"]
+
+#: The value of ``"format"`` in every archive's metadata.
+FORMAT_NAME = "brain-vs-ann-archive"
+#: The newest format version this code writes and reads.
+FORMAT_VERSION = 1
+#: Name of the metadata member (array names may not start with ``__``).
+META_MEMBER = "__meta__"
+
+#: Marks a tagged value in :func:`to_jsonable` output: ``{TAG: kind, "value": ...}``.
+TAG = "__type__"
+
+# Bit generators a Generator may be rebuilt with (looked up by name in a
+# file, so only numpy's own are accepted).
+_BIT_GENERATORS = ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64")
+# Order of Brian2's seven SI base dimensions.
+_SI_BASE = ("m", "kg", "s", "A", "K", "mol", "cd")
+
+
+class ArchiveError(ValueError):
+    """A file is not a readable archive of the expected kind; the message names the file and the problem."""
+
+
+class MetadataError(ArchiveError):
+    """:func:`from_jsonable` met a value it cannot rebuild (callers add the file's name)."""
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+def array_sha256(array: np.ndarray) -> str:
+    """SHA-256 (hex) of an array's dtype, shape and bytes (C order)."""
+    array = np.asarray(array)
+    digest = hashlib.sha256(f"{array.dtype.str}|{list(array.shape)}|".encode("ascii"))
+    digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def _canonical_json(document: Mapping) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                      allow_nan=False)
+
+
+def _document_sha256(document: Mapping) -> str:
+    body = {key: value for key, value in document.items() if key != "sha256"}
+    return hashlib.sha256(_canonical_json(body).encode("ascii")).hexdigest()
+
+
+def _check_arrays(arrays: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    if not isinstance(arrays, Mapping):
+        raise TypeError(f"arrays must be a dict of name -> ndarray, got {type(arrays).__name__}")
+    checked = {}
+    for name, value in arrays.items():
+        if not isinstance(name, str) or not name or name.startswith("__") or "/" in name \
+                or "\\" in name:
+            raise ValueError(f"array name {name!r} is not allowed: use a non-empty str without "
+                             "slashes that does not start with '__'")
+        array = np.asarray(value)
+        if array.dtype.hasobject:
+            raise TypeError(f"array {name!r} has dtype {array.dtype} (Python objects), which only "
+                            "pickle could store; convert it to numbers or fixed-width strings")
+        checked[name] = array
+    return checked
+
+
+def write_archive(path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None:
+    """Write ``arrays`` and the JSON ``meta`` to ``path`` as a checksummed ``.npz`` archive.
+
+    The file is written under a temporary name next to ``path`` and renamed
+    into place, so an interrupted save never leaves a partial file under
+    ``path`` (an existing file there stays as it was until the rename).
+    ``path`` is used as given (no ``.npz`` suffix is added).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    arrays : dict of str -> ndarray
+        Numbers, booleans or fixed-width strings; names must not start with
+        ``__`` nor contain slashes.
+    meta : dict
+        Plain JSON (str keys; str, int, finite float, bool, None, list,
+        dict): use :func:`to_jsonable` for anything else. ``meta["kind"]``
+        (a str) names what the archive holds, checked by :func:`read_archive`.
+
+    Raises
+    ------
+    TypeError
+        An object-dtype array (named) or ``meta`` that is not plain JSON.
+    ValueError
+        A bad array name, or ``meta`` without a str ``"kind"``.
+    """
+    arrays = _check_arrays(arrays)
+    if not isinstance(meta, Mapping) or not isinstance(meta.get("kind"), str):
+        raise ValueError(f"meta must be a dict with a str 'kind' naming what the archive holds, "
+                         f"got {meta!r:.80}")
+    document = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "arrays": {name: {"dtype": array.dtype.str, "shape": list(array.shape),
+                          "sha256": array_sha256(array)} for name, array in arrays.items()},
+        "meta": dict(meta),
+    }
+    try:
+        document["sha256"] = _document_sha256(document)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"meta is not plain JSON ({error}); encode it with "
+                        "tasks.archive.to_jsonable") from None
+    # Stored in insertion order (dicts read back in the order they were
+    # written); the checksum is over the canonical form, which does not
+    # depend on the order.
+    text = json.dumps(document, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    meta_bytes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}."
+                                        f"{secrets.token_hex(4)}.tmp")
+    # os.open with mode 0o666 gives the file the permissions a plain open()
+    # would (the umask applies), unlike tempfile's private 0o600.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                         0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            _write_npz(file, {**arrays, META_MEMBER: meta_bytes})
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _write_npz(file, arrays: Mapping[str, np.ndarray]) -> None:
+    """What ``np.savez`` writes (uncompressed zip of .npy members), with pickling off."""
+    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(name + ".npy", mode="w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+# What numpy and zipfile raise on damaged input (FileNotFoundError and the
+# other OSErrors of opening the file are let through unchanged).
+_DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
+           KeyError, OSError, UnicodeDecodeError, NotImplementedError)
+
+
+def read_archive(path, expected_kind: str | Iterable[str] | None = None
+                 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Read an archive written by :func:`write_archive`, checking every checksum.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    expected_kind : str or collection of str, optional
+        The ``meta["kind"]`` (or kinds) the caller can use; another kind
+        raises before any array is read.
+
+    Returns
+    -------
+    arrays : dict of str -> ndarray
+    meta : dict
+        The ``meta`` given to :func:`write_archive` (plain JSON).
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path`` (other errors of opening it, such as
+        ``PermissionError``, also pass through).
+    ArchiveError
+        (a ValueError) The file is truncated or damaged, is not an archive
+        (a plain ``.npz``, ``.npy``, pickle...), was written by a newer
+        version, holds an object array (never unpickled), was modified
+        (a checksum does not match), lacks a member or has an extra one, or
+        holds another kind than ``expected_kind``. The message names the
+        file and what is wrong.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as file:
+        try:
+            loaded = np.load(file, allow_pickle=False)
+        except _DAMAGE as error:
+            raise ArchiveError(f"{path!r} is truncated or not a brain-vs-ann archive "
+                               f"(numpy could not read it as .npz: {error})") from None
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ArchiveError(f"{path!r} is a single .npy array, not a brain-vs-ann archive")
+        with loaded:
+            document = _read_document(path, loaded)
+            kind = document["meta"]["kind"]
+            if expected_kind is not None:
+                expected = [expected_kind] if isinstance(expected_kind, str) else list(expected_kind)
+                if kind not in expected:
+                    wanted = expected[0] if len(expected) == 1 else f"one of {expected}"
+                    raise ArchiveError(f"{path!r} holds a {kind}, not {wanted}")
+            listed = document["arrays"]
+            present = {name for name in loaded.files if name != META_MEMBER}
+            missing, extra = sorted(set(listed) - present), sorted(present - set(listed))
+            if missing:
+                raise ArchiveError(f"{path!r}: array {missing[0]!r} listed in the metadata is "
+                                   "missing: the file was modified or damaged")
+            if extra:
+                raise ArchiveError(f"{path!r}: member {extra[0]!r} is not listed in the "
+                                   "metadata: the file was modified")
+            arrays = {name: _read_array(path, loaded, name, listed[name]) for name in listed}
+    return arrays, document["meta"]
+
+
+def _read_member(path: str, loaded, name: str) -> np.ndarray:
+    try:
+        return loaded[name]
+    except ValueError as error:
+        if "allow_pickle" in str(error) or "Object arrays" in str(error):
+            raise ArchiveError(f"{path!r}: member {name!r} holds Python objects, which only "
+                               "pickle could load; refusing to load it") from None
+        raise ArchiveError(f"{path!r}: member {name!r} is damaged ({error})") from None
+    except _DAMAGE as error:
+        raise ArchiveError(f"{path!r}: member {name!r} is damaged or truncated ({error}): "
+                           "the file was modified or damaged") from None
+
+
+def _read_document(path: str, loaded) -> dict:
+    if META_MEMBER not in loaded.files:
+        raise ArchiveError(f"{path!r} is an .npz without a {META_MEMBER!r} member: not a "
+                           "brain-vs-ann archive (a file from np.savez?)")
+    raw = _read_member(path, loaded, META_MEMBER)
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise ArchiveError(f"{path!r}: member {META_MEMBER!r} is not JSON bytes "
+                           f"(dtype {raw.dtype}, shape {raw.shape})")
+    try:
+        document = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ArchiveError(f"{path!r}: the metadata is not valid JSON ({error}): "
+                           "the file was modified or damaged") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise ArchiveError(f"{path!r} is not a brain-vs-ann archive (its metadata does not "
+                           f"say format={FORMAT_NAME!r})")
+    version = document.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ArchiveError(f"{path!r}: the metadata has no valid format version "
+                           f"(got {version!r}): the file was modified")
+    if version > FORMAT_VERSION:
+        raise ArchiveError(f"{path!r} has archive format version {version}; this version of "
+                           f"brain-vs-ann reads versions up to {FORMAT_VERSION}: upgrade it")
+    try:
+        matches = document.get("sha256") == _document_sha256(document)
+    except (TypeError, ValueError):  # e.g. NaN smuggled into the JSON
+        matches = False
+    if not matches:
+        raise ArchiveError(f"{path!r}: the metadata does not match its checksum: "
+                           "the file was modified")
+    arrays, meta = document.get("arrays"), document.get("meta")
+    if not isinstance(arrays, dict) or not isinstance(meta, dict) \
+            or not isinstance(meta.get("kind"), str):
+        raise ArchiveError(f"{path!r}: the metadata lacks 'arrays' or 'meta' with a 'kind'")
+    return document
+
+
+def _read_array(path: str, loaded, name: str, listed: Mapping) -> np.ndarray:
+    array = _read_member(path, loaded, name)
+    if not isinstance(listed, Mapping):
+        raise ArchiveError(f"{path!r}: the metadata entry of array {name!r} is malformed")
+    if array.dtype.str != listed.get("dtype") or list(array.shape) != listed.get("shape"):
+        raise ArchiveError(f"{path!r}: array {name!r} has dtype {array.dtype.str} and shape "
+                           f"{list(array.shape)}, the metadata says {listed.get('dtype')} and "
+                           f"{listed.get('shape')}: the file was modified")
+    if array_sha256(array) != listed.get("sha256"):
+        raise ArchiveError(f"{path!r}: array {name!r} does not match its checksum: "
+                           "the file was modified")
+    return array
+
+
+# -- JSON for what estimators hold ----------------------------------------------------------------
+
+def _tagged(kind: str, value) -> dict:
+    return {TAG: kind, "value": value}
+
+
+def _quantity_class():
+    """Brian2's Quantity if Brian2 is imported (a value cannot be a Quantity otherwise)."""
+    brian2 = sys.modules.get("brian2")
+    return None if brian2 is None else brian2.Quantity
+
+
+def to_jsonable(value, *, custom: Callable[[Any], tuple[str, Any] | None] | None = None,
+                where: str = "value"):
+    """``value`` as plain JSON that :func:`from_jsonable` turns back into an equal value.
+
+    Handles None, bool, int, str, float (NaN and infinities too), lists,
+    tuples, dicts (any str keys), numpy scalars, dtypes and arrays (arrays
+    inline as lists: keep large ones for the archive's arrays), numpy
+    ``Generator`` s (bit-generator state and seed sequence, so the generator
+    continues and spawns as the original would), ``SeedSequence`` s and
+    Brian2 quantities.
+
+    Parameters
+    ----------
+    value
+    custom : callable, optional
+        Called first on every value; returns ``(tag, payload)`` for values it
+        encodes (the payload is encoded in turn) or None. Read back with
+        ``from_jsonable(..., custom={tag: decoder})``.
+    where : str
+        How to name ``value`` in error messages.
+
+    Raises
+    ------
+    TypeError
+        For a value of another type, naming where it is (e.g. ``params['rule']``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = to_jsonable({"sizes": (8, 4), "rate": np.float32(0.5), "loss": float("nan")})
+    >>> back = from_jsonable(data)
+    >>> back["sizes"], type(back["rate"]).__name__, np.isnan(back["loss"])
+    ((8, 4), 'float32', True)
+    """
+    if custom is not None:
+        encoded = custom(value)
+        if encoded is not None:
+            tag, payload = encoded
+            return _tagged(tag, to_jsonable(payload, custom=custom, where=where))
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    quantity = _quantity_class()
+    if quantity is not None and isinstance(value, quantity):
+        from brian2.units.fundamentalunits import get_dimensions, get_unit
+
+        dimensions = get_dimensions(value)
+        number = np.asarray(value)  # the value in SI units, as a plain array
+        return _tagged("brian2.Quantity", {
+            "value": to_jsonable(number if number.ndim else number.item(), where=where),
+            "dimensions": [float(dimensions.get_dimension(base)) for base in _SI_BASE],
+            "unit": str(get_unit(dimensions))})
+    if isinstance(value, np.generic):  # before int/float: np.float64 is a float
+        if value.dtype.hasobject:
+            raise TypeError(f"{where} is a numpy object scalar, which JSON cannot hold")
+        return _tagged("numpy.scalar", {"dtype": value.dtype.str,
+                                        "value": to_jsonable(value.item(), where=where)})
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else _tagged("float", repr(float(value)))
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            raise TypeError(f"{where} is an array of Python objects (dtype object), which JSON "
+                            "cannot hold")
+        return _tagged("numpy.ndarray", {"dtype": value.dtype.str, "shape": list(value.shape),
+                                         "data": to_jsonable(value.ravel().tolist(), where=where)})
+    if isinstance(value, np.dtype):
+        return _tagged("numpy.dtype", value.str)
+    if isinstance(value, tuple):
+        return _tagged("tuple", [to_jsonable(item, custom=custom, where=f"{where}[{index}]")
+                                 for index, item in enumerate(value)])
+    if isinstance(value, list):
+        return [to_jsonable(item, custom=custom, where=f"{where}[{index}]")
+                for index, item in enumerate(value)]
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError(f"{where} is a dict with non-str keys {list(value)!r:.80}, which "
+                            "JSON cannot hold")
+        items = {key: to_jsonable(item, custom=custom, where=f"{where}[{key!r}]")
+                 for key, item in value.items()}
+        # A dict that happens to use the tag key is stored as a list of pairs.
+        return _tagged("dict", [[key, item] for key, item in items.items()]) if TAG in items \
+            else items
+    if isinstance(value, np.random.Generator):
+        bit_generator = value.bit_generator
+        seed_sequence = getattr(bit_generator, "seed_seq", None)
+        return _tagged("numpy.Generator", {
+            "bit_generator": type(bit_generator).__name__,
+            "state": to_jsonable(bit_generator.state, where=f"{where}.bit_generator.state"),
+            "seed_sequence": (to_jsonable(seed_sequence, where=where)
+                              if isinstance(seed_sequence, np.random.SeedSequence) else None)})
+    if isinstance(value, np.random.SeedSequence):
+        return _tagged("numpy.SeedSequence", {
+            "entropy": to_jsonable(value.entropy, where=f"{where}.entropy"),
+            "spawn_key": list(value.spawn_key), "pool_size": value.pool_size,
+            "n_children_spawned": value.n_children_spawned})
+    raise TypeError(f"{where}={value!r:.80} of type {type(value).__name__} cannot be stored "
+                    "without pickle")
+
+
+def from_jsonable(data, *, custom: Mapping[str, Callable[[Any], Any]] | None = None):
+    """Rebuild a value from :func:`to_jsonable` output.
+
+    Parameters
+    ----------
+    data
+        Parsed JSON.
+    custom : dict of tag -> callable, optional
+        Decoders of the tags that ``to_jsonable``'s ``custom`` produced
+        (each gets its decoded payload).
+
+    Raises
+    ------
+    MetadataError
+        (an ArchiveError) An unknown tag or a malformed tagged value. What
+        a ``custom`` decoder raises passes through unchanged.
+    """
+    if isinstance(data, list):
+        return [from_jsonable(item, custom=custom) for item in data]
+    if not isinstance(data, dict):
+        return data
+    if TAG not in data:
+        return {key: from_jsonable(item, custom=custom) for key, item in data.items()}
+    tag, payload = data[TAG], data.get("value")
+    if custom is not None and tag in custom:
+        return custom[tag](from_jsonable(payload, custom=custom))
+    if tag in ("tuple", "dict"):
+        items = from_jsonable(payload, custom=custom)
+        try:
+            return tuple(items) if tag == "tuple" else {key: item for key, item in items}
+        except (TypeError, ValueError) as error:
+            raise MetadataError(f"malformed {tag!r} value in the metadata: {error!r}") from None
+    try:
+        return _decode_builtin(tag, payload)
+    except MetadataError:
+        raise
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
+        raise MetadataError(f"malformed {tag!r} value in the metadata: {error!r}") from None
+
+
+def _decode_builtin(tag: str, payload):
+    if tag == "float":
+        if payload not in ("nan", "inf", "-inf"):
+            raise ValueError(f"not a non-finite float: {payload!r}")
+        return float(payload)
+    if tag == "numpy.scalar":
+        return _plain_dtype(payload["dtype"]).type(from_jsonable(payload["value"]))
+    if tag == "numpy.dtype":
+        return _plain_dtype(payload)
+    if tag == "numpy.ndarray":
+        return np.array(from_jsonable(payload["data"]),
+                        dtype=_plain_dtype(payload["dtype"])).reshape(payload["shape"])
+    if tag == "numpy.SeedSequence":
+        return np.random.SeedSequence(from_jsonable(payload["entropy"]),
+                                      spawn_key=tuple(payload["spawn_key"]),
+                                      pool_size=payload["pool_size"],
+                                      n_children_spawned=payload["n_children_spawned"])
+    if tag == "numpy.Generator":
+        name = payload["bit_generator"]
+        if name not in _BIT_GENERATORS:
+            raise ValueError(f"unknown bit generator {name!r}; known: {list(_BIT_GENERATORS)}")
+        seed_sequence = from_jsonable(payload["seed_sequence"])
+        bit_generator = getattr(np.random, name)(seed_sequence)
+        bit_generator.state = from_jsonable(payload["state"])
+        return np.random.Generator(bit_generator)
+    if tag == "brian2.Quantity":
+        from brian2 import Quantity
+        from brian2.units.fundamentalunits import get_or_create_dimension
+
+        value = from_jsonable(payload["value"])
+        dimensions = get_or_create_dimension([float(x) for x in payload["dimensions"]])
+        return Quantity(value, dim=dimensions)
+    raise MetadataError(f"unknown type tag {tag!r} in the metadata")
+
+
+def _plain_dtype(text) -> np.dtype:
+    dtype = np.dtype(text)
+    if dtype.hasobject:
+        raise ValueError(f"dtype {text!r} holds Python objects")
+    return dtype
