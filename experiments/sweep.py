@@ -570,6 +570,28 @@ def connect(scheduler: str):
                               f"{error}") from None
 
 
+#: Dask settings for the local cluster's workers (the nannies pass the
+#: configuration current at their start on to them). A worker samples its task
+#: thread's stack every 10 ms for the dashboard's profile by default and polls
+#: the system every 0.5 s; with one CPU-bound task per core those samples are
+#: taken from the runs' own CPU time. Sweep runs are timed by the runner and
+#: their errors recorded in the manifest, so the profile is switched off and
+#: the monitors slowed down.
+QUIET_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
+def dask_config():
+    """``dask.config`` (imported only when a cluster is started)."""
+    import dask.config
+
+    return dask.config
+
+
 @contextlib.contextmanager
 def local_client(workers: int):
     """A Dask client of a fresh local cluster: ``workers`` processes, one thread each."""
@@ -578,9 +600,10 @@ def local_client(workers: int):
         # The scheduler's HTTP server takes a free local port: clusters of two
         # sweeps at once must not clash over Dask's default 8787. Dask's own logs
         # are silenced: a run's failure is recorded in the manifest instead.
-        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                           dashboard_address="127.0.0.1:0",
-                                           silence_logs=logging.CRITICAL, env=WORKER_ENV)
+        with dask_config().set(QUIET_WORKER_CONFIG):
+            cluster = distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL, env=WORKER_ENV)
     except Exception as error:
         # Worker processes start by importing the main script: a script that
         # starts a sweep at import (no ``if __name__ == "__main__":``) fails here.
