@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from brian2 import Hz, mV, ms, second  # noqa: E402
 
-from snn import RULES, STDPClassifier, STDPRegressor  # noqa: E402
+from snn import RULES, SimulationDiverged, STDPClassifier, STDPRegressor  # noqa: E402
 from snn._engine import SpikingAgents  # noqa: E402
 from snn.estimators import build_config  # noqa: E402
 from snn.readouts import LinearReadout, VoteReadout  # noqa: E402
@@ -85,7 +85,12 @@ def run_rules(args):
                              time.perf_counter() - started))
                 continue
             model = STDPClassifier(rule=rule, random_state=args.seed)
-            model.fit(task.X_train, task.y_train)
+            try:
+                model.fit(task.X_train, task.y_train)
+            except SimulationDiverged as error:
+                rows.append((task_name, rule, "diverged", "-", time.perf_counter() - started))
+                print(f"{task_name} {rule}: {error}", flush=True)
+                continue
             vote = model.score(task.X_test, task.y_test)
             agents = model.agents_
             y_index = np.searchsorted(model.classes_, task.y_train)

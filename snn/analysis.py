@@ -769,23 +769,23 @@ def bcm_rates(
     synapses.connect(j="i")
     wmax = float(params["wmax"])
     synapses.w = wmax / 2
-    synapses.theta_bcm = initial_threshold
+    synapses.theta_at = initial_threshold
     # a steady past at the rate that gives initial_threshold (for Poisson firing)
     past_rate = np.sqrt(float(initial_threshold / Hz) * float(params["rate_target"] / Hz)) * Hz
-    synapses.y_trace = past_rate
-    synapses.y_sq = past_rate**2 + past_rate / (2 * params["tau_post"])
+    synapses.y_at = past_rate
+    synapses.sq_at = past_rate**2 + past_rate / (2 * params["tau_post"])
     network = Network(presynaptic, host, synapses)
     network.run(duration, namespace={})
 
     order = np.argsort(np.asarray(synapses.i[:]))
     seconds = float(duration / second)
-    # event-driven variables are stored as of each synapse's last spike;
+    # the rule stores its state as of each neuron's last spike (t_at);
     # advance theta to the end of the run (exact for this linear system).
     theta = _bcm_theta_at(
-        theta=np.asarray(synapses.theta_bcm[:] / Hz)[order],
-        y_trace=np.asarray(synapses.y_trace[:] / Hz)[order],
-        y_sq=np.asarray(synapses.y_sq[:] / Hz**2)[order],
-        elapsed=seconds - np.asarray(synapses.lastupdate[:] / second)[order],
+        theta=np.asarray(synapses.theta_at[:] / Hz)[order],
+        y_trace=np.asarray(synapses.y_at[:] / Hz)[order],
+        y_sq=np.asarray(synapses.sq_at[:] / Hz**2)[order],
+        elapsed=seconds - np.asarray(synapses.t_at[:] / second)[order],
         params=params,
     )
     weights = np.asarray(synapses.w[:])[order]

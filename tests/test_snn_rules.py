@@ -291,3 +291,29 @@ def test_analysis_functions_reject_bad_input_before_simulating():
         bcm_rates(rule="oja")
     with pytest.raises(ValueError, match="post_rates"):
         bcm_rates(post_rates=[5, 10])
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_rule_stays_finite_after_a_long_silence(name):
+    # Event-driven state is advanced over the whole gap since a synapse's last
+    # spike: a closed form with growing exponentials overflows after ~35 s
+    # (BCM's threshold system did, as Brian2 integrates it), giving NaN weights.
+    dt, gap = 10 * ms, 120.0  # seconds without any spike
+    pre = SpikeGeneratorGroup(1, [0, 0], [20, 20 + gap * 1000] * ms, dt=dt,
+                              codeobj_class=NumpyCodeObject)
+    post = NeuronGroup(1, "plastic : 1\nreward : 1\nv : volt",
+                       threshold="t > 9 * ms and (t < 11 * ms or t > gap_end)", reset="",
+                       dt=dt, namespace={"gap_end": (gap + 0.025) * 1000 * ms},
+                       codeobj_class=NumpyCodeObject)
+    post.plastic, post.reward = 1.0, 1.0
+    rule = RULES[name]()
+    synapses = Synapses(pre, post, dt=dt, codeobj_class=NumpyCodeObject, **rule.synapses_kwargs())
+    synapses.connect()
+    synapses.w = 0.5 * rule.params["wmax"]
+    Network(pre, post, synapses).run((gap + 0.06) * 1000 * ms, namespace={})
+    state = {key: np.asarray(getattr(synapses, key + "_")[:])
+             for key in [*synapses.equations.names,
+                         *(synapses.event_driven.names if synapses.event_driven else [])]}
+    assert post.t[:] > gap * 1000 * ms and "w" in state and len(state) > 1
+    assert all(np.isfinite(value).all() for value in state.values()), state
+    assert 0 <= state["w"][0] <= rule.params["wmax"]
