@@ -360,6 +360,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             raise TypeError(f"y must contain real numbers, got dtype {values.dtype}")
         if values.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D (n_samples[, n_outputs]), got shape {values.shape}")
+        if values.ndim == 2 and values.shape[1] == 0:
+            raise ValueError(f"y has no outputs to learn: got shape {values.shape}")
         check.check_same_length(n_samples, values)
         values = values.astype(dtype)
         if not np.isfinite(values).all():
