@@ -9,9 +9,12 @@
 [0, 1, 1, 0]
 >>> sorted(RULES)
 ['backprop', 'feedback_alignment']
+
+A fitted estimator or population is saved with its ``save(path)`` method and
+read back with :func:`ann.load` (an ``.npz`` archive, no pickle).
 """
 from ann.activations import ACTIVATIONS, register_activation
-from ann.estimators import MLPClassifier, MLPRegressor
+from ann.estimators import MLPClassifier, MLPRegressor, load
 from ann.losses import LOSSES
 from ann.mac import backprop_macs, dense_macs, forward_macs
 from ann.optimizers import OPTIMIZERS, Optimizer, register_optimizer
@@ -21,6 +24,6 @@ from ann.rules import RULES, LearningRule, register_rule
 __all__ = [
     "ACTIVATIONS", "LOSSES", "OPTIMIZERS", "RULES",
     "LearningRule", "MLPClassifier", "MLPPopulation", "MLPRegressor", "Optimizer",
-    "backprop_macs", "dense_macs", "forward_macs",
+    "backprop_macs", "dense_macs", "forward_macs", "load",
     "register_activation", "register_optimizer", "register_rule",
 ]

@@ -1,10 +1,12 @@
 """scikit-learn style multi-layer perceptrons: MLPClassifier and MLPRegressor."""
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ann import _validation as check
@@ -12,6 +14,8 @@ from ann.activations import ACTIVATIONS
 from ann.network import StackedMLP, layer_sizes, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
+from tasks.archive import (ArchiveError, MetadataError, from_jsonable, read_archive, to_jsonable,
+                           write_archive)
 
 
 class _BaseMLP(BaseEstimator):
@@ -59,17 +63,16 @@ class _BaseMLP(BaseEstimator):
 
     # -- training ----------------------------------------------------------------------------
 
-    def _initialize(self, hyper: dict, n_features: int, n_outputs: int) -> None:
-        # Building the network also validates rule_params and optimizer_params,
-        # so every check has run before the first weight is drawn.
-        network = StackedMLP(
+    def _build_network(self, hyper: dict, n_features: int, n_outputs: int) -> StackedMLP:
+        return StackedMLP(
             layer_sizes(n_features, hyper["hidden_layer_sizes"], n_outputs), None,
             activation=hyper["activation"], loss=self._loss_name, rule=hyper["rule"],
             optimizer=hyper["optimizer"], learning_rate=hyper["learning_rate"],
             alpha=hyper["alpha"], rule_params=hyper["rule_params"],
             optimizer_params=hyper["optimizer_params"], dtype=hyper["dtype"])
-        init_rng, rule_rng, self._shuffle_rng = network_rngs(check.check_random_state(self.random_state))
-        network.initialize(init_rng, rule_rng)
+
+    def _adopt(self, network: StackedMLP, hyper: dict, n_features: int, n_outputs: int) -> None:
+        """Make ``network`` this estimator's (fitted attributes point into it)."""
         self._network = network
         self._hyper = hyper
         self.n_features_in_ = n_features
@@ -77,6 +80,14 @@ class _BaseMLP(BaseEstimator):
         self.coefs_ = network.weights
         self.intercepts_ = network.biases
         self.rule_state_ = network.rule_state
+
+    def _initialize(self, hyper: dict, n_features: int, n_outputs: int) -> None:
+        # Building the network also validates rule_params and optimizer_params,
+        # so every check has run before the first weight is drawn.
+        network = self._build_network(hyper, n_features, n_outputs)
+        init_rng, rule_rng, self._shuffle_rng = network_rngs(check.check_random_state(self.random_state))
+        network.initialize(init_rng, rule_rng)
+        self._adopt(network, hyper, n_features, n_outputs)
         self.history_ = []
         self.training_macs_ = 0
         self.inference_macs_ = 0
@@ -149,6 +160,152 @@ class _BaseMLP(BaseEstimator):
         X = check.check_X(X, n_features=self.n_features_in_, dtype=self._hyper["dtype"])
         self.inference_macs_ += len(X) * self._network.forward_macs
         return self._network.forward(X)[-1]
+
+
+    # -- saving and loading ------------------------------------------------------------------
+
+    #: ``meta["kind"]`` of this class's archives (see :mod:`tasks.archive`).
+    _archive_kind: str = ""
+
+    def save(self, path) -> None:
+        """Write the fitted estimator to ``path``: an ``.npz`` archive, no pickle.
+
+        The archive holds the parameters, the hyperparameters the network was
+        built with, the weights, the rule's and the optimizer's state, the
+        shuffling generator's state, ``classes_``, ``history_`` and the MAC
+        counters: :func:`ann.load` returns an estimator whose predictions are
+        bit for bit the same and whose ``partial_fit`` continues exactly as
+        this one's would. The file is written under a temporary name and
+        renamed into place, so an interrupted save leaves no partial file
+        (:mod:`tasks.archive` describes the format); ``path`` is used as
+        given (``.npz`` is the natural suffix).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the estimator is not fitted: there is nothing learned to
+            save (its settings are ``get_params()``).
+        TypeError
+            If a parameter cannot be stored without pickle (named, e.g. an
+            object in ``rule_params``), or ``classes_`` holds Python objects.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from ann import MLPClassifier, load
+        >>> from tasks import load_task
+        >>> task = load_task("iris", seed=0)
+        >>> clf = MLPClassifier(hidden_layer_sizes=(8,), epochs=5, random_state=0)
+        >>> clf = clf.fit(task.X_train, task.y_train)
+        >>> path = os.path.join(tempfile.mkdtemp(), "iris_mlp.npz")
+        >>> clf.save(path)
+        >>> again = load(path)
+        >>> bool((again.predict_proba(task.X_test) == clf.predict_proba(task.X_test)).all())
+        True
+        """
+        if not hasattr(self, "_network"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet, so there is nothing "
+                                 "learned to save; call fit or partial_fit first (its settings "
+                                 "are get_params())")
+        fitted = {"n_features_in": self.n_features_in_, "n_outputs": self.n_outputs_,
+                  "history": self.history_, "training_macs": self.training_macs_,
+                  "inference_macs": self.inference_macs_, "samples_seen": self.samples_seen_,
+                  "shuffle_rng": self._shuffle_rng}
+        if hasattr(self, "_single_output"):
+            fitted["single_output"] = self._single_output
+        meta = {"kind": self._archive_kind,
+                "params": to_jsonable(self.get_params(deep=False), where="params"),
+                "hyperparameters": to_jsonable(self._hyper, where="hyperparameters"),
+                "fitted": to_jsonable(fitted, where="fitted")}
+        arrays = dict(self._network.state_arrays())
+        if hasattr(self, "classes_"):
+            arrays["classes_"] = self.classes_
+        write_archive(path, arrays, meta)
+
+    @classmethod
+    def load(cls, path):
+        """Read an estimator of this class written by :meth:`save` (see :func:`ann.load`)."""
+        arrays, meta = read_archive(path, expected_kind=cls._archive_kind)
+        return cls._from_archive(path, arrays, meta)
+
+    @classmethod
+    def _from_archive(cls, path, arrays: dict, meta: dict):
+        try:
+            hyper = from_jsonable(meta["hyperparameters"])
+            for name, registry in (("activation", ACTIVATIONS), ("rule", RULES),
+                                   ("optimizer", OPTIMIZERS)):
+                _require_registered(path, name, hyper[name], registry)
+            estimator = cls(**from_jsonable(meta["params"]))
+            fitted = from_jsonable(meta["fitted"])
+            hyper["dtype"] = check.check_dtype(hyper["dtype"])
+            classes = arrays.pop("classes_", None)
+            network = estimator._build_network(hyper, fitted["n_features_in"], fitted["n_outputs"])
+            try:
+                network.set_state_arrays(arrays)
+            except ValueError as error:
+                raise ArchiveError(f"{os.fspath(path)!r} does not fit the network it describes: "
+                                   f"{error}") from None
+            estimator._adopt(network, hyper, fitted["n_features_in"], fitted["n_outputs"])
+            estimator._shuffle_rng = fitted["shuffle_rng"]
+            estimator.history_ = fitted["history"]
+            estimator.training_macs_ = fitted["training_macs"]
+            estimator.inference_macs_ = fitted["inference_macs"]
+            estimator.samples_seen_ = fitted["samples_seen"]
+            if "single_output" in fitted:
+                estimator._single_output = fitted["single_output"]
+            if classes is not None:
+                estimator.classes_ = classes
+        except (KeyError, TypeError, AttributeError, MetadataError) as error:
+            raise ArchiveError(f"{os.fspath(path)!r}: the archive's content is incomplete or "
+                               f"malformed ({type(error).__name__}: {error})") from None
+        return estimator
+
+
+def _require_registered(path, what: str, name, registry) -> None:
+    """A saved model's ``what`` (rule, optimizer, ...) must be registered in this session."""
+    if name not in registry:
+        raise ValueError(f"{os.fspath(path)!r} was saved with {what}={name!r}, which is not "
+                         f"registered here (known: {sorted(registry)}); import the module that "
+                         "registers it before loading")
+
+
+def load(path):
+    """Read a model written by the ``save`` method of an ``ann`` estimator or population.
+
+    No pickle is involved: the file is an ``.npz`` archive of arrays and
+    checksummed JSON (:mod:`tasks.archive`). The estimator comes back fitted,
+    with bit-identical predictions, and continues training exactly as the
+    saved one would have.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    MLPClassifier, MLPRegressor or MLPPopulation
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    tasks.archive.ArchiveError
+        (a ValueError) A truncated, damaged or modified file, or a file of
+        another kind (e.g. an ``snn`` model: use :func:`snn.load`); the
+        message names the file and the problem.
+    ValueError
+        The model uses a rule, optimizer or activation that is not
+        registered in this session (named, with the known ones).
+    """
+    from ann.population import MLPPopulation
+
+    kinds = {cls._archive_kind: cls for cls in (MLPClassifier, MLPRegressor, MLPPopulation)}
+    arrays, meta = read_archive(path, expected_kind=list(kinds))
+    return kinds[meta["kind"]]._from_archive(path, arrays, meta)
 
 
 def _r2(squared_error_sum: np.ndarray, total_squares: np.ndarray) -> np.ndarray:
@@ -244,6 +401,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     _loss_name = "cross_entropy"
     _score_name = "accuracy"
+    _archive_kind = "ann.MLPClassifier"
 
     def fit(self, X, y):
         """Train from scratch for ``epochs`` epochs on ``X`` (n_samples, n_features) and labels ``y``."""
@@ -323,6 +481,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     _loss_name = "squared_error"
     _score_name = "r2"
+    _archive_kind = "ann.MLPRegressor"
 
     def fit(self, X, y):
         """Train from scratch for ``epochs`` epochs on ``X`` and targets ``y`` (n_samples[, n_outputs])."""

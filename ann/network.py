@@ -263,6 +263,42 @@ class StackedMLP:
                 score_sum += (squared if valid is None else squared * valid[..., None]).sum(axis=-2)
         return loss_sum, score_sum
 
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """Everything training changes or draws: ``theta``, the rule's state, the optimizer's.
+
+        Keys: ``theta``, ``rule_state.<key>``, ``optimizer.<i>`` (the
+        optimizer's state arrays in ``state_names`` order). What a saved
+        model needs, with the hyperparameters the network was built from.
+        """
+        arrays = {"theta": self.theta}
+        arrays.update({f"rule_state.{key}": value for key, value in self.rule_state.items()})
+        arrays.update({f"optimizer.{index}": value
+                       for index, value in enumerate(self.optimizer._state_arrays())})
+        return arrays
+
+    def set_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restore :meth:`state_arrays` into a network built with the same hyperparameters.
+
+        Raises ValueError naming the array whose key, shape or dtype differs.
+        """
+        optimizer_state = self.optimizer._state_arrays()
+        expected = {"theta"} | {f"optimizer.{i}" for i in range(len(optimizer_state))}
+        rule_keys = {key for key in arrays if key.startswith("rule_state.")}
+        if set(arrays) - rule_keys != expected:
+            raise ValueError(f"network state must have the arrays {sorted(expected)} (and "
+                             f"rule_state.*), got {sorted(arrays)}")
+        targets = [(self.theta, "theta")] + [(state, f"optimizer.{i}")
+                                             for i, state in enumerate(optimizer_state)]
+        for target, key in targets:
+            value = arrays[key]
+            if value.shape != target.shape or value.dtype != target.dtype:
+                raise ValueError(f"array {key!r} has shape {value.shape} and dtype {value.dtype}; "
+                                 f"this network needs {target.shape} and {target.dtype}")
+        for target, key in targets:
+            np.copyto(target, arrays[key])  # in place: weights, biases are views of theta
+        self.rule_state = {key[len("rule_state."):]: np.array(arrays[key])
+                           for key in arrays if key in rule_keys}
+
     def finite(self) -> np.ndarray:
         """Per network: are all parameters finite?"""
         # A sum is finite only if every term is, so one reduction answers for

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -10,6 +11,8 @@ from ann.activations import ACTIVATIONS
 from ann.network import StackedMLP, layer_sizes, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
+from tasks.archive import (ArchiveError, MetadataError, from_jsonable, read_archive, to_jsonable,
+                           write_archive)
 
 
 class MLPPopulation:
@@ -93,15 +96,15 @@ class MLPPopulation:
         self.shuffle = check.check_bool("shuffle", shuffle)
         self.epochs_per_call = check.check_positive_int("epochs_per_call", epochs_per_call)
         self.dtype = check.check_dtype(dtype)
+        self.rule_params = check.check_params_dict("rule_params", rule_params)
+        self.optimizer_params = check.check_params_dict("optimizer_params", optimizer_params)
         agent_rngs = check.check_random_state(random_state).spawn(self.n_agents)
 
         self._network = StackedMLP(
             layer_sizes(self.n_features_in_, self.hidden_layer_sizes, len(self.classes_)),
             self.n_agents, activation=self.activation, loss="cross_entropy", rule=self.rule,
             optimizer=self.optimizer, learning_rate=self.learning_rate, alpha=self.alpha,
-            rule_params=check.check_params_dict("rule_params", rule_params),
-            optimizer_params=check.check_params_dict("optimizer_params", optimizer_params),
-            dtype=self.dtype)
+            rule_params=self.rule_params, optimizer_params=self.optimizer_params, dtype=self.dtype)
         streams = [network_rngs(rng) for rng in agent_rngs]
         self._network.initialize([s[0] for s in streams], [s[1] for s in streams])
         self._shuffle_rngs = [s[2] for s in streams]
@@ -311,6 +314,79 @@ class MLPPopulation:
     def cost(self) -> np.ndarray:
         """Cumulative multiply-accumulates per agent, training plus inference (see :mod:`ann.mac`)."""
         return self.training_macs_ + self.inference_macs_
+
+    # -- saving and loading ------------------------------------------------------------------------
+
+    _archive_kind = "ann.MLPPopulation"
+    _counters = ("training_macs_", "inference_macs_", "samples_seen_", "loss_")
+
+    def save(self, path) -> None:
+        """Write the population to ``path``: an ``.npz`` archive, no pickle (read it with :func:`ann.load`).
+
+        Holds the settings, every agent's weights, rule and optimizer state,
+        shuffling generator and counters, so the loaded population predicts
+        the same and its ``partial_fit`` continues exactly as this one's
+        would. Written under a temporary name and renamed into place (see
+        :mod:`tasks.archive`).
+        """
+        settings = {"n_agents": self.n_agents, "n_features": self.n_features_in_,
+                    "hidden_layer_sizes": self.hidden_layer_sizes, "activation": self.activation,
+                    "rule": self.rule, "optimizer": self.optimizer,
+                    "learning_rate": self.learning_rate, "batch_size": self.batch_size,
+                    "alpha": self.alpha, "shuffle": self.shuffle,
+                    "epochs_per_call": self.epochs_per_call, "rule_params": self.rule_params,
+                    "optimizer_params": self.optimizer_params, "dtype": self.dtype}
+        meta = {"kind": self._archive_kind,
+                "settings": to_jsonable(settings, where="settings"),
+                "fitted": to_jsonable({"n_calls": self.n_calls_, "shuffle_rngs": self._shuffle_rngs},
+                                      where="fitted")}
+        arrays = dict(self._network.state_arrays())
+        arrays["classes_"] = self.classes_
+        arrays.update({name: getattr(self, name) for name in self._counters})
+        write_archive(path, arrays, meta)
+
+    @classmethod
+    def load(cls, path) -> "MLPPopulation":
+        """Read a population written by :meth:`save` (see :func:`ann.load`)."""
+        arrays, meta = read_archive(path, expected_kind=cls._archive_kind)
+        return cls._from_archive(path, arrays, meta)
+
+    @classmethod
+    def _from_archive(cls, path, arrays: dict, meta: dict) -> "MLPPopulation":
+        from ann.estimators import _require_registered
+
+        try:
+            settings = from_jsonable(meta["settings"])
+            for name, registry in (("activation", ACTIVATIONS), ("rule", RULES),
+                                   ("optimizer", OPTIMIZERS)):
+                _require_registered(path, name, settings[name], registry)
+            fitted = from_jsonable(meta["fitted"])
+            n_agents, n_features = settings.pop("n_agents"), settings.pop("n_features")
+            hidden_layer_sizes = settings.pop("hidden_layer_sizes")
+            # The constructor validates the settings; the weights it draws
+            # (from a fixed seed) are then replaced by the saved ones.
+            population = cls(n_agents, n_features, arrays.pop("classes_"), hidden_layer_sizes,
+                             random_state=0, **settings)
+            counters = {name: arrays.pop(name) for name in cls._counters}
+            try:
+                population._network.set_state_arrays(arrays)
+                for name, value in counters.items():
+                    if value.shape != (n_agents,):
+                        raise ValueError(f"array {name!r} has shape {value.shape}, "
+                                         f"not ({n_agents},)")
+                    setattr(population, name, value)
+            except ValueError as error:
+                raise ArchiveError(f"{os.fspath(path)!r} does not fit the population it "
+                                   f"describes: {error}") from None
+            if len(fitted["shuffle_rngs"]) != n_agents:
+                raise ArchiveError(f"{os.fspath(path)!r} has {len(fitted['shuffle_rngs'])} "
+                                   f"shuffling generators for {n_agents} agents")
+            population._shuffle_rngs = fitted["shuffle_rngs"]
+            population.n_calls_ = fitted["n_calls"]
+        except (KeyError, TypeError, AttributeError, MetadataError) as error:
+            raise ArchiveError(f"{os.fspath(path)!r}: the archive's content is incomplete or "
+                               f"malformed ({type(error).__name__}: {error})") from None
+        return population
 
 
 def _ragged_index(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -365,9 +365,10 @@ class _SpikingEstimator(BaseEstimator):
         >>> path = os.path.join(tempfile.mkdtemp(), "xor_brain.npz")
         >>> clf.save(path)
         >>> again = load(path)
-        >>> again.presentation_time == 50*ms, (again.predict_proba(task.X_test)
-        ...                                    == clf.predict_proba(task.X_test)).all()
-        (True, True)
+        >>> bool(again.presentation_time == 50*ms)
+        True
+        >>> bool((again.predict_proba(task.X_test) == clf.predict_proba(task.X_test)).all())
+        True
         """
         if not hasattr(self, "agents_"):
             raise NotFittedError(f"this {type(self).__name__} is not fitted yet, so there is nothing "

@@ -53,6 +53,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import math
@@ -151,6 +152,8 @@ def write_archive(path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any
 
     Raises
     ------
+    FileNotFoundError
+        The directory of ``path`` does not exist.
     TypeError
         An object-dtype array (named) or ``meta`` that is not plain JSON.
     ValueError
@@ -180,6 +183,8 @@ def write_archive(path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any
 
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, "no such directory to save the archive in", directory)
     temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}."
                                         f"{secrets.token_hex(4)}.tmp")
     # os.open with mode 0o666 gives the file the permissions a plain open()
@@ -381,7 +386,7 @@ def to_jsonable(value, *, custom: Callable[[Any], tuple[str, Any] | None] | None
     >>> import numpy as np
     >>> data = to_jsonable({"sizes": (8, 4), "rate": np.float32(0.5), "loss": float("nan")})
     >>> back = from_jsonable(data)
-    >>> back["sizes"], type(back["rate"]).__name__, np.isnan(back["loss"])
+    >>> back["sizes"], type(back["rate"]).__name__, bool(np.isnan(back["loss"]))
     ((8, 4), 'float32', True)
     """
     if custom is not None:

@@ -1,0 +1,137 @@
+"""Saving and loading snn estimators (no pickle).
+
+The reference is the estimator that was saved: the loaded one must respond
+to the same inputs with the same spikes (same weights, thresholds, readout
+and evaluation seed), so predictions are identical, and further
+``partial_fit`` calls must keep the two identical. Tiny networks on Brian2's
+numpy target keep this fast.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from brian2 import Hz, mV, ms, second
+
+import snn
+from snn import RULES, STDPClassifier, STDPRegressor, _brian
+from snn.rules import PairSTDP
+from tasks import load_task
+from tasks.archive import ArchiveError, read_archive, write_archive
+
+FAST = dict(presentation_time=60 * ms, rest_time=20 * ms)
+
+
+@pytest.fixture(autouse=True)
+def numpy_target(monkeypatch):
+    monkeypatch.setattr(_brian, "_chosen_target", "numpy")
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return load_task("iris", seed=0)
+
+
+@pytest.fixture(scope="module")
+def saved_classifier(iris, tmp_path_factory):
+    """A classifier trained by partial_fit (the path that keeps ``_rng``), saved once."""
+    previous, _brian._chosen_target = _brian._chosen_target, "numpy"
+    try:
+        clf = STDPClassifier(n_neurons=5, epochs=1, max_rate=100 * Hz, theta_plus=0.2 * mV,
+                             random_state=3, **FAST)
+        clf.partial_fit(iris.X_train[:12], iris.y_train[:12], classes=[0, 1, 2])
+        path = tmp_path_factory.mktemp("snn") / "brain.npz"
+        clf.save(path)
+        yield clf, path
+    finally:
+        _brian._chosen_target = previous
+
+
+def test_a_loaded_classifier_responds_identically_and_keeps_learning_identically(
+        saved_classifier, iris):
+    original, path = saved_classifier
+    loaded = snn.load(path)
+    assert type(loaded) is STDPClassifier
+    params, loaded_params = original.get_params(), loaded.get_params()
+    assert loaded_params == params  # quantities compare by value and unit
+    assert loaded.presentation_time == 60 * ms and loaded.max_rate == 100 * Hz
+    assert loaded.theta_plus == 0.2 * mV and loaded.tau_theta == 1000 * second
+    assert np.array_equal(loaded.classes_, original.classes_)
+    assert np.array_equal(loaded.weights_, original.weights_)
+    assert np.array_equal(loaded.theta_, original.theta_)
+    assert loaded.history_ == original.history_ and loaded.cost() == original.cost()
+    X_test = iris.X_test[:8]
+    assert np.array_equal(loaded.decision_function(X_test), original.decision_function(X_test))
+    assert np.array_equal(loaded.predict_proba(X_test), original.predict_proba(X_test))
+    assert loaded.cost() == original.cost()  # the same spikes, so the same SOPs
+    # partial_fit continues from the same generator state: same permutation, same spikes.
+    for model in (original, loaded):
+        model.partial_fit(iris.X_train[12:20], iris.y_train[12:20])
+    assert np.array_equal(loaded.weights_, original.weights_)
+    assert np.array_equal(loaded.theta_, original.theta_)
+    assert [h["spikes"] for h in loaded.history_] == [h["spikes"] for h in original.history_]
+    assert loaded._rng is loaded.agents_.rngs[0]
+
+
+def test_a_regressor_with_a_rule_instance_round_trips(iris, tmp_path):
+    rule = RULES["stdp"](tau_pre=15 * ms, nu_post=0.02)
+    X, y = iris.X_train[:10], iris.X_train[:10, 0] * 2 + 1
+    original = STDPRegressor(n_neurons=4, epochs=1, rule=rule, receptive_fields=2,
+                             random_state=0, **FAST).fit(X, y)
+    original.save(tmp_path / "reg.npz")
+    loaded = STDPRegressor.load(tmp_path / "reg.npz")
+    assert type(loaded.rule) is type(rule) and loaded.rule is not rule
+    assert loaded.rule.get_params() == {"tau_pre": 15 * ms, "nu_post": 0.02}
+    assert loaded.agents_.config.rule.params == original.agents_.config.rule.params
+    prediction = loaded.predict(iris.X_test[:5])
+    assert prediction.shape == (5,)
+    assert np.array_equal(prediction, original.predict(iris.X_test[:5]))
+
+
+def test_a_rule_that_is_not_registered_at_load_time_is_named(saved_classifier, tmp_path):
+    _, path = saved_classifier
+    arrays, meta = read_archive(path)
+    # As if saved in a session where a rule "lost_rule" was registered.
+    stored_rule = meta["config"]["rule"]
+    assert stored_rule["__type__"] == "snn.PlasticityRule" and stored_rule["value"]["name"] == "stdp"
+    stored_rule["value"]["name"] = "lost_rule"
+    write_archive(tmp_path / "lost.npz", arrays, meta)
+    with pytest.raises(ValueError, match="rule 'lost_rule'.*not registered.*known rules.*'stdp'"):
+        snn.load(tmp_path / "lost.npz")
+
+
+def test_a_rule_of_an_unregistered_class_cannot_be_saved(saved_classifier, tmp_path):
+    class Unregistered(PairSTDP):
+        """A subclass that inherits the name "stdp" but is not what RULES["stdp"] builds."""
+
+    model = snn.load(saved_classifier[1])
+    model.set_params(rule=Unregistered())
+    with pytest.raises(TypeError, match="Unregistered.*not registered in snn.RULES"):
+        model.save(tmp_path / "m.npz")
+    assert not list(tmp_path.iterdir())
+
+
+def test_saving_an_unfitted_estimator_is_refused(tmp_path):
+    from sklearn.exceptions import NotFittedError
+
+    for model in (STDPClassifier(), STDPRegressor()):
+        with pytest.raises(NotFittedError, match="not fitted yet.*nothing learned to save"):
+            model.save(tmp_path / "m.npz")
+    assert not list(tmp_path.iterdir())
+
+
+def test_files_of_another_kind_and_damaged_files_are_refused(saved_classifier, tmp_path):
+    _, path = saved_classifier
+    with pytest.raises(ArchiveError, match="holds a snn.STDPClassifier, not snn.STDPRegressor"):
+        STDPRegressor.load(path)
+    write_archive(tmp_path / "mlp.npz", {}, {"kind": "ann.MLPClassifier"})
+    with pytest.raises(ArchiveError, match="holds a ann.MLPClassifier, not one of.*snn.STDPClassifier"):
+        snn.load(tmp_path / "mlp.npz")
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(path.read_bytes()[:-200])
+    with pytest.raises(ArchiveError, match="cut.npz.*truncated"):
+        snn.load(cut)
+    arrays, meta = read_archive(path)
+    arrays["weights"] = arrays["weights"][:, :-1]
+    write_archive(tmp_path / "short.npz", arrays, meta)
+    with pytest.raises(ArchiveError, match="does not fit the network.*'weights'"):
+        snn.load(tmp_path / "short.npz")
