@@ -19,6 +19,9 @@ def check_hidden_layer_sizes(hidden_layer_sizes) -> tuple[int, ...]:
     """An int or a sequence of positive ints (an empty sequence means no hidden layer)."""
     if isinstance(hidden_layer_sizes, (numbers.Integral, np.integer)):
         sizes = (hidden_layer_sizes,)
+    elif isinstance(hidden_layer_sizes, (str, bytes)):  # iterable, but "" would mean no hidden layer
+        raise ValueError(f"hidden_layer_sizes must contain positive integers, "
+                         f"got hidden_layer_sizes={_short(hidden_layer_sizes)}")
     else:
         try:
             sizes = tuple(hidden_layer_sizes)
@@ -79,7 +82,9 @@ def check_dtype(dtype) -> np.dtype:
         resolved = np.dtype(dtype)
     except TypeError:
         resolved = None
-    if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
+    # (``is None`` first: ``None == np.dtype("float64")`` is True, so an
+    # unreadable name would otherwise pass as float64.)
+    if resolved is None or resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype must be float32 or float64, got dtype={_short(dtype)}")
     return resolved
 

@@ -19,6 +19,7 @@ array([ 0.5, -2.5])
 from __future__ import annotations
 
 import inspect
+import numbers
 from typing import Sequence
 
 import numpy as np
@@ -40,6 +41,11 @@ def register_optimizer(name: str):
         return cls
 
     return decorator
+
+
+def _is_number(value) -> bool:
+    """A real number, not a bool (``True`` is no momentum, "0.9" no step size)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def _expand(values: np.ndarray, ndim: int) -> np.ndarray:
@@ -70,7 +76,7 @@ class Optimizer:
     state_names: tuple[str, ...] = ()
 
     def __init__(self, params: Sequence[np.ndarray], learning_rate: float, batch_shape=()):
-        if not np.isscalar(learning_rate) or not np.isfinite(learning_rate) or learning_rate <= 0:
+        if not _is_number(learning_rate) or not np.isfinite(learning_rate) or learning_rate <= 0:
             raise ValueError(f"learning_rate must be a positive number, got learning_rate={learning_rate!r}")
         self.learning_rate = float(learning_rate)
         self.batch_shape = tuple(batch_shape)
@@ -140,7 +146,7 @@ class Momentum(Optimizer):
 
     def __init__(self, params, learning_rate, batch_shape=(), momentum=0.9, nesterov=False):
         super().__init__(params, learning_rate, batch_shape)
-        if not np.isscalar(momentum) or not 0 <= momentum < 1:
+        if not _is_number(momentum) or not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got momentum={momentum!r}")
         if not isinstance(nesterov, (bool, np.bool_)):
             raise TypeError(f"nesterov must be True or False, got nesterov={nesterov!r}")
@@ -188,10 +194,10 @@ class Adam(Optimizer):
                  epsilon=1e-8):
         super().__init__(params, learning_rate, batch_shape)
         for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if not np.isscalar(value) or not 0 <= value < 1:
+            if not _is_number(value) or not 0 <= value < 1:
                 raise ValueError(f"{name} must be in [0, 1), got {name}={value!r}")
-        if not np.isscalar(epsilon) or not epsilon > 0:
-            raise ValueError(f"epsilon must be positive, got epsilon={epsilon!r}")
+        if not _is_number(epsilon) or not 0 < epsilon < np.inf:
+            raise ValueError(f"epsilon must be a positive finite number, got epsilon={epsilon!r}")
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
         self.first_moments = [np.zeros_like(param) for param in params]
         self.second_moments = [np.zeros_like(param) for param in params]

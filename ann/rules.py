@@ -25,6 +25,7 @@ docs/extending.md shows how to add a rule.
 from __future__ import annotations
 
 import inspect
+import numbers
 from typing import Callable, Sequence
 
 import numpy as np
@@ -172,7 +173,8 @@ class FeedbackAlignment(LearningRule):
     """
 
     def __init__(self, feedback_scale: float | None = None):
-        if feedback_scale is not None and (not np.isscalar(feedback_scale)
+        if feedback_scale is not None and (not isinstance(feedback_scale, numbers.Real)
+                                           or isinstance(feedback_scale, (bool, np.bool_))
                                            or not np.isfinite(feedback_scale) or feedback_scale <= 0):
             raise ValueError(f"feedback_scale must be a positive number or None, "
                              f"got feedback_scale={feedback_scale!r}")
