@@ -32,6 +32,9 @@ class MLPPopulation:
     constructor validates its arguments and draws every agent's initial
     weights, so agents can predict and exchange parameters before they learn.
 
+    A population is saved with :meth:`save` and read back with
+    :func:`ann.load` (no pickle; training continues exactly).
+
     Parameters
     ----------
     n_agents : int
@@ -62,6 +65,8 @@ class MLPPopulation:
     loss_ : ndarray, shape (n_agents,)
         Mean training loss of each agent in the last ``partial_fit`` pass (NaN
         for agents that got no data).
+    rule_params, optimizer_params : dict
+        The hyperparameters the rule and the optimizer were built with.
 
     Examples
     --------
