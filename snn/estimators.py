@@ -593,8 +593,9 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         """Train ``epochs`` plastic passes, then fit the readout on a frozen pass."""
         X = self._validate_X(X, reset=True)
         y = np.asarray(y)
-        if len(y) != len(X):
-            raise ValueError(f"X and y have different lengths: {len(X)} and {len(y)}")
+        if y.ndim != 1 or len(y) != len(X):  # (before any network is built)
+            raise ValueError(f"y must be 1-D with one label per sample of X: X has {len(X)} "
+                             f"samples, y has shape {y.shape}")
         epochs = _positive_int(self.epochs, "epochs")
         rng = check_random_state(self.random_state)
         self.classes_ = np.unique(y)
@@ -611,8 +612,9 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         first = not hasattr(self, "agents_")
         X = self._validate_X(X, reset=first)
         y = np.asarray(y)
-        if len(y) != len(X):
-            raise ValueError(f"X and y have different lengths: {len(X)} and {len(y)}")
+        if y.ndim != 1 or len(y) != len(X):  # (before any network is built)
+            raise ValueError(f"y must be 1-D with one label per sample of X: X has {len(X)} "
+                             f"samples, y has shape {y.shape}")
         if first:
             if classes is None:
                 raise ValueError("classes must be given on the first call to partial_fit")
