@@ -61,7 +61,6 @@ import os
 import secrets
 import sys
 import zipfile
-import zlib
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
@@ -213,10 +212,13 @@ def _write_npz(file, arrays: Mapping[str, np.ndarray]) -> None:
 
 # -- reading -------------------------------------------------------------------------------------
 
-# What numpy and zipfile raise on damaged input (FileNotFoundError and the
-# other OSErrors of opening the file are let through unchanged).
-_DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
-           KeyError, OSError, UnicodeDecodeError, NotImplementedError)
+# What parsing damaged bytes can raise inside numpy and zipfile is open-ended
+# (BadZipFile, EOFError, ValueError, zlib and lzma errors, NotImplementedError
+# for a compression method, RuntimeError for a flipped "encrypted" flag,
+# MemoryError for an absurd size...), so every Exception raised while
+# parsing is reported as damage. Only the parsing calls are guarded; opening
+# the file (FileNotFoundError, PermissionError) is outside them.
+_DAMAGE = Exception
 
 
 def read_archive(path, expected_kind: str | Iterable[str] | None = None

@@ -3,6 +3,9 @@
 Damaged and hand-edited files are made by cutting and rewriting real
 archives at the byte and zip-member level (the way a failed copy or an
 editor would), and each must be refused with an ArchiveError naming the file.
+Properties (hypothesis): any flipped byte, truncation or appended garbage is
+refused or leaves the content exactly as saved; any supported value
+survives JSON with its types.
 """
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ import numpy as np
 import pytest
 from brian2 import Hz, mV, ms, nS, second
 from brian2.units.fundamentalunits import have_same_dimensions
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tasks import archive
 from tasks.archive import (ArchiveError, MetadataError, from_jsonable, read_archive, to_jsonable,
@@ -201,6 +206,16 @@ def test_a_flipped_byte_inside_an_array_is_noticed(saved):
     data[start + 45] ^= 0x10
     saved.write_bytes(bytes(data))
     with pytest.raises(ArchiveError, match="model.npz.*'weights'"):
+        read_archive(saved)
+
+
+def test_a_flipped_encryption_flag_in_the_zip_directory_is_damage_too(saved):
+    # zipfile raises RuntimeError ("password required") for this one.
+    data = bytearray(saved.read_bytes())
+    entry = bytes(data).index(b"PK\x01\x02")  # the first central directory entry
+    data[entry + 8] ^= 0x01                      # general-purpose flags, bit 0: encrypted
+    saved.write_bytes(bytes(data))
+    with pytest.raises(ArchiveError, match="model.npz.*'weights'.*damaged"):
         read_archive(saved)
 
 
@@ -434,3 +449,91 @@ def test_the_saving_section_of_the_extending_guide_runs(monkeypatch, capsys):
     assert len(blocks) == 1
     exec(compile(blocks[0], f"{docs.name} (saving section)", "exec"), {"__name__": "docs_saving"})
     assert "holds a snn.STDPClassifier, not one of" in capsys.readouterr().out
+
+
+# -- properties ------------------------------------------------------------------------------------
+
+PROPERTY = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def reference_bytes(tmp_path_factory):
+    path = tmp_path_factory.mktemp("reference") / "reference.npz"
+    write_archive(path, ARRAYS, META)
+    return path.read_bytes()
+
+
+def assert_unchanged_or_refused(path):
+    """The only outcomes allowed for a damaged file: ArchiveError, or exactly the saved content."""
+    try:
+        arrays, meta = read_archive(path, expected_kind="test.Model")
+    except ArchiveError as error:
+        assert str(path) in str(error)
+        return
+    assert meta == META and list(arrays) == list(ARRAYS)
+    for name, array in ARRAYS.items():
+        assert arrays[name].dtype == array.dtype and np.array_equal(arrays[name], array)
+
+
+@PROPERTY
+@given(data=st.data())
+def test_any_flipped_byte_is_refused_or_harmless(reference_bytes, tmp_path, data):
+    # Bytes outside the members' data (zip timestamps, "version made by", ...)
+    # may change without changing the content; every other change must be caught.
+    position = data.draw(st.integers(0, len(reference_bytes) - 1), label="position")
+    mask = data.draw(st.integers(1, 255), label="xor mask")
+    damaged = bytearray(reference_bytes)
+    damaged[position] ^= mask
+    path = tmp_path / "damaged.npz"
+    path.write_bytes(bytes(damaged))
+    assert_unchanged_or_refused(path)
+
+
+@PROPERTY
+@given(data=st.data())
+def test_any_truncation_or_appended_garbage_is_refused_or_harmless(reference_bytes, tmp_path, data):
+    cut = data.draw(st.integers(0, len(reference_bytes) - 1), label="cut")
+    path = tmp_path / "cut.npz"
+    path.write_bytes(reference_bytes[:cut])
+    with pytest.raises(ArchiveError, match="cut.npz"):
+        read_archive(path)
+    garbage = data.draw(st.binary(min_size=1, max_size=64), label="garbage")
+    path.write_bytes(reference_bytes + garbage)
+    assert_unchanged_or_refused(path)
+
+
+json_leaves = st.one_of(
+    st.none(), st.booleans(), st.integers(-2**70, 2**70), st.text(max_size=8),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(width=32).map(np.float32), st.integers(-2**31, 2**31 - 1).map(np.int32),
+)
+json_values = st.recursive(
+    json_leaves,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.lists(children, max_size=4).map(tuple),
+        st.dictionaries(st.sampled_from(["a", "b", "__type__", "value", "ü"]), children, max_size=4),
+    ),
+    max_leaves=20,
+)
+
+
+def same(a, b) -> bool:
+    """Equal in value and type, NaN equal to NaN, containers compared in order."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[key], b[key]) for key in a)
+    if isinstance(a, (float, np.floating)) and np.isnan(a):
+        return bool(np.isnan(b))
+    return a == b
+
+
+@PROPERTY
+@given(value=json_values)
+def test_any_supported_value_survives_json_with_its_types(value):
+    text = json.dumps(to_jsonable(value), allow_nan=False)
+    assert same(from_jsonable(json.loads(text)), value)
