@@ -378,7 +378,8 @@ def empirical_decay_rate(trajectory, start_rtol=1e-3, stop_rtol=1e-10):
     >>> bool(abs(empirical_decay_rate(x) - second_largest_eigenvalue_modulus(W)) < 1e-3)
     True
     """
-    if not 0.0 < stop_rtol < start_rtol <= 1.0:
+    if (not all(isinstance(v, Real) and not isinstance(v, bool) for v in (start_rtol, stop_rtol))
+            or not 0.0 < stop_rtol < start_rtol <= 1.0):
         raise ValueError(
             f"need 0 < stop_rtol < start_rtol <= 1, got start_rtol={start_rtol!r}, "
             f"stop_rtol={stop_rtol!r}"

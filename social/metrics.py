@@ -15,6 +15,8 @@ object indexed by round.
 """
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import pandas as pd
 
@@ -82,8 +84,8 @@ def knowledge_diffusion(table: pd.DataFrame, threshold: float, fraction: float =
         The round (NaN if it never happens in the table).
     """
     _check_table(table)
-    if not 0.0 < fraction <= 1.0:
-        raise ValueError(f"fraction must lie in (0, 1], got fraction={fraction!r}")
+    if isinstance(fraction, bool) or not isinstance(fraction, Real) or not 0.0 < fraction <= 1.0:
+        raise ValueError(f"fraction must be a number in (0, 1], got fraction={fraction!r}")
 
     def first_round(rows):
         share = (rows["accuracy"] >= threshold).groupby(rows["round"]).mean()

@@ -89,7 +89,8 @@ def non_iid(task, nodes, rng, alpha: float = 0.5) -> list[np.ndarray]:
     alpha : float, default 0.5
         Dirichlet concentration (positive).
     """
-    if not isinstance(alpha, (int, float, np.floating)) or isinstance(alpha, bool) or not alpha > 0:
+    if (not isinstance(alpha, (int, float, np.floating)) or isinstance(alpha, bool)
+            or not 0 < alpha < np.inf):  # an infinite alpha makes the Dirichlet draw NaN
         raise ValueError(f"alpha must be a positive number, got alpha={alpha!r}")
     y = np.asarray(task.y_train)
     classes, y_index = np.unique(y, return_inverse=True)
