@@ -337,7 +337,9 @@ class _SpikingEstimator(BaseEstimator):
 
         The archive holds the parameters (Brian2 quantities with their units;
         a rule instance as its registered name and parameters), the
-        configuration the network was built with, the learned input weights
+        configuration the network was built with (every neuron constant and
+        rule parameter, defaults included, so a later change of a default
+        does not change a saved model), the learned input weights
         and thresholds, the readout statistics, every random generator's
         state, the evaluation seed, ``classes_``, ``history_`` and the
         synaptic-operation counters: :func:`snn.load` returns an estimator
@@ -381,6 +383,9 @@ class _SpikingEstimator(BaseEstimator):
             arrays["classes_"] = self.classes_
         config = {field.name: getattr(agents.config, field.name)
                   for field in dataclasses.fields(agents.config)}
+        # Every neuron constant and rule parameter as used, defaults included,
+        # so that a loaded model behaves the same even if a default changes.
+        config["neuron_params"] = dict(agents.network.neuron_params)
         fitted = {"n_features_in": self.n_features_in_, "history": self.history_,
                   "wall_total": self._wall_total,
                   "partial_fit_rng": hasattr(self, "_rng")}
@@ -389,7 +394,7 @@ class _SpikingEstimator(BaseEstimator):
         meta = {"kind": self._archive_kind,
                 "params": to_jsonable(self.get_params(deep=False), custom=_encode_rule,
                                       where="params"),
-                "config": to_jsonable(config, custom=_encode_rule, where="config"),
+                "config": to_jsonable(config, custom=_encode_rule_with_defaults, where="config"),
                 "agents": to_jsonable(agents_meta, where="agents_"),
                 "fitted": to_jsonable(fitted, where="fitted")}
         write_archive(path, arrays, meta)
@@ -433,8 +438,12 @@ class _SpikingEstimator(BaseEstimator):
 _RULE_TAG = "snn.PlasticityRule"
 
 
-def _encode_rule(value):
-    """A rule instance as (tag, its registered name and constructor parameters); None otherwise."""
+def _encode_rule(value, with_defaults=False):
+    """A rule instance as (tag, its registered name and constructor parameters); None otherwise.
+
+    ``with_defaults``: all its parameters (``rule.params``), not only those
+    given to its constructor.
+    """
     if not isinstance(value, PlasticityRule):
         return None
     name = type(value).name
@@ -442,7 +451,11 @@ def _encode_rule(value):
         raise TypeError(f"the plasticity rule {value!r} is an instance of "
                         f"{type(value).__qualname__}, which is not registered in snn.RULES; "
                         "register it with @snn.register_rule(name) to save a model that uses it")
-    return _RULE_TAG, {"name": name, "params": value.get_params()}
+    return _RULE_TAG, {"name": name, "params": value.params if with_defaults else value.get_params()}
+
+
+def _encode_rule_with_defaults(value):
+    return _encode_rule(value, with_defaults=True)
 
 
 def _decode_rule(path, payload):

@@ -87,6 +87,23 @@ def test_a_regressor_with_a_rule_instance_round_trips(iris, tmp_path):
     assert np.array_equal(prediction, original.predict(iris.X_test[:5]))
 
 
+def test_a_loaded_model_keeps_its_constants_when_the_defaults_change(saved_classifier, monkeypatch):
+    from snn import neurons
+
+    original, path = saved_classifier
+    neuron_constants = dict(original.agents_.network.neuron_params)
+    rule_params = dict(original.agents_.config.rule.params)
+    assert rule_params["tau_pre"] == 20 * ms
+    monkeypatch.setitem(neurons.DIEHL_COOK_NEURON, "tau_membrane", 50 * ms)
+    monkeypatch.setitem(RULES["stdp"].defaults, "tau_pre", 7 * ms)
+    loaded = snn.load(path)
+    assert loaded.agents_.network.neuron_params == neuron_constants
+    assert loaded.agents_.network.neuron_params["tau_membrane"] == 100 * ms
+    assert loaded.agents_.config.rule.params == rule_params
+    # the rule *parameter* keeps what the user gave (a name here)
+    assert loaded.rule == "stdp"
+
+
 def test_a_rule_that_is_not_registered_at_load_time_is_named(saved_classifier, tmp_path):
     _, path = saved_classifier
     arrays, meta = read_archive(path)
