@@ -23,6 +23,7 @@ None for the package default, see :mod:`snn._brian`).
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,7 @@ from brian2 import (
     Hz,
     Network,
     NeuronGroup,
+    Quantity,
     SpikeGeneratorGroup,
     SpikeMonitor,
     Synapses,
@@ -74,7 +76,8 @@ def _code_object_class(codegen_target):
 
 
 def _check_quantity(value, unit, name):
-    if not have_same_dimensions(value, unit) or np.ndim(value) != 0:
+    if (not isinstance(value, (Quantity, numbers.Number, np.ndarray))
+            or not have_same_dimensions(value, unit) or np.ndim(value) != 0):
         raise TypeError(
             f"{name} must be a scalar Brian2 quantity with the dimensions of {unit} "
             f"(e.g. 10 * {unit}), got {value!r}"
@@ -173,6 +176,11 @@ def stdp_window(
     _check_quantity(pairing_frequency, Hz, "pairing_frequency")
     _check_quantity(dt, ms, "dt")
     n_pairings = _check_positive_int(n_pairings, "n_pairings")
+    for name, value in (("initial_weight", initial_weight), ("reward", reward)):
+        if (name == "reward" or value is not None) and (
+                isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)
+                or not np.isfinite(value)):
+            raise ValueError(f"{name} must be a finite number, got {name}={value!r}")
     code_object_class = _code_object_class(codegen_target)
 
     dt_ms = float(dt / ms)

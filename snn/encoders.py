@@ -76,6 +76,8 @@ def check_features(X, name: str = "X") -> np.ndarray:
         infinities or values outside [0, 1] (scale features first, e.g. with
         ``sklearn.preprocessing.MinMaxScaler``).
     """
+    if np.iscomplexobj(X):  # casting to float would silently drop the imaginary parts
+        raise ValueError(f"{name} must hold real numbers, got complex values")
     try:
         array = np.asarray(X, dtype=float)
     except (TypeError, ValueError) as err:
@@ -123,6 +125,18 @@ def gaussian_receptive_fields(X: np.ndarray, n_fields: int) -> np.ndarray:
     return fields.reshape(len(X), X.shape[1] * n_fields)
 
 
+def _check_random_state(random_state) -> np.random.Generator:
+    """A numpy Generator from None, an int >= 0, a SeedSequence or a Generator."""
+    if isinstance(random_state, (bool, np.bool_)) or not (
+            random_state is None
+            or isinstance(random_state, (int, np.integer, np.random.SeedSequence, np.random.Generator))):
+        raise TypeError(f"random_state must be None, an int, a SeedSequence or a numpy Generator, "
+                        f"got random_state={random_state!r}")
+    if isinstance(random_state, (int, np.integer)) and random_state < 0:
+        raise ValueError(f"random_state must be non-negative, got random_state={random_state!r}")
+    return np.random.default_rng(random_state)
+
+
 def _check_rate(max_rate) -> float:
     if not isinstance(max_rate, Quantity) or not have_same_dimensions(max_rate, Hz):
         raise TypeError(f"max_rate must be a Brian2 rate such as 64*Hz, got {max_rate!r}")
@@ -166,7 +180,7 @@ def poisson_spikes(X, duration, *, max_rate=64 * Hz, dt=0.5 * ms, random_state=N
         raise ValueError(
             f"max_rate={max_rate!r} exceeds one spike per time step dt={dt!r}; lower it"
         )
-    rng = np.random.default_rng(random_state)
+    rng = _check_random_state(random_state)
     probability = (X * p_spike_max).astype(np.float32)
     n_samples, n_features = X.shape
     chunk = max(1, _CHUNK_DRAWS // max(1, n_features * n_steps))

@@ -137,7 +137,10 @@ def _delta_t_in_ms(delta_t):
         if not have_same_dimensions(delta_t, ms):
             raise ValueError(f"delta_t must be a time (e.g. 10 * ms), got {delta_t!r}")
         return np.atleast_1d(np.asarray(delta_t / ms, dtype=float))
-    return np.atleast_1d(np.asarray(delta_t, dtype=float))
+    try:
+        return np.atleast_1d(np.asarray(delta_t, dtype=float))
+    except (TypeError, ValueError):  # text, ragged lists, ...
+        raise ValueError(f"delta_t must be numbers (ms) or a time Quantity, got {delta_t!r}") from None
 
 
 class PlasticityRule:
