@@ -155,6 +155,20 @@ def check_labels_1d(y, name: str = "y") -> np.ndarray:
     return labels
 
 
+def check_class_labels(y, name: str = "y") -> np.ndarray:
+    """A classifier's labels: :func:`check_labels_1d`, and floats only when whole numbers.
+
+    Real values such as 0.5 are a regression target, not classes (scikit-learn
+    calls them "continuous" and refuses them too; its ``score`` could not use them).
+    """
+    labels = check_labels_1d(y, name)
+    if labels.dtype.kind == "f" and np.any(labels != np.round(labels)):
+        value = labels[np.argmax(labels != np.round(labels))].item()
+        raise ValueError(f"{name} holds real values such as {value!r}, not class labels; use "
+                         f"integer or string labels, or a regressor for real-valued targets")
+    return labels
+
+
 def check_classes(classes, name: str = "classes", *, sort: bool) -> np.ndarray:
     """At least two distinct labels; sorted (scikit-learn) or kept in the order given."""
     labels = check_labels_1d(classes, name)

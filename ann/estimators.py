@@ -425,7 +425,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self.classes_[output.argmax(axis=1)]
 
     def _targets_for_fit(self, y, n_samples, dtype):
-        labels = check.check_labels_1d(y)
+        labels = check.check_class_labels(y)
         check.check_same_length(n_samples, labels)
         classes = np.unique(labels)
         if len(classes) < 2:
@@ -434,7 +434,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._one_hot(labels, classes, dtype)
 
     def _targets_for_partial_fit(self, y, n_samples, dtype, classes, first_call):
-        labels = check.check_labels_1d(y)
+        labels = check.check_class_labels(y)
         check.check_same_length(n_samples, labels)
         if first_call:
             if classes is None:

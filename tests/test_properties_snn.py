@@ -242,7 +242,7 @@ def x_problem(X, allow_no_samples=False):
         return "dtype"
     if array.ndim != 2 or array.shape[1] == 0 or (array.shape[0] == 0 and not allow_no_samples):
         return "shape"
-    if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
+    if not np.isfinite(array).all() or (array.size and (array.min() < 0 or array.max() > 1)):
         return "values"
     return None
 
