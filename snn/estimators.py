@@ -468,7 +468,7 @@ def _decode_rule(path, payload):
 
 
 def load(path):
-    """Read a model written by the ``save`` method of an ``snn`` estimator.
+    """Read a model written by the ``save`` method of an ``snn`` estimator or ``SNNPopulation``.
 
     No pickle is involved: the file is an ``.npz`` archive of arrays and
     checksummed JSON (:mod:`tasks.archive`).
@@ -479,8 +479,8 @@ def load(path):
 
     Returns
     -------
-    STDPClassifier or STDPRegressor
-        Fitted; its predictions are those of the saved estimator.
+    STDPClassifier, STDPRegressor or SNNPopulation
+        What was saved; its predictions are those of the saved model.
 
     Raises
     ------
@@ -494,7 +494,9 @@ def load(path):
         The model's plasticity rule is not registered in this session
         (named, with the known rules).
     """
-    kinds = {cls._archive_kind: cls for cls in (STDPClassifier, STDPRegressor)}
+    from snn.population import SNNPopulation  # it imports this module
+
+    kinds = {cls._archive_kind: cls for cls in (STDPClassifier, STDPRegressor, SNNPopulation)}
     arrays, meta = read_archive(path, expected_kind=list(kinds))
     return kinds[meta["kind"]]._from_archive(path, arrays, meta)
 

@@ -7,14 +7,24 @@ Agent ``a`` owns its own block of inputs, excitatory neurons and synapses in
 a block-diagonal network (no synapse crosses agents); every call simulates all
 agents in one run, each agent following its own schedule (its own samples in
 its own order; an agent with fewer samples rests, frozen, for the remainder).
+
+A population is saved with :meth:`SNNPopulation.save` and read back with
+:meth:`SNNPopulation.load` or :func:`snn.load` (an ``.npz`` archive, no pickle).
 """
 from __future__ import annotations
 
+import dataclasses
+import os
+
 import numpy as np
 
-from snn._engine import SpikingAgents
+from snn._engine import EngineConfig, SpikingAgents
 from snn.encoders import check_features
-from snn.estimators import STDPClassifier, _positive_int, build_config, check_random_state
+from snn.estimators import (_RULE_TAG, STDPClassifier, _decode_rule, _encode_rule,
+                            _encode_rule_with_defaults, _positive_int, build_config,
+                            check_random_state)
+from tasks.archive import (ArchiveError, MetadataError, from_jsonable, read_archive, to_jsonable,
+                           write_archive)
 
 __all__ = ["SNNPopulation"]
 
@@ -249,6 +259,134 @@ class SNNPopulation:
     def cost(self):
         """Cumulative synaptic operations (training + inference) per agent."""
         return self._agents.train_sops + self._agents.inference_sops
+
+    # -- saving and loading -------------------------------------------------
+    #: ``meta["kind"]`` of this class's archives (see :mod:`tasks.archive`).
+    _archive_kind = "snn.SNNPopulation"
+
+    def save(self, path):
+        """Write the population to ``path``: an ``.npz`` archive, no pickle (see :func:`snn.load`).
+
+        Holds the settings (Brian2 quantities with their units; a rule
+        instance as its registered name and parameters), the configuration
+        the network was built with (every neuron constant and rule parameter,
+        defaults included, so a later change of a default does not change a
+        saved population), ``classes_``, every agent's input weights,
+        thresholds, readout statistics, evaluation seed, random generator
+        state and counters (samples, training and inference SOPs),
+        ``score_`` and ``epochs_trained_``: the loaded population predicts
+        the same (the same input spikes, so the same network response) and
+        its ``partial_fit`` continues exactly as this one's would. A
+        population can be saved before any training (its initial weights).
+        The file is written under a temporary name and renamed into place
+        (:mod:`tasks.archive`); ``path`` is used as given.
+
+        Raises
+        ------
+        TypeError
+            If the rule is an instance of an unregistered class, or a
+            setting cannot be stored without pickle (named).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from brian2 import ms
+        >>> import snn
+        >>> pop = SNNPopulation(2, n_features=2, classes=[0, 1], n_neurons=4, random_state=0,
+        ...                     presentation_time=50 * ms, rest_time=20 * ms)
+        >>> X = np.array([[0.0, 1.0], [1.0, 0.0]])
+        >>> _ = pop.partial_fit([X, X], [np.array([0, 1]), np.array([1, 0])])
+        >>> path = os.path.join(tempfile.mkdtemp(), "population.npz")
+        >>> pop.save(path)
+        >>> again = snn.load(path)
+        >>> bool((again.predict_proba(X) == pop.predict_proba(X)).all())
+        True
+        """
+        agents = self._agents
+        arrays, agents_meta = agents.archive_state()
+        arrays = dict(arrays)
+        arrays["classes_"] = self.classes_
+        arrays["score_"] = self.score_
+        config = {field.name: getattr(agents.config, field.name)
+                  for field in dataclasses.fields(agents.config)}
+        # Every neuron constant and rule parameter as used, defaults included.
+        config["neuron_params"] = dict(agents.network.neuron_params)
+        settings = {"n_agents": self.n_agents, "n_features": self.n_features_in_,
+                    "epochs_per_call": self.epochs_per_call, "params": self.params}
+        meta = {"kind": self._archive_kind,
+                "settings": to_jsonable(settings, custom=_encode_rule, where="settings"),
+                "config": to_jsonable(config, custom=_encode_rule_with_defaults, where="config"),
+                "agents": to_jsonable(agents_meta, where="agents"),
+                "fitted": {"epochs_trained": self.epochs_trained_}}
+        write_archive(path, arrays, meta)
+
+    @classmethod
+    def load(cls, path):
+        """Read a population written by :meth:`save` (see :func:`snn.load`).
+
+        Raises
+        ------
+        FileNotFoundError
+            No file at ``path``.
+        tasks.archive.ArchiveError
+            (a ValueError) A truncated, damaged or modified file, or a file
+            of another kind (e.g. an ``snn.STDPClassifier``).
+        ValueError
+            The population's plasticity rule is not registered in this
+            session (named, with the known rules).
+        """
+        arrays, meta = read_archive(path, expected_kind=cls._archive_kind)
+        return cls._from_archive(path, arrays, meta)
+
+    @classmethod
+    def _from_archive(cls, path, arrays, meta):
+        where = repr(os.fspath(path))
+        decoders = {_RULE_TAG: lambda payload: _decode_rule(path, payload)}
+        try:
+            settings = from_jsonable(meta["settings"], custom=decoders)
+            config = EngineConfig(**from_jsonable(meta["config"], custom=decoders))
+            agents_meta = from_jsonable(meta["agents"])
+            epochs_trained = meta["fitted"]["epochs_trained"]
+            params = dict(settings["params"])
+            classes, score = arrays.pop("classes_"), arrays.pop("score_")
+            # The constructor validates the settings; its agents (drawn from
+            # a fixed seed, with today's defaults) are then replaced by the
+            # saved ones, built with the saved configuration.
+            try:
+                population = cls(settings["n_agents"], settings["n_features"], classes,
+                                 n_neurons=params.pop("n_neurons"), random_state=0,
+                                 epochs_per_call=settings["epochs_per_call"], **params)
+            except ValueError as error:
+                raise ArchiveError(f"{where} holds settings this version refuses: "
+                                   f"{error}") from None
+            try:
+                agents = SpikingAgents.from_archive(config, arrays, agents_meta)
+                built = population._agents
+                for name in ("n_agents", "n_features", "n_outputs", "classification"):
+                    if getattr(agents, name) != getattr(built, name):
+                        raise ValueError(f"the agents have {name}={getattr(agents, name)!r}, "
+                                         f"the settings give {getattr(built, name)!r}")
+                if agents.config.n_neurons != built.config.n_neurons:
+                    raise ValueError(f"the configuration has n_neurons={agents.config.n_neurons}, "
+                                     f"the settings give {built.config.n_neurons}")
+                if score.shape != (population.n_agents,):
+                    raise ValueError(f"array 'score_' has shape {score.shape}, "
+                                     f"not ({population.n_agents},)")
+            except ValueError as error:
+                raise ArchiveError(f"{where} does not fit the population it describes: "
+                                   f"{error}") from None
+            if isinstance(epochs_trained, bool) or not isinstance(epochs_trained, int) \
+                    or epochs_trained < 0:
+                raise ArchiveError(f"{where}: epochs_trained={epochs_trained!r} is not a "
+                                   "non-negative integer")
+            population._agents = agents
+            population.score_ = np.array(score, dtype=float)
+            population.epochs_trained_ = epochs_trained
+        except (KeyError, TypeError, AttributeError, MetadataError) as error:
+            raise ArchiveError(f"{where}: the archive's content is incomplete or malformed "
+                               f"({type(error).__name__}: {error})") from None
+        return population
 
     @property
     def samples_seen_(self):

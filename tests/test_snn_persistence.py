@@ -152,3 +152,150 @@ def test_files_of_another_kind_and_damaged_files_are_refused(saved_classifier, t
     write_archive(tmp_path / "short.npz", arrays, meta)
     with pytest.raises(ArchiveError, match="does not fit the network.*'weights'"):
         snn.load(tmp_path / "short.npz")
+
+
+# -- populations --------------------------------------------------------------------------------
+
+def _same_learned_state(a, b):
+    """Every agent's weights, thresholds and readout statistics are equal."""
+    for i in range(a.n_agents):
+        state, other = a.get_params(i), b.get_params(i)
+        assert state.keys() == other.keys()
+        for key in state:
+            assert np.array_equal(state[key], other[key]), (i, key)
+
+
+@pytest.fixture(scope="module")
+def saved_population(iris, tmp_path_factory):
+    """Three agents trained on uneven shards (the third on nothing), then asked once, saved once."""
+    previous, _brian._chosen_target = _brian._chosen_target, "numpy"
+    try:
+        population = snn.SNNPopulation(3, n_features=4, classes=[2, 0, 1], n_neurons=4,
+                                       random_state=5, receptive_fields=2, theta_plus=0.2 * mV,
+                                       **FAST)
+        Xs = [iris.X_train[:8], iris.X_train[8:11], iris.X_train[:0]]
+        ys = [iris.y_train[:8], iris.y_train[8:11], iris.y_train[:0]]
+        population.partial_fit(Xs, ys)
+        population.predict(iris.X_test[:3])  # inference SOPs are counted too
+        path = tmp_path_factory.mktemp("snn_population") / "population.npz"
+        population.save(path)
+        yield population, path
+    finally:
+        _brian._chosen_target = previous
+
+
+def test_a_loaded_population_responds_identically_and_keeps_learning_identically(
+        saved_population, iris):
+    original, path = saved_population
+    loaded = snn.load(path)
+    assert type(loaded) is snn.SNNPopulation
+    assert repr(loaded) == repr(original)
+    assert loaded.classes_.tolist() == [2, 0, 1]  # the order given, which predict_proba follows
+    assert loaded.params == original.params  # quantities compare by value and unit
+    assert loaded.params["theta_plus"] == 0.2 * mV and loaded.params["presentation_time"] == 60 * ms
+    assert loaded.epochs_trained_ == original.epochs_trained_ == 1
+    assert loaded.samples_seen_.tolist() == original.samples_seen_.tolist() == [8, 3, 0]
+    for name in ("training_sops_", "inference_sops_", "score_"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(original, name))
+    assert np.isnan(loaded.score_[2]) and loaded.inference_sops_.min() > 0
+    _same_learned_state(loaded, original)
+    # The same evaluation seeds: the same spikes, so the same answers and the same SOPs.
+    X = iris.X_test[:6]
+    assert np.array_equal(loaded.predict_proba(X), original.predict_proba(X))
+    assert np.array_equal(loaded.predict(X), original.predict(X))
+    Xs = [X[:2], X[2:5], X[:1]]
+    for mine, theirs in zip(loaded.predict_proba(Xs), original.predict_proba(Xs)):
+        assert np.array_equal(mine, theirs)
+    assert np.array_equal(loaded.cost(), original.cost())
+    # partial_fit continues from the same generators: same permutations, same spikes.
+    Xs = [iris.X_train[11:14], iris.X_train[:0], iris.X_train[14:19]]
+    ys = [iris.y_train[11:14], iris.y_train[:0], iris.y_train[14:19]]
+    before = loaded.get_params(2)["weights"]
+    for model in (original, loaded):
+        model.partial_fit(Xs, ys)
+    assert not np.array_equal(loaded.get_params(2)["weights"], before)  # it did learn
+    _same_learned_state(loaded, original)
+    assert loaded.epochs_trained_ == original.epochs_trained_ == 2
+    np.testing.assert_array_equal(loaded.score_, original.score_)
+    assert np.array_equal(loaded.samples_seen_, original.samples_seen_)
+    assert np.array_equal(loaded.cost(), original.cost())
+
+
+def test_an_untrained_population_with_a_rule_instance_round_trips(iris, tmp_path, monkeypatch):
+    from snn import neurons
+
+    rule = RULES["stdp"](tau_pre=15 * ms, nu_post=0.02)
+    original = snn.SNNPopulation(2, n_features=4, classes=["a", "b"], n_neurons=4,
+                                 random_state=np.random.default_rng(1), rule=rule,
+                                 readout="linear", receptive_fields=2, epochs_per_call=2,
+                                 presentation_time=30 * ms, rest_time=10 * ms)
+    original.save(tmp_path / "untrained.npz")
+    rule_params = dict(original._agents.config.rule.params)
+    neuron_constants = dict(original._agents.network.neuron_params)
+    # A later change of a default does not change the saved population.
+    with monkeypatch.context() as patch:
+        patch.setitem(neurons.DIEHL_COOK_NEURON, "tau_membrane", 50 * ms)
+        patch.setitem(RULES["stdp"].defaults, "tau_post", 7 * ms)
+        loaded = snn.SNNPopulation.load(tmp_path / "untrained.npz")
+    assert type(loaded.params["rule"]) is type(rule) and loaded.params["rule"] is not rule
+    assert loaded.params["rule"].get_params() == {"tau_pre": 15 * ms, "nu_post": 0.02}
+    assert loaded._agents.config.rule.params == rule_params
+    assert rule_params["tau_post"] == 20 * ms
+    assert loaded._agents.network.neuron_params == neuron_constants
+    assert neuron_constants["tau_membrane"] == 100 * ms
+    assert loaded.epochs_per_call == 2 and loaded.epochs_trained_ == 0
+    assert loaded.classes_.tolist() == ["a", "b"]
+    _same_learned_state(loaded, original)  # the initial weights, drawn from the seed
+    y = np.where(iris.y_train[:4] == 0, "a", "b")
+    for model in (original, loaded):
+        model.partial_fit([iris.X_train[:4], iris.X_train[4:6]], [y, y[:2]])
+    _same_learned_state(loaded, original)
+    assert loaded.epochs_trained_ == original.epochs_trained_ == 2
+    assert np.array_equal(loaded.training_sops_, original.training_sops_)
+    assert np.array_equal(loaded.predict(iris.X_test[:3]), original.predict(iris.X_test[:3]))
+
+
+def test_population_files_of_another_kind_and_damaged_files_are_refused(
+        saved_population, saved_classifier, tmp_path):
+    import ann
+
+    _, path = saved_population
+    with pytest.raises(ArchiveError, match="holds a snn.SNNPopulation, not snn.STDPClassifier"):
+        STDPClassifier.load(path)
+    with pytest.raises(ArchiveError, match="holds a snn.STDPClassifier, not snn.SNNPopulation"):
+        snn.SNNPopulation.load(saved_classifier[1])
+    with pytest.raises(ArchiveError, match="holds a snn.SNNPopulation, not one of.*MLPPopulation"):
+        ann.load(path)
+    write_archive(tmp_path / "mlp_pop.npz", {}, {"kind": "ann.MLPPopulation"})
+    with pytest.raises(ArchiveError, match="holds a ann.MLPPopulation, not one of.*SNNPopulation"):
+        snn.load(tmp_path / "mlp_pop.npz")
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(path.read_bytes()[:-300])
+    with pytest.raises(ArchiveError, match="cut.npz.*truncated"):
+        snn.load(cut)
+    flipped = bytearray(path.read_bytes())
+    flipped[len(flipped) // 3] ^= 0xFF
+    (tmp_path / "flipped.npz").write_bytes(bytes(flipped))
+    with pytest.raises(ArchiveError, match="flipped.npz"):
+        snn.SNNPopulation.load(tmp_path / "flipped.npz")
+    # Rewritten with valid checksums, but inconsistent with what it describes.
+    arrays, meta = read_archive(path)
+    short = dict(arrays, weights=arrays["weights"][:2])
+    write_archive(tmp_path / "short.npz", short, meta)
+    with pytest.raises(ArchiveError, match="short.npz.*does not fit the population.*'weights'"):
+        snn.load(tmp_path / "short.npz")
+    fewer = dict(arrays, **{name: arrays[name][:2] for name in arrays
+                            if name not in ("classes_", "score_")})
+    write_archive(tmp_path / "fewer.npz", fewer, meta)
+    with pytest.raises(ArchiveError, match="does not fit the population"):
+        snn.load(tmp_path / "fewer.npz")
+    no_settings = {key: value for key, value in meta.items() if key != "settings"}
+    write_archive(tmp_path / "partial.npz", arrays, no_settings)
+    with pytest.raises(ArchiveError, match="partial.npz.*incomplete or malformed.*settings"):
+        snn.load(tmp_path / "partial.npz")
+    lost = {**meta, "settings": {**meta["settings"], "params": {
+        **meta["settings"]["params"],
+        "rule": {"__type__": "snn.PlasticityRule", "value": {"name": "lost_rule", "params": {}}}}}}
+    write_archive(tmp_path / "lost.npz", arrays, lost)
+    with pytest.raises(ValueError, match="rule 'lost_rule'.*not registered.*known rules"):
+        snn.load(tmp_path / "lost.npz")
