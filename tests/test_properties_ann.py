@@ -15,6 +15,7 @@ agree with finite differences.
 """
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -342,6 +343,17 @@ def test_classifier_and_regressor_fit_any_data_or_refuse_naming_x_or_y(data, exp
         return
     if fit_or_diverge(estimator, X, y):
         assert_valid_outputs(estimator, np.asarray(X), y)
+
+
+@pytest.mark.xfail(strict=True, raises=RuntimeWarning, reason=(
+    "MLPRegressor._train (ann/estimators.py) squares the centred targets outside its "
+    "np.errstate block: targets near 1e300 emit an overflow RuntimeWarning before the "
+    "documented FloatingPointError"))
+def test_huge_targets_diverge_by_the_documented_error_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(FloatingPointError, match="epoch"):
+            MLPRegressor(**SMALL).fit(np.zeros((2, 1)), np.array([1e300, 0.0]))
 
 
 @FAST
