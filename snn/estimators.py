@@ -636,6 +636,7 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
             self.classes_ = np.unique(np.asarray(classes))
             if len(self.classes_) < 2:
                 raise ValueError(f"classes needs at least 2 labels, got {self.classes_.tolist()}")
+            self._encode_labels(y)  # a label outside classes: refused before building the network
             self._rng = check_random_state(self.random_state)
             self._start(X, (len(self.classes_), len(self.classes_)), self._rng)
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
