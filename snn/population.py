@@ -132,10 +132,14 @@ class SNNPopulation:
         return list(values)
 
     def _features(self, X, name):
-        array = np.asarray(X, dtype=float)
-        if array.size == 0 and array.ndim in (1, 2):
+        try:
+            no_data = np.size(X) == 0 and np.ndim(X) in (1, 2)
+        except ValueError:  # ragged: check_features names it
+            no_data = False
+        if no_data:
             return np.empty((0, self.n_features_in_))
-        array = check_features(array, name)
+        # check_features converts, so that text, complex values and ragged lists are named
+        array = check_features(X, name)
         if array.shape[1] != self.n_features_in_:
             raise ValueError(f"{name} has {array.shape[1]} features, the population was built "
                              f"with n_features={self.n_features_in_}")

@@ -15,6 +15,7 @@ within a few standard deviations of ``x * max_rate * duration``; invalid
 input raises naming the parameter.
 """
 import math
+import re
 
 import numpy as np
 import pytest
@@ -500,3 +501,70 @@ def test_check_features_accepts_exactly_the_documented_inputs(X):
             check_features(X)
     else:
         np.testing.assert_array_equal(check_features(X), np.asarray(X, dtype=float))
+
+
+# -- the population's data checks ----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def population():
+    """One small population (built once: constructing Brian2 objects is not free)."""
+    previous, _brian._chosen_target = _brian._chosen_target, "numpy"
+    try:
+        yield SNNPopulation(2, 2, ["a", "b"], n_neurons=2, presentation_time=20 * ms,
+                            rest_time=5 * ms, random_state=0)
+    finally:
+        _brian._chosen_target = previous
+
+
+@st.composite
+def agent_batches(draw, n_agents):
+    """Per-agent (X, y), mostly valid; sometimes the wrong count, width, values, dtype or labels."""
+    count = draw(st.one_of(st.just(n_agents), st.integers(0, n_agents + 1)))
+    Xs, ys = [], []
+    for _ in range(count):
+        n = draw(st.integers(0, 3))
+        width = draw(st.one_of(st.just(2), st.integers(1, 3)))
+        X = draw(hnp.arrays(np.float64, (n, width), elements=st.floats(0, 1)))
+        if X.size and draw(st.integers(0, 4)) == 0:
+            X.flat[0] = draw(st.sampled_from([-0.5, 1.5, np.nan]))
+        kind = draw(st.sampled_from(["float", "float", "float", "complex", "text", "list"]))
+        X = {"float": X, "complex": X + 0.5j, "text": X.astype(str), "list": X.tolist()}[kind]
+        length = draw(st.one_of(st.just(n), st.integers(0, 3)))
+        Xs.append(X)
+        ys.append(np.array(draw(st.lists(st.sampled_from(["a", "b", "z"]), min_size=length,
+                                         max_size=length))))
+    return Xs, ys
+
+
+def agent_problem(X):
+    array = np.asarray(X)
+    if array.size == 0 and array.ndim in (1, 2):
+        return None   # no data for this agent
+    if array.dtype.kind == "U":   # numeric text is read as its numbers (numpy's float conversion)
+        array = array.astype(float)
+    return x_problem(array) or ("width" if array.shape[1] != 2 else None)
+
+
+@FAST
+@given(data=st.data(), explicit=st.none())
+@example(data=None, explicit=([np.full((1, 2), 0.5 + 0.5j), np.zeros((0, 2))],
+                              [np.array(["a"]), np.array([])])).via(
+    "complex inputs are refused, not truncated")
+def test_population_partial_fit_refuses_bad_batches_by_name_before_any_simulation(
+        data, explicit, population, monkeypatch):
+    monkeypatch.setattr(population._agents, "train", refuse_work)
+    Xs, ys = explicit if explicit else data.draw(agent_batches(2), label="batches")
+    # The documented order of the checks: the number of inputs, each input, each label array.
+    culprits = [] if len(Xs) == 2 else ["Xs"]
+    culprits += [f"Xs[{i}]" for i, X in enumerate(Xs) if agent_problem(X)]
+    lengths = [0 if agent_problem(X) is None and np.asarray(X).size == 0 else len(X) for X in Xs]
+    culprits += [f"ys[{i}]" for i, (n, y) in enumerate(zip(lengths, ys))
+                 if not (n == 0 and y.size == 0) and (len(y) != n or not np.isin(y, ["a", "b"]).all())]
+    if culprits:
+        with pytest.raises((ValueError, TypeError), match=re.escape(culprits[0])):
+            population.partial_fit(Xs, ys)
+    elif any(lengths):
+        with pytest.raises(WorkStarted):
+            population.partial_fit(Xs, ys)
+    else:
+        assert population.partial_fit(Xs, ys) is population
