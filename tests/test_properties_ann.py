@@ -437,6 +437,42 @@ def test_partial_fit_and_predict_in_any_order_follow_the_contract(ops):
         assert clf.n_features_in_ == n_features
 
 
+@FAST
+@given(ops=st.lists(st.tuples(st.sampled_from(["partial_fit", "partial_fit", "predict", "score"]),
+                              st.integers(1, 3), st.sampled_from([None, 1, 2]), st.integers(2, 6)),
+                    min_size=1, max_size=6))
+def test_regressor_partial_fit_and_predict_in_any_order_follow_the_contract(ops):
+    reg = MLPRegressor(hidden_layer_sizes=(4,), batch_size=4, random_state=0)
+    rng = np.random.default_rng(0)
+    shape = None   # (n_features, n_outputs or None for a 1-D y) once fitted
+    for method, n_features, n_outputs, n_samples in ops:
+        X = rng.uniform(0, 1, (n_samples, n_features))
+        y = rng.normal(size=(n_samples,) if n_outputs is None else (n_samples, n_outputs))
+        if method != "partial_fit":
+            call = (lambda: reg.score(X, y)) if method == "score" else (lambda: reg.predict(X))
+            if shape is None:
+                with pytest.raises(NotFittedError):
+                    call()
+            elif n_features != shape[0]:
+                with pytest.raises(ValueError, match="features"):
+                    call()
+            elif method == "predict":
+                expected = (n_samples,) if shape[1] is None else (n_samples, shape[1])
+                predicted = call()
+                assert predicted.shape == expected and np.isfinite(predicted).all()
+            continue
+        if shape is not None and n_features != shape[0]:
+            with pytest.raises(ValueError, match="features"):
+                reg.partial_fit(X, y)
+        elif shape is not None and (n_outputs or 1) != (shape[1] or 1):
+            with pytest.raises(ValueError, match="outputs"):
+                reg.partial_fit(X, y)
+        else:
+            reg.partial_fit(X, y)
+            shape = shape or (n_features, n_outputs)
+            assert reg.n_features_in_ == shape[0] and reg.n_outputs_ == (shape[1] or 1)
+
+
 # -- the population ------------------------------------------------------------------------------------
 
 @FAST

@@ -9,6 +9,10 @@ of tiny real fits (2-6 neurons, 20-40 ms presentations, Brian2's numpy
 target) check that predictions are labels from ``classes_``, probabilities
 sum to 1 and the same random_state gives the same predictions.
 
+SNNPopulation: constructor arguments and every agent's batch in
+``partial_fit`` are refused by name (``Xs[i]``, ``ys[i]``) or accepted before
+the run starts.
+
 Encoders: any valid input gives spikes inside the presentation window, at
 most one per channel and step, silent zero features, and Poisson counts
 within a few standard deviations of ``x * max_rate * duration``; invalid
