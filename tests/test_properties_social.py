@@ -239,6 +239,34 @@ def test_any_society_runs_to_a_tidy_table_or_is_refused_naming_the_problem(data,
 
 
 @FAST
+@given(graph=graphs(min_nodes=1, max_nodes=6), data=st.data())
+def test_the_agents_api_answers_for_every_agent_or_refuses_a_wrong_count(graph, data, two_agent_types):
+    nodes = list(graph.nodes)
+    agents = {node: data.draw(st.sampled_from(two_agent_types)) for node in nodes}
+    society = Society(graph, agents, IRIS, "isolated", random_state=0,
+                      agent_params={"ann": {"hidden_layer_sizes": (3,)}}).setup()
+    n, X = len(nodes), IRIS.X_test[:5]
+    predicted = society.predict(X)
+    assert predicted.shape == (n, 5) and np.isin(predicted, IRIS.classes).all()
+    proba = society.predict_proba(X)
+    assert proba.shape == (n, 5, len(IRIS.classes))
+    np.testing.assert_allclose(proba.sum(axis=-1), 1.0)
+    np.testing.assert_array_equal(IRIS.classes[proba.argmax(axis=-1)], predicted)
+    wrong = data.draw(st.sampled_from([n - 1, n + 1]))
+    with pytest.raises(ValueError, match="one array per agent"):
+        society.predict([X] * wrong)
+    with pytest.raises(ValueError, match="one array per agent"):
+        society.partial_fit([X] * wrong, [IRIS.y_test[:5]] * wrong)
+    i = data.draw(st.integers(0, n - 1))
+    same_type = [j for j in range(n) if society.types_[j] == society.types_[i]]
+    j = data.draw(st.sampled_from(same_type))
+    society.set_agent_params(i, society.get_agent_params(j))
+    for key, value in society.get_agent_params(i).items():
+        np.testing.assert_array_equal(value, society.get_agent_params(j)[key])
+    assert society.cost().shape == (n,) and (society.cost() > 0).all()
+
+
+@FAST
 @given(name=st.sampled_from(["iid", "non_iid"]), n_nodes=st.integers(1, 30),
        alpha=st.one_of(st.floats(0.01, 1000), st.sampled_from([0.0, -1.0, math.inf, math.nan]), junk),
        seed=st.integers(0, 2**32 - 1))
