@@ -99,8 +99,11 @@ class _BaseMLP(BaseEstimator):
         batch_size = min(hyper["batch_size"], n_samples)
         classification = self._score_name == "accuracy"
         if not classification:
-            centred = Y - Y.mean(axis=0)
-            total_squares = (centred * centred).sum(axis=0)
+            # Targets near the float range overflow here; the divergence check
+            # below then names the epoch, rather than numpy warning first.
+            with np.errstate(over="ignore", invalid="ignore"):
+                centred = Y - Y.mean(axis=0)
+                total_squares = (centred * centred).sum(axis=0)
         for _ in range(epochs):
             started = time.perf_counter()
             if hyper["shuffle"]:
@@ -379,7 +382,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     Trained by a pluggable learning rule (backpropagation, Rumelhart, Hinton &
     Williams 1986, by default) with minibatch gradient steps. Labels may be of
-    any sortable type (ints, strings, ...); ``classes_`` holds them sorted.
+    any sortable type (ints, strings, ...; floats only when whole numbers, as
+    scikit-learn requires); ``classes_`` holds them sorted.
 
     Parameters
     ----------{_SHARED_PARAMETERS}

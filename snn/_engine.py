@@ -156,7 +156,11 @@ class SpikingAgents:
             After the epochs, present the samples once more with plasticity
             off (a second run, see :meth:`respond`) and fit the readout on
             those responses only (Diehl & Cook's procedure). Otherwise the
-            readout statistics are updated with the responses of the last epoch.
+            readout statistics are updated with the responses of the last
+            epoch -- unless the frozen network is evaluated with another
+            lateral inhibition than it learns with (``evaluation_inhibition``):
+            then those responses are not what prediction will see, and the
+            readout is updated from a frozen pass over the samples instead.
         first_epoch : int
             The number of this call's first epoch in the learner's history, for
             the error raised if the simulation diverges.
@@ -228,7 +232,7 @@ class SpikingAgents:
                         input_spikes=input_spikes[epoch], sops=sops[epoch], wall_seconds=share,
                         score=self._in_sample_score(counts[epoch], ordered_targets[epoch], mask))
                    for epoch in range(epochs)]
-        if readout_pass:
+        if readout_pass or self.evaluated_differently:
             frozen_counts, frozen = self.respond(Xs, rngs=self.rngs, charge_to="train")
             padded_targets = np.zeros((self.n_agents, n_max, self.n_outputs))
             for agent in range(self.n_agents):
@@ -244,6 +248,14 @@ class SpikingAgents:
         else:
             self.readout.update(counts[-1], ordered_targets[-1], mask)
         return reports
+
+    @property
+    def evaluated_differently(self):
+        """Whether frozen passes use another lateral inhibition than learning does."""
+        evaluation = self.config.evaluation_inhibition
+        return evaluation is not None and (
+            evaluation != self.config.inhibition
+            or "inhibition" in self.agent_params)
 
     def _in_sample_score(self, counts, targets, mask):
         """Accuracy (classification) or R^2 (regression) of a readout fitted on these responses."""

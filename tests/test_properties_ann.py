@@ -345,10 +345,6 @@ def test_classifier_and_regressor_fit_any_data_or_refuse_naming_x_or_y(data, exp
         assert_valid_outputs(estimator, np.asarray(X), y)
 
 
-@pytest.mark.xfail(strict=True, raises=RuntimeWarning, reason=(
-    "MLPRegressor._train (ann/estimators.py) squares the centred targets outside its "
-    "np.errstate block: targets near 1e300 emit an overflow RuntimeWarning before the "
-    "documented FloatingPointError"))
 def test_huge_targets_diverge_by_the_documented_error_without_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)

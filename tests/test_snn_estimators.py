@@ -245,6 +245,17 @@ def test_regressor_small_network_learns_the_linear_target():
     assert "r2" in reg.history_[0]
 
 
+def test_partial_fit_readout_sees_responses_like_those_of_prediction():
+    # The regressor learns with inhibition 17 and is evaluated with 1: a
+    # readout fitted on the learning responses would be read on counts of
+    # another scale (R^2 far below 0 here); partial_fit fits it on a frozen pass.
+    task = load_task("seed_regression")
+    reg = STDPRegressor(n_neurons=20, random_state=0, **FAST)
+    assert reg.inhibition != reg.evaluation_inhibition
+    reg.partial_fit(task.X_train[:120], task.y_train[:120])
+    assert reg.score(task.X_test, task.y_test) >= 0.6
+
+
 # -- full size (slow) -------------------------------------------------------------------------
 # The estimators' defaults are the settings tuned in bench/RESULTS.md; each fit
 # below takes about 2 minutes of CPU (Cython target, warm cache).
