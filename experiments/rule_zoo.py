@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
 from experiments._base import Result, register_experiment
 from experiments.learners import KINDS, child_seeds, make_learner, operations, subsample
@@ -46,6 +47,14 @@ def registered_rules() -> list[tuple[str, str]]:
     return [("ann", name) for name in ann.RULES] + [("snn", name) for name in snn.RULES]
 
 
+def _spread(values: np.ndarray, gap: float) -> np.ndarray:
+    """Label positions: ``values`` (ascending) moved apart to at least ``gap``, centred."""
+    positions = np.array(values, dtype=float)
+    for i in range(1, len(positions)):
+        positions[i] = max(positions[i], positions[i - 1] + gap)
+    return positions - (positions.mean() - np.mean(values))
+
+
 def _figures(result: Result, settings: Settings) -> dict:
     table = result.metrics.groupby(["kind", "rule"], sort=False).agg(
         accuracy=("accuracy", "mean"), low=("accuracy", "min"), high=("accuracy", "max"),
@@ -60,13 +69,22 @@ def _figures(result: Result, settings: Settings) -> dict:
     left.invert_yaxis()
     left.set_xlabel(f"test accuracy on {settings.task}")
     left.set_xlim(0, 1)
+    low, high = table.joules.min() / 1.3, table.joules.max() * 1.6
     for kind in KINDS:
-        rows = table[table.kind == kind]
+        rows = table[table.kind == kind].sort_values("accuracy")
         right.scatter(rows.joules, rows.accuracy, color=color(kind), label=label(kind), s=40)
-        for _, row in rows.iterrows():
-            right.annotate(row.rule, (row.joules, row.accuracy), fontsize=8,
-                           xytext=(4, 3), textcoords="offset points")
+        # Rules of one learner often cost nearly the same: their names go in a
+        # column beside the points, spread apart, each joined to its point.
+        for (_, row), text_y in zip(rows.iterrows(), _spread(rows.accuracy.to_numpy(), 0.045)):
+            right.annotate(row.rule, (row.joules, row.accuracy), xytext=(row.joules * 1.12, text_y),
+                           textcoords="data", fontsize=8, va="center",
+                           arrowprops=dict(arrowstyle="-", color="0.6", lw=0.6))
     right.set_xscale("log")
+    right.set_xlim(low, high)
+    # Within a decade, label 1, 1.5, 2, 3, 5, 7 x 10^k rather than crowded minor ticks.
+    right.xaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+    right.xaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
+    right.xaxis.set_minor_formatter(NullFormatter())
     right.set_xlabel("training energy (J, 45 nm estimate: 4.6 pJ/MAC, 0.9 pJ/SOP)")
     right.set_ylabel("test accuracy")
     right.set_ylim(0, 1)
