@@ -80,6 +80,7 @@ __all__ = ["DiehlCookNetwork", "SimulationDiverged", "SimulationResult", "synapt
 class SimulationDiverged(FloatingPointError):
     """A spiking simulation blew up (NaN or infinite state); the learner was not updated."""
 
+
 # Schedules are padded to at least this many rows, and to a power of two.
 _MIN_SCHEDULE_ROWS = 16
 
@@ -188,7 +189,6 @@ def synaptic_operations(input_spikes, excitatory_spikes, n_neurons: int):
 
 def _padded_rows(n_rows: int) -> int:
     return max(_MIN_SCHEDULE_ROWS, 1 << int(np.ceil(np.log2(max(n_rows, 1)))))
-
 
 
 class DiehlCookNetwork:
