@@ -1,3 +1,23 @@
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
+
+
+@pytest.fixture(autouse=True)
+def numpy_target_for_fast_tests(request, monkeypatch):
+    """The fast suite runs Brian2 on its numpy target; slow tests keep the compiled one.
+
+    The fast tests' networks are tiny, so interpreting them costs about what
+    running compiled code does (the whole suite: 301 s numpy, 308 s Cython
+    with a warm cache), but on a machine without Brian2's Cython cache the
+    compiled target first builds ~70 code objects: about 4 more minutes.
+    The environment variable reaches processes started by the test (Dask
+    workers of the sweep tests).
+    """
+    if "slow" in request.keywords:
+        return
+    from snn import _brian
+
+    monkeypatch.setenv("SNN_CODEGEN_TARGET", "numpy")
+    monkeypatch.setattr(_brian, "_chosen_target", "numpy")
