@@ -13,11 +13,21 @@ def numpy_target_for_fast_tests(request, monkeypatch):
     with a warm cache), but on a machine without Brian2's Cython cache the
     compiled target first builds ~70 code objects: about 4 more minutes.
     The environment variable reaches processes started by the test (Dask
-    workers of the sweep tests).
+    workers of the sweep tests); Brian2's own preference covers networks
+    built outside ``snn`` (``social.synchrony``).
     """
     if "slow" in request.keywords:
+        yield
         return
+    from brian2 import prefs
+
     from snn import _brian
 
     monkeypatch.setenv("SNN_CODEGEN_TARGET", "numpy")
     monkeypatch.setattr(_brian, "_chosen_target", "numpy")
+    previous = prefs.codegen.target
+    prefs.codegen.target = "numpy"
+    try:
+        yield
+    finally:
+        prefs.codegen.target = previous
