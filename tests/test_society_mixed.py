@@ -38,8 +38,16 @@ def tiny_mixed(protocol="teach", random_state=0, **params):
 
 @pytest.fixture(scope="module")
 def twin_tables():
-    """The same tiny mixed society run twice from the same seed."""
-    return [tiny_mixed(random_state=7, labels="true", demonstrations=3).run(2) for _ in range(2)]
+    """The same tiny mixed society run twice from the same seed (numpy target, like the
+    other fast tests: a module fixture is built before conftest's per-test switch)."""
+    from snn import _brian
+
+    previous, _brian._chosen_target = _brian._chosen_target, "numpy"
+    try:
+        return [tiny_mixed(random_state=7, labels="true", demonstrations=3).run(2)
+                for _ in range(2)]
+    finally:
+        _brian._chosen_target = previous
 
 
 def test_a_mixed_society_records_both_types_and_both_currencies(twin_tables):
