@@ -37,9 +37,10 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tasks.archive import replaced_atomically
 
 MANIFEST_NAME = "manifest.json"
 RUNS_DIR = "runs"
@@ -91,17 +92,8 @@ def write_json_atomic(path: Path, value) -> None:
     the new one, never a mixture.
     """
     path = Path(path)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as stream:
-            stream.write(json.dumps(value, indent=1) + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    with replaced_atomically(path, "w") as stream:
+        stream.write(json.dumps(value, indent=1) + "\n")
     _fsync_directory(path.parent)
 
 

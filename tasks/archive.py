@@ -66,7 +66,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 __all__ = ["ArchiveError", "MetadataError", "FORMAT_NAME", "FORMAT_VERSION", "array_sha256", "from_jsonable",
-           "read_archive", "to_jsonable", "write_archive"]
+           "read_archive", "replaced_atomically", "to_jsonable", "write_archive"]
 
 #: The value of ``"format"`` in every archive's metadata.
 FORMAT_NAME = "brain-vs-ann-archive"
@@ -184,6 +184,22 @@ def write_archive(path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(errno.ENOENT, "no such directory to save the archive in", directory)
+    with replaced_atomically(path) as file:
+        _write_npz(file, {**arrays, META_MEMBER: meta_bytes})
+
+
+@contextlib.contextmanager
+def replaced_atomically(path, mode: str = "wb"):
+    """A file to write that appears at ``path`` only once the block has completed.
+
+    It is written under a temporary name in the same directory, flushed to
+    disk and renamed into place with ``os.replace``: a reader, or the next
+    run after a kill, sees the old file or the new one, never a part. If the
+    block raises, the temporary file is removed and ``path`` is untouched.
+    Shared by the model archives and the sweep store (``experiments.store``).
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
     temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}."
                                         f"{secrets.token_hex(4)}.tmp")
     # os.open with mode 0o666 gives the file the permissions a plain open()
@@ -191,8 +207,8 @@ def write_archive(path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                          0o666)
     try:
-        with os.fdopen(descriptor, "wb") as file:
-            _write_npz(file, {**arrays, META_MEMBER: meta_bytes})
+        with os.fdopen(descriptor, mode) as file:
+            yield file
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
