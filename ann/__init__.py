@@ -13,6 +13,7 @@
 A fitted estimator or population is saved with its ``save(path)`` method and
 read back with :func:`ann.load` (an ``.npz`` archive, no pickle).
 """
+
 from ann.activations import ACTIVATIONS, register_activation
 from ann.estimators import MLPClassifier, MLPRegressor, load
 from ann.losses import LOSSES
@@ -22,8 +23,20 @@ from ann.population import MLPPopulation
 from ann.rules import RULES, LearningRule, register_rule
 
 __all__ = [
-    "ACTIVATIONS", "LOSSES", "OPTIMIZERS", "RULES",
-    "LearningRule", "MLPClassifier", "MLPPopulation", "MLPRegressor", "Optimizer",
-    "backprop_macs", "dense_macs", "forward_macs", "load",
-    "register_activation", "register_optimizer", "register_rule",
+    "ACTIVATIONS",
+    "LOSSES",
+    "OPTIMIZERS",
+    "RULES",
+    "LearningRule",
+    "MLPClassifier",
+    "MLPPopulation",
+    "MLPRegressor",
+    "Optimizer",
+    "backprop_macs",
+    "dense_macs",
+    "forward_macs",
+    "load",
+    "register_activation",
+    "register_optimizer",
+    "register_rule",
 ]

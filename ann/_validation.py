@@ -3,6 +3,7 @@
 Every check raises before any work is done, with a message that names the
 parameter and the value received.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -19,20 +20,31 @@ def check_hidden_layer_sizes(hidden_layer_sizes) -> tuple[int, ...]:
     """An int or a sequence of positive ints (an empty sequence means no hidden layer)."""
     if isinstance(hidden_layer_sizes, (numbers.Integral, np.integer)):
         sizes = (hidden_layer_sizes,)
-    elif isinstance(hidden_layer_sizes, (str, bytes)):  # iterable, but "" would mean no hidden layer
-        raise ValueError(f"hidden_layer_sizes must contain positive integers, "
-                         f"got hidden_layer_sizes={_short(hidden_layer_sizes)}")
+    elif isinstance(
+        hidden_layer_sizes, (str, bytes)
+    ):  # iterable, but "" would mean no hidden layer
+        raise ValueError(
+            f"hidden_layer_sizes must contain positive integers, "
+            f"got hidden_layer_sizes={_short(hidden_layer_sizes)}"
+        )
     else:
         try:
             sizes = tuple(hidden_layer_sizes)
         except TypeError:
-            raise TypeError(f"hidden_layer_sizes must be an int or a sequence of ints, "
-                            f"got hidden_layer_sizes={_short(hidden_layer_sizes)}") from None
+            raise TypeError(
+                f"hidden_layer_sizes must be an int or a sequence of ints, "
+                f"got hidden_layer_sizes={_short(hidden_layer_sizes)}"
+            ) from None
     for size in sizes:
-        if (isinstance(size, (bool, np.bool_)) or not isinstance(size, (numbers.Integral, np.integer))
-                or size <= 0):
-            raise ValueError(f"hidden_layer_sizes must contain positive integers, "
-                             f"got hidden_layer_sizes={_short(hidden_layer_sizes)}")
+        if (
+            isinstance(size, (bool, np.bool_))
+            or not isinstance(size, (numbers.Integral, np.integer))
+            or size <= 0
+        ):
+            raise ValueError(
+                f"hidden_layer_sizes must contain positive integers, "
+                f"got hidden_layer_sizes={_short(hidden_layer_sizes)}"
+            )
     return tuple(int(s) for s in sizes)
 
 
@@ -45,7 +57,9 @@ def check_positive_int(name: str, value) -> int:
 
 
 def check_number(name: str, value, *, positive=False, non_negative=False) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (numbers.Real, np.floating, np.integer)
+    ):
         raise TypeError(f"{name} must be a real number, got {name}={_short(value)}")
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {name}={value!r}")
@@ -73,7 +87,9 @@ def check_params_dict(name: str, value) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise TypeError(f"{name} must be a dict of keyword arguments or None, got {name}={_short(value)}")
+        raise TypeError(
+            f"{name} must be a dict of keyword arguments or None, got {name}={_short(value)}"
+        )
     return dict(value)
 
 
@@ -92,18 +108,29 @@ def check_dtype(dtype) -> np.dtype:
 def check_random_state(random_state) -> np.random.Generator:
     """Normalise ``random_state`` (None, int >= 0, SeedSequence or Generator) once."""
     if isinstance(random_state, (bool, np.bool_)) or not (
-            random_state is None
-            or isinstance(random_state, (numbers.Integral, np.integer, np.random.SeedSequence,
-                                         np.random.Generator))):
-        raise TypeError(f"random_state must be None, an int, a SeedSequence or a numpy Generator, "
-                        f"got random_state={_short(random_state)}")
+        random_state is None
+        or isinstance(
+            random_state,
+            (numbers.Integral, np.integer, np.random.SeedSequence, np.random.Generator),
+        )
+    ):
+        raise TypeError(
+            f"random_state must be None, an int, a SeedSequence or a numpy Generator, "
+            f"got random_state={_short(random_state)}"
+        )
     if isinstance(random_state, (numbers.Integral, np.integer)) and random_state < 0:
         raise ValueError(f"random_state must be non-negative, got random_state={random_state!r}")
     return np.random.default_rng(random_state)
 
 
-def check_X(X, *, name: str = "X", n_features: int | None = None, dtype=np.float64,
-            allow_empty: bool = False) -> np.ndarray:
+def check_X(
+    X,
+    *,
+    name: str = "X",
+    n_features: int | None = None,
+    dtype=np.float64,
+    allow_empty: bool = False,
+) -> np.ndarray:
     """A finite 2-D float array ``(n_samples, n_features)``."""
     if X is None:
         raise TypeError(f"{name} must be a 2-D array of numbers, got {name}=None")
@@ -115,31 +142,41 @@ def check_X(X, *, name: str = "X", n_features: int | None = None, dtype=np.float
         raise TypeError(f"{name} must contain real numbers, got dtype {array.dtype} in {name}")
     if array.ndim != 2:
         hint = " (for a single feature use X.reshape(-1, 1))" if array.ndim == 1 else ""
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}{hint}")
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}{hint}"
+        )
     if array.shape[0] == 0 and not allow_empty:
         raise ValueError(f"{name} is empty: got shape {array.shape}, need at least one sample")
     if array.shape[1] == 0:
         raise ValueError(f"{name} has no features: got shape {array.shape}")
     if n_features is not None and array.shape[1] != n_features:
-        raise ValueError(f"{name} has {array.shape[1]} features, but the network takes "
-                         f"{n_features} (shape {array.shape})")
+        raise ValueError(
+            f"{name} has {array.shape[1]} features, but the network takes "
+            f"{n_features} (shape {array.shape})"
+        )
     if not np.isfinite(array).all():
         row, column = np.argwhere(~np.isfinite(array))[0]
-        raise ValueError(f"{name} contains NaN or infinity (first at row {row}, column {column}: "
-                         f"{array[row, column]})")
+        raise ValueError(
+            f"{name} contains NaN or infinity (first at row {row}, column {column}: "
+            f"{array[row, column]})"
+        )
     with np.errstate(over="ignore"):
         converted = array.astype(dtype, copy=False)
     if converted is not array and not np.isfinite(converted).all():
         row, column = np.argwhere(~np.isfinite(converted))[0]
-        raise ValueError(f"{name} has values too large for {np.dtype(dtype).name} (first at row {row}, "
-                         f"column {column}: {array[row, column]}); scale the data or use dtype='float64'")
+        raise ValueError(
+            f"{name} has values too large for {np.dtype(dtype).name} (first at row {row}, "
+            f"column {column}: {array[row, column]}); scale the data or use dtype='float64'"
+        )
     return converted
 
 
 def check_same_length(n_samples: int, y: np.ndarray) -> None:
     """``y`` must have one entry per row of X."""
     if len(y) != n_samples:
-        raise ValueError(f"X and y have different lengths: X has {n_samples} samples, y has {len(y)}")
+        raise ValueError(
+            f"X and y have different lengths: X has {n_samples} samples, y has {len(y)}"
+        )
 
 
 def check_labels_1d(y, name: str = "y") -> np.ndarray:
@@ -148,8 +185,10 @@ def check_labels_1d(y, name: str = "y") -> np.ndarray:
         raise TypeError(f"{name} must be a 1-D array of class labels, got {name}=None")
     labels = np.asarray(y)
     if labels.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (n_samples,), got shape {labels.shape}"
-                         + (" (use y.ravel())" if labels.ndim == 2 and labels.shape[1] == 1 else ""))
+        raise ValueError(
+            f"{name} must be 1-D (n_samples,), got shape {labels.shape}"
+            + (" (use y.ravel())" if labels.ndim == 2 and labels.shape[1] == 1 else "")
+        )
     if labels.dtype.kind == "f" and not np.isfinite(labels).all():
         raise ValueError(f"{name} contains NaN or infinity")
     return labels
@@ -164,8 +203,10 @@ def check_class_labels(y, name: str = "y") -> np.ndarray:
     labels = check_labels_1d(y, name)
     if labels.dtype.kind == "f" and np.any(labels != np.round(labels)):
         value = labels[np.argmax(labels != np.round(labels))].item()
-        raise ValueError(f"{name} holds real values such as {value!r}, not class labels; use "
-                         f"integer or string labels, or a regressor for real-valued targets")
+        raise ValueError(
+            f"{name} holds real values such as {value!r}, not class labels; use "
+            f"integer or string labels, or a regressor for real-valued targets"
+        )
     return labels
 
 
@@ -176,8 +217,10 @@ def check_classes(classes, name: str = "classes", *, sort: bool) -> np.ndarray:
     if len(unique) != len(labels):
         raise ValueError(f"{name} contains duplicates: {name}={_short(labels.tolist())}")
     if len(unique) < 2:
-        raise ValueError(f"{name} must hold at least 2 distinct labels to classify, "
-                         f"got {name}={_short(labels.tolist())}")
+        raise ValueError(
+            f"{name} must hold at least 2 distinct labels to classify, "
+            f"got {name}={_short(labels.tolist())}"
+        )
     return unique if sort else labels
 
 
@@ -188,13 +231,16 @@ def encode_labels(y: np.ndarray, classes: np.ndarray, name: str = "y") -> np.nda
     try:
         position = np.searchsorted(sorted_classes, y)
     except TypeError:
-        raise TypeError(f"{name} has labels of type {y.dtype} that cannot be compared with "
-                        f"classes of type {classes.dtype}") from None
+        raise TypeError(
+            f"{name} has labels of type {y.dtype} that cannot be compared with "
+            f"classes of type {classes.dtype}"
+        ) from None
     position = np.clip(position, 0, len(classes) - 1)
     unknown = sorted_classes[position] != y
     if np.any(unknown):
         label = y[np.argmax(unknown)]
         label = label.item() if isinstance(label, np.generic) else label
-        raise ValueError(f"{name} contains label {label!r} which is not in "
-                         f"classes={_short(classes.tolist())}")
+        raise ValueError(
+            f"{name} contains label {label!r} which is not in classes={_short(classes.tolist())}"
+        )
     return order[position]

@@ -14,9 +14,11 @@ written in terms of its output does not fit this table.
 >>> np.allclose(tanh.derivative(a), 1 - np.tanh([0.0, 1.0]) ** 2)
 True
 """
+
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit

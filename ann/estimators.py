@@ -1,4 +1,5 @@
 """scikit-learn style multi-layer perceptrons: MLPClassifier and MLPRegressor."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,14 @@ from ann.activations import ACTIVATIONS
 from ann.network import StackedMLP, layer_sizes, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
-from tasks.archive import (ArchiveError, MetadataError, from_jsonable, read_archive, to_jsonable,
-                           write_archive)
+from tasks.archive import (
+    ArchiveError,
+    MetadataError,
+    from_jsonable,
+    read_archive,
+    to_jsonable,
+    write_archive,
+)
 
 
 class _BaseMLP(BaseEstimator):
@@ -24,10 +31,23 @@ class _BaseMLP(BaseEstimator):
     _loss_name: str = ""
     _score_name: str = ""
 
-    def __init__(self, hidden_layer_sizes=(64,), activation="relu", *, rule="backprop",
-                 optimizer="adam", learning_rate=0.02, batch_size=64, epochs=30, alpha=1e-4,
-                 shuffle=True, random_state=None, rule_params=None, optimizer_params=None,
-                 dtype="float64"):
+    def __init__(
+        self,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        *,
+        rule="backprop",
+        optimizer="adam",
+        learning_rate=0.02,
+        batch_size=64,
+        epochs=30,
+        alpha=1e-4,
+        shuffle=True,
+        random_state=None,
+        rule_params=None,
+        optimizer_params=None,
+        dtype="float64",
+    ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.rule = rule
@@ -65,11 +85,18 @@ class _BaseMLP(BaseEstimator):
 
     def _build_network(self, hyper: dict, n_features: int, n_outputs: int) -> StackedMLP:
         return StackedMLP(
-            layer_sizes(n_features, hyper["hidden_layer_sizes"], n_outputs), None,
-            activation=hyper["activation"], loss=self._loss_name, rule=hyper["rule"],
-            optimizer=hyper["optimizer"], learning_rate=hyper["learning_rate"],
-            alpha=hyper["alpha"], rule_params=hyper["rule_params"],
-            optimizer_params=hyper["optimizer_params"], dtype=hyper["dtype"])
+            layer_sizes(n_features, hyper["hidden_layer_sizes"], n_outputs),
+            None,
+            activation=hyper["activation"],
+            loss=self._loss_name,
+            rule=hyper["rule"],
+            optimizer=hyper["optimizer"],
+            learning_rate=hyper["learning_rate"],
+            alpha=hyper["alpha"],
+            rule_params=hyper["rule_params"],
+            optimizer_params=hyper["optimizer_params"],
+            dtype=hyper["dtype"],
+        )
 
     def _adopt(self, network: StackedMLP, hyper: dict, n_features: int, n_outputs: int) -> None:
         """Make ``network`` this estimator's (fitted attributes point into it)."""
@@ -85,7 +112,9 @@ class _BaseMLP(BaseEstimator):
         # Building the network also validates rule_params and optimizer_params,
         # so every check has run before the first weight is drawn.
         network = self._build_network(hyper, n_features, n_outputs)
-        init_rng, rule_rng, self._shuffle_rng = network_rngs(check.check_random_state(self.random_state))
+        init_rng, rule_rng, self._shuffle_rng = network_rngs(
+            check.check_random_state(self.random_state)
+        )
         network.initialize(init_rng, rule_rng)
         self._adopt(network, hyper, n_features, n_outputs)
         self.history_ = []
@@ -113,30 +142,34 @@ class _BaseMLP(BaseEstimator):
                 X_epoch, Y_epoch = X, Y
             # Overflow in a diverging run is caught below, by name, not as a warning.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss_sum, score_sum = network.train_epoch(X_epoch, Y_epoch, batch_size,
-                                                          classification=classification)
+                loss_sum, score_sum = network.train_epoch(
+                    X_epoch, Y_epoch, batch_size, classification=classification
+                )
             loss = float(loss_sum) / n_samples
             epoch = len(self.history_) + 1
             if not np.isfinite(loss) or not network.finite():
                 raise FloatingPointError(
                     f"training diverged in epoch {epoch} (loss={loss}, all weights finite: "
                     f"{bool(network.finite())}): learning_rate={hyper['learning_rate']} is too large "
-                    f"for optimizer={hyper['optimizer']!r} here, try a smaller one")
+                    f"for optimizer={hyper['optimizer']!r} here, try a smaller one"
+                )
             if classification:
                 score = float(score_sum) / n_samples
             else:
                 score = float(np.mean(_r2(score_sum, total_squares)))
             self.samples_seen_ += n_samples
             self.training_macs_ += n_samples * network.training_macs
-            self.history_.append({
-                "epoch": epoch,
-                "loss": loss,
-                self._score_name: score,
-                "samples_seen": self.samples_seen_,
-                "wall_seconds": time.perf_counter() - started,
-                "training_macs": self.training_macs_,
-                "inference_macs": self.inference_macs_,
-            })
+            self.history_.append(
+                {
+                    "epoch": epoch,
+                    "loss": loss,
+                    self._score_name: score,
+                    "samples_seen": self.samples_seen_,
+                    "wall_seconds": time.perf_counter() - started,
+                    "training_macs": self.training_macs_,
+                    "inference_macs": self.inference_macs_,
+                }
+            )
 
     def _fit(self, X, y):
         hyper = self._check_hyperparameters()
@@ -149,8 +182,9 @@ class _BaseMLP(BaseEstimator):
     def _partial_fit(self, X, y, classes=None):
         first_call = not hasattr(self, "_network")
         hyper = self._check_hyperparameters() if first_call else self._hyper
-        X = check.check_X(X, dtype=hyper["dtype"],
-                          n_features=None if first_call else self.n_features_in_)
+        X = check.check_X(
+            X, dtype=hyper["dtype"], n_features=None if first_call else self.n_features_in_
+        )
         Y = self._targets_for_partial_fit(y, len(X), hyper["dtype"], classes, first_call)
         if first_call:
             self._initialize(hyper, X.shape[1], Y.shape[1])
@@ -163,7 +197,6 @@ class _BaseMLP(BaseEstimator):
         X = check.check_X(X, n_features=self.n_features_in_, dtype=self._hyper["dtype"])
         self.inference_macs_ += len(X) * self._network.forward_macs
         return self._network.forward(X)[-1]
-
 
     # -- saving and loading ------------------------------------------------------------------
 
@@ -211,19 +244,28 @@ class _BaseMLP(BaseEstimator):
         True
         """
         if not hasattr(self, "_network"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet, so there is nothing "
-                                 "learned to save; call fit or partial_fit first (its settings "
-                                 "are get_params())")
-        fitted = {"n_features_in": self.n_features_in_, "n_outputs": self.n_outputs_,
-                  "history": self.history_, "training_macs": self.training_macs_,
-                  "inference_macs": self.inference_macs_, "samples_seen": self.samples_seen_,
-                  "shuffle_rng": self._shuffle_rng}
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet, so there is nothing "
+                "learned to save; call fit or partial_fit first (its settings "
+                "are get_params())"
+            )
+        fitted = {
+            "n_features_in": self.n_features_in_,
+            "n_outputs": self.n_outputs_,
+            "history": self.history_,
+            "training_macs": self.training_macs_,
+            "inference_macs": self.inference_macs_,
+            "samples_seen": self.samples_seen_,
+            "shuffle_rng": self._shuffle_rng,
+        }
         if hasattr(self, "_single_output"):
             fitted["single_output"] = self._single_output
-        meta = {"kind": self._archive_kind,
-                "params": to_jsonable(self.get_params(deep=False), where="params"),
-                "hyperparameters": to_jsonable(self._hyper, where="hyperparameters"),
-                "fitted": to_jsonable(fitted, where="fitted")}
+        meta = {
+            "kind": self._archive_kind,
+            "params": to_jsonable(self.get_params(deep=False), where="params"),
+            "hyperparameters": to_jsonable(self._hyper, where="hyperparameters"),
+            "fitted": to_jsonable(fitted, where="fitted"),
+        }
         arrays = dict(self._network.state_arrays())
         if hasattr(self, "classes_"):
             arrays["classes_"] = self.classes_
@@ -239,8 +281,11 @@ class _BaseMLP(BaseEstimator):
     def _from_archive(cls, path, arrays: dict, meta: dict):
         try:
             hyper = from_jsonable(meta["hyperparameters"])
-            for name, registry in (("activation", ACTIVATIONS), ("rule", RULES),
-                                   ("optimizer", OPTIMIZERS)):
+            for name, registry in (
+                ("activation", ACTIVATIONS),
+                ("rule", RULES),
+                ("optimizer", OPTIMIZERS),
+            ):
                 _require_registered(path, name, hyper[name], registry)
             estimator = cls(**from_jsonable(meta["params"]))
             fitted = from_jsonable(meta["fitted"])
@@ -250,8 +295,9 @@ class _BaseMLP(BaseEstimator):
             try:
                 network.set_state_arrays(arrays)
             except ValueError as error:
-                raise ArchiveError(f"{os.fspath(path)!r} does not fit the network it describes: "
-                                   f"{error}") from None
+                raise ArchiveError(
+                    f"{os.fspath(path)!r} does not fit the network it describes: {error}"
+                ) from None
             estimator._adopt(network, hyper, fitted["n_features_in"], fitted["n_outputs"])
             estimator._shuffle_rng = fitted["shuffle_rng"]
             estimator.history_ = fitted["history"]
@@ -263,17 +309,21 @@ class _BaseMLP(BaseEstimator):
             if classes is not None:
                 estimator.classes_ = classes
         except (KeyError, TypeError, AttributeError, MetadataError) as error:
-            raise ArchiveError(f"{os.fspath(path)!r}: the archive's content is incomplete or "
-                               f"malformed ({type(error).__name__}: {error})") from None
+            raise ArchiveError(
+                f"{os.fspath(path)!r}: the archive's content is incomplete or "
+                f"malformed ({type(error).__name__}: {error})"
+            ) from None
         return estimator
 
 
 def _require_registered(path, what: str, name, registry) -> None:
     """A saved model's ``what`` (rule, optimizer, ...) must be registered in this session."""
     if name not in registry:
-        raise ValueError(f"{os.fspath(path)!r} was saved with {what}={name!r}, which is not "
-                         f"registered here (known: {sorted(registry)}); import the module that "
-                         "registers it before loading")
+        raise ValueError(
+            f"{os.fspath(path)!r} was saved with {what}={name!r}, which is not "
+            f"registered here (known: {sorted(registry)}); import the module that "
+            "registers it before loading"
+        )
 
 
 def load(path):
@@ -316,8 +366,9 @@ def _r2(squared_error_sum: np.ndarray, total_squares: np.ndarray) -> np.ndarray:
     (scikit-learn's ``r2_score`` convention)."""
     constant = total_squares == 0
     safe_total = np.where(constant, 1.0, total_squares)
-    return np.where(constant, np.where(squared_error_sum == 0, 1.0, 0.0),
-                    1.0 - squared_error_sum / safe_total)
+    return np.where(
+        constant, np.where(squared_error_sum == 0, 1.0, 0.0), 1.0 - squared_error_sum / safe_total
+    )
 
 
 _SHARED_PARAMETERS = """
@@ -433,7 +484,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         check.check_same_length(n_samples, labels)
         classes = np.unique(labels)
         if len(classes) < 2:
-            raise ValueError(f"y has a single class ({classes[0]!r}); a classifier needs at least 2")
+            raise ValueError(
+                f"y has a single class ({classes[0]!r}); a classifier needs at least 2"
+            )
         self.classes_ = classes
         return self._one_hot(labels, classes, dtype)
 
@@ -442,14 +495,20 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         check.check_same_length(n_samples, labels)
         if first_call:
             if classes is None:
-                raise ValueError("classes must be given on the first call to partial_fit "
-                                 "(all labels that will ever occur)")
+                raise ValueError(
+                    "classes must be given on the first call to partial_fit "
+                    "(all labels that will ever occur)"
+                )
             known = check.check_classes(classes, sort=True)
         else:
             known = self.classes_
-            if classes is not None and not np.array_equal(check.check_classes(classes, sort=True), known):
-                raise ValueError(f"classes={list(classes)!r} differs from the classes_="
-                                 f"{known.tolist()!r} of the first partial_fit call")
+            if classes is not None and not np.array_equal(
+                check.check_classes(classes, sort=True), known
+            ):
+                raise ValueError(
+                    f"classes={list(classes)!r} differs from the classes_="
+                    f"{known.tolist()!r} of the first partial_fit call"
+                )
         Y = self._one_hot(labels, known, dtype)
         self.classes_ = known
         return Y
@@ -509,8 +568,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if first_call:
             self._single_output = single_output
         elif Y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {Y.shape[1]} outputs, but the network was built for "
-                             f"{self.n_outputs_}")
+            raise ValueError(
+                f"y has {Y.shape[1]} outputs, but the network was built for {self.n_outputs_}"
+            )
         return Y
 
     @staticmethod
@@ -522,7 +582,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if values.dtype.kind not in "biuf":
             raise TypeError(f"y must contain real numbers, got dtype {values.dtype}")
         if values.ndim not in (1, 2):
-            raise ValueError(f"y must be 1-D or 2-D (n_samples[, n_outputs]), got shape {values.shape}")
+            raise ValueError(
+                f"y must be 1-D or 2-D (n_samples[, n_outputs]), got shape {values.shape}"
+            )
         if values.ndim == 2 and values.shape[1] == 0:
             raise ValueError(f"y has no outputs to learn: got shape {values.shape}")
         check.check_same_length(n_samples, values)

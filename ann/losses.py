@@ -15,9 +15,11 @@ For one output, ``squared_error`` equals scikit-learn's ``squared_loss``
 by the number of outputs in the loss but not in its gradient, so here the sum
 over outputs is kept to make loss and gradient agree.
 """
+
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 

@@ -30,9 +30,10 @@ is per *batch*, not per sample). Counts are exact integers.
 >>> forward_macs((64, 64, 10)) + backprop_macs((64, 64, 10))
 10112
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def dense_macs(n_in: int, n_out: int) -> int:

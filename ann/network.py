@@ -15,10 +15,11 @@ of every layer, then biases); ``weights`` and ``biases`` are views into it.
 The optimizer then updates a single array per step instead of one per layer,
 which matters for small networks, where per-call overhead dominates.
 """
+
 from __future__ import annotations
 
 import inspect
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -73,8 +74,21 @@ class StackedMLP:
     dtype : numpy float dtype
     """
 
-    def __init__(self, layer_sizes, n_networks, *, activation, loss, rule, optimizer,
-                 learning_rate, alpha, rule_params=None, optimizer_params=None, dtype=np.float64):
+    def __init__(
+        self,
+        layer_sizes,
+        n_networks,
+        *,
+        activation,
+        loss,
+        rule,
+        optimizer,
+        learning_rate,
+        alpha,
+        rule_params=None,
+        optimizer_params=None,
+        dtype=np.float64,
+    ):
         self.layer_sizes = tuple(int(n) for n in layer_sizes)
         self.batch_shape = () if n_networks is None else (int(n_networks),)
         self.activation_name = activation
@@ -93,14 +107,15 @@ class StackedMLP:
         # Reused every step (a population's gradient is megabytes).
         self._grad = np.empty_like(self.theta)
         self._grad_views = self.split(self._grad)
-        self._l2_scratch = np.empty_like(self.theta[..., :self.n_weights])
+        self._l2_scratch = np.empty_like(self.theta[..., : self.n_weights])
         # Pre-activation buffers of training steps, by minibatch size. A
         # stack's are megabytes, and a fresh array of that size per layer and
         # step costs page faults that showed up as ~13% of a population step.
         self._step_buffers: dict[int, list[np.ndarray]] = {}
         self.rule_state: dict[str, np.ndarray] = {}
-        self.optimizer = make_optimizer(optimizer, [self.theta], learning_rate, self.batch_shape,
-                                        optimizer_params)
+        self.optimizer = make_optimizer(
+            optimizer, [self.theta], learning_rate, self.batch_shape, optimizer_params
+        )
         self.forward_macs = forward_macs(self.layer_sizes)
         self.training_macs = self.forward_macs + int(self.rule.backward_macs(self.layer_sizes))
 
@@ -108,10 +123,12 @@ class StackedMLP:
         """Views of a ``theta``-shaped array as per-layer (weights, biases)."""
         weights, biases, start = [], [], 0
         for n_in, n_out in self._shapes:
-            weights.append(flat[..., start:start + n_in * n_out].reshape(flat.shape[:-1] + (n_in, n_out)))
+            weights.append(
+                flat[..., start : start + n_in * n_out].reshape(flat.shape[:-1] + (n_in, n_out))
+            )
             start += n_in * n_out
         for _, n_out in self._shapes:
-            biases.append(flat[..., start:start + n_out])
+            biases.append(flat[..., start : start + n_out])
             start += n_out
         return weights, biases
 
@@ -162,13 +179,15 @@ class StackedMLP:
     def _buffers(self, n_rows: int) -> list[np.ndarray]:
         """Reused pre-activation arrays for a minibatch of ``n_rows`` rows."""
         if n_rows not in self._step_buffers:
-            self._step_buffers[n_rows] = [np.empty(self.batch_shape + (n_rows, n_out), dtype=self.dtype)
-                                          for _, n_out in self._shapes]
+            self._step_buffers[n_rows] = [
+                np.empty(self.batch_shape + (n_rows, n_out), dtype=self.dtype)
+                for _, n_out in self._shapes
+            ]
         return self._step_buffers[n_rows]
 
     def penalty(self) -> np.ndarray:
         """``0.5 * alpha * ||W||^2`` per network (before division by the batch size)."""
-        w = self.theta[..., None, :self.n_weights]
+        w = self.theta[..., None, : self.n_weights]
         return 0.5 * self.alpha * (w @ w.swapaxes(-1, -2))[..., 0, 0]
 
     def loss_and_gradient(self, X, Y, sample_weight, n_valid, out=None, buffers=None):
@@ -201,8 +220,14 @@ class StackedMLP:
         weight_rows = weights[..., None] if weights.ndim else weights
         loss = (self.loss.per_sample(Y, output) * weights).sum(axis=-1)
         output_delta = output_error(Y, output) * weight_rows
-        computed = self.rule.gradients(output_delta, self.weights, activations,
-                                       self.activation.derivative, self.rule_state, out=grad_views)
+        computed = self.rule.gradients(
+            output_delta,
+            self.weights,
+            activations,
+            self.activation.derivative,
+            self.rule_state,
+            out=grad_views,
+        )
         # A rule may ignore ``out`` and return new arrays: copy those in.
         for results, views in zip(computed, grad_views):
             for result, view in zip(results, views):
@@ -210,9 +235,12 @@ class StackedMLP:
                     view[...] = result
         if self.alpha:
             inverse_n = 1.0 / np.asarray(n_valid, dtype=self.dtype)
-            scale = (self.alpha * inverse_n)[..., None] if self.batch_shape else self.alpha * inverse_n
-            grad[..., :self.n_weights] += np.multiply(self.theta[..., :self.n_weights], scale,
-                                                      out=self._l2_scratch)
+            scale = (
+                (self.alpha * inverse_n)[..., None] if self.batch_shape else self.alpha * inverse_n
+            )
+            grad[..., : self.n_weights] += np.multiply(
+                self.theta[..., : self.n_weights], scale, out=self._l2_scratch
+            )
             loss = loss + self.penalty() * inverse_n
         return loss, grad, output
 
@@ -221,8 +249,9 @@ class StackedMLP:
 
         Returns the batch loss and output, as :meth:`loss_and_gradient`.
         """
-        loss, grad, output = self.loss_and_gradient(X, Y, sample_weight, n_valid, out=self._grad,
-                                                    buffers=self._buffers(X.shape[-2]))
+        loss, grad, output = self.loss_and_gradient(
+            X, Y, sample_weight, n_valid, out=self._grad, buffers=self._buffers(X.shape[-2])
+        )
         self.optimizer.step([self.theta], [grad], active)
         return loss, output
 
@@ -272,8 +301,12 @@ class StackedMLP:
         """
         arrays = {"theta": self.theta}
         arrays.update({f"rule_state.{key}": value for key, value in self.rule_state.items()})
-        arrays.update({f"optimizer.{index}": value
-                       for index, value in enumerate(self.optimizer._state_arrays())})
+        arrays.update(
+            {
+                f"optimizer.{index}": value
+                for index, value in enumerate(self.optimizer._state_arrays())
+            }
+        )
         return arrays
 
     def set_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
@@ -285,19 +318,25 @@ class StackedMLP:
         expected = {"theta"} | {f"optimizer.{i}" for i in range(len(optimizer_state))}
         rule_keys = {key for key in arrays if key.startswith("rule_state.")}
         if set(arrays) - rule_keys != expected:
-            raise ValueError(f"network state must have the arrays {sorted(expected)} (and "
-                             f"rule_state.*), got {sorted(arrays)}")
-        targets = [(self.theta, "theta")] + [(state, f"optimizer.{i}")
-                                             for i, state in enumerate(optimizer_state)]
+            raise ValueError(
+                f"network state must have the arrays {sorted(expected)} (and "
+                f"rule_state.*), got {sorted(arrays)}"
+            )
+        targets = [(self.theta, "theta")] + [
+            (state, f"optimizer.{i}") for i, state in enumerate(optimizer_state)
+        ]
         for target, key in targets:
             value = arrays[key]
             if value.shape != target.shape or value.dtype != target.dtype:
-                raise ValueError(f"array {key!r} has shape {value.shape} and dtype {value.dtype}; "
-                                 f"this network needs {target.shape} and {target.dtype}")
+                raise ValueError(
+                    f"array {key!r} has shape {value.shape} and dtype {value.dtype}; "
+                    f"this network needs {target.shape} and {target.dtype}"
+                )
         for target, key in targets:
             np.copyto(target, arrays[key])  # in place: weights, biases are views of theta
-        self.rule_state = {key[len("rule_state."):]: np.array(arrays[key])
-                           for key in arrays if key in rule_keys}
+        self.rule_state = {
+            key[len("rule_state.") :]: np.array(arrays[key]) for key in arrays if key in rule_keys
+        }
 
     def finite(self) -> np.ndarray:
         """Per network: are all parameters finite?"""
@@ -322,6 +361,8 @@ def _takes_out(function) -> bool:
         return False
 
 
-def layer_sizes(n_features: int, hidden_layer_sizes: Sequence[int], n_outputs: int) -> tuple[int, ...]:
+def layer_sizes(
+    n_features: int, hidden_layer_sizes: Sequence[int], n_outputs: int
+) -> tuple[int, ...]:
     """``(n_features, *hidden_layer_sizes, n_outputs)``."""
     return (int(n_features), *hidden_layer_sizes, int(n_outputs))

@@ -16,16 +16,17 @@ optimizer state, exactly as if they had not been stepped.
 >>> w
 array([ 0.5, -2.5])
 """
+
 from __future__ import annotations
 
 import inspect
 import numbers
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 #: Registered optimizers by name.
-OPTIMIZERS: dict[str, type["Optimizer"]] = {}
+OPTIMIZERS: dict[str, type[Optimizer]] = {}
 
 
 def register_optimizer(name: str):
@@ -35,7 +36,9 @@ def register_optimizer(name: str):
         if name in OPTIMIZERS:
             raise ValueError(f"optimizer name {name!r} is already registered")
         if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
-            raise TypeError(f"optimizer {name!r} must subclass ann.optimizers.Optimizer, got {cls!r}")
+            raise TypeError(
+                f"optimizer {name!r} must subclass ann.optimizers.Optimizer, got {cls!r}"
+            )
         cls.name = name
         OPTIMIZERS[name] = cls
         return cls
@@ -77,7 +80,9 @@ class Optimizer:
 
     def __init__(self, params: Sequence[np.ndarray], learning_rate: float, batch_shape=()):
         if not _is_number(learning_rate) or not np.isfinite(learning_rate) or learning_rate <= 0:
-            raise ValueError(f"learning_rate must be a positive number, got learning_rate={learning_rate!r}")
+            raise ValueError(
+                f"learning_rate must be a positive number, got learning_rate={learning_rate!r}"
+            )
         self.learning_rate = float(learning_rate)
         self.batch_shape = tuple(batch_shape)
         # Work arrays for the updates, allocated once: a population's parameters
@@ -123,8 +128,10 @@ class SGD(Optimizer):
     """Plain stochastic gradient descent: ``w <- w - learning_rate * g``."""
 
     def _get_updates(self, grads):
-        return [np.multiply(grad, -self.learning_rate, out=scratch)
-                for grad, scratch in zip(grads, self._scratch)]
+        return [
+            np.multiply(grad, -self.learning_rate, out=scratch)
+            for grad, scratch in zip(grads, self._scratch)
+        ]
 
 
 @register_optimizer("momentum")
@@ -161,8 +168,10 @@ class Momentum(Optimizer):
         if not self.nesterov:
             return self.velocities
         # The scratch arrays still hold learning_rate * g.
-        return [np.subtract(self.momentum * v, scratch, out=scratch)
-                for v, scratch in zip(self.velocities, self._scratch)]
+        return [
+            np.subtract(self.momentum * v, scratch, out=scratch)
+            for v, scratch in zip(self.velocities, self._scratch)
+        ]
 
 
 @register_optimizer("adam")
@@ -190,8 +199,9 @@ class Adam(Optimizer):
 
     state_names = ("first_moments", "second_moments", "step_count")
 
-    def __init__(self, params, learning_rate, batch_shape=(), beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8):
+    def __init__(
+        self, params, learning_rate, batch_shape=(), beta_1=0.9, beta_2=0.999, epsilon=1e-8
+    ):
         super().__init__(params, learning_rate, batch_shape)
         for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
             if not _is_number(value) or not 0 <= value < 1:
@@ -209,8 +219,13 @@ class Adam(Optimizer):
         # Bias correction folded into the step size, as in the paper's
         # "more efficient" variant (and scikit-learn); then the moments' scale.
         root = np.sqrt(1 - b2)
-        step_size = (self.learning_rate * np.sqrt(1 - b2 ** self.step_count) / (1 - b1 ** self.step_count)
-                     * (1 - b1) / root)
+        step_size = (
+            self.learning_rate
+            * np.sqrt(1 - b2**self.step_count)
+            / (1 - b1**self.step_count)
+            * (1 - b1)
+            / root
+        )
         epsilon = self.epsilon / root
         updates = []
         for m, v, g, scratch in zip(self.first_moments, self.second_moments, grads, self._scratch):
@@ -236,10 +251,15 @@ def make_optimizer(name: str, params, learning_rate: float, batch_shape=(), opti
         raise ValueError(f"unknown optimizer={name!r}; known optimizers: {sorted(OPTIMIZERS)}")
     cls = OPTIMIZERS[name]
     hyper = dict(optimizer_params or {})
-    accepted = [p for p in inspect.signature(cls.__init__).parameters
-                if p not in ("self", "params", "learning_rate", "batch_shape")]
+    accepted = [
+        p
+        for p in inspect.signature(cls.__init__).parameters
+        if p not in ("self", "params", "learning_rate", "batch_shape")
+    ]
     unknown = sorted(set(hyper) - set(accepted))
     if unknown:
-        raise ValueError(f"optimizer_params has {unknown} which optimizer={name!r} does not take; "
-                         f"it takes {accepted}")
+        raise ValueError(
+            f"optimizer_params has {unknown} which optimizer={name!r} does not take; "
+            f"it takes {accepted}"
+        )
     return cls(params, learning_rate, batch_shape, **hyper)

@@ -1,4 +1,5 @@
 """Many independent MLP classifiers trained as one stacked array (the population protocol)."""
+
 from __future__ import annotations
 
 import numbers
@@ -11,8 +12,14 @@ from ann.activations import ACTIVATIONS
 from ann.network import StackedMLP, layer_sizes, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
-from tasks.archive import (ArchiveError, MetadataError, from_jsonable, read_archive, to_jsonable,
-                           write_archive)
+from tasks.archive import (
+    ArchiveError,
+    MetadataError,
+    from_jsonable,
+    read_archive,
+    to_jsonable,
+    write_archive,
+)
 
 
 class MLPPopulation:
@@ -84,10 +91,26 @@ class MLPPopulation:
     kind = "ann"
     cost_unit = "MAC"
 
-    def __init__(self, n_agents, n_features, classes, hidden_layer_sizes=(64,), random_state=None, *,
-                 activation="relu", rule="backprop", optimizer="adam", learning_rate=0.02,
-                 batch_size=64, alpha=1e-4, shuffle=True, epochs_per_call=1, rule_params=None,
-                 optimizer_params=None, dtype="float64"):
+    def __init__(
+        self,
+        n_agents,
+        n_features,
+        classes,
+        hidden_layer_sizes=(64,),
+        random_state=None,
+        *,
+        activation="relu",
+        rule="backprop",
+        optimizer="adam",
+        learning_rate=0.02,
+        batch_size=64,
+        alpha=1e-4,
+        shuffle=True,
+        epochs_per_call=1,
+        rule_params=None,
+        optimizer_params=None,
+        dtype="float64",
+    ):
         self.n_agents = check.check_positive_int("n_agents", n_agents)
         self.n_features_in_ = check.check_positive_int("n_features", n_features)
         self.classes_ = check.check_classes(classes, sort=False)
@@ -107,9 +130,17 @@ class MLPPopulation:
 
         self._network = StackedMLP(
             layer_sizes(self.n_features_in_, self.hidden_layer_sizes, len(self.classes_)),
-            self.n_agents, activation=self.activation, loss="cross_entropy", rule=self.rule,
-            optimizer=self.optimizer, learning_rate=self.learning_rate, alpha=self.alpha,
-            rule_params=self.rule_params, optimizer_params=self.optimizer_params, dtype=self.dtype)
+            self.n_agents,
+            activation=self.activation,
+            loss="cross_entropy",
+            rule=self.rule,
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            alpha=self.alpha,
+            rule_params=self.rule_params,
+            optimizer_params=self.optimizer_params,
+            dtype=self.dtype,
+        )
         streams = [network_rngs(rng) for rng in agent_rngs]
         self._network.initialize([s[0] for s in streams], [s[1] for s in streams])
         self._shuffle_rngs = [s[2] for s in streams]
@@ -120,18 +151,23 @@ class MLPPopulation:
         self.n_calls_ = 0
 
     def __repr__(self) -> str:
-        return (f"MLPPopulation(n_agents={self.n_agents}, n_features={self.n_features_in_}, "
-                f"classes={self.classes_.tolist()!r}, hidden_layer_sizes={self.hidden_layer_sizes}, "
-                f"rule={self.rule!r}, optimizer={self.optimizer!r}, learning_rate={self.learning_rate})")
+        return (
+            f"MLPPopulation(n_agents={self.n_agents}, n_features={self.n_features_in_}, "
+            f"classes={self.classes_.tolist()!r}, hidden_layer_sizes={self.hidden_layer_sizes}, "
+            f"rule={self.rule!r}, optimizer={self.optimizer!r}, learning_rate={self.learning_rate})"
+        )
 
     # -- data ----------------------------------------------------------------------------------
 
     def _check_agent_list(self, values, name: str) -> list:
         if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-            raise TypeError(f"{name} must be a list with one array per agent, got {type(values).__name__}")
+            raise TypeError(
+                f"{name} must be a list with one array per agent, got {type(values).__name__}"
+            )
         if len(values) != self.n_agents:
-            raise ValueError(f"{name} must have one entry per agent: expected {self.n_agents}, "
-                             f"got {len(values)}")
+            raise ValueError(
+                f"{name} must have one entry per agent: expected {self.n_agents}, got {len(values)}"
+            )
         return list(values)
 
     def _concatenate(self, Xs, name: str = "Xs") -> tuple[np.ndarray, np.ndarray]:
@@ -161,8 +197,9 @@ class MLPPopulation:
             finite = np.isfinite(rows).all(axis=1)
         if not np.all(finite):
             culprit = int(np.searchsorted(np.cumsum(lengths), np.argmin(finite), side="right"))
-            check.check_X(arrays[culprit], name=f"{name}[{culprit}]", n_features=n_features,
-                          dtype=self.dtype)  # raises
+            check.check_X(
+                arrays[culprit], name=f"{name}[{culprit}]", n_features=n_features, dtype=self.dtype
+            )  # raises
         return rows, lengths
 
     def _encode(self, ys, lengths: np.ndarray) -> np.ndarray:
@@ -172,8 +209,9 @@ class MLPPopulation:
             if y.ndim != 1 and not (y.size == 0 and n == 0):
                 check.check_labels_1d(y, f"ys[{i}]")  # raises
             if y.size != n:
-                raise ValueError(f"Xs[{i}] and ys[{i}] have different lengths: {n} samples, "
-                                 f"{y.size} labels")
+                raise ValueError(
+                    f"Xs[{i}] and ys[{i}] have different lengths: {n} samples, {y.size} labels"
+                )
         present = [y for y in labels if y.size]
         if not present:
             return np.empty(0, dtype=np.intp)
@@ -182,7 +220,9 @@ class MLPPopulation:
         except (ValueError, TypeError):
             for i, y in enumerate(labels):  # name the agent with the bad label
                 if y.size:
-                    check.encode_labels(check.check_labels_1d(y, f"ys[{i}]"), self.classes_, f"ys[{i}]")
+                    check.encode_labels(
+                        check.check_labels_1d(y, f"ys[{i}]"), self.classes_, f"ys[{i}]"
+                    )
             raise
 
     def _padded_index(self, lengths: np.ndarray, within=None) -> np.ndarray:
@@ -234,8 +274,9 @@ class MLPPopulation:
                 # Each agent draws its own order from its own stream (one
                 # small call per learning agent and epoch, outside the
                 # minibatch loop), so agent i matches a lone MLPClassifier.
-                within = np.concatenate([self._shuffle_rngs[i].permutation(lengths[i])
-                                         for i in learners])
+                within = np.concatenate(
+                    [self._shuffle_rngs[i].permutation(lengths[i]) for i in learners]
+                )
             index = self._padded_index(lengths, within)
             X_epoch, Y_epoch = rows[index], one_hot[labels[index]]
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -245,7 +286,8 @@ class MLPPopulation:
                 raise FloatingPointError(
                     f"training diverged in partial_fit call {self.n_calls_} for agents "
                     f"{np.flatnonzero(diverged).tolist()[:10]}: learning_rate={self.learning_rate} "
-                    f"is too large for optimizer={self.optimizer!r} here, try a smaller one")
+                    f"is too large for optimizer={self.optimizer!r} here, try a smaller one"
+                )
             self.training_macs_ += lengths * network.training_macs
             self.samples_seen_ += lengths
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -309,7 +351,9 @@ class MLPPopulation:
         for key, target in expected.items():
             value = np.asarray(params[key])
             if value.shape != target.shape[1:]:
-                raise ValueError(f"params[{key!r}] must have shape {target.shape[1:]}, got {value.shape}")
+                raise ValueError(
+                    f"params[{key!r}] must have shape {target.shape[1:]}, got {value.shape}"
+                )
             if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
                 raise ValueError(f"params[{key!r}] must be finite real numbers")
             values[key] = value
@@ -334,63 +378,90 @@ class MLPPopulation:
         would. Written under a temporary name and renamed into place (see
         :mod:`tasks.archive`).
         """
-        settings = {"n_agents": self.n_agents, "n_features": self.n_features_in_,
-                    "hidden_layer_sizes": self.hidden_layer_sizes, "activation": self.activation,
-                    "rule": self.rule, "optimizer": self.optimizer,
-                    "learning_rate": self.learning_rate, "batch_size": self.batch_size,
-                    "alpha": self.alpha, "shuffle": self.shuffle,
-                    "epochs_per_call": self.epochs_per_call, "rule_params": self.rule_params,
-                    "optimizer_params": self.optimizer_params, "dtype": self.dtype}
-        meta = {"kind": self._archive_kind,
-                "settings": to_jsonable(settings, where="settings"),
-                "fitted": to_jsonable({"n_calls": self.n_calls_, "shuffle_rngs": self._shuffle_rngs},
-                                      where="fitted")}
+        settings = {
+            "n_agents": self.n_agents,
+            "n_features": self.n_features_in_,
+            "hidden_layer_sizes": self.hidden_layer_sizes,
+            "activation": self.activation,
+            "rule": self.rule,
+            "optimizer": self.optimizer,
+            "learning_rate": self.learning_rate,
+            "batch_size": self.batch_size,
+            "alpha": self.alpha,
+            "shuffle": self.shuffle,
+            "epochs_per_call": self.epochs_per_call,
+            "rule_params": self.rule_params,
+            "optimizer_params": self.optimizer_params,
+            "dtype": self.dtype,
+        }
+        meta = {
+            "kind": self._archive_kind,
+            "settings": to_jsonable(settings, where="settings"),
+            "fitted": to_jsonable(
+                {"n_calls": self.n_calls_, "shuffle_rngs": self._shuffle_rngs}, where="fitted"
+            ),
+        }
         arrays = dict(self._network.state_arrays())
         arrays["classes_"] = self.classes_
         arrays.update({name: getattr(self, name) for name in self._counters})
         write_archive(path, arrays, meta)
 
     @classmethod
-    def load(cls, path) -> "MLPPopulation":
+    def load(cls, path) -> MLPPopulation:
         """Read a population written by :meth:`save` (see :func:`ann.load`)."""
         arrays, meta = read_archive(path, expected_kind=cls._archive_kind)
         return cls._from_archive(path, arrays, meta)
 
     @classmethod
-    def _from_archive(cls, path, arrays: dict, meta: dict) -> "MLPPopulation":
+    def _from_archive(cls, path, arrays: dict, meta: dict) -> MLPPopulation:
         from ann.estimators import _require_registered
 
         try:
             settings = from_jsonable(meta["settings"])
-            for name, registry in (("activation", ACTIVATIONS), ("rule", RULES),
-                                   ("optimizer", OPTIMIZERS)):
+            for name, registry in (
+                ("activation", ACTIVATIONS),
+                ("rule", RULES),
+                ("optimizer", OPTIMIZERS),
+            ):
                 _require_registered(path, name, settings[name], registry)
             fitted = from_jsonable(meta["fitted"])
             n_agents, n_features = settings.pop("n_agents"), settings.pop("n_features")
             hidden_layer_sizes = settings.pop("hidden_layer_sizes")
             # The constructor validates the settings; the weights it draws
             # (from a fixed seed) are then replaced by the saved ones.
-            population = cls(n_agents, n_features, arrays.pop("classes_"), hidden_layer_sizes,
-                             random_state=0, **settings)
+            population = cls(
+                n_agents,
+                n_features,
+                arrays.pop("classes_"),
+                hidden_layer_sizes,
+                random_state=0,
+                **settings,
+            )
             counters = {name: arrays.pop(name) for name in cls._counters}
             try:
                 population._network.set_state_arrays(arrays)
                 for name, value in counters.items():
                     if value.shape != (n_agents,):
-                        raise ValueError(f"array {name!r} has shape {value.shape}, "
-                                         f"not ({n_agents},)")
+                        raise ValueError(
+                            f"array {name!r} has shape {value.shape}, not ({n_agents},)"
+                        )
                     setattr(population, name, value)
             except ValueError as error:
-                raise ArchiveError(f"{os.fspath(path)!r} does not fit the population it "
-                                   f"describes: {error}") from None
+                raise ArchiveError(
+                    f"{os.fspath(path)!r} does not fit the population it describes: {error}"
+                ) from None
             if len(fitted["shuffle_rngs"]) != n_agents:
-                raise ArchiveError(f"{os.fspath(path)!r} has {len(fitted['shuffle_rngs'])} "
-                                   f"shuffling generators for {n_agents} agents")
+                raise ArchiveError(
+                    f"{os.fspath(path)!r} has {len(fitted['shuffle_rngs'])} "
+                    f"shuffling generators for {n_agents} agents"
+                )
             population._shuffle_rngs = fitted["shuffle_rngs"]
             population.n_calls_ = fitted["n_calls"]
         except (KeyError, TypeError, AttributeError, MetadataError) as error:
-            raise ArchiveError(f"{os.fspath(path)!r}: the archive's content is incomplete or "
-                               f"malformed ({type(error).__name__}: {error})") from None
+            raise ArchiveError(
+                f"{os.fspath(path)!r}: the archive's content is incomplete or "
+                f"malformed ({type(error).__name__}: {error})"
+            ) from None
         return population
 
 

@@ -22,18 +22,19 @@ Shipped rules:
 
 docs/extending.md shows how to add a rule.
 """
+
 from __future__ import annotations
 
 import inspect
 import numbers
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from ann.mac import backprop_macs
 
 #: Registered learning rules by name.
-RULES: dict[str, type["LearningRule"]] = {}
+RULES: dict[str, type[LearningRule]] = {}
 
 
 def register_rule(name: str):
@@ -76,8 +77,9 @@ class LearningRule:
 
     name: str = ""
 
-    def init_state(self, layer_sizes: Sequence[int], rng: np.random.Generator,
-                   dtype) -> dict[str, np.ndarray]:
+    def init_state(
+        self, layer_sizes: Sequence[int], rng: np.random.Generator, dtype
+    ) -> dict[str, np.ndarray]:
         """Fixed (not learned) arrays of one network, drawn from ``rng``.
 
         Called once per network when it is created; a population stacks the
@@ -85,9 +87,14 @@ class LearningRule:
         """
         return {}
 
-    def deltas(self, output_delta: np.ndarray, weights: Sequence[np.ndarray],
-               activations: Sequence[np.ndarray], derivative: Callable,
-               state: dict[str, np.ndarray]) -> list[np.ndarray]:
+    def deltas(
+        self,
+        output_delta: np.ndarray,
+        weights: Sequence[np.ndarray],
+        activations: Sequence[np.ndarray],
+        derivative: Callable,
+        state: dict[str, np.ndarray],
+    ) -> list[np.ndarray]:
         """Error signals of every layer, first hidden layer first, output last.
 
         Parameters
@@ -124,8 +131,10 @@ class LearningRule:
             weight_grads = [a.swapaxes(-1, -2) @ d for a, d in zip(activations[:-1], deltas)]
             bias_grads = [d.sum(axis=-2) for d in deltas]
         else:
-            weight_grads = [np.matmul(a.swapaxes(-1, -2), d, out=o)
-                            for a, d, o in zip(activations[:-1], deltas, out[0])]
+            weight_grads = [
+                np.matmul(a.swapaxes(-1, -2), d, out=o)
+                for a, d, o in zip(activations[:-1], deltas, out[0])
+            ]
             bias_grads = [np.sum(d, axis=-2, out=o) for d, o in zip(deltas, out[1])]
         return weight_grads, bias_grads
 
@@ -173,11 +182,16 @@ class FeedbackAlignment(LearningRule):
     """
 
     def __init__(self, feedback_scale: float | None = None):
-        if feedback_scale is not None and (not isinstance(feedback_scale, numbers.Real)
-                                           or isinstance(feedback_scale, (bool, np.bool_))
-                                           or not np.isfinite(feedback_scale) or feedback_scale <= 0):
-            raise ValueError(f"feedback_scale must be a positive number or None, "
-                             f"got feedback_scale={feedback_scale!r}")
+        if feedback_scale is not None and (
+            not isinstance(feedback_scale, numbers.Real)
+            or isinstance(feedback_scale, (bool, np.bool_))
+            or not np.isfinite(feedback_scale)
+            or feedback_scale <= 0
+        ):
+            raise ValueError(
+                f"feedback_scale must be a positive number or None, "
+                f"got feedback_scale={feedback_scale!r}"
+            )
         self.feedback_scale = feedback_scale
 
     def init_state(self, layer_sizes, rng, dtype):
@@ -204,10 +218,12 @@ def make_rule(name: str, rule_params=None) -> LearningRule:
         raise ValueError(f"unknown rule={name!r}; known rules: {sorted(RULES)}")
     cls = RULES[name]
     params = dict(rule_params or {})
-    accepted = [p for p in inspect.signature(cls.__init__).parameters
-                if p not in ("self", "args", "kwargs")]
+    accepted = [
+        p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "args", "kwargs")
+    ]
     unknown = sorted(set(params) - set(accepted))
     if unknown:
-        raise ValueError(f"rule_params has {unknown} which rule={name!r} does not take; "
-                         f"it takes {accepted}")
+        raise ValueError(
+            f"rule_params has {unknown} which rule={name!r} does not take; it takes {accepted}"
+        )
     return cls(**params)

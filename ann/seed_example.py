@@ -32,6 +32,7 @@ avoids it.)
 
 Everything is seeded by one ``seed``: the weights, and the order of samples.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -63,12 +64,15 @@ class SeedNetwork:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Outputs for a batch ``X`` (n_samples, 2)."""
-        return self.output_weight * np.tanh(X @ self.hidden_weights + self.hidden_bias) + self.output_bias
+        return (
+            self.output_weight * np.tanh(X @ self.hidden_weights + self.hidden_bias)
+            + self.output_bias
+        )
 
     def gradients(self, y: float) -> dict[str, np.ndarray | float]:
         """Gradient of ``L = (output - y)^2 / 2`` at the last ``forward`` sample."""
         output_error = self.output - y  # dL/doutput (fix 2: the sign of the error)
-        hidden_error = output_error * self.output_weight * (1.0 - self.hidden ** 2)  # through tanh
+        hidden_error = output_error * self.output_weight * (1.0 - self.hidden**2)  # through tanh
         return {
             "output_weight": output_error * self.hidden,
             "output_bias": output_error,
@@ -82,7 +86,9 @@ class SeedNetwork:
             setattr(self, name, getattr(self, name) - learning_rate * gradient)  # fix 2: descend
 
 
-def main(seed: int = 0, epochs: int = 150, learning_rate: float = 0.01, verbose: bool = True) -> dict:
+def main(
+    seed: int = 0, epochs: int = 150, learning_rate: float = 0.01, verbose: bool = True
+) -> dict:
     """Train the fixed network on ``seed_regression`` and report its errors.
 
     Returns
@@ -111,11 +117,15 @@ def main(seed: int = 0, epochs: int = 150, learning_rate: float = 0.01, verbose:
         "output_bias": network.output_bias,
     }
     if verbose:
-        print(f"2-1-1 network (tanh hidden unit, linear output), {epochs} epochs of per-sample SGD, "
-              f"learning rate {learning_rate}")
-        print(f"hidden weights {np.round(network.hidden_weights, 3)}, hidden bias "
-              f"{network.hidden_bias:.3f}, output weight {network.output_weight:.3f}, "
-              f"output bias {network.output_bias:.3f}")
+        print(
+            f"2-1-1 network (tanh hidden unit, linear output), {epochs} epochs of per-sample SGD, "
+            f"learning rate {learning_rate}"
+        )
+        print(
+            f"hidden weights {np.round(network.hidden_weights, 3)}, hidden bias "
+            f"{network.hidden_bias:.3f}, output weight {network.output_weight:.3f}, "
+            f"output bias {network.output_bias:.3f}"
+        )
         print(f"train error: {100 * result['train_error']:.2f}% of the target variance")
         print(f"test error: {100 * result['test_error']:.2f}% of the target variance")
     return result

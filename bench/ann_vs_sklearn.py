@@ -27,6 +27,7 @@ The machine is shared, so absolute times carry noise; each comparison is
 measured in one run, interleaved, and summarised by medians, in wall time
 and in CPU time (this process, all threads), which other jobs disturb less.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,13 +58,17 @@ def single_network(repeats: int) -> dict:
     for seed in range(repeats):
         task = load_task("digits", seed=seed)
 
-        def ours():
-            return MLPClassifier(hidden_layer_sizes=(64,), random_state=seed).fit(task.X_train, task.y_train)
+        def ours(task=task, seed=seed):
+            return MLPClassifier(hidden_layer_sizes=(64,), random_state=seed).fit(
+                task.X_train, task.y_train
+            )
 
-        def theirs():
+        def theirs(task=task, seed=seed):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                return SklearnMLP(hidden_layer_sizes=(64,), random_state=seed).fit(task.X_train, task.y_train)
+                return SklearnMLP(hidden_layer_sizes=(64,), random_state=seed).fit(
+                    task.X_train, task.y_train
+                )
 
         order = [("ann", ours), ("sklearn", theirs)]
         if seed % 2:
@@ -73,11 +78,14 @@ def single_network(repeats: int) -> dict:
             model, wall, cpu = timed(run)
             result[name] = (model.score(task.X_test, task.y_test), wall, cpu)
         rows.append(result)
-        print(f"  seed {seed}: ann {result['ann'][0]:.4f} in {result['ann'][1]:.3f} s "
-              f"(CPU {result['ann'][2]:.3f} s), sklearn {result['sklearn'][0]:.4f} in "
-              f"{result['sklearn'][1]:.3f} s (CPU {result['sklearn'][2]:.3f} s), time ratio "
-              f"{result['ann'][1] / result['sklearn'][1]:.2f} (CPU "
-              f"{result['ann'][2] / result['sklearn'][2]:.2f})", flush=True)
+        print(
+            f"  seed {seed}: ann {result['ann'][0]:.4f} in {result['ann'][1]:.3f} s "
+            f"(CPU {result['ann'][2]:.3f} s), sklearn {result['sklearn'][0]:.4f} in "
+            f"{result['sklearn'][1]:.3f} s (CPU {result['sklearn'][2]:.3f} s), time ratio "
+            f"{result['ann'][1] / result['sklearn'][1]:.2f} (CPU "
+            f"{result['ann'][2] / result['sklearn'][2]:.2f})",
+            flush=True,
+        )
     summary = {
         "ann_accuracy": float(np.median([r["ann"][0] for r in rows])),
         "sklearn_accuracy": float(np.median([r["sklearn"][0] for r in rows])),
@@ -86,11 +94,13 @@ def single_network(repeats: int) -> dict:
         "time_ratio": float(np.median([r["ann"][1] / r["sklearn"][1] for r in rows])),
         "cpu_ratio": float(np.median([r["ann"][2] / r["sklearn"][2] for r in rows])),
     }
-    print(f"  median: ann {summary['ann_accuracy']:.4f} in {summary['ann_seconds']:.3f} s, "
-          f"sklearn {summary['sklearn_accuracy']:.4f} in {summary['sklearn_seconds']:.3f} s; "
-          f"time ratio ann/sklearn {summary['time_ratio']:.2f} (target <= 0.5; CPU time ratio "
-          f"{summary['cpu_ratio']:.2f}), accuracy "
-          f"{'no lower' if summary['ann_accuracy'] >= summary['sklearn_accuracy'] else 'LOWER'}")
+    print(
+        f"  median: ann {summary['ann_accuracy']:.4f} in {summary['ann_seconds']:.3f} s, "
+        f"sklearn {summary['sklearn_accuracy']:.4f} in {summary['sklearn_seconds']:.3f} s; "
+        f"time ratio ann/sklearn {summary['time_ratio']:.2f} (target <= 0.5; CPU time ratio "
+        f"{summary['cpu_ratio']:.2f}), accuracy "
+        f"{'no lower' if summary['ann_accuracy'] >= summary['sklearn_accuracy'] else 'LOWER'}"
+    )
     return summary
 
 
@@ -125,8 +135,12 @@ def society(n_agents: int, shard_size: int | None, rounds: int, repeats: int) ->
         # The same network (scikit-learn's default is 100 hidden units) and
         # the same Adam step size, minibatch size and L2 penalty as ann's
         # defaults, so that both loops do the same computation.
-        models = [SklearnMLP(hidden_layer_sizes=(64,), learning_rate_init=0.02, batch_size=64,
-                             random_state=i) for i in range(n_agents)]
+        models = [
+            SklearnMLP(
+                hidden_layer_sizes=(64,), learning_rate_init=0.02, batch_size=64, random_state=i
+            )
+            for i in range(n_agents)
+        ]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "batch_size larger than sample size: clipped"
             for _ in range(rounds):
@@ -139,12 +153,19 @@ def society(n_agents: int, shard_size: int | None, rounds: int, repeats: int) ->
         # population that has trained (so the moments are not zero). Reaches
         # into the network on purpose: this is a diagnostic, not an interface.
         network = population(dtype)._network
-        _, _, cpu = timed(lambda: [network.optimizer.step([network.theta], [network._grad])
-                                   for _ in range(n_updates)])
+        _, _, cpu = timed(
+            lambda: [
+                network.optimizer.step([network.theta], [network._grad]) for _ in range(n_updates)
+            ]
+        )
         return cpu / n_updates
 
-    runs = (("population", population), ("population_float32", lambda: population("float32")),
-            ("ann_loop", ann_loop), ("sklearn_loop", sklearn_loop))
+    runs = (
+        ("population", population),
+        ("population_float32", lambda: population("float32")),
+        ("ann_loop", ann_loop),
+        ("sklearn_loop", sklearn_loop),
+    )
     times = {name: [] for name, _ in runs}
     cpu_times = {name: [] for name, _ in runs}
     for _ in range(repeats):
@@ -156,11 +177,15 @@ def society(n_agents: int, shard_size: int | None, rounds: int, repeats: int) ->
                 pop = result
             elif name == "ann_loop":
                 models = result
-    adam_cpu = {dtype: float(np.median([adam_update_seconds(dtype) for _ in range(3)]))
-                for dtype in ("float64", "float32")}
+    adam_cpu = {
+        dtype: float(np.median([adam_update_seconds(dtype) for _ in range(3)]))
+        for dtype in ("float64", "float32")
+    }
     # The loop of lone classifiers computes exactly what the population does.
     shared = pop.predict_proba(task.X_test)
-    difference = max(np.abs(shared[i] - m.predict_proba(task.X_test)).max() for i, m in enumerate(models))
+    difference = max(
+        np.abs(shared[i] - m.predict_proba(task.X_test)).max() for i, m in enumerate(models)
+    )
     accuracy = float(np.median((pop.predict(task.X_test) == task.y_test).mean(axis=1)))
     medians = {k: float(np.median(v)) for k, v in times.items()}
     cpu = {k: float(np.median(v)) for k, v in cpu_times.items()}
@@ -181,23 +206,26 @@ def society(n_agents: int, shard_size: int | None, rounds: int, repeats: int) ->
     }
     sizes = [len(X) for X in Xs]
     ms = lambda seconds: 1e3 * seconds / rounds  # noqa: E731  per round, in ms
-    print(f"  {n_agents} agents, {min(sizes)}-{max(sizes)} samples each, {rounds} rounds: "
-          f"population {medians['population']:.3f} s, loop of ann.MLPClassifier "
-          f"{medians['ann_loop']:.3f} s ({summary['speedup_vs_ann_loop']:.1f}x), loop of sklearn "
-          f"MLPClassifier {medians['sklearn_loop']:.3f} s ({summary['speedup_vs_sklearn_loop']:.1f}x); "
-          f"population in float32 {medians['population_float32']:.3f} s "
-          f"({summary['float32_speedup_vs_ann_loop']:.1f}x the ann loop)\n"
-          f"    CPU time per round: population {ms(cpu['population']):.1f} ms (float32 "
-          f"{ms(cpu['population_float32']):.1f} ms), ann loop {ms(cpu['ann_loop']):.1f} ms, sklearn loop "
-          f"{ms(cpu['sklearn_loop']):.1f} ms; CPU-time speedups {summary['cpu_speedup_vs_ann_loop']:.1f}x "
-          f"(ann loop; float32 {summary['float32_cpu_speedup_vs_ann_loop']:.1f}x), "
-          f"{summary['cpu_speedup_vs_sklearn_loop']:.1f}x (sklearn loop)\n"
-          f"    10x the ann loop needs <= {ms(cpu['ann_loop']) / 10:.1f} ms per round; {steps_per_round} "
-          f"Adam update(s) of all {n_agents} agents' parameters alone take "
-          f"{1e3 * steps_per_round * adam_cpu['float64']:.1f} ms CPU (float32 "
-          f"{1e3 * steps_per_round * adam_cpu['float32']:.1f} ms)\n"
-          f"    population vs lone classifiers: max |p difference| {difference:.1e}; median agent "
-          f"test accuracy {accuracy:.3f}", flush=True)
+    print(
+        f"  {n_agents} agents, {min(sizes)}-{max(sizes)} samples each, {rounds} rounds: "
+        f"population {medians['population']:.3f} s, loop of ann.MLPClassifier "
+        f"{medians['ann_loop']:.3f} s ({summary['speedup_vs_ann_loop']:.1f}x), loop of sklearn "
+        f"MLPClassifier {medians['sklearn_loop']:.3f} s ({summary['speedup_vs_sklearn_loop']:.1f}x); "
+        f"population in float32 {medians['population_float32']:.3f} s "
+        f"({summary['float32_speedup_vs_ann_loop']:.1f}x the ann loop)\n"
+        f"    CPU time per round: population {ms(cpu['population']):.1f} ms (float32 "
+        f"{ms(cpu['population_float32']):.1f} ms), ann loop {ms(cpu['ann_loop']):.1f} ms, sklearn loop "
+        f"{ms(cpu['sklearn_loop']):.1f} ms; CPU-time speedups {summary['cpu_speedup_vs_ann_loop']:.1f}x "
+        f"(ann loop; float32 {summary['float32_cpu_speedup_vs_ann_loop']:.1f}x), "
+        f"{summary['cpu_speedup_vs_sklearn_loop']:.1f}x (sklearn loop)\n"
+        f"    10x the ann loop needs <= {ms(cpu['ann_loop']) / 10:.1f} ms per round; {steps_per_round} "
+        f"Adam update(s) of all {n_agents} agents' parameters alone take "
+        f"{1e3 * steps_per_round * adam_cpu['float64']:.1f} ms CPU (float32 "
+        f"{1e3 * steps_per_round * adam_cpu['float32']:.1f} ms)\n"
+        f"    population vs lone classifiers: max |p difference| {difference:.1e}; median agent "
+        f"test accuracy {accuracy:.3f}",
+        flush=True,
+    )
     return summary
 
 

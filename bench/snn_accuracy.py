@@ -19,6 +19,7 @@ Run:
     python bench/snn_accuracy.py sweep --agents '[{"theta_plus": 0.5}, {"lr": 2}]' \\
         --base '{"n_neurons": 100}' --epochs 1
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,24 +32,29 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from brian2 import Hz, mV, ms, second  # noqa: E402
+from brian2 import Hz, ms, mV, second
 
-from snn import RULES, SimulationDiverged, STDPClassifier, STDPRegressor  # noqa: E402
-from snn._engine import SpikingAgents  # noqa: E402
-from snn.estimators import build_config  # noqa: E402
-from snn.readouts import LinearReadout, VoteReadout  # noqa: E402
-from tasks import load_task  # noqa: E402
+from snn import RULES, SimulationDiverged, STDPClassifier, STDPRegressor
+from snn._engine import SpikingAgents
+from snn.estimators import build_config
+from snn.readouts import LinearReadout, VoteReadout
+from tasks import load_task
 
-UNITS = {"presentation_time": ms, "rest_time": ms, "dt": ms, "max_rate": Hz,
-         "theta_plus": mV, "tau_theta": second}
+UNITS = {
+    "presentation_time": ms,
+    "rest_time": ms,
+    "dt": ms,
+    "max_rate": Hz,
+    "theta_plus": mV,
+    "tau_theta": second,
+}
 ALPHAS = (1.0, 10.0, 100.0)
 
 
 def with_units(spec: dict) -> dict:
     """Estimator parameters from a JSON-friendly dict (times in ms, rates in Hz, theta in mV,
     tau_theta in s; ``rule_params`` builds the rule instance)."""
-    params = {k: (v * UNITS[k] if k in UNITS else v) for k, v in spec.items()
-              if k != "rule_params"}
+    params = {k: (v * UNITS[k] if k in UNITS else v) for k, v in spec.items() if k != "rule_params"}
     if "rule_params" in spec:
         params["rule"] = RULES[spec.get("rule", "stdp")](**spec["rule_params"])
     return params
@@ -81,8 +87,9 @@ def run_rules(args):
                 model = STDPRegressor(rule=rule, random_state=args.seed)
                 model.fit(task.X_train, task.y_train)
                 score = model.score(task.X_test, task.y_test)
-                rows.append((task_name, rule, "-", f"R2 {score:.3f}",
-                             time.perf_counter() - started))
+                rows.append(
+                    (task_name, rule, "-", f"R2 {score:.3f}", time.perf_counter() - started)
+                )
                 continue
             model = STDPClassifier(rule=rule, random_state=args.seed)
             try:
@@ -94,16 +101,32 @@ def run_rules(args):
             vote = model.score(task.X_test, task.y_test)
             agents = model.agents_
             y_index = np.searchsorted(model.classes_, task.y_train)
-            train_counts, _ = agents.respond([task.X_train],
-                                             rngs=[np.random.default_rng(args.seed + 1)])
+            train_counts, _ = agents.respond(
+                [task.X_train], rngs=[np.random.default_rng(args.seed + 1)]
+            )
             test_counts, _ = agents.respond([task.X_test])
-            linear = linear_accuracy(train_counts, y_index, test_counts,
-                                     np.searchsorted(model.classes_, task.y_test),
-                                     len(model.classes_))[0]
-            rows.append((task_name, rule, f"{vote:.3f}", f"{linear:.3f}",
-                         time.perf_counter() - started))
-            print(json.dumps(dict(task=task_name, rule=rule, vote=vote, linear=float(linear),
-                                  seconds=round(rows[-1][-1]))), flush=True)
+            linear = linear_accuracy(
+                train_counts,
+                y_index,
+                test_counts,
+                np.searchsorted(model.classes_, task.y_test),
+                len(model.classes_),
+            )[0]
+            rows.append(
+                (task_name, rule, f"{vote:.3f}", f"{linear:.3f}", time.perf_counter() - started)
+            )
+            print(
+                json.dumps(
+                    dict(
+                        task=task_name,
+                        rule=rule,
+                        vote=vote,
+                        linear=float(linear),
+                        seconds=round(rows[-1][-1]),
+                    )
+                ),
+                flush=True,
+            )
     print()
     print("| task | rule | vote | linear | wall s |")
     print("| --- | --- | ---: | ---: | ---: |")
@@ -121,47 +144,72 @@ def run_sweep(args):
     params.update(with_units(base))
     config = build_config(params, X.shape[1], regression=False)
     n_agents = len(agents)
-    engine = SpikingAgents(n_agents, X.shape[1], config, 10, 10,
-                           np.random.default_rng(args.seed).spawn(n_agents))
+    engine = SpikingAgents(
+        n_agents, X.shape[1], config, 10, 10, np.random.default_rng(args.seed).spawn(n_agents)
+    )
     # A learning-rate factor scales every plastic change, the threshold's
     # included; dividing theta_plus (and multiplying tau_theta) by it keeps the
     # threshold dynamics at the agent's nominal values.
     lr = np.array([a.get("lr", 1.0) for a in agents], dtype=float)
     engine.learning_rate_scale = lr
     engine.rate_scale = np.array([a.get("rate", 1.0) for a in agents], dtype=float)
-    default = dict(theta_plus=float(config.theta_plus / mV),
-                   tau_theta=float(config.tau_theta / second),
-                   inhibition=config.inhibition, mean_weight=config.mean_input_weight)
-    value = {key: np.array([a.get(key, d) for a in agents], dtype=float)
-             for key, d in default.items()}
-    engine.agent_params = {"theta_plus": value["theta_plus"] / lr * mV,
-                           "tau_theta": value["tau_theta"] * lr * second,
-                           "inhibition": value["inhibition"],
-                           "weight_sum": value["mean_weight"] * engine.n_inputs}
+    default = dict(
+        theta_plus=float(config.theta_plus / mV),
+        tau_theta=float(config.tau_theta / second),
+        inhibition=config.inhibition,
+        mean_weight=config.mean_input_weight,
+    )
+    value = {
+        key: np.array([a.get(key, d) for a in agents], dtype=float) for key, d in default.items()
+    }
+    engine.agent_params = {
+        "theta_plus": value["theta_plus"] / lr * mV,
+        "tau_theta": value["tau_theta"] * lr * second,
+        "inhibition": value["inhibition"],
+        "weight_sum": value["mean_weight"] * engine.n_inputs,
+    }
     started = time.perf_counter()
-    engine.train([X] * n_agents, [np.eye(10)[y]] * n_agents, [y] * n_agents,
-                 epochs=args.epochs, readout_pass=True)
+    engine.train(
+        [X] * n_agents,
+        [np.eye(10)[y]] * n_agents,
+        [y] * n_agents,
+        epochs=args.epochs,
+        readout_pass=True,
+    )
     seconds = time.perf_counter() - started
     scores = {}
     for inhibition in [None] + [float(v) for v in args.evaluation_inhibition]:
         if inhibition is not None:
             engine.agent_params["inhibition"] = np.full(n_agents, inhibition)
         label = "" if inhibition is None else f"_inh{inhibition:g}"
-        train_counts, _ = engine.respond([X] * n_agents,
-                                         rngs=[np.random.default_rng(args.seed + 1)] * n_agents)
+        train_counts, _ = engine.respond(
+            [X] * n_agents, rngs=[np.random.default_rng(args.seed + 1)] * n_agents
+        )
         test_counts, _ = engine.respond([task.X_test] * n_agents)
         vote = VoteReadout(n_agents, config.n_neurons, 10)
         vote.update(train_counts, np.tile(np.eye(10)[y], (n_agents, 1, 1)))
-        scores["vote" + label] = (vote.scores(test_counts).argmax(axis=2)
-                                  == task.y_test).mean(axis=1)
+        scores["vote" + label] = (vote.scores(test_counts).argmax(axis=2) == task.y_test).mean(
+            axis=1
+        )
         scores["linear" + label] = linear_accuracy(train_counts, y, test_counts, task.y_test, 10)
-        scores["linear_norm" + label] = linear_accuracy(train_counts, y, test_counts,
-                                                        task.y_test, 10, normalize=True)
+        scores["linear_norm" + label] = linear_accuracy(
+            train_counts, y, test_counts, task.y_test, 10, normalize=True
+        )
         scores["spikes" + label] = test_counts.sum(axis=2).mean(axis=1)
     for i, agent in enumerate(agents):
-        print(json.dumps(dict(base=base, agent=agent, epochs=args.epochs, n_train=n,
-                              **{k: round(float(v[i]), 4) for k, v in scores.items()},
-                              wall_seconds=round(seconds))), flush=True)
+        print(
+            json.dumps(
+                dict(
+                    base=base,
+                    agent=agent,
+                    epochs=args.epochs,
+                    n_train=n,
+                    **{k: round(float(v[i]), 4) for k, v in scores.items()},
+                    wall_seconds=round(seconds),
+                )
+            ),
+            flush=True,
+        )
 
 
 def main(argv=None):
@@ -173,12 +221,19 @@ def main(argv=None):
     rules.add_argument("--seed", type=int, default=0)
     sweep = sub.add_parser("sweep", help="heterogeneous agents in one network, on digits")
     sweep.add_argument("--base", default="{}", help="JSON: estimator parameters shared by all")
-    sweep.add_argument("--agents", required=True,
-                       help="JSON list of per-agent dicts: lr, rate, theta_plus (mV), "
-                            "tau_theta (s), inhibition, mean_weight")
+    sweep.add_argument(
+        "--agents",
+        required=True,
+        help="JSON list of per-agent dicts: lr, rate, theta_plus (mV), "
+        "tau_theta (s), inhibition, mean_weight",
+    )
     sweep.add_argument("--epochs", type=int, default=1)
-    sweep.add_argument("--evaluation-inhibition", nargs="*", default=[5.0],
-                       help="also score with these lateral inhibitions in the frozen passes")
+    sweep.add_argument(
+        "--evaluation-inhibition",
+        nargs="*",
+        default=[5.0],
+        help="also score with these lateral inhibitions in the frozen passes",
+    )
     sweep.add_argument("--n-train", type=int, default=None)
     sweep.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

@@ -17,6 +17,7 @@ reported: the machine is shared, and CPU time is the steadier measure.
 
 Run:  python bench/snn_throughput.py [--samples 20] [--agents 1 10 50 100]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from brian2 import (  # noqa: E402
+from brian2 import (
     Hz,
     Network,
     NeuronGroup,
@@ -39,10 +40,10 @@ from brian2 import (  # noqa: E402
     prefs,
 )
 
-from snn import SNNPopulation, STDPClassifier  # noqa: E402
-from snn._brian import codegen_target  # noqa: E402
-from snn.estimators import resolve_rule  # noqa: E402
-from snn.neurons import (  # noqa: E402
+from snn import SNNPopulation, STDPClassifier
+from snn._brian import codegen_target
+from snn.estimators import resolve_rule
+from snn.neurons import (
     EXCITATORY_EQUATIONS,
     EXCITATORY_RESET,
     EXCITATORY_THRESHOLD,
@@ -50,13 +51,14 @@ from snn.neurons import (  # noqa: E402
     PER_NEURON_PARAMETERS,
     neuron_namespace,
 )
-from tasks import load_task  # noqa: E402
+from tasks import load_task
 
 N_NEURONS = 100
 PRESENTATION, REST = 350 * ms, 150 * ms
 MAX_RATE = 128 * Hz
-SETTINGS = dict(n_neurons=N_NEURONS, presentation_time=PRESENTATION, rest_time=REST,
-                max_rate=MAX_RATE)
+SETTINGS = dict(
+    n_neurons=N_NEURONS, presentation_time=PRESENTATION, rest_time=REST, max_rate=MAX_RATE
+)
 
 
 def timed(function):
@@ -71,8 +73,9 @@ def naive_loop(X, estimator_params):
     """One run() per presentation and one per rest, as public Diehl & Cook ports do."""
     probe = STDPClassifier(**estimator_params)
     rule = resolve_rule(probe.rule)
-    namespace = neuron_namespace(theta_plus=probe.theta_plus, tau_theta=probe.tau_theta,
-                                 inhibition=probe.inhibition)
+    namespace = neuron_namespace(
+        theta_plus=probe.theta_plus, tau_theta=probe.tau_theta, inhibition=probe.inhibition
+    )
     per_neuron = {key: namespace.pop(key) for key in PER_NEURON_PARAMETERS}
     weight_sum = probe.mean_input_weight * X.shape[1]
     rng = np.random.default_rng(0)
@@ -80,9 +83,16 @@ def naive_loop(X, estimator_params):
     def run():
         prefs.codegen.target = codegen_target()
         inputs = PoissonGroup(X.shape[1], rates=0 * Hz, name="naive_inputs")
-        neurons = NeuronGroup(N_NEURONS, EXCITATORY_EQUATIONS, threshold=EXCITATORY_THRESHOLD,
-                              reset=EXCITATORY_RESET, refractory="refractory_period",
-                              method="euler", namespace=namespace, name="naive_neurons")
+        neurons = NeuronGroup(
+            N_NEURONS,
+            EXCITATORY_EQUATIONS,
+            threshold=EXCITATORY_THRESHOLD,
+            reset=EXCITATORY_RESET,
+            refractory="refractory_period",
+            method="euler",
+            namespace=namespace,
+            name="naive_neurons",
+        )
         neurons.v = namespace["v_rest"]
         neurons.plastic = 1
         for key, value in per_neuron.items():
@@ -91,8 +101,13 @@ def naive_loop(X, estimator_params):
         synapses = Synapses(inputs, neurons, method="euler", name="naive_synapses", **kwargs)
         synapses.connect()
         synapses.w = rng.uniform(0, 0.3, len(synapses))
-        lateral = Synapses(neurons, neurons, on_pre=LATERAL_INHIBITION_ON_PRE,
-                           namespace=namespace, name="naive_lateral")
+        lateral = Synapses(
+            neurons,
+            neurons,
+            on_pre=LATERAL_INHIBITION_ON_PRE,
+            namespace=namespace,
+            name="naive_lateral",
+        )
         lateral.connect(condition="i != j")
         monitor = SpikeMonitor(neurons, name="naive_monitor")
         net = Network(inputs, neurons, synapses, lateral, monitor)
@@ -119,8 +134,10 @@ def main(argv=None):
     task = load_task("digits", seed=0)
     n = args.samples
     X, y = task.X_train[:n], task.y_train[:n]
-    print(f"Brian2 target: {codegen_target()}; {n} samples per agent; "
-          f"{N_NEURONS} neurons, 64 inputs, {PRESENTATION} + {REST} per sample")
+    print(
+        f"Brian2 target: {codegen_target()}; {n} samples per agent; "
+        f"{N_NEURONS} neurons, 64 inputs, {PRESENTATION} + {REST} per sample"
+    )
 
     rows = []
     wall, cpu = timed(naive_loop(X, SETTINGS))
@@ -134,13 +151,18 @@ def main(argv=None):
 
     for n_agents in args.agents:
         offsets = [(k * n) % (len(task.X_train) - n) for k in range(n_agents)]
-        Xs = [task.X_train[o:o + n] for o in offsets]
-        ys = [task.y_train[o:o + n] for o in offsets]
+        Xs = [task.X_train[o : o + n] for o in offsets]
+        ys = [task.y_train[o : o + n] for o in offsets]
 
         def population(n_agents=n_agents, Xs=Xs, ys=ys):
-            pop = SNNPopulation(n_agents, 64, task.classes, random_state=0,
-                                **{k: v for k, v in SETTINGS.items() if k != "n_neurons"},
-                                n_neurons=N_NEURONS)
+            pop = SNNPopulation(
+                n_agents,
+                64,
+                task.classes,
+                random_state=0,
+                **{k: v for k, v in SETTINGS.items() if k != "n_neurons"},
+                n_neurons=N_NEURONS,
+            )
             pop.partial_fit(Xs, ys)
 
         wall, cpu = timed(population)
@@ -149,12 +171,16 @@ def main(argv=None):
     naive_wall = rows[0][2] / rows[0][1]
     naive_cpu = rows[0][3] / rows[0][1]
     print()
-    print("| setting | agent-samples | wall ms / agent-sample | CPU ms / agent-sample "
-          "| speed-up vs (a), wall | speed-up vs (a), CPU |")
+    print(
+        "| setting | agent-samples | wall ms / agent-sample | CPU ms / agent-sample "
+        "| speed-up vs (a), wall | speed-up vs (a), CPU |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, count, wall, cpu in rows:
-        print(f"| {name} | {count} | {1000 * wall / count:.1f} | {1000 * cpu / count:.1f} "
-              f"| {naive_wall / (wall / count):.1f}x | {naive_cpu / (cpu / count):.1f}x |")
+        print(
+            f"| {name} | {count} | {1000 * wall / count:.1f} | {1000 * cpu / count:.1f} "
+            f"| {naive_wall / (wall / count):.1f}x | {naive_cpu / (cpu / count):.1f}x |"
+        )
 
 
 if __name__ == "__main__":

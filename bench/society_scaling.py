@@ -15,6 +15,7 @@ Usage::
 The society's defaults are used except where an option says otherwise; the
 figures and the command go to bench/RESULTS.md ("Society scaling").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,13 +25,20 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from social import Society  # noqa: E402
-from social.metrics import summarise  # noqa: E402
+from social import Society
+from social.metrics import summarise
 
 
 def measure(n_agents: int, agents: str, rounds: int, protocol: str, seed: int) -> dict:
-    society = Society("small_world", agents=agents, task="digits", protocol=protocol,
-                      partition="non_iid", random_state=seed, n_agents=n_agents)
+    society = Society(
+        "small_world",
+        agents=agents,
+        task="digits",
+        protocol=protocol,
+        partition="non_iid",
+        random_state=seed,
+        n_agents=n_agents,
+    )
     started = time.perf_counter()
     society.setup()
     setup_seconds = time.perf_counter() - started
@@ -39,7 +47,10 @@ def measure(n_agents: int, agents: str, rounds: int, protocol: str, seed: int) -
     summary = summarise(table)
     last = summary.iloc[-1]
     return {
-        "n_agents": n_agents, "rounds": rounds, "setup_s": setup_seconds, "total_s": total,
+        "n_agents": n_agents,
+        "rounds": rounds,
+        "setup_s": setup_seconds,
+        "total_s": total,
         "per_round_s": summary["wall_seconds"].median(),
         "per_agent_round_ms": 1e3 * summary["wall_seconds"].median() / n_agents,
         "final_accuracy": last["mean_accuracy"],
@@ -56,8 +67,10 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    print(f"society: small_world, agents={args.agents}, digits non_iid, protocol={args.protocol}, "
-          f"{args.rounds} rounds, seed {args.seed}, default budget (Society defaults)")
+    print(
+        f"society: small_world, agents={args.agents}, digits non_iid, protocol={args.protocol}, "
+        f"{args.rounds} rounds, seed {args.seed}, default budget (Society defaults)"
+    )
     # Warm-up (not measured): the first spiking run compiles Brian2's code.
     measure(min(args.sizes), args.agents, 1, args.protocol, args.seed)
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores; other jobs slow every figure)")
@@ -66,20 +79,29 @@ def main(argv=None) -> None:
         result = measure(n_agents, args.agents, args.rounds, args.protocol, args.seed)
         results.append(result)
         result["load"] = os.getloadavg()[0]
-        print(f"  {n_agents:4d} agents: set-up {result['setup_s']:6.1f} s, total {result['total_s']:7.1f} s, "
-              f"{result['per_round_s']:6.2f} s/round, {result['per_agent_round_ms']:6.1f} ms per agent-round, "
-              f"final mean accuracy {result['final_accuracy']:.3f}, load average {result['load']:.1f}",
-              flush=True)
+        print(
+            f"  {n_agents:4d} agents: set-up {result['setup_s']:6.1f} s, total {result['total_s']:7.1f} s, "
+            f"{result['per_round_s']:6.2f} s/round, {result['per_agent_round_ms']:6.1f} ms per agent-round, "
+            f"final mean accuracy {result['final_accuracy']:.3f}, load average {result['load']:.1f}",
+            flush=True,
+        )
     base = results[0]
-    print("\n| agents | total s | median s / round | ms / agent-round | ratio to "
-          f"{base['n_agents']} agents (per agent-round) | final mean accuracy |")
+    print(
+        "\n| agents | total s | median s / round | ms / agent-round | ratio to "
+        f"{base['n_agents']} agents (per agent-round) | final mean accuracy |"
+    )
     print("| --- | --- | --- | --- | --- | --- |")
     for r in results:
         ratio = r["per_agent_round_ms"] / base["per_agent_round_ms"]
-        types = ", ".join(f"{k[len('final_accuracy_'):]} {v:.2f}" for k, v in r.items()
-                          if k.startswith("final_accuracy_"))
-        print(f"| {r['n_agents']} | {r['total_s']:.1f} | {r['per_round_s']:.2f} | "
-              f"{r['per_agent_round_ms']:.1f} | {ratio:.2f} | {r['final_accuracy']:.3f} ({types}) |")
+        types = ", ".join(
+            f"{k[len('final_accuracy_') :]} {v:.2f}"
+            for k, v in r.items()
+            if k.startswith("final_accuracy_")
+        )
+        print(
+            f"| {r['n_agents']} | {r['total_s']:.1f} | {r['per_round_s']:.2f} | "
+            f"{r['per_agent_round_ms']:.1f} | {ratio:.2f} | {r['final_accuracy']:.3f} ({types}) |"
+        )
 
 
 if __name__ == "__main__":

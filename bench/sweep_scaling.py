@@ -30,6 +30,7 @@ Usage::
 
 The figures and the command go to bench/RESULTS.md ("Sweep scaling").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,16 +38,16 @@ import os
 import sys
 import tempfile
 import time
-from multiprocessing import get_context
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import numpy as np
+import pandas as pd
 
-from experiments import EXPERIMENTS, Result, register_experiment  # noqa: E402
+from experiments import EXPERIMENTS, Result, register_experiment
 
 NAME = "_bench_mlp_digits"
 
@@ -70,16 +71,26 @@ def run(settings: Settings, seed: int) -> Result:
     from ann import MLPClassifier
     from tasks import load_task
 
-    task_seed, model_seed = (int(s.generate_state(1)[0]) % 2**31
-                             for s in np.random.SeedSequence(seed).spawn(2))
+    task_seed, model_seed = (
+        int(s.generate_state(1)[0]) % 2**31 for s in np.random.SeedSequence(seed).spawn(2)
+    )
     task = load_task("digits", seed=task_seed)
-    clf = MLPClassifier(hidden_layer_sizes=settings.hidden_layer_sizes, epochs=1,
-                        learning_rate=settings.learning_rate, random_state=model_seed)
+    clf = MLPClassifier(
+        hidden_layer_sizes=settings.hidden_layer_sizes,
+        epochs=1,
+        learning_rate=settings.learning_rate,
+        random_state=model_seed,
+    )
     rows = []
     for epoch in range(1, settings.epochs + 1):
         clf.partial_fit(task.X_train, task.y_train, classes=task.classes)
-        rows.append({"epoch": epoch, "loss": clf.history_[-1]["loss"],
-                     "test_accuracy": clf.score(task.X_test, task.y_test)})
+        rows.append(
+            {
+                "epoch": epoch,
+                "loss": clf.history_[-1]["loss"],
+                "test_accuracy": clf.score(task.X_test, task.y_test),
+            }
+        )
     return Result(metrics=pd.DataFrame(rows))
 
 
@@ -93,8 +104,9 @@ def summary(result: Result, settings: Settings) -> str:
 
 
 if NAME not in EXPERIMENTS:
-    register_experiment(NAME, "MLP learning curve on digits (sweep benchmark)", Settings,
-                        no_figures, summary)(run)
+    register_experiment(
+        NAME, "MLP learning curve on digits (sweep benchmark)", Settings, no_figures, summary
+    )(run)
 
 
 def _warm(_):
@@ -106,26 +118,46 @@ def _warm(_):
 
 
 def main(argv=None) -> int:
-    from experiments.sweep import (RunJob, _main_thread_imports, execute_run, local_client,
-                                   plan_sweep, run_sweep)
+    from experiments.sweep import (
+        RunJob,
+        _main_thread_imports,
+        execute_run,
+        local_client,
+        plan_sweep,
+        run_sweep,
+    )
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seeds", default="0-3")
     parser.add_argument("--learning-rates", default="0.0025,0.005,0.01,0.02")
     parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--repeats", type=int, default=2,
-                        help="alternate the modes this many times and keep each one's best")
-    parser.add_argument("--blas-default", action="store_true",
-                        help="also time the sequential runs with the default BLAS threads")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=2,
+        help="alternate the modes this many times and keep each one's best",
+    )
+    parser.add_argument(
+        "--blas-default",
+        action="store_true",
+        help="also time the sequential runs with the default BLAS threads",
+    )
     args = parser.parse_args(argv)
 
     rates = [float(r) for r in args.learning_rates.split(",")]
-    plan = plan_sweep(EXPERIMENTS[NAME], quick=True, seeds=args.seeds,
-                      grid={"learning_rate": rates, "epochs": [args.epochs]})
-    print(f"{len(plan.runs)} runs ({len(rates)} learning rates x {len(plan.seeds)} seeds), "
-          f"MLP {Settings.hidden_layer_sizes} on digits, {args.epochs} epochs each; "
-          f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
+    plan = plan_sweep(
+        EXPERIMENTS[NAME],
+        quick=True,
+        seeds=args.seeds,
+        grid={"learning_rate": rates, "epochs": [args.epochs]},
+    )
+    print(
+        f"{len(plan.runs)} runs ({len(rates)} learning rates x {len(plan.seeds)} seeds), "
+        f"MLP {Settings.hidden_layer_sizes} on digits, {args.epochs} epochs each; "
+        f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     # The machine is shared: modes alternate over the repeats and each keeps its
     # best (least disturbed) wall time, with the load average seen before it.
     times: dict[str, list] = {}
@@ -146,14 +178,18 @@ def main(argv=None) -> int:
             # had, which other processes on a shared machine can take away.
             cores.setdefault(label, []).append(cpu_seconds / times[label][-1])
             cpu_per_run.setdefault(label, []).append(cpu_seconds / len(plan.runs))
-            print(f"  {label:<26} {times[label][-1]:7.1f} s   cores used {cores[label][-1]:.2f}"
-                  f"   (load average before: {loads[label][-1]:.1f})", flush=True)
+            print(
+                f"  {label:<26} {times[label][-1]:7.1f} s   cores used {cores[label][-1]:.2f}"
+                f"   (load average before: {loads[label][-1]:.1f})",
+                flush=True,
+            )
             return directory
 
         def with_run_sweep(**engine):
             def sweep(directory):
                 report = run_sweep(plan, directory, **engine)
                 return report.computed, report.failed, report.run_cpu_seconds
+
             return sweep
 
         def with_pool(pool):
@@ -161,41 +197,64 @@ def main(argv=None) -> int:
             # gives two processes right now, the ceiling for any engine.
             def sweep(directory):
                 (directory / "runs").mkdir(parents=True)
-                jobs = [RunJob(plan.experiment, run.settings, run.seed, run.run_id,
-                               str(directory / "runs" / run.run_id), plan.preset, run.setting)
-                        for run in plan.runs]
+                jobs = [
+                    RunJob(
+                        plan.experiment,
+                        run.settings,
+                        run.seed,
+                        run.run_id,
+                        str(directory / "runs" / run.run_id),
+                        plan.preset,
+                        run.setting,
+                    )
+                    for run in plan.runs
+                ]
                 outcomes = pool.map(execute_run, jobs, chunksize=1)
-                return (sum(o["status"] == "done" for o in outcomes),
-                        [o["run_id"] for o in outcomes if o["status"] != "done"],
-                        sum(o["cpu_seconds"] for o in outcomes))
+                return (
+                    sum(o["status"] == "done" for o in outcomes),
+                    [o["run_id"] for o in outcomes if o["status"] != "done"],
+                    sum(o["cpu_seconds"] for o in outcomes),
+                )
+
             return sweep
 
         directories = {}
         for repeat in range(args.repeats):
             directories["sequential"] = timed("sequential", repeat, with_run_sweep(workers=0))
-            directories["dask, cold"] = timed("dask, cold", repeat,
-                                              with_run_sweep(workers=args.workers))
+            directories["dask, cold"] = timed(
+                "dask, cold", repeat, with_run_sweep(workers=args.workers)
+            )
             with local_client(args.workers) as client:
                 # Warm: the workers have imported the project and Brian2 (which a sweep
                 # makes them import in their main thread, see experiments.sweep).
                 client.register_plugin(_main_thread_imports())
                 client.run(_warm, None)
-                directories["dask, warm"] = timed("dask, warm", repeat, with_run_sweep(client=client))
+                directories["dask, warm"] = timed(
+                    "dask, warm", repeat, with_run_sweep(client=client)
+                )
             with get_context("spawn").Pool(args.workers) as pool:
                 pool.map(_warm, range(args.workers))
-                directories["processes, no Dask"] = timed("processes, no Dask", repeat,
-                                                          with_pool(pool))
+                directories["processes, no Dask"] = timed(
+                    "processes, no Dask", repeat, with_pool(pool)
+                )
         if args.blas_default:
             directories["sequential, BLAS default"] = timed(
-                "sequential, BLAS default", 0, with_run_sweep(workers=0, blas_threads=None))
+                "sequential, BLAS default", 0, with_run_sweep(workers=0, blas_threads=None)
+            )
         labels = list(times)
-        reference = {run.run_id: (directories["sequential"] / "runs" / run.run_id / "metrics.csv")
-                     .read_bytes() for run in plan.runs}
+        reference = {
+            run.run_id: (
+                directories["sequential"] / "runs" / run.run_id / "metrics.csv"
+            ).read_bytes()
+            for run in plan.runs
+        }
         differing = {}
         for label in labels[1:]:
             differing[label] = sum(
                 (directories[label] / "runs" / run.run_id / "metrics.csv").read_bytes()
-                != reference[run.run_id] for run in plan.runs)
+                != reference[run.run_id]
+                for run in plan.runs
+            )
             if "BLAS default" not in label:
                 assert differing[label] == 0, f"{label}: {differing[label]} runs differ"
     best = {label: int(np.argmin(values)) for label, values in times.items()}
@@ -203,16 +262,22 @@ def main(argv=None) -> int:
     cpu_per_run = {label: cpu_per_run[label][best[label]] for label in times}
     loads = {label: loads[label][best[label]] for label in times}
     times = {label: values[best[label]] for label, values in times.items()}
-    print(f"\nbest of {args.repeats}; metrics.csv byte-identical in 1 process, on "
-          f"{args.workers} Dask workers and on {args.workers} plain processes")
+    print(
+        f"\nbest of {args.repeats}; metrics.csv byte-identical in 1 process, on "
+        f"{args.workers} Dask workers and on {args.workers} plain processes"
+    )
     if args.blas_default:
-        print(f"with the default BLAS threads, {differing['sequential, BLAS default']} of "
-              f"{len(plan.runs)} runs differ in metrics.csv (floating-point summation order)")
-    print(f"\n| mode | wall s | speed-up | cores used | CPU s per run | load average before |")
+        print(
+            f"with the default BLAS threads, {differing['sequential, BLAS default']} of "
+            f"{len(plan.runs)} runs differ in metrics.csv (floating-point summation order)"
+        )
+    print("\n| mode | wall s | speed-up | cores used | CPU s per run | load average before |")
     print("| --- | --- | --- | --- | --- | --- |")
     for label in labels:
-        print(f"| {label} | {times[label]:.1f} | {times['sequential'] / times[label]:.2f}x | "
-              f"{cores[label]:.2f} | {cpu_per_run[label]:.2f} | {loads[label]:.1f} |")
+        print(
+            f"| {label} | {times[label]:.1f} | {times['sequential'] / times[label]:.2f}x | "
+            f"{cores[label]:.2f} | {cpu_per_run[label]:.2f} | {loads[label]:.1f} |"
+        )
     return 0
 
 

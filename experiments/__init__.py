@@ -4,19 +4,22 @@
 runs every quick preset. Importing this package registers every experiment in
 :data:`EXPERIMENTS`, in the order they are listed.
 """
+
 from experiments._base import EXPERIMENTS, Experiment, Result, get_experiment, register_experiment
 
 __all__ = ["EXPERIMENTS", "Experiment", "Result", "get_experiment", "register_experiment"]
 
 # Registration order is listing order.
-from experiments import task_benchmark  # noqa: E402,F401
-from experiments import learning_curves  # noqa: E402,F401
-from experiments import stdp_window  # noqa: E402,F401
-from experiments import receptive_fields  # noqa: E402,F401
-from experiments import continual_learning  # noqa: E402,F401
-from experiments import noise_robustness  # noqa: E402,F401
-from experiments import rule_zoo  # noqa: E402,F401
-from experiments import social_topology  # noqa: E402,F401
-from experiments import mixed_society  # noqa: E402,F401
-from experiments import smart_city  # noqa: E402,F401
-from experiments import brain_synchrony  # noqa: E402,F401
+from experiments import (
+    brain_synchrony,  # noqa: F401
+    continual_learning,  # noqa: F401
+    learning_curves,  # noqa: F401
+    mixed_society,  # noqa: F401
+    noise_robustness,  # noqa: F401
+    receptive_fields,  # noqa: F401
+    rule_zoo,  # noqa: F401
+    smart_city,  # noqa: F401
+    social_topology,  # noqa: F401
+    stdp_window,  # noqa: F401
+    task_benchmark,  # noqa: F401
+)

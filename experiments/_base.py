@@ -14,16 +14,18 @@ An experiment is data plus functions (the bsuite pattern):
 
 The runner (:mod:`experiments.runner`) decides where things are saved.
 """
+
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
 #: Registered experiments by name, in registration order.
-EXPERIMENTS: dict[str, "Experiment"] = {}
+EXPERIMENTS: dict[str, Experiment] = {}
 
 
 @dataclass
@@ -65,22 +67,30 @@ class Experiment:
         known = {f.name: f for f in dataclasses.fields(self.settings)}
         unknown = sorted(set(values) - set(known))
         if unknown:
-            raise ValueError(f"unknown setting(s) {unknown} for experiment {self.name!r}; "
-                             f"known: {sorted(known)}")
+            raise ValueError(
+                f"unknown setting(s) {unknown} for experiment {self.name!r}; known: {sorted(known)}"
+            )
         converted = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
         return self.settings(**converted)
 
 
-def register_experiment(name: str, description: str, settings: type,
-                        figures: Callable, summary: Callable, *,
-                        aggregate_figures: Callable | None = None):
+def register_experiment(
+    name: str,
+    description: str,
+    settings: type,
+    figures: Callable,
+    summary: Callable,
+    *,
+    aggregate_figures: Callable | None = None,
+):
     """Register ``run`` as the experiment ``name`` (decorator)."""
 
     def decorator(run):
         if name in EXPERIMENTS:
             raise ValueError(f"experiment {name!r} is already registered")
-        EXPERIMENTS[name] = Experiment(name, description, settings, run, figures, summary,
-                                       aggregate_figures)
+        EXPERIMENTS[name] = Experiment(
+            name, description, settings, run, figures, summary, aggregate_figures
+        )
         return run
 
     return decorator

@@ -1,4 +1,5 @@
 """Train a learner in chunks and score it on held-out data after each chunk."""
+
 from __future__ import annotations
 
 import time
@@ -9,8 +10,9 @@ import pandas as pd
 from experiments.learners import operations
 
 
-def learning_curve(estimator, task, *, X_train, y_train, X_eval, y_eval, epochs: int,
-                   checkpoints_per_epoch: int) -> tuple[pd.DataFrame, float]:
+def learning_curve(
+    estimator, task, *, X_train, y_train, X_eval, y_eval, epochs: int, checkpoints_per_epoch: int
+) -> tuple[pd.DataFrame, float]:
     """Train ``estimator`` with ``partial_fit`` and score it after every chunk.
 
     Returns the curve (``samples_seen``, ``epoch``, ``score``, ``training_ops``)
@@ -30,9 +32,14 @@ def learning_curve(estimator, task, *, X_train, y_train, X_eval, y_eval, epochs:
                 estimator.partial_fit(X_train[chunk], y_train[chunk])
             train_seconds += time.perf_counter() - started
             seen += len(chunk)
-            rows.append({"samples_seen": seen, "epoch": epoch,
-                         "score": float(estimator.score(X_eval, y_eval)),
-                         "training_ops": operations(estimator)["training_ops"]})
+            rows.append(
+                {
+                    "samples_seen": seen,
+                    "epoch": epoch,
+                    "score": float(estimator.score(X_eval, y_eval)),
+                    "training_ops": operations(estimator)["training_ops"],
+                }
+            )
     return pd.DataFrame(rows), train_seconds
 
 

@@ -13,6 +13,7 @@ positions (with a partition from :mod:`social.partitions`), and the agent at
 position ``j`` of every component learns from a copy of shard ``j``. Conditions
 then differ in their structure only, not in their data.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -34,9 +35,13 @@ def society_agent_params(agent_params: Mapping) -> dict:
     ``{"snn": {"presentation_time": 50 * ms}}`` (times are given in the key's
     unit so that the settings stay JSON-serialisable); lists become tuples.
     """
-    return {kind: {key: tuple(value) if isinstance(value, list) else value
-                   for key, value in _with_units(dict(params)).items()}
-            for kind, params in agent_params.items()}
+    return {
+        kind: {
+            key: tuple(value) if isinstance(value, list) else value
+            for key, value in _with_units(dict(params)).items()
+        }
+        for kind, params in agent_params.items()
+    }
 
 
 def union_of_components(graphs: Mapping[str, nx.Graph]) -> nx.Graph:
@@ -56,8 +61,14 @@ def union_of_components(graphs: Mapping[str, nx.Graph]) -> nx.Graph:
     return union
 
 
-def paired_task(task, nodes: Sequence[Hashable], positions: Sequence[Hashable], partition: str,
-                rng: np.random.Generator, **partition_params):
+def paired_task(
+    task,
+    nodes: Sequence[Hashable],
+    positions: Sequence[Hashable],
+    partition: str,
+    rng: np.random.Generator,
+    **partition_params,
+):
     """A copy of ``task`` whose training set gives every node the shard of its position.
 
     The training set is dealt to the distinct ``positions`` (in first-appearance
@@ -73,8 +84,9 @@ def paired_task(task, nodes: Sequence[Hashable], positions: Sequence[Hashable], 
         Position -> indices into the original ``task.X_train``.
     """
     if len(nodes) != len(positions):
-        raise ValueError(f"need one position per node, got {len(nodes)} nodes and "
-                         f"{len(positions)} positions")
+        raise ValueError(
+            f"need one position per node, got {len(nodes)} nodes and {len(positions)} positions"
+        )
     distinct = list(dict.fromkeys(positions))
     dealt = partition_data(partition, task, distinct, rng, **partition_params)
     shards = dict(zip(distinct, dealt))
@@ -82,14 +94,22 @@ def paired_task(task, nodes: Sequence[Hashable], positions: Sequence[Hashable], 
     node_train = np.repeat(np.arange(len(nodes)), [len(r) for r in rows])
     rows = np.concatenate(rows)
     paired = dataclasses.replace(
-        task, X_train=task.X_train[rows], y_train=task.y_train[rows],
-        metadata={**task.metadata, "nodes": list(nodes), "node_train": node_train,
-                  "source_rows": rows})
+        task,
+        X_train=task.X_train[rows],
+        y_train=task.y_train[rows],
+        metadata={
+            **task.metadata,
+            "nodes": list(nodes),
+            "node_train": node_train,
+            "source_rows": rows,
+        },
+    )
     return paired, shards
 
 
-def component_summary(table: pd.DataFrame, group: str, threshold: float,
-                      fraction: float) -> pd.DataFrame:
+def component_summary(
+    table: pd.DataFrame, group: str, threshold: float, fraction: float
+) -> pd.DataFrame:
     """Per component (``group`` column) and round: accuracy, consensus distance, messages.
 
     Also the component's knowledge-diffusion round (first round in which
@@ -99,12 +119,16 @@ def component_summary(table: pd.DataFrame, group: str, threshold: float,
     rows = []
     for name, part in table.groupby(group, sort=False):
         accuracy = part.groupby("round")["accuracy"]
-        summary = pd.DataFrame({
-            "mean_accuracy": accuracy.mean(), "std_accuracy": accuracy.std(ddof=0),
-            "min_accuracy": accuracy.min(), "max_accuracy": accuracy.max(),
-            "consensus_distance": consensus_distance(part),
-            "messages": part.groupby("round")["messages"].sum(),
-        })
+        summary = pd.DataFrame(
+            {
+                "mean_accuracy": accuracy.mean(),
+                "std_accuracy": accuracy.std(ddof=0),
+                "min_accuracy": accuracy.min(),
+                "max_accuracy": accuracy.max(),
+                "consensus_distance": consensus_distance(part),
+                "messages": part.groupby("round")["messages"].sum(),
+            }
+        )
         summary["diffusion_round"] = knowledge_diffusion(part, threshold, fraction)
         summary.insert(0, group, name)
         rows.append(summary.reset_index())
@@ -119,9 +143,11 @@ def check_society_settings(agent_types=None, protocols=None, graphs=None, partit
     from social.partitions import PARTITIONS
     from social.protocols import PROTOCOLS
 
-    for setting, names, registry in (("agent_types", agent_types, AGENT_TYPES),
-                                     ("protocols", protocols, PROTOCOLS),
-                                     ("topologies", graphs, GRAPHS)):
+    for setting, names, registry in (
+        ("agent_types", agent_types, AGENT_TYPES),
+        ("protocols", protocols, PROTOCOLS),
+        ("topologies", graphs, GRAPHS),
+    ):
         if names is None:
             continue
         if isinstance(names, str) or not len(names):

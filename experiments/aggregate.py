@@ -33,6 +33,7 @@ is a metric. When no setting has two runs of equal length to compare, integer
 columns are keys and float columns metrics. ``--by`` names the key columns
 explicitly where this guess is wrong.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.store import SweepStore, StoreError, verify_run
+from experiments.store import StoreError, SweepStore, verify_run
 
 AGGREGATE_DIR = "aggregate"
 RESERVED = ("metric", "n", "mean", "std", "sem", "ci_low", "ci_high", "run_seed")
@@ -102,8 +103,9 @@ def t_interval(values, confidence: float = 0.95) -> tuple[float, float, float, f
     return mean, std, mean - half, mean + half
 
 
-def infer_columns(frames: list[pd.DataFrame], settings_of: list[str],
-                  by: list[str] | None = None) -> tuple[list[str], list[str]]:
+def infer_columns(
+    frames: list[pd.DataFrame], settings_of: list[str], by: list[str] | None = None
+) -> tuple[list[str], list[str]]:
     """Group-key and metric columns of runs' metrics (see the module docstring)."""
     columns = list(dict.fromkeys(c for frame in frames for c in frame.columns))
     everything = pd.concat(frames, ignore_index=True)
@@ -112,22 +114,30 @@ def infer_columns(frames: list[pd.DataFrame], settings_of: list[str],
     if by is not None:
         unknown = [c for c in by if c not in columns]
         if unknown:
-            raise ValueError(f"--by: no column {unknown[0]!r} in the runs' metrics; columns: "
-                             f"{', '.join(columns)}")
+            raise ValueError(
+                f"--by: no column {unknown[0]!r} in the runs' metrics; columns: "
+                f"{', '.join(columns)}"
+            )
         return list(by), [c for c in numeric if c not in by]
     keys = [c for c in candidates if c not in numeric]
     runs_by_setting: dict[str, list[pd.DataFrame]] = {}
     for frame, setting in zip(frames, settings_of):
         runs_by_setting.setdefault(setting, []).append(frame)
-    comparable = [runs for runs in runs_by_setting.values()
-                  if len(runs) >= 2 and len({len(r) for r in runs}) == 1
-                  and all(set(numeric) <= set(r.columns) for r in runs)]
+    comparable = [
+        runs
+        for runs in runs_by_setting.values()
+        if len(runs) >= 2
+        and len({len(r) for r in runs}) == 1
+        and all(set(numeric) <= set(r.columns) for r in runs)
+    ]
 
     def constant_across_runs(column):
         for runs in comparable:
             first = runs[0][column].to_numpy(dtype=float)
-            if not all(np.array_equal(first, r[column].to_numpy(dtype=float), equal_nan=True)
-                       for r in runs[1:]):
+            if not all(
+                np.array_equal(first, r[column].to_numpy(dtype=float), equal_nan=True)
+                for r in runs[1:]
+            ):
                 return False
         return True
 
@@ -136,7 +146,7 @@ def infer_columns(frames: list[pd.DataFrame], settings_of: list[str],
     else:
         design = [c for c in numeric if pd.api.types.is_integer_dtype(everything[c])]
     metrics = [c for c in numeric if c not in design]
-    if not metrics:   # a deterministic experiment: every float column is a metric
+    if not metrics:  # a deterministic experiment: every float column is a metric
         metrics = [c for c in numeric if pd.api.types.is_float_dtype(everything[c])]
         design = [c for c in design if c not in metrics]
     return keys + [c for c in columns if c in design], metrics
@@ -156,17 +166,24 @@ def load_runs(directory: str | Path):
     runs = []
     for entry in manifest.runs.values():
         run_dir = store.run_dir(entry.run_id)
-        if run_dir.is_dir():   # the run directories are the truth (see experiments.store)
+        if run_dir.is_dir():  # the run directories are the truth (see experiments.store)
             verify_run(run_dir, entry.run_id)
             runs.append((entry, pd.read_csv(run_dir / "metrics.csv")))
         elif entry.status == "done":
-            raise StoreError(f"{store.manifest_path} records run {entry.run_id!r} as done but "
-                             f"{run_dir} is missing; run the sweep again to recompute it")
+            raise StoreError(
+                f"{store.manifest_path} records run {entry.run_id!r} as done but "
+                f"{run_dir} is missing; run the sweep again to recompute it"
+            )
     return manifest, runs
 
 
-def aggregate(directory: str | Path, *, by: list[str] | None = None,
-              confidence: float = 0.95, figures: bool = True) -> Aggregate:
+def aggregate(
+    directory: str | Path,
+    *,
+    by: list[str] | None = None,
+    confidence: float = 0.95,
+    figures: bool = True,
+) -> Aggregate:
     """Mean and t confidence interval per setting across a sweep's runs; writes ``DIR/aggregate``.
 
     Parameters
@@ -187,8 +204,11 @@ def aggregate(directory: str | Path, *, by: list[str] | None = None,
         If ``directory`` is not a sweep directory, has no finished run, or a
         manifest or run does not verify.
     """
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) \
-            or not 0 < confidence < 1:
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, (int, float))
+        or not 0 < confidence < 1
+    ):
         raise ValueError(f"confidence must be in (0, 1), got confidence={confidence!r}")
     directory = Path(directory)
     manifest, runs = load_runs(directory)
@@ -202,18 +222,25 @@ def aggregate(directory: str | Path, *, by: list[str] | None = None,
         raise StoreError(f"the runs in {directory} have no numeric metric column to aggregate")
     clash = [c for c in keys if c in RESERVED]
     if clash:
-        raise ValueError(f"the metrics column {clash[0]!r} clashes with a column of the "
-                         f"aggregate table ({', '.join(RESERVED)})")
-    setting_columns = [f"setting_{key}" if key in keys or key in metrics or key in RESERVED
-                       else key for key in manifest.swept]
+        raise ValueError(
+            f"the metrics column {clash[0]!r} clashes with a column of the "
+            f"aggregate table ({', '.join(RESERVED)})"
+        )
+    setting_columns = [
+        f"setting_{key}" if key in keys or key in metrics or key in RESERVED else key
+        for key in manifest.swept
+    ]
 
     observations = []
     for entry, frame in runs:
         present = [c for c in keys if c in frame.columns]
         values = frame.reindex(columns=metrics)
         if present:
-            per_group = values.groupby([frame[c] for c in present], sort=False,
-                                       dropna=False).mean().reset_index()
+            per_group = (
+                values.groupby([frame[c] for c in present], sort=False, dropna=False)
+                .mean()
+                .reset_index()
+            )
         else:
             per_group = values.mean().to_frame().T
         per_group = per_group.reindex(columns=keys + metrics)
@@ -225,8 +252,13 @@ def aggregate(directory: str | Path, *, by: list[str] | None = None,
 
     group_columns = setting_columns + keys
     # Private names for the melted columns: a metric may well be called "value".
-    long = observations.melt(id_vars=group_columns, value_vars=metrics, var_name="_name",
-                             value_name="_value", ignore_index=False)
+    long = observations.melt(
+        id_vars=group_columns,
+        value_vars=metrics,
+        var_name="_name",
+        value_name="_value",
+        ignore_index=False,
+    )
     # Row-major order: settings in grid order, then groups as the runs list them, then metrics.
     long["_row"] = long.index
     long["_position"] = long["_name"].map({m: i for i, m in enumerate(metrics)})
@@ -237,17 +269,28 @@ def aggregate(directory: str | Path, *, by: list[str] | None = None,
         mean, std, low, high = t_interval(part["_value"], confidence)
         n = int(part["_value"].notna().sum())
         rows.append((*group, n, mean, std, std / math.sqrt(n) if n > 1 else math.nan, low, high))
-    summary = pd.DataFrame(rows, columns=group_columns + ["metric", "n", "mean", "std", "sem",
-                                                          "ci_low", "ci_high"])
+    summary = pd.DataFrame(
+        rows, columns=group_columns + ["metric", "n", "mean", "std", "sem", "ci_low", "ci_high"]
+    )
 
-    result = Aggregate(summary, observations, setting_columns, keys, metrics, len(runs),
-                       len(manifest.runs) - len(runs), directory / AGGREGATE_DIR, [])
+    result = Aggregate(
+        summary,
+        observations,
+        setting_columns,
+        keys,
+        metrics,
+        len(runs),
+        len(manifest.runs) - len(runs),
+        directory / AGGREGATE_DIR,
+        [],
+    )
     _write(directory, result, manifest.experiment, confidence, figures)
     return result
 
 
-def _write(directory: Path, result: Aggregate, experiment_name: str, confidence: float,
-           draw: bool) -> None:
+def _write(
+    directory: Path, result: Aggregate, experiment_name: str, confidence: float, draw: bool
+) -> None:
     """Write the aggregate directory under a temporary name, then swap it into place."""
     staging = Path(tempfile.mkdtemp(prefix=f".{AGGREGATE_DIR}.", suffix=".partial", dir=directory))
     try:
@@ -284,16 +327,26 @@ def _figures(result: Aggregate, experiment_name: str, confidence: float) -> dict
     experiment = EXPERIMENTS.get(experiment_name)
     if experiment is not None and experiment.aggregate_figures is not None:
         return experiment.aggregate_figures(result.summary, list(result.setting_columns))
-    return {re.sub(r"[^A-Za-z0-9_.-]", "_", metric): metric_figure(
-                result.summary, metric, result.setting_columns, result.keys,
-                title=f"{experiment_name}: {metric}", confidence=confidence)
-            for metric in result.metrics}
+    return {
+        re.sub(r"[^A-Za-z0-9_.-]", "_", metric): metric_figure(
+            result.summary,
+            metric,
+            result.setting_columns,
+            result.keys,
+            title=f"{experiment_name}: {metric}",
+            confidence=confidence,
+        )
+        for metric in result.metrics
+    }
 
 
 def _is_numeric_axis(values: pd.Series) -> bool:
     present = values.dropna()
-    return (len(present.unique()) > 1 and _numeric(present.infer_objects())
-            and not any(isinstance(v, bool) for v in present))
+    return (
+        len(present.unique()) > 1
+        and _numeric(present.infer_objects())
+        and not any(isinstance(v, bool) for v in present)
+    )
 
 
 def _series_label(columns, values) -> str:
@@ -302,8 +355,15 @@ def _series_label(columns, values) -> str:
     return ", ".join(label(v) if c == "kind" else f"{c}={v}" for c, v in zip(columns, values))
 
 
-def metric_figure(summary: pd.DataFrame, metric: str, setting_columns: list, keys: list, *,
-                  title: str = "", confidence: float = 0.95):
+def metric_figure(
+    summary: pd.DataFrame,
+    metric: str,
+    setting_columns: list,
+    keys: list,
+    *,
+    title: str = "",
+    confidence: float = 0.95,
+):
     """One metric's mean against a swept key (or a group key), with its CI as a band.
 
     The x axis is the first numeric swept key that varies, else the first
@@ -316,8 +376,9 @@ def metric_figure(summary: pd.DataFrame, metric: str, setting_columns: list, key
 
     rows = summary[summary["metric"] == metric].copy()
     varying = [c for c in setting_columns + keys if rows[c].nunique(dropna=False) > 1]
-    numeric_axes = [c for c in setting_columns if c in varying and _is_numeric_axis(rows[c])] \
-        + [c for c in keys if c in varying and _is_numeric_axis(rows[c])]
+    numeric_axes = [c for c in setting_columns if c in varying and _is_numeric_axis(rows[c])] + [
+        c for c in keys if c in varying and _is_numeric_axis(rows[c])
+    ]
     x = numeric_axes[0] if numeric_axes else None
     # Without a numeric axis the settings sit side by side along x; the rest makes lines.
     series = [c for c in varying if c != x and (x is not None or c not in setting_columns)]
@@ -335,8 +396,11 @@ def metric_figure(summary: pd.DataFrame, metric: str, setting_columns: list, key
         notes.append(f"{column} = {last:g}")
     fig, ax = figure()
     n_values = rows["n"]
-    interval = f"mean and {confidence:.0%} t-interval over {n_values.min()}" + \
-        (f"-{n_values.max()}" if n_values.max() != n_values.min() else "") + " seeds"
+    interval = (
+        f"mean and {confidence:.0%} t-interval over {n_values.min()}"
+        + (f"-{n_values.max()}" if n_values.max() != n_values.min() else "")
+        + " seeds"
+    )
     groups = list(rows.groupby(series, sort=False, dropna=False)) if series else [((), rows)]
     if len(groups) > MAX_SERIES:
         notes.append(f"first {MAX_SERIES} of {len(groups)} lines")
@@ -347,11 +411,22 @@ def metric_figure(summary: pd.DataFrame, metric: str, setting_columns: list, key
             values = values if isinstance(values, tuple) else (values,)
             part = part.sort_values(x)
             style = {"color": color(values[0])} if only_kind else {}
-            line, = ax.plot(part[x], part["mean"], marker="o", markersize=3,
-                            label=_series_label(series, values) or None, **style)
-            ax.fill_between(part[x].to_numpy(dtype=float), part["ci_low"].to_numpy(dtype=float),
-                            part["ci_high"].to_numpy(dtype=float), color=line.get_color(),
-                            alpha=0.2, linewidth=0)
+            (line,) = ax.plot(
+                part[x],
+                part["mean"],
+                marker="o",
+                markersize=3,
+                label=_series_label(series, values) or None,
+                **style,
+            )
+            ax.fill_between(
+                part[x].to_numpy(dtype=float),
+                part["ci_low"].to_numpy(dtype=float),
+                part["ci_high"].to_numpy(dtype=float),
+                color=line.get_color(),
+                alpha=0.2,
+                linewidth=0,
+            )
         ax.set_xlabel(x)
         positive = rows[x].astype(float)
         if (positive > 0).all() and positive.max() / positive.min() >= 50:
@@ -359,22 +434,40 @@ def metric_figure(summary: pd.DataFrame, metric: str, setting_columns: list, key
     else:
         width = 0.8 / max(1, len(groups))
         category_columns = [c for c in setting_columns if c in varying]
-        categories = list(dict.fromkeys(
-            tuple(r) for r in rows[category_columns].itertuples(index=False)))
+        categories = list(
+            dict.fromkeys(tuple(r) for r in rows[category_columns].itertuples(index=False))
+        )
         for i, (values, part) in enumerate(groups):
             values = values if isinstance(values, tuple) else (values,)
-            slot = [categories.index(tuple(r)) for r in part[category_columns].itertuples(index=False)]
+            slot = [
+                categories.index(tuple(r)) for r in part[category_columns].itertuples(index=False)
+            ]
             positions = np.asarray(slot, dtype=float) + (i - (len(groups) - 1) / 2) * width
             error = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]])
             style = {"color": color(values[0])} if only_kind else {}
-            ax.errorbar(positions, part["mean"], yerr=np.nan_to_num(error), fmt="o", capsize=3,
-                        label=_series_label(series, values) or None, **style)
+            ax.errorbar(
+                positions,
+                part["mean"],
+                yerr=np.nan_to_num(error),
+                fmt="o",
+                capsize=3,
+                label=_series_label(series, values) or None,
+                **style,
+            )
         ticks = [", ".join(map(str, c)) for c in categories] or ["all runs"]
-        ax.set_xticks(np.arange(len(ticks)), ticks, rotation=30 if len(ticks) > 3 else 0,
-                      ha="right" if len(ticks) > 3 else "center")
+        ax.set_xticks(
+            np.arange(len(ticks)),
+            ticks,
+            rotation=30 if len(ticks) > 3 else 0,
+            ha="right" if len(ticks) > 3 else "center",
+        )
         ax.set_xlabel(", ".join(c for c in setting_columns if c in varying) or "setting")
     ax.set_ylabel(metric)
-    ax.set_title("\n".join(filter(None, [title, interval + (f" ({'; '.join(notes)})" if notes else "")])))
-    if any(h.get_label() and not h.get_label().startswith("_") for h in ax.get_lines() + ax.containers):
+    ax.set_title(
+        "\n".join(filter(None, [title, interval + (f" ({'; '.join(notes)})" if notes else "")]))
+    )
+    if any(
+        h.get_label() and not h.get_label().startswith("_") for h in ax.get_lines() + ax.containers
+    ):
         ax.legend()
     return fig

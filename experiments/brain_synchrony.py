@@ -32,6 +32,7 @@ Y. Kuramoto, *Chemical Oscillations, Waves, and Turbulence*, Springer (1984).
 L. M. Pecora and T. L. Carroll, Phys. Rev. Lett. 80, 2109-2112 (1998).
 M. Barahona and L. M. Pecora, Phys. Rev. Lett. 89, 054101 (2002).
 """
+
 from __future__ import annotations
 
 import time
@@ -56,8 +57,9 @@ EXAMPLE_WINDOW_MS = 200.0
 @dataclass(frozen=True)
 class Settings:
     topologies: tuple = ("ring", "small_world", "scale_free", "complete")
-    graph_params: dict = field(default_factory=lambda: {"small_world": {"k": 4, "p": 0.1},
-                                                        "scale_free": {"m": 2}})
+    graph_params: dict = field(
+        default_factory=lambda: {"small_world": {"k": 4, "p": 0.1}, "scale_free": {"m": 2}}
+    )
     n_agents: int = 16
     couplings_mv: tuple = (0.0, 1.25, 2.5, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 40.0, 60.0, 80.0)
     n_seeds: int = 3
@@ -72,8 +74,13 @@ class Settings:
 
     @classmethod
     def quick(cls):
-        return cls(n_agents=8, couplings_mv=(0.0, 2.5, 5.0, 10.0, 20.0, 40.0), n_seeds=1,
-                   duration_ms=800.0, transient_ms=250.0)
+        return cls(
+            n_agents=8,
+            couplings_mv=(0.0, 2.5, 5.0, 10.0, 20.0, 40.0),
+            n_seeds=1,
+            duration_ms=800.0,
+            transient_ms=250.0,
+        )
 
     @classmethod
     def full(cls):
@@ -107,12 +114,17 @@ def transitions(metrics: pd.DataFrame, graphs: pd.DataFrame, topologies) -> pd.D
         independent = float(metrics.loc[metrics["topology"] == name, "independent_level"].iloc[0])
         level = (independent + 1.0) / 2.0
         graph = graphs.set_index("topology").loc[name]
-        rows.append({"topology": name, "half_way_level": level,
-                     "critical_coupling_mv": critical_coupling(curve.index, curve.values, level),
-                     "max_order_parameter": float(curve.max()),
-                     "coupling_at_max_mv": float(curve.idxmax()),
-                     "laplacian_gap": graph["laplacian_gap"],
-                     "metropolis_gap": graph["metropolis_gap"]})
+        rows.append(
+            {
+                "topology": name,
+                "half_way_level": level,
+                "critical_coupling_mv": critical_coupling(curve.index, curve.values, level),
+                "max_order_parameter": float(curve.max()),
+                "coupling_at_max_mv": float(curve.idxmax()),
+                "laplacian_gap": graph["laplacian_gap"],
+                "metropolis_gap": graph["metropolis_gap"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -131,28 +143,61 @@ def _symlog_couplings(ax, couplings):
 
 
 def _transition_figure(result: Result, settings: Settings):
-    metrics, table = result.metrics, transitions(result.metrics, result.tables["graphs"],
-                                                 settings.topologies)
+    metrics, table = (
+        result.metrics,
+        transitions(result.metrics, result.tables["graphs"], settings.topologies),
+    )
     fig, axes = figure(1, 2, figsize=(11.5, 4.4), gridspec_kw={"width_ratios": [1.6, 1]})
     ax = axes[0]
     for name in settings.topologies:
-        stats = metrics[metrics["topology"] == name].groupby("coupling")["order_parameter"].agg(
-            ["mean", "min", "max"])
-        ax.plot(stats.index, stats["mean"], marker="o", markersize=4, color=topology_color(name),
-                label=topology_label(name))
-        ax.fill_between(stats.index, stats["min"], stats["max"], color=topology_color(name),
-                        alpha=0.15, linewidth=0)
+        stats = (
+            metrics[metrics["topology"] == name]
+            .groupby("coupling")["order_parameter"]
+            .agg(["mean", "min", "max"])
+        )
+        ax.plot(
+            stats.index,
+            stats["mean"],
+            marker="o",
+            markersize=4,
+            color=topology_color(name),
+            label=topology_label(name),
+        )
+        ax.fill_between(
+            stats.index,
+            stats["min"],
+            stats["max"],
+            color=topology_color(name),
+            alpha=0.15,
+            linewidth=0,
+        )
     independent = float(metrics["independent_level"].iloc[0])
-    ax.axhline(independent, color="black", linestyle="--", linewidth=0.9,
-               label=f"independent agents, 1/√N = {independent:.2f}")
-    ax.axhline((independent + 1) / 2, color="black", linestyle=":", linewidth=0.9,
-               label="half-way to full locking")
+    ax.axhline(
+        independent,
+        color="black",
+        linestyle="--",
+        linewidth=0.9,
+        label=f"independent agents, 1/√N = {independent:.2f}",
+    )
+    ax.axhline(
+        (independent + 1) / 2,
+        color="black",
+        linestyle=":",
+        linewidth=0.9,
+        label="half-way to full locking",
+    )
     rates = metrics.groupby("coupling")["mean_rate_hz"].mean()
     if rates.iloc[-1] > 3 * rates.iloc[0]:  # strong coupling: tonic firing replaces the rhythm
-        ax.annotate(f"{rates.iloc[-1]:.0f} Hz firing:\nrhythm lost", (rates.index[-1], 0.3),
-                    xytext=(-25, -45), textcoords="offset points", ha="right", va="top",
-                    fontsize=8,
-                    arrowprops={"arrowstyle": "->", "color": "#444444"})
+        ax.annotate(
+            f"{rates.iloc[-1]:.0f} Hz firing:\nrhythm lost",
+            (rates.index[-1], 0.3),
+            xytext=(-25, -45),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize=8,
+            arrowprops={"arrowstyle": "->", "color": "#444444"},
+        )
     _symlog_couplings(ax, settings.couplings_mv)
     ax.set_xlabel("inter-agent coupling (mV of total depolarisation per volley)")
     ax.set_ylabel("Kuramoto order parameter R (steady state)")
@@ -164,9 +209,15 @@ def _transition_figure(result: Result, settings: Settings):
 
     ax = axes[1]
     for _, row in table.iterrows():
-        ax.scatter(1.0 / row["laplacian_gap"], row["critical_coupling_mv"], s=60,
-                   color=topology_color(row["topology"]), label=topology_label(row["topology"]),
-                   edgecolors="black", linewidths=0.5)
+        ax.scatter(
+            1.0 / row["laplacian_gap"],
+            row["critical_coupling_mv"],
+            s=60,
+            color=topology_color(row["topology"]),
+            label=topology_label(row["topology"]),
+            edgecolors="black",
+            linewidths=0.5,
+        )
     ax.set_xscale("log")
     inverse_gaps = 1.0 / table["laplacian_gap"]
     ax.set_xlim(inverse_gaps.min() / 1.3, inverse_gaps.max() * 1.3)
@@ -178,8 +229,9 @@ def _transition_figure(result: Result, settings: Settings):
     missing = table[table["critical_coupling_mv"].isna()]
     if len(missing):
         never = ", ".join(map(topology_label, missing["topology"]))
-        ax.text(0.02, 0.98, f"never half-way: {never}", transform=ax.transAxes, va="top",
-                fontsize=8)
+        ax.text(
+            0.02, 0.98, f"never half-way: {never}", transform=ax.transAxes, va="top", fontsize=8
+        )
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
@@ -189,71 +241,102 @@ def _rhythm_figure(result: Result, settings: Settings):
     rates = result.tables["example_rates"]
     couplings = sorted(rates["coupling"].unique())
     summary = result.metrics[(result.metrics["topology"] == settings.example_topology)]
-    fig, axes = figure(len(couplings), 1, figsize=(8.0, 1.5 + 1.9 * len(couplings)), sharex=True,
-                       squeeze=False)
+    fig, axes = figure(
+        len(couplings), 1, figsize=(8.0, 1.5 + 1.9 * len(couplings)), sharex=True, squeeze=False
+    )
     high = float(np.quantile(rates["rate_hz"], 0.995)) / 2 or 1.0
     image = None
     for ax, coupling in zip(axes[:, 0], couplings):
-        part = rates[rates["coupling"] == coupling].pivot(index="agent", columns="time_ms",
-                                                          values="rate_hz")
+        part = rates[rates["coupling"] == coupling].pivot(
+            index="agent", columns="time_ms", values="rate_hz"
+        )
         times = part.columns.to_numpy()
         # A 3 ms moving average: 1 ms bins of 40 neurons are too sparse to read by eye.
         smooth = np.apply_along_axis(np.convolve, 1, part.to_numpy(), np.ones(3) / 3, mode="same")
-        image = ax.imshow(smooth, aspect="auto", origin="lower", cmap="magma", vmin=0,
-                          vmax=high,
-                          extent=(times[0] - 0.5, times[-1] + 0.5, -0.5, len(part) - 0.5),
-                          interpolation="nearest")
+        image = ax.imshow(
+            smooth,
+            aspect="auto",
+            origin="lower",
+            cmap="magma",
+            vmin=0,
+            vmax=high,
+            extent=(times[0] - 0.5, times[-1] + 0.5, -0.5, len(part) - 0.5),
+            interpolation="nearest",
+        )
         R = summary.loc[summary["coupling"] == coupling, "order_parameter"]
         ax.set_title(f"coupling {coupling:g} mV: R = {R.iloc[0]:.2f}", fontsize=9.5)
         ax.set_ylabel("agent")
         ax.grid(False)
     axes[-1, 0].set_xlabel("time (ms)")
     colorbar = fig.colorbar(image, ax=list(axes[:, 0]), shrink=0.9, pad=0.02)
-    colorbar.set_label("population rate of the agent's excitatory\n"
-                       "cells (Hz per neuron, 3 ms moving average)")
-    fig.suptitle(f"Each agent's gamma rhythm, {topology_label(settings.example_topology)} "
-                 f"of {settings.n_agents} agents (last {EXAMPLE_WINDOW_MS:g} ms, first seed):\n"
-                 "vertical stripes = agents firing together", fontsize=10)
+    colorbar.set_label(
+        "population rate of the agent's excitatory\ncells (Hz per neuron, 3 ms moving average)"
+    )
+    fig.suptitle(
+        f"Each agent's gamma rhythm, {topology_label(settings.example_topology)} "
+        f"of {settings.n_agents} agents (last {EXAMPLE_WINDOW_MS:g} ms, first seed):\n"
+        "vertical stripes = agents firing together",
+        fontsize=10,
+    )
     return fig
 
 
 def _figures(result: Result, settings: Settings) -> dict:
-    return {"synchrony_transition": _transition_figure(result, settings),
-            "example_rhythms": _rhythm_figure(result, settings)}
+    return {
+        "synchrony_transition": _transition_figure(result, settings),
+        "example_rhythms": _rhythm_figure(result, settings),
+    }
 
 
 def _summary(result: Result, settings: Settings) -> str:
     table = transitions(result.metrics, result.tables["graphs"], settings.topologies)
     metrics = result.metrics
     independent = float(metrics["independent_level"].iloc[0])
-    lines = [f"# Brain synchrony ({settings.n_agents} spiking PING agents, "
-             f"{settings.duration_ms:g} ms, {settings.n_seeds} seed(s))", "",
-             f"Kuramoto order parameter R: {independent:.2f} (1/sqrt(N)) for independent agents, "
-             "1 for full locking. Critical coupling: where the seed-averaged R first crosses "
-             f"{(independent + 1) / 2:.2f}.", "",
-             "| topology | λ₂ of I - D⁻¹A | R without coupling | max R (at coupling) "
-             "| critical coupling |", "| --- | --- | --- | --- | --- |"]
+    lines = [
+        f"# Brain synchrony ({settings.n_agents} spiking PING agents, "
+        f"{settings.duration_ms:g} ms, {settings.n_seeds} seed(s))",
+        "",
+        f"Kuramoto order parameter R: {independent:.2f} (1/sqrt(N)) for independent agents, "
+        "1 for full locking. Critical coupling: where the seed-averaged R first crosses "
+        f"{(independent + 1) / 2:.2f}.",
+        "",
+        "| topology | λ₂ of I - D⁻¹A | R without coupling | max R (at coupling) "
+        "| critical coupling |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for _, row in table.iterrows():
         part = metrics[metrics["topology"] == row["topology"]]
         uncoupled = part.loc[part["coupling"] == part["coupling"].min(), "order_parameter"].mean()
-        critical = ("never" if not np.isfinite(row["critical_coupling_mv"])
-                    else f"{row['critical_coupling_mv']:.1f} mV")
-        lines.append(f"| {topology_label(row['topology'])} | {row['laplacian_gap']:.3f} "
-                     f"| {uncoupled:.2f} | {row['max_order_parameter']:.2f} "
-                     f"({row['coupling_at_max_mv']:g} mV) | {critical} |")
+        critical = (
+            "never"
+            if not np.isfinite(row["critical_coupling_mv"])
+            else f"{row['critical_coupling_mv']:.1f} mV"
+        )
+        lines.append(
+            f"| {topology_label(row['topology'])} | {row['laplacian_gap']:.3f} "
+            f"| {uncoupled:.2f} | {row['max_order_parameter']:.2f} "
+            f"({row['coupling_at_max_mv']:g} mV) | {critical} |"
+        )
     rates = metrics.groupby("coupling")["mean_rate_hz"].mean()
-    lines += ["", f"Mean firing rate of the excitatory cells: {rates.iloc[0]:.0f} Hz without "
-              f"coupling, {rates.iloc[-1]:.0f} Hz at {rates.index[-1]:g} mV."]
+    lines += [
+        "",
+        f"Mean firing rate of the excitatory cells: {rates.iloc[0]:.0f} Hz without "
+        f"coupling, {rates.iloc[-1]:.0f} Hz at {rates.index[-1]:g} mV.",
+    ]
     return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------
-@register_experiment("brain_synchrony",
-                     "spike-coupled spiking agents: Kuramoto synchrony against coupling strength "
-                     "and topology, the transition from asynchrony to synchrony",
-                     Settings, _figures, _summary)
+@register_experiment(
+    "brain_synchrony",
+    "spike-coupled spiking agents: Kuramoto synchrony against coupling strength "
+    "and topology, the transition from asynchrony to synchrony",
+    Settings,
+    _figures,
+    _summary,
+)
 def run(settings: Settings, seed: int) -> Result:
     from brian2 import ms
 
@@ -261,32 +344,51 @@ def run(settings: Settings, seed: int) -> Result:
 
     check_society_settings(graphs=settings.topologies)
     if settings.example_topology not in settings.topologies:
-        raise ValueError(f"example_topology={settings.example_topology!r} is not one of "
-                         f"topologies={settings.topologies!r}")
+        raise ValueError(
+            f"example_topology={settings.example_topology!r} is not one of "
+            f"topologies={settings.topologies!r}"
+        )
     couplings = [float(c) for c in settings.couplings_mv]
     if not couplings or any(c < 0 for c in couplings) or sorted(couplings) != couplings:
-        raise ValueError("couplings_mv must be non-negative and increasing, "
-                         f"got couplings_mv={settings.couplings_mv!r}")
+        raise ValueError(
+            "couplings_mv must be non-negative and increasing, "
+            f"got couplings_mv={settings.couplings_mv!r}"
+        )
     master = child_seeds(seed, 2)
     seeds = child_seeds(master[0], settings.n_seeds)
     graph_seeds = child_seeds(master[1], len(settings.topologies))
-    graphs = {name: make_graph(name, settings.n_agents, graph_seed,
-                               **settings.graph_params.get(name, {}))
-              for name, graph_seed in zip(settings.topologies, graph_seeds)}
+    graphs = {
+        name: make_graph(name, settings.n_agents, graph_seed, **settings.graph_params.get(name, {}))
+        for name, graph_seed in zip(settings.topologies, graph_seeds)
+    }
     started = time.perf_counter()
     table, results = synchrony_sweep(
-        graphs, couplings, seeds, return_results=True,
-        duration=settings.duration_ms * ms, transient=settings.transient_ms * ms,
-        n_excitatory=settings.n_excitatory, n_inhibitory=settings.n_inhibitory,
-        drive_spread=settings.drive_spread, coupling_delay=settings.coupling_delay_ms * ms,
-        codegen_target=settings.codegen_target)
+        graphs,
+        couplings,
+        seeds,
+        return_results=True,
+        duration=settings.duration_ms * ms,
+        transient=settings.transient_ms * ms,
+        n_excitatory=settings.n_excitatory,
+        n_inhibitory=settings.n_inhibitory,
+        drive_spread=settings.drive_spread,
+        coupling_delay=settings.coupling_delay_ms * ms,
+        codegen_target=settings.codegen_target,
+    )
     seconds = time.perf_counter() - started
 
-    graph_table = pd.DataFrame([{
-        "topology": name, "n_agents": graph.number_of_nodes(), "n_edges": graph.number_of_edges(),
-        "laplacian_gap": normalised_laplacian_gap(graph),
-        "metropolis_gap": spectral_gap(metropolis_weights(graph))}
-        for name, graph in graphs.items()])
+    graph_table = pd.DataFrame(
+        [
+            {
+                "topology": name,
+                "n_agents": graph.number_of_nodes(),
+                "n_edges": graph.number_of_edges(),
+                "laplacian_gap": normalised_laplacian_gap(graph),
+                "metropolis_gap": spectral_gap(metropolis_weights(graph)),
+            }
+            for name, graph in graphs.items()
+        ]
+    )
 
     # The example rhythms: the example topology, first seed, without coupling, at the
     # critical coupling's neighbour above it, and at the strongest synchrony.
@@ -303,15 +405,27 @@ def run(settings: Settings, seed: int) -> Result:
             chosen.insert(1, middle)
     window = []
     for row, result in zip(table.itertuples(), results):
-        if (row.topology != settings.example_topology or row.seed != seeds[0]
-                or row.coupling not in chosen):
+        if (
+            row.topology != settings.example_topology
+            or row.seed != seeds[0]
+            or row.coupling not in chosen
+        ):
             continue
         time_ms = result.times * 1000.0
         keep = time_ms > settings.duration_ms - EXAMPLE_WINDOW_MS
         for agent in range(result.n_agents):
-            window.append(pd.DataFrame({"coupling": row.coupling, "agent": agent,
-                                        "time_ms": time_ms[keep],
-                                        "rate_hz": result.rates[agent, keep]}))
-    return Result(metrics=table, timings=pd.DataFrame({"simulation_seconds": [seconds]}),
-                  tables={"graphs": graph_table,
-                          "example_rates": pd.concat(window, ignore_index=True)})
+            window.append(
+                pd.DataFrame(
+                    {
+                        "coupling": row.coupling,
+                        "agent": agent,
+                        "time_ms": time_ms[keep],
+                        "rate_hz": result.rates[agent, keep],
+                    }
+                )
+            )
+    return Result(
+        metrics=table,
+        timings=pd.DataFrame({"simulation_seconds": [seconds]}),
+        tables={"graphs": graph_table, "example_rates": pd.concat(window, ignore_index=True)},
+    )

@@ -12,6 +12,7 @@ directory, a damaged sweep directory) give one line on stderr and exit status
 2, never a traceback. A sweep whose runs partly failed exits with status 1
 after the other runs finished (the tracebacks are in DIR/manifest.json).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,9 @@ def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be a non-negative integer, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"--seed must be a non-negative integer, got {text!r}"
+        ) from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"--seed must be a non-negative integer, got {text!r}")
     return value
@@ -52,38 +55,65 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quick", action="store_true", help="the quick preset (smoke-test size)")
     run.add_argument("--seed", type=_seed, default=0, help="master seed (default 0)")
     run.add_argument("--out", default="results", help="output directory (default results/)")
-    run.add_argument("--run-id", default=None,
-                     help="run directory name (default quick-seedN or full-seedN)")
+    run.add_argument(
+        "--run-id", default=None, help="run directory name (default quick-seedN or full-seedN)"
+    )
 
     plot = commands.add_parser("plot", help="redraw an experiment's figures from a saved run")
     plot.add_argument("name", metavar="NAME")
     plot.add_argument("--from", dest="run_dir", required=True, metavar="RUN_DIR")
 
-    sweep = commands.add_parser("sweep", help="every (setting, seed) of an experiment as "
-                                "independent runs on Dask; restartable")
+    sweep = commands.add_parser(
+        "sweep",
+        help="every (setting, seed) of an experiment as independent runs on Dask; restartable",
+    )
     sweep.add_argument("name", metavar="NAME")
     sweep.add_argument("--quick", action="store_true", help="start from the quick preset")
-    sweep.add_argument("--seeds", required=True,
-                       help="the runs' master seeds: 0-9, 3, 0,2,5 or 0-4,10-14")
-    sweep.add_argument("--set", dest="assignments", action="append", default=[],
-                       metavar="KEY=V1,V2", help="sweep a setting over values (repeatable; the "
-                       "grid is their product); dotted keys reach into dict settings")
+    sweep.add_argument(
+        "--seeds", required=True, help="the runs' master seeds: 0-9, 3, 0,2,5 or 0-4,10-14"
+    )
+    sweep.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="sweep a setting over values (repeatable; the "
+        "grid is their product); dotted keys reach into dict settings",
+    )
     engine = sweep.add_mutually_exclusive_group()
-    engine.add_argument("--workers", type=_count, default=None,
-                        help="local Dask worker processes (default: the cores available); "
-                        "0 runs in this process without Dask")
-    engine.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    engine.add_argument(
+        "--workers",
+        type=_count,
+        default=None,
+        help="local Dask worker processes (default: the cores available); "
+        "0 runs in this process without Dask",
+    )
+    engine.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786",
+    )
     sweep.add_argument("--out", required=True, metavar="DIR", help="the sweep directory")
 
-    aggregate = commands.add_parser("aggregate", help="mean and confidence interval per "
-                                    "setting across a sweep's seeds, and figures")
+    aggregate = commands.add_parser(
+        "aggregate",
+        help="mean and confidence interval per setting across a sweep's seeds, and figures",
+    )
     aggregate.add_argument("directory", metavar="DIR")
-    aggregate.add_argument("--by", default=None, metavar="COL,COL",
-                           help="metrics columns identifying an observation within a run "
-                           "(default: inferred)")
-    aggregate.add_argument("--confidence", type=_fraction, default=0.95,
-                           help="confidence level of the t intervals (default 0.95)")
+    aggregate.add_argument(
+        "--by",
+        default=None,
+        metavar="COL,COL",
+        help="metrics columns identifying an observation within a run (default: inferred)",
+    )
+    aggregate.add_argument(
+        "--confidence",
+        type=_fraction,
+        default=0.95,
+        help="confidence level of the t intervals (default 0.95)",
+    )
     return parser
 
 
@@ -110,20 +140,34 @@ def _sweep(args) -> int:
         raise UsageError(f"unknown experiment {args.name!r}; known: {', '.join(EXPERIMENTS)}")
     experiment = EXPERIMENTS[args.name]
     # Everything is validated before the sweep directory is touched.
-    plan = plan_sweep(experiment, quick=args.quick, seeds=args.seeds,
-                      grid=parse_grid(args.assignments, experiment, quick=args.quick))
+    plan = plan_sweep(
+        experiment,
+        quick=args.quick,
+        seeds=args.seeds,
+        grid=parse_grid(args.assignments, experiment, quick=args.quick),
+    )
     try:
-        report = run_sweep(plan, args.out, workers=args.workers, scheduler=args.scheduler,
-                           log=lambda line: print(line, flush=True))
+        report = run_sweep(
+            plan,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            log=lambda line: print(line, flush=True),
+        )
     except OSError as error:
         # The sweep directory cannot be written (errors inside runs are recorded instead).
         raise UsageError(f"sweep directory {args.out}: {error}") from None
-    print(f"{args.name}: {report.computed} computed, {report.finished_before} finished before, "
-          f"{len(report.failed)} failed in {report.seconds:.0f} s -> {report.directory}", flush=True)
+    print(
+        f"{args.name}: {report.computed} computed, {report.finished_before} finished before, "
+        f"{len(report.failed)} failed in {report.seconds:.0f} s -> {report.directory}",
+        flush=True,
+    )
     if report.failed:
-        print(f"error: {len(report.failed)} of {report.planned} runs failed; their tracebacks are "
-              f"in {report.directory / 'manifest.json'}; run the same command again to retry them",
-              file=sys.stderr)
+        print(
+            f"error: {len(report.failed)} of {report.planned} runs failed; their tracebacks are "
+            f"in {report.directory / 'manifest.json'}; run the same command again to retry them",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -139,8 +183,10 @@ def _aggregate(args) -> int:
     except OSError as error:
         raise UsageError(f"sweep directory {args.directory}: {error}") from None
     unfinished = f" ({result.n_unfinished} not finished)" if result.n_unfinished else ""
-    print(f"{result.n_runs} runs{unfinished}: keys {result.setting_columns + result.keys}, "
-          f"metrics {result.metrics}")
+    print(
+        f"{result.n_runs} runs{unfinished}: keys {result.setting_columns + result.keys}, "
+        f"metrics {result.metrics}"
+    )
     print(result.directory / "summary.csv")
     for path in result.figures:
         print(path)
@@ -152,7 +198,9 @@ def _resolve_names(names: list[str]) -> list[str]:
         return list(EXPERIMENTS)
     unknown = [n for n in names if n not in EXPERIMENTS]
     if unknown:
-        raise UsageError(f"unknown experiment {unknown[0]!r}; known: {', '.join(EXPERIMENTS)} (or 'all')")
+        raise UsageError(
+            f"unknown experiment {unknown[0]!r}; known: {', '.join(EXPERIMENTS)} (or 'all')"
+        )
     return list(dict.fromkeys(names))
 
 
@@ -170,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "plot":
             if args.name not in EXPERIMENTS:
-                raise UsageError(f"unknown experiment {args.name!r}; known: {', '.join(EXPERIMENTS)}")
+                raise UsageError(
+                    f"unknown experiment {args.name!r}; known: {', '.join(EXPERIMENTS)}"
+                )
             for path in replot(args.name, args.run_dir):
                 print(path)
             return 0
@@ -181,20 +231,27 @@ def main(argv: list[str] | None = None) -> int:
         names = _resolve_names(args.names)
         # Check every destination before any work, so a clash cannot surface
         # after an hour of computing the experiments before it.
-        from experiments.runner import default_run_id
         from pathlib import Path
+
+        from experiments.runner import default_run_id
+
         for name in names:
             target = Path(args.out) / name / (args.run_id or default_run_id(args.quick, args.seed))
             if target.exists():
-                raise RunExistsError(f"run directory {target} exists already; choose another "
-                                     "--out or --run-id, or remove it")
+                raise RunExistsError(
+                    f"run directory {target} exists already; choose another "
+                    "--out or --run-id, or remove it"
+                )
         total = time.perf_counter()
         for name in names:
             start = time.perf_counter()
-            print(f"{name}: running ({'quick' if args.quick else 'full'} preset, seed {args.seed})",
-                  flush=True)
-            path = run_experiment(name, quick=args.quick, seed=args.seed, out=args.out,
-                                  run_id=args.run_id)
+            print(
+                f"{name}: running ({'quick' if args.quick else 'full'} preset, seed {args.seed})",
+                flush=True,
+            )
+            path = run_experiment(
+                name, quick=args.quick, seed=args.seed, out=args.out, run_id=args.run_id
+            )
             print(f"{name}: done in {time.perf_counter() - start:.0f} s -> {path}", flush=True)
         if len(names) > 1:
             print(f"all {len(names)} experiments done in {time.perf_counter() - total:.0f} s")

@@ -6,6 +6,7 @@ French 1999). A winner-take-all STDP layer changes only the winners' weights,
 so neurons tuned to the first digits may survive (Diehl & Cook 2015; Allred &
 Roy 2020).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ FIRST, SECOND = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 @dataclass(frozen=True)
 class Settings:
     n_seeds: int = 3
-    n_train: int | None = None          # per half
+    n_train: int | None = None  # per half
     n_test: int | None = None
     epochs: dict = field(default_factory=lambda: {"ann": 10, "snn": 2})
     checkpoints_per_epoch: int = 4
@@ -33,8 +34,9 @@ class Settings:
 
     @classmethod
     def quick(cls):
-        return cls(n_seeds=1, n_train=150, n_test=150, epochs={"ann": 5, "snn": 1},
-                   checkpoints_per_epoch=2)
+        return cls(
+            n_seeds=1, n_train=150, n_test=150, epochs={"ann": 5, "snn": 1}, checkpoints_per_epoch=2
+        )
 
     @classmethod
     def full(cls):
@@ -73,18 +75,27 @@ def forgetting(metrics: pd.DataFrame) -> pd.DataFrame:
 
 def _summary(result: Result, settings: Settings) -> str:
     table = forgetting(result.metrics).groupby("kind").mean(numeric_only=True)
-    lines = ["# Continual learning (digits 0-4 then 5-9)", "",
-             "| learner | acc. on 0-4 after phase 1 | after phase 2 | forgotten |",
-             "| --- | --- | --- | --- |"]
+    lines = [
+        "# Continual learning (digits 0-4 then 5-9)",
+        "",
+        "| learner | acc. on 0-4 after phase 1 | after phase 2 | forgotten |",
+        "| --- | --- | --- | --- |",
+    ]
     for kind, row in table.iterrows():
-        lines.append(f"| {label(kind)} | {row['first']:.3f} | {row['second']:.3f} | "
-                     f"{row['forgetting']:.3f} |")
+        lines.append(
+            f"| {label(kind)} | {row['first']:.3f} | {row['second']:.3f} | "
+            f"{row['forgetting']:.3f} |"
+        )
     return "\n".join(lines)
 
 
-@register_experiment("continual_learning",
-                     "learn digits 0-4 then 5-9: forgetting of backprop vs local Hebbian learning",
-                     Settings, _figures, _summary)
+@register_experiment(
+    "continual_learning",
+    "learn digits 0-4 then 5-9: forgetting of backprop vs local Hebbian learning",
+    Settings,
+    _figures,
+    _summary,
+)
 def run(settings: Settings, seed: int) -> Result:
     rows = []
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="continual_learning"):
@@ -93,7 +104,9 @@ def run(settings: Settings, seed: int) -> Result:
         halves = []
         for digits in (FIRST, SECOND):
             train = np.isin(task.y_train, digits)
-            halves.append(subsample(task.X_train[train], task.y_train[train], settings.n_train, rng))
+            halves.append(
+                subsample(task.X_train[train], task.y_train[train], settings.n_train, rng)
+            )
         tests = {}
         for name, digits in (("first", FIRST), ("second", SECOND)):
             test = np.isin(task.y_test, digits)
@@ -104,12 +117,19 @@ def run(settings: Settings, seed: int) -> Result:
             seen = 0
             for phase, (X, y) in zip(("first", "second"), halves):
                 chunks = np.array_split(np.arange(len(X)), settings.checkpoints_per_epoch)
-                for epoch in range(settings.epochs[kind]):
+                for _epoch in range(settings.epochs[kind]):
                     for chunk in chunks:
                         estimator.partial_fit(X[chunk], y[chunk], classes=task.classes)
                         seen += len(chunk)
                         for subset, (X_eval, y_eval) in tests.items():
-                            rows.append({"kind": kind, "seed": run_seed, "phase": phase,
-                                         "samples_seen": seen, "subset": subset,
-                                         "accuracy": float(estimator.score(X_eval, y_eval))})
+                            rows.append(
+                                {
+                                    "kind": kind,
+                                    "seed": run_seed,
+                                    "phase": phase,
+                                    "samples_seen": seen,
+                                    "subset": subset,
+                                    "accuracy": float(estimator.score(X_eval, y_eval)),
+                                }
+                            )
     return Result(metrics=pd.DataFrame(rows))

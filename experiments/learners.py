@@ -13,6 +13,7 @@ the figures the neuromorphic literature uses to compare ANN MACs with SNN SOPs
 Horowitz, M. (2014). Computing's energy problem (and what we can do about it).
 IEEE ISSCC Digest of Technical Papers, 10-14.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -71,8 +72,13 @@ def operations(estimator) -> dict:
     else:
         raise TypeError(f"{type(estimator).__name__} counts neither MACs nor SOPs")
     joules = ENERGY_PER_OPERATION[unit]
-    return {"unit": unit, "training_ops": float(train), "inference_ops": float(infer),
-            "training_joules": float(train) * joules, "inference_joules": float(infer) * joules}
+    return {
+        "unit": unit,
+        "training_ops": float(train),
+        "inference_ops": float(infer),
+        "training_joules": float(train) * joules,
+        "inference_joules": float(infer) * joules,
+    }
 
 
 def child_seeds(seed: int, n: int) -> list[int]:
@@ -88,8 +94,9 @@ def subsample(X, y, n, rng, stratify=True):
     if stratify:
         from sklearn.model_selection import train_test_split
 
-        keep, _ = train_test_split(np.arange(len(X)), train_size=n, stratify=y,
-                                   random_state=int(rng.integers(2**31)))
+        keep, _ = train_test_split(
+            np.arange(len(X)), train_size=n, stratify=y, random_state=int(rng.integers(2**31))
+        )
         keep = rng.permutation(keep)
     else:
         keep = rng.choice(len(X), size=n, replace=False)

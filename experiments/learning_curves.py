@@ -1,4 +1,5 @@
 """Test accuracy against training samples seen, for both learners, with spread over seeds."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,8 +27,9 @@ class Settings:
 
     @classmethod
     def quick(cls):
-        return cls(n_seeds=2, n_train=240, n_test=120, epochs={"ann": 5, "snn": 1},
-                   checkpoints_per_epoch=4)
+        return cls(
+            n_seeds=2, n_train=240, n_test=120, epochs={"ann": 5, "snn": 1}, checkpoints_per_epoch=4
+        )
 
     @classmethod
     def full(cls):
@@ -40,8 +42,14 @@ def _figures(result: Result, settings: Settings) -> dict:
         curve = result.metrics[result.metrics.kind == kind].groupby("samples_seen")["score"]
         mean, low, high = curve.mean(), curve.min(), curve.max()
         ax.plot(mean.index, mean.values, color=color(kind), label=f"{label(kind)} (mean)")
-        ax.fill_between(mean.index, low.values, high.values, color=color(kind), alpha=0.2,
-                        label=f"{label(kind)} (min-max over {settings.n_seeds} seeds)")
+        ax.fill_between(
+            mean.index,
+            low.values,
+            high.values,
+            color=color(kind),
+            alpha=0.2,
+            label=f"{label(kind)} (min-max over {settings.n_seeds} seeds)",
+        )
     ax.set_xlabel("training samples seen")
     ax.set_ylabel(f"test accuracy on {settings.task}")
     ax.set_xscale("log")
@@ -56,15 +64,21 @@ def _summary(result: Result, settings: Settings) -> str:
     lines = [f"# Learning curves ({settings.task})", ""]
     for kind in KINDS:
         scores = final.loc[kind, "score"]
-        lines.append(f"- {label(kind)}: final test accuracy {scores.mean():.3f} "
-                     f"(min {scores.min():.3f}, max {scores.max():.3f}) after "
-                     f"{final.loc[kind, 'samples_seen'].iloc[0]} samples")
+        lines.append(
+            f"- {label(kind)}: final test accuracy {scores.mean():.3f} "
+            f"(min {scores.min():.3f}, max {scores.max():.3f}) after "
+            f"{final.loc[kind, 'samples_seen'].iloc[0]} samples"
+        )
     return "\n".join(lines)
 
 
-@register_experiment("learning_curves",
-                     "test accuracy against samples seen for both learners, spread over seeds",
-                     Settings, _figures, _summary)
+@register_experiment(
+    "learning_curves",
+    "test accuracy against samples seen for both learners, spread over seeds",
+    Settings,
+    _figures,
+    _summary,
+)
 def run(settings: Settings, seed: int) -> Result:
     curves, timings = [], []
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="learning_curves"):
@@ -75,10 +89,16 @@ def run(settings: Settings, seed: int) -> Result:
         for kind in KINDS:
             params = {**settings.params.get(kind, {}), "epochs": 1}
             estimator = make_learner(kind, task, random_state=run_seed % 2**31, **params)
-            curve, seconds = learning_curve(estimator, task, X_train=X_train, y_train=y_train,
-                                            X_eval=X_test, y_eval=y_test,
-                                            epochs=settings.epochs[kind],
-                                            checkpoints_per_epoch=settings.checkpoints_per_epoch)
+            curve, seconds = learning_curve(
+                estimator,
+                task,
+                X_train=X_train,
+                y_train=y_train,
+                X_eval=X_test,
+                y_eval=y_test,
+                epochs=settings.epochs[kind],
+                checkpoints_per_epoch=settings.checkpoints_per_epoch,
+            )
             curves.append(curve.assign(kind=kind, seed=run_seed))
             timings.append({"kind": kind, "seed": run_seed, "train_seconds": seconds})
     return Result(metrics=pd.concat(curves, ignore_index=True), timings=pd.DataFrame(timings))

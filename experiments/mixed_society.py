@@ -29,6 +29,7 @@ co-training", COLT (1998).
 L. Rendell et al., "Why copy others? Insights from the social learning
 strategies tournament", Science 328, 208-213 (2010).
 """
+
 from __future__ import annotations
 
 import time
@@ -65,19 +66,32 @@ class Settings:
     labels: str = "checked"
     n_eval: int | None = 150
     final_rounds: int = 3
-    agent_params: dict = field(default_factory=lambda: {
-        "ann": {"learning_rate": 0.05},
-        "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0}})
+    agent_params: dict = field(
+        default_factory=lambda: {
+            "ann": {"learning_rate": 0.05},
+            "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0},
+        }
+    )
 
     @classmethod
     def quick(cls):
         # iris shards are a dozen samples: several passes per call let the MLPs learn
         # within the few rounds of a smoke test.
-        return cls(task="iris", n_pairs=5, rounds=6, n_seeds=1, local_batch=8, demonstrations=8,
-                   n_eval=None, final_rounds=2, partition_params={"alpha": 0.5},
-                   agent_params={"ann": {"learning_rate": 0.05, "epochs_per_call": 5},
-                                 "snn": {"n_neurons": 20, "presentation_time_ms": 40.0,
-                                         "rest_time_ms": 10.0}})
+        return cls(
+            task="iris",
+            n_pairs=5,
+            rounds=6,
+            n_seeds=1,
+            local_batch=8,
+            demonstrations=8,
+            n_eval=None,
+            final_rounds=2,
+            partition_params={"alpha": 0.5},
+            agent_params={
+                "ann": {"learning_rate": 0.05, "epochs_per_call": 5},
+                "snn": {"n_neurons": 20, "presentation_time_ms": 40.0, "rest_time_ms": 10.0},
+            },
+        )
 
     @classmethod
     def full(cls):
@@ -86,8 +100,7 @@ class Settings:
 
 def conditions(agent_types) -> list[tuple[str, str]]:
     """``(teacher type or "alone", learner type)`` for every learner type: alone first."""
-    return [(teacher, learner) for learner in agent_types
-            for teacher in (ALONE, *agent_types)]
+    return [(teacher, learner) for learner in agent_types for teacher in (ALONE, *agent_types)]
 
 
 def condition_name(teacher: str, learner: str) -> str:
@@ -118,13 +131,20 @@ def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
     """Per seed, condition and learner position: final accuracy (mean over the last
     ``final_rounds`` rounds) and the gain over the same learner position alone."""
     last_round = metrics["round"].max()
-    learners = metrics[(metrics["role"] == "learner")
-                       & (metrics["round"] > last_round - final_rounds)]
-    final = (learners.groupby(["seed", "teacher_type", "learner_type", "agent"])["accuracy"].mean()
-             .rename("final_accuracy").reset_index())
+    learners = metrics[
+        (metrics["role"] == "learner") & (metrics["round"] > last_round - final_rounds)
+    ]
+    final = (
+        learners.groupby(["seed", "teacher_type", "learner_type", "agent"])["accuracy"]
+        .mean()
+        .rename("final_accuracy")
+        .reset_index()
+    )
     alone = final[final["teacher_type"] == ALONE].set_index(["seed", "learner_type", "agent"])
-    final["alone_accuracy"] = [alone.loc[(s, k, j), "final_accuracy"] for s, k, j in
-                               zip(final["seed"], final["learner_type"], final["agent"])]
+    final["alone_accuracy"] = [
+        alone.loc[(s, k, j), "final_accuracy"]
+        for s, k, j in zip(final["seed"], final["learner_type"], final["agent"])
+    ]
     final["gain"] = final["final_accuracy"] - final["alone_accuracy"]
     return final
 
@@ -133,16 +153,20 @@ def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Mean final accuracy and teaching gain (with standard error) per learner and teacher type."""
     outcomes = learner_outcomes(metrics, settings.final_rounds)
     table = outcomes.groupby(["learner_type", "teacher_type"]).agg(
-        final_accuracy=("final_accuracy", "mean"), gain=("gain", "mean"),
+        final_accuracy=("final_accuracy", "mean"),
+        gain=("gain", "mean"),
         gain_sem=("gain", lambda g: g.std(ddof=1) / np.sqrt(len(g)) if len(g) > 1 else np.nan),
-        n=("gain", "size"))
+        n=("gain", "size"),
+    )
     learners = metrics[metrics["role"] == "learner"]
-    table["demonstrations_per_round"] = learners.groupby(
-        ["learner_type", "teacher_type"])["demonstrations_received"].mean()
+    table["demonstrations_per_round"] = learners.groupby(["learner_type", "teacher_type"])[
+        "demonstrations_received"
+    ].mean()
     table = table.reset_index()
     order = {name: k for k, name in enumerate((ALONE, *settings.agent_types))}
-    return table.sort_values(["learner_type", "teacher_type"],
-                             key=lambda c: c.map(order)).reset_index(drop=True)
+    return table.sort_values(
+        ["learner_type", "teacher_type"], key=lambda c: c.map(order)
+    ).reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------
@@ -161,27 +185,48 @@ def _curves_figure(metrics: pd.DataFrame, settings: Settings):
     fig, axes = figure(1, len(kinds), figsize=(5.4 * len(kinds), 4.2), sharey=True, squeeze=False)
     for ax, learner in zip(axes[0], kinds):
         for teacher in (ALONE, *kinds):
-            rows = metrics[(metrics["learner_type"] == learner)
-                           & (metrics["teacher_type"] == teacher)]
+            rows = metrics[
+                (metrics["learner_type"] == learner) & (metrics["teacher_type"] == teacher)
+            ]
             learners = rows[rows["role"] == "learner"].groupby("round")["accuracy"]
             mean, spread = learners.mean(), learners.std(ddof=0)
-            ax.plot(mean.index, mean.values, color=_teacher_color(teacher), marker="o",
-                    markersize=3, label=_teacher_label(teacher))
-            ax.fill_between(mean.index, mean - spread, mean + spread, color=_teacher_color(teacher),
-                            alpha=0.12, linewidth=0)
+            ax.plot(
+                mean.index,
+                mean.values,
+                color=_teacher_color(teacher),
+                marker="o",
+                markersize=3,
+                label=_teacher_label(teacher),
+            )
+            ax.fill_between(
+                mean.index,
+                mean - spread,
+                mean + spread,
+                color=_teacher_color(teacher),
+                alpha=0.12,
+                linewidth=0,
+            )
             teachers = rows[rows["role"] == "teacher"].groupby("round")["accuracy"].mean()
             if len(teachers):
-                ax.plot(teachers.index, teachers.values, color=_teacher_color(teacher),
-                        linestyle="--", linewidth=1,
-                        label=f"the {label(teacher)} teachers themselves")
+                ax.plot(
+                    teachers.index,
+                    teachers.values,
+                    color=_teacher_color(teacher),
+                    linestyle="--",
+                    linewidth=1,
+                    label=f"the {label(teacher)} teachers themselves",
+                )
         ax.set_title(f"{label(learner)} learners")
         ax.set_xlabel("round (local learning, then one lesson)")
         ax.set_ylim(0, 1)
     axes[0, 0].set_ylabel("test accuracy (mean over agents; band: ±1 s.d.)")
     axes[0, 0].legend(loc="lower right", fontsize=8)
     seeds = metrics["seed"].nunique()
-    fig.suptitle(f"Who learns from whom: {settings.task}, {settings.n_pairs} teacher -> learner "
-                 f"pairs per condition, {seeds} seed{'s' if seeds > 1 else ''}", fontsize=11)
+    fig.suptitle(
+        f"Who learns from whom: {settings.task}, {settings.n_pairs} teacher -> learner "
+        f"pairs per condition, {seeds} seed{'s' if seeds > 1 else ''}",
+        fontsize=11,
+    )
     fig.tight_layout()
     return fig
 
@@ -197,18 +242,34 @@ def _gain_figure(metrics: pd.DataFrame, settings: Settings):
         for x, learner in enumerate(kinds):
             row = table[(table["learner_type"] == learner) & (table["teacher_type"] == teacher)]
             centre = x + (k - (len(kinds) - 1) / 2) * width
-            ax.bar(centre, row["gain"].iloc[0], width=width * 0.9, color=_teacher_color(teacher),
-                   alpha=0.75, yerr=row["gain_sem"].fillna(0).iloc[0], capsize=4,
-                   label=_teacher_label(teacher) if x == 0 else None)
-            dots = outcomes[(outcomes["learner_type"] == learner)
-                            & (outcomes["teacher_type"] == teacher)]["gain"]
-            ax.scatter(centre + rng.uniform(-width / 4, width / 4, len(dots)), dots, s=10,
-                       color="black", alpha=0.6, zorder=3,
-                       label="one learner position" if (x == 0 and k == 0) else None)
+            ax.bar(
+                centre,
+                row["gain"].iloc[0],
+                width=width * 0.9,
+                color=_teacher_color(teacher),
+                alpha=0.75,
+                yerr=row["gain_sem"].fillna(0).iloc[0],
+                capsize=4,
+                label=_teacher_label(teacher) if x == 0 else None,
+            )
+            dots = outcomes[
+                (outcomes["learner_type"] == learner) & (outcomes["teacher_type"] == teacher)
+            ]["gain"]
+            ax.scatter(
+                centre + rng.uniform(-width / 4, width / 4, len(dots)),
+                dots,
+                s=10,
+                color="black",
+                alpha=0.6,
+                zorder=3,
+                label="one learner position" if (x == 0 and k == 0) else None,
+            )
     ax.axhline(0.0, color="black", linewidth=0.8)
     ax.set_xticks(range(len(kinds)), [f"{label(kind)} learners" for kind in kinds])
-    ax.set_ylabel(f"teaching gain: accuracy taught - alone\n(mean of the last "
-                  f"{settings.final_rounds} rounds; error bar: s.e.m.)")
+    ax.set_ylabel(
+        f"teaching gain: accuracy taught - alone\n(mean of the last "
+        f"{settings.final_rounds} rounds; error bar: s.e.m.)"
+    )
     ax.set_title(f"Gain from a teacher of each type ({settings.task})")
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
@@ -216,44 +277,56 @@ def _gain_figure(metrics: pd.DataFrame, settings: Settings):
 
 
 def _figures(result: Result, settings: Settings) -> dict:
-    return {"learner_accuracy": _curves_figure(result.metrics, settings),
-            "teaching_gain": _gain_figure(result.metrics, settings)}
+    return {
+        "learner_accuracy": _curves_figure(result.metrics, settings),
+        "teaching_gain": _gain_figure(result.metrics, settings),
+    }
 
 
 def _summary(result: Result, settings: Settings) -> str:
     table = gains(result.metrics, settings)
-    lines = [f"# Mixed society ({settings.task}, {settings.n_pairs} pairs per condition, "
-             f"{settings.rounds} rounds, {settings.n_seeds} seed(s))", "",
-             f"Final accuracy: mean over the last {settings.final_rounds} rounds; gain: minus the "
-             "same learner position alone (same data shard), mean ± s.e.m. over positions "
-             "and seeds. "
-             f"Teaching: at most {settings.demonstrations} demonstrations a round, labels="
-             f"{settings.labels!r} ('checked': only those the teacher got right).",
-             "", "| learner | teacher | final accuracy | gain "
-             "| demonstrations received per round | n |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"# Mixed society ({settings.task}, {settings.n_pairs} pairs per condition, "
+        f"{settings.rounds} rounds, {settings.n_seeds} seed(s))",
+        "",
+        f"Final accuracy: mean over the last {settings.final_rounds} rounds; gain: minus the "
+        "same learner position alone (same data shard), mean ± s.e.m. over positions "
+        "and seeds. "
+        f"Teaching: at most {settings.demonstrations} demonstrations a round, labels="
+        f"{settings.labels!r} ('checked': only those the teacher got right).",
+        "",
+        "| learner | teacher | final accuracy | gain | demonstrations received per round | n |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for _, row in table.iterrows():
         teacher = "none (alone)" if row["teacher_type"] == ALONE else label(row["teacher_type"])
-        gain = ("" if row["teacher_type"] == ALONE
-                else f"{row['gain']:+.3f} ± {row['gain_sem']:.3f}")
+        gain = "" if row["teacher_type"] == ALONE else f"{row['gain']:+.3f} ± {row['gain_sem']:.3f}"
         shown = "" if row["teacher_type"] == ALONE else f"{row['demonstrations_per_round']:.1f}"
-        lines.append(f"| {label(row['learner_type'])} | {teacher} | {row['final_accuracy']:.3f} "
-                     f"| {gain} | {shown} | {row['n']} |")
+        lines.append(
+            f"| {label(row['learner_type'])} | {teacher} | {row['final_accuracy']:.3f} "
+            f"| {gain} | {shown} | {row['n']} |"
+        )
     return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------
-@register_experiment("mixed_society",
-                     "MLPs teaching spiking agents, the reverse and each type its own, against "
-                     "learners alone: the teaching gain per learner and teacher type",
-                     Settings, _figures, _summary)
+@register_experiment(
+    "mixed_society",
+    "MLPs teaching spiking agents, the reverse and each type its own, against "
+    "learners alone: the teaching gain per learner and teacher type",
+    Settings,
+    _figures,
+    _summary,
+)
 def run(settings: Settings, seed: int) -> Result:
     check_society_settings(settings.agent_types, partition=settings.partition)
     if settings.final_rounds < 1 or settings.final_rounds > settings.rounds:
-        raise ValueError(f"final_rounds must be between 1 and rounds={settings.rounds}, "
-                         f"got final_rounds={settings.final_rounds!r}")
+        raise ValueError(
+            f"final_rounds must be between 1 and rounds={settings.rounds}, "
+            f"got final_rounds={settings.final_rounds!r}"
+        )
     task = load_task(settings.task)
     agent_params = society_agent_params(settings.agent_params)
     graph, types = arrangement(settings.agent_types, settings.n_pairs)
@@ -262,29 +335,60 @@ def run(settings: Settings, seed: int) -> Result:
     records, timings = [], []
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="mixed_society"):
         data_seed, society_seed = child_seeds(run_seed, 2)
-        paired, _ = paired_task(task, nodes, positions, settings.partition,
-                                np.random.default_rng(data_seed), **settings.partition_params)
-        society = Society(graph, agents=types, task=paired, protocol="teach", partition="by_node",
-                          random_state=society_seed, local_batch=settings.local_batch,
-                          n_eval=settings.n_eval, agent_params=agent_params,
-                          demonstrations=settings.demonstrations, labels=settings.labels)
+        paired, _ = paired_task(
+            task,
+            nodes,
+            positions,
+            settings.partition,
+            np.random.default_rng(data_seed),
+            **settings.partition_params,
+        )
+        society = Society(
+            graph,
+            agents=types,
+            task=paired,
+            protocol="teach",
+            partition="by_node",
+            random_state=society_seed,
+            local_batch=settings.local_batch,
+            n_eval=settings.n_eval,
+            agent_params=agent_params,
+            demonstrations=settings.demonstrations,
+            labels=settings.labels,
+        )
         started = time.perf_counter()
         table = society.run(settings.rounds)
         round_seconds = table.groupby("round")["wall_seconds"].first()
-        timings.append({"seed": run_seed, "setup_and_run_seconds": time.perf_counter() - started,
-                        "mean_round_seconds": round_seconds.mean()})
-        condition = {condition_name(t, learner): (t, learner)
-                     for t, learner in conditions(settings.agent_types)}
-        records.append(pd.DataFrame({
-            "seed": run_seed,
-            "condition": [node[0] for node in table["agent"]],
-            "teacher_type": [condition[node[0]][0] for node in table["agent"]],
-            "learner_type": [condition[node[0]][1] for node in table["agent"]],
-            "role": [node[1] for node in table["agent"]],
-            "agent": [node[2] for node in table["agent"]],
-            "type": table["type"], "round": table["round"], "accuracy": table["accuracy"],
-            "local_samples": table["local_samples"],
-            "demonstrations_received": table["demonstrations_received"],
-            "demonstration_accuracy": table["demonstration_accuracy"],
-            "messages": table["messages"], "cost": table["cost"], "cost_unit": table["cost_unit"]}))
+        timings.append(
+            {
+                "seed": run_seed,
+                "setup_and_run_seconds": time.perf_counter() - started,
+                "mean_round_seconds": round_seconds.mean(),
+            }
+        )
+        condition = {
+            condition_name(t, learner): (t, learner)
+            for t, learner in conditions(settings.agent_types)
+        }
+        records.append(
+            pd.DataFrame(
+                {
+                    "seed": run_seed,
+                    "condition": [node[0] for node in table["agent"]],
+                    "teacher_type": [condition[node[0]][0] for node in table["agent"]],
+                    "learner_type": [condition[node[0]][1] for node in table["agent"]],
+                    "role": [node[1] for node in table["agent"]],
+                    "agent": [node[2] for node in table["agent"]],
+                    "type": table["type"],
+                    "round": table["round"],
+                    "accuracy": table["accuracy"],
+                    "local_samples": table["local_samples"],
+                    "demonstrations_received": table["demonstrations_received"],
+                    "demonstration_accuracy": table["demonstration_accuracy"],
+                    "messages": table["messages"],
+                    "cost": table["cost"],
+                    "cost_unit": table["cost_unit"],
+                }
+            )
+        )
     return Result(metrics=pd.concat(records, ignore_index=True), timings=pd.DataFrame(timings))

@@ -1,4 +1,5 @@
 """Accuracy of learners trained on clean digits, tested under input noise and pixel dropout."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,15 +31,22 @@ class Settings:
     n_seeds: int = 3
     n_train: int | None = None
     n_test: int | None = None
-    levels: dict = field(default_factory=lambda: {
-        "gaussian_noise": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5),
-        "pixel_dropout": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)})
+    levels: dict = field(
+        default_factory=lambda: {
+            "gaussian_noise": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5),
+            "pixel_dropout": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5),
+        }
+    )
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
 
     @classmethod
     def quick(cls):
-        return cls(n_seeds=1, n_train=300, n_test=100,
-                   levels={"gaussian_noise": (0.0, 0.25, 0.5), "pixel_dropout": (0.0, 0.25, 0.5)})
+        return cls(
+            n_seeds=1,
+            n_train=300,
+            n_test=100,
+            levels={"gaussian_noise": (0.0, 0.25, 0.5), "pixel_dropout": (0.0, 0.25, 0.5)},
+        )
 
     @classmethod
     def full(cls):
@@ -47,12 +55,15 @@ class Settings:
 
 def _figures(result: Result, settings: Settings) -> dict:
     fig, axes = figure(1, 2, figsize=(10, 4), sharey=True)
-    titles = {"gaussian_noise": ("Gaussian input noise", "noise standard deviation (pixel scale 0-1)"),
-              "pixel_dropout": ("Pixel dropout", "fraction of pixels set to 0")}
+    titles = {
+        "gaussian_noise": ("Gaussian input noise", "noise standard deviation (pixel scale 0-1)"),
+        "pixel_dropout": ("Pixel dropout", "fraction of pixels set to 0"),
+    }
     for ax, corruption in zip(axes, CORRUPTIONS):
         for kind in KINDS:
-            rows = result.metrics[(result.metrics.kind == kind)
-                                  & (result.metrics.corruption == corruption)]
+            rows = result.metrics[
+                (result.metrics.kind == kind) & (result.metrics.corruption == corruption)
+            ]
             stats = rows.groupby("level")["accuracy"].agg(["mean", "min", "max"])
             ax.plot(stats.index, stats["mean"], marker="o", color=color(kind), label=label(kind))
             ax.fill_between(stats.index, stats["min"], stats["max"], color=color(kind), alpha=0.2)
@@ -66,18 +77,27 @@ def _figures(result: Result, settings: Settings) -> dict:
 
 
 def _summary(result: Result, settings: Settings) -> str:
-    table = result.metrics.groupby(["corruption", "level", "kind"])["accuracy"].mean().unstack("kind")
-    lines = ["# Noise robustness (digits)", "", "| corruption | level | "
-             + " | ".join(label(k) for k in table.columns) + " |",
-             "| --- | --- |" + " --- |" * len(table.columns)]
+    table = (
+        result.metrics.groupby(["corruption", "level", "kind"])["accuracy"].mean().unstack("kind")
+    )
+    lines = [
+        "# Noise robustness (digits)",
+        "",
+        "| corruption | level | " + " | ".join(label(k) for k in table.columns) + " |",
+        "| --- | --- |" + " --- |" * len(table.columns),
+    ]
     for (corruption, level), row in table.iterrows():
         lines.append(f"| {corruption} | {level:g} | " + " | ".join(f"{v:.3f}" for v in row) + " |")
     return "\n".join(lines)
 
 
-@register_experiment("noise_robustness",
-                     "accuracy against input noise and pixel dropout for both learners",
-                     Settings, _figures, _summary)
+@register_experiment(
+    "noise_robustness",
+    "accuracy against input noise and pixel dropout for both learners",
+    Settings,
+    _figures,
+    _summary,
+)
 def run(settings: Settings, seed: int) -> Result:
     unknown = sorted(set(settings.levels) - set(CORRUPTIONS))
     if unknown:
@@ -88,12 +108,23 @@ def run(settings: Settings, seed: int) -> Result:
         rng = np.random.default_rng(run_seed)
         X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
         X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng)
-        corrupted = {(c, level): corrupt(X_test, c, level, rng)
-                     for c, levels in settings.levels.items() for level in levels}
+        corrupted = {
+            (c, level): corrupt(X_test, c, level, rng)
+            for c, levels in settings.levels.items()
+            for level in levels
+        }
         for kind in KINDS:
-            estimator = make_learner(kind, task, random_state=run_seed % 2**31,
-                                     **settings.params.get(kind, {})).fit(X_train, y_train)
+            estimator = make_learner(
+                kind, task, random_state=run_seed % 2**31, **settings.params.get(kind, {})
+            ).fit(X_train, y_train)
             for (corruption, level), X in corrupted.items():
-                rows.append({"kind": kind, "seed": run_seed, "corruption": corruption,
-                             "level": level, "accuracy": float(estimator.score(X, y_test))})
+                rows.append(
+                    {
+                        "kind": kind,
+                        "seed": run_seed,
+                        "corruption": corruption,
+                        "level": level,
+                        "accuracy": float(estimator.score(X, y_test)),
+                    }
+                )
     return Result(metrics=pd.DataFrame(rows))

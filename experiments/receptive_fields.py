@@ -5,6 +5,7 @@ winner-take-all neuron specialises on a cluster of similar images, Diehl &
 Cook 2015); the MLP's first-layer weights are distributed features tuned by
 backpropagated error, rarely recognisable on their own.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from tasks import load_task
 @dataclass(frozen=True)
 class Settings:
     n_train: int | None = None
-    n_units: int = 64             # how many units of each learner to draw
+    n_units: int = 64  # how many units of each learner to draw
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
 
     @classmethod
@@ -46,7 +47,7 @@ def _grid(ax, weights: np.ndarray, title: str, diverging: bool):
     canvas = np.full((side * 9 - 1, side * 9 - 1), np.nan)
     for k, w in enumerate(weights):
         r, c = divmod(k, side)
-        canvas[r * 9:r * 9 + 8, c * 9:c * 9 + 8] = w.reshape(8, 8)
+        canvas[r * 9 : r * 9 + 8, c * 9 : c * 9 + 8] = w.reshape(8, 8)
     if diverging:
         limit = np.nanmax(np.abs(canvas))
         image = ax.imshow(canvas, cmap="RdBu_r", vmin=-limit, vmax=limit)
@@ -62,8 +63,9 @@ def _grid(ax, weights: np.ndarray, title: str, diverging: bool):
 def _figures(result: Result, settings: Settings) -> dict:
     weights = result.tables["weights"]
     fig, axes = figure(1, 2, figsize=(11, 5.6))
-    for ax, kind, diverging, unit in zip(axes, ("snn", "ann"), (False, True),
-                                         ("synaptic weight (0 to w$_{max}$)", "weight")):
+    for ax, kind, diverging, unit in zip(
+        axes, ("snn", "ann"), (False, True), ("synaptic weight (0 to w$_{max}$)", "weight")
+    ):
         rows = weights[weights.kind == kind].sort_values(["unit", "pixel"])
         matrix = rows.pivot(index="unit", columns="pixel", values="weight").to_numpy()
         image = _grid(ax, matrix, f"{label(kind)}: weights into {len(matrix)} units", diverging)
@@ -76,14 +78,19 @@ def _figures(result: Result, settings: Settings) -> dict:
 def _summary(result: Result, settings: Settings) -> str:
     lines = ["# Receptive fields (digits)", ""]
     for _, row in result.metrics.iterrows():
-        lines.append(f"- {label(row.kind)}: test accuracy {row.accuracy:.3f}; "
-                     f"{row.n_units} units drawn")
+        lines.append(
+            f"- {label(row.kind)}: test accuracy {row.accuracy:.3f}; {row.n_units} units drawn"
+        )
     return "\n".join(lines)
 
 
-@register_experiment("receptive_fields",
-                     "spiking input weights as 8x8 images next to the MLP's first-layer weights",
-                     Settings, _figures, _summary)
+@register_experiment(
+    "receptive_fields",
+    "spiking input weights as 8x8 images next to the MLP's first-layer weights",
+    Settings,
+    _figures,
+    _summary,
+)
 def run(settings: Settings, seed: int) -> Result:
     run_seed = child_seeds(seed, 1)[0]
     task = load_task("digits", seed=run_seed % 2**31)
@@ -91,13 +98,30 @@ def run(settings: Settings, seed: int) -> Result:
     X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
     metrics, tables = [], []
     for kind in ("snn", "ann"):
-        estimator = make_learner(kind, task, random_state=run_seed % 2**31,
-                                 **settings.params.get(kind, {})).fit(X_train, y_train)
-        weights = first_layer(kind, estimator)[:settings.n_units]
-        unit, pixel = np.meshgrid(np.arange(len(weights)), np.arange(weights.shape[1]),
-                                  indexing="ij")
-        tables.append(pd.DataFrame({"kind": kind, "unit": unit.ravel(), "pixel": pixel.ravel(),
-                                    "weight": weights.ravel()}))
-        metrics.append({"kind": kind, "accuracy": float(estimator.score(task.X_test, task.y_test)),
-                        "n_units": len(weights)})
-    return Result(metrics=pd.DataFrame(metrics), tables={"weights": pd.concat(tables, ignore_index=True)})
+        estimator = make_learner(
+            kind, task, random_state=run_seed % 2**31, **settings.params.get(kind, {})
+        ).fit(X_train, y_train)
+        weights = first_layer(kind, estimator)[: settings.n_units]
+        unit, pixel = np.meshgrid(
+            np.arange(len(weights)), np.arange(weights.shape[1]), indexing="ij"
+        )
+        tables.append(
+            pd.DataFrame(
+                {
+                    "kind": kind,
+                    "unit": unit.ravel(),
+                    "pixel": pixel.ravel(),
+                    "weight": weights.ravel(),
+                }
+            )
+        )
+        metrics.append(
+            {
+                "kind": kind,
+                "accuracy": float(estimator.score(task.X_test, task.y_test)),
+                "n_units": len(weights),
+            }
+        )
+    return Result(
+        metrics=pd.DataFrame(metrics), tables={"weights": pd.concat(tables, ignore_index=True)}
+    )

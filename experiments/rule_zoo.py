@@ -4,6 +4,7 @@ The rules are read from ``ann.RULES`` and ``snn.RULES`` when the experiment
 runs, so a rule registered by a user (see docs/extending.md) appears here
 without editing this file.
 """
+
 from __future__ import annotations
 
 import time
@@ -27,12 +28,13 @@ class Settings:
     n_train: int | None = None
     n_test: int | None = None
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
-    rule_params: dict = field(default_factory=dict)   # {"kind:rule": {...}}
+    rule_params: dict = field(default_factory=dict)  # {"kind:rule": {...}}
 
     @classmethod
     def quick(cls):
-        return cls(n_seeds=1, n_train=300, n_test=150,
-                   params={"ann": {"epochs": 20}, "snn": {"epochs": 1}})
+        return cls(
+            n_seeds=1, n_train=300, n_test=150, params={"ann": {"epochs": 20}, "snn": {"epochs": 1}}
+        )
 
     @classmethod
     def full(cls):
@@ -56,15 +58,26 @@ def _spread(values: np.ndarray, gap: float) -> np.ndarray:
 
 
 def _figures(result: Result, settings: Settings) -> dict:
-    table = result.metrics.groupby(["kind", "rule"], sort=False).agg(
-        accuracy=("accuracy", "mean"), low=("accuracy", "min"), high=("accuracy", "max"),
-        joules=("training_joules", "mean")).reset_index()
+    table = (
+        result.metrics.groupby(["kind", "rule"], sort=False)
+        .agg(
+            accuracy=("accuracy", "mean"),
+            low=("accuracy", "min"),
+            high=("accuracy", "max"),
+            joules=("training_joules", "mean"),
+        )
+        .reset_index()
+    )
     fig, (left, right) = figure(1, 2, figsize=(11, 4.2))
     names = [f"{k}: {r}" for k, r in zip(table.kind, table.rule)]
     y = np.arange(len(table))
     colors = [color(k) for k in table.kind]
-    left.barh(y, table.accuracy, xerr=[table.accuracy - table.low, table.high - table.accuracy],
-              color=colors)
+    left.barh(
+        y,
+        table.accuracy,
+        xerr=[table.accuracy - table.low, table.high - table.accuracy],
+        color=colors,
+    )
     left.set_yticks(y, names)
     left.invert_yaxis()
     left.set_xlabel(f"test accuracy on {settings.task}")
@@ -76,9 +89,15 @@ def _figures(result: Result, settings: Settings) -> dict:
         # Rules of one learner often cost nearly the same: their names go in a
         # column beside the points, spread apart, each joined to its point.
         for (_, row), text_y in zip(rows.iterrows(), _spread(rows.accuracy.to_numpy(), 0.045)):
-            right.annotate(row.rule, (row.joules, row.accuracy), xytext=(row.joules * 1.12, text_y),
-                           textcoords="data", fontsize=8, va="center",
-                           arrowprops=dict(arrowstyle="-", color="0.6", lw=0.6))
+            right.annotate(
+                row.rule,
+                (row.joules, row.accuracy),
+                xytext=(row.joules * 1.12, text_y),
+                textcoords="data",
+                fontsize=8,
+                va="center",
+                arrowprops=dict(arrowstyle="-", color="0.6", lw=0.6),
+            )
     right.set_xscale("log")
     right.set_xlim(low, high)
     # Within a decade, label 1, 1.5, 2, 3, 5, 7 x 10^k rather than crowded minor ticks.
@@ -96,20 +115,30 @@ def _figures(result: Result, settings: Settings) -> dict:
 
 def _summary(result: Result, settings: Settings) -> str:
     table = result.metrics.groupby(["kind", "rule"], sort=False)[
-        ["accuracy", "training_ops", "training_joules"]].mean()
-    lines = [f"# Rule zoo ({settings.task}, mean over {settings.n_seeds} seed(s))", "",
-             "| learner | rule | accuracy | training operations | training energy (J) |",
-             "| --- | --- | --- | --- | --- |"]
+        ["accuracy", "training_ops", "training_joules"]
+    ].mean()
+    lines = [
+        f"# Rule zoo ({settings.task}, mean over {settings.n_seeds} seed(s))",
+        "",
+        "| learner | rule | accuracy | training operations | training energy (J) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     units = result.metrics.groupby("kind")["unit"].first()
     for (kind, rule), row in table.iterrows():
-        lines.append(f"| {label(kind)} | {rule} | {row.accuracy:.3f} | "
-                     f"{row.training_ops:.3g} {units[kind]}s | {row.training_joules:.2e} |")
+        lines.append(
+            f"| {label(kind)} | {rule} | {row.accuracy:.3f} | "
+            f"{row.training_ops:.3g} {units[kind]}s | {row.training_joules:.2e} |"
+        )
     return "\n".join(lines)
 
 
-@register_experiment("rule_zoo",
-                     "every registered learning rule of both packages on digits: accuracy and cost",
-                     Settings, _figures, _summary)
+@register_experiment(
+    "rule_zoo",
+    "every registered learning rule of both packages on digits: accuracy and cost",
+    Settings,
+    _figures,
+    _summary,
+)
 def run(settings: Settings, seed: int) -> Result:
     rows, timings = [], []
     rules = registered_rules()
@@ -119,16 +148,26 @@ def run(settings: Settings, seed: int) -> Result:
         X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
         X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng)
         for kind, rule in rules:
-            params = {**settings.params.get(kind, {}),
-                      **settings.rule_params.get(f"{kind}:{rule}", {}), "rule": rule}
+            params = {
+                **settings.params.get(kind, {}),
+                **settings.rule_params.get(f"{kind}:{rule}", {}),
+                "rule": rule,
+            }
             estimator = make_learner(kind, task, random_state=run_seed % 2**31, **params)
             started = time.perf_counter()
             estimator.fit(X_train, y_train)
             seconds = time.perf_counter() - started
             ops = operations(estimator)
-            rows.append({"kind": kind, "rule": rule, "seed": run_seed,
-                         "accuracy": float(estimator.score(X_test, y_test)),
-                         "unit": ops["unit"], "training_ops": ops["training_ops"],
-                         "training_joules": ops["training_joules"]})
+            rows.append(
+                {
+                    "kind": kind,
+                    "rule": rule,
+                    "seed": run_seed,
+                    "accuracy": float(estimator.score(X_test, y_test)),
+                    "unit": ops["unit"],
+                    "training_ops": ops["training_ops"],
+                    "training_joules": ops["training_joules"],
+                }
+            )
             timings.append({"kind": kind, "rule": rule, "seed": run_seed, "train_seconds": seconds})
     return Result(metrics=pd.DataFrame(rows), timings=pd.DataFrame(timings))

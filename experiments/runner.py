@@ -13,6 +13,7 @@ The directory is assembled under a temporary name beside its final place and
 renamed into place when complete, so an interrupted run never leaves a
 directory that looks finished; an existing run directory is never overwritten.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,8 +23,8 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -97,11 +98,16 @@ def load_result(directory: Path) -> Result:
     if not metrics_path.is_file():
         raise FileNotFoundError(f"no metrics.csv in {directory}: not a finished run directory")
     timings_path = directory / "timings.csv"
-    tables = {path.stem: pd.read_csv(path) for path in sorted(directory.glob("*.csv"))
-              if path.name not in RESERVED_FILES}
-    return Result(metrics=pd.read_csv(metrics_path),
-                  timings=pd.read_csv(timings_path) if timings_path.is_file() else None,
-                  tables=tables)
+    tables = {
+        path.stem: pd.read_csv(path)
+        for path in sorted(directory.glob("*.csv"))
+        if path.name not in RESERVED_FILES
+    }
+    return Result(
+        metrics=pd.read_csv(metrics_path),
+        timings=pd.read_csv(timings_path) if timings_path.is_file() else None,
+        tables=tables,
+    )
 
 
 def draw(experiment: Experiment, result: Result, settings, directory: Path) -> list[Path]:
@@ -118,8 +124,15 @@ def draw(experiment: Experiment, result: Result, settings, directory: Path) -> l
     return written
 
 
-def run_experiment(name: str, *, quick: bool = True, seed: int = 0, out: str | Path = "results",
-                   run_id: str | None = None, settings=None) -> Path:
+def run_experiment(
+    name: str,
+    *,
+    quick: bool = True,
+    seed: int = 0,
+    out: str | Path = "results",
+    run_id: str | None = None,
+    settings=None,
+) -> Path:
     """Run one experiment and save it; returns the run directory.
 
     Raises
@@ -131,13 +144,22 @@ def run_experiment(name: str, *, quick: bool = True, seed: int = 0, out: str | P
     seed = check_seed(seed)
     settings = settings if settings is not None else experiment.preset(quick)
     run_id = run_id or default_run_id(quick, seed)
-    return run_into(experiment, settings, seed, Path(out) / name / run_id,
-                    preset="quick" if quick else "full")
+    return run_into(
+        experiment, settings, seed, Path(out) / name / run_id, preset="quick" if quick else "full"
+    )
 
 
-def run_into(experiment: Experiment, settings, seed: int, final: str | Path, *, preset: str,
-             config_extra: dict | None = None,
-             seal: Callable[[Path], None] | None = None, blas_threads: int | None = 1) -> Path:
+def run_into(
+    experiment: Experiment,
+    settings,
+    seed: int,
+    final: str | Path,
+    *,
+    preset: str,
+    config_extra: dict | None = None,
+    seal: Callable[[Path], None] | None = None,
+    blas_threads: int | None = 1,
+) -> Path:
     """Run ``experiment`` once with ``settings`` and ``seed`` and save it as directory ``final``.
 
     The files are written into a temporary directory beside ``final`` and
@@ -160,8 +182,9 @@ def run_into(experiment: Experiment, settings, seed: int, final: str | Path, *, 
     seed = check_seed(seed)
     final = Path(final)
     if final.exists():
-        raise RunExistsError(f"run directory {final} exists already; choose another --out or "
-                             "--run-id, or remove it")
+        raise RunExistsError(
+            f"run directory {final} exists already; choose another --out or --run-id, or remove it"
+        )
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
     try:

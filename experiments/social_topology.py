@@ -36,6 +36,7 @@ Systems & Control Letters 53, 65-78 (2004).
 D. J. Watts and S. H. Strogatz, Nature 393, 440-442 (1998);
 A.-L. Barabási and R. Albert, Science 286, 509-512 (1999).
 """
+
 from __future__ import annotations
 
 import time
@@ -45,22 +46,44 @@ import numpy as np
 import pandas as pd
 
 from experiments._base import Result, register_experiment
-from experiments._societies import (check_society_settings, component_summary, paired_task,
-                                    society_agent_params, union_of_components)
+from experiments._societies import (
+    check_society_settings,
+    component_summary,
+    paired_task,
+    society_agent_params,
+    union_of_components,
+)
 from experiments.learners import child_seeds
 from experiments.runner import progress
 from experiments.style import color, figure, label
 from social import Society
-from social.consensus import (consensus_error, consensus_time, degroot, metropolis_weights,
-                              second_largest_eigenvalue_modulus)
+from social.consensus import (
+    consensus_error,
+    consensus_time,
+    degroot,
+    metropolis_weights,
+    second_largest_eigenvalue_modulus,
+)
 from social.graphs import make_graph
 from tasks import load_task
 
 #: Colours of the topologies (the agent-type colours are kept for the types).
-TOPOLOGY_COLORS = {"ring": "#2ca02c", "small_world": "#ff7f0e", "scale_free": "#8c564b",
-                   "complete": "#17becf", "random": "#7f7f7f", "grid": "#bcbd22"}
-TOPOLOGY_LABELS = {"ring": "ring", "small_world": "small world", "scale_free": "scale free",
-                   "complete": "complete", "random": "random (Erdős-Rényi)", "grid": "grid"}
+TOPOLOGY_COLORS = {
+    "ring": "#2ca02c",
+    "small_world": "#ff7f0e",
+    "scale_free": "#8c564b",
+    "complete": "#17becf",
+    "random": "#7f7f7f",
+    "grid": "#bcbd22",
+}
+TOPOLOGY_LABELS = {
+    "ring": "ring",
+    "small_world": "small world",
+    "scale_free": "scale free",
+    "complete": "complete",
+    "random": "random (Erdős-Rényi)",
+    "grid": "grid",
+}
 
 
 def topology_color(name: str) -> str:
@@ -75,12 +98,17 @@ def topology_label(name: str) -> str:
 class Settings:
     task: str = "digits"
     topologies: tuple = ("ring", "small_world", "scale_free", "complete")
-    graph_params: dict = field(default_factory=lambda: {"small_world": {"k": 4, "p": 0.1},
-                                                        "scale_free": {"m": 2}})
+    graph_params: dict = field(
+        default_factory=lambda: {"small_world": {"k": 4, "p": 0.1}, "scale_free": {"m": 2}}
+    )
     agent_types: tuple = ("ann", "snn")
     protocols: tuple = ("teach", "gossip")
-    protocol_params: dict = field(default_factory=lambda: {
-        "teach": {"demonstrations": 8, "labels": "checked"}, "gossip": {"steps": 1}})
+    protocol_params: dict = field(
+        default_factory=lambda: {
+            "teach": {"demonstrations": 8, "labels": "checked"},
+            "gossip": {"steps": 1},
+        }
+    )
     n_agents: int = 12
     rounds: int = 20
     n_seeds: int = 3
@@ -90,22 +118,34 @@ class Settings:
     n_eval: int | None = 150
     diffusion_threshold: float = 0.6
     diffusion_fraction: float = 0.5
-    agent_params: dict = field(default_factory=lambda: {
-        "ann": {"learning_rate": 0.05},
-        "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0}})
+    agent_params: dict = field(
+        default_factory=lambda: {
+            "ann": {"learning_rate": 0.05},
+            "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0},
+        }
+    )
     theory_sizes: tuple = (8, 16, 32, 64)
     theory_graphs: int = 5
     consensus_tol: float = 1e-3
 
     @classmethod
     def quick(cls):
-        return cls(task="iris", protocols=("teach",),
-                   protocol_params={"teach": {"demonstrations": 4, "labels": "checked"}},
-                   n_agents=6, rounds=6, n_seeds=1, local_batch=8, n_eval=None,
-                   agent_params={"ann": {"learning_rate": 0.05},
-                                 "snn": {"n_neurons": 20, "presentation_time_ms": 40.0,
-                                         "rest_time_ms": 10.0}},
-                   theory_sizes=(8, 16, 32), theory_graphs=3)
+        return cls(
+            task="iris",
+            protocols=("teach",),
+            protocol_params={"teach": {"demonstrations": 4, "labels": "checked"}},
+            n_agents=6,
+            rounds=6,
+            n_seeds=1,
+            local_batch=8,
+            n_eval=None,
+            agent_params={
+                "ann": {"learning_rate": 0.05},
+                "snn": {"n_neurons": 20, "presentation_time_ms": 40.0, "rest_time_ms": 10.0},
+            },
+            theory_sizes=(8, 16, 32),
+            theory_graphs=3,
+        )
 
     @classmethod
     def full(cls):
@@ -130,12 +170,18 @@ def spectrum_row(graph, tol: float, rng: np.random.Generator) -> dict:
     slem = second_largest_eigenvalue_modulus(W)
     predicted = consensus_time(W, tol)
     x0 = rng.standard_normal(len(W))
-    measured = (degroot_steps(W, x0, tol, int(predicted) + 1) if np.isfinite(predicted)
-                else float("nan"))
-    return {"n_agents": graph.number_of_nodes(), "n_edges": graph.number_of_edges(),
-            "mean_degree": 2.0 * graph.number_of_edges() / graph.number_of_nodes(),
-            "slem": slem, "spectral_gap": 1.0 - slem, "predicted_steps": predicted,
-            "measured_steps": measured}
+    measured = (
+        degroot_steps(W, x0, tol, int(predicted) + 1) if np.isfinite(predicted) else float("nan")
+    )
+    return {
+        "n_agents": graph.number_of_nodes(),
+        "n_edges": graph.number_of_edges(),
+        "mean_degree": 2.0 * graph.number_of_edges() / graph.number_of_nodes(),
+        "slem": slem,
+        "spectral_gap": 1.0 - slem,
+        "predicted_steps": predicted,
+        "measured_steps": measured,
+    }
 
 
 def consensus_theory(settings: Settings, seed: int) -> pd.DataFrame:
@@ -145,9 +191,15 @@ def consensus_theory(settings: Settings, seed: int) -> pd.DataFrame:
         for size in settings.theory_sizes:
             for k, graph_seed in enumerate(child_seeds(seed, settings.theory_graphs)):
                 graph = make_graph(name, size, graph_seed, **settings.graph_params.get(name, {}))
-                rows.append({"topology": name, "graph": k,
-                             **spectrum_row(graph, settings.consensus_tol,
-                                            np.random.default_rng(graph_seed))})
+                rows.append(
+                    {
+                        "topology": name,
+                        "graph": k,
+                        **spectrum_row(
+                            graph, settings.consensus_tol, np.random.default_rng(graph_seed)
+                        ),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -159,14 +211,16 @@ def components(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     knowledge-diffusion round."""
     parts = []
     for (seed, protocol, kind), part in metrics.groupby(["seed", "protocol", "type"], sort=False):
-        summary = component_summary(part, "topology", settings.diffusion_threshold,
-                                    settings.diffusion_fraction)
+        summary = component_summary(
+            part, "topology", settings.diffusion_threshold, settings.diffusion_fraction
+        )
         parts.append(summary.assign(seed=seed, protocol=protocol, type=kind))
     return pd.concat(parts, ignore_index=True)
 
 
-def final_by_topology(metrics: pd.DataFrame, spectra: pd.DataFrame,
-                      settings: Settings) -> pd.DataFrame:
+def final_by_topology(
+    metrics: pd.DataFrame, spectra: pd.DataFrame, settings: Settings
+) -> pd.DataFrame:
     """Per protocol, type and topology (averaged over seeds): spectral gap, final accuracy,
     consensus distance over the last three rounds, knowledge-diffusion round."""
     table = components(metrics, settings)
@@ -174,19 +228,32 @@ def final_by_topology(metrics: pd.DataFrame, spectra: pd.DataFrame,
     per_seed = last.groupby(["protocol", "type", "topology", "seed"]).agg(
         final_accuracy=("mean_accuracy", "mean"),
         final_consensus_distance=("consensus_distance", "mean"),
-        diffusion_round=("diffusion_round", "first"))
+        diffusion_round=("diffusion_round", "first"),
+    )
     per_seed = per_seed.join(spectra.set_index(["topology", "seed"])["spectral_gap"])
-    final = per_seed.groupby(["protocol", "type", "topology"]).agg(
-        spectral_gap=("spectral_gap", "mean"), final_accuracy=("final_accuracy", "mean"),
-        final_consensus_distance=("final_consensus_distance", "mean"),
-        diffusion_round=("diffusion_round", "mean"),
-        diffusion_reached=("diffusion_round", lambda r: int(r.notna().sum())),
-        n_seeds=("final_accuracy", "size")).reset_index()
-    order = {column: {name: k for k, name in enumerate(names)} for column, names in
-             (("protocol", settings.protocols), ("type", settings.agent_types),
-              ("topology", settings.topologies))}
-    final = final.sort_values(["protocol", "type", "topology"],
-                              key=lambda column: column.map(order[column.name]))
+    final = (
+        per_seed.groupby(["protocol", "type", "topology"])
+        .agg(
+            spectral_gap=("spectral_gap", "mean"),
+            final_accuracy=("final_accuracy", "mean"),
+            final_consensus_distance=("final_consensus_distance", "mean"),
+            diffusion_round=("diffusion_round", "mean"),
+            diffusion_reached=("diffusion_round", lambda r: int(r.notna().sum())),
+            n_seeds=("final_accuracy", "size"),
+        )
+        .reset_index()
+    )
+    order = {
+        column: {name: k for k, name in enumerate(names)}
+        for column, names in (
+            ("protocol", settings.protocols),
+            ("type", settings.agent_types),
+            ("topology", settings.topologies),
+        )
+    }
+    final = final.sort_values(
+        ["protocol", "type", "topology"], key=lambda column: column.map(order[column.name])
+    )
     return final.reset_index(drop=True)
 
 
@@ -201,12 +268,24 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title):
         for name in settings.topologies:
             curve = rows[rows["topology"] == name].groupby("round")[column]
             mean = curve.mean()
-            ax.plot(mean.index, mean.values, marker="o", markersize=3, color=topology_color(name),
-                    label=topology_label(name))
+            ax.plot(
+                mean.index,
+                mean.values,
+                marker="o",
+                markersize=3,
+                color=topology_color(name),
+                label=topology_label(name),
+            )
             if column == "mean_accuracy":
                 spread = rows[rows["topology"] == name].groupby("round")["std_accuracy"].mean()
-                ax.fill_between(mean.index, mean - spread, mean + spread,
-                                color=topology_color(name), alpha=0.12, linewidth=0)
+                ax.fill_between(
+                    mean.index,
+                    mean - spread,
+                    mean + spread,
+                    color=topology_color(name),
+                    alpha=0.12,
+                    linewidth=0,
+                )
         ax.set_title(f"{label(kind)} agents")
         ax.set_xlabel("round (local learning, then one interaction)")
     axes[0, 0].set_ylabel(ylabel)
@@ -216,8 +295,11 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title):
     else:
         axes[0, 0].set_ylim(bottom=0)
     seeds = table["seed"].nunique()
-    fig.suptitle(f"{title}: {settings.task}, {settings.n_agents} agents per topology, "
-                 f"protocol {protocol!r}, {seeds} seed{'s' if seeds > 1 else ''}", fontsize=11)
+    fig.suptitle(
+        f"{title}: {settings.task}, {settings.n_agents} agents per topology, "
+        f"protocol {protocol!r}, {seeds} seed{'s' if seeds > 1 else ''}",
+        fontsize=11,
+    )
     fig.tight_layout()
     return fig
 
@@ -243,13 +325,24 @@ def _spectral_figure(final, settings, protocol):
         part = rows[rows["type"] == kind].sort_values("spectral_gap")
         for ax, column in zip(axes, ("final_consensus_distance", "diffusion_round")):
             ax.plot(part["spectral_gap"], part[column], color=color(kind), linewidth=1.5, zorder=1)
-            ax.scatter(part["spectral_gap"], part[column], s=55, zorder=2, edgecolors=color(kind),
-                       linewidths=1.5, c=[topology_color(t) for t in part["topology"]])
-    axes[0].set_ylabel(f"consensus distance, last {min(3, settings.rounds)} rounds\n"
-                       "(fraction of test samples neighbours disagree on)")
+            ax.scatter(
+                part["spectral_gap"],
+                part[column],
+                s=55,
+                zorder=2,
+                edgecolors=color(kind),
+                linewidths=1.5,
+                c=[topology_color(t) for t in part["topology"]],
+            )
+    axes[0].set_ylabel(
+        f"consensus distance, last {min(3, settings.rounds)} rounds\n"
+        "(fraction of test samples neighbours disagree on)"
+    )
     axes[0].set_title("Disagreement between neighbours")
-    axes[1].set_ylabel(f"knowledge-diffusion round\n({settings.diffusion_fraction:.0%} of agents "
-                       f"at accuracy >= {settings.diffusion_threshold:g})")
+    axes[1].set_ylabel(
+        f"knowledge-diffusion round\n({settings.diffusion_fraction:.0%} of agents "
+        f"at accuracy >= {settings.diffusion_threshold:g})"
+    )
     axes[1].set_title("Speed of knowledge diffusion")
     gaps = rows["spectral_gap"]
     for ax in axes:
@@ -260,18 +353,37 @@ def _spectral_figure(final, settings, protocol):
         ax.set_xlabel("spectral gap 1 - SLEM of the Metropolis matrix (log scale)")
         ax.set_ylim(bottom=0)
     axes[1].set_ylim(0, settings.rounds + 0.5)
-    handles = ([Line2D([], [], color=color(kind), label=label(kind)) for kind in kinds]
-               + [Line2D([], [], linestyle="", marker="o", markersize=7, color=topology_color(name),
-                         label=topology_label(name)) for name in settings.topologies])
+    handles = [Line2D([], [], color=color(kind), label=label(kind)) for kind in kinds] + [
+        Line2D(
+            [],
+            [],
+            linestyle="",
+            marker="o",
+            markersize=7,
+            color=topology_color(name),
+            label=topology_label(name),
+        )
+        for name in settings.topologies
+    ]
     axes[0].legend(handles=handles, loc="best")
     never = rows[rows["diffusion_reached"] == 0]
     if len(never):
-        pairs = "; ".join(f"{label(k)} on {topology_label(t)}" for k, t in
-                          zip(never["type"], never["topology"]))
-        axes[1].text(0.02, 0.98, f"threshold never reached:\n{pairs}", transform=axes[1].transAxes,
-                     va="top", fontsize=8)
-    fig.suptitle(f"Consensus and diffusion against the spectral gap ({settings.task}, "
-                 f"protocol {protocol!r}; mean over seeds)", fontsize=11)
+        pairs = "; ".join(
+            f"{label(k)} on {topology_label(t)}" for k, t in zip(never["type"], never["topology"])
+        )
+        axes[1].text(
+            0.02,
+            0.98,
+            f"threshold never reached:\n{pairs}",
+            transform=axes[1].transAxes,
+            va="top",
+            fontsize=8,
+        )
+    fig.suptitle(
+        f"Consensus and diffusion against the spectral gap ({settings.task}, "
+        f"protocol {protocol!r}; mean over seeds)",
+        fontsize=11,
+    )
     fig.tight_layout()
     return fig
 
@@ -281,20 +393,32 @@ def _theory_figure(theory, settings):
     tol = settings.consensus_tol
     inverse_gap = 1.0 / theory["spectral_gap"]
     grid = np.geomspace(1.0 + 1e-3, max(2.0, inverse_gap.max() * 1.3), 200)
-    ax.plot(grid, np.log(1 / tol) / -np.log(1 - 1 / grid), color="black", linewidth=1,
-            label=r"spectral bound $\ln(1/\mathrm{tol}) / \ln(1/\mathrm{SLEM})$")
+    ax.plot(
+        grid,
+        np.log(1 / tol) / -np.log(1 - 1 / grid),
+        color="black",
+        linewidth=1,
+        label=r"spectral bound $\ln(1/\mathrm{tol}) / \ln(1/\mathrm{SLEM})$",
+    )
     for name in settings.topologies:
         part = theory[theory["topology"] == name]
-        ax.scatter(1.0 / part["spectral_gap"], part["measured_steps"],
-                   s=14 + 4 * np.log2(part["n_agents"]), color=topology_color(name), alpha=0.75,
-                   label=topology_label(name))
+        ax.scatter(
+            1.0 / part["spectral_gap"],
+            part["measured_steps"],
+            s=14 + 4 * np.log2(part["n_agents"]),
+            color=topology_color(name),
+            alpha=0.75,
+            label=topology_label(name),
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("1 / spectral gap of the Metropolis matrix (log scale)")
     ax.set_ylabel(f"DeGroot steps until the error is {tol:g} of its start\n(log scale)")
     sizes = ", ".join(str(s) for s in settings.theory_sizes)
-    ax.set_title(f"Consensus time against the spectral gap\n(graphs of {sizes} nodes, "
-                 f"{settings.theory_graphs} per size; larger marker = more nodes)")
+    ax.set_title(
+        f"Consensus time against the spectral gap\n(graphs of {sizes} nodes, "
+        f"{settings.theory_graphs} per size; larger marker = more nodes)"
+    )
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
@@ -306,12 +430,21 @@ def _figures(result: Result, settings: Settings) -> dict:
     figures = {}
     for protocol in settings.protocols:
         figures[f"accuracy_{protocol}"] = _per_type_panels(
-            table, settings, protocol, "mean_accuracy",
-            "test accuracy (mean over agents; band: ±1 s.d.)", "Accuracy by topology")
+            table,
+            settings,
+            protocol,
+            "mean_accuracy",
+            "test accuracy (mean over agents; band: ±1 s.d.)",
+            "Accuracy by topology",
+        )
         figures[f"consensus_{protocol}"] = _per_type_panels(
-            table, settings, protocol, "consensus_distance",
+            table,
+            settings,
+            protocol,
+            "consensus_distance",
             "consensus distance\n(fraction of test samples neighbours disagree on)",
-            "Consensus distance by topology")
+            "Consensus distance by topology",
+        )
         figures[f"spectral_gap_{protocol}"] = _spectral_figure(final, settings, protocol)
     figures["degroot_theory"] = _theory_figure(result.tables["consensus_theory"], settings)
     return figures
@@ -323,79 +456,136 @@ def _fmt(value, digits=3):
 
 def _summary(result: Result, settings: Settings) -> str:
     final = final_by_topology(result.metrics, result.tables["spectra"], settings)
-    lines = [f"# Social topology ({settings.task}, {settings.n_agents} agents per topology, "
-             f"{settings.rounds} rounds, {settings.n_seeds} seed(s))", "",
-             f"Knowledge-diffusion round: first round in which {settings.diffusion_fraction:.0%} "
-             f"of the agents reach accuracy {settings.diffusion_threshold:g} (mean over the seeds "
-             "where it happened).", "",
-             "| protocol | agents | topology | spectral gap | final accuracy | consensus distance "
-             "| diffusion round |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"# Social topology ({settings.task}, {settings.n_agents} agents per topology, "
+        f"{settings.rounds} rounds, {settings.n_seeds} seed(s))",
+        "",
+        f"Knowledge-diffusion round: first round in which {settings.diffusion_fraction:.0%} "
+        f"of the agents reach accuracy {settings.diffusion_threshold:g} (mean over the seeds "
+        "where it happened).",
+        "",
+        "| protocol | agents | topology | spectral gap | final accuracy | consensus distance "
+        "| diffusion round |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for _, row in final.iterrows():
-        lines.append(f"| {row['protocol']} | {label(row['type'])} "
-                     f"| {topology_label(row['topology'])} | {row['spectral_gap']:.3f} "
-                     f"| {row['final_accuracy']:.3f} "
-                     f"| {row['final_consensus_distance']:.3f} "
-                     f"| {_fmt(row['diffusion_round'], 1)} |")
+        lines.append(
+            f"| {row['protocol']} | {label(row['type'])} "
+            f"| {topology_label(row['topology'])} | {row['spectral_gap']:.3f} "
+            f"| {row['final_accuracy']:.3f} "
+            f"| {row['final_consensus_distance']:.3f} "
+            f"| {_fmt(row['diffusion_round'], 1)} |"
+        )
     theory = result.tables["consensus_theory"]
     ratio = theory["measured_steps"] / theory["predicted_steps"]
     from scipy.stats import spearmanr
 
     rho = spearmanr(1.0 / theory["spectral_gap"], theory["measured_steps"]).statistic
-    lines += ["", f"DeGroot averaging on {len(theory)} graphs: the measured consensus time never "
-              f"exceeds the spectral bound (measured / bound between {ratio.min():.2f} and "
-              f"{ratio.max():.2f}); Spearman correlation with 1 / spectral gap {rho:.3f}."]
+    lines += [
+        "",
+        f"DeGroot averaging on {len(theory)} graphs: the measured consensus time never "
+        f"exceeds the spectral bound (measured / bound between {ratio.min():.2f} and "
+        f"{ratio.max():.2f}); Spearman correlation with 1 / spectral gap {rho:.3f}.",
+    ]
     return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------
-@register_experiment("social_topology",
-                     "knowledge diffusion and consensus against topology (ring, small world, scale "
-                     "free, complete) per agent type; consensus time against the spectral gap",
-                     Settings, _figures, _summary)
+@register_experiment(
+    "social_topology",
+    "knowledge diffusion and consensus against topology (ring, small world, scale "
+    "free, complete) per agent type; consensus time against the spectral gap",
+    Settings,
+    _figures,
+    _summary,
+)
 def run(settings: Settings, seed: int) -> Result:
-    check_society_settings(settings.agent_types, settings.protocols, settings.topologies,
-                           settings.partition)
+    check_society_settings(
+        settings.agent_types, settings.protocols, settings.topologies, settings.partition
+    )
     task = load_task(settings.task)
     agent_params = society_agent_params(settings.agent_params)
     records, timings, spectra = [], [], []
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="social_topology"):
         *graph_seeds, data_seed, start_seed, society_seed = child_seeds(
-            run_seed, len(settings.topologies) + 3)
-        graphs = {name: make_graph(name, settings.n_agents, graph_seed,
-                                   **settings.graph_params.get(name, {}))
-                  for name, graph_seed in zip(settings.topologies, graph_seeds)}
-        spectra += [{"seed": run_seed, "topology": name,
-                     **spectrum_row(graph, settings.consensus_tol,
-                                    np.random.default_rng(start_seed))}
-                    for name, graph in graphs.items()]
+            run_seed, len(settings.topologies) + 3
+        )
+        graphs = {
+            name: make_graph(
+                name, settings.n_agents, graph_seed, **settings.graph_params.get(name, {})
+            )
+            for name, graph_seed in zip(settings.topologies, graph_seeds)
+        }
+        spectra += [
+            {
+                "seed": run_seed,
+                "topology": name,
+                **spectrum_row(graph, settings.consensus_tol, np.random.default_rng(start_seed)),
+            }
+            for name, graph in graphs.items()
+        ]
         union = union_of_components(graphs)
         nodes = list(union.nodes)
         positions = [position for _, position in nodes]
-        paired, _ = paired_task(task, nodes, positions, settings.partition,
-                                np.random.default_rng(data_seed), **settings.partition_params)
+        paired, _ = paired_task(
+            task,
+            nodes,
+            positions,
+            settings.partition,
+            np.random.default_rng(data_seed),
+            **settings.partition_params,
+        )
         for protocol in settings.protocols:
             for kind in settings.agent_types:
-                society = Society(union, agents=kind, task=paired, protocol=protocol,
-                                  partition="by_node", random_state=society_seed,
-                                  local_batch=settings.local_batch, n_eval=settings.n_eval,
-                                  agent_params=agent_params,
-                                  **settings.protocol_params.get(protocol, {}))
+                society = Society(
+                    union,
+                    agents=kind,
+                    task=paired,
+                    protocol=protocol,
+                    partition="by_node",
+                    random_state=society_seed,
+                    local_batch=settings.local_batch,
+                    n_eval=settings.n_eval,
+                    agent_params=agent_params,
+                    **settings.protocol_params.get(protocol, {}),
+                )
                 started = time.perf_counter()
                 table = society.run(settings.rounds)
-                timings.append({"seed": run_seed, "protocol": protocol, "type": kind,
-                                "setup_and_run_seconds": time.perf_counter() - started,
-                                "mean_round_seconds": table.groupby("round")["wall_seconds"]
-                                .first().mean()})
-                records.append(pd.DataFrame({
-                    "seed": run_seed, "protocol": protocol, "type": table["type"],
-                    "topology": [node[0] for node in table["agent"]],
-                    "agent": [node[1] for node in table["agent"]],
-                    "round": table["round"], "degree": table["degree"],
-                    "accuracy": table["accuracy"], "disagreement": table["disagreement"],
-                    "messages": table["messages"], "local_samples": table["local_samples"],
-                    "cost": table["cost"], "cost_unit": table["cost_unit"]}))
-    return Result(metrics=pd.concat(records, ignore_index=True), timings=pd.DataFrame(timings),
-                  tables={"spectra": pd.DataFrame(spectra),
-                          "consensus_theory": consensus_theory(settings, seed)})
+                timings.append(
+                    {
+                        "seed": run_seed,
+                        "protocol": protocol,
+                        "type": kind,
+                        "setup_and_run_seconds": time.perf_counter() - started,
+                        "mean_round_seconds": table.groupby("round")["wall_seconds"].first().mean(),
+                    }
+                )
+                records.append(
+                    pd.DataFrame(
+                        {
+                            "seed": run_seed,
+                            "protocol": protocol,
+                            "type": table["type"],
+                            "topology": [node[0] for node in table["agent"]],
+                            "agent": [node[1] for node in table["agent"]],
+                            "round": table["round"],
+                            "degree": table["degree"],
+                            "accuracy": table["accuracy"],
+                            "disagreement": table["disagreement"],
+                            "messages": table["messages"],
+                            "local_samples": table["local_samples"],
+                            "cost": table["cost"],
+                            "cost_unit": table["cost_unit"],
+                        }
+                    )
+                )
+    return Result(
+        metrics=pd.concat(records, ignore_index=True),
+        timings=pd.DataFrame(timings),
+        tables={
+            "spectra": pd.DataFrame(spectra),
+            "consensus_theory": consensus_theory(settings, seed),
+        },
+    )

@@ -6,6 +6,7 @@ and the measured weight change per pairing is drawn over the rule's
 closed-form window. A rule registered by a user appears here without editing
 this file.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -24,7 +25,7 @@ class Settings:
     delta_t_ms: tuple = tuple(float(d) for d in np.arange(-100, 101, 5))
     n_pairings: int = 60
     pairing_frequency_hz: float = 1.0
-    rules: tuple | None = None     # None: every registered spike-timing rule
+    rules: tuple | None = None  # None: every registered spike-timing rule
 
     @classmethod
     def quick(cls):
@@ -71,10 +72,20 @@ def _figures(result: Result, settings: Settings) -> dict:
         curve = result.tables["theory_curve"]
         curve = curve[curve.rule == name]
         for side in (curve[curve.delta_t_ms < 0], curve[curve.delta_t_ms >= 0]):
-            ax.plot(side.delta_t_ms, side.theory, color="0.2",
-                    label="theory" if side.delta_t_ms.iloc[0] >= 0 else None)
-        ax.plot(rows.delta_t_ms, rows.simulated, "o", color="#d62728", markersize=4,
-                label="Brian2 simulation")
+            ax.plot(
+                side.delta_t_ms,
+                side.theory,
+                color="0.2",
+                label="theory" if side.delta_t_ms.iloc[0] >= 0 else None,
+            )
+        ax.plot(
+            rows.delta_t_ms,
+            rows.simulated,
+            "o",
+            color="#d62728",
+            markersize=4,
+            label="Brian2 simulation",
+        )
         ax.set_title(name)
         ax.set_xlabel("$\\Delta t = t_{post} - t_{pre}$ (ms)")
     axes[0, 0].set_ylabel("weight change per pairing (units of $w_{max}$)")
@@ -85,19 +96,30 @@ def _figures(result: Result, settings: Settings) -> dict:
 
 
 def _summary(result: Result, settings: Settings) -> str:
-    lines = ["# STDP windows", "", "| rule | max potentiation | max depression | "
-             "largest deviation from theory (fraction of peak) |", "| --- | --- | --- | --- |"]
+    lines = [
+        "# STDP windows",
+        "",
+        "| rule | max potentiation | max depression | "
+        "largest deviation from theory (fraction of peak) |",
+        "| --- | --- | --- | --- |",
+    ]
     for name, rows in result.metrics.groupby("rule", sort=False):
         peak = np.abs(rows.theory).max()
         deviation = np.abs(rows.simulated - rows.theory).max() / peak if peak else np.nan
-        lines.append(f"| {name} | {rows.simulated.max():.2e} | {rows.simulated.min():.2e} | "
-                     f"{deviation:.3f} |")
+        lines.append(
+            f"| {name} | {rows.simulated.max():.2e} | {rows.simulated.min():.2e} | "
+            f"{deviation:.3f} |"
+        )
     return "\n".join(lines)
 
 
-@register_experiment("stdp_window",
-                     "simulated STDP window against the theoretical curve for each spike-timing rule",
-                     Settings, _figures, _summary)
+@register_experiment(
+    "stdp_window",
+    "simulated STDP window against the theoretical curve for each spike-timing rule",
+    Settings,
+    _figures,
+    _summary,
+)
 def run(settings: Settings, seed: int) -> Result:
     # The pairing protocol is deterministic: the seed has nothing to draw.
     from brian2 import Hz
@@ -111,13 +133,33 @@ def run(settings: Settings, seed: int) -> Result:
     for name in progress(spike_timing_rules(settings.rules), desc="stdp_window"):
         rule = RULES[name]()
         wmax = float(rule.params.get("wmax", 1.0))
-        simulated = stdp_window(rule, delta_t, n_pairings=settings.n_pairings,
-                                pairing_frequency=settings.pairing_frequency_hz * Hz)
+        simulated = stdp_window(
+            rule,
+            delta_t,
+            n_pairings=settings.n_pairings,
+            pairing_frequency=settings.pairing_frequency_hz * Hz,
+        )
         expected = theory(rule, delta_t, settings, initial_weight=wmax / 2)
-        rows.append(pd.DataFrame({"rule": name, "delta_t_ms": delta_t,
-                                  "simulated": np.asarray(simulated, dtype=float) / wmax,
-                                  "theory": expected / wmax}))
-        curves.append(pd.DataFrame({"rule": name, "delta_t_ms": fine,
-                                    "theory": theory(rule, fine, settings, wmax / 2) / wmax}))
-    return Result(metrics=pd.concat(rows, ignore_index=True),
-                  tables={"theory_curve": pd.concat(curves, ignore_index=True)})
+        rows.append(
+            pd.DataFrame(
+                {
+                    "rule": name,
+                    "delta_t_ms": delta_t,
+                    "simulated": np.asarray(simulated, dtype=float) / wmax,
+                    "theory": expected / wmax,
+                }
+            )
+        )
+        curves.append(
+            pd.DataFrame(
+                {
+                    "rule": name,
+                    "delta_t_ms": fine,
+                    "theory": theory(rule, fine, settings, wmax / 2) / wmax,
+                }
+            )
+        )
+    return Result(
+        metrics=pd.concat(rows, ignore_index=True),
+        tables={"theory_curve": pd.concat(curves, ignore_index=True)},
+    )

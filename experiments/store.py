@@ -30,6 +30,7 @@ valid JSON or fails its checksum, was damaged or edited by hand: the store
 raises :class:`StoreError` naming the file and what to do, rather than
 guessing. Everything is JSON and CSV; nothing is pickled.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -57,6 +58,7 @@ class StoreError(ValueError):
 
 
 # -- small helpers -------------------------------------------------------------------------
+
 
 def canonical_json(value) -> str:
     """Compact JSON with sorted keys: equal values give equal strings (tuples as lists)."""
@@ -106,24 +108,33 @@ def _read_checked_json(path: Path, what: str, remedy: str) -> dict:
     try:
         data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise StoreError(f"{path} is corrupt ({what} is not valid JSON: {error}); {remedy}") from None
+        raise StoreError(
+            f"{path} is corrupt ({what} is not valid JSON: {error}); {remedy}"
+        ) from None
     if not isinstance(data, dict) or "checksum" not in data:
         raise StoreError(f"{path} is not a {what} (no checksum field); {remedy}")
     payload = {k: v for k, v in data.items() if k != "checksum"}
     if data["checksum"] != digest(canonical_json(payload)):
         raise StoreError(f"{path} fails its checksum ({what} edited or corrupted); {remedy}")
     if payload.get("format") != FORMAT:
-        raise StoreError(f"{path} has format {payload.get('format')!r}, this version reads "
-                         f"format {FORMAT}; {remedy}")
+        raise StoreError(
+            f"{path} has format {payload.get('format')!r}, this version reads "
+            f"format {FORMAT}; {remedy}"
+        )
     return payload
 
 
 # -- done-markers --------------------------------------------------------------------------
 
+
 def _data_files(directory: Path) -> list[Path]:
-    return sorted(path for path in directory.rglob("*")
-                  if path.is_file() and path.name != DONE_NAME
-                  and path.relative_to(directory).parts[0] != FIGURES_DIR)
+    return sorted(
+        path
+        for path in directory.rglob("*")
+        if path.is_file()
+        and path.name != DONE_NAME
+        and path.relative_to(directory).parts[0] != FIGURES_DIR
+    )
 
 
 def seal_run(directory: Path, *, run_id: str, seed: int) -> None:
@@ -138,8 +149,10 @@ def seal_run(directory: Path, *, run_id: str, seed: int) -> None:
     for path in _data_files(directory):
         with open(path, "rb") as stream:
             os.fsync(stream.fileno())
-        files[path.relative_to(directory).as_posix()] = {"bytes": path.stat().st_size,
-                                                         "sha256": file_digest(path)}
+        files[path.relative_to(directory).as_posix()] = {
+            "bytes": path.stat().st_size,
+            "sha256": file_digest(path),
+        }
     marker = _with_checksum({"format": FORMAT, "run_id": run_id, "seed": seed, "files": files})
     write_json_atomic(directory / DONE_NAME, marker)
 
@@ -157,12 +170,15 @@ def verify_run(directory: Path, run_id: str | None = None) -> dict:
     remedy = f"remove the directory {directory} to compute the run again"
     marker_path = directory / DONE_NAME
     if not marker_path.is_file():
-        raise StoreError(f"{directory} has no {DONE_NAME}: it was not finished by a sweep or was "
-                         f"modified; {remedy}")
+        raise StoreError(
+            f"{directory} has no {DONE_NAME}: it was not finished by a sweep or was "
+            f"modified; {remedy}"
+        )
     marker = _read_checked_json(marker_path, "done-marker", remedy)
     if run_id is not None and marker.get("run_id") != run_id:
-        raise StoreError(f"{marker_path} belongs to run {marker.get('run_id')!r}, not {run_id!r}; "
-                         f"{remedy}")
+        raise StoreError(
+            f"{marker_path} belongs to run {marker.get('run_id')!r}, not {run_id!r}; {remedy}"
+        )
     files = marker.get("files")
     if not isinstance(files, dict) or "metrics.csv" not in files:
         raise StoreError(f"{marker_path} lists no metrics.csv; {remedy}")
@@ -170,14 +186,18 @@ def verify_run(directory: Path, run_id: str | None = None) -> dict:
         path = directory / name
         if not path.is_file():
             raise StoreError(f"{path} is missing (recorded in {marker_path}); {remedy}")
-        if (path.stat().st_size != expected.get("bytes")
-                or file_digest(path) != expected.get("sha256")):
-            raise StoreError(f"{path} does not match its checksum in {marker_path}: the file "
-                             f"changed after the run finished; {remedy}")
+        if path.stat().st_size != expected.get("bytes") or file_digest(path) != expected.get(
+            "sha256"
+        ):
+            raise StoreError(
+                f"{path} does not match its checksum in {marker_path}: the file "
+                f"changed after the run finished; {remedy}"
+            )
     return marker
 
 
 # -- the manifest --------------------------------------------------------------------------
+
 
 @dataclass
 class RunEntry:
@@ -197,8 +217,14 @@ class RunEntry:
         return f"{RUNS_DIR}/{self.run_id}"
 
     def to_json(self) -> dict:
-        return {"run_id": self.run_id, "setting": self.setting, "seed": self.seed,
-                "status": self.status, "run_dir": self.run_dir, "traceback": self.traceback}
+        return {
+            "run_id": self.run_id,
+            "setting": self.setting,
+            "seed": self.seed,
+            "status": self.status,
+            "run_dir": self.run_dir,
+            "traceback": self.traceback,
+        }
 
 
 @dataclass
@@ -209,16 +235,24 @@ class Manifest:
     preset: str
     base_settings: dict
     swept: list
-    runs: dict = field(default_factory=dict)   # run_id -> RunEntry, in grid order
+    runs: dict = field(default_factory=dict)  # run_id -> RunEntry, in grid order
 
     def header(self) -> dict:
-        return {"experiment": self.experiment, "preset": self.preset,
-                "base_settings": json.loads(canonical_json(self.base_settings)),
-                "swept": list(self.swept)}
+        return {
+            "experiment": self.experiment,
+            "preset": self.preset,
+            "base_settings": json.loads(canonical_json(self.base_settings)),
+            "swept": list(self.swept),
+        }
 
     def to_json(self) -> dict:
-        return _with_checksum({"format": FORMAT, **self.header(),
-                               "runs": [entry.to_json() for entry in self.runs.values()]})
+        return _with_checksum(
+            {
+                "format": FORMAT,
+                **self.header(),
+                "runs": [entry.to_json() for entry in self.runs.values()],
+            }
+        )
 
     def counts(self) -> dict:
         counts = dict.fromkeys(STATUSES, 0)
@@ -227,14 +261,19 @@ class Manifest:
         return counts
 
     @classmethod
-    def from_json(cls, data: dict, path: Path) -> "Manifest":
+    def from_json(cls, data: dict, path: Path) -> Manifest:
         remedy = f"remove {path} to rebuild it from the finished run directories"
 
         def bad(what):
             return StoreError(f"{path} is malformed ({what}); {remedy}")
 
-        for key, kind in (("experiment", str), ("preset", str), ("base_settings", dict),
-                          ("swept", list), ("runs", list)):
+        for key, kind in (
+            ("experiment", str),
+            ("preset", str),
+            ("base_settings", dict),
+            ("swept", list),
+            ("runs", list),
+        ):
             if not isinstance(data.get(key), kind):
                 raise bad(f"{key!r} missing or not a {kind.__name__}")
         manifest = cls(data["experiment"], data["preset"], data["base_settings"], data["swept"])
@@ -242,17 +281,30 @@ class Manifest:
             if not isinstance(item, dict):
                 raise bad("a run entry is not an object")
             try:
-                entry = RunEntry(item["run_id"], item["setting"], item["seed"], item["status"],
-                                 item.get("traceback"))
+                entry = RunEntry(
+                    item["run_id"],
+                    item["setting"],
+                    item["seed"],
+                    item["status"],
+                    item.get("traceback"),
+                )
             except KeyError as error:
                 raise bad(f"a run entry lacks {error}") from None
-            if isinstance(entry.seed, bool) or not isinstance(entry.seed, int) \
-                    or not isinstance(entry.setting, dict):
+            if (
+                isinstance(entry.seed, bool)
+                or not isinstance(entry.seed, int)
+                or not isinstance(entry.setting, dict)
+            ):
                 raise bad(f"run {entry.run_id!r} has a malformed seed or setting")
             if entry.status not in STATUSES:
-                raise bad(f"run {entry.run_id!r} has status {entry.status!r}, not one of "
-                          f"{list(STATUSES)}")
-            if not isinstance(entry.run_id, str) or "/" in entry.run_id or entry.run_id in ("", ".", ".."):
+                raise bad(
+                    f"run {entry.run_id!r} has status {entry.status!r}, not one of {list(STATUSES)}"
+                )
+            if (
+                not isinstance(entry.run_id, str)
+                or "/" in entry.run_id
+                or entry.run_id in ("", ".", "..")
+            ):
                 raise bad(f"run id {entry.run_id!r} is not a directory name")
             if entry.run_id in manifest.runs:
                 raise bad(f"run {entry.run_id!r} appears twice")
@@ -261,6 +313,7 @@ class Manifest:
 
 
 # -- the store -----------------------------------------------------------------------------
+
 
 class SweepStore:
     """A sweep directory on disk (see the module docstring for its layout)."""
@@ -300,8 +353,10 @@ class SweepStore:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise StoreError(f"another sweep is writing to {self.root} (its lock is held); "
-                                 "wait for it to finish or choose another --out") from None
+                raise StoreError(
+                    f"another sweep is writing to {self.root} (its lock is held); "
+                    "wait for it to finish or choose another --out"
+                ) from None
             try:
                 yield
             finally:
@@ -345,7 +400,9 @@ class SweepStore:
         removed = 0
         for path in list(self.runs_path.iterdir()):
             if path.name.startswith(".") and path.name.endswith((".partial", ".trash")):
-                trash = path if path.name.endswith(".trash") else path.with_name(path.name + ".trash")
+                trash = (
+                    path if path.name.endswith(".trash") else path.with_name(path.name + ".trash")
+                )
                 try:
                     if trash != path:
                         os.rename(path, trash)

@@ -1,11 +1,12 @@
 """One figure style for every experiment."""
+
 from __future__ import annotations
 
 import matplotlib
 
 matplotlib.use("Agg")  # experiments write files; they never open windows
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 #: Colours by learner type, used by every figure so that a reader learns them once.
 COLORS = {"ann": "#1f77b4", "snn": "#d62728", "mixed": "#9467bd"}

@@ -37,6 +37,7 @@ From Python::
     report = run_sweep(plan, "results/sweeps/lc", workers=2)
     # then: experiments.aggregate.aggregate("results/sweeps/lc")
 """
+
 from __future__ import annotations
 
 import ast
@@ -54,15 +55,24 @@ import traceback
 import types
 import typing
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from experiments._base import Experiment, get_experiment
 from experiments.runner import RunExistsError, check_seed, progress, run_into
-from experiments.store import (Manifest, RunEntry, StoreError, SweepStore, canonical_json, digest,
-                               seal_run, verify_run)
+from experiments.store import (
+    Manifest,
+    RunEntry,
+    StoreError,
+    SweepStore,
+    canonical_json,
+    digest,
+    seal_run,
+    verify_run,
+)
 
 #: Guard against a typo such as --seeds 0-99999999 planning a hundred million runs.
 MAX_RUNS = 100_000
@@ -71,8 +81,10 @@ MAX_RUNS = 100_000
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: How long to try reaching a --scheduler before giving up.
 CONNECT_TIMEOUT = "10s"
-INSTALL_HINT = ("sweeps on Dask need the 'distributed' extra: pip install 'brain-vs-ann[distributed]' "
-                "(or run the sweep in this process with --workers 0)")
+INSTALL_HINT = (
+    "sweeps on Dask need the 'distributed' extra: pip install 'brain-vs-ann[distributed]' "
+    "(or run the sweep in this process with --workers 0)"
+)
 
 
 class SweepSetupError(RuntimeError):
@@ -98,8 +110,12 @@ def parse_seeds(text: str) -> list[int]:
         match = _SEED_PART.match(part)
         if match is None:
             if re.match(r"^-[0-9]", part):
-                raise ValueError(f"--seeds: seeds are non-negative integers, got {part!r} in {text!r}")
-            raise ValueError(f"--seeds: {part!r} in {text!r} is neither a seed nor a range like 0-9")
+                raise ValueError(
+                    f"--seeds: seeds are non-negative integers, got {part!r} in {text!r}"
+                )
+            raise ValueError(
+                f"--seeds: {part!r} in {text!r} is neither a seed nor a range like 0-9"
+            )
         start = int(match.group(1))
         stop = int(match.group(2)) if match.group(2) is not None else start
         if stop < start:
@@ -145,8 +161,10 @@ def _field_hints(settings_cls: type) -> dict:
         hints = typing.get_type_hints(settings_cls)
     except Exception:  # an annotation that cannot be evaluated: parse such values untyped
         hints = {}
-    return {name: hints.get(name, f.type if isinstance(f.type, type) else Any)
-            for name, f in fields.items()}
+    return {
+        name: hints.get(name, f.type if isinstance(f.type, type) else Any)
+        for name, f in fields.items()
+    }
 
 
 def _describe(hint) -> str:
@@ -159,9 +177,15 @@ def _describe(hint) -> str:
     if typing.get_origin(hint) is typing.Literal:
         return "one of " + ", ".join(map(repr, typing.get_args(hint)))
     name = getattr(typing.get_origin(hint) or hint, "__name__", str(hint))
-    return {"tuple": "a tuple such as (1, 2)", "dict": 'a dict such as {"a": 1}',
-            "list": "a list such as [1, 2]", "int": "an integer", "float": "a number",
-            "bool": "true or false", "str": "a string"}.get(name, f"a {name}")
+    return {
+        "tuple": "a tuple such as (1, 2)",
+        "dict": 'a dict such as {"a": 1}',
+        "list": "a list such as [1, 2]",
+        "int": "an integer",
+        "float": "a number",
+        "bool": "true or false",
+        "str": "a string",
+    }.get(name, f"a {name}")
 
 
 def _deep_tuple(value):
@@ -269,7 +293,7 @@ def parse_value(text: str, hint):
         value = _literal(text)
     except ValueError:
         if hint is Any:
-            return text   # an untyped word: a string
+            return text  # an untyped word: a string
         raise ValueError(f"expected {_describe(hint)}") from None
     return coerce(value, hint)
 
@@ -314,7 +338,9 @@ def parse_grid(assignments, experiment: Experiment, *, quick: bool = True) -> di
     for text in assignments:
         key, values = parse_assignment(text, experiment, quick=quick)
         if key in grid:
-            raise ValueError(f"--set {key} is given twice; list all its values in one --set {key}=V1,V2")
+            raise ValueError(
+                f"--set {key} is given twice; list all its values in one --set {key}=V1,V2"
+            )
         grid[key] = values
     return grid
 
@@ -324,20 +350,26 @@ def _resolve_key(key: str, experiment: Experiment, base) -> tuple[list[str], Any
     hints = _field_hints(experiment.settings)
     head, *path = key.split(".")
     if head not in hints:
-        raise ValueError(f"--set: unknown setting {head!r} for experiment {experiment.name!r}; "
-                         f"known: {', '.join(hints)}")
+        raise ValueError(
+            f"--set: unknown setting {head!r} for experiment {experiment.name!r}; "
+            f"known: {', '.join(hints)}"
+        )
     if not path:
         return [head], hints[head]
     current = getattr(base, head)
     if not isinstance(current, dict):
-        raise ValueError(f"--set {key}: {head!r} is not a dict-valued setting, so it has no "
-                         f"entry {'.'.join(path)!r}")
+        raise ValueError(
+            f"--set {key}: {head!r} is not a dict-valued setting, so it has no "
+            f"entry {'.'.join(path)!r}"
+        )
     for part in path[:-1]:
         current = current.get(part, {})
         if not isinstance(current, dict):
             raise ValueError(f"--set {key}: {head}[{part!r}] is not a dict")
     existing = current.get(path[-1]) if path[-1] in current else None
-    hint = type(existing) if isinstance(existing, (bool, int, float, str, tuple, list, dict)) else Any
+    hint = (
+        type(existing) if isinstance(existing, (bool, int, float, str, tuple, list, dict)) else Any
+    )
     return [head, *path], hint
 
 
@@ -357,6 +389,7 @@ def _apply(base, assignments: dict):
 
 
 # -- the plan --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PlannedRun:
@@ -397,11 +430,13 @@ def _label(setting: dict) -> str:
 
 def run_id_for(setting: dict, settings, seed: int) -> str:
     """``<key=value,...>-<hash of the whole settings>-seed<seed>``: readable and unique."""
-    settings_hash = digest(canonical_json(dataclasses.asdict(settings)))[len("sha256:"):][:10]
+    settings_hash = digest(canonical_json(dataclasses.asdict(settings)))[len("sha256:") :][:10]
     return f"{_label(setting)}-{settings_hash}-seed{seed}"
 
 
-def plan_sweep(name: str | Experiment, *, quick: bool, seeds, grid: dict | None = None) -> SweepPlan:
+def plan_sweep(
+    name: str | Experiment, *, quick: bool, seeds, grid: dict | None = None
+) -> SweepPlan:
     """Validate a sweep and list its runs; nothing is written or computed.
 
     Parameters
@@ -469,16 +504,22 @@ def plan_sweep(name: str | Experiment, *, quick: bool, seeds, grid: dict | None 
         setting = dict(zip(typed, values))
         try:
             settings = _apply(base, setting)
-        except (TypeError, ValueError) as error:   # the Settings class's own validation
+        except (TypeError, ValueError) as error:  # the Settings class's own validation
             raise ValueError(f"--set {setting}: {error}") from None
         combos.append((setting, settings))
     # Seed-major order: an interrupted sweep has seen every setting on the first seeds.
-    runs = tuple(PlannedRun(run_id_for(setting, settings, seed), setting, settings, seed)
-                 for seed in seeds for setting, settings in combos)
-    return SweepPlan(experiment, "quick" if quick else "full", base, tuple(typed), tuple(seeds), runs)
+    runs = tuple(
+        PlannedRun(run_id_for(setting, settings, seed), setting, settings, seed)
+        for seed in seeds
+        for setting, settings in combos
+    )
+    return SweepPlan(
+        experiment, "quick" if quick else "full", base, tuple(typed), tuple(seeds), runs
+    )
 
 
 # -- one run, on a worker --------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RunJob:
@@ -520,22 +561,32 @@ def execute_run(job: RunJob) -> dict:
     final = Path(job.run_dir)
 
     def outcome(status, trace=None):
-        return {"run_id": job.run_id, "status": status, "traceback": trace,
-                "seconds": time.perf_counter() - started,
-                "cpu_seconds": time.process_time() - cpu_started}
+        return {
+            "run_id": job.run_id,
+            "status": status,
+            "traceback": trace,
+            "seconds": time.perf_counter() - started,
+            "cpu_seconds": time.process_time() - cpu_started,
+        }
 
     try:
         if not final.exists():
             with contextlib.redirect_stderr(_NotATerminal(sys.stderr)):
                 try:
-                    run_into(job.experiment, job.settings, job.seed, final, preset=job.preset,
-                             config_extra={"sweep": {"run_id": job.run_id,
-                                                     "setting": _jsonable(job.setting)}},
-                             seal=lambda staging: seal_run(staging, run_id=job.run_id,
-                                                           seed=job.seed),
-                             blas_threads=job.blas_threads)
+                    run_into(
+                        job.experiment,
+                        job.settings,
+                        job.seed,
+                        final,
+                        preset=job.preset,
+                        config_extra={
+                            "sweep": {"run_id": job.run_id, "setting": _jsonable(job.setting)}
+                        },
+                        seal=lambda staging: seal_run(staging, run_id=job.run_id, seed=job.seed),
+                        blas_threads=job.blas_threads,
+                    )
                 except RunExistsError:
-                    pass   # finished meanwhile by a worker of an earlier sweep: verified below
+                    pass  # finished meanwhile by a worker of an earlier sweep: verified below
         verify_run(final, job.run_id)
         return outcome("done")
     except Exception:
@@ -543,6 +594,7 @@ def execute_run(job: RunJob) -> dict:
 
 
 # -- engines ---------------------------------------------------------------------------------
+
 
 def require_distributed():
     """``dask.distributed``, imported on first use, or SweepSetupError saying what to install."""
@@ -566,8 +618,9 @@ def connect(scheduler: str):
     try:
         return distributed.Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError, TypeError) as error:
-        raise SweepSetupError(f"cannot connect to the Dask scheduler at --scheduler {scheduler!r}: "
-                              f"{error}") from None
+        raise SweepSetupError(
+            f"cannot connect to the Dask scheduler at --scheduler {scheduler!r}: {error}"
+        ) from None
 
 
 #: Dask settings for the local cluster's workers (the nannies pass the
@@ -602,13 +655,19 @@ def local_client(workers: int):
         # are silenced: a run's failure is recorded in the manifest instead.
         with dask_config().set(QUIET_WORKER_CONFIG):
             cluster = distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL, env=WORKER_ENV)
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address="127.0.0.1:0",
+                silence_logs=logging.CRITICAL,
+                env=WORKER_ENV,
+            )
     except Exception as error:
         # Worker processes start by importing the main script: a script that
         # starts a sweep at import (no ``if __name__ == "__main__":``) fails here.
-        raise SweepSetupError(f"could not start a local Dask cluster of {workers} workers: "
-                              f"{error}") from error
+        raise SweepSetupError(
+            f"could not start a local Dask cluster of {workers} workers: {error}"
+        ) from error
     with cluster, distributed.Client(cluster, set_as_default=False) as client:
         yield client
 
@@ -642,7 +701,7 @@ def _in_process(jobs):
 def _on_dask(client, jobs):
     from distributed import as_completed
 
-    client.register_plugin(_main_thread_imports())   # on current and future workers
+    client.register_plugin(_main_thread_imports())  # on current and future workers
     futures = {}
     for job in jobs:
         # A key of its own per submission: never a result cached from an earlier sweep.
@@ -653,13 +712,19 @@ def _on_dask(client, jobs):
         try:
             result = future.result()
         except Exception as error:  # the worker died, or could not unpickle the job
-            result = {"run_id": job.run_id, "status": "failed", "seconds": 0.0,
-                      "cpu_seconds": 0.0, "traceback": "".join(traceback.format_exception(error))}
+            result = {
+                "run_id": job.run_id,
+                "status": "failed",
+                "seconds": 0.0,
+                "cpu_seconds": 0.0,
+                "traceback": "".join(traceback.format_exception(error)),
+            }
         future.release()
         yield result
 
 
 # -- the sweep -------------------------------------------------------------------------------
+
 
 @dataclass
 class SweepReport:
@@ -684,50 +749,72 @@ def _check_directory(root: Path) -> None:
     if root.is_dir() and not store.exists():
         foreign = [p.name for p in root.iterdir() if p.name != ".lock"]
         if foreign:
-            raise StoreError(f"--out {root} exists and is not a sweep directory (it holds "
-                             f"{foreign[0]!r} and no manifest.json); choose another --out")
+            raise StoreError(
+                f"--out {root} exists and is not a sweep directory (it holds "
+                f"{foreign[0]!r} and no manifest.json); choose another --out"
+            )
 
 
 def _prepare(store: SweepStore, plan: SweepPlan) -> Manifest:
     """Load or create the manifest, check it is this sweep, add the planned runs and set
     every status from the disk (a verified run directory is done, whatever was recorded)."""
     manifest = store.load_manifest()
-    fresh = Manifest(plan.experiment.name, plan.preset, dataclasses.asdict(plan.base), list(plan.swept))
+    fresh = Manifest(
+        plan.experiment.name, plan.preset, dataclasses.asdict(plan.base), list(plan.swept)
+    )
     if manifest is None:
         manifest = fresh
     else:
         where = f"{store.manifest_path}"
         if manifest.experiment != fresh.experiment:
-            raise StoreError(f"{store.root} holds a sweep of {manifest.experiment!r}, not "
-                             f"{fresh.experiment!r}; choose another --out")
+            raise StoreError(
+                f"{store.root} holds a sweep of {manifest.experiment!r}, not "
+                f"{fresh.experiment!r}; choose another --out"
+            )
         if manifest.preset != fresh.preset:
-            raise StoreError(f"{store.root} holds a sweep of the {manifest.preset} preset; "
-                             f"{'drop' if fresh.preset == 'quick' else 'add'} --quick or choose another --out")
+            raise StoreError(
+                f"{store.root} holds a sweep of the {manifest.preset} preset; "
+                f"{'drop' if fresh.preset == 'quick' else 'add'} --quick or choose another --out"
+            )
         if set(manifest.swept) != set(fresh.swept):
-            raise StoreError(f"{store.root} sweeps {manifest.swept}, not {list(fresh.swept)}; the "
-                             "swept keys of a sweep directory are fixed: choose another --out")
+            raise StoreError(
+                f"{store.root} sweeps {manifest.swept}, not {list(fresh.swept)}; the "
+                "swept keys of a sweep directory are fixed: choose another --out"
+            )
         recorded, current = manifest.header()["base_settings"], fresh.header()["base_settings"]
         if recorded != current:
-            changed = sorted(k for k in set(recorded) | set(current) if recorded.get(k) != current.get(k))
-            raise StoreError(f"the {fresh.preset} preset of {fresh.experiment!r} changed since this "
-                             f"sweep started (settings {changed} differ from {where}); choose "
-                             "another --out")
+            changed = sorted(
+                k for k in set(recorded) | set(current) if recorded.get(k) != current.get(k)
+            )
+            raise StoreError(
+                f"the {fresh.preset} preset of {fresh.experiment!r} changed since this "
+                f"sweep started (settings {changed} differ from {where}); choose "
+                "another --out"
+            )
     for run in plan.runs:
         if run.run_id not in manifest.runs:
             manifest.runs[run.run_id] = RunEntry(run.run_id, _jsonable(run.setting), run.seed)
     for entry in manifest.runs.values():
         if store.is_done(entry.run_id):
             entry.status, entry.traceback = "done", None
-        elif entry.status == "done":   # its directory was removed: compute it again
+        elif entry.status == "done":  # its directory was removed: compute it again
             entry.status = "pending"
     store.remove_partials()
     store.save_manifest(manifest)
     return manifest
 
 
-def run_sweep(plan: SweepPlan, out: str | Path, *, workers: int | None = None,
-              scheduler: str | None = None, client=None, blas_threads: int | None = 1,
-              log: Callable[[str], None] | None = None, save_interval: float = 1.0) -> SweepReport:
+def run_sweep(
+    plan: SweepPlan,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client=None,
+    blas_threads: int | None = 1,
+    log: Callable[[str], None] | None = None,
+    save_interval: float = 1.0,
+) -> SweepReport:
     """Compute every run of ``plan`` not finished yet into the sweep directory ``out``.
 
     Parameters
@@ -764,7 +851,9 @@ def run_sweep(plan: SweepPlan, out: str | Path, *, workers: int | None = None,
     chosen = [workers is not None, scheduler is not None, client is not None]
     if sum(chosen) > 1:
         raise ValueError("give at most one of workers, scheduler and client")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 0):
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 0
+    ):
         raise ValueError(f"workers must be a non-negative integer, got workers={workers!r}")
     root = Path(out).absolute()
     _check_directory(root)
@@ -787,12 +876,24 @@ def run_sweep(plan: SweepPlan, out: str | Path, *, workers: int | None = None,
         manifest = _prepare(store, plan)
         finished_before = [run for run in plan.runs if manifest.runs[run.run_id].status == "done"]
         todo = [run for run in plan.runs if manifest.runs[run.run_id].status != "done"]
-        log(f"{plan.experiment.name}: {len(plan.runs)} runs ({plan.n_settings} setting"
+        log(
+            f"{plan.experiment.name}: {len(plan.runs)} runs ({plan.n_settings} setting"
             f"{'s' if plan.n_settings > 1 else ''} x {len(plan.seeds)} seeds), "
-            f"{len(finished_before)} finished before, {len(todo)} to compute on {engine}")
-        jobs = [RunJob(plan.experiment, run.settings, run.seed, run.run_id,
-                       str(store.run_dir(run.run_id)), plan.preset, run.setting, blas_threads)
-                for run in todo]
+            f"{len(finished_before)} finished before, {len(todo)} to compute on {engine}"
+        )
+        jobs = [
+            RunJob(
+                plan.experiment,
+                run.settings,
+                run.seed,
+                run.run_id,
+                str(store.run_dir(run.run_id)),
+                plan.preset,
+                run.setting,
+                blas_threads,
+            )
+            for run in todo
+        ]
         failed, computed, run_seconds, run_cpu_seconds = [], 0, 0.0, 0.0
         if jobs:
             if client is None and workers != 0:
@@ -816,5 +917,14 @@ def run_sweep(plan: SweepPlan, out: str | Path, *, workers: int | None = None,
                         last_save = time.monotonic()
             finally:
                 store.save_manifest(manifest)
-    return SweepReport(root, len(plan.runs), len(finished_before), computed, failed, engine,
-                       time.perf_counter() - started, run_seconds, run_cpu_seconds)
+    return SweepReport(
+        root,
+        len(plan.runs),
+        len(finished_before),
+        computed,
+        failed,
+        engine,
+        time.perf_counter() - started,
+        run_seconds,
+        run_cpu_seconds,
+    )

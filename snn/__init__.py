@@ -17,13 +17,14 @@ Modules: :mod:`snn.rules` (plasticity rules, plugins), :mod:`snn.neurons`
 A fitted estimator is saved with its ``save(path)`` method and read back with
 :func:`snn.load` (an ``.npz`` archive, no pickle).
 """
-from snn.rules import RULES, PlasticityRule, register_rule
+
 from snn._brian import codegen_target
 from snn.encoders import ENCODERS, latency_spikes, poisson_spikes, register_encoder
-from snn.network import DiehlCookNetwork, SimulationDiverged, synaptic_operations
-from snn.readouts import READOUTS, LinearReadout, VoteReadout
 from snn.estimators import STDPClassifier, STDPRegressor, load
+from snn.network import DiehlCookNetwork, SimulationDiverged, synaptic_operations
 from snn.population import SNNPopulation
+from snn.readouts import READOUTS, LinearReadout, VoteReadout
+from snn.rules import RULES, PlasticityRule, register_rule
 
 __all__ = [
     "RULES",

@@ -9,6 +9,7 @@ numpy with a single warning. Setting the environment variable
 ``SNN_CODEGEN_TARGET`` to ``numpy`` or ``cython`` overrides the choice (the fast
 test suite uses ``numpy`` for tiny networks, where compilation would dominate).
 """
+
 from __future__ import annotations
 
 import contextlib

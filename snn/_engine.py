@@ -15,6 +15,7 @@ call and epoch a permutation of its samples and their spikes (then, in
 fresh generator seeded with that seed at every call, so predicting the same
 array twice gives the same answer.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -92,18 +93,29 @@ class SpikingAgents:
         neuron_params = dict(config.neuron_params)
         neuron_params.update(theta_plus=config.theta_plus, tau_theta=config.tau_theta)
         self.network = DiehlCookNetwork(
-            self.n_inputs, n_neurons, config.rule, n_agents=n_agents,
-            presentation_time=config.presentation_time, rest_time=config.rest_time,
-            dt=config.dt, inhibition=config.inhibition,
+            self.n_inputs,
+            n_neurons,
+            config.rule,
+            n_agents=n_agents,
+            presentation_time=config.presentation_time,
+            rest_time=config.rest_time,
+            dt=config.dt,
+            inhibition=config.inhibition,
             weight_sum=config.mean_input_weight * self.n_inputs,
-            neuron_params=neuron_params, target=config.target)
+            neuron_params=neuron_params,
+            target=config.target,
+        )
         wmax = float(config.rule.params.get("wmax", 1.0))
-        self.weights = np.stack([
-            rng.uniform(0.0, config.initial_weight * wmax, (self.n_inputs, n_neurons))
-            for rng in self.rngs])
+        self.weights = np.stack(
+            [
+                rng.uniform(0.0, config.initial_weight * wmax, (self.n_inputs, n_neurons))
+                for rng in self.rngs
+            ]
+        )
         self.theta = np.zeros((n_agents, n_neurons))
-        self.predict_seeds = np.array([rng.integers(2**63 - 1) for rng in self.rngs],
-                                      dtype=np.int64)
+        self.predict_seeds = np.array(
+            [rng.integers(2**63 - 1) for rng in self.rngs], dtype=np.int64
+        )
         readout_class = get_readout(config.readout)
         kwargs = {"alpha": config.alpha} if config.readout == "linear" else {}
         self.readout = readout_class(n_agents, n_neurons, n_outputs, **kwargs)
@@ -111,8 +123,10 @@ class SpikingAgents:
         self.assigned_class = None
         if self.uses_reward:
             if not n_classes:
-                raise ValueError(f"rule {config.rule!r} is reward-modulated and needs class "
-                                 "labels; it cannot be used for regression")
+                raise ValueError(
+                    f"rule {config.rule!r} is reward-modulated and needs class "
+                    "labels; it cannot be used for regression"
+                )
             self.assigned_class = np.tile(np.arange(n_neurons) % n_classes, (n_agents, 1))
         # Heterogeneous agents (used by parameter sweeps; the estimators and
         # the population leave them alone): per-agent learning-rate and
@@ -134,8 +148,7 @@ class SpikingAgents:
         rate = config.max_rate * float(self.rate_scale[agent]) * rate_factor
         # a boosted rate may not exceed one spike per time step
         rate = min(rate, 1.0 / config.dt)
-        return encoder(X, config.presentation_time, max_rate=rate, dt=config.dt,
-                       random_state=rng)
+        return encoder(X, config.presentation_time, max_rate=rate, dt=config.dt, random_state=rng)
 
     def _cost(self, input_spikes, excitatory_spikes):
         return synaptic_operations(input_spikes, excitatory_spikes, self.config.n_neurons)
@@ -195,23 +208,34 @@ class SpikingAgents:
                 sample, channel, step = self._encode(X[order], rng, agent)
                 parts.append((epoch * n_max + sample, channel, step))
                 if n:
-                    plastic[epoch * n_max:epoch * n_max + n, agent] = \
-                        config.plasticity_decay ** epoch * self.learning_rate_scale[agent]
+                    plastic[epoch * n_max : epoch * n_max + n, agent] = (
+                        config.plasticity_decay**epoch * self.learning_rate_scale[agent]
+                    )
                     if self.uses_reward and labels is not None:
-                        window_labels[epoch * n_max:epoch * n_max + n, agent] = \
-                            labels[agent][order]
+                        window_labels[epoch * n_max : epoch * n_max + n, agent] = labels[agent][
+                            order
+                        ]
             spikes.append(tuple(np.concatenate([part[k] for part in parts]) for k in range(3)))
-        result = self.network.simulate(self.weights, self.theta, spikes, plastic,
-                                       labels=window_labels,
-                                       assigned_class=self.assigned_class,
-                                       agent_params=self.agent_params)
+        result = self.network.simulate(
+            self.weights,
+            self.theta,
+            spikes,
+            plastic,
+            labels=window_labels,
+            assigned_class=self.assigned_class,
+            agent_params=self.agent_params,
+        )
         if result.diverged:
             agent = int(np.argmax(result.diverged_window >= 0))
             window = int(result.diverged_window[agent])
-            raise SimulationDiverged(self._divergence_message(
-                agent, f"in epoch {first_epoch + window // max(n_max, 1)} (presentation "
-                       f"{window % max(n_max, 1) + 1} of {sizes[agent]} in that epoch)",
-                plastic[window, agent]))
+            raise SimulationDiverged(
+                self._divergence_message(
+                    agent,
+                    f"in epoch {first_epoch + window // max(n_max, 1)} (presentation "
+                    f"{window % max(n_max, 1) + 1} of {sizes[agent]} in that epoch)",
+                    plastic[window, agent],
+                )
+            )
         self.weights, self.theta = result.weights, result.theta
 
         counts = result.counts.reshape(epochs, n_max, self.n_agents, -1).transpose(0, 2, 1, 3)
@@ -228,23 +252,32 @@ class SpikingAgents:
         self.samples_seen += sizes * epochs
 
         share = result.wall_seconds / max(epochs, 1)
-        reports = [dict(samples=sizes.copy(), spikes=exc_spikes[epoch],
-                        input_spikes=input_spikes[epoch], sops=sops[epoch], wall_seconds=share,
-                        score=self._in_sample_score(counts[epoch], ordered_targets[epoch], mask))
-                   for epoch in range(epochs)]
+        reports = [
+            dict(
+                samples=sizes.copy(),
+                spikes=exc_spikes[epoch],
+                input_spikes=input_spikes[epoch],
+                sops=sops[epoch],
+                wall_seconds=share,
+                score=self._in_sample_score(counts[epoch], ordered_targets[epoch], mask),
+            )
+            for epoch in range(epochs)
+        ]
         if readout_pass or self.evaluated_differently:
             frozen_counts, frozen = self.respond(Xs, rngs=self.rngs, charge_to="train")
             padded_targets = np.zeros((self.n_agents, n_max, self.n_outputs))
             for agent in range(self.n_agents):
-                padded_targets[agent, :sizes[agent]] = targets[agent]
+                padded_targets[agent, : sizes[agent]] = targets[agent]
             self.readout.update(frozen_counts, padded_targets, mask)
             extra_sops = self._cost(frozen["input_spikes"], frozen["excitatory_spikes"])
             last = reports[-1]
-            last.update(spikes=last["spikes"] + frozen["excitatory_spikes"],
-                        input_spikes=last["input_spikes"] + frozen["input_spikes"],
-                        sops=last["sops"] + extra_sops,
-                        wall_seconds=last["wall_seconds"] + frozen["wall_seconds"],
-                        score=self._in_sample_score(frozen_counts, padded_targets, mask))
+            last.update(
+                spikes=last["spikes"] + frozen["excitatory_spikes"],
+                input_spikes=last["input_spikes"] + frozen["input_spikes"],
+                sops=last["sops"] + extra_sops,
+                wall_seconds=last["wall_seconds"] + frozen["wall_seconds"],
+                score=self._in_sample_score(frozen_counts, padded_targets, mask),
+            )
         else:
             self.readout.update(counts[-1], ordered_targets[-1], mask)
         return reports
@@ -254,8 +287,8 @@ class SpikingAgents:
         """Whether frozen passes use another lateral inhibition than learning does."""
         evaluation = self.config.evaluation_inhibition
         return evaluation is not None and (
-            evaluation != self.config.inhibition
-            or "inhibition" in self.agent_params)
+            evaluation != self.config.inhibition or "inhibition" in self.agent_params
+        )
 
     def _in_sample_score(self, counts, targets, mask):
         """Accuracy (classification) or R^2 (regression) of a readout fitted on these responses."""
@@ -304,22 +337,28 @@ class SpikingAgents:
         n_max = int(sizes.max()) if len(sizes) else 0
         n_neurons = self.config.n_neurons
         counts = np.zeros((self.n_agents, n_max, n_neurons), dtype=np.int64)
-        totals = {"input_spikes": np.zeros(self.n_agents, np.int64),
-                  "excitatory_spikes": np.zeros(self.n_agents, np.int64),
-                  "boosted": np.zeros(self.n_agents, np.int64), "wall_seconds": 0.0}
+        totals = {
+            "input_spikes": np.zeros(self.n_agents, np.int64),
+            "excitatory_spikes": np.zeros(self.n_agents, np.int64),
+            "boosted": np.zeros(self.n_agents, np.int64),
+            "wall_seconds": 0.0,
+        }
         if n_max == 0:
             return counts, totals
         copies = self.replicas(n_max)
-        rngs = [np.random.default_rng(seed) for seed in self.predict_seeds] if rngs is None \
-            else rngs
-        min_spikes = max(1, round(MIN_SPIKES * float(self.config.presentation_time
-                                                      / MIN_SPIKES_PER)))
+        rngs = (
+            [np.random.default_rng(seed) for seed in self.predict_seeds] if rngs is None else rngs
+        )
+        min_spikes = max(
+            1, round(MIN_SPIKES * float(self.config.presentation_time / MIN_SPIKES_PER))
+        )
         pending = [np.arange(n) for n in sizes]  # sample indices still to (re)present
         for boost in range(MAX_BOOSTS + 1):
             if not any(len(p) for p in pending):
                 break
-            batch = self._frozen_pass([X[p] for X, p in zip(Xs, pending)], rngs, copies,
-                                      rate_factor=1.0 + boost)
+            batch = self._frozen_pass(
+                [X[p] for X, p in zip(Xs, pending)], rngs, copies, rate_factor=1.0 + boost
+            )
             batch_counts, batch_input, batch_excitatory, wall = batch
             totals["input_spikes"] += batch_input
             totals["excitatory_spikes"] += batch_excitatory
@@ -327,9 +366,11 @@ class SpikingAgents:
             if boost:
                 totals["boosted"] += [len(p) for p in pending]
             for agent, indices in enumerate(pending):
-                counts[agent, indices] = batch_counts[agent, :len(indices)]
-            pending = [indices[batch_counts[agent, :len(indices)].sum(axis=1) < min_spikes]
-                       for agent, indices in enumerate(pending)]
+                counts[agent, indices] = batch_counts[agent, : len(indices)]
+            pending = [
+                indices[batch_counts[agent, : len(indices)].sum(axis=1) < min_spikes]
+                for agent, indices in enumerate(pending)
+            ]
         sops = self._cost(totals["input_spikes"], totals["excitatory_spikes"])
         if charge_to == "train":
             self.train_sops += sops
@@ -352,26 +393,34 @@ class SpikingAgents:
                 keep = copy == c
                 spikes[agent * copies + c] = (sample[keep] // copies, channel[keep], step[keep])
         network = self.network if copies == 1 else self.network.with_agents(n_blocks)
-        assigned = (None if self.assigned_class is None
-                    else np.repeat(self.assigned_class, copies, axis=0))
+        assigned = (
+            None if self.assigned_class is None else np.repeat(self.assigned_class, copies, axis=0)
+        )
         agent_params = dict(self.agent_params)
         if self.config.evaluation_inhibition is not None:
             agent_params["inhibition"] = np.full(self.n_agents, self.config.evaluation_inhibition)
-        result = network.simulate(np.repeat(self.weights, copies, axis=0),
-                                  np.repeat(self.theta, copies, axis=0), spikes,
-                                  np.zeros((n_windows, n_blocks)), assigned_class=assigned,
-                                  agent_params={key: _repeat(value, copies)
-                                                for key, value in agent_params.items()})
+        result = network.simulate(
+            np.repeat(self.weights, copies, axis=0),
+            np.repeat(self.theta, copies, axis=0),
+            spikes,
+            np.zeros((n_windows, n_blocks)),
+            assigned_class=assigned,
+            agent_params={key: _repeat(value, copies) for key, value in agent_params.items()},
+        )
         if result.diverged:
             block = int(np.argmax(result.diverged_window >= 0))
-            raise SimulationDiverged(self._divergence_message(
-                block // copies, "while evaluating (plasticity off)", 0.0))
+            raise SimulationDiverged(
+                self._divergence_message(block // copies, "while evaluating (plasticity off)", 0.0)
+            )
         counts = result.counts.reshape(n_windows, self.n_agents, copies, -1)
         counts = counts.transpose(1, 0, 2, 3).reshape(self.n_agents, n_windows * copies, -1)
         per_agent = (n_windows, self.n_agents, copies)
-        return (counts[:, :n_max], result.input_spikes.reshape(per_agent).sum(axis=(0, 2)),
-                result.excitatory_spikes.reshape(per_agent).sum(axis=(0, 2)),
-                result.wall_seconds)
+        return (
+            counts[:, :n_max],
+            result.input_spikes.reshape(per_agent).sum(axis=(0, 2)),
+            result.excitatory_spikes.reshape(per_agent).sum(axis=(0, 2)),
+            result.wall_seconds,
+        )
 
     def _divergence_message(self, agent, where, plasticity):
         """What a user needs to know when agent ``agent``'s simulation blew up."""
@@ -379,12 +428,14 @@ class SpikingAgents:
         rates = {k: v for k, v in rule.params.items() if k.startswith(("nu", "eta", "A2", "A3"))}
         rates = ", ".join(f"{k}={v}" for k, v in rates.items()) or "its parameters"
         who = f"agent {agent}: " if self.n_agents > 1 else ""
-        return (f"the spiking network diverged {where}: {who}membrane potential, conductance, "
-                f"threshold or input weights became NaN or infinite under rule "
-                f"{rule._label()} with learning rates {rates} (plasticity factor "
-                f"{plasticity:g}, theta_plus={self.config.theta_plus}, "
-                f"max_rate={self.config.max_rate}, dt={self.config.dt}); lower the "
-                f"rule's learning rates or the input rate, or shorten dt")
+        return (
+            f"the spiking network diverged {where}: {who}membrane potential, conductance, "
+            f"threshold or input weights became NaN or infinite under rule "
+            f"{rule._label()} with learning rates {rates} (plasticity factor "
+            f"{plasticity:g}, theta_plus={self.config.theta_plus}, "
+            f"max_rate={self.config.max_rate}, dt={self.config.dt}); lower the "
+            f"rule's learning rates or the input rate, or shorten dt"
+        )
 
     # -- state ------------------------------------------------------------
     def get_state(self, agent):
@@ -404,8 +455,16 @@ class SpikingAgents:
 
     # -- saving and loading -------------------------------------------------
     #: Per-agent arrays a saved learner needs, besides the readout statistics.
-    _ARCHIVED = ("weights", "theta", "predict_seeds", "learning_rate_scale", "rate_scale",
-                 "train_sops", "inference_sops", "samples_seen")
+    _ARCHIVED = (
+        "weights",
+        "theta",
+        "predict_seeds",
+        "learning_rate_scale",
+        "rate_scale",
+        "train_sops",
+        "inference_sops",
+        "samples_seen",
+    )
 
     def archive_state(self):
         """Everything learned or drawn so far, as (arrays, JSON-able dict).
@@ -421,9 +480,14 @@ class SpikingAgents:
         arrays.update({f"readout.{key}": value for key, value in self.readout.stats.items()})
         if self.assigned_class is not None:
             arrays["assigned_class"] = self.assigned_class
-        meta = {"n_agents": self.n_agents, "n_features": self.n_features,
-                "n_outputs": self.n_outputs, "classification": self.classification,
-                "rngs": self.rngs, "agent_params": self.agent_params}
+        meta = {
+            "n_agents": self.n_agents,
+            "n_features": self.n_features,
+            "n_outputs": self.n_outputs,
+            "classification": self.classification,
+            "rngs": self.rngs,
+            "agent_params": self.agent_params,
+        }
         return arrays, meta
 
     @classmethod
@@ -436,9 +500,14 @@ class SpikingAgents:
         if len(meta["rngs"]) != n_agents:
             raise ValueError(f"{len(meta['rngs'])} random generators for {n_agents} agents")
         # The constructor's draws (from throw-away generators) are all replaced below.
-        agents = cls(n_agents, meta["n_features"], config, n_outputs,
-                     n_outputs if meta["classification"] else None,
-                     [np.random.default_rng(0) for _ in range(n_agents)])
+        agents = cls(
+            n_agents,
+            meta["n_features"],
+            config,
+            n_outputs,
+            n_outputs if meta["classification"] else None,
+            [np.random.default_rng(0) for _ in range(n_agents)],
+        )
         targets = {name: getattr(agents, name) for name in cls._ARCHIVED}
         targets.update({f"readout.{key}": value for key, value in agents.readout.stats.items()})
         if agents.assigned_class is not None:
@@ -447,8 +516,10 @@ class SpikingAgents:
             raise ValueError(f"the agents' arrays are {sorted(targets)}, got {sorted(arrays)}")
         for name, target in targets.items():
             if arrays[name].shape != target.shape:
-                raise ValueError(f"array {name!r} has shape {arrays[name].shape}, the "
-                                 f"configuration needs {target.shape}")
+                raise ValueError(
+                    f"array {name!r} has shape {arrays[name].shape}, the "
+                    f"configuration needs {target.shape}"
+                )
         for name in cls._ARCHIVED:
             setattr(agents, name, np.array(arrays[name], dtype=targets[name].dtype))
         for key, value in agents.readout.stats.items():

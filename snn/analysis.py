@@ -35,8 +35,8 @@ from brian2 import (
     SpikeGeneratorGroup,
     SpikeMonitor,
     Synapses,
-    mV,
     ms,
+    mV,
     second,
 )
 from brian2.units.fundamentalunits import have_same_dimensions
@@ -50,8 +50,8 @@ __all__ = [
     "SongAbbottResult",
     "oja_principal_component",
     "OjaResult",
-    "bcm_threshold",
-    "bcm_curve",
+    "bcm_rates",
+    "BCMResult",
     "poisson_spike_trains",
 ]
 
@@ -70,14 +70,15 @@ def _code_object_class(codegen_target):
         from brian2.codegen.runtime.cython_rt import CythonCodeObject
 
         return CythonCodeObject
-    raise ValueError(
-        f"codegen_target must be 'numpy', 'cython' or None, got {codegen_target!r}"
-    )
+    raise ValueError(f"codegen_target must be 'numpy', 'cython' or None, got {codegen_target!r}")
 
 
 def _check_quantity(value, unit, name):
-    if (not isinstance(value, (Quantity, numbers.Number, np.ndarray))
-            or not have_same_dimensions(value, unit) or np.ndim(value) != 0):
+    if (
+        not isinstance(value, (Quantity, numbers.Number, np.ndarray))
+        or not have_same_dimensions(value, unit)
+        or np.ndim(value) != 0
+    ):
         raise TypeError(
             f"{name} must be a scalar Brian2 quantity with the dimensions of {unit} "
             f"(e.g. 10 * {unit}), got {value!r}"
@@ -101,7 +102,7 @@ def _longest_time_constant(rule):
 
 def stdp_window(
     rule="stdp",
-    delta_t=np.arange(-100, 101, 10),
+    delta_t=tuple(range(-100, 101, 10)),
     *,
     pairing_frequency=1 * Hz,
     n_pairings=60,
@@ -178,8 +179,10 @@ def stdp_window(
     n_pairings = _check_positive_int(n_pairings, "n_pairings")
     for name, value in (("initial_weight", initial_weight), ("reward", reward)):
         if (name == "reward" or value is not None) and (
-                isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)
-                or not np.isfinite(value)):
+            isinstance(value, (bool, np.bool_))
+            or not isinstance(value, numbers.Real)
+            or not np.isfinite(value)
+        ):
             raise ValueError(f"{name} must be a finite number, got {name}={value!r}")
     code_object_class = _code_object_class(codegen_target)
 
@@ -282,7 +285,9 @@ def poisson_spike_trains(rates, duration, dt, rng):
         steps, indices = np.nonzero(rng.random(rate_hz.shape) < rate_hz * float(dt / second))
         return indices, steps * dt
     if rate_hz.ndim != 1:
-        raise ValueError(f"rates must have shape (n_neurons,) or (n_steps, n_neurons), got {rate_hz.shape}")
+        raise ValueError(
+            f"rates must have shape (n_neurons,) or (n_steps, n_neurons), got {rate_hz.shape}"
+        )
     counts = rng.poisson(rate_hz * float(duration / second))
     indices = np.repeat(np.arange(rate_hz.size), counts)
     steps = rng.integers(0, n_steps, size=indices.size)
@@ -385,12 +390,12 @@ def song_abbott(
     rng = np.random.default_rng(random_state)
     wmax = float(params.get("wmax", 1.0))
 
-    indices, times = poisson_spike_trains(np.full(n_inputs, float(rate / Hz)) * Hz, duration, dt, rng)
+    indices, times = poisson_spike_trains(
+        np.full(n_inputs, float(rate / Hz)) * Hz, duration, dt, rng
+    )
     initial_weights = rng.uniform(0, wmax, size=n_inputs)
 
-    inputs = SpikeGeneratorGroup(
-        n_inputs, indices, times, dt=dt, codeobj_class=code_object_class
-    )
+    inputs = SpikeGeneratorGroup(n_inputs, indices, times, dt=dt, codeobj_class=code_object_class)
     neuron = NeuronGroup(
         1,
         """
@@ -745,7 +750,10 @@ def bcm_rates(
     n_synapses = post_hz.size * n_per_rate
     neuron_rates = np.repeat(post_hz, n_per_rate)
     pre_indices, pre_times = poisson_spike_trains(
-        np.full(n_synapses, float(pre_rate / Hz)) * Hz, duration, dt, np.random.default_rng(pre_seed)
+        np.full(n_synapses, float(pre_rate / Hz)) * Hz,
+        duration,
+        dt,
+        np.random.default_rng(pre_seed),
     )
     post_indices, post_times = poisson_spike_trains(
         neuron_rates * Hz, duration, dt, np.random.default_rng(post_seed)
@@ -798,7 +806,6 @@ def bcm_rates(
     )
     weights = np.asarray(synapses.w[:])[order]
 
-    tau_post = float(params["tau_post"] / second)
     tau_threshold = float(params["tau_threshold"] / second)
     target = float(params["rate_target"] / Hz)
     theta_0 = float(initial_threshold / Hz)

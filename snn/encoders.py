@@ -20,9 +20,10 @@ presentation. At most one spike per channel and time step (Brian2's
 >>> channel.tolist(), step.tolist()  # the strongest feature fires first
 ([2, 1], [0, 100])
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from brian2 import Hz, Quantity, ms
@@ -128,10 +129,13 @@ def gaussian_receptive_fields(X: np.ndarray, n_fields: int) -> np.ndarray:
 def _check_random_state(random_state) -> np.random.Generator:
     """A numpy Generator from None, an int >= 0, a SeedSequence or a Generator."""
     if isinstance(random_state, (bool, np.bool_)) or not (
-            random_state is None
-            or isinstance(random_state, (int, np.integer, np.random.SeedSequence, np.random.Generator))):
-        raise TypeError(f"random_state must be None, an int, a SeedSequence or a numpy Generator, "
-                        f"got random_state={random_state!r}")
+        random_state is None
+        or isinstance(random_state, (int, np.integer, np.random.SeedSequence, np.random.Generator))
+    ):
+        raise TypeError(
+            f"random_state must be None, an int, a SeedSequence or a numpy Generator, "
+            f"got random_state={random_state!r}"
+        )
     if isinstance(random_state, (int, np.integer)) and random_state < 0:
         raise ValueError(f"random_state must be non-negative, got random_state={random_state!r}")
     return np.random.default_rng(random_state)
@@ -186,7 +190,7 @@ def poisson_spikes(X, duration, *, max_rate=64 * Hz, dt=0.5 * ms, random_state=N
     chunk = max(1, _CHUNK_DRAWS // max(1, n_features * n_steps))
     parts = []
     for start in range(0, n_samples, chunk):
-        p = probability[start:start + chunk]
+        p = probability[start : start + chunk]
         fires = rng.random((len(p), n_features, n_steps), dtype=np.float32) < p[:, :, None]
         sample, channel, step = np.nonzero(fires)
         parts.append((sample + start, channel, step))

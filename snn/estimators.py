@@ -17,15 +17,16 @@ References
 Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition using
 spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99.
 """
+
 from __future__ import annotations
 
-import functools
 import dataclasses
+import functools
 import os
 import time
 
 import numpy as np
-from brian2 import Hz, Quantity, mV, ms, second
+from brian2 import Hz, Quantity, ms, mV, second
 from brian2.units.fundamentalunits import have_same_dimensions
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import NotFittedError
@@ -35,8 +36,14 @@ from snn._engine import EngineConfig, SpikingAgents
 from snn.encoders import ENCODERS, check_features
 from snn.readouts import get_readout
 from snn.rules import RULES, PlasticityRule
-from tasks.archive import (ArchiveError, MetadataError, from_jsonable, read_archive, to_jsonable,
-                           write_archive)
+from tasks.archive import (
+    ArchiveError,
+    MetadataError,
+    from_jsonable,
+    read_archive,
+    to_jsonable,
+    write_archive,
+)
 
 __all__ = ["STDPClassifier", "STDPRegressor", "DIEHL_COOK_RULE_PARAMS", "load"]
 
@@ -59,7 +66,6 @@ DIEHL_COOK_RULE_PARAMS = {
     "bcm": dict(nu=2e-3),
     "rstdp": dict(nu_pre=2e-4, nu_post=2e-2),
 }
-
 
 
 def auto_receptive_fields(n_features: int) -> int:
@@ -101,8 +107,9 @@ def resolve_rule(rule):
         if rule not in RULES:
             raise ValueError(f"unknown rule={rule!r}; known rules: {sorted(RULES)}")
         return RULES[rule](**DIEHL_COOK_RULE_PARAMS.get(rule, {}))
-    raise TypeError(f"rule must be a registered rule name or a PlasticityRule instance, "
-                    f"got rule={rule!r}")
+    raise TypeError(
+        f"rule must be a registered rule name or a PlasticityRule instance, got rule={rule!r}"
+    )
 
 
 def _positive_int(value, name):
@@ -115,8 +122,11 @@ def _number(value, name, *, low=None, high=None, low_open=False):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, got {name}={value!r}")
     value = float(value)
-    if not np.isfinite(value) or (low is not None and (value < low or (low_open and value == low))) \
-            or (high is not None and value > high):
+    if (
+        not np.isfinite(value)
+        or (low is not None and (value < low or (low_open and value == low)))
+        or (high is not None and value > high)
+    ):
         bounds = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}]"
         raise ValueError(f"{name} must be in {bounds}, got {name}={value!r}")
     return value
@@ -146,8 +156,10 @@ def build_config(params: dict, n_features: int, regression: bool) -> EngineConfi
     if regression and not readout_class.supports_regression:
         raise ValueError(f"readout={readout!r} cannot predict real values; use readout='linear'")
     if regression and getattr(rule, "uses_reward", False):
-        raise ValueError(f"rule={params['rule']!r} is reward-modulated (it needs class labels); "
-                         "it cannot be used for regression")
+        raise ValueError(
+            f"rule={params['rule']!r} is reward-modulated (it needs class labels); "
+            "it cannot be used for regression"
+        )
     dt = as_time(params["dt"], "dt")
     presentation_time = as_time(params["presentation_time"], "presentation_time")
     rest_time = as_time(params["rest_time"], "rest_time", allow_zero=True)
@@ -163,23 +175,38 @@ def build_config(params: dict, n_features: int, regression: bool) -> EngineConfi
         max_rate = auto_max_rate(n_features, receptive_fields, dt)
     max_rate = _quantity(max_rate, Hz, "max_rate", "128*Hz")
     if float(max_rate / Hz) <= 0 or float(max_rate * dt) > 1:
-        raise ValueError(f"max_rate must be positive and at most one spike per time step "
-                         f"(1/dt), got max_rate={max_rate!r}")
+        raise ValueError(
+            f"max_rate must be positive and at most one spike per time step "
+            f"(1/dt), got max_rate={max_rate!r}"
+        )
     theta_plus = _quantity(params["theta_plus"], mV, "theta_plus", "0.05*mV")
     tau_theta = as_time(params["tau_theta"], "tau_theta")
     return EngineConfig(
-        n_neurons=n_neurons, rule=rule, encoding=encoding, readout=readout,
-        presentation_time=presentation_time, rest_time=rest_time, dt=dt, max_rate=max_rate,
+        n_neurons=n_neurons,
+        rule=rule,
+        encoding=encoding,
+        readout=readout,
+        presentation_time=presentation_time,
+        rest_time=rest_time,
+        dt=dt,
+        max_rate=max_rate,
         inhibition=_number(params["inhibition"], "inhibition", low=0.0),
-        evaluation_inhibition=(None if params["evaluation_inhibition"] is None else _number(
-            params["evaluation_inhibition"], "evaluation_inhibition", low=0.0)),
-        mean_input_weight=_number(params["mean_input_weight"], "mean_input_weight", low=0.0,
-                                  low_open=True),
+        evaluation_inhibition=(
+            None
+            if params["evaluation_inhibition"] is None
+            else _number(params["evaluation_inhibition"], "evaluation_inhibition", low=0.0)
+        ),
+        mean_input_weight=_number(
+            params["mean_input_weight"], "mean_input_weight", low=0.0, low_open=True
+        ),
         initial_weight=_number(params["initial_weight"], "initial_weight", low=0.0, high=1.0),
-        theta_plus=theta_plus, tau_theta=tau_theta, receptive_fields=receptive_fields,
+        theta_plus=theta_plus,
+        tau_theta=tau_theta,
+        receptive_fields=receptive_fields,
         alpha=_number(params["alpha"], "alpha", low=0.0),
-        plasticity_decay=_number(params["plasticity_decay"], "plasticity_decay", low=0.0,
-                                 high=1.0, low_open=True),
+        plasticity_decay=_number(
+            params["plasticity_decay"], "plasticity_decay", low=0.0, high=1.0, low_open=True
+        ),
     )
 
 
@@ -187,10 +214,12 @@ def check_random_state(random_state):
     """``random_state`` as a numpy Generator (int, None, SeedSequence or Generator)."""
     if isinstance(random_state, bool) or not (
         random_state is None
-        or isinstance(random_state, (int, np.integer, np.random.Generator,
-                                     np.random.SeedSequence))):
-        raise TypeError(f"random_state must be None, an int or a numpy Generator, "
-                        f"got random_state={random_state!r}")
+        or isinstance(random_state, (int, np.integer, np.random.Generator, np.random.SeedSequence))
+    ):
+        raise TypeError(
+            f"random_state must be None, an int or a numpy Generator, "
+            f"got random_state={random_state!r}"
+        )
     if isinstance(random_state, (int, np.integer)) and random_state < 0:
         raise ValueError(f"random_state must be non-negative, got random_state={random_state!r}")
     return np.random.default_rng(random_state)
@@ -204,6 +233,7 @@ def _all_or_nothing(method):
     use; the agents' arrays are only replaced once a run has succeeded, so
     restoring the attribute dictionary is enough.
     """
+
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         before = dict(self.__dict__)
@@ -213,6 +243,7 @@ def _all_or_nothing(method):
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
+
     return wrapper
 
 
@@ -221,12 +252,28 @@ class _SpikingEstimator(BaseEstimator):
 
     _regression = False
 
-    def __init__(self, n_neurons=400, rule="stdp", encoding="poisson", readout="vote",
-                 epochs=2, presentation_time=350 * ms, rest_time=150 * ms, dt=0.5 * ms,
-                 max_rate="auto", inhibition=17.0, evaluation_inhibition=5.0,
-                 mean_input_weight=0.3, initial_weight=0.3, theta_plus=0.5 * mV,
-                 tau_theta=1000 * second, receptive_fields="auto", plasticity_decay=0.5,
-                 alpha=1.0, random_state=None):
+    def __init__(
+        self,
+        n_neurons=400,
+        rule="stdp",
+        encoding="poisson",
+        readout="vote",
+        epochs=2,
+        presentation_time=350 * ms,
+        rest_time=150 * ms,
+        dt=0.5 * ms,
+        max_rate="auto",
+        inhibition=17.0,
+        evaluation_inhibition=5.0,
+        mean_input_weight=0.3,
+        initial_weight=0.3,
+        theta_plus=0.5 * mV,
+        tau_theta=1000 * second,
+        receptive_fields="auto",
+        plasticity_decay=0.5,
+        alpha=1.0,
+        random_state=None,
+    ):
         self.n_neurons = n_neurons
         self.rule = rule
         self.encoding = encoding
@@ -255,14 +302,18 @@ class _SpikingEstimator(BaseEstimator):
         if not reset:
             self._check_is_fitted()
             if X.shape[1] != self.n_features_in_:
-                raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} was "
-                                 f"fitted with {self.n_features_in_}")
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {type(self).__name__} was "
+                    f"fitted with {self.n_features_in_}"
+                )
         return X
 
     def _check_is_fitted(self):
         if not hasattr(self, "agents_"):
-            raise ValueError(f"this {type(self).__name__} is not fitted yet; call fit or "
-                             "partial_fit before predict")
+            raise ValueError(
+                f"this {type(self).__name__} is not fitted yet; call fit or "
+                "partial_fit before predict"
+            )
 
     def _start(self, X, targets_info, rng):
         """Fresh agent state for data with X's shape; ``targets_info`` = (n_outputs, n_classes)."""
@@ -275,9 +326,14 @@ class _SpikingEstimator(BaseEstimator):
 
     def _train(self, X, targets, labels, epochs, readout_pass):
         started = time.perf_counter()
-        reports = self.agents_.train([X], [targets], None if labels is None else [labels],
-                                     epochs=epochs, readout_pass=readout_pass,
-                                     first_epoch=len(self.history_) + 1)
+        reports = self.agents_.train(
+            [X],
+            [targets],
+            None if labels is None else [labels],
+            epochs=epochs,
+            readout_pass=readout_pass,
+            first_epoch=len(self.history_) + 1,
+        )
         elapsed = time.perf_counter() - started
         config = self.agents_.config
         window_seconds = float((config.presentation_time + config.rest_time) / second)
@@ -325,8 +381,10 @@ class _SpikingEstimator(BaseEstimator):
     def cost(self):
         """Synaptic operations so far: dict with ``train_sops`` and ``inference_sops``."""
         self._check_is_fitted()
-        return {"train_sops": int(self.agents_.train_sops[0]),
-                "inference_sops": int(self.agents_.inference_sops[0])}
+        return {
+            "train_sops": int(self.agents_.train_sops[0]),
+            "inference_sops": int(self.agents_.inference_sops[0]),
+        }
 
     # -- saving and loading -------------------------------------------------
     #: ``meta["kind"]`` of this class's archives (see :mod:`tasks.archive`).
@@ -373,30 +431,38 @@ class _SpikingEstimator(BaseEstimator):
         True
         """
         if not hasattr(self, "agents_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet, so there is nothing "
-                                 "learned to save; call fit or partial_fit first (its settings "
-                                 "are get_params())")
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet, so there is nothing "
+                "learned to save; call fit or partial_fit first (its settings "
+                "are get_params())"
+            )
         agents = self.agents_
         arrays, agents_meta = agents.archive_state()
         arrays = dict(arrays)
         if hasattr(self, "classes_"):
             arrays["classes_"] = self.classes_
-        config = {field.name: getattr(agents.config, field.name)
-                  for field in dataclasses.fields(agents.config)}
+        config = {
+            field.name: getattr(agents.config, field.name)
+            for field in dataclasses.fields(agents.config)
+        }
         # Every neuron constant and rule parameter as used, defaults included,
         # so that a loaded model behaves the same even if a default changes.
         config["neuron_params"] = dict(agents.network.neuron_params)
-        fitted = {"n_features_in": self.n_features_in_, "history": self.history_,
-                  "wall_total": self._wall_total,
-                  "partial_fit_rng": hasattr(self, "_rng")}
+        fitted = {
+            "n_features_in": self.n_features_in_,
+            "history": self.history_,
+            "wall_total": self._wall_total,
+            "partial_fit_rng": hasattr(self, "_rng"),
+        }
         if hasattr(self, "_single_output"):
             fitted["single_output"] = self._single_output
-        meta = {"kind": self._archive_kind,
-                "params": to_jsonable(self.get_params(deep=False), custom=_encode_rule,
-                                      where="params"),
-                "config": to_jsonable(config, custom=_encode_rule_with_defaults, where="config"),
-                "agents": to_jsonable(agents_meta, where="agents_"),
-                "fitted": to_jsonable(fitted, where="fitted")}
+        meta = {
+            "kind": self._archive_kind,
+            "params": to_jsonable(self.get_params(deep=False), custom=_encode_rule, where="params"),
+            "config": to_jsonable(config, custom=_encode_rule_with_defaults, where="config"),
+            "agents": to_jsonable(agents_meta, where="agents_"),
+            "fitted": to_jsonable(fitted, where="fitted"),
+        }
         write_archive(path, arrays, meta)
 
     @classmethod
@@ -417,8 +483,9 @@ class _SpikingEstimator(BaseEstimator):
             try:
                 agents = SpikingAgents.from_archive(config, arrays, from_jsonable(meta["agents"]))
             except ValueError as error:
-                raise ArchiveError(f"{os.fspath(path)!r} does not fit the network it describes: "
-                                   f"{error}") from None
+                raise ArchiveError(
+                    f"{os.fspath(path)!r} does not fit the network it describes: {error}"
+                ) from None
             estimator.agents_ = agents
             estimator.n_features_in_ = fitted["n_features_in"]
             estimator.history_ = fitted["history"]
@@ -430,8 +497,10 @@ class _SpikingEstimator(BaseEstimator):
             if classes is not None:
                 estimator.classes_ = classes
         except (KeyError, TypeError, AttributeError, MetadataError) as error:
-            raise ArchiveError(f"{os.fspath(path)!r}: the archive's content is incomplete or "
-                               f"malformed ({type(error).__name__}: {error})") from None
+            raise ArchiveError(
+                f"{os.fspath(path)!r}: the archive's content is incomplete or "
+                f"malformed ({type(error).__name__}: {error})"
+            ) from None
         return estimator
 
 
@@ -448,10 +517,15 @@ def _encode_rule(value, with_defaults=False):
         return None
     name = type(value).name
     if name is None or RULES.get(name) is not type(value):
-        raise TypeError(f"the plasticity rule {value!r} is an instance of "
-                        f"{type(value).__qualname__}, which is not registered in snn.RULES; "
-                        "register it with @snn.register_rule(name) to save a model that uses it")
-    return _RULE_TAG, {"name": name, "params": value.params if with_defaults else value.get_params()}
+        raise TypeError(
+            f"the plasticity rule {value!r} is an instance of "
+            f"{type(value).__qualname__}, which is not registered in snn.RULES; "
+            "register it with @snn.register_rule(name) to save a model that uses it"
+        )
+    return _RULE_TAG, {
+        "name": name,
+        "params": value.params if with_defaults else value.get_params(),
+    }
 
 
 def _encode_rule_with_defaults(value):
@@ -461,9 +535,11 @@ def _encode_rule_with_defaults(value):
 def _decode_rule(path, payload):
     name = payload["name"]
     if name not in RULES:
-        raise ValueError(f"{os.fspath(path)!r} was saved with the plasticity rule {name!r}, which "
-                         f"is not registered here (known rules: {sorted(RULES)}); import the "
-                         "module that registers it before loading")
+        raise ValueError(
+            f"{os.fspath(path)!r} was saved with the plasticity rule {name!r}, which "
+            f"is not registered here (known rules: {sorted(RULES)}); import the "
+            "module that registers it before loading"
+        )
     return RULES[name](**payload["params"])
 
 
@@ -554,13 +630,16 @@ _PARAMETERS_DOC = """
 
 
 class STDPClassifier(ClassifierMixin, _SpikingEstimator):
-    __doc__ = """Diehl & Cook spiking network classifier (unsupervised STDP + readout).
+    __doc__ = (
+        """Diehl & Cook spiking network classifier (unsupervised STDP + readout).
 
     ``fit`` trains ``epochs`` passes with plasticity on and then presents the
     training set once more, frozen, to fit the readout (Diehl & Cook's
     procedure) -- all in one Brian2 run. ``partial_fit`` makes one plastic
     pass and updates the readout statistics with its responses.
-    """ + _PARAMETERS_DOC + """
+    """
+        + _PARAMETERS_DOC
+        + """
     Attributes
     ----------
     classes_ : ndarray
@@ -588,6 +667,7 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
     Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition
     using spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99.
     """
+    )
 
     _score_name = "accuracy"
     _archive_kind = "snn.STDPClassifier"
@@ -598,8 +678,10 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
             raise ValueError(f"y must be 1-D (n_samples,), got shape {y.shape}")
         known = np.isin(y, self.classes_)
         if not known.all():
-            raise ValueError(f"y contains labels {np.unique(y[~known]).tolist()} not in "
-                             f"classes {self.classes_.tolist()}")
+            raise ValueError(
+                f"y contains labels {np.unique(y[~known]).tolist()} not in "
+                f"classes {self.classes_.tolist()}"
+            )
         indices = np.searchsorted(self.classes_, y)
         return np.eye(len(self.classes_))[indices], indices
 
@@ -609,8 +691,10 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         X = self._validate_X(X, reset=True)
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(X):  # (before any network is built)
-            raise ValueError(f"y must be 1-D with one label per sample of X: X has {len(X)} "
-                             f"samples, y has shape {y.shape}")
+            raise ValueError(
+                f"y must be 1-D with one label per sample of X: X has {len(X)} "
+                f"samples, y has shape {y.shape}"
+            )
         epochs = _positive_int(self.epochs, "epochs")
         rng = check_random_state(self.random_state)
         self.classes_ = np.unique(y)
@@ -628,8 +712,10 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         X = self._validate_X(X, reset=first)
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(X):  # (before any network is built)
-            raise ValueError(f"y must be 1-D with one label per sample of X: X has {len(X)} "
-                             f"samples, y has shape {y.shape}")
+            raise ValueError(
+                f"y must be 1-D with one label per sample of X: X has {len(X)} "
+                f"samples, y has shape {y.shape}"
+            )
         if first:
             if classes is None:
                 raise ValueError("classes must be given on the first call to partial_fit")
@@ -640,8 +726,10 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
             self._rng = check_random_state(self.random_state)
             self._start(X, (len(self.classes_), len(self.classes_)), self._rng)
         elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(f"classes={list(classes)} differs from the classes of the first "
-                             f"call {self.classes_.tolist()}")
+            raise ValueError(
+                f"classes={list(classes)} differs from the classes of the first "
+                f"call {self.classes_.tolist()}"
+            )
         targets, labels = self._encode_labels(y)
         self._train(X, targets, labels, epochs=1, readout_pass=False)
         return self
@@ -663,7 +751,8 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
 
 
 class STDPRegressor(RegressorMixin, _SpikingEstimator):
-    __doc__ = """Diehl & Cook spiking network with a ridge readout for real-valued targets.
+    __doc__ = (
+        """Diehl & Cook spiking network with a ridge readout for real-valued targets.
 
     Same network and training as :class:`STDPClassifier`; the readout is
     ridge regression on the spike counts (``readout="linear"``, the only
@@ -673,7 +762,9 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
     homeostasis (``theta_plus=0.5*mV``, ``tau_theta=10*s``), a weak
     ``evaluation_inhibition=1`` (a graded population code, which the ridge
     readout interpolates) and ``alpha=10``.
-    """ + _PARAMETERS_DOC.replace('readout : {"vote", "linear"}', 'readout : {"linear"}') + """
+    """
+        + _PARAMETERS_DOC.replace('readout : {"vote", "linear"}', 'readout : {"linear"}')
+        + """
     Attributes
     ----------
     n_features_in_ : int
@@ -689,32 +780,64 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
     >>> reg.fit(task.X_train[:20], task.y_train[:20]).predict(task.X_test[:3]).shape
     (3,)
     """
+    )
 
     _regression = True
     _score_name = "r2"
     _archive_kind = "snn.STDPRegressor"
 
-    def __init__(self, n_neurons=100, rule="stdp", encoding="poisson", readout="linear",
-                 epochs=3, presentation_time=350 * ms, rest_time=150 * ms, dt=0.5 * ms,
-                 max_rate="auto", inhibition=17.0, evaluation_inhibition=1.0,
-                 mean_input_weight=0.3, initial_weight=0.3, theta_plus=0.5 * mV,
-                 tau_theta=10 * second, receptive_fields="auto", plasticity_decay=1.0,
-                 alpha=10.0, random_state=None):
+    def __init__(
+        self,
+        n_neurons=100,
+        rule="stdp",
+        encoding="poisson",
+        readout="linear",
+        epochs=3,
+        presentation_time=350 * ms,
+        rest_time=150 * ms,
+        dt=0.5 * ms,
+        max_rate="auto",
+        inhibition=17.0,
+        evaluation_inhibition=1.0,
+        mean_input_weight=0.3,
+        initial_weight=0.3,
+        theta_plus=0.5 * mV,
+        tau_theta=10 * second,
+        receptive_fields="auto",
+        plasticity_decay=1.0,
+        alpha=10.0,
+        random_state=None,
+    ):
         super().__init__(
-            n_neurons=n_neurons, rule=rule, encoding=encoding, readout=readout, epochs=epochs,
-            presentation_time=presentation_time, rest_time=rest_time, dt=dt, max_rate=max_rate,
-            inhibition=inhibition, evaluation_inhibition=evaluation_inhibition,
+            n_neurons=n_neurons,
+            rule=rule,
+            encoding=encoding,
+            readout=readout,
+            epochs=epochs,
+            presentation_time=presentation_time,
+            rest_time=rest_time,
+            dt=dt,
+            max_rate=max_rate,
+            inhibition=inhibition,
+            evaluation_inhibition=evaluation_inhibition,
             mean_input_weight=mean_input_weight,
-            initial_weight=initial_weight, theta_plus=theta_plus, tau_theta=tau_theta,
-            receptive_fields=receptive_fields, plasticity_decay=plasticity_decay, alpha=alpha,
-            random_state=random_state)
+            initial_weight=initial_weight,
+            theta_plus=theta_plus,
+            tau_theta=tau_theta,
+            receptive_fields=receptive_fields,
+            plasticity_decay=plasticity_decay,
+            alpha=alpha,
+            random_state=random_state,
+        )
 
     @staticmethod
     def _targets(X, y):
         y = np.asarray(y, dtype=float)
         if y.ndim not in (1, 2) or len(y) != len(X):
-            raise ValueError(f"y must have shape (n_samples,) or (n_samples, n_targets) with "
-                             f"n_samples={len(X)}, got {y.shape}")
+            raise ValueError(
+                f"y must have shape (n_samples,) or (n_samples, n_targets) with "
+                f"n_samples={len(X)}, got {y.shape}"
+            )
         if not np.all(np.isfinite(y)):
             raise ValueError("y contains NaN or infinite values")
         return y.reshape(len(y), -1)
@@ -742,8 +865,9 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
             self._single_output = np.ndim(y) == 1
             self._start(X, (targets.shape[1], None), self._rng)
         elif targets.shape[1] != self.agents_.n_outputs:
-            raise ValueError(f"y has {targets.shape[1]} targets, the first call had "
-                             f"{self.agents_.n_outputs}")
+            raise ValueError(
+                f"y has {targets.shape[1]} targets, the first call had {self.agents_.n_outputs}"
+            )
         self._train(X, targets, None, epochs=1, readout_pass=False)
         return self
 

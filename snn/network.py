@@ -42,6 +42,7 @@ References
 Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition using
 spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99.
 """
+
 from __future__ import annotations
 
 import copy
@@ -101,7 +102,9 @@ spike_count += 1
 
 #: Names of the excitatory neurons' variables: a rule parameter may not shadow them.
 _NEURON_VARIABLES = tuple(Equations(EXCITATORY_EQUATIONS + _COUNTER_EQUATIONS).names) + (
-    "lastspike", "not_refractory")
+    "lastspike",
+    "not_refractory",
+)
 
 
 @dataclass
@@ -164,9 +167,11 @@ def _first_diverged_window(flagged, final_state, final_weights, n_windows):
     """
     flagged = np.where(flagged >= 0, flagged, n_windows).min(axis=1)
     volts, conductances = final_state[..., [0, 3]], final_state[..., [1, 2]]
-    final_bad = ~(np.abs(volts) < float(_DIVERGED_VOLTAGE)).all(axis=(1, 2)) \
-        | ~(np.abs(conductances) < _DIVERGED_CONDUCTANCE).all(axis=(1, 2)) \
+    final_bad = (
+        ~(np.abs(volts) < float(_DIVERGED_VOLTAGE)).all(axis=(1, 2))
+        | ~(np.abs(conductances) < _DIVERGED_CONDUCTANCE).all(axis=(1, 2))
         | ~np.isfinite(final_weights).all(axis=(1, 2))
+    )
     flagged = np.where((flagged == n_windows) & final_bad, n_windows - 1, flagged)
     return np.where(flagged < n_windows, flagged, -1).astype(np.int64)
 
@@ -183,8 +188,9 @@ def synaptic_operations(input_spikes, excitatory_spikes, n_neurons: int):
     Yik, J. et al. (2025). The neurobench framework for benchmarking
     neuromorphic computing algorithms and systems. Nat. Commun. 16:1545.
     """
-    return (np.asarray(input_spikes, dtype=np.int64) * n_neurons
-            + np.asarray(excitatory_spikes, dtype=np.int64) * (n_neurons - 1))
+    return np.asarray(input_spikes, dtype=np.int64) * n_neurons + np.asarray(
+        excitatory_spikes, dtype=np.int64
+    ) * (n_neurons - 1)
 
 
 def _padded_rows(n_rows: int) -> int:
@@ -227,12 +233,29 @@ class DiehlCookNetwork:
         a monitor call per time step.
     """
 
-    def __init__(self, n_inputs, n_neurons, rule, *, n_agents=1, presentation_time=350 * ms,
-                 rest_time=150 * ms, dt=0.5 * ms, inhibition=17.0, weight_sum=20.0,
-                 neuron_params=None, reward_correct=1.0, reward_wrong=-1.0, target=None,
-                 record_spikes=False):
-        for name, value in (("n_inputs", n_inputs), ("n_neurons", n_neurons),
-                            ("n_agents", n_agents)):
+    def __init__(
+        self,
+        n_inputs,
+        n_neurons,
+        rule,
+        *,
+        n_agents=1,
+        presentation_time=350 * ms,
+        rest_time=150 * ms,
+        dt=0.5 * ms,
+        inhibition=17.0,
+        weight_sum=20.0,
+        neuron_params=None,
+        reward_correct=1.0,
+        reward_wrong=-1.0,
+        target=None,
+        record_spikes=False,
+    ):
+        for name, value in (
+            ("n_inputs", n_inputs),
+            ("n_neurons", n_neurons),
+            ("n_agents", n_agents),
+        ):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
         self.n_inputs, self.n_neurons, self.n_agents = int(n_inputs), int(n_neurons), int(n_agents)
@@ -241,11 +264,13 @@ class DiehlCookNetwork:
         self.presentation_time = as_time(presentation_time, "presentation_time")
         self.rest_time = as_time(rest_time, "rest_time", allow_zero=True)
         self.presentation_steps = time_steps(self.presentation_time, self.dt, "presentation_time")
-        self.window_steps = self.presentation_steps + time_steps(self.rest_time, self.dt,
-                                                                 "rest_time")
+        self.window_steps = self.presentation_steps + time_steps(
+            self.rest_time, self.dt, "rest_time"
+        )
         self.weight_sum = float(weight_sum)
-        self.neuron_params = neuron_namespace(**{"inhibition": float(inhibition),
-                                                 **(neuron_params or {})})
+        self.neuron_params = neuron_namespace(
+            **{"inhibition": float(inhibition), **(neuron_params or {})}
+        )
         self.reward_correct = float(reward_correct)
         self.reward_wrong = float(reward_wrong)
         self.target = target
@@ -266,8 +291,11 @@ class DiehlCookNetwork:
 
     def _namespace(self, plastic, labels):
         namespace = dict(self.rule.namespace())
-        host = {key: value for key, value in self.neuron_params.items()
-                if key not in PER_NEURON_PARAMETERS}
+        host = {
+            key: value
+            for key, value in self.neuron_params.items()
+            if key not in PER_NEURON_PARAMETERS
+        }
         host.update(
             window_steps=self.window_steps,
             presentation_steps=self.presentation_steps,
@@ -276,13 +304,18 @@ class DiehlCookNetwork:
             diverged_voltage=_DIVERGED_VOLTAGE,
             diverged_conductance=_DIVERGED_CONDUCTANCE,
         )
-        reserved = set(host) | set(PER_NEURON_PARAMETERS) | set(_NEURON_VARIABLES) | {
-            "weight_sum", "plastic_schedule", "label_schedule"}
+        reserved = (
+            set(host)
+            | set(PER_NEURON_PARAMETERS)
+            | set(_NEURON_VARIABLES)
+            | {"weight_sum", "plastic_schedule", "label_schedule"}
+        )
         clashes = sorted(set(namespace) & reserved)
         if clashes:
             raise ValueError(
                 f"rule {self.rule!r} has parameter(s) {clashes} whose names the network "
-                "already uses for its own constants or neuron variables; rename them in the rule")
+                "already uses for its own constants or neuron variables; rename them in the rule"
+            )
         namespace.update(host)
         namespace.update(
             plastic_schedule=TimedArray(plastic, dt=self.window_time, name="snn_plastic_schedule"),
@@ -313,8 +346,9 @@ class DiehlCookNetwork:
     def inhibition(self):
         return self.neuron_params["inhibition"]
 
-    def simulate(self, weights, theta, spikes, plastic, labels=None, assigned_class=None,
-                 agent_params=None):
+    def simulate(
+        self, weights, theta, spikes, plastic, labels=None, assigned_class=None, agent_params=None
+    ):
         """Run a whole curriculum of presentation windows in one Brian2 run.
 
         Parameters
@@ -349,26 +383,39 @@ class DiehlCookNetwork:
         n_agents, n_inputs, n_neurons = self.n_agents, self.n_inputs, self.n_neurons
         plastic = np.asarray(plastic, dtype=float)
         if plastic.ndim != 2 or plastic.shape[1] != n_agents:
-            raise ValueError(f"plastic must have shape (n_windows, {n_agents}), got {plastic.shape}")
+            raise ValueError(
+                f"plastic must have shape (n_windows, {n_agents}), got {plastic.shape}"
+            )
         n_windows = plastic.shape[0]
         weights = np.asarray(weights, dtype=float)
         theta = np.asarray(theta, dtype=float)
         if weights.shape != (n_agents, n_inputs, n_neurons):
-            raise ValueError(f"weights must have shape {(n_agents, n_inputs, n_neurons)}, "
-                             f"got {weights.shape}")
+            raise ValueError(
+                f"weights must have shape {(n_agents, n_inputs, n_neurons)}, got {weights.shape}"
+            )
         if theta.shape != (n_agents, n_neurons):
             raise ValueError(f"theta must have shape {(n_agents, n_neurons)}, got {theta.shape}")
         if len(spikes) != n_agents:
-            raise ValueError(f"spikes must hold one entry per agent ({n_agents}), got {len(spikes)}")
-        labels = (np.full((n_windows, n_agents), -1, dtype=int) if labels is None
-                  else np.asarray(labels, dtype=int))
-        assigned_class = (np.full((n_agents, n_neurons), -1, dtype=int) if assigned_class is None
-                          else np.asarray(assigned_class, dtype=int))
+            raise ValueError(
+                f"spikes must hold one entry per agent ({n_agents}), got {len(spikes)}"
+            )
+        labels = (
+            np.full((n_windows, n_agents), -1, dtype=int)
+            if labels is None
+            else np.asarray(labels, dtype=int)
+        )
+        assigned_class = (
+            np.full((n_agents, n_neurons), -1, dtype=int)
+            if assigned_class is None
+            else np.asarray(assigned_class, dtype=int)
+        )
         if labels.shape != (n_windows, n_agents):
             raise ValueError(f"labels must have shape {(n_windows, n_agents)}, got {labels.shape}")
         if assigned_class.shape != (n_agents, n_neurons):
-            raise ValueError(f"assigned_class must have shape {(n_agents, n_neurons)}, "
-                             f"got {assigned_class.shape}")
+            raise ValueError(
+                f"assigned_class must have shape {(n_agents, n_neurons)}, "
+                f"got {assigned_class.shape}"
+            )
 
         input_spikes = np.zeros((n_windows, n_agents), dtype=np.int64)
         indices, steps = [], []
@@ -388,9 +435,13 @@ class DiehlCookNetwork:
 
         if n_windows == 0:
             return SimulationResult(
-                counts=np.zeros((0, n_agents, n_neurons), np.int32), weights=weights.copy(),
-                theta=theta.copy(), input_spikes=input_spikes,
-                excitatory_spikes=np.zeros((0, n_agents), np.int64), wall_seconds=0.0)
+                counts=np.zeros((0, n_agents, n_neurons), np.int32),
+                weights=weights.copy(),
+                theta=theta.copy(),
+                input_spikes=input_spikes,
+                excitatory_spikes=np.zeros((0, n_agents), np.int64),
+                wall_seconds=0.0,
+            )
 
         # Schedules, padded with frozen unlabelled rows and columns to powers
         # of two (a TimedArray's shape is part of its code: see the module
@@ -411,13 +462,25 @@ class DiehlCookNetwork:
             # number of distinct clocks (each object given dt= gets its own).
             step_clock = Clock(dt, name="snn_step_clock")
             window_clock = Clock(self.window_time, name="snn_window_clock")
-            inputs = SpikeGeneratorGroup(n_agents * n_inputs, indices, steps * dt,
-                                         clock=step_clock, sorted=True, name="snn_inputs")
+            inputs = SpikeGeneratorGroup(
+                n_agents * n_inputs,
+                indices,
+                steps * dt,
+                clock=step_clock,
+                sorted=True,
+                name="snn_inputs",
+            )
             excitatory = NeuronGroup(
-                n_agents * n_neurons, EXCITATORY_EQUATIONS + _COUNTER_EQUATIONS,
-                threshold=EXCITATORY_THRESHOLD, reset=EXCITATORY_RESET + _COUNTER_RESET,
-                refractory="refractory_period", method="euler", namespace=namespace,
-                clock=step_clock, name="snn_excitatory")
+                n_agents * n_neurons,
+                EXCITATORY_EQUATIONS + _COUNTER_EQUATIONS,
+                threshold=EXCITATORY_THRESHOLD,
+                reset=EXCITATORY_RESET + _COUNTER_RESET,
+                refractory="refractory_period",
+                method="euler",
+                namespace=namespace,
+                clock=step_clock,
+                name="snn_excitatory",
+            )
             excitatory.v = self.neuron_params["v_rest"]
             excitatory.diverged_window = -1
             for name, values in self._per_agent_values(agent_params).items():
@@ -431,26 +494,42 @@ class DiehlCookNetwork:
 
             kwargs = self.rule.synapses_kwargs(transmission="ge_post += w")
             kwargs["namespace"] = {**kwargs["namespace"], **namespace}
-            input_synapses = Synapses(inputs, excitatory, method="euler", clock=step_clock,
-                                      name="snn_input_synapses", **kwargs)
-            pre = (np.arange(n_agents)[:, None, None] * n_inputs
-                   + np.arange(n_inputs)[None, :, None]) + np.zeros((1, 1, n_neurons), int)
-            post = (np.arange(n_agents)[:, None, None] * n_neurons
-                    + np.arange(n_neurons)[None, None, :]) + np.zeros((1, n_inputs, 1), int)
+            input_synapses = Synapses(
+                inputs,
+                excitatory,
+                method="euler",
+                clock=step_clock,
+                name="snn_input_synapses",
+                **kwargs,
+            )
+            pre = (
+                np.arange(n_agents)[:, None, None] * n_inputs + np.arange(n_inputs)[None, :, None]
+            ) + np.zeros((1, 1, n_neurons), int)
+            post = (
+                np.arange(n_agents)[:, None, None] * n_neurons + np.arange(n_neurons)[None, None, :]
+            ) + np.zeros((1, n_inputs, 1), int)
             input_synapses.connect(i=pre.ravel(), j=post.ravel())
             input_synapses.w = weights.ravel()
 
             objects = [inputs, excitatory, input_synapses]
             if n_neurons > 1:
-                lateral = Synapses(excitatory, excitatory, on_pre=LATERAL_INHIBITION_ON_PRE,
-                                   namespace=namespace, clock=step_clock,
-                                   name="snn_lateral_inhibition")
-                source, target = np.meshgrid(np.arange(n_neurons), np.arange(n_neurons),
-                                             indexing="ij")
+                lateral = Synapses(
+                    excitatory,
+                    excitatory,
+                    on_pre=LATERAL_INHIBITION_ON_PRE,
+                    namespace=namespace,
+                    clock=step_clock,
+                    name="snn_lateral_inhibition",
+                )
+                source, target = np.meshgrid(
+                    np.arange(n_neurons), np.arange(n_neurons), indexing="ij"
+                )
                 off_diagonal = source != target
                 offsets = (np.arange(n_agents) * n_neurons)[:, None]
-                lateral.connect(i=(offsets + source[off_diagonal]).ravel(),
-                                j=(offsets + target[off_diagonal]).ravel())
+                lateral.connect(
+                    i=(offsets + source[off_diagonal]).ravel(),
+                    j=(offsets + target[off_diagonal]).ravel(),
+                )
                 objects.append(lateral)
 
             # At each window start: read the schedules, then normalise the input
@@ -466,19 +545,37 @@ class DiehlCookNetwork:
                 healthy = int(abs(v) < diverged_voltage) * int(abs(theta) < diverged_voltage) * int(abs(ge) < diverged_conductance) * int(abs(gi) < diverged_conductance)
                 diverged_window += int(diverged_window < 0) * (1 - healthy) * (timestep(t, dt) // window_steps)
                 """,
-                clock=window_clock, when="start", order=0, name="snn_window_start")
-            input_synapses.run_regularly("w_total_post += w", clock=window_clock, when="start",
-                                         order=1, name="snn_weight_sum")
+                clock=window_clock,
+                when="start",
+                order=0,
+                name="snn_window_start",
+            )
+            input_synapses.run_regularly(
+                "w_total_post += w",
+                clock=window_clock,
+                when="start",
+                order=1,
+                name="snn_weight_sum",
+            )
             input_synapses.run_regularly(
                 "w = w + int(plastic_post > 0) * "
                 "(w * weight_sum_post / (w_total_post + int(w_total_post <= 0)) - w)",
-                clock=window_clock, when="start", order=2, name="snn_weight_normalisation")
+                clock=window_clock,
+                when="start",
+                order=2,
+                name="snn_weight_normalisation",
+            )
             # Cumulative presentation spike counts, sampled once per window
             # (cheaper than a SpikeMonitor, which runs every time step).
-            count_monitor = StateMonitor(excitatory, ["presentation_count", "spike_count"],
-                                         record=True,
-                                         clock=window_clock, when="start", order=-1,
-                                         name="snn_count_monitor")
+            count_monitor = StateMonitor(
+                excitatory,
+                ["presentation_count", "spike_count"],
+                record=True,
+                clock=window_clock,
+                when="start",
+                order=-1,
+                name="snn_count_monitor",
+            )
             objects.append(count_monitor)
             spike_monitor = None
             if self.record_spikes:
@@ -492,17 +589,26 @@ class DiehlCookNetwork:
             final_theta = np.array(excitatory.theta_[:]).reshape(n_agents, n_neurons)
             diverged_window = _first_diverged_window(
                 np.asarray(excitatory.diverged_window[:]).reshape(n_agents, n_neurons),
-                np.column_stack([np.asarray(excitatory.v_[:]), np.asarray(excitatory.ge[:]),
-                                 np.asarray(excitatory.gi[:]), final_theta.reshape(-1)]
-                                ).reshape(n_agents, n_neurons, 4),
-                final_weights, n_windows)
+                np.column_stack(
+                    [
+                        np.asarray(excitatory.v_[:]),
+                        np.asarray(excitatory.ge[:]),
+                        np.asarray(excitatory.gi[:]),
+                        final_theta.reshape(-1),
+                    ]
+                ).reshape(n_agents, n_neurons, 4),
+                final_weights,
+                n_windows,
+            )
             cumulative = np.empty((2, n_windows + 1, n_agents * n_neurons), dtype=np.int64)
             for row, name in enumerate(("presentation_count", "spike_count")):
                 cumulative[row, :n_windows] = np.asarray(getattr(count_monitor, name)[:]).T
                 cumulative[row, n_windows] = np.asarray(getattr(excitatory, name)[:])
             if spike_monitor is not None:
-                self.recorded_spikes_ = (np.asarray(spike_monitor.i[:], dtype=np.int64),
-                                         np.asarray(spike_monitor.t_[:]))
+                self.recorded_spikes_ = (
+                    np.asarray(spike_monitor.i[:], dtype=np.int64),
+                    np.asarray(spike_monitor.t_[:]),
+                )
         counts, all_counts = np.diff(cumulative, axis=1).reshape(2, n_windows, n_agents, n_neurons)
         return SimulationResult(
             counts=counts.astype(np.int32),

@@ -25,9 +25,10 @@ References
 Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition using
 spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99.
 """
+
 from __future__ import annotations
 
-from brian2 import Quantity, mV, ms, second
+from brian2 import Quantity, ms, mV, second
 from brian2.units.fundamentalunits import have_same_dimensions
 
 __all__ = [
@@ -114,8 +115,11 @@ def neuron_namespace(**overrides) -> dict:
     namespace = dict(DIEHL_COOK_NEURON)
     for key, value in overrides.items():
         default = namespace[key]
-        if not have_same_dimensions(value, default) or isinstance(value, bool) or not isinstance(
-                value, (Quantity, float, int)):
+        if (
+            not have_same_dimensions(value, default)
+            or isinstance(value, bool)
+            or not isinstance(value, (Quantity, float, int))
+        ):
             raise ValueError(
                 f"neuron parameter {key} must have the units of its default {default!r}, "
                 f"got {key}={value!r}"

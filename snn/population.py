@@ -11,6 +11,7 @@ its own order; an agent with fewer samples rests, frozen, for the remainder).
 A population is saved with :meth:`SNNPopulation.save` and read back with
 :meth:`SNNPopulation.load` or :func:`snn.load` (an ``.npz`` archive, no pickle).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,18 +21,34 @@ import numpy as np
 
 from snn._engine import EngineConfig, SpikingAgents
 from snn.encoders import check_features
-from snn.estimators import (_RULE_TAG, STDPClassifier, _decode_rule, _encode_rule,
-                            _encode_rule_with_defaults, _positive_int, build_config,
-                            check_random_state)
-from tasks.archive import (ArchiveError, MetadataError, from_jsonable, read_archive, to_jsonable,
-                           write_archive)
+from snn.estimators import (
+    _RULE_TAG,
+    STDPClassifier,
+    _decode_rule,
+    _encode_rule,
+    _encode_rule_with_defaults,
+    _positive_int,
+    build_config,
+    check_random_state,
+)
+from tasks.archive import (
+    ArchiveError,
+    MetadataError,
+    from_jsonable,
+    read_archive,
+    to_jsonable,
+    write_archive,
+)
 
 __all__ = ["SNNPopulation"]
 
 # Parameters a population accepts in **params: the classifier's, minus those
 # the protocol fixes (n_neurons, random_state) or that make no sense here.
-_ESTIMATOR_DEFAULTS = {key: value for key, value in STDPClassifier().get_params().items()
-                       if key not in ("n_neurons", "random_state", "epochs")}
+_ESTIMATOR_DEFAULTS = {
+    key: value
+    for key, value in STDPClassifier().get_params().items()
+    if key not in ("n_neurons", "random_state", "epochs")
+}
 
 
 class SNNPopulation:
@@ -91,44 +108,65 @@ class SNNPopulation:
     kind = "snn"
     cost_unit = "SOP"
 
-    def __init__(self, n_agents, n_features, classes, n_neurons=100, random_state=None,
-                 epochs_per_call=1, **params):
+    def __init__(
+        self,
+        n_agents,
+        n_features,
+        classes,
+        n_neurons=100,
+        random_state=None,
+        epochs_per_call=1,
+        **params,
+    ):
         self.n_agents = _positive_int(n_agents, "n_agents")
         self.n_features_in_ = _positive_int(n_features, "n_features")
         classes = np.asarray(classes)
         if classes.ndim != 1 or len(classes) < 2 or len(np.unique(classes)) != len(classes):
-            raise ValueError(f"classes must be a 1-D list of at least 2 distinct labels, "
-                             f"got classes={classes.tolist()!r}")
+            raise ValueError(
+                f"classes must be a 1-D list of at least 2 distinct labels, "
+                f"got classes={classes.tolist()!r}"
+            )
         self.classes_ = classes
         self.epochs_per_call = _positive_int(epochs_per_call, "epochs_per_call")
         unknown = sorted(set(params) - set(_ESTIMATOR_DEFAULTS))
         if unknown:
-            raise ValueError(f"unknown SNNPopulation parameter(s) {unknown}; known: "
-                             f"{sorted(_ESTIMATOR_DEFAULTS) + ['epochs_per_call']}")
+            raise ValueError(
+                f"unknown SNNPopulation parameter(s) {unknown}; known: "
+                f"{sorted(_ESTIMATOR_DEFAULTS) + ['epochs_per_call']}"
+            )
         self.params = {**_ESTIMATOR_DEFAULTS, **params, "n_neurons": n_neurons}
         config = build_config(self.params, self.n_features_in_, regression=False)
         rngs = check_random_state(random_state).spawn(self.n_agents)
         n_classes = len(self.classes_)
-        self._agents = SpikingAgents(self.n_agents, self.n_features_in_, config, n_classes,
-                                     n_classes, rngs)
+        self._agents = SpikingAgents(
+            self.n_agents, self.n_features_in_, config, n_classes, n_classes, rngs
+        )
         self.score_ = np.full(self.n_agents, np.nan)
         self.epochs_trained_ = 0
 
     def __repr__(self):
-        extra = ", ".join(f"{k}={v!r}" for k, v in self.params.items()
-                          if k != "n_neurons" and not _same(v, _ESTIMATOR_DEFAULTS.get(k)))
-        return (f"SNNPopulation(n_agents={self.n_agents}, n_features={self.n_features_in_}, "
-                f"classes={self.classes_.tolist()!r}, n_neurons={self.params['n_neurons']}"
-                + (f", {extra}" if extra else "") + ")")
+        extra = ", ".join(
+            f"{k}={v!r}"
+            for k, v in self.params.items()
+            if k != "n_neurons" and not _same(v, _ESTIMATOR_DEFAULTS.get(k))
+        )
+        return (
+            f"SNNPopulation(n_agents={self.n_agents}, n_features={self.n_features_in_}, "
+            f"classes={self.classes_.tolist()!r}, n_neurons={self.params['n_neurons']}"
+            + (f", {extra}" if extra else "")
+            + ")"
+        )
 
     # -- data ---------------------------------------------------------------
     def _agent_list(self, values, name):
         if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-            raise TypeError(f"{name} must be a list with one array per agent, "
-                            f"got {type(values).__name__}")
+            raise TypeError(
+                f"{name} must be a list with one array per agent, got {type(values).__name__}"
+            )
         if len(values) != self.n_agents:
-            raise ValueError(f"{name} must have one entry per agent: expected {self.n_agents}, "
-                             f"got {len(values)}")
+            raise ValueError(
+                f"{name} must have one entry per agent: expected {self.n_agents}, got {len(values)}"
+            )
         return list(values)
 
     def _features(self, X, name):
@@ -141,8 +179,10 @@ class SNNPopulation:
         # check_features converts, so that text, complex values and ragged lists are named
         array = check_features(X, name)
         if array.shape[1] != self.n_features_in_:
-            raise ValueError(f"{name} has {array.shape[1]} features, the population was built "
-                             f"with n_features={self.n_features_in_}")
+            raise ValueError(
+                f"{name} has {array.shape[1]} features, the population was built "
+                f"with n_features={self.n_features_in_}"
+            )
         return array
 
     def _labels(self, y, n, name):
@@ -150,13 +190,15 @@ class SNNPopulation:
         if n == 0 and y.size == 0:
             return np.empty(0, dtype=int)
         if y.ndim != 1 or len(y) != n:
-            raise ValueError(f"{name} must be 1-D with one label per sample ({n}), "
-                             f"got shape {y.shape}")
+            raise ValueError(
+                f"{name} must be 1-D with one label per sample ({n}), got shape {y.shape}"
+            )
         matches = y[:, None] == self.classes_[None, :]
         if not matches.any(axis=1).all():
             unknown = np.unique(y[~matches.any(axis=1)]).tolist()
-            raise ValueError(f"{name} contains labels {unknown} not in classes "
-                             f"{self.classes_.tolist()}")
+            raise ValueError(
+                f"{name} contains labels {unknown} not in classes {self.classes_.tolist()}"
+            )
         return matches.argmax(axis=1)
 
     # -- protocol -----------------------------------------------------------
@@ -181,8 +223,14 @@ class SNNPopulation:
             return self
         eye = np.eye(len(self.classes_))
         targets = [eye[label] for label in labels]
-        reports = self._agents.train(Xs, targets, labels, epochs=self.epochs_per_call,
-                                     readout_pass=False, first_epoch=self.epochs_trained_ + 1)
+        reports = self._agents.train(
+            Xs,
+            targets,
+            labels,
+            epochs=self.epochs_per_call,
+            readout_pass=False,
+            first_epoch=self.epochs_trained_ + 1,
+        )
         self.epochs_trained_ += self.epochs_per_call
         self.score_ = reports[-1]["score"]
         return self
@@ -196,7 +244,7 @@ class SNNPopulation:
         Xs = [self._features(X, f"Xs[{i}]") for i, X in enumerate(self._agent_list(Xs, "Xs"))]
         counts, _ = self._agents.respond(Xs)
         values = readout.predict_proba(counts) if probabilities else readout.scores(counts)
-        return [values[i, :len(X)] for i, X in enumerate(Xs)]
+        return [values[i, : len(X)] for i, X in enumerate(Xs)]
 
     def predict_proba(self, Xs):
         """Class probabilities of every agent, one run for all agents.
@@ -250,8 +298,9 @@ class SNNPopulation:
         for key, shape in shapes.items():
             value = np.asarray(params[key], dtype=float)
             if value.shape != tuple(shape):
-                raise ValueError(f"params[{key!r}] must have shape {tuple(shape)}, "
-                                 f"got {value.shape}")
+                raise ValueError(
+                    f"params[{key!r}] must have shape {tuple(shape)}, got {value.shape}"
+                )
             if not np.all(np.isfinite(value)):
                 raise ValueError(f"params[{key!r}] must be finite")
             checked[key] = value
@@ -312,17 +361,25 @@ class SNNPopulation:
         arrays = dict(arrays)
         arrays["classes_"] = self.classes_
         arrays["score_"] = self.score_
-        config = {field.name: getattr(agents.config, field.name)
-                  for field in dataclasses.fields(agents.config)}
+        config = {
+            field.name: getattr(agents.config, field.name)
+            for field in dataclasses.fields(agents.config)
+        }
         # Every neuron constant and rule parameter as used, defaults included.
         config["neuron_params"] = dict(agents.network.neuron_params)
-        settings = {"n_agents": self.n_agents, "n_features": self.n_features_in_,
-                    "epochs_per_call": self.epochs_per_call, "params": self.params}
-        meta = {"kind": self._archive_kind,
-                "settings": to_jsonable(settings, custom=_encode_rule, where="settings"),
-                "config": to_jsonable(config, custom=_encode_rule_with_defaults, where="config"),
-                "agents": to_jsonable(agents_meta, where="agents"),
-                "fitted": {"epochs_trained": self.epochs_trained_}}
+        settings = {
+            "n_agents": self.n_agents,
+            "n_features": self.n_features_in_,
+            "epochs_per_call": self.epochs_per_call,
+            "params": self.params,
+        }
+        meta = {
+            "kind": self._archive_kind,
+            "settings": to_jsonable(settings, custom=_encode_rule, where="settings"),
+            "config": to_jsonable(config, custom=_encode_rule_with_defaults, where="config"),
+            "agents": to_jsonable(agents_meta, where="agents"),
+            "fitted": {"epochs_trained": self.epochs_trained_},
+        }
         write_archive(path, arrays, meta)
 
     @classmethod
@@ -358,38 +415,57 @@ class SNNPopulation:
             # a fixed seed, with today's defaults) are then replaced by the
             # saved ones, built with the saved configuration.
             try:
-                population = cls(settings["n_agents"], settings["n_features"], classes,
-                                 n_neurons=params.pop("n_neurons"), random_state=0,
-                                 epochs_per_call=settings["epochs_per_call"], **params)
+                population = cls(
+                    settings["n_agents"],
+                    settings["n_features"],
+                    classes,
+                    n_neurons=params.pop("n_neurons"),
+                    random_state=0,
+                    epochs_per_call=settings["epochs_per_call"],
+                    **params,
+                )
             except ValueError as error:
-                raise ArchiveError(f"{where} holds settings this version refuses: "
-                                   f"{error}") from None
+                raise ArchiveError(
+                    f"{where} holds settings this version refuses: {error}"
+                ) from None
             try:
                 agents = SpikingAgents.from_archive(config, arrays, agents_meta)
                 built = population._agents
                 for name in ("n_agents", "n_features", "n_outputs", "classification"):
                     if getattr(agents, name) != getattr(built, name):
-                        raise ValueError(f"the agents have {name}={getattr(agents, name)!r}, "
-                                         f"the settings give {getattr(built, name)!r}")
+                        raise ValueError(
+                            f"the agents have {name}={getattr(agents, name)!r}, "
+                            f"the settings give {getattr(built, name)!r}"
+                        )
                 if agents.config.n_neurons != built.config.n_neurons:
-                    raise ValueError(f"the configuration has n_neurons={agents.config.n_neurons}, "
-                                     f"the settings give {built.config.n_neurons}")
+                    raise ValueError(
+                        f"the configuration has n_neurons={agents.config.n_neurons}, "
+                        f"the settings give {built.config.n_neurons}"
+                    )
                 if score.shape != (population.n_agents,):
-                    raise ValueError(f"array 'score_' has shape {score.shape}, "
-                                     f"not ({population.n_agents},)")
+                    raise ValueError(
+                        f"array 'score_' has shape {score.shape}, not ({population.n_agents},)"
+                    )
             except ValueError as error:
-                raise ArchiveError(f"{where} does not fit the population it describes: "
-                                   f"{error}") from None
-            if isinstance(epochs_trained, bool) or not isinstance(epochs_trained, int) \
-                    or epochs_trained < 0:
-                raise ArchiveError(f"{where}: epochs_trained={epochs_trained!r} is not a "
-                                   "non-negative integer")
+                raise ArchiveError(
+                    f"{where} does not fit the population it describes: {error}"
+                ) from None
+            if (
+                isinstance(epochs_trained, bool)
+                or not isinstance(epochs_trained, int)
+                or epochs_trained < 0
+            ):
+                raise ArchiveError(
+                    f"{where}: epochs_trained={epochs_trained!r} is not a non-negative integer"
+                )
             population._agents = agents
             population.score_ = np.array(score, dtype=float)
             population.epochs_trained_ = epochs_trained
         except (KeyError, TypeError, AttributeError, MetadataError) as error:
-            raise ArchiveError(f"{where}: the archive's content is incomplete or malformed "
-                               f"({type(error).__name__}: {error})") from None
+            raise ArchiveError(
+                f"{where}: the archive's content is incomplete or malformed "
+                f"({type(error).__name__}: {error})"
+            ) from None
         return population
 
     @property
@@ -408,5 +484,5 @@ class SNNPopulation:
 def _same(a, b):
     try:
         return bool(np.all(a == b))
-    except Exception:  # noqa: BLE001  (incomparable values are simply "different")
+    except Exception:
         return False

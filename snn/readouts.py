@@ -24,6 +24,7 @@ leading agent axis; a single estimator is a population of one.
 >>> readout.scores(np.array([[[0, 4]]])).round(2).tolist()
 [[[0.0, 4.0]]]
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -136,7 +137,8 @@ class VoteReadout(_Readout):
     def assignments(self):
         """Class index per neuron (agents, neurons); -1 for a neuron that never responded."""
         mean_response = self.stats["response_sum"] / np.maximum(
-            self.stats["class_count"][:, None, :], 1.0)
+            self.stats["class_count"][:, None, :], 1.0
+        )
         assigned = mean_response.argmax(axis=2)
         return np.where(mean_response.max(axis=2) > 0, assigned, -1)
 

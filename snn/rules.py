@@ -140,7 +140,9 @@ def _delta_t_in_ms(delta_t):
     try:
         return np.atleast_1d(np.asarray(delta_t, dtype=float))
     except (TypeError, ValueError):  # text, ragged lists, ...
-        raise ValueError(f"delta_t must be numbers (ms) or a time Quantity, got {delta_t!r}") from None
+        raise ValueError(
+            f"delta_t must be numbers (ms) or a time Quantity, got {delta_t!r}"
+        ) from None
 
 
 class PlasticityRule:
@@ -400,7 +402,9 @@ class PairSTDP(PlasticityRule):
     reference = "Song, Miller & Abbott (2000), Nat. Neurosci. 3:919"
     defaults = dict(tau_pre=20 * ms, tau_post=20 * ms, nu_pre=0.00525, nu_post=0.005, wmax=1.0)
     presets = {
-        "song2000": dict(tau_pre=20 * ms, tau_post=20 * ms, nu_pre=0.00525, nu_post=0.005, wmax=1.0),
+        "song2000": dict(
+            tau_pre=20 * ms, tau_post=20 * ms, nu_pre=0.00525, nu_post=0.005, wmax=1.0
+        ),
         # Diehl & Cook (2015) MNIST values (their code: tc_pre_ee = tc_post_1_ee = 20 ms).
         "diehl_cook": dict(tau_pre=20 * ms, tau_post=20 * ms, nu_pre=1e-4, nu_post=1e-2, wmax=1.0),
         # Ten times larger rates: a small data set gives each neuron few wins
@@ -476,7 +480,9 @@ class MultiplicativeSTDP(PlasticityRule):
     learning from spike timing-dependent plasticity. J. Neurosci. 20:8812-8821.
     """
 
-    reference = "Guetig et al. (2003), J. Neurosci. 23:3697; van Rossum et al. (2000), J. Neurosci. 20:8812"
+    reference = (
+        "Guetig et al. (2003), J. Neurosci. 23:3697; van Rossum et al. (2000), J. Neurosci. 20:8812"
+    )
     defaults = dict(
         tau_pre=20 * ms, tau_post=20 * ms, nu_pre=0.00525, nu_post=0.005, mu=1.0, wmax=1.0
     )
@@ -831,7 +837,8 @@ class SpikingBCM(PlasticityRule):
                 raise ValueError(
                     f"rule {self._label()}: tau_threshold={params['tau_threshold']!r} may not "
                     f"equal {ratio:g} x tau_post={params['tau_post']!r}; choose a slightly "
-                    "different value")
+                    "different value"
+                )
         return params
 
 

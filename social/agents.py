@@ -13,10 +13,12 @@ built-in kinds are registered by *import path* and imported on first use:
 >>> sorted(AGENT_TYPES)
 ['ann', 'snn']
 """
+
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 #: Registered agent types: name -> factory, or ``"module:attribute"`` import
 #: path of one, resolved with importlib on first use. A factory is called as
@@ -26,6 +28,7 @@ AGENT_TYPES: dict[str, Callable[..., Any] | str] = {
     "ann": "ann:MLPPopulation",
     "snn": "snn:SNNPopulation",
 }
+
 
 def _spiking_defaults() -> dict:
     """Presentation times that let a society of 50 spiking agents run a round in
@@ -55,12 +58,27 @@ def agent_defaults(name: str) -> dict:
 
 
 #: What a population must offer; checked once when a society builds one.
-POPULATION_PROTOCOL = ("n_agents", "kind", "classes_", "cost_unit", "partial_fit",
-                       "predict", "predict_proba", "get_params", "set_params", "cost")
+POPULATION_PROTOCOL = (
+    "n_agents",
+    "kind",
+    "classes_",
+    "cost_unit",
+    "partial_fit",
+    "predict",
+    "predict_proba",
+    "get_params",
+    "set_params",
+    "cost",
+)
 
 
-def register_agent_type(name: str, factory: Callable[..., Any] | str | None = None, *,
-                        defaults: dict | None = None, overwrite: bool = False):
+def register_agent_type(
+    name: str,
+    factory: Callable[..., Any] | str | None = None,
+    *,
+    defaults: dict | None = None,
+    overwrite: bool = False,
+):
     """Register a kind of agent under ``name``.
 
     Usable as a call, ``register_agent_type("knn", KNNPopulation)``, or as a
@@ -93,14 +111,17 @@ def register_agent_type(name: str, factory: Callable[..., Any] | str | None = No
 
     def decorator(factory):
         if not (callable(factory) or (isinstance(factory, str) and ":" in factory)):
-            raise TypeError("factory must be callable or a 'module:attribute' string, "
-                            f"got factory={factory!r}")
+            raise TypeError(
+                f"factory must be callable or a 'module:attribute' string, got factory={factory!r}"
+            )
         if name in AGENT_TYPES and not overwrite:
-            raise ValueError(f"agent type {name!r} is already registered "
-                             "(pass overwrite=True to replace it)")
+            raise ValueError(
+                f"agent type {name!r} is already registered (pass overwrite=True to replace it)"
+            )
         if defaults is not None and not (isinstance(defaults, dict) or callable(defaults)):
-            raise TypeError(f"defaults must be a dict or a callable returning one, "
-                            f"got defaults={defaults!r}")
+            raise TypeError(
+                f"defaults must be a dict or a callable returning one, got defaults={defaults!r}"
+            )
         AGENT_TYPES[name] = factory
         AGENT_DEFAULTS[name] = defaults if callable(defaults) else dict(defaults or {})
         return factory
@@ -132,8 +153,9 @@ def resolve_agent_type(name: str) -> Callable[..., Any]:
         try:
             factory = getattr(importlib.import_module(module_name), attribute)
         except (ImportError, AttributeError) as error:
-            raise ImportError(f"agent type {name!r} needs {factory!r}, which cannot be "
-                              f"imported: {error}") from error
+            raise ImportError(
+                f"agent type {name!r} needs {factory!r}, which cannot be imported: {error}"
+            ) from error
         AGENT_TYPES[name] = factory
     return factory
 
@@ -142,8 +164,12 @@ def check_population(population, kind: str, n_agents: int) -> None:
     """Check that a freshly built population follows the protocol (fail early, name the gap)."""
     missing = [attribute for attribute in POPULATION_PROTOCOL if not hasattr(population, attribute)]
     if missing:
-        raise TypeError(f"the population built for agent type {kind!r} "
-                        f"({type(population).__name__}) lacks {missing} of the population protocol")
+        raise TypeError(
+            f"the population built for agent type {kind!r} "
+            f"({type(population).__name__}) lacks {missing} of the population protocol"
+        )
     if population.n_agents != n_agents:
-        raise TypeError(f"the population built for agent type {kind!r} has "
-                        f"n_agents={population.n_agents}, expected {n_agents}")
+        raise TypeError(
+            f"the population built for agent type {kind!r} has "
+            f"n_agents={population.n_agents}, expected {n_agents}"
+        )

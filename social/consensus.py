@@ -29,6 +29,7 @@ least-mean-square deviation", J. Parallel Distrib. Comput. 67, 33-46 (2007).
 S. Boyd, A. Ghosh, B. Prabhakar and D. Shah, "Randomized gossip algorithms",
 IEEE Trans. Inf. Theory 52, 2508-2530 (2006).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -140,7 +141,9 @@ def _check_square(W, name="W"):
 def _check_row_stochastic(W, name="W"):
     W = _check_square(W, name)
     if W.min() < -_STOCHASTIC_ATOL:
-        raise ValueError(f"{name} has negative weights (min {W.min():.3g}); an average needs W >= 0")
+        raise ValueError(
+            f"{name} has negative weights (min {W.min():.3g}); an average needs W >= 0"
+        )
     row_sums = W.sum(axis=1)
     if not np.allclose(row_sums, 1.0, atol=_STOCHASTIC_ATOL * W.shape[0]):
         worst = row_sums[np.argmax(np.abs(row_sums - 1.0))]
@@ -332,9 +335,7 @@ def consensus_error(trajectory):
     """
     trajectory = np.asarray(trajectory, dtype=float)
     if trajectory.ndim not in (2, 3) or trajectory.shape[0] == 0:
-        raise ValueError(
-            f"trajectory must have shape (T, n) or (T, n, d), got {trajectory.shape}"
-        )
+        raise ValueError(f"trajectory must have shape (T, n) or (T, n, d), got {trajectory.shape}")
     average = trajectory[0].mean(axis=0)
     deviation = (trajectory - average).reshape(trajectory.shape[0], -1)
     return np.linalg.norm(deviation, axis=1)
@@ -378,8 +379,10 @@ def empirical_decay_rate(trajectory, start_rtol=1e-3, stop_rtol=1e-10):
     >>> bool(abs(empirical_decay_rate(x) - second_largest_eigenvalue_modulus(W)) < 1e-3)
     True
     """
-    if (not all(isinstance(v, Real) and not isinstance(v, bool) for v in (start_rtol, stop_rtol))
-            or not 0.0 < stop_rtol < start_rtol <= 1.0):
+    if (
+        not all(isinstance(v, Real) and not isinstance(v, bool) for v in (start_rtol, stop_rtol))
+        or not 0.0 < stop_rtol < start_rtol <= 1.0
+    ):
         raise ValueError(
             f"need 0 < stop_rtol < start_rtol <= 1, got start_rtol={start_rtol!r}, "
             f"stop_rtol={stop_rtol!r}"
@@ -412,22 +415,33 @@ def _combine(structures, weights, path="params"):
         keys = set(first)
         for k, other in enumerate(structures):
             if not isinstance(other, Mapping) or set(other) != keys:
-                found = sorted(map(str, other)) if isinstance(other, Mapping) else type(other).__name__
+                found = (
+                    sorted(map(str, other)) if isinstance(other, Mapping) else type(other).__name__
+                )
                 raise ValueError(
                     f"{path}: agent {k} has keys {found}, agent 0 has {sorted(map(str, keys))}; "
                     "all agents must share one structure"
                 )
-        return {key: _combine([s[key] for s in structures], weights, f"{path}[{key!r}]") for key in first}
+        return {
+            key: _combine([s[key] for s in structures], weights, f"{path}[{key!r}]")
+            for key in first
+        }
     if isinstance(first, (list, tuple)):
         for k, other in enumerate(structures):
             if not isinstance(other, (list, tuple)) or len(other) != len(first):
-                raise ValueError(f"{path}: agent {k} does not have {len(first)} entries like agent 0")
-        combined = [_combine([s[i] for s in structures], weights, f"{path}[{i}]") for i in range(len(first))]
+                raise ValueError(
+                    f"{path}: agent {k} does not have {len(first)} entries like agent 0"
+                )
+        combined = [
+            _combine([s[i] for s in structures], weights, f"{path}[{i}]") for i in range(len(first))
+        ]
         return type(first)(combined) if isinstance(first, tuple) else combined
     arrays = [np.asarray(s) for s in structures]
     for k, array in enumerate(arrays):
         if array.shape != arrays[0].shape:
-            raise ValueError(f"{path}: agent {k} has shape {array.shape}, agent 0 has {arrays[0].shape}")
+            raise ValueError(
+                f"{path}: agent {k} has shape {array.shape}, agent 0 has {arrays[0].shape}"
+            )
         if not np.issubdtype(array.dtype, np.number):
             raise TypeError(f"{path}: agent {k} holds non-numeric data of dtype {array.dtype}")
     stacked = np.stack(arrays).astype(float, copy=False)
@@ -483,9 +497,7 @@ def gossip_average(params_list, W):
         raise ValueError("params_list must be a non-empty list with one parameter dict per agent")
     W = _check_row_stochastic(W)
     if W.shape[0] != len(params_list):
-        raise ValueError(
-            f"W has shape {W.shape} but params_list holds {len(params_list)} agents"
-        )
+        raise ValueError(f"W has shape {W.shape} but params_list holds {len(params_list)} agents")
     combined = _combine(list(params_list), W)
     return _split(combined, len(params_list))
 

@@ -12,10 +12,11 @@ society.
 >>> make_graph("ring", n_agents=5, seed=0).number_of_edges()
 5
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import networkx as nx
 import numpy as np
@@ -62,10 +63,15 @@ def make_graph(name: str, n_agents: int | None, seed: int, task=None, **params) 
     if not isinstance(name, str) or name not in GRAPHS:
         raise ValueError(f"unknown graph name {name!r}; known graphs: {sorted(GRAPHS)}")
     if name != "city":
-        if (n_agents is None or isinstance(n_agents, bool)
-                or not isinstance(n_agents, (int, np.integer)) or n_agents < 1):
-            raise ValueError(f"the {name!r} graph needs n_agents, a positive integer, "
-                             f"got n_agents={n_agents!r}")
+        if (
+            n_agents is None
+            or isinstance(n_agents, bool)
+            or not isinstance(n_agents, (int, np.integer))
+            or n_agents < 1
+        ):
+            raise ValueError(
+                f"the {name!r} graph needs n_agents, a positive integer, got n_agents={n_agents!r}"
+            )
     return GRAPHS[name](n_agents, seed, task=task, **params)
 
 
@@ -127,7 +133,9 @@ def grid(n_agents: int, seed: int, task=None, rows: int | None = None) -> nx.Gra
     if rows is None:
         rows = max(d for d in range(1, math.isqrt(n_agents) + 1) if n_agents % d == 0)
     if not isinstance(rows, (int, np.integer)) or rows < 1 or n_agents % rows:
-        raise ValueError(f"rows must be a positive divisor of n_agents={n_agents}, got rows={rows!r}")
+        raise ValueError(
+            f"rows must be a positive divisor of n_agents={n_agents}, got rows={rows!r}"
+        )
     return nx.grid_2d_graph(rows, n_agents // rows)
 
 
@@ -147,7 +155,9 @@ def city(n_agents: int | None, seed: int, task=None, **task_params) -> nx.Graph:
 
         graph = load_task("city_traffic", seed=task_params.pop("seed", 0), **task_params).graph
     if n_agents is not None and n_agents != graph.number_of_nodes():
-        raise ValueError(f"the 'city' graph has {graph.number_of_nodes()} intersections, "
-                         f"got n_agents={n_agents!r}; leave n_agents unset or change the "
-                         "city's rows/cols")
+        raise ValueError(
+            f"the 'city' graph has {graph.number_of_nodes()} intersections, "
+            f"got n_agents={n_agents!r}; leave n_agents unset or change the "
+            "city's rows/cols"
+        )
     return graph

@@ -13,11 +13,11 @@ object indexed by round.
 >>> knowledge_diffusion(table, threshold=0.6, fraction=1.0)
 2.0
 """
+
 from __future__ import annotations
 
 from numbers import Real
 
-import numpy as np
 import pandas as pd
 
 REQUIRED = ("round", "agent", "type", "accuracy")
@@ -25,7 +25,9 @@ REQUIRED = ("round", "agent", "type", "accuracy")
 
 def _check_table(table: pd.DataFrame, columns=REQUIRED) -> None:
     if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a pandas DataFrame (Society.run's), got {type(table).__name__}")
+        raise TypeError(
+            f"table must be a pandas DataFrame (Society.run's), got {type(table).__name__}"
+        )
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise ValueError(f"table lacks the columns {missing}; it should come from Society.run")
@@ -42,8 +44,15 @@ def accuracy_by_type(table: pd.DataFrame) -> pd.DataFrame:
     """
     _check_table(table)
     grouped = table.groupby(["round", "type"])["accuracy"]
-    return pd.DataFrame({"mean": grouped.mean(), "std": grouped.std(ddof=0),
-                         "min": grouped.min(), "max": grouped.max(), "n_agents": grouped.size()})
+    return pd.DataFrame(
+        {
+            "mean": grouped.mean(),
+            "std": grouped.std(ddof=0),
+            "min": grouped.min(),
+            "max": grouped.max(),
+            "n_agents": grouped.size(),
+        }
+    )
 
 
 def consensus_distance(table: pd.DataFrame) -> pd.Series:
@@ -62,8 +71,9 @@ def consensus_distance(table: pd.DataFrame) -> pd.Series:
     return distance.reindex(sorted(table["round"].unique())).rename("consensus_distance")
 
 
-def knowledge_diffusion(table: pd.DataFrame, threshold: float, fraction: float = 0.5,
-                        by_type: bool = False):
+def knowledge_diffusion(
+    table: pd.DataFrame, threshold: float, fraction: float = 0.5, by_type: bool = False
+):
     """First round in which at least ``fraction`` of the agents reach ``threshold`` accuracy.
 
     How fast competence spreads through the society: with ``fraction=0.5``
@@ -93,8 +103,10 @@ def knowledge_diffusion(table: pd.DataFrame, threshold: float, fraction: float =
         return float(reached.min()) if len(reached) else float("nan")
 
     if by_type:
-        return pd.Series({kind: first_round(rows) for kind, rows in table.groupby("type")},
-                         name="knowledge_diffusion")
+        return pd.Series(
+            {kind: first_round(rows) for kind, rows in table.groupby("type")},
+            name="knowledge_diffusion",
+        )
     return first_round(table)
 
 

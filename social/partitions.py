@@ -13,9 +13,10 @@ arrays`` (one array of training-set row indices per node, in the order of
 >>> [len(shard) for shard in shards]
 [21, 21, 21, 21, 21]
 """
+
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -42,8 +43,9 @@ def check_partition(name) -> str:
     return name
 
 
-def partition_data(name: str, task, nodes: Sequence, rng: np.random.Generator,
-                   **params) -> list[np.ndarray]:
+def partition_data(
+    name: str, task, nodes: Sequence, rng: np.random.Generator, **params
+) -> list[np.ndarray]:
     """Deal ``task``'s training rows to ``nodes`` with the partition ``name``.
 
     Every node receives at least one sample; the shards are disjoint.
@@ -56,8 +58,10 @@ def partition_data(name: str, task, nodes: Sequence, rng: np.random.Generator,
     check_partition(name)
     nodes = list(nodes)
     if len(task.y_train) < len(nodes):
-        raise ValueError(f"the task {task.name!r} has {len(task.y_train)} training samples, "
-                         f"fewer than the {len(nodes)} agents: every agent needs at least one")
+        raise ValueError(
+            f"the task {task.name!r} has {len(task.y_train)} training samples, "
+            f"fewer than the {len(nodes)} agents: every agent needs at least one"
+        )
     shards = PARTITIONS[name](task, nodes, rng, **params)
     empty = [node for node, shard in zip(nodes, shards) if len(shard) == 0]
     if empty:
@@ -89,8 +93,11 @@ def non_iid(task, nodes, rng, alpha: float = 0.5) -> list[np.ndarray]:
     alpha : float, default 0.5
         Dirichlet concentration (positive).
     """
-    if (not isinstance(alpha, (int, float, np.floating)) or isinstance(alpha, bool)
-            or not 0 < alpha < np.inf):  # an infinite alpha makes the Dirichlet draw NaN
+    if (
+        not isinstance(alpha, (int, float, np.floating))
+        or isinstance(alpha, bool)
+        or not 0 < alpha < np.inf
+    ):  # an infinite alpha makes the Dirichlet draw NaN
         raise ValueError(f"alpha must be a positive number, got alpha={alpha!r}")
     y = np.asarray(task.y_train)
     classes, y_index = np.unique(y, return_inverse=True)
@@ -129,15 +136,19 @@ def by_node(task, nodes, rng) -> list[np.ndarray]:
     """
     metadata = getattr(task, "metadata", {}) or {}
     if "node_train" not in metadata or "nodes" not in metadata:
-        raise ValueError(f"partition 'by_node' needs a task with metadata['nodes'] and "
-                         f"metadata['node_train'] (such as 'city_traffic'); task {task.name!r} "
-                         "has none")
+        raise ValueError(
+            f"partition 'by_node' needs a task with metadata['nodes'] and "
+            f"metadata['node_train'] (such as 'city_traffic'); task {task.name!r} "
+            "has none"
+        )
     position = {node: i for i, node in enumerate(metadata["nodes"])}
     foreign = [node for node in nodes if node not in position]
     if foreign:
-        raise ValueError(f"partition 'by_node': graph nodes {foreign[:5]} are not nodes of task "
-                         f"{task.name!r} (use graph='city' for city_traffic)")
+        raise ValueError(
+            f"partition 'by_node': graph nodes {foreign[:5]} are not nodes of task "
+            f"{task.name!r} (use graph='city' for city_traffic)"
+        )
     node_train = np.asarray(metadata["node_train"])
     order = np.argsort(node_train, kind="stable")
     starts = np.searchsorted(node_train[order], np.arange(len(metadata["nodes"]) + 1))
-    return [order[starts[position[node]]: starts[position[node] + 1]] for node in nodes]
+    return [order[starts[position[node]] : starts[position[node] + 1]] for node in nodes]

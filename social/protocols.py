@@ -17,6 +17,7 @@ along the edges: in a directed graph ``u -> v`` means *u teaches v*.
 >>> sorted(PROTOCOLS)
 ['consensus_vote', 'distill', 'gossip', 'isolated', 'teach']
 """
+
 from __future__ import annotations
 
 import inspect
@@ -28,7 +29,7 @@ import numpy as np
 from social.consensus import gossip_average, metropolis_weights
 
 #: Registered protocols by name.
-PROTOCOLS: dict[str, type["Protocol"]] = {}
+PROTOCOLS: dict[str, type[Protocol]] = {}
 
 
 def register_protocol(name: str):
@@ -102,16 +103,20 @@ def check_count(protocol: Protocol, key: str, minimum: int = 1) -> None:
     """Raise ValueError naming ``key`` unless the protocol's ``key`` is an integer >= ``minimum``."""
     value = getattr(protocol, key)
     if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"protocol {protocol.name!r}: {key} must be an integer >= {minimum}, "
-                         f"got {key}={value!r}")
+        raise ValueError(
+            f"protocol {protocol.name!r}: {key} must be an integer >= {minimum}, "
+            f"got {key}={value!r}"
+        )
 
 
 def gather_from_teachers(society, per_agent: list[np.ndarray]) -> list[np.ndarray]:
     """For every learner, the concatenation of ``per_agent[t]`` over its teachers ``t``
     (its in-neighbours, in ``edges_`` order). Bookkeeping only: no model calls."""
     empty = per_agent[0][:0]
-    return [np.concatenate([per_agent[t] for t in teachers]) if len(teachers) else empty
-            for teachers in society.in_neighbours_]
+    return [
+        np.concatenate([per_agent[t] for t in teachers]) if len(teachers) else empty
+        for teachers in society.in_neighbours_
+    ]
 
 
 def _out_degree(society) -> np.ndarray:
@@ -140,7 +145,7 @@ def ask_teachers(society, queries: list[np.ndarray], method: str) -> list[np.nda
     offset = np.zeros(society.n_agents_, dtype=np.intp)
     for e in by_teacher:
         t, j = teachers[e], learners[e]
-        answer = np.asarray(answers[t])[offset[t]: offset[t] + len(queries[j])]
+        answer = np.asarray(answers[t])[offset[t] : offset[t] + len(queries[j])]
         offset[t] += len(queries[j])
         if method == "predict":
             answer = (answer[:, None] == classes[None, :]).astype(float)
@@ -205,8 +210,10 @@ class Teach(Protocol):
     def check(self, society):
         check_count(self, "demonstrations")
         if self.labels not in ("predicted", "checked", "true"):
-            raise ValueError("protocol 'teach': labels must be 'predicted', 'checked' or 'true', "
-                             f"got labels={self.labels!r}")
+            raise ValueError(
+                "protocol 'teach': labels must be 'predicted', 'checked' or 'true', "
+                f"got labels={self.labels!r}"
+            )
 
     def interact(self, society, rng):
         rows = society.sample_own_rows(self.demonstrations, rng)
@@ -225,10 +232,11 @@ class Teach(Protocol):
         ys = gather_from_teachers(society, labels)
         correct = gather_from_teachers(society, [np.asarray(p) == t for p, t in zip(labels, truth)])
         society.partial_fit(Xs, ys)
-        return {"messages": _out_degree(society) * np.array([len(s) for s in shown]),
-                "demonstrations_received": np.array([len(y) for y in ys]),
-                "demonstration_accuracy": np.array([c.mean() if len(c) else np.nan
-                                                    for c in correct])}
+        return {
+            "messages": _out_degree(society) * np.array([len(s) for s in shown]),
+            "demonstrations_received": np.array([len(y) for y in ys]),
+            "demonstration_accuracy": np.array([c.mean() if len(c) else np.nan for c in correct]),
+        }
 
 
 def _shown_and_answered(society, protocol, rng, method):
@@ -242,8 +250,9 @@ def _shown_and_answered(society, protocol, rng, method):
     # Inputs sent (demonstrations x learners) plus answers sent (each teacher
     # answers every query of each of its learners).
     inputs_sent = _out_degree(society) * np.array([len(s) for s in shown])
-    answers_sent = np.bincount(society.edges_[:, 0], weights=n_queries[society.edges_[:, 1]],
-                               minlength=society.n_agents_).astype(int)
+    answers_sent = np.bincount(
+        society.edges_[:, 0], weights=n_queries[society.edges_[:, 1]], minlength=society.n_agents_
+    ).astype(int)
     return queries, totals, inputs_sent + answers_sent
 
 
@@ -287,7 +296,9 @@ class Distill(Protocol):
         classes = society.task_.classes
         labels = []
         for total in totals:
-            cumulative = np.cumsum(total / np.maximum(total.sum(axis=1, keepdims=True), 1e-300), axis=1)
+            cumulative = np.cumsum(
+                total / np.maximum(total.sum(axis=1, keepdims=True), 1e-300), axis=1
+            )
             draws = rng.random((len(total), 1))
             labels.append(classes[np.minimum((draws > cumulative).sum(axis=1), len(classes) - 1)])
         society.partial_fit(queries, labels)
@@ -374,11 +385,15 @@ class Gossip(Protocol):
     def check(self, society):
         check_count(self, "steps")
         if not isinstance(self.same_start, (bool, np.bool_)):
-            raise ValueError(f"protocol 'gossip': same_start must be True or False, "
-                             f"got same_start={self.same_start!r}")
+            raise ValueError(
+                f"protocol 'gossip': same_start must be True or False, "
+                f"got same_start={self.same_start!r}"
+            )
         if society.graph_.is_directed():
-            raise ValueError("protocol 'gossip' averages parameters symmetrically and needs an "
-                             "undirected graph; pass graph.to_undirected() or use 'teach'")
+            raise ValueError(
+                "protocol 'gossip' averages parameters symmetrically and needs an "
+                "undirected graph; pass graph.to_undirected() or use 'teach'"
+            )
 
     def weights(self, society) -> dict:
         """Type -> (agent indices, Metropolis weights of the same-type subgraph)."""
@@ -388,9 +403,9 @@ class Gossip(Protocol):
             members = np.flatnonzero(society.types_ == kind)
             subgraph = nx.Graph()
             subgraph.add_nodes_from(members.tolist())
-            subgraph.add_edges_from(society.edges_[same_type
-                                                   & (society.types_[society.edges_[:, 0]] == kind)]
-                                    .tolist())
+            subgraph.add_edges_from(
+                society.edges_[same_type & (society.types_[society.edges_[:, 0]] == kind)].tolist()
+            )
             result[kind] = (members, metropolis_weights(subgraph))
         return result
 

@@ -7,19 +7,26 @@ that follow the population protocol (see :mod:`social.agents`); all agents of
 one type are one population, so every learning and prediction step is one
 batched call per type, never a Python loop over agents.
 """
+
 from __future__ import annotations
 
 import inspect
 import time
+from collections.abc import Mapping
 from numbers import Integral
-from typing import Any, Mapping
+from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from social.agents import (AGENT_TYPES, agent_defaults, check_agent_type, check_population,
-                           resolve_agent_type)
+from social.agents import (
+    AGENT_TYPES,
+    agent_defaults,
+    check_agent_type,
+    check_population,
+    resolve_agent_type,
+)
 from social.graphs import GRAPHS, make_graph
 from social.partitions import PARTITIONS, check_partition, partition_data
 from social.protocols import PROTOCOLS, check_protocol
@@ -35,15 +42,29 @@ SOCIETY_DEFAULTS: dict[str, Any] = {
 }
 
 #: The columns every society table has, in order; protocols add their own after these.
-BASE_COLUMNS = ("round", "agent", "type", "accuracy", "degree", "local_samples", "messages",
-                "disagreement", "cost", "cost_unit", "wall_seconds")
+BASE_COLUMNS = (
+    "round",
+    "agent",
+    "type",
+    "accuracy",
+    "degree",
+    "local_samples",
+    "messages",
+    "disagreement",
+    "cost",
+    "cost_unit",
+    "wall_seconds",
+)
 
 
 def _keyword_names(function, skip: int) -> set[str]:
     """Names of the keyword parameters of ``function`` after its first ``skip`` ones."""
     parameters = list(inspect.signature(function).parameters.values())[skip:]
-    return {p.name for p in parameters
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "task"}
+    return {
+        p.name
+        for p in parameters
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "task"
+    }
 
 
 def _is_count(value, minimum: int) -> bool:
@@ -151,8 +172,16 @@ class Society:
     (12, ['round', 'agent', 'type', 'accuracy', 'degree'])
     """
 
-    def __init__(self, graph, agents="ann", task="digits", protocol="teach", partition="iid",
-                 random_state=None, **params):
+    def __init__(
+        self,
+        graph,
+        agents="ann",
+        task="digits",
+        protocol="teach",
+        partition="iid",
+        random_state=None,
+        **params,
+    ):
         self.graph = graph
         self.agents = agents
         self.task = task
@@ -174,10 +203,12 @@ class Society:
             owners = [component for component, names in accepted.items() if key in names]
             if not owners:
                 known = sorted(set().union(*accepted.values()))
-                raise ValueError(f"unknown parameter {key}={value!r}; this society (graph "
-                                 f"{self.graph if isinstance(self.graph, str) else 'given'}, "
-                                 f"partition {self.partition!r}, protocol {self.protocol!r}) "
-                                 f"accepts {known}")
+                raise ValueError(
+                    f"unknown parameter {key}={value!r}; this society (graph "
+                    f"{self.graph if isinstance(self.graph, str) else 'given'}, "
+                    f"partition {self.partition!r}, protocol {self.protocol!r}) "
+                    f"accepts {known}"
+                )
             if len(owners) > 1:
                 raise ValueError(f"parameter {key!r} is ambiguous: accepted by {owners}")
             routed[owners[0]][key] = value
@@ -186,10 +217,14 @@ class Society:
     def _check_names(self) -> None:
         if isinstance(self.graph, str):
             if self.graph not in GRAPHS:
-                raise ValueError(f"unknown graph name {self.graph!r}; known graphs: {sorted(GRAPHS)}")
+                raise ValueError(
+                    f"unknown graph name {self.graph!r}; known graphs: {sorted(GRAPHS)}"
+                )
         elif not isinstance(self.graph, nx.Graph):
-            raise TypeError("graph must be a networkx graph or a graph name from "
-                            f"{sorted(GRAPHS)}, got graph={self.graph!r}")
+            raise TypeError(
+                "graph must be a networkx graph or a graph name from "
+                f"{sorted(GRAPHS)}, got graph={self.graph!r}"
+            )
         check_protocol(self.protocol)
         check_partition(self.partition)
         if isinstance(self.agents, str):
@@ -199,9 +234,11 @@ class Society:
             for kind in set(self.agents.values()):
                 check_agent_type(kind)
         else:
-            raise TypeError(f"agents must be an agent type name, 'mixed' or a mapping from node "
-                            f"to type, got agents={self.agents!r}; known agent types: "
-                            f"{sorted(AGENT_TYPES)}")
+            raise TypeError(
+                f"agents must be an agent type name, 'mixed' or a mapping from node "
+                f"to type, got agents={self.agents!r}; known agent types: "
+                f"{sorted(AGENT_TYPES)}"
+            )
 
     def _load_task(self, task_params: dict):
         if isinstance(self.task, str):
@@ -212,30 +249,44 @@ class Society:
             task = load_task(self.task, **task_params)
         elif all(hasattr(self.task, a) for a in ("X_train", "y_train", "X_test", "y_test", "kind")):
             if task_params:
-                raise ValueError("task_params apply only when task is a name, "
-                                 f"got task_params={task_params!r} with a loaded task")
+                raise ValueError(
+                    "task_params apply only when task is a name, "
+                    f"got task_params={task_params!r} with a loaded task"
+                )
             task = self.task
         else:
             raise TypeError(f"task must be a task name or a tasks.Task, got task={self.task!r}")
         if task.kind != "classification":
-            raise ValueError(f"a society learns classification tasks; task {task.name!r} is a "
-                             f"{task.kind} task")
+            raise ValueError(
+                f"a society learns classification tasks; task {task.name!r} is a {task.kind} task"
+            )
         return task
 
     def _check_society_params(self, params: dict) -> dict:
-        if not (self.random_state is None or isinstance(self.random_state, np.random.Generator)
-                or _is_count(self.random_state, 0)):
-            raise TypeError("random_state must be None, a non-negative int or a "
-                            f"numpy.random.Generator, got random_state={self.random_state!r}")
+        if not (
+            self.random_state is None
+            or isinstance(self.random_state, np.random.Generator)
+            or _is_count(self.random_state, 0)
+        ):
+            raise TypeError(
+                "random_state must be None, a non-negative int or a "
+                f"numpy.random.Generator, got random_state={self.random_state!r}"
+            )
         params = {**SOCIETY_DEFAULTS, **params}
         if params["local_batch"] is not None and not _is_count(params["local_batch"], 0):
-            raise ValueError("local_batch must be a non-negative integer or None, "
-                             f"got local_batch={params['local_batch']!r}")
+            raise ValueError(
+                "local_batch must be a non-negative integer or None, "
+                f"got local_batch={params['local_batch']!r}"
+            )
         if not _is_count(params["local_epochs"], 1):
-            raise ValueError("local_epochs must be a positive integer, "
-                             f"got local_epochs={params['local_epochs']!r}")
+            raise ValueError(
+                "local_epochs must be a positive integer, "
+                f"got local_epochs={params['local_epochs']!r}"
+            )
         if params["n_eval"] is not None and not _is_count(params["n_eval"], 1):
-            raise ValueError(f"n_eval must be a positive integer or None, got n_eval={params['n_eval']!r}")
+            raise ValueError(
+                f"n_eval must be a positive integer or None, got n_eval={params['n_eval']!r}"
+            )
         for key in ("agent_params", "task_params"):
             if params[key] is None:
                 params[key] = {}
@@ -262,11 +313,13 @@ class Society:
         missing = [node for node in nodes if node not in self.agents]
         extra = [node for node in self.agents if node not in node_set]
         if missing or extra:
-            raise ValueError("agents mapping must give a type to every node of the graph and only "
-                             f"to those; missing nodes: {missing[:10]}, unknown nodes: {extra[:10]}")
+            raise ValueError(
+                "agents mapping must give a type to every node of the graph and only "
+                f"to those; missing nodes: {missing[:10]}, unknown nodes: {extra[:10]}"
+            )
         return np.array([self.agents[node] for node in nodes], dtype=object)
 
-    def setup(self) -> "Society":
+    def setup(self) -> Society:
         """Validate the parameters and build graph, shards and populations.
 
         Called by the first :meth:`run`; every check happens here before any
@@ -280,49 +333,78 @@ class Society:
         task = self._load_task(params["task_params"])
         unknown_types = set(params["agent_params"]) - set(AGENT_TYPES)
         if unknown_types:
-            raise ValueError(f"agent_params has unknown agent types {sorted(unknown_types)}; "
-                             f"known agent types: {sorted(AGENT_TYPES)}")
+            raise ValueError(
+                f"agent_params has unknown agent types {sorted(unknown_types)}; "
+                f"known agent types: {sorted(AGENT_TYPES)}"
+            )
         protocol = PROTOCOLS[self.protocol](**protocol_params)
 
         seed_sequence = np.random.SeedSequence(
-            np.random.default_rng(self.random_state).integers(2**32, size=4))
-        (graph_seq, placement_seq, partition_seq, eval_seq, population_seq, round_seq,
-         protocol_seq) = seed_sequence.spawn(7)
+            np.random.default_rng(self.random_state).integers(2**32, size=4)
+        )
+        (
+            graph_seq,
+            placement_seq,
+            partition_seq,
+            eval_seq,
+            population_seq,
+            round_seq,
+            protocol_seq,
+        ) = seed_sequence.spawn(7)
 
         if isinstance(self.graph, str):
-            graph = make_graph(self.graph, params["n_agents"], int(graph_seq.generate_state(1)[0]),
-                               task=task, **graph_params)
+            graph = make_graph(
+                self.graph,
+                params["n_agents"],
+                int(graph_seq.generate_state(1)[0]),
+                task=task,
+                **graph_params,
+            )
         else:
-            if params["n_agents"] is not None and params["n_agents"] != self.graph.number_of_nodes():
-                raise ValueError(f"n_agents={params['n_agents']!r} disagrees with the given graph's "
-                                 f"{self.graph.number_of_nodes()} nodes; leave n_agents unset")
+            if (
+                params["n_agents"] is not None
+                and params["n_agents"] != self.graph.number_of_nodes()
+            ):
+                raise ValueError(
+                    f"n_agents={params['n_agents']!r} disagrees with the given graph's "
+                    f"{self.graph.number_of_nodes()} nodes; leave n_agents unset"
+                )
             graph = self.graph
         graph = self._simple_graph(graph)
         nodes = list(graph.nodes)
         n_agents = len(nodes)
         types = self._agent_types(nodes, np.random.default_rng(placement_seq))
         if len(task.y_train) < n_agents:
-            raise ValueError(f"the task {task.name!r} has {len(task.y_train)} training samples, "
-                             f"fewer than the {n_agents} agents: every agent needs at least one")
+            raise ValueError(
+                f"the task {task.name!r} has {len(task.y_train)} training samples, "
+                f"fewer than the {n_agents} agents: every agent needs at least one"
+            )
 
         index = {node: i for i, node in enumerate(nodes)}
-        edges = np.array([(index[u], index[v]) for u, v in graph.edges], dtype=np.intp).reshape(-1, 2)
+        edges = np.array([(index[u], index[v]) for u, v in graph.edges], dtype=np.intp).reshape(
+            -1, 2
+        )
         if not graph.is_directed():
             edges = np.concatenate([edges, edges[:, ::-1]])
         edges = edges[np.lexsort((edges[:, 0], edges[:, 1]))]  # grouped by learner
         self.graph_, self.nodes_, self.types_, self.edges_ = graph, nodes, types, edges
         self.task_, self.n_agents_, self.protocol_ = task, n_agents, protocol
-        self.in_neighbours_ = np.split(edges[:, 0], np.cumsum(np.bincount(edges[:, 1],
-                                                                           minlength=n_agents))[:-1])
+        self.in_neighbours_ = np.split(
+            edges[:, 0], np.cumsum(np.bincount(edges[:, 1], minlength=n_agents))[:-1]
+        )
         self.degree_ = np.array([graph.degree(node) for node in nodes])
         protocol.check(self)  # e.g. gossip rejects directed graphs: still before any work
 
-        self.shards_ = partition_data(self.partition, task, nodes, np.random.default_rng(partition_seq),
-                                      **partition_params)
+        self.shards_ = partition_data(
+            self.partition, task, nodes, np.random.default_rng(partition_seq), **partition_params
+        )
         eval_rng = np.random.default_rng(eval_seq)
         n_test = len(task.y_test)
-        self.eval_index_ = (np.arange(n_test) if params["n_eval"] is None or params["n_eval"] >= n_test
-                            else np.sort(eval_rng.choice(n_test, params["n_eval"], replace=False)))
+        self.eval_index_ = (
+            np.arange(n_test)
+            if params["n_eval"] is None or params["n_eval"] >= n_test
+            else np.sort(eval_rng.choice(n_test, params["n_eval"], replace=False))
+        )
         self.X_eval_ = task.X_test[self.eval_index_]
         self.y_eval_ = task.y_test[self.eval_index_]
         self.local_batch_, self.local_epochs_ = params["local_batch"], params["local_epochs"]
@@ -333,10 +415,13 @@ class Society:
         self.populations_ = {}
         for kind, kind_seed in zip(kinds, population_seeds):
             members = np.flatnonzero(types == kind)
-            population = factories[kind](len(members), task.n_features, task.classes,
-                                         random_state=int(kind_seed.generate_state(1)[0]),
-                                         **{**agent_defaults(kind),
-                                            **params["agent_params"].get(kind, {})})
+            population = factories[kind](
+                len(members),
+                task.n_features,
+                task.classes,
+                random_state=int(kind_seed.generate_state(1)[0]),
+                **{**agent_defaults(kind), **params["agent_params"].get(kind, {})},
+            )
             check_population(population, kind, len(members))
             self.populations_[kind] = (population, members)
 
@@ -358,7 +443,7 @@ class Society:
         while size > 0:
             if self._order[i] is None or self._cursor[i] >= len(shard):
                 self._order[i], self._cursor[i] = shard[rng.permutation(len(shard))], 0
-            chunk = self._order[i][self._cursor[i]: self._cursor[i] + size]
+            chunk = self._order[i][self._cursor[i] : self._cursor[i] + size]
             self._cursor[i] += len(chunk)
             size -= len(chunk)
             taken.append(chunk)
@@ -367,7 +452,9 @@ class Society:
     def sample_own_rows(self, size: int, rng: np.random.Generator) -> list[np.ndarray]:
         """``size`` rows of each agent's own shard (indices into ``task_.X_train``),
         drawn without replacement within the shard, so smaller shards give fewer."""
-        return [rng.choice(shard, size=min(size, len(shard)), replace=False) for shard in self.shards_]
+        return [
+            rng.choice(shard, size=min(size, len(shard)), replace=False) for shard in self.shards_
+        ]
 
     def sample_own_inputs(self, size: int, rng: np.random.Generator) -> list[np.ndarray]:
         """``size`` training inputs from each agent's own shard (see :meth:`sample_own_rows`),
@@ -401,19 +488,22 @@ class Society:
                 out[i] = np.asarray(result[k])
         return out
 
-    def partial_fit(self, Xs, ys) -> "Society":
+    def partial_fit(self, Xs, ys) -> Society:
         """Train every agent on its own ``(Xs[i], ys[i])`` (empty arrays: no learning),
         with one call per population; populations with nothing to learn are skipped."""
         if len(Xs) != self.n_agents_ or len(ys) != self.n_agents_:
-            raise ValueError(f"Xs and ys must hold one array per agent ({self.n_agents_}), "
-                             f"got {len(Xs)} and {len(ys)}")
+            raise ValueError(
+                f"Xs and ys must hold one array per agent ({self.n_agents_}), "
+                f"got {len(Xs)} and {len(ys)}"
+            )
         n_features = self.task_.n_features
         for population, members in self.populations_.values():
             if all(len(ys[i]) == 0 for i in members):
                 continue
             population.partial_fit(
                 [np.asarray(Xs[i], dtype=float).reshape(-1, n_features) for i in members],
-                [np.asarray(ys[i]) for i in members])
+                [np.asarray(ys[i]) for i in members],
+            )
         return self
 
     def _population_of(self, i: int):
@@ -453,9 +543,12 @@ class Society:
         local_rng, protocol_rng = rng.spawn(2)
 
         if self.local_batch_ != 0:
-            batches = [self.shards_[i] if self.local_batch_ is None
-                       else self._shard_batch(i, self.local_batch_, local_rng)
-                       for i in range(self.n_agents_)]
+            batches = [
+                self.shards_[i]
+                if self.local_batch_ is None
+                else self._shard_batch(i, self.local_batch_, local_rng)
+                for i in range(self.n_agents_)
+            ]
             Xs = [self.task_.X_train[b] for b in batches]
             ys = [self.task_.y_train[b] for b in batches]
             for _ in range(self.local_epochs_):
@@ -468,8 +561,10 @@ class Society:
         for column, values in measured.items():
             values = np.asarray(values)
             if values.shape != (self.n_agents_,):
-                raise ValueError(f"protocol {self.protocol!r} reported {column!r} with shape "
-                                 f"{values.shape}; expected one value per agent ({self.n_agents_},)")
+                raise ValueError(
+                    f"protocol {self.protocol!r} reported {column!r} with shape "
+                    f"{values.shape}; expected one value per agent ({self.n_agents_},)"
+                )
             measured[column] = values
         messages = measured.pop("messages", np.zeros(self.n_agents_, dtype=int))
 
@@ -478,21 +573,24 @@ class Society:
         accuracy = (predictions == self.y_eval_[None, :]).mean(axis=1)
         disagreement = self._disagreement(predictions)
         wall = time.perf_counter() - started
-        rows = pd.DataFrame({
-            "round": self.round_,
-            "agent": pd.Series(self.nodes_, dtype=object) if not all(
-                isinstance(n, (int, np.integer)) for n in self.nodes_) else self.nodes_,
-            "type": self.types_.astype(str),
-            "accuracy": accuracy,
-            "degree": self.degree_,
-            "local_samples": local_samples,
-            "messages": messages,
-            "disagreement": disagreement,
-            "cost": self.cost(),
-            "cost_unit": self.cost_units_.astype(str),
-            "wall_seconds": wall,
-            **measured,
-        })
+        rows = pd.DataFrame(
+            {
+                "round": self.round_,
+                "agent": pd.Series(self.nodes_, dtype=object)
+                if not all(isinstance(n, (int, np.integer)) for n in self.nodes_)
+                else self.nodes_,
+                "type": self.types_.astype(str),
+                "accuracy": accuracy,
+                "degree": self.degree_,
+                "local_samples": local_samples,
+                "messages": messages,
+                "disagreement": disagreement,
+                "cost": self.cost(),
+                "cost_unit": self.cost_units_.astype(str),
+                "wall_seconds": wall,
+                **measured,
+            }
+        )
         self._rows.append(rows)
         return rows
 
@@ -546,6 +644,8 @@ class Society:
         graph = self.graph if isinstance(self.graph, str) else f"<{type(self.graph).__name__}>"
         task = self.task if isinstance(self.task, str) else getattr(self.task, "name", "task")
         extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
-        return (f"Society(graph={graph!r}, agents={self.agents!r}, task={task!r}, "
-                f"protocol={self.protocol!r}, partition={self.partition!r}, "
-                f"random_state={self.random_state!r}{extra})")
+        return (
+            f"Society(graph={graph!r}, agents={self.agents!r}, task={task!r}, "
+            f"protocol={self.protocol!r}, partition={self.partition!r}, "
+            f"random_state={self.random_state!r}{extra})"
+        )

@@ -41,6 +41,7 @@ synchrony in brain signals", Hum. Brain Mapp. 8, 194-208 (1999).
 M. Barahona and L. M. Pecora, "Synchronization in small-world systems",
 Phys. Rev. Lett. 89, 054101 (2002).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -136,7 +137,9 @@ def kuramoto_order_parameter(phases, axis=0):
     """
     phases = np.asarray(phases, dtype=float)
     if phases.ndim == 0 or phases.shape[axis] == 0:
-        raise ValueError(f"phases must hold at least one oscillator along axis {axis}, got shape {phases.shape}")
+        raise ValueError(
+            f"phases must hold at least one oscillator along axis {axis}, got shape {phases.shape}"
+        )
     R = np.abs(np.mean(np.exp(1j * phases), axis=axis))
     return float(R) if np.ndim(R) == 0 else R
 
@@ -323,9 +326,16 @@ def _as_millivolts(value, name):
 
     if isinstance(value, Quantity):
         if not have_same_dimensions(value, mV) or np.ndim(value) != 0:
-            raise TypeError(f"{name} must be a scalar voltage (e.g. 10*mV) or a float in mV, got {value!r}")
+            raise TypeError(
+                f"{name} must be a scalar voltage (e.g. 10*mV) or a float in mV, got {value!r}"
+            )
         value = float(value / mV)
-    if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, Real)
+        or not np.isfinite(value)
+        or value < 0
+    ):
         raise ValueError(f"{name} must be a non-negative finite number of mV, got {name}={value!r}")
     return float(value)
 
@@ -334,13 +344,19 @@ def _as_milliseconds(value, name, *, positive=True):
     from brian2 import Quantity, ms
     from brian2.units.fundamentalunits import have_same_dimensions
 
-    if not isinstance(value, Quantity) or not have_same_dimensions(value, ms) or np.ndim(value) != 0:
+    if (
+        not isinstance(value, Quantity)
+        or not have_same_dimensions(value, ms)
+        or np.ndim(value) != 0
+    ):
         raise TypeError(
             f"{name} must be a Brian2 time such as 100*ms (from brian2 import ms), got {value!r}"
         )
     milliseconds = float(value / ms)
     if not np.isfinite(milliseconds) or milliseconds < 0 or (positive and milliseconds == 0):
-        raise ValueError(f"{name} must be {'positive' if positive else 'non-negative'} and finite, got {value!r}")
+        raise ValueError(
+            f"{name} must be {'positive' if positive else 'non-negative'} and finite, got {value!r}"
+        )
     return milliseconds
 
 
@@ -358,8 +374,19 @@ _KNOWN_TARGETS = ("numpy", "cython")
 _INTEGRATION_METHOD = "exponential_euler"
 
 
-def _settings(duration, dt, n_excitatory, n_inhibitory, drive_spread, coupling_delay, normalize_by_degree,
-              band, transient, codegen_target, model_params):
+def _settings(
+    duration,
+    dt,
+    n_excitatory,
+    n_inhibitory,
+    drive_spread,
+    coupling_delay,
+    normalize_by_degree,
+    band,
+    transient,
+    codegen_target,
+    model_params,
+):
     """Validate the shared simulation arguments once, before any work."""
     model = dict(PING_PARAMETERS)
     if model_params is not None:
@@ -374,10 +401,18 @@ def _settings(duration, dt, n_excitatory, n_inhibitory, drive_spread, coupling_d
         model.update({key: float(value) for key, value in model_params.items()})
     for key in ("p_e_to_i", "p_i_to_e", "p_i_to_i", "p_inter"):
         if not 0.0 < model[key] <= 1.0:
-            raise ValueError(f"model_params[{key!r}] must be a probability in (0, 1], got {model[key]!r}")
+            raise ValueError(
+                f"model_params[{key!r}] must be a probability in (0, 1], got {model[key]!r}"
+            )
     if codegen_target is not None and codegen_target not in _KNOWN_TARGETS:
-        raise ValueError(f"codegen_target must be one of {list(_KNOWN_TARGETS)} or None, got {codegen_target!r}")
-    if isinstance(drive_spread, bool) or not isinstance(drive_spread, Real) or not 0.0 <= drive_spread < 1.0:
+        raise ValueError(
+            f"codegen_target must be one of {list(_KNOWN_TARGETS)} or None, got {codegen_target!r}"
+        )
+    if (
+        isinstance(drive_spread, bool)
+        or not isinstance(drive_spread, Real)
+        or not 0.0 <= drive_spread < 1.0
+    ):
         raise ValueError(f"drive_spread must be a number in [0, 1), got {drive_spread!r}")
     settings = {
         "duration_ms": _as_milliseconds(duration, "duration"),
@@ -424,8 +459,10 @@ class _Block:
 
 def _make_block(graph, coupling, random_state):
     pairs = _coupled_pairs(graph)
-    in_degree = np.bincount(pairs[:, 1], minlength=graph.number_of_nodes()) if len(pairs) else np.zeros(
-        graph.number_of_nodes(), dtype=int
+    in_degree = (
+        np.bincount(pairs[:, 1], minlength=graph.number_of_nodes())
+        if len(pairs)
+        else np.zeros(graph.number_of_nodes(), dtype=int)
     )
     return _Block(list(graph.nodes), pairs, in_degree, coupling, random_state)
 
@@ -463,7 +500,9 @@ def _build_and_run(blocks, settings):
         e_slice = slice(block.agent_offset * n_exc, (block.agent_offset + n) * n_exc)
         i_slice = slice(block.agent_offset * n_inh, (block.agent_offset + n) * n_inh)
 
-        block.drives = model["drive_excitatory"] * (1.0 + settings["drive_spread"] * agents_rng.uniform(-1, 1, n))
+        block.drives = model["drive_excitatory"] * (
+            1.0 + settings["drive_spread"] * agents_rng.uniform(-1, 1, n)
+        )
         jitter = 1.0 + model["drive_jitter"] * agents_rng.standard_normal((n, n_exc))
         drive_exc[e_slice] = (block.drives[:, None] * jitter).ravel()
         drive_inh[i_slice] = model["drive_inhibitory"]
@@ -472,13 +511,19 @@ def _build_and_run(blocks, settings):
         v_exc[e_slice] = model["v_rest"] + gap * agents_rng.random(n * n_exc)
         v_inh[i_slice] = model["v_rest"] + gap * agents_rng.random(n * n_inh)
 
-        for name, n_pre, n_post in (("e_to_i", n_exc, n_inh), ("i_to_e", n_inh, n_exc), ("i_to_i", n_inh, n_inh)):
+        for name, n_pre, n_post in (
+            ("e_to_i", n_exc, n_inh),
+            ("i_to_e", n_inh, n_exc),
+            ("i_to_i", n_inh, n_inh),
+        ):
             agent, pre, post = _bernoulli_blocks(circuits_rng, n, n_pre, n_post, model[f"p_{name}"])
             connections[name][0].append((block.agent_offset + agent) * n_pre + pre)
             connections[name][1].append((block.agent_offset + agent) * n_post + post)
 
         if len(block.pairs) and block.coupling > 0:
-            pair, pre, post = _bernoulli_blocks(inter_rng, len(block.pairs), n_exc, n_exc, model["p_inter"])
+            pair, pre, post = _bernoulli_blocks(
+                inter_rng, len(block.pairs), n_exc, n_exc, model["p_inter"]
+            )
             source = block.agent_offset + block.pairs[pair, 0]
             target = block.agent_offset + block.pairs[pair, 1]
             inter_pre.append(source * n_exc + pre)
@@ -495,7 +540,9 @@ def _build_and_run(blocks, settings):
         from brian2.codegen.runtime.cython_rt import CythonCodeObject
         from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 
-        target_class = {"numpy": NumpyCodeObject, "cython": CythonCodeObject}[settings["codegen_target"]]
+        target_class = {"numpy": NumpyCodeObject, "cython": CythonCodeObject}[
+            settings["codegen_target"]
+        ]
 
     equations = """
     dv/dt = (v_rest - v + drive + noise_std * noise + I_ampa - I_gaba) / tau_membrane : volt (unless refractory)
@@ -507,16 +554,25 @@ def _build_and_run(blocks, settings):
     # Fixed names (not "name*") keep the generated code identical from run to
     # run, so Cython's cache is reused instead of recompiling each network.
     common = dict(
-        threshold="v > v_threshold", reset="v = v_reset", method=settings["integration_method"],
-        dt=dt, codeobj_class=target_class,
+        threshold="v > v_threshold",
+        reset="v = v_reset",
+        method=settings["integration_method"],
+        dt=dt,
+        codeobj_class=target_class,
     )
     excitatory = b2.NeuronGroup(
-        n_agents_total * n_exc, equations, refractory=model["refractory_excitatory"] * ms,
-        name="brains_excitatory", **common,
+        n_agents_total * n_exc,
+        equations,
+        refractory=model["refractory_excitatory"] * ms,
+        name="brains_excitatory",
+        **common,
     )
     inhibitory = b2.NeuronGroup(
-        n_agents_total * n_inh, equations, refractory=model["refractory_inhibitory"] * ms,
-        name="brains_inhibitory", **common,
+        n_agents_total * n_inh,
+        equations,
+        refractory=model["refractory_inhibitory"] * ms,
+        name="brains_inhibitory",
+        **common,
     )
     excitatory.drive = drive_exc * mV
     inhibitory.drive = drive_inh * mV
@@ -542,17 +598,28 @@ def _build_and_run(blocks, settings):
         target = populations[post_key][0]
         # Per-synapse jump of the synaptic current: the volley divided over the
         # expected number of inputs, converted from depolarisation (no leak).
-        namespace[f"w_{name}"] = model[f"volley_{name}"] * (tau_m / tau_syn) / (model[f"p_{name}"] * n_pre) * mV
+        namespace[f"w_{name}"] = (
+            model[f"volley_{name}"] * (tau_m / tau_syn) / (model[f"p_{name}"] * n_pre) * mV
+        )
         connection = b2.Synapses(
-            source, target, on_pre=f"{current}_post += w_{name}", delay=model["synaptic_delay"] * ms,
-            name=f"brains_{name}", **synapse_args,
+            source,
+            target,
+            on_pre=f"{current}_post += w_{name}",
+            delay=model["synaptic_delay"] * ms,
+            name=f"brains_{name}",
+            **synapse_args,
         )
         connection.connect(i=np.concatenate(pre_indices), j=np.concatenate(post_indices))
         synapses.append(connection)
     if inter_pre:
         coupling_synapses = b2.Synapses(
-            excitatory, excitatory, model="w : volt", on_pre="I_ampa_post += w",
-            delay=settings["coupling_delay_ms"] * ms, name="brains_coupling", **synapse_args,
+            excitatory,
+            excitatory,
+            model="w : volt",
+            on_pre="I_ampa_post += w",
+            delay=settings["coupling_delay_ms"] * ms,
+            name="brains_coupling",
+            **synapse_args,
         )
         coupling_synapses.connect(i=np.concatenate(inter_pre), j=np.concatenate(inter_post))
         coupling_synapses.w = np.concatenate(inter_weight) * mV
@@ -569,14 +636,24 @@ def _build_and_run(blocks, settings):
         for block in blocks:
             n = len(block.nodes)
             first_exc, first_inh = block.agent_offset * n_exc, block.agent_offset * n_inh
-            values_exc[first_exc:first_exc + n * n_exc] = block.noise_rng.standard_normal(n * n_exc)
-            values_inh[first_inh:first_inh + n * n_inh] = block.noise_rng.standard_normal(n * n_inh)
+            values_exc[first_exc : first_exc + n * n_exc] = block.noise_rng.standard_normal(
+                n * n_exc
+            )
+            values_inh[first_inh : first_inh + n * n_inh] = block.noise_rng.standard_normal(
+                n * n_inh
+            )
         noise_exc.set_value(values_exc)
         noise_inh.set_value(values_inh)
 
-    noise_operation = b2.NetworkOperation(redraw_noise, dt=NOISE_INTERVAL_MS * ms, when="start", name="brains_noise")
-    spikes = b2.SpikeMonitor(excitatory, record=True, name="brains_spikes", codeobj_class=target_class)
-    network = b2.Network(excitatory, inhibitory, *synapses, noise_operation, spikes, name="brains_network")
+    noise_operation = b2.NetworkOperation(
+        redraw_noise, dt=NOISE_INTERVAL_MS * ms, when="start", name="brains_noise"
+    )
+    spikes = b2.SpikeMonitor(
+        excitatory, record=True, name="brains_spikes", codeobj_class=target_class
+    )
+    network = b2.Network(
+        excitatory, inhibitory, *synapses, noise_operation, spikes, name="brains_network"
+    )
     network.run(settings["duration_ms"] * ms, namespace=namespace, report=None)
     return np.asarray(spikes.t / ms), np.asarray(spikes.i), n_agents_total
 
@@ -617,8 +694,10 @@ def _analyse_block(block, settings, spike_times_ms, spike_neurons):
         )
     steady_rates = rates[:, steady]
     frequencies_axis, power = signal.welch(
-        steady_rates - steady_rates.mean(axis=1, keepdims=True), fs=sampling_rate,
-        nperseg=min(512, steady_rates.shape[1]), axis=1,
+        steady_rates - steady_rates.mean(axis=1, keepdims=True),
+        fs=sampling_rate,
+        nperseg=min(512, steady_rates.shape[1]),
+        axis=1,
     )
     low, high = settings["band_hz"]
     in_band = (frequencies_axis >= low) & (frequencies_axis <= high)
@@ -646,7 +725,9 @@ def _analyse_block(block, settings, spike_times_ms, spike_neurons):
 def _public_settings(settings, random_state):
     public = {key: value for key, value in settings.items() if key != "model"}
     public["model_params"] = dict(settings["model"])
-    public["random_state"] = random_state if isinstance(random_state, (Integral, type(None))) else repr(random_state)
+    public["random_state"] = (
+        random_state if isinstance(random_state, (Integral, type(None))) else repr(random_state)
+    )
     return public
 
 
@@ -745,11 +826,21 @@ def simulate_coupled_brains(
     """
     graph = _check_graph(graph)
     coupling = _as_millivolts(coupling, "coupling")
-    settings = _resolve_settings(dict(
-        duration=duration, dt=dt, n_excitatory=n_excitatory, n_inhibitory=n_inhibitory,
-        drive_spread=drive_spread, coupling_delay=coupling_delay, normalize_by_degree=normalize_by_degree,
-        band=band, transient=transient, codegen_target=codegen_target, model_params=model_params,
-    ))
+    settings = _resolve_settings(
+        dict(
+            duration=duration,
+            dt=dt,
+            n_excitatory=n_excitatory,
+            n_inhibitory=n_inhibitory,
+            drive_spread=drive_spread,
+            coupling_delay=coupling_delay,
+            normalize_by_degree=normalize_by_degree,
+            band=band,
+            transient=transient,
+            codegen_target=codegen_target,
+            model_params=model_params,
+        )
+    )
     block = _make_block(graph, coupling, random_state)
     spike_times_ms, spike_neurons, _ = _build_and_run([block], settings)
     result = _analyse_block(block, settings, spike_times_ms, spike_neurons)
@@ -766,10 +857,17 @@ def _resolve_settings(options):
         return amount * unit if options[name] is None else options[name]
 
     return _settings(
-        default("duration", 1.5, b2.second), default("dt", 0.1, b2.ms), options["n_excitatory"],
-        options["n_inhibitory"], options["drive_spread"], default("coupling_delay", 1.0, b2.ms),
-        options["normalize_by_degree"], options["band"], default("transient", 300.0, b2.ms),
-        options["codegen_target"], options["model_params"],
+        default("duration", 1.5, b2.second),
+        default("dt", 0.1, b2.ms),
+        options["n_excitatory"],
+        options["n_inhibitory"],
+        options["drive_spread"],
+        default("coupling_delay", 1.0, b2.ms),
+        options["normalize_by_degree"],
+        options["band"],
+        default("transient", 300.0, b2.ms),
+        options["codegen_target"],
+        options["model_params"],
     )
 
 
@@ -835,7 +933,10 @@ def synchrony_sweep(
         )
     for name, graph in graphs.items():
         _check_graph(graph, f"graphs[{name!r}]")
-    couplings = [_as_millivolts(c, "couplings[...]") for c in np.atleast_1d(np.asarray(couplings, dtype=object))]
+    couplings = [
+        _as_millivolts(c, "couplings[...]")
+        for c in np.atleast_1d(np.asarray(couplings, dtype=object))
+    ]
     if not couplings:
         raise ValueError("couplings must hold at least one value")
     seeds = list(np.atleast_1d(seeds))
@@ -845,10 +946,14 @@ def synchrony_sweep(
     seeds = [int(seed) for seed in seeds]
     forbidden = {"graph", "coupling", "random_state"} & set(simulation_options)
     if forbidden:
-        raise TypeError(f"synchrony_sweep sets {sorted(forbidden)} itself; pass graphs, couplings and seeds instead")
+        raise TypeError(
+            f"synchrony_sweep sets {sorted(forbidden)} itself; pass graphs, couplings and seeds instead"
+        )
     unknown = set(simulation_options) - set(_SIMULATION_OPTIONS)
     if unknown:
-        raise TypeError(f"unknown simulation options {sorted(unknown)}; known: {sorted(_SIMULATION_OPTIONS)}")
+        raise TypeError(
+            f"unknown simulation options {sorted(unknown)}; known: {sorted(_SIMULATION_OPTIONS)}"
+        )
     _check_count(max_neurons_per_network, "max_neurons_per_network")
     settings = _resolve_settings({**_SIMULATION_OPTIONS, **simulation_options})
 
@@ -879,20 +984,24 @@ def synchrony_sweep(
             result.settings["coupling_mV"] = coupling
             steady_R = result.order_parameter_t[result.steady]
             off_diagonal = ~np.eye(result.n_agents, dtype=bool)
-            rows.append({
-                "topology": name,
-                "n_agents": result.n_agents,
-                "n_edges": graph.number_of_edges(),
-                "coupling": coupling,
-                "seed": seed,
-                "order_parameter": result.order_parameter,
-                "order_parameter_std": float(steady_R.std()),
-                "independent_level": result.independent_level,
-                "mean_rate_hz": float(result.mean_rates.mean()),
-                "mean_frequency_hz": float(result.frequencies.mean()),
-                "frequency_std_hz": float(result.frequencies.std()),
-                "mean_phase_locking": float(result.phase_locking[off_diagonal].mean()) if result.n_agents > 1 else 1.0,
-            })
+            rows.append(
+                {
+                    "topology": name,
+                    "n_agents": result.n_agents,
+                    "n_edges": graph.number_of_edges(),
+                    "coupling": coupling,
+                    "seed": seed,
+                    "order_parameter": result.order_parameter,
+                    "order_parameter_std": float(steady_R.std()),
+                    "independent_level": result.independent_level,
+                    "mean_rate_hz": float(result.mean_rates.mean()),
+                    "mean_frequency_hz": float(result.frequencies.mean()),
+                    "frequency_std_hz": float(result.frequencies.std()),
+                    "mean_phase_locking": float(result.phase_locking[off_diagonal].mean())
+                    if result.n_agents > 1
+                    else 1.0,
+                }
+            )
             results.append(result)
     table = pd.DataFrame(rows)
     return (table, results) if return_results else table

@@ -7,8 +7,9 @@
 >>> sorted(TASKS)
 ['city_traffic', 'digits', 'iris', 'seed_regression', 'xor']
 """
-from tasks._base import TASKS, Task, load_task, register_task
-from tasks import _builtin as _builtin  # noqa: F401  (fills the registry)
+
+from tasks import _builtin as _builtin
 from tasks import city_traffic as _city  # noqa: F401  (fills the registry)
+from tasks._base import TASKS, Task, load_task, register_task
 
 __all__ = ["TASKS", "Task", "load_task", "register_task"]

@@ -1,14 +1,16 @@
 """Task container, registry and the helpers every task shares."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 #: Registered task loaders by name. ``list(TASKS)`` gives the names.
-TASKS: dict[str, Callable[..., "Task"]] = {}
+TASKS: dict[str, Callable[..., Task]] = {}
 
 
 @dataclass
@@ -89,8 +91,7 @@ def load_task(name: str, seed: int = 0, **params) -> Task:
     """
     if not isinstance(name, str) or name not in TASKS:
         raise ValueError(f"unknown task name={name!r}; known tasks: {sorted(TASKS)}")
-    if (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-            or not 0 <= seed < 2**32):
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
         raise ValueError(f"seed must be an integer in [0, 2**32), got seed={seed!r}")
     return TASKS[name](seed=int(seed), **params)
 

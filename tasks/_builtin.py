@@ -1,4 +1,5 @@
 """The small classic tasks: XOR, the article's regression, iris and digits."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,14 +17,18 @@ def xor(seed: int = 0) -> Task:
         name="xor",
         description="XOR of two binary inputs: the classic non-linearly separable problem.",
         kind="classification",
-        X_train=X.copy(), y_train=y.copy(), X_test=X.copy(), y_test=y.copy(),
+        X_train=X.copy(),
+        y_train=y.copy(),
+        X_test=X.copy(),
+        y_test=y.copy(),
         classes=np.array([0, 1]),
     )
 
 
 @register_task("seed_regression")
-def seed_regression(seed: int = 0, n_samples: int = 400, noise: float = 0.0,
-                    test_size: float = 0.25) -> Task:
+def seed_regression(
+    seed: int = 0, n_samples: int = 400, noise: float = 0.0, test_size: float = 0.25
+) -> Task:
     """y = x1 + 2*x2 + 3 with x drawn from a standard normal.
 
     The example of the article this project started from. Features are
@@ -41,7 +46,10 @@ def seed_regression(seed: int = 0, n_samples: int = 400, noise: float = 0.0,
         name="seed_regression",
         description="y = x1 + 2*x2 + 3, x ~ N(0, 1): the article's regression example.",
         kind="regression",
-        X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
         metadata={"n_samples": n_samples, "noise": noise},
     )
 
@@ -56,7 +64,10 @@ def iris(seed: int = 0, test_size: float = 0.3) -> Task:
         name="iris",
         description="Fisher's iris: 4 flower measurements -> 3 species.",
         kind="classification",
-        X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
         classes=np.unique(data.target),
         metadata={"target_names": list(data.target_names)},
     )
@@ -70,13 +81,17 @@ def digits(seed: int = 0, test_size: float = 0.25) -> Task:
     With the default ``test_size`` there are 1347 training and 450 test images.
     """
     data = datasets.load_digits()
-    X_train, X_test, y_train, y_test = split(data.data / 16.0, data.target, seed, test_size,
-                                             stratify=True)
+    X_train, X_test, y_train, y_test = split(
+        data.data / 16.0, data.target, seed, test_size, stratify=True
+    )
     return Task(
         name="digits",
         description="8x8 handwritten digits -> 10 classes (UCI, as shipped by scikit-learn).",
         kind="classification",
-        X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test,
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
         classes=np.arange(10),
         metadata={"image_shape": (8, 8)},
     )

@@ -50,6 +50,7 @@ Examples
 >>> arrays["weights"].tolist(), meta["epochs"]
 ([[1.0, 0.0], [0.0, 1.0]], 3)
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -61,12 +62,23 @@ import os
 import secrets
 import sys
 import zipfile
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
-__all__ = ["ArchiveError", "MetadataError", "FORMAT_NAME", "FORMAT_VERSION", "array_sha256", "from_jsonable",
-           "read_archive", "replaced_atomically", "to_jsonable", "write_archive"]
+__all__ = [
+    "ArchiveError",
+    "MetadataError",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "array_sha256",
+    "from_jsonable",
+    "read_archive",
+    "replaced_atomically",
+    "to_jsonable",
+    "write_archive",
+]
 
 #: The value of ``"format"`` in every archive's metadata.
 FORMAT_NAME = "brain-vs-ann-archive"
@@ -95,6 +107,7 @@ class MetadataError(ArchiveError):
 
 # -- writing -------------------------------------------------------------------------------------
 
+
 def array_sha256(array: np.ndarray) -> str:
     """SHA-256 (hex) of an array's dtype, shape and bytes (C order)."""
     array = np.asarray(array)
@@ -104,8 +117,9 @@ def array_sha256(array: np.ndarray) -> str:
 
 
 def _canonical_json(document: Mapping) -> str:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
-                      allow_nan=False)
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+    )
 
 
 def _document_sha256(document: Mapping) -> str:
@@ -118,14 +132,23 @@ def _check_arrays(arrays: Mapping[str, Any]) -> dict[str, np.ndarray]:
         raise TypeError(f"arrays must be a dict of name -> ndarray, got {type(arrays).__name__}")
     checked = {}
     for name, value in arrays.items():
-        if not isinstance(name, str) or not name or name.startswith("__") or "/" in name \
-                or "\\" in name:
-            raise ValueError(f"array name {name!r} is not allowed: use a non-empty str without "
-                             "slashes that does not start with '__'")
+        if (
+            not isinstance(name, str)
+            or not name
+            or name.startswith("__")
+            or "/" in name
+            or "\\" in name
+        ):
+            raise ValueError(
+                f"array name {name!r} is not allowed: use a non-empty str without "
+                "slashes that does not start with '__'"
+            )
         array = np.asarray(value)
         if array.dtype.hasobject:
-            raise TypeError(f"array {name!r} has dtype {array.dtype} (Python objects), which only "
-                            "pickle could store; convert it to numbers or fixed-width strings")
+            raise TypeError(
+                f"array {name!r} has dtype {array.dtype} (Python objects), which only "
+                "pickle could store; convert it to numbers or fixed-width strings"
+            )
         checked[name] = array
     return checked
 
@@ -160,20 +183,28 @@ def write_archive(path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any
     """
     arrays = _check_arrays(arrays)
     if not isinstance(meta, Mapping) or not isinstance(meta.get("kind"), str):
-        raise ValueError(f"meta must be a dict with a str 'kind' naming what the archive holds, "
-                         f"got {meta!r:.80}")
+        raise ValueError(
+            f"meta must be a dict with a str 'kind' naming what the archive holds, got {meta!r:.80}"
+        )
     document = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
-        "arrays": {name: {"dtype": array.dtype.str, "shape": list(array.shape),
-                          "sha256": array_sha256(array)} for name, array in arrays.items()},
+        "arrays": {
+            name: {
+                "dtype": array.dtype.str,
+                "shape": list(array.shape),
+                "sha256": array_sha256(array),
+            }
+            for name, array in arrays.items()
+        },
         "meta": dict(meta),
     }
     try:
         document["sha256"] = _document_sha256(document)
     except (TypeError, ValueError) as error:
-        raise TypeError(f"meta is not plain JSON ({error}); encode it with "
-                        "tasks.archive.to_jsonable") from None
+        raise TypeError(
+            f"meta is not plain JSON ({error}); encode it with tasks.archive.to_jsonable"
+        ) from None
     # Stored in insertion order (dicts read back in the order they were
     # written); the checksum is over the canonical form, which does not
     # depend on the order.
@@ -200,12 +231,14 @@ def replaced_atomically(path, mode: str = "wb"):
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    temporary = os.path.join(directory, f".{os.path.basename(path)}.{os.getpid()}."
-                                        f"{secrets.token_hex(4)}.tmp")
+    temporary = os.path.join(
+        directory, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    )
     # os.open with mode 0o666 gives the file the permissions a plain open()
     # would (the umask applies), unlike tempfile's private 0o600.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                         0o666)
+    descriptor = os.open(
+        temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+    )
     try:
         with os.fdopen(descriptor, mode) as file:
             yield file
@@ -220,7 +253,9 @@ def replaced_atomically(path, mode: str = "wb"):
 
 def _write_npz(file, arrays: Mapping[str, np.ndarray]) -> None:
     """What ``np.savez`` writes (uncompressed zip of .npy members), with pickling off."""
-    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+    with zipfile.ZipFile(
+        file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True
+    ) as archive:
         for name, array in arrays.items():
             with archive.open(name + ".npy", mode="w", force_zip64=True) as member:
                 np.lib.format.write_array(member, array, allow_pickle=False)
@@ -237,8 +272,9 @@ def _write_npz(file, arrays: Mapping[str, np.ndarray]) -> None:
 _DAMAGE = Exception
 
 
-def read_archive(path, expected_kind: str | Iterable[str] | None = None
-                 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def read_archive(
+    path, expected_kind: str | Iterable[str] | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Read an archive written by :func:`write_archive`, checking every checksum.
 
     Parameters
@@ -272,15 +308,19 @@ def read_archive(path, expected_kind: str | Iterable[str] | None = None
         try:
             loaded = np.load(file, allow_pickle=False)
         except _DAMAGE as error:
-            raise ArchiveError(f"{path!r} is truncated or not a brain-vs-ann archive "
-                               f"(numpy could not read it as .npz: {error})") from None
+            raise ArchiveError(
+                f"{path!r} is truncated or not a brain-vs-ann archive "
+                f"(numpy could not read it as .npz: {error})"
+            ) from None
         if not isinstance(loaded, np.lib.npyio.NpzFile):
             raise ArchiveError(f"{path!r} is a single .npy array, not a brain-vs-ann archive")
         with loaded:
             document = _read_document(path, loaded)
             kind = document["meta"]["kind"]
             if expected_kind is not None:
-                expected = [expected_kind] if isinstance(expected_kind, str) else list(expected_kind)
+                expected = (
+                    [expected_kind] if isinstance(expected_kind, str) else list(expected_kind)
+                )
                 if kind not in expected:
                     wanted = expected[0] if len(expected) == 1 else f"one of {expected}"
                     raise ArchiveError(f"{path!r} holds a {kind}, not {wanted}")
@@ -288,11 +328,15 @@ def read_archive(path, expected_kind: str | Iterable[str] | None = None
             present = {name for name in loaded.files if name != META_MEMBER}
             missing, extra = sorted(set(listed) - present), sorted(present - set(listed))
             if missing:
-                raise ArchiveError(f"{path!r}: array {missing[0]!r} listed in the metadata is "
-                                   "missing: the file was modified or damaged")
+                raise ArchiveError(
+                    f"{path!r}: array {missing[0]!r} listed in the metadata is "
+                    "missing: the file was modified or damaged"
+                )
             if extra:
-                raise ArchiveError(f"{path!r}: member {extra[0]!r} is not listed in the "
-                                   "metadata: the file was modified")
+                raise ArchiveError(
+                    f"{path!r}: member {extra[0]!r} is not listed in the "
+                    "metadata: the file was modified"
+                )
             arrays = {name: _read_array(path, loaded, name, listed[name]) for name in listed}
     return arrays, document["meta"]
 
@@ -302,47 +346,66 @@ def _read_member(path: str, loaded, name: str) -> np.ndarray:
         return loaded[name]
     except ValueError as error:
         if "allow_pickle" in str(error) or "Object arrays" in str(error):
-            raise ArchiveError(f"{path!r}: member {name!r} holds Python objects, which only "
-                               "pickle could load; refusing to load it") from None
+            raise ArchiveError(
+                f"{path!r}: member {name!r} holds Python objects, which only "
+                "pickle could load; refusing to load it"
+            ) from None
         raise ArchiveError(f"{path!r}: member {name!r} is damaged ({error})") from None
     except _DAMAGE as error:
-        raise ArchiveError(f"{path!r}: member {name!r} is damaged or truncated ({error}): "
-                           "the file was modified or damaged") from None
+        raise ArchiveError(
+            f"{path!r}: member {name!r} is damaged or truncated ({error}): "
+            "the file was modified or damaged"
+        ) from None
 
 
 def _read_document(path: str, loaded) -> dict:
     if META_MEMBER not in loaded.files:
-        raise ArchiveError(f"{path!r} is an .npz without a {META_MEMBER!r} member: not a "
-                           "brain-vs-ann archive (a file from np.savez?)")
+        raise ArchiveError(
+            f"{path!r} is an .npz without a {META_MEMBER!r} member: not a "
+            "brain-vs-ann archive (a file from np.savez?)"
+        )
     raw = _read_member(path, loaded, META_MEMBER)
     if raw.dtype != np.uint8 or raw.ndim != 1:
-        raise ArchiveError(f"{path!r}: member {META_MEMBER!r} is not JSON bytes "
-                           f"(dtype {raw.dtype}, shape {raw.shape})")
+        raise ArchiveError(
+            f"{path!r}: member {META_MEMBER!r} is not JSON bytes "
+            f"(dtype {raw.dtype}, shape {raw.shape})"
+        )
     try:
         document = json.loads(raw.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ArchiveError(f"{path!r}: the metadata is not valid JSON ({error}): "
-                           "the file was modified or damaged") from None
+        raise ArchiveError(
+            f"{path!r}: the metadata is not valid JSON ({error}): the file was modified or damaged"
+        ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
-        raise ArchiveError(f"{path!r} is not a brain-vs-ann archive (its metadata does not "
-                           f"say format={FORMAT_NAME!r})")
+        raise ArchiveError(
+            f"{path!r} is not a brain-vs-ann archive (its metadata does not "
+            f"say format={FORMAT_NAME!r})"
+        )
     version = document.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ArchiveError(f"{path!r}: the metadata has no valid format version "
-                           f"(got {version!r}): the file was modified")
+        raise ArchiveError(
+            f"{path!r}: the metadata has no valid format version "
+            f"(got {version!r}): the file was modified"
+        )
     if version > FORMAT_VERSION:
-        raise ArchiveError(f"{path!r} has archive format version {version}; this version of "
-                           f"brain-vs-ann reads versions up to {FORMAT_VERSION}: upgrade it")
+        raise ArchiveError(
+            f"{path!r} has archive format version {version}; this version of "
+            f"brain-vs-ann reads versions up to {FORMAT_VERSION}: upgrade it"
+        )
     try:
         matches = document.get("sha256") == _document_sha256(document)
     except (TypeError, ValueError):  # e.g. NaN smuggled into the JSON
         matches = False
     if not matches:
-        raise ArchiveError(f"{path!r}: the metadata does not match its checksum: "
-                           "the file was modified")
+        raise ArchiveError(
+            f"{path!r}: the metadata does not match its checksum: the file was modified"
+        )
     arrays, meta = document.get("arrays"), document.get("meta")
-    if not isinstance(arrays, dict) or not isinstance(meta, dict) \
-            or not isinstance(meta.get("kind"), str):
+    if (
+        not isinstance(arrays, dict)
+        or not isinstance(meta, dict)
+        or not isinstance(meta.get("kind"), str)
+    ):
         raise ArchiveError(f"{path!r}: the metadata lacks 'arrays' or 'meta' with a 'kind'")
     return document
 
@@ -352,16 +415,20 @@ def _read_array(path: str, loaded, name: str, listed: Mapping) -> np.ndarray:
     if not isinstance(listed, Mapping):
         raise ArchiveError(f"{path!r}: the metadata entry of array {name!r} is malformed")
     if array.dtype.str != listed.get("dtype") or list(array.shape) != listed.get("shape"):
-        raise ArchiveError(f"{path!r}: array {name!r} has dtype {array.dtype.str} and shape "
-                           f"{list(array.shape)}, the metadata says {listed.get('dtype')} and "
-                           f"{listed.get('shape')}: the file was modified")
+        raise ArchiveError(
+            f"{path!r}: array {name!r} has dtype {array.dtype.str} and shape "
+            f"{list(array.shape)}, the metadata says {listed.get('dtype')} and "
+            f"{listed.get('shape')}: the file was modified"
+        )
     if array_sha256(array) != listed.get("sha256"):
-        raise ArchiveError(f"{path!r}: array {name!r} does not match its checksum: "
-                           "the file was modified")
+        raise ArchiveError(
+            f"{path!r}: array {name!r} does not match its checksum: the file was modified"
+        )
     return array
 
 
 # -- JSON for what estimators hold ----------------------------------------------------------------
+
 
 def _tagged(kind: str, value) -> dict:
     return {TAG: kind, "value": value}
@@ -373,8 +440,9 @@ def _quantity_class():
     return None if brian2 is None else brian2.Quantity
 
 
-def to_jsonable(value, *, custom: Callable[[Any], tuple[str, Any] | None] | None = None,
-                where: str = "value"):
+def to_jsonable(
+    value, *, custom: Callable[[Any], tuple[str, Any] | None] | None = None, where: str = "value"
+):
     """``value`` as plain JSON that :func:`from_jsonable` turns back into an equal value.
 
     Handles None, bool, int, str, float (NaN and infinities too), lists,
@@ -420,57 +488,94 @@ def to_jsonable(value, *, custom: Callable[[Any], tuple[str, Any] | None] | None
 
         dimensions = get_dimensions(value)
         number = np.asarray(value)  # the value in SI units, as a plain array
-        return _tagged("brian2.Quantity", {
-            "value": to_jsonable(number if number.ndim else number.item(), where=where),
-            "dimensions": [float(dimensions.get_dimension(base)) for base in _SI_BASE],
-            "unit": str(get_unit(dimensions))})
+        return _tagged(
+            "brian2.Quantity",
+            {
+                "value": to_jsonable(number if number.ndim else number.item(), where=where),
+                "dimensions": [float(dimensions.get_dimension(base)) for base in _SI_BASE],
+                "unit": str(get_unit(dimensions)),
+            },
+        )
     if isinstance(value, np.generic):  # before int/float: np.float64 is a float
         if value.dtype.hasobject:
             raise TypeError(f"{where} is a numpy object scalar, which JSON cannot hold")
-        return _tagged("numpy.scalar", {"dtype": value.dtype.str,
-                                        "value": to_jsonable(value.item(), where=where)})
+        return _tagged(
+            "numpy.scalar",
+            {"dtype": value.dtype.str, "value": to_jsonable(value.item(), where=where)},
+        )
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
         return float(value) if math.isfinite(value) else _tagged("float", repr(float(value)))
     if isinstance(value, np.ndarray):
         if value.dtype.hasobject:
-            raise TypeError(f"{where} is an array of Python objects (dtype object), which JSON "
-                            "cannot hold")
-        return _tagged("numpy.ndarray", {"dtype": value.dtype.str, "shape": list(value.shape),
-                                         "data": to_jsonable(value.ravel().tolist(), where=where)})
+            raise TypeError(
+                f"{where} is an array of Python objects (dtype object), which JSON cannot hold"
+            )
+        return _tagged(
+            "numpy.ndarray",
+            {
+                "dtype": value.dtype.str,
+                "shape": list(value.shape),
+                "data": to_jsonable(value.ravel().tolist(), where=where),
+            },
+        )
     if isinstance(value, np.dtype):
         return _tagged("numpy.dtype", value.str)
     if isinstance(value, tuple):
-        return _tagged("tuple", [to_jsonable(item, custom=custom, where=f"{where}[{index}]")
-                                 for index, item in enumerate(value)])
+        return _tagged(
+            "tuple",
+            [
+                to_jsonable(item, custom=custom, where=f"{where}[{index}]")
+                for index, item in enumerate(value)
+            ],
+        )
     if isinstance(value, list):
-        return [to_jsonable(item, custom=custom, where=f"{where}[{index}]")
-                for index, item in enumerate(value)]
+        return [
+            to_jsonable(item, custom=custom, where=f"{where}[{index}]")
+            for index, item in enumerate(value)
+        ]
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
-            raise TypeError(f"{where} is a dict with non-str keys {list(value)!r:.80}, which "
-                            "JSON cannot hold")
-        items = {key: to_jsonable(item, custom=custom, where=f"{where}[{key!r}]")
-                 for key, item in value.items()}
+            raise TypeError(
+                f"{where} is a dict with non-str keys {list(value)!r:.80}, which JSON cannot hold"
+            )
+        items = {
+            key: to_jsonable(item, custom=custom, where=f"{where}[{key!r}]")
+            for key, item in value.items()
+        }
         # A dict that happens to use the tag key is stored as a list of pairs.
-        return _tagged("dict", [[key, item] for key, item in items.items()]) if TAG in items \
-            else items
+        return (
+            _tagged("dict", [[key, item] for key, item in items.items()]) if TAG in items else items
+        )
     if isinstance(value, np.random.Generator):
         bit_generator = value.bit_generator
         seed_sequence = getattr(bit_generator, "seed_seq", None)
-        return _tagged("numpy.Generator", {
-            "bit_generator": type(bit_generator).__name__,
-            "state": to_jsonable(bit_generator.state, where=f"{where}.bit_generator.state"),
-            "seed_sequence": (to_jsonable(seed_sequence, where=where)
-                              if isinstance(seed_sequence, np.random.SeedSequence) else None)})
+        return _tagged(
+            "numpy.Generator",
+            {
+                "bit_generator": type(bit_generator).__name__,
+                "state": to_jsonable(bit_generator.state, where=f"{where}.bit_generator.state"),
+                "seed_sequence": (
+                    to_jsonable(seed_sequence, where=where)
+                    if isinstance(seed_sequence, np.random.SeedSequence)
+                    else None
+                ),
+            },
+        )
     if isinstance(value, np.random.SeedSequence):
-        return _tagged("numpy.SeedSequence", {
-            "entropy": to_jsonable(value.entropy, where=f"{where}.entropy"),
-            "spawn_key": list(value.spawn_key), "pool_size": value.pool_size,
-            "n_children_spawned": value.n_children_spawned})
-    raise TypeError(f"{where}={value!r:.80} of type {type(value).__name__} cannot be stored "
-                    "without pickle")
+        return _tagged(
+            "numpy.SeedSequence",
+            {
+                "entropy": to_jsonable(value.entropy, where=f"{where}.entropy"),
+                "spawn_key": list(value.spawn_key),
+                "pool_size": value.pool_size,
+                "n_children_spawned": value.n_children_spawned,
+            },
+        )
+    raise TypeError(
+        f"{where}={value!r:.80} of type {type(value).__name__} cannot be stored without pickle"
+    )
 
 
 def from_jsonable(data, *, custom: Mapping[str, Callable[[Any], Any]] | None = None):
@@ -523,13 +628,16 @@ def _decode_builtin(tag: str, payload):
     if tag == "numpy.dtype":
         return _plain_dtype(payload)
     if tag == "numpy.ndarray":
-        return np.array(from_jsonable(payload["data"]),
-                        dtype=_plain_dtype(payload["dtype"])).reshape(payload["shape"])
+        return np.array(
+            from_jsonable(payload["data"]), dtype=_plain_dtype(payload["dtype"])
+        ).reshape(payload["shape"])
     if tag == "numpy.SeedSequence":
-        return np.random.SeedSequence(from_jsonable(payload["entropy"]),
-                                      spawn_key=tuple(payload["spawn_key"]),
-                                      pool_size=payload["pool_size"],
-                                      n_children_spawned=payload["n_children_spawned"])
+        return np.random.SeedSequence(
+            from_jsonable(payload["entropy"]),
+            spawn_key=tuple(payload["spawn_key"]),
+            pool_size=payload["pool_size"],
+            n_children_spawned=payload["n_children_spawned"],
+        )
     if tag == "numpy.Generator":
         name = payload["bit_generator"]
         if name not in _BIT_GENERATORS:

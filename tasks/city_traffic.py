@@ -34,6 +34,7 @@ scaled to [0, 1] on the training set. ``task.metadata`` holds each sample's
 intersection (``node_train``/``node_test``) and hour, so that one agent per
 intersection can be given its own data, and ``task.graph`` is the road network.
 """
+
 from __future__ import annotations
 
 import networkx as nx
@@ -58,11 +59,18 @@ def daily_profile(hours: np.ndarray) -> np.ndarray:
     return np.where(weekend, weekend_profile, weekday)
 
 
-def simulate_city(graph: nx.Graph, n_hours: int, rng: np.random.Generator, *,
-                  spillover: float = 0.3, noise: float = 0.05,
-                  incident_rate: float = 0.004, incident_hours: float = 3.0,
-                  incident_severity: float = 1.6,
-                  capacity_range: tuple[float, float] = (900.0, 1500.0)):
+def simulate_city(
+    graph: nx.Graph,
+    n_hours: int,
+    rng: np.random.Generator,
+    *,
+    spillover: float = 0.3,
+    noise: float = 0.05,
+    incident_rate: float = 0.004,
+    incident_hours: float = 3.0,
+    incident_severity: float = 1.6,
+    capacity_range: tuple[float, float] = (900.0, 1500.0),
+):
     """Simulate hourly flows (vehicles per hour) on ``graph``.
 
     Returns
@@ -95,16 +103,24 @@ def simulate_city(graph: nx.Graph, n_hours: int, rng: np.random.Generator, *,
         local = demand * profile[t] * np.where(incidents[t], incident_severity, 1.0)
         spilled = neighbour_mean @ previous
         spilled = np.where(degree == 0, local, spilled)
-        load[t] = np.maximum((1 - spillover) * local + spillover * spilled
-                             + noise * rng.standard_normal(n), 0.0)
+        load[t] = np.maximum(
+            (1 - spillover) * local + spillover * spilled + noise * rng.standard_normal(n), 0.0
+        )
         previous = load[t]
     return load * capacity, capacity, incidents
 
 
 @register_task("city_traffic")
-def city_traffic(seed: int = 0, rows: int = 5, cols: int = 5, n_days: int = 14,
-                 window: int = 6, thresholds: tuple[float, float] = (0.35, 0.6),
-                 test_size: float = 0.25, **simulation) -> Task:
+def city_traffic(
+    seed: int = 0,
+    rows: int = 5,
+    cols: int = 5,
+    n_days: int = 14,
+    window: int = 6,
+    thresholds: tuple[float, float] = (0.35, 0.6),
+    test_size: float = 0.25,
+    **simulation,
+) -> Task:
     """Next-hour congestion (free / busy / jammed) on a synthetic grid city.
 
     See the module docstring for the generator; ``**simulation`` goes to
@@ -114,7 +130,9 @@ def city_traffic(seed: int = 0, rows: int = 5, cols: int = 5, n_days: int = 14,
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{key} must be a positive integer, got {key}={value!r}")
     if not 0 < thresholds[0] < thresholds[1]:
-        raise ValueError(f"thresholds must be increasing and positive, got thresholds={thresholds!r}")
+        raise ValueError(
+            f"thresholds must be increasing and positive, got thresholds={thresholds!r}"
+        )
     rng = np.random.default_rng(seed)
     graph = nx.grid_2d_graph(rows, cols)
     nodes = list(graph.nodes)
@@ -131,14 +149,23 @@ def city_traffic(seed: int = 0, rows: int = 5, cols: int = 5, n_days: int = 14,
     own = flow[lags]  # (samples, window, nodes)
     neighbours = neighbour_flow[lags]
     hour_of_day = hours % 24
-    calendar = np.stack([np.sin(2 * np.pi * hour_of_day / 24), np.cos(2 * np.pi * hour_of_day / 24),
-                         ((hours // 24) % 7 >= 5).astype(float)], axis=1)
+    calendar = np.stack(
+        [
+            np.sin(2 * np.pi * hour_of_day / 24),
+            np.cos(2 * np.pi * hour_of_day / 24),
+            ((hours // 24) % 7 >= 5).astype(float),
+        ],
+        axis=1,
+    )
     n_nodes = len(nodes)
-    X = np.concatenate([
-        own.transpose(2, 0, 1).reshape(-1, window),
-        neighbours.transpose(2, 0, 1).reshape(-1, window),
-        np.tile(calendar, (n_nodes, 1)),
-    ], axis=1)
+    X = np.concatenate(
+        [
+            own.transpose(2, 0, 1).reshape(-1, window),
+            neighbours.transpose(2, 0, 1).reshape(-1, window),
+            np.tile(calendar, (n_nodes, 1)),
+        ],
+        axis=1,
+    )
     y = level[hours + 1].T.reshape(-1)
     node_index = np.repeat(np.arange(n_nodes), len(hours))
     hour = np.tile(hours + 1, n_nodes)
@@ -146,15 +173,22 @@ def city_traffic(seed: int = 0, rows: int = 5, cols: int = 5, n_days: int = 14,
     index = np.arange(len(y))
     train_idx, test_idx = split(index, y, seed, test_size, stratify=True)[:2]
     X_train, X_test = minmax_scale(X[train_idx], X[test_idx])
-    feature_names = ([f"flow_t-{lag}" for lag in range(window - 1, -1, -1)]
-                     + [f"neighbour_flow_t-{lag}" for lag in range(window - 1, -1, -1)]
-                     + ["hour_sin", "hour_cos", "weekend"])
+    feature_names = (
+        [f"flow_t-{lag}" for lag in range(window - 1, -1, -1)]
+        + [f"neighbour_flow_t-{lag}" for lag in range(window - 1, -1, -1)]
+        + ["hour_sin", "hour_cos", "weekend"]
+    )
     return Task(
         name="city_traffic",
-        description=("Smart city: next-hour congestion (free/busy/jammed) at an intersection "
-                     "from the last hours of flow there and at its neighbours."),
+        description=(
+            "Smart city: next-hour congestion (free/busy/jammed) at an intersection "
+            "from the last hours of flow there and at its neighbours."
+        ),
         kind="classification",
-        X_train=X_train, y_train=y[train_idx], X_test=X_test, y_test=y[test_idx],
+        X_train=X_train,
+        y_train=y[train_idx],
+        X_test=X_test,
+        y_test=y[test_idx],
         classes=np.arange(3),
         graph=graph,
         metadata={
@@ -165,8 +199,16 @@ def city_traffic(seed: int = 0, rows: int = 5, cols: int = 5, n_days: int = 14,
             "hour_train": hour[train_idx],
             "hour_test": hour[test_idx],
             "feature_names": feature_names,
-            "flow": flow, "capacity": capacity, "incidents": incidents,
-            "params": {"rows": rows, "cols": cols, "n_days": n_days, "window": window,
-                       "thresholds": tuple(thresholds), **simulation},
+            "flow": flow,
+            "capacity": capacity,
+            "incidents": incidents,
+            "params": {
+                "rows": rows,
+                "cols": cols,
+                "n_days": n_days,
+                "window": window,
+                "thresholds": tuple(thresholds),
+                **simulation,
+            },
         },
     )

@@ -1,6 +1,7 @@
 """Aggregating a sweep: t intervals against scipy's one-sample t test, per-setting statistics
 against a direct computation from the runs' metrics.csv files, column inference, the
 figures, the experiment hook, and errors."""
+
 import json
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ class Settings:
     n_inner: int = 2
     deterministic: bool = False
     fail: bool = False
-    level: float = 0.0        # named like a metrics column on purpose
+    level: float = 0.0  # named like a metrics column on purpose
 
     @classmethod
     def quick(cls):
@@ -48,9 +49,15 @@ def _run(settings, seed):
         for kind in ("ann", "snn"):
             for level in (0.0, 0.25, 0.5):
                 noise = 0.0 if settings.deterministic else rng.normal(scale=0.1)
-                rows.append({"kind": kind, "seed": 1000 * seed + inner, "level": level,
-                             "accuracy": settings.scale * (1 - level) + settings.level + noise,
-                             "errors": int(rng.integers(0, 5)) if not settings.deterministic else 0})
+                rows.append(
+                    {
+                        "kind": kind,
+                        "seed": 1000 * seed + inner,
+                        "level": level,
+                        "accuracy": settings.scale * (1 - level) + settings.level + noise,
+                        "errors": int(rng.integers(0, 5)) if not settings.deterministic else 0,
+                    }
+                )
     return Result(metrics=pd.DataFrame(rows))
 
 
@@ -68,10 +75,17 @@ def _hook(table, swept):
 
 
 if NAME not in EXPERIMENTS:
-    register_experiment(NAME, "probe for the aggregate tests", Settings, _no_figures,
-                        lambda r, s: "probe")(_run)
-    register_experiment(HOOKED, "probe with its own aggregate figures", Settings, _no_figures,
-                        lambda r, s: "probe", aggregate_figures=_hook)(_run)
+    register_experiment(
+        NAME, "probe for the aggregate tests", Settings, _no_figures, lambda r, s: "probe"
+    )(_run)
+    register_experiment(
+        HOOKED,
+        "probe with its own aggregate figures",
+        Settings,
+        _no_figures,
+        lambda r, s: "probe",
+        aggregate_figures=_hook,
+    )(_run)
 
 
 def _sweep(out, name=NAME, seeds="0-3", grid=None):
@@ -81,6 +95,7 @@ def _sweep(out, name=NAME, seeds="0-3", grid=None):
 
 
 # -- statistics ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("values", [[1.0, 2.0, 4.0], [0.3, 0.31], list(np.linspace(-1, 3, 17))])
 @pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
@@ -106,10 +121,11 @@ def test_t_interval_covers_the_true_mean_at_its_nominal_rate():
     for _ in range(2000):
         _, _, low, high = t_interval(rng.normal(3.0, 2.0, size=5), 0.9)
         hits += low <= 3.0 <= high
-    assert abs(hits / 2000 - 0.9) < 0.02   # 3 binomial standard deviations is 0.02
+    assert abs(hits / 2000 - 0.9) < 0.02  # 3 binomial standard deviations is 0.02
 
 
 # -- the aggregate table ---------------------------------------------------------------------------
+
 
 def test_summary_matches_a_direct_computation_from_the_run_files(tmp_path):
     out = tmp_path / "s"
@@ -118,44 +134,86 @@ def test_summary_matches_a_direct_computation_from_the_run_files(tmp_path):
     assert result.setting_columns == ["scale"] and result.keys == ["kind", "level"]
     assert result.metrics == ["accuracy", "errors"]
     summary = pd.read_csv(out / "aggregate" / "summary.csv")
-    assert list(summary.columns) == ["scale", "kind", "level", "metric", "n", "mean", "std",
-                                     "sem", "ci_low", "ci_high"]
+    assert list(summary.columns) == [
+        "scale",
+        "kind",
+        "level",
+        "metric",
+        "n",
+        "mean",
+        "std",
+        "sem",
+        "ci_low",
+        "ci_high",
+    ]
     assert len(summary) == 2 * 2 * 3 * 2 and (summary["n"] == 4).all()
     # Independently: average each run's inner seeds, then a t interval over the runs.
     for run_setting in ({"scale": 1.0}, {"scale": 2.0}):
         runs = [r for r in plan.runs if r.setting == run_setting]
-        per_run = [pd.read_csv(out / "runs" / r.run_id / "metrics.csv")
-                   .groupby(["kind", "level"])[["accuracy", "errors"]].mean() for r in runs]
+        per_run = [
+            pd.read_csv(out / "runs" / r.run_id / "metrics.csv")
+            .groupby(["kind", "level"])[["accuracy", "errors"]]
+            .mean()
+            for r in runs
+        ]
         for (kind, level), _ in per_run[0].iterrows():
             for metric in ("accuracy", "errors"):
                 values = [frame.loc[(kind, level), metric] for frame in per_run]
-                row = summary[(summary.scale == run_setting["scale"]) & (summary.kind == kind)
-                              & (summary.level == level) & (summary.metric == metric)].iloc[0]
-                ci = stats.t.interval(0.9, len(values) - 1, loc=np.mean(values),
-                                      scale=stats.sem(values))
+                row = summary[
+                    (summary.scale == run_setting["scale"])
+                    & (summary.kind == kind)
+                    & (summary.level == level)
+                    & (summary.metric == metric)
+                ].iloc[0]
+                ci = stats.t.interval(
+                    0.9, len(values) - 1, loc=np.mean(values), scale=stats.sem(values)
+                )
                 assert row["mean"] == pytest.approx(np.mean(values))
                 assert row["sem"] == pytest.approx(stats.sem(values))
                 assert (row["ci_low"], row["ci_high"]) == pytest.approx(ci)
     observations = pd.read_csv(out / "aggregate" / "observations.csv")
-    assert list(observations.columns) == ["scale", "run_seed", "kind", "level", "accuracy", "errors"]
+    assert list(observations.columns) == [
+        "scale",
+        "run_seed",
+        "kind",
+        "level",
+        "accuracy",
+        "errors",
+    ]
     assert len(observations) == 8 * 2 * 3
 
 
 def test_column_inference():
-    design = pd.DataFrame({"kind": ["a", "b"], "seed": [1, 2], "level": [0.0, 0.5],
-                           "step": [1, 2], "score": [0.1, 0.2], "count": [3, 4]})
+    design = pd.DataFrame(
+        {
+            "kind": ["a", "b"],
+            "seed": [1, 2],
+            "level": [0.0, 0.5],
+            "step": [1, 2],
+            "score": [0.1, 0.2],
+            "count": [3, 4],
+        }
+    )
     other = design.assign(seed=[5, 6], score=[0.3, 0.1], count=[3, 7])
     # Two runs of one setting: what stays the same row by row is a design variable.
-    assert infer_columns([design, other], ["s", "s"]) == (["kind", "level", "step"],
-                                                          ["score", "count"])
+    assert infer_columns([design, other], ["s", "s"]) == (
+        ["kind", "level", "step"],
+        ["score", "count"],
+    )
     # One run per setting: integers are keys, floats metrics.
-    assert infer_columns([design, other], ["s", "t"]) == (["kind", "step", "count"],
-                                                          ["level", "score"])
+    assert infer_columns([design, other], ["s", "t"]) == (
+        ["kind", "step", "count"],
+        ["level", "score"],
+    )
     # Deterministic runs: floats are metrics anyway.
-    assert infer_columns([design, design], ["s", "s"]) == (["kind", "step", "count"],
-                                                           ["level", "score"])
-    assert infer_columns([design, other], ["s", "s"], by=["kind", "level"]) == \
-        (["kind", "level"], ["step", "score", "count"])
+    assert infer_columns([design, design], ["s", "s"]) == (
+        ["kind", "step", "count"],
+        ["level", "score"],
+    )
+    assert infer_columns([design, other], ["s", "s"], by=["kind", "level"]) == (
+        ["kind", "level"],
+        ["step", "score", "count"],
+    )
     with pytest.raises(ValueError, match="--by: no column 'nope'"):
         infer_columns([design], ["s"], by=["nope"])
 
@@ -206,8 +264,10 @@ def test_an_experiment_hook_draws_its_own_figures(tmp_path):
     out = tmp_path / "s"
     _sweep(out, name=HOOKED, seeds="0-1")
     result = aggregate(out)
-    assert sorted(p.name for p in (out / "aggregate" / "figures").iterdir()) == \
-        ["custom_accuracy.png", "custom_accuracy.svg"]
+    assert sorted(p.name for p in (out / "aggregate" / "figures").iterdir()) == [
+        "custom_accuracy.png",
+        "custom_accuracy.svg",
+    ]
     assert len(result.figures) == 2
 
 
@@ -223,12 +283,15 @@ def test_a_swept_key_named_like_a_metrics_column_is_prefixed(tmp_path):
     assert np.allclose(shifted["mean"].to_numpy() - plain["mean"].to_numpy(), 0.1)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["aggregate", "/nonexistent/sweep"], "no manifest.json"),
-    (["aggregate", "{out}", "--confidence", "1.5"], "--confidence must be a number in (0, 1)"),
-    (["aggregate", "{out}", "--by", "nope"], "--by: no column 'nope'"),
-    (["aggregate", "{out}", "--by", ","], "--by must name at least one column"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["aggregate", "/nonexistent/sweep"], "no manifest.json"),
+        (["aggregate", "{out}", "--confidence", "1.5"], "--confidence must be a number in (0, 1)"),
+        (["aggregate", "{out}", "--by", "nope"], "--by: no column 'nope'"),
+        (["aggregate", "{out}", "--by", ","], "--by must name at least one column"),
+    ],
+)
 def test_cli_aggregate_mistakes_give_one_line_and_exit_2(tmp_path, argv, message, capsys):
     _sweep(tmp_path / "s", seeds="0")
     argv = [a.format(out=tmp_path / "s") for a in argv]
@@ -241,17 +304,24 @@ def test_aggregate_of_a_sweep_with_no_finished_run_says_so(tmp_path):
     _sweep(tmp_path / "s", seeds="0", grid={"fail": [True]})
     with pytest.raises(StoreError, match="no finished run"):
         aggregate(tmp_path / "s")
-    assert json.loads((tmp_path / "s" / "manifest.json").read_text())["runs"][0]["status"] == "failed"
+    assert (
+        json.loads((tmp_path / "s" / "manifest.json").read_text())["runs"][0]["status"] == "failed"
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(values=st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=30),
-       scale=st.floats(0.01, 100), shift=st.floats(-1e3, 1e3))
+@given(
+    values=st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=30),
+    scale=st.floats(0.01, 100),
+    shift=st.floats(-1e3, 1e3),
+)
 def test_t_interval_moves_with_an_affine_change_of_units(values, scale, shift):
     # Changing units (x -> a x + b, a > 0) must change the interval the same way.
     mean, std, low, high = t_interval(values)
     moved = t_interval([scale * v + shift for v in values])
     tolerance = 1e-6 * (abs(shift) + scale * (max(map(abs, values)) + 1))
-    assert moved == pytest.approx((scale * mean + shift, scale * std, scale * low + shift,
-                                   scale * high + shift), abs=tolerance)
+    assert moved == pytest.approx(
+        (scale * mean + shift, scale * std, scale * low + shift, scale * high + shift),
+        abs=tolerance,
+    )
     assert low <= mean <= high

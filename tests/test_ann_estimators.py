@@ -1,4 +1,5 @@
 """MLPClassifier / MLPRegressor: accuracy bars, scikit-learn cross-checks, reproducibility, history."""
+
 import inspect
 
 import numpy as np
@@ -6,11 +7,11 @@ import pytest
 from sklearn.neural_network import MLPClassifier as SklearnClassifier
 from sklearn.neural_network import MLPRegressor as SklearnRegressor
 
-from ann import MLPClassifier, MLPPopulation, MLPRegressor, forward_macs, backprop_macs
+from ann import MLPClassifier, MLPPopulation, MLPRegressor, backprop_macs, forward_macs
 from tasks import load_task
 
-
 # -- accuracy bars ---------------------------------------------------------------------------
+
 
 def test_xor_is_learned_exactly():
     task = load_task("xor")
@@ -45,40 +46,57 @@ def test_iris_at_least_95_percent():
 def test_deep_network_and_feedback_alignment_learn_iris():
     task = load_task("iris", seed=1)
     for rule in ("backprop", "feedback_alignment"):
-        clf = MLPClassifier(hidden_layer_sizes=(16, 16, 16), activation="tanh", rule=rule,
-                            epochs=100, random_state=0).fit(task.X_train, task.y_train)
+        clf = MLPClassifier(
+            hidden_layer_sizes=(16, 16, 16),
+            activation="tanh",
+            rule=rule,
+            epochs=100,
+            random_state=0,
+        ).fit(task.X_train, task.y_train)
         assert clf.score(task.X_test, task.y_test) >= 0.9, rule
 
 
 @pytest.mark.parametrize("optimizer, learning_rate", [("sgd", 0.5), ("momentum", 0.1)])
 def test_other_optimizers_learn_iris(optimizer, learning_rate):
     task = load_task("iris", seed=0)
-    clf = MLPClassifier(optimizer=optimizer, learning_rate=learning_rate, epochs=100,
-                        random_state=0).fit(task.X_train, task.y_train)
+    clf = MLPClassifier(
+        optimizer=optimizer, learning_rate=learning_rate, epochs=100, random_state=0
+    ).fit(task.X_train, task.y_train)
     assert clf.score(task.X_test, task.y_test) >= 0.9
 
 
 # -- against scikit-learn ----------------------------------------------------------------------
+
 
 def _copy_weights_into_sklearn(ours, theirs):
     theirs.coefs_ = [W.copy() for W in ours.coefs_]
     theirs.intercepts_ = [b.copy() for b in ours.intercepts_]
 
 
-@pytest.mark.parametrize("activation, sklearn_name", [("relu", "relu"), ("tanh", "tanh"),
-                                                      ("sigmoid", "logistic"),
-                                                      ("identity", "identity")])
+@pytest.mark.parametrize(
+    "activation, sklearn_name",
+    [("relu", "relu"), ("tanh", "tanh"), ("sigmoid", "logistic"), ("identity", "identity")],
+)
 def test_same_weights_give_scikit_learn_forward_pass_and_loss_gradient(activation, sklearn_name):
     task = load_task("iris", seed=0)
     X, y = task.X_train, task.y_train
-    ours = MLPClassifier(hidden_layer_sizes=(6, 5), activation=activation, alpha=0.3, epochs=3,
-                         dtype="float64", random_state=0).fit(X, y)
-    theirs = SklearnClassifier(hidden_layer_sizes=(6, 5), activation=sklearn_name, alpha=0.3,
-                               max_iter=1, random_state=0)
+    ours = MLPClassifier(
+        hidden_layer_sizes=(6, 5),
+        activation=activation,
+        alpha=0.3,
+        epochs=3,
+        dtype="float64",
+        random_state=0,
+    ).fit(X, y)
+    theirs = SklearnClassifier(
+        hidden_layer_sizes=(6, 5), activation=sklearn_name, alpha=0.3, max_iter=1, random_state=0
+    )
     with pytest.warns(Warning):  # one iteration does not converge
         theirs.fit(X, y)
     _copy_weights_into_sklearn(ours, theirs)
-    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(
+        ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-10, atol=1e-14
+    )
 
     # Loss and gradients through scikit-learn's own backpropagation.
     Y = np.eye(3)[y]
@@ -87,31 +105,45 @@ def test_same_weights_give_scikit_learn_forward_pass_and_loss_gradient(activatio
     deltas = [np.empty_like(a) for a in activations[1:]]
     coef_grads = [np.empty((a, b)) for a, b in zip(layer_units[:-1], layer_units[1:])]
     intercept_grads = [np.empty(b) for b in layer_units[1:]]
-    kwargs = dict(activations=activations, deltas=deltas, coef_grads=coef_grads,
-                  intercept_grads=intercept_grads)
+    kwargs = dict(
+        activations=activations,
+        deltas=deltas,
+        coef_grads=coef_grads,
+        intercept_grads=intercept_grads,
+    )
     if "sample_weight" in inspect.signature(theirs._backprop).parameters:
         kwargs["sample_weight"] = None
     loss, coef_grads, intercept_grads = theirs._backprop(X, Y, **kwargs)
     our_loss, grad, _ = ours._network.loss_and_gradient(X, Y, 1 / len(X), len(X))
     assert our_loss == pytest.approx(loss, rel=1e-12)
-    np.testing.assert_allclose(grad, np.concatenate([g.ravel() for g in coef_grads + intercept_grads]),
-                               rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(
+        grad,
+        np.concatenate([g.ravel() for g in coef_grads + intercept_grads]),
+        rtol=1e-10,
+        atol=1e-14,
+    )
 
 
 def test_regressor_forward_pass_matches_scikit_learn():
     task = load_task("seed_regression", seed=0)
-    ours = MLPRegressor(hidden_layer_sizes=(7,), activation="tanh", epochs=2, dtype="float64",
-                        random_state=0)
+    ours = MLPRegressor(
+        hidden_layer_sizes=(7,), activation="tanh", epochs=2, dtype="float64", random_state=0
+    )
     ours.fit(task.X_train, task.y_train)
-    theirs = SklearnRegressor(hidden_layer_sizes=(7,), activation="tanh", max_iter=1, random_state=0)
+    theirs = SklearnRegressor(
+        hidden_layer_sizes=(7,), activation="tanh", max_iter=1, random_state=0
+    )
     with pytest.warns(Warning):
         theirs.fit(task.X_train, task.y_train)
     _copy_weights_into_sklearn(ours, theirs)
     np.testing.assert_allclose(ours.predict(task.X_test), theirs.predict(task.X_test), rtol=1e-12)
-    assert ours.score(task.X_test, task.y_test) == pytest.approx(theirs.score(task.X_test, task.y_test))
+    assert ours.score(task.X_test, task.y_test) == pytest.approx(
+        theirs.score(task.X_test, task.y_test)
+    )
 
 
 # -- reproducibility, labels, partial_fit -------------------------------------------------------
+
 
 def test_same_seed_same_weights_and_predictions_other_seed_differs():
     task = load_task("iris", seed=0)
@@ -122,8 +154,12 @@ def test_same_seed_same_weights_and_predictions_other_seed_differs():
         assert not np.allclose(Wa, Wc)
     np.testing.assert_array_equal(a.predict_proba(task.X_test), b.predict_proba(task.X_test))
     # A Generator seeds as well, and refitting with an int restarts identically.
-    g1 = MLPClassifier(epochs=5, random_state=np.random.default_rng(9)).fit(task.X_train, task.y_train)
-    g2 = MLPClassifier(epochs=5, random_state=np.random.default_rng(9)).fit(task.X_train, task.y_train)
+    g1 = MLPClassifier(epochs=5, random_state=np.random.default_rng(9)).fit(
+        task.X_train, task.y_train
+    )
+    g2 = MLPClassifier(epochs=5, random_state=np.random.default_rng(9)).fit(
+        task.X_train, task.y_train
+    )
     np.testing.assert_array_equal(g1.coefs_[0], g2.coefs_[0])
     np.testing.assert_array_equal(a.fit(task.X_train, task.y_train).coefs_[0], b.coefs_[0])
 
@@ -154,7 +190,9 @@ def test_partial_fit_is_one_epoch_of_fit():
 def test_partial_fit_accepts_batches_missing_some_classes():
     task = load_task("iris", seed=0)
     clf = MLPClassifier(random_state=0)
-    clf.partial_fit(task.X_train[task.y_train == 0], task.y_train[task.y_train == 0], classes=[0, 1, 2])
+    clf.partial_fit(
+        task.X_train[task.y_train == 0], task.y_train[task.y_train == 0], classes=[0, 1, 2]
+    )
     assert clf.predict_proba(task.X_test).shape == (len(task.X_test), 3)
 
 
@@ -172,13 +210,21 @@ def test_float64_and_float32_train_in_their_precision_and_agree():
     task = load_task("iris", seed=0)
     single = MLPClassifier(dtype="float32", random_state=0).fit(task.X_train, task.y_train)
     double = MLPClassifier(random_state=0).fit(task.X_train, task.y_train)  # float64 by default
-    assert single.coefs_[0].dtype == np.float32 and single.predict_proba(task.X_test).dtype == np.float32
-    assert double.coefs_[0].dtype == np.float64 and double.predict_proba(task.X_test).dtype == np.float64
-    np.testing.assert_allclose(single.predict_proba(task.X_test), double.predict_proba(task.X_test),
-                               atol=1e-4)
+    assert (
+        single.coefs_[0].dtype == np.float32
+        and single.predict_proba(task.X_test).dtype == np.float32
+    )
+    assert (
+        double.coefs_[0].dtype == np.float64
+        and double.predict_proba(task.X_test).dtype == np.float64
+    )
+    np.testing.assert_allclose(
+        single.predict_proba(task.X_test), double.predict_proba(task.X_test), atol=1e-4
+    )
 
 
 # -- history and MACs --------------------------------------------------------------------------
+
 
 def test_history_records_loss_score_samples_time_and_macs():
     task = load_task("iris", seed=0)

@@ -1,4 +1,5 @@
 """Gradients against finite differences, and feedback alignment against backprop."""
+
 import numpy as np
 import pytest
 
@@ -6,10 +7,26 @@ from ann import ACTIVATIONS
 from ann.network import StackedMLP
 
 
-def make_network(activation, loss, *, layer_sizes=(4, 5, 3, 3), rule="backprop", n_networks=None,
-                 alpha=0.1, seed=0):
-    network = StackedMLP(layer_sizes, n_networks, activation=activation, loss=loss, rule=rule,
-                         optimizer="sgd", learning_rate=0.1, alpha=alpha)
+def make_network(
+    activation,
+    loss,
+    *,
+    layer_sizes=(4, 5, 3, 3),
+    rule="backprop",
+    n_networks=None,
+    alpha=0.1,
+    seed=0,
+):
+    network = StackedMLP(
+        layer_sizes,
+        n_networks,
+        activation=activation,
+        loss=loss,
+        rule=rule,
+        optimizer="sgd",
+        learning_rate=0.1,
+        alpha=alpha,
+    )
     rngs = np.random.default_rng(seed).spawn(2 * (n_networks or 1))
     if n_networks is None:
         network.initialize(rngs[0], rngs[1])
@@ -86,8 +103,16 @@ def test_feedback_alignment_uses_its_fixed_random_matrices():
     _, grad_fa, _ = feedback.loss_and_gradient(X, Y, 1 / 8, 8)
 
     def split(network, grad):
-        view = StackedMLP(network.layer_sizes, None, activation="tanh", loss="cross_entropy",
-                          rule="backprop", optimizer="sgd", learning_rate=1.0, alpha=0.0)
+        view = StackedMLP(
+            network.layer_sizes,
+            None,
+            activation="tanh",
+            loss="cross_entropy",
+            rule="backprop",
+            optimizer="sgd",
+            learning_rate=1.0,
+            alpha=0.0,
+        )
         view.theta[:] = grad
         return view.weights, view.biases
 
@@ -104,13 +129,15 @@ def test_feedback_alignment_uses_its_fixed_random_matrices():
     assert B["feedback_2"].shape == (3, 3) and B["feedback_1"].shape == (3, 5)
     a0, a1, a2, out = feedback.forward(X)
     d3 = (out - Y) / 8
-    d2 = (d3 @ B["feedback_2"]) * (1 - a2 ** 2)
-    d1 = (d2 @ B["feedback_1"]) * (1 - a1 ** 2)
+    d2 = (d3 @ B["feedback_2"]) * (1 - a2**2)
+    d1 = (d2 @ B["feedback_1"]) * (1 - a1**2)
     np.testing.assert_allclose(w_fa[1], a1.T @ d2, rtol=1e-12)
     np.testing.assert_allclose(w_fa[0], a0.T @ d1, rtol=1e-12)
     # With B replaced by W^T, feedback alignment *is* backpropagation.
-    feedback.rule_state = {"feedback_1": feedback.weights[1].T.copy(),
-                           "feedback_2": feedback.weights[2].T.copy()}
+    feedback.rule_state = {
+        "feedback_1": feedback.weights[1].T.copy(),
+        "feedback_2": feedback.weights[2].T.copy(),
+    }
     np.testing.assert_allclose(feedback.loss_and_gradient(X, Y, 1 / 8, 8)[1], grad_bp, rtol=1e-12)
 
 
@@ -119,8 +146,9 @@ def test_feedback_matrices_stay_fixed_during_training():
     from tasks import load_task
 
     task = load_task("iris", seed=0)
-    clf = MLPClassifier(hidden_layer_sizes=(8, 8), rule="feedback_alignment", epochs=1,
-                        random_state=0).fit(task.X_train, task.y_train)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(8, 8), rule="feedback_alignment", epochs=1, random_state=0
+    ).fit(task.X_train, task.y_train)
     before = {k: v.copy() for k, v in clf.rule_state_.items()}
     weights_before = [W.copy() for W in clf.coefs_]
     for _ in range(5):

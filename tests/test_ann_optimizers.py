@@ -1,4 +1,5 @@
 """Optimizers against scikit-learn's, and the per-network mask of a stack."""
+
 import numpy as np
 import pytest
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
@@ -19,16 +20,31 @@ def run(ours, theirs, n_steps=25, seed=0):
     return p_ours, p_theirs
 
 
-@pytest.mark.parametrize("name, ours, theirs", [
-    ("sgd", lambda p: make_optimizer("sgd", p, 0.05),
-     lambda p: SGDOptimizer(p, learning_rate_init=0.05, momentum=0.0, nesterov=False)),
-    ("momentum", lambda p: make_optimizer("momentum", p, 0.05, optimizer_params={"momentum": 0.8}),
-     lambda p: SGDOptimizer(p, learning_rate_init=0.05, momentum=0.8, nesterov=False)),
-    ("nesterov", lambda p: make_optimizer("momentum", p, 0.05, optimizer_params={"nesterov": True}),
-     lambda p: SGDOptimizer(p, learning_rate_init=0.05, momentum=0.9, nesterov=True)),
-    ("adam", lambda p: make_optimizer("adam", p, 0.01, optimizer_params={"beta_1": 0.8}),
-     lambda p: AdamOptimizer(p, learning_rate_init=0.01, beta_1=0.8)),
-])
+@pytest.mark.parametrize(
+    "name, ours, theirs",
+    [
+        (
+            "sgd",
+            lambda p: make_optimizer("sgd", p, 0.05),
+            lambda p: SGDOptimizer(p, learning_rate_init=0.05, momentum=0.0, nesterov=False),
+        ),
+        (
+            "momentum",
+            lambda p: make_optimizer("momentum", p, 0.05, optimizer_params={"momentum": 0.8}),
+            lambda p: SGDOptimizer(p, learning_rate_init=0.05, momentum=0.8, nesterov=False),
+        ),
+        (
+            "nesterov",
+            lambda p: make_optimizer("momentum", p, 0.05, optimizer_params={"nesterov": True}),
+            lambda p: SGDOptimizer(p, learning_rate_init=0.05, momentum=0.9, nesterov=True),
+        ),
+        (
+            "adam",
+            lambda p: make_optimizer("adam", p, 0.01, optimizer_params={"beta_1": 0.8}),
+            lambda p: AdamOptimizer(p, learning_rate_init=0.01, beta_1=0.8),
+        ),
+    ],
+)
 def test_optimizer_steps_match_scikit_learn(name, ours, theirs):
     p_ours, p_theirs = run(ours, theirs)
     for a, b in zip(p_ours, p_theirs):

@@ -4,6 +4,7 @@ The reference is the estimator that was saved: the loaded one must predict
 bit for bit the same, and training both further must keep them identical,
 which is the uninterrupted run continued.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,8 +30,9 @@ def regression():
 
 
 def without_wall_time(history):
-    return [{key: value for key, value in entry.items() if key != "wall_seconds"}
-            for entry in history]
+    return [
+        {key: value for key, value in entry.items() if key != "wall_seconds"} for entry in history
+    ]
 
 
 def assert_same_fitted_state(a, b):
@@ -41,20 +43,28 @@ def assert_same_fitted_state(a, b):
     for x, y in zip(a._network.optimizer._state_arrays(), b._network.optimizer._state_arrays()):
         assert np.array_equal(x, y)
     assert without_wall_time(a.history_) == without_wall_time(b.history_)
-    assert (a.training_macs_, a.inference_macs_, a.samples_seen_) == \
-        (b.training_macs_, b.inference_macs_, b.samples_seen_)
+    assert (a.training_macs_, a.inference_macs_, a.samples_seen_) == (
+        b.training_macs_,
+        b.inference_macs_,
+        b.samples_seen_,
+    )
 
 
-@pytest.mark.parametrize("settings", [
-    dict(optimizer="adam"),
-    dict(optimizer="momentum", optimizer_params={"momentum": 0.8, "nesterov": True}),
-    dict(optimizer="sgd", rule="feedback_alignment", activation="tanh", dtype="float32"),
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(optimizer="adam"),
+        dict(optimizer="momentum", optimizer_params={"momentum": 0.8, "nesterov": True}),
+        dict(optimizer="sgd", rule="feedback_alignment", activation="tanh", dtype="float32"),
+    ],
+)
 def test_a_loaded_classifier_predicts_the_same_and_continues_training_identically(
-        iris, tmp_path, settings):
+    iris, tmp_path, settings
+):
     X, y = iris.X_train, iris.y_train
-    original = MLPClassifier(hidden_layer_sizes=(8, 5), epochs=4, batch_size=16, random_state=1,
-                             **settings).fit(X, y)
+    original = MLPClassifier(
+        hidden_layer_sizes=(8, 5), epochs=4, batch_size=16, random_state=1, **settings
+    ).fit(X, y)
     path = tmp_path / "clf.npz"
     original.save(path)
     loaded = ann.load(path)
@@ -114,8 +124,9 @@ def test_a_loaded_regressor_predicts_the_same_shape_and_values(regression, tmp_p
 
 
 def test_a_generator_random_state_is_restored_with_its_state(iris, tmp_path):
-    original = MLPClassifier(hidden_layer_sizes=(4,), epochs=2,
-                             random_state=np.random.default_rng(7)).fit(iris.X_train, iris.y_train)
+    original = MLPClassifier(
+        hidden_layer_sizes=(4,), epochs=2, random_state=np.random.default_rng(7)
+    ).fit(iris.X_train, iris.y_train)
     original.save(tmp_path / "m.npz")
     loaded = ann.load(tmp_path / "m.npz")
     assert isinstance(loaded.random_state, np.random.Generator)
@@ -144,11 +155,14 @@ def test_saving_an_unfitted_estimator_is_refused(tmp_path):
 
 def test_files_of_another_kind_are_refused_naming_both(iris, regression, tmp_path):
     MLPRegressor(hidden_layer_sizes=(3,), epochs=1, random_state=0).fit(
-        regression.X_train, regression.y_train).save(tmp_path / "reg.npz")
+        regression.X_train, regression.y_train
+    ).save(tmp_path / "reg.npz")
     with pytest.raises(ArchiveError, match="holds a ann.MLPRegressor, not ann.MLPClassifier"):
         MLPClassifier.load(tmp_path / "reg.npz")
     write_archive(tmp_path / "brain.npz", {}, {"kind": "snn.STDPClassifier"})
-    with pytest.raises(ArchiveError, match="holds a snn.STDPClassifier, not one of.*ann.MLPClassifier"):
+    with pytest.raises(
+        ArchiveError, match="holds a snn.STDPClassifier, not one of.*ann.MLPClassifier"
+    ):
         ann.load(tmp_path / "brain.npz")
     with pytest.raises(FileNotFoundError, match="missing.npz"):
         ann.load(tmp_path / "missing.npz")
@@ -157,7 +171,8 @@ def test_files_of_another_kind_are_refused_naming_both(iris, regression, tmp_pat
 def test_a_truncated_model_file_is_refused(iris, tmp_path):
     path = tmp_path / "m.npz"
     MLPClassifier(hidden_layer_sizes=(3,), epochs=1, random_state=0).fit(
-        iris.X_train, iris.y_train).save(path)
+        iris.X_train, iris.y_train
+    ).save(path)
     path.write_bytes(path.read_bytes()[:-300])
     with pytest.raises(ArchiveError, match="m.npz.*truncated"):
         ann.load(path)
@@ -166,7 +181,8 @@ def test_a_truncated_model_file_is_refused(iris, tmp_path):
 def test_arrays_that_do_not_fit_the_described_network_are_refused(iris, tmp_path):
     path = tmp_path / "m.npz"
     MLPClassifier(hidden_layer_sizes=(3,), epochs=1, random_state=0).fit(
-        iris.X_train, iris.y_train).save(path)
+        iris.X_train, iris.y_train
+    ).save(path)
     arrays, meta = read_archive(path)
     arrays["theta"] = arrays["theta"][:-1]  # a consistent file, but one weight short
     write_archive(path, arrays, meta)
@@ -184,11 +200,14 @@ def test_a_rule_not_registered_at_load_time_is_named(iris, tmp_path):
         """Backprop under another name, registered only while saving."""
 
     try:
-        MLPClassifier(hidden_layer_sizes=(3,), epochs=1, rule="saved_elsewhere_example",
-                      random_state=0).fit(iris.X_train, iris.y_train).save(tmp_path / "m.npz")
+        MLPClassifier(
+            hidden_layer_sizes=(3,), epochs=1, rule="saved_elsewhere_example", random_state=0
+        ).fit(iris.X_train, iris.y_train).save(tmp_path / "m.npz")
     finally:
         del RULES["saved_elsewhere_example"]
-    with pytest.raises(ValueError, match="rule='saved_elsewhere_example'.*not registered.*backprop"):
+    with pytest.raises(
+        ValueError, match="rule='saved_elsewhere_example'.*not registered.*backprop"
+    ):
         ann.load(tmp_path / "m.npz")
 
 
@@ -198,9 +217,17 @@ def test_a_population_round_trips_and_continues_identically(iris, tmp_path):
     Xs = [iris.X_train[s] for s in shards]
     ys = [iris.y_train[s] for s in shards]
     classes = [2, 0, 1]  # kept in the order given
-    original = MLPPopulation(3, 4, classes, hidden_layer_sizes=(5,), random_state=4,
-                             optimizer="momentum", optimizer_params={"momentum": 0.7},
-                             batch_size=8, epochs_per_call=2)
+    original = MLPPopulation(
+        3,
+        4,
+        classes,
+        hidden_layer_sizes=(5,),
+        random_state=4,
+        optimizer="momentum",
+        optimizer_params={"momentum": 0.7},
+        batch_size=8,
+        epochs_per_call=2,
+    )
     original.partial_fit(Xs, ys)
     original.predict(iris.X_test)
     original.save(tmp_path / "pop.npz")
@@ -221,6 +248,7 @@ def test_a_population_round_trips_and_continues_identically(iris, tmp_path):
 
 def test_clone_of_a_loaded_estimator_is_unfitted_with_the_same_params(iris, tmp_path):
     MLPClassifier(hidden_layer_sizes=(3, 2), epochs=1, random_state=0).fit(
-        iris.X_train, iris.y_train).save(tmp_path / "m.npz")
+        iris.X_train, iris.y_train
+    ).save(tmp_path / "m.npz")
     copy = clone(ann.load(tmp_path / "m.npz"))
     assert copy.hidden_layer_sizes == (3, 2) and not hasattr(copy, "coefs_")

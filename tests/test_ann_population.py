@@ -1,4 +1,5 @@
 """MLPPopulation: the population protocol, and each agent equals a lone MLPClassifier."""
+
 import numpy as np
 import pytest
 
@@ -24,18 +25,23 @@ def test_protocol_attributes():
     assert pop.cost().shape == (4,) and not pop.cost().any()
 
 
-@pytest.mark.parametrize("rule, optimizer", [("backprop", "adam"), ("feedback_alignment", "momentum"),
-                                             ("backprop", "sgd")])
+@pytest.mark.parametrize(
+    "rule, optimizer",
+    [("backprop", "adam"), ("feedback_alignment", "momentum"), ("backprop", "sgd")],
+)
 def test_each_agent_equals_a_lone_classifier_on_its_own_data(digits, rule, optimizer):
     lengths = [0, 1, 13, 70, 150]
     Xs, ys = shards(digits, lengths)
     seed = 7
     # float64, so that agreement to 1e-9 tests the algorithm, not rounding.
-    params = dict(hidden_layer_sizes=(16, 8), rule=rule, optimizer=optimizer, batch_size=32,
-                  dtype="float64")
+    params = dict(
+        hidden_layer_sizes=(16, 8), rule=rule, optimizer=optimizer, batch_size=32, dtype="float64"
+    )
     pop = MLPPopulation(len(lengths), 64, np.arange(10), random_state=seed, **params)
-    lone = [MLPClassifier(random_state=np.random.SeedSequence(seed).spawn(len(lengths))[i], **params)
-            for i in range(len(lengths))]
+    lone = [
+        MLPClassifier(random_state=np.random.SeedSequence(seed).spawn(len(lengths))[i], **params)
+        for i in range(len(lengths))
+    ]
     for _ in range(3):
         pop.partial_fit(Xs, ys)
         for clf, X, y in zip(lone, Xs, ys):
@@ -45,7 +51,9 @@ def test_each_agent_equals_a_lone_classifier_on_its_own_data(digits, rule, optim
     assert shared.shape == (len(lengths), len(digits.X_test), 10)
     for i, (clf, n) in enumerate(zip(lone, lengths)):
         if n:
-            np.testing.assert_allclose(shared[i], clf.predict_proba(digits.X_test), rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(
+                shared[i], clf.predict_proba(digits.X_test), rtol=1e-9, atol=1e-12
+            )
             assert pop.cost()[i] == clf.training_macs_ + clf.inference_macs_
             assert pop.samples_seen_[i] == 3 * n
     # The agent that never learned still has its initial weights.
@@ -65,7 +73,9 @@ def test_agents_do_not_depend_on_population_size_or_neighbours(digits):
     other = MLPPopulation(4, 64, np.arange(10), random_state=4).partial_fit(Xs, ys)
     assert not np.allclose(other.get_params(0)["weights_0"], large.get_params(0)["weights_0"])
     again = MLPPopulation(4, 64, np.arange(10), random_state=3).partial_fit(Xs, ys)
-    np.testing.assert_array_equal(again.predict_proba(digits.X_test), large.predict_proba(digits.X_test))
+    np.testing.assert_array_equal(
+        again.predict_proba(digits.X_test), large.predict_proba(digits.X_test)
+    )
 
 
 def test_predict_layouts_and_probabilities():
@@ -82,7 +92,10 @@ def test_predict_layouts_and_probabilities():
     np.testing.assert_allclose(per_agent[0], stacked[0], rtol=1e-12)
     np.testing.assert_allclose(per_agent[1], stacked[1, :2], rtol=1e-12)
     assert [p.tolist() for p in pop.predict([X[:1], X[:0], X[:2]])] == [
-        labels[0, :1].tolist(), [], labels[2, :2].tolist()]
+        labels[0, :1].tolist(),
+        [],
+        labels[2, :2].tolist(),
+    ]
     # Columns follow classes_ as given: training on "a" only raises column 1.
     for _ in range(20):
         pop.partial_fit([X] * 3, [np.array(["a"] * 6)] * 3)
@@ -130,7 +143,9 @@ def test_population_learns_digits_from_small_shards(digits):
     n_agents = 10
     parts = np.array_split(np.random.default_rng(0).permutation(len(digits.X_train)), n_agents)
     Xs, ys = [digits.X_train[p] for p in parts], [digits.y_train[p] for p in parts]
-    pop = MLPPopulation(n_agents, 64, np.arange(10), batch_size=16, epochs_per_call=5, random_state=0)
+    pop = MLPPopulation(
+        n_agents, 64, np.arange(10), batch_size=16, epochs_per_call=5, random_state=0
+    )
     for _ in range(4):
         pop.partial_fit(Xs, ys)
     accuracy = (pop.predict(digits.X_test) == digits.y_test).mean(axis=1)

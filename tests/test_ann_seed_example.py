@@ -1,4 +1,5 @@
 """The article's example, fixed: it runs, descends, and learns the plane."""
+
 import re
 import subprocess
 import sys
@@ -10,8 +11,13 @@ from ann.seed_example import SeedNetwork
 
 
 def test_seed_example_runs_and_reaches_one_percent_of_the_variance():
-    completed = subprocess.run([sys.executable, "-m", "ann.seed_example"], capture_output=True,
-                               text=True, cwd=Path(__file__).resolve().parents[1], timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-m", "ann.seed_example"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=120,
+    )
     assert completed.returncode == 0, completed.stderr
     match = re.search(r"test error: ([0-9.]+)% of the target variance", completed.stdout)
     assert match, completed.stdout

@@ -1,4 +1,5 @@
 """Longer accuracy checks (run with ``pytest -m slow``)."""
+
 import numpy as np
 import pytest
 
@@ -22,11 +23,16 @@ def test_digits_bar_holds_over_five_seeds_and_in_float32():
 def test_feedback_alignment_learns_digits():
     """Lillicrap et al. (2016) report feedback alignment learning MNIST nearly as well as backprop."""
     task = load_task("digits", seed=0)
-    backprop = MLPClassifier(hidden_layer_sizes=(64, 64), random_state=0).fit(task.X_train, task.y_train)
-    feedback = MLPClassifier(hidden_layer_sizes=(64, 64), rule="feedback_alignment",
-                             random_state=0).fit(task.X_train, task.y_train)
+    backprop = MLPClassifier(hidden_layer_sizes=(64, 64), random_state=0).fit(
+        task.X_train, task.y_train
+    )
+    feedback = MLPClassifier(
+        hidden_layer_sizes=(64, 64), rule="feedback_alignment", random_state=0
+    ).fit(task.X_train, task.y_train)
     assert feedback.score(task.X_test, task.y_test) >= 0.9
-    assert backprop.score(task.X_test, task.y_test) >= feedback.score(task.X_test, task.y_test) - 0.01
+    assert (
+        backprop.score(task.X_test, task.y_test) >= feedback.score(task.X_test, task.y_test) - 0.01
+    )
 
 
 def test_hundred_agents_on_digits_shards():

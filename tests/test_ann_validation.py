@@ -1,4 +1,5 @@
 """Bad input is refused early, with the parameter and value named; divergence stops training."""
+
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -9,31 +10,41 @@ X = np.random.default_rng(0).uniform(size=(20, 3))
 y = np.arange(20) % 2
 
 
-@pytest.mark.parametrize("params, error, message", [
-    ({"activation": "softplus"}, ValueError, r"unknown activation='softplus'.*identity.*relu.*sigmoid.*tanh"),
-    ({"optimizer": "rmsprop"}, ValueError, r"unknown optimizer='rmsprop'.*adam.*momentum.*sgd"),
-    ({"rule": "hebb"}, ValueError, r"unknown rule='hebb'.*backprop.*feedback_alignment"),
-    ({"hidden_layer_sizes": (8, 0)}, ValueError, r"hidden_layer_sizes.*positive.*\(8, 0\)"),
-    ({"hidden_layer_sizes": (8, -2)}, ValueError, r"hidden_layer_sizes"),
-    ({"hidden_layer_sizes": (8.5,)}, ValueError, r"hidden_layer_sizes"),
-    ({"hidden_layer_sizes": "64"}, ValueError, r"hidden_layer_sizes"),
-    ({"learning_rate": 0}, ValueError, r"learning_rate must be positive, got learning_rate=0"),
-    ({"learning_rate": -0.1}, ValueError, r"learning_rate=-0.1"),
-    ({"learning_rate": float("nan")}, ValueError, r"learning_rate"),
-    ({"batch_size": 0}, ValueError, r"batch_size must be a positive integer, got batch_size=0"),
-    ({"batch_size": 2.5}, TypeError, r"batch_size"),
-    ({"epochs": 0}, ValueError, r"epochs.*got epochs=0"),
-    ({"alpha": -1}, ValueError, r"alpha must be non-negative, got alpha=-1"),
-    ({"shuffle": "yes"}, TypeError, r"shuffle"),
-    ({"random_state": -3}, ValueError, r"random_state"),
-    ({"random_state": "seed"}, TypeError, r"random_state"),
-    ({"dtype": "int32"}, ValueError, r"dtype"),
-    ({"optimizer_params": {"beta_3": 0.5}}, ValueError, r"beta_3.*beta_1"),
-    ({"optimizer": "sgd", "optimizer_params": {"momentum": 0.5}}, ValueError, r"momentum.*sgd"),
-    ({"rule_params": {"feedback_scale": 1.0}}, ValueError, r"feedback_scale.*backprop"),
-    ({"rule": "feedback_alignment", "rule_params": {"feedback_scale": -1.0}}, ValueError,
-     r"feedback_scale=-1.0"),
-])
+@pytest.mark.parametrize(
+    "params, error, message",
+    [
+        (
+            {"activation": "softplus"},
+            ValueError,
+            r"unknown activation='softplus'.*identity.*relu.*sigmoid.*tanh",
+        ),
+        ({"optimizer": "rmsprop"}, ValueError, r"unknown optimizer='rmsprop'.*adam.*momentum.*sgd"),
+        ({"rule": "hebb"}, ValueError, r"unknown rule='hebb'.*backprop.*feedback_alignment"),
+        ({"hidden_layer_sizes": (8, 0)}, ValueError, r"hidden_layer_sizes.*positive.*\(8, 0\)"),
+        ({"hidden_layer_sizes": (8, -2)}, ValueError, r"hidden_layer_sizes"),
+        ({"hidden_layer_sizes": (8.5,)}, ValueError, r"hidden_layer_sizes"),
+        ({"hidden_layer_sizes": "64"}, ValueError, r"hidden_layer_sizes"),
+        ({"learning_rate": 0}, ValueError, r"learning_rate must be positive, got learning_rate=0"),
+        ({"learning_rate": -0.1}, ValueError, r"learning_rate=-0.1"),
+        ({"learning_rate": float("nan")}, ValueError, r"learning_rate"),
+        ({"batch_size": 0}, ValueError, r"batch_size must be a positive integer, got batch_size=0"),
+        ({"batch_size": 2.5}, TypeError, r"batch_size"),
+        ({"epochs": 0}, ValueError, r"epochs.*got epochs=0"),
+        ({"alpha": -1}, ValueError, r"alpha must be non-negative, got alpha=-1"),
+        ({"shuffle": "yes"}, TypeError, r"shuffle"),
+        ({"random_state": -3}, ValueError, r"random_state"),
+        ({"random_state": "seed"}, TypeError, r"random_state"),
+        ({"dtype": "int32"}, ValueError, r"dtype"),
+        ({"optimizer_params": {"beta_3": 0.5}}, ValueError, r"beta_3.*beta_1"),
+        ({"optimizer": "sgd", "optimizer_params": {"momentum": 0.5}}, ValueError, r"momentum.*sgd"),
+        ({"rule_params": {"feedback_scale": 1.0}}, ValueError, r"feedback_scale.*backprop"),
+        (
+            {"rule": "feedback_alignment", "rule_params": {"feedback_scale": -1.0}},
+            ValueError,
+            r"feedback_scale=-1.0",
+        ),
+    ],
+)
 def test_bad_hyperparameters_are_named(params, error, message):
     clf = MLPClassifier(**params)
     with pytest.raises(error, match=message):
@@ -41,18 +52,26 @@ def test_bad_hyperparameters_are_named(params, error, message):
     assert not hasattr(clf, "coefs_")  # nothing was built
 
 
-@pytest.mark.parametrize("X_bad, y_bad, error, message", [
-    (np.where(np.eye(20, 3) == 1, np.nan, X), y, ValueError, r"X contains NaN or infinity.*row 0, column 0"),
-    (np.where(np.eye(20, 3) == 1, np.inf, X), y, ValueError, r"X contains NaN or infinity"),
-    (X, y[:-1], ValueError, r"different lengths.*X has 20.*y has 19"),
-    (X[:, 0], y, ValueError, r"X must be 2-D.*shape \(20,\).*reshape"),
-    (X[:0], y[:0], ValueError, r"X is empty"),
-    (X, np.zeros(20), ValueError, r"single class"),
-    (X.astype(str), y, TypeError, r"X must contain real numbers"),
-    (None, y, TypeError, r"X must be a 2-D array"),
-    (X, y.reshape(-1, 1), ValueError, r"y must be 1-D.*ravel"),
-    (X * 1e300, y, ValueError, r"X has values too large for float32.*dtype='float64'"),
-])
+@pytest.mark.parametrize(
+    "X_bad, y_bad, error, message",
+    [
+        (
+            np.where(np.eye(20, 3) == 1, np.nan, X),
+            y,
+            ValueError,
+            r"X contains NaN or infinity.*row 0, column 0",
+        ),
+        (np.where(np.eye(20, 3) == 1, np.inf, X), y, ValueError, r"X contains NaN or infinity"),
+        (X, y[:-1], ValueError, r"different lengths.*X has 20.*y has 19"),
+        (X[:, 0], y, ValueError, r"X must be 2-D.*shape \(20,\).*reshape"),
+        (X[:0], y[:0], ValueError, r"X is empty"),
+        (X, np.zeros(20), ValueError, r"single class"),
+        (X.astype(str), y, TypeError, r"X must contain real numbers"),
+        (None, y, TypeError, r"X must be a 2-D array"),
+        (X, y.reshape(-1, 1), ValueError, r"y must be 1-D.*ravel"),
+        (X * 1e300, y, ValueError, r"X has values too large for float32.*dtype='float64'"),
+    ],
+)
 def test_bad_training_data_is_named(X_bad, y_bad, error, message):
     with pytest.raises(error, match=message):
         MLPClassifier(dtype="float32").fit(X_bad, y_bad)
@@ -98,25 +117,30 @@ def test_divergence_names_the_epoch_and_learning_rate():
     task_X = np.random.default_rng(1).uniform(size=(50, 4)) * 100
     with pytest.raises(FloatingPointError, match=r"diverged in epoch \d+.*learning_rate=1e\+30"):
         MLPRegressor(optimizer="sgd", learning_rate=1e30, epochs=5, random_state=0).fit(
-            task_X, task_X.sum(axis=1))
+            task_X, task_X.sum(axis=1)
+        )
 
 
 # -- population ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args, params, error, message", [
-    ((0, 3, [0, 1]), {}, ValueError, r"n_agents must be a positive integer, got n_agents=0"),
-    ((2.5, 3, [0, 1]), {}, TypeError, r"n_agents"),
-    ((2, 0, [0, 1]), {}, ValueError, r"n_features"),
-    ((2, 3, [0]), {}, ValueError, r"classes must hold at least 2"),
-    ((2, 3, [0, 1, 1]), {}, ValueError, r"classes contains duplicates"),
-    ((2, 3, [0, 1]), {"rule": "hebb"}, ValueError, r"unknown rule='hebb'.*backprop"),
-    ((2, 3, [0, 1]), {"activation": "gelu"}, ValueError, r"unknown activation='gelu'"),
-    ((2, 3, [0, 1]), {"optimizer": "lbfgs"}, ValueError, r"unknown optimizer='lbfgs'"),
-    ((2, 3, [0, 1]), {"learning_rate": 0.0}, ValueError, r"learning_rate"),
-    ((2, 3, [0, 1]), {"hidden_layer_sizes": (0,)}, ValueError, r"hidden_layer_sizes"),
-    ((2, 3, [0, 1]), {"epochs_per_call": 0}, ValueError, r"epochs_per_call"),
-    ((2, 3, [0, 1]), {"optimizer_params": {"beta": 1}}, ValueError, r"beta"),
-])
+
+@pytest.mark.parametrize(
+    "args, params, error, message",
+    [
+        ((0, 3, [0, 1]), {}, ValueError, r"n_agents must be a positive integer, got n_agents=0"),
+        ((2.5, 3, [0, 1]), {}, TypeError, r"n_agents"),
+        ((2, 0, [0, 1]), {}, ValueError, r"n_features"),
+        ((2, 3, [0]), {}, ValueError, r"classes must hold at least 2"),
+        ((2, 3, [0, 1, 1]), {}, ValueError, r"classes contains duplicates"),
+        ((2, 3, [0, 1]), {"rule": "hebb"}, ValueError, r"unknown rule='hebb'.*backprop"),
+        ((2, 3, [0, 1]), {"activation": "gelu"}, ValueError, r"unknown activation='gelu'"),
+        ((2, 3, [0, 1]), {"optimizer": "lbfgs"}, ValueError, r"unknown optimizer='lbfgs'"),
+        ((2, 3, [0, 1]), {"learning_rate": 0.0}, ValueError, r"learning_rate"),
+        ((2, 3, [0, 1]), {"hidden_layer_sizes": (0,)}, ValueError, r"hidden_layer_sizes"),
+        ((2, 3, [0, 1]), {"epochs_per_call": 0}, ValueError, r"epochs_per_call"),
+        ((2, 3, [0, 1]), {"optimizer_params": {"beta": 1}}, ValueError, r"beta"),
+    ],
+)
 def test_population_constructor_checks(args, params, error, message):
     with pytest.raises(error, match=message):
         MLPPopulation(*args, **params)
@@ -163,7 +187,9 @@ def test_population_params_checks():
         pop.set_params(1.0, params)
     with pytest.raises(ValueError, match=r"params must be a dict with keys"):
         pop.set_params(1, {k: v for k, v in params.items() if k != "biases_0"})
-    with pytest.raises(ValueError, match=r"params\['weights_0'\] must have shape \(3, 4\), got \(4, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"params\['weights_0'\] must have shape \(3, 4\), got \(4, 3\)"
+    ):
         pop.set_params(1, {**params, "weights_0": params["weights_0"].T})
     with pytest.raises(ValueError, match=r"params\['biases_1'\] must be finite"):
         pop.set_params(1, {**params, "biases_1": np.full(2, np.nan)})
@@ -172,8 +198,9 @@ def test_population_params_checks():
 def test_population_divergence_names_agents_and_learning_rate():
     pop = MLPPopulation(3, 3, [0, 1], optimizer="sgd", learning_rate=1e200, random_state=0)
     big = X[:10] * 1e100
-    with pytest.raises(FloatingPointError,
-                       match=r"partial_fit call \d for agents \[1\].*learning_rate=1e\+200"):
+    with pytest.raises(
+        FloatingPointError, match=r"partial_fit call \d for agents \[1\].*learning_rate=1e\+200"
+    ):
         for _ in range(5):
             pop.partial_fit([X[:0], big, X[:0]], [y[:0], y[:10], y[:0]])
     assert pop.n_calls_ < 5

@@ -7,6 +7,7 @@ Properties (hypothesis): any flipped byte, truncation or appended garbage is
 refused or leaves the content exactly as saved; any supported value
 survives JSON with its types.
 """
+
 from __future__ import annotations
 
 import doctest
@@ -18,14 +19,20 @@ import zipfile
 
 import numpy as np
 import pytest
-from brian2 import Hz, mV, ms, nS, second
+from brian2 import Hz, ms, mV, nS, second
 from brian2.units.fundamentalunits import have_same_dimensions
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tasks import archive
-from tasks.archive import (ArchiveError, MetadataError, from_jsonable, read_archive, to_jsonable,
-                           write_archive)
+from tasks.archive import (
+    ArchiveError,
+    MetadataError,
+    from_jsonable,
+    read_archive,
+    to_jsonable,
+    write_archive,
+)
 
 ARRAYS = {
     "weights": np.arange(12, dtype=np.float64).reshape(3, 4) / 7,
@@ -75,6 +82,7 @@ def meta_member(document_: dict) -> bytes:
 
 # -- round trip ---------------------------------------------------------------------------------
 
+
 def test_round_trip_keeps_every_array_exactly_and_the_meta(saved):
     arrays, meta = read_archive(saved, expected_kind="test.Model")
     assert list(arrays) == list(ARRAYS)
@@ -123,6 +131,7 @@ def test_saving_over_an_archive_replaces_it(saved):
 
 # -- what write_archive refuses -------------------------------------------------------------------
 
+
 def test_object_arrays_are_refused_with_their_name(tmp_path):
     path = tmp_path / "m.npz"
     with pytest.raises(TypeError, match="'bad'.*object"):
@@ -147,6 +156,7 @@ def test_meta_must_name_its_kind_and_be_plain_json(tmp_path):
 
 
 # -- interrupted saves ----------------------------------------------------------------------------
+
 
 def test_a_save_interrupted_before_the_rename_leaves_no_file(tmp_path, monkeypatch):
     def crash(*args):
@@ -178,6 +188,7 @@ def test_a_save_interrupted_while_writing_keeps_the_previous_file(saved, monkeyp
 
 # -- damaged and modified files -------------------------------------------------------------------
 
+
 def test_missing_file_is_a_file_not_found_error_naming_it(tmp_path):
     path = tmp_path / "nowhere.npz"
     with pytest.raises(FileNotFoundError, match="nowhere.npz"):
@@ -187,7 +198,7 @@ def test_missing_file_is_a_file_not_found_error_naming_it(tmp_path):
 @pytest.mark.parametrize("fraction", [0.0, 0.001, 0.25, 0.5, 0.9, 0.999])
 def test_truncated_files_are_refused(saved, fraction):
     data = saved.read_bytes()
-    saved.write_bytes(data[:int(len(data) * fraction)])
+    saved.write_bytes(data[: int(len(data) * fraction)])
     with pytest.raises(ArchiveError, match="model.npz.*truncated or not a brain-vs-ann archive"):
         read_archive(saved)
 
@@ -213,7 +224,7 @@ def test_a_flipped_encryption_flag_in_the_zip_directory_is_damage_too(saved):
     # zipfile raises RuntimeError ("password required") for this one.
     data = bytearray(saved.read_bytes())
     entry = bytes(data).index(b"PK\x01\x02")  # the first central directory entry
-    data[entry + 8] ^= 0x01                      # general-purpose flags, bit 0: encrypted
+    data[entry + 8] ^= 0x01  # general-purpose flags, bit 0: encrypted
     saved.write_bytes(bytes(data))
     with pytest.raises(ArchiveError, match="model.npz.*'weights'.*damaged"):
         read_archive(saved)
@@ -225,8 +236,9 @@ def test_a_modified_array_in_a_consistent_zip_fails_its_checksum(saved):
     changed[1, 2] += 1e-12
     contents["weights.npy"] = npy_bytes(changed)
     rewrite(saved, contents)
-    with pytest.raises(ArchiveError,
-                       match="array 'weights' does not match its checksum: the file was modified"):
+    with pytest.raises(
+        ArchiveError, match="array 'weights' does not match its checksum: the file was modified"
+    ):
         read_archive(saved)
 
 
@@ -334,6 +346,7 @@ def test_files_that_are_not_archives(tmp_path):
 
 # -- JSON helpers ----------------------------------------------------------------------------------
 
+
 def json_round_trip(value, **kwargs):
     """Through real JSON text, as the archive stores it (strict JSON: no NaN tokens)."""
     text = json.dumps(to_jsonable(value, **kwargs.get("encode", {})), allow_nan=False)
@@ -341,9 +354,16 @@ def json_round_trip(value, **kwargs):
 
 
 def test_plain_and_python_values_round_trip_with_their_types():
-    value = {"sizes": (64, 32), "nested": [(1, (2, 3)), {"a": None}], "flag": True,
-             "loss": float("nan"), "big": 2**100, "bounds": (float("-inf"), float("inf")),
-             "text": "ümlaut", "__type__": "a user key that looks like a tag"}
+    value = {
+        "sizes": (64, 32),
+        "nested": [(1, (2, 3)), {"a": None}],
+        "flag": True,
+        "loss": float("nan"),
+        "big": 2**100,
+        "bounds": (float("-inf"), float("inf")),
+        "text": "ümlaut",
+        "__type__": "a user key that looks like a tag",
+    }
     back = json_round_trip(value)
     assert back["sizes"] == (64, 32) and isinstance(back["nested"][0], tuple)
     assert back["nested"][0][1] == (2, 3) and back["flag"] is True and back["big"] == 2**100
@@ -353,8 +373,15 @@ def test_plain_and_python_values_round_trip_with_their_types():
 
 
 def test_numpy_scalars_dtypes_and_arrays_keep_their_types():
-    value = [np.float32(0.1), np.int64(-3), np.bool_(True), np.float64(1 / 3),
-             np.dtype("float32"), np.array([[1, 2]], dtype=np.uint8), np.array([np.nan, 1.5])]
+    value = [
+        np.float32(0.1),
+        np.int64(-3),
+        np.bool_(True),
+        np.float64(1 / 3),
+        np.dtype("float32"),
+        np.array([[1, 2]], dtype=np.uint8),
+        np.array([np.nan, 1.5]),
+    ]
     back = json_round_trip(value)
     for original, restored in zip(value[:4], back[:4]):
         assert type(restored) is type(original) and restored == original
@@ -364,8 +391,11 @@ def test_numpy_scalars_dtypes_and_arrays_keep_their_types():
 
 
 def test_a_generator_continues_and_spawns_exactly_as_the_original():
-    for generator in (np.random.default_rng(12345), np.random.Generator(np.random.MT19937(7)),
-                      np.random.default_rng(np.random.SeedSequence(5, spawn_key=(2,)))):
+    for generator in (
+        np.random.default_rng(12345),
+        np.random.Generator(np.random.MT19937(7)),
+        np.random.default_rng(np.random.SeedSequence(5, spawn_key=(2,))),
+    ):
         generator.normal(size=7)  # move away from the start
         copy = json_round_trip(generator)
         assert np.array_equal(copy.random(20), generator.random(20))
@@ -380,13 +410,21 @@ def test_a_seed_sequence_round_trips():
     copy = json_round_trip(sequence)
     assert np.array_equal(copy.generate_state(8), sequence.generate_state(8))
     assert copy.n_children_spawned == 3
-    assert np.array_equal(copy.spawn(1)[0].generate_state(4), sequence.spawn(1)[0].generate_state(4))
+    assert np.array_equal(
+        copy.spawn(1)[0].generate_state(4), sequence.spawn(1)[0].generate_state(4)
+    )
 
 
 def test_brian2_quantities_come_back_equal_with_their_units():
-    values = {"presentation_time": 350 * ms, "theta_plus": 0.05 * mV, "rate": 128 * Hz,
-              "tau": 1000 * second, "conductance": 3 * nS, "one_third": (1 / 3) * ms,
-              "trace": np.array([1.0, 2.5]) * mV}
+    values = {
+        "presentation_time": 350 * ms,
+        "theta_plus": 0.05 * mV,
+        "rate": 128 * Hz,
+        "tau": 1000 * second,
+        "conductance": 3 * nS,
+        "one_third": (1 / 3) * ms,
+        "trace": np.array([1.0, 2.5]) * mV,
+    }
     back = json_round_trip(values)
     for key, value in values.items():
         assert have_same_dimensions(back[key], value), key
@@ -405,8 +443,11 @@ def test_custom_encoders_and_decoders():
     def encode(value):
         return ("test.Rule", {"rate": value.rate}) if isinstance(value, Rule) else None
 
-    back = json_round_trip({"rule": Rule(2 * ms)}, encode={"custom": encode},
-                           decode={"custom": {"test.Rule": lambda payload: Rule(**payload)}})
+    back = json_round_trip(
+        {"rule": Rule(2 * ms)},
+        encode={"custom": encode},
+        decode={"custom": {"test.Rule": lambda payload: Rule(**payload)}},
+    )
     assert isinstance(back["rule"], Rule) and back["rule"].rate == 2 * ms
 
 
@@ -420,16 +461,19 @@ def test_unsupported_values_are_named():
 
 
 def test_malformed_tags_are_metadata_errors():
-    for data in ({"__type__": "no.such.tag", "value": 1},
-                 {"__type__": "numpy.scalar", "value": {"dtype": "|O", "value": 1}},
-                 {"__type__": "numpy.Generator", "value": {"bit_generator": "os.system"}},
-                 {"__type__": "float", "value": "1.5"},
-                 {"__type__": "numpy.ndarray", "value": {"dtype": "<f8", "shape": [3], "data": [1]}}):
+    for data in (
+        {"__type__": "no.such.tag", "value": 1},
+        {"__type__": "numpy.scalar", "value": {"dtype": "|O", "value": 1}},
+        {"__type__": "numpy.Generator", "value": {"bit_generator": "os.system"}},
+        {"__type__": "float", "value": "1.5"},
+        {"__type__": "numpy.ndarray", "value": {"dtype": "<f8", "shape": [3], "data": [1]}},
+    ):
         with pytest.raises(MetadataError):
             from_jsonable(data)
 
 
 # -- the documentation ------------------------------------------------------------------------------
+
 
 def test_the_saving_section_of_the_extending_guide_runs(monkeypatch, capsys):
     import pathlib
@@ -453,8 +497,9 @@ def test_the_saving_section_of_the_extending_guide_runs(monkeypatch, capsys):
 
 # -- properties ------------------------------------------------------------------------------------
 
-PROPERTY = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.fixture(scope="module")
@@ -504,16 +549,22 @@ def test_any_truncation_or_appended_garbage_is_refused_or_harmless(reference_byt
 
 
 json_leaves = st.one_of(
-    st.none(), st.booleans(), st.integers(-2**70, 2**70), st.text(max_size=8),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.text(max_size=8),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.floats(width=32).map(np.float32), st.integers(-2**31, 2**31 - 1).map(np.int32),
+    st.floats(width=32).map(np.float32),
+    st.integers(-(2**31), 2**31 - 1).map(np.int32),
 )
 json_values = st.recursive(
     json_leaves,
     lambda children: st.one_of(
         st.lists(children, max_size=4),
         st.lists(children, max_size=4).map(tuple),
-        st.dictionaries(st.sampled_from(["a", "b", "__type__", "value", "ü"]), children, max_size=4),
+        st.dictionaries(
+            st.sampled_from(["a", "b", "__type__", "value", "ü"]), children, max_size=4
+        ),
     ),
     max_leaves=20,
 )

@@ -1,4 +1,5 @@
 """Average consensus on graphs checked against its theory (Xiao & Boyd 2004)."""
+
 import doctest
 
 import networkx as nx
@@ -116,8 +117,15 @@ def test_degroot_keeps_the_mean_and_decays_at_the_slem(family, seed):
 
     assert trajectory.shape == (steps + 1, N_NODES, 2)
     # The average is invariant: 1^T W = 1^T.
-    np.testing.assert_allclose(trajectory.mean(axis=1), np.broadcast_to(x0.mean(axis=0), (steps + 1, 2)), rtol=0, atol=1e-12)
-    np.testing.assert_allclose(trajectory[-1], np.broadcast_to(x0.mean(axis=0), x0.shape), atol=1e-9)
+    np.testing.assert_allclose(
+        trajectory.mean(axis=1),
+        np.broadcast_to(x0.mean(axis=0), (steps + 1, 2)),
+        rtol=0,
+        atol=1e-12,
+    )
+    np.testing.assert_allclose(
+        trajectory[-1], np.broadcast_to(x0.mean(axis=0), x0.shape), atol=1e-9
+    )
     # The error never shrinks slower than the SLEM (||W - 11^T/n||_2 = SLEM) ...
     error = consensus_error(trajectory)
     assert np.all(error[1:] <= slem * error[:-1] * (1 + 1e-9) + 1e-13)
@@ -160,7 +168,11 @@ def test_consensus_is_slower_on_a_ring_than_small_world_than_complete():
             predicted[name] = consensus_time(W, tol)
             # Symmetric W: ||e(t)|| <= SLEM^t ||e(0)||, so the prediction bounds
             # the measurement; a generic start is not far below the bound.
-            assert 0.5 * predicted[name] <= measured[name] <= predicted[name], (name, measured, predicted)
+            assert 0.5 * predicted[name] <= measured[name] <= predicted[name], (
+                name,
+                measured,
+                predicted,
+            )
         assert measured["ring"] > 3 * measured["small_world"] > 3 * measured["complete"], measured
         assert measured["complete"] == 1  # W = 11^T / n averages in one step
 

@@ -1,4 +1,5 @@
 """The ann section of docs/extending.md runs as written, and so do the ann docstring examples."""
+
 from __future__ import annotations
 
 import doctest
@@ -22,8 +23,14 @@ def ann_section() -> str:
 def test_the_ann_section_is_written():
     section = ann_section()
     assert "<!-- ann section -->" not in section
-    for name in ("backprop", "feedback_alignment", "register_rule", "register_optimizer",
-                 "backward_macs", "python -m ann.seed_example"):
+    for name in (
+        "backprop",
+        "feedback_alignment",
+        "register_rule",
+        "register_optimizer",
+        "backward_macs",
+        "python -m ann.seed_example",
+    ):
         assert name in section, f"{name} is not documented"
 
 
@@ -42,8 +49,18 @@ def test_the_ann_section_examples_run():
         OPTIMIZERS.pop("rmsprop", None)
 
 
-@pytest.mark.parametrize("module", ["ann", "ann.activations", "ann.estimators", "ann.mac",
-                                    "ann.optimizers", "ann.population", "ann.rules"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "ann",
+        "ann.activations",
+        "ann.estimators",
+        "ann.mac",
+        "ann.optimizers",
+        "ann.population",
+        "ann.rules",
+    ],
+)
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

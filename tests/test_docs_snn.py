@@ -1,5 +1,6 @@
 """The snn section of docs/extending.md runs as written, and so do the
 examples in the docstrings of snn.rules and snn.analysis."""
+
 from __future__ import annotations
 
 import doctest
@@ -47,9 +48,13 @@ def test_the_snn_section_examples_run():
         for block in blocks:
             exec(compile(block, f"{DOCS.name} (snn section)", "exec"), namespace)
         assert "nearest_stdp" in RULES
-        assert 0.0 <= namespace["classifier"].score(
-            namespace["iris"].X_test[:30], namespace["iris"].y_test[:30]
-        ) <= 1.0
+        assert (
+            0.0
+            <= namespace["classifier"].score(
+                namespace["iris"].X_test[:30], namespace["iris"].y_test[:30]
+            )
+            <= 1.0
+        )
     finally:  # the example registers a name: leave the registry as it was
         RULES.pop("nearest_stdp", None)
 

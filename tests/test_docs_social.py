@@ -1,5 +1,6 @@
 """The social section of docs/extending.md runs as written, and so do the
 examples in the social package's docstrings."""
+
 from __future__ import annotations
 
 import doctest
@@ -44,8 +45,18 @@ def test_the_social_section_examples_run():
         AGENT_DEFAULTS.pop("centroid", None)
 
 
-@pytest.mark.parametrize("module", ["social", "social.agents", "social.graphs", "social.partitions",
-                                    "social.protocols", "social.metrics", "social.society"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "social",
+        "social.agents",
+        "social.graphs",
+        "social.partitions",
+        "social.protocols",
+        "social.metrics",
+        "social.society",
+    ],
+)
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

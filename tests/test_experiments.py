@@ -5,6 +5,7 @@ short presentations, tens of samples); what is checked is the plumbing and
 the shape and range of the results, plus a few behaviours that hold even at
 this size (backprop forgets digits 0-4 after learning 5-9).
 """
+
 import dataclasses
 
 import numpy as np
@@ -44,14 +45,26 @@ def run_tiny(name, tmp_path, **overrides):
 
 def test_every_learner_experiment_is_registered_in_order():
     names = list(EXPERIMENTS)
-    expected = ["task_benchmark", "learning_curves", "stdp_window", "receptive_fields",
-                "continual_learning", "noise_robustness", "rule_zoo"]
-    assert names[:len(expected)] == expected
+    expected = [
+        "task_benchmark",
+        "learning_curves",
+        "stdp_window",
+        "receptive_fields",
+        "continual_learning",
+        "noise_robustness",
+        "rule_zoo",
+    ]
+    assert names[: len(expected)] == expected
 
 
 def test_task_benchmark(tmp_path):
-    path, metrics = run_tiny("task_benchmark", tmp_path, tasks=("xor", "seed_regression"),
-                             checkpoints_per_epoch=1, small_task_epochs={"ann": 300, "snn": 3})
+    path, metrics = run_tiny(
+        "task_benchmark",
+        tmp_path,
+        tasks=("xor", "seed_regression"),
+        checkpoints_per_epoch=1,
+        small_task_epochs={"ann": 300, "snn": 3},
+    )
     assert set(metrics.kind) == {"ann", "snn"} and set(metrics.task) == {"xor", "seed_regression"}
     xor = metrics[metrics.task == "xor"].set_index("kind")
     assert xor.loc["ann", "score"] == 1.0
@@ -62,8 +75,9 @@ def test_task_benchmark(tmp_path):
 
 
 def test_learning_curves(tmp_path):
-    _, metrics = run_tiny("learning_curves", tmp_path, checkpoints_per_epoch=2,
-                          epochs={"ann": 3, "snn": 1})
+    _, metrics = run_tiny(
+        "learning_curves", tmp_path, checkpoints_per_epoch=2, epochs={"ann": 3, "snn": 1}
+    )
     assert set(metrics.kind) == {"ann", "snn"}
     ann = metrics[metrics.kind == "ann"].sort_values("samples_seen")
     assert ann.samples_seen.tolist() == [20, 40, 60, 80, 100, 120]
@@ -72,16 +86,22 @@ def test_learning_curves(tmp_path):
 
 
 def test_stdp_window_matches_theory(tmp_path):
-    _, metrics = run_tiny("stdp_window", tmp_path, delta_t_ms=(-40.0, -10.0, 10.0, 40.0),
-                          n_pairings=3, rules=("stdp",))
+    _, metrics = run_tiny(
+        "stdp_window",
+        tmp_path,
+        delta_t_ms=(-40.0, -10.0, 10.0, 40.0),
+        n_pairings=3,
+        rules=("stdp",),
+    )
     assert list(metrics.rule.unique()) == ["stdp"]
     np.testing.assert_allclose(metrics.simulated, metrics.theory, rtol=0.02, atol=1e-9)
     assert (np.sign(metrics.simulated) == np.sign(metrics.delta_t_ms)).all()
 
 
 def test_receptive_fields(tmp_path):
-    path, metrics = run_tiny("receptive_fields", tmp_path, n_units=8,
-                             params={"ann": {"epochs": 5}, "snn": TINY_SNN})
+    path, metrics = run_tiny(
+        "receptive_fields", tmp_path, n_units=8, params={"ann": {"epochs": 5}, "snn": TINY_SNN}
+    )
     weights = pd.read_csv(path / "weights.csv")
     assert set(weights.kind) == {"ann", "snn"}
     assert len(weights[weights.kind == "snn"]) == 8 * 64
@@ -89,18 +109,27 @@ def test_receptive_fields(tmp_path):
 
 
 def test_continual_learning_shows_backprop_forgetting(tmp_path):
-    _, metrics = run_tiny("continual_learning", tmp_path, n_train=60,
-                          epochs={"ann": 10, "snn": 1}, checkpoints_per_epoch=1)
+    _, metrics = run_tiny(
+        "continual_learning",
+        tmp_path,
+        n_train=60,
+        epochs={"ann": 10, "snn": 1},
+        checkpoints_per_epoch=1,
+    )
     forgetting = experiments.continual_learning.forgetting(metrics).set_index("kind")
-    assert forgetting.loc["ann", "first"] > 0.8       # learned 0-4 ...
+    assert forgetting.loc["ann", "first"] > 0.8  # learned 0-4 ...
     assert forgetting.loc["ann", "forgetting"] > 0.5  # ... and forgot most of it
     assert metrics.accuracy.between(0, 1).all()
 
 
 def test_noise_robustness(tmp_path):
-    _, metrics = run_tiny("noise_robustness", tmp_path, n_train=100,
-                          levels={"gaussian_noise": (0.0, 0.6), "pixel_dropout": (0.0, 0.8)},
-                          params={"ann": {"epochs": 20}, "snn": TINY_SNN})
+    _, metrics = run_tiny(
+        "noise_robustness",
+        tmp_path,
+        n_train=100,
+        levels={"gaussian_noise": (0.0, 0.6), "pixel_dropout": (0.0, 0.8)},
+        params={"ann": {"epochs": 20}, "snn": TINY_SNN},
+    )
     ann = metrics[metrics.kind == "ann"].set_index(["corruption", "level"]).accuracy
     assert ann[("pixel_dropout", 0.8)] < ann[("pixel_dropout", 0.0)]
     assert ann[("gaussian_noise", 0.6)] < ann[("gaussian_noise", 0.0)]
@@ -108,8 +137,9 @@ def test_noise_robustness(tmp_path):
 
 def test_corrupt_rejects_unknown_corruption():
     with pytest.raises(ValueError, match="blur"):
-        experiments.noise_robustness.corrupt(np.zeros((2, 2)), "blur", 0.1,
-                                             np.random.default_rng(0))
+        experiments.noise_robustness.corrupt(
+            np.zeros((2, 2)), "blur", 0.1, np.random.default_rng(0)
+        )
 
 
 def test_rule_zoo_picks_up_a_newly_registered_rule(tmp_path, monkeypatch):
@@ -118,7 +148,9 @@ def test_rule_zoo_picks_up_a_newly_registered_rule(tmp_path, monkeypatch):
 
     monkeypatch.setattr(ann, "RULES", {"backprop": ann.RULES["backprop"]})
     monkeypatch.setattr(snn, "RULES", {"stdp": snn.RULES["stdp"], "oja": snn.RULES["oja"]})
-    _, metrics = run_tiny("rule_zoo", tmp_path,
-                          params={"ann": {"epochs": 5}, "snn": TINY_SNN})
-    assert list(zip(metrics.kind, metrics.rule)) == [("ann", "backprop"), ("snn", "stdp"),
-                                                     ("snn", "oja")]
+    _, metrics = run_tiny("rule_zoo", tmp_path, params={"ann": {"epochs": 5}, "snn": TINY_SNN})
+    assert list(zip(metrics.kind, metrics.rule)) == [
+        ("ann", "backprop"),
+        ("snn", "stdp"),
+        ("snn", "oja"),
+    ]

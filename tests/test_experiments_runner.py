@@ -1,4 +1,5 @@
 """The runner and CLI, exercised with a small experiment registered by the test."""
+
 import json
 from dataclasses import dataclass
 
@@ -42,15 +43,18 @@ def _summary(result, settings):
 
 NAME = "_runner_probe"
 if NAME not in EXPERIMENTS:
+
     @register_experiment(NAME, "probe for the runner tests", _Settings, _figures, _summary)
     def _run(settings, seed):
         if settings.n == 99:
             raise RuntimeError("boom")
         rng = np.random.default_rng(seed)
         x = np.arange(settings.n)
-        return Result(metrics=pd.DataFrame({"x": x, "y": rng.normal(size=settings.n)}),
-                      timings=pd.DataFrame({"seconds": [0.1]}),
-                      tables={"extra": pd.DataFrame({"a": [1, 2]})})
+        return Result(
+            metrics=pd.DataFrame({"x": x, "y": rng.normal(size=settings.n)}),
+            timings=pd.DataFrame({"seconds": [0.1]}),
+            tables={"extra": pd.DataFrame({"a": [1, 2]})},
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -105,13 +109,16 @@ def test_cli_list_run_and_plot(tmp_path, capsys):
     assert main(["plot", NAME, "--from", str(run_dir)]) == 0
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["run", "no_such_experiment"], "unknown experiment 'no_such_experiment'"),
-    (["run", NAME, "--seed", "-3"], "--seed"),
-    (["run", NAME, "--seed", "abc"], "--seed"),
-    (["plot", NAME, "--from", "/nonexistent/run"], "config.json"),
-    (["frobnicate"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "no_such_experiment"], "unknown experiment 'no_such_experiment'"),
+        (["run", NAME, "--seed", "-3"], "--seed"),
+        (["run", NAME, "--seed", "abc"], "--seed"),
+        (["plot", NAME, "--from", "/nonexistent/run"], "config.json"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
 def test_cli_mistakes_give_one_line_and_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()

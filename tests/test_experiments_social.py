@@ -5,6 +5,7 @@ checked against what must hold independently of the learners: the spectral
 bound on DeGroot averaging, the spectrum of a ring, the paired data design,
 the messages a protocol sends, the independence of uncoupled oscillators.
 """
+
 import dataclasses
 
 import networkx as nx
@@ -59,8 +60,9 @@ def test_paired_task_gives_each_position_the_same_shard_in_every_component():
     union = union_of_components({"ring": nx.cycle_graph(4), "complete": nx.complete_graph(4)})
     assert union.number_of_edges() == 4 + 6 and not nx.is_connected(union)
     nodes = list(union.nodes)
-    paired, shards = paired_task(task, nodes, [j for _, j in nodes], "iid",
-                                 np.random.default_rng(0))
+    paired, shards = paired_task(
+        task, nodes, [j for _, j in nodes], "iid", np.random.default_rng(0)
+    )
     node_train = paired.metadata["node_train"]
     source = paired.metadata["source_rows"]
     for k, (name, j) in enumerate(nodes):
@@ -76,11 +78,20 @@ def test_paired_task_gives_each_position_the_same_shard_in_every_component():
 # social_topology
 # ----------------------------------------------------------------------------
 def _topology_settings(**changes):
-    base = dict(task="iris", n_agents=5, rounds=2, n_seeds=1, local_batch=6, n_eval=20,
-                protocols=("teach",),
-                protocol_params={"teach": {"demonstrations": 3, "labels": "true"}},
-                agent_types=("ann",), theory_sizes=(6, 10), theory_graphs=2,
-                agent_params={"ann": {"learning_rate": 0.05}, "snn": TINY_SNN})
+    base = dict(
+        task="iris",
+        n_agents=5,
+        rounds=2,
+        n_seeds=1,
+        local_batch=6,
+        n_eval=20,
+        protocols=("teach",),
+        protocol_params={"teach": {"demonstrations": 3, "labels": "true"}},
+        agent_types=("ann",),
+        theory_sizes=(6, 10),
+        theory_graphs=2,
+        agent_params={"ann": {"learning_rate": 0.05}, "snn": TINY_SNN},
+    )
     return dataclasses.replace(social_topology.Settings.quick(), **{**base, **changes})
 
 
@@ -88,8 +99,20 @@ def test_social_topology_obeys_consensus_theory_and_reruns_byte_identically(tmp_
     settings = _topology_settings(protocols=("teach", "gossip"))
     path = run_experiment("social_topology", settings=settings, seed=4, out=tmp_path / "a")
     metrics = pd.read_csv(path / "metrics.csv")
-    assert {"seed", "protocol", "type", "topology", "agent", "round", "degree", "accuracy",
-            "disagreement", "messages", "cost", "cost_unit"} <= set(metrics.columns)
+    assert {
+        "seed",
+        "protocol",
+        "type",
+        "topology",
+        "agent",
+        "round",
+        "degree",
+        "accuracy",
+        "disagreement",
+        "messages",
+        "cost",
+        "cost_unit",
+    } <= set(metrics.columns)
     # one row per protocol x topology x agent x round
     assert len(metrics) == 2 * 4 * 5 * 2
     assert metrics["accuracy"].between(0, 1).all()
@@ -113,21 +136,36 @@ def test_social_topology_obeys_consensus_theory_and_reruns_byte_identically(tmp_
     spectra = pd.read_csv(path / "spectra.csv")
     assert set(spectra["topology"]) == set(settings.topologies)
 
-    _figures_ok(path, ["accuracy_teach", "consensus_teach", "spectral_gap_teach",
-                       "accuracy_gossip", "degroot_theory"])
+    _figures_ok(
+        path,
+        [
+            "accuracy_teach",
+            "consensus_teach",
+            "spectral_gap_teach",
+            "accuracy_gossip",
+            "degroot_theory",
+        ],
+    )
     assert "spectral bound" in (path / "summary.md").read_text()
     _replots("social_topology", path)
 
     # the same seed again gives the same bytes (computed without drawing the figures again)
     again = social_topology.run(settings, seed=4)
     assert again.metrics.to_csv(index=False).encode() == (path / "metrics.csv").read_bytes()
-    assert (again.tables["consensus_theory"].to_csv(index=False).encode()
-            == (path / "consensus_theory.csv").read_bytes())
+    assert (
+        again.tables["consensus_theory"].to_csv(index=False).encode()
+        == (path / "consensus_theory.csv").read_bytes()
+    )
 
 
 def test_social_topology_with_spiking_agents(tmp_path):
-    settings = _topology_settings(agent_types=("ann", "snn"), topologies=("ring", "complete"),
-                                  n_agents=3, theory_sizes=(6,), theory_graphs=1)
+    settings = _topology_settings(
+        agent_types=("ann", "snn"),
+        topologies=("ring", "complete"),
+        n_agents=3,
+        theory_sizes=(6,),
+        theory_graphs=1,
+    )
     path = run_experiment("social_topology", settings=settings, out=tmp_path)
     metrics = pd.read_csv(path / "metrics.csv")
     assert set(metrics["type"]) == {"ann", "snn"}
@@ -149,13 +187,29 @@ def test_social_topology_rejects_unknown_names_before_work():
 # ----------------------------------------------------------------------------
 def test_mixed_society_pairs_teachers_and_learners(tmp_path):
     settings = dataclasses.replace(
-        mixed_society.Settings.quick(), n_pairs=2, rounds=2, final_rounds=1, n_eval=15,
-        local_batch=4, demonstrations=3,
-        agent_params={"ann": {"learning_rate": 0.05}, "snn": TINY_SNN})
+        mixed_society.Settings.quick(),
+        n_pairs=2,
+        rounds=2,
+        final_rounds=1,
+        n_eval=15,
+        local_batch=4,
+        demonstrations=3,
+        agent_params={"ann": {"learning_rate": 0.05}, "snn": TINY_SNN},
+    )
     path = run_experiment("mixed_society", settings=settings, out=tmp_path)
     metrics = pd.read_csv(path / "metrics.csv")
-    assert {"condition", "teacher_type", "learner_type", "role", "agent", "type", "round",
-            "accuracy", "demonstrations_received", "messages"} <= set(metrics.columns)
+    assert {
+        "condition",
+        "teacher_type",
+        "learner_type",
+        "role",
+        "agent",
+        "type",
+        "round",
+        "accuracy",
+        "demonstrations_received",
+        "messages",
+    } <= set(metrics.columns)
     # 2 learner types x (alone + 2 teacher types) conditions; teachers only where taught
     learners = metrics[metrics["role"] == "learner"]
     teachers = metrics[metrics["role"] == "teacher"]
@@ -167,22 +221,28 @@ def test_mixed_society_pairs_teachers_and_learners(tmp_path):
     taught = learners["teacher_type"] != mixed_society.ALONE
     received = learners.loc[taught, "demonstrations_received"]
     assert received.between(0, 3).all() and received.sum() > 0
-    assert (learners.loc[taught & (learners["demonstrations_received"] > 0),
-                         "demonstration_accuracy"] == 1.0).all()
+    assert (
+        learners.loc[taught & (learners["demonstrations_received"] > 0), "demonstration_accuracy"]
+        == 1.0
+    ).all()
     assert (learners.loc[~taught, "demonstrations_received"] == 0).all()
     assert (teachers["demonstrations_received"] == 0).all() and (learners["messages"] == 0).all()
     key = ["condition", "agent", "round"]
     sent = teachers.set_index(key)["messages"].sort_index()
-    np.testing.assert_array_equal(sent, learners[taught].set_index(key)["demonstrations_received"]
-                                  .sort_index().loc[sent.index])
+    np.testing.assert_array_equal(
+        sent,
+        learners[taught].set_index(key)["demonstrations_received"].sort_index().loc[sent.index],
+    )
     assert metrics["accuracy"].between(0, 1).all()
 
     # the gain is the learner's final accuracy minus the same position alone
     outcomes = mixed_society.learner_outcomes(metrics, final_rounds=1)
     last = learners[learners["round"] == 2].set_index(["teacher_type", "learner_type", "agent"])
     for row in outcomes.itertuples():
-        expected = (last.loc[(row.teacher_type, row.learner_type, row.agent), "accuracy"]
-                    - last.loc[(mixed_society.ALONE, row.learner_type, row.agent), "accuracy"])
+        expected = (
+            last.loc[(row.teacher_type, row.learner_type, row.agent), "accuracy"]
+            - last.loc[(mixed_society.ALONE, row.learner_type, row.agent), "accuracy"]
+        )
         assert row.gain == pytest.approx(expected)
     _figures_ok(path, ["learner_accuracy", "teaching_gain"])
     assert "gain" in (path / "summary.md").read_text()
@@ -194,14 +254,29 @@ def test_mixed_society_pairs_teachers_and_learners(tmp_path):
 # ----------------------------------------------------------------------------
 def test_smart_city_agents_per_intersection(tmp_path):
     settings = dataclasses.replace(
-        smart_city.Settings.quick(), city_params={"seed": 0, "rows": 3, "cols": 3, "n_days": 4},
-        protocols=("isolated", "teach", "gossip"), rounds=2, final_rounds=1, local_batch=8,
+        smart_city.Settings.quick(),
+        city_params={"seed": 0, "rows": 3, "cols": 3, "n_days": 4},
+        protocols=("isolated", "teach", "gossip"),
+        rounds=2,
+        final_rounds=1,
+        local_batch=8,
         protocol_params={"teach": {"demonstrations": 4, "labels": "true"}},
-        n_eval=40, n_local_eval=10)
+        n_eval=40,
+        n_local_eval=10,
+    )
     path = run_experiment("smart_city", settings=settings, out=tmp_path)
     metrics = pd.read_csv(path / "metrics.csv")
-    assert {"type", "protocol", "row", "col", "round", "degree", "local_accuracy",
-            "city_accuracy", "messages"} <= set(metrics.columns)
+    assert {
+        "type",
+        "protocol",
+        "row",
+        "col",
+        "round",
+        "degree",
+        "local_accuracy",
+        "city_accuracy",
+        "messages",
+    } <= set(metrics.columns)
     assert len(metrics) == 3 * 9 * 2
     assert metrics[["local_accuracy", "city_accuracy"]].stack().between(0, 1).all()
     # the road grid: corners have 2 roads, the centre 4
@@ -244,13 +319,25 @@ def test_critical_coupling_and_laplacian_gap():
 
 def test_brain_synchrony_transition(tmp_path):
     settings = dataclasses.replace(
-        brain_synchrony.Settings.quick(), topologies=("ring", "complete"), n_agents=4,
-        couplings_mv=(0.0, 20.0), duration_ms=500.0, transient_ms=150.0,
-        example_topology="complete")
+        brain_synchrony.Settings.quick(),
+        topologies=("ring", "complete"),
+        n_agents=4,
+        couplings_mv=(0.0, 20.0),
+        duration_ms=500.0,
+        transient_ms=150.0,
+        example_topology="complete",
+    )
     path = run_experiment("brain_synchrony", settings=settings, out=tmp_path)
     metrics = pd.read_csv(path / "metrics.csv")
-    assert {"topology", "coupling", "seed", "order_parameter", "independent_level",
-            "mean_rate_hz", "mean_frequency_hz"} <= set(metrics.columns)
+    assert {
+        "topology",
+        "coupling",
+        "seed",
+        "order_parameter",
+        "independent_level",
+        "mean_rate_hz",
+        "mean_frequency_hz",
+    } <= set(metrics.columns)
     assert len(metrics) == 2 * 2
     assert metrics["order_parameter"].between(0, 1).all()
     R = metrics.set_index(["topology", "coupling"])["order_parameter"]

@@ -13,6 +13,7 @@ Registries: finite arrays through every registered activation, loss,
 optimizer and learning rule stay finite and keep their shapes; derivatives
 agree with finite differences.
 """
+
 import math
 import re
 import warnings
@@ -29,20 +30,24 @@ from ann.network import StackedMLP
 from ann.optimizers import make_optimizer
 from ann.rules import make_rule
 
-FAST = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 SMALL = dict(hidden_layer_sizes=(5,), epochs=2, batch_size=8, random_state=0)
 
 
 # -- an independent model of the parameter contract -------------------------------------------
 
+
 def is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def is_real(value):
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
 
 
 def positive_int(value):
@@ -64,14 +69,24 @@ def valid_sizes(value):
 
 
 def valid_random_state(value):
-    return (value is None or isinstance(value, (np.random.Generator, np.random.SeedSequence))
-            or (is_int(value) and value >= 0))
+    return (
+        value is None
+        or isinstance(value, (np.random.Generator, np.random.SeedSequence))
+        or (is_int(value) and value >= 0)
+    )
 
 
-junk = st.one_of(st.none(), st.booleans(), st.text(max_size=4),
-                 st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 5),
-                 st.lists(st.integers(-1, 3), max_size=2), st.just(np.float64(np.nan)),
-                 st.just(np.int64(3)), st.just(np.bool_(True)))
+junk = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.text(max_size=4),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-5, 5),
+    st.lists(st.integers(-1, 3), max_size=2),
+    st.just(np.float64(np.nan)),
+    st.just(np.int64(3)),
+    st.just(np.bool_(True)),
+)
 
 
 def names(registry):
@@ -83,27 +98,44 @@ VALID_DTYPES = ("float64", "float32", "f4", "f8", np.float32, np.float64)
 #: parameter -> (values to try, valid according to the documentation)
 HYPERPARAMETERS = {
     "hidden_layer_sizes": (
-        st.one_of(st.integers(-2, 6), junk,
-                  st.lists(st.one_of(st.integers(-2, 6), st.booleans(), st.floats(0, 5),
-                                     st.text(max_size=1)), max_size=3).map(tuple)),
-        valid_sizes),
+        st.one_of(
+            st.integers(-2, 6),
+            junk,
+            st.lists(
+                st.one_of(st.integers(-2, 6), st.booleans(), st.floats(0, 5), st.text(max_size=1)),
+                max_size=3,
+            ).map(tuple),
+        ),
+        valid_sizes,
+    ),
     "activation": (names(ACTIVATIONS), lambda v: isinstance(v, str) and v in ACTIVATIONS),
     "rule": (names(RULES), lambda v: isinstance(v, str) and v in RULES),
     "optimizer": (names(OPTIMIZERS), lambda v: isinstance(v, str) and v in OPTIMIZERS),
-    "learning_rate": (st.one_of(st.floats(1e-4, 0.5), junk, st.floats(1e3, 1e300),
-                                st.floats(-1e3, 0)),
-                      lambda v: finite_real(v, low=0, low_open=True)),
+    "learning_rate": (
+        st.one_of(st.floats(1e-4, 0.5), junk, st.floats(1e3, 1e300), st.floats(-1e3, 0)),
+        lambda v: finite_real(v, low=0, low_open=True),
+    ),
     "batch_size": (st.one_of(st.integers(-2, 20), junk), positive_int),
-    "alpha": (st.one_of(st.floats(0, 1), junk, st.floats(1e100, 1e300), st.floats(-1, 0)),
-              lambda v: finite_real(v, low=0)),
+    "alpha": (
+        st.one_of(st.floats(0, 1), junk, st.floats(1e100, 1e300), st.floats(-1, 0)),
+        lambda v: finite_real(v, low=0),
+    ),
     "shuffle": (st.one_of(st.booleans(), junk), lambda v: isinstance(v, (bool, np.bool_))),
-    "random_state": (st.one_of(st.integers(-3, 2**70), junk,
-                               st.integers(0, 9).map(np.random.default_rng),
-                               st.integers(0, 9).map(np.random.SeedSequence)),
-                     valid_random_state),
-    "dtype": (st.sampled_from(VALID_DTYPES + ("float16", "int64", "complex128", "text", "", 5,
-                                              np.int32, "object")),
-              lambda v: any(v is d or (isinstance(v, str) and v == d) for d in VALID_DTYPES)),
+    "random_state": (
+        st.one_of(
+            st.integers(-3, 2**70),
+            junk,
+            st.integers(0, 9).map(np.random.default_rng),
+            st.integers(0, 9).map(np.random.SeedSequence),
+        ),
+        valid_random_state,
+    ),
+    "dtype": (
+        st.sampled_from(
+            VALID_DTYPES + ("float16", "int64", "complex128", "text", "", 5, np.int32, "object")
+        ),
+        lambda v: any(v is d or (isinstance(v, str) and v == d) for d in VALID_DTYPES),
+    ),
 }
 ESTIMATOR_ONLY = {"epochs": (st.one_of(st.integers(-1, 3), junk), positive_int)}
 POPULATION_ONLY = {"epochs_per_call": (st.one_of(st.integers(-1, 3), junk), positive_int)}
@@ -111,15 +143,21 @@ POPULATION_ONLY = {"epochs_per_call": (st.one_of(st.integers(-1, 3), junk), posi
 #: keyword arguments each rule / optimizer documents, with their valid values
 RULE_KEYWORDS = {
     "backprop": {},
-    "feedback_alignment": {"feedback_scale": lambda v: v is None or finite_real(v, low=0, low_open=True)},
+    "feedback_alignment": {
+        "feedback_scale": lambda v: v is None or finite_real(v, low=0, low_open=True)
+    },
 }
 OPTIMIZER_KEYWORDS = {
     "sgd": {},
-    "momentum": {"momentum": lambda v: finite_real(v, low=0, high=1, high_open=True),
-                 "nesterov": lambda v: isinstance(v, (bool, np.bool_))},
-    "adam": {"beta_1": lambda v: finite_real(v, low=0, high=1, high_open=True),
-             "beta_2": lambda v: finite_real(v, low=0, high=1, high_open=True),
-             "epsilon": lambda v: finite_real(v, low=0, low_open=True)},
+    "momentum": {
+        "momentum": lambda v: finite_real(v, low=0, high=1, high_open=True),
+        "nesterov": lambda v: isinstance(v, (bool, np.bool_)),
+    },
+    "adam": {
+        "beta_1": lambda v: finite_real(v, low=0, high=1, high_open=True),
+        "beta_2": lambda v: finite_real(v, low=0, high=1, high_open=True),
+        "epsilon": lambda v: finite_real(v, low=0, low_open=True),
+    },
 }
 keyword_values = st.one_of(st.floats(0, 1, exclude_max=True), junk, st.floats(1, 1e3))
 
@@ -131,6 +169,7 @@ def dataset(n_samples=12, n_features=3, seed=0):
 
 
 # -- what a valid result looks like ------------------------------------------------------------
+
 
 def assert_divergence_message(error):
     message = str(error)
@@ -151,8 +190,8 @@ def assert_valid_outputs(estimator, X, y):
     else:
         predicted = estimator.predict(X)
         assert predicted.shape == np.shape(y) and np.isfinite(predicted).all()
-        if len(X) > 1:   # (R^2 of a single sample is undefined)
-            with np.errstate(over="ignore"):   # (scikit-learn squares predictions near 1e300)
+        if len(X) > 1:  # (R^2 of a single sample is undefined)
+            with np.errstate(over="ignore"):  # (scikit-learn squares predictions near 1e300)
                 assert not math.isnan(estimator.score(X, y))
     history = estimator.history_
     assert [h["epoch"] for h in history] == list(range(1, len(history) + 1))
@@ -171,14 +210,20 @@ def fit_or_diverge(estimator, X, y, method="fit", **kwargs):
 
 # -- hyperparameters ---------------------------------------------------------------------------
 
+
 @FAST
-@given(name=st.sampled_from(sorted({**HYPERPARAMETERS, **ESTIMATOR_ONLY})),
-       estimator_class=st.sampled_from([MLPClassifier, MLPRegressor]), data=st.data(),
-       explicit=st.none())
-@example(name="hidden_layer_sizes", estimator_class=MLPClassifier, data=None,
-         explicit="").via("a string is no sequence of sizes")
-@example(name="dtype", estimator_class=MLPRegressor, data=None,
-         explicit="text").via("an unreadable dtype is not float64")
+@given(
+    name=st.sampled_from(sorted({**HYPERPARAMETERS, **ESTIMATOR_ONLY})),
+    estimator_class=st.sampled_from([MLPClassifier, MLPRegressor]),
+    data=st.data(),
+    explicit=st.none(),
+)
+@example(name="hidden_layer_sizes", estimator_class=MLPClassifier, data=None, explicit="").via(
+    "a string is no sequence of sizes"
+)
+@example(name="dtype", estimator_class=MLPRegressor, data=None, explicit="text").via(
+    "an unreadable dtype is not float64"
+)
 def test_any_hyperparameter_is_used_or_refused_by_name(name, estimator_class, data, explicit):
     strategy, valid = {**HYPERPARAMETERS, **ESTIMATOR_ONLY}[name]
     value = explicit if data is None else data.draw(strategy, label=name)
@@ -195,22 +240,35 @@ def test_any_hyperparameter_is_used_or_refused_by_name(name, estimator_class, da
 
 def keyword_dicts(registry_keywords, name_key):
     """(registered name, its keyword dict or junk) pairs; keys known and unknown."""
-    return st.sampled_from(sorted(registry_keywords)).flatmap(lambda name: st.tuples(
-        st.just(name),
-        st.one_of(st.none(), junk.filter(lambda v: v is not None),
-                  st.dictionaries(st.sampled_from(sorted(registry_keywords[name]) + ["bogus", name_key]),
-                                  keyword_values, max_size=2))))
+    return st.sampled_from(sorted(registry_keywords)).flatmap(
+        lambda name: st.tuples(
+            st.just(name),
+            st.one_of(
+                st.none(),
+                junk.filter(lambda v: v is not None),
+                st.dictionaries(
+                    st.sampled_from(sorted(registry_keywords[name]) + ["bogus", name_key]),
+                    keyword_values,
+                    max_size=2,
+                ),
+            ),
+        )
+    )
 
 
 def valid_keywords(value, accepted):
     if value is None:
         return True
-    return isinstance(value, dict) and all(key in accepted and accepted[key](v) for key, v in value.items())
+    return isinstance(value, dict) and all(
+        key in accepted and accepted[key](v) for key, v in value.items()
+    )
 
 
 @FAST
-@given(rule=keyword_dicts(RULE_KEYWORDS, "learning_rate"),
-       optimizer=keyword_dicts(OPTIMIZER_KEYWORDS, "learning_rate"))
+@given(
+    rule=keyword_dicts(RULE_KEYWORDS, "learning_rate"),
+    optimizer=keyword_dicts(OPTIMIZER_KEYWORDS, "learning_rate"),
+)
 @example(rule=("feedback_alignment", {"feedback_scale": "0.5"}), optimizer=("sgd", None))
 @example(rule=("feedback_alignment", {"feedback_scale": True}), optimizer=("sgd", None))
 @example(rule=("backprop", None), optimizer=("momentum", {"momentum": "0.5"}))
@@ -218,13 +276,20 @@ def valid_keywords(value, accepted):
 def test_rule_and_optimizer_keywords_are_used_or_refused_by_name(rule, optimizer):
     (rule_name, rule_params), (optimizer_name, optimizer_params) = rule, optimizer
     X, labels, _ = dataset()
-    clf = MLPClassifier(**SMALL, rule=rule_name, rule_params=rule_params,
-                        optimizer=optimizer_name, optimizer_params=optimizer_params)
+    clf = MLPClassifier(
+        **SMALL,
+        rule=rule_name,
+        rule_params=rule_params,
+        optimizer=optimizer_name,
+        optimizer_params=optimizer_params,
+    )
     problems = []
     if not valid_keywords(rule_params, RULE_KEYWORDS[rule_name]):
         problems += ["rule_params"] + list(rule_params if isinstance(rule_params, dict) else [])
     if not valid_keywords(optimizer_params, OPTIMIZER_KEYWORDS[optimizer_name]):
-        problems += ["optimizer_params"] + list(optimizer_params if isinstance(optimizer_params, dict) else [])
+        problems += ["optimizer_params"] + list(
+            optimizer_params if isinstance(optimizer_params, dict) else []
+        )
     if problems:
         with pytest.raises((ValueError, TypeError)) as error:
             clf.fit(X, labels)
@@ -242,14 +307,32 @@ SPECIAL = [np.nan, np.inf, -np.inf, 1e300, -1e300, 1e40]
 @st.composite
 def feature_arrays(draw):
     """Mostly well-formed 2-D float matrices; sometimes other shapes, dtypes and values."""
-    shape = draw(st.one_of(st.tuples(st.integers(1, 10), st.integers(1, 4)),
-                           hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)))
+    shape = draw(
+        st.one_of(
+            st.tuples(st.integers(1, 10), st.integers(1, 4)),
+            hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+        )
+    )
     values = draw(hnp.arrays(np.float64, shape, elements=st.floats(-3, 3)))
     if values.size and draw(st.booleans()):
         values.flat[draw(st.integers(0, values.size - 1))] = draw(st.sampled_from(SPECIAL))
-    dtype = draw(st.sampled_from(["float64", "float64", "float64", "float32", "int64", "bool",
-                                  "object", "complex128", "str", "list"]))
-    if dtype == "int64":   # (values too large for int64 stay float)
+    dtype = draw(
+        st.sampled_from(
+            [
+                "float64",
+                "float64",
+                "float64",
+                "float32",
+                "int64",
+                "bool",
+                "object",
+                "complex128",
+                "str",
+                "list",
+            ]
+        )
+    )
+    if dtype == "int64":  # (values too large for int64 stay float)
         return values.astype(np.int64) if (np.abs(values) < 2**62).all() else values
     if dtype == "bool":
         return values > 0
@@ -297,7 +380,9 @@ def label_problem(y, n_samples):
 @st.composite
 def target_arrays(draw, n_samples):
     length = draw(st.one_of(st.just(n_samples), st.integers(0, 12)))
-    shape = draw(st.sampled_from([(length,), (length, 1), (length, 2), (length, 0), (length, 1, 1)]))
+    shape = draw(
+        st.sampled_from([(length,), (length, 1), (length, 2), (length, 0), (length, 1, 1)])
+    )
     y = draw(hnp.arrays(np.float64, shape, elements=st.floats(-5, 5)))
     if y.size and draw(st.booleans()):
         y.flat[draw(st.integers(0, y.size - 1))] = draw(st.sampled_from(SPECIAL))
@@ -322,9 +407,11 @@ def n_rows(X):
 @FAST
 @given(data=st.data(), explicit=st.none())
 @example(data=None, explicit=(dataset()[0], np.zeros((12, 0)), False)).via(
-    "a (n, 0) target has no outputs to learn")
+    "a (n, 0) target has no outputs to learn"
+)
 @example(data=None, explicit=(np.zeros((2, 1)), np.array([0.5, 1.5]), True)).via(
-    "real-valued labels are refused by fit, as score cannot use them")
+    "real-valued labels are refused by fit, as score cannot use them"
+)
 def test_classifier_and_regressor_fit_any_data_or_refuse_naming_x_or_y(data, explicit):
     if explicit:
         X, y, classification = explicit
@@ -333,8 +420,9 @@ def test_classifier_and_regressor_fit_any_data_or_refuse_naming_x_or_y(data, exp
         classification = data.draw(st.booleans(), label="classification")
         targets = label_arrays if classification else target_arrays
         y = data.draw(targets(n_rows(X)), label="y")
-    problem = x_problem(X) or (label_problem(y, n_rows(X)) if classification
-                               else target_problem(y, n_rows(X)))
+    problem = x_problem(X) or (
+        label_problem(y, n_rows(X)) if classification else target_problem(y, n_rows(X))
+    )
     estimator = (MLPClassifier if classification else MLPRegressor)(**SMALL)
     if problem:
         with pytest.raises((ValueError, TypeError)) as error:
@@ -357,8 +445,10 @@ def test_huge_targets_diverge_by_the_documented_error_without_a_warning():
 @example(X=np.full((2, 3), 1e300))
 def test_a_fitted_estimator_predicts_on_any_input_or_refuses_it(X):
     features, labels, targets = dataset()
-    for estimator in (MLPClassifier(**SMALL).fit(features, labels),
-                      MLPRegressor(**SMALL).fit(features, targets)):
+    for estimator in (
+        MLPClassifier(**SMALL).fit(features, labels),
+        MLPRegressor(**SMALL).fit(features, targets),
+    ):
         problem = x_problem(X)
         if problem is None and np.shape(X)[1] != 3:
             problem = "features"
@@ -368,7 +458,7 @@ def test_a_fitted_estimator_predicts_on_any_input_or_refuses_it(X):
             continue
         try:
             y = estimator.predict(X)
-        except FloatingPointError as error:   # inputs so large that the output overflows
+        except FloatingPointError as error:  # inputs so large that the output overflows
             assert "X" in str(error), str(error)
             continue
         assert_valid_outputs(estimator, np.asarray(X), y)
@@ -377,12 +467,16 @@ def test_a_fitted_estimator_predicts_on_any_input_or_refuses_it(X):
 # -- call order ------------------------------------------------------------------------------------
 
 label_pool = st.sampled_from([0, 1, 2, 3])
-operations = st.lists(st.tuples(
-    st.sampled_from(["partial_fit", "partial_fit", "predict", "predict_proba", "score"]),
-    st.integers(1, 3),                                               # n_features
-    st.lists(label_pool, min_size=1, max_size=6),                    # labels of the batch
-    st.one_of(st.none(), st.lists(label_pool, max_size=4, unique=True))),   # classes=
-    min_size=1, max_size=6)
+operations = st.lists(
+    st.tuples(
+        st.sampled_from(["partial_fit", "partial_fit", "predict", "predict_proba", "score"]),
+        st.integers(1, 3),  # n_features
+        st.lists(label_pool, min_size=1, max_size=6),  # labels of the batch
+        st.one_of(st.none(), st.lists(label_pool, max_size=4, unique=True)),
+    ),  # classes=
+    min_size=1,
+    max_size=6,
+)
 
 
 @FAST
@@ -394,7 +488,11 @@ def test_partial_fit_and_predict_in_any_order_follow_the_contract(ops):
     for method, n_feat, labels, classes in ops:
         X, y = rng.uniform(0, 1, (len(labels), n_feat)), np.array(labels)
         if method != "partial_fit":
-            call = (lambda: clf.score(X, y)) if method == "score" else (lambda: getattr(clf, method)(X))
+            call = (
+                (lambda: clf.score(X, y))
+                if method == "score"
+                else (lambda: getattr(clf, method)(X))
+            )
             if known_classes is None:
                 with pytest.raises(NotFittedError):
                     call()
@@ -416,7 +514,9 @@ def test_partial_fit_and_predict_in_any_order_follow_the_contract(ops):
             expected = "features"
         elif first and classes is None:
             expected = "classes"
-        elif classes is not None and (len(classes) < 2 or (not first and sorted(classes) != known_classes)):
+        elif classes is not None and (
+            len(classes) < 2 or (not first and sorted(classes) != known_classes)
+        ):
             expected = "classes"
         elif not set(labels) <= set(classes if first else known_classes):
             expected = "label"
@@ -434,13 +534,22 @@ def test_partial_fit_and_predict_in_any_order_follow_the_contract(ops):
 
 
 @FAST
-@given(ops=st.lists(st.tuples(st.sampled_from(["partial_fit", "partial_fit", "predict", "score"]),
-                              st.integers(1, 3), st.sampled_from([None, 1, 2]), st.integers(2, 6)),
-                    min_size=1, max_size=6))
+@given(
+    ops=st.lists(
+        st.tuples(
+            st.sampled_from(["partial_fit", "partial_fit", "predict", "score"]),
+            st.integers(1, 3),
+            st.sampled_from([None, 1, 2]),
+            st.integers(2, 6),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_regressor_partial_fit_and_predict_in_any_order_follow_the_contract(ops):
     reg = MLPRegressor(hidden_layer_sizes=(4,), batch_size=4, random_state=0)
     rng = np.random.default_rng(0)
-    shape = None   # (n_features, n_outputs or None for a 1-D y) once fitted
+    shape = None  # (n_features, n_outputs or None for a 1-D y) once fitted
     for method, n_features, n_outputs, n_samples in ops:
         X = rng.uniform(0, 1, (n_samples, n_features))
         y = rng.normal(size=(n_samples,) if n_outputs is None else (n_samples, n_outputs))
@@ -471,6 +580,7 @@ def test_regressor_partial_fit_and_predict_in_any_order_follow_the_contract(ops)
 
 # -- the population ------------------------------------------------------------------------------------
 
+
 @FAST
 @given(name=st.sampled_from(sorted({**HYPERPARAMETERS, **POPULATION_ONLY})), data=st.data())
 def test_population_hyperparameters_are_used_or_refused_by_name(name, data):
@@ -494,9 +604,13 @@ def test_population_hyperparameters_are_used_or_refused_by_name(name, data):
 
 
 @FAST
-@given(n_agents=st.one_of(st.integers(-1, 3), junk), n_features=st.one_of(st.integers(-1, 3), junk),
-       classes=st.one_of(st.lists(st.one_of(st.integers(0, 3), st.sampled_from(["a", "b"])), max_size=4),
-                         junk))
+@given(
+    n_agents=st.one_of(st.integers(-1, 3), junk),
+    n_features=st.one_of(st.integers(-1, 3), junk),
+    classes=st.one_of(
+        st.lists(st.one_of(st.integers(0, 3), st.sampled_from(["a", "b"])), max_size=4), junk
+    ),
+)
 def test_population_shape_arguments_are_used_or_refused_by_name(n_agents, n_features, classes):
     problems = []
     if not positive_int(n_agents):
@@ -504,7 +618,12 @@ def test_population_shape_arguments_are_used_or_refused_by_name(n_agents, n_feat
     if not positive_int(n_features):
         problems.append("n_features")
     labels = np.asarray(classes) if isinstance(classes, list) else None
-    if labels is None or labels.ndim != 1 or len(np.unique(labels)) != len(labels) or len(labels) < 2:
+    if (
+        labels is None
+        or labels.ndim != 1
+        or len(np.unique(labels)) != len(labels)
+        or len(labels) < 2
+    ):
         problems.append("classes")
     if problems:
         with pytest.raises((ValueError, TypeError)) as error:
@@ -551,7 +670,7 @@ def test_population_partial_fit_takes_any_batches_or_refuses_them(n_agents, data
     if problem:
         with pytest.raises((ValueError, TypeError), match=re.escape(problem)):
             pop.partial_fit(Xs, ys)
-        np.testing.assert_array_equal(pop.samples_seen_, before)   # refused before any work
+        np.testing.assert_array_equal(pop.samples_seen_, before)  # refused before any work
         return
     pop.partial_fit(Xs, ys)
     np.testing.assert_array_equal(pop.samples_seen_, [len(X) for X in Xs])
@@ -587,8 +706,11 @@ def test_population_parameters_move_between_agents_or_are_refused(i, shape_chang
 
 # -- registries ----------------------------------------------------------------------------------------
 
-finite_arrays = hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5),
-                           elements=st.floats(-1e100, 1e100))
+finite_arrays = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=1, max_dims=3, max_side=5),
+    elements=st.floats(-1e100, 1e100),
+)
 
 
 @FAST
@@ -602,9 +724,12 @@ def test_every_activation_keeps_finite_input_finite_and_its_shape(name, z):
 
 
 @FAST
-@given(name=st.sampled_from(sorted(ACTIVATIONS)),
-       z=hnp.arrays(np.float64, st.integers(1, 8),
-                    elements=st.floats(-5, 5).filter(lambda v: abs(v) > 1e-2)))
+@given(
+    name=st.sampled_from(sorted(ACTIVATIONS)),
+    z=hnp.arrays(
+        np.float64, st.integers(1, 8), elements=st.floats(-5, 5).filter(lambda v: abs(v) > 1e-2)
+    ),
+)
 def test_every_activation_derivative_matches_a_finite_difference(name, z):
     function, derivative = ACTIVATIONS[name]
     step = 1e-6
@@ -632,7 +757,9 @@ def test_every_loss_gives_finite_nonnegative_values_per_sample(name, data):
 
 @FAST
 @given(name=st.sampled_from(sorted(OPTIMIZERS)), n_networks=st.integers(1, 4), data=st.data())
-def test_every_optimizer_keeps_parameters_finite_and_leaves_inactive_networks_alone(name, n_networks, data):
+def test_every_optimizer_keeps_parameters_finite_and_leaves_inactive_networks_alone(
+    name, n_networks, data
+):
     shape = (n_networks, data.draw(st.integers(1, 5)))
     theta = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-1e3, 1e3)))
     active = data.draw(hnp.arrays(np.bool_, n_networks))
@@ -646,13 +773,26 @@ def test_every_optimizer_keeps_parameters_finite_and_leaves_inactive_networks_al
 
 
 @FAST
-@given(rule=st.sampled_from(sorted(RULES)), activation=st.sampled_from(sorted(ACTIVATIONS)),
-       sizes=st.lists(st.integers(1, 5), min_size=2, max_size=4), n_samples=st.integers(1, 6),
-       seed=st.integers(0, 2**16))
-def test_every_rule_gives_finite_gradients_shaped_like_the_parameters(rule, activation, sizes,
-                                                                     n_samples, seed):
-    network = StackedMLP(sizes, None, activation=activation, loss="cross_entropy", rule=rule,
-                         optimizer="sgd", learning_rate=0.1, alpha=0.0)
+@given(
+    rule=st.sampled_from(sorted(RULES)),
+    activation=st.sampled_from(sorted(ACTIVATIONS)),
+    sizes=st.lists(st.integers(1, 5), min_size=2, max_size=4),
+    n_samples=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_every_rule_gives_finite_gradients_shaped_like_the_parameters(
+    rule, activation, sizes, n_samples, seed
+):
+    network = StackedMLP(
+        sizes,
+        None,
+        activation=activation,
+        loss="cross_entropy",
+        rule=rule,
+        optimizer="sgd",
+        learning_rate=0.1,
+        alpha=0.0,
+    )
     rng = np.random.default_rng(seed)
     network.initialize(rng, rng)
     X = rng.uniform(-1, 1, (n_samples, sizes[0]))

@@ -16,6 +16,7 @@ it; the SLEM is the spectral norm of ``W - 11^T / n`` (1 for a disconnected
 graph). Metrics: every summary agrees with a brute-force count on random
 tables. Invalid input raises ValueError/TypeError naming the argument.
 """
+
 import math
 
 import networkx as nx
@@ -27,34 +28,64 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from ann import MLPPopulation
-from social import (PROTOCOLS, Society, consensus_error, consensus_time, degroot,
-                    empirical_decay_rate, gossip_average, metropolis_weights, partition_data,
-                    randomized_gossip, second_largest_eigenvalue_modulus, spectral_gap)
+from social import (
+    PROTOCOLS,
+    Society,
+    consensus_error,
+    consensus_time,
+    degroot,
+    empirical_decay_rate,
+    gossip_average,
+    metropolis_weights,
+    partition_data,
+    randomized_gossip,
+    second_largest_eigenvalue_modulus,
+    spectral_gap,
+)
 from social.agents import AGENT_DEFAULTS, AGENT_TYPES, register_agent_type
-from social.metrics import (accuracy_by_type, consensus_distance, knowledge_diffusion,
-                            messages_per_round, summarise)
+from social.metrics import (
+    accuracy_by_type,
+    consensus_distance,
+    knowledge_diffusion,
+    messages_per_round,
+    summarise,
+)
 from tasks import load_task
 
-FAST = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 IRIS = load_task("iris", seed=0)
 #: A second kind of cheap agent, so that societies mix types without Brian2.
 OTHER_TYPE = "tanh_mlp_property"
-junk = st.one_of(st.none(), st.booleans(), st.text(max_size=3), st.floats(allow_nan=True),
-                 st.integers(-2, 2), st.lists(st.integers(0, 2), max_size=2))
+junk = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.text(max_size=3),
+    st.floats(allow_nan=True),
+    st.integers(-2, 2),
+    st.lists(st.integers(0, 2), max_size=2),
+)
 
 
 def in_unit_interval(value, closed_right):
     """A real number (not a bool) in (0, 1) or (0, 1]."""
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and 0 < value and (value <= 1 if closed_right else value < 1))
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and 0 < value
+        and (value <= 1 if closed_right else value < 1)
+    )
 
 
 @pytest.fixture(scope="module")
 def two_agent_types():
-    register_agent_type(OTHER_TYPE, MLPPopulation,
-                        defaults=dict(hidden_layer_sizes=(3,), activation="tanh", batch_size=8))
+    register_agent_type(
+        OTHER_TYPE,
+        MLPPopulation,
+        defaults=dict(hidden_layer_sizes=(3,), activation="tanh", batch_size=8),
+    )
     try:
         yield ("ann", OTHER_TYPE)
     finally:
@@ -67,6 +98,7 @@ def is_int(value):
 
 # -- graphs --------------------------------------------------------------------------------------
 
+
 def node_label(i, kind):
     kind = ["int", "str", "tuple"][i % 3] if kind == "mixed" else kind
     return {"int": i * 7, "str": f"node {i}", "tuple": (i, "x")}[kind]
@@ -78,14 +110,18 @@ def graphs(draw, min_nodes=0, max_nodes=7, directed=None):
     kind = draw(st.sampled_from(["int", "str", "tuple", "mixed"]))
     directed = draw(st.booleans()) if directed is None else directed
     multi = draw(st.booleans())
-    cls = {(False, False): nx.Graph, (False, True): nx.MultiGraph,
-           (True, False): nx.DiGraph, (True, True): nx.MultiDiGraph}[(directed, multi)]
+    cls = {
+        (False, False): nx.Graph,
+        (False, True): nx.MultiGraph,
+        (True, False): nx.DiGraph,
+        (True, True): nx.MultiDiGraph,
+    }[(directed, multi)]
     graph = cls()
     labels = [node_label(i, kind) for i in draw(st.permutations(range(n)))]
     graph.add_nodes_from(labels)
     if n:
         pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=14))
-        graph.add_edges_from((labels[a], labels[b]) for a, b in pairs)   # self-loops included
+        graph.add_edges_from((labels[a], labels[b]) for a, b in pairs)  # self-loops included
     return graph
 
 
@@ -98,16 +134,21 @@ def simple_degrees(graph):
 
 # -- the society -----------------------------------------------------------------------------------
 
+
 def protocol_parameters(protocol, faulty):
     """Keyword parameters of ``protocol``: valid ones, or (faulty) anything."""
     demonstrations = st.one_of(st.integers(-1, 4), junk) if faulty else st.integers(1, 4)
     options = {
-        "teach": {"demonstrations": demonstrations,
-                  "labels": st.sampled_from(["checked", "predicted", "true"] + ["bogus"] * faulty)},
+        "teach": {
+            "demonstrations": demonstrations,
+            "labels": st.sampled_from(["checked", "predicted", "true"] + ["bogus"] * faulty),
+        },
         "distill": {"demonstrations": demonstrations},
         "consensus_vote": {"demonstrations": demonstrations},
-        "gossip": {"steps": st.one_of(st.integers(-1, 3), junk) if faulty else st.integers(1, 3),
-                   "same_start": st.one_of(st.booleans(), junk) if faulty else st.booleans()},
+        "gossip": {
+            "steps": st.one_of(st.integers(-1, 3), junk) if faulty else st.integers(1, 3),
+            "same_start": st.one_of(st.booleans(), junk) if faulty else st.booleans(),
+        },
     }.get(protocol, {})
     if faulty:
         options["bogus_parameter"] = st.just(1)
@@ -116,7 +157,9 @@ def protocol_parameters(protocol, faulty):
 
 def protocol_problems(protocol, params, directed):
     problems = ["unknown parameter"] if "bogus_parameter" in params else []
-    if "demonstrations" in params and not (is_int(params["demonstrations"]) and params["demonstrations"] >= 1):
+    if "demonstrations" in params and not (
+        is_int(params["demonstrations"]) and params["demonstrations"] >= 1
+    ):
         problems.append("demonstrations")
     if params.get("labels", "checked") not in ("checked", "predicted", "true"):
         problems.append("labels")
@@ -165,30 +208,47 @@ def societies(draw, agent_types):
         problems += protocol_problems(protocol, params, graph.is_directed())
     else:
         problems.append("protocol")
-    partition = draw(st.sampled_from(["iid", "non_iid", "non_iid"] + maybe("by_node", "no_such_partition")))
+    partition = draw(
+        st.sampled_from(["iid", "non_iid", "non_iid"] + maybe("by_node", "no_such_partition"))
+    )
     if partition == "non_iid" and draw(st.booleans()):
-        params["alpha"] = draw(st.one_of(st.floats(0.01, 100), *(
-            [st.sampled_from([0.0, -1.0, math.inf]), junk] if faulty else [])))
+        params["alpha"] = draw(
+            st.one_of(
+                st.floats(0.01, 100),
+                *([st.sampled_from([0.0, -1.0, math.inf]), junk] if faulty else []),
+            )
+        )
         alpha = params["alpha"]
-        if not (isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
-                and math.isfinite(alpha) and alpha > 0):
+        if not (
+            isinstance(alpha, (int, float))
+            and not isinstance(alpha, bool)
+            and math.isfinite(alpha)
+            and alpha > 0
+        ):
             problems.append("alpha")
     if partition == "by_node":
         problems.append("by_node")
     elif partition == "no_such_partition":
         problems.append("partition")
     bad = (lambda *strategies: list(strategies)) if faulty else (lambda *strategies: [])
-    society_params = draw(st.fixed_dictionaries({}, optional={
-        "local_batch": st.one_of(st.none(), st.integers(0, 20), *bad(st.just(-1), junk)),
-        "local_epochs": st.one_of(st.integers(1, 2), *bad(st.just(0), junk)),
-        "n_eval": st.one_of(st.none(), st.integers(1, 60), *bad(st.just(0), junk)),
-        "n_agents": st.integers(0, 8) if faulty else st.just(len(nodes))}))
+    society_params = draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "local_batch": st.one_of(st.none(), st.integers(0, 20), *bad(st.just(-1), junk)),
+                "local_epochs": st.one_of(st.integers(1, 2), *bad(st.just(0), junk)),
+                "n_eval": st.one_of(st.none(), st.integers(1, 60), *bad(st.just(0), junk)),
+                "n_agents": st.integers(0, 8) if faulty else st.just(len(nodes)),
+            },
+        )
+    )
     if "local_batch" in society_params:
         value = society_params["local_batch"]
         if not (value is None or (is_int(value) and value >= 0)):
             problems.append("local_batch")
-    if "local_epochs" in society_params and not (is_int(society_params["local_epochs"])
-                                                 and society_params["local_epochs"] >= 1):
+    if "local_epochs" in society_params and not (
+        is_int(society_params["local_epochs"]) and society_params["local_epochs"] >= 1
+    ):
         problems.append("local_epochs")
     if "n_eval" in society_params:
         value = society_params["n_eval"]
@@ -196,13 +256,26 @@ def societies(draw, agent_types):
             problems.append("n_eval")
     if society_params.get("n_agents", len(nodes)) != len(nodes):
         problems.append("n_agents")
-    random_state = draw(st.one_of(st.integers(0, 2**40), st.none(), *bad(
-        st.integers(-3, -1), st.sampled_from(["seed", 1.5, True]))))
+    random_state = draw(
+        st.one_of(
+            st.integers(0, 2**40),
+            st.none(),
+            *bad(st.integers(-3, -1), st.sampled_from(["seed", 1.5, True])),
+        )
+    )
     if not (random_state is None or (is_int(random_state) and random_state >= 0)):
         problems.append("random_state")
-    arguments = dict(graph=graph, agents=agents, task=IRIS, protocol=protocol, partition=partition,
-                     random_state=random_state, **params, **society_params,
-                     agent_params={"ann": {"hidden_layer_sizes": (3,)}})
+    arguments = dict(
+        graph=graph,
+        agents=agents,
+        task=IRIS,
+        protocol=protocol,
+        partition=partition,
+        random_state=random_state,
+        **params,
+        **society_params,
+        agent_params={"ann": {"hidden_layer_sizes": (3,)}},
+    )
     return arguments, problems
 
 
@@ -214,7 +287,10 @@ def test_any_society_runs_to_a_tidy_table_or_is_refused_naming_the_problem(data,
     if problems:
         with pytest.raises((ValueError, TypeError)) as error:
             Society(**arguments).run(1)
-        assert any(problem in str(error.value) for problem in problems), (problems, str(error.value))
+        assert any(problem in str(error.value) for problem in problems), (
+            problems,
+            str(error.value),
+        )
         return
     society = Society(**arguments)
     table = society.run(2)
@@ -240,11 +316,19 @@ def test_any_society_runs_to_a_tidy_table_or_is_refused_naming_the_problem(data,
 
 @FAST
 @given(graph=graphs(min_nodes=1, max_nodes=6), data=st.data())
-def test_the_agents_api_answers_for_every_agent_or_refuses_a_wrong_count(graph, data, two_agent_types):
+def test_the_agents_api_answers_for_every_agent_or_refuses_a_wrong_count(
+    graph, data, two_agent_types
+):
     nodes = list(graph.nodes)
     agents = {node: data.draw(st.sampled_from(two_agent_types)) for node in nodes}
-    society = Society(graph, agents, IRIS, "isolated", random_state=0,
-                      agent_params={"ann": {"hidden_layer_sizes": (3,)}}).setup()
+    society = Society(
+        graph,
+        agents,
+        IRIS,
+        "isolated",
+        random_state=0,
+        agent_params={"ann": {"hidden_layer_sizes": (3,)}},
+    ).setup()
     n, X = len(nodes), IRIS.X_test[:5]
     predicted = society.predict(X)
     assert predicted.shape == (n, 5) and np.isin(predicted, IRIS.classes).all()
@@ -267,15 +351,24 @@ def test_the_agents_api_answers_for_every_agent_or_refuses_a_wrong_count(graph, 
 
 
 @FAST
-@given(name=st.sampled_from(["iid", "non_iid"]), n_nodes=st.integers(1, 30),
-       alpha=st.one_of(st.floats(0.01, 1000), st.sampled_from([0.0, -1.0, math.inf, math.nan]), junk),
-       seed=st.integers(0, 2**32 - 1))
-@example(name="non_iid", n_nodes=3, alpha=math.inf, seed=0).via("an infinite alpha is refused naming it")
+@given(
+    name=st.sampled_from(["iid", "non_iid"]),
+    n_nodes=st.integers(1, 30),
+    alpha=st.one_of(st.floats(0.01, 1000), st.sampled_from([0.0, -1.0, math.inf, math.nan]), junk),
+    seed=st.integers(0, 2**32 - 1),
+)
+@example(name="non_iid", n_nodes=3, alpha=math.inf, seed=0).via(
+    "an infinite alpha is refused naming it"
+)
 def test_partitions_deal_disjoint_equal_shares_or_refuse_alpha_by_name(name, n_nodes, alpha, seed):
     params = {"alpha": alpha} if name == "non_iid" else {}
     rng = np.random.default_rng(seed)
-    valid_alpha = (isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
-                   and math.isfinite(alpha) and alpha > 0)
+    valid_alpha = (
+        isinstance(alpha, (int, float))
+        and not isinstance(alpha, bool)
+        and math.isfinite(alpha)
+        and alpha > 0
+    )
     if name == "non_iid" and not valid_alpha:
         with pytest.raises(ValueError, match="alpha"):
             partition_data(name, IRIS, range(n_nodes), rng, **params)
@@ -283,7 +376,7 @@ def test_partitions_deal_disjoint_equal_shares_or_refuse_alpha_by_name(name, n_n
     shards = partition_data(name, IRIS, range(n_nodes), rng, **params)
     dealt = np.concatenate(shards)
     assert len(shards) == n_nodes and all(len(shard) > 0 for shard in shards)
-    assert len(np.unique(dealt)) == len(dealt) == len(IRIS.y_train)   # disjoint, everything dealt
+    assert len(np.unique(dealt)) == len(dealt) == len(IRIS.y_train)  # disjoint, everything dealt
     sizes = [len(shard) for shard in shards]
     assert max(sizes) - min(sizes) <= 1
 
@@ -291,8 +384,14 @@ def test_partitions_deal_disjoint_equal_shares_or_refuse_alpha_by_name(name, n_n
 @FAST
 @given(rounds=st.one_of(st.integers(-2, 2), junk))
 def test_run_takes_a_number_of_rounds_or_refuses_naming_it(rounds):
-    society = Society(nx.path_graph(2), "ann", IRIS, "isolated", random_state=0,
-                      agent_params={"ann": {"hidden_layer_sizes": (2,)}})
+    society = Society(
+        nx.path_graph(2),
+        "ann",
+        IRIS,
+        "isolated",
+        random_state=0,
+        agent_params={"ann": {"hidden_layer_sizes": (2,)}},
+    )
     if is_int(rounds) and rounds >= 0:
         assert len(society.run(rounds)) == 2 * rounds
     else:
@@ -301,6 +400,7 @@ def test_run_takes_a_number_of_rounds_or_refuses_naming_it(rounds):
 
 
 # -- consensus -----------------------------------------------------------------------------------------
+
 
 @FAST
 @given(graph=graphs(min_nodes=1, directed=False))
@@ -339,8 +439,11 @@ def test_degroot_keeps_the_average_and_never_moves_away_from_it(graph, data):
     assert trajectory.shape == (steps + 1,) + shape
     np.testing.assert_array_equal(trajectory[0], x0)
     scale = 1e-9 * (1 + np.abs(x0).max()) * n
-    np.testing.assert_allclose(trajectory.mean(axis=1), np.broadcast_to(x0.mean(axis=0), trajectory.mean(axis=1).shape),
-                               atol=scale)
+    np.testing.assert_allclose(
+        trajectory.mean(axis=1),
+        np.broadcast_to(x0.mean(axis=0), trajectory.mean(axis=1).shape),
+        atol=scale,
+    )
     error = consensus_error(trajectory)
     assert error.shape == (steps + 1,) and (error >= 0).all()
     assert (np.diff(error) <= scale).all()
@@ -365,9 +468,13 @@ def test_slem_is_the_norm_of_w_minus_the_average_and_one_when_disconnected(graph
 
 
 @FAST
-@given(kind=st.sampled_from(["not square", "empty", "negative", "nan", "row sums", "x0 shape",
-                             "steps"]),
-       n=st.integers(1, 4), steps=st.one_of(st.integers(-3, -1), junk.filter(lambda v: not is_int(v))))
+@given(
+    kind=st.sampled_from(
+        ["not square", "empty", "negative", "nan", "row sums", "x0 shape", "steps"]
+    ),
+    n=st.integers(1, 4),
+    steps=st.one_of(st.integers(-3, -1), junk.filter(lambda v: not is_int(v))),
+)
 def test_degroot_refuses_bad_input(kind, n, steps):
     W = np.full((n, n), 1.0 / n)
     x0 = np.zeros(n)
@@ -389,10 +496,20 @@ def test_degroot_refuses_bad_input(kind, n, steps):
 
 @st.composite
 def parameter_sets(draw, n_agents):
-    shapes = draw(st.dictionaries(st.sampled_from(["w", "b", "v"]),
-                                  hnp.array_shapes(min_dims=0, max_dims=2, max_side=3), min_size=1))
-    return [{key: draw(hnp.arrays(np.float64, shape, elements=st.floats(-1e3, 1e3)))
-             for key, shape in shapes.items()} for _ in range(n_agents)]
+    shapes = draw(
+        st.dictionaries(
+            st.sampled_from(["w", "b", "v"]),
+            hnp.array_shapes(min_dims=0, max_dims=2, max_side=3),
+            min_size=1,
+        )
+    )
+    return [
+        {
+            key: draw(hnp.arrays(np.float64, shape, elements=st.floats(-1e3, 1e3)))
+            for key, shape in shapes.items()
+        }
+        for _ in range(n_agents)
+    ]
 
 
 @FAST
@@ -402,8 +519,9 @@ def test_gossip_keeps_every_parameters_average(graph, data):
     params = data.draw(parameter_sets(n))
     copies = [{k: v.copy() for k, v in p.items()} for p in params]
     synchronous = gossip_average(params, metropolis_weights(graph))
-    pairwise = randomized_gossip(params, graph, data.draw(st.integers(0, 30)),
-                                 random_state=data.draw(st.integers(0, 100)))
+    pairwise = randomized_gossip(
+        params, graph, data.draw(st.integers(0, 30)), random_state=data.draw(st.integers(0, 100))
+    )
     for new in (synchronous, pairwise):
         assert len(new) == n
         for key in params[0]:
@@ -411,7 +529,7 @@ def test_gossip_keeps_every_parameters_average(graph, data):
             after = np.mean([p[key] for p in new], axis=0)
             np.testing.assert_allclose(after, before, atol=1e-9)
             assert all(p[key].shape == params[0][key].shape for p in new)
-    for original, copy in zip(params, copies):   # inputs untouched
+    for original, copy in zip(params, copies):  # inputs untouched
         for key in copy:
             np.testing.assert_array_equal(original[key], copy[key])
 
@@ -436,9 +554,13 @@ def test_gossip_refuses_mismatched_parameter_sets(defect, n):
 
 
 @FAST
-@given(n_wakeups=st.one_of(st.integers(-3, -1), junk.filter(lambda v: not is_int(v))),
-       tol=st.one_of(st.sampled_from([0.0, 1.0, -0.5, 2.0, math.nan]),
-                     junk.filter(lambda v: not in_unit_interval(v, closed_right=False))))
+@given(
+    n_wakeups=st.one_of(st.integers(-3, -1), junk.filter(lambda v: not is_int(v))),
+    tol=st.one_of(
+        st.sampled_from([0.0, 1.0, -0.5, 2.0, math.nan]),
+        junk.filter(lambda v: not in_unit_interval(v, closed_right=False)),
+    ),
+)
 def test_consensus_functions_refuse_bad_arguments_by_name(n_wakeups, tol):
     graph = nx.path_graph(3)
     with pytest.raises(ValueError, match="n_wakeups"):
@@ -453,8 +575,12 @@ def test_consensus_functions_refuse_bad_arguments_by_name(n_wakeups, tol):
 def test_empirical_decay_rate_fits_the_slem_or_refuses_its_window(start_rtol, stop_rtol):
     W = metropolis_weights(nx.cycle_graph(8))
     trajectory = degroot(W, np.random.default_rng(0).normal(size=8), steps=400)
-    valid = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start_rtol, stop_rtol)) \
+    valid = (
+        all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start_rtol, stop_rtol)
+        )
         and 0 < stop_rtol < start_rtol <= 1
+    )
     if not valid:
         with pytest.raises(ValueError, match="rtol"):
             empirical_decay_rate(trajectory, start_rtol=start_rtol, stop_rtol=stop_rtol)
@@ -464,12 +590,13 @@ def test_empirical_decay_rate_fits_the_slem_or_refuses_its_window(start_rtol, st
     if inside < 3:
         with pytest.raises(ValueError, match="steps"):
             empirical_decay_rate(trajectory, start_rtol=start_rtol, stop_rtol=stop_rtol)
-    elif start_rtol <= 1e-2 and stop_rtol >= 1e-12:   # asymptotic, above the rounding floor
+    elif start_rtol <= 1e-2 and stop_rtol >= 1e-12:  # asymptotic, above the rounding floor
         rate = empirical_decay_rate(trajectory, start_rtol=start_rtol, stop_rtol=stop_rtol)
         assert rate == pytest.approx(second_largest_eigenvalue_modulus(W), abs=1e-2)
 
 
 # -- metrics -------------------------------------------------------------------------------------
+
 
 @st.composite
 def tables(draw):
@@ -479,11 +606,20 @@ def tables(draw):
     rows = []
     for r in range(1, n_rounds + 1):
         for a in range(n_agents):
-            rows.append({"round": r, "agent": a, "type": types[a],
-                         "accuracy": draw(st.floats(0, 1)), "degree": degree[a],
-                         "disagreement": draw(st.floats(0, 1)) if degree[a] else np.nan,
-                         "messages": draw(st.integers(0, 50)), "cost": float(r * (a + 1)),
-                         "cost_unit": "MAC" if types[a] == "ann" else "SOP", "wall_seconds": 0.1})
+            rows.append(
+                {
+                    "round": r,
+                    "agent": a,
+                    "type": types[a],
+                    "accuracy": draw(st.floats(0, 1)),
+                    "degree": degree[a],
+                    "disagreement": draw(st.floats(0, 1)) if degree[a] else np.nan,
+                    "messages": draw(st.integers(0, 50)),
+                    "cost": float(r * (a + 1)),
+                    "cost_unit": "MAC" if types[a] == "ann" else "SOP",
+                    "wall_seconds": 0.1,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -505,8 +641,11 @@ def test_every_summary_agrees_with_a_brute_force_count(table, threshold, fractio
         else:
             expected = (rows["disagreement"] * rows["degree"]).sum() / rows["degree"].sum()
             assert distance[r] == pytest.approx(expected) and 0 <= distance[r] <= 1
-    reached = [r for r in rounds
-               if (table[table["round"] == r]["accuracy"] >= threshold).mean() >= fraction - 1e-12]
+    reached = [
+        r
+        for r in rounds
+        if (table[table["round"] == r]["accuracy"] >= threshold).mean() >= fraction - 1e-12
+    ]
     result = knowledge_diffusion(table, threshold=threshold, fraction=fraction)
     assert (math.isnan(result) and not reached) or result == min(reached)
     messages = messages_per_round(table)
@@ -515,8 +654,12 @@ def test_every_summary_agrees_with_a_brute_force_count(table, threshold, fractio
 
 
 @FAST
-@given(fraction=st.one_of(st.sampled_from([0.0, -0.1, 1.5, math.nan]),
-                          junk.filter(lambda v: not in_unit_interval(v, closed_right=True))))
+@given(
+    fraction=st.one_of(
+        st.sampled_from([0.0, -0.1, 1.5, math.nan]),
+        junk.filter(lambda v: not in_unit_interval(v, closed_right=True)),
+    )
+)
 @example(fraction="half").via("a text fraction is refused naming it")
 def test_metrics_refuse_bad_tables_and_fractions_by_name(fraction):
     table = pd.DataFrame({"round": [1], "agent": [0], "type": ["ann"], "accuracy": [0.5]})

@@ -7,6 +7,7 @@ CLI: any --seeds text and any --set text either is accepted, exactly when an
 independent model of the grammar says so, or gives one line on stderr, exit
 status 2 and no file written; typed values survive formatting and parsing.
 """
+
 import re
 from dataclasses import dataclass
 
@@ -20,8 +21,9 @@ from experiments.cli import main
 from experiments.sweep import MAX_RUNS, parse_assignment, parse_grid, parse_seeds, plan_sweep
 from tasks import TASKS, load_task
 
-FAST = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 # -- tasks -----------------------------------------------------------------------------------
@@ -47,10 +49,17 @@ def test_any_seed_gives_a_scaled_consistent_reproducible_task(name, seed):
 
 
 @FAST
-@given(name=st.sampled_from(sorted(TASKS)),
-       seed=st.one_of(st.integers(max_value=-1), st.integers(min_value=2**32),
-                      st.floats(allow_nan=True), st.booleans(),
-                      st.text(max_size=5), st.none()))
+@given(
+    name=st.sampled_from(sorted(TASKS)),
+    seed=st.one_of(
+        st.integers(max_value=-1),
+        st.integers(min_value=2**32),
+        st.floats(allow_nan=True),
+        st.booleans(),
+        st.text(max_size=5),
+        st.none(),
+    ),
+)
 def test_a_bad_seed_is_refused_naming_it(name, seed):
     with pytest.raises(ValueError, match="seed"):
         load_task(name, seed=seed)
@@ -87,9 +96,9 @@ class ProbeSettings:
 
 
 if NAME not in EXPERIMENTS:
-    register_experiment(NAME, "probe for the property tests", ProbeSettings,
-                        lambda r, s: {}, lambda r, s: "")(
-        lambda settings, seed: Result(metrics=__import__("pandas").DataFrame({"x": [seed]})))
+    register_experiment(
+        NAME, "probe for the property tests", ProbeSettings, lambda r, s: {}, lambda r, s: ""
+    )(lambda settings, seed: Result(metrics=__import__("pandas").DataFrame({"x": [seed]})))
 PROBE = get_experiment(NAME)
 
 
@@ -101,7 +110,7 @@ def reference_seeds(text: str):
     for part in text.split(","):
         bounds = [int(b) for b in part.split("-")]
         if len(bounds) == 2 and re.search(r"[0-9]\s+-|-\s+[0-9]", part):
-            return None   # spaces inside a range are not accepted
+            return None  # spaces inside a range are not accepted
         if bounds[-1] < bounds[0] or len(result) + bounds[-1] - bounds[0] + 1 > MAX_RUNS:
             return None
         result += list(range(bounds[0], bounds[-1] + 1))
@@ -111,7 +120,8 @@ def reference_seeds(text: str):
 seed_texts = st.one_of(
     st.text(alphabet="0123456789-, ", max_size=12),
     st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=4).map(
-        lambda ranges: ",".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)),
+        lambda ranges: ",".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
+    ),
     st.text(max_size=8),
 )
 
@@ -139,10 +149,21 @@ def not_a_directory(tmp_path):
 @FAST
 @given(text=seed_texts, assignment=st.text(max_size=16))
 def test_cli_sweep_any_input_gives_one_line_and_exit_2_before_any_work(
-        text, assignment, not_a_directory, capsys):
-    argv = ["sweep", NAME, "--seeds", text, "--set", assignment, "--workers", "0",
-            "--out", str(not_a_directory)]
-    code = main(argv)   # (a value starting with "-" may be read as an option: still one line)
+    text, assignment, not_a_directory, capsys
+):
+    argv = [
+        "sweep",
+        NAME,
+        "--seeds",
+        text,
+        "--set",
+        assignment,
+        "--workers",
+        "0",
+        "--out",
+        str(not_a_directory),
+    ]
+    code = main(argv)  # (a value starting with "-" may be read as an option: still one line)
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
     assert not_a_directory.read_text() == ""
@@ -163,12 +184,19 @@ def test_cli_sweep_any_input_gives_one_line_and_exit_2_before_any_work(
 
 
 @FAST
-@given(count=st.lists(st.integers(-10**6, 10**6), min_size=1, max_size=4, unique=True),
-       rate=st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64),
-                     min_size=1, max_size=3, unique=True),
-       sizes=st.lists(st.lists(st.integers(0, 512), min_size=1, max_size=3).map(tuple),
-                      min_size=1, max_size=3),
-       limit=st.lists(st.one_of(st.none(), st.integers(0, 99)), min_size=1, max_size=3))
+@given(
+    count=st.lists(st.integers(-(10**6), 10**6), min_size=1, max_size=4, unique=True),
+    rate=st.lists(
+        st.floats(allow_nan=False, allow_infinity=False, width=64),
+        min_size=1,
+        max_size=3,
+        unique=True,
+    ),
+    sizes=st.lists(
+        st.lists(st.integers(0, 512), min_size=1, max_size=3).map(tuple), min_size=1, max_size=3
+    ),
+    limit=st.lists(st.one_of(st.none(), st.integers(0, 99)), min_size=1, max_size=3),
+)
 def test_typed_values_survive_formatting_and_parsing(count, rate, sizes, limit):
     assert parse_assignment("count=" + ",".join(map(str, count)), PROBE) == ("count", count)
     parsed = parse_assignment("rate=" + ",".join(map(repr, rate)), PROBE)[1]

@@ -4,9 +4,10 @@ Tiny networks on Brian2's numpy target (no compilation), checked against
 theory (Poisson statistics, exponential decay), direct counts and peers
 (scikit-learn's Ridge).
 """
+
 import numpy as np
 import pytest
-from brian2 import Hz, mV, ms, second
+from brian2 import Hz, ms, mV, second
 from sklearn.linear_model import Ridge
 
 import snn
@@ -34,6 +35,7 @@ def stdp_rule(**params):
 
 
 # -- encoders ---------------------------------------------------------------------------------
+
 
 def test_poisson_counts_match_rate_times_duration():
     X = np.tile([0.0, 0.25, 1.0], (400, 1))
@@ -80,12 +82,15 @@ def test_latency_stronger_feature_fires_earlier():
     assert times[2] == 100  # (1 - 0.5) * 200 steps
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.array([[0.5, 1.5]]), r"\[0, 1\]"),
-    (np.array([[0.5, -0.1]]), r"\[0, 1\]"),
-    (np.array([[np.nan, 0.5]]), "NaN"),
-    (np.array([0.5, 0.5]), "2-D"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.array([[0.5, 1.5]]), r"\[0, 1\]"),
+        (np.array([[0.5, -0.1]]), r"\[0, 1\]"),
+        (np.array([[np.nan, 0.5]]), "NaN"),
+        (np.array([0.5, 0.5]), "2-D"),
+    ],
+)
 def test_features_outside_unit_interval_are_refused(bad, message):
     with pytest.raises(ValueError, match=message):
         check_features(bad, "X")
@@ -112,11 +117,12 @@ def test_gaussian_receptive_fields_peak_at_the_nearest_centre():
     nearest = np.abs(x - centres).argmin(axis=1)
     assert np.array_equal(fields.argmax(axis=1), nearest)
     sigma = 2 / 3 / 4
-    assert np.allclose(fields[:, 2], np.exp(-(x[:, 0] - 0.5) ** 2 / (2 * sigma**2)))
+    assert np.allclose(fields[:, 2], np.exp(-((x[:, 0] - 0.5) ** 2) / (2 * sigma**2)))
     assert np.array_equal(gaussian_receptive_fields(x, 1), x)
 
 
 # -- neurons ----------------------------------------------------------------------------------
+
 
 def test_neuron_parameters_need_units():
     with pytest.raises(ValueError, match="tau_theta"):
@@ -132,19 +138,25 @@ def _network(n_inputs=6, n_neurons=3, n_agents=1, **kwargs):
 
 
 def _spikes(X, network, seed, rate=200 * Hz):
-    sample, channel, step = poisson_spikes(X, network.presentation_time, max_rate=rate,
-                                           dt=network.dt, random_state=seed)
+    sample, channel, step = poisson_spikes(
+        X, network.presentation_time, max_rate=rate, dt=network.dt, random_state=seed
+    )
     return sample, channel, step
 
 
 def test_adaptive_threshold_rises_by_theta_plus_per_spike_and_decays_back():
     theta_plus = 0.2 * mV
-    network = _network(n_neurons=2, record_spikes=True, inhibition=0.0,
-                       neuron_params=dict(theta_plus=theta_plus, tau_theta=1e6 * second))
+    network = _network(
+        n_neurons=2,
+        record_spikes=True,
+        inhibition=0.0,
+        neuron_params=dict(theta_plus=theta_plus, tau_theta=1e6 * second),
+    )
     X = np.ones((3, 6))
     weights = np.full((1, 6, 2), 0.5)
-    result = network.simulate(weights, np.zeros((1, 2)), [_spikes(X, network, 1)],
-                              plastic=np.ones((3, 1)))
+    result = network.simulate(
+        weights, np.zeros((1, 2)), [_spikes(X, network, 1)], plastic=np.ones((3, 1))
+    )
     spikes_per_neuron = np.bincount(network.recorded_spikes_[0], minlength=2)
     assert spikes_per_neuron.min() > 3, "the test needs an active network"
     # rise: theta_plus per spike (the decay over 0.45 s with tau 1e6 s is negligible)
@@ -152,8 +164,9 @@ def test_adaptive_threshold_rises_by_theta_plus_per_spike_and_decays_back():
 
     # decay: with no input and plasticity on, theta relaxes as exp(-t / tau_theta)
     tau = 200 * ms  # dt / tau = 1/400: Euler's (1 - dt/tau)^n is within 0.2% of exp
-    decaying = _network(n_neurons=2, inhibition=0.0,
-                        neuron_params=dict(theta_plus=theta_plus, tau_theta=tau))
+    decaying = _network(
+        n_neurons=2, inhibition=0.0, neuron_params=dict(theta_plus=theta_plus, tau_theta=tau)
+    )
     empty = [(np.zeros(0, int),) * 3]
     decayed = decaying.simulate(weights, result.theta, empty, plastic=np.ones((2, 1)))
     elapsed = float(2 * decaying.window_time / tau)
@@ -161,8 +174,9 @@ def test_adaptive_threshold_rises_by_theta_plus_per_spike_and_decays_back():
     assert np.all(decayed.theta < 0.25 * result.theta)
 
     # frozen (plastic = 0): neither rise nor decay, even with input
-    frozen = decaying.simulate(weights, result.theta, [_spikes(X, network, 2)],
-                               plastic=np.zeros((3, 1)))
+    frozen = decaying.simulate(
+        weights, result.theta, [_spikes(X, network, 2)], plastic=np.zeros((3, 1))
+    )
     assert np.array_equal(frozen.theta, result.theta)
 
 
@@ -171,8 +185,9 @@ def test_frozen_run_leaves_weights_bit_for_bit_unchanged():
     rng = np.random.default_rng(3)
     weights = rng.uniform(0, 1, (1, 6, 3))
     X = rng.uniform(0, 1, (4, 6))
-    result = network.simulate(weights, np.zeros((1, 3)), [_spikes(X, network, 4)],
-                              plastic=np.zeros((4, 1)))
+    result = network.simulate(
+        weights, np.zeros((1, 3)), [_spikes(X, network, 4)], plastic=np.zeros((4, 1))
+    )
     assert result.counts.sum() > 0
     assert np.array_equal(result.weights, weights)
 
@@ -190,16 +205,18 @@ def test_plasticity_changes_weights_only_while_plastic():
     network = _network()
     weights = np.full((1, 6, 3), 0.5)
     X = np.ones((3, 6))
-    learned = network.simulate(weights, np.zeros((1, 3)), [_spikes(X, network, 6)],
-                               plastic=np.ones((3, 1)))
+    learned = network.simulate(
+        weights, np.zeros((1, 3)), [_spikes(X, network, 6)], plastic=np.ones((3, 1))
+    )
     assert not np.allclose(learned.weights, weights)
 
 
 def test_window_counts_match_a_direct_count_of_recorded_spikes():
     network = _network(record_spikes=True, inhibition=2.0)
     X = np.random.default_rng(2).uniform(0.3, 1, (5, 6))
-    result = network.simulate(np.full((1, 6, 3), 0.5), np.zeros((1, 3)),
-                              [_spikes(X, network, 9)], plastic=np.ones((5, 1)))
+    result = network.simulate(
+        np.full((1, 6, 3), 0.5), np.zeros((1, 3)), [_spikes(X, network, 9)], plastic=np.ones((5, 1))
+    )
     neuron, spike_time = network.recorded_spikes_
     window_seconds = float(network.window_time / second)
     window = np.floor(spike_time / window_seconds + 1e-9).astype(int)
@@ -217,8 +234,9 @@ def test_input_spike_counts_and_synaptic_operations():
     network = _network()
     X = np.full((2, 6), 0.5)
     spikes = _spikes(X, network, 1)
-    result = network.simulate(np.full((1, 6, 3), 0.5), np.zeros((1, 3)), [spikes],
-                              plastic=np.ones((2, 1)))
+    result = network.simulate(
+        np.full((1, 6, 3), 0.5), np.zeros((1, 3)), [spikes], plastic=np.ones((2, 1))
+    )
     assert np.array_equal(result.input_spikes[:, 0], np.bincount(spikes[0], minlength=2))
     sops = synaptic_operations(result.input_spikes, result.excitatory_spikes, 3)
     assert np.array_equal(sops, result.input_spikes * 3 + result.excitatory_spikes * 2)
@@ -246,8 +264,15 @@ def _exploding_network(n_agents=1):
     # Unbounded potentiation (nu_post * wmax = 1e300): the first post spike makes the
     # weights astronomically large, the next input spike the conductance, and
     # the membrane potential leaves the floating-point range.
-    return DiehlCookNetwork(6, 3, stdp_rule(nu_pre=1e-160, nu_post=1e150, wmax=1e150), n_agents=n_agents,
-                            presentation_time=100 * ms, rest_time=50 * ms, weight_sum=3.0)
+    return DiehlCookNetwork(
+        6,
+        3,
+        stdp_rule(nu_pre=1e-160, nu_post=1e150, wmax=1e150),
+        n_agents=n_agents,
+        presentation_time=100 * ms,
+        rest_time=50 * ms,
+        weight_sum=3.0,
+    )
 
 
 def test_network_reports_the_window_in_which_the_state_blew_up():
@@ -265,8 +290,9 @@ def test_network_reports_the_window_in_which_the_state_blew_up():
 def test_a_stable_network_reports_no_divergence():
     network = _network(inhibition=2.0)
     X = np.random.default_rng(2).uniform(0.3, 1, (5, 6))
-    result = network.simulate(np.full((1, 6, 3), 0.5), np.zeros((1, 3)),
-                              [_spikes(X, network, 9)], plastic=np.ones((5, 1)))
+    result = network.simulate(
+        np.full((1, 6, 3), 0.5), np.zeros((1, 3)), [_spikes(X, network, 9)], plastic=np.ones((5, 1))
+    )
     assert result.counts.sum() > 0
     assert not result.diverged and result.diverged_window.tolist() == [-1]
 
@@ -283,8 +309,13 @@ class RunawayHebb(snn.PlasticityRule):
 def test_diverging_fit_names_the_epoch_and_learning_rates_and_leaves_no_model():
     X = np.random.default_rng(0).uniform(0.3, 1, (6, 4))
     y = np.array([0, 1] * 3)
-    clf = snn.STDPClassifier(n_neurons=3, rule=RunawayHebb(), presentation_time=60 * ms,
-                             rest_time=20 * ms, random_state=0)
+    clf = snn.STDPClassifier(
+        n_neurons=3,
+        rule=RunawayHebb(),
+        presentation_time=60 * ms,
+        rest_time=20 * ms,
+        random_state=0,
+    )
     with pytest.raises(snn.SimulationDiverged, match=r"in epoch 1 .*eta=1e\+200"):
         clf.fit(X, y)
     assert not hasattr(clf, "agents_") and not hasattr(clf, "classes_")
@@ -292,8 +323,9 @@ def test_diverging_fit_names_the_epoch_and_learning_rates_and_leaves_no_model():
         clf.predict(X)
 
     # a fitted model hit by a diverging partial_fit keeps its state and history
-    stable = snn.STDPClassifier(n_neurons=3, epochs=1, presentation_time=60 * ms,
-                                rest_time=20 * ms, random_state=0).fit(X, y)
+    stable = snn.STDPClassifier(
+        n_neurons=3, epochs=1, presentation_time=60 * ms, rest_time=20 * ms, random_state=0
+    ).fit(X, y)
     weights, history = stable.weights_.copy(), list(stable.history_)
     stable.agents_.config.rule = RunawayHebb()
     stable.agents_.network.rule = stable.agents_.config.rule
@@ -309,8 +341,12 @@ def test_rule_parameter_may_not_shadow_a_neuron_variable():
 
     network = DiehlCookNetwork(6, 3, Shadowing(), presentation_time=100 * ms, rest_time=50 * ms)
     with pytest.raises(ValueError, match=r"\['reward'\].*rename them in the rule"):
-        network.simulate(np.full((1, 6, 3), 0.5), np.zeros((1, 3)),
-                         [(np.zeros(0, int),) * 3], plastic=np.ones((1, 1)))
+        network.simulate(
+            np.full((1, 6, 3), 0.5),
+            np.zeros((1, 3)),
+            [(np.zeros(0, int),) * 3],
+            plastic=np.ones((1, 1)),
+        )
 
 
 def test_network_validates_sizes_and_times():
@@ -327,6 +363,7 @@ def test_network_validates_sizes_and_times():
 
 
 # -- code generation target -------------------------------------------------------------------
+
 
 def test_codegen_target_environment_override(monkeypatch):
     monkeypatch.setattr(_brian, "_chosen_target", None)
@@ -348,6 +385,7 @@ def test_use_target_restores_brian_preferences():
 
 
 # -- readouts ---------------------------------------------------------------------------------
+
 
 def test_vote_readout_matches_diehl_cook_assignment_loop():
     rng = np.random.default_rng(0)

@@ -3,9 +3,10 @@
 The default run uses tiny networks with short presentations on Brian2's numpy
 target; the full-size accuracy bars (digits, seed_regression) are slow-marked.
 """
+
 import numpy as np
 import pytest
-from brian2 import Hz, mV, ms, second
+from brian2 import Hz, ms, mV, second
 from sklearn.base import clone
 
 from snn import RULES, STDPClassifier, STDPRegressor, _brian
@@ -28,6 +29,7 @@ def iris():
 
 
 # -- conventions ------------------------------------------------------------------------------
+
 
 def test_constructor_only_stores_parameters_and_clone_works():
     clf = STDPClassifier(n_neurons=-3, rule="no such rule", presentation_time=5)
@@ -54,8 +56,15 @@ def test_history_records_accuracy_samples_time_spikes_and_sops(small_fit, iris):
     clf = small_fit
     assert [h["epoch"] for h in clf.history_] == [1, 2]
     assert [h["samples_seen"] for h in clf.history_] == [20, 40]
-    for key in ("accuracy", "wall_seconds", "spikes", "input_spikes", "mean_rate_hz",
-                "train_sops", "inference_sops"):
+    for key in (
+        "accuracy",
+        "wall_seconds",
+        "spikes",
+        "input_spikes",
+        "mean_rate_hz",
+        "train_sops",
+        "inference_sops",
+    ):
         assert key in clf.history_[0]
     first, last = clf.history_
     assert 0 <= first["accuracy"] <= 1 and last["wall_seconds"] > first["wall_seconds"] > 0
@@ -87,8 +96,11 @@ def test_same_random_state_same_spikes_and_predictions_different_seed_differs(sm
 
 def test_predict_proba_rows_sum_to_one_for_both_readouts(small_fit, iris):
     vote = small_fit.predict_proba(iris.X_test[:8])
-    linear = clone(small_fit).set_params(readout="linear", epochs=1).fit(
-        iris.X_train[:20], iris.y_train[:20])
+    linear = (
+        clone(small_fit)
+        .set_params(readout="linear", epochs=1)
+        .fit(iris.X_train[:20], iris.y_train[:20])
+    )
     for clf, proba in ((small_fit, vote), (linear, linear.predict_proba(iris.X_test[:8]))):
         assert proba.shape == (8, 3) and np.allclose(proba.sum(axis=1), 1)
         assert np.all(proba >= 0)
@@ -138,8 +150,9 @@ def test_partial_fit_needs_classes_then_accumulates(iris):
 
 def test_rule_instance_and_latency_encoding_are_accepted(iris):
     rule = RULES["stdp"](nu_post=0.02)
-    clf = STDPClassifier(n_neurons=4, epochs=1, rule=rule, encoding="latency", random_state=0,
-                         **FAST)
+    clf = STDPClassifier(
+        n_neurons=4, epochs=1, rule=rule, encoding="latency", random_state=0, **FAST
+    )
     clf.fit(iris.X_train[:8], iris.y_train[:8])
     assert clf.agents_.config.rule is rule
     assert clf.predict(iris.X_test[:2]).shape == (2,)
@@ -151,42 +164,48 @@ X_OK = np.array([[0.1, 0.9], [0.8, 0.2], [0.5, 0.5], [0.3, 0.7]])
 Y_OK = np.array([0, 1, 0, 1])
 
 
-@pytest.mark.parametrize("params, error, message", [
-    (dict(n_neurons=0), ValueError, "n_neurons"),
-    (dict(n_neurons=2.5), ValueError, "n_neurons"),
-    (dict(rule="hebbian_magic"), ValueError, "known rules.*stdp"),
-    (dict(encoding="morse"), ValueError, "known encodings.*latency.*poisson"),
-    (dict(readout="knn"), ValueError, "known readouts.*linear.*vote"),
-    (dict(presentation_time=350), TypeError, "presentation_time"),
-    (dict(rest_time=150), TypeError, "rest_time"),
-    (dict(presentation_time=0 * ms), ValueError, "presentation_time"),
-    (dict(rest_time=-1 * ms), ValueError, "rest_time"),
-    (dict(presentation_time=0.3 * ms), ValueError, "presentation_time"),
-    (dict(epochs=0), ValueError, "epochs"),
-    (dict(max_rate=60), TypeError, "max_rate"),
-    (dict(max_rate=5000 * Hz), ValueError, "max_rate"),
-    (dict(theta_plus=0.05), TypeError, "theta_plus"),
-    (dict(tau_theta=0 * second), ValueError, "tau_theta"),
-    (dict(inhibition=-1.0), ValueError, "inhibition"),
-    (dict(mean_input_weight=0.0), ValueError, "mean_input_weight"),
-    (dict(receptive_fields=0), ValueError, "receptive_fields"),
-    (dict(plasticity_decay=1.5), ValueError, "plasticity_decay"),
-    (dict(random_state="seed"), TypeError, "random_state"),
-    (dict(rule=RULES["stdp"](nu_post=1 * mV)), ValueError, "nu_post"),
-])
+@pytest.mark.parametrize(
+    "params, error, message",
+    [
+        (dict(n_neurons=0), ValueError, "n_neurons"),
+        (dict(n_neurons=2.5), ValueError, "n_neurons"),
+        (dict(rule="hebbian_magic"), ValueError, "known rules.*stdp"),
+        (dict(encoding="morse"), ValueError, "known encodings.*latency.*poisson"),
+        (dict(readout="knn"), ValueError, "known readouts.*linear.*vote"),
+        (dict(presentation_time=350), TypeError, "presentation_time"),
+        (dict(rest_time=150), TypeError, "rest_time"),
+        (dict(presentation_time=0 * ms), ValueError, "presentation_time"),
+        (dict(rest_time=-1 * ms), ValueError, "rest_time"),
+        (dict(presentation_time=0.3 * ms), ValueError, "presentation_time"),
+        (dict(epochs=0), ValueError, "epochs"),
+        (dict(max_rate=60), TypeError, "max_rate"),
+        (dict(max_rate=5000 * Hz), ValueError, "max_rate"),
+        (dict(theta_plus=0.05), TypeError, "theta_plus"),
+        (dict(tau_theta=0 * second), ValueError, "tau_theta"),
+        (dict(inhibition=-1.0), ValueError, "inhibition"),
+        (dict(mean_input_weight=0.0), ValueError, "mean_input_weight"),
+        (dict(receptive_fields=0), ValueError, "receptive_fields"),
+        (dict(plasticity_decay=1.5), ValueError, "plasticity_decay"),
+        (dict(random_state="seed"), TypeError, "random_state"),
+        (dict(rule=RULES["stdp"](nu_post=1 * mV)), ValueError, "nu_post"),
+    ],
+)
 def test_bad_parameters_raise_naming_the_parameter(params, error, message):
     with pytest.raises(error, match=message):
         STDPClassifier(**params).fit(X_OK, Y_OK)
 
 
-@pytest.mark.parametrize("X, message", [
-    (X_OK * 2, r"\[0, 1\]"),
-    (np.where(X_OK > 0.5, np.nan, X_OK), "NaN"),
-    (X_OK[:, 0], "2-D"),
-])
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (X_OK * 2, r"\[0, 1\]"),
+        (np.where(X_OK > 0.5, np.nan, X_OK), "NaN"),
+        (X_OK[:, 0], "2-D"),
+    ],
+)
 def test_bad_features_raise_naming_X(X, message):
     with pytest.raises(ValueError, match=message):
-        STDPClassifier().fit(X, Y_OK[:len(X)])
+        STDPClassifier().fit(X, Y_OK[: len(X)])
 
 
 def test_predict_before_fit_and_feature_count_mismatch(iris):
@@ -213,6 +232,7 @@ def test_regressor_refuses_vote_readout_and_reward_rules():
 
 # -- learning at small scale ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_xor_is_solved(seed):
     # Four points: the homeostasis must act within a few presentations, so the
@@ -220,8 +240,15 @@ def test_xor_is_solved(seed):
     task = load_task("xor")
     X = np.tile(task.X_train, (5, 1))
     y = np.tile(task.y_train, 5)
-    clf = STDPClassifier(n_neurons=16, epochs=3, theta_plus=2 * mV, tau_theta=10 * second,
-                         presentation_time=150 * ms, rest_time=50 * ms, random_state=seed)
+    clf = STDPClassifier(
+        n_neurons=16,
+        epochs=3,
+        theta_plus=2 * mV,
+        tau_theta=10 * second,
+        presentation_time=150 * ms,
+        rest_time=50 * ms,
+        random_state=seed,
+    )
     clf.fit(X, y)
     assert clf.score(task.X_test, task.y_test) == 1.0
 
@@ -229,8 +256,15 @@ def test_xor_is_solved(seed):
 def test_iris_small_network_learns(iris):
     # 105 flowers, one epoch: faster threshold homeostasis than the digits
     # defaults (bench/RESULTS.md); the default settings are slow-tested below.
-    clf = STDPClassifier(n_neurons=30, epochs=1, theta_plus=2 * mV, tau_theta=10 * second,
-                         presentation_time=100 * ms, rest_time=35 * ms, random_state=0)
+    clf = STDPClassifier(
+        n_neurons=30,
+        epochs=1,
+        theta_plus=2 * mV,
+        tau_theta=10 * second,
+        presentation_time=100 * ms,
+        rest_time=35 * ms,
+        random_state=0,
+    )
     clf.fit(iris.X_train, iris.y_train)
     assert clf.score(iris.X_test, iris.y_test) >= 0.9
 
@@ -260,6 +294,7 @@ def test_partial_fit_readout_sees_responses_like_those_of_prediction():
 # The estimators' defaults are the settings tuned in bench/RESULTS.md; each fit
 # below takes about 2 minutes of CPU (Cython target, warm cache).
 
+
 @pytest.mark.slow
 def test_digits_vote_readout_reaches_90_percent():
     task = load_task("digits")
@@ -280,9 +315,14 @@ def test_iris_reaches_90_percent_with_small_data_settings(iris):
     # The digits defaults adapt thresholds too slowly for 105 flowers (0.82-1.0
     # over seeds); faster homeostasis on a smaller network, mean of 3 seeds
     # (45 test flowers: one flower is 2.2 points).
-    scores = [STDPClassifier(n_neurons=30, epochs=1, theta_plus=2 * mV, tau_theta=10 * second,
-                             random_state=seed).fit(iris.X_train, iris.y_train)
-              .score(iris.X_test, iris.y_test) for seed in range(3)]
+    scores = [
+        STDPClassifier(
+            n_neurons=30, epochs=1, theta_plus=2 * mV, tau_theta=10 * second, random_state=seed
+        )
+        .fit(iris.X_train, iris.y_train)
+        .score(iris.X_test, iris.y_test)
+        for seed in range(3)
+    ]
     assert np.mean(scores) >= 0.90
 
 

@@ -6,11 +6,12 @@ and evaluation seed), so predictions are identical, and further
 ``partial_fit`` calls must keep the two identical. Tiny networks on Brian2's
 numpy target keep this fast.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from brian2 import Hz, mV, ms, second
+from brian2 import Hz, ms, mV, second
 
 import snn
 from snn import RULES, STDPClassifier, STDPRegressor, _brian
@@ -36,8 +37,9 @@ def saved_classifier(iris, tmp_path_factory):
     """A classifier trained by partial_fit (the path that keeps ``_rng``), saved once."""
     previous, _brian._chosen_target = _brian._chosen_target, "numpy"
     try:
-        clf = STDPClassifier(n_neurons=5, epochs=1, max_rate=100 * Hz, theta_plus=0.2 * mV,
-                             random_state=3, **FAST)
+        clf = STDPClassifier(
+            n_neurons=5, epochs=1, max_rate=100 * Hz, theta_plus=0.2 * mV, random_state=3, **FAST
+        )
         clf.partial_fit(iris.X_train[:12], iris.y_train[:12], classes=[0, 1, 2])
         path = tmp_path_factory.mktemp("snn") / "brain.npz"
         clf.save(path)
@@ -47,7 +49,8 @@ def saved_classifier(iris, tmp_path_factory):
 
 
 def test_a_loaded_classifier_responds_identically_and_keeps_learning_identically(
-        saved_classifier, iris):
+    saved_classifier, iris
+):
     original, path = saved_classifier
     loaded = snn.load(path)
     assert type(loaded) is STDPClassifier
@@ -75,8 +78,9 @@ def test_a_loaded_classifier_responds_identically_and_keeps_learning_identically
 def test_a_regressor_with_a_rule_instance_round_trips(iris, tmp_path):
     rule = RULES["stdp"](tau_pre=15 * ms, nu_post=0.02)
     X, y = iris.X_train[:10], iris.X_train[:10, 0] * 2 + 1
-    original = STDPRegressor(n_neurons=4, epochs=1, rule=rule, receptive_fields=2,
-                             random_state=0, **FAST).fit(X, y)
+    original = STDPRegressor(
+        n_neurons=4, epochs=1, rule=rule, receptive_fields=2, random_state=0, **FAST
+    ).fit(X, y)
     original.save(tmp_path / "reg.npz")
     loaded = STDPRegressor.load(tmp_path / "reg.npz")
     assert type(loaded.rule) is type(rule) and loaded.rule is not rule
@@ -109,7 +113,9 @@ def test_a_rule_that_is_not_registered_at_load_time_is_named(saved_classifier, t
     arrays, meta = read_archive(path)
     # As if saved in a session where a rule "lost_rule" was registered.
     stored_rule = meta["config"]["rule"]
-    assert stored_rule["__type__"] == "snn.PlasticityRule" and stored_rule["value"]["name"] == "stdp"
+    assert (
+        stored_rule["__type__"] == "snn.PlasticityRule" and stored_rule["value"]["name"] == "stdp"
+    )
     stored_rule["value"]["name"] = "lost_rule"
     write_archive(tmp_path / "lost.npz", arrays, meta)
     with pytest.raises(ValueError, match="rule 'lost_rule'.*not registered.*known rules.*'stdp'"):
@@ -141,7 +147,9 @@ def test_files_of_another_kind_and_damaged_files_are_refused(saved_classifier, t
     with pytest.raises(ArchiveError, match="holds a snn.STDPClassifier, not snn.STDPRegressor"):
         STDPRegressor.load(path)
     write_archive(tmp_path / "mlp.npz", {}, {"kind": "ann.MLPClassifier"})
-    with pytest.raises(ArchiveError, match="holds a ann.MLPClassifier, not one of.*snn.STDPClassifier"):
+    with pytest.raises(
+        ArchiveError, match="holds a ann.MLPClassifier, not one of.*snn.STDPClassifier"
+    ):
         snn.load(tmp_path / "mlp.npz")
     cut = tmp_path / "cut.npz"
     cut.write_bytes(path.read_bytes()[:-200])
@@ -155,6 +163,7 @@ def test_files_of_another_kind_and_damaged_files_are_refused(saved_classifier, t
 
 
 # -- populations --------------------------------------------------------------------------------
+
 
 def _same_learned_state(a, b):
     """Every agent's weights, thresholds and readout statistics are equal."""
@@ -170,9 +179,16 @@ def saved_population(iris, tmp_path_factory):
     """Three agents trained on uneven shards (the third on nothing), then asked once, saved once."""
     previous, _brian._chosen_target = _brian._chosen_target, "numpy"
     try:
-        population = snn.SNNPopulation(3, n_features=4, classes=[2, 0, 1], n_neurons=4,
-                                       random_state=5, receptive_fields=2, theta_plus=0.2 * mV,
-                                       **FAST)
+        population = snn.SNNPopulation(
+            3,
+            n_features=4,
+            classes=[2, 0, 1],
+            n_neurons=4,
+            random_state=5,
+            receptive_fields=2,
+            theta_plus=0.2 * mV,
+            **FAST,
+        )
         Xs = [iris.X_train[:8], iris.X_train[8:11], iris.X_train[:0]]
         ys = [iris.y_train[:8], iris.y_train[8:11], iris.y_train[:0]]
         population.partial_fit(Xs, ys)
@@ -185,7 +201,8 @@ def saved_population(iris, tmp_path_factory):
 
 
 def test_a_loaded_population_responds_identically_and_keeps_learning_identically(
-        saved_population, iris):
+    saved_population, iris
+):
     original, path = saved_population
     loaded = snn.load(path)
     assert type(loaded) is snn.SNNPopulation
@@ -225,10 +242,19 @@ def test_an_untrained_population_with_a_rule_instance_round_trips(iris, tmp_path
     from snn import neurons
 
     rule = RULES["stdp"](tau_pre=15 * ms, nu_post=0.02)
-    original = snn.SNNPopulation(2, n_features=4, classes=["a", "b"], n_neurons=4,
-                                 random_state=np.random.default_rng(1), rule=rule,
-                                 readout="linear", receptive_fields=2, epochs_per_call=2,
-                                 presentation_time=30 * ms, rest_time=10 * ms)
+    original = snn.SNNPopulation(
+        2,
+        n_features=4,
+        classes=["a", "b"],
+        n_neurons=4,
+        random_state=np.random.default_rng(1),
+        rule=rule,
+        readout="linear",
+        receptive_fields=2,
+        epochs_per_call=2,
+        presentation_time=30 * ms,
+        rest_time=10 * ms,
+    )
     original.save(tmp_path / "untrained.npz")
     rule_params = dict(original._agents.config.rule.params)
     neuron_constants = dict(original._agents.network.neuron_params)
@@ -256,7 +282,8 @@ def test_an_untrained_population_with_a_rule_instance_round_trips(iris, tmp_path
 
 
 def test_population_files_of_another_kind_and_damaged_files_are_refused(
-        saved_population, saved_classifier, tmp_path):
+    saved_population, saved_classifier, tmp_path
+):
     import ann
 
     _, path = saved_population
@@ -284,8 +311,9 @@ def test_population_files_of_another_kind_and_damaged_files_are_refused(
     write_archive(tmp_path / "short.npz", short, meta)
     with pytest.raises(ArchiveError, match="short.npz.*does not fit the population.*'weights'"):
         snn.load(tmp_path / "short.npz")
-    fewer = dict(arrays, **{name: arrays[name][:2] for name in arrays
-                            if name not in ("classes_", "score_")})
+    fewer = dict(
+        arrays, **{name: arrays[name][:2] for name in arrays if name not in ("classes_", "score_")}
+    )
     write_archive(tmp_path / "fewer.npz", fewer, meta)
     with pytest.raises(ArchiveError, match="does not fit the population"):
         snn.load(tmp_path / "fewer.npz")
@@ -293,9 +321,19 @@ def test_population_files_of_another_kind_and_damaged_files_are_refused(
     write_archive(tmp_path / "partial.npz", arrays, no_settings)
     with pytest.raises(ArchiveError, match="partial.npz.*incomplete or malformed.*settings"):
         snn.load(tmp_path / "partial.npz")
-    lost = {**meta, "settings": {**meta["settings"], "params": {
-        **meta["settings"]["params"],
-        "rule": {"__type__": "snn.PlasticityRule", "value": {"name": "lost_rule", "params": {}}}}}}
+    lost = {
+        **meta,
+        "settings": {
+            **meta["settings"],
+            "params": {
+                **meta["settings"]["params"],
+                "rule": {
+                    "__type__": "snn.PlasticityRule",
+                    "value": {"name": "lost_rule", "params": {}},
+                },
+            },
+        },
+    }
     write_archive(tmp_path / "lost.npz", arrays, lost)
     with pytest.raises(ValueError, match="rule 'lost_rule'.*not registered.*known rules"):
         snn.load(tmp_path / "lost.npz")

@@ -3,6 +3,7 @@
 The strong check: agent i of a population learns bit for bit what a standalone
 STDPClassifier seeded with agent i's generator learns from the same data.
 """
+
 import numpy as np
 import pytest
 from brian2 import ms
@@ -75,8 +76,9 @@ def test_agent_without_data_does_not_learn_or_spend(iris):
 
 
 def test_shared_and_listed_predictions_agree(iris):
-    pop = SNNPopulation(3, 4, classes=[0, 1, 2], n_neurons=4, random_state=3, readout="linear",
-                        **FAST)
+    pop = SNNPopulation(
+        3, 4, classes=[0, 1, 2], n_neurons=4, random_state=3, readout="linear", **FAST
+    )
     pop.partial_fit([iris.X_train[:8]] * 3, [iris.y_train[:8]] * 3)
     X = iris.X_test[:6]
     shared = pop.predict_proba(X)

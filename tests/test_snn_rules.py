@@ -9,8 +9,8 @@ from brian2 import (
     SpikeGeneratorGroup,
     Synapses,
     TimedArray,
-    mV,
     ms,
+    mV,
 )
 from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 
@@ -186,7 +186,9 @@ def test_triplet_window_limits_agree():
     delta_t = np.array([-25.0, -5, 0, 5, 25])
     isolated = rule.window(delta_t)
     # pairs far apart in time: the frequency-dependent formula tends to the pair window
-    np.testing.assert_allclose(rule.window(delta_t, pairing_frequency=0.01 * Hz), isolated, atol=1e-12)
+    np.testing.assert_allclose(
+        rule.window(delta_t, pairing_frequency=0.01 * Hz), isolated, atol=1e-12
+    )
     # many pairings: the finite-n average tends to the steady state (geometric series)
     steady = rule.window(delta_t, pairing_frequency=20 * Hz)
     many = rule.window(delta_t, pairing_frequency=20 * Hz, n_pairings=4000)
@@ -299,21 +301,31 @@ def test_every_rule_stays_finite_after_a_long_silence(name):
     # spike: a closed form with growing exponentials overflows after ~35 s
     # (BCM's threshold system did, as Brian2 integrates it), giving NaN weights.
     dt, gap = 10 * ms, 120.0  # seconds without any spike
-    pre = SpikeGeneratorGroup(1, [0, 0], [20, 20 + gap * 1000] * ms, dt=dt,
-                              codeobj_class=NumpyCodeObject)
-    post = NeuronGroup(1, "plastic : 1\nreward : 1\nv : volt",
-                       threshold="t > 9 * ms and (t < 11 * ms or t > gap_end)", reset="",
-                       dt=dt, namespace={"gap_end": (gap + 0.025) * 1000 * ms},
-                       codeobj_class=NumpyCodeObject)
+    pre = SpikeGeneratorGroup(
+        1, [0, 0], [20, 20 + gap * 1000] * ms, dt=dt, codeobj_class=NumpyCodeObject
+    )
+    post = NeuronGroup(
+        1,
+        "plastic : 1\nreward : 1\nv : volt",
+        threshold="t > 9 * ms and (t < 11 * ms or t > gap_end)",
+        reset="",
+        dt=dt,
+        namespace={"gap_end": (gap + 0.025) * 1000 * ms},
+        codeobj_class=NumpyCodeObject,
+    )
     post.plastic, post.reward = 1.0, 1.0
     rule = RULES[name]()
     synapses = Synapses(pre, post, dt=dt, codeobj_class=NumpyCodeObject, **rule.synapses_kwargs())
     synapses.connect()
     synapses.w = 0.5 * rule.params["wmax"]
     Network(pre, post, synapses).run((gap + 0.06) * 1000 * ms, namespace={})
-    state = {key: np.asarray(getattr(synapses, key + "_")[:])
-             for key in [*synapses.equations.names,
-                         *(synapses.event_driven.names if synapses.event_driven else [])]}
+    state = {
+        key: np.asarray(getattr(synapses, key + "_")[:])
+        for key in [
+            *synapses.equations.names,
+            *(synapses.event_driven.names if synapses.event_driven else []),
+        ]
+    }
     assert post.t[:] > gap * 1000 * ms and "w" in state and len(state) > 1
     assert all(np.isfinite(value).all() for value in state.values()), state
     assert 0 <= state["w"][0] <= rule.params["wmax"]

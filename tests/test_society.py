@@ -5,23 +5,39 @@ learner that costs milliseconds; tests/test_society_ann.py and
 tests/test_society_mixed.py run the same society with the project's MLP and
 spiking populations.
 """
+
 from __future__ import annotations
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from test_society_doubles import OpinionPopulation, SoftmaxPopulation, softmax_type  # noqa: F401
 
 from social import GRAPHS, PROTOCOLS, Society, make_graph, partition_data
-from social.metrics import (accuracy_by_type, consensus_distance, cumulative_cost,
-                            knowledge_diffusion, messages_per_round, summarise)
+from social.metrics import (
+    accuracy_by_type,
+    consensus_distance,
+    cumulative_cost,
+    knowledge_diffusion,
+    messages_per_round,
+    summarise,
+)
 from tasks import load_task
-from test_society_doubles import OpinionPopulation, SoftmaxPopulation, softmax_type  # noqa: F401
 
 
 def small_society(softmax_type, **overrides):
-    settings = dict(graph="small_world", agents=softmax_type, task="digits", protocol="teach",
-                    partition="non_iid", random_state=0, n_agents=12, alpha=0.1, n_eval=120)
+    settings = dict(
+        graph="small_world",
+        agents=softmax_type,
+        task="digits",
+        protocol="teach",
+        partition="non_iid",
+        random_state=0,
+        n_agents=12,
+        alpha=0.1,
+        n_eval=120,
+    )
     settings.update(overrides)
     return Society(**settings)
 
@@ -32,8 +48,19 @@ def test_table_is_tidy_one_row_per_round_and_agent(softmax_type):
     society = Society(graph, softmax_type, "digits", "teach", partition="iid", random_state=1)
     table = society.run(3)
     assert len(table) == 3 * 12
-    for column in ("round", "agent", "type", "accuracy", "degree", "messages", "disagreement",
-                   "cost", "cost_unit", "local_samples", "demonstrations_received"):
+    for column in (
+        "round",
+        "agent",
+        "type",
+        "accuracy",
+        "degree",
+        "messages",
+        "disagreement",
+        "cost",
+        "cost_unit",
+        "local_samples",
+        "demonstrations_received",
+    ):
         assert column in table.columns
     assert list(table["round"].unique()) == [1, 2, 3]
     first = table[table["round"] == 1]
@@ -49,12 +76,15 @@ def test_accuracy_is_that_of_the_agents_predictions(softmax_type):
     last = table[table["round"] == 2]
     from sklearn.metrics import accuracy_score
 
-    expected = [accuracy_score(society.y_eval_, predictions) for predictions in society.predictions_]
+    expected = [
+        accuracy_score(society.y_eval_, predictions) for predictions in society.predictions_
+    ]
     np.testing.assert_allclose(last["accuracy"], expected)
     # predictions_ are what each population predicts on the evaluation samples
     population, members = society.populations_[softmax_type]
-    np.testing.assert_array_equal(np.asarray(population.predict(society.X_eval_)),
-                                  society.predictions_[members])
+    np.testing.assert_array_equal(
+        np.asarray(population.predict(society.X_eval_)), society.predictions_[members]
+    )
 
 
 def test_same_seed_same_table_other_seed_other_table(softmax_type):
@@ -70,8 +100,9 @@ def test_generator_seed_and_continued_runs_reproduce(softmax_type):
     society = small_society(softmax_type, random_state=np.random.default_rng(5))
     society.run(3)
     continued = society.run(2)
-    pd.testing.assert_frame_equal(whole.drop(columns="wall_seconds"),
-                                  continued.drop(columns="wall_seconds"))
+    pd.testing.assert_frame_equal(
+        whole.drop(columns="wall_seconds"), continued.drop(columns="wall_seconds")
+    )
 
 
 def test_local_batch_controls_how_much_each_agent_learns_alone(softmax_type):
@@ -96,8 +127,10 @@ def test_local_batches_walk_through_the_whole_shard(softmax_type):
 
 
 def test_evaluation_subset_is_fixed_and_seeded(softmax_type):
-    a, b = small_society(softmax_type, n_eval=50), small_society(softmax_type, n_eval=50,
-                                                                 protocol="isolated")
+    a, b = (
+        small_society(softmax_type, n_eval=50),
+        small_society(softmax_type, n_eval=50, protocol="isolated"),
+    )
     a.run(1), b.run(1)
     assert len(a.eval_index_) == 50
     np.testing.assert_array_equal(a.eval_index_, b.eval_index_)  # same seed, any protocol
@@ -128,8 +161,16 @@ def test_named_graph_shapes():
 
 def test_city_graph_is_the_traffic_tasks_road_network(softmax_type):
     task = load_task("city_traffic")
-    society = Society("city", softmax_type, task, "teach", partition="by_node", random_state=0,
-                      local_batch=16, n_eval=200)
+    society = Society(
+        "city",
+        softmax_type,
+        task,
+        "teach",
+        partition="by_node",
+        random_state=0,
+        local_batch=16,
+        n_eval=200,
+    )
     society.run(1)
     assert nx.utils.graphs_equal(society.graph_, task.graph)
     assert society.nodes_ == list(task.graph.nodes)
@@ -143,10 +184,12 @@ def test_graph_parameters_pass_through(softmax_type):
 def test_isolated_node_learns_alone(softmax_type):
     graph = nx.path_graph(6)
     graph.add_node("hermit")
-    social = Society(graph, softmax_type, "digits", "teach", partition="non_iid", random_state=2,
-                     alpha=0.1).run(3)
-    alone = Society(graph, softmax_type, "digits", "isolated", partition="non_iid", random_state=2,
-                    alpha=0.1).run(3)
+    social = Society(
+        graph, softmax_type, "digits", "teach", partition="non_iid", random_state=2, alpha=0.1
+    ).run(3)
+    alone = Society(
+        graph, softmax_type, "digits", "isolated", partition="non_iid", random_state=2, alpha=0.1
+    ).run(3)
     hermit = social["agent"] == "hermit"
     assert (social.loc[hermit, "demonstrations_received"] == 0).all()
     assert (social.loc[hermit, "messages"] == 0).all()
@@ -159,8 +202,9 @@ def test_isolated_node_learns_alone(softmax_type):
 
 def test_directed_edge_means_the_source_teaches_the_target(softmax_type):
     graph = nx.DiGraph([("a", "b"), ("b", "c")])
-    society = Society(graph, softmax_type, "digits", "teach", random_state=0, demonstrations=5,
-                      labels="true")
+    society = Society(
+        graph, softmax_type, "digits", "teach", random_state=0, demonstrations=5, labels="true"
+    )
     table = society.run(1).set_index("agent")
     assert table.loc["a", "demonstrations_received"] == 0
     assert table.loc["b", "demonstrations_received"] == 5
@@ -203,7 +247,9 @@ def test_by_node_partition_gives_each_intersection_its_own_samples():
     nodes = list(task.graph.nodes)
     shards = partition_data("by_node", task, nodes, np.random.default_rng(0))
     for node, shard in zip(nodes, shards):
-        assert (np.asarray(task.metadata["node_train"])[shard] == task.metadata["nodes"].index(node)).all()
+        assert (
+            np.asarray(task.metadata["node_train"])[shard] == task.metadata["nodes"].index(node)
+        ).all()
     assert sum(map(len, shards)) == len(task.y_train)
 
 
@@ -211,8 +257,10 @@ def test_partition_parameters_pass_through(softmax_type):
     skewed = small_society(softmax_type, alpha=0.01).setup()
     mild = small_society(softmax_type, alpha=100.0).setup()
     task = skewed.task_
-    assert (class_share_of_largest_class(task, skewed.shards_)
-            > class_share_of_largest_class(task, mild.shards_) + 0.4)
+    assert (
+        class_share_of_largest_class(task, skewed.shards_)
+        > class_share_of_largest_class(task, mild.shards_) + 0.4
+    )
 
 
 # ----------------------------------------------------------------- agents
@@ -228,7 +276,10 @@ def test_mixed_agents_are_half_each_and_placed_by_the_seed(monkeypatch):
     assert (a.types_ == "ann").sum() == 5 and (a.types_ == "snn").sum() == 4
     np.testing.assert_array_equal(a.types_, b.types_)
     assert not np.array_equal(a.types_, c.types_)
-    assert {kind: len(members) for kind, (_, members) in a.populations_.items()} == {"ann": 5, "snn": 4}
+    assert {kind: len(members) for kind, (_, members) in a.populations_.items()} == {
+        "ann": 5,
+        "snn": 4,
+    }
 
 
 def test_a_mapping_places_types_and_agent_params_reach_the_population(softmax_type):
@@ -238,8 +289,14 @@ def test_a_mapping_places_types_and_agent_params_reach_the_population(softmax_ty
     try:
         graph = nx.cycle_graph(["w", "x", "y", "z"])
         agents = {"w": softmax_type, "x": "opinion", "y": softmax_type, "z": "opinion"}
-        society = Society(graph, agents, "iris", "teach", random_state=0,
-                          agent_params={softmax_type: {"learning_rate": 0.123}})
+        society = Society(
+            graph,
+            agents,
+            "iris",
+            "teach",
+            random_state=0,
+            agent_params={softmax_type: {"learning_rate": 0.123}},
+        )
         table = society.run(1)
         assert dict(zip(table["agent"], table["type"])) == agents
         population, members = society.populations_[softmax_type]
@@ -274,16 +331,19 @@ def test_teach_messages_are_demonstrations_times_learners(softmax_type):
 def test_what_a_demonstration_carries(softmax_type):
     """'predicted' passes the teachers' mistakes on, 'checked' and 'true' never do;
     'checked' sends only the demonstrations the teacher gets right."""
-    tables = {labels: small_society(softmax_type, labels=labels, demonstrations=6).run(3)
-              for labels in ("predicted", "checked", "true")}
+    tables = {
+        labels: small_society(softmax_type, labels=labels, demonstrations=6).run(3)
+        for labels in ("predicted", "checked", "true")
+    }
     received = {k: t["demonstrations_received"].sum() for k, t in tables.items()}
     accuracy = {k: t["demonstration_accuracy"].mean() for k, t in tables.items()}
     assert accuracy["true"] == accuracy["checked"] == 1.0
     assert accuracy["predicted"] < 1.0
     assert received["checked"] < received["true"] == received["predicted"]
-    np.testing.assert_array_equal(tables["checked"]["messages"].groupby(tables["checked"]["round"]).sum(),
-                                  tables["checked"]["demonstrations_received"]
-                                  .groupby(tables["checked"]["round"]).sum())
+    np.testing.assert_array_equal(
+        tables["checked"]["messages"].groupby(tables["checked"]["round"]).sum(),
+        tables["checked"]["demonstrations_received"].groupby(tables["checked"]["round"]).sum(),
+    )
 
 
 def test_teaching_spreads_classes_an_agent_never_saw(softmax_type):
@@ -310,7 +370,7 @@ def test_teaching_spreads_classes_an_agent_never_saw(softmax_type):
 def test_ensemble_protocols_beat_isolation_on_skewed_shards(softmax_type, protocol):
     social = small_society(softmax_type, protocol=protocol, alpha=0.05).run(8)
     alone = small_society(softmax_type, protocol="isolated", alpha=0.05).run(8)
-    final = lambda t: t[t["round"] == 8]["accuracy"].mean()  # noqa: E731
+    final = lambda t: t[t["round"] == 8]["accuracy"].mean()
     assert final(social) > final(alone) + 0.05
     assert (social["samples_received"] > 0).all()
 
@@ -327,8 +387,11 @@ def test_consensus_vote_labels_are_the_neighbourhood_majority(softmax_type):
     for j, teachers in enumerate(society.in_neighbours_):
         expected = np.zeros((len(queries[j]), 10))
         for t in teachers:
-            predicted = np.asarray(society.predict([queries[j] if k == t else queries[j][:0]
-                                                    for k in range(society.n_agents_)])[t])
+            predicted = np.asarray(
+                society.predict(
+                    [queries[j] if k == t else queries[j][:0] for k in range(society.n_agents_)]
+                )[t]
+            )
             expected[np.arange(len(predicted)), predicted] += 1
         np.testing.assert_array_equal(votes[j], expected)
 
@@ -338,8 +401,10 @@ def test_consensus_distance_matches_a_direct_count_over_edges(softmax_type):
     society = small_society(softmax_type, graph="scale_free")
     table = society.run(2)
     index = {node: i for i, node in enumerate(society.nodes_)}
-    differing = [np.mean(society.predictions_[index[u]] != society.predictions_[index[v]])
-                 for u, v in society.graph_.edges]
+    differing = [
+        np.mean(society.predictions_[index[u]] != society.predictions_[index[v]])
+        for u, v in society.graph_.edges
+    ]
     assert consensus_distance(table).loc[2] == pytest.approx(np.mean(differing))
 
 
@@ -356,16 +421,25 @@ def test_summaries_of_the_table(softmax_type):
     assert sent["cumulative_messages"].iloc[-1] == table["messages"].sum()
     summary = summarise(table)
     assert list(summary.index) == [1, 2, 3, 4]
-    for column in ("mean_accuracy", f"accuracy_{softmax_type}", "consensus_distance",
-                   "messages", "cumulative_MAC"):
+    for column in (
+        "mean_accuracy",
+        f"accuracy_{softmax_type}",
+        "consensus_distance",
+        "messages",
+        "cumulative_MAC",
+    ):
         assert column in summary.columns
 
 
 def test_knowledge_diffusion_is_the_first_round_a_share_of_agents_passes():
-    table = pd.DataFrame({
-        "round": np.repeat([1, 2, 3], 4), "agent": np.tile(range(4), 3),
-        "type": np.tile(["ann", "ann", "snn", "snn"], 3),
-        "accuracy": [.1, .9, .1, .1,  .9, .9, .1, .1,  .9, .9, .9, .1]})
+    table = pd.DataFrame(
+        {
+            "round": np.repeat([1, 2, 3], 4),
+            "agent": np.tile(range(4), 3),
+            "type": np.tile(["ann", "ann", "snn", "snn"], 3),
+            "accuracy": [0.1, 0.9, 0.1, 0.1, 0.9, 0.9, 0.1, 0.1, 0.9, 0.9, 0.9, 0.1],
+        }
+    )
     assert knowledge_diffusion(table, 0.5, fraction=0.25) == 1
     assert knowledge_diffusion(table, 0.5, fraction=0.5) == 2
     assert knowledge_diffusion(table, 0.5, fraction=0.75) == 3

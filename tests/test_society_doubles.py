@@ -8,6 +8,7 @@ under the ``gossip`` protocol its opinions follow DeGroot's iteration exactly.
 Both plug into a society through ``social.agents.register_agent_type``, the
 same door a third kind of agent would use.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,14 +25,20 @@ class SoftmaxPopulation:
         self.n_agents = n_agents
         self.classes_ = np.asarray(classes)
         self.learning_rate = learning_rate
-        rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(random_state).spawn(n_agents)]
-        self.coef_ = np.stack([0.01 * r.standard_normal((n_features, len(self.classes_))) for r in rngs])
+        rngs = [
+            np.random.default_rng(s) for s in np.random.SeedSequence(random_state).spawn(n_agents)
+        ]
+        self.coef_ = np.stack(
+            [0.01 * r.standard_normal((n_features, len(self.classes_))) for r in rngs]
+        )
         self.intercept_ = np.zeros((n_agents, len(self.classes_)))
         self._cost = np.zeros(n_agents)
 
     def _stack(self, Xs):
         if isinstance(Xs, np.ndarray) and Xs.ndim == 2:
-            return np.broadcast_to(Xs, (self.n_agents,) + Xs.shape), np.ones((self.n_agents, len(Xs)), bool)
+            return np.broadcast_to(Xs, (self.n_agents,) + Xs.shape), np.ones(
+                (self.n_agents, len(Xs)), bool
+            )
         assert len(Xs) == self.n_agents
         longest = max((len(X) for X in Xs), default=0)
         stacked = np.zeros((self.n_agents, longest, self.coef_.shape[1]))
@@ -55,7 +62,9 @@ class SoftmaxPopulation:
             targets[i, np.arange(len(y)), np.searchsorted(self.classes_, y)] = 1.0
         error = (self._proba(stacked) - targets) * mask[:, :, None]
         count = np.maximum(mask.sum(axis=1), 1)[:, None]
-        self.coef_ -= self.learning_rate * np.einsum("asf,asc->afc", stacked, error) / count[:, :, None]
+        self.coef_ -= (
+            self.learning_rate * np.einsum("asf,asc->afc", stacked, error) / count[:, :, None]
+        )
         self.intercept_ -= self.learning_rate * error.sum(axis=1) / count
         self._cost += 2 * mask.sum(axis=1) * self.coef_[0].size
         return self
@@ -102,7 +111,7 @@ class OpinionPopulation:
 
     def predict_proba(self, Xs):
         n = len(Xs[0]) if isinstance(Xs, np.ndarray) and Xs.ndim == 2 else None
-        one_hot = lambda m: np.eye(len(self.classes_))[np.zeros(m, int)]  # noqa: E731
+        one_hot = lambda m: np.eye(len(self.classes_))[np.zeros(m, int)]
         if n is not None:
             return np.stack([one_hot(len(Xs))] * self.n_agents)
         return [one_hot(len(X)) for X in Xs]
@@ -133,6 +142,7 @@ def softmax_type():
 
 def test_softmax_double_learns_digits_like_sklearn():
     from sklearn.linear_model import LogisticRegression
+
     from tasks import load_task
 
     task = load_task("digits")
@@ -140,9 +150,13 @@ def test_softmax_double_learns_digits_like_sklearn():
     for _ in range(100):
         pop.partial_fit([task.X_train, task.X_train[:0]], [task.y_train, task.y_train[:0]])
     accuracy = (np.asarray(pop.predict(task.X_test)) == task.y_test).mean(axis=1)
-    reference = LogisticRegression(max_iter=1000).fit(task.X_train, task.y_train).score(task.X_test, task.y_test)
-    assert accuracy[0] > reference - 0.05     # full-batch SGD gets close to the peer library
-    assert accuracy[1] < 0.3                   # the agent given no data stays at chance
+    reference = (
+        LogisticRegression(max_iter=1000)
+        .fit(task.X_train, task.y_train)
+        .score(task.X_test, task.y_test)
+    )
+    assert accuracy[0] > reference - 0.05  # full-batch SGD gets close to the peer library
+    assert accuracy[1] < 0.3  # the agent given no data stays at chance
 
 
 def test_softmax_double_agents_are_independent_and_seeded():

@@ -5,6 +5,7 @@ iris; the slow test checks the quality bar on digits with the society's
 default budget. They are skipped, with the reason shown, only when the spiking
 population cannot be imported.
 """
+
 from __future__ import annotations
 
 import networkx as nx
@@ -17,6 +18,7 @@ from social.metrics import summarise
 
 try:
     from snn import SNNPopulation  # noqa: F401
+
     SNN_MISSING = ""
 except ImportError as error:  # reported as the skip reason, never silently
     SNN_MISSING = f"snn.SNNPopulation cannot be imported ({error}); mixed societies need it"
@@ -44,8 +46,9 @@ def twin_tables():
 
     previous, _brian._chosen_target = _brian._chosen_target, "numpy"
     try:
-        return [tiny_mixed(random_state=7, labels="true", demonstrations=3).run(2)
-                for _ in range(2)]
+        return [
+            tiny_mixed(random_state=7, labels="true", demonstrations=3).run(2) for _ in range(2)
+        ]
     finally:
         _brian._chosen_target = previous
 
@@ -60,7 +63,9 @@ def test_a_mixed_society_records_both_types_and_both_currencies(twin_tables):
     # every agent of the ring is taught by both neighbours, whatever their type
     assert (table["demonstrations_received"] == 2 * 3).all()
     summary = summarise(table)
-    assert {"accuracy_ann", "accuracy_snn", "cumulative_MAC", "cumulative_SOP"} <= set(summary.columns)
+    assert {"accuracy_ann", "accuracy_snn", "cumulative_MAC", "cumulative_SOP"} <= set(
+        summary.columns
+    )
 
 
 def test_a_mixed_society_is_reproducible(twin_tables):
@@ -72,15 +77,26 @@ def test_a_spiking_agent_learns_from_an_mlp_teacher():
     """A spiking agent with no data of its own learns only from what an MLP shows it:
     its readout then predicts more than one class."""
     graph = nx.DiGraph([("mlp", "brain")])
-    society = Society(graph, {"mlp": "ann", "brain": "snn"}, "iris", "teach", random_state=0,
-                      local_batch=0, n_eval=30, demonstrations=30, labels="predicted",
-                      agent_params=tiny_spiking())
+    society = Society(
+        graph,
+        {"mlp": "ann", "brain": "snn"},
+        "iris",
+        "teach",
+        random_state=0,
+        local_batch=0,
+        n_eval=30,
+        demonstrations=30,
+        labels="predicted",
+        agent_params=tiny_spiking(),
+    )
     society.setup()
     before = society.cost()[1]
     # the MLP learns its shard first; the spiking agent learns nothing by itself
     mlp_rows = society.shards_[0]
-    society.partial_fit([society.task_.X_train[mlp_rows], society.task_.X_train[:0]],
-                        [society.task_.y_train[mlp_rows], society.task_.y_train[:0]])
+    society.partial_fit(
+        [society.task_.X_train[mlp_rows], society.task_.X_train[:0]],
+        [society.task_.y_train[mlp_rows], society.task_.y_train[:0]],
+    )
     table = society.run(2).set_index(["round", "agent"])
     assert table.loc[(1, "brain"), "demonstrations_received"] > 0
     assert table.loc[(1, "mlp"), "demonstrations_received"] == 0
@@ -92,14 +108,20 @@ def test_gossip_keeps_the_mean_of_spiking_parameters():
     society = tiny_mixed("gossip", same_start=False, n_agents=4)
     society.setup()
     spiking = np.flatnonzero(society.types_ == "snn")
-    society.partial_fit([society.task_.X_train[s[:6]] for s in society.shards_],
-                        [society.task_.y_train[s[:6]] for s in society.shards_])
+    society.partial_fit(
+        [society.task_.X_train[s[:6]] for s in society.shards_],
+        [society.task_.y_train[s[:6]] for s in society.shards_],
+    )
     before = [society.get_agent_params(i) for i in spiking]
     society.protocol_.interact(society, np.random.default_rng(0))
     after = [society.get_agent_params(i) for i in spiking]
     for key in before[0]:
-        np.testing.assert_allclose(np.mean([p[key] for p in after], axis=0),
-                                   np.mean([p[key] for p in before], axis=0), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            np.mean([p[key] for p in after], axis=0),
+            np.mean([p[key] for p in before], axis=0),
+            rtol=1e-9,
+            atol=1e-12,
+        )
 
 
 @pytest.mark.slow
@@ -107,8 +129,14 @@ def test_teaching_beats_isolation_in_a_mixed_society_on_label_skewed_digits():
     """The quality bar: 20 agents (10 MLP, 10 spiking) on a small world, digits
     dealt with Dirichlet label skew, 5 rounds, the society's default budget:
     teaching ends at least 5 points of mean accuracy above isolation."""
-    settings = dict(graph="small_world", agents="mixed", task="digits", partition="non_iid",
-                    random_state=0, n_agents=20)
+    settings = dict(
+        graph="small_world",
+        agents="mixed",
+        task="digits",
+        partition="non_iid",
+        random_state=0,
+        n_agents=20,
+    )
     taught = summarise(Society(protocol="teach", **settings).run(5))
     alone = summarise(Society(protocol="isolated", **settings).run(5))
     gain = taught["mean_accuracy"].iloc[-1] - alone["mean_accuracy"].iloc[-1]

@@ -5,16 +5,23 @@ weights: it must keep the population mean of every parameter, follow the
 iteration step by step, and converge at the rate of the second largest
 eigenvalue modulus of W (Xiao & Boyd 2004).
 """
+
 from __future__ import annotations
 
 import networkx as nx
 import numpy as np
 import pytest
-
-from social import (Society, consensus_error, degroot, empirical_decay_rate, metropolis_weights,
-                    second_largest_eigenvalue_modulus)
-from social.agents import AGENT_TYPES
 from test_society_doubles import OpinionPopulation, SoftmaxPopulation
+
+from social import (
+    Society,
+    consensus_error,
+    degroot,
+    empirical_decay_rate,
+    metropolis_weights,
+    second_largest_eigenvalue_modulus,
+)
+from social.agents import AGENT_TYPES
 
 
 @pytest.fixture
@@ -26,13 +33,24 @@ def opinion_type():
 
 
 def opinions(society):
-    return np.array([float(society.get_agent_params(i)["opinion"]) for i in range(society.n_agents_)])
+    return np.array(
+        [float(society.get_agent_params(i)["opinion"]) for i in range(society.n_agents_)]
+    )
 
 
 def test_gossip_on_scalar_opinions_is_degroot_at_the_slem_rate(opinion_type):
     graph = nx.connected_watts_strogatz_graph(16, 4, 0.2, seed=3)
-    society = Society(graph, opinion_type, "iris", "gossip", random_state=0, local_batch=0,
-                      n_eval=1, steps=10, same_start=False).setup()
+    society = Society(
+        graph,
+        opinion_type,
+        "iris",
+        "gossip",
+        random_state=0,
+        local_batch=0,
+        n_eval=1,
+        steps=10,
+        same_start=False,
+    ).setup()
     start = opinions(society)
     trajectory = [start]
     for _ in range(25):
@@ -51,11 +69,13 @@ def test_gossip_averages_only_within_a_type(opinion_type):
     its mean is kept and its agents agree, the other type is untouched."""
     graph = nx.complete_graph(8)
     agents = {i: opinion_type if i % 2 else "softmax" for i in graph}
-    society = Society(graph, agents, "iris", "gossip", random_state=1, local_batch=0,
-                      same_start=False).setup()
+    society = Society(
+        graph, agents, "iris", "gossip", random_state=1, local_batch=0, same_start=False
+    ).setup()
     softmax, members = society.populations_["softmax"]
-    start_opinions = np.array([float(society.get_agent_params(i)["opinion"])
-                                             for i in range(1, 8, 2)])
+    start_opinions = np.array(
+        [float(society.get_agent_params(i)["opinion"]) for i in range(1, 8, 2)]
+    )
     softmax_mean = softmax.coef_.mean(axis=0).copy()
     table = society.run(1)
     after = np.array([float(society.get_agent_params(i)["opinion"]) for i in range(1, 8, 2)])
@@ -66,8 +86,17 @@ def test_gossip_averages_only_within_a_type(opinion_type):
 
 
 def test_gossip_without_local_learning_converges_on_a_ring(opinion_type):
-    society = Society("ring", opinion_type, "iris", "gossip", random_state=0, n_agents=10,
-                      local_batch=0, n_eval=1, same_start=False).setup()
+    society = Society(
+        "ring",
+        opinion_type,
+        "iris",
+        "gossip",
+        random_state=0,
+        n_agents=10,
+        local_batch=0,
+        n_eval=1,
+        same_start=False,
+    ).setup()
     start = opinions(society)
     errors = [consensus_error([start, start])[0]]
     for _ in range(60):
@@ -75,7 +104,7 @@ def test_gossip_without_local_learning_converges_on_a_ring(opinion_type):
         errors.append(np.linalg.norm(opinions(society) - start.mean()))
     slem = second_largest_eigenvalue_modulus(metropolis_weights(nx.cycle_graph(10)))
     # ||x(t) - mean|| <= slem^t ||x(0) - mean|| for a symmetric doubly stochastic W
-    assert all(e <= slem ** t * errors[0] + 1e-12 for t, e in enumerate(errors))
+    assert all(e <= slem**t * errors[0] + 1e-12 for t, e in enumerate(errors))
     assert errors[-1] < 1e-3 * errors[0]
 
 

@@ -1,12 +1,13 @@
 """Bad input to a society fails clearly, naming the parameter, before any work is done."""
+
 from __future__ import annotations
 
 import networkx as nx
 import pytest
+from test_society_doubles import SoftmaxPopulation
 
 from social import Society
 from social.agents import AGENT_TYPES, register_agent_type, resolve_agent_type
-from test_society_doubles import SoftmaxPopulation
 
 
 @pytest.fixture
@@ -29,64 +30,147 @@ def fails(match, *args, error=ValueError, **kwargs):
 
 
 def test_the_constructor_only_stores_parameters():
-    society = Society("no such graph", agents="nobody", task="nothing", protocol="none",
-                      partition="nowhere", random_state="x", whatever=1)
+    society = Society(
+        "no such graph",
+        agents="nobody",
+        task="nothing",
+        protocol="none",
+        partition="nowhere",
+        random_state="x",
+        whatever=1,
+    )
     assert society.graph == "no such graph" and society.params == {"whatever": 1}
 
 
-@pytest.mark.parametrize("arguments, match", [
-    (dict(graph="hypercube", n_agents=4), r"unknown graph name 'hypercube'; known graphs: \['city'"),
-    (dict(graph="ring", n_agents=4, protocol="shout"), r"unknown protocol 'shout'; known protocols: \["),
-    (dict(graph="ring", n_agents=4, partition="by_age"), r"unknown partition 'by_age'; known partitions"),
-    (dict(graph="ring", n_agents=4, agents="cyborg"), r"unknown agent type 'cyborg'; known agent types"),
-    (dict(graph="ring", n_agents=4, task="chess"), r"unknown task 'chess'; known tasks"),
-])
+@pytest.mark.parametrize(
+    "arguments, match",
+    [
+        (
+            dict(graph="hypercube", n_agents=4),
+            r"unknown graph name 'hypercube'; known graphs: \['city'",
+        ),
+        (
+            dict(graph="ring", n_agents=4, protocol="shout"),
+            r"unknown protocol 'shout'; known protocols: \[",
+        ),
+        (
+            dict(graph="ring", n_agents=4, partition="by_age"),
+            r"unknown partition 'by_age'; known partitions",
+        ),
+        (
+            dict(graph="ring", n_agents=4, agents="cyborg"),
+            r"unknown agent type 'cyborg'; known agent types",
+        ),
+        (dict(graph="ring", n_agents=4, task="chess"), r"unknown task 'chess'; known tasks"),
+    ],
+)
 def test_unknown_names_list_the_known_ones(counting_type, arguments, match):
     arguments.setdefault("agents", "counting")
     fails(match, **arguments)
     assert counting_type == []
 
 
-@pytest.mark.parametrize("arguments, match, error", [
-    (dict(graph=nx.Graph()), "graph is empty", ValueError),
-    (dict(graph=nx.empty_graph(0, create_using=nx.DiGraph)), "graph is empty", ValueError),
-    (dict(graph=[(0, 1)]), "graph must be a networkx graph", TypeError),
-    (dict(graph="ring"), "needs n_agents, a positive integer, got n_agents=None", ValueError),
-    (dict(graph="ring", n_agents=0), "n_agents=0", ValueError),
-    (dict(graph="ring", n_agents=200, task="iris"), "105 training samples, fewer than the 200 agents",
-     ValueError),
-    (dict(graph="ring", n_agents=4, task="seed_regression"), "classification tasks; .* regression",
-     ValueError),
-    (dict(graph="ring", n_agents=4, loudness=3), r"unknown parameter loudness=3; .* accepts \[", ValueError),
-    (dict(graph="ring", n_agents=4, protocol="isolated", demonstrations=3),
-     "unknown parameter demonstrations=3", ValueError),
-    (dict(graph="ring", n_agents=4, n_eval=0), "n_eval must be a positive integer", ValueError),
-    (dict(graph="ring", n_agents=4, local_batch=-1), "local_batch must be a non-negative integer",
-     ValueError),
-    (dict(graph="ring", n_agents=4, local_epochs=0), "local_epochs must be a positive integer",
-     ValueError),
-    (dict(graph="ring", n_agents=4, demonstrations=0), "demonstrations must be an integer >= 1",
-     ValueError),
-    (dict(graph="ring", n_agents=4, labels="guessed"), "labels must be 'predicted', 'checked' or 'true'",
-     ValueError),
-    (dict(graph="ring", n_agents=4, partition="non_iid", alpha=0.0), "alpha must be a positive number",
-     ValueError),
-    (dict(graph="ring", n_agents=4, agent_params={"tpu": {}}), r"agent_params has unknown agent types \['tpu'\]",
-     ValueError),
-    (dict(graph="ring", n_agents=4, agent_params=[1]), "agent_params must be a dict", TypeError),
-    (dict(graph="ring", n_agents=4, partition="by_node"), "needs a task with metadata", ValueError),
-    (dict(graph="ring", n_agents=4, task="city_traffic", partition="by_node"),
-     r"graph nodes \[0, 1, 2, 3\] are not nodes of task 'city_traffic'", ValueError),
-    (dict(graph="city", n_agents=7, task="city_traffic"), "has 25 intersections, got n_agents=7",
-     ValueError),
-    (dict(graph=nx.path_graph(3), n_agents=5), "n_agents=5 disagrees with the given graph's 3 nodes",
-     ValueError),
-    (dict(graph=nx.DiGraph([(0, 1), (1, 2)]), protocol="gossip"), "'gossip' .* needs an undirected graph",
-     ValueError),
-    (dict(graph="grid", n_agents=6, rows=4), "rows must be a positive divisor of n_agents=6", ValueError),
-    (dict(graph="ring", n_agents=4, random_state="seed"), "random_state must be None, a non-negative int",
-     TypeError),
-])
+@pytest.mark.parametrize(
+    "arguments, match, error",
+    [
+        (dict(graph=nx.Graph()), "graph is empty", ValueError),
+        (dict(graph=nx.empty_graph(0, create_using=nx.DiGraph)), "graph is empty", ValueError),
+        (dict(graph=[(0, 1)]), "graph must be a networkx graph", TypeError),
+        (dict(graph="ring"), "needs n_agents, a positive integer, got n_agents=None", ValueError),
+        (dict(graph="ring", n_agents=0), "n_agents=0", ValueError),
+        (
+            dict(graph="ring", n_agents=200, task="iris"),
+            "105 training samples, fewer than the 200 agents",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, task="seed_regression"),
+            "classification tasks; .* regression",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, loudness=3),
+            r"unknown parameter loudness=3; .* accepts \[",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, protocol="isolated", demonstrations=3),
+            "unknown parameter demonstrations=3",
+            ValueError,
+        ),
+        (dict(graph="ring", n_agents=4, n_eval=0), "n_eval must be a positive integer", ValueError),
+        (
+            dict(graph="ring", n_agents=4, local_batch=-1),
+            "local_batch must be a non-negative integer",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, local_epochs=0),
+            "local_epochs must be a positive integer",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, demonstrations=0),
+            "demonstrations must be an integer >= 1",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, labels="guessed"),
+            "labels must be 'predicted', 'checked' or 'true'",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, partition="non_iid", alpha=0.0),
+            "alpha must be a positive number",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, agent_params={"tpu": {}}),
+            r"agent_params has unknown agent types \['tpu'\]",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, agent_params=[1]),
+            "agent_params must be a dict",
+            TypeError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, partition="by_node"),
+            "needs a task with metadata",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, task="city_traffic", partition="by_node"),
+            r"graph nodes \[0, 1, 2, 3\] are not nodes of task 'city_traffic'",
+            ValueError,
+        ),
+        (
+            dict(graph="city", n_agents=7, task="city_traffic"),
+            "has 25 intersections, got n_agents=7",
+            ValueError,
+        ),
+        (
+            dict(graph=nx.path_graph(3), n_agents=5),
+            "n_agents=5 disagrees with the given graph's 3 nodes",
+            ValueError,
+        ),
+        (
+            dict(graph=nx.DiGraph([(0, 1), (1, 2)]), protocol="gossip"),
+            "'gossip' .* needs an undirected graph",
+            ValueError,
+        ),
+        (
+            dict(graph="grid", n_agents=6, rows=4),
+            "rows must be a positive divisor of n_agents=6",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, random_state="seed"),
+            "random_state must be None, a non-negative int",
+            TypeError,
+        ),
+    ],
+)
 def test_bad_input_fails_before_any_population_is_built(counting_type, arguments, match, error):
     arguments.setdefault("agents", "counting")
     arguments.setdefault("task", "digits")
@@ -97,9 +181,18 @@ def test_bad_input_fails_before_any_population_is_built(counting_type, arguments
 def test_a_mapping_must_cover_every_node_and_only_those(counting_type):
     graph = nx.path_graph(["a", "b", "c"])
     fails(r"missing nodes: \['c'\]", graph, {"a": "counting", "b": "counting"}, "iris")
-    fails(r"unknown nodes: \['z'\]", graph, {"a": "counting", "b": "counting", "c": "counting",
-                                              "z": "counting"}, "iris")
-    fails(r"unknown agent type 'robot'", graph, {"a": "counting", "b": "robot", "c": "counting"}, "iris")
+    fails(
+        r"unknown nodes: \['z'\]",
+        graph,
+        {"a": "counting", "b": "counting", "c": "counting", "z": "counting"},
+        "iris",
+    )
+    fails(
+        r"unknown agent type 'robot'",
+        graph,
+        {"a": "counting", "b": "robot", "c": "counting"},
+        "iris",
+    )
     fails("agents must be an agent type name", graph, 3, "iris", error=TypeError)
     assert counting_type == []
 
@@ -154,8 +247,14 @@ def test_importing_social_imports_no_agent_package():
     import subprocess
     import sys
 
-    code = ("import sys, social; loaded = [m for m in ('ann', 'snn', 'brian2') if m in sys.modules]; "
-            "print(loaded); assert not loaded")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    code = (
+        "import sys, social; loaded = [m for m in ('ann', 'snn', 'brian2') if m in sys.modules]; "
+        "print(loaded); assert not loaded"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]),
+    )
     assert result.returncode == 0, result.stdout + result.stderr

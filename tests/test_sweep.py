@@ -4,6 +4,7 @@ manifest, crash recording, restarts, damage detection, and the CLI's error lines
 The sweeps here run in this process (``workers=0``); tests/test_sweep_dask.py runs
 them on Dask workers.
 """
+
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -16,11 +17,24 @@ import pytest
 from experiments import EXPERIMENTS, Result, get_experiment, register_experiment
 from experiments.cli import main
 from experiments.runner import run_experiment
-from experiments.store import (DONE_NAME, MANIFEST_NAME, StoreError, SweepStore, verify_run,
-                               write_json_atomic)
+from experiments.store import (
+    DONE_NAME,
+    MANIFEST_NAME,
+    StoreError,
+    SweepStore,
+    verify_run,
+    write_json_atomic,
+)
 from experiments.style import figure
-from experiments.sweep import (SweepSetupError, parse_assignment, parse_grid, parse_seeds,
-                               plan_sweep, run_sweep, split_values)
+from experiments.sweep import (
+    SweepSetupError,
+    parse_assignment,
+    parse_grid,
+    parse_seeds,
+    plan_sweep,
+    run_sweep,
+    split_values,
+)
 
 NAME = "_sweep_probe"
 
@@ -33,7 +47,7 @@ class ProbeSettings:
     mode: str = "plain"
     cap: int | None = None
     verbose: bool = False
-    draw: bool = False             # figures cost time: most tests go without
+    draw: bool = False  # figures cost time: most tests go without
     params: dict = field(default_factory=lambda: {"ann": {"learning_rate": 0.1, "layers": (8,)}})
 
     @classmethod
@@ -56,17 +70,27 @@ def _figures(result, settings):
 
 
 if NAME not in EXPERIMENTS:
-    @register_experiment(NAME, "probe for the sweep tests", ProbeSettings, _figures,
-                         lambda result, settings: "probe")
+
+    @register_experiment(
+        NAME, "probe for the sweep tests", ProbeSettings, _figures, lambda result, settings: "probe"
+    )
     def _run(settings, seed):
         if settings.mode == "crash":
             raise RuntimeError(f"probe crash for scale={settings.scale}")
         rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
         step = np.arange(settings.n)
-        return Result(metrics=pd.DataFrame({
-            "kind": "ann", "step": step, "seed": seed,
-            "value": settings.scale * step + rng.normal(size=settings.n)}),
-            timings=pd.DataFrame({"seconds": [rng.random()]}))
+        return Result(
+            metrics=pd.DataFrame(
+                {
+                    "kind": "ann",
+                    "step": step,
+                    "seed": seed,
+                    "value": settings.scale * step + rng.normal(size=settings.n),
+                }
+            ),
+            timings=pd.DataFrame({"seconds": [rng.random()]}),
+        )
+
 
 PROBE = get_experiment(NAME)
 
@@ -82,63 +106,90 @@ def _manifest(out):
 
 # -- parsing ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, seeds", [
-    ("0-3", [0, 1, 2, 3]), ("7", [7]), ("0,5,2", [0, 5, 2]), ("0-1,10-11", [0, 1, 10, 11]),
-    (" 2 - 2 ".replace(" ", ""), [2]),
-])
+
+@pytest.mark.parametrize(
+    "text, seeds",
+    [
+        ("0-3", [0, 1, 2, 3]),
+        ("7", [7]),
+        ("0,5,2", [0, 5, 2]),
+        ("0-1,10-11", [0, 1, 10, 11]),
+        (" 2 - 2 ".replace(" ", ""), [2]),
+    ],
+)
 def test_parse_seeds(text, seeds):
     assert parse_seeds(text) == seeds
 
 
-@pytest.mark.parametrize("text, message", [
-    ("5-2", "empty"), ("-3", "non-negative"), ("a-b", "neither"), ("", "--seeds"),
-    ("1,,2", "neither"), ("0-3,2", "twice"), ("1.5", "neither"), ("0-200000", "more than"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("5-2", "empty"),
+        ("-3", "non-negative"),
+        ("a-b", "neither"),
+        ("", "--seeds"),
+        ("1,,2", "neither"),
+        ("0-3,2", "twice"),
+        ("1.5", "neither"),
+        ("0-200000", "more than"),
+    ],
+)
 def test_parse_seeds_rejects(text, message):
     with pytest.raises(ValueError, match=message):
         parse_seeds(text)
 
 
 def test_split_values_respects_brackets_and_quotes():
-    assert split_values('(1, 2),[3],{"a": 1, "b": 2},"x,y",none') == \
-        ["(1, 2)", "[3]", '{"a": 1, "b": 2}', '"x,y"', "none"]
+    assert split_values('(1, 2),[3],{"a": 1, "b": 2},"x,y",none') == [
+        "(1, 2)",
+        "[3]",
+        '{"a": 1, "b": 2}',
+        '"x,y"',
+        "none",
+    ]
 
 
-@pytest.mark.parametrize("text, key, values", [
-    ("n=1,2,30", "n", [1, 2, 30]),
-    ("scale=1,0.5,1e-3", "scale", [1.0, 0.5, 0.001]),
-    ("verbose=true,False", "verbose", [True, False]),
-    ("mode=plain,'a,b'", "mode", ["plain", "a,b"]),
-    ("cap=none,5", "cap", [None, 5]),
-    ("widths=(3,),[4, 5],(6, (7, 8))", "widths", [(3,), (4, 5), (6, (7, 8))]),
-    ('params={"ann": {"layers": [4]}},{}', "params", [{"ann": {"layers": (4,)}}, {}]),
-    ("params.ann.learning_rate=0.01,1", "params.ann.learning_rate", [0.01, 1.0]),
-    ("params.ann.layers=(16,),(32, 32)", "params.ann.layers", [(16,), (32, 32)]),
-    ("params.snn.epochs=2,fast", "params.snn.epochs", [2, "fast"]),   # new entry: untyped
-])
+@pytest.mark.parametrize(
+    "text, key, values",
+    [
+        ("n=1,2,30", "n", [1, 2, 30]),
+        ("scale=1,0.5,1e-3", "scale", [1.0, 0.5, 0.001]),
+        ("verbose=true,False", "verbose", [True, False]),
+        ("mode=plain,'a,b'", "mode", ["plain", "a,b"]),
+        ("cap=none,5", "cap", [None, 5]),
+        ("widths=(3,),[4, 5],(6, (7, 8))", "widths", [(3,), (4, 5), (6, (7, 8))]),
+        ('params={"ann": {"layers": [4]}},{}', "params", [{"ann": {"layers": (4,)}}, {}]),
+        ("params.ann.learning_rate=0.01,1", "params.ann.learning_rate", [0.01, 1.0]),
+        ("params.ann.layers=(16,),(32, 32)", "params.ann.layers", [(16,), (32, 32)]),
+        ("params.snn.epochs=2,fast", "params.snn.epochs", [2, "fast"]),  # new entry: untyped
+    ],
+)
 def test_parse_assignment_gives_the_field_type(text, key, values):
     parsed_key, parsed = parse_assignment(text, PROBE)
     assert parsed_key == key and parsed == values
     assert [type(v) for v in parsed] == [type(v) for v in values]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("nope=1", "unknown setting 'nope'"),
-    ("n=1.5", "n=1.5: expected an integer"),
-    ("n=true", "n=true: expected an integer"),
-    ("scale=abc", "scale=abc: expected a number"),
-    ("scale=nan", "NaN"),
-    ("verbose=maybe", "verbose=maybe: expected true or false"),
-    ("cap=1.5", "cap=1.5: expected an integer or none"),
-    ("widths=3", "widths=3: expected a tuple"),
-    ("params=[1]", "params=[1]: expected a dict"),
-    ("n=", "n: no values given"),
-    ("n=1,,2", "an empty value"),
-    ("n", "expected KEY=VALUE"),
-    ("=3", "expected KEY=VALUE"),
-    ("n.x=1", "'n' is not a dict-valued setting"),
-    ("params.ann.learning_rate=fast", "expected a number"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("nope=1", "unknown setting 'nope'"),
+        ("n=1.5", "n=1.5: expected an integer"),
+        ("n=true", "n=true: expected an integer"),
+        ("scale=abc", "scale=abc: expected a number"),
+        ("scale=nan", "NaN"),
+        ("verbose=maybe", "verbose=maybe: expected true or false"),
+        ("cap=1.5", "cap=1.5: expected an integer or none"),
+        ("widths=3", "widths=3: expected a tuple"),
+        ("params=[1]", "params=[1]: expected a dict"),
+        ("n=", "n: no values given"),
+        ("n=1,,2", "an empty value"),
+        ("n", "expected KEY=VALUE"),
+        ("=3", "expected KEY=VALUE"),
+        ("n.x=1", "'n' is not a dict-valued setting"),
+        ("params.ann.learning_rate=fast", "expected a number"),
+    ],
+)
 def test_parse_assignment_rejects(text, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("[", r"\[")):
         parse_assignment(text, PROBE)
@@ -151,9 +202,11 @@ def test_parse_grid_rejects_a_key_given_twice():
 
 # -- the plan --------------------------------------------------------------------------------
 
+
 def test_plan_is_the_product_of_the_values_times_the_seeds_seed_major():
-    plan = plan_sweep(NAME, quick=True, seeds="3-4",
-                      grid={"scale": [1, 2.5], "params.ann.layers": [(4,), [8, 8]]})
+    plan = plan_sweep(
+        NAME, quick=True, seeds="3-4", grid={"scale": [1, 2.5], "params.ann.layers": [(4,), [8, 8]]}
+    )
     assert len(plan.runs) == 8 and plan.n_settings == 4
     assert [run.seed for run in plan.runs] == [3] * 4 + [4] * 4
     assert len({run.run_id for run in plan.runs}) == 8
@@ -161,30 +214,38 @@ def test_plan_is_the_product_of_the_values_times_the_seeds_seed_major():
     assert first.setting == {"scale": 1.0, "params.ann.layers": (8, 8)}
     assert first.settings.scale == 1.0 and isinstance(first.settings.scale, float)
     assert first.settings.params == {"ann": {"learning_rate": 0.1, "layers": (8, 8)}}
-    assert first.settings.n == 3                                     # the quick preset
-    assert ProbeSettings.quick().params["ann"]["layers"] == (8,)     # the preset is untouched
+    assert first.settings.n == 3  # the quick preset
+    assert ProbeSettings.quick().params["ann"]["layers"] == (8,)  # the preset is untouched
     # The same configuration plans the same run ids (restarts depend on it).
-    again = plan_sweep(NAME, quick=True, seeds=[3, 4],
-                       grid={"scale": [1.0, 2.5], "params.ann.layers": [(4,), (8, 8)]})
+    again = plan_sweep(
+        NAME,
+        quick=True,
+        seeds=[3, 4],
+        grid={"scale": [1.0, 2.5], "params.ann.layers": [(4,), (8, 8)]},
+    )
     assert [r.run_id for r in again.runs] == [r.run_id for r in plan.runs]
 
 
-@pytest.mark.parametrize("grid, seeds, message", [
-    ({"scale": [1, 1.0]}, "0", "given twice"),
-    ({"scale": []}, "0", "no values"),
-    ({"scale": "1,2"}, "0", "expected a list"),
-    ({"n": ["3"]}, "0", "expected an integer"),
-    ({"params": [{}], "params.ann.layers": [(3,)]}, "0", "overlap"),
-    ({}, [], "no seeds"),
-    ({}, [-1], "non-negative"),
-    ({}, [1, 1], "repeats"),
-])
+@pytest.mark.parametrize(
+    "grid, seeds, message",
+    [
+        ({"scale": [1, 1.0]}, "0", "given twice"),
+        ({"scale": []}, "0", "no values"),
+        ({"scale": "1,2"}, "0", "expected a list"),
+        ({"n": ["3"]}, "0", "expected an integer"),
+        ({"params": [{}], "params.ann.layers": [(3,)]}, "0", "overlap"),
+        ({}, [], "no seeds"),
+        ({}, [-1], "non-negative"),
+        ({}, [1, 1], "repeats"),
+    ],
+)
 def test_plan_rejects(grid, seeds, message):
     with pytest.raises(ValueError, match=message):
         plan_sweep(NAME, quick=True, seeds=seeds, grid=grid)
 
 
 # -- sweeping in this process -------------------------------------------------------------------
+
 
 def test_sweep_writes_one_verified_directory_per_run_and_a_manifest(tmp_path):
     plan, report = _sweep(tmp_path / "sweep", grid={"scale": [1.0, 2.0], "draw": [True]})
@@ -271,6 +332,7 @@ def test_a_deleted_manifest_is_rebuilt_from_the_run_directories(tmp_path):
 
 # -- damage is reported, never silently used ----------------------------------------------------
 
+
 def _damage_manifest_truncate(out):
     path = out / MANIFEST_NAME
     path.write_text(path.read_text()[:200])
@@ -315,16 +377,19 @@ def _damage_marker_missing(out):
     (_first_run(out) / DONE_NAME).unlink()
 
 
-@pytest.mark.parametrize("damage, message", [
-    (_damage_manifest_truncate, "manifest.json is corrupt"),
-    (_damage_manifest_edit, "manifest.json fails its checksum"),
-    (_damage_manifest_garbage, "manifest.json is corrupt"),
-    (_damage_metrics, "metrics.csv does not match its checksum"),
-    (_damage_metrics_truncate, "metrics.csv does not match its checksum"),
-    (_damage_marker_truncate, "done.json is corrupt"),
-    (_damage_marker_edit, "done.json fails its checksum"),
-    (_damage_marker_missing, "has no done.json"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (_damage_manifest_truncate, "manifest.json is corrupt"),
+        (_damage_manifest_edit, "manifest.json fails its checksum"),
+        (_damage_manifest_garbage, "manifest.json is corrupt"),
+        (_damage_metrics, "metrics.csv does not match its checksum"),
+        (_damage_metrics_truncate, "metrics.csv does not match its checksum"),
+        (_damage_marker_truncate, "done.json is corrupt"),
+        (_damage_marker_edit, "done.json fails its checksum"),
+        (_damage_marker_missing, "has no done.json"),
+    ],
+)
 def test_damage_gives_a_clear_error_on_rerun_and_on_aggregate(tmp_path, damage, message, capsys):
     out = tmp_path / "s"
     _sweep(out)
@@ -332,7 +397,7 @@ def test_damage_gives_a_clear_error_on_rerun_and_on_aggregate(tmp_path, damage, 
     before = sorted(p.name for p in (out / "runs").iterdir())
     with pytest.raises(StoreError, match=message):
         _sweep(out)
-    assert sorted(p.name for p in (out / "runs").iterdir()) == before   # nothing recomputed
+    assert sorted(p.name for p in (out / "runs").iterdir()) == before  # nothing recomputed
     assert main(["aggregate", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1 and "remove" in err
@@ -343,13 +408,16 @@ def test_a_second_sweep_on_the_same_directory_is_refused(tmp_path):
     with SweepStore(out).locked():
         with pytest.raises(StoreError, match="another sweep is writing"):
             _sweep(out)
-    _sweep(out)   # the lock is released
+    _sweep(out)  # the lock is released
 
 
-@pytest.mark.parametrize("change, message", [
-    (dict(quick=False), "quick preset"),
-    (dict(grid={"n": [1, 2]}), "swept keys"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(quick=False), "quick preset"),
+        (dict(grid={"n": [1, 2]}), "swept keys"),
+    ],
+)
 def test_a_different_sweep_in_the_same_directory_is_refused(tmp_path, change, message):
     out = tmp_path / "s"
     _sweep(out, seeds="0")
@@ -375,20 +443,28 @@ def test_write_json_atomic_leaves_the_old_file_when_writing_fails(tmp_path):
 
 # -- the command line --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("argv, message", [
-    (["--seeds", "5-2"], "--seeds: the range '5-2' is empty"),
-    (["--seeds", "-3"], "--seeds: seeds are non-negative integers, got '-3'"),
-    (["--seeds", "x"], "--seeds: 'x'"),
-    (["--seeds", "0", "--set", "nope=1"], "unknown setting 'nope'"),
-    (["--seeds", "0", "--set", "n=abc"], "--set n=abc: expected an integer"),
-    (["--seeds", "0", "--set", "n="], "--set n: no values given"),
-    (["--seeds", "0", "--set", "n=1", "--set", "n=2"], "--set n is given twice"),
-    (["--seeds", "0", "--workers", "-1"], "--workers must be a non-negative integer"),
-    (["--seeds", "0", "--workers", "2", "--scheduler", "tcp://x:1"], "not allowed with"),
-    (["--seeds", "0", "--workers", "two"], "--workers must be a non-negative integer, got 'two'"),
-])
-def test_cli_sweep_bad_input_gives_one_line_exit_2_and_writes_nothing(tmp_path, argv, message,
-                                                                     capsys):
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--seeds", "5-2"], "--seeds: the range '5-2' is empty"),
+        (["--seeds", "-3"], "--seeds: seeds are non-negative integers, got '-3'"),
+        (["--seeds", "x"], "--seeds: 'x'"),
+        (["--seeds", "0", "--set", "nope=1"], "unknown setting 'nope'"),
+        (["--seeds", "0", "--set", "n=abc"], "--set n=abc: expected an integer"),
+        (["--seeds", "0", "--set", "n="], "--set n: no values given"),
+        (["--seeds", "0", "--set", "n=1", "--set", "n=2"], "--set n is given twice"),
+        (["--seeds", "0", "--workers", "-1"], "--workers must be a non-negative integer"),
+        (["--seeds", "0", "--workers", "2", "--scheduler", "tcp://x:1"], "not allowed with"),
+        (
+            ["--seeds", "0", "--workers", "two"],
+            "--workers must be a non-negative integer, got 'two'",
+        ),
+    ],
+)
+def test_cli_sweep_bad_input_gives_one_line_exit_2_and_writes_nothing(
+    tmp_path, argv, message, capsys
+):
     out = tmp_path / "never"
     assert main(["sweep", NAME, "--quick", *argv, "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
@@ -415,20 +491,37 @@ def test_cli_sweep_without_dask_says_what_to_install(tmp_path, capsys, monkeypat
 
     monkeypatch.setattr(builtins, "__import__", no_distributed)
     out = tmp_path / "s"
-    assert main(["sweep", NAME, "--quick", "--seeds", "0", "--workers", "2", "--out", str(out)]) == 2
+    assert (
+        main(["sweep", NAME, "--quick", "--seeds", "0", "--workers", "2", "--out", str(out)]) == 2
+    )
     err = capsys.readouterr().err
     assert "pip install 'brain-vs-ann[distributed]'" in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
     with pytest.raises(SweepSetupError, match="distributed"):
         run_sweep(plan_sweep(NAME, quick=True, seeds="0"), out, scheduler="tcp://127.0.0.1:1")
     # In this process, without Dask, the sweep still works.
-    assert main(["sweep", NAME, "--quick", "--seeds", "0", "--workers", "0", "--out", str(out)]) == 0
+    assert (
+        main(["sweep", NAME, "--quick", "--seeds", "0", "--workers", "0", "--out", str(out)]) == 0
+    )
 
 
 def test_cli_sweep_and_aggregate_end_to_end(tmp_path, capsys):
     out = tmp_path / "s"
-    argv = ["sweep", NAME, "--quick", "--seeds", "0-2", "--set", "scale=1,3",
-            "--set", "mode=plain,crash", "--workers", "0", "--out", str(out)]
+    argv = [
+        "sweep",
+        NAME,
+        "--quick",
+        "--seeds",
+        "0-2",
+        "--set",
+        "scale=1,3",
+        "--set",
+        "mode=plain,crash",
+        "--workers",
+        "0",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 1
     captured = capsys.readouterr()
     assert "6 computed, 0 finished before, 6 failed" in captured.out
@@ -437,8 +530,19 @@ def test_cli_sweep_and_aggregate_end_to_end(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "6 runs (6 not finished)" in printed
     summary = pd.read_csv(out / "aggregate" / "summary.csv")
-    assert list(summary.columns) == ["scale", "mode", "kind", "step", "metric", "n", "mean", "std",
-                                     "sem", "ci_low", "ci_high"]
+    assert list(summary.columns) == [
+        "scale",
+        "mode",
+        "kind",
+        "step",
+        "metric",
+        "n",
+        "mean",
+        "std",
+        "sem",
+        "ci_low",
+        "ci_high",
+    ]
     assert set(summary["mode"]) == {"plain"} and set(summary["metric"]) == {"value"}
     assert (summary["n"] == 3).all() and len(summary) == 2 * 3
     assert (out / "aggregate" / "figures" / "value.png").stat().st_size > 1000

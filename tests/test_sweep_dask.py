@@ -6,6 +6,7 @@ recomputing a finished run.
 One local cluster (2 worker processes) is shared by the module; starting one costs
 a few seconds.
 """
+
 import json
 import subprocess
 import sys
@@ -18,12 +19,12 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from experiments import EXPERIMENTS, Result, register_experiment  # noqa: E402
-from experiments.cli import main  # noqa: E402
-from experiments.learners import child_seeds  # noqa: E402
-from experiments.runner import run_experiment  # noqa: E402
-from experiments.store import DONE_NAME, MANIFEST_NAME, verify_run  # noqa: E402
-from experiments.sweep import local_client, plan_sweep, run_sweep  # noqa: E402
+from experiments import EXPERIMENTS, Result, register_experiment
+from experiments.cli import main
+from experiments.learners import child_seeds
+from experiments.runner import run_experiment
+from experiments.store import DONE_NAME, MANIFEST_NAME, verify_run
+from experiments.sweep import local_client, plan_sweep, run_sweep
 
 NAME = "_sweep_mlp_probe"
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,9 +35,9 @@ class MLPProbeSettings:
     hidden: int = 16
     epochs: int = 15
     n_inner_seeds: int = 2
-    crash_hidden: int = -1        # a run with this many hidden units raises
-    sleep_seconds: float = 0.0    # makes runs last long enough to be killed mid-way
-    log_path: str = ""            # each run appends "hidden seed" here when it starts
+    crash_hidden: int = -1  # a run with this many hidden units raises
+    sleep_seconds: float = 0.0  # makes runs last long enough to be killed mid-way
+    log_path: str = ""  # each run appends "hidden seed" here when it starts
 
     @classmethod
     def quick(cls):
@@ -48,8 +49,14 @@ class MLPProbeSettings:
 
 
 if NAME not in EXPERIMENTS:
-    @register_experiment(NAME, "MLP on iris, for the Dask sweep tests", MLPProbeSettings,
-                         lambda result, settings: {}, lambda result, settings: "probe")
+
+    @register_experiment(
+        NAME,
+        "MLP on iris, for the Dask sweep tests",
+        MLPProbeSettings,
+        lambda result, settings: {},
+        lambda result, settings: "probe",
+    )
     def _run(settings, seed):
         from threadpoolctl import threadpool_info
 
@@ -65,16 +72,27 @@ if NAME not in EXPERIMENTS:
         rows = []
         for inner in child_seeds(seed, settings.n_inner_seeds):
             task = load_task("iris", seed=inner % 2**31)
-            clf = MLPClassifier(hidden_layer_sizes=(settings.hidden,), epochs=settings.epochs,
-                                batch_size=16, random_state=inner % 2**31)
+            clf = MLPClassifier(
+                hidden_layer_sizes=(settings.hidden,),
+                epochs=settings.epochs,
+                batch_size=16,
+                random_state=inner % 2**31,
+            )
             clf.fit(task.X_train, task.y_train)
-            rows += [{"seed": inner, "epoch": h["epoch"], "loss": h["loss"],
-                      "test_accuracy": clf.score(task.X_test, task.y_test)}
-                     for h in clf.history_]
+            rows += [
+                {
+                    "seed": inner,
+                    "epoch": h["epoch"],
+                    "loss": h["loss"],
+                    "test_accuracy": clf.score(task.X_test, task.y_test),
+                }
+                for h in clf.history_
+            ]
         blas = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
         # Environment facts go to timings.csv: metrics.csv holds only what the seed decides.
-        return Result(metrics=pd.DataFrame(rows),
-                      timings=pd.DataFrame({"blas_threads": blas or [-1]}))
+        return Result(
+            metrics=pd.DataFrame(rows), timings=pd.DataFrame({"blas_threads": blas or [-1]})
+        )
 
 
 @pytest.fixture(scope="module")
@@ -93,12 +111,29 @@ def test_metrics_are_the_same_bytes_alone_and_on_one_and_two_workers(tmp_path, c
     plan = _plan()
     two = run_sweep(plan, tmp_path / "two", client=client)
     assert (two.computed, two.failed) == (4, [])
-    assert main(["sweep", NAME, "--quick", "--seeds", "0-1", "--set", "hidden=8,16",
-                 "--workers", "1", "--out", str(tmp_path / "one")]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                NAME,
+                "--quick",
+                "--seeds",
+                "0-1",
+                "--set",
+                "hidden=8,16",
+                "--workers",
+                "1",
+                "--out",
+                str(tmp_path / "one"),
+            ]
+        )
+        == 0
+    )
     contents = set()
     for run in plan.runs:
-        alone = run_experiment(NAME, seed=run.seed, settings=run.settings,
-                               out=tmp_path / "alone", run_id=run.run_id)
+        alone = run_experiment(
+            NAME, seed=run.seed, settings=run.settings, out=tmp_path / "alone", run_id=run.run_id
+        )
         expected = (alone / "metrics.csv").read_bytes()
         for sweep in ("one", "two"):
             run_dir = tmp_path / sweep / "runs" / run.run_id
@@ -108,7 +143,7 @@ def test_metrics_are_the_same_bytes_alone_and_on_one_and_two_workers(tmp_path, c
         # And so did the run alone (experiments.runner.run_into pins BLAS to one thread).
         assert set(pd.read_csv(alone / "timings.csv")["blas_threads"]) == {1}
         contents.add(expected)
-    assert len(contents) == len(plan.runs)   # seeds and settings do change the results
+    assert len(contents) == len(plan.runs)  # seeds and settings do change the results
 
 
 def test_a_crash_on_a_worker_is_recorded_and_the_other_runs_finish(tmp_path, client):
@@ -126,15 +161,31 @@ def test_a_crash_on_a_worker_is_recorded_and_the_other_runs_finish(tmp_path, cli
 
 
 def test_a_sweep_killed_mid_way_is_completed_without_loss_duplication_or_recomputation(
-        tmp_path, client):
+    tmp_path, client
+):
     out, log = tmp_path / "s", tmp_path / "started.log"
     seeds, hidden, sleep = "0-3", (8, 16), 0.5
-    command = [sys.executable, "-c",
-               f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-               "import test_sweep_dask; from experiments.cli import main; sys.exit(main(sys.argv[1:]))",
-               "sweep", NAME, "--quick", "--seeds", seeds, "--set", "hidden=8,16",
-               "--set", f"sleep_seconds={sleep}", "--set", f"log_path={log}",
-               "--workers", "1", "--out", str(out)]
+    command = [
+        sys.executable,
+        "-c",
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        "import test_sweep_dask; from experiments.cli import main; sys.exit(main(sys.argv[1:]))",
+        "sweep",
+        NAME,
+        "--quick",
+        "--seeds",
+        seeds,
+        "--set",
+        "hidden=8,16",
+        "--set",
+        f"sleep_seconds={sleep}",
+        "--set",
+        f"log_path={log}",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
     sweep = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     try:
@@ -143,10 +194,12 @@ def test_a_sweep_killed_mid_way_is_completed_without_loss_duplication_or_recompu
             assert time.monotonic() < deadline, "no run finished in time"
             time.sleep(0.02)
     finally:
-        sweep.kill()   # SIGKILL: no cleanup of any kind runs in the sweep process
+        sweep.kill()  # SIGKILL: no cleanup of any kind runs in the sweep process
         sweep.communicate()
-    finished = {p.parent.name: (p.parent.stat().st_ino, p.stat().st_mtime_ns)
-                for p in out.glob(f"runs/*/{DONE_NAME}")}
+    finished = {
+        p.parent.name: (p.parent.stat().st_ino, p.stat().st_mtime_ns)
+        for p in out.glob(f"runs/*/{DONE_NAME}")
+    }
     plan = _plan(seeds=seeds, hidden=hidden, sleep_seconds=sleep, log_path=str(log))
     assert 1 <= len(finished) < len(plan.runs)
 
@@ -170,29 +223,57 @@ def test_a_sweep_killed_mid_way_is_completed_without_loss_duplication_or_recompu
         assert count == 1 if run.run_id in finished else count >= 1
     # And the results are those of an uninterrupted sweep.
     for run in plan.runs[:2]:
-        alone = run_experiment(NAME, seed=run.seed, settings=run.settings,
-                               out=tmp_path / "alone", run_id=run.run_id)
-        assert (alone / "metrics.csv").read_bytes() == \
-            (out / "runs" / run.run_id / "metrics.csv").read_bytes()
+        alone = run_experiment(
+            NAME, seed=run.seed, settings=run.settings, out=tmp_path / "alone", run_id=run.run_id
+        )
+        assert (alone / "metrics.csv").read_bytes() == (
+            out / "runs" / run.run_id / "metrics.csv"
+        ).read_bytes()
 
 
 def test_cli_sweep_on_a_running_scheduler(tmp_path, client, capsys):
     out = tmp_path / "s"
-    argv = ["sweep", NAME, "--quick", "--seeds", "0", "--set", "hidden=4",
-            "--scheduler", client.scheduler.address, "--out", str(out)]
+    argv = [
+        "sweep",
+        NAME,
+        "--quick",
+        "--seeds",
+        "0",
+        "--set",
+        "hidden=4",
+        "--scheduler",
+        client.scheduler.address,
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     assert f"on Dask scheduler {client.scheduler.address}" in capsys.readouterr().out
     assert json.loads((out / MANIFEST_NAME).read_text())["runs"][0]["status"] == "done"
 
 
 def test_cli_sweep_with_an_unreachable_scheduler_gives_one_line_and_writes_nothing(
-        tmp_path, monkeypatch, capsys):
+    tmp_path, monkeypatch, capsys
+):
     import experiments.sweep
 
     monkeypatch.setattr(experiments.sweep, "CONNECT_TIMEOUT", "0.5s")
     out = tmp_path / "never"
-    assert main(["sweep", NAME, "--quick", "--seeds", "0", "--scheduler", "tcp://127.0.0.1:1",
-                 "--out", str(out)]) == 2
+    assert (
+        main(
+            [
+                "sweep",
+                NAME,
+                "--quick",
+                "--seeds",
+                "0",
+                "--scheduler",
+                "tcp://127.0.0.1:1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip()
     assert "cannot connect to the Dask scheduler" in err and len(err.splitlines()) == 1
     assert not out.exists()
@@ -202,10 +283,19 @@ def test_cli_sweep_with_an_unreachable_scheduler_gives_one_line_and_writes_nothi
 # (learning_curves), corrupted inputs drawn from the seed (noise_robustness), and a
 # Brian2 simulation (stdp_window; Brian2 must be imported in the workers' main thread).
 REAL_EXPERIMENTS = {
-    "learning_curves": {"n_seeds": [1], "n_train": [60], "n_test": [30],
-                        "epochs": [{"ann": 2, "snn": 1}], "checkpoints_per_epoch": [2]},
-    "noise_robustness": {"n_seeds": [1], "n_train": [60], "n_test": [30],
-                         "levels": [{"gaussian_noise": (0.0, 0.3), "pixel_dropout": (0.2,)}]},
+    "learning_curves": {
+        "n_seeds": [1],
+        "n_train": [60],
+        "n_test": [30],
+        "epochs": [{"ann": 2, "snn": 1}],
+        "checkpoints_per_epoch": [2],
+    },
+    "noise_robustness": {
+        "n_seeds": [1],
+        "n_train": [60],
+        "n_test": [30],
+        "levels": [{"gaussian_noise": (0.0, 0.3), "pixel_dropout": (0.2,)}],
+    },
     "stdp_window": {"rules": [("stdp",)], "delta_t_ms": [(-20.0, 20.0)], "n_pairings": [3]},
 }
 
@@ -213,12 +303,15 @@ REAL_EXPERIMENTS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(REAL_EXPERIMENTS))
 def test_real_experiments_write_the_same_metrics_bytes_alone_and_on_two_workers(
-        tmp_path, client, name):
+    tmp_path, client, name
+):
     plan = plan_sweep(name, quick=True, seeds="0-1", grid=REAL_EXPERIMENTS[name])
     report = run_sweep(plan, tmp_path / "sweep", client=client)
     assert report.failed == [], json.loads((tmp_path / "sweep" / MANIFEST_NAME).read_text())
     for run in plan.runs:
-        alone = run_experiment(name, seed=run.seed, settings=run.settings,
-                               out=tmp_path / "alone", run_id=run.run_id)
-        assert (alone / "metrics.csv").read_bytes() == \
-            (tmp_path / "sweep" / "runs" / run.run_id / "metrics.csv").read_bytes()
+        alone = run_experiment(
+            name, seed=run.seed, settings=run.settings, out=tmp_path / "alone", run_id=run.run_id
+        )
+        assert (alone / "metrics.csv").read_bytes() == (
+            tmp_path / "sweep" / "runs" / run.run_id / "metrics.csv"
+        ).read_bytes()

@@ -3,13 +3,14 @@
 Simulations use Brian2's numpy target (no compilation) and dt = 0.2 ms to stay
 fast; the slow-marked tests run the default settings.
 """
+
 import doctest
 
 import networkx as nx
 import numpy as np
 import pytest
+from brian2 import ms, mV, prefs, second
 from scipy import signal
-from brian2 import mV, ms, prefs, second
 
 import social.synchrony as synchrony
 from social.synchrony import (
@@ -53,11 +54,13 @@ def test_phase_locking_value_and_hilbert_phases_on_known_signals():
     sampling_rate = 1000.0
     t = np.arange(2000) / sampling_rate
     lag = 1.3
-    rates = np.stack([
-        10 + np.cos(2 * np.pi * 40 * t),
-        10 + np.cos(2 * np.pi * 40 * t - lag),
-        10 + np.cos(2 * np.pi * 53 * t),
-    ])
+    rates = np.stack(
+        [
+            10 + np.cos(2 * np.pi * 40 * t),
+            10 + np.cos(2 * np.pi * 40 * t - lag),
+            10 + np.cos(2 * np.pi * 53 * t),
+        ]
+    )
     phases = population_phases(rates, sampling_rate, (20, 80))
     inner = slice(100, -100)  # away from the filter's edges
     wrapped = np.angle(np.exp(1j * (phases[0, inner] - 2 * np.pi * 40 * t[inner])))
@@ -103,12 +106,16 @@ def test_synchrony_rises_with_coupling_from_independent_to_locked():
     assert np.all(np.diff(R) > 0), R
     # Every agent oscillates in the gamma band on its own ...
     uncoupled, locked = results[0], results[-1]
-    assert np.all((uncoupled.frequencies > 30) & (uncoupled.frequencies < 55)), uncoupled.frequencies
+    assert np.all((uncoupled.frequencies > 30) & (uncoupled.frequencies < 55)), (
+        uncoupled.frequencies
+    )
     assert np.all(uncoupled.mean_rates > 5)
     # A genuine rhythm, not irregular firing: the gamma peak of each agent's
     # rate spectrum towers over the flat (Poisson-like) floor above 150 Hz.
     steady_rates = uncoupled.rates[:, uncoupled.steady]
-    frequency, power = signal.welch(steady_rates - steady_rates.mean(axis=1, keepdims=True), fs=1000.0, nperseg=256, axis=1)
+    frequency, power = signal.welch(
+        steady_rates - steady_rates.mean(axis=1, keepdims=True), fs=1000.0, nperseg=256, axis=1
+    )
     assert np.all(power.max(axis=1) > 10 * power[:, frequency > 150].mean(axis=1))
     # ... at its own frequency; locked agents share one.
     assert np.ptp(uncoupled.frequencies) > 2.0
@@ -231,14 +238,23 @@ def test_topology_orders_synchrony_at_equal_total_coupling():
         assert mean_R.loc[30.0, topology] > mean_R.loc[0.0, topology] + 0.3, mean_R
     assert mean_R.loc[30.0, "complete"] > 0.9, mean_R
     for coupling in (20.0, 30.0):
-        assert mean_R.loc[coupling, "complete"] > mean_R.loc[coupling, "small_world"] > mean_R.loc[coupling, "ring"], mean_R
+        assert (
+            mean_R.loc[coupling, "complete"]
+            > mean_R.loc[coupling, "small_world"]
+            > mean_R.loc[coupling, "ring"]
+        ), mean_R
 
 
 @pytest.mark.slow
 def test_cython_target_reproduces_the_transition():
     couplings = [0.0, 30.0]
     numpy_table = synchrony_sweep(nx.complete_graph(6), couplings, seeds=[0], **FAST)
-    cython_table = synchrony_sweep(nx.complete_graph(6), couplings, seeds=[0], codegen_target="cython", **FAST)
-    R_numpy, R_cython = numpy_table["order_parameter"].to_numpy(), cython_table["order_parameter"].to_numpy()
+    cython_table = synchrony_sweep(
+        nx.complete_graph(6), couplings, seeds=[0], codegen_target="cython", **FAST
+    )
+    R_numpy, R_cython = (
+        numpy_table["order_parameter"].to_numpy(),
+        cython_table["order_parameter"].to_numpy(),
+    )
     assert R_cython[0] < 0.7 and R_cython[1] > 0.9, R_cython
     np.testing.assert_allclose(R_cython[1], R_numpy[1], atol=0.05)

@@ -94,8 +94,15 @@ def test_incidents_spill_over_to_neighbours():
     assert busy["flow"].mean() > calm["flow"].mean()
 
 
-@pytest.mark.parametrize("bad", [dict(name="mnist"), dict(name="xor", seed=-1), dict(name="iris", seed=2**32),
-                                 dict(name="xor", seed=1.5)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(name="mnist"),
+        dict(name="xor", seed=-1),
+        dict(name="iris", seed=2**32),
+        dict(name="xor", seed=1.5),
+    ],
+)
 def test_bad_arguments_are_named(bad):
     with pytest.raises(ValueError, match="name|seed"):
         load_task(**bad)
