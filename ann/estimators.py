@@ -15,6 +15,7 @@ from ann.activations import ACTIVATIONS
 from ann.network import StackedMLP, layer_sizes, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
+from core.opcounts import OpCounter, cost_table
 from tasks.archive import (
     ArchiveError,
     MetadataError,
@@ -118,8 +119,7 @@ class _BaseMLP(BaseEstimator):
         network.initialize(init_rng, rule_rng)
         self._adopt(network, hyper, n_features, n_outputs)
         self.history_ = []
-        self.training_macs_ = 0
-        self.inference_macs_ = 0
+        self._train_counts = OpCounter(1)
         self.samples_seen_ = 0
 
     def _train(self, X: np.ndarray, Y: np.ndarray, epochs: int) -> None:
@@ -143,7 +143,11 @@ class _BaseMLP(BaseEstimator):
             # Overflow in a diverging run is caught below, by name, not as a warning.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss_sum, score_sum = network.train_epoch(
-                    X_epoch, Y_epoch, batch_size, classification=classification
+                    X_epoch,
+                    Y_epoch,
+                    batch_size,
+                    classification=classification,
+                    counter=self._train_counts,
                 )
             loss = float(loss_sum) / n_samples
             epoch = len(self.history_) + 1
@@ -158,7 +162,6 @@ class _BaseMLP(BaseEstimator):
             else:
                 score = float(np.mean(_r2(score_sum, total_squares)))
             self.samples_seen_ += n_samples
-            self.training_macs_ += n_samples * network.training_macs
             self.history_.append(
                 {
                     "epoch": epoch,
@@ -166,8 +169,7 @@ class _BaseMLP(BaseEstimator):
                     self._score_name: score,
                     "samples_seen": self.samples_seen_,
                     "wall_seconds": time.perf_counter() - started,
-                    "training_macs": self.training_macs_,
-                    "inference_macs": self.inference_macs_,
+                    "operations": self._train_counts.agent(0),
                 }
             )
 
@@ -192,11 +194,47 @@ class _BaseMLP(BaseEstimator):
         return self
 
     def _output(self, X) -> np.ndarray:
-        """Network output for ``X``, counting its inference MACs."""
+        """Network output for ``X`` (the estimator does not change)."""
         check_is_fitted(self, "_network")
         X = check.check_X(X, n_features=self.n_features_in_, dtype=self._hyper["dtype"])
-        self.inference_macs_ += len(X) * self._network.forward_macs
         return self._network.forward(X)[-1]
+
+    def cost(self, X=None):
+        """Operation counts of all training so far and, given ``X``, of predicting it.
+
+        Parameters
+        ----------
+        X : array-like (n_samples, n_features) or None
+            If given, rows of phase ``"inference"`` count one forward pass of
+            ``X``, computed without changing the estimator.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``phase``, ``category``, ``count`` (see
+            :mod:`core.opcounts`): effective forward and backward MACs
+            (zero activations skipped, NeuroBench's effective MACs) and their
+            dense counts, activations, optimizer updates, memory words.
+            Price it with :func:`core.energy.price`.
+
+        Examples
+        --------
+        >>> from ann import MLPClassifier
+        >>> from tasks import load_task
+        >>> task = load_task("iris", seed=0)
+        >>> clf = MLPClassifier(hidden_layer_sizes=(8,), epochs=2, random_state=0)
+        >>> clf = clf.fit(task.X_train, task.y_train)
+        >>> table = clf.cost(task.X_test).set_index(["phase", "category"])["count"]
+        >>> int(table["inference", "macs_dense"]) == len(task.X_test) * (4 * 8 + 8 * 3)
+        True
+        """
+        check_is_fitted(self, "_network")
+        inference = None
+        if X is not None:
+            X = check.check_X(X, n_features=self.n_features_in_, dtype=self._hyper["dtype"])
+            inference = OpCounter(1)
+            inference.update(self._network.inference_counts(X))
+        return cost_table(self._train_counts, inference)
 
     # -- saving and loading ------------------------------------------------------------------
 
@@ -253,8 +291,6 @@ class _BaseMLP(BaseEstimator):
             "n_features_in": self.n_features_in_,
             "n_outputs": self.n_outputs_,
             "history": self.history_,
-            "training_macs": self.training_macs_,
-            "inference_macs": self.inference_macs_,
             "samples_seen": self.samples_seen_,
             "shuffle_rng": self._shuffle_rng,
         }
@@ -267,6 +303,7 @@ class _BaseMLP(BaseEstimator):
             "fitted": to_jsonable(fitted, where="fitted"),
         }
         arrays = dict(self._network.state_arrays())
+        arrays.update(self._train_counts.to_arrays(_COUNTS_PREFIX))
         if hasattr(self, "classes_"):
             arrays["classes_"] = self.classes_
         write_archive(path, arrays, meta)
@@ -291,6 +328,7 @@ class _BaseMLP(BaseEstimator):
             fitted = from_jsonable(meta["fitted"])
             hyper["dtype"] = check.check_dtype(hyper["dtype"])
             classes = arrays.pop("classes_", None)
+            counts = {k: arrays.pop(k) for k in list(arrays) if k.startswith(_COUNTS_PREFIX)}
             network = estimator._build_network(hyper, fitted["n_features_in"], fitted["n_outputs"])
             try:
                 network.set_state_arrays(arrays)
@@ -301,19 +339,24 @@ class _BaseMLP(BaseEstimator):
             estimator._adopt(network, hyper, fitted["n_features_in"], fitted["n_outputs"])
             estimator._shuffle_rng = fitted["shuffle_rng"]
             estimator.history_ = fitted["history"]
-            estimator.training_macs_ = fitted["training_macs"]
-            estimator.inference_macs_ = fitted["inference_macs"]
+            estimator._train_counts = OpCounter.from_arrays(counts, _COUNTS_PREFIX, 1)
             estimator.samples_seen_ = fitted["samples_seen"]
             if "single_output" in fitted:
                 estimator._single_output = fitted["single_output"]
             if classes is not None:
                 estimator.classes_ = classes
-        except (KeyError, TypeError, AttributeError, MetadataError) as error:
+        except (KeyError, TypeError, AttributeError, MetadataError, ValueError) as error:
+            if isinstance(error, ArchiveError):
+                raise
             raise ArchiveError(
                 f"{os.fspath(path)!r}: the archive's content is incomplete or "
                 f"malformed ({type(error).__name__}: {error})"
             ) from None
         return estimator
+
+
+#: Archive keys of the training operation counts (one int64 array per category).
+_COUNTS_PREFIX = "opcounts.train."
 
 
 def _require_registered(path, what: str, name, registry) -> None:
@@ -420,10 +463,8 @@ _SHARED_ATTRIBUTES = """
         the training score during the epoch (predictions of each minibatch's
         forward pass, made before its update, as Keras reports it);
         ``samples_seen`` (cumulative); ``wall_seconds`` (this epoch);
-        ``training_macs`` and ``inference_macs`` (cumulative, see :mod:`ann.mac`).
-    training_macs_, inference_macs_ : int
-        Cumulative multiply-accumulates of training and of inference
-        (``predict``, ``predict_proba``, ``score`` add to the latter).
+        ``operations`` (cumulative training operation counts by category, as
+        ``cost()`` reports them).
     samples_seen_, n_features_in_, n_outputs_ : int
 """
 
@@ -450,7 +491,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     >>> clf = MLPClassifier(random_state=0).fit(task.X_train, task.y_train)
     >>> clf.score(task.X_test, task.y_test) > 0.9
     True
-    >>> clf.history_[-1]["training_macs"] == 30 * 105 * clf._network.training_macs
+    >>> dense = clf.cost().set_index("category")["count"]["macs_dense"]
+    >>> int(dense) == 30 * 105 * clf._network.forward_macs
     True
     """
 

@@ -27,7 +27,8 @@ from ann.activations import ACTIVATIONS
 from ann.losses import LOSSES, output_error
 from ann.mac import forward_macs
 from ann.optimizers import make_optimizer
-from ann.rules import make_rule
+from ann.rules import LearningRule, make_rule
+from core.opcounts import mlp_counts
 
 
 def network_rngs(rng: np.random.Generator) -> tuple[np.random.Generator, ...]:
@@ -117,7 +118,18 @@ class StackedMLP:
             optimizer, [self.theta], learning_rate, self.batch_shape, optimizer_params
         )
         self.forward_macs = forward_macs(self.layer_sizes)
-        self.training_macs = self.forward_macs + int(self.rule.backward_macs(self.layer_sizes))
+        self.backward_macs = int(self.rule.backward_macs(self.layer_sizes))
+        self.training_macs = self.forward_macs + self.backward_macs
+        self.n_parameters = n_params
+        # Words of optimizer state per parameter (Adam: two moments).
+        self.optimizer_state_words = sum(
+            state.shape == self.theta.shape for state in self.optimizer._state_arrays()
+        )
+        # Backpropagation's structure (an error per unit, sent back through the
+        # weights) is what the effective backward count assumes; a rule that
+        # declares another backward cost is counted dense.
+        self.structured_backward = type(self.rule).backward_macs is LearningRule.backward_macs
+        self._last_activations: list[np.ndarray] = []
 
     def split(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Views of a ``theta``-shaped array as per-layer (weights, biases)."""
@@ -215,6 +227,7 @@ class StackedMLP:
         grad = np.empty_like(self.theta) if out is None else out
         grad_views = self._grad_views if grad is self._grad else self.split(grad)
         activations = self.forward(X, buffers)
+        self._last_activations = activations
         output = activations[-1]
         weights = np.asarray(sample_weight, dtype=self.dtype)
         weight_rows = weights[..., None] if weights.ndim else weights
@@ -255,15 +268,18 @@ class StackedMLP:
         self.optimizer.step([self.theta], [grad], active)
         return loss, output
 
-    def train_epoch(self, X, Y, batch_size: int, lengths=None, classification=True):
+    def train_epoch(self, X, Y, batch_size: int, lengths=None, classification=True, counter=None):
         """One pass over ``X, Y`` (already in the order to visit) in minibatches.
 
         ``lengths`` (per network, for a stack) marks rows ``>= lengths[i]`` of
         network ``i`` as padding. Returns the per-network sums over real rows
         of ``(loss, correct predictions)`` for classification or
-        ``(loss, squared error per output)`` for regression.
+        ``(loss, squared error per output)`` for regression. ``counter`` (a
+        :class:`core.opcounts.OpCounter`, one entry per network) receives the
+        epoch's operation counts (:meth:`training_counts`).
         """
         n_rows = X.shape[-2]
+        sums = self._empty_count_sums() if counter is not None else None
         loss_sum = np.zeros(self.batch_shape)
         score_sum = np.zeros(self.batch_shape + (() if classification else (Y.shape[-1],)))
         for start in range(0, n_rows, batch_size):
@@ -279,6 +295,8 @@ class StackedMLP:
                 sample_weight = valid / np.maximum(n_valid, 1)[:, None]
                 n_valid = np.maximum(n_valid, 1)
             batch_loss, output = self.train_step(Xb, Yb, sample_weight, n_valid, active)
+            if sums is not None:
+                self._count_step(sums, valid, active, stop - start)
             if lengths is None:
                 loss_sum += batch_loss * n_valid
             else:
@@ -290,7 +308,96 @@ class StackedMLP:
                 residual = output - Yb
                 squared = residual * residual
                 score_sum += (squared if valid is None else squared * valid[..., None]).sum(axis=-2)
+        if counter is not None:
+            counter.update(self.training_counts(sums))
         return loss_sum, score_sum
+
+    # -- operation counts (core.opcounts) ------------------------------------------------------
+    def _empty_count_sums(self) -> dict:
+        zero = np.zeros(self.batch_shape, dtype=np.int64)
+        n_layers = len(self.weights)
+        return {
+            "rows": zero.copy(),
+            "steps": zero.copy(),
+            "input_nonzero": [zero.copy() for _ in range(n_layers)],
+            "delta_nonzero": [zero.copy() for _ in range(n_layers)],
+            "outer_nonzero": [zero.copy() for _ in range(n_layers)],
+        }
+
+    def _nonzero_per_row(self, activations) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per row: non-zero inputs of every layer and non-zero errors of every layer's output.
+
+        A hidden unit's error is the error sent back times the activation's
+        derivative, so it is zero wherever the derivative is (a ReLU at 0);
+        the output error is counted dense.
+        """
+        n_layers = len(self.weights)
+        inputs = [np.count_nonzero(a, axis=-1) for a in activations[:n_layers]]
+        deltas = []
+        for layer in range(n_layers - 1):
+            hidden = activations[layer + 1]
+            if self.activation_name == "relu":  # derivative 1 exactly where the output is > 0
+                deltas.append(inputs[layer + 1])
+            else:
+                deltas.append(np.count_nonzero(self.activation.derivative(hidden), axis=-1))
+        deltas.append(np.full_like(inputs[0], self.layer_sizes[-1]))
+        return inputs, deltas
+
+    def _count_step(self, sums: dict, valid, active, n_rows: int) -> None:
+        """Add one training step's per-network non-zero counts to ``sums``."""
+        inputs, deltas = self._nonzero_per_row(self._last_activations)
+        keep = 1 if valid is None else valid
+        for layer, (nz_in, nz_delta) in enumerate(zip(inputs, deltas)):
+            sums["input_nonzero"][layer] += (nz_in * keep).sum(axis=-1)
+            sums["delta_nonzero"][layer] += (nz_delta * keep).sum(axis=-1)
+            sums["outer_nonzero"][layer] += (nz_in * nz_delta * keep).sum(axis=-1)
+        sums["rows"] += n_rows if valid is None else valid.sum(axis=-1)
+        sums["steps"] += 1 if active is None else active
+
+    def training_counts(self, sums: dict) -> dict[str, np.ndarray]:
+        """Operation counts of training steps from their non-zero sums (see :func:`core.opcounts.mlp_counts`)."""
+        counts = mlp_counts(
+            self.layer_sizes,
+            sums["rows"],
+            sums["input_nonzero"],
+            backward={
+                "delta_nonzero": sums["delta_nonzero"],
+                "outer_nonzero": sums["outer_nonzero"],
+            },
+            dense_backward_macs_per_row=self.backward_macs,
+            n_steps=sums["steps"],
+            n_parameters=self.n_parameters,
+            optimizer_state_words=self.optimizer_state_words,
+        )
+        if not self.structured_backward:
+            counts["memory_reads"] = (
+                counts["memory_reads"] - counts["macs_backward"] + counts["macs_backward_dense"]
+            )
+            counts["macs_backward"] = counts["macs_backward_dense"]
+        return counts
+
+    def inference_counts(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Operation counts of a forward pass of ``X``, computed without changing the network."""
+        return self.counts_of_forward(self.forward(X))
+
+    def counts_of_forward(self, activations, rows_per_network=None) -> dict[str, np.ndarray]:
+        """Operation counts of the forward pass that produced ``activations``.
+
+        ``rows_per_network`` (a stack shown padded data): only the first
+        ``rows_per_network[i]`` rows of network ``i`` count.
+        """
+        inputs, _ = self._nonzero_per_row(activations)
+        n_rows = activations[0].shape[-2]
+        if rows_per_network is None:
+            keep, rows = 1, np.full(self.batch_shape, n_rows, dtype=np.int64)
+        else:
+            keep = np.arange(n_rows) < np.asarray(rows_per_network)[:, None]
+            rows = np.asarray(rows_per_network, dtype=np.int64)
+        nonzero = []
+        for nz in inputs:
+            nz = np.broadcast_to(nz, self.batch_shape + nz.shape[-1:])
+            nonzero.append((nz * keep).sum(axis=-1))
+        return mlp_counts(self.layer_sizes, rows, nonzero)
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Everything training changes or draws: ``theta``, the rule's state, the optimizer's.

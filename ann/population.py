@@ -12,6 +12,7 @@ from ann.activations import ACTIVATIONS
 from ann.network import StackedMLP, layer_sizes, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
+from core.opcounts import OpCounter, cost_table
 from tasks.archive import (
     ArchiveError,
     MetadataError,
@@ -65,10 +66,10 @@ class MLPPopulation:
     kind : str
         ``"ann"``.
     cost_unit : str
-        ``"MAC"`` (multiply-accumulates, see :mod:`ann.mac`).
+        ``"MAC"`` (its main operation; ``cost()`` counts every category).
     classes_ : ndarray
     n_agents, n_features_in_ : int
-    training_macs_, inference_macs_, samples_seen_ : ndarray of int, shape (n_agents,)
+    samples_seen_ : ndarray of int, shape (n_agents,)
     loss_ : ndarray, shape (n_agents,)
         Mean training loss of each agent in the last ``partial_fit`` pass (NaN
         for agents that got no data).
@@ -144,8 +145,8 @@ class MLPPopulation:
         streams = [network_rngs(rng) for rng in agent_rngs]
         self._network.initialize([s[0] for s in streams], [s[1] for s in streams])
         self._shuffle_rngs = [s[2] for s in streams]
-        self.training_macs_ = np.zeros(self.n_agents, dtype=np.int64)
-        self.inference_macs_ = np.zeros(self.n_agents, dtype=np.int64)
+        self._train_counts = OpCounter(self.n_agents)
+        self._inference_counts = OpCounter(self.n_agents)
         self.samples_seen_ = np.zeros(self.n_agents, dtype=np.int64)
         self.loss_ = np.full(self.n_agents, np.nan)
         self.n_calls_ = 0
@@ -280,7 +281,9 @@ class MLPPopulation:
             index = self._padded_index(lengths, within)
             X_epoch, Y_epoch = rows[index], one_hot[labels[index]]
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss_sum, _ = network.train_epoch(X_epoch, Y_epoch, self.batch_size, lengths)
+                loss_sum, _ = network.train_epoch(
+                    X_epoch, Y_epoch, self.batch_size, lengths, counter=self._train_counts
+                )
             diverged = ~(np.isfinite(loss_sum) & network.finite())
             if diverged.any():
                 raise FloatingPointError(
@@ -288,7 +291,6 @@ class MLPPopulation:
                     f"{np.flatnonzero(diverged).tolist()[:10]}: learning_rate={self.learning_rate} "
                     f"is too large for optimizer={self.optimizer!r} here, try a smaller one"
                 )
-            self.training_macs_ += lengths * network.training_macs
             self.samples_seen_ += lengths
         with np.errstate(invalid="ignore", divide="ignore"):
             self.loss_ = np.where(lengths > 0, loss_sum / lengths, np.nan)
@@ -308,11 +310,13 @@ class MLPPopulation:
         """
         if isinstance(Xs, np.ndarray) and Xs.ndim == 2:
             X = check.check_X(Xs, n_features=self.n_features_in_, dtype=self.dtype)
-            self.inference_macs_ += len(X) * self._network.forward_macs
-            return self._network.forward(X)[-1]
+            activations = self._network.forward(X)
+            self._inference_counts.update(self._network.counts_of_forward(activations))
+            return activations[-1]
         rows, lengths = self._concatenate(Xs)
-        self.inference_macs_ += lengths * self._network.forward_macs
-        output = self._network.forward(rows[self._padded_index(lengths)])[-1]
+        activations = self._network.forward(rows[self._padded_index(lengths)])
+        self._inference_counts.update(self._network.counts_of_forward(activations, lengths))
+        output = activations[-1]
         return [output[i, :n] for i, n in enumerate(lengths)]
 
     def predict(self, Xs):
@@ -360,14 +364,24 @@ class MLPPopulation:
         for key, target in expected.items():
             target[i] = values[key]
 
-    def cost(self) -> np.ndarray:
-        """Cumulative multiply-accumulates per agent, training plus inference (see :mod:`ann.mac`)."""
-        return self.training_macs_ + self.inference_macs_
+    def cost(self):
+        """Operation counts per agent of all training and all predictions so far.
+
+        A population is a simulation: ``predict`` and ``predict_proba`` count
+        their forward passes as they run (phase ``"inference"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``agent``, ``phase``, ``category``, ``count`` (see
+            :mod:`core.opcounts` and :meth:`ann.MLPClassifier.cost`).
+        """
+        return cost_table(self._train_counts, self._inference_counts, agents=True)
 
     # -- saving and loading ------------------------------------------------------------------------
 
     _archive_kind = "ann.MLPPopulation"
-    _counters = ("training_macs_", "inference_macs_", "samples_seen_", "loss_")
+    _counters = ("samples_seen_", "loss_")
 
     def save(self, path) -> None:
         """Write the population to ``path``: an ``.npz`` archive, no pickle (read it with :func:`ann.load`).
@@ -404,6 +418,8 @@ class MLPPopulation:
         arrays = dict(self._network.state_arrays())
         arrays["classes_"] = self.classes_
         arrays.update({name: getattr(self, name) for name in self._counters})
+        arrays.update(self._train_counts.to_arrays("opcounts.train."))
+        arrays.update(self._inference_counts.to_arrays("opcounts.inference."))
         write_archive(path, arrays, meta)
 
     @classmethod
@@ -438,7 +454,14 @@ class MLPPopulation:
                 **settings,
             )
             counters = {name: arrays.pop(name) for name in cls._counters}
+            counts = {k: arrays.pop(k) for k in list(arrays) if k.startswith("opcounts.")}
             try:
+                population._train_counts = OpCounter.from_arrays(
+                    counts, "opcounts.train.", n_agents
+                )
+                population._inference_counts = OpCounter.from_arrays(
+                    counts, "opcounts.inference.", n_agents
+                )
                 population._network.set_state_arrays(arrays)
                 for name, value in counters.items():
                     if value.shape != (n_agents,):

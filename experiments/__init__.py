@@ -13,6 +13,7 @@ __all__ = ["EXPERIMENTS", "Experiment", "Result", "get_experiment", "register_ex
 from experiments import (
     brain_synchrony,  # noqa: F401
     continual_learning,  # noqa: F401
+    energy_to_accuracy,  # noqa: F401
     learning_curves,  # noqa: F401
     mixed_society,  # noqa: F401
     noise_robustness,  # noqa: F401

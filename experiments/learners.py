@@ -1,25 +1,20 @@
-"""The two kinds of learner as the experiments build them, and their energy proxy.
+"""The two kinds of learner as the experiments build them, and their energy.
 
 Experiments talk to learners through :func:`make_learner` and
 :func:`operations`, so that every comparison builds an MLP and a spiking
-network the same way and converts their operation counts to energy alike.
-
-Energy per operation follows Horowitz (2014) for 32-bit floating point at
-45 nm: a multiply-accumulate costs 3.7 pJ (multiply) + 0.9 pJ (add) = 4.6 pJ;
-a synaptic operation of a spiking network is one accumulate, 0.9 pJ. These are
-the figures the neuromorphic literature uses to compare ANN MACs with SNN SOPs
-(e.g. NeuroBench, Yik et al. 2025).
-
-Horowitz, M. (2014). Computing's energy problem (and what we can do about it).
-IEEE ISSCC Digest of Technical Papers, 10-14.
+network the same way and prices their operation counts alike: every
+category a learner counts (:mod:`core.opcounts`: effective MACs of both
+passes, synaptic operations, neuron updates, plasticity and optimizer
+updates, normalisation, encoding draws, readout, memory words) times a
+hardware cost table (:mod:`core.energy`), on each of :data:`ENERGY_TABLES`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-#: Joules per operation, by operation unit.
-ENERGY_PER_OPERATION = {"MAC": 4.6e-12, "SOP": 0.9e-12}
+#: The cost tables every experiment reports energy on (see core.energy).
+ENERGY_TABLES = ("horowitz45_fp32", "loihi")
 KINDS = ("ann", "snn")
 
 
@@ -58,27 +53,39 @@ def _with_units(params: dict) -> dict:
     return converted
 
 
-def operations(estimator) -> dict:
-    """Cumulative operation counts of a fitted estimator and their energy in joules.
+def operations(estimator, X=None, tables=ENERGY_TABLES) -> dict:
+    """Operation counts of a fitted estimator and their energy on each cost table.
 
-    Returns a dict with ``unit`` ("MAC" or "SOP"), ``training_ops``,
-    ``inference_ops`` and ``training_joules``, ``inference_joules``.
+    Returns a dict with ``unit`` ("MAC" or "SOP", the learner's main
+    operation), ``training_ops`` (effective main operations of training:
+    forward and backward MACs, or synaptic operations), and per table ``t``
+    ``training_joules_<t>`` (all training so far) and, when ``X`` is given,
+    ``inference_joules_<t>`` (predicting ``X``, computed without changing
+    the estimator) and ``inference_ops``. ``training_joules`` and
+    ``inference_joules`` repeat the first table's values.
     """
-    if hasattr(estimator, "training_macs_"):
-        unit, train, infer = "MAC", estimator.training_macs_, estimator.inference_macs_
-    elif callable(getattr(estimator, "cost", None)):
-        counts = estimator.cost()
-        unit, train, infer = "SOP", counts["train_sops"], counts["inference_sops"]
-    else:
-        raise TypeError(f"{type(estimator).__name__} counts neither MACs nor SOPs")
-    joules = ENERGY_PER_OPERATION[unit]
-    return {
-        "unit": unit,
-        "training_ops": float(train),
-        "inference_ops": float(infer),
-        "training_joules": float(train) * joules,
-        "inference_joules": float(infer) * joules,
-    }
+    from core.energy import total_joules
+
+    counts = estimator.cost(X)
+    totals = counts.groupby(["phase", "category"])["count"].sum()
+    kind = "MAC" if ("train", "macs") in totals.index else "SOP"
+    main = ("macs", "macs_backward") if kind == "MAC" else ("synaptic_ops",)
+
+    def main_ops(phase):
+        return float(sum(totals.get((phase, category), 0) for category in main))
+
+    result = {"unit": kind, "training_ops": main_ops("train")}
+    train = total_joules(counts, tables, phase="train")
+    for table, joules in train.items():
+        result[f"training_joules_{table}"] = float(joules)
+    result["training_joules"] = float(train.iloc[0])
+    if X is not None:
+        result["inference_ops"] = main_ops("inference")
+        inference = total_joules(counts, tables, phase="inference")
+        for table, joules in inference.items():
+            result[f"inference_joules_{table}"] = float(joules)
+        result["inference_joules"] = float(inference.iloc[0])
+    return result
 
 
 def child_seeds(seed: int, n: int) -> list[int]:

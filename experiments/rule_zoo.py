@@ -2,7 +2,12 @@
 
 The rules are read from ``ann.RULES`` and ``snn.RULES`` when the experiment
 runs, so a rule registered by a user (see docs/extending.md) appears here
-without editing this file.
+without editing this file. Every rule trains under the same stopping rule
+(:mod:`experiments._energy`: chunks of ``chunk_size`` samples until the
+chance-corrected validation accuracy reaches ``target``, at most
+``max_epochs``); its training energy is priced from its operation counts on
+each of :data:`experiments.learners.ENERGY_TABLES`, and its accuracy read on
+the test split at the stopping point.
 """
 
 from __future__ import annotations
@@ -15,7 +20,15 @@ import pandas as pd
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
 from experiments._base import Result, register_experiment
-from experiments.learners import KINDS, child_seeds, make_learner, operations, subsample
+from experiments._energy import interval95, train_to_target, validation_split
+from experiments.learners import (
+    ENERGY_TABLES,
+    KINDS,
+    child_seeds,
+    make_learner,
+    operations,
+    subsample,
+)
 from experiments.runner import progress
 from experiments.style import color, figure, label
 from tasks import load_task
@@ -29,11 +42,19 @@ class Settings:
     n_test: int | None = None
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
     rule_params: dict = field(default_factory=dict)  # {"kind:rule": {...}}
+    target: float = 0.8  # chance-corrected validation accuracy that stops training
+    chunk_size: int = 200  # samples between validation checkpoints
+    max_epochs: dict = field(default_factory=lambda: {"ann": 30, "snn": 2})
 
     @classmethod
     def quick(cls):
         return cls(
-            n_seeds=1, n_train=300, n_test=150, params={"ann": {"epochs": 20}, "snn": {"epochs": 1}}
+            n_seeds=2,
+            n_train=300,
+            n_test=150,
+            target=0.7,
+            chunk_size=100,
+            max_epochs={"ann": 20, "snn": 1},
         )
 
     @classmethod
@@ -64,7 +85,7 @@ def _figures(result: Result, settings: Settings) -> dict:
             accuracy=("accuracy", "mean"),
             low=("accuracy", "min"),
             high=("accuracy", "max"),
-            joules=("training_joules", "mean"),
+            joules=(f"training_joules_{ENERGY_TABLES[0]}", "mean"),
         )
         .reset_index()
     )
@@ -104,7 +125,9 @@ def _figures(result: Result, settings: Settings) -> dict:
     right.xaxis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
     right.xaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
     right.xaxis.set_minor_formatter(NullFormatter())
-    right.set_xlabel("training energy (J, 45 nm estimate: 4.6 pJ/MAC, 0.9 pJ/SOP)")
+    right.set_xlabel(
+        f"training energy to stop (J, cost table {ENERGY_TABLES[0]}, all counted operations)"
+    )
     right.set_ylabel("test accuracy")
     right.set_ylim(0, 1)
     right.legend(loc="lower right")
@@ -114,20 +137,33 @@ def _figures(result: Result, settings: Settings) -> dict:
 
 
 def _summary(result: Result, settings: Settings) -> str:
-    table = result.metrics.groupby(["kind", "rule"], sort=False)[
-        ["accuracy", "training_ops", "training_joules"]
-    ].mean()
+    metrics = result.metrics
     lines = [
-        f"# Rule zoo ({settings.task}, mean over {settings.n_seeds} seed(s))",
+        f"# Rule zoo ({settings.task}, {settings.n_seeds} seed(s), mean [95% t-interval])",
         "",
-        "| learner | rule | accuracy | training operations | training energy (J) |",
-        "| --- | --- | --- | --- | --- |",
+        f"Stopping rule for every rule: chunks of {settings.chunk_size} samples until the "
+        f"chance-corrected validation accuracy reaches {settings.target} (at most "
+        f"{settings.max_epochs} epochs). Training energy: every counted operation priced on "
+        "each cost table (core.energy).",
+        "",
+        "| learner | rule | test accuracy | reached | samples | "
+        + " | ".join(f"training J ({t})" for t in ENERGY_TABLES)
+        + " |",
+        "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in ENERGY_TABLES) + " |",
     ]
-    units = result.metrics.groupby("kind")["unit"].first()
-    for (kind, rule), row in table.iterrows():
+
+    def cell(values, fmt):
+        mean, low, high = interval95(values)
+        if not np.isfinite(low):
+            return format(mean, fmt)
+        return f"{format(mean, fmt)} [{format(low, fmt)}, {format(high, fmt)}]"
+
+    for (kind, rule), rows in metrics.groupby(["kind", "rule"], sort=False):
+        energy = " | ".join(cell(rows[f"training_joules_{t}"], ".3g") for t in ENERGY_TABLES)
         lines.append(
-            f"| {label(kind)} | {rule} | {row.accuracy:.3f} | "
-            f"{row.training_ops:.3g} {units[kind]}s | {row.training_joules:.2e} |"
+            f"| {label(kind)} | {rule} | {cell(rows.accuracy, '.3f')} | "
+            f"{int(rows.reached.sum())}/{len(rows)} | {cell(rows.samples_to_target, '.0f')} | "
+            f"{energy} |"
         )
     return "\n".join(lines)
 
@@ -146,6 +182,7 @@ def run(settings: Settings, seed: int) -> Result:
         task = load_task(settings.task, seed=run_seed % 2**31)
         rng = np.random.default_rng(run_seed)
         X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
+        X_fit, y_fit, X_val, y_val = validation_split(task, X_train, y_train, rng)
         X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng)
         for kind, rule in rules:
             params = {
@@ -155,7 +192,17 @@ def run(settings: Settings, seed: int) -> Result:
             }
             estimator = make_learner(kind, task, random_state=run_seed % 2**31, **params)
             started = time.perf_counter()
-            estimator.fit(X_train, y_train)
+            curve, reached = train_to_target(
+                estimator,
+                task,
+                X_fit,
+                y_fit,
+                X_val,
+                y_val,
+                target=settings.target,
+                max_epochs=settings.max_epochs[kind],
+                chunk_size=settings.chunk_size,
+            )
             seconds = time.perf_counter() - started
             ops = operations(estimator)
             rows.append(
@@ -164,9 +211,12 @@ def run(settings: Settings, seed: int) -> Result:
                     "rule": rule,
                     "seed": run_seed,
                     "accuracy": float(estimator.score(X_test, y_test)),
+                    "reached": bool(reached),
+                    "samples_to_target": int(curve["samples_seen"].iloc[-1]),
                     "unit": ops["unit"],
                     "training_ops": ops["training_ops"],
                     "training_joules": ops["training_joules"],
+                    **{f"training_joules_{t}": ops[f"training_joules_{t}"] for t in ENERGY_TABLES},
                 }
             )
             timings.append({"kind": kind, "rule": rule, "seed": run_seed, "train_seconds": seconds})

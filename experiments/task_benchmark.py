@@ -9,8 +9,16 @@ import numpy as np
 import pandas as pd
 
 from experiments._base import Result, register_experiment
-from experiments._curves import learning_curve, samples_to_fraction
-from experiments.learners import KINDS, child_seeds, make_learner, operations, subsample
+from experiments._curves import joules_to_target, learning_curve, samples_to_fraction
+from experiments._energy import interval95, validation_split
+from experiments.learners import (
+    ENERGY_TABLES,
+    KINDS,
+    child_seeds,
+    make_learner,
+    operations,
+    subsample,
+)
 from experiments.runner import progress
 from experiments.style import color, figure, label
 from tasks import load_task
@@ -34,6 +42,8 @@ class Settings:
     small_task_epochs: dict = field(default_factory=lambda: {"ann": 2000, "snn": 20})
     checkpoints_per_epoch: int = 2
     params: dict = field(default_factory=_default_params)
+    # Matched stopping rule for energy: chance-corrected validation score to reach.
+    target: float = 0.8
 
     @classmethod
     def quick(cls):
@@ -63,8 +73,12 @@ def _figures(result: Result, settings: Settings) -> dict:
     panels = [
         ("score", "test score (accuracy, or R$^2$ for regression)", False),
         ("samples_to_90", "training samples to reach 90% of final score", True),
-        ("training_joules", "training energy (J, 45 nm estimate)", True),
-        ("joules_per_inference", "energy per prediction (J, 45 nm estimate)", True),
+        (
+            f"joules_to_target_{ENERGY_TABLES[0]}",
+            f"training energy to target (J, {ENERGY_TABLES[0]})",
+            True,
+        ),
+        ("joules_per_inference", f"energy per prediction (J, {ENERGY_TABLES[0]})", True),
     ]
     fig, axes = figure(2, 2, figsize=(11, 7.5))
     for ax, (column, ylabel, log) in zip(axes.ravel(), panels):
@@ -98,25 +112,44 @@ def _figures(result: Result, settings: Settings) -> dict:
 
 
 def _summary(result: Result, settings: Settings) -> str:
-    table = result.metrics.groupby(["task", "kind"], sort=False)[
-        ["score", "samples_to_90", "training_joules", "joules_per_inference"]
-    ].mean()
+    table = result.metrics.groupby(["task", "kind"], sort=False)[["score", "samples_to_90"]].mean()
     timing = result.timings.groupby(["task", "kind"], sort=False)["train_seconds"].mean()
     table["train_seconds"] = timing
     lines = [
         "# Task benchmark",
         "",
-        f"Mean over {settings.n_seeds} seed(s). Energy: 4.6 pJ/MAC, 0.9 pJ/SOP (Horowitz 2014).",
+        f"Mean over {settings.n_seeds} seed(s). Scores on the test split; learning curves and "
+        "the stopping rule on a validation split.",
         "",
-        "| task | learner | score | samples to 90% | train s | train J | J per prediction |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| task | learner | score | samples to 90% | train s |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for (task, kind), row in table.iterrows():
         lines.append(
             f"| {task} | {label(kind)} | {row.score:.3f} | {row.samples_to_90:.0f} | "
-            f"{row.train_seconds:.1f} | {row.training_joules:.2e} | "
-            f"{row.joules_per_inference:.2e} |"
+            f"{row.train_seconds:.1f} |"
         )
+    lines += [
+        "",
+        f"Energy: every counted operation (core.opcounts) priced on each cost table "
+        f"(core.energy). Training energy to reach chance-corrected validation score "
+        f"{settings.target} (the same rule for both learners; n/a: not reached within the "
+        "budget) and energy per prediction; mean [95% t-interval] over seeds.",
+        "",
+        "| task | learner | cost table | J to target | reached | J per prediction |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for (task, kind), rows in result.metrics.groupby(["task", "kind"], sort=False):
+        for t in ENERGY_TABLES:
+            to_target = rows.get(f"joules_to_target_{t}", pd.Series(dtype=float))
+            reached = int(np.isfinite(to_target).sum())
+            mean, low, high = interval95(to_target)
+            per_prediction = interval95(rows[f"joules_per_inference_{t}"])
+            target_text = "n/a" if not reached else f"{mean:.3g} [{low:.3g}, {high:.3g}]"
+            lines.append(
+                f"| {task} | {label(kind)} | {t} | {target_text} | {reached}/{len(rows)} | "
+                f"{per_prediction[0]:.3g} [{per_prediction[1]:.3g}, {per_prediction[2]:.3g}] |"
+            )
     return "\n".join(lines)
 
 
@@ -144,6 +177,11 @@ def run(settings: Settings, seed: int) -> Result:
             task.X_test, task.y_test, settings.n_test, rng, stratify=task.kind == "classification"
         )
         small = len(X_train) <= SMALL_TASK
+        if small:  # too few samples to hold any out: the curve is read on the training set
+            X_fit, y_fit, X_val, y_val = X_train, y_train, X_train, y_train
+        else:
+            X_fit, y_fit, X_val, y_val = validation_split(task, X_train, y_train, rng)
+        n_classes = len(task.classes) if task.kind == "classification" else None
         for kind in KINDS:
             params = dict(settings.params.get(kind, {}).get(task_name, {}))
             epochs = (settings.small_task_epochs if small else settings.epochs)[kind]
@@ -152,35 +190,43 @@ def run(settings: Settings, seed: int) -> Result:
             curve, train_seconds = learning_curve(
                 estimator,
                 task,
-                X_train=X_train,
-                y_train=y_train,
-                X_eval=X_test,
-                y_eval=y_test,
+                X_train=X_fit,
+                y_train=y_fit,
+                X_eval=X_val,
+                y_eval=y_val,
                 epochs=epochs,
                 checkpoints_per_epoch=1 if small else settings.checkpoints_per_epoch,
             )
-            before = operations(estimator)["inference_ops"]
             started = time.perf_counter()
             score = float(estimator.score(X_test, y_test))
             predict_seconds = time.perf_counter() - started
-            ops = operations(estimator)
+            ops = operations(estimator, X_test)
             rows.append(
                 {
                     "task": task_name,
                     "kind": kind,
                     "seed": task_seed,
                     "score": score,
-                    "n_train": len(X_train),
+                    "n_train": len(X_fit),
+                    "n_val": len(X_val),
                     "n_test": len(X_test),
                     "epochs": epochs,
                     "samples_to_90": samples_to_fraction(curve, 0.9),
                     "unit": ops["unit"],
                     "training_ops": ops["training_ops"],
                     "training_joules": ops["training_joules"],
-                    "joules_per_inference": (ops["inference_ops"] - before)
-                    / len(X_test)
-                    * ops["inference_joules"]
-                    / max(ops["inference_ops"], 1.0),
+                    "joules_per_inference": ops["inference_joules"] / len(X_test),
+                    **{
+                        f"joules_per_inference_{t}": ops[f"inference_joules_{t}"] / len(X_test)
+                        for t in ENERGY_TABLES
+                    },
+                    **{f"training_joules_{t}": ops[f"training_joules_{t}"] for t in ENERGY_TABLES},
+                    **{
+                        f"joules_to_target_{t}": joules_to_target(
+                            curve, t, settings.target, n_classes
+                        )
+                        for t in ENERGY_TABLES
+                    },
                 }
             )
             curves.append(curve.assign(task=task_name, kind=kind, seed=task_seed))

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Quantity, ms
 
+from core.opcounts import OpCounter, readout_counts, spiking_counts
 from snn.encoders import gaussian_receptive_fields, get_encoder
-from snn.network import DiehlCookNetwork, SimulationDiverged, synaptic_operations
+from snn.network import DiehlCookNetwork, SimulationDiverged
 from snn.readouts import get_readout
+from snn.rules import pathway_words
 
 __all__ = ["EngineConfig", "SpikingAgents"]
 
@@ -135,8 +137,11 @@ class SpikingAgents:
         self.learning_rate_scale = np.ones(n_agents)
         self.rate_scale = np.ones(n_agents)
         self.agent_params = {}
-        self.train_sops = np.zeros(n_agents, dtype=np.int64)
-        self.inference_sops = np.zeros(n_agents, dtype=np.int64)
+        # Operation counts (core.opcounts): training, and the inference a
+        # population counts as it predicts (an estimator's predict counts nothing).
+        self.train_counts = OpCounter(n_agents)
+        self.inference_counts = OpCounter(n_agents)
+        self._pathways = pathway_words(config.rule)
         self.samples_seen = np.zeros(n_agents, dtype=np.int64)
 
     # -- encoding ---------------------------------------------------------
@@ -150,8 +155,47 @@ class SpikingAgents:
         rate = min(rate, 1.0 / config.dt)
         return encoder(X, config.presentation_time, max_rate=rate, dt=config.dt, random_state=rng)
 
-    def _cost(self, input_spikes, excitatory_spikes):
-        return synaptic_operations(input_spikes, excitatory_spikes, self.config.n_neurons)
+    def run_counts(self, n_presented, input_spikes, output_spikes, plastic=None):
+        """Operation counts of presentations (:func:`core.opcounts.spiking_counts`).
+
+        ``input_spikes``, ``output_spikes`` and ``plastic`` are per window and
+        agent ``(n_windows, n_agents)`` (or per agent, for frozen runs with
+        ``plastic=None``); ``n_presented`` per agent.
+        """
+        network = self.network
+        if plastic is None:
+            plastic_windows = plastic_inputs = plastic_outputs = 0
+            input_total, output_total = input_spikes, output_spikes
+        else:
+            on = np.asarray(plastic) > 0
+            plastic_windows = on.sum(axis=0)
+            plastic_inputs = (input_spikes * on).sum(axis=0)
+            plastic_outputs = (output_spikes * on).sum(axis=0)
+            input_total, output_total = input_spikes.sum(axis=0), output_spikes.sum(axis=0)
+        return spiking_counts(
+            n_inputs=self.n_inputs,
+            n_neurons=self.config.n_neurons,
+            n_presented=n_presented,
+            window_steps=network.window_steps,
+            presentation_steps=network.presentation_steps,
+            input_spikes=input_total,
+            output_spikes=output_total,
+            plastic_windows=plastic_windows,
+            plastic_input_spikes=plastic_inputs,
+            plastic_output_spikes=plastic_outputs,
+            pre_pathway=self._pathways[0],
+            post_pathway=self._pathways[1],
+            draws_per_channel_step=int(self.config.encoding == "poisson"),
+            lateral_inhibition=self.config.n_neurons > 1,
+        )
+
+    def readout_update_counts(self, counts, mask):
+        """Operation counts of adding ``counts`` (agents, samples, neurons) to the readout."""
+        return readout_counts(*self.readout.update_operations(counts, mask))
+
+    def readout_score_counts(self, counts, mask):
+        """Operation counts of the readout's predictions for ``counts``."""
+        return readout_counts(*self.readout.score_operations(counts, mask))
 
     # -- learning ---------------------------------------------------------
     def train(self, Xs, targets, labels, epochs=1, readout_pass=False, first_epoch=1):
@@ -186,10 +230,12 @@ class SpikingAgents:
         Returns
         -------
         list of per-epoch dicts of per-agent arrays: ``samples``, ``spikes``
-        (excitatory), ``input_spikes``, ``sops``, ``score`` (in-sample score of a
-        readout fitted to that epoch's responses; NaN for an agent without
-        samples), plus ``wall_seconds`` (float, that epoch's share of the runs).
-        The readout pass is charged to the last epoch.
+        (excitatory), ``input_spikes``, ``counts`` (operation counts by
+        category, :func:`core.opcounts.spiking_counts`, also added to
+        ``train_counts``), ``score`` (in-sample score of a readout fitted to
+        that epoch's responses; NaN for an agent without samples), plus
+        ``wall_seconds`` (float, that epoch's share of the runs). The readout
+        pass and the readout's statistics are charged to the last epoch.
         """
         config = self.config
         sizes = np.array([len(X) for X in Xs])
@@ -245,10 +291,15 @@ class SpikingAgents:
             n = sizes[agent]
             for epoch in range(epochs):
                 ordered_targets[epoch, agent, :n] = targets[agent][orders[epoch, agent, :n]]
-        input_spikes = result.input_spikes.reshape(epochs, n_max, self.n_agents).sum(axis=1)
-        exc_spikes = result.excitatory_spikes.reshape(epochs, n_max, self.n_agents).sum(axis=1)
-        sops = self._cost(input_spikes, exc_spikes)
-        self.train_sops += sops.sum(axis=0)
+        window_inputs = result.input_spikes.reshape(epochs, n_max, self.n_agents)
+        window_outputs = result.excitatory_spikes.reshape(epochs, n_max, self.n_agents)
+        input_spikes = window_inputs.sum(axis=1)
+        exc_spikes = window_outputs.sum(axis=1)
+        window_plastic = plastic.reshape(epochs, n_max, self.n_agents)
+        epoch_counts = [
+            self.run_counts(sizes, window_inputs[e], window_outputs[e], window_plastic[e])
+            for e in range(epochs)
+        ]
         self.samples_seen += sizes * epochs
 
         share = result.wall_seconds / max(epochs, 1)
@@ -257,29 +308,34 @@ class SpikingAgents:
                 samples=sizes.copy(),
                 spikes=exc_spikes[epoch],
                 input_spikes=input_spikes[epoch],
-                sops=sops[epoch],
+                counts=epoch_counts[epoch],
                 wall_seconds=share,
                 score=self._in_sample_score(counts[epoch], ordered_targets[epoch], mask),
             )
             for epoch in range(epochs)
         ]
         if readout_pass or self.evaluated_differently:
-            frozen_counts, frozen = self.respond(Xs, rngs=self.rngs, charge_to="train")
+            frozen_counts, frozen = self.respond(Xs, rngs=self.rngs)
             padded_targets = np.zeros((self.n_agents, n_max, self.n_outputs))
             for agent in range(self.n_agents):
                 padded_targets[agent, : sizes[agent]] = targets[agent]
             self.readout.update(frozen_counts, padded_targets, mask)
-            extra_sops = self._cost(frozen["input_spikes"], frozen["excitatory_spikes"])
             last = reports[-1]
             last.update(
                 spikes=last["spikes"] + frozen["excitatory_spikes"],
                 input_spikes=last["input_spikes"] + frozen["input_spikes"],
-                sops=last["sops"] + extra_sops,
+                counts=_added(last["counts"], frozen["counts"]),
                 wall_seconds=last["wall_seconds"] + frozen["wall_seconds"],
                 score=self._in_sample_score(frozen_counts, padded_targets, mask),
             )
+            readout_responses = frozen_counts
         else:
             self.readout.update(counts[-1], ordered_targets[-1], mask)
+            readout_responses = counts[-1]
+        last = reports[-1]
+        last["counts"] = _added(last["counts"], self.readout_update_counts(readout_responses, mask))
+        for report in reports:
+            self.train_counts.update(report["counts"])
         return reports
 
     @property
@@ -314,7 +370,7 @@ class SpikingAgents:
         budget = max(1, EVALUATION_BLOCKS // max(self.n_agents, EVALUATION_AGENTS))
         return int(max(1, min(budget, n_samples)))
 
-    def respond(self, Xs, rngs=None, charge_to="inference"):
+    def respond(self, Xs, rngs=None, charge_to=None):
         """Spike counts (agents, n_max, neurons) of the frozen networks shown ``Xs``.
 
         One run for all agents (sample ``s`` of an agent goes to copy
@@ -327,11 +383,17 @@ class SpikingAgents:
         by default, from a fresh generator seeded with the agent's evaluation
         seed, so the same array always gets the same answer.
 
+        ``charge_to`` ("train", "inference" or None) names the counter the
+        run's operation counts are added to; None changes nothing (an
+        estimator's ``predict``).
+
         Returns
         -------
         counts : array (agents, n_max, neurons)
         totals : dict of per-agent ``input_spikes``, ``excitatory_spikes``,
-            ``boosted`` (re-presentations) and the run's ``wall_seconds``.
+            ``boosted`` (re-presentations), ``counts`` (operation counts of
+            the runs by category, readout not included) and the run's
+            ``wall_seconds``.
         """
         sizes = np.array([len(X) for X in Xs])
         n_max = int(sizes.max()) if len(sizes) else 0
@@ -343,6 +405,7 @@ class SpikingAgents:
             "boosted": np.zeros(self.n_agents, np.int64),
             "wall_seconds": 0.0,
         }
+        totals["counts"] = self.run_counts(0 * sizes, totals["input_spikes"], 0 * sizes)
         if n_max == 0:
             return counts, totals
         copies = self.replicas(n_max)
@@ -371,11 +434,12 @@ class SpikingAgents:
                 indices[batch_counts[agent, : len(indices)].sum(axis=1) < min_spikes]
                 for agent, indices in enumerate(pending)
             ]
-        sops = self._cost(totals["input_spikes"], totals["excitatory_spikes"])
-        if charge_to == "train":
-            self.train_sops += sops
-        else:
-            self.inference_sops += sops
+        totals["counts"] = self.run_counts(
+            sizes + totals["boosted"], totals["input_spikes"], totals["excitatory_spikes"]
+        )
+        if charge_to is not None:
+            counter = {"train": self.train_counts, "inference": self.inference_counts}[charge_to]
+            counter.update(totals["counts"])
         return counts, totals
 
     def _frozen_pass(self, Xs, rngs, copies, rate_factor):
@@ -461,8 +525,6 @@ class SpikingAgents:
         "predict_seeds",
         "learning_rate_scale",
         "rate_scale",
-        "train_sops",
-        "inference_sops",
         "samples_seen",
     )
 
@@ -477,6 +539,8 @@ class SpikingAgents:
         is the caller's to save.
         """
         arrays = {name: getattr(self, name) for name in self._ARCHIVED}
+        arrays.update(self.train_counts.to_arrays("opcounts.train."))
+        arrays.update(self.inference_counts.to_arrays("opcounts.inference."))
         arrays.update({f"readout.{key}": value for key, value in self.readout.stats.items()})
         if self.assigned_class is not None:
             arrays["assigned_class"] = self.assigned_class
@@ -508,6 +572,10 @@ class SpikingAgents:
             n_outputs if meta["classification"] else None,
             [np.random.default_rng(0) for _ in range(n_agents)],
         )
+        arrays = dict(arrays)
+        counts = {k: arrays.pop(k) for k in list(arrays) if k.startswith("opcounts.")}
+        agents.train_counts = OpCounter.from_arrays(counts, "opcounts.train.", n_agents)
+        agents.inference_counts = OpCounter.from_arrays(counts, "opcounts.inference.", n_agents)
         targets = {name: getattr(agents, name) for name in cls._ARCHIVED}
         targets.update({f"readout.{key}": value for key, value in agents.readout.stats.items()})
         if agents.assigned_class is not None:
@@ -546,6 +614,11 @@ def _score(predictions, targets, mask, classification):
             total = ((true - true.mean(axis=0)) ** 2).sum()
             scores[agent] = 1.0 - residual / total if total > 0 else np.nan
     return scores
+
+
+def _added(a: dict, b: dict) -> dict:
+    """Category-wise sum of two count dicts."""
+    return {key: a.get(key, 0) + b.get(key, 0) for key in {**a, **b}}
 
 
 def _repeat(values, copies):

@@ -31,6 +31,7 @@ from brian2.units.fundamentalunits import have_same_dimensions
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import NotFittedError
 
+from core.opcounts import OpCounter, cost_table
 from snn._brian import as_time, time_steps
 from snn._engine import EngineConfig, SpikingAgents
 from snn.encoders import ENCODERS, check_features
@@ -338,14 +339,15 @@ class _SpikingEstimator(BaseEstimator):
         config = self.agents_.config
         window_seconds = float((config.presentation_time + config.rest_time) / second)
         simulated = sum(report["wall_seconds"] for report in reports) or 1.0
-        sops_so_far = int(self.agents_.train_sops[0]) - int(sum(r["sops"][0] for r in reports))
+        operations = dict(self.history_[-1]["operations"]) if self.history_ else {}
         seen = self.history_[-1]["samples_seen"] if self.history_ else 0
         for report in reports:
             # the run is one piece: apportion its wall time by simulated windows
             self._wall_total += elapsed * report["wall_seconds"] / simulated
             n = int(report["samples"][0])
             seen += n
-            sops_so_far += int(report["sops"][0])
+            for category, count in report["counts"].items():
+                operations[category] = operations.get(category, 0) + int(np.asarray(count)[0])
             spikes = int(report["spikes"][0])
             entry = {
                 "epoch": len(self.history_) + 1,
@@ -355,8 +357,7 @@ class _SpikingEstimator(BaseEstimator):
                 "spikes": spikes,
                 "input_spikes": int(report["input_spikes"][0]),
                 "mean_rate_hz": spikes / max(n * config.n_neurons * window_seconds, 1e-12),
-                "train_sops": sops_so_far,
-                "inference_sops": int(self.agents_.inference_sops[0]),
+                "operations": dict(operations),
             }
             self.history_.append(entry)
 
@@ -378,13 +379,36 @@ class _SpikingEstimator(BaseEstimator):
         self._check_is_fitted()
         return self.agents_.theta[0]
 
-    def cost(self):
-        """Synaptic operations so far: dict with ``train_sops`` and ``inference_sops``."""
+    def cost(self, X=None):
+        """Operation counts of all training so far and, given ``X``, of predicting it.
+
+        Parameters
+        ----------
+        X : array-like (n_samples, n_features) or None
+            If given, rows of phase ``"inference"`` count what predicting
+            ``X`` does: the frozen network is simulated on ``X`` (the same
+            input spikes as ``predict``, re-presentations included) and the
+            readout scores the responses. The estimator does not change.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``phase``, ``category``, ``count`` (see
+            :mod:`core.opcounts`): synaptic operations (NeuroBench's
+            effective ACs: spikes times fan-out) and their dense count, neuron
+            updates, plasticity updates, normalisation, encoding draws,
+            readout, memory words, and the spike counts. Price it with
+            :func:`core.energy.price`.
+        """
         self._check_is_fitted()
-        return {
-            "train_sops": int(self.agents_.train_sops[0]),
-            "inference_sops": int(self.agents_.inference_sops[0]),
-        }
+        inference = None
+        if X is not None:
+            X = self._validate_X(X, reset=False)
+            counts, totals = self.agents_.respond([X])
+            inference = OpCounter(1)
+            inference.update(totals["counts"])
+            inference.update(self.agents_.readout_score_counts(counts, None))
+        return cost_table(self.agents_.train_counts, inference)
 
     # -- saving and loading -------------------------------------------------
     #: ``meta["kind"]`` of this class's archives (see :mod:`tasks.archive`).
@@ -648,8 +672,8 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         Per epoch (or partial_fit call): ``epoch``, ``samples_seen``,
         ``wall_seconds`` (cumulative), ``accuracy`` (in-sample accuracy of a
         readout fitted to that epoch's responses), ``spikes`` (excitatory),
-        ``input_spikes``, ``mean_rate_hz``, ``train_sops`` and
-        ``inference_sops`` (cumulative synaptic operations, NeuroBench).
+        ``input_spikes``, ``mean_rate_hz``, ``operations`` (cumulative
+        training operation counts by category, as ``cost()`` reports them).
     weights_, theta_ : ndarray
         Learned input weights and adaptive thresholds (volts).
 

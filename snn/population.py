@@ -19,6 +19,7 @@ import os
 
 import numpy as np
 
+from core.opcounts import cost_table
 from snn._engine import EngineConfig, SpikingAgents
 from snn.encoders import check_features
 from snn.estimators import (
@@ -80,11 +81,10 @@ class SNNPopulation:
     kind : str
         ``"snn"``.
     cost_unit : str
-        ``"SOP"``: synaptic operations (spikes times fan-out, NeuroBench).
+        ``"SOP"``: its main operation (``cost()`` counts every category).
     classes_ : ndarray
     n_agents, n_features_in_ : int
     samples_seen_ : ndarray of int (n_agents,)
-    training_sops_, inference_sops_ : ndarray of int (n_agents,)
     score_ : ndarray (n_agents,)
         In-sample accuracy of each agent's readout on its last ``partial_fit``
         responses (NaN for agents that got no data).
@@ -239,10 +239,12 @@ class SNNPopulation:
         readout = self._agents.readout
         if isinstance(Xs, np.ndarray) and Xs.ndim == 2:
             X = self._features(Xs, "Xs")
-            counts, _ = self._agents.respond([X] * self.n_agents)
+            counts, _ = self._agents.respond([X] * self.n_agents, charge_to="inference")
+            self._count_readout(counts, [len(X)] * self.n_agents)
             return readout.predict_proba(counts) if probabilities else readout.scores(counts)
         Xs = [self._features(X, f"Xs[{i}]") for i, X in enumerate(self._agent_list(Xs, "Xs"))]
-        counts, _ = self._agents.respond(Xs)
+        counts, _ = self._agents.respond(Xs, charge_to="inference")
+        self._count_readout(counts, [len(X) for X in Xs])
         values = readout.predict_proba(counts) if probabilities else readout.scores(counts)
         return [values[i, : len(X)] for i, X in enumerate(Xs)]
 
@@ -309,9 +311,24 @@ class SNNPopulation:
             raise ValueError(f"params['weights'] must lie in [0, wmax={wmax}]")
         self._agents.set_state(i, checked)
 
+    def _count_readout(self, counts, sizes):
+        """Add the readout's scoring of ``counts`` to the inference counts (padding excluded)."""
+        mask = np.arange(counts.shape[1])[None, :] < np.asarray(sizes)[:, None]
+        self._agents.inference_counts.update(self._agents.readout_score_counts(counts, mask))
+
     def cost(self):
-        """Cumulative synaptic operations (training + inference) per agent."""
-        return self._agents.train_sops + self._agents.inference_sops
+        """Operation counts per agent of all training and all predictions so far.
+
+        A population is a simulation: ``predict`` and ``predict_proba`` count
+        their runs and readout as they go (phase ``"inference"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``agent``, ``phase``, ``category``, ``count`` (see
+            :mod:`core.opcounts` and :meth:`snn.STDPClassifier.cost`).
+        """
+        return cost_table(self._agents.train_counts, self._agents.inference_counts, agents=True)
 
     # -- saving and loading -------------------------------------------------
     #: ``meta["kind"]`` of this class's archives (see :mod:`tasks.archive`).
@@ -471,14 +488,6 @@ class SNNPopulation:
     @property
     def samples_seen_(self):
         return self._agents.samples_seen.copy()
-
-    @property
-    def training_sops_(self):
-        return self._agents.train_sops.copy()
-
-    @property
-    def inference_sops_(self):
-        return self._agents.inference_sops.copy()
 
 
 def _same(a, b):

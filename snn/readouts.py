@@ -90,6 +90,22 @@ class _Readout:
     def state_shapes(self) -> dict:
         return {f"readout_{key}": value.shape[1:] for key, value in self.stats.items()}
 
+    # -- operation counts (core.opcounts, category "readout") -------------------------------
+    def update_operations(self, counts, mask=None):
+        """Per agent ``(operations, words read, words written)`` of :meth:`update`."""
+        raise NotImplementedError
+
+    def score_operations(self, counts, mask=None):
+        """Per agent ``(operations, words read, words written)`` of :meth:`scores`."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _nonzero(counts, mask):
+        """Non-zero spike counts per sample (agents, samples) and samples per agent."""
+        nonzero = np.count_nonzero(np.asarray(counts), axis=-1)
+        keep = np.ones(nonzero.shape) if mask is None else np.asarray(mask, dtype=float)
+        return (nonzero * keep).astype(np.int64), keep.sum(axis=1).astype(np.int64)
+
     def predict_proba(self, counts):
         """Class probabilities (rows sum to 1) from :meth:`scores`.
 
@@ -133,6 +149,18 @@ class VoteReadout(_Readout):
             targets = targets * np.asarray(weights, dtype=float)[:, :, None]
         self.stats["response_sum"] += np.einsum("asn,asc->anc", counts, targets)
         self.stats["class_count"] += targets.sum(axis=1)
+
+    def update_operations(self, counts, mask=None):
+        """One add per non-zero count (into its neuron's column of the sample's class)."""
+        nonzero, samples = self._nonzero(counts, mask)
+        operations = nonzero.sum(axis=1) + samples  # plus the class counter
+        return operations, operations, operations
+
+    def score_operations(self, counts, mask=None):
+        """One add per non-zero count into its neuron's class, one divide per class."""
+        nonzero, samples = self._nonzero(counts, mask)
+        operations = nonzero.sum(axis=1) + samples * self.n_outputs
+        return operations, operations, samples * self.n_outputs
 
     def assignments(self):
         """Class index per neuron (agents, neurons); -1 for a neuron that never responded."""
@@ -191,6 +219,25 @@ class LinearReadout(_Readout):
         weighted = phi if weights is None else phi * np.asarray(weights, float)[:, :, None]
         self.stats["gram"] += np.einsum("asi,asj->aij", weighted, phi)
         self.stats["moment"] += np.einsum("asi,aso->aio", weighted, targets)
+
+    def update_operations(self, counts, mask=None):
+        """Multiply-accumulates of the Gram matrix and moment updates, zero counts skipped."""
+        nonzero, samples = self._nonzero(counts, mask)
+        active = nonzero + 1  # the intercept's constant 1
+        keep = np.ones(nonzero.shape) if mask is None else np.asarray(mask, dtype=float)
+        operations = ((active * active + active * self.n_outputs) * keep).sum(axis=1)
+        operations = operations.astype(np.int64)
+        return operations, operations, operations
+
+    def score_operations(self, counts, mask=None):
+        """The ridge solve (LU: (n+1)^3/3 plus substitutions) once per call, then one
+        multiply-accumulate per non-zero count and output."""
+        nonzero, samples = self._nonzero(counts, mask)
+        size = self.n_neurons + 1
+        solve = size**3 // 3 + size * size * self.n_outputs
+        per_sample = ((nonzero + 1) * self.n_outputs).sum(axis=1)
+        operations = np.where(samples > 0, solve + per_sample, 0).astype(np.int64)
+        return operations, operations, samples * self.n_outputs
 
     def coefficients(self):
         """Ridge solution per agent: (agents, neurons + 1, outputs), intercept last."""

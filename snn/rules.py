@@ -29,6 +29,8 @@ True
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from brian2 import (
     Hz,
@@ -53,6 +55,7 @@ __all__ = [
     "SpikingOja",
     "SpikingBCM",
     "RewardModulatedSTDP",
+    "pathway_words",
 ]
 
 #: Registry of plasticity rules, name -> :class:`PlasticityRule` subclass.
@@ -935,3 +938,58 @@ class RewardModulatedSTDP(PlasticityRule):
             wmax=p["wmax"],
         )
         return float(reward) * stdp.window(delta_t)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:[-+*/]?=)(?!=)")
+
+
+def _synaptic_variables(rule) -> tuple[set, set]:
+    """(all per-synapse variables incl. ``w``, the event-driven ones) of a rule's model."""
+    variables, event_driven = {"w"}, set()
+    for line in _dedent(rule.model).splitlines():
+        differential = re.match(r"^d([A-Za-z_][A-Za-z0-9_]*)/dt\s*=", line)
+        if differential:
+            variables.add(differential.group(1))
+            if "event-driven" in line:
+                event_driven.add(differential.group(1))
+            continue
+        declared = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:", line)
+        if declared:
+            variables.add(declared.group(1))
+    return variables, event_driven
+
+
+def pathway_words(rule) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """Per-synapse memory words a rule reads and writes at a pre- and at a postsynaptic spike.
+
+    Read from the rule's code: a pathway reads every per-synapse variable
+    (the weight and those of ``rule.model``) it mentions and writes every one
+    it assigns; an event-driven trace it mentions is also written (decayed to
+    the present). Names assigned that are not per-synapse variables are
+    temporaries and cost nothing. Used by :func:`core.opcounts.spiking_counts`.
+
+    Returns
+    -------
+    (pre, post)
+        ``(reads, writes)`` for each pathway, or None if the rule has no code there.
+
+    Examples
+    --------
+    >>> pathway_words(RULES["stdp"]())   # apre, apost and w on both pathways
+    ((3, 3), (3, 3))
+    >>> pathway_words(RULES["oja"]())    # on_pre only bumps x_trace
+    ((1, 1), (3, 3))
+    """
+    variables, event_driven = _synaptic_variables(rule)
+    result = []
+    for code in (rule.on_pre, rule.on_post):
+        lines = _dedent(code).splitlines()
+        if not lines:
+            result.append(None)
+            continue
+        mentioned = {name for line in lines for name in _IDENTIFIER.findall(line)} & variables
+        assigned = {m.group(1) for line in lines if (m := _ASSIGNMENT.match(line))} & variables
+        written = assigned | (mentioned & event_driven)
+        result.append((len(mentioned), len(written)))
+    return tuple(result)

@@ -118,10 +118,12 @@ def messages_per_round(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def cumulative_cost(table: pd.DataFrame) -> pd.DataFrame:
-    """Cumulative operations of the whole society per round, one column per unit.
+    """Cumulative energy of the whole society per round, one column per cost unit.
 
-    MACs (multiply-accumulates, MLP agents) and SOPs (synaptic operations,
-    spiking agents, counted as NeuroBench does) are different currencies and
+    The ``cost`` column holds every agent's cumulative energy in joules,
+    priced on the society's cost table (``cost_unit`` names it, e.g.
+    ``"J (horowitz45_fp32)"``) from its operation counts by category
+    (:mod:`core.opcounts`, :mod:`core.energy`); tables priced differently
     are never added together.
     """
     _check_table(table, REQUIRED + ("cost", "cost_unit"))

@@ -20,6 +20,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from core.energy import get_cost_table, price
 from social.agents import (
     AGENT_TYPES,
     agent_defaults,
@@ -520,19 +521,42 @@ class Society:
         population, k = self._population_of(i)
         population.set_params(k, params)
 
-    def cost(self) -> np.ndarray:
-        """Every agent's cumulative operations so far (MACs or SOPs, see ``cost_units_``)."""
-        cost = np.zeros(self.n_agents_)
-        for population, members in self.populations_.values():
-            cost[members] = np.asarray(population.cost(), dtype=float)
-        return cost
+    #: The hardware cost table (:mod:`core.energy`) that prices the ``cost``
+    #: column of the round table; set it on a society before ``run`` to use another.
+    cost_table = "horowitz45_fp32"
+
+    def cost(self) -> pd.DataFrame:
+        """Every agent's operation counts so far: its population's ``cost()`` rows.
+
+        Columns ``agent`` (society index), ``type``, ``phase``, ``category``,
+        ``count`` (see :mod:`core.opcounts`); price them with
+        :func:`core.energy.price` on any cost table.
+        """
+        frames = []
+        for name, (population, members) in self.populations_.items():
+            table = population.cost().copy()
+            table["agent"] = np.asarray(members)[table["agent"].to_numpy(dtype=int)]
+            table.insert(1, "type", name)
+            frames.append(table)
+        if not frames:
+            return pd.DataFrame(columns=["agent", "type", "phase", "category", "count"])
+        return pd.concat(frames, ignore_index=True).sort_values("agent", kind="stable")
+
+    def energy_joules(self, table=None) -> np.ndarray:
+        """Every agent's cumulative energy (training and inference) on ``table``
+        (default: :attr:`cost_table`), in joules."""
+        energy = np.zeros(self.n_agents_)
+        counts = self.cost()
+        if len(counts):
+            priced = price(counts, table or self.cost_table)
+            totals = priced.groupby("agent")["joules"].sum()
+            energy[totals.index.to_numpy(dtype=int)] = totals.to_numpy()
+        return energy
 
     @property
     def cost_units_(self) -> np.ndarray:
-        units = np.empty(self.n_agents_, dtype=object)
-        for population, members in self.populations_.values():
-            units[members] = population.cost_unit
-        return units
+        unit = f"J ({get_cost_table(self.cost_table).name})"
+        return np.full(self.n_agents_, unit, dtype=object)
 
     # ------------------------------------------------------------- the model
     def step(self) -> pd.DataFrame:
@@ -585,7 +609,7 @@ class Society:
                 "local_samples": local_samples,
                 "messages": messages,
                 "disagreement": disagreement,
-                "cost": self.cost(),
+                "cost": self.energy_joules(),
                 "cost_unit": self.cost_units_.astype(str),
                 "wall_seconds": wall,
                 **measured,
@@ -620,7 +644,9 @@ class Society:
             samples learned this round), ``messages`` (sent this round by the
             protocol), ``disagreement`` (mean fraction of evaluation samples
             on which the agent and a neighbour predict differently),
-            ``cost`` (cumulative MACs or SOPs), ``cost_unit``,
+            ``cost`` (cumulative energy in joules of every operation the
+            agent counted, priced on :attr:`cost_table`), ``cost_unit``
+            (``"J (<table>)"``),
             ``wall_seconds`` (of the whole round), then the protocol's own
             columns.
         """

@@ -240,17 +240,21 @@ def test_history_records_loss_score_samples_time_and_macs():
     for epoch, entry in enumerate(clf.history_, start=1):
         assert entry["epoch"] == epoch
         assert entry["samples_seen"] == epoch * n
-        assert entry["training_macs"] == epoch * n * per_sample
-        assert entry["inference_macs"] == 0
+        assert entry["operations"]["macs_dense"] == epoch * n * 118
+        assert entry["operations"]["macs_backward_dense"] == epoch * n * 196
+        assert entry["operations"]["macs"] <= entry["operations"]["macs_dense"]
         assert entry["wall_seconds"] > 0
         assert 0 <= entry["accuracy"] <= 1
     losses = [h["loss"] for h in clf.history_]
     assert losses[-1] < 0.5 * losses[0]
+    before = clf.cost()
     clf.predict(task.X_test)
     clf.score(task.X_test, task.y_test)
-    assert clf.inference_macs_ == 2 * len(task.X_test) * 118
+    assert clf.cost().equals(before)  # predicting changes nothing, counts included
+    with_inference = clf.cost(task.X_test).set_index(["phase", "category"])["count"]
+    assert with_inference["inference", "macs_dense"] == len(task.X_test) * 118
+    assert clf.cost().equals(before)
     clf.partial_fit(task.X_train, task.y_train)
-    assert clf.history_[-1]["inference_macs"] == clf.inference_macs_
     assert clf.history_[-1]["epoch"] == 21
 
 

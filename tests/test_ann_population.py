@@ -22,7 +22,7 @@ def test_protocol_attributes():
     pop = MLPPopulation(4, 2, ["yes", "no"], random_state=0)
     assert pop.kind == "ann" and pop.cost_unit == "MAC" and pop.n_agents == 4
     assert pop.classes_.tolist() == ["yes", "no"]  # kept in the order given
-    assert pop.cost().shape == (4,) and not pop.cost().any()
+    assert pop.cost().empty and list(pop.cost().columns) == ["agent", "phase", "category", "count"]
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,8 @@ def test_each_agent_equals_a_lone_classifier_on_its_own_data(digits, rule, optim
             np.testing.assert_allclose(
                 shared[i], clf.predict_proba(digits.X_test), rtol=1e-9, atol=1e-12
             )
-            assert pop.cost()[i] == clf.training_macs_ + clf.inference_macs_
+            train = pop.cost().query("phase == 'train' and agent == @i")
+            assert train["count"].tolist() == clf.cost()["count"].tolist()
             assert pop.samples_seen_[i] == 3 * n
     # The agent that never learned still has its initial weights.
     untouched = MLPPopulation(len(lengths), 64, np.arange(10), random_state=seed, **params)
@@ -106,15 +107,27 @@ def test_predict_layouts_and_probabilities():
 def test_cost_counts_training_and_inference_macs():
     pop = MLPPopulation(3, 4, [0, 1], hidden_layer_sizes=(5, 3), random_state=0)
     forward = 4 * 5 + 5 * 3 + 3 * 2
-    training = forward + forward + 5 * 3 + 3 * 2
+    backward = forward + 5 * 3 + 3 * 2
     X = np.random.default_rng(0).uniform(size=(10, 4))
     y = np.arange(10) % 2
     pop.partial_fit([X, X[:3], X[:0]], [y, y[:3], y[:0]])
-    np.testing.assert_array_equal(pop.cost(), np.array([10, 3, 0]) * training)
+
+    def counts(phase, category):
+        rows = pop.cost().query("phase == @phase and category == @category")
+        return rows.sort_values("agent")["count"].to_numpy()
+
+    np.testing.assert_array_equal(counts("train", "macs_dense"), np.array([10, 3, 0]) * forward)
+    np.testing.assert_array_equal(
+        counts("train", "macs_backward_dense"), np.array([10, 3, 0]) * backward
+    )
+    # padding rows (agents 1 and 2) are not counted as effective work either
+    assert (counts("train", "macs") <= counts("train", "macs_dense")).all()
+    assert counts("train", "macs")[2] == 0
     pop.predict(X)
     pop.predict([X[:1], X[:0], X[:4]])
-    np.testing.assert_array_equal(pop.inference_macs_, np.array([11, 10, 14]) * forward)
-    np.testing.assert_array_equal(pop.cost(), pop.training_macs_ + pop.inference_macs_)
+    np.testing.assert_array_equal(
+        counts("inference", "macs_dense"), np.array([11, 10, 14]) * forward
+    )
 
 
 def test_get_and_set_params_for_gossip():

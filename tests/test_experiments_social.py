@@ -169,7 +169,7 @@ def test_social_topology_with_spiking_agents(tmp_path):
     path = run_experiment("social_topology", settings=settings, out=tmp_path)
     metrics = pd.read_csv(path / "metrics.csv")
     assert set(metrics["type"]) == {"ann", "snn"}
-    assert set(metrics.loc[metrics["type"] == "snn", "cost_unit"]) == {"SOP"}
+    assert set(metrics.loc[metrics["type"] == "snn", "cost_unit"]) == {"J (horowitz45_fp32)"}
     assert (metrics.loc[metrics["type"] == "snn", "cost"] > 0).all()
     assert metrics["accuracy"].between(0, 1).all()
     _figures_ok(path, ["accuracy_teach", "spectral_gap_teach"])

@@ -347,7 +347,8 @@ def test_the_agents_api_answers_for_every_agent_or_refuses_a_wrong_count(
     society.set_agent_params(i, society.get_agent_params(j))
     for key, value in society.get_agent_params(i).items():
         np.testing.assert_array_equal(value, society.get_agent_params(j)[key])
-    assert society.cost().shape == (n,) and (society.cost() > 0).all()
+    assert society.energy_joules().shape == (n,) and (society.energy_joules() > 0).all()
+    assert set(society.cost()["agent"]) == set(range(n))
 
 
 @FAST

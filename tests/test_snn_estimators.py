@@ -62,20 +62,27 @@ def test_history_records_accuracy_samples_time_spikes_and_sops(small_fit, iris):
         "spikes",
         "input_spikes",
         "mean_rate_hz",
-        "train_sops",
-        "inference_sops",
+        "operations",
     ):
         assert key in clf.history_[0]
     first, last = clf.history_
     assert 0 <= first["accuracy"] <= 1 and last["wall_seconds"] > first["wall_seconds"] > 0
     # NeuroBench SOPs: input spikes reach n_neurons synapses, excitatory spikes
     # the n_neurons - 1 others; the last epoch also carries the readout pass.
-    assert first["train_sops"] == first["input_spikes"] * 6 + first["spikes"] * 5
-    assert last["train_sops"] - first["train_sops"] == last["input_spikes"] * 6 + last["spikes"] * 5
-    assert last["train_sops"] == clf.cost()["train_sops"]
-    before = clf.cost()["inference_sops"]
+    ops_first, ops_last = first["operations"], last["operations"]
+    assert ops_first["synaptic_ops"] == first["input_spikes"] * 6 + first["spikes"] * 5
+    assert (
+        ops_last["synaptic_ops"] - ops_first["synaptic_ops"]
+        == last["input_spikes"] * 6 + last["spikes"] * 5
+    )
+    train = clf.cost().set_index("category")["count"]
+    assert ops_last == {key: int(value) for key, value in train.items()}
+    before = clf.cost()
     clf.predict(iris.X_test[:5])
-    assert clf.cost()["inference_sops"] > before
+    assert clf.cost().equals(before)  # predict changes nothing
+    inference = clf.cost(iris.X_test[:5]).query("phase == 'inference'").set_index("category")
+    assert inference.loc["synaptic_ops", "count"] > 0
+    assert inference.loc["plasticity_updates", "count"] == 0  # frozen
 
 
 def test_same_random_state_same_spikes_and_predictions_different_seed_differs(small_fit, iris):

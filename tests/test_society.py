@@ -415,7 +415,7 @@ def test_summaries_of_the_table(softmax_type):
     last = table[table["round"] == 4]["accuracy"]
     assert by_type.loc[(4, softmax_type), "mean"] == pytest.approx(last.mean())
     assert by_type.loc[(4, softmax_type), "std"] == pytest.approx(last.std(ddof=0))
-    cost = cumulative_cost(table)["MAC"]
+    cost = cumulative_cost(table)["J (horowitz45_fp32)"]
     assert (np.diff(cost) > 0).all()  # cumulative and growing
     sent = messages_per_round(table)
     assert sent["cumulative_messages"].iloc[-1] == table["messages"].sum()

@@ -12,7 +12,10 @@ same door a third kind of agent would use.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+
+from core.opcounts import empty_cost_table
 
 
 class SoftmaxPopulation:
@@ -92,7 +95,14 @@ class SoftmaxPopulation:
         self.intercept_[i] = params["intercept"]
 
     def cost(self):
-        return self._cost.copy()
+        return pd.DataFrame(
+            {
+                "agent": np.arange(self.n_agents),
+                "phase": "train",
+                "category": "macs",
+                "count": self._cost.astype(np.int64),
+            }
+        )
 
 
 class OpinionPopulation:
@@ -127,7 +137,7 @@ class OpinionPopulation:
         self.opinion_[i] = float(params["opinion"])
 
     def cost(self):
-        return np.zeros(self.n_agents)
+        return empty_cost_table(agents=True)
 
 
 @pytest.fixture

@@ -1,0 +1,109 @@
+"""Energy at a matched stopping rule: train until validation accuracy reaches a target.
+
+Both learners are trained in the same way: ``partial_fit`` on chunks of the
+training data, the validation score read after every chunk, training stopped
+at the first checkpoint whose *chance-corrected* validation score reaches
+``target`` (or when the budget of epochs runs out). The operation counts at
+that point (``cost()``, :mod:`core.opcounts`) are the training cost to reach
+the target; validation passes are the experimenter's measurement and are not
+charged to the learner. Energy is the counts priced on a cost table
+(:mod:`core.energy`) after the run.
+
+Chance correction: ``(accuracy - 1/k) / (1 - 1/k)`` for ``k`` classes (0 at
+chance, 1 when perfect), so one target means the same thing on iris and on
+digits; for regression the score is R^2, already 0 for predicting the mean.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from core.energy import price
+
+__all__ = ["chance_corrected", "validation_split", "train_to_target", "interval95"]
+
+
+def chance_corrected(score: float, n_classes: int | None) -> float:
+    """Chance-corrected accuracy (or the score itself for regression, ``n_classes=None``)."""
+    if n_classes is None:
+        return float(score)
+    chance = 1.0 / n_classes
+    return (float(score) - chance) / (1.0 - chance)
+
+
+def validation_split(task, X_train, y_train, rng, fraction: float = 0.25):
+    """``(X_fit, y_fit, X_val, y_val)``: the task's validation split if it has one,
+    else a stratified ``fraction`` of the training data carved off with ``rng``."""
+    if getattr(task, "X_val", None) is not None:
+        return X_train, y_train, task.X_val, task.y_val
+    from sklearn.model_selection import train_test_split
+
+    stratify = y_train if task.kind == "classification" else None
+    X_fit, X_val, y_fit, y_val = train_test_split(
+        X_train,
+        y_train,
+        test_size=fraction,
+        stratify=stratify,
+        random_state=int(rng.integers(2**31)),
+    )
+    return X_fit, y_fit, X_val, y_val
+
+
+def train_to_target(
+    estimator, task, X, y, X_val, y_val, *, target: float, max_epochs: int, chunk_size: int
+) -> tuple[pd.DataFrame, bool]:
+    """Train with ``partial_fit`` on chunks until the chance-corrected validation score reaches ``target``.
+
+    Returns
+    -------
+    curve : DataFrame
+        One row per checkpoint: ``samples_seen``, ``epoch``, ``val_score``,
+        ``val_corrected``.
+    reached : bool
+        Whether the target was reached within ``max_epochs`` (training stops there).
+    """
+    classes = task.classes if task.kind == "classification" else None
+    n_classes = len(classes) if classes is not None else None
+    starts = range(0, len(X), max(1, int(chunk_size)))
+    rows, seen = [], 0
+    for epoch in range(1, max_epochs + 1):
+        for start in starts:
+            X_chunk, y_chunk = X[start : start + chunk_size], y[start : start + chunk_size]
+            if classes is not None:
+                estimator.partial_fit(X_chunk, y_chunk, classes=classes)
+            else:
+                estimator.partial_fit(X_chunk, y_chunk)
+            seen += len(X_chunk)
+            score = float(estimator.score(X_val, y_val))
+            corrected = chance_corrected(score, n_classes)
+            rows.append(
+                {
+                    "samples_seen": seen,
+                    "epoch": epoch,
+                    "val_score": score,
+                    "val_corrected": corrected,
+                }
+            )
+            if corrected >= target:
+                return pd.DataFrame(rows), True
+    return pd.DataFrame(rows), False
+
+
+def energy_by_category(counts: pd.DataFrame, tables) -> pd.DataFrame:
+    """Joules per table, phase and category of a ``cost()`` table."""
+    priced = price(counts, tables)
+    return priced.groupby(["table", "phase", "category"], as_index=False)["joules"].sum()
+
+
+def interval95(values) -> tuple[float, float, float]:
+    """Mean and 95% t-interval of the mean over seeds (NaN bounds for fewer than 2 values)."""
+    values = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
+    if len(values) == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+    return mean, mean - half, mean + half

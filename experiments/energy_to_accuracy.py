@@ -1,0 +1,328 @@
+"""Is the brain-like learner cheaper? Energy to reach one validation accuracy, on several chips.
+
+Both learners train with the same stopping rule (:mod:`experiments._energy`):
+``partial_fit`` on chunks of the same size, stopped at the first checkpoint
+where the chance-corrected validation accuracy reaches ``target``. The
+operation counts at that point (every category of :mod:`core.opcounts`)
+are priced on every registered cost table (:mod:`core.energy`); the
+stopped model's inference energy is the counts of predicting the test set
+(read once, with the test accuracy). Figures: training energy to target and
+energy per prediction stacked by category on the primary table, and the
+spiking/MLP energy ratio under every table (the ranking's sensitivity).
+
+Expected time: quick preset about 2 minutes; full preset (digits, 400
+neurons, 3 seeds) about 40 minutes on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.energy import COST_TABLES, get_cost_table
+from experiments._base import Result, register_experiment
+from experiments._energy import (
+    energy_by_category,
+    interval95,
+    train_to_target,
+    validation_split,
+)
+from experiments.learners import KINDS, child_seeds, make_learner, subsample
+from experiments.runner import progress
+from experiments.style import color, figure, label
+from tasks import load_task
+
+#: Stacking order and colours of the energy categories.
+CATEGORY_COLORS = {
+    "macs": "#1f77b4",
+    "macs_backward": "#aec7e8",
+    "activations": "#9edae5",
+    "synaptic_ops": "#d62728",
+    "neuron_updates": "#ff9896",
+    "plasticity_updates": "#9467bd",
+    "normalisation": "#c5b0d5",
+    "encoding_draws": "#8c564b",
+    "readout": "#e377c2",
+    "memory_reads": "#7f7f7f",
+    "memory_writes": "#c7c7c7",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    task: str = "digits"
+    n_seeds: int = 3
+    n_train: int | None = None  # cap on training samples before the validation split
+    n_test: int | None = None
+    target: float = 0.8  # chance-corrected validation accuracy to reach
+    chunk_size: int = 200  # samples between validation checkpoints (both learners)
+    max_epochs: dict = field(default_factory=lambda: {"ann": 30, "snn": 3})
+    params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
+    primary_table: str = "horowitz45_fp32"
+
+    @classmethod
+    def quick(cls):
+        return cls(
+            n_seeds=2,
+            n_train=400,
+            n_test=150,
+            target=0.7,
+            chunk_size=100,
+            max_epochs={"ann": 20, "snn": 2},
+            params={"ann": {}, "snn": {"n_neurons": 100}},
+        )
+
+    @classmethod
+    def full(cls):
+        return cls()
+
+
+def _caption(settings: Settings, tables) -> str:
+    primary = get_cost_table(settings.primary_table)
+    return (
+        f"Stopping rule: partial_fit on chunks of {settings.chunk_size} samples until the "
+        f"chance-corrected validation accuracy reaches {settings.target} (validation passes not "
+        f"charged); bars: mean over seeds (a seed that missed the target counts its whole "
+        f"budget), error bars 95% t-intervals of the total. "
+        f"{primary.caption()} Panel (c): every registered table ({', '.join(tables)}); "
+        "a learner that missed the target within its budget is left out of the ratios."
+    )
+
+
+def _figures(result: Result, settings: Settings) -> dict:
+    energy = result.tables["energy"]
+    metrics = result.metrics
+    tables = list(dict.fromkeys(energy["table"]))
+    fig, axes = figure(1, 3, figsize=(15, 5.4))
+    primary = energy[energy["table"] == settings.primary_table]
+    panels = [
+        ("train", "training energy to reach the target (J)", "(a) training to target"),
+        ("inference", "energy per prediction (J)", "(b) one prediction"),
+    ]
+    for ax, (phase, ylabel, title) in zip(axes[:2], panels):
+        rows = primary[primary["phase"] == phase]
+        per_seed = rows.pivot_table(
+            index=["kind", "seed"], columns="category", values="joules", aggfunc="sum"
+        ).fillna(0.0)
+        for x, kind in enumerate(KINDS):
+            if kind not in per_seed.index.get_level_values("kind"):
+                continue
+            seeds = per_seed.loc[kind]
+            bottom = 0.0
+            for category in CATEGORY_COLORS:
+                if category not in seeds.columns:
+                    continue
+                value = float(seeds[category].mean())
+                ax.bar(
+                    x,
+                    value,
+                    bottom=bottom,
+                    color=CATEGORY_COLORS[category],
+                    edgecolor="white",
+                    width=0.6,
+                    label=category if x == 0 or kind == "snn" else None,
+                )
+                bottom += value
+            mean, low, high = interval95(seeds.sum(axis=1))
+            if np.isfinite(low):
+                ax.errorbar(x, mean, yerr=[[mean - low], [high - mean]], color="black", capsize=4)
+        ax.set_xticks(range(len(KINDS)), [label(k) for k in KINDS])
+        ax.set_ylabel(ylabel)
+        ax.set_title(f"{title}, table {settings.primary_table}")
+    handles, labels = [], []
+    for ax in axes[:2]:
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            if text not in labels:
+                handles.append(handle)
+                labels.append(text)
+    axes[1].legend(handles, labels, title="category", loc="upper left", fontsize=8)
+
+    ratio_ax = axes[2]
+    ratios = _ratios(energy, metrics)
+    width = 0.38
+    for offset, phase, hatch in ((-width / 2, "train", ""), (width / 2, "inference", "//")):
+        values = ratios[ratios["phase"] == phase].set_index("table").reindex(tables)
+        ratio_ax.bar(
+            np.arange(len(tables)) + offset,
+            values["ratio"],
+            width=width,
+            color=color("snn"),
+            alpha=0.8 if phase == "train" else 0.45,
+            hatch=hatch,
+            label="training to target" if phase == "train" else "per prediction",
+        )
+        low, high = values["low"].to_numpy(), values["high"].to_numpy()
+        ok = np.isfinite(low) & np.isfinite(high)
+        ratio_ax.errorbar(
+            (np.arange(len(tables)) + offset)[ok],
+            values["ratio"].to_numpy()[ok],
+            yerr=[
+                values["ratio"].to_numpy()[ok] - low[ok],
+                high[ok] - values["ratio"].to_numpy()[ok],
+            ],
+            fmt="none",
+            color="black",
+            capsize=3,
+        )
+    ratio_ax.axhline(1.0, color="black", lw=1)
+    ratio_ax.set_yscale("log")
+    ratio_ax.set_xticks(range(len(tables)), tables, rotation=20, ha="right")
+    ratio_ax.set_ylabel("spiking energy / MLP energy (above 1: MLP cheaper)")
+    ratio_ax.set_title("(c) ranking under each cost table")
+    ratio_ax.legend(loc="best")
+    fig.suptitle(
+        f"Energy of an MLP and a spiking network to reach chance-corrected validation accuracy "
+        f"{settings.target} on {settings.task}"
+    )
+    fig.text(0.01, -0.02, _wrap(_caption(settings, tables), 190), fontsize=8, va="top")
+    fig.tight_layout()
+    return {"energy_to_accuracy": fig}
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def _ratios(energy: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """Spiking / MLP energy per table and phase: ratio of seed means, interval over paired seeds."""
+    reached = metrics[metrics["reached"]]
+    both = reached.groupby("seed")["kind"].nunique()
+    seeds = set(both[both == len(KINDS)].index)
+    totals = (
+        energy[energy["seed"].isin(seeds)]
+        .groupby(["table", "phase", "kind", "seed"])["joules"]
+        .sum()
+        .unstack("kind")
+    )
+    rows = []
+    for (table, phase), group in totals.groupby(level=["table", "phase"]):
+        per_seed = np.log(group["snn"] / group["ann"]).to_numpy()
+        mean, low, high = interval95(per_seed)
+        rows.append(
+            {
+                "table": table,
+                "phase": phase,
+                "ratio": float(np.exp(mean)),
+                "low": float(np.exp(low)),
+                "high": float(np.exp(high)),
+                "n_seeds": len(per_seed),
+            }
+        )
+    return pd.DataFrame(rows, columns=["table", "phase", "ratio", "low", "high", "n_seeds"])
+
+
+def _summary(result: Result, settings: Settings) -> str:
+    energy, metrics = result.tables["energy"], result.metrics
+    lines = [
+        f"# Energy to reach chance-corrected validation accuracy {settings.target} "
+        f"({settings.task}, {settings.n_seeds} seed(s), 95% t-intervals)",
+        "",
+        "| learner | reached | samples to target | test accuracy |",
+        "| --- | --- | --- | --- |",
+    ]
+    for kind in KINDS:
+        rows = metrics[metrics["kind"] == kind]
+        mean, low, high = interval95(rows.loc[rows["reached"], "samples_to_target"])
+        acc, acc_low, acc_high = interval95(rows["test_accuracy"])
+        lines.append(
+            f"| {label(kind)} | {int(rows['reached'].sum())}/{len(rows)} | "
+            f"{mean:.0f} [{low:.0f}, {high:.0f}] | {acc:.3f} [{acc_low:.3f}, {acc_high:.3f}] |"
+        )
+    lines += [
+        "",
+        "| cost table | learner | training to target (J) | per prediction (J) |",
+        "| --- | --- | --- | --- |",
+    ]
+    totals = energy.groupby(["table", "kind", "phase", "seed"])["joules"].sum()
+    for table in dict.fromkeys(energy["table"]):
+        for kind in KINDS:
+            cells = []
+            for phase in ("train", "inference"):
+                try:
+                    values = totals.loc[(table, kind, phase)]
+                except KeyError:
+                    cells.append("n/a")
+                    continue
+                mean, low, high = interval95(values)
+                cells.append(f"{mean:.3g} [{low:.3g}, {high:.3g}]")
+            lines.append(f"| {table} | {label(kind)} | {cells[0]} | {cells[1]} |")
+    ratios = _ratios(energy, metrics)
+    lines += [
+        "",
+        "| cost table | phase | spiking / MLP | 95% interval | seeds |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in ratios.itertuples():
+        lines.append(
+            f"| {row.table} | {row.phase} | {row.ratio:.3g} | [{row.low:.3g}, {row.high:.3g}] | {row.n_seeds} |"
+        )
+    lines += ["", _caption(settings, list(dict.fromkeys(energy["table"])))]
+    return "\n".join(lines)
+
+
+@register_experiment(
+    "energy_to_accuracy",
+    "MLP vs spiking network: energy by category to reach one validation accuracy, on every cost table",
+    Settings,
+    _figures,
+    _summary,
+)
+def run(settings: Settings, seed: int) -> Result:
+    tables = list(COST_TABLES)
+    get_cost_table(settings.primary_table)  # a clear error before any work
+    rows, energy_rows, curves = [], [], []
+    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="energy_to_accuracy"):
+        task = load_task(settings.task, seed=run_seed % 2**31)
+        rng = np.random.default_rng(run_seed)
+        classification = task.kind == "classification"
+        X, y = subsample(task.X_train, task.y_train, settings.n_train, rng, stratify=classification)
+        X_fit, y_fit, X_val, y_val = validation_split(task, X, y, rng)
+        X_test, y_test = subsample(
+            task.X_test, task.y_test, settings.n_test, rng, stratify=classification
+        )
+        for kind in KINDS:
+            params = dict(settings.params.get(kind, {}))
+            estimator = make_learner(kind, task, random_state=run_seed % 2**31, **params)
+            curve, reached = train_to_target(
+                estimator,
+                task,
+                X_fit,
+                y_fit,
+                X_val,
+                y_val,
+                target=settings.target,
+                max_epochs=settings.max_epochs[kind],
+                chunk_size=settings.chunk_size,
+            )
+            counts = estimator.cost(X_test)
+            test_accuracy = float(estimator.score(X_test, y_test))
+            rows.append(
+                {
+                    "kind": kind,
+                    "seed": run_seed,
+                    "reached": bool(reached),
+                    "samples_to_target": int(curve["samples_seen"].iloc[-1]),
+                    "epochs": int(curve["epoch"].iloc[-1]),
+                    "val_corrected": float(curve["val_corrected"].iloc[-1]),
+                    "test_accuracy": test_accuracy,
+                    "n_fit": len(X_fit),
+                    "n_val": len(X_val),
+                    "n_test": len(X_test),
+                }
+            )
+            priced = energy_by_category(counts, tables)
+            inference = priced["phase"] == "inference"
+            priced.loc[inference, "joules"] /= len(X_test)  # per prediction
+            energy_rows.append(priced.assign(kind=kind, seed=run_seed))
+            curves.append(curve.assign(kind=kind, seed=run_seed))
+    return Result(
+        metrics=pd.DataFrame(rows),
+        tables={
+            "energy": pd.concat(energy_rows, ignore_index=True),
+            "curves": pd.concat(curves, ignore_index=True),
+        },
+    )
