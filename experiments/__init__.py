@@ -9,17 +9,22 @@ from experiments._base import EXPERIMENTS, Experiment, Result, get_experiment, r
 
 __all__ = ["EXPERIMENTS", "Experiment", "Result", "get_experiment", "register_experiment"]
 
-# Registration order is listing order.
-from experiments import (
-    brain_synchrony,  # noqa: F401
-    continual_learning,  # noqa: F401
-    learning_curves,  # noqa: F401
-    mixed_society,  # noqa: F401
-    noise_robustness,  # noqa: F401
-    receptive_fields,  # noqa: F401
-    rule_zoo,  # noqa: F401
-    smart_city,  # noqa: F401
-    social_topology,  # noqa: F401
-    stdp_window,  # noqa: F401
-    task_benchmark,  # noqa: F401
+import importlib as _importlib
+
+# Registration order is listing order: the learner experiments, then the societies.
+# (A loop rather than import statements, which a formatter would sort.)
+BUILT_IN = (
+    "task_benchmark",
+    "learning_curves",
+    "stdp_window",
+    "receptive_fields",
+    "continual_learning",
+    "noise_robustness",
+    "rule_zoo",
+    "social_topology",
+    "mixed_society",
+    "smart_city",
+    "brain_synchrony",
 )
+for _name in BUILT_IN:
+    _importlib.import_module(f"experiments.{_name}")
