@@ -109,8 +109,10 @@ def test_counts_are_spikes_times_fan_out():
     fwd = network.forward(inputs)
     counts = network.counts(fwd, training=False)
     sizes = network.layer_sizes
-    expected = sum(int(fwd.spikes[l].sum()) * sizes[l + 1] for l in range(len(sizes) - 1))
+    expected = sum(int(fwd.spikes[l].sum()) * sizes[l + 1] for l in range(len(sizes) - 2))
     assert counts["synaptic_ops"] == expected
+    assert counts["readout"] == int(fwd.spikes[-1].sum()) * sizes[-1]
+    assert counts["output_spikes"] == int(fwd.spikes[1].sum() + fwd.spikes[2].sum())
     assert counts["neuron_updates"] == 6 * 20 * (5 + 3)
     assert counts["encoding_draws"] == 6 * 20 * 4
 
@@ -169,6 +171,7 @@ def test_partial_fit_needs_classes_and_counts_training():
     counts = clf.cost().set_index("category")["count"]
     assert counts["synaptic_ops"] > 0 and counts["plasticity_updates"] > 0
     assert counts["neuron_updates"] == 2 * 20 * clf.n_steps * 8
+    assert counts["plasticity_updates"] == 2 * clf._network.n_parameters  # one step per call
 
 
 def test_xor_is_learned_exactly():

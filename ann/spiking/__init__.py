@@ -9,10 +9,12 @@ learning rules can be varied one at a time.
 from ann.spiking.encoding import ENCODINGS, encode
 from ann.spiking.estimators import SpikingMLPClassifier, SpikingMLPRegressor
 from ann.spiking.network import SpikingNetwork, smooth_spike, surrogate_derivative
+from ann.spiking.population import SpikingMLPPopulation
 
 __all__ = [
     "ENCODINGS",
     "SpikingMLPClassifier",
+    "SpikingMLPPopulation",
     "SpikingMLPRegressor",
     "SpikingNetwork",
     "encode",

@@ -16,6 +16,7 @@ from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
 from ann.spiking.encoding import ENCODINGS, encode
 from ann.spiking.network import SpikingNetwork
+from core.opcounts import OpCounter, cost_table
 from tasks.archive import (
     ArchiveError,
     MetadataError,
@@ -27,14 +28,8 @@ from tasks.archive import (
 
 #: Rows encoded and simulated at once when predicting (bounds the (rows, T, n) arrays).
 PREDICT_CHUNK = 512
-COUNT_CATEGORIES = (
-    "encoding_draws",
-    "synaptic_ops",
-    "macs",
-    "neuron_updates",
-    "readout",
-    "plasticity_updates",
-)
+#: Archive array prefix of the training operation counts.
+_COUNTS = "counts."
 
 
 class _BaseSpikingMLP(BaseEstimator):
@@ -149,7 +144,7 @@ class _BaseSpikingMLP(BaseEstimator):
         self._adopt(network, hyper, n_features, n_outputs)
         self.history_ = []
         self.samples_seen_ = 0
-        self.training_counts_ = dict.fromkeys(COUNT_CATEGORIES, 0)
+        self._train_counter = OpCounter()
 
     def _train(self, X: np.ndarray, Y: np.ndarray, epochs: int) -> None:
         network, hyper = self._network, self._hyper
@@ -175,8 +170,7 @@ class _BaseSpikingMLP(BaseEstimator):
                     score_sum += np.sum(fwd.output.argmax(axis=1) == Y[rows].argmax(axis=1))
                 else:
                     squared += ((fwd.output - Y[rows]) ** 2).sum(axis=0)
-                for key, value in network.counts(fwd, training=True).items():
-                    self.training_counts_[key] += value
+                self._count_step(fwd)
                 hidden_spikes += sum(int(np.count_nonzero(s)) for s in fwd.spikes[1:])
             loss = loss_sum / n_samples
             epoch = len(self.history_) + 1
@@ -192,6 +186,7 @@ class _BaseSpikingMLP(BaseEstimator):
                 total = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
                 score = float(np.mean(1 - squared / np.where(total == 0, 1.0, total)))
             self.samples_seen_ += n_samples
+            totals = self._train_counter.totals
             n_hidden = sum(hyper["hidden_layer_sizes"])
             self.history_.append(
                 {
@@ -204,10 +199,27 @@ class _BaseSpikingMLP(BaseEstimator):
                     / max(n_samples * hyper["n_steps"] * n_hidden, 1)
                     if n_hidden
                     else 0.0,
-                    "training_synaptic_ops": self.training_counts_["synaptic_ops"],
-                    "training_neuron_updates": self.training_counts_["neuron_updates"],
+                    "training_synaptic_ops": int(totals["synaptic_ops"][0]),
+                    "training_neuron_updates": int(totals["neuron_updates"][0]),
                 }
             )
+
+    def _count_step(self, fwd) -> None:
+        """Add one training step's operations: the batch's forward and backward pass, the optimizer's step."""
+        network = self._network
+        counts = network.counts(fwd, training=True)
+        updates = network.n_parameters
+        words = network.optimizer_state_words
+        counts["plasticity_updates"] = updates
+        counts["memory_reads"] += updates * (2 + words)
+        counts["memory_writes"] += updates * (1 + words)
+        self._train_counter.update(counts)
+
+    @property
+    def training_counts_(self) -> dict[str, int]:
+        """Cumulative training operations by category (the ``train`` rows of :meth:`cost`)."""
+        check_is_fitted(self, "_network")
+        return self._train_counter.agent(0)
 
     def _fit(self, X, y):
         hyper = self._check_hyperparameters()
@@ -235,16 +247,15 @@ class _BaseSpikingMLP(BaseEstimator):
         hyper = self._hyper
         X = check.check_X(X, n_features=self.n_features_in_, dtype=hyper["dtype"])
         rng = np.random.default_rng(self._inference_seed)
-        outputs, counts = [], dict.fromkeys(COUNT_CATEGORIES, 0)
+        outputs, counter = [], OpCounter()
         for start in range(0, len(X), PREDICT_CHUNK):
             inputs = encode(
                 hyper["encoding"], X[start : start + PREDICT_CHUNK], hyper["n_steps"], rng
             )
             fwd = self._network.forward(inputs)
             outputs.append(fwd.output)
-            for key, value in self._network.counts(fwd, training=False).items():
-                counts[key] += value
-        return np.concatenate(outputs), counts
+            counter.update(self._network.counts(fwd, training=False))
+        return np.concatenate(outputs), counter
 
     def _output(self, X) -> np.ndarray:
         return self._simulate(X)[0]
@@ -253,16 +264,16 @@ class _BaseSpikingMLP(BaseEstimator):
         """Operation counts: all training so far (phase ``train``) and, given ``X``, predicting it.
 
         Returns a tidy DataFrame with columns ``phase``, ``category``,
-        ``count`` (categories: see :meth:`ann.spiking.network.SpikingNetwork.counts`).
+        ``count`` (categories of :mod:`core.opcounts`, what each counts:
+        :meth:`ann.spiking.network.SpikingNetwork.counts`; training adds
+        ``plasticity_updates``, one per parameter per optimizer step, with
+        the optimizer's memory traffic).
         The inference rows come from simulating ``X`` exactly as ``predict``
         does (same encoding draws); the estimator does not change.
         """
         check_is_fitted(self, "_network")
-        rows = [("train", key, int(value)) for key, value in self.training_counts_.items()]
-        if X is not None:
-            _, counts = self._simulate(X)
-            rows += [("inference", key, int(value)) for key, value in counts.items()]
-        return pd.DataFrame(rows, columns=["phase", "category", "count"])
+        inference = self._simulate(X)[1] if X is not None else None
+        return cost_table(self._train_counter, inference)
 
     # -- saving and loading ------------------------------------------------------------------
 
@@ -283,7 +294,6 @@ class _BaseSpikingMLP(BaseEstimator):
             "n_outputs": self.n_outputs_,
             "history": self.history_,
             "samples_seen": self.samples_seen_,
-            "training_counts": self.training_counts_,
             "shuffle_rng": self._shuffle_rng,
             "encoding_rng": self._encoding_rng,
             "inference_seed": self._inference_seed,
@@ -297,6 +307,7 @@ class _BaseSpikingMLP(BaseEstimator):
             "fitted": to_jsonable(fitted, where="fitted"),
         }
         arrays = dict(self._network.state_arrays())
+        arrays.update(self._train_counter.to_arrays(_COUNTS))
         if hasattr(self, "classes_"):
             arrays["classes_"] = self.classes_
         write_archive(path, arrays, meta)
@@ -319,6 +330,7 @@ class _BaseSpikingMLP(BaseEstimator):
             fitted = from_jsonable(meta["fitted"])
             hyper["dtype"] = check.check_dtype(hyper["dtype"])
             classes = arrays.pop("classes_", None)
+            counts = {key: arrays.pop(key) for key in list(arrays) if key.startswith(_COUNTS)}
             network = estimator._build_network(hyper, fitted["n_features_in"], fitted["n_outputs"])
             try:
                 network.set_state_arrays(arrays)
@@ -332,7 +344,10 @@ class _BaseSpikingMLP(BaseEstimator):
             estimator._inference_seed = fitted["inference_seed"]
             estimator.history_ = fitted["history"]
             estimator.samples_seen_ = fitted["samples_seen"]
-            estimator.training_counts_ = fitted["training_counts"]
+            try:
+                estimator._train_counter = OpCounter.from_arrays(counts, _COUNTS, 1)
+            except ValueError as error:
+                raise ArchiveError(f"{os.fspath(path)!r}: {error}") from None
             if "single_output" in fitted:
                 estimator._single_output = fitted["single_output"]
             if classes is not None:

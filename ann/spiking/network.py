@@ -287,50 +287,85 @@ class SpikingNetwork:
     def counts(self, fwd: Forward, *, training: bool) -> dict[str, int]:
         """Operations of a forward pass (and, if ``training``, its backward pass), summed over the batch.
 
-        - ``encoding_draws``: random numbers drawn to encode the inputs;
-        - ``synaptic_ops``: spikes times fan-out, layer by layer and into the
-          readout (event-driven: a silent neuron costs nothing); with the
+        Categories are those of :data:`core.opcounts.CATEGORIES`:
+
+        - ``encoding_draws``: random numbers drawn to encode the inputs (rate code);
+        - ``synaptic_ops``: spikes times fan-out, layer by layer (NeuroBench's
+          effective accumulates: a silent neuron costs nothing); with the
           ``current`` encoding the first layer's input is not spikes, and its
-          products are ``macs``;
-        - ``neuron_updates``: one per hidden neuron per step (forward), again
-          per step backward through time when training;
-        - ``readout``: the output units' final sums (one per output per sample);
-        - training: ``macs`` for the error sent back across the synapses
-          (dense: ``T * n_l * n_(l-1)`` per hidden layer above the first and
-          ``n_last * n_out`` from the readout) and ``plasticity_updates``, the
-          weight-gradient accumulations (one per presynaptic spike and
-          postsynaptic neuron, and ``n_last * n_out`` for the readout).
+          products are ``macs`` (non-zero inputs times fan-out, every step);
+        - ``readout``: the last hidden layer's spikes times the outputs (each
+          spike adds a row of readout weights to the output sums);
+        - ``neuron_updates``: one per hidden neuron per step, forward, and
+          again backward through time when training;
+        - training: ``macs_backward``, the weight gradients (one accumulate
+          per presynaptic spike and postsynaptic neuron and step; the
+          readout's per non-zero spike count and output) plus the error sent
+          back across the synapses (dense: ``T * n_l * n_(l-1)`` per hidden
+          layer above the first, ``n_out * n_last`` from the readout);
+          ``plasticity_updates`` are counted per optimizer step by the caller;
+        - memory (32-bit words): a synaptic op, readout op or MAC reads its
+          weight; a neuron update reads and writes the membrane; a draw reads
+          its rate; a backward MAC reads one word and every hidden layer
+          writes its error at every step;
+        - reference counts (never priced): ``synaptic_ops_dense`` (every
+          synapse of the spiking layers every step), ``input_spikes`` and
+          ``output_spikes`` (of the hidden layers).
         """
         n_samples, n_steps, n_features = fwd.spikes[0].shape
         hidden = self.layer_sizes[1:-1]
+        n_out = self.layer_sizes[-1]
+        spike_counts = [int(np.count_nonzero(s)) for s in fwd.spikes]
+        current = self.encoding == "current"
+        synaptic_ops = sum(
+            count * fan_out
+            for layer, (count, fan_out) in enumerate(zip(spike_counts[:-1], hidden))
+            if not (layer == 0 and current)
+        )
+        macs = spike_counts[0] * hidden[0] if (current and hidden) else 0
+        readout = spike_counts[-1] * n_out if not (current and not hidden) else 0
+        if current and not hidden:
+            macs = spike_counts[0] * n_out
+        neuron_updates = n_samples * n_steps * sum(hidden)
+        draws = n_samples * draws_per_sample(self.encoding, n_steps, n_features)
         counts = {
-            "encoding_draws": n_samples * draws_per_sample(self.encoding, n_steps, n_features),
-            "synaptic_ops": 0,
-            "macs": 0,
-            "neuron_updates": n_samples * n_steps * sum(hidden),
-            "readout": n_samples * self.layer_sizes[-1],
+            "encoding_draws": draws,
+            "synaptic_ops": synaptic_ops,
+            "macs": macs,
+            "readout": readout,
+            "neuron_updates": neuron_updates,
+            "memory_reads": synaptic_ops + macs + readout + neuron_updates + draws,
+            "memory_writes": neuron_updates,
+            "synaptic_ops_dense": n_samples
+            * n_steps
+            * sum(a * b for a, b in zip(self.layer_sizes[:-2], hidden)),
+            "input_spikes": 0 if current else spike_counts[0],
+            "output_spikes": sum(spike_counts[1:]),
         }
-        fan_outs = self.layer_sizes[1:]
-        for layer, (spikes, fan_out) in enumerate(zip(fwd.spikes, fan_outs)):
-            if layer == 0 and self.encoding == "current":
-                counts["macs"] += n_samples * n_steps * n_features * fan_out
-            else:
-                counts["synaptic_ops"] += int(np.count_nonzero(spikes)) * fan_out
         if training:
-            n_out = self.layer_sizes[-1]
-            counts["neuron_updates"] *= 2
-            counts["macs"] += n_samples * (
-                (hidden[-1] if hidden else 0) * n_out
+            nonzero_rates = int(np.count_nonzero(fwd.rates))
+            gradients = (
+                sum(count * fan_out for count, fan_out in zip(spike_counts[:-1], hidden))
+                + nonzero_rates * n_out
+            )
+            propagation = n_samples * (
+                (hidden[-1] * n_out if hidden else 0)
                 + n_steps * sum(a * b for a, b in zip(hidden[:-1], hidden[1:]))
             )
-            plastic = n_samples * self.layer_sizes[-2] * n_out
-            for spikes, fan_out in zip(fwd.spikes[:-1], hidden):
-                if self.encoding == "current" and spikes is fwd.spikes[0]:
-                    plastic += n_samples * n_steps * n_features * fan_out
-                else:
-                    plastic += int(np.count_nonzero(spikes)) * fan_out
-            counts["plasticity_updates"] = plastic
+            counts["macs_backward"] = gradients + propagation
+            counts["neuron_updates"] += neuron_updates
+            counts["memory_reads"] += gradients + propagation + neuron_updates
+            counts["memory_writes"] += neuron_updates
         return counts
+
+    @property
+    def n_parameters(self) -> int:
+        return int(self.theta.size)
+
+    @property
+    def optimizer_state_words(self) -> int:
+        """Optimizer state words per parameter (Adam 2, momentum 1, SGD 0)."""
+        return sum(1 for state in self.optimizer._state_arrays() if state.shape == self.theta.shape)
 
     # -- state -----------------------------------------------------------------------------------
 
