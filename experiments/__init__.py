@@ -5,15 +5,15 @@ runs every quick preset. Importing this package registers every experiment in
 :data:`EXPERIMENTS`, in the order they are listed.
 """
 
+import importlib
+
 from experiments._base import EXPERIMENTS, Experiment, Result, get_experiment, register_experiment
 
 __all__ = ["EXPERIMENTS", "Experiment", "Result", "get_experiment", "register_experiment"]
 
-import importlib as _importlib
-
-# Registration order is listing order: the learner experiments, then the societies.
-# (A loop rather than import statements, which a formatter would sort.)
-BUILT_IN = (
+# Registration order is listing order, so the modules are imported in this order
+# explicitly (an import sorter would reorder a plain import statement).
+_LISTING_ORDER = (
     "task_benchmark",
     "learning_curves",
     "stdp_window",
@@ -26,5 +26,5 @@ BUILT_IN = (
     "smart_city",
     "brain_synchrony",
 )
-for _name in BUILT_IN:
-    _importlib.import_module(f"experiments.{_name}")
+for _name in _LISTING_ORDER:
+    importlib.import_module(f"experiments.{_name}")
