@@ -15,8 +15,8 @@ and social side by side, against the majority-class baseline of that
 intersection.
 
 Run time on 2 cores: the quick preset (MLP agents only, 10 rounds) takes a
-few seconds; the full preset (MLP and spiking agents, 30 rounds, 3 seeds)
-about an hour and a half, almost all of it the 25 spiking agents (measured:
+few seconds; the full preset (MLP and spiking agents, 30 rounds, 5 seeds)
+about two and a half hours, almost all of it the 25 spiking agents (measured:
 15-20 s per round).
 
 References
