@@ -1,6 +1,9 @@
-"""Multiply-accumulate (MAC) counting: the energy proxy of the MLP.
+"""Dense multiply-accumulate (MAC) counts of an MLP, per sample.
 
-What is counted, per sample, for a network with layer sizes
+These are the *dense* counts (zeros included) that ``cost()`` reports as
+``macs_dense`` and ``macs_backward_dense``; ``cost()`` also reports the
+effective counts (zero activations skipped) and every other category, see
+:mod:`core.opcounts`. What is counted, per sample, for a network with layer sizes
 ``(n_0, n_1, ..., n_L)`` (``n_0`` inputs, ``n_L`` outputs):
 
 - **inference** (one forward pass): every dense synapse once,

@@ -18,11 +18,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from core.energy import price
 
-__all__ = ["chance_corrected", "validation_split", "train_to_target", "interval95"]
+__all__ = [
+    "chance_corrected",
+    "validation_split",
+    "train_to_target",
+    "interval95",
+    "log_interval95",
+]
 
 
 def chance_corrected(score: float, n_classes: int | None) -> float:
@@ -98,12 +103,22 @@ def energy_by_category(counts: pd.DataFrame, tables) -> pd.DataFrame:
 
 
 def interval95(values) -> tuple[float, float, float]:
-    """Mean and 95% t-interval of the mean over seeds (NaN bounds for fewer than 2 values)."""
-    values = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
-    if len(values) == 0:
+    """Mean and 95% Student-t interval over seeds of the finite ``values``
+    (:func:`experiments.stats.mean_interval`; NaN bounds for fewer than 2)."""
+    from experiments.stats import mean_interval
+
+    finite = [float(v) for v in values if np.isfinite(v)]
+    if not finite:
         return float("nan"), float("nan"), float("nan")
-    mean = float(values.mean())
-    if len(values) < 2:
-        return mean, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
-    return mean, mean - half, mean + half
+    interval = mean_interval(finite)
+    return interval.mean, interval.low, interval.high
+
+
+def log_interval95(values) -> tuple[float, float, float]:
+    """Geometric mean and 95% interval of positive ``values`` (an energy over seeds),
+    from the Student-t interval of their logarithms (always positive bounds)."""
+    positive = [float(v) for v in values if np.isfinite(v) and v > 0]
+    if not positive:
+        return float("nan"), float("nan"), float("nan")
+    mean, low, high = interval95(np.log(positive))
+    return float(np.exp(mean)), float(np.exp(low)), float(np.exp(high))

@@ -26,6 +26,7 @@ from experiments._base import Result, register_experiment
 from experiments._energy import (
     energy_by_category,
     interval95,
+    log_interval95,
     train_to_target,
     validation_split,
 )
@@ -84,8 +85,9 @@ def _caption(settings: Settings, tables) -> str:
     return (
         f"Stopping rule: partial_fit on chunks of {settings.chunk_size} samples until the "
         f"chance-corrected validation accuracy reaches {settings.target} (validation passes not "
-        f"charged); bars: mean over seeds (a seed that missed the target counts its whole "
-        f"budget), error bars 95% t-intervals of the total. "
+        f"charged). Panels (a), (b): share of the mean energy by category; above each bar the "
+        f"total, geometric mean over seeds [95% t-interval of log energy] (a seed that missed "
+        f"the target counts its whole budget). "
         f"{primary.caption()} Panel (c): every registered table ({', '.join(tables)}); "
         "a learner that missed the target within its budget is left out of the ratios."
     )
@@ -95,13 +97,13 @@ def _figures(result: Result, settings: Settings) -> dict:
     energy = result.tables["energy"]
     metrics = result.metrics
     tables = list(dict.fromkeys(energy["table"]))
-    fig, axes = figure(1, 3, figsize=(15, 5.4))
+    fig, axes = figure(1, 3, figsize=(17, 5.6))
     primary = energy[energy["table"] == settings.primary_table]
     panels = [
-        ("train", "training energy to reach the target (J)", "(a) training to target"),
-        ("inference", "energy per prediction (J)", "(b) one prediction"),
+        ("train", "(a) training to the target"),
+        ("inference", "(b) one prediction"),
     ]
-    for ax, (phase, ylabel, title) in zip(axes[:2], panels):
+    for ax, (phase, title) in zip(axes[:2], panels):
         rows = primary[primary["phase"] == phase]
         per_seed = rows.pivot_table(
             index=["kind", "seed"], columns="category", values="joules", aggfunc="sum"
@@ -110,34 +112,45 @@ def _figures(result: Result, settings: Settings) -> dict:
             if kind not in per_seed.index.get_level_values("kind"):
                 continue
             seeds = per_seed.loc[kind]
+            means = seeds.mean()
+            total = float(means.sum())
             bottom = 0.0
             for category in CATEGORY_COLORS:
-                if category not in seeds.columns:
+                if category not in seeds.columns or total <= 0:
                     continue
-                value = float(seeds[category].mean())
+                share = 100.0 * float(means[category]) / total
                 ax.bar(
                     x,
-                    value,
+                    share,
                     bottom=bottom,
                     color=CATEGORY_COLORS[category],
                     edgecolor="white",
                     width=0.6,
-                    label=category if x == 0 or kind == "snn" else None,
+                    label=category,
                 )
-                bottom += value
-            mean, low, high = interval95(seeds.sum(axis=1))
-            if np.isfinite(low):
-                ax.errorbar(x, mean, yerr=[[mean - low], [high - mean]], color="black", capsize=4)
+                bottom += share
+            mean, low, high = log_interval95(seeds.sum(axis=1))
+            spread = f"\n[{low:.2g}, {high:.2g}]" if np.isfinite(low) else ""
+            ax.annotate(
+                f"{mean:.2g} J{spread}",
+                (x, 100),
+                xytext=(0, 4),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+            )
         ax.set_xticks(range(len(KINDS)), [label(k) for k in KINDS])
-        ax.set_ylabel(ylabel)
-        ax.set_title(f"{title}, table {settings.primary_table}")
+        ax.set_ylim(0, 118)
+        ax.set_ylabel("share of the energy by category (%)")
+        ax.set_title(f"{title}: share by category, total J above\n(table {settings.primary_table})")
     handles, labels = [], []
     for ax in axes[:2]:
         for handle, text in zip(*ax.get_legend_handles_labels()):
             if text not in labels:
                 handles.append(handle)
                 labels.append(text)
-    axes[1].legend(handles, labels, title="category", loc="upper left", fontsize=8)
+    fig.legend(handles, labels, title="category", loc="center right", fontsize=8)
 
     ratio_ax = axes[2]
     ratios = _ratios(energy, metrics)
@@ -176,8 +189,8 @@ def _figures(result: Result, settings: Settings) -> dict:
         f"Energy of an MLP and a spiking network to reach chance-corrected validation accuracy "
         f"{settings.target} on {settings.task}"
     )
-    fig.text(0.01, -0.02, _wrap(_caption(settings, tables), 190), fontsize=8, va="top")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.9, 1))
+    fig.text(0.01, -0.01, _wrap(_caption(settings, tables), 200), fontsize=8, va="top")
     return {"energy_to_accuracy": fig}
 
 
@@ -234,6 +247,8 @@ def _summary(result: Result, settings: Settings) -> str:
         )
     lines += [
         "",
+        "Energy: geometric mean over seeds [95% t-interval of log energy].",
+        "",
         "| cost table | learner | training to target (J) | per prediction (J) |",
         "| --- | --- | --- | --- |",
     ]
@@ -247,7 +262,7 @@ def _summary(result: Result, settings: Settings) -> str:
                 except KeyError:
                     cells.append("n/a")
                     continue
-                mean, low, high = interval95(values)
+                mean, low, high = log_interval95(values)
                 cells.append(f"{mean:.3g} [{low:.3g}, {high:.3g}]")
             lines.append(f"| {table} | {label(kind)} | {cells[0]} | {cells[1]} |")
     ratios = _ratios(energy, metrics)

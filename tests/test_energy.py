@@ -163,3 +163,12 @@ def test_spiking_counts_of_a_hand_worked_example():
     assert counts["normalisation"] == 4 * 3
     assert counts["encoding_draws"] == 2 * 4 * 6
     assert counts["synaptic_ops_dense"] == 2 * 10 * (4 * 3 + 3 * 2)
+
+
+@pytest.mark.parametrize("module", ["core.opcounts", "core.energy"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

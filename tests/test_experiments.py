@@ -70,6 +70,9 @@ def test_task_benchmark(tmp_path):
     assert xor.loc["ann", "score"] == 1.0
     assert set(metrics.unit) == {"MAC", "SOP"}
     assert (metrics.training_joules > 0).all() and (metrics.joules_per_inference > 0).all()
+    for table in ("horowitz45_fp32", "loihi"):  # two cost tables, priced from the counts
+        assert (metrics[f"joules_per_inference_{table}"] > 0).all()
+        assert f"joules_to_target_{table}" in metrics
     assert (metrics.samples_to_90 <= metrics.n_train * metrics.epochs).all()
     assert "train_seconds" in pd.read_csv(path / "timings.csv")
 
@@ -176,3 +179,23 @@ def test_rule_zoo_picks_up_a_newly_registered_rule(tmp_path, monkeypatch):
         ("snn", "stdp"),
         ("snn", "oja"),
     ]
+
+
+def test_energy_to_accuracy_prices_both_learners_on_every_table(tmp_path):
+    from core.energy import COST_TABLES
+
+    path, metrics = run_tiny(
+        "energy_to_accuracy",
+        tmp_path,
+        task="iris",
+        n_train=60,
+        target=0.3,
+        chunk_size=30,
+        max_epochs={"ann": 5, "snn": 1},
+    )
+    assert set(metrics.kind) == {"ann", "snn"}
+    energy = pd.read_csv(path / "energy.csv")
+    assert set(energy.table) == set(COST_TABLES)
+    assert set(energy.phase) == {"train", "inference"} and (energy.joules >= 0).all()
+    summary = (path / "summary.md").read_text()
+    assert "spiking / MLP" in summary and "Not modelled" in summary

@@ -426,7 +426,7 @@ def test_summaries_of_the_table(softmax_type):
         f"accuracy_{softmax_type}",
         "consensus_distance",
         "messages",
-        "cumulative_MAC",
+        "cumulative_J (horowitz45_fp32)",
     ):
         assert column in summary.columns
 
