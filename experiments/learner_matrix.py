@@ -52,11 +52,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from experiments._base import Result, register_experiment
 from experiments.learners import child_seeds
 from experiments.runner import progress
+from experiments.stats import mean_interval
 from experiments.style import figure
 from tasks import load_task
 
@@ -287,16 +287,14 @@ def capped(X, y, n, rng):
 
 
 def interval(values) -> tuple[float, float, float]:
-    """Mean and 95% t-interval over seeds (NaN bounds for fewer than two finite values)."""
+    """Mean and 95% Student-t interval over seeds (:func:`experiments.stats.mean_interval`);
+    infinite values are dropped, all NaN for no value, NaN bounds for one."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     if len(values) == 0:
         return np.nan, np.nan, np.nan
-    mean = float(values.mean())
-    if len(values) < 2:
-        return mean, np.nan, np.nan
-    half = float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
-    return mean, mean - half, mean + half
+    found = mean_interval(values)
+    return found.mean, found.low, found.high
 
 
 def effects(metrics: pd.DataFrame) -> pd.DataFrame:
