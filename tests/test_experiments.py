@@ -133,6 +133,28 @@ def test_noise_robustness(tmp_path):
     ann = metrics[metrics.kind == "ann"].set_index(["corruption", "level"]).accuracy
     assert ann[("pixel_dropout", 0.8)] < ann[("pixel_dropout", 0.0)]
     assert ann[("gaussian_noise", 0.6)] < ann[("gaussian_noise", 0.0)]
+    # the reference rows: scikit-learn's models fitted on the learners' own training sample
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from experiments.learners import child_seeds, subsample
+    from tasks import load_task
+
+    (run_seed,) = child_seeds(0, 1)
+    task = load_task("digits", seed=run_seed % 2**31)
+    rng = np.random.default_rng(run_seed)
+    X_train, y_train = subsample(task.X_train, task.y_train, 100, rng)
+    X_test, y_test = subsample(task.X_test, task.y_test, 30, rng)
+    clean = metrics[(metrics.corruption == "gaussian_noise") & (metrics.level == 0.0)]
+    clean = clean.set_index("kind").accuracy
+    expected = {
+        "logistic_regression": LogisticRegression(max_iter=5000),
+        "nearest_neighbour": KNeighborsClassifier(n_neighbors=1),
+    }
+    for name, model in expected.items():
+        assert clean[name] == model.fit(X_train, y_train).score(X_test, y_test)
+    assert clean["majority"] == np.mean(y_test == np.bincount(y_train).argmax())
+    assert {"kmeans_vote", "ann", "snn"} <= set(clean.index)
 
 
 def test_corrupt_rejects_unknown_corruption():
