@@ -290,6 +290,9 @@ def main(argv=None):
         help="also the network without weight normalisation and the network at dt 0.25 ms",
     )
     parser.add_argument("--skip-others", action="store_true", help="spiking models only")
+    parser.add_argument(
+        "--extra-only", action="store_true", help="only the --extra networks (implies --extra)"
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the script")
     parser.add_argument("--out", default=None, help="CSV of every (task, seed, model) score")
     args = parser.parse_args(argv)
@@ -314,8 +317,8 @@ def main(argv=None):
                 for s, t in tasks.items()
             }
         rows = [] if args.skip_others else other_models(tasks, estimator.n_neurons)
-        runs = [({}, args.variants)]
-        if args.extra:
+        runs = [] if args.extra_only else [({}, args.variants)]
+        if args.extra or args.extra_only:
             runs += [({"weight_normalisation": False}, ["full"]), ({"dt": 0.25 * ms}, ["full"])]
         for network, variants in runs:
             started = time.perf_counter()

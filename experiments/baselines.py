@@ -1,4 +1,4 @@
-"""Simple baselines and spiking ablations, fitted on the same splits as the learners.
+"""Baselines and spiking ablations, fitted on the same splits as the learners.
 
 A comparison of the MLP and the spiking network means little without the
 numbers a reviewer asks for first: what do standard, untuned methods score on
@@ -7,24 +7,14 @@ contribute? This module gives both, as unfitted scikit-learn style estimators
 (``fit``, ``predict``, ``score``), so an experiment fits them exactly where it
 fits its learners.
 
-Baselines (:func:`baselines`), with scikit-learn's default settings (nothing
-is tuned, so nothing can have been tuned on a test split):
-
-=========================  ==============  ===================================================
-name                       task kind       what it is
-=========================  ==============  ===================================================
-``logistic_regression``    classification  multinomial logistic regression on the raw inputs
-``nearest_neighbour``      classification  1-nearest neighbour (Euclidean) on the raw inputs
-``kmeans_vote``            classification  k-means with as many prototypes as the spiking
-                                           network has neurons; each prototype takes the
-                                           majority label of its members, a sample the label
-                                           of its nearest labelled prototype (the vote readout
-                                           without spikes)
-``ridge``                  regression      ridge regression on the raw inputs (alpha 1)
-``ridge_receptive_fields`` regression      ridge on the spiking encoder's Gaussian receptive-
-                                           field features (what the network's input carries)
-``mean``                   regression      the training mean (R^2 0 on the training set)
-=========================  ==============  ===================================================
+Baselines (:func:`baselines`): the reference learners of
+:mod:`experiments.reference` (logistic regression, 1-nearest neighbour,
+k-means with as many prototypes as the spiking network has neurons plus the
+vote, the majority class; ridge, 1-NN and the mean for regression), with
+fixed settings -- nothing is tuned, so nothing can have been tuned on a test
+split -- plus, for regression, ``ridge_receptive_fields``: ridge on the
+spiking encoder's Gaussian receptive-field features (what the network's
+input carries).
 
 Spiking ablations (:func:`spiking_ablations`): the given spiking estimator
 with one ingredient switched off and everything else (readout, size,
@@ -37,7 +27,7 @@ switches in :mod:`snn.estimators`).
 >>> task = load_task("iris", seed=0)
 >>> models = baselines(task, n_prototypes=20, random_state=0)
 >>> sorted(models)
-['kmeans_vote', 'logistic_regression', 'nearest_neighbour']
+['kmeans_vote', 'logistic_regression', 'majority', 'nearest_neighbour']
 >>> rows = evaluate(models, task, split="val")
 >>> list(rows.columns)
 ['model', 'split', 'metric', 'score', 'n_train', 'n_eval']
@@ -47,26 +37,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
-from sklearn.cluster import KMeans
-from sklearn.dummy import DummyRegressor
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.linear_model import Ridge
 from sklearn.utils.validation import check_is_fitted
 
+from experiments.reference import reference_models
+
 __all__ = [
-    "CLASSIFICATION_BASELINES",
-    "REGRESSION_BASELINES",
     "ABLATIONS",
-    "KMeansVote",
     "RidgeOnReceptiveFields",
     "baselines",
     "spiking_ablations",
     "evaluate",
 ]
-
-CLASSIFICATION_BASELINES = ("logistic_regression", "nearest_neighbour", "kmeans_vote")
-REGRESSION_BASELINES = ("ridge", "ridge_receptive_fields", "mean")
 
 #: Ablation name -> the spiking estimator's switch that is turned off.
 ABLATIONS = {
@@ -75,65 +58,6 @@ ABLATIONS = {
     "snn_no_weight_normalisation": "weight_normalisation",
     "snn_no_lateral_inhibition": "lateral_inhibition",
 }
-
-
-class KMeansVote(ClassifierMixin, BaseEstimator):
-    """k-means prototypes labelled by majority vote; predict the nearest labelled prototype.
-
-    The non-spiking counterpart of a winner-take-all layer with Diehl &
-    Cook's vote readout: ``n_prototypes`` centroids found without labels,
-    each assigned the most frequent class among the training samples it
-    wins (ties: the smallest label), prototypes that win no sample ignored.
-
-    Parameters
-    ----------
-    n_prototypes : int
-        Number of k-means clusters (at most the number of training samples).
-    n_init : int
-        k-means restarts (scikit-learn's ``n_init``).
-    random_state : int, Generator-free seed or None
-    """
-
-    def __init__(self, n_prototypes=400, n_init=3, random_state=None):
-        self.n_prototypes = n_prototypes
-        self.n_init = n_init
-        self.random_state = random_state
-
-    def fit(self, X, y):
-        X = np.asarray(X, dtype=float)
-        y = np.asarray(y)
-        if X.ndim != 2 or len(X) != len(y):
-            raise ValueError(f"X must be 2-D with one row per label, got {X.shape} and {y.shape}")
-        if (
-            isinstance(self.n_prototypes, bool)
-            or not isinstance(self.n_prototypes, (int, np.integer))
-            or not 1 <= self.n_prototypes <= len(X)
-        ):
-            raise ValueError(
-                f"n_prototypes must be an integer in [1, n_samples={len(X)}], "
-                f"got n_prototypes={self.n_prototypes!r}"
-            )
-        self.classes_, y_index = np.unique(y, return_inverse=True)
-        self.kmeans_ = KMeans(
-            n_clusters=int(self.n_prototypes), n_init=self.n_init, random_state=self.random_state
-        ).fit(X)
-        votes = np.zeros((self.n_prototypes, len(self.classes_)), dtype=np.int64)
-        np.add.at(votes, (self.kmeans_.labels_, y_index), 1)
-        won = votes.sum(axis=1) > 0
-        self.prototypes_ = self.kmeans_.cluster_centers_[won]
-        self.prototype_labels_ = self.classes_[votes[won].argmax(axis=1)]
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def predict(self, X):
-        check_is_fitted(self, "prototypes_")
-        X = np.asarray(X, dtype=float)
-        distances = (
-            (X**2).sum(axis=1)[:, None]
-            - 2 * X @ self.prototypes_.T
-            + (self.prototypes_**2).sum(axis=1)[None, :]
-        )
-        return self.prototype_labels_[distances.argmin(axis=1)]
 
 
 class RidgeOnReceptiveFields(RegressorMixin, BaseEstimator):
@@ -168,26 +92,16 @@ class RidgeOnReceptiveFields(RegressorMixin, BaseEstimator):
         return self.ridge_.predict(self._features(X))
 
 
-def baselines(task, *, n_prototypes: int = 400, random_state=None) -> dict:
-    """Unfitted baselines for ``task``'s kind, name -> estimator (see the module table).
+def baselines(task, *, n_prototypes: int = 400, random_state: int = 0) -> dict:
+    """Unfitted baselines for ``task``'s kind, name -> estimator (see the module docstring).
 
     ``n_prototypes`` is the spiking network's number of neurons (k-means
-    is given the same number of prototypes, capped at the number of
-    training samples it will see: :class:`KMeansVote` checks it at fit).
+    is given as many prototypes, at most the number of distinct samples).
     """
-    if task.kind == "classification":
-        return {
-            "logistic_regression": LogisticRegression(max_iter=5000),
-            "nearest_neighbour": KNeighborsClassifier(n_neighbors=1),
-            "kmeans_vote": KMeansVote(n_prototypes=n_prototypes, random_state=random_state),
-        }
+    models = reference_models(task.kind, n_prototypes, random_state)
     if task.kind == "regression":
-        return {
-            "ridge": Ridge(alpha=1.0),
-            "ridge_receptive_fields": RidgeOnReceptiveFields(),
-            "mean": DummyRegressor(strategy="mean"),
-        }
-    raise ValueError(f"unknown task kind={task.kind!r}")
+        models["ridge_receptive_fields"] = RidgeOnReceptiveFields()
+    return models
 
 
 def spiking_ablations(estimator, names=tuple(ABLATIONS)) -> dict:
@@ -232,7 +146,7 @@ def evaluate(models: dict, task, *, split: str = "test", n_train: int | None = N
     metric = "accuracy" if task.kind == "classification" else "r2"
     rows = []
     for name, model in models.items():
-        fitted = clone(model).fit(X, y)
+        fitted = clone(model, safe=False).fit(X, y)
         rows.append(
             {
                 "model": name,
