@@ -6,8 +6,9 @@ with adaptive thresholds and lateral inhibition whose input synapses learn
 with a plasticity rule from :data:`snn.RULES`; a readout (Diehl & Cook's
 ``vote`` or a ridge-regression ``linear`` readout) maps spike counts to
 predictions. The unsupervised rules learn prototypes of the inputs; ``rstdp``
-is the supervised route (each neuron is taught one class through the reward
-signal).
+is the supervised route (a label-gated three-factor rule: each neuron is
+taught one class by a +1/-1 signal set from the label, not a reward earned
+by the network's output).
 
 The whole curriculum of a call -- every epoch, the frozen readout pass --
 is ONE Brian2 run (see :mod:`snn.network`).
