@@ -90,8 +90,15 @@ FIRST, SECOND = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 class Settings:
     """The full preset: iris and digits, 5 seeds, 128 hidden units, 20 epochs.
 
-    Its time was projected from the quick preset's measured time (see
-    summary.md of a run: the run reports its own wall time).
+    Times (2-core machine). Quick: measured 905 s wall at a load average of
+    14-16 (six other jobs), of which 134 s CPU; the run is single-threaded,
+    so on idle cores its wall time is its CPU time, about 2.5 minutes, 80% of
+    it the STDP network (timings.csv). Full, projected from the quick run
+    and bench/RESULTS.md: per digits seed the STDP network on 3.6 times the
+    samples with twice the neurons (~150 s for the matrix cell and the
+    forgetting run) plus two spiking MLPs with two learning rates each at
+    ~12 s per fit (~50 s); iris adds ~30 s per seed: about 20 minutes for 5
+    seeds.
     """
 
     tasks: tuple = ("iris", "digits")
@@ -177,44 +184,22 @@ def make(learner: str, settings: Settings, learning_rate, random_state):
     return SpikingMLPClassifier(**common, **settings.spiking_params)
 
 
-def cost_table(estimator, X) -> pd.DataFrame:
-    """The estimator's ``cost(X)`` table (:mod:`core.opcounts`): training so far and predicting ``X``.
-
-    Learners that do not report a cost table yet are converted from their
-    older counters: the MLP's dense MACs (forward ``macs``, the rest
-    ``macs_backward``) and the STDP network's synaptic operations.
-    """
-    table = None
-    if callable(getattr(estimator, "cost", None)):
-        try:
-            table = estimator.cost(X)
-        except TypeError:  # cost() without X: the older counters below
-            table = None
-    if isinstance(table, pd.DataFrame):
-        return table
-    rows = []
-    if hasattr(estimator, "training_macs_"):
-        forward = estimator.samples_seen_ * estimator._network.forward_macs
-        rows += [
-            ("train", "macs", forward),
-            ("train", "macs_backward", estimator.training_macs_ - forward),
-            ("inference", "macs", len(X) * estimator._network.forward_macs),
-        ]
-    else:
-        before = estimator.cost()["inference_sops"]
-        estimator.predict(X)
-        rows += [
-            ("train", "synaptic_ops", estimator.cost()["train_sops"]),
-            ("inference", "synaptic_ops", estimator.cost()["inference_sops"] - before),
-        ]
-    return pd.DataFrame(rows, columns=["phase", "category", "count"])
-
-
 def energy(estimator, X, table_name: str) -> tuple[float, float]:
-    """Training joules so far and joules per prediction of ``X``."""
+    """Training joules so far and joules per prediction of ``X``, from ``estimator.cost(X)``.
+
+    The learner's operation counts (:mod:`core.opcounts`) priced on the cost
+    table ``table_name`` (:mod:`core.energy`). A learner that does not report
+    a cost table gets NaN: partial counts (say, multiply-accumulates without
+    memory traffic) priced beside complete ones would bias the comparison.
+    """
     from core.energy import total_joules
 
-    counts = cost_table(estimator, X)
+    try:
+        counts = estimator.cost(X)
+    except (AttributeError, TypeError):  # no cost(), or no cost(X): no counts by category
+        return np.nan, np.nan
+    if not isinstance(counts, pd.DataFrame):
+        return np.nan, np.nan
     train = float(total_joules(counts, table_name, phase="train").iloc[0])
     inference = float(total_joules(counts, table_name, phase="inference").iloc[0])
     return train, inference / len(X)
@@ -362,70 +347,80 @@ def attribute(rows: pd.DataFrame) -> str:
 # -- figures and summary ---------------------------------------------------------------------------
 
 
+def _mean_and_error(values, log: bool):
+    """Mean and (lower, upper) error-bar lengths over seeds; geometric on a log scale."""
+    values = np.asarray(values, dtype=float)
+    if log:
+        values = np.log10(values[values > 0])
+    mean, low, high = interval(values)
+    if log:
+        mean, low, high = (10**v if np.isfinite(v) else np.nan for v in (mean, low, high))
+    below = mean - low if np.isfinite(low) else 0.0
+    above = high - mean if np.isfinite(high) else 0.0
+    return mean, below, above
+
+
+PANEL_COLUMNS = 4
+
+
 def _figures(result: Result, settings: Settings) -> dict:
     metrics = result.metrics
     tasks = list(dict.fromkeys(metrics["task"]))
     shown = [m for m in METRICS if m in metrics.columns and metrics[m].notna().any()]
+    rows_per_task = -(-len(shown) // PANEL_COLUMNS)
     fig, axes = figure(
-        len(tasks), len(shown), figsize=(2.9 * len(shown), 2.9 * len(tasks)), squeeze=False
+        rows_per_task * len(tasks),
+        PANEL_COLUMNS,
+        figsize=(3.3 * PANEL_COLUMNS, 3.0 * rows_per_task * len(tasks)),
+        squeeze=False,
     )
-    for row, task in zip(axes, tasks):
+    for ax in axes.ravel():
+        ax.set_visible(False)
+    for t, task in enumerate(tasks):
         rows = metrics[metrics["task"] == task]
-        for ax, metric in zip(row, shown):
+        for index, metric in enumerate(shown):
+            ax = axes[t * rows_per_task + index // PANEL_COLUMNS, index % PANEL_COLUMNS]
+            ax.set_visible(True)
             ylabel, log, _ = METRICS[metric]
             for offset, rule in ((-0.04, "backprop"), (0.04, "feedback_alignment")):
-                means, lows, highs = [], [], []
-                for neurons in ("rate", "spiking"):
-                    learner = f"{neurons}_{rule}"
-                    values = rows.loc[rows["learner"] == learner, metric].astype(float)
-                    mean, low, high = interval(np.log10(values) if log else values)
-                    if log:
-                        mean, low, high = (
-                            10**v if np.isfinite(v) else np.nan for v in (mean, low, high)
-                        )
-                    means.append(mean)
-                    lows.append(mean - low if np.isfinite(low) else 0.0)
-                    highs.append(high - mean if np.isfinite(high) else 0.0)
+                points = [
+                    _mean_and_error(rows.loc[rows["learner"] == f"{neurons}_{rule}", metric], log)
+                    for neurons in ("rate", "spiking")
+                ]
                 ax.errorbar(
                     np.array([0, 1]) + offset,
-                    means,
-                    yerr=[lows, highs],
+                    [p[0] for p in points],
+                    yerr=[[p[1] for p in points], [p[2] for p in points]],
                     color=RULE_COLORS[rule],
                     marker="o",
                     capsize=3,
-                    label=RULE_LABELS[rule],
+                    label=f"{RULE_LABELS[rule]} (gradient)",
                 )
-            stdp = rows.loc[rows["learner"] == STDP, metric].astype(float)
+            stdp = rows.loc[rows["learner"] == STDP, metric]
             if stdp.notna().any():
-                mean, low, high = interval(np.log10(stdp) if log else stdp)
-                if log:
-                    mean, low, high = (
-                        10**v if np.isfinite(v) else np.nan for v in (mean, low, high)
-                    )
-                err = [
-                    [mean - low if np.isfinite(low) else 0.0],
-                    [high - mean if np.isfinite(high) else 0.0],
-                ]
+                mean, below, above = _mean_and_error(stdp, log)
                 ax.errorbar(
-                    [1.6],
+                    [2],
                     [mean],
-                    yerr=err,
+                    yerr=[[below], [above]],
                     color=STDP_COLOR,
                     marker="s",
                     capsize=3,
                     label="STDP network",
                 )
-            ax.set_xticks([0, 1, 1.6], ["rate", "spiking", "STDP"])
-            ax.set_xlim(-0.4, 2.0)
+            ax.axvline(1.5, color="0.75", linewidth=0.8, linestyle=":")
+            ax.set_xticks([0, 1, 2], ["rate", "spiking", "STDP"])
+            ax.set_xlim(-0.4, 2.4)
             ax.set_xlabel("neurons")
             ax.set_ylabel(ylabel)
             if log:
                 ax.set_yscale("log")
             ax.set_title(task, fontsize=9)
-    axes[0, 0].legend(fontsize=7, loc="best")
+    axes[0, 0].legend(fontsize=7, loc="lower left")
     fig.suptitle(
-        "Learner matrix: slope = effect of spikes, gap between lines = effect of the rule, "
-        "non-parallel = interaction (mean and 95% interval over seeds)",
+        "Spikes x learning rule (mean and 95% interval over seeds): the slope of a line is the "
+        "effect of spikes,\nthe gap between the lines the effect of the rule, non-parallel "
+        "lines an interaction; the STDP network on the right",
         fontsize=9,
     )
     fig.tight_layout()
@@ -489,6 +484,14 @@ def _summary(result: Result, settings: Settings) -> str:
         ]
         name = METRICS[metric][0] + (" (log10)" if log else "")
         lines.append(f"| {task} | {name} | " + " | ".join(cells) + f" | {attribute(rows)} |")
+    lines += [
+        "",
+        "n/a: a target never reached within the budget, or a learner without operation "
+        "counts by category (its energy is not priced). Note that the cost tables price a "
+        "neuron update as the Diehl & Cook network's conductance-based neuron (7 multiplies, "
+        "11 adds), which overstates the arithmetic of the spiking MLP's leaky integrate-and-fire "
+        "update (1 multiply, 2 adds).",
+    ]
     if result.timings is not None and len(result.timings):
         lines += [
             "",
@@ -575,6 +578,7 @@ def _forgetting(learner, settings, task, learning_rate, seed, rng) -> float:
     Settings,
     _figures,
     _summary,
+    expected_seconds={"quick": 150, "full": 1200},
 )
 def run(settings: Settings, seed: int) -> Result:
     learners = LEARNERS if settings.include_stdp else tuple(DESIGN)
