@@ -331,6 +331,7 @@ def spiking_counts(
     post_pathway: tuple[int, int] | None = None,
     draws_per_channel_step: int = 1,
     lateral_inhibition: bool = True,
+    normalisation: bool = True,
 ) -> dict[str, np.ndarray]:
     """Operation counts of a Diehl & Cook network over some presentation windows.
 
@@ -355,6 +356,8 @@ def spiking_counts(
         Poisson encoding, 0 for deterministic encoders).
     lateral_inhibition : bool
         Whether every output spike reaches the ``n_neurons - 1`` other neurons.
+    normalisation : bool
+        Whether the input weights are normalised before each plastic window.
 
     What is counted
     ---------------
@@ -403,9 +406,10 @@ def spiking_counts(
             plasticity = plasticity + events
             reads = reads + events * int(pathway[0])
             writes = writes + events * int(pathway[1])
-    normalisation = plastic * n_inputs * n_neurons
-    reads = reads + 2 * normalisation + plastic * n_neurons
-    writes = writes + normalisation + plastic * n_neurons
+    normalised = plastic * int(bool(normalisation))
+    normalisation = normalised * n_inputs * n_neurons
+    reads = reads + 2 * normalisation + normalised * n_neurons
+    writes = writes + normalisation + normalised * n_neurons
     draws = presented * n_inputs * int(presentation_steps) * int(draws_per_channel_step)
     reads = reads + draws
     return {

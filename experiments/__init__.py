@@ -22,6 +22,7 @@ _LISTING_ORDER = (
     "noise_robustness",
     "rule_zoo",
     "energy_to_accuracy",
+    "learner_matrix",
     "social_topology",
     "mixed_society",
     "smart_city",
