@@ -412,7 +412,7 @@ def spiking_counts(
     writes = writes + normalisation + normalised * n_neurons
     draws = presented * n_inputs * int(presentation_steps) * int(draws_per_channel_step)
     reads = reads + draws
-    return {
+    counts = {
         "synaptic_ops": synaptic_ops,
         "neuron_updates": neuron_updates,
         "plasticity_updates": plasticity,
@@ -424,6 +424,8 @@ def spiking_counts(
         "input_spikes": inputs,
         "output_spikes": outputs,
     }
+    shape = np.broadcast_shapes(*(np.shape(value) for value in counts.values()))
+    return {key: np.broadcast_to(value, shape).astype(np.int64) for key, value in counts.items()}
 
 
 def readout_counts(operations, reads=None, writes=None) -> dict[str, np.ndarray]:
