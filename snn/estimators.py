@@ -33,6 +33,7 @@ from sklearn.exceptions import NotFittedError
 
 from snn._brian import as_time, time_steps
 from snn._engine import EngineConfig, SpikingAgents
+from snn._progress import fit_progress
 from snn.encoders import ENCODERS, check_features
 from snn.readouts import get_readout
 from snn.rules import RULES, PlasticityRule
@@ -273,6 +274,7 @@ class _SpikingEstimator(BaseEstimator):
         plasticity_decay=0.5,
         alpha=1.0,
         random_state=None,
+        verbose=0,
     ):
         self.n_neurons = n_neurons
         self.rule = rule
@@ -293,6 +295,7 @@ class _SpikingEstimator(BaseEstimator):
         self.plasticity_decay = plasticity_decay
         self.alpha = alpha
         self.random_state = random_state
+        self.verbose = verbose
 
     # -- validation -------------------------------------------------------
     def _validate_X(self, X, reset):
@@ -326,14 +329,17 @@ class _SpikingEstimator(BaseEstimator):
 
     def _train(self, X, targets, labels, epochs, readout_pass):
         started = time.perf_counter()
-        reports = self.agents_.train(
-            [X],
-            [targets],
-            None if labels is None else [labels],
-            epochs=epochs,
-            readout_pass=readout_pass,
-            first_epoch=len(self.history_) + 1,
-        )
+        # verbose >= 1: presentations done with elapsed and remaining time (snn._progress).
+        total = len(X) * (epochs + int(readout_pass))
+        with fit_progress(total, f"{type(self).__name__}.fit", self.verbose):
+            reports = self.agents_.train(
+                [X],
+                [targets],
+                None if labels is None else [labels],
+                epochs=epochs,
+                readout_pass=readout_pass,
+                first_epoch=len(self.history_) + 1,
+            )
         elapsed = time.perf_counter() - started
         config = self.agents_.config
         window_seconds = float((config.presentation_time + config.rest_time) / second)
@@ -626,6 +632,10 @@ _PARAMETERS_DOC = """
         Ridge penalty of the linear readout.
     random_state : None, int or numpy Generator
         Seeds the initial weights and every input spike train.
+    verbose : int, default=0
+        0 trains silently; 1 shows the presentations done with elapsed and
+        remaining time (a bar on a terminal, else a line every 30 s), updated
+        about once a second from Brian2's run loop (:mod:`snn._progress`).
 """
 
 
@@ -807,6 +817,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
         plasticity_decay=1.0,
         alpha=10.0,
         random_state=None,
+        verbose=0,
     ):
         super().__init__(
             n_neurons=n_neurons,
@@ -828,6 +839,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
             plasticity_decay=plasticity_decay,
             alpha=alpha,
             random_state=random_state,
+            verbose=verbose,
         )
 
     @staticmethod
