@@ -76,9 +76,9 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     "social_topology": {"full": _projected(3000)},
     # 20 rounds x 24 s x 3 seeds.
     "mixed_society": {"full": _projected(1440)},
-    # 30 rounds x 3 protocols x 3 seeds x 15-20 s per round of one society (the
-    # module docstring's "about an hour and a half").
-    "smart_city": {"full": _projected(5400)},
+    # 30 rounds x 3 protocols x 5 seeds x 15-20 s per round of one society (the
+    # module docstring's "about two and a half hours").
+    "smart_city": {"full": _projected(9000)},
     # quick: wall 69 s at load 9.9. full: measured (module docstring), 306 s.
     "brain_synchrony": {"quick": _measured(16), "full": Expected(306, "measured")},
 }
