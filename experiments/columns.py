@@ -21,6 +21,7 @@ class Column:
     unit: str = ""
     low: float | None = None  # the range a value (and so an interval) can take
     high: float | None = None
+    optional: bool = False  # present only for some settings
 
 
 SEED = Column("the inner seed of this row (spawned from the run's master seed)")
@@ -100,7 +101,10 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "accuracy": ACCURACY,
     },
     "noise_robustness": {
-        "kind": KIND,
+        "kind": Column(
+            'the learner: "ann", "snn", or a reference model (logistic regression, 1-NN, '
+            "k-means prototypes, majority class)"
+        ),
         "seed": SEED,
         "corruption": Column('"gaussian_noise" or "pixel_dropout" of the test inputs'),
         "level": Column(
@@ -116,6 +120,39 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "unit": UNIT,
         "training_ops": TRAINING_OPS,
         "training_joules": TRAINING_JOULES,
+    },
+    "learner_matrix": {
+        "task": Column("the task (tasks.TASKS)"),
+        "learner": Column(
+            "rate or spiking neurons x backprop or feedback alignment, or the STDP network"
+        ),
+        "neurons": Column('"rate" or "spiking"'),
+        "rule": Column('"backprop", "feedback_alignment" or "stdp"'),
+        "seed": SEED,
+        "learning_rate": Column("chosen on the validation split (empty for STDP)", "", 0.0),
+        "n_fit": Column("training samples", "", 0.0),
+        "n_val": Column("validation samples", "", 0.0),
+        "n_test": Column("test samples", "", 0.0),
+        "val_accuracy": Column("accuracy on the validation split", "", 0.0, 1.0),
+        "test_accuracy": Column("accuracy on the test split", "", 0.0, 1.0),
+        "noisy_accuracy": Column("test accuracy under Gaussian input noise", "", 0.0, 1.0),
+        "training_joules": Column("training energy from the learner's cost() table", "J", 0.0),
+        "joules_per_prediction": Column("energy of one prediction, priced likewise", "J", 0.0),
+        "samples_to_target": Column(
+            "training samples until the chance-corrected validation accuracy reached the "
+            "target (empty: not reached)",
+            "",
+            0.0,
+        ),
+        "updates_to_target": Column("weight updates until the same target", "", 0.0),
+        "forgetting": Column(
+            "accuracy on digits 0-4 after learning them minus after then learning 5-9 "
+            "(digits only)",
+            "",
+            -1.0,
+            1.0,
+            optional=True,
+        ),
     },
     "social_topology": {
         "seed": SEED,
@@ -214,12 +251,15 @@ def value_range(experiment, column: str) -> tuple[float, float]:
 
 
 def check_columns(experiment, columns) -> None:
-    """Raise AssertionError unless ``columns`` are the declared ones, in order."""
+    """Raise AssertionError unless ``columns`` are the declared ones, in order (optional
+    columns may be missing)."""
     declared = columns_of(experiment)
     if declared is None:
         return
     name = experiment if isinstance(experiment, str) else experiment.name
-    if list(columns) != list(declared):
+    columns = list(columns)
+    expected = [c for c, spec in declared.items() if not spec.optional or c in columns]
+    if columns != expected:
         raise AssertionError(
             f"metrics.csv of {name} has columns {list(columns)}, but experiments/columns.py "
             f"declares {list(declared)}; update the declaration (and regenerate "
@@ -256,7 +296,8 @@ def data_dictionary() -> str:
             low = "" if spec.low is None else f"{spec.low:g}"
             high = "" if spec.high is None else f"{spec.high:g}"
             bounds = f"[{low or '-inf'}, {high or 'inf'}]" if low or high else ""
-            lines.append(f"| `{column}` | {spec.meaning} | {spec.unit} | {bounds} |")
+            meaning = spec.meaning + (" (not always present)" if spec.optional else "")
+            lines.append(f"| `{column}` | {meaning} | {spec.unit} | {bounds} |")
     return "\n".join(lines) + "\n"
 
 

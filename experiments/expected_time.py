@@ -67,9 +67,10 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # quick: wall 313 s at load 17.4. full: 3 seeds x (2 halves x 673 x 2 epochs +
     # 2 x 2 x 4 checkpoints x 2 subsets x 225) = 29.7k against 1.5k: x19.8.
     "continual_learning": {"quick": _measured(84), "full": _projected(84 * 19.8)},
-    # quick: wall 388 s at load 15.3. full: 3 seeds x (1347 x 3 + 12 conditions x
-    # 450) = 28.3k presentations against 300 x 2 + 6 x 100 = 1.2k: x23.6.
-    "noise_robustness": {"quick": _measured(100), "full": _projected(100 * 23.6)},
+    # quick: wall 388 s at load 15.3 (before the reference models were added; they
+    # cost seconds). full: 10 seeds x (1347 x 3 + 12 conditions x 450) = 94k
+    # presentations against 300 x 2 + 6 x 100 = 1.2k: x79.
+    "noise_robustness": {"quick": _measured(100), "full": _projected(100 * 79)},
     # Full presets of the societies: measured seconds per round (module docstrings)
     # times rounds and seeds.
     # 20 rounds x (35 s teach + 13 s gossip) x 3 seeds + the DeGroot theory.
