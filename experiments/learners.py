@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.progress import current_verbosity
+
 #: The cost tables every experiment reports energy on (see core.energy).
 ENERGY_TABLES = ("horowitz45_fp32", "loihi")
 KINDS = ("ann", "snn")
@@ -36,6 +38,9 @@ def make_learner(kind: str, task, random_state, **params):
         cls = STDPClassifier if task.kind == "classification" else STDPRegressor
         if task.kind == "regression":
             params.setdefault("readout", "linear")
+        # A spiking fit takes minutes: it shows its presentations whenever the
+        # surrounding run shows progress (core.progress.verbosity).
+        params.setdefault("verbose", current_verbosity())
     else:
         raise ValueError(f"unknown learner kind={kind!r}; known: {list(KINDS)}")
     return cls(random_state=random_state, **params)
