@@ -29,13 +29,29 @@ KIND = Column('the learner: "ann" (backprop MLP) or "snn" (spiking STDP network)
 ACCURACY = Column("fraction of test samples classified correctly", "", 0.0, 1.0)
 UNIT = Column('what training_ops counts: "MAC" (MLP) or "SOP" (spiking network)')
 TRAINING_OPS = Column(
-    "operations spent on training so far (multiply-accumulates or synaptic operations)",
+    "effective operations spent on training so far (forward and backward multiply-accumulates "
+    "skipping zeros, or synaptic operations: spikes times fan-out; core.opcounts)",
     "operations",
     0.0,
 )
+#: The cost tables experiments price on (experiments.learners.ENERGY_TABLES).
+_TABLES = ("horowitz45_fp32", "loihi")
 TRAINING_JOULES = Column(
-    "training_ops priced at 4.6 pJ per MAC or 0.9 pJ per SOP (45 nm)", "J", 0.0
+    "energy of all training so far: every counted operation (core.opcounts) priced on the "
+    "cost table horowitz45_fp32 (core.energy)",
+    "J",
+    0.0,
 )
+
+
+def _per_table(prefix: str, meaning: str) -> dict:
+    """One column per cost table: ``<prefix>_<table>``."""
+    return {
+        f"{prefix}_{t}": Column(f"{meaning}, priced on the cost table {t}", "J", 0.0)
+        for t in _TABLES
+    }
+
+
 ROUND = Column("the society round (from 1)", "", 1.0)
 AGENT = Column("the agent's position within its component graph")
 TYPE = Column('the agent type: "ann" or "snn"')
@@ -49,8 +65,13 @@ DISAGREEMENT = Column(
 )
 MESSAGES = Column("messages the agent sent this round", "", 0.0)
 LOCAL_SAMPLES = Column("own training samples the agent learned from this round", "", 0.0)
-COST = Column("cumulative operations of the agent (see cost_unit)", "operations", 0.0)
-COST_UNIT = Column('what cost counts: "MAC" or "SOP"')
+COST = Column(
+    "cumulative energy of the agent: every counted operation priced on the society's cost "
+    "table (see cost_unit)",
+    "J",
+    0.0,
+)
+COST_UNIT = Column('the cost table that priced cost: "J (<table>)"')
 
 COLUMNS: dict[str, dict[str, Column]] = {
     "task_benchmark": {
@@ -59,6 +80,7 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "seed": SEED,
         "score": Column("test accuracy (classification) or R^2 (regression)", "", None, 1.0),
         "n_train": Column("training samples used", "", 0.0),
+        "n_val": Column("validation samples the learning curve is read on", "", 0.0),
         "n_test": Column("test samples scored", "", 0.0),
         "epochs": Column("training epochs", "", 0.0),
         "samples_to_90": Column(
@@ -70,6 +92,13 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "training_ops": TRAINING_OPS,
         "training_joules": TRAINING_JOULES,
         "joules_per_inference": Column("energy of one prediction, priced as above", "J", 0.0),
+        **_per_table("joules_per_inference", "energy of one prediction"),
+        **_per_table("training_joules", "energy of all training"),
+        **_per_table(
+            "joules_to_target",
+            "training energy at the first checkpoint whose chance-corrected validation score "
+            "reached the target (NaN: never)",
+        ),
     },
     "learning_curves": {
         "samples_seen": Column("training samples seen at this checkpoint", "", 0.0),
@@ -117,9 +146,33 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "rule": Column("the learning rule (ann.RULES or snn.RULES)"),
         "seed": SEED,
         "accuracy": ACCURACY,
+        "reached": Column("whether the chance-corrected validation accuracy reached the target"),
+        "samples_to_target": Column(
+            "training samples seen when training stopped (target reached or budget spent)", "", 0.0
+        ),
         "unit": UNIT,
         "training_ops": TRAINING_OPS,
         "training_joules": TRAINING_JOULES,
+        **_per_table("training_joules", "energy of all training until the stop"),
+    },
+    "energy_to_accuracy": {
+        "kind": KIND,
+        "seed": SEED,
+        "reached": Column("whether the chance-corrected validation accuracy reached the target"),
+        "samples_to_target": Column(
+            "training samples seen when training stopped (target reached or budget spent)", "", 0.0
+        ),
+        "epochs": Column("the epoch training stopped in (from 1)", "", 1.0),
+        "val_corrected": Column(
+            "chance-corrected validation accuracy at the stop: (acc - 1/k) / (1 - 1/k)",
+            "",
+            None,
+            1.0,
+        ),
+        "test_accuracy": ACCURACY,
+        "n_fit": Column("training samples", "", 0.0),
+        "n_val": Column("validation samples", "", 0.0),
+        "n_test": Column("test samples", "", 0.0),
     },
     "learner_matrix": {
         "task": Column("the task (tasks.TASKS)"),
