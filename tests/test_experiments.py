@@ -55,6 +55,7 @@ def test_every_learner_experiment_is_registered_in_order():
         "continual_learning",
         "noise_robustness",
         "rule_zoo",
+        "learner_matrix",
     ]
     assert names[: len(expected)] == expected
 
@@ -396,3 +397,47 @@ def test_rule_zoo_picks_up_a_newly_registered_rule(tmp_path, monkeypatch):
         ("snn", "stdp"),
         ("snn", "oja"),
     ]
+
+
+def test_learner_matrix_decomposes_into_spikes_and_rule(tmp_path):
+    path, metrics = run_tiny(
+        "learner_matrix",
+        tmp_path,
+        n_seeds=2,
+        n_val=30,
+        hidden_units=8,
+        epochs=2,
+        forgetting_epochs=1,
+        spiking_params={"n_steps": 5},
+        include_stdp=False,  # the STDP network's Brian2 runs would take minutes here
+    )
+    assert sorted(metrics.learner.unique()) == sorted(experiments.learner_matrix.DESIGN)
+    assert len(metrics) == 4 * 2
+    for column in ("test_accuracy", "noisy_accuracy", "val_accuracy"):
+        assert metrics[column].between(0, 1).all()
+    for column in ("training_joules", "joules_per_prediction"):
+        assert (metrics[column].dropna() > 0).all()
+        assert metrics.loc[metrics.neurons == "spiking", column].notna().all()
+    assert metrics.forgetting.between(-1, 1).all()
+    # The decomposition, recomputed by hand from the cells of metrics.csv.
+    effects = pd.read_csv(path / "effects.csv").set_index(["metric", "effect"])
+    cells = metrics.pivot(index="seed", columns="learner", values="test_accuracy")
+    spikes = (
+        cells.spiking_backprop
+        + cells.spiking_feedback_alignment
+        - cells.rate_backprop
+        - cells.rate_feedback_alignment
+    ) / 2
+    interaction = (cells.spiking_feedback_alignment - cells.spiking_backprop) - (
+        cells.rate_feedback_alignment - cells.rate_backprop
+    )
+    assert effects.loc[("test_accuracy", "spikes"), "mean"] == pytest.approx(spikes.mean())
+    assert effects.loc[("test_accuracy", "interaction"), "mean"] == pytest.approx(
+        interaction.mean()
+    )
+    low, high = effects.loc[("test_accuracy", "spikes"), ["low", "high"]]
+    assert low <= spikes.mean() <= high
+    for (metric, _), row in effects.iterrows():
+        assert bool(row["log10"]) == experiments.learner_matrix.METRICS[metric][1]
+    summary = (path / "summary.md").read_text()
+    assert "accounted for by" in summary and "95% interval" in summary
