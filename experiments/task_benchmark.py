@@ -68,6 +68,13 @@ class Settings:
     small_task_epochs: dict = field(default_factory=lambda: {"ann": 2000, "snn": 20})
     fractions: tuple = (0.1, 0.3, 1.0)  # nested training subsets, from scratch
     target: float = 0.8  # chance-corrected score for "samples to target"
+    # spiking ablations (experiments.baselines), fitted on the full training subset only
+    ablations: tuple = (
+        "snn_no_plasticity",
+        "snn_no_threshold_adaptation",
+        "snn_no_weight_normalisation",
+        "snn_no_lateral_inhibition",
+    )
     params: dict = field(default_factory=_default_params)
 
     @classmethod
@@ -79,6 +86,7 @@ class Settings:
             max_epochs={"ann": 30, "snn": 1},
             small_task_epochs={"ann": 1000, "snn": 10},
             fractions=(0.2, 1.0),
+            ablations=("snn_no_plasticity",),
         )
 
     @classmethod
@@ -89,12 +97,32 @@ class Settings:
 SMALL_TASK = 20  # tasks with at most this many training samples get small_task_epochs
 
 
+ABLATION_LABELS = {
+    "snn_no_plasticity": "spiking, no plasticity (random weights)",
+    "snn_no_threshold_adaptation": "spiking, no threshold adaptation",
+    "snn_no_weight_normalisation": "spiking, no weight normalisation",
+    "snn_no_lateral_inhibition": "spiking, no lateral inhibition",
+}
+
+
 def _label(kind: str) -> str:
-    return label(kind) if kind in KINDS else reference.LABELS.get(kind, kind)
+    if kind in KINDS:
+        return label(kind)
+    return reference.LABELS.get(kind, ABLATION_LABELS.get(kind, kind))
+
+
+ABLATION_COLORS = {
+    "snn_no_plasticity": "#ff9896",
+    "snn_no_threshold_adaptation": "#c49c94",
+    "snn_no_weight_normalisation": "#f7b6d2",
+    "snn_no_lateral_inhibition": "#dbdb8d",
+}
 
 
 def _color(kind: str) -> str:
-    return color(kind) if kind in KINDS else reference.COLORS.get(kind, "#444444")
+    if kind in KINDS:
+        return color(kind)
+    return reference.COLORS.get(kind, ABLATION_COLORS.get(kind, "#444444"))
 
 
 def _figures(result: Result, settings: Settings) -> dict:
@@ -137,7 +165,7 @@ def _figures(result: Result, settings: Settings) -> dict:
                 ax.scatter(
                     x[[tasks.index(t) for t in means.index]] + 0.45,
                     means.values,
-                    marker="_^sdv"[k % 5],
+                    marker="_^sdvPX*"[k % 8],
                     s=60,
                     color=_color(kind),
                     label=_label(kind),
@@ -273,6 +301,11 @@ def _summary(result: Result, settings: Settings) -> str:
     _summary,
 )
 def run(settings: Settings, seed: int) -> Result:
+    from experiments.baselines import ABLATIONS
+
+    unknown = sorted(set(settings.ablations) - set(ABLATIONS))
+    if unknown:
+        raise ValueError(f"unknown ablation(s) {unknown} in ablations; known: {sorted(ABLATIONS)}")
     if not settings.fractions or any(not 0 < f <= 1 for f in settings.fractions):
         raise ValueError(f"fractions must lie in (0, 1], got fractions={settings.fractions!r}")
     rows, curves, timings = [], [], []
@@ -350,6 +383,42 @@ def run(settings: Settings, seed: int) -> Result:
                     }
                 )
             rows.append(row)
+        if settings.ablations:
+            from experiments.baselines import spiking_ablations
+
+            spiking = fitted["snn"]
+            for name, ablated in spiking_ablations(spiking, settings.ablations).items():
+                started = time.perf_counter()
+                ablated.fit(X_train, y_train)
+                score = float(ablated.score(X_test, y_test))
+                ops = operations(ablated)
+                rows.append(
+                    {
+                        "task": task_name,
+                        "kind": name,
+                        "seed": task_seed,
+                        "score": score,
+                        "corrected_score": float(chance_corrected(score, chance)),
+                        "n_train": len(X_train),
+                        "n_test": len(X_test),
+                        "epochs": spiking.epochs + 1,
+                        "presentations": len(X_train) * (spiking.epochs + 1),
+                        "samples_to_target": np.nan,
+                        "unit": ops["unit"],
+                        "training_ops": ops["training_ops"],
+                        "training_joules": ops["training_joules"],
+                        "joules_per_inference": np.nan,
+                    }
+                )
+                timings.append(
+                    {
+                        "task": task_name,
+                        "kind": name,
+                        "seed": task_seed,
+                        "train_seconds": time.perf_counter() - started,
+                        "predict_seconds": np.nan,
+                    }
+                )
     return Result(
         metrics=pd.DataFrame(rows),
         timings=pd.DataFrame(timings),

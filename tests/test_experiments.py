@@ -108,6 +108,9 @@ def test_task_benchmark(tmp_path):
     assert regression.loc["nearest_neighbour", "score"] == pytest.approx(
         KNeighborsRegressor(n_neighbors=1).fit(X, y).score(X_test, y_test)
     )
+    assert {"snn_no_plasticity", "logistic_regression", "majority"} <= set(
+        metrics[metrics.task == "xor"].kind
+    )
     curves = pd.read_csv(path / "curves.csv")
     assert sorted(curves[curves.task == "seed_regression"].n_train.unique()) == [
         8,
