@@ -310,7 +310,7 @@ def run(settings: Settings, seed: int) -> Result:
         raise ValueError(f"fractions must lie in (0, 1], got fractions={settings.fractions!r}")
     rows, curves, timings = [], [], []
     jobs = [(task, s) for task in settings.tasks for s in child_seeds(seed, settings.n_seeds)]
-    for task_name, task_seed in progress(jobs, desc="task_benchmark"):
+    for task_name, task_seed in progress(jobs, desc="task_benchmark", unit="(task, seed) fits"):
         task = with_validation(load_task(task_name, seed=task_seed % 2**31), task_seed)
         rng = np.random.default_rng(task_seed)
         classification = task.kind == "classification"
