@@ -124,7 +124,7 @@ def _figures(result: Result, settings: Settings) -> dict:
                 color=_color(name),
                 label=_label(name),
             )
-            if seeds > 1:
+            if seeds > 2:
                 ax.fill_between(x, stats["low"], stats["high"], color=_color(name), alpha=0.15)
         ax.axhline(chance_level_of(settings), color="0.5", linestyle=":", linewidth=1)
         ax.set_xscale("log")
@@ -138,7 +138,8 @@ def _figures(result: Result, settings: Settings) -> dict:
     fig.suptitle(
         f"Learning curves on {settings.task}: each point trained from scratch on a subset "
         f"(MLP: early stopping on validation, at most {settings.mlp_max_epochs} epochs; "
-        f"spiking: fit); n = {seeds} seeds, mean and 95% interval; dotted: chance",
+        f"spiking: fit); n = {seeds} seeds, mean and 95% interval (drawn from 3 seeds up); "
+        "dotted: chance",
         fontsize=10,
     )
     fig.tight_layout()

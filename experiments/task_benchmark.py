@@ -148,7 +148,7 @@ def _figures(result: Result, settings: Settings) -> dict:
             rows = metrics[metrics.kind == kind].dropna(subset=[column])
             stats = interval_table(rows, "task", column).set_index("task").reindex(tasks)
             error = None
-            if seeds > 1:
+            if seeds > 2:
                 error = [stats["mean"] - stats["low"], stats["high"] - stats["mean"]]
             ax.bar(
                 x + offset,
@@ -180,7 +180,7 @@ def _figures(result: Result, settings: Settings) -> dict:
     _matched_panel(axes[1, 2], result, settings)
     fig.suptitle(
         f"MLP (early stopping on validation) vs spiking network (fit) on every task, each at "
-        f"its own budget; n = {seeds} seeds, mean and 95% interval",
+        f"its own budget; n = {seeds} seeds, mean and 95% interval (drawn from 3 seeds up)",
         fontsize=10,
     )
     fig.tight_layout()
