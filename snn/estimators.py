@@ -34,6 +34,7 @@ from sklearn.exceptions import NotFittedError
 
 from snn._brian import as_time, time_steps
 from snn._engine import EngineConfig, SpikingAgents
+from snn._progress import fit_progress
 from snn.encoders import ENCODERS, check_features
 from snn.readouts import get_readout
 from snn.rules import RULES, PlasticityRule
@@ -300,6 +301,7 @@ class _SpikingEstimator(BaseEstimator):
         threshold_adaptation=True,
         weight_normalisation=True,
         lateral_inhibition=True,
+        verbose=0,
     ):
         self.n_neurons = n_neurons
         self.rule = rule
@@ -324,6 +326,7 @@ class _SpikingEstimator(BaseEstimator):
         self.threshold_adaptation = threshold_adaptation
         self.weight_normalisation = weight_normalisation
         self.lateral_inhibition = lateral_inhibition
+        self.verbose = verbose
 
     # -- validation -------------------------------------------------------
     def _validate_X(self, X, reset):
@@ -357,14 +360,17 @@ class _SpikingEstimator(BaseEstimator):
 
     def _train(self, X, targets, labels, epochs, readout_pass):
         started = time.perf_counter()
-        reports = self.agents_.train(
-            [X],
-            [targets],
-            None if labels is None else [labels],
-            epochs=epochs,
-            readout_pass=readout_pass,
-            first_epoch=len(self.history_) + 1,
-        )
+        # verbose >= 1: presentations done with elapsed and remaining time (snn._progress).
+        total = len(X) * (epochs + int(readout_pass))
+        with fit_progress(total, f"{type(self).__name__}.fit", self.verbose):
+            reports = self.agents_.train(
+                [X],
+                [targets],
+                None if labels is None else [labels],
+                epochs=epochs,
+                readout_pass=readout_pass,
+                first_epoch=len(self.history_) + 1,
+            )
         elapsed = time.perf_counter() - started
         config = self.agents_.config
         window_seconds = float((config.presentation_time + config.rest_time) / second)
@@ -671,6 +677,10 @@ _PARAMETERS_DOC = """
         ``lateral_inhibition=False``: no inhibitory synapses between the
         excitatory neurons (``inhibition`` and ``evaluation_inhibition`` then
         have no effect).
+    verbose : int, default=0
+        0 trains silently; 1 shows the presentations done with elapsed and
+        remaining time (a bar on a terminal, else a line every 30 s), updated
+        about once a second from Brian2's run loop (:mod:`snn._progress`).
 """
 
 
@@ -885,6 +895,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
         threshold_adaptation=True,
         weight_normalisation=True,
         lateral_inhibition=True,
+        verbose=0,
     ):
         super().__init__(
             n_neurons=n_neurons,
@@ -910,6 +921,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
             threshold_adaptation=threshold_adaptation,
             weight_normalisation=weight_normalisation,
             lateral_inhibition=lateral_inhibition,
+            verbose=verbose,
         )
 
     @staticmethod

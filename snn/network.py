@@ -66,6 +66,7 @@ from brian2 import (
 )
 
 from snn._brian import as_time, time_steps, use_target
+from snn._progress import simulation_progress
 from snn.neurons import (
     EXCITATORY_EQUATIONS,
     EXCITATORY_RESET,
@@ -604,7 +605,10 @@ class DiehlCookNetwork:
                 objects.append(spike_monitor)
 
             network = Network(*objects, name="snn_network")
-            network.run(n_windows * self.window_steps * dt, namespace={})
+            # A spiking fit's progress bar advances from Brian2's report hook (snn._progress).
+            report, finished = simulation_progress(n_windows * n_agents)
+            network.run(n_windows * self.window_steps * dt, namespace={}, **report)
+            finished()
 
             final_weights = np.array(input_synapses.w[:]).reshape(n_agents, n_inputs, n_neurons)
             final_theta = np.array(excitatory.theta_[:]).reshape(n_agents, n_neurons)

@@ -47,7 +47,7 @@ __all__ = ["SNNPopulation"]
 _ESTIMATOR_DEFAULTS = {
     key: value
     for key, value in STDPClassifier().get_params().items()
-    if key not in ("n_neurons", "random_state", "epochs")
+    if key not in ("n_neurons", "random_state", "epochs", "verbose")
 }
 
 
