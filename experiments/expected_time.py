@@ -71,6 +71,9 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # cost seconds). full: 10 seeds x (1347 x 3 + 12 conditions x 450) = 94k
     # presentations against 300 x 2 + 6 x 100 = 1.2k: x79.
     "noise_robustness": {"quick": _measured(100), "full": _projected(100 * 79)},
+    # quick: wall 1274 s at load 15.7. full: 3 seeds x 6 spiking rules x (1347 x 3 +
+    # 450) = 80.8k presentations against 6 x (300 x 2 + 150) = 4.5k: x18.
+    "rule_zoo": {"quick": _measured(350), "full": _projected(350 * 18)},
     # Full presets of the societies: measured seconds per round (module docstrings)
     # times rounds and seeds.
     # 20 rounds x (35 s teach + 13 s gossip) x 3 seeds + the DeGroot theory.
