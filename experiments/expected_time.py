@@ -66,9 +66,11 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # quick: wall 292 s at load 14.7. full: 1347 x (2 + 1) + 450 = 4.5k
     # presentations against 400 x 2 + 450 = 1.25k: x3.6.
     "receptive_fields": {"quick": _measured(75), "full": _projected(75 * 3.6)},
-    # quick: wall 313 s at load 17.4. full: 3 seeds x (2 halves x 673 x 2 epochs +
-    # 2 x 2 x 4 checkpoints x 2 subsets x 225) = 29.7k against 1.5k: x19.8.
-    "continual_learning": {"quick": _measured(84), "full": _projected(84 * 19.8)},
+    # quick: wall 944 s at load 15 (user + sys 72 s). Per spiking network, full / quick
+    # presentations x presentation time: 5 tasks x (270 x 2 epochs + 270 frozen + 450
+    # test) + 1347 refit = 7.65k x 500 ms against 5 x (20 x 3 + 100) + 100 = 900 x 125 ms
+    # (x34); networks: 5 seeds x 3 sizes against 2 x 2 (x3.75): x127.
+    "continual_learning": {"quick": _measured(72), "full": _projected(72 * 127)},
     # quick: wall 388 s at load 15.3 (before the reference models were added; they
     # cost seconds). full: 10 seeds x (1347 x 3 + 12 conditions x 450) = 94k
     # presentations against 300 x 2 + 6 x 100 = 1.2k: x79.
@@ -81,9 +83,8 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # 20 rounds x (35 s teach + 13 s gossip) x 3 seeds + the DeGroot theory.
     # quick: wall 180 s at load 17.1.
     "social_topology": {"quick": _measured(52), "full": _projected(3000)},
-    # 20 rounds x 24 s x 3 seeds.
-    # quick: wall 116 s at load 16.4.
-    "mixed_society": {"quick": _measured(31), "full": _projected(1440)},
+    # quick: wall 116 s at load 16.4 (3 seeds then). full: 20 rounds x 24 s x 5 seeds.
+    "mixed_society": {"quick": _measured(31), "full": _projected(2400)},
     # 30 rounds x 3 protocols x 5 seeds x 15-20 s per round of one society (the
     # module docstring's "about two and a half hours").
     # quick: wall 36 s at load 18.6 (before the reference forecasts were added).
