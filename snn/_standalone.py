@@ -26,8 +26,9 @@ This module makes that program reusable, so the compilation is paid once per
   lock per key serialises builders of the same shape, across processes. A
   killed build leaves only a temporary directory, which nothing trusts and
   the next builder of that key deletes.
-* Each run writes into its own temporary directory and reads the program's
-  output from there, so any number of processes may run one build at once.
+* Each run writes its inputs and the program's outputs in a temporary
+  directory of its own (``TMPDIR``), so any number of processes may run one
+  build at once.
 * Without a working compiler (``CXX``, default ``g++``, and ``make``), or if a
   build fails, the network falls back to the runtime path with one warning
   per process.
@@ -46,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -61,6 +63,7 @@ from pathlib import Path
 import numpy as np
 
 from snn._brian import codegen_target
+from snn.neurons import PER_NEURON_PARAMETERS
 
 __all__ = [
     "AUTO_BUILD_STEPS",
@@ -144,6 +147,7 @@ def _threads() -> int:
     return int(value)
 
 
+@functools.lru_cache(maxsize=1)
 def _source_digest() -> str:
     """Hash of the sources that generate the program (this package's network code)."""
     package = Path(__file__).parent
@@ -190,7 +194,14 @@ def build_spec(network) -> dict:
         "window_steps": network.window_steps,
         "presentation_steps": network.presentation_steps,
         "reward": [network.reward_correct, network.reward_wrong],
-        "neuron_params": _describe(network.neuron_params),
+        # per-neuron parameters are run arguments, not code
+        "neuron_params": _describe(
+            {
+                key: value
+                for key, value in network.neuron_params.items()
+                if key not in PER_NEURON_PARAMETERS
+            }
+        ),
         "rule_class": f"{type(rule).__module__}.{type(rule).__qualname__}",
         "rule_namespace": _describe(rule.namespace()),
         "rule_synapses": _describe(
@@ -379,9 +390,7 @@ def run(network, inputs):
             f"{n_windows} windows of {network.window_steps} steps exceed the "
             f"{manifest['max_steps']} steps a standalone run can count; split the call"
         )
-    runs = cache_root() / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    results = Path(tempfile.mkdtemp(prefix="run.", dir=runs))
+    results = Path(tempfile.mkdtemp(prefix="snn-standalone-run."))
     try:
         (results / "snn_run_header.txt").write_text(
             f"{n_windows} {network.n_agents} {total_steps} "
@@ -402,7 +411,9 @@ def run(network, inputs):
             spec = manifest["inputs"][name]
             array = np.ascontiguousarray(values[name], dtype=spec["dtype"])
             if array.size != spec["size"]:
-                raise ValueError(f"{name} has {array.size} values, the program needs {spec['size']}")
+                raise ValueError(
+                    f"{name} has {array.size} values, the program needs {spec['size']}"
+                )
             path = results / f"in_{owner}_{variable}.dat"
             array.tofile(path)
             arguments.append(f"{owner}.{variable}={path}")

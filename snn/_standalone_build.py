@@ -64,9 +64,7 @@ def build(network, directory):
         1,
         "stop_flag : integer (shared)",
         namespace={
-            "snn_stop_after": _compiled_function(
-                "snn_stop_after", [1], ["integer"], 1, "integer"
-            )
+            "snn_stop_after": _compiled_function("snn_stop_after", [1], ["integer"], 1, "integer")
         },
         clock=step_clock,
         name="snn_run_control",

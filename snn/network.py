@@ -398,7 +398,9 @@ class DiehlCookNetwork:
         SimulationResult
         """
         start_wall = time.perf_counter()
-        run = self._run_inputs(weights, theta, spikes, plastic, labels, assigned_class, agent_params)
+        run = self._run_inputs(
+            weights, theta, spikes, plastic, labels, assigned_class, agent_params
+        )
         if run.n_windows == 0:
             return SimulationResult(
                 counts=np.zeros((0, self.n_agents, self.n_neurons), np.int32),
@@ -503,7 +505,9 @@ class DiehlCookNetwork:
                 plastic_schedule=TimedArray(
                     plastic_rows, dt=self.window_time, name="snn_plastic_schedule"
                 ),
-                label_schedule=TimedArray(label_rows, dt=self.window_time, name="snn_label_schedule"),
+                label_schedule=TimedArray(
+                    label_rows, dt=self.window_time, name="snn_label_schedule"
+                ),
             )
             objects = self.brian_objects(schedules, run.spike_indices, run.spike_steps)
             excitatory = objects["excitatory"]

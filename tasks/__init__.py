@@ -5,11 +5,12 @@
 >>> task.kind, task.n_features, list(task.classes)
 ('classification', 2, [0, 1])
 >>> sorted(TASKS)
-['city_traffic', 'digits', 'iris', 'seed_regression', 'xor']
+['city_traffic', 'digits', 'digits28', 'fashion_mnist', 'iris', 'mnist', 'seed_regression', 'xor']
 """
 
 from tasks import _builtin as _builtin
 from tasks import city_traffic as _city  # noqa: F401  (fills the registry)
+from tasks import mnist as _mnist  # noqa: F401  (fills the registry)
 from tasks._base import TASKS, Task, load_task, register_task
 
 __all__ = ["TASKS", "Task", "load_task", "register_task"]
