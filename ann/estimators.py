@@ -340,7 +340,7 @@ def load(path):
 
     Returns
     -------
-    MLPClassifier, MLPRegressor or MLPPopulation
+    MLPClassifier, MLPRegressor, MLPPopulation, SpikingMLPClassifier or SpikingMLPRegressor
 
     Raises
     ------
@@ -355,8 +355,16 @@ def load(path):
         registered in this session (named, with the known ones).
     """
     from ann.population import MLPPopulation
+    from ann.spiking import SpikingMLPClassifier, SpikingMLPRegressor
 
-    kinds = {cls._archive_kind: cls for cls in (MLPClassifier, MLPRegressor, MLPPopulation)}
+    classes = (
+        MLPClassifier,
+        MLPRegressor,
+        MLPPopulation,
+        SpikingMLPClassifier,
+        SpikingMLPRegressor,
+    )
+    kinds = {cls._archive_kind: cls for cls in classes}
     arrays, meta = read_archive(path, expected_kind=list(kinds))
     return kinds[meta["kind"]]._from_archive(path, arrays, meta)
 

@@ -11,7 +11,7 @@ built-in kinds are registered by *import path* and imported on first use:
 
 >>> from social.agents import AGENT_TYPES
 >>> sorted(AGENT_TYPES)
-['ann', 'snn']
+['ann', 'snn', 'spiking_mlp']
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 AGENT_TYPES: dict[str, Callable[..., Any] | str] = {
     "ann": "ann:MLPPopulation",
     "snn": "snn:SNNPopulation",
+    "spiking_mlp": "ann:SpikingMLPPopulation",
 }
 
 
@@ -45,9 +46,11 @@ def _spiking_defaults() -> dict:
 #: population of that type is built). ``ann``: a local batch of 32 samples is
 #: four gradient steps (MLPPopulation's own default batch of 64 would make it
 #: one). ``snn``: shorter presentations, see :func:`_spiking_defaults`.
+#: ``spiking_mlp`` (the surrogate-gradient spiking MLP): batches of 8, as ``ann``.
 AGENT_DEFAULTS: dict[str, dict | Callable[[], dict]] = {
     "ann": {"batch_size": 8},
     "snn": _spiking_defaults,
+    "spiking_mlp": {"batch_size": 8},
 }
 
 
