@@ -15,6 +15,8 @@ from ann.activations import ACTIVATIONS
 from ann.network import StackedMLP, layer_sizes, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
+from core.progress import Progress
+from core.progress import resolve as resolve_verbose
 from tasks.archive import (
     ArchiveError,
     MetadataError,
@@ -47,6 +49,7 @@ class _BaseMLP(BaseEstimator):
         rule_params=None,
         optimizer_params=None,
         dtype="float64",
+        verbose=0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -61,6 +64,7 @@ class _BaseMLP(BaseEstimator):
         self.rule_params = rule_params
         self.optimizer_params = optimizer_params
         self.dtype = dtype
+        self.verbose = verbose
 
     # -- validation -------------------------------------------------------------------------
 
@@ -123,16 +127,25 @@ class _BaseMLP(BaseEstimator):
         self.samples_seen_ = 0
 
     def _train(self, X: np.ndarray, Y: np.ndarray, epochs: int) -> None:
-        network, hyper = self._network, self._hyper
-        n_samples = len(X)
-        batch_size = min(hyper["batch_size"], n_samples)
+        batch_size = min(self._hyper["batch_size"], len(X))
         classification = self._score_name == "accuracy"
+        total_squares = None
         if not classification:
             # Targets near the float range overflow here; the divergence check
             # below then names the epoch, rather than numpy warning first.
             with np.errstate(over="ignore", invalid="ignore"):
                 centred = Y - Y.mean(axis=0)
                 total_squares = (centred * centred).sum(axis=0)
+        # verbose >= 1: a bar (or a periodic line off a terminal) with time left, per epoch.
+        bar = Progress(
+            epochs, f"{type(self).__name__}.fit", "epochs", verbose=resolve_verbose(self.verbose)
+        )
+        with bar:
+            self._train_epochs(X, Y, epochs, bar, batch_size, classification, total_squares)
+
+    def _train_epochs(self, X, Y, epochs, bar, batch_size, classification, total_squares):
+        network, hyper = self._network, self._hyper
+        n_samples = len(X)
         for _ in range(epochs):
             started = time.perf_counter()
             if hyper["shuffle"]:
@@ -170,6 +183,7 @@ class _BaseMLP(BaseEstimator):
                     "inference_macs": self.inference_macs_,
                 }
             )
+            bar.update()
 
     def _fit(self, X, y):
         hyper = self._check_hyperparameters()
@@ -413,6 +427,9 @@ _SHARED_PARAMETERS = """
         :class:`ann.MLPPopulation` steps about twice as fast
         (bench/RESULTS.md); float64 is the default for exact comparisons
         (finite differences, scikit-learn, gossip averages).
+    verbose : int, default=0
+        0 trains silently; 1 shows the epochs done with elapsed and remaining
+        time (a bar on a terminal, else a line every 30 s; :mod:`core.progress`).
 """
 
 _SHARED_ATTRIBUTES = """

@@ -194,6 +194,9 @@ def build_spec(network) -> dict:
         "window_steps": network.window_steps,
         "presentation_steps": network.presentation_steps,
         "reward": [network.reward_correct, network.reward_wrong],
+        # ablations that remove objects (no threshold adaptation is a run value)
+        "lateral_inhibition": network.lateral_inhibition,
+        "weight_normalisation": network.weight_normalisation,
         # per-neuron parameters are run arguments, not code
         "neuron_params": _describe(
             {

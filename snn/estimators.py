@@ -6,8 +6,9 @@ with adaptive thresholds and lateral inhibition whose input synapses learn
 with a plasticity rule from :data:`snn.RULES`; a readout (Diehl & Cook's
 ``vote`` or a ridge-regression ``linear`` readout) maps spike counts to
 predictions. The unsupervised rules learn prototypes of the inputs; ``rstdp``
-is the supervised route (each neuron is taught one class through the reward
-signal).
+is the supervised route (a label-gated three-factor rule: each neuron is
+taught one class by a +1/-1 signal set from the label, not a reward earned
+by the network's output).
 
 The whole curriculum of a call -- every epoch, the frozen readout pass --
 is ONE Brian2 run (see :mod:`snn.network`).
@@ -33,6 +34,7 @@ from sklearn.exceptions import NotFittedError
 
 from snn._brian import as_time, time_steps
 from snn._engine import EngineConfig, SpikingAgents
+from snn._progress import fit_progress
 from snn.encoders import ENCODERS, check_features
 from snn.network import BACKENDS
 from snn.readouts import get_readout
@@ -113,6 +115,26 @@ def resolve_rule(rule):
     )
 
 
+#: The estimators' ablation switches (all True is Diehl & Cook's network):
+#: ``plasticity`` (False: the random initial weights are kept, normalised,
+#: and only the readout is fitted), ``threshold_adaptation`` (False: no
+#: threshold rise, thresholds stay at v_threshold), ``weight_normalisation``
+#: (False: input weights are never rescaled) and ``lateral_inhibition``
+#: (False: no inhibitory synapses between the excitatory neurons).
+ABLATION_SWITCHES = (
+    "plasticity",
+    "threshold_adaptation",
+    "weight_normalisation",
+    "lateral_inhibition",
+)
+
+
+def _boolean(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {name}={value!r}")
+    return bool(value)
+
+
 def _positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
@@ -185,7 +207,9 @@ def build_config(params: dict, n_features: int, regression: bool) -> EngineConfi
     if not isinstance(backend, str) or backend not in BACKENDS:
         raise ValueError(f"backend must be one of {list(BACKENDS)}, got backend={backend!r}")
     tau_theta = as_time(params["tau_theta"], "tau_theta")
+    switches = {name: _boolean(params.get(name, True), name) for name in ABLATION_SWITCHES}
     return EngineConfig(
+        **switches,
         n_neurons=n_neurons,
         rule=rule,
         encoding=encoding,
@@ -279,6 +303,11 @@ class _SpikingEstimator(BaseEstimator):
         alpha=1.0,
         backend="auto",
         random_state=None,
+        plasticity=True,
+        threshold_adaptation=True,
+        weight_normalisation=True,
+        lateral_inhibition=True,
+        verbose=0,
     ):
         self.n_neurons = n_neurons
         self.rule = rule
@@ -300,6 +329,11 @@ class _SpikingEstimator(BaseEstimator):
         self.alpha = alpha
         self.backend = backend
         self.random_state = random_state
+        self.plasticity = plasticity
+        self.threshold_adaptation = threshold_adaptation
+        self.weight_normalisation = weight_normalisation
+        self.lateral_inhibition = lateral_inhibition
+        self.verbose = verbose
 
     # -- validation -------------------------------------------------------
     def _validate_X(self, X, reset):
@@ -333,14 +367,17 @@ class _SpikingEstimator(BaseEstimator):
 
     def _train(self, X, targets, labels, epochs, readout_pass):
         started = time.perf_counter()
-        reports = self.agents_.train(
-            [X],
-            [targets],
-            None if labels is None else [labels],
-            epochs=epochs,
-            readout_pass=readout_pass,
-            first_epoch=len(self.history_) + 1,
-        )
+        # verbose >= 1: presentations done with elapsed and remaining time (snn._progress).
+        total = len(X) * (epochs + int(readout_pass))
+        with fit_progress(total, f"{type(self).__name__}.fit", self.verbose):
+            reports = self.agents_.train(
+                [X],
+                [targets],
+                None if labels is None else [labels],
+                epochs=epochs,
+                readout_pass=readout_pass,
+                first_epoch=len(self.history_) + 1,
+            )
         elapsed = time.perf_counter() - started
         config = self.agents_.config
         window_seconds = float((config.presentation_time + config.rest_time) / second)
@@ -366,6 +403,10 @@ class _SpikingEstimator(BaseEstimator):
                 "inference_sops": int(self.agents_.inference_sops[0]),
             }
             self.history_.append(entry)
+
+    def _plastic_epochs(self, epochs):
+        """``epochs``, or 0 (readout only) for the network without plasticity."""
+        return epochs if self.agents_.config.plasticity else 0
 
     def _counts(self, X):
         X = self._validate_X(X, reset=False)
@@ -642,6 +683,20 @@ _PARAMETERS_DOC = """
         compiler, runtime mode with one warning. See :mod:`snn._standalone`.
     random_state : None, int or numpy Generator
         Seeds the initial weights and every input spike train.
+    plasticity, threshold_adaptation, weight_normalisation, lateral_inhibition : bool
+        Ablation switches, all True for Diehl & Cook's network. ``plasticity=
+        False``: no learning at all -- the random initial weights (rescaled
+        to the normalised sum if ``weight_normalisation``) are kept and only
+        the readout is fitted, on a frozen pass. ``threshold_adaptation=
+        False``: thresholds never rise (``theta_`` stays 0).
+        ``weight_normalisation=False``: input weights are never rescaled.
+        ``lateral_inhibition=False``: no inhibitory synapses between the
+        excitatory neurons (``inhibition`` and ``evaluation_inhibition`` then
+        have no effect).
+    verbose : int, default=0
+        0 trains silently; 1 shows the presentations done with elapsed and
+        remaining time (a bar on a terminal, else a line every 30 s), updated
+        about once a second from Brian2's run loop (:mod:`snn._progress`).
 """
 
 
@@ -718,12 +773,21 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
             raise ValueError(f"y needs at least 2 classes, got {self.classes_.tolist()}")
         self._start(X, (len(self.classes_), len(self.classes_)), rng)
         targets, labels = self._encode_labels(y)
-        self._train(X, targets, labels, epochs=epochs, readout_pass=True)
+        self._train(X, targets, labels, epochs=self._plastic_epochs(epochs), readout_pass=True)
         return self
 
     @_all_or_nothing
     def partial_fit(self, X, y, classes=None):
-        """One plastic pass over (X, y); ``classes`` is required on the first call."""
+        """One plastic pass over (X, y); ``classes`` is required on the first call.
+
+        The online variant, not ``fit`` in pieces: every call learns at full
+        plasticity (``plasticity_decay`` is ``fit``'s schedule over its
+        epochs, not applied across calls), and the readout *accumulates*
+        statistics over calls, so after several calls it mixes responses of
+        differently trained networks. To train on a data set as ``fit``
+        does, call ``fit``; to fit the readout to the current network only,
+        call :meth:`refit_readout` afterwards.
+        """
         first = not hasattr(self, "agents_")
         X = self._validate_X(X, reset=first)
         y = np.asarray(y)
@@ -747,7 +811,27 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
                 f"call {self.classes_.tolist()}"
             )
         targets, labels = self._encode_labels(y)
-        self._train(X, targets, labels, epochs=1, readout_pass=False)
+        self._train(X, targets, labels, epochs=self._plastic_epochs(1), readout_pass=False)
+        return self
+
+    @_all_or_nothing
+    def refit_readout(self, X, y):
+        """Forget the readout's statistics and fit it on the current network's responses to (X, y).
+
+        The network is frozen during the pass (weights and thresholds do not
+        change); the pass is charged to training (``cost()``). After
+        ``partial_fit`` calls, this gives the readout ``fit`` would give the
+        same network.
+        """
+        X = self._validate_X(X, reset=False)
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(X):
+            raise ValueError(
+                f"y must be 1-D with one label per sample of X: X has {len(X)} "
+                f"samples, y has shape {y.shape}"
+            )
+        targets, _ = self._encode_labels(y)
+        self.agents_.refit_readout([X], [targets])
         return self
 
     def decision_function(self, X):
@@ -824,6 +908,11 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
         alpha=10.0,
         backend="auto",
         random_state=None,
+        plasticity=True,
+        threshold_adaptation=True,
+        weight_normalisation=True,
+        lateral_inhibition=True,
+        verbose=0,
     ):
         super().__init__(
             n_neurons=n_neurons,
@@ -846,6 +935,11 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
             alpha=alpha,
             backend=backend,
             random_state=random_state,
+            plasticity=plasticity,
+            threshold_adaptation=threshold_adaptation,
+            weight_normalisation=weight_normalisation,
+            lateral_inhibition=lateral_inhibition,
+            verbose=verbose,
         )
 
     @staticmethod
@@ -869,12 +963,17 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
         rng = check_random_state(self.random_state)
         self._single_output = np.ndim(y) == 1
         self._start(X, (targets.shape[1], None), rng)
-        self._train(X, targets, None, epochs=epochs, readout_pass=True)
+        self._train(X, targets, None, epochs=self._plastic_epochs(epochs), readout_pass=True)
         return self
 
     @_all_or_nothing
     def partial_fit(self, X, y):
-        """One plastic pass over (X, y), updating the readout statistics."""
+        """One plastic pass over (X, y), updating the readout statistics.
+
+        The online variant, not ``fit`` in pieces (see
+        :meth:`STDPClassifier.partial_fit`); :meth:`refit_readout` fits the
+        readout to the current network only.
+        """
         first = not hasattr(self, "agents_")
         X = self._validate_X(X, reset=first)
         targets = self._targets(X, y)
@@ -886,7 +985,20 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
             raise ValueError(
                 f"y has {targets.shape[1]} targets, the first call had {self.agents_.n_outputs}"
             )
-        self._train(X, targets, None, epochs=1, readout_pass=False)
+        self._train(X, targets, None, epochs=self._plastic_epochs(1), readout_pass=False)
+        return self
+
+    @_all_or_nothing
+    def refit_readout(self, X, y):
+        """Forget the readout's statistics and fit it on the current network's responses to (X, y)."""
+        X = self._validate_X(X, reset=False)
+        targets = self._targets(X, y)
+        if targets.shape[1] != self.agents_.n_outputs:
+            raise ValueError(
+                f"y has {targets.shape[1]} targets, the network was fitted with "
+                f"{self.agents_.n_outputs}"
+            )
+        self.agents_.refit_readout([X], [targets])
         return self
 
     def predict(self, X):

@@ -66,6 +66,7 @@ from brian2 import (
 )
 
 from snn._brian import as_time, time_steps, use_target
+from snn._progress import simulation_progress
 from snn.neurons import (
     EXCITATORY_EQUATIONS,
     EXCITATORY_RESET,
@@ -243,6 +244,11 @@ class DiehlCookNetwork:
         Also record every excitatory spike (``recorded_spikes_``: neuron index
         and time in seconds of the last run); for analysis and tests, it costs
         a monitor call per time step. Such runs always use the runtime path.
+    lateral_inhibition, weight_normalisation, threshold_adaptation : bool
+        Ablation switches (all on in Diehl & Cook's network). Off: no lateral
+        inhibitory synapses at all (neurons learn and respond independently);
+        no rescaling of the input weights before presentations; ``theta_plus``
+        forced to 0 for every agent, so thresholds stay where they start.
     backend : {"auto", "standalone", "runtime"}
         How :meth:`simulate` runs: Brian2's runtime mode (``target``), a
         compiled program reused across calls (:mod:`snn._standalone`), or
@@ -267,8 +273,21 @@ class DiehlCookNetwork:
         reward_wrong=-1.0,
         target=None,
         record_spikes=False,
+        lateral_inhibition=True,
+        weight_normalisation=True,
+        threshold_adaptation=True,
         backend="auto",
     ):
+        for name, value in (
+            ("lateral_inhibition", lateral_inhibition),
+            ("weight_normalisation", weight_normalisation),
+            ("threshold_adaptation", threshold_adaptation),
+        ):
+            if not isinstance(value, (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {name}={value!r}")
+        self.lateral_inhibition = bool(lateral_inhibition)
+        self.weight_normalisation = bool(weight_normalisation)
+        self.threshold_adaptation = bool(threshold_adaptation)
         for name, value in (
             ("n_inputs", n_inputs),
             ("n_neurons", n_neurons),
@@ -357,6 +376,8 @@ class DiehlCookNetwork:
             if len(value) != self.n_agents:
                 raise ValueError(f"agent_params[{name!r}] needs {self.n_agents} values")
             values[name] = value
+        if not self.threshold_adaptation:
+            values["theta_plus"] = values["theta_plus"] * 0.0
         return values
 
     # -- the simulation ---------------------------------------------------
@@ -415,7 +436,13 @@ class DiehlCookNetwork:
         backend = "runtime"
         if not self.record_spikes:
             backend = _standalone.choose_backend(self, run.n_windows)
-        final = _standalone.run(self, run) if backend == "standalone" else self._run_runtime(run)
+        if backend == "standalone":
+            # (the compiled program reports no progress: the bar moves once per run)
+            _, finished = simulation_progress(run.n_windows * self.n_agents)
+            final = _standalone.run(self, run)
+            finished()
+        else:
+            final = self._run_runtime(run)
         return self._result(run, final, time.perf_counter() - start_wall, backend)
 
     def _run_inputs(self, weights, theta, spikes, plastic, labels, assigned_class, agent_params):
@@ -516,7 +543,10 @@ class DiehlCookNetwork:
             excitatory.theta = run.theta.ravel() * volt
             excitatory.assigned_class = run.assigned_class.ravel()
             objects["input_synapses"].w = run.weights.ravel()
-            objects["network"].run(n_windows * self.window_steps * self.dt, namespace={})
+            # A spiking fit's progress bar advances from Brian2's report hook (snn._progress).
+            report, finished = simulation_progress(n_windows * self.n_agents)
+            objects["network"].run(n_windows * self.window_steps * self.dt, namespace={}, **report)
+            finished()
             final = FinalState(
                 weights=np.array(objects["input_synapses"].w[:]),
                 **{
@@ -610,7 +640,7 @@ class DiehlCookNetwork:
             "excitatory": excitatory,
             "input_synapses": input_synapses,
         }
-        if n_neurons > 1:
+        if n_neurons > 1 and self.lateral_inhibition:
             lateral = Synapses(
                 excitatory,
                 excitatory,
@@ -646,21 +676,22 @@ class DiehlCookNetwork:
             order=0,
             name="snn_window_start",
         )
-        input_synapses.run_regularly(
-            "w_total_post += w",
-            clock=window_clock,
-            when="start",
-            order=1,
-            name="snn_weight_sum",
-        )
-        input_synapses.run_regularly(
-            "w = w + int(plastic_post > 0) * "
-            "(w * weight_sum_post / (w_total_post + int(w_total_post <= 0)) - w)",
-            clock=window_clock,
-            when="start",
-            order=2,
-            name="snn_weight_normalisation",
-        )
+        if self.weight_normalisation:
+            input_synapses.run_regularly(
+                "w_total_post += w",
+                clock=window_clock,
+                when="start",
+                order=1,
+                name="snn_weight_sum",
+            )
+            input_synapses.run_regularly(
+                "w = w + int(plastic_post > 0) * "
+                "(w * weight_sum_post / (w_total_post + int(w_total_post <= 0)) - w)",
+                clock=window_clock,
+                when="start",
+                order=2,
+                name="snn_weight_normalisation",
+            )
         # Cumulative presentation spike counts, sampled once per window
         # (cheaper than a SpikeMonitor, which runs every time step).
         objects["count_monitor"] = StateMonitor(

@@ -47,7 +47,7 @@ __all__ = ["SNNPopulation"]
 _ESTIMATOR_DEFAULTS = {
     key: value
     for key, value in STDPClassifier().get_params().items()
-    if key not in ("n_neurons", "random_state", "epochs")
+    if key not in ("n_neurons", "random_state", "epochs", "verbose")
 }
 
 
@@ -227,7 +227,7 @@ class SNNPopulation:
             Xs,
             targets,
             labels,
-            epochs=self.epochs_per_call,
+            epochs=self.epochs_per_call if self._agents.config.plasticity else 0,
             readout_pass=False,
             first_epoch=self.epochs_trained_ + 1,
         )

@@ -20,6 +20,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from core.progress import progress
 from social.agents import (
     AGENT_TYPES,
     agent_defaults,
@@ -627,7 +628,9 @@ class Society:
         if not _is_count(rounds, 0):
             raise ValueError(f"rounds must be a non-negative integer, got rounds={rounds!r}")
         self.setup()
-        for _ in range(rounds):
+        # Rounds done with elapsed and remaining time, when the caller shows progress
+        # (core.progress.verbosity: the command line does for experiment runs).
+        for _ in progress(range(rounds), desc="society", unit="rounds"):
             self.step()
         return self.history_
 

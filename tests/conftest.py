@@ -63,3 +63,22 @@ def small_mnist_files(tmp_path_factory):
         for variable in files:
             patch.setenv(variable, str(root / ("mnist" if variable == "MNIST_DIR" else "fashion")))
         yield files
+
+
+@pytest.fixture(autouse=True)
+def metrics_columns_match_the_data_dictionary(tmp_path):
+    """Every run directory a test writes under its tmp_path has the metrics.csv columns
+    that experiments/columns.py declares (docs/metrics.md is generated from it)."""
+    yield
+    import json
+
+    from experiments.columns import check_columns
+
+    for metrics in tmp_path.rglob("metrics.csv"):
+        config = metrics.with_name("config.json")
+        if not config.is_file():
+            continue
+        with open(metrics) as file:
+            header = file.readline().strip()
+        if header:
+            check_columns(json.loads(config.read_text())["experiment"], header.split(","))

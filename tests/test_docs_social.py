@@ -34,9 +34,9 @@ def test_the_social_section_examples_run():
 
     blocks = re.findall(r"```python\n(.*?)```", social_section(), flags=re.DOTALL)
     assert len(blocks) >= 3
-    namespace: dict = {"__name__": "docs_social"}
     try:
-        for block in blocks:
+        for block in blocks:  # each on its own: a fresh namespace per block
+            namespace: dict = {"__name__": "docs_social"}
             exec(compile(block, f"{DOCS.name} (social section)", "exec"), namespace)
         assert "pairwise_teach" in PROTOCOLS and "centroid" in AGENT_TYPES
     finally:  # the examples register names: leave the registries as they were

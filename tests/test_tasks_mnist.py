@@ -48,7 +48,7 @@ def test_damaged_idx_files_are_named(tmp_path):
 @pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
 def test_mnist_tasks_read_the_four_files(tmp_path, name, gzipped):
     arrays = write_small_idx_set(tmp_path, seed=3, n_train=30, n_test=10, gzipped=gzipped)
-    task = load_task(name, path=tmp_path)
+    task = load_task(name, path=tmp_path, validation_size=0.0)  # the files as they are
     np.testing.assert_array_equal(task.X_train, arrays["train_images"].reshape(30, 784) / 255)
     np.testing.assert_array_equal(task.y_train, arrays["train_labels"])
     np.testing.assert_array_equal(task.X_test, arrays["test_images"].reshape(10, 784) / 255)
@@ -68,9 +68,10 @@ def test_dotted_file_names_and_the_environment_variable(tmp_path, monkeypatch):
 
 def test_subsets_are_seeded_and_drawn_from_the_files(tmp_path):
     arrays = write_small_idx_set(tmp_path, seed=5, n_train=50, n_test=20)
-    a = load_task("mnist", seed=1, path=tmp_path, n_train=12, n_test=5)
-    b = load_task("mnist", seed=1, path=tmp_path, n_train=12, n_test=5)
-    c = load_task("mnist", seed=2, path=tmp_path, n_train=12, n_test=5)
+    subset = dict(path=tmp_path, n_train=12, n_test=5, validation_size=0.0)
+    a = load_task("mnist", seed=1, **subset)
+    b = load_task("mnist", seed=1, **subset)
+    c = load_task("mnist", seed=2, **subset)
     assert a.X_train.shape == (12, 784) and a.X_test.shape == (5, 784)
     np.testing.assert_array_equal(a.X_train, b.X_train)
     assert not np.array_equal(a.X_train, c.X_train)
