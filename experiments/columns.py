@@ -22,6 +22,9 @@ class Column:
     low: float | None = None  # the range a value (and so an interval) can take
     high: float | None = None
     optional: bool = False  # present only for some settings
+    #: For ``aggregate``: "identifier" (an agent's index: averaged over within a run),
+    #: "metric" (aggregated even if the same in every run), or "" (inferred).
+    role: str = ""
 
 
 SEED = Column("the inner seed of this row (spawned from the run's master seed)")
@@ -37,18 +40,20 @@ TRAINING_JOULES = Column(
     "training_ops priced at 4.6 pJ per MAC or 0.9 pJ per SOP (45 nm)", "J", 0.0
 )
 ROUND = Column("the society round (from 1)", "", 1.0)
-AGENT = Column("the agent's position within its component graph")
+AGENT = Column("the agent's position within its component graph", role="identifier")
 TYPE = Column('the agent type: "ann" or "snn"')
 PROTOCOL = Column("the interaction protocol (social.PROTOCOLS)")
-DEGREE = Column("number of neighbours of the agent in the graph", "", 0.0)
+DEGREE = Column("number of neighbours of the agent in the graph", "", 0.0, role="metric")
 DISAGREEMENT = Column(
     "mean fraction of evaluation samples on which the agent and a neighbour predict differently",
     "",
     0.0,
     1.0,
 )
-MESSAGES = Column("messages the agent sent this round", "", 0.0)
-LOCAL_SAMPLES = Column("own training samples the agent learned from this round", "", 0.0)
+MESSAGES = Column("messages the agent sent this round", "", 0.0, role="metric")
+LOCAL_SAMPLES = Column(
+    "own training samples the agent learned from this round", "", 0.0, role="metric"
+)
 COST = Column("cumulative operations of the agent (see cost_unit)", "operations", 0.0)
 COST_UNIT = Column('what cost counts: "MAC" or "SOP"')
 
@@ -223,8 +228,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
             "(persistence, hour_profile, majority, logistic_own, logistic_city)"
         ),
         "protocol": PROTOCOL,
-        "row": Column("the intersection's row in the city grid", "", 0.0),
-        "col": Column("the intersection's column in the city grid", "", 0.0),
+        "row": Column("the intersection's row in the city grid", "", 0.0, role="identifier"),
+        "col": Column("the intersection's column in the city grid", "", 0.0, role="identifier"),
         "round": ROUND,
         "degree": DEGREE,
         "local_accuracy": Column(
