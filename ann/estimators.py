@@ -517,7 +517,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     >>> clf.score(task.X_test, task.y_test) > 0.9
     True
     >>> dense = clf.cost().set_index("category")["count"]["macs_dense"]
-    >>> int(dense) == 30 * 105 * clf._network.forward_macs
+    >>> int(dense) == 30 * len(task.X_train) * clf._network.forward_macs
     True
     """
 

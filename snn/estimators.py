@@ -37,6 +37,7 @@ from snn._brian import as_time, time_steps
 from snn._engine import EngineConfig, SpikingAgents
 from snn._progress import fit_progress
 from snn.encoders import ENCODERS, check_features
+from snn.network import BACKENDS
 from snn.readouts import get_readout
 from snn.rules import RULES, PlasticityRule
 from tasks.archive import (
@@ -203,6 +204,9 @@ def build_config(params: dict, n_features: int, regression: bool) -> EngineConfi
             f"(1/dt), got max_rate={max_rate!r}"
         )
     theta_plus = _quantity(params["theta_plus"], mV, "theta_plus", "0.05*mV")
+    backend = params.get("backend", "auto")
+    if not isinstance(backend, str) or backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {list(BACKENDS)}, got backend={backend!r}")
     tau_theta = as_time(params["tau_theta"], "tau_theta")
     switches = {name: _boolean(params.get(name, True), name) for name in ABLATION_SWITCHES}
     return EngineConfig(
@@ -232,6 +236,7 @@ def build_config(params: dict, n_features: int, regression: bool) -> EngineConfi
         plasticity_decay=_number(
             params["plasticity_decay"], "plasticity_decay", low=0.0, high=1.0, low_open=True
         ),
+        backend=backend,
     )
 
 
@@ -297,6 +302,7 @@ class _SpikingEstimator(BaseEstimator):
         receptive_fields="auto",
         plasticity_decay=0.5,
         alpha=1.0,
+        backend="auto",
         random_state=None,
         plasticity=True,
         threshold_adaptation=True,
@@ -322,6 +328,7 @@ class _SpikingEstimator(BaseEstimator):
         self.receptive_fields = receptive_fields
         self.plasticity_decay = plasticity_decay
         self.alpha = alpha
+        self.backend = backend
         self.random_state = random_state
         self.plasticity = plasticity
         self.threshold_adaptation = threshold_adaptation
@@ -689,6 +696,15 @@ _PARAMETERS_DOC = """
         ``fit`` is ``plasticity_decay ** e`` (annealing).
     alpha : float
         Ridge penalty of the linear readout.
+    backend : {"auto", "standalone", "runtime"}
+        How the network is simulated: Brian2's runtime mode, or a compiled
+        C++ program built once per network shape, cached on disk
+        (``SNN_STANDALONE_CACHE``, default ``~/.cache/brain-vs-ann/standalone``)
+        and reused by every later call of that shape, in this process and
+        others. "auto" compiles once the work asked of a shape amounts to
+        about a compilation's worth (a default ``fit`` on digits does; a short
+        ``partial_fit`` does not) and runs built shapes compiled. Without a
+        compiler, runtime mode with one warning. See :mod:`snn._standalone`.
     random_state : None, int or numpy Generator
         Seeds the initial weights and every input spike train.
     plasticity, threshold_adaptation, weight_normalisation, lateral_inhibition : bool
@@ -914,6 +930,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
         receptive_fields="auto",
         plasticity_decay=1.0,
         alpha=10.0,
+        backend="auto",
         random_state=None,
         plasticity=True,
         threshold_adaptation=True,
@@ -940,6 +957,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
             receptive_fields=receptive_fields,
             plasticity_decay=plasticity_decay,
             alpha=alpha,
+            backend=backend,
             random_state=random_state,
             plasticity=plasticity,
             threshold_adaptation=threshold_adaptation,
