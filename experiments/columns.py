@@ -149,6 +149,7 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "unit": UNIT,
         "training_ops": TRAINING_OPS,
         "training_joules": TRAINING_JOULES,
+        **_per_table("training_joules", "energy of all training"),
         "corrected": Column("(score - chance) / (1 - chance), chance = 1 / classes", "", None, 1.0),
         "seed": SEED,
     },
