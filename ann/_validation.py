@@ -1,4 +1,4 @@
-"""Input and parameter checks shared by the estimators and the population.
+"""Data checks shared by the estimators and the population (parameters: :mod:`core.params`).
 
 Every check raises before any work is done, with a message that names the
 parameter and the value received.
@@ -6,121 +6,9 @@ parameter and the value received.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def check_hidden_layer_sizes(hidden_layer_sizes) -> tuple[int, ...]:
-    """An int or a sequence of positive ints (an empty sequence means no hidden layer)."""
-    if isinstance(hidden_layer_sizes, (numbers.Integral, np.integer)):
-        sizes = (hidden_layer_sizes,)
-    elif isinstance(
-        hidden_layer_sizes, (str, bytes)
-    ):  # iterable, but "" would mean no hidden layer
-        raise ValueError(
-            f"hidden_layer_sizes must contain positive integers, "
-            f"got hidden_layer_sizes={_short(hidden_layer_sizes)}"
-        )
-    else:
-        try:
-            sizes = tuple(hidden_layer_sizes)
-        except TypeError:
-            raise TypeError(
-                f"hidden_layer_sizes must be an int or a sequence of ints, "
-                f"got hidden_layer_sizes={_short(hidden_layer_sizes)}"
-            ) from None
-    for size in sizes:
-        if (
-            isinstance(size, (bool, np.bool_))
-            or not isinstance(size, (numbers.Integral, np.integer))
-            or size <= 0
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must contain positive integers, "
-                f"got hidden_layer_sizes={_short(hidden_layer_sizes)}"
-            )
-    return tuple(int(s) for s in sizes)
-
-
-def check_positive_int(name: str, value) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{name} must be a positive integer, got {name}={_short(value)}")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
-    return int(value)
-
-
-def check_number(name: str, value, *, positive=False, non_negative=False) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (numbers.Real, np.floating, np.integer)
-    ):
-        raise TypeError(f"{name} must be a real number, got {name}={_short(value)}")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {name}={value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be positive, got {name}={value!r}")
-    if non_negative and value < 0:
-        raise ValueError(f"{name} must be non-negative, got {name}={value!r}")
-    return float(value)
-
-
-def check_bool(name: str, value) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {name}={_short(value)}")
-    return bool(value)
-
-
-def check_choice(name: str, value, registry) -> str:
-    """``value`` must be a key of ``registry``; the error lists the known names."""
-    if not isinstance(value, str) or value not in registry:
-        raise ValueError(f"unknown {name}={_short(value)}; known: {sorted(registry)}")
-    return value
-
-
-def check_params_dict(name: str, value) -> dict:
-    if value is None:
-        return {}
-    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise TypeError(
-            f"{name} must be a dict of keyword arguments or None, got {name}={_short(value)}"
-        )
-    return dict(value)
-
-
-def check_dtype(dtype) -> np.dtype:
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    # (``is None`` first: ``None == np.dtype("float64")`` is True, so an
-    # unreadable name would otherwise pass as float64.)
-    if resolved is None or resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be float32 or float64, got dtype={_short(dtype)}")
-    return resolved
-
-
-def check_random_state(random_state) -> np.random.Generator:
-    """Normalise ``random_state`` (None, int >= 0, SeedSequence or Generator) once."""
-    if isinstance(random_state, (bool, np.bool_)) or not (
-        random_state is None
-        or isinstance(
-            random_state,
-            (numbers.Integral, np.integer, np.random.SeedSequence, np.random.Generator),
-        )
-    ):
-        raise TypeError(
-            f"random_state must be None, an int, a SeedSequence or a numpy Generator, "
-            f"got random_state={_short(random_state)}"
-        )
-    if isinstance(random_state, (numbers.Integral, np.integer)) and random_state < 0:
-        raise ValueError(f"random_state must be non-negative, got random_state={random_state!r}")
-    return np.random.default_rng(random_state)
+from core.params import short_repr as _short
 
 
 def check_X(

@@ -61,8 +61,9 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
+from core.random import check_seed
 from experiments._base import Experiment, get_experiment
-from experiments.runner import RunExistsError, check_seed, progress, run_into
+from experiments.runner import RunExistsError, progress, run_into
 from experiments.store import (
     Manifest,
     RunEntry,

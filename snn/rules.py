@@ -42,6 +42,8 @@ from brian2 import (
 from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 from brian2.units.fundamentalunits import have_same_dimensions
 
+from core.registry import Registry
+
 __all__ = [
     "RULES",
     "register_rule",
@@ -55,17 +57,20 @@ __all__ = [
     "RewardModulatedSTDP",
 ]
 
-#: Registry of plasticity rules, name -> :class:`PlasticityRule` subclass.
-RULES: dict[str, type] = {}
+#: Registry of plasticity rules, name -> :class:`PlasticityRule` subclass
+#: (its ``base`` is set once the class is defined, below).
+RULES: Registry[type] = Registry("rule", set_name=True)
 
 
-def register_rule(name):
+def register_rule(name, *, replace: bool = False):
     """Class decorator registering a :class:`PlasticityRule` under ``name``.
 
     Parameters
     ----------
     name : str
         The name estimators accept as ``rule=name``.
+    replace : bool, default False
+        Replace another class registered under ``name``.
 
     Raises
     ------
@@ -73,28 +78,7 @@ def register_rule(name):
         If another class is already registered under ``name`` (redefining the
         same class, e.g. re-running a notebook cell, is allowed).
     """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"register_rule: name must be a non-empty str, got {name!r}")
-
-    def decorator(cls):
-        if not (isinstance(cls, type) and issubclass(cls, PlasticityRule)):
-            raise TypeError(
-                f"register_rule({name!r}) decorates PlasticityRule subclasses, got {cls!r}"
-            )
-        previous = RULES.get(name)
-        if previous is not None and (previous.__module__, previous.__qualname__) != (
-            cls.__module__,
-            cls.__qualname__,
-        ):
-            raise ValueError(
-                f"a plasticity rule is already registered as {name!r} "
-                f"({previous.__module__}.{previous.__qualname__}); choose another name"
-            )
-        cls.name = name
-        RULES[name] = cls
-        return cls
-
-    return decorator
+    return RULES.register(name, replace=replace)
 
 
 def get_rule(rule, **params):
@@ -122,8 +106,6 @@ def get_rule(rule, **params):
     if isinstance(rule, type) and issubclass(rule, PlasticityRule):
         return rule(**params)
     if isinstance(rule, str):
-        if rule not in RULES:
-            raise ValueError(f"unknown plasticity rule {rule!r}; known rules: {sorted(RULES)}")
         return RULES[rule](**params)
     raise TypeError(
         "rule must be a registered name, a PlasticityRule subclass or instance, "
@@ -352,6 +334,9 @@ def _root_cause(err):
 
 def _dedent(code):
     return "\n".join(line.strip() for line in code.strip().splitlines() if line.strip())
+
+
+RULES.base = PlasticityRule
 
 
 @register_rule("stdp")

@@ -9,8 +9,11 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from core.random import check_seed
+from core.registry import Registry
+
 #: Registered task loaders by name. ``list(TASKS)`` gives the names.
-TASKS: dict[str, Callable[..., Task]] = {}
+TASKS: Registry[Callable[..., Task]] = Registry("task")
 
 
 @dataclass
@@ -59,16 +62,9 @@ class Task:
         )
 
 
-def register_task(name: str):
+def register_task(name: str, *, replace: bool = False):
     """Register a loader ``f(seed, **params) -> Task`` under ``name``."""
-
-    def decorator(loader):
-        if name in TASKS:
-            raise ValueError(f"task name {name!r} is already registered")
-        TASKS[name] = loader
-        return loader
-
-    return decorator
+    return TASKS.register(name, replace=replace)
 
 
 def load_task(name: str, seed: int = 0, **params) -> Task:
@@ -89,11 +85,8 @@ def load_task(name: str, seed: int = 0, **params) -> Task:
     >>> task.X_train.min() >= 0 and task.X_train.max() <= 1
     True
     """
-    if not isinstance(name, str) or name not in TASKS:
-        raise ValueError(f"unknown task name={name!r}; known tasks: {sorted(TASKS)}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an integer in [0, 2**32), got seed={seed!r}")
-    return TASKS[name](seed=int(seed), **params)
+    loader = TASKS[name]
+    return loader(seed=check_seed(seed), **params)
 
 
 def minmax_scale(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -24,13 +24,17 @@ y = np.arange(20) % 2
         ({"hidden_layer_sizes": (8, -2)}, ValueError, r"hidden_layer_sizes"),
         ({"hidden_layer_sizes": (8.5,)}, ValueError, r"hidden_layer_sizes"),
         ({"hidden_layer_sizes": "64"}, ValueError, r"hidden_layer_sizes"),
-        ({"learning_rate": 0}, ValueError, r"learning_rate must be positive, got learning_rate=0"),
+        (
+            {"learning_rate": 0},
+            ValueError,
+            r"learning_rate must be a positive number, got learning_rate=0",
+        ),
         ({"learning_rate": -0.1}, ValueError, r"learning_rate=-0.1"),
         ({"learning_rate": float("nan")}, ValueError, r"learning_rate"),
         ({"batch_size": 0}, ValueError, r"batch_size must be a positive integer, got batch_size=0"),
         ({"batch_size": 2.5}, TypeError, r"batch_size"),
         ({"epochs": 0}, ValueError, r"epochs.*got epochs=0"),
-        ({"alpha": -1}, ValueError, r"alpha must be non-negative, got alpha=-1"),
+        ({"alpha": -1}, ValueError, r"alpha must be a non-negative number, got alpha=-1"),
         ({"shuffle": "yes"}, TypeError, r"shuffle"),
         ({"random_state": -3}, ValueError, r"random_state"),
         ({"random_state": "seed"}, TypeError, r"random_state"),
@@ -180,19 +184,19 @@ def test_population_data_checks():
 
 def test_population_params_checks():
     pop = MLPPopulation(2, 3, [0, 1], hidden_layer_sizes=(4,), random_state=0)
-    params = pop.get_params(0)
-    with pytest.raises(ValueError, match=r"agent index i must be in \[0, 2\), got i=2"):
-        pop.get_params(2)
-    with pytest.raises(TypeError, match=r"agent index"):
-        pop.set_params(1.0, params)
+    params = pop.get_agent_weights(0)
+    with pytest.raises(ValueError, match=r"i must be an integer in \[0, 2\), got i=2"):
+        pop.get_agent_weights(2)
+    with pytest.raises(TypeError, match=r"i must be an integer.*got i=1.0"):
+        pop.set_agent_weights(1.0, params)
     with pytest.raises(ValueError, match=r"params must be a dict with keys"):
-        pop.set_params(1, {k: v for k, v in params.items() if k != "biases_0"})
+        pop.set_agent_weights(1, {k: v for k, v in params.items() if k != "biases_0"})
     with pytest.raises(
         ValueError, match=r"params\['weights_0'\] must have shape \(3, 4\), got \(4, 3\)"
     ):
-        pop.set_params(1, {**params, "weights_0": params["weights_0"].T})
+        pop.set_agent_weights(1, {**params, "weights_0": params["weights_0"].T})
     with pytest.raises(ValueError, match=r"params\['biases_1'\] must be finite"):
-        pop.set_params(1, {**params, "biases_1": np.full(2, np.nan)})
+        pop.set_agent_weights(1, {**params, "biases_1": np.full(2, np.nan)})
 
 
 def test_population_divergence_names_agents_and_learning_rate():

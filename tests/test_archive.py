@@ -24,8 +24,8 @@ from brian2.units.fundamentalunits import have_same_dimensions
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tasks import archive
-from tasks.archive import (
+from core import archive
+from core.archive import (
     ArchiveError,
     MetadataError,
     from_jsonable,

@@ -40,13 +40,12 @@ def test_the_ann_section_examples_run():
     blocks = re.findall(r"```python\n(.*?)```", ann_section(), flags=re.DOTALL)
     assert len(blocks) == 3
     namespace: dict = {"__name__": "docs_ann"}
-    try:
+    # the examples register names: leave the registries as they were
+    with RULES.restored(), OPTIMIZERS.restored():
         for block in blocks:
             exec(compile(block, f"{DOCS.name} (ann section)", "exec"), namespace)
         assert "direct_feedback_alignment" in RULES and "rmsprop" in OPTIMIZERS
-    finally:  # the examples register names: leave the registries as they were
-        RULES.pop("direct_feedback_alignment", None)
-        OPTIMIZERS.pop("rmsprop", None)
+    assert "direct_feedback_alignment" not in RULES and "rmsprop" not in OPTIMIZERS
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ def test_the_snn_section_examples_run():
     blocks = re.findall(r"```python\n(.*?)```", snn_section(), flags=re.DOTALL)
     assert len(blocks) >= 3
     namespace: dict = {"__name__": "docs_snn"}
-    try:
+    with RULES.restored():  # the example registers a name: leave the registry as it was
         for block in blocks:
             exec(compile(block, f"{DOCS.name} (snn section)", "exec"), namespace)
         assert "nearest_stdp" in RULES
@@ -55,8 +55,7 @@ def test_the_snn_section_examples_run():
             )
             <= 1.0
         )
-    finally:  # the example registers a name: leave the registry as it was
-        RULES.pop("nearest_stdp", None)
+    assert "nearest_stdp" not in RULES
 
 
 @pytest.mark.parametrize("module", ["snn.rules", "snn.analysis"])

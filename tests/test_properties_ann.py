@@ -688,19 +688,19 @@ def test_population_parameters_move_between_agents_or_are_refused(i, shape_chang
     pop = MLPPopulation(3, 2, [0, 1], hidden_layer_sizes=(4,), random_state=0)
     if not (is_int(i) and 0 <= i < 3):
         with pytest.raises((ValueError, TypeError), match="agent index i"):
-            pop.get_params(i)
+            pop.get_agent_weights(i)
         return
-    params = pop.get_params((i + 1) % 3)
+    params = pop.get_agent_weights((i + 1) % 3)
     if shape_change:
         params["weights_0"] = params["weights_0"][:1]
     if key_change:
         params["extra"] = np.zeros(1)
     if shape_change or key_change:
         with pytest.raises(ValueError, match="params"):
-            pop.set_params(i, params)
+            pop.set_agent_weights(i, params)
         return
-    pop.set_params(i, params)
-    for key, value in pop.get_params(i).items():
+    pop.set_agent_weights(i, params)
+    for key, value in pop.get_agent_weights(i).items():
         np.testing.assert_array_equal(value, params[key])
 
 

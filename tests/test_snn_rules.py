@@ -119,16 +119,15 @@ def test_check_names_the_rule_and_the_dimension_error():
     with pytest.raises(ValueError, match=r"rule Inconsistent.*inconsistent units.*'tau'"):
         Inconsistent().check()
 
-    @register_rule("_test_bad_trace")
-    class BadTrace(PlasticityRule):
-        defaults = dict(tau=10 * ms)
-        model = "dmemory/dt = -memory : 1 (event-driven)"  # 1/s needed on the right
+    with RULES.restored():
 
-    try:
+        @register_rule("_test_bad_trace")
+        class BadTrace(PlasticityRule):
+            defaults = dict(tau=10 * ms)
+            model = "dmemory/dt = -memory : 1 (event-driven)"  # 1/s needed on the right
+
         with pytest.raises(ValueError, match="rule '_test_bad_trace'.*Brian2 rejected"):
             BadTrace().check()
-    finally:
-        del RULES["_test_bad_trace"]
 
     class DeclaresWeight(PlasticityRule):
         model = "w : 1"

@@ -7,7 +7,7 @@ import pytest
 from test_society_doubles import SoftmaxPopulation
 
 from social import Society
-from social.agents import AGENT_TYPES, register_agent_type, resolve_agent_type
+from social.agents import AGENT_TYPES, register_agent_type
 
 
 @pytest.fixture
@@ -19,9 +19,9 @@ def counting_type():
         built.append(args)
         return SoftmaxPopulation(*args, **kwargs)
 
-    register_agent_type("counting", factory)
-    yield built
-    AGENT_TYPES.pop("counting", None)
+    with AGENT_TYPES.restored():
+        register_agent_type("counting", factory)
+        yield built
 
 
 def fails(match, *args, error=ValueError, **kwargs):
@@ -207,12 +207,10 @@ def test_agent_type_registry_errors():
         register_agent_type("ann", SoftmaxPopulation)
     with pytest.raises(TypeError, match="factory must be callable"):
         register_agent_type("bad", 42)
-    register_agent_type("unimportable", "no_such_package_xyz:Population")
-    try:
+    with AGENT_TYPES.restored():
+        register_agent_type("unimportable", "no_such_package_xyz:Population")
         with pytest.raises(ImportError, match="agent type 'unimportable' needs"):
-            resolve_agent_type("unimportable")
-    finally:
-        del AGENT_TYPES["unimportable"]
+            AGENT_TYPES["unimportable"]
 
 
 def test_a_population_that_breaks_the_protocol_is_named():
@@ -220,12 +218,10 @@ def test_a_population_that_breaks_the_protocol_is_named():
         def __init__(self, n_agents, n_features, classes, random_state=None):
             self.n_agents = n_agents
 
-    register_agent_type("incomplete", Incomplete)
-    try:
+    with AGENT_TYPES.restored():
+        register_agent_type("incomplete", Incomplete)
         with pytest.raises(TypeError, match=r"Incomplete\) lacks \['kind', 'classes_'"):
             Society("ring", "incomplete", "iris", "teach", n_agents=3).run(1)
-    finally:
-        del AGENT_TYPES["incomplete"]
 
 
 def test_builtin_types_are_registered_lazily_by_import_path():
