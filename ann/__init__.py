@@ -22,12 +22,16 @@ from ann.mac import backprop_macs, dense_macs, forward_macs
 from ann.optimizers import OPTIMIZERS, Optimizer, register_optimizer
 from ann.population import MLPPopulation
 from ann.rules import RULES, LearningRule, register_rule
+from ann.spiking import SpikingMLPClassifier, SpikingMLPPopulation, SpikingMLPRegressor
 
 __all__ = [
     "ACTIVATIONS",
     "LOSSES",
     "OPTIMIZERS",
     "RULES",
+    "SpikingMLPClassifier",
+    "SpikingMLPPopulation",
+    "SpikingMLPRegressor",
     "LearningRule",
     "MLPClassifier",
     "MLPPopulation",

@@ -6,7 +6,10 @@ parameter and the value received.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+from sklearn.exceptions import DataConversionWarning
 
 from core.params import short_repr as _short
 
@@ -18,29 +21,52 @@ def check_X(
     n_features: int | None = None,
     dtype=np.float64,
     allow_empty: bool = False,
+    owner: str = "the network",
 ) -> np.ndarray:
-    """A finite 2-D float array ``(n_samples, n_features)``."""
+    """A finite 2-D float array ``(n_samples, n_features)``.
+
+    The messages are scikit-learn's where it has one (its estimator checks
+    look for them): sparse input, complex numbers, 1-D input ("Reshape your
+    data"), no features, a different number of features than ``owner`` was
+    fitted with. An object array of numbers is converted; of anything else
+    numpy's conversion error (a TypeError or ValueError) passes through.
+    """
     if X is None:
         raise TypeError(f"{name} must be a 2-D array of numbers, got {name}=None")
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        raise TypeError(
+            f"{name} is a sparse matrix; sparse input is not supported, pass {name}.toarray()"
+        )
     try:
         array = np.asarray(X)
     except Exception as error:  # ragged nested lists and the like
         raise ValueError(f"{name} could not be read as an array: {error}") from None
+    if array.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {array.dtype}")
+    if array.dtype.kind == "O":
+        array = array.astype(np.float64)  # numbers pass; numpy names anything else
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must contain real numbers, got dtype {array.dtype} in {name}")
     if array.ndim != 2:
-        hint = " (for a single feature use X.reshape(-1, 1))" if array.ndim == 1 else ""
+        hint = (
+            " (Reshape your data: X.reshape(-1, 1) for a single feature, "
+            "X.reshape(1, -1) for a single sample)"
+            if array.ndim == 1
+            else ""
+        )
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}{hint}"
         )
     if array.shape[0] == 0 and not allow_empty:
         raise ValueError(f"{name} is empty: got shape {array.shape}, need at least one sample")
     if array.shape[1] == 0:
-        raise ValueError(f"{name} has no features: got shape {array.shape}")
+        raise ValueError(
+            f"{name} has 0 feature(s) (shape={array.shape}) while a minimum of 1 is required."
+        )
     if n_features is not None and array.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {array.shape[1]} features, but the network takes "
-            f"{n_features} (shape {array.shape})"
+            f"{name} has {array.shape[1]} features, but {owner} is expecting "
+            f"{n_features} features as input (shape {array.shape})"
         )
     if not np.isfinite(array).all():
         row, column = np.argwhere(~np.isfinite(array))[0]
@@ -70,8 +96,18 @@ def check_same_length(n_samples: int, y: np.ndarray) -> None:
 def check_labels_1d(y, name: str = "y") -> np.ndarray:
     """Class labels: a 1-D array of any hashable, sortable type (ints, strings, ...)."""
     if y is None:
-        raise TypeError(f"{name} must be a 1-D array of class labels, got {name}=None")
+        raise ValueError(
+            f"this classifier requires y to be passed, but the target y is None ({name}=None)"
+        )
     labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1 and name == "y":
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; it is raveled "
+            "(pass y.ravel() to avoid this warning)",
+            DataConversionWarning,
+            stacklevel=4,
+        )
+        labels = labels.ravel()
     if labels.ndim != 1:
         raise ValueError(
             f"{name} must be 1-D (n_samples,), got shape {labels.shape}"
@@ -92,8 +128,9 @@ def check_class_labels(y, name: str = "y") -> np.ndarray:
     if labels.dtype.kind == "f" and np.any(labels != np.round(labels)):
         value = labels[np.argmax(labels != np.round(labels))].item()
         raise ValueError(
-            f"{name} holds real values such as {value!r}, not class labels; use "
-            f"integer or string labels, or a regressor for real-valued targets"
+            f"Unknown label type: continuous. {name} holds real values such as {value!r}, "
+            "not class labels; use integer or string labels, or a regressor for "
+            "real-valued targets"
         )
     return labels
 

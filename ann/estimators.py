@@ -188,7 +188,10 @@ class _BaseMLP(Persistent, BaseEstimator):
         first_call = not hasattr(self, "_network")
         hyper = self._check_hyperparameters() if first_call else self._hyper
         X = check.check_X(
-            X, dtype=hyper["dtype"], n_features=None if first_call else self.n_features_in_
+            X,
+            dtype=hyper["dtype"],
+            n_features=None if first_call else self.n_features_in_,
+            owner=type(self).__name__,
         )
         Y = self._targets_for_partial_fit(y, len(X), hyper["dtype"], classes, first_call)
         if first_call:
@@ -199,7 +202,9 @@ class _BaseMLP(Persistent, BaseEstimator):
     def _output(self, X) -> np.ndarray:
         """Network output for ``X`` (the estimator is not changed)."""
         check_fitted(self, "_network")
-        X = check.check_X(X, n_features=self.n_features_in_, dtype=self._hyper["dtype"])
+        X = check.check_X(
+            X, n_features=self.n_features_in_, dtype=self._hyper["dtype"], owner=type(self).__name__
+        )
         return self._network.forward(X)[-1]
 
     def cost(self, X=None) -> pd.DataFrame:
@@ -212,7 +217,12 @@ class _BaseMLP(Persistent, BaseEstimator):
         check_fitted(self, "_network")
         rows = [("train", "macs", int(self.training_macs_))]
         if X is not None:
-            X = check.check_X(X, n_features=self.n_features_in_, dtype=self._hyper["dtype"])
+            X = check.check_X(
+                X,
+                n_features=self.n_features_in_,
+                dtype=self._hyper["dtype"],
+                owner=type(self).__name__,
+            )
             rows.append(("inference", "macs", len(X) * int(self._network.forward_macs)))
         return pd.DataFrame(rows, columns=["phase", "category", "count"])
 
@@ -403,7 +413,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         classes = np.unique(labels)
         if len(classes) < 2:
             raise ValueError(
-                f"y has a single class ({classes[0]!r}); a classifier needs at least 2"
+                f"y has only one class ({classes[0]!r}); a classifier needs at least 2"
             )
         self.classes_ = classes
         return self._one_hot(labels, classes, dtype)
@@ -464,6 +474,11 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     _score_name = "r2"
     _archive_kind = "ann.MLPRegressor"
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y may be (n_samples, n_outputs)
+        return tags
+
     def fit(self, X, y):
         """Train from scratch for ``epochs`` epochs on ``X`` and targets ``y`` (n_samples[, n_outputs])."""
         return self._fit(X, y)
@@ -495,8 +510,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _read_targets(y, n_samples, dtype):
         """Targets as ``(n_samples, n_outputs)`` and whether ``y`` was 1-D."""
         if y is None:
-            raise TypeError("y must be an array of targets, got y=None")
+            raise ValueError("this regressor requires y to be passed, but the target y is None")
         values = np.asarray(y)
+        if values.dtype.kind == "O":
+            values = values.astype(np.float64)  # numbers pass; numpy names anything else
         if values.dtype.kind not in "biuf":
             raise TypeError(f"y must contain real numbers, got dtype {values.dtype}")
         if values.ndim not in (1, 2):

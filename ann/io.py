@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ann.estimators import MLPClassifier, MLPRegressor
 from ann.population import MLPPopulation
+from ann.spiking import SpikingMLPClassifier, SpikingMLPRegressor
 from core.persistence import load_any
 
 __all__ = ["load"]
@@ -23,7 +24,7 @@ def load(path):
 
     Returns
     -------
-    MLPClassifier, MLPRegressor or MLPPopulation
+    MLPClassifier, MLPRegressor, MLPPopulation, SpikingMLPClassifier or SpikingMLPRegressor
 
     Raises
     ------
@@ -51,4 +52,7 @@ def load(path):
     >>> bool((again.predict_proba(task.X_test) == clf.predict_proba(task.X_test)).all())
     True
     """
-    return load_any(path, (MLPClassifier, MLPRegressor, MLPPopulation))
+    return load_any(
+        path,
+        (MLPClassifier, MLPRegressor, MLPPopulation, SpikingMLPClassifier, SpikingMLPRegressor),
+    )

@@ -120,9 +120,9 @@ def _warm(_):
 def main(argv=None) -> int:
     from experiments.sweep import (
         RunJob,
-        _main_thread_imports,
         execute_run,
         local_client,
+        main_thread_imports,
         plan_sweep,
         run_sweep,
     )
@@ -227,7 +227,7 @@ def main(argv=None) -> int:
             with local_client(args.workers) as client:
                 # Warm: the workers have imported the project and Brian2 (which a sweep
                 # makes them import in their main thread, see experiments.sweep).
-                client.register_plugin(_main_thread_imports())
+                client.register_plugin(main_thread_imports())
                 client.run(_warm, None)
                 directories["dask, warm"] = timed(
                     "dask, warm", repeat, with_run_sweep(client=client)

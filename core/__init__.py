@@ -10,4 +10,8 @@
     The pickle-free model file format and the save/load skeleton.
 :mod:`core.learner`
     The typed learner and population interfaces.
+:mod:`core.opcounts`
+    The operation-count table every learner's ``cost()`` returns.
+:mod:`core.energy`
+    The hardware cost tables that price it.
 """

@@ -193,14 +193,15 @@ class Options(Constraint):
 
 
 class Registered(Constraint):
-    """A name registered in a :class:`core.registry.Registry` (the message lists them)."""
+    """A name in a :class:`core.registry.Registry` or another mapping (the message lists them)."""
 
     def __init__(self, registry):
         self.registry = registry
 
     @property
     def description(self) -> str:
-        return f"a registered {self.registry.kind} (known: {sorted(self.registry)})"
+        kind = getattr(self.registry, "kind", "name")
+        return f"a registered {kind} (known: {sorted(self.registry)})"
 
     def type_ok(self, value) -> bool:
         return isinstance(value, str)

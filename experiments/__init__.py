@@ -5,21 +5,26 @@ runs every quick preset. Importing this package registers every experiment in
 :data:`EXPERIMENTS`, in the order they are listed.
 """
 
+import importlib
+
 from experiments._base import EXPERIMENTS, Experiment, Result, get_experiment, register_experiment
 
 __all__ = ["EXPERIMENTS", "Experiment", "Result", "get_experiment", "register_experiment"]
 
-# Registration order is listing order.
-from experiments import (
-    brain_synchrony,  # noqa: F401
-    continual_learning,  # noqa: F401
-    learning_curves,  # noqa: F401
-    mixed_society,  # noqa: F401
-    noise_robustness,  # noqa: F401
-    receptive_fields,  # noqa: F401
-    rule_zoo,  # noqa: F401
-    smart_city,  # noqa: F401
-    social_topology,  # noqa: F401
-    stdp_window,  # noqa: F401
-    task_benchmark,  # noqa: F401
+# Registration order is listing order, so the modules are imported in this order
+# explicitly (an import sorter would reorder a plain import statement).
+_LISTING_ORDER = (
+    "task_benchmark",
+    "learning_curves",
+    "stdp_window",
+    "receptive_fields",
+    "continual_learning",
+    "noise_robustness",
+    "rule_zoo",
+    "social_topology",
+    "mixed_society",
+    "smart_city",
+    "brain_synchrony",
 )
+for _name in _LISTING_ORDER:
+    importlib.import_module(f"experiments.{_name}")

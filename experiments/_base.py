@@ -61,6 +61,9 @@ class Experiment:
     figures: Callable[[Result, Any], dict]
     summary: Callable[[Result, Any], str]
     aggregate_figures: Callable[[pd.DataFrame, list], dict] | None = None
+    #: Wall-clock seconds of each preset on the reference machine, e.g.
+    #: ``{"quick": 40, "full": 1800}``; see :mod:`experiments.expected_time`.
+    expected_seconds: dict | None = None
 
     def preset(self, quick: bool):
         return self.settings.quick() if quick else self.settings.full()
@@ -85,13 +88,27 @@ def register_experiment(
     summary: Callable,
     *,
     aggregate_figures: Callable | None = None,
+    expected_seconds: dict | None = None,
 ):
-    """Register ``run`` as the experiment ``name`` (decorator)."""
+    """Register ``run`` as the experiment ``name`` (decorator).
+
+    ``expected_seconds`` (``{"quick": s, "full": s}``, measured on a 2-core
+    machine) is what ``python -m experiments list`` shows and a run announces.
+    """
 
     def decorator(run):
         EXPERIMENTS.register(
             name,
-            Experiment(name, description, settings, run, figures, summary, aggregate_figures),
+            Experiment(
+                name,
+                description,
+                settings,
+                run,
+                figures,
+                summary,
+                aggregate_figures,
+                expected_seconds,
+            ),
         )
         return run
 

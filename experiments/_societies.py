@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from experiments.learners import _with_units
+from experiments.learners import with_units
 from social.metrics import consensus_distance, knowledge_diffusion
 from social.partitions import partition_data
 
@@ -38,7 +38,7 @@ def society_agent_params(agent_params: Mapping) -> dict:
     return {
         kind: {
             key: tuple(value) if isinstance(value, list) else value
-            for key, value in _with_units(dict(params)).items()
+            for key, value in with_units(dict(params)).items()
         }
         for kind, params in agent_params.items()
     }

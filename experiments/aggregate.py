@@ -41,7 +41,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -292,7 +291,9 @@ def _write(
     directory: Path, result: Aggregate, experiment_name: str, confidence: float, draw: bool
 ) -> None:
     """Write the aggregate directory under a temporary name, then swap it into place."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{AGGREGATE_DIR}.", suffix=".partial", dir=directory))
+    from experiments.runner import make_staging_directory
+
+    staging = make_staging_directory(directory / AGGREGATE_DIR)
     try:
         result.summary.to_csv(staging / "summary.csv", index=False)
         result.observations.to_csv(staging / "observations.csv", index=False)

@@ -45,7 +45,7 @@ import pandas as pd
 from experiments._base import Result, register_experiment
 from experiments._societies import check_society_settings
 from experiments.learners import child_seeds
-from experiments.social_topology import _plain_log_ticks, topology_color, topology_label
+from experiments.social_topology import plain_log_ticks, topology_color, topology_label
 from experiments.style import figure
 from social.consensus import metropolis_weights, spectral_gap
 from social.graphs import make_graph
@@ -221,7 +221,7 @@ def _transition_figure(result: Result, settings: Settings):
     ax.set_xscale("log")
     inverse_gaps = 1.0 / table["laplacian_gap"]
     ax.set_xlim(inverse_gaps.min() / 1.3, inverse_gaps.max() * 1.3)
-    _plain_log_ticks(ax.xaxis)
+    plain_log_ticks(ax.xaxis)
     ax.set_xlabel("1 / algebraic connectivity λ₂ of I - D⁻¹A (log scale)")
     ax.set_ylabel("critical coupling (mV)\n(R half-way from 1/√N to 1)")
     ax.set_ylim(bottom=0)

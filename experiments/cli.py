@@ -1,24 +1,39 @@
 """Command line: ``python -m experiments`` (also installed as ``brain-vs-ann``).
 
     python -m experiments list
-    python -m experiments run NAME [NAME ...] | all [--quick] [--seed N] [--out DIR]
+    python -m experiments run NAME [NAME ...] | all  --quick | --full  [--seed N] [--out DIR]
+                              [--set KEY=VALUE ...]
     python -m experiments plot NAME --from RUN_DIR
-    python -m experiments sweep NAME [--quick] --seeds 0-9 [--set KEY=V1,V2 ...]
+    python -m experiments sweep NAME --quick | --full --seeds 0-9 [--set KEY=V1,V2 ...]
                                 [--workers N | --scheduler ADDRESS] --out DIR
     python -m experiments aggregate DIR [--by COL,COL] [--confidence 0.95]
+    python -m experiments report DIR [--output FILE]
 
-Mistakes (a wrong experiment name, a bad flag value, an existing output
-directory, a damaged sweep directory) give one line on stderr and exit status
-2, never a traceback. A sweep whose runs partly failed exits with status 1
-after the other runs finished (the tracebacks are in DIR/manifest.json).
+Every command takes ``--plugin MODULE_OR_FILE`` (repeatable) and loads the
+installed plugins (:mod:`experiments.plugins`) first.
+
+A run names its preset: ``--quick`` (minutes) or ``--full`` (the study, up to
+hours; ``list`` shows each experiment's times); without one it stops with a
+one-line error, so the full study never starts by accident.
+
+Mistakes (a wrong experiment name, a bad flag value, an unwritable or
+existing output directory, a plugin that fails to import, an unregistered
+name in the settings, a damaged sweep directory) give one line on stderr and
+exit status 2 before any work, never a traceback. A sweep whose runs partly
+failed exits with status 1 after the other runs finished (the tracebacks are
+in DIR/manifest.json).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
+import tempfile
 import time
+import uuid
+from pathlib import Path
 
 from experiments._base import EXPERIMENTS
 
@@ -44,31 +59,78 @@ def _seed(text: str) -> int:
     return value
 
 
+def _add_preset(parser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--quick",
+        dest="preset",
+        action="store_const",
+        const="quick",
+        help="the quick preset: small samples, one seed, minutes (see `list`)",
+    )
+    group.add_argument(
+        "--full",
+        dest="preset",
+        action="store_const",
+        const="full",
+        help="the full preset: the study, up to hours (see `list`)",
+    )
+    group.add_argument("--preset", choices=("quick", "full"), help="the same as --quick or --full")
+
+
+def _add_plugin(parser) -> None:
+    parser.add_argument(
+        "--plugin",
+        dest="plugins",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="load a module registering rules, protocols, tasks or experiments: "
+        "a .py file or an importable module name (repeatable)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="brain-vs-ann", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    commands.add_parser("list", help="name and description of every experiment")
+    listing = commands.add_parser(
+        "list", help="every experiment with the expected time of its presets"
+    )
+    _add_plugin(listing)
 
     run = commands.add_parser("run", help="run experiments and save results and figures")
     run.add_argument("names", nargs="+", metavar="NAME", help="experiment names, or 'all'")
-    run.add_argument("--quick", action="store_true", help="the quick preset (smoke-test size)")
+    _add_preset(run)
     run.add_argument("--seed", type=_seed, default=0, help="master seed (default 0)")
     run.add_argument("--out", default="results", help="output directory (default results/)")
     run.add_argument(
-        "--run-id", default=None, help="run directory name (default quick-seedN or full-seedN)"
+        "--run-id",
+        default=None,
+        help="run directory name (default quick-seedN or full-seedN, plus the --set values)",
     )
+    run.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change one setting of the preset (repeatable; dotted keys reach into dict "
+        "settings, e.g. params.ann.epochs=5); one experiment at a time",
+    )
+    _add_plugin(run)
 
     plot = commands.add_parser("plot", help="redraw an experiment's figures from a saved run")
     plot.add_argument("name", metavar="NAME")
     plot.add_argument("--from", dest="run_dir", required=True, metavar="RUN_DIR")
+    _add_plugin(plot)
 
     sweep = commands.add_parser(
         "sweep",
         help="every (setting, seed) of an experiment as independent runs on Dask; restartable",
     )
     sweep.add_argument("name", metavar="NAME")
-    sweep.add_argument("--quick", action="store_true", help="start from the quick preset")
+    _add_preset(sweep)
     sweep.add_argument(
         "--seeds", required=True, help="the runs' master seeds: 0-9, 3, 0,2,5 or 0-4,10-14"
     )
@@ -96,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786",
     )
     sweep.add_argument("--out", required=True, metavar="DIR", help="the sweep directory")
+    _add_plugin(sweep)
 
     aggregate = commands.add_parser(
         "aggregate",
@@ -114,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.95,
         help="confidence level of the t intervals (default 0.95)",
     )
+    _add_plugin(aggregate)
     return parser
 
 
@@ -133,19 +197,47 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _unknown(name: str, extra: str = "") -> UsageError:
+    return UsageError(
+        f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}{extra} "
+        "(a plugin's experiments need --plugin or an installed plugin package)"
+    )
+
+
+def _preset(args, name: str) -> str:
+    if args.preset is None:
+        from experiments.expected_time import describe
+
+        hint = ""
+        if name in EXPERIMENTS:
+            experiment = EXPERIMENTS[name]
+            hint = (
+                f" ({name}: quick {describe(experiment, 'quick')}, "
+                f"full {describe(experiment, 'full')})"
+            )
+        raise UsageError(
+            f"choose a preset: --quick (minutes) or --full (the study, up to hours){hint}"
+        )
+    return args.preset
+
+
 def _sweep(args) -> int:
+    from experiments.names import check_names
     from experiments.sweep import parse_grid, plan_sweep, run_sweep
 
     if args.name not in EXPERIMENTS:
-        raise UsageError(f"unknown experiment {args.name!r}; known: {', '.join(EXPERIMENTS)}")
+        raise _unknown(args.name)
     experiment = EXPERIMENTS[args.name]
+    quick = _preset(args, args.name) == "quick"
     # Everything is validated before the sweep directory is touched.
     plan = plan_sweep(
         experiment,
-        quick=args.quick,
+        quick=quick,
         seeds=args.seeds,
-        grid=parse_grid(args.assignments, experiment, quick=args.quick),
+        grid=parse_grid(args.assignments, experiment, quick=quick),
     )
+    for setting in {id(run.settings): run.settings for run in plan.runs}.values():
+        check_names(setting)
     try:
         report = run_sweep(
             plan,
@@ -198,29 +290,160 @@ def _resolve_names(names: list[str]) -> list[str]:
         return list(EXPERIMENTS)
     unknown = [n for n in names if n not in EXPERIMENTS]
     if unknown:
-        raise UsageError(
-            f"unknown experiment {unknown[0]!r}; known: {', '.join(EXPERIMENTS)} (or 'all')"
-        )
+        raise _unknown(unknown[0], " (or 'all')")
     return list(dict.fromkeys(names))
+
+
+def check_out_directory(out: str, names: list[str]) -> Path:
+    """Create ``out`` if needed and prove it writable, or UsageError (before any work)."""
+    root = Path(out)
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"--out {out} is a file, not a directory")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(
+            f"--out {out}: cannot create the directory ({error.strerror or error})"
+        ) from None
+    for name in names:
+        if (root / name).exists() and not (root / name).is_dir():
+            raise UsageError(f"--out {out}: {root / name} is a file, not a directory")
+    probe = root / f".write-test-{uuid.uuid4().hex}"
+    try:
+        probe.mkdir()
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+        probe.rmdir()
+    except OSError as error:
+        raise UsageError(f"--out {out} is not writable ({error.strerror or error})") from None
+    return root
+
+
+def _run_settings(experiment, preset: str, assignments: list[str]):
+    """The preset with the ``--set KEY=VALUE`` changes applied: ``(settings, changes)``."""
+    from experiments.settings_text import apply_assignments, parse_assignment
+
+    base = experiment.preset(preset == "quick")
+    changes = {}
+    for text in assignments:
+        key, values = parse_assignment(text, experiment, quick=preset == "quick")
+        if len(values) != 1:
+            raise UsageError(
+                f"--set {text}: a run takes one value per key (sweep several with "
+                f"`python -m experiments sweep {experiment.name} --set {text}`)"
+            )
+        if key in changes:
+            raise UsageError(f"--set {key} is given twice")
+        changes[key] = values[0]
+    for key in changes:
+        for other in changes:
+            if other != key and other.startswith(key + "."):
+                raise UsageError(f"--set {key} and --set {other} overlap; give one of them")
+    if not changes:
+        return base, changes
+    try:
+        return apply_assignments(base, changes), changes
+    except (TypeError, ValueError) as error:  # the Settings class's own validation
+        raise UsageError(f"--set {changes}: {error}") from None
+
+
+def _run(args) -> int:
+    from experiments.expected_time import describe
+    from experiments.names import check_names
+    from experiments.runner import RunExistsError, default_run_id, run_into
+    from experiments.sweep_plan import run_id_for
+
+    names = _resolve_names(args.names)
+    preset = _preset(args, names[0] if len(names) == 1 else "")
+    if args.assignments and len(names) > 1:
+        raise UsageError("--set changes the settings of one experiment; name just one")
+    plans = []
+    for name in names:
+        experiment = EXPERIMENTS[name]
+        settings, changes = _run_settings(experiment, preset, args.assignments)
+        check_names(settings)
+        run_id = args.run_id or default_run_id(preset == "quick", args.seed)
+        if changes and not args.run_id:
+            run_id = f"{preset}-{run_id_for(changes, settings, args.seed)}"
+        plans.append((experiment, settings, changes, run_id))
+    root = check_out_directory(args.out, names)
+    # Check every destination before any work, so a clash cannot surface
+    # after an hour of computing the experiments before it.
+    for experiment, _, _, run_id in plans:
+        target = root / experiment.name / run_id
+        if target.exists():
+            raise RunExistsError(
+                f"run directory {target} exists already; choose another "
+                "--out or --run-id, or remove it"
+            )
+    total = time.perf_counter()
+    for experiment, settings, changes, run_id in plans:
+        start = time.perf_counter()
+        expected = describe(experiment, preset)
+        if changes:
+            expected = f"unknown with --set (the {preset} preset alone: {expected})"
+        print(
+            f"{experiment.name}: running ({preset} preset, seed {args.seed}"
+            f"{', ' + ', '.join(f'{k}={v!r}' for k, v in changes.items()) if changes else ''}); "
+            f"expected time {expected}",
+            flush=True,
+        )
+        try:
+            path = run_into(
+                experiment,
+                settings,
+                args.seed,
+                root / experiment.name / run_id,
+                preset=preset,
+                config_extra={"overrides": changes} if changes else None,
+            )
+        except OSError as error:
+            where = os.path.abspath(getattr(error, "filename", None) or "")
+            if not where.startswith(os.path.abspath(root)):
+                raise  # not a problem of the output directory: a real failure
+            raise UsageError(f"cannot write the results under --out {args.out}: {error}") from None
+        print(
+            f"{experiment.name}: done in {time.perf_counter() - start:.0f} s -> {path}",
+            flush=True,
+        )
+    if len(plans) > 1:
+        print(f"all {len(plans)} experiments done in {time.perf_counter() - total:.0f} s")
+    return 0
+
+
+def _list() -> int:
+    from experiments.expected_time import MEASURED_ON, describe
+
+    width = max(map(len, EXPERIMENTS))
+    rows = [
+        (name, describe(e, "quick"), describe(e, "full"), e.description)
+        for name, e in EXPERIMENTS.items()
+    ]
+    quick_width = max(len("quick preset"), *(len(r[1]) for r in rows))
+    full_width = max(len("full preset"), *(len(r[2]) for r in rows))
+    print(
+        f"{'experiment':<{width}}  {'quick preset':<{quick_width}}  {'full preset':<{full_width}}"
+    )
+    for name, quick, full, description in rows:
+        print(f"{name:<{width}}  {quick:<{quick_width}}  {full:<{full_width}}  {description}")
+    print(f"\ntimes: {MEASURED_ON}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     import experiments  # noqa: F401  (fills the registry)
-    from experiments.runner import RunExistsError, replot, run_experiment
+    from experiments.plugins import PluginError, load_plugins
+    from experiments.runner import RunExistsError, replot
     from experiments.sweep import SweepSetupError
 
     try:
         args = build_parser().parse_args(argv)
+        load_plugins(args.plugins)
         if args.command == "list":
-            width = max(map(len, EXPERIMENTS))
-            for name, experiment in EXPERIMENTS.items():
-                print(f"{name:<{width}}  {experiment.description}")
-            return 0
+            return _list()
         if args.command == "plot":
             if args.name not in EXPERIMENTS:
-                raise UsageError(
-                    f"unknown experiment {args.name!r}; known: {', '.join(EXPERIMENTS)}"
-                )
+                raise _unknown(args.name)
             for path in replot(args.name, args.run_dir):
                 print(path)
             return 0
@@ -228,35 +451,15 @@ def main(argv: list[str] | None = None) -> int:
             return _sweep(args)
         if args.command == "aggregate":
             return _aggregate(args)
-        names = _resolve_names(args.names)
-        # Check every destination before any work, so a clash cannot surface
-        # after an hour of computing the experiments before it.
-        from pathlib import Path
-
-        from experiments.runner import default_run_id
-
-        for name in names:
-            target = Path(args.out) / name / (args.run_id or default_run_id(args.quick, args.seed))
-            if target.exists():
-                raise RunExistsError(
-                    f"run directory {target} exists already; choose another "
-                    "--out or --run-id, or remove it"
-                )
-        total = time.perf_counter()
-        for name in names:
-            start = time.perf_counter()
-            print(
-                f"{name}: running ({'quick' if args.quick else 'full'} preset, seed {args.seed})",
-                flush=True,
-            )
-            path = run_experiment(
-                name, quick=args.quick, seed=args.seed, out=args.out, run_id=args.run_id
-            )
-            print(f"{name}: done in {time.perf_counter() - start:.0f} s -> {path}", flush=True)
-        if len(names) > 1:
-            print(f"all {len(names)} experiments done in {time.perf_counter() - total:.0f} s")
-        return 0
-    except (UsageError, RunExistsError, FileNotFoundError, ValueError, SweepSetupError) as error:
+        return _run(args)
+    except (
+        UsageError,
+        RunExistsError,
+        FileNotFoundError,
+        ValueError,
+        SweepSetupError,
+        PluginError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

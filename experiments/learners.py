@@ -30,7 +30,7 @@ def make_learner(kind: str, task, random_state, **params):
     JSON-friendly by giving times as plain numbers with the unit in the key:
     ``presentation_time_ms=100`` becomes ``presentation_time=100 * ms``.
     """
-    params = _with_units(params)
+    params = with_units(params)
     if kind == "ann":
         from ann import MLPClassifier, MLPRegressor
 
@@ -46,7 +46,7 @@ def make_learner(kind: str, task, random_state, **params):
     return cls(random_state=random_state, **params)
 
 
-def _with_units(params: dict) -> dict:
+def with_units(params: dict) -> dict:
     converted = {}
     for key, value in params.items():
         if key.endswith("_ms"):
@@ -58,16 +58,19 @@ def _with_units(params: dict) -> dict:
     return converted
 
 
-def operations(estimator) -> dict:
-    """Cumulative operation counts of a fitted estimator and their energy in joules.
+def operations(estimator, X=None) -> dict:
+    """Operation counts of a fitted estimator's training, and of predicting ``X``, with their energy.
 
     Returns a dict with ``unit`` ("MAC" or "SOP"), ``training_ops``,
-    ``inference_ops`` and ``training_joules``, ``inference_joules``.
+    ``inference_ops`` (of predicting ``X``, 0 without it; predicting does not
+    change an estimator, so its ``cost(X)`` prices it) and
+    ``training_joules``, ``inference_joules``.
     """
     if hasattr(estimator, "training_macs_"):
-        unit, train, infer = "MAC", estimator.training_macs_, estimator.inference_macs_
+        counts = estimator.cost(X).groupby("phase")["count"].sum()
+        unit, train, infer = "MAC", counts.get("train", 0), counts.get("inference", 0)
     elif callable(getattr(estimator, "cost", None)):
-        counts = estimator.cost()
+        counts = estimator.cost(X)
         unit, train, infer = "SOP", counts["train_sops"], counts["inference_sops"]
     else:
         raise TypeError(f"{type(estimator).__name__} counts neither MACs nor SOPs")

@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 import sys
-import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -119,6 +119,22 @@ def draw(experiment: Experiment, result: Result, settings, directory: Path) -> l
     return written
 
 
+def make_staging_directory(final: Path) -> Path:
+    """A new empty directory beside ``final``, named ``.<final>.<random>.partial``.
+
+    Created with ``mkdir`` rather than ``tempfile.mkdtemp`` so that it gets the
+    permissions of any new directory (the umask's), not mkdtemp's owner-only
+    0700, which the finished run directory would otherwise keep.
+    """
+    while True:
+        staging = final.parent / f".{final.name}.{uuid.uuid4().hex[:12]}.partial"
+        try:
+            staging.mkdir()
+            return staging
+        except FileExistsError:  # pragma: no cover - a 48-bit collision
+            continue
+
+
 def run_experiment(
     name: str,
     *,
@@ -181,7 +197,7 @@ def run_into(
             f"run directory {final} exists already; choose another --out or --run-id, or remove it"
         )
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
+    staging = make_staging_directory(final)
     try:
         with blas_thread_limit(blas_threads):
             result = experiment.run(settings, seed)

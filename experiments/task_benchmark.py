@@ -159,11 +159,10 @@ def run(settings: Settings, seed: int) -> Result:
                 epochs=epochs,
                 checkpoints_per_epoch=1 if small else settings.checkpoints_per_epoch,
             )
-            before = operations(estimator)["inference_ops"]
             started = time.perf_counter()
             score = float(estimator.score(X_test, y_test))
             predict_seconds = time.perf_counter() - started
-            ops = operations(estimator)
+            ops = operations(estimator, X_test)
             rows.append(
                 {
                     "task": task_name,
@@ -177,10 +176,7 @@ def run(settings: Settings, seed: int) -> Result:
                     "unit": ops["unit"],
                     "training_ops": ops["training_ops"],
                     "training_joules": ops["training_joules"],
-                    "joules_per_inference": (ops["inference_ops"] - before)
-                    / len(X_test)
-                    * ops["inference_joules"]
-                    / max(ops["inference_ops"], 1.0),
+                    "joules_per_inference": ops["inference_joules"] / len(X_test),
                 }
             )
             curves.append(curve.assign(task=task_name, kind=kind, seed=task_seed))

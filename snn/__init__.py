@@ -19,6 +19,7 @@ A fitted estimator is saved with its ``save(path)`` method and read back with
 """
 
 from snn._brian import codegen_target
+from snn._excepthook import install as _install_excepthook
 from snn.encoders import ENCODERS, latency_spikes, poisson_spikes, register_encoder
 from snn.estimators import STDPClassifier, STDPRegressor
 from snn.io import load
@@ -26,6 +27,10 @@ from snn.network import DiehlCookNetwork, SimulationDiverged, synaptic_operation
 from snn.population import SNNPopulation
 from snn.readouts import READOUTS, LinearReadout, VoteReadout
 from snn.rules import RULES, PlasticityRule, register_rule
+
+# Brian2 answers every uncaught exception with a bug-report request: keep that
+# for exceptions raised inside Brian2 (see snn._excepthook).
+_install_excepthook()
 
 __all__ = [
     "RULES",

@@ -473,7 +473,7 @@ class SpikingAgents:
         counters, the readout statistics (``readout.<key>``) and, for
         reward-modulated rules, ``assigned_class``. The dict: sizes, each
         agent's random generator and the per-agent neuron parameters
-        (values for :func:`tasks.archive.to_jsonable`). The configuration
+        (values for :func:`core.archive.to_jsonable`). The configuration
         is the caller's to save.
         """
         arrays = {name: getattr(self, name) for name in self._ARCHIVED}

@@ -42,7 +42,7 @@ from brian2 import (
 from brian2.units.fundamentalunits import have_same_dimensions
 from scipy.signal import lfilter
 
-from snn.rules import SpikingBCM, SpikingOja, _delta_t_in_ms, get_rule
+from snn.rules import SpikingBCM, SpikingOja, delta_t_in_ms, get_rule
 
 __all__ = [
     "stdp_window",
@@ -171,7 +171,7 @@ def stdp_window(
     """
     rule = get_rule(rule, **rule_params)
     params = rule.params  # validates the rule's parameters before any work
-    delta_t_ms = _delta_t_in_ms(delta_t)
+    delta_t_ms = delta_t_in_ms(delta_t)
     if delta_t_ms.ndim != 1 or delta_t_ms.size == 0 or not np.all(np.isfinite(delta_t_ms)):
         raise ValueError(f"delta_t must be a non-empty 1-d array of finite times, got {delta_t!r}")
     _check_quantity(pairing_frequency, Hz, "pairing_frequency")

@@ -113,7 +113,7 @@ def get_rule(rule, **params):
     )
 
 
-def _delta_t_in_ms(delta_t):
+def delta_t_in_ms(delta_t):
     """``delta_t`` (Quantity in time units, or numbers meaning ms) as a float array in ms."""
     if isinstance(delta_t, Quantity):
         if not have_same_dimensions(delta_t, ms):
@@ -418,7 +418,7 @@ class PairSTDP(PlasticityRule):
         the pair counts as causal (potentiation).
         """
         p = self.params
-        dt_ms = _delta_t_in_ms(delta_t)
+        dt_ms = delta_t_in_ms(delta_t)
         tau_pre, tau_post = float(p["tau_pre"] / ms), float(p["tau_post"] / ms)
         potentiation = p["nu_post"] * p["wmax"] * np.exp(-np.abs(dt_ms) / tau_pre)
         depression = -p["nu_pre"] * p["wmax"] * np.exp(-np.abs(dt_ms) / tau_post)
@@ -495,7 +495,7 @@ class MultiplicativeSTDP(PlasticityRule):
             bounds included). None: a single pair.
         """
         p = self.params
-        dt_ms = _delta_t_in_ms(delta_t)
+        dt_ms = delta_t_in_ms(delta_t)
         wmax = p["wmax"]
         tau_pre, tau_post = float(p["tau_pre"] / ms), float(p["tau_post"] / ms)
         potentiation_kernel = p["nu_post"] * wmax * np.exp(-np.abs(dt_ms) / tau_pre)
@@ -614,7 +614,7 @@ class TripletSTDP(PlasticityRule):
         time step count as pre-first (Brian2 runs ``on_pre`` first).
         """
         p = self.params
-        dt_ms = _delta_t_in_ms(delta_t)
+        dt_ms = delta_t_in_ms(delta_t)
         taus = {k: float(p[k] / ms) for k in ("tau_plus", "tau_minus", "tau_x", "tau_y")}
         wmax = p["wmax"]
         if pairing_frequency is None:

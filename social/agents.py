@@ -11,7 +11,7 @@ built-in kinds are registered by *import path* and imported on first use:
 
 >>> from social.agents import AGENT_TYPES
 >>> sorted(AGENT_TYPES)
-['ann', 'snn']
+['ann', 'snn', 'spiking_mlp']
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from core.registry import Registry
 AGENT_TYPES: Registry[Callable[..., Any]] = Registry("agent type", lazy=True)
 AGENT_TYPES.register("ann", "ann:MLPPopulation")
 AGENT_TYPES.register("snn", "snn:SNNPopulation")
+AGENT_TYPES.register("spiking_mlp", "ann:SpikingMLPPopulation")
 
 
 def _spiking_defaults() -> dict:
@@ -47,9 +48,11 @@ def _spiking_defaults() -> dict:
 #: that type is built. ``ann``: a local batch of 32 samples is four gradient
 #: steps (MLPPopulation's own default batch of 64 would make it one).
 #: ``snn``: shorter presentations, see :func:`_spiking_defaults`.
+#: ``spiking_mlp`` (the surrogate-gradient spiking MLP): batches of 8, as ``ann``.
 AGENT_DEFAULTS: Registry[Callable[[], dict]] = Registry("agent type's defaults")
 AGENT_DEFAULTS.register("ann", functools.partial(dict, batch_size=8))
 AGENT_DEFAULTS.register("snn", _spiking_defaults)
+AGENT_DEFAULTS.register("spiking_mlp", functools.partial(dict, batch_size=8))
 
 
 def agent_defaults(name: str) -> dict:

@@ -1,4 +1,4 @@
-"""tasks.archive: the pickle-free model file format and its JSON helpers.
+"""core.archive: the pickle-free model file format and its JSON helpers.
 
 Damaged and hand-edited files are made by cutting and rewriting real
 archives at the byte and zip-member level (the way a failed copy or an

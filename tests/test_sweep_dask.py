@@ -254,9 +254,9 @@ def test_cli_sweep_on_a_running_scheduler(tmp_path, client, capsys):
 def test_cli_sweep_with_an_unreachable_scheduler_gives_one_line_and_writes_nothing(
     tmp_path, monkeypatch, capsys
 ):
-    import experiments.sweep
+    import experiments.dask_engine
 
-    monkeypatch.setattr(experiments.sweep, "CONNECT_TIMEOUT", "0.5s")
+    monkeypatch.setattr(experiments.dask_engine, "CONNECT_TIMEOUT", "0.5s")
     out = tmp_path / "never"
     assert (
         main(

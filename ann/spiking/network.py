@@ -1,0 +1,406 @@
+"""A feed-forward network of leaky integrate-and-fire layers, trained through time with surrogate gradients.
+
+The neuron (one per hidden unit, threshold 1, reset by subtraction), in
+discrete time with steps ``t = 0 .. T-1``::
+
+    I_t     = s_in_t @ W + b                     input current of step t
+    s_t     = H(m_t - 1)                         spike if the membrane exceeds 1
+    m_(t+1) = beta * (m_t + I_t - s_t)           integrate, reset, decay
+    m_0     = 0
+
+``beta = exp(-dt / tau)`` is the membrane decay per step. This is exactly
+what Brian2 computes for ``dv/dt = -v/tau`` (``method='exact'``), threshold
+``v > 1``, reset ``v -= 1`` and ``on_pre='v += w'`` with its default schedule
+(state update, threshold, synaptic input, reset): ``m_t`` is Brian2's ``v``
+right after the state update of step ``t``. The tests check the two spike for
+spike. An input spike therefore moves the membrane in the step it arrives and
+can make the neuron fire one step later.
+
+The output layer does not spike: it reads the hidden layer's spike counts,
+``z = mean_t(s_t) @ W_out + b_out``, through the same softmax + cross-entropy
+or identity + squared error pairs as :mod:`ann.losses`.
+
+Training is backpropagation through time with the Heaviside's derivative
+replaced by a surrogate, the fast sigmoid's ``1 / (1 + a|m - 1|)^2``
+(SuperSpike, Zenke & Ganguli 2018, Neural Computation 30:1514; the review of
+Neftci, Mostafa & Zenke 2019, IEEE Signal Processing Magazine 36:51), with
+steepness ``a``. The reset path is differentiated too. ``smooth=True``
+replaces the Heaviside itself by that derivative's antiderivative
+``1/2 + (m - 1) / (1 + a|m - 1|)``: the network is then differentiable and its
+gradient exact, which is how the tests check the backward pass against
+finite differences.
+
+How the error crosses a layer is the learning rule's business: the network
+asks a registered :class:`ann.LearningRule` (``backprop``: through the
+transposed weights; ``feedback_alignment``: through fixed random matrices)
+and supplies the neurons' own part, the surrogate derivative through time,
+itself. So local against global learning can be varied with the spiking
+neurons held fixed.
+
+Parameters live in one vector ``theta`` (weights of every layer, then biases),
+as in :class:`ann.network.StackedMLP`, so the optimizers of
+:data:`ann.OPTIMIZERS` step it unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ann.losses import LOSSES, output_error
+from ann.network import glorot_bound
+from ann.optimizers import make_optimizer
+from ann.rules import make_rule
+from ann.spiking.encoding import draws_per_sample
+
+
+def surrogate_derivative(x: np.ndarray, steepness: float) -> np.ndarray:
+    """The fast sigmoid's derivative ``1 / (1 + a|x|)^2`` at ``x = m - 1`` (Zenke & Ganguli 2018).
+
+    >>> surrogate_derivative(np.array([0.0, 1.0]), 1.0).tolist()
+    [1.0, 0.25]
+    """
+    denominator = 1.0 + steepness * np.abs(x)
+    return 1.0 / (denominator * denominator)
+
+
+def smooth_spike(x: np.ndarray, steepness: float) -> np.ndarray:
+    """``1/2 + x / (1 + a|x|)``: the antiderivative of :func:`surrogate_derivative` (test mode)."""
+    return 0.5 + x / (1.0 + steepness * np.abs(x))
+
+
+def _unit_derivative(_activation):
+    # The neurons' derivative is applied through time by the network itself;
+    # the rule only carries the error across the synapses.
+    return 1.0
+
+
+@dataclass
+class Forward:
+    """What one forward pass keeps for the backward pass (``T`` steps, ``B`` samples)."""
+
+    spikes: list  # [input (B, T, n_0), hidden layer 1 (B, T, n_1), ...]
+    membranes: list  # per hidden layer (B, T, n_l): m_t before the spike decision
+    rates: np.ndarray  # (B, n_last): mean spikes per step of the last hidden layer (or input)
+    output: np.ndarray  # (B, n_out): softmax probabilities or regression values
+
+
+class SpikingNetwork:
+    """Parameters, forward pass and surrogate-gradient step of one LIF network.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``(n_features, *hidden_layer_sizes, n_outputs)``.
+    loss : {"cross_entropy", "squared_error"}
+    rule, optimizer : str
+        Names in :data:`ann.RULES` and :data:`ann.OPTIMIZERS`.
+    learning_rate, alpha : float
+        Step size; L2 penalty ``0.5 * alpha * ||W||^2 / batch size`` (as the MLP).
+    membrane_decay : float
+        ``beta`` in (0, 1].
+    surrogate_steepness : float
+        ``a`` > 0.
+    encoding : str
+        How inputs arrive (:mod:`ann.spiking.encoding`); only used for counting here.
+    rule_params, optimizer_params : dict or None
+    dtype : numpy float dtype
+    smooth : bool, default=False
+        Smooth spikes (test mode, see the module docstring).
+    """
+
+    def __init__(
+        self,
+        layer_sizes,
+        *,
+        loss,
+        rule,
+        optimizer,
+        learning_rate,
+        alpha,
+        membrane_decay,
+        surrogate_steepness,
+        encoding="rate",
+        rule_params=None,
+        optimizer_params=None,
+        dtype=np.float64,
+        smooth=False,
+    ):
+        self.layer_sizes = tuple(int(n) for n in layer_sizes)
+        self.loss = LOSSES[loss]
+        self.rule = make_rule(rule, rule_params)
+        self.alpha = float(alpha)
+        self.beta = float(membrane_decay)
+        self.steepness = float(surrogate_steepness)
+        self.encoding = encoding
+        self.dtype = np.dtype(dtype)
+        self.smooth = bool(smooth)
+        self._shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        self.n_weights = sum(a * b for a, b in self._shapes)
+        self.theta = np.zeros(self.n_weights + sum(b for _, b in self._shapes), dtype=self.dtype)
+        self.weights, self.biases = self.split(self.theta)
+        self.rule_state: dict[str, np.ndarray] = {}
+        self.optimizer = make_optimizer(
+            optimizer, [self.theta], learning_rate, (), optimizer_params
+        )
+
+    @property
+    def n_hidden_layers(self) -> int:
+        return len(self.layer_sizes) - 2
+
+    def split(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Views of a ``theta``-shaped array as per-layer (weights, biases)."""
+        weights, biases, start = [], [], 0
+        for n_in, n_out in self._shapes:
+            weights.append(flat[start : start + n_in * n_out].reshape(n_in, n_out))
+            start += n_in * n_out
+        for _, n_out in self._shapes:
+            biases.append(flat[start : start + n_out])
+            start += n_out
+        return weights, biases
+
+    def initialize(self, init_rng: np.random.Generator, rule_rng: np.random.Generator) -> None:
+        """Glorot-uniform weights and biases (as the MLP's), then the rule's fixed state."""
+        for W, b in zip(self.weights, self.biases):
+            bound = glorot_bound(W.shape[0], W.shape[1], "relu")
+            W[...] = init_rng.uniform(-bound, bound, W.shape)
+            b[...] = init_rng.uniform(-bound, bound, b.shape)
+        self.rule_state = self.rule.init_state(self.layer_sizes, rule_rng, self.dtype)
+
+    # -- forward ---------------------------------------------------------------------------------
+
+    def _spike(self, x: np.ndarray) -> np.ndarray:
+        if self.smooth:
+            return smooth_spike(x, self.steepness)
+        return (x > 0).astype(self.dtype)
+
+    def lif_layer(self, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Spikes and membranes ``(B, T, n)`` of a LIF layer driven by ``current`` (B, T, n).
+
+        The one loop over time steps of the forward pass; everything in it is
+        vectorised over samples and neurons.
+        """
+        spikes = np.empty_like(current)
+        membranes = np.empty_like(current)
+        m = np.zeros_like(current[:, 0])
+        for t in range(current.shape[1]):
+            membranes[:, t] = m
+            s = self._spike(m - 1.0)
+            spikes[:, t] = s
+            m = m + current[:, t]
+            m -= s
+            m *= self.beta
+        return spikes, membranes
+
+    def forward(self, inputs: np.ndarray) -> Forward:
+        """Run the network on encoded ``inputs`` (B, T, n_features)."""
+        spikes, membranes = [inputs], []
+        for W, b in zip(self.weights[:-1], self.biases[:-1]):
+            current = spikes[-1] @ W
+            current += b
+            s, m = self.lif_layer(current)
+            spikes.append(s)
+            membranes.append(m)
+        rates = spikes[-1].mean(axis=1)
+        z = rates @ self.weights[-1] + self.biases[-1]
+        return Forward(spikes, membranes, rates, self.loss.output(z))
+
+    # -- backward --------------------------------------------------------------------------------
+
+    def _transport(self, delta: np.ndarray, layer: int, carrier: np.ndarray) -> np.ndarray:
+        """The error the rule sends from the input of layer ``layer + 1`` to the output of ``layer``.
+
+        ``delta`` is ``(rows, n_(layer+1))``; ``carrier`` is the activity of
+        ``layer`` the rule may look at, rows like ``delta``. The rule's
+        ``deltas`` walks down from the last weight matrix it is given, so it
+        gets the weights up to ``layer`` and its first step is the one needed
+        (for deeper stacks it also walks the layers below, whose results are
+        not used).
+        """
+        activations = [None] * (layer + 2)
+        activations[layer] = carrier
+        deltas = self.rule.deltas(
+            delta, self.weights[: layer + 1], activations, _unit_derivative, self.rule_state
+        )
+        return deltas[layer - 1]
+
+    def _through_time(self, grad_spikes: np.ndarray, membranes: np.ndarray) -> np.ndarray:
+        """``dL/dI_t`` of a LIF layer from ``dL/ds_t`` (both (B, T, n)): the loop back in time.
+
+        With ``g_t`` the surrogate derivative at ``m_t - 1``::
+
+            lambda_t = dL/ds_t * g_t + beta * lambda_(t+1) * (1 - g_t)     (dL/dm_t)
+            dL/dI_t  = beta * lambda_(t+1),   lambda_T = 0
+        """
+        surrogate = surrogate_derivative(membranes - 1.0, self.steepness)
+        grad_current = np.empty_like(grad_spikes)
+        after = np.zeros_like(grad_spikes[:, 0])  # lambda_(t+1)
+        for t in range(grad_spikes.shape[1] - 1, -1, -1):
+            grad_current[:, t] = self.beta * after
+            g = surrogate[:, t]
+            after = grad_spikes[:, t] * g + self.beta * after * (1.0 - g)
+        return grad_current
+
+    def loss_and_gradient(self, inputs: np.ndarray, Y: np.ndarray):
+        """Mean loss (plus penalty) over the batch, the gradient for ``theta``, and the forward pass.
+
+        ``inputs`` are encoded (B, T, n_features); ``Y`` one-hot or targets (B, n_out).
+        """
+        n_samples, n_steps = inputs.shape[:2]
+        fwd = self.forward(inputs)
+        loss = float(self.loss.per_sample(Y, fwd.output).mean())
+        grad = np.empty_like(self.theta)
+        grad_weights, grad_biases = self.split(grad)
+        delta = output_error(Y, fwd.output) / n_samples
+        np.matmul(fwd.rates.T, delta, out=grad_weights[-1])
+        np.sum(delta, axis=0, out=grad_biases[-1])
+        last = self.n_hidden_layers
+        if last:
+            to_rates = self._transport(delta, last, fwd.rates)
+            grad_spikes = np.broadcast_to((to_rates / n_steps)[:, None, :], fwd.spikes[-1].shape)
+            for layer in range(last, 0, -1):  # hidden layers, top down
+                grad_current = self._through_time(grad_spikes, fwd.membranes[layer - 1])
+                rows = grad_current.reshape(-1, grad_current.shape[-1])
+                below = fwd.spikes[layer - 1].reshape(-1, fwd.spikes[layer - 1].shape[-1])
+                np.matmul(below.T, rows, out=grad_weights[layer - 1])
+                np.sum(rows, axis=0, out=grad_biases[layer - 1])
+                if layer > 1:
+                    carrier = fwd.spikes[layer - 1].reshape(rows.shape[0], -1)
+                    grad_spikes = self._transport(rows, layer - 1, carrier).reshape(
+                        fwd.spikes[layer - 1].shape
+                    )
+        if self.alpha:
+            grad[: self.n_weights] += self.alpha / n_samples * self.theta[: self.n_weights]
+            w = self.theta[: self.n_weights]
+            loss += 0.5 * self.alpha * float(w @ w) / n_samples
+        return loss, grad, fwd
+
+    def train_step(self, inputs: np.ndarray, Y: np.ndarray):
+        """One optimizer step on an encoded minibatch; returns the loss and the forward pass."""
+        loss, grad, fwd = self.loss_and_gradient(inputs, Y)
+        self.optimizer.step([self.theta], [grad])
+        return loss, fwd
+
+    # -- counting --------------------------------------------------------------------------------
+
+    def counts(self, fwd: Forward, *, training: bool) -> dict[str, int]:
+        """Operations of a forward pass (and, if ``training``, its backward pass), summed over the batch.
+
+        Categories are those of :data:`core.opcounts.CATEGORIES`:
+
+        - ``encoding_draws``: random numbers drawn to encode the inputs (rate code);
+        - ``synaptic_ops``: spikes times fan-out, layer by layer (NeuroBench's
+          effective accumulates: a silent neuron costs nothing); with the
+          ``current`` encoding the first layer's input is not spikes, and its
+          products are ``macs`` (non-zero inputs times fan-out, every step);
+        - ``readout``: the last hidden layer's spikes times the outputs (each
+          spike adds a row of readout weights to the output sums);
+        - ``neuron_updates``: one per hidden neuron per step, forward, and
+          again backward through time when training;
+        - training: ``macs_backward``, the weight gradients (one accumulate
+          per presynaptic spike and postsynaptic neuron and step; the
+          readout's per non-zero spike count and output) plus the error sent
+          back across the synapses (dense: ``T * n_l * n_(l-1)`` per hidden
+          layer above the first, ``n_out * n_last`` from the readout);
+          ``plasticity_updates`` are counted per optimizer step by the caller;
+        - memory (32-bit words): a synaptic op, readout op or MAC reads its
+          weight; a neuron update reads and writes the membrane; a draw reads
+          its rate; a backward MAC reads one word and every hidden layer
+          writes its error at every step;
+        - reference counts (never priced): ``synaptic_ops_dense`` (every
+          synapse of the spiking layers every step), ``input_spikes`` and
+          ``output_spikes`` (of the hidden layers).
+        """
+        n_samples, n_steps, n_features = fwd.spikes[0].shape
+        hidden = self.layer_sizes[1:-1]
+        n_out = self.layer_sizes[-1]
+        spike_counts = [int(np.count_nonzero(s)) for s in fwd.spikes]
+        current = self.encoding == "current"
+        synaptic_ops = sum(
+            count * fan_out
+            for layer, (count, fan_out) in enumerate(zip(spike_counts[:-1], hidden))
+            if not (layer == 0 and current)
+        )
+        macs = spike_counts[0] * hidden[0] if (current and hidden) else 0
+        readout = spike_counts[-1] * n_out if not (current and not hidden) else 0
+        if current and not hidden:
+            macs = spike_counts[0] * n_out
+        neuron_updates = n_samples * n_steps * sum(hidden)
+        draws = n_samples * draws_per_sample(self.encoding, n_steps, n_features)
+        counts = {
+            "encoding_draws": draws,
+            "synaptic_ops": synaptic_ops,
+            "macs": macs,
+            "readout": readout,
+            "neuron_updates": neuron_updates,
+            "memory_reads": synaptic_ops + macs + readout + neuron_updates + draws,
+            "memory_writes": neuron_updates,
+            "synaptic_ops_dense": n_samples
+            * n_steps
+            * sum(a * b for a, b in zip(self.layer_sizes[:-2], hidden)),
+            "input_spikes": 0 if current else spike_counts[0],
+            "output_spikes": sum(spike_counts[1:]),
+        }
+        if training:
+            nonzero_rates = int(np.count_nonzero(fwd.rates))
+            gradients = (
+                sum(count * fan_out for count, fan_out in zip(spike_counts[:-1], hidden))
+                + nonzero_rates * n_out
+            )
+            propagation = n_samples * (
+                (hidden[-1] * n_out if hidden else 0)
+                + n_steps * sum(a * b for a, b in zip(hidden[:-1], hidden[1:]))
+            )
+            counts["macs_backward"] = gradients + propagation
+            counts["neuron_updates"] += neuron_updates
+            counts["memory_reads"] += gradients + propagation + neuron_updates
+            counts["memory_writes"] += neuron_updates
+        return counts
+
+    @property
+    def n_parameters(self) -> int:
+        return int(self.theta.size)
+
+    @property
+    def optimizer_state_words(self) -> int:
+        """Optimizer state words per parameter (Adam 2, momentum 1, SGD 0)."""
+        return sum(1 for state in self.optimizer._state_arrays() if state.shape == self.theta.shape)
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """``theta``, ``rule_state.<key>`` and ``optimizer.<i>``: what a saved model needs."""
+        arrays = {"theta": self.theta}
+        arrays.update({f"rule_state.{key}": value for key, value in self.rule_state.items()})
+        arrays.update(
+            {f"optimizer.{i}": value for i, value in enumerate(self.optimizer._state_arrays())}
+        )
+        return arrays
+
+    def set_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restore :meth:`state_arrays`; ValueError names an array whose key, shape or dtype differs."""
+        optimizer_state = self.optimizer._state_arrays()
+        expected = {"theta"} | {f"optimizer.{i}" for i in range(len(optimizer_state))}
+        rule_keys = {key for key in arrays if key.startswith("rule_state.")}
+        if set(arrays) - rule_keys != expected:
+            raise ValueError(
+                f"network state must have the arrays {sorted(expected)} (and rule_state.*), "
+                f"got {sorted(arrays)}"
+            )
+        targets = [(self.theta, "theta")] + [
+            (state, f"optimizer.{i}") for i, state in enumerate(optimizer_state)
+        ]
+        for target, key in targets:
+            value = arrays[key]
+            if value.shape != target.shape or value.dtype != target.dtype:
+                raise ValueError(
+                    f"array {key!r} has shape {value.shape} and dtype {value.dtype}; "
+                    f"this network needs {target.shape} and {target.dtype}"
+                )
+        for target, key in targets:
+            np.copyto(target, arrays[key])
+        self.rule_state = {key[len("rule_state.") :]: np.array(arrays[key]) for key in rule_keys}
+
+    def finite(self) -> bool:
+        return bool(np.isfinite(self.theta).all())

@@ -1,0 +1,49 @@
+"""SpikingMLPPopulation: agents equal lone estimators; a society of three kinds of agent runs."""
+
+import numpy as np
+import pytest
+
+from ann import SpikingMLPClassifier, SpikingMLPPopulation
+from tasks import load_task
+
+
+def test_each_agent_learns_exactly_what_a_lone_estimator_learns():
+    task = load_task("iris", seed=0)
+    pop = SpikingMLPPopulation(
+        3, 4, [2, 0, 1], hidden_layer_sizes=(8,), random_state=5, n_steps=6, batch_size=16
+    )
+    parts = [task.X_train[:30], task.X_train[30:40], task.X_train[:0]]
+    labels = [task.y_train[:30], task.y_train[30:40], task.y_train[:0]]
+    pop.partial_fit(parts, labels)
+    pop.partial_fit(parts, labels)
+    agent_rng = np.random.default_rng(5).spawn(3)[1]
+    lone = SpikingMLPClassifier((8,), n_steps=6, batch_size=16, random_state=agent_rng)
+    lone.partial_fit(parts[1], labels[1], classes=[0, 1, 2])
+    lone.partial_fit(parts[1], labels[1])
+    np.testing.assert_array_equal(pop.get_agent_weights(1)["weights_0"], lone.coefs_[0])
+    # Columns follow the population's class order [2, 0, 1].
+    np.testing.assert_array_equal(
+        pop.predict_proba([task.X_test] * 3)[1], lone.predict_proba(task.X_test)[:, [2, 0, 1]]
+    )
+    assert pop.samples_seen_.tolist() == [60, 20, 0]
+    cost = pop.cost()
+    train = cost[(cost.phase == "train") & (cost.category == "neuron_updates")]
+    assert train.set_index("agent")["count"].tolist() == [2 * 2 * 30 * 6 * 8, 2 * 2 * 10 * 6 * 8, 0]
+    inference = cost[(cost.phase == "inference") & (cost.category == "neuron_updates")]
+    assert inference["count"].tolist() == [len(task.X_test) * 6 * 8] * 3
+
+
+def test_agent_weights_round_trip_and_bad_weights_are_named():
+    # (current input: no encoding draws, which differ between agents)
+    pop = SpikingMLPPopulation(
+        2, 4, [0, 1, 2], hidden_layer_sizes=(5,), random_state=0, encoding="current"
+    )
+    weights = pop.get_agent_weights(0)
+    pop.set_agent_weights(1, weights)
+    X = np.random.default_rng(0).uniform(size=(7, 4))
+    probabilities = pop.predict_proba(X)
+    np.testing.assert_array_equal(probabilities[0], probabilities[1])
+    with pytest.raises(ValueError, match="weights_0"):
+        pop.set_agent_weights(0, {**weights, "weights_0": np.zeros((3, 3))})
+    with pytest.raises(ValueError, match="n_steps"):
+        SpikingMLPPopulation(2, 4, [0, 1], n_steps=0)
