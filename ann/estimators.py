@@ -7,25 +7,27 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin
 
-from ann import _validation as check
 from ann.activations import ACTIVATIONS
 from ann.network import NETWORK_CONSTRAINTS, StackedMLP, layer_sizes, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
+from ann.supervised import (
+    ClassifierTargets,
+    NetworkEstimator,
+    RegressorTargets,
+    check_output_input,
+)
 from core.archive import from_jsonable, to_jsonable
-from core.learner import atomic_fit, check_fitted
-from core.params import DType, Interval, check_param, validate_params
-from core.persistence import Persistent, StateMismatch, require_registered
+from core.learner import check_fitted
+from core.params import DType, Interval, check_param
+from core.persistence import StateMismatch, require_registered
 from core.random import check_random_state
 
 
-class _BaseMLP(Persistent, BaseEstimator):
+class _BaseMLP(NetworkEstimator):
     """Shared machinery of MLPClassifier and MLPRegressor (see their docstrings)."""
-
-    _loss_name: str = ""
-    _score_name: str = ""
 
     def __init__(
         self,
@@ -60,14 +62,6 @@ class _BaseMLP(Persistent, BaseEstimator):
 
     _parameter_constraints = {**NETWORK_CONSTRAINTS, "epochs": [Interval(Integral, 1, None)]}
 
-    # -- validation -------------------------------------------------------------------------
-
-    def _check_hyperparameters(self) -> dict:
-        """Validate every constructor parameter; returns the normalised values."""
-        hyper = validate_params(self._parameter_constraints, self.get_params(deep=False))
-        del hyper["random_state"]  # normalised into generators by _initialize
-        return hyper
-
     # -- training ----------------------------------------------------------------------------
 
     def _build_network(self, hyper: dict, n_features: int, n_outputs: int) -> StackedMLP:
@@ -84,16 +78,6 @@ class _BaseMLP(Persistent, BaseEstimator):
             optimizer_params=hyper["optimizer_params"],
             dtype=hyper["dtype"],
         )
-
-    def _adopt(self, network: StackedMLP, hyper: dict, n_features: int, n_outputs: int) -> None:
-        """Make ``network`` this estimator's (fitted attributes point into it)."""
-        self._network = network
-        self._hyper = hyper
-        self.n_features_in_ = n_features
-        self.n_outputs_ = n_outputs
-        self.coefs_ = network.weights
-        self.intercepts_ = network.biases
-        self.rule_state_ = network.rule_state
 
     def _initialize(self, hyper: dict, n_features: int, n_outputs: int) -> None:
         # Building the network also validates rule_params and optimizer_params,
@@ -154,57 +138,9 @@ class _BaseMLP(Persistent, BaseEstimator):
                 }
             )
 
-    # A failed fit (bad labels, divergence) leaves the previous model: fit
-    # builds a new network, partial_fit trains the current one in place, so
-    # its arrays are copied first (_snapshot) and put back on failure.
-
-    def _snapshot(self):
-        if not hasattr(self, "_network"):
-            return None
-        return (
-            {key: value.copy() for key, value in self._network.state_arrays().items()},
-            list(self.history_),
-            self._shuffle_rng.bit_generator.state,
-        )
-
-    def _rollback(self, snapshot) -> None:
-        if snapshot is not None:
-            arrays, history, rng_state = snapshot
-            self._network.set_state_arrays(arrays)
-            self.history_[:] = history
-            self._shuffle_rng.bit_generator.state = rng_state
-
-    @atomic_fit
-    def _fit(self, X, y):
-        hyper = self._check_hyperparameters()
-        X = check.check_X(X, dtype=hyper["dtype"])
-        Y = self._targets_for_fit(y, len(X), hyper["dtype"])
-        self._initialize(hyper, X.shape[1], Y.shape[1])
-        self._train(X, Y, hyper["epochs"])
-        return self
-
-    @atomic_fit
-    def _partial_fit(self, X, y, classes=None):
-        first_call = not hasattr(self, "_network")
-        hyper = self._check_hyperparameters() if first_call else self._hyper
-        X = check.check_X(
-            X,
-            dtype=hyper["dtype"],
-            n_features=None if first_call else self.n_features_in_,
-            owner=type(self).__name__,
-        )
-        Y = self._targets_for_partial_fit(y, len(X), hyper["dtype"], classes, first_call)
-        if first_call:
-            self._initialize(hyper, X.shape[1], Y.shape[1])
-        self._train(X, Y, 1)
-        return self
-
     def _output(self, X) -> np.ndarray:
         """Network output for ``X`` (the estimator is not changed)."""
-        check_fitted(self, "_network")
-        X = check.check_X(
-            X, n_features=self.n_features_in_, dtype=self._hyper["dtype"], owner=type(self).__name__
-        )
+        X = check_output_input(self, X)  # (first: NotFittedError before _network is read)
         return self._network.forward(X)[-1]
 
     def cost(self, X=None) -> pd.DataFrame:
@@ -217,21 +153,11 @@ class _BaseMLP(Persistent, BaseEstimator):
         check_fitted(self, "_network")
         rows = [("train", "macs", int(self.training_macs_))]
         if X is not None:
-            X = check.check_X(
-                X,
-                n_features=self.n_features_in_,
-                dtype=self._hyper["dtype"],
-                owner=type(self).__name__,
-            )
+            X = check_output_input(self, X)
             rows.append(("inference", "macs", len(X) * int(self._network.forward_macs)))
         return pd.DataFrame(rows, columns=["phase", "category", "count"])
 
     # -- saving and loading ------------------------------------------------------------------
-
-    _archive_noun = "network"
-
-    def _saveable(self) -> bool:
-        return hasattr(self, "_network")
 
     def _full_state(self):
         """The parameters, the hyperparameters the network was built with, the
@@ -356,7 +282,7 @@ _SHARED_ATTRIBUTES = """
 """
 
 
-class MLPClassifier(ClassifierMixin, _BaseMLP):
+class MLPClassifier(ClassifierMixin, ClassifierTargets, _BaseMLP):
     __doc__ = f"""Multi-layer perceptron classifier: softmax output, cross-entropy loss.
 
     Trained by a pluggable learning rule (backpropagation, Rumelhart, Hinton &
@@ -382,74 +308,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     True
     """
 
-    _loss_name = "cross_entropy"
-    _score_name = "accuracy"
     _archive_kind = "ann.MLPClassifier"
 
-    def fit(self, X, y):
-        """Train from scratch for ``epochs`` epochs on ``X`` (n_samples, n_features) and labels ``y``."""
-        return self._fit(X, y)
 
-    def partial_fit(self, X, y, classes=None):
-        """One epoch on ``(X, y)``, continuing from the current weights.
-
-        ``classes`` (every label that will ever occur) is required on the first
-        call and must match ``classes_`` afterwards.
-        """
-        return self._partial_fit(X, y, classes)
-
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
-        return self._output(X)
-
-    def predict(self, X) -> np.ndarray:
-        """The most probable class label of each sample."""
-        output = self._output(X)
-        return self.classes_[output.argmax(axis=1)]
-
-    def _targets_for_fit(self, y, n_samples, dtype):
-        labels = check.check_class_labels(y)
-        check.check_same_length(n_samples, labels)
-        classes = np.unique(labels)
-        if len(classes) < 2:
-            raise ValueError(
-                f"y has only one class ({classes[0]!r}); a classifier needs at least 2"
-            )
-        self.classes_ = classes
-        return self._one_hot(labels, classes, dtype)
-
-    def _targets_for_partial_fit(self, y, n_samples, dtype, classes, first_call):
-        labels = check.check_class_labels(y)
-        check.check_same_length(n_samples, labels)
-        if first_call:
-            if classes is None:
-                raise ValueError(
-                    "classes must be given on the first call to partial_fit "
-                    "(all labels that will ever occur)"
-                )
-            known = check.check_classes(classes, sort=True)
-        else:
-            known = self.classes_
-            if classes is not None and not np.array_equal(
-                check.check_classes(classes, sort=True), known
-            ):
-                raise ValueError(
-                    f"classes={list(classes)!r} differs from the classes_="
-                    f"{known.tolist()!r} of the first partial_fit call"
-                )
-        Y = self._one_hot(labels, known, dtype)
-        self.classes_ = known
-        return Y
-
-    @staticmethod
-    def _one_hot(labels, classes, dtype):
-        index = check.encode_labels(labels, classes)
-        Y = np.zeros((len(labels), len(classes)), dtype=dtype)
-        Y[np.arange(len(labels)), index] = 1
-        return Y
-
-
-class MLPRegressor(RegressorMixin, _BaseMLP):
+class MLPRegressor(RegressorMixin, RegressorTargets, _BaseMLP):
     __doc__ = f"""Multi-layer perceptron regressor: identity output, squared-error loss.
 
     Same network and training as :class:`MLPClassifier`; one or several
@@ -470,60 +332,4 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     True
     """
 
-    _loss_name = "squared_error"
-    _score_name = "r2"
     _archive_kind = "ann.MLPRegressor"
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True  # y may be (n_samples, n_outputs)
-        return tags
-
-    def fit(self, X, y):
-        """Train from scratch for ``epochs`` epochs on ``X`` and targets ``y`` (n_samples[, n_outputs])."""
-        return self._fit(X, y)
-
-    def partial_fit(self, X, y):
-        """One epoch on ``(X, y)``, continuing from the current weights."""
-        return self._partial_fit(X, y)
-
-    def predict(self, X) -> np.ndarray:
-        """Predicted targets, shaped like the ``y`` of ``fit`` (1-D for one output)."""
-        output = self._output(X)
-        return output[:, 0] if self._single_output else output
-
-    def _targets_for_fit(self, y, n_samples, dtype):
-        Y, self._single_output = self._read_targets(y, n_samples, dtype)
-        return Y
-
-    def _targets_for_partial_fit(self, y, n_samples, dtype, classes, first_call):
-        Y, single_output = self._read_targets(y, n_samples, dtype)
-        if first_call:
-            self._single_output = single_output
-        elif Y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {Y.shape[1]} outputs, but the network was built for {self.n_outputs_}"
-            )
-        return Y
-
-    @staticmethod
-    def _read_targets(y, n_samples, dtype):
-        """Targets as ``(n_samples, n_outputs)`` and whether ``y`` was 1-D."""
-        if y is None:
-            raise ValueError("this regressor requires y to be passed, but the target y is None")
-        values = np.asarray(y)
-        if values.dtype.kind == "O":
-            values = values.astype(np.float64)  # numbers pass; numpy names anything else
-        if values.dtype.kind not in "biuf":
-            raise TypeError(f"y must contain real numbers, got dtype {values.dtype}")
-        if values.ndim not in (1, 2):
-            raise ValueError(
-                f"y must be 1-D or 2-D (n_samples[, n_outputs]), got shape {values.shape}"
-            )
-        if values.ndim == 2 and values.shape[1] == 0:
-            raise ValueError(f"y has no outputs to learn: got shape {values.shape}")
-        check.check_same_length(n_samples, values)
-        values = values.astype(dtype)
-        if not np.isfinite(values).all():
-            raise ValueError("y contains NaN or infinity")
-        return values.reshape(n_samples, -1), values.ndim == 1

@@ -6,11 +6,11 @@ from numbers import Integral
 
 import numpy as np
 
-from ann import _validation as check
 from ann.activations import ACTIVATIONS
 from ann.network import NETWORK_CONSTRAINTS, StackedMLP, layer_sizes, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
+from core import data as check
 from core.archive import from_jsonable, to_jsonable
 from core.params import Interval, check_param, validate_params
 from core.persistence import Persistent, StateMismatch, require_registered

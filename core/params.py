@@ -336,8 +336,10 @@ def check_param(name: str, value, options: list):
                 return constraint.accept(value)
             except (ValueError, TypeError, OverflowError):
                 refused_by.append(constraint)
-    if len(refused_by) == 1 and refused_by[0].rejection(name, value):
-        raise ValueError(refused_by[0].rejection(name, value))
+    # a constraint with a message of its own (a registry listing its names) speaks alone
+    messages = [m for m in (c.rejection(name, value) for c in refused_by) if m]
+    if len(messages) == 1:
+        raise ValueError(messages[0])
     what = " or ".join(c.description for c in options)
     error = ValueError if refused_by else TypeError
     raise error(f"{name} must be {what}, got {name}={short_repr(value)}")

@@ -5,7 +5,7 @@ or teacher/learner arrangements) are built as the connected components of ONE
 :class:`social.Society`. The society keeps all agents of a type in one
 population, so the spiking agents of every condition are one Brian2 network
 and every round costs a few ``run()`` calls instead of a few per condition
-(DESIGN.md, "Performance principles"). The components never exchange anything:
+(docs/architecture.md, "Performance principles"). The components never exchange anything:
 every protocol acts along edges only.
 
 The comparison is *paired*: the training set is dealt once to a set of

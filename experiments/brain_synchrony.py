@@ -42,9 +42,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
 from experiments._societies import check_society_settings
-from experiments.learners import child_seeds
 from experiments.social_topology import plain_log_ticks, topology_color, topology_label
 from experiments.style import figure
 from social.consensus import metropolis_weights, spectral_gap

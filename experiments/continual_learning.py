@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
-from experiments.learners import KINDS, child_seeds, make_learner, subsample
+from experiments.learners import KINDS, make_learner, subsample
 from experiments.runner import progress
 from experiments.style import color, figure, label
 from tasks import load_task
@@ -99,7 +100,7 @@ def _summary(result: Result, settings: Settings) -> str:
 def run(settings: Settings, seed: int) -> Result:
     rows = []
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="continual_learning"):
-        task = load_task("digits", seed=run_seed % 2**31)
+        task = load_task("digits", seed=run_seed)
         rng = np.random.default_rng(run_seed)
         halves = []
         for digits in (FIRST, SECOND):
@@ -113,7 +114,7 @@ def run(settings: Settings, seed: int) -> Result:
             tests[name] = subsample(task.X_test[test], task.y_test[test], settings.n_test, rng)
         for kind in KINDS:
             params = {**settings.params.get(kind, {}), "epochs": 1}
-            estimator = make_learner(kind, task, random_state=run_seed % 2**31, **params)
+            estimator = make_learner(kind, task, random_state=run_seed, **params)
             seen = 0
             for phase, (X, y) in zip(("first", "second"), halves):
                 chunks = np.array_split(np.arange(len(X)), settings.checkpoints_per_epoch)

@@ -84,11 +84,6 @@ def operations(estimator, X=None) -> dict:
     }
 
 
-def child_seeds(seed: int, n: int) -> list[int]:
-    """``n`` independent integer seeds derived from ``seed`` (SeedSequence.spawn)."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n)]
-
-
 def subsample(X, y, n, rng, stratify=True):
     """At most ``n`` rows of (X, y), class-balanced where possible, in a seeded order."""
     if n is None or n >= len(X):

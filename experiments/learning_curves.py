@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
 from experiments._curves import learning_curve
-from experiments.learners import KINDS, child_seeds, make_learner, subsample
+from experiments.learners import KINDS, make_learner, subsample
 from experiments.runner import progress
 from experiments.style import color, figure, label
 from tasks import load_task
@@ -82,13 +83,13 @@ def _summary(result: Result, settings: Settings) -> str:
 def run(settings: Settings, seed: int) -> Result:
     curves, timings = [], []
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="learning_curves"):
-        task = load_task(settings.task, seed=run_seed % 2**31)
+        task = load_task(settings.task, seed=run_seed)
         rng = np.random.default_rng(run_seed)
         X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
         X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng)
         for kind in KINDS:
             params = {**settings.params.get(kind, {}), "epochs": 1}
-            estimator = make_learner(kind, task, random_state=run_seed % 2**31, **params)
+            estimator = make_learner(kind, task, random_state=run_seed, **params)
             curve, seconds = learning_curve(
                 estimator,
                 task,

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
-from experiments.learners import KINDS, child_seeds, make_learner, subsample
+from experiments.learners import KINDS, make_learner, subsample
 from experiments.runner import progress
 from experiments.style import color, figure, label
 from tasks import load_task
@@ -104,7 +105,7 @@ def run(settings: Settings, seed: int) -> Result:
         raise ValueError(f"unknown corruption(s) {unknown} in levels; known: {list(CORRUPTIONS)}")
     rows = []
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="noise_robustness"):
-        task = load_task("digits", seed=run_seed % 2**31)
+        task = load_task("digits", seed=run_seed)
         rng = np.random.default_rng(run_seed)
         X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
         X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng)
@@ -115,7 +116,7 @@ def run(settings: Settings, seed: int) -> Result:
         }
         for kind in KINDS:
             estimator = make_learner(
-                kind, task, random_state=run_seed % 2**31, **settings.params.get(kind, {})
+                kind, task, random_state=run_seed, **settings.params.get(kind, {})
             ).fit(X_train, y_train)
             for (corruption, level), X in corrupted.items():
                 rows.append(

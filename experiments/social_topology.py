@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
 from experiments._societies import (
     check_society_settings,
@@ -53,7 +54,6 @@ from experiments._societies import (
     society_agent_params,
     union_of_components,
 )
-from experiments.learners import child_seeds
 from experiments.runner import progress
 from experiments.style import color, figure, label
 from social import Society

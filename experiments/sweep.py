@@ -13,7 +13,7 @@ must see ``DIR`` on a shared file system and have this package installed).
 
 Seeds. A run's seed is the same master seed ``python -m experiments run NAME
 --seed S`` takes; the experiment derives all its randomness from it through
-``numpy.random.SeedSequence`` (:func:`experiments.learners.child_seeds`). So a
+``numpy.random.SeedSequence`` (:func:`core.random.child_seeds`). So a
 run inside a sweep writes the same ``metrics.csv``, to the byte, as the run
 alone with the same settings, on any number of workers (on one machine and
 library stack: every run uses one BLAS thread, see

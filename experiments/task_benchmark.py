@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
 from experiments._curves import learning_curve, samples_to_fraction
-from experiments.learners import KINDS, child_seeds, make_learner, operations, subsample
+from experiments.learners import KINDS, make_learner, operations, subsample
 from experiments.runner import progress
 from experiments.style import color, figure, label
 from tasks import load_task
@@ -131,7 +132,7 @@ def run(settings: Settings, seed: int) -> Result:
     rows, curves, timings = [], [], []
     jobs = [(task, s) for task in settings.tasks for s in child_seeds(seed, settings.n_seeds)]
     for task_name, task_seed in progress(jobs, desc="task_benchmark"):
-        task = load_task(task_name, seed=task_seed % 2**31)
+        task = load_task(task_name, seed=task_seed)
         rng = np.random.default_rng(task_seed)
         X_train, y_train = subsample(
             task.X_train,
@@ -148,7 +149,7 @@ def run(settings: Settings, seed: int) -> Result:
             params = dict(settings.params.get(kind, {}).get(task_name, {}))
             epochs = (settings.small_task_epochs if small else settings.epochs)[kind]
             params["epochs"] = 1  # partial_fit drives the epochs
-            estimator = make_learner(kind, task, random_state=task_seed % 2**31, **params)
+            estimator = make_learner(kind, task, random_state=task_seed, **params)
             curve, train_seconds = learning_curve(
                 estimator,
                 task,

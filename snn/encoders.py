@@ -28,6 +28,7 @@ from collections.abc import Callable
 import numpy as np
 from brian2 import Hz, ms
 
+from core.data import check_X
 from core.random import check_random_state
 from core.registry import Registry
 from snn._brian import as_time, check_quantity, time_steps
@@ -54,7 +55,7 @@ def register_encoder(name: str, *, replace: bool = False):
 
 
 def check_features(X, name: str = "X") -> np.ndarray:
-    """``X`` as a 2-D float array with every value in [0, 1].
+    """``X`` as a 2-D float array with every value in [0, 1] (:func:`core.data.check_X`, then the range).
 
     Raises
     ------
@@ -63,18 +64,7 @@ def check_features(X, name: str = "X") -> np.ndarray:
         infinities or values outside [0, 1] (scale features first, e.g. with
         ``sklearn.preprocessing.MinMaxScaler``).
     """
-    if np.iscomplexobj(X):  # casting to float would silently drop the imaginary parts
-        raise ValueError(f"{name} must hold real numbers, got complex values")
-    try:
-        array = np.asarray(X, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a numeric 2-D array, got {type(X).__name__}") from err
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}")
-    if array.shape[1] == 0:
-        raise ValueError(f"{name} has no features (shape {array.shape})")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values; spiking encoders need [0, 1]")
+    array = check_X(X, name=name, allow_empty=True)
     if array.size and (array.min() < 0.0 or array.max() > 1.0):
         raise ValueError(
             f"{name} must lie in [0, 1] (rates/latencies are fractions of the maximum), "

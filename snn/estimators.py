@@ -28,6 +28,7 @@ import numpy as np
 from brian2 import Hz, Quantity, ms, mV, second
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
+from core import data as check
 from core.archive import from_jsonable, to_jsonable
 from core.learner import atomic_fit, check_fitted
 from core.params import (
@@ -244,8 +245,8 @@ class _SpikingEstimator(Persistent, BaseEstimator):
         if not reset:
             if X.shape[1] != self.n_features_in_:
                 raise ValueError(
-                    f"X has {X.shape[1]} features, but {type(self).__name__} was "
-                    f"fitted with {self.n_features_in_}"
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input"
                 )
         return X
 
@@ -538,6 +539,50 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
     _score_name = "accuracy"
     _archive_kind = "snn.STDPClassifier"
 
+    def _expected_failed_checks(self) -> dict[str, str]:
+        """scikit-learn estimator checks this classifier cannot pass, with the reason.
+
+        For ``parametrize_with_checks(..., expected_failed_checks=...)`` /
+        ``check_estimator``: the inputs are firing rates, so ``X`` must lie in
+        [0, 1], and most checks draw data outside it; times are Brian2
+        quantities, which scikit-learn does not count as a parameter type.
+        """
+        rates = (
+            "the inputs are firing rates: X must lie in [0, 1] (scale features first), "
+            "and this check's data does not"
+        )
+        out_of_range = [
+            "check_classifier_data_not_an_array",
+            "check_classifiers_classes",
+            "check_classifiers_train",
+            "check_decision_proba_consistency",
+            "check_dict_unchanged",
+            "check_dont_overwrite_parameters",
+            "check_estimators_dtypes",
+            "check_estimators_fit_returns_self",
+            "check_estimators_overwrite_params",
+            "check_estimators_partial_fit_n_features",
+            "check_estimators_pickle",
+            "check_f_contiguous_array_estimator",
+            "check_fit2d_1feature",
+            "check_fit2d_1sample",
+            "check_fit2d_predict1d",
+            "check_fit_check_is_fitted",
+            "check_fit_idempotent",
+            "check_methods_sample_order_invariance",
+            "check_methods_subset_invariance",
+            "check_n_features_in",
+            "check_n_features_in_after_fitting",
+            "check_pipeline_consistency",
+            "check_positive_only_tag_during_fit",
+            "check_readonly_memmap_input",
+        ]
+        failures = dict.fromkeys(out_of_range, rates)
+        failures["check_parameters_default_constructible"] = (
+            "times and rates are Brian2 quantities (350*ms), not a scikit-learn parameter type"
+        )
+        return failures
+
     def _encode_labels(self, y):
         y = np.asarray(y)
         if y.ndim != 1:
@@ -556,16 +601,14 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         """Train ``epochs`` plastic passes, then fit the readout on a frozen pass."""
         params = validate_params(self._parameter_constraints, self.get_params(deep=False))
         X = self._validate_X(X, reset=True)
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):  # (before any network is built)
-            raise ValueError(
-                f"y must be 1-D with one label per sample of X: X has {len(X)} "
-                f"samples, y has shape {y.shape}"
-            )
+        y = check.check_class_labels(y)  # (before any network is built)
+        check.check_same_length(len(X), y)
         rng = check_random_state(self.random_state)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
-            raise ValueError(f"y needs at least 2 classes, got {self.classes_.tolist()}")
+            raise ValueError(
+                f"y has only one class ({self.classes_.tolist()}); a classifier needs at least 2"
+            )
         self._start(X, (len(self.classes_), len(self.classes_)), rng)
         targets, labels = self._encode_labels(y)
         self._train(X, targets, labels, epochs=params["epochs"], readout_pass=True)
@@ -576,12 +619,8 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         """One plastic pass over (X, y); ``classes`` is required on the first call."""
         first = not hasattr(self, "agents_")
         X = self._validate_X(X, reset=first)
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):  # (before any network is built)
-            raise ValueError(
-                f"y must be 1-D with one label per sample of X: X has {len(X)} "
-                f"samples, y has shape {y.shape}"
-            )
+        y = check.check_class_labels(y)  # (before any network is built)
+        check.check_same_length(len(X), y)
         if first:
             if classes is None:
                 raise ValueError("classes must be given on the first call to partial_fit")

@@ -5,8 +5,8 @@ A *population* is any object that follows the population protocol
 ``predict``, ``predict_proba``, ``get_agent_weights``, ``set_agent_weights``, ``cost``);
 see ``docs/extending.md``. The society knows agents only through it, so the
 built-in kinds are registered by *import path* and imported on first use:
-``social`` never imports ``ann`` or ``snn`` itself (DESIGN.md: imports flow
-``experiments -> social -> protocol``), and a third kind plugs in with
+``social`` never imports ``ann`` or ``snn`` itself (docs/architecture.md,
+"Layers"), and a third kind plugs in with
 :func:`register_agent_type` without touching this package.
 
 >>> from social.agents import AGENT_TYPES

@@ -248,8 +248,7 @@ class Society:
         if isinstance(self.task, str):
             from tasks import TASKS, load_task  # the shared task package
 
-            if self.task not in TASKS:
-                raise ValueError(f"unknown task {self.task!r}; known tasks: {sorted(TASKS)}")
+            check_param("task", self.task, [Registered(TASKS)])
             task = load_task(self.task, **task_params)
         elif all(hasattr(self.task, a) for a in ("X_train", "y_train", "X_test", "y_test", "kind")):
             if task_params:

@@ -69,16 +69,25 @@ def test_bad_hyperparameters_are_named(params, error, message):
         (X, y[:-1], ValueError, r"different lengths.*X has 20.*y has 19"),
         (X[:, 0], y, ValueError, r"X must be 2-D.*shape \(20,\).*reshape"),
         (X[:0], y[:0], ValueError, r"X is empty"),
-        (X, np.zeros(20), ValueError, r"single class"),
+        (X, np.zeros(20), ValueError, r"only one class"),
         (X.astype(str), y, TypeError, r"X must contain real numbers"),
         (None, y, TypeError, r"X must be a 2-D array"),
-        (X, y.reshape(-1, 1), ValueError, r"y must be 1-D.*ravel"),
+        (X, y.reshape(-1, 2), ValueError, r"y must be 1-D.*shape \(10, 2\)"),
         (X * 1e300, y, ValueError, r"X has values too large for float32.*dtype='float64'"),
     ],
 )
 def test_bad_training_data_is_named(X_bad, y_bad, error, message):
     with pytest.raises(error, match=message):
         MLPClassifier(dtype="float32").fit(X_bad, y_bad)
+
+
+def test_a_column_of_labels_is_raveled_with_a_warning_as_in_scikit_learn():
+    from sklearn.exceptions import DataConversionWarning
+
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        column = MLPClassifier(epochs=2, random_state=0).fit(X, y.reshape(-1, 1))
+    flat = MLPClassifier(epochs=2, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(column.predict_proba(X), flat.predict_proba(X))
 
 
 def test_regressor_rejects_bad_targets():
@@ -97,7 +106,7 @@ def test_predict_before_fit_and_wrong_feature_count():
     with pytest.raises(NotFittedError):
         MLPRegressor().predict(X)
     clf = MLPClassifier(epochs=1).fit(X, y)
-    with pytest.raises(ValueError, match=r"X has 2 features, but the network takes 3"):
+    with pytest.raises(ValueError, match=r"X has 2 features, but MLPClassifier is expecting 3"):
         clf.predict(X[:, :2])
     with pytest.raises(ValueError, match=r"X contains NaN"):
         clf.predict_proba(np.full((1, 3), np.nan))

@@ -7,19 +7,24 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin
 
-from ann import _validation as check
 from ann.network import NETWORK_CONSTRAINTS
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
 from ann.spiking.encoding import ENCODINGS, encode
 from ann.spiking.network import SpikingNetwork
+from ann.supervised import (
+    ClassifierTargets,
+    NetworkEstimator,
+    RegressorTargets,
+    check_output_input,
+)
 from core.archive import from_jsonable, to_jsonable
-from core.learner import atomic_fit, check_fitted
+from core.learner import check_fitted
 from core.opcounts import OpCounter, cost_table
-from core.params import DType, Interval, Registered, check_param, validate_params
-from core.persistence import Persistent, StateMismatch, require_registered
+from core.params import DType, Interval, Registered, check_param
+from core.persistence import StateMismatch, require_registered
 from core.random import check_random_state
 
 #: Rows encoded and simulated at once when predicting (bounds the (rows, T, n) arrays).
@@ -28,12 +33,11 @@ PREDICT_CHUNK = 512
 _COUNTS = "counts."
 
 
-class _BaseSpikingMLP(Persistent, BaseEstimator):
+class _BaseSpikingMLP(NetworkEstimator):
     """Shared machinery of SpikingMLPClassifier and SpikingMLPRegressor (see their docstrings)."""
 
-    _loss_name: str = ""
-    _score_name: str = ""
-    _archive_kind: str = ""
+    #: Training counts its operations in place (rolled back by a failed fit).
+    _mutable_state = ("_train_counter",)
 
     def __init__(
         self,
@@ -83,12 +87,6 @@ class _BaseSpikingMLP(Persistent, BaseEstimator):
         "epochs": [Interval(Integral, 1, None)],
     }
 
-    def _check_hyperparameters(self) -> dict:
-        """Validate every constructor parameter; returns the normalised values."""
-        hyper = validate_params(self._parameter_constraints, self.get_params(deep=False))
-        del hyper["random_state"]  # normalised into generators by _initialize
-        return hyper
-
     # -- training ----------------------------------------------------------------------------
 
     def _build_network(self, hyper: dict, n_features: int, n_outputs: int) -> SpikingNetwork:
@@ -106,15 +104,6 @@ class _BaseSpikingMLP(Persistent, BaseEstimator):
             optimizer_params=hyper["optimizer_params"],
             dtype=hyper["dtype"],
         )
-
-    def _adopt(self, network: SpikingNetwork, hyper: dict, n_features: int, n_outputs: int):
-        self._network = network
-        self._hyper = hyper
-        self.n_features_in_ = n_features
-        self.n_outputs_ = n_outputs
-        self.coefs_ = network.weights
-        self.intercepts_ = network.biases
-        self.rule_state_ = network.rule_state
 
     def _initialize(self, hyper: dict, n_features: int, n_outputs: int) -> None:
         network = self._build_network(hyper, n_features, n_outputs)
@@ -205,53 +194,10 @@ class _BaseSpikingMLP(Persistent, BaseEstimator):
         check_fitted(self, "_network")
         return self._train_counter.agent(0)
 
-    def _snapshot(self):
-        if not hasattr(self, "_network"):
-            return None
-        return (
-            {key: value.copy() for key, value in self._network.state_arrays().items()},
-            list(self.history_),
-            self._shuffle_rng.bit_generator.state,
-            self._encoding_rng.bit_generator.state,
-            self._train_counter.to_arrays(_COUNTS),
-        )
-
-    def _rollback(self, snapshot) -> None:
-        if snapshot is not None:
-            arrays, history, shuffle_state, encoding_state, counts = snapshot
-            self._network.set_state_arrays(arrays)
-            self.history_[:] = history
-            self._shuffle_rng.bit_generator.state = shuffle_state
-            self._encoding_rng.bit_generator.state = encoding_state
-            self._train_counter = OpCounter.from_arrays(counts, _COUNTS, 1)
-
-    @atomic_fit
-    def _fit(self, X, y):
-        hyper = self._check_hyperparameters()
-        X = check.check_X(X, dtype=hyper["dtype"])
-        Y = self._targets_for_fit(y, len(X), hyper["dtype"])
-        self._initialize(hyper, X.shape[1], Y.shape[1])
-        self._train(X, Y, hyper["epochs"])
-        return self
-
-    @atomic_fit
-    def _partial_fit(self, X, y, classes=None):
-        first_call = not hasattr(self, "_network")
-        hyper = self._check_hyperparameters() if first_call else self._hyper
-        X = check.check_X(
-            X, dtype=hyper["dtype"], n_features=None if first_call else self.n_features_in_
-        )
-        Y = self._targets_for_partial_fit(y, len(X), hyper["dtype"], classes, first_call)
-        if first_call:
-            self._initialize(hyper, X.shape[1], Y.shape[1])
-        self._train(X, Y, 1)
-        return self
-
     def _simulate(self, X) -> tuple[np.ndarray, dict]:
         """Outputs for ``X`` and the inference operation counts; changes nothing."""
-        check_fitted(self, "_network")
         hyper = self._hyper
-        X = check.check_X(X, n_features=self.n_features_in_, dtype=hyper["dtype"])
+        X = check_output_input(self, X)
         rng = np.random.default_rng(self._inference_seed)
         outputs, counter = [], OpCounter()
         for start in range(0, len(X), PREDICT_CHUNK):
@@ -282,11 +228,6 @@ class _BaseSpikingMLP(Persistent, BaseEstimator):
         return cost_table(self._train_counter, inference)
 
     # -- saving and loading ------------------------------------------------------------------
-
-    _archive_noun = "network"
-
-    def _saveable(self) -> bool:
-        return hasattr(self, "_network")
 
     def _full_state(self):
         """Weights, rule and optimizer state, the shuffling and encoding
@@ -392,7 +333,7 @@ _SHARED_ATTRIBUTES = """
 """
 
 
-class SpikingMLPClassifier(ClassifierMixin, _BaseSpikingMLP):
+class SpikingMLPClassifier(ClassifierMixin, ClassifierTargets, _BaseSpikingMLP):
     __doc__ = f"""Spiking multi-layer perceptron classifier trained by surrogate gradients.
 
     Leaky integrate-and-fire hidden layers unrolled over ``n_steps`` time
@@ -424,62 +365,10 @@ class SpikingMLPClassifier(ClassifierMixin, _BaseSpikingMLP):
     True
     """
 
-    _loss_name = "cross_entropy"
-    _score_name = "accuracy"
     _archive_kind = "ann.SpikingMLPClassifier"
 
-    def fit(self, X, y):
-        """Train from scratch for ``epochs`` epochs on ``X`` (n_samples, n_features) and labels ``y``."""
-        return self._fit(X, y)
 
-    def partial_fit(self, X, y, classes=None):
-        """One epoch on ``(X, y)``; ``classes`` is required on the first call."""
-        return self._partial_fit(X, y, classes)
-
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities (n_samples, n_classes), columns in ``classes_`` order."""
-        return self._output(X)
-
-    def predict(self, X) -> np.ndarray:
-        """The most probable class label of each sample."""
-        return self.classes_[self._output(X).argmax(axis=1)]
-
-    def _targets_for_fit(self, y, n_samples, dtype):
-        labels = check.check_class_labels(y)
-        check.check_same_length(n_samples, labels)
-        classes = np.unique(labels)
-        if len(classes) < 2:
-            raise ValueError(
-                f"y has a single class ({classes[0]!r}); a classifier needs at least 2"
-            )
-        self.classes_ = classes
-        return _one_hot(labels, classes, dtype)
-
-    def _targets_for_partial_fit(self, y, n_samples, dtype, classes, first_call):
-        labels = check.check_class_labels(y)
-        check.check_same_length(n_samples, labels)
-        if first_call:
-            if classes is None:
-                raise ValueError(
-                    "classes must be given on the first call to partial_fit "
-                    "(all labels that will ever occur)"
-                )
-            known = check.check_classes(classes, sort=True)
-        else:
-            known = self.classes_
-            if classes is not None and not np.array_equal(
-                check.check_classes(classes, sort=True), known
-            ):
-                raise ValueError(
-                    f"classes={list(classes)!r} differs from the classes_={known.tolist()!r} "
-                    "of the first partial_fit call"
-                )
-        Y = _one_hot(labels, known, dtype)
-        self.classes_ = known
-        return Y
-
-
-class SpikingMLPRegressor(RegressorMixin, _BaseSpikingMLP):
+class SpikingMLPRegressor(RegressorMixin, RegressorTargets, _BaseSpikingMLP):
     __doc__ = f"""Spiking multi-layer perceptron regressor trained by surrogate gradients.
 
     The network of :class:`SpikingMLPClassifier` with an identity readout of
@@ -494,56 +383,4 @@ class SpikingMLPRegressor(RegressorMixin, _BaseSpikingMLP):
     ----------{_SHARED_ATTRIBUTES}
     """
 
-    _loss_name = "squared_error"
-    _score_name = "r2"
     _archive_kind = "ann.SpikingMLPRegressor"
-
-    def fit(self, X, y):
-        """Train from scratch for ``epochs`` epochs on ``X`` and targets ``y`` (n_samples[, n_outputs])."""
-        return self._fit(X, y)
-
-    def partial_fit(self, X, y):
-        """One epoch on ``(X, y)``, continuing from the current weights."""
-        return self._partial_fit(X, y)
-
-    def predict(self, X) -> np.ndarray:
-        """Predicted targets, shaped like the ``y`` of ``fit`` (1-D for one output)."""
-        output = self._output(X)
-        return output[:, 0] if self._single_output else output
-
-    def _targets_for_fit(self, y, n_samples, dtype):
-        Y, self._single_output = _read_targets(y, n_samples, dtype)
-        return Y
-
-    def _targets_for_partial_fit(self, y, n_samples, dtype, classes, first_call):
-        Y, single_output = _read_targets(y, n_samples, dtype)
-        if first_call:
-            self._single_output = single_output
-        elif Y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {Y.shape[1]} outputs, but the network was built for {self.n_outputs_}"
-            )
-        return Y
-
-
-def _one_hot(labels, classes, dtype):
-    index = check.encode_labels(labels, classes)
-    Y = np.zeros((len(labels), len(classes)), dtype=dtype)
-    Y[np.arange(len(labels)), index] = 1
-    return Y
-
-
-def _read_targets(y, n_samples, dtype):
-    """Targets as ``(n_samples, n_outputs)`` and whether ``y`` was 1-D."""
-    if y is None:
-        raise TypeError("y must be an array of targets, got y=None")
-    values = np.asarray(y)
-    if values.dtype.kind not in "biuf":
-        raise TypeError(f"y must contain real numbers, got dtype {values.dtype}")
-    if values.ndim not in (1, 2):
-        raise ValueError(f"y must be 1-D or 2-D (n_samples[, n_outputs]), got shape {values.shape}")
-    check.check_same_length(n_samples, values)
-    values = values.astype(dtype)
-    if not np.isfinite(values).all():
-        raise ValueError("y contains NaN or infinity")
-    return values.reshape(n_samples, -1), values.ndim == 1

@@ -8,8 +8,8 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-from ann import _validation as check
 from ann.spiking.estimators import SpikingMLPClassifier
+from core import data as check
 from core.opcounts import OpCounter, cost_table
 from core.params import Interval, check_param
 from core.random import check_random_state

@@ -1,4 +1,4 @@
-"""Data checks shared by the estimators and the population (parameters: :mod:`core.params`).
+"""Data checks shared by every learner (parameters: :mod:`core.params`).
 
 Every check raises before any work is done, with a message that names the
 parameter and the value received.
