@@ -40,6 +40,10 @@ EPOCHS = 20
 
 
 def validation_split(task, seed):
+    """(X_fit, X_val, y_fit, y_val): the task's own validation split if it has one,
+    otherwise 20% of the training split, stratified."""
+    if getattr(task, "X_val", None) is not None and len(task.X_val):
+        return task.X_train, task.X_val, task.y_train, task.y_val
     return train_test_split(
         task.X_train, task.y_train, test_size=0.2, stratify=task.y_train, random_state=seed
     )

@@ -21,6 +21,7 @@ _LISTING_ORDER = (
     "continual_learning",
     "noise_robustness",
     "rule_zoo",
+    "learner_matrix",
     "social_topology",
     "mixed_society",
     "smart_city",

@@ -15,8 +15,8 @@ and social side by side, against the majority-class baseline of that
 intersection.
 
 Run time on 2 cores: the quick preset (MLP agents only, 10 rounds) takes a
-few seconds; the full preset (MLP and spiking agents, 30 rounds, 3 seeds)
-about an hour and a half, almost all of it the 25 spiking agents (measured:
+few seconds; the full preset (MLP and spiking agents, 30 rounds, 5 seeds)
+about two and a half hours, almost all of it the 25 spiking agents (measured:
 15-20 s per round).
 
 References
@@ -41,6 +41,7 @@ from core.random import child_seeds
 from experiments._base import Result, register_experiment
 from experiments._societies import check_society_settings, society_agent_params
 from experiments.runner import progress
+from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import figure, label
 from social import Society
 from tasks import load_task
@@ -80,10 +81,10 @@ class Settings:
         }
     )
     rounds: int = 30
-    n_seeds: int = 3
+    n_seeds: int = 5
     local_batch: int = 16
     n_eval: int | None = 200
-    n_local_eval: int | None = 40
+    n_local_eval: int | None = None  # every test hour of the intersection
     final_rounds: int = 3
     agent_params: dict = field(
         default_factory=lambda: {
@@ -95,7 +96,12 @@ class Settings:
     @classmethod
     def quick(cls):
         return cls(
-            agent_types=("ann",), rounds=10, n_seeds=1, n_eval=150, n_local_eval=30, final_rounds=2
+            agent_types=("ann",),
+            rounds=10,
+            n_seeds=3,
+            n_eval=150,
+            n_local_eval=30,
+            final_rounds=2,
         )
 
     @classmethod
@@ -103,8 +109,8 @@ class Settings:
         return cls()
 
 
-def local_evaluation(task, nodes, n_local_eval, rng):
-    """For each node, (test inputs, test labels) recorded at that intersection (at most
+def local_test_rows(task, nodes, n_local_eval, rng):
+    """For each node, the indices of test samples recorded at that intersection (at most
     ``n_local_eval`` of them, a seeded subsample)."""
     position = {node: k for k, node in enumerate(task.metadata["nodes"])}
     node_test = np.asarray(task.metadata["node_test"])
@@ -113,19 +119,98 @@ def local_evaluation(task, nodes, n_local_eval, rng):
         rows = np.flatnonzero(node_test == position[node])
         if n_local_eval is not None and len(rows) > n_local_eval:
             rows = np.sort(rng.choice(rows, n_local_eval, replace=False))
-        sets.append((task.X_test[rows], task.y_test[rows]))
+        sets.append(rows)
     return sets
+
+
+def local_evaluation(task, nodes, n_local_eval, rng):
+    """For each node, (test inputs, test labels) recorded at that intersection (at most
+    ``n_local_eval`` of them, a seeded subsample)."""
+    return [
+        (task.X_test[rows], task.y_test[rows])
+        for rows in local_test_rows(task, nodes, n_local_eval, rng)
+    ]
+
+
+def persistence_forecast(task, hours, node_index) -> np.ndarray:
+    """ "Next hour = this hour": the congestion class of the hour before each target hour.
+
+    ``hours`` are the target hours of samples, ``node_index`` their
+    intersections (indices into ``task.metadata["nodes"]``). The class is read
+    off the simulated load exactly as the task's labels are (same thresholds).
+    """
+    meta = task.metadata
+    load = meta["flow"][np.asarray(hours) - 1, node_index] / meta["capacity"][node_index]
+    return np.digitize(load, meta["params"]["thresholds"])
+
+
+#: The ``protocol`` of the reference forecasts' rows in ``metrics.csv``.
+REFERENCE = "reference"
+#: The reference forecasts scored at every intersection, next to the agents.
+REFERENCES = {
+    "persistence": "persistence: next hour = this hour",
+    "hour_profile": "own intersection's usual class at that hour",
+    "majority": "own intersection's majority class",
+    "logistic_own": "logistic regression on own data",
+    "logistic_city": "logistic regression on the whole city's data",
+}
+
+
+def reference_predictions(task, nodes, test_rows) -> dict:
+    """Per reference forecast (:data:`REFERENCES`), a list with one prediction array per node
+    for the test rows ``test_rows[k]`` of node ``nodes[k]``.
+
+    Every forecast is fitted on training data only: ``hour_profile`` is the most
+    frequent class of the intersection's own training samples at that hour of the day
+    (its majority class for an hour it never saw), ``majority`` its most frequent
+    class overall (the per-intersection mean forecast of a categorical target),
+    ``logistic_own`` a logistic regression on its own samples (what an isolated agent
+    could reach with a linear model) and ``logistic_city`` one on every
+    intersection's samples pooled (a centralised learner).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    meta = task.metadata
+    position = {node: k for k, node in enumerate(meta["nodes"])}
+    node_train = np.asarray(meta["node_train"])
+    hour_train = np.asarray(meta["hour_train"]) % 24
+    city = LogisticRegression(max_iter=5000).fit(task.X_train, task.y_train)
+    out = {name: [] for name in REFERENCES}
+    for node, rows in zip(nodes, test_rows):
+        k = position[node]
+        own = node_train == k
+        y_own, h_own = task.y_train[own], hour_train[own]
+        majority = task.classes[np.argmax([(y_own == c).sum() for c in task.classes])]
+        profile = {}
+        for hour in np.unique(h_own):
+            labels = y_own[h_own == hour]
+            profile[hour] = task.classes[np.argmax([(labels == c).sum() for c in task.classes])]
+        hours = np.asarray(meta["hour_test"])[rows]
+        out["persistence"].append(persistence_forecast(task, hours, np.full(len(rows), k)))
+        out["hour_profile"].append(np.array([profile.get(h % 24, majority) for h in hours]))
+        out["majority"].append(np.full(len(rows), majority))
+        if len(np.unique(y_own)) > 1:
+            own_model = LogisticRegression(max_iter=5000).fit(task.X_train[own], y_own)
+            out["logistic_own"].append(own_model.predict(task.X_test[rows]))
+        else:
+            out["logistic_own"].append(np.full(len(rows), majority))
+        out["logistic_city"].append(city.predict(task.X_test[rows]))
+    return out
 
 
 def final_by_node(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
     """Per type, protocol and intersection: accuracy over the last ``final_rounds`` rounds,
-    averaged over seeds."""
+    averaged over seeds, with the 95% Student-t interval of the local accuracy over
+    seeds (``local_low``, ``local_high``; NaN with one seed) and the seed count."""
     last = metrics[metrics["round"] > metrics["round"].max() - final_rounds]
-    return (
-        last.groupby(["type", "protocol", "row", "col"])[["local_accuracy", "city_accuracy"]]
-        .mean()
-        .reset_index()
-    )
+    keys = ["type", "protocol", "row", "col"]
+    per_seed = last.groupby([*keys, "seed"])[["local_accuracy", "city_accuracy"]].mean()
+    per_seed = per_seed.reset_index()
+    table = per_seed.groupby(keys)[["local_accuracy", "city_accuracy"]].mean()
+    spread = interval_table(per_seed, keys, "local_accuracy").set_index(keys)
+    table["local_low"], table["local_high"] = spread["low"], spread["high"]
+    table["n_seeds"] = spread["n"]
+    return table.reset_index()
 
 
 # ----------------------------------------------------------------------------
@@ -155,7 +240,7 @@ def _map_figure(final, roads, intersections, settings, kind):
     cmap = mpl.colormaps["viridis"]
     n_rows = int(intersections["row"].max()) + 1
     n_cols = int(intersections["col"].max()) + 1
-    panel = 3.3 * max(1.0, n_cols / max(n_rows, 1))
+    panel = 3.6 * max(1.0, n_cols / max(n_rows, 1))
     fig, axes = figure(
         1, len(protocols), figsize=(panel * len(protocols) + 1.2, 3.9), squeeze=False
     )
@@ -177,32 +262,43 @@ def _map_figure(final, roads, intersections, settings, kind):
             edgecolors="black",
             linewidths=0.6,
         )
-        for node, value in zip(nodes, values):
+        half = np.array(
+            [(part.loc[node, "local_high"] - part.loc[node, "local_low"]) / 2 for node in nodes]
+        )
+        for node, value, width in zip(nodes, values, half):
+            text = f"{value:.2f}" if not np.isfinite(width) else f"{value:.2f}\n±{width:.2f}"
             ax.text(
                 *positions[node],
-                f"{value:.2f}",
+                text,
                 ha="center",
                 va="center",
-                fontsize=6.5,
+                fontsize=5.5 if np.isfinite(width) else 6.5,
                 color="white" if norm(value) < 0.6 else "black",
             )
         ax.set_title(
-            f"{PROTOCOL_TITLES.get(protocol, protocol)}\nmean {values.mean():.3f}", fontsize=9.5
+            f"{PROTOCOL_TITLES.get(protocol, protocol)}\nmean {mean_interval(values)}",
+            fontsize=9,
         )
         ax.set_aspect("equal")
         ax.axis("off")
     colorbar = fig.colorbar(
         mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=list(axes[0]), shrink=0.85, pad=0.02
     )
+    seeds = int(rows["n_seeds"].max()) if len(rows) else 0
     colorbar.set_label(
-        f"accuracy at own intersection\n(last {settings.final_rounds} rounds, mean over seeds)"
+        f"accuracy at own intersection, last {settings.final_rounds} rounds\n"
+        "(mean over seeds ± 95% interval)"
     )
-    baseline = intersections["majority_baseline"].mean()
     fig.suptitle(
         f"{label(kind)} agents, one per intersection of a {n_rows} x {n_cols} city: "
-        f"next-hour congestion\n(majority-class baseline {baseline:.3f} on average; "
-        "nodes are intersections, lines are roads)",
-        fontsize=10,
+        f"next-hour congestion, n = {seeds} seeds\nreference forecasts on the same test "
+        f"hours: persistence {intersections['persistence_baseline'].mean():.3f}, "
+        f"own majority class {intersections['majority_baseline'].mean():.3f}, "
+        f"logistic regression on own data {intersections['logistic_own_baseline'].mean():.3f}"
+        "\n(nodes are intersections, lines are roads; panel titles: mean [95% interval] "
+        "over intersections)",
+        fontsize=9.5,
+        y=1.12,
     )
     return fig
 
@@ -231,14 +327,23 @@ def _learning_figure(metrics, intersections, settings):
                 )
         ax.set_title(title)
         ax.set_xlabel("round (local learning, then one interaction)")
-    axes[0].axhline(
-        intersections["majority_baseline"].mean(),
-        color="black",
-        linewidth=0.8,
-        linestyle=":",
-        label="majority class of own data",
+    for column, style, text in (
+        ("logistic_own_baseline", (0, (5, 1, 1, 1, 1, 1)), "logistic regression, own data"),
+        ("persistence_baseline", "-.", "persistence (next hour = this hour)"),
+        ("hour_profile_baseline", "--", "own usual class at that hour"),
+        ("majority_baseline", ":", "own majority class"),
+    ):
+        axes[0].axhline(
+            intersections[column].mean(),
+            color="black",
+            linewidth=0.8,
+            linestyle=style,
+            label=text,
+        )
+    seeds = metrics["seed"].nunique()
+    axes[0].set_ylabel(
+        f"test accuracy, next-hour congestion\n(mean over intersections and n = {seeds} seeds)"
     )
-    axes[0].set_ylabel("test accuracy, next-hour congestion\n(mean over intersections and seeds)")
     axes[0].set_ylim(0, 1)
     axes[0].legend(loc="lower right", fontsize=8)
     fig.suptitle("Learning congestion alone and from neighbouring intersections", fontsize=11)
@@ -260,17 +365,38 @@ def _figures(result: Result, settings: Settings) -> dict:
 def _summary(result: Result, settings: Settings) -> str:
     final = final_by_node(result.metrics, settings.final_rounds)
     intersections = result.tables["intersections"]
+    seeds = result.metrics["seed"].nunique()
     lines = [
         "# Smart city (city_traffic, one agent per intersection)",
         "",
-        f"{len(intersections)} intersections, {settings.rounds} rounds, {settings.n_seeds} "
-        f"seed(s); accuracy over the last {settings.final_rounds} rounds. Majority class of "
-        f"each intersection's own data: {intersections['majority_baseline'].mean():.3f} "
-        "at its own intersection on average.",
+        f"{len(intersections)} intersections, {settings.rounds} rounds, n = {seeds} "
+        f"seed(s); accuracy at each agent's own intersection over the last "
+        f"{settings.final_rounds} rounds, averaged over seeds, then over intersections: "
+        "mean [95% Student-t interval over intersections]. Each intersection is scored "
+        f"on {intersections['n_local_eval'].min()}-{intersections['n_local_eval'].max()} "
+        "test hours. Reference forecasts are scored on the same hours. The difference to "
+        "persistence is paired by intersection.",
         "",
-        "| agents | protocol | own intersection | city-wide | intersections better than alone |",
-        "| --- | --- | --- | --- | --- |",
+        "| agents | protocol | own intersection | minus persistence (paired) "
+        "| city-wide | intersections better than alone |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
+    persistence = final[
+        (final["protocol"] == REFERENCE) & (final["type"] == "persistence")
+    ].set_index(["row", "col"])["local_accuracy"]
+    for name, text in REFERENCES.items():
+        part = final[(final["protocol"] == REFERENCE) & (final["type"] == name)]
+        if part.empty:
+            continue
+        part = part.set_index(["row", "col"])
+        difference = (
+            ""
+            if name == "persistence"
+            else paired_difference(part["local_accuracy"], persistence[part.index]).format()
+        )
+        lines.append(
+            f"| reference | {text} | {mean_interval(part['local_accuracy'])} | {difference} | | |"
+        )
     for kind in settings.agent_types:
         rows = final[final["type"] == kind]
         alone = (
@@ -285,9 +411,10 @@ def _summary(result: Result, settings: Settings) -> str:
                 if alone is None or protocol == "isolated"
                 else f"{int((part['local_accuracy'] > alone + 1e-12).sum())} of {len(part)}"
             )
+            difference = paired_difference(part["local_accuracy"], persistence[part.index])
             lines.append(
-                f"| {label(kind)} | {protocol} | {part['local_accuracy'].mean():.3f} "
-                f"| {part['city_accuracy'].mean():.3f} | {better} |"
+                f"| {label(kind)} | {protocol} | {mean_interval(part['local_accuracy'])} "
+                f"| {difference.format()} | {mean_interval(part['city_accuracy'])} | {better} |"
             )
     return "\n".join(lines)
 
@@ -318,24 +445,54 @@ def run(settings: Settings, seed: int) -> Result:
     *run_seeds, evaluation_seed = child_seeds(seed, settings.n_seeds + 1)
     # The city, its data and the local test samples are the same for every seed;
     # the seeds vary the agents (initialisation, batches, exchanges).
-    local_sets = local_evaluation(
+    test_rows = local_test_rows(
         task, nodes, settings.n_local_eval, np.random.default_rng(evaluation_seed)
     )
+    local_sets = [(task.X_test[rows], task.y_test[rows]) for rows in test_rows]
+    references = reference_predictions(task, nodes, test_rows)
     baselines = []
-    for node, (_, y_local) in zip(nodes, local_sets):
-        y_own = task.y_train[node_train == position[node]]
-        majority = task.classes[np.argmax([(y_own == c).sum() for c in task.classes])]
+    for k, (node, (_, y_local)) in enumerate(zip(nodes, local_sets)):
         baselines.append(
             {
                 "row": node[0],
                 "col": node[1],
                 "degree": task.graph.degree(node),
-                "n_train": len(y_own),
+                "n_train": int((node_train == position[node]).sum()),
                 "n_local_eval": len(y_local),
-                "majority_baseline": float(np.mean(y_local == majority)),
+                "majority_baseline": float(np.mean(references["majority"][k] == y_local)),
+                **{
+                    f"{name}_baseline": float(np.mean(predictions[k] == y_local))
+                    for name, predictions in references.items()
+                    if name != "majority"
+                },
             }
         )
     records, timings = [], []
+    # The reference forecasts as rows of the metrics table (protocol "reference"), one
+    # copy per seed at the last round, so that every per-seed analysis sees them.
+    for run_seed in run_seeds:
+        for name, predictions in references.items():
+            records.append(
+                pd.DataFrame(
+                    {
+                        "seed": run_seed,
+                        "type": name,
+                        "protocol": REFERENCE,
+                        "row": [node[0] for node in nodes],
+                        "col": [node[1] for node in nodes],
+                        "round": settings.rounds,
+                        "degree": [task.graph.degree(node) for node in nodes],
+                        "local_accuracy": [
+                            float(np.mean(p == y)) for p, (_, y) in zip(predictions, local_sets)
+                        ],
+                        "city_accuracy": np.nan,
+                        "disagreement": np.nan,
+                        "messages": 0,
+                        "cost": np.nan,
+                        "cost_unit": "",
+                    }
+                )
+            )
     for run_seed in progress(run_seeds, desc="smart_city"):
         for kind in settings.agent_types:
             for protocol in settings.protocols:

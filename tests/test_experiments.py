@@ -53,6 +53,7 @@ def test_every_learner_experiment_is_registered_in_order():
         "continual_learning",
         "noise_robustness",
         "rule_zoo",
+        "learner_matrix",
     ]
     assert names[: len(expected)] == expected
 
@@ -133,6 +134,29 @@ def test_noise_robustness(tmp_path):
     ann = metrics[metrics.kind == "ann"].set_index(["corruption", "level"]).accuracy
     assert ann[("pixel_dropout", 0.8)] < ann[("pixel_dropout", 0.0)]
     assert ann[("gaussian_noise", 0.6)] < ann[("gaussian_noise", 0.0)]
+    # the reference rows: scikit-learn's models fitted on the learners' own training sample
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from core.random import child_seeds
+    from experiments.learners import subsample
+    from tasks import load_task
+
+    (run_seed,) = child_seeds(0, 1)
+    task = load_task("digits", seed=run_seed)
+    rng = np.random.default_rng(run_seed)
+    X_train, y_train = subsample(task.X_train, task.y_train, 100, rng)
+    X_test, y_test = subsample(task.X_test, task.y_test, 30, rng)
+    clean = metrics[(metrics.corruption == "gaussian_noise") & (metrics.level == 0.0)]
+    clean = clean.set_index("kind").accuracy
+    expected = {
+        "logistic_regression": LogisticRegression(max_iter=5000),
+        "nearest_neighbour": KNeighborsClassifier(n_neighbors=1),
+    }
+    for name, model in expected.items():
+        assert clean[name] == model.fit(X_train, y_train).score(X_test, y_test)
+    assert clean["majority"] == np.mean(y_test == np.bincount(y_train).argmax())
+    assert {"kmeans_vote", "ann", "snn"} <= set(clean.index)
 
 
 def test_corrupt_rejects_unknown_corruption():
@@ -154,3 +178,47 @@ def test_rule_zoo_picks_up_a_newly_registered_rule(tmp_path, monkeypatch):
         ("snn", "stdp"),
         ("snn", "oja"),
     ]
+
+
+def test_learner_matrix_decomposes_into_spikes_and_rule(tmp_path):
+    path, metrics = run_tiny(
+        "learner_matrix",
+        tmp_path,
+        n_seeds=2,
+        n_val=30,
+        hidden_units=8,
+        epochs=2,
+        forgetting_epochs=1,
+        spiking_params={"n_steps": 5},
+        include_stdp=False,  # the STDP network's Brian2 runs would take minutes here
+    )
+    assert sorted(metrics.learner.unique()) == sorted(experiments.learner_matrix.DESIGN)
+    assert len(metrics) == 4 * 2
+    for column in ("test_accuracy", "noisy_accuracy", "val_accuracy"):
+        assert metrics[column].between(0, 1).all()
+    for column in ("training_joules", "joules_per_prediction"):
+        assert (metrics[column].dropna() > 0).all()
+        assert metrics.loc[metrics.neurons == "spiking", column].notna().all()
+    assert metrics.forgetting.between(-1, 1).all()
+    # The decomposition, recomputed by hand from the cells of metrics.csv.
+    effects = pd.read_csv(path / "effects.csv").set_index(["metric", "effect"])
+    cells = metrics.pivot(index="seed", columns="learner", values="test_accuracy")
+    spikes = (
+        cells.spiking_backprop
+        + cells.spiking_feedback_alignment
+        - cells.rate_backprop
+        - cells.rate_feedback_alignment
+    ) / 2
+    interaction = (cells.spiking_feedback_alignment - cells.spiking_backprop) - (
+        cells.rate_feedback_alignment - cells.rate_backprop
+    )
+    assert effects.loc[("test_accuracy", "spikes"), "mean"] == pytest.approx(spikes.mean())
+    assert effects.loc[("test_accuracy", "interaction"), "mean"] == pytest.approx(
+        interaction.mean()
+    )
+    low, high = effects.loc[("test_accuracy", "spikes"), ["low", "high"]]
+    assert low <= spikes.mean() <= high
+    for (metric, _), row in effects.iterrows():
+        assert bool(row["log10"]) == experiments.learner_matrix.METRICS[metric][1]
+    summary = (path / "summary.md").read_text()
+    assert "accounted for by" in summary and "95% interval" in summary

@@ -210,3 +210,11 @@ def test_docstring_examples(module):
 
     failures, tried = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
+
+
+@pytest.mark.slow
+def test_digits_defaults_reach_96_percent():
+    """The defaults were chosen on a validation split of digits (bench/spiking_mlp_digits.py)."""
+    task = load_task("digits", seed=0)
+    clf = SpikingMLPClassifier(random_state=0).fit(task.X_train, task.y_train)
+    assert clf.score(task.X_test, task.y_test) >= 0.96

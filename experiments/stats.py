@@ -1,0 +1,166 @@
+"""Means with Student-t confidence intervals, and paired differences, for every summary.
+
+The interval itself is :func:`experiments.aggregate.t_interval` (the one
+the sweep aggregation uses). Every number an experiment reports is a mean over independent replicates
+(seeds, or positions of a paired design) with a 95% interval from Student's t
+distribution: ``mean +- t_{0.975, n-1} * s / sqrt(n)``. A paired design (the
+same seed, data shard or intersection under two conditions) is analysed on
+the per-replicate differences, whose interval is usually much narrower than
+the two intervals side by side suggest.
+
+>>> import numpy as np
+>>> interval = mean_interval([0.90, 0.92, 0.94])
+>>> round(interval.mean, 3), round(interval.low, 3), round(interval.high, 3), interval.n
+(0.92, 0.87, 0.97, 3)
+>>> str(interval)
+'0.920 [0.870, 0.970]'
+>>> str(paired_difference([0.9, 0.8, 0.7], [0.8, 0.7, 0.5]))
+'+0.133 [-0.010, +0.277]'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from experiments.aggregate import t_interval
+
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean with its confidence interval over ``n`` replicates (NaN bounds if n < 2)."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+    signed: bool = False
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2
+
+    def format(self, digits: int = 3) -> str:
+        sign = "+" if self.signed else ""
+        if self.n < 2 or not np.isfinite(self.low):
+            return f"{self.mean:{sign}.{digits}f} (n = {self.n})"
+        return f"{self.mean:{sign}.{digits}f} [{self.low:{sign}.{digits}f}, {self.high:{sign}.{digits}f}]"
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+def mean_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> Interval:
+    """Mean of ``values`` and its Student-t confidence interval.
+
+    NaN values are dropped. With fewer than two values the bounds are NaN
+    (an interval needs a spread).
+
+    Raises
+    ------
+    ValueError
+        If ``confidence`` is not in (0, 1) or no value is left.
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got confidence={confidence!r}")
+    values = np.asarray(values, dtype=float).ravel()
+    n = int((~np.isnan(values)).sum())
+    if n == 0:
+        raise ValueError("mean_interval needs at least one value that is not NaN")
+    mean, _, low, high = t_interval(values, confidence)
+    return Interval(mean, low, high, n)
+
+
+def paired_difference(
+    a: Sequence[float], b: Sequence[float], confidence: float = CONFIDENCE
+) -> Interval:
+    """Mean of ``a - b`` over paired replicates, with its Student-t interval.
+
+    ``a[i]`` and ``b[i]`` must come from the same replicate (seed, shard,
+    intersection). Pairs with a NaN on either side are dropped.
+    """
+    a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"paired values need equal lengths, got {len(a)} and {len(b)}")
+    interval = mean_interval(a - b, confidence)
+    return Interval(interval.mean, interval.low, interval.high, interval.n, signed=True)
+
+
+def interval_table(
+    table: pd.DataFrame, by: Sequence[str] | str, value: str, confidence: float = CONFIDENCE
+) -> pd.DataFrame:
+    """Per group of ``by``: ``mean``, ``low``, ``high`` and ``n`` of column ``value``.
+
+    Groups keep their order of first appearance.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    rows = []
+    for key, part in table.groupby(by, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        interval = mean_interval(part[value], confidence)
+        rows.append(
+            {
+                **dict(zip(by, key)),
+                "mean": interval.mean,
+                "low": interval.low,
+                "high": interval.high,
+                "n": interval.n,
+            }
+        )
+    return pd.DataFrame(rows, columns=[*by, "mean", "low", "high", "n"])
+
+
+def paired_table(
+    table: pd.DataFrame,
+    pair_on: Sequence[str] | str,
+    condition: str,
+    value: str,
+    reference,
+    by: Sequence[str] | str = (),
+    confidence: float = CONFIDENCE,
+) -> pd.DataFrame:
+    """Paired differences ``value(condition) - value(reference)`` matched on ``pair_on``.
+
+    For every group of ``by`` and every level of ``condition`` other than
+    ``reference``: the mean difference over the replicates (rows matched on
+    ``pair_on``, e.g. the seed) with its interval, as ``mean``, ``low``,
+    ``high``, ``n``.
+    """
+    pair_on = [pair_on] if isinstance(pair_on, str) else list(pair_on)
+    by = [by] if isinstance(by, str) else list(by)
+    rows = []
+    groups = table.groupby(by, sort=False) if by else [((), table)]
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        wide = part.pivot_table(index=pair_on, columns=condition, values=value, aggfunc="mean")
+        if reference not in wide:
+            continue
+        for level in wide.columns:
+            if level == reference:
+                continue
+            interval = paired_difference(wide[level], wide[reference], confidence)
+            rows.append(
+                {
+                    **dict(zip(by, key)),
+                    condition: level,
+                    "reference": reference,
+                    "mean": interval.mean,
+                    "low": interval.low,
+                    "high": interval.high,
+                    "n": interval.n,
+                }
+            )
+    return pd.DataFrame(rows, columns=[*by, condition, "reference", "mean", "low", "high", "n"])
+
+
+def format_row(row, digits: int = 3, signed: bool = False) -> str:
+    """``mean [low, high]`` from a row of :func:`interval_table` or :func:`paired_table`."""
+    interval = Interval(
+        float(row["mean"]), float(row["low"]), float(row["high"]), int(row["n"]), signed
+    )
+    return interval.format(digits)
