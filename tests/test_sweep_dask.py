@@ -215,7 +215,7 @@ def test_a_sweep_killed_mid_way_is_completed_without_loss_duplication_or_recompu
         p.parent.name: (p.parent.stat().st_ino, p.stat().st_mtime_ns) for p in finished_runs()
     }
     plan = _plan(seeds=seeds, hidden=hidden, log_path=str(log), gate_path=str(gate))
-    assert len(finished) == 1 and len(plan.runs) == 4
+    assert len(finished) == 1 and len(plan.runs) == 8
     gate.touch()  # the completing sweep runs freely
 
     report = run_sweep(plan, out, client=client)
