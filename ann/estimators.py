@@ -23,6 +23,8 @@ from core.archive import from_jsonable, to_jsonable
 from core.learner import check_fitted
 from core.params import DType, Interval, check_param
 from core.persistence import StateMismatch, require_registered
+from core.progress import Progress
+from core.progress import resolve as resolve_verbose
 from core.random import check_random_state
 
 
@@ -45,6 +47,7 @@ class _BaseMLP(NetworkEstimator):
         rule_params=None,
         optimizer_params=None,
         dtype="float64",
+        verbose=0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -59,6 +62,7 @@ class _BaseMLP(NetworkEstimator):
         self.rule_params = rule_params
         self.optimizer_params = optimizer_params
         self.dtype = dtype
+        self.verbose = verbose
 
     _parameter_constraints = {**NETWORK_CONSTRAINTS, "epochs": [Interval(Integral, 1, None)]}
 
@@ -91,16 +95,25 @@ class _BaseMLP(NetworkEstimator):
         self.samples_seen_ = 0
 
     def _train(self, X: np.ndarray, Y: np.ndarray, epochs: int) -> None:
-        network, hyper = self._network, self._hyper
-        n_samples = len(X)
-        batch_size = min(hyper["batch_size"], n_samples)
+        batch_size = min(self._hyper["batch_size"], len(X))
         classification = self._score_name == "accuracy"
+        total_squares = None
         if not classification:
             # Targets near the float range overflow here; the divergence check
             # below then names the epoch, rather than numpy warning first.
             with np.errstate(over="ignore", invalid="ignore"):
                 centred = Y - Y.mean(axis=0)
                 total_squares = (centred * centred).sum(axis=0)
+        # verbose >= 1: a bar (or a periodic line off a terminal) with time left, per epoch.
+        bar = Progress(
+            epochs, f"{type(self).__name__}.fit", "epochs", verbose=resolve_verbose(self.verbose)
+        )
+        with bar:
+            self._train_epochs(X, Y, epochs, bar, batch_size, classification, total_squares)
+
+    def _train_epochs(self, X, Y, epochs, bar, batch_size, classification, total_squares):
+        network, hyper = self._network, self._hyper
+        n_samples = len(X)
         for _ in range(epochs):
             started = time.perf_counter()
             if hyper["shuffle"]:
@@ -137,6 +150,7 @@ class _BaseMLP(NetworkEstimator):
                     "training_macs": self.training_macs_,
                 }
             )
+            bar.update()
 
     def _output(self, X) -> np.ndarray:
         """Network output for ``X`` (the estimator is not changed)."""
@@ -259,6 +273,9 @@ _SHARED_PARAMETERS = """
         :class:`ann.MLPPopulation` steps about twice as fast
         (bench/RESULTS.md); float64 is the default for exact comparisons
         (finite differences, scikit-learn, gossip averages).
+    verbose : int, default=0
+        0 trains silently; 1 shows the epochs done with elapsed and remaining
+        time (a bar on a terminal, else a line every 30 s; :mod:`core.progress`).
 """
 
 _SHARED_ATTRIBUTES = """

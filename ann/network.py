@@ -55,6 +55,7 @@ NETWORK_CONSTRAINTS = {
     "rule_params": [NoneOf(dict), KeywordDict()],
     "optimizer_params": [NoneOf(dict), KeywordDict()],
     "dtype": [DType("float32", "float64")],
+    "verbose": [NoneOf(), Interval(Integral, 0, None)],
 }
 
 

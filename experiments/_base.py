@@ -64,6 +64,8 @@ class Experiment:
     #: Wall-clock seconds of each preset on the reference machine, e.g.
     #: ``{"quick": 40, "full": 1800}``; see :mod:`experiments.expected_time`.
     expected_seconds: dict | None = None
+    #: What each metrics.csv column means: ``{name: experiments.columns.Column}``.
+    columns: dict | None = None
 
     def preset(self, quick: bool):
         return self.settings.quick() if quick else self.settings.full()
@@ -89,11 +91,13 @@ def register_experiment(
     *,
     aggregate_figures: Callable | None = None,
     expected_seconds: dict | None = None,
+    columns: dict | None = None,
 ):
     """Register ``run`` as the experiment ``name`` (decorator).
 
     ``expected_seconds`` (``{"quick": s, "full": s}``, measured on a 2-core
-    machine) is what ``python -m experiments list`` shows and a run announces.
+    machine) is what ``python -m experiments list`` shows and a run announces;
+    ``columns`` (``{name: experiments.columns.Column}``) is its data dictionary.
     """
 
     def decorator(run):
@@ -108,6 +112,7 @@ def register_experiment(
                 summary,
                 aggregate_figures,
                 expected_seconds,
+                columns,
             ),
         )
         return run

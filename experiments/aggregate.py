@@ -23,7 +23,9 @@ the n runs of a setting: the mean, the sample standard deviation (ddof=1), the
 standard error ``sem = std / sqrt(n)`` and the Student t interval
 ``mean +- t_{(1+c)/2, n-1} * sem`` for confidence c (0.95 by default; Student
 1908), exact for normally distributed run values and a good approximation for
-means of several runs. With n = 1 the spread and the interval are left empty.
+means of several runs, clipped to the range the metric can take (declared in
+:mod:`experiments.columns`: an accuracy's interval stays within [0, 1]). With
+n = 1 the spread and the interval are left empty.
 
 Columns. Columns named ``seed`` or ``*_seed`` are replicate identifiers and are
 dropped. Text and boolean columns are group keys (``kind``, ``rule``...). A
@@ -47,6 +49,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.columns import value_range
 from experiments.store import StoreError, SweepStore, verify_run
 
 AGGREGATE_DIR = "aggregate"
@@ -266,6 +269,14 @@ def aggregate(
     for group, part in long.groupby(group_columns + ["_name"], sort=False, dropna=False):
         group = group if isinstance(group, tuple) else (group,)
         mean, std, low, high = t_interval(part["_value"], confidence)
+        # The interval never leaves the values the metric can take (an accuracy's
+        # [0, 1], experiments/columns.py): the mean lies there, so clipping keeps
+        # the interval's coverage.
+        floor, ceiling = value_range(manifest.experiment, group[-1])
+        low, high = (
+            max(low, floor) if low == low else low,
+            min(high, ceiling) if high == high else high,
+        )
         n = int(part["_value"].notna().sum())
         rows.append((*group, n, mean, std, std / math.sqrt(n) if n > 1 else math.nan, low, high))
     summary = pd.DataFrame(

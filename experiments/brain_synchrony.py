@@ -14,10 +14,32 @@ of each agent's band-passed population rate): R is about ``1/sqrt(N)`` for
 independent agents and near 1 when they lock. The experiment shows the
 transition from asynchrony to synchrony as the coupling grows, the critical
 coupling of each topology (where R first crosses half-way from ``1/sqrt(N)``
-to 1) against the algebraic connectivity of the coupling (the spectral gap
-``lambda_2`` of the normalised Laplacian ``I - D^-1 A``, which sets the
-stability of the synchronous state, Pecora & Carroll 1998; Barahona & Pecora
-2002), and the agents' rhythms below and above the transition.
+to 1) against the eigenratio ``lambda_N / lambda_2`` of the coupling's
+normalised Laplacian ``I - D^-1 A``, and the agents' rhythms below and above
+the transition.
+
+What theory says, and what it does not. The master stability function
+(Pecora & Carroll 1998) concerns *identical* oscillators with *diffusive*
+coupling ``sigma * sum_j L_ij H(x_j)``: the synchronous state is stable when
+``sigma * lambda_k`` falls in the stable region for every non-zero
+Laplacian eigenvalue, so a network synchronises over a wider coupling range
+the smaller its eigenratio ``lambda_N / lambda_2`` (Barahona & Pecora 2002):
+the complete graph (ratio 1) is the most synchronisable, the ring (ratio
+about 26 for 16 agents) the least. These agents satisfy neither premise:
+their natural frequencies differ (``drive_spread``), and they are
+pulse-coupled (excitatory volleys that depolarise, not a diffusive
+difference of states), with each agent's total coupling shared among its
+neighbours. No theorem predicts their ordering, and the measurement
+contradicts the master-stability ordering: the complete graph needs the
+*largest* coupling. One reading, consistent with the figure but not tested
+here: in the complete graph each partner's volley carries ``1/(N-1)`` of the
+coupling and volleys from incoherent partners average into a tonic drive
+that carries no phase, while sparse graphs give each partner a kick large
+enough to reset its neighbour's phase (for pulse-coupled, non-identical
+oscillators, locking of a pair needs the per-link kick times the phase
+response to exceed the frequency difference). The summary states, from the
+run's own numbers, whether the critical couplings rise or fall with the
+eigenratio.
 
 Run time on 2 cores (Brian2 numpy target, no compilation): the quick preset
 (8 agents, 6 couplings, 0.8 s simulated) takes 10-30 s; the full preset
@@ -93,6 +115,18 @@ def normalised_laplacian_gap(graph: nx.Graph) -> float:
     return float(eigenvalues[1]) if len(eigenvalues) > 1 else 0.0
 
 
+def laplacian_eigenratio(graph: nx.Graph) -> float:
+    """``lambda_N / lambda_2`` of ``I - D^-1 A``: the master-stability synchronisability ratio.
+
+    1 for a complete graph (every non-zero eigenvalue ``N / (N - 1)``); large
+    for a ring. Infinite for a disconnected graph.
+    """
+    eigenvalues = np.sort(nx.normalized_laplacian_spectrum(graph))
+    if len(eigenvalues) < 2 or eigenvalues[1] <= 1e-12:
+        return float("inf")
+    return float(eigenvalues[-1] / eigenvalues[1])
+
+
 def critical_coupling(couplings, order, level) -> float:
     """First coupling at which ``order`` reaches ``level``, linearly interpolated (NaN if never)."""
     couplings, order = np.asarray(couplings, float), np.asarray(order, float)
@@ -122,6 +156,7 @@ def transitions(metrics: pd.DataFrame, graphs: pd.DataFrame, topologies) -> pd.D
                 "max_order_parameter": float(curve.max()),
                 "coupling_at_max_mv": float(curve.idxmax()),
                 "laplacian_gap": graph["laplacian_gap"],
+                "laplacian_eigenratio": graph["laplacian_eigenratio"],
                 "metropolis_gap": graph["metropolis_gap"],
             }
         )
@@ -210,7 +245,7 @@ def _transition_figure(result: Result, settings: Settings):
     ax = axes[1]
     for _, row in table.iterrows():
         ax.scatter(
-            1.0 / row["laplacian_gap"],
+            row["laplacian_eigenratio"],
             row["critical_coupling_mv"],
             s=60,
             color=topology_color(row["topology"]),
@@ -219,13 +254,15 @@ def _transition_figure(result: Result, settings: Settings):
             linewidths=0.5,
         )
     ax.set_xscale("log")
-    inverse_gaps = 1.0 / table["laplacian_gap"]
-    ax.set_xlim(inverse_gaps.min() / 1.3, inverse_gaps.max() * 1.3)
+    ratios = table["laplacian_eigenratio"]
+    ax.set_xlim(ratios.min() / 1.3, ratios.max() * 1.3)
     plain_log_ticks(ax.xaxis)
-    ax.set_xlabel("1 / algebraic connectivity λ₂ of I - D⁻¹A (log scale)")
+    ax.set_xlabel(
+        "eigenratio λ_N / λ₂ of I - D⁻¹A (log scale)\n(master stability: smaller = easier)"
+    )
     ax.set_ylabel("critical coupling (mV)\n(R half-way from 1/√N to 1)")
     ax.set_ylim(bottom=0)
-    ax.set_title("Critical coupling against connectivity")
+    ax.set_title("Critical coupling against the eigenratio")
     missing = table[table["critical_coupling_mv"].isna()]
     if len(missing):
         never = ", ".join(map(topology_label, missing["topology"]))
@@ -288,6 +325,41 @@ def _figures(result: Result, settings: Settings) -> dict:
     }
 
 
+def theory_verdict(table: pd.DataFrame) -> str:
+    """Whether the measured critical couplings follow the master-stability ordering.
+
+    The master stability function (identical, diffusively coupled
+    oscillators) predicts that a smaller eigenratio ``lambda_N / lambda_2``
+    synchronises more easily, i.e. critical couplings that rise with the
+    eigenratio; the verdict is the sign of the Spearman rank correlation
+    over the topologies that crossed half-way.
+    """
+    from scipy.stats import spearmanr
+
+    crossed = table[np.isfinite(table["critical_coupling_mv"])]
+    head = (
+        "Theory: for identical, diffusively coupled oscillators the master stability "
+        "function predicts that a smaller eigenratio λ_N/λ₂ synchronises more easily "
+        "(the complete graph first). These agents are non-identical and pulse-coupled, "
+        "so no theorem covers them; "
+    )
+    if len(crossed) < 3 or crossed["laplacian_eigenratio"].nunique() < 2:
+        return head + "too few topologies crossed half-way to compare the ordering."
+    rho = spearmanr(crossed["laplacian_eigenratio"], crossed["critical_coupling_mv"]).statistic
+    order = ", ".join(
+        f"{topology_label(r.topology)} {r.critical_coupling_mv:.1f} mV"
+        for r in crossed.sort_values("critical_coupling_mv").itertuples()
+    )
+    if rho > 0:
+        verdict = f"measured, the critical coupling rises with the eigenratio (Spearman {rho:+.2f}): the ordering agrees."
+    else:
+        verdict = (
+            f"measured, the critical coupling falls as the eigenratio rises (Spearman "
+            f"{rho:+.2f}): the master-stability ordering does not hold here."
+        )
+    return head + verdict + f" Critical couplings, lowest first: {order}."
+
+
 def _summary(result: Result, settings: Settings) -> str:
     table = transitions(result.metrics, result.tables["graphs"], settings.topologies)
     metrics = result.metrics
@@ -300,9 +372,9 @@ def _summary(result: Result, settings: Settings) -> str:
         "1 for full locking. Critical coupling: where the seed-averaged R first crosses "
         f"{(independent + 1) / 2:.2f}.",
         "",
-        "| topology | λ₂ of I - D⁻¹A | R without coupling | max R (at coupling) "
+        "| topology | λ₂ of I - D⁻¹A | λ_N / λ₂ | R without coupling | max R (at coupling) "
         "| critical coupling |",
-        "| --- | --- | --- | --- | --- |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for _, row in table.iterrows():
         part = metrics[metrics["topology"] == row["topology"]]
@@ -314,9 +386,11 @@ def _summary(result: Result, settings: Settings) -> str:
         )
         lines.append(
             f"| {topology_label(row['topology'])} | {row['laplacian_gap']:.3f} "
+            f"| {row['laplacian_eigenratio']:.1f} "
             f"| {uncoupled:.2f} | {row['max_order_parameter']:.2f} "
             f"({row['coupling_at_max_mv']:g} mV) | {critical} |"
         )
+    lines += ["", theory_verdict(table)]
     rates = metrics.groupby("coupling")["mean_rate_hz"].mean()
     lines += [
         "",
@@ -384,6 +458,7 @@ def run(settings: Settings, seed: int) -> Result:
                 "n_agents": graph.number_of_nodes(),
                 "n_edges": graph.number_of_edges(),
                 "laplacian_gap": normalised_laplacian_gap(graph),
+                "laplacian_eigenratio": laplacian_eigenratio(graph),
                 "metropolis_gap": spectral_gap(metropolis_weights(graph)),
             }
             for name, graph in graphs.items()

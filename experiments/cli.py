@@ -178,6 +178,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="confidence level of the t intervals (default 0.95)",
     )
     _add_plugin(aggregate)
+
+    report = commands.add_parser(
+        "report", help="one self-contained HTML page of every run and sweep under a folder"
+    )
+    report.add_argument("directory", metavar="DIR", help="a results folder, e.g. results/")
+    report.add_argument(
+        "--output", default=None, metavar="FILE", help="the page (default DIR/report.html)"
+    )
+    _add_plugin(report)
     return parser
 
 
@@ -285,6 +294,20 @@ def _aggregate(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from experiments.report import write_report
+
+    output = Path(args.output) if args.output else Path(args.directory) / "report.html"
+    if output.is_dir():
+        raise UsageError(f"--output {args.output} is a directory; name the page's file")
+    try:
+        path = write_report(args.directory, output)
+    except OSError as error:
+        raise UsageError(f"cannot write the report {output}: {error}") from None
+    print(path)
+    return 0
+
+
 def _resolve_names(names: list[str]) -> list[str]:
     if names == ["all"]:
         return list(EXPERIMENTS)
@@ -348,6 +371,7 @@ def _run_settings(experiment, preset: str, assignments: list[str]):
 
 
 def _run(args) -> int:
+    from core.progress import verbosity
     from experiments.expected_time import describe
     from experiments.names import check_names
     from experiments.runner import RunExistsError, default_run_id, run_into
@@ -389,14 +413,16 @@ def _run(args) -> int:
             flush=True,
         )
         try:
-            path = run_into(
-                experiment,
-                settings,
-                args.seed,
-                root / experiment.name / run_id,
-                preset=preset,
-                config_extra={"overrides": changes} if changes else None,
-            )
+            # Progress within the run: seeds and settings, rounds, presentations.
+            with verbosity(1):
+                path = run_into(
+                    experiment,
+                    settings,
+                    args.seed,
+                    root / experiment.name / run_id,
+                    preset=preset,
+                    config_extra={"overrides": changes} if changes else None,
+                )
         except OSError as error:
             where = os.path.abspath(getattr(error, "filename", None) or "")
             if not where.startswith(os.path.abspath(root)):
@@ -451,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sweep(args)
         if args.command == "aggregate":
             return _aggregate(args)
+        if args.command == "report":
+            return _report(args)
         return _run(args)
     except (
         UsageError,

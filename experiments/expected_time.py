@@ -22,8 +22,11 @@ from dataclasses import dataclass
 
 #: Conditions of the measured times below.
 MEASURED_ON = (
-    "2 CPU cores shared with other jobs (load average 4-6 while measuring), Python 3.11, "
-    "Brian2 2.9 on the Cython target with a warm cache; commit 90196e2"
+    "quick: CPU seconds of `python -m experiments run NAME --quick` (one core, so the wall "
+    "time on an idle 2-core machine), measured at commit 90196e2 on a 2-core machine shared "
+    "with other jobs (load average 7-17; wall times 3-5x longer), Cython cache warm; full: "
+    "projected from the quick CPU time by the ratio of spiking presentations, or from "
+    "measured seconds per round (experiments/expected_time.py shows the arithmetic)"
 )
 
 
@@ -33,18 +36,52 @@ class Expected:
     how: str  # "measured" or "projected"
 
 
-#: Built-in experiments: preset -> Expected.
+def _measured(cpu_seconds):
+    return Expected(cpu_seconds, "measured")
+
+
+def _projected(seconds):
+    return Expected(seconds, "projected")
+
+
+#: Built-in experiments: preset -> Expected. Quick: user + sys CPU seconds of
+#: `/usr/bin/time python -m experiments run NAME --quick` (wall seconds and load
+#: average in the comment). Full: the ratio of spiking presentations (training
+#: samples x (epochs + the frozen readout pass) + test samples x evaluations, over
+#: seeds and rules) full / quick times the quick time, where the spiking network
+#: is ~95% of the time; or rounds x measured seconds per round for the societies.
 EXPECTED: dict[str, dict[str, Expected]] = {
+    # quick: wall 1050 s at load 11.6. full: 3 seeds x (city_traffic 6187 x 4 +
+    # 2063 x 6 evaluations + digits 1347 x 4 + 450 x 6 + the small tasks) ~ 143k
+    # presentations against ~2.95k in quick: x48.
+    "task_benchmark": {"quick": _measured(226), "full": _projected(226 * 48)},
+    # quick: wall 456 s at load 14.6. full: 5 seeds x (1347 x 3 epochs + 24
+    # checkpoints x 450) = 74k presentations against 2 x (240 + 4 x 120) = 1.4k: x51.
+    "learning_curves": {"quick": _measured(104), "full": _projected(104 * 51)},
+    # quick: wall 556 s at load 6.8. full: 41 spike timings x 60 pairings against
+    # 17 x 10 simulated seconds per rule: x14.5.
+    "stdp_window": {"quick": _measured(151), "full": _projected(151 * 14.5)},
+    # quick: wall 292 s at load 14.7. full: 1347 x (2 + 1) + 450 = 4.5k
+    # presentations against 400 x 2 + 450 = 1.25k: x3.6.
+    "receptive_fields": {"quick": _measured(75), "full": _projected(75 * 3.6)},
+    # quick: wall 313 s at load 17.4. full: 3 seeds x (2 halves x 673 x 2 epochs +
+    # 2 x 2 x 4 checkpoints x 2 subsets x 225) = 29.7k against 1.5k: x19.8.
+    "continual_learning": {"quick": _measured(84), "full": _projected(84 * 19.8)},
+    # quick: wall 388 s at load 15.3 (before the reference models were added; they
+    # cost seconds). full: 10 seeds x (1347 x 3 + 12 conditions x 450) = 94k
+    # presentations against 300 x 2 + 6 x 100 = 1.2k: x79.
+    "noise_robustness": {"quick": _measured(100), "full": _projected(100 * 79)},
     # Full presets of the societies: measured seconds per round (module docstrings)
     # times rounds and seeds.
     # 20 rounds x (35 s teach + 13 s gossip) x 3 seeds + the DeGroot theory.
-    "social_topology": {"full": Expected(3000, "projected")},
+    "social_topology": {"full": _projected(3000)},
     # 20 rounds x 24 s x 3 seeds.
-    "mixed_society": {"full": Expected(1440, "projected")},
+    "mixed_society": {"full": _projected(1440)},
     # 30 rounds x 3 protocols x 5 seeds x 15-20 s per round of one society (the
     # module docstring's "about two and a half hours").
-    "smart_city": {"full": Expected(9000, "projected")},
-    "brain_synchrony": {"full": Expected(306, "measured")},
+    "smart_city": {"full": _projected(9000)},
+    # quick: wall 69 s at load 9.9. full: measured (module docstring), 306 s.
+    "brain_synchrony": {"quick": _measured(16), "full": Expected(306, "measured")},
 }
 
 

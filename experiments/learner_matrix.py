@@ -35,6 +35,11 @@ tuning trials; the STDP network has as many excitatory neurons, its own
 tuned defaults and ``stdp_epochs`` passes (it learns in one or two passes
 and is not stepped by an optimizer).
 
+Tasks: the classification tasks with enough samples for a validation split
+(iris and digits in the full preset; xor has four samples, and
+seed_regression is a regression, which the STDP network's vote readout and
+the accuracy-based metrics do not cover).
+
 Metrics per learner, task and seed: test accuracy; accuracy under Gaussian
 input noise (the clean-trained model, test inputs plus N(0, noise_level^2),
 clipped to [0, 1]); training energy and energy per prediction (the

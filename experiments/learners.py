@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.progress import current_verbosity
+
 #: Joules per operation, by operation unit.
 ENERGY_PER_OPERATION = {"MAC": 4.6e-12, "SOP": 0.9e-12}
 KINDS = ("ann", "snn")
@@ -41,6 +43,9 @@ def make_learner(kind: str, task, random_state, **params):
         cls = STDPClassifier if task.kind == "classification" else STDPRegressor
         if task.kind == "regression":
             params.setdefault("readout", "linear")
+        # A spiking fit takes minutes: it shows its presentations whenever the
+        # surrounding run shows progress (core.progress.verbosity).
+        params.setdefault("verbose", current_verbosity())
     else:
         raise ValueError(f"unknown learner kind={kind!r}; known: {list(KINDS)}")
     return cls(random_state=random_state, **params)

@@ -4,7 +4,8 @@ A run writes ``OUT/NAME/RUN_ID/``::
 
     config.json     experiment, preset, seed, settings, package versions
     metrics.csv     the tidy results (reproducible to the byte for a seed)
-    timings.csv     wall-clock measurements, kept apart from metrics
+    timings.csv     wall-clock measurements, kept apart from metrics (the experiment's,
+                    else the whole run's wall and CPU seconds)
     <table>.csv     further tables the figures need
     summary.md      the key numbers in a few lines
     figures/*.png   (and .svg)
@@ -21,14 +22,13 @@ import dataclasses
 import json
 import os
 import shutil
-import sys
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from tqdm.auto import tqdm
 
 from core.random import check_seed
 from experiments._base import Experiment, Result, get_experiment
@@ -40,11 +40,15 @@ class RunExistsError(FileExistsError):
     """The run directory exists already; results are never overwritten."""
 
 
-def progress(iterable=None, **kwargs):
-    """A tqdm progress bar that stays quiet when stderr is not a terminal."""
-    kwargs.setdefault("disable", not sys.stderr.isatty())
-    kwargs.setdefault("leave", False)
-    return tqdm(iterable, **kwargs)
+def progress(iterable, desc: str = "", unit: str = "seeds", **kwargs):
+    """Iterate with progress (elapsed and remaining time) as :mod:`core.progress` shows it.
+
+    Shown while the command line runs an experiment (a bar on a terminal, else
+    a status line every 30 s); silent when called from Python or inside a sweep.
+    """
+    from core.progress import progress as _progress
+
+    return _progress(iterable, desc=desc, unit=unit, verbose=None, **kwargs)
 
 
 def default_run_id(quick: bool, seed: int) -> str:
@@ -199,8 +203,17 @@ def run_into(
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = make_staging_directory(final)
     try:
+        started, cpu_started = time.perf_counter(), time.process_time()
         with blas_thread_limit(blas_threads):
             result = experiment.run(settings, seed)
+        if result.timings is None:
+            # Every run directory has a timings.csv: at least the whole run's time.
+            result.timings = pd.DataFrame(
+                {
+                    "run_seconds": [time.perf_counter() - started],
+                    "run_cpu_seconds": [time.process_time() - cpu_started],
+                }
+            )
         config = {
             "experiment": experiment.name,
             "preset": preset,

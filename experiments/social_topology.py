@@ -306,13 +306,16 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title):
 
 def plain_log_ticks(axis):
     """Tick labels of a log axis as plain numbers (0.3, not 3 x 10^-1)."""
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     plain = FuncFormatter(lambda value, _: f"{value:g}")
-    axis.set_major_formatter(plain)
     low, high = axis.get_view_interval()
-    if high < 10 * low:  # within a decade the major ticks alone are too few
-        axis.set_minor_formatter(plain)
+    if high < 10 * low:
+        # Within a decade the powers of ten alone are too few, and labelling every
+        # minor tick crowds them ("0.80.9" below 1): label 1, 1.5, 2, 3, 5, 7 x 10^k.
+        axis.set_major_locator(LogLocator(subs=(1.0, 1.5, 2.0, 3.0, 5.0, 7.0)))
+    axis.set_major_formatter(plain)
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _spectral_figure(final, settings, protocol):
@@ -400,16 +403,28 @@ def _theory_figure(theory, settings):
         linewidth=1,
         label=r"spectral bound $\ln(1/\mathrm{tol}) / \ln(1/\mathrm{SLEM})$",
     )
+    smallest = min(settings.theory_sizes)
+
+    def marker_area(n_agents):
+        # The area doubles with the number of nodes: 8, 16, 32, 64 nodes read as
+        # clearly different sizes (a log-scaled size did not).
+        return 12.0 * np.asarray(n_agents, dtype=float) / smallest
+
     for name in settings.topologies:
         part = theory[theory["topology"] == name]
         ax.scatter(
             1.0 / part["spectral_gap"],
             part["measured_steps"],
-            s=14 + 4 * np.log2(part["n_agents"]),
+            s=marker_area(part["n_agents"]),
             color=topology_color(name),
-            alpha=0.75,
+            alpha=0.6,
+            edgecolors="white",
+            linewidths=0.4,
             label=topology_label(name),
         )
+    # Marker sizes explained: one grey marker per graph size.
+    for n in settings.theory_sizes:
+        ax.scatter([], [], s=marker_area(n), color="0.55", label=f"{n} nodes")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("1 / spectral gap of the Metropolis matrix (log scale)")
@@ -417,9 +432,9 @@ def _theory_figure(theory, settings):
     sizes = ", ".join(str(s) for s in settings.theory_sizes)
     ax.set_title(
         f"Consensus time against the spectral gap\n(graphs of {sizes} nodes, "
-        f"{settings.theory_graphs} per size; larger marker = more nodes)"
+        f"{settings.theory_graphs} per size; marker area grows with the nodes)"
     )
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", fontsize=8, ncol=2)
     fig.tight_layout()
     return fig
 

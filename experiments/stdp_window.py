@@ -130,7 +130,7 @@ def run(settings: Settings, seed: int) -> Result:
     delta_t = np.asarray(settings.delta_t_ms, dtype=float)
     fine = np.arange(delta_t.min(), delta_t.max() + 0.25, 0.5)
     rows, curves = [], []
-    for name in progress(spike_timing_rules(settings.rules), desc="stdp_window"):
+    for name in progress(spike_timing_rules(settings.rules), desc="stdp_window", unit="rules"):
         rule = RULES[name]()
         wmax = float(rule.params.get("wmax", 1.0))
         simulated = stdp_window(

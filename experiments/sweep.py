@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.progress import progress, verbosity
 from experiments._base import Experiment
 from experiments.dask_engine import (
     CONNECT_TIMEOUT,
@@ -66,7 +67,7 @@ from experiments.dask_engine import (
     on_dask,
     require_distributed,
 )
-from experiments.runner import RunExistsError, progress, run_into
+from experiments.runner import RunExistsError, run_into
 from experiments.settings_text import (
     apply_assignments,
     coerce,
@@ -182,7 +183,8 @@ def execute_run(job: RunJob) -> dict:
 
     try:
         if not final.exists():
-            with contextlib.redirect_stderr(_NotATerminal(sys.stderr)):
+            # Silent: the sweep shows one bar over the runs instead of every run's own.
+            with contextlib.redirect_stderr(_NotATerminal(sys.stderr)), verbosity(0):
                 try:
                     run_into(
                         job.experiment,
@@ -387,7 +389,10 @@ def run_sweep(
             outcomes = _in_process(jobs) if client is None else on_dask(client, jobs, execute_run)
             last_save = time.monotonic()
             try:
-                for outcome in progress(outcomes, total=len(jobs), desc=plan.experiment.name):
+                runs = progress(
+                    outcomes, total=len(jobs), desc=plan.experiment.name, unit="runs", verbose=1
+                )
+                for outcome in runs:
                     entry = manifest.runs[outcome["run_id"]]
                     entry.status, entry.traceback = outcome["status"], outcome["traceback"]
                     run_seconds += outcome["seconds"]

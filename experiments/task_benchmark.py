@@ -131,7 +131,7 @@ def _summary(result: Result, settings: Settings) -> str:
 def run(settings: Settings, seed: int) -> Result:
     rows, curves, timings = [], [], []
     jobs = [(task, s) for task in settings.tasks for s in child_seeds(seed, settings.n_seeds)]
-    for task_name, task_seed in progress(jobs, desc="task_benchmark"):
+    for task_name, task_seed in progress(jobs, desc="task_benchmark", unit="(task, seed) fits"):
         task = load_task(task_name, seed=task_seed)
         rng = np.random.default_rng(task_seed)
         X_train, y_train = subsample(

@@ -66,6 +66,11 @@ class EngineConfig:
     plasticity_decay: float
     neuron_params: dict = field(default_factory=dict)
     target: str | None = None
+    # ablation switches (all on in Diehl & Cook's network)
+    plasticity: bool = True
+    threshold_adaptation: bool = True
+    weight_normalisation: bool = True
+    lateral_inhibition: bool = True
 
 
 class SpikingAgents:
@@ -104,6 +109,9 @@ class SpikingAgents:
             weight_sum=config.mean_input_weight * self.n_inputs,
             neuron_params=neuron_params,
             target=config.target,
+            lateral_inhibition=config.lateral_inhibition,
+            weight_normalisation=config.weight_normalisation,
+            threshold_adaptation=config.threshold_adaptation,
         )
         wmax = float(config.rule.params.get("wmax", 1.0))
         self.weights = np.stack(
@@ -151,6 +159,8 @@ class SpikingAgents:
         return encoder(X, config.presentation_time, max_rate=rate, dt=config.dt, random_state=rng)
 
     def _cost(self, input_spikes, excitatory_spikes):
+        if not self.network.lateral_inhibition:  # no lateral synapses: no inhibitory events
+            excitatory_spikes = np.zeros_like(np.asarray(excitatory_spikes))
         return synaptic_operations(input_spikes, excitatory_spikes, self.config.n_neurons)
 
     # -- learning ---------------------------------------------------------
@@ -165,6 +175,10 @@ class SpikingAgents:
         labels : list of n_agents int arrays (n_a,) or None
             Class indices, for reward-modulated rules.
         epochs : int
+            0 trains nothing: the readout is fitted on a frozen pass over the
+            samples (the network without plasticity, ``plasticity=False``;
+            with weight normalisation on, the initial random weights are first
+            rescaled to the normalised sum, as a first plastic window would).
         readout_pass : bool
             After the epochs, present the samples once more with plasticity
             off (a second run, see :meth:`respond`) and fit the readout on
@@ -194,6 +208,8 @@ class SpikingAgents:
         config = self.config
         sizes = np.array([len(X) for X in Xs])
         n_max = int(sizes.max()) if len(sizes) else 0
+        if epochs == 0:
+            return self._fit_readout_only(Xs, targets, sizes, n_max)
         n_windows = epochs * n_max
         plastic = np.zeros((n_windows, self.n_agents))
         window_labels = np.full((n_windows, self.n_agents), -1, dtype=int)
@@ -281,6 +297,58 @@ class SpikingAgents:
         else:
             self.readout.update(counts[-1], ordered_targets[-1], mask)
         return reports
+
+    def _normalised_weights(self):
+        """The weights rescaled as a plastic window's start would (normalisation on)."""
+        if not self.network.weight_normalisation:
+            return self.weights
+        target = self.agent_params.get("weight_sum", self.network.weight_sum)
+        target = np.broadcast_to(np.asarray(target, dtype=float), (self.n_agents,))
+        totals = self.weights.sum(axis=1, keepdims=True)
+        return self.weights * target[:, None, None] / np.where(totals > 0, totals, 1.0)
+
+    def _frozen_readout(self, Xs, targets, reset):
+        """Fit the readout on a frozen pass over ``Xs`` (after forgetting it if ``reset``)."""
+        sizes = np.array([len(X) for X in Xs])
+        n_max = int(sizes.max()) if len(sizes) else 0
+        frozen_counts, frozen = self.respond(Xs, rngs=self.rngs, charge_to="train")
+        mask = (np.arange(n_max)[None, :] < sizes[:, None]).astype(float)
+        padded_targets = np.zeros((self.n_agents, n_max, self.n_outputs))
+        for agent in range(self.n_agents):
+            padded_targets[agent, : sizes[agent]] = targets[agent]
+        if reset:
+            self.readout.stats = self.readout._empty_stats()
+        self.readout.update(frozen_counts, padded_targets, mask)
+        frozen["score"] = self._in_sample_score(frozen_counts, padded_targets, mask)
+        return frozen
+
+    def _fit_readout_only(self, Xs, targets, sizes, n_max):
+        """``train(epochs=0)``: no plasticity, the readout fitted on a frozen pass."""
+        if not self.samples_seen.any():
+            self.weights = self._normalised_weights()
+        frozen = self._frozen_readout(Xs, targets, reset=False)
+        self.samples_seen += sizes
+        return [
+            dict(
+                samples=sizes.copy(),
+                spikes=frozen["excitatory_spikes"],
+                input_spikes=frozen["input_spikes"],
+                sops=self._cost(frozen["input_spikes"], frozen["excitatory_spikes"]),
+                wall_seconds=frozen["wall_seconds"],
+                score=frozen["score"],
+            )
+        ]
+
+    def refit_readout(self, Xs, targets):
+        """Forget the readout's statistics and fit it on a frozen pass over ``Xs``.
+
+        The readout then describes the current network's responses only (not
+        those of earlier, differently trained networks, which ``train``
+        accumulates). Spikes come from the agents' generators; the pass is
+        charged to training. Returns the pass's totals (see :meth:`respond`)
+        with the in-sample ``score``.
+        """
+        return self._frozen_readout(Xs, targets, reset=True)
 
     @property
     def evaluated_differently(self):

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 from brian2 import (
     Hz,
     Network,
     NeuronGroup,
-    Quantity,
     SpikeGeneratorGroup,
     SpikeMonitor,
     Synapses,
@@ -42,6 +42,8 @@ from brian2 import (
 from brian2.units.fundamentalunits import have_same_dimensions
 from scipy.signal import lfilter
 
+from core.params import Interval, check_param
+from snn._brian import check_quantity
 from snn.rules import SpikingBCM, SpikingOja, delta_t_in_ms, get_rule
 
 __all__ = [
@@ -74,24 +76,11 @@ def _code_object_class(codegen_target):
 
 
 def _check_quantity(value, unit, name):
-    if (
-        not isinstance(value, (Quantity, numbers.Number, np.ndarray))
-        or not have_same_dimensions(value, unit)
-        or np.ndim(value) != 0
-    ):
-        raise TypeError(
-            f"{name} must be a scalar Brian2 quantity with the dimensions of {unit} "
-            f"(e.g. 10 * {unit}), got {value!r}"
-        )
-    if not float(value / unit) > 0:
-        raise ValueError(f"{name} must be positive, got {value!r}")
-    return value
+    return check_quantity(value, unit, name, f"10*{unit}")
 
 
 def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    return check_param(name, value, [Interval(Integral, 1, None)])
 
 
 def _longest_time_constant(rule):

@@ -6,8 +6,9 @@ with adaptive thresholds and lateral inhibition whose input synapses learn
 with a plasticity rule from :data:`snn.RULES`; a readout (Diehl & Cook's
 ``vote`` or a ridge-regression ``linear`` readout) maps spike counts to
 predictions. The unsupervised rules learn prototypes of the inputs; ``rstdp``
-is the supervised route (each neuron is taught one class through the reward
-signal).
+is the supervised route (a label-gated three-factor rule: each neuron is
+taught one class by a +1/-1 signal set from the label, not a reward earned
+by the network's output).
 
 The whole curriculum of a call -- every epoch, the frozen readout pass --
 is ONE Brian2 run (see :mod:`snn.network`).
@@ -32,6 +33,7 @@ from core import data as check
 from core.archive import from_jsonable, to_jsonable
 from core.learner import atomic_fit, check_fitted
 from core.params import (
+    Boolean,
     InstanceOf,
     Interval,
     NoneOf,
@@ -44,6 +46,7 @@ from core.persistence import Persistent, StateMismatch, require_registered
 from core.random import check_random_state
 from snn._brian import BrianQuantity, time_steps
 from snn._engine import EngineConfig, SpikingAgents
+from snn._progress import fit_progress
 from snn.encoders import ENCODERS, check_features
 from snn.readouts import READOUTS
 from snn.rules import RULES, PlasticityRule
@@ -118,6 +121,19 @@ def resolve_rule(rule):
     return RULES[rule](**DIEHL_COOK_RULE_PARAMS.get(rule, {}))
 
 
+#: The estimators' ablation switches (all True is Diehl & Cook's network):
+#: ``plasticity`` (False: the random initial weights are kept, normalised,
+#: and only the readout is fitted), ``threshold_adaptation`` (False: no
+#: threshold rise, thresholds stay at v_threshold), ``weight_normalisation``
+#: (False: input weights are never rescaled) and ``lateral_inhibition``
+#: (False: no inhibitory synapses between the excitatory neurons).
+ABLATION_SWITCHES = (
+    "plasticity",
+    "threshold_adaptation",
+    "weight_normalisation",
+    "lateral_inhibition",
+)
+
 _TIME = "350*ms (from brian2 import ms)"
 
 #: Constraints of the spiking estimators' parameters (:func:`core.params.validate_params`);
@@ -142,6 +158,8 @@ SPIKING_CONSTRAINTS = {
     "plasticity_decay": [Interval(Real, 0, 1, closed="right")],
     "alpha": [Interval(Real, 0, None)],
     "random_state": [RandomState()],
+    **{name: [Boolean()] for name in ABLATION_SWITCHES},
+    "verbose": [NoneOf(), Interval(Integral, 0, None)],
 }
 
 
@@ -179,6 +197,7 @@ def build_config(params: dict, n_features: int, regression: bool) -> EngineConfi
     return EngineConfig(
         **{
             **{key: params[key] for key in fields if key in params},
+            **{name: params.get(name, True) for name in ABLATION_SWITCHES},
             "rule": rule,
             "receptive_fields": receptive_fields,
             "max_rate": max_rate,
@@ -212,6 +231,11 @@ class _SpikingEstimator(Persistent, BaseEstimator):
         plasticity_decay=0.5,
         alpha=1.0,
         random_state=None,
+        plasticity=True,
+        threshold_adaptation=True,
+        weight_normalisation=True,
+        lateral_inhibition=True,
+        verbose=0,
     ):
         self.n_neurons = n_neurons
         self.rule = rule
@@ -232,6 +256,11 @@ class _SpikingEstimator(Persistent, BaseEstimator):
         self.plasticity_decay = plasticity_decay
         self.alpha = alpha
         self.random_state = random_state
+        self.plasticity = plasticity
+        self.threshold_adaptation = threshold_adaptation
+        self.weight_normalisation = weight_normalisation
+        self.lateral_inhibition = lateral_inhibition
+        self.verbose = verbose
 
     # -- validation -------------------------------------------------------
     _parameter_constraints = SPIKING_CONSTRAINTS
@@ -260,14 +289,17 @@ class _SpikingEstimator(Persistent, BaseEstimator):
 
     def _train(self, X, targets, labels, epochs, readout_pass):
         started = time.perf_counter()
-        reports = self.agents_.train(
-            [X],
-            [targets],
-            None if labels is None else [labels],
-            epochs=epochs,
-            readout_pass=readout_pass,
-            first_epoch=len(self.history_) + 1,
-        )
+        # verbose >= 1: presentations done with elapsed and remaining time (snn._progress).
+        total = len(X) * (epochs + int(readout_pass))
+        with fit_progress(total, f"{type(self).__name__}.fit", self.verbose):
+            reports = self.agents_.train(
+                [X],
+                [targets],
+                None if labels is None else [labels],
+                epochs=epochs,
+                readout_pass=readout_pass,
+                first_epoch=len(self.history_) + 1,
+            )
         elapsed = time.perf_counter() - started
         config = self.agents_.config
         window_seconds = float((config.presentation_time + config.rest_time) / second)
@@ -293,6 +325,10 @@ class _SpikingEstimator(Persistent, BaseEstimator):
                 "inference_sops": int(self.agents_.inference_sops[0]),
             }
             self.history_.append(entry)
+
+    def _plastic_epochs(self, epochs):
+        """``epochs``, or 0 (readout only) for the network without plasticity."""
+        return epochs if self.agents_.config.plasticity else 0
 
     def _counts(self, X):
         """Spike counts of the frozen network shown ``X`` (the estimator is not changed)."""
@@ -493,6 +529,20 @@ _PARAMETERS_DOC = """
         Ridge penalty of the linear readout.
     random_state : None, int or numpy Generator
         Seeds the initial weights and every input spike train.
+    plasticity, threshold_adaptation, weight_normalisation, lateral_inhibition : bool
+        Ablation switches, all True for Diehl & Cook's network. ``plasticity=
+        False``: no learning at all -- the random initial weights (rescaled
+        to the normalised sum if ``weight_normalisation``) are kept and only
+        the readout is fitted, on a frozen pass. ``threshold_adaptation=
+        False``: thresholds never rise (``theta_`` stays 0).
+        ``weight_normalisation=False``: input weights are never rescaled.
+        ``lateral_inhibition=False``: no inhibitory synapses between the
+        excitatory neurons (``inhibition`` and ``evaluation_inhibition`` then
+        have no effect).
+    verbose : int, default=0
+        0 trains silently; 1 shows the presentations done with elapsed and
+        remaining time (a bar on a terminal, else a line every 30 s), updated
+        about once a second from Brian2's run loop (:mod:`snn._progress`).
 """
 
 
@@ -611,12 +661,23 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
             )
         self._start(X, (len(self.classes_), len(self.classes_)), rng)
         targets, labels = self._encode_labels(y)
-        self._train(X, targets, labels, epochs=params["epochs"], readout_pass=True)
+        self._train(
+            X, targets, labels, epochs=self._plastic_epochs(params["epochs"]), readout_pass=True
+        )
         return self
 
     @atomic_fit
     def partial_fit(self, X, y, classes=None):
-        """One plastic pass over (X, y); ``classes`` is required on the first call."""
+        """One plastic pass over (X, y); ``classes`` is required on the first call.
+
+        The online variant, not ``fit`` in pieces: every call learns at full
+        plasticity (``plasticity_decay`` is ``fit``'s schedule over its
+        epochs, not applied across calls), and the readout *accumulates*
+        statistics over calls, so after several calls it mixes responses of
+        differently trained networks. To train on a data set as ``fit``
+        does, call ``fit``; to fit the readout to the current network only,
+        call :meth:`refit_readout` afterwards.
+        """
         first = not hasattr(self, "agents_")
         X = self._validate_X(X, reset=first)
         y = check.check_class_labels(y)  # (before any network is built)
@@ -636,7 +697,23 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
                 f"call {self.classes_.tolist()}"
             )
         targets, labels = self._encode_labels(y)
-        self._train(X, targets, labels, epochs=1, readout_pass=False)
+        self._train(X, targets, labels, epochs=self._plastic_epochs(1), readout_pass=False)
+        return self
+
+    @atomic_fit
+    def refit_readout(self, X, y):
+        """Forget the readout's statistics and fit it on the current network's responses to (X, y).
+
+        The network is frozen during the pass (weights and thresholds do not
+        change); the pass is charged to training (``cost()``). After
+        ``partial_fit`` calls, this gives the readout ``fit`` would give the
+        same network.
+        """
+        X = self._validate_X(X, reset=False)
+        y = check.check_class_labels(y)
+        check.check_same_length(len(X), y)
+        targets, _ = self._encode_labels(y)
+        self.agents_.refit_readout([X], [targets])
         return self
 
     def decision_function(self, X):
@@ -712,6 +789,11 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
         plasticity_decay=1.0,
         alpha=10.0,
         random_state=None,
+        plasticity=True,
+        threshold_adaptation=True,
+        weight_normalisation=True,
+        lateral_inhibition=True,
+        verbose=0,
     ):
         super().__init__(
             n_neurons=n_neurons,
@@ -733,6 +815,11 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
             plasticity_decay=plasticity_decay,
             alpha=alpha,
             random_state=random_state,
+            plasticity=plasticity,
+            threshold_adaptation=threshold_adaptation,
+            weight_normalisation=weight_normalisation,
+            lateral_inhibition=lateral_inhibition,
+            verbose=verbose,
         )
 
     @staticmethod
@@ -756,12 +843,19 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
         rng = check_random_state(self.random_state)
         self._single_output = np.ndim(y) == 1
         self._start(X, (targets.shape[1], None), rng)
-        self._train(X, targets, None, epochs=params["epochs"], readout_pass=True)
+        self._train(
+            X, targets, None, epochs=self._plastic_epochs(params["epochs"]), readout_pass=True
+        )
         return self
 
     @atomic_fit
     def partial_fit(self, X, y):
-        """One plastic pass over (X, y), updating the readout statistics."""
+        """One plastic pass over (X, y), updating the readout statistics.
+
+        The online variant, not ``fit`` in pieces (see
+        :meth:`STDPClassifier.partial_fit`); :meth:`refit_readout` fits the
+        readout to the current network only.
+        """
         first = not hasattr(self, "agents_")
         X = self._validate_X(X, reset=first)
         targets = self._targets(X, y)
@@ -773,7 +867,20 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
             raise ValueError(
                 f"y has {targets.shape[1]} targets, the first call had {self.agents_.n_outputs}"
             )
-        self._train(X, targets, None, epochs=1, readout_pass=False)
+        self._train(X, targets, None, epochs=self._plastic_epochs(1), readout_pass=False)
+        return self
+
+    @atomic_fit
+    def refit_readout(self, X, y):
+        """Forget the readout's statistics and fit it on the current network's responses to (X, y)."""
+        X = self._validate_X(X, reset=False)
+        targets = self._targets(X, y)
+        if targets.shape[1] != self.agents_.n_outputs:
+            raise ValueError(
+                f"y has {targets.shape[1]} targets, the network was fitted with "
+                f"{self.agents_.n_outputs}"
+            )
+        self.agents_.refit_readout([X], [targets])
         return self
 
     def predict(self, X):

@@ -66,6 +66,7 @@ from brian2 import (
 )
 
 from snn._brian import as_time, time_steps, use_target
+from snn._progress import simulation_progress
 from snn.neurons import (
     EXCITATORY_EQUATIONS,
     EXCITATORY_RESET,
@@ -231,6 +232,11 @@ class DiehlCookNetwork:
         Also record every excitatory spike (``recorded_spikes_``: neuron index
         and time in seconds of the last run); for analysis and tests, it costs
         a monitor call per time step.
+    lateral_inhibition, weight_normalisation, threshold_adaptation : bool
+        Ablation switches (all on in Diehl & Cook's network). Off: no lateral
+        inhibitory synapses at all (neurons learn and respond independently);
+        no rescaling of the input weights before presentations; ``theta_plus``
+        forced to 0 for every agent, so thresholds stay where they start.
     """
 
     def __init__(
@@ -250,7 +256,20 @@ class DiehlCookNetwork:
         reward_wrong=-1.0,
         target=None,
         record_spikes=False,
+        lateral_inhibition=True,
+        weight_normalisation=True,
+        threshold_adaptation=True,
     ):
+        for name, value in (
+            ("lateral_inhibition", lateral_inhibition),
+            ("weight_normalisation", weight_normalisation),
+            ("threshold_adaptation", threshold_adaptation),
+        ):
+            if not isinstance(value, (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {name}={value!r}")
+        self.lateral_inhibition = bool(lateral_inhibition)
+        self.weight_normalisation = bool(weight_normalisation)
+        self.threshold_adaptation = bool(threshold_adaptation)
         for name, value in (
             ("n_inputs", n_inputs),
             ("n_neurons", n_neurons),
@@ -339,6 +358,8 @@ class DiehlCookNetwork:
             if len(value) != self.n_agents:
                 raise ValueError(f"agent_params[{name!r}] needs {self.n_agents} values")
             values[name] = value
+        if not self.threshold_adaptation:
+            values["theta_plus"] = values["theta_plus"] * 0.0
         return values
 
     # -- the simulation ---------------------------------------------------
@@ -512,7 +533,7 @@ class DiehlCookNetwork:
             input_synapses.w = weights.ravel()
 
             objects = [inputs, excitatory, input_synapses]
-            if n_neurons > 1:
+            if n_neurons > 1 and self.lateral_inhibition:
                 lateral = Synapses(
                     excitatory,
                     excitatory,
@@ -550,21 +571,22 @@ class DiehlCookNetwork:
                 order=0,
                 name="snn_window_start",
             )
-            input_synapses.run_regularly(
-                "w_total_post += w",
-                clock=window_clock,
-                when="start",
-                order=1,
-                name="snn_weight_sum",
-            )
-            input_synapses.run_regularly(
-                "w = w + int(plastic_post > 0) * "
-                "(w * weight_sum_post / (w_total_post + int(w_total_post <= 0)) - w)",
-                clock=window_clock,
-                when="start",
-                order=2,
-                name="snn_weight_normalisation",
-            )
+            if self.weight_normalisation:
+                input_synapses.run_regularly(
+                    "w_total_post += w",
+                    clock=window_clock,
+                    when="start",
+                    order=1,
+                    name="snn_weight_sum",
+                )
+                input_synapses.run_regularly(
+                    "w = w + int(plastic_post > 0) * "
+                    "(w * weight_sum_post / (w_total_post + int(w_total_post <= 0)) - w)",
+                    clock=window_clock,
+                    when="start",
+                    order=2,
+                    name="snn_weight_normalisation",
+                )
             # Cumulative presentation spike counts, sampled once per window
             # (cheaper than a SpikeMonitor, which runs every time step).
             count_monitor = StateMonitor(
@@ -583,7 +605,10 @@ class DiehlCookNetwork:
                 objects.append(spike_monitor)
 
             network = Network(*objects, name="snn_network")
-            network.run(n_windows * self.window_steps * dt, namespace={})
+            # A spiking fit's progress bar advances from Brian2's report hook (snn._progress).
+            report, finished = simulation_progress(n_windows * n_agents)
+            network.run(n_windows * self.window_steps * dt, namespace={}, **report)
+            finished()
 
             final_weights = np.array(input_synapses.w[:]).reshape(n_agents, n_inputs, n_neurons)
             final_theta = np.array(excitatory.theta_[:]).reshape(n_agents, n_neurons)

@@ -42,7 +42,7 @@ __all__ = ["SNNPopulation"]
 _ESTIMATOR_DEFAULTS = {
     name: parameter.default
     for name, parameter in inspect.signature(STDPClassifier).parameters.items()
-    if name not in ("n_neurons", "random_state", "epochs")
+    if name not in ("n_neurons", "random_state", "epochs", "verbose")
 }
 _POSITIVE = [Interval(Integral, 1, None)]
 
@@ -223,7 +223,7 @@ class SNNPopulation(Persistent):
             Xs,
             targets,
             labels,
-            epochs=self.epochs_per_call,
+            epochs=self.epochs_per_call if self._agents.config.plasticity else 0,
             readout_pass=False,
             first_epoch=self.epochs_trained_ + 1,
         )

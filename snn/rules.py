@@ -55,6 +55,7 @@ __all__ = [
     "SpikingOja",
     "SpikingBCM",
     "RewardModulatedSTDP",
+    "LabelGatedSTDP",
 ]
 
 #: Registry of plasticity rules, name -> :class:`PlasticityRule` subclass
@@ -358,11 +359,14 @@ class PairSTDP(PlasticityRule):
     ``nu_post*wmax*exp(-delta_t/tau_pre)`` for ``delta_t >= 0`` and
     ``-nu_pre*wmax*exp(delta_t/tau_post)`` for ``delta_t < 0``.
 
-    This is also the learning rule of Diehl & Cook (2015): their ``nu_pre``
-    (depression at presynaptic spikes, by the postsynaptic trace) and
-    ``nu_post`` (potentiation at postsynaptic spikes, by the presynaptic
-    trace) are the parameters here; ``RULES["stdp"].from_preset("diehl_cook")``
-    uses their MNIST values.
+    A Diehl & Cook-like rule, not theirs: it has their two parameters
+    ``nu_pre`` (depression at presynaptic spikes, by the postsynaptic trace)
+    and ``nu_post`` (potentiation at postsynaptic spikes, by the presynaptic
+    trace), and ``RULES["stdp"].from_preset("diehl_cook")`` uses their MNIST
+    values, but their code resets the traces to 1 at a spike (nearest-spike
+    interaction, not all-to-all accumulation) and multiplies potentiation
+    by a second, slower postsynaptic trace (40 ms; a triplet-like term).
+    docs/deviations.md lists every difference from their network.
 
     Parameters
     ----------
@@ -829,16 +833,21 @@ class SpikingBCM(PlasticityRule):
 
 @register_rule("rstdp")
 class RewardModulatedSTDP(PlasticityRule):
-    """Reward-modulated STDP with an eligibility trace (Izhikevich 2007; Fremaux & Gerstner 2016).
+    """Supervised, label-gated three-factor STDP with an eligibility trace (registered as ``rstdp``).
 
-    A three-factor rule: pair STDP (as in :class:`PairSTDP`) does not change
-    the weight but an eligibility trace ``elig`` (decay ``tau_elig``); the
-    weight follows the eligibility times the third factor,
-    ``dw/dt = reward_post * elig / tau_elig``, so an STDP event of size
-    ``Delta`` under a constant reward ``R`` ends up changing ``w`` by
-    ``R * Delta`` once its eligibility has decayed. ``reward_post`` is the
-    host's teaching signal (+1 / -1 / 0 per postsynaptic neuron): this is the
-    supervised route.
+    The machinery of reward-modulated STDP (Izhikevich 2007; Fremaux &
+    Gerstner 2016) driven by a teacher: pair STDP (as in :class:`PairSTDP`)
+    does not change the weight but an eligibility trace ``elig`` (decay
+    ``tau_elig``); the weight follows the eligibility times the third
+    factor, ``dw/dt = reward_post * elig / tau_elig``, so an STDP event of
+    size ``Delta`` under a constant third factor ``R`` ends up changing ``w``
+    by ``R * Delta`` once its eligibility has decayed. The third factor is
+    NOT a reward earned by the network's own output: the host sets
+    ``reward_post`` per presentation from the label alone -- +1 for neurons
+    assigned to the presented class, -1 for neurons assigned to another, 0
+    without a label (:class:`snn.network.DiehlCookNetwork`). It is a
+    supervised, label-gated rule; the registered name ``rstdp`` is kept for
+    compatibility with saved models and scripts.
 
     Implementation (event-driven, no per-time-step cost): between two events
     of a synapse ``elig`` only decays, and ``integral(elig dt) / tau_elig``
@@ -920,3 +929,7 @@ class RewardModulatedSTDP(PlasticityRule):
             wmax=p["wmax"],
         )
         return float(reward) * stdp.window(delta_t)
+
+
+#: The honest name of the ``rstdp`` rule's class: its third factor is set by the label.
+LabelGatedSTDP = RewardModulatedSTDP

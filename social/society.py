@@ -30,6 +30,7 @@ from core.params import (
     check_param,
     validate_params,
 )
+from core.progress import progress
 from core.random import check_random_state
 from core.registry import accepted_keywords
 from social.agents import AGENT_TYPES, agent_defaults, check_population
@@ -601,7 +602,9 @@ class Society:
         """
         check_param("rounds", rounds, [Interval(Integral, 0, None)])
         self.setup()
-        for _ in range(rounds):
+        # Rounds done with elapsed and remaining time, when the caller shows progress
+        # (core.progress.verbosity: the command line does for experiment runs).
+        for _ in progress(range(rounds), desc="society", unit="rounds"):
             self.step()
         return self.history_
 

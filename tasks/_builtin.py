@@ -10,7 +10,7 @@ from tasks._base import Task, minmax_scale, register_task, split
 
 @register_task("xor")
 def xor(seed: int = 0) -> Task:
-    """The four XOR points; train and test are the same four points."""
+    """The four XOR points; train, validation and test are the same four points."""
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
     y = np.array([0, 1, 1, 0])
     return Task(
@@ -21,6 +21,8 @@ def xor(seed: int = 0) -> Task:
         y_train=y.copy(),
         X_test=X.copy(),
         y_test=y.copy(),
+        X_val=X.copy(),
+        y_val=y.copy(),
         classes=np.array([0, 1]),
     )
 
@@ -78,7 +80,9 @@ def digits(seed: int = 0, test_size: float = 0.25) -> Task:
     """The 8x8 handwritten digits scikit-learn ships (1797 images, 16 grey levels).
 
     Pixels are divided by 16, so the [0, 1] scale is the same for every split.
-    With the default ``test_size`` there are 1347 training and 450 test images.
+    With the default ``test_size`` the generator splits 1347 training and 450
+    test images; :func:`tasks.load_task` then holds out 270 of the 1347 for
+    validation (1077 remain in ``X_train``).
     """
     data = datasets.load_digits()
     X_train, X_test, y_train, y_test = split(

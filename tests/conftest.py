@@ -31,3 +31,22 @@ def numpy_target_for_fast_tests(request, monkeypatch):
         yield
     finally:
         prefs.codegen.target = previous
+
+
+@pytest.fixture(autouse=True)
+def metrics_columns_match_the_data_dictionary(tmp_path):
+    """Every run directory a test writes under its tmp_path has the metrics.csv columns
+    that experiments/columns.py declares (docs/metrics.md is generated from it)."""
+    yield
+    import json
+
+    from experiments.columns import check_columns
+
+    for metrics in tmp_path.rglob("metrics.csv"):
+        config = metrics.with_name("config.json")
+        if not config.is_file():
+            continue
+        with open(metrics) as file:
+            header = file.readline().strip()
+        if header:
+            check_columns(json.loads(config.read_text())["experiment"], header.split(","))

@@ -15,12 +15,14 @@ from scipy import stats
 from experiments import EXPERIMENTS, Result, register_experiment
 from experiments.aggregate import aggregate, infer_columns, t_interval
 from experiments.cli import main
+from experiments.columns import Column
 from experiments.store import StoreError
 from experiments.style import figure
 from experiments.sweep import plan_sweep, run_sweep
 
 NAME = "_aggregate_probe"
 HOOKED = "_aggregate_hooked_probe"
+BOUNDED = "_aggregate_bounded_probe"
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,20 @@ if NAME not in EXPERIMENTS:
         lambda r, s: "probe",
         aggregate_figures=_hook,
     )(_run)
+    register_experiment(
+        BOUNDED,
+        "probe whose accuracy is declared to lie in [0, 1]",
+        Settings,
+        _no_figures,
+        lambda r, s: "probe",
+        columns={
+            "kind": Column("learner"),
+            "seed": Column("inner seed"),
+            "level": Column("noise level"),
+            "accuracy": Column("fraction correct", "", 0.0, 1.0),
+            "errors": Column("errors"),
+        },
+    )(_run)
 
 
 def _sweep(out, name=NAME, seeds="0-3", grid=None):
@@ -125,6 +141,21 @@ def test_t_interval_covers_the_true_mean_at_its_nominal_rate():
 
 
 # -- the aggregate table ---------------------------------------------------------------------------
+
+
+def test_intervals_are_clipped_to_the_declared_range_of_the_metric(tmp_path):
+    # accuracy = scale * (1 - level) + noise: near 1 at level 0, so the raw t interval
+    # of 3 runs reaches past 1; the declared range [0, 1] clips it there.
+    _sweep(tmp_path / "bounded", name=BOUNDED, seeds="0-2", grid={"scale": [1.0]})
+    _sweep(tmp_path / "free", name=NAME, seeds="0-2", grid={"scale": [1.0]})
+    bounded = aggregate(tmp_path / "bounded", figures=False).summary
+    free = aggregate(tmp_path / "free", figures=False).summary
+    accuracy = (free.metric == "accuracy") & (free.level == 0.0)
+    assert (free.loc[accuracy, "ci_high"] > 1).all()  # the raw interval leaves [0, 1]
+    assert (bounded.loc[accuracy, "ci_high"] == 1.0).all()
+    assert np.allclose(bounded.loc[accuracy, "ci_low"], free.loc[accuracy, "ci_low"])
+    errors = bounded.metric == "errors"  # undeclared range: untouched
+    assert np.allclose(bounded.loc[errors, "ci_low"], free.loc[errors, "ci_low"])
 
 
 def test_summary_matches_a_direct_computation_from_the_run_files(tmp_path):

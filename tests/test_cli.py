@@ -206,3 +206,23 @@ def test_brian2_bug_banner_only_for_errors_raised_inside_brian2(capfd, caplog):
     else:
         pytest.fail("Brian2 ran a model with an undefined constant")
     assert "report this issue" in inside
+
+
+def test_every_run_directory_has_timings(tmp_path):
+    from experiments.runner import run_into
+
+    untimed = EXPERIMENTS[NAME]
+    run = untimed.run
+
+    def without_timings(settings, seed):
+        result = run(settings, seed)
+        result.timings = None
+        return result
+
+    import dataclasses
+
+    probe = dataclasses.replace(untimed, run=without_timings)
+    path = run_into(probe, _Settings.quick(), 0, tmp_path / "run", preset="quick")
+    timings = pd.read_csv(path / "timings.csv")
+    assert list(timings.columns) == ["run_seconds", "run_cpu_seconds"]
+    assert (timings.to_numpy() >= 0).all()

@@ -43,9 +43,11 @@ def test_the_snn_section_examples_run():
 
     blocks = re.findall(r"```python\n(.*?)```", snn_section(), flags=re.DOTALL)
     assert len(blocks) >= 3
-    namespace: dict = {"__name__": "docs_snn"}
-    with RULES.restored():  # the example registers a name: leave the registry as it was
+    # Each block on its own (a fresh namespace: it imports what it uses); the
+    # registrations of earlier blocks stay, as in one session, until the end.
+    with RULES.restored():
         for block in blocks:
+            namespace: dict = {"__name__": "docs_snn"}
             exec(compile(block, f"{DOCS.name} (snn section)", "exec"), namespace)
         assert "nearest_stdp" in RULES
         assert (

@@ -1,0 +1,305 @@
+"""What every column of each experiment's ``metrics.csv`` means: the data dictionary.
+
+Each built-in experiment declares its columns here, in the order its
+``metrics.csv`` has them, with their meaning, unit and range; an experiment
+registered elsewhere passes ``columns={name: Column(...)}`` to
+``register_experiment``. docs/metrics.md is generated from these declarations
+(``python -m experiments.columns > docs/metrics.md``), the test suite checks
+every ``metrics.csv`` it writes against them and the document against the
+code, and ``aggregate`` clips confidence intervals to a column's range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    meaning: str
+    unit: str = ""
+    low: float | None = None  # the range a value (and so an interval) can take
+    high: float | None = None
+    optional: bool = False  # present only for some settings
+
+
+SEED = Column("the inner seed of this row (spawned from the run's master seed)")
+KIND = Column('the learner: "ann" (backprop MLP) or "snn" (spiking STDP network)')
+ACCURACY = Column("fraction of test samples classified correctly", "", 0.0, 1.0)
+UNIT = Column('what training_ops counts: "MAC" (MLP) or "SOP" (spiking network)')
+TRAINING_OPS = Column(
+    "operations spent on training so far (multiply-accumulates or synaptic operations)",
+    "operations",
+    0.0,
+)
+TRAINING_JOULES = Column(
+    "training_ops priced at 4.6 pJ per MAC or 0.9 pJ per SOP (45 nm)", "J", 0.0
+)
+ROUND = Column("the society round (from 1)", "", 1.0)
+AGENT = Column("the agent's position within its component graph")
+TYPE = Column('the agent type: "ann" or "snn"')
+PROTOCOL = Column("the interaction protocol (social.PROTOCOLS)")
+DEGREE = Column("number of neighbours of the agent in the graph", "", 0.0)
+DISAGREEMENT = Column(
+    "mean fraction of evaluation samples on which the agent and a neighbour predict differently",
+    "",
+    0.0,
+    1.0,
+)
+MESSAGES = Column("messages the agent sent this round", "", 0.0)
+LOCAL_SAMPLES = Column("own training samples the agent learned from this round", "", 0.0)
+COST = Column("cumulative operations of the agent (see cost_unit)", "operations", 0.0)
+COST_UNIT = Column('what cost counts: "MAC" or "SOP"')
+
+COLUMNS: dict[str, dict[str, Column]] = {
+    "task_benchmark": {
+        "task": Column("the task (tasks.TASKS)"),
+        "kind": KIND,
+        "seed": SEED,
+        "score": Column("test accuracy (classification) or R^2 (regression)", "", None, 1.0),
+        "n_train": Column("training samples used", "", 0.0),
+        "n_test": Column("test samples scored", "", 0.0),
+        "epochs": Column("training epochs", "", 0.0),
+        "samples_to_90": Column(
+            "training samples seen when the score first reached 90% of its final value",
+            "",
+            0.0,
+        ),
+        "unit": UNIT,
+        "training_ops": TRAINING_OPS,
+        "training_joules": TRAINING_JOULES,
+        "joules_per_inference": Column("energy of one prediction, priced as above", "J", 0.0),
+    },
+    "learning_curves": {
+        "samples_seen": Column("training samples seen at this checkpoint", "", 0.0),
+        "epoch": Column("the epoch the checkpoint falls in (from 1)", "", 0.0),
+        "score": Column("test accuracy at the checkpoint", "", 0.0, 1.0),
+        "training_ops": TRAINING_OPS,
+        "kind": KIND,
+        "seed": SEED,
+    },
+    "stdp_window": {
+        "rule": Column("the spike-timing rule (snn.RULES)"),
+        "delta_t_ms": Column("t_post - t_pre of the pairing", "ms"),
+        "simulated": Column(
+            "weight change per pairing measured in the Brian2 simulation", "weight units"
+        ),
+        "theory": Column("the rule's closed-form window at delta_t_ms", "weight units"),
+    },
+    "receptive_fields": {
+        "kind": KIND,
+        "accuracy": ACCURACY,
+        "n_units": Column("units drawn as receptive-field tiles", "", 0.0),
+    },
+    "continual_learning": {
+        "kind": KIND,
+        "seed": SEED,
+        "phase": Column('the training phase: "first" (digits 0-4) or "second" (digits 5-9)'),
+        "samples_seen": Column("training samples seen so far, both phases", "", 0.0),
+        "subset": Column('the test digits scored: "first" (0-4) or "second" (5-9)'),
+        "accuracy": ACCURACY,
+    },
+    "noise_robustness": {
+        "kind": Column(
+            'the learner: "ann", "snn", or a reference model (logistic regression, 1-NN, '
+            "k-means prototypes, majority class)"
+        ),
+        "seed": SEED,
+        "corruption": Column('"gaussian_noise" or "pixel_dropout" of the test inputs'),
+        "level": Column(
+            "noise standard deviation (pixel scale 0-1) or fraction of pixels dropped", "", 0.0
+        ),
+        "accuracy": ACCURACY,
+    },
+    "rule_zoo": {
+        "kind": KIND,
+        "rule": Column("the learning rule (ann.RULES or snn.RULES)"),
+        "seed": SEED,
+        "accuracy": ACCURACY,
+        "unit": UNIT,
+        "training_ops": TRAINING_OPS,
+        "training_joules": TRAINING_JOULES,
+    },
+    "learner_matrix": {
+        "task": Column("the task (tasks.TASKS)"),
+        "learner": Column(
+            "rate or spiking neurons x backprop or feedback alignment, or the STDP network"
+        ),
+        "neurons": Column('"rate" or "spiking"'),
+        "rule": Column('"backprop", "feedback_alignment" or "stdp"'),
+        "seed": SEED,
+        "learning_rate": Column("chosen on the validation split (empty for STDP)", "", 0.0),
+        "n_fit": Column("training samples", "", 0.0),
+        "n_val": Column("validation samples", "", 0.0),
+        "n_test": Column("test samples", "", 0.0),
+        "val_accuracy": Column("accuracy on the validation split", "", 0.0, 1.0),
+        "test_accuracy": Column("accuracy on the test split", "", 0.0, 1.0),
+        "noisy_accuracy": Column("test accuracy under Gaussian input noise", "", 0.0, 1.0),
+        "training_joules": Column("training energy from the learner's cost() table", "J", 0.0),
+        "joules_per_prediction": Column("energy of one prediction, priced likewise", "J", 0.0),
+        "samples_to_target": Column(
+            "training samples until the chance-corrected validation accuracy reached the "
+            "target (empty: not reached)",
+            "",
+            0.0,
+        ),
+        "updates_to_target": Column("weight updates until the same target", "", 0.0),
+        "forgetting": Column(
+            "accuracy on digits 0-4 after learning them minus after then learning 5-9 "
+            "(digits only)",
+            "",
+            -1.0,
+            1.0,
+            optional=True,
+        ),
+    },
+    "social_topology": {
+        "seed": SEED,
+        "protocol": PROTOCOL,
+        "type": TYPE,
+        "topology": Column("the graph of the agent's component (social.GRAPHS)"),
+        "agent": AGENT,
+        "round": ROUND,
+        "degree": DEGREE,
+        "accuracy": ACCURACY,
+        "disagreement": DISAGREEMENT,
+        "messages": MESSAGES,
+        "local_samples": LOCAL_SAMPLES,
+        "cost": COST,
+        "cost_unit": COST_UNIT,
+    },
+    "mixed_society": {
+        "seed": SEED,
+        "condition": Column('the arrangement: "ann teaches snn" style, or "snn alone" (control)'),
+        "teacher_type": Column("the teacher's type in this condition"),
+        "learner_type": Column("the learner's type in this condition"),
+        "role": Column('"teacher" or "learner"'),
+        "agent": AGENT,
+        "type": TYPE,
+        "round": ROUND,
+        "accuracy": ACCURACY,
+        "local_samples": LOCAL_SAMPLES,
+        "demonstrations_received": Column("demonstrations learned from this round", "", 0.0),
+        "demonstration_accuracy": Column(
+            "fraction of the received demonstrations whose label was right", "", 0.0, 1.0
+        ),
+        "messages": MESSAGES,
+        "cost": COST,
+        "cost_unit": COST_UNIT,
+    },
+    "smart_city": {
+        "seed": SEED,
+        "type": TYPE,
+        "protocol": PROTOCOL,
+        "row": Column("the intersection's row in the city grid", "", 0.0),
+        "col": Column("the intersection's column in the city grid", "", 0.0),
+        "round": ROUND,
+        "degree": DEGREE,
+        "local_accuracy": Column(
+            "accuracy on held-out hours of the agent's own intersection", "", 0.0, 1.0
+        ),
+        "city_accuracy": Column("accuracy on held-out hours of the whole city", "", 0.0, 1.0),
+        "disagreement": DISAGREEMENT,
+        "messages": MESSAGES,
+        "cost": COST,
+        "cost_unit": COST_UNIT,
+    },
+    "brain_synchrony": {
+        "topology": Column("the graph coupling the agents (social.GRAPHS)"),
+        "n_agents": Column("spiking agents (PING networks) in the graph", "", 1.0),
+        "n_edges": Column("edges of the graph", "", 0.0),
+        "coupling": Column("total excitation from neighbours, shared among them", "mV", 0.0),
+        "seed": SEED,
+        "order_parameter": Column(
+            "Kuramoto order parameter R of the agents' rhythms (time average)", "", 0.0, 1.0
+        ),
+        "order_parameter_std": Column("standard deviation of R over time", "", 0.0),
+        "independent_level": Column("R expected of independent agents: 1/sqrt(N)", "", 0.0, 1.0),
+        "mean_rate_hz": Column("mean firing rate of the excitatory cells", "Hz", 0.0),
+        "mean_frequency_hz": Column("mean frequency of the agents' rhythms", "Hz", 0.0),
+        "frequency_std_hz": Column("spread of the rhythms' frequencies across agents", "Hz", 0.0),
+        "mean_phase_locking": Column(
+            "mean pairwise phase-locking value of neighbours", "", 0.0, 1.0
+        ),
+    },
+}
+
+
+def columns_of(experiment) -> dict[str, Column] | None:
+    """The declared columns of ``experiment`` (an Experiment or a name), or None."""
+    if isinstance(experiment, str):
+        from experiments._base import EXPERIMENTS
+
+        name = experiment
+        experiment = EXPERIMENTS.get(name)
+    else:
+        name = experiment.name
+    declared = getattr(experiment, "columns", None)
+    return declared if declared is not None else COLUMNS.get(name)
+
+
+def value_range(experiment, column: str) -> tuple[float, float]:
+    """``(low, high)`` a column's values lie in (infinite where unbounded or undeclared)."""
+    declared = (columns_of(experiment) or {}).get(column)
+    if declared is None:
+        return -math.inf, math.inf
+    return (
+        -math.inf if declared.low is None else declared.low,
+        math.inf if declared.high is None else declared.high,
+    )
+
+
+def check_columns(experiment, columns) -> None:
+    """Raise AssertionError unless ``columns`` are the declared ones, in order (optional
+    columns may be missing)."""
+    declared = columns_of(experiment)
+    if declared is None:
+        return
+    name = experiment if isinstance(experiment, str) else experiment.name
+    columns = list(columns)
+    expected = [c for c, spec in declared.items() if not spec.optional or c in columns]
+    if columns != expected:
+        raise AssertionError(
+            f"metrics.csv of {name} has columns {list(columns)}, but experiments/columns.py "
+            f"declares {list(declared)}; update the declaration (and regenerate "
+            "docs/metrics.md with python -m experiments.columns > docs/metrics.md)"
+        )
+
+
+def data_dictionary() -> str:
+    """docs/metrics.md: one table per experiment."""
+    import experiments  # noqa: F401  (registration order is the listing order)
+    from experiments._base import EXPERIMENTS
+
+    names = [name for name in EXPERIMENTS if name in COLUMNS]
+    lines = [
+        "# What the columns of metrics.csv mean",
+        "",
+        "Generated from `experiments/columns.py` by `python -m experiments.columns > "
+        "docs/metrics.md`; the test suite checks every `metrics.csv` it writes against it.",
+        "One row of `metrics.csv` is one observation; columns named `seed` identify",
+        "replicates. The range is what a value can take (`aggregate` clips its",
+        "confidence intervals to it).",
+    ]
+    for name in names:
+        lines += [
+            "",
+            f"## {name}",
+            "",
+            EXPERIMENTS[name].description[:1].upper() + EXPERIMENTS[name].description[1:] + ".",
+            "",
+            "| column | meaning | unit | range |",
+            "| --- | --- | --- | --- |",
+        ]
+        for column, spec in COLUMNS[name].items():
+            low = "" if spec.low is None else f"{spec.low:g}"
+            high = "" if spec.high is None else f"{spec.high:g}"
+            bounds = f"[{low or '-inf'}, {high or 'inf'}]" if low or high else ""
+            meaning = spec.meaning + (" (not always present)" if spec.optional else "")
+            lines.append(f"| `{column}` | {meaning} | {spec.unit} | {bounds} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(data_dictionary(), end="")
