@@ -321,7 +321,7 @@ class MLPClassifier(ClassifierMixin, ClassifierTargets, _BaseMLP):
     >>> clf = MLPClassifier(random_state=0).fit(task.X_train, task.y_train)
     >>> clf.score(task.X_test, task.y_test) > 0.9
     True
-    >>> clf.history_[-1]["training_macs"] == 30 * 105 * clf._network.training_macs
+    >>> clf.history_[-1]["training_macs"] == 30 * len(task.X_train) * clf._network.training_macs
     True
     """
 

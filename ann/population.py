@@ -12,6 +12,7 @@ from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
 from core import data as check
 from core.archive import from_jsonable, to_jsonable
+from core.data import check_agent_list
 from core.params import Interval, check_param, validate_params
 from core.persistence import Persistent, StateMismatch, require_registered
 from core.random import check_random_state
@@ -156,15 +157,7 @@ class MLPPopulation(Persistent):
     # -- data ----------------------------------------------------------------------------------
 
     def _check_agent_list(self, values, name: str) -> list:
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-            raise TypeError(
-                f"{name} must be a list with one array per agent, got {type(values).__name__}"
-            )
-        if len(values) != self.n_agents:
-            raise ValueError(
-                f"{name} must have one entry per agent: expected {self.n_agents}, got {len(values)}"
-            )
-        return list(values)
+        return check_agent_list(values, self.n_agents, name)
 
     def _concatenate(self, Xs, name: str = "Xs") -> tuple[np.ndarray, np.ndarray]:
         """Validate per-agent inputs; return all their rows, concatenated, and the lengths.

@@ -85,6 +85,19 @@ def check_X(
     return converted
 
 
+def check_agent_list(values, n_agents: int, name: str) -> list:
+    """A population's per-agent argument: a sequence with one entry per agent."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(
+            f"{name} must be a list with one array per agent, got {type(values).__name__}"
+        )
+    if len(values) != n_agents:
+        raise ValueError(
+            f"{name} must have one entry per agent: expected {n_agents}, got {len(values)}"
+        )
+    return list(values)
+
+
 def check_same_length(n_samples: int, y: np.ndarray) -> None:
     """``y`` must have one entry per row of X."""
     if len(y) != n_samples:

@@ -604,6 +604,7 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         out_of_range = [
             "check_classifier_data_not_an_array",
             "check_classifiers_classes",
+            "check_classifiers_regression_target",
             "check_classifiers_train",
             "check_decision_proba_consistency",
             "check_dict_unchanged",
@@ -626,6 +627,7 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
             "check_pipeline_consistency",
             "check_positive_only_tag_during_fit",
             "check_readonly_memmap_input",
+            "check_requires_y_none",
         ]
         failures = dict.fromkeys(out_of_range, rates)
         failures["check_parameters_default_constructible"] = (

@@ -20,6 +20,7 @@ from numbers import Integral
 import numpy as np
 
 from core.archive import ArchiveError, from_jsonable, to_jsonable
+from core.data import check_agent_list
 from core.params import Interval, check_param
 from core.persistence import Persistent, StateMismatch
 from core.random import check_random_state
@@ -154,16 +155,8 @@ class SNNPopulation(Persistent):
         )
 
     # -- data ---------------------------------------------------------------
-    def _agent_list(self, values, name):
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-            raise TypeError(
-                f"{name} must be a list with one array per agent, got {type(values).__name__}"
-            )
-        if len(values) != self.n_agents:
-            raise ValueError(
-                f"{name} must have one entry per agent: expected {self.n_agents}, got {len(values)}"
-            )
-        return list(values)
+    def _agent_list(self, values, name: str) -> list:
+        return check_agent_list(values, self.n_agents, name)
 
     def _features(self, X, name):
         try:

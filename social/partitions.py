@@ -11,7 +11,7 @@ arrays`` (one array of training-set row indices per node, in the order of
 ['by_node', 'iid', 'non_iid']
 >>> shards = partition_data("iid", load_task("iris"), nodes=range(5), rng=np.random.default_rng(0))
 >>> [len(shard) for shard in shards]
-[21, 21, 21, 21, 21]
+[17, 17, 17, 17, 16]
 """
 
 from __future__ import annotations

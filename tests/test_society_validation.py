@@ -83,7 +83,7 @@ def test_unknown_names_list_the_known_ones(counting_type, arguments, match):
         (dict(graph="ring", n_agents=0), "n_agents=0", ValueError),
         (
             dict(graph="ring", n_agents=200, task="iris"),
-            "105 training samples, fewer than the 200 agents",
+            "84 training samples, fewer than the 200 agents",
             ValueError,
         ),
         (

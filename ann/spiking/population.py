@@ -10,6 +10,7 @@ import pandas as pd
 
 from ann.spiking.estimators import SpikingMLPClassifier
 from core import data as check
+from core.data import check_agent_list
 from core.opcounts import OpCounter, cost_table
 from core.params import Interval, check_param
 from core.random import check_random_state
@@ -117,15 +118,7 @@ class SpikingMLPPopulation:
         )
 
     def _agent_list(self, values, name: str) -> list:
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-            raise TypeError(
-                f"{name} must be a list with one array per agent, got {type(values).__name__}"
-            )
-        if len(values) != self.n_agents:
-            raise ValueError(
-                f"{name} must have one entry per agent: expected {self.n_agents}, got {len(values)}"
-            )
-        return list(values)
+        return check_agent_list(values, self.n_agents, name)
 
     def partial_fit(self, Xs, ys):
         """Train every agent on its own data (``epochs_per_call`` passes); empty arrays skip an agent."""
