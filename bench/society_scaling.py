@@ -11,6 +11,8 @@ Usage::
     python bench/society_scaling.py                       # mixed, 20 rounds
     python bench/society_scaling.py --agents ann --rounds 5
     python bench/society_scaling.py --sizes 25 50 --rounds 2   # smoke run
+    python bench/society_scaling.py --sizes 100 --backends runtime standalone
+        # spiking agents in Brian2's runtime mode and compiled, side by side
 
 The society's defaults are used except where an option says otherwise; the
 figures and the command go to bench/RESULTS.md ("Society scaling").
@@ -29,7 +31,9 @@ from social import Society
 from social.metrics import summarise
 
 
-def measure(n_agents: int, agents: str, rounds: int, protocol: str, seed: int) -> dict:
+def measure(
+    n_agents: int, agents: str, rounds: int, protocol: str, seed: int, backend: str = "auto"
+) -> dict:
     society = Society(
         "small_world",
         agents=agents,
@@ -38,6 +42,7 @@ def measure(n_agents: int, agents: str, rounds: int, protocol: str, seed: int) -
         partition="non_iid",
         random_state=seed,
         n_agents=n_agents,
+        agent_params={"snn": {"backend": backend}} if agents in ("mixed", "snn") else None,
     )
     started = time.perf_counter()
     society.setup()
@@ -48,6 +53,7 @@ def measure(n_agents: int, agents: str, rounds: int, protocol: str, seed: int) -
     last = summary.iloc[-1]
     return {
         "n_agents": n_agents,
+        "backend": backend,
         "rounds": rounds,
         "setup_s": setup_seconds,
         "total_s": total,
@@ -65,32 +71,44 @@ def main(argv=None) -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--protocol", default="teach")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        default=["auto"],
+        choices=["auto", "standalone", "runtime"],
+        help="spiking backend(s); several are measured side by side for every size",
+    )
     args = parser.parse_args(argv)
 
     print(
         f"society: small_world, agents={args.agents}, digits non_iid, protocol={args.protocol}, "
         f"{args.rounds} rounds, seed {args.seed}, default budget (Society defaults)"
     )
-    # Warm-up (not measured): the first spiking run compiles Brian2's code.
+    # Warm-up (not measured): the first spiking run compiles Brian2's code
+    # (Cython); a compiled backend is built for every size it will run.
     measure(min(args.sizes), args.agents, 1, args.protocol, args.seed)
+    for backend in set(args.backends) - {"runtime", "auto"}:
+        for n_agents in args.sizes:
+            measure(n_agents, args.agents, 1, args.protocol, args.seed, backend)
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores; other jobs slow every figure)")
     results = []
     for n_agents in args.sizes:
-        result = measure(n_agents, args.agents, args.rounds, args.protocol, args.seed)
-        results.append(result)
-        result["load"] = os.getloadavg()[0]
-        print(
-            f"  {n_agents:4d} agents: set-up {result['setup_s']:6.1f} s, total {result['total_s']:7.1f} s, "
-            f"{result['per_round_s']:6.2f} s/round, {result['per_agent_round_ms']:6.1f} ms per agent-round, "
-            f"final mean accuracy {result['final_accuracy']:.3f}, load average {result['load']:.1f}",
-            flush=True,
-        )
+        for backend in args.backends:
+            result = measure(n_agents, args.agents, args.rounds, args.protocol, args.seed, backend)
+            results.append(result)
+            result["load"] = os.getloadavg()[0]
+            print(
+                f"  {n_agents:4d} agents, backend {backend}: set-up {result['setup_s']:6.1f} s, total {result['total_s']:7.1f} s, "
+                f"{result['per_round_s']:6.2f} s/round, {result['per_agent_round_ms']:6.1f} ms per agent-round, "
+                f"final mean accuracy {result['final_accuracy']:.3f}, load average {result['load']:.1f}",
+                flush=True,
+            )
     base = results[0]
     print(
-        "\n| agents | total s | median s / round | ms / agent-round | ratio to "
+        "\n| agents | backend | total s | median s / round | ms / agent-round | ratio to "
         f"{base['n_agents']} agents (per agent-round) | final mean accuracy |"
     )
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         ratio = r["per_agent_round_ms"] / base["per_agent_round_ms"]
         types = ", ".join(
@@ -99,9 +117,21 @@ def main(argv=None) -> None:
             if k.startswith("final_accuracy_")
         )
         print(
-            f"| {r['n_agents']} | {r['total_s']:.1f} | {r['per_round_s']:.2f} | "
+            f"| {r['n_agents']} | {r['backend']} | {r['total_s']:.1f} | {r['per_round_s']:.2f} | "
             f"{r['per_agent_round_ms']:.1f} | {ratio:.2f} | {r['final_accuracy']:.3f} ({types}) |"
         )
+
+    if len(args.backends) > 1:
+        print()
+        for n_agents in args.sizes:
+            rows = {r["backend"]: r for r in results if r["n_agents"] == n_agents}
+            first = args.backends[0]
+            for backend in args.backends[1:]:
+                print(
+                    f"{n_agents} agents: {first} / {backend} = "
+                    f"{rows[first]['total_s'] / rows[backend]['total_s']:.2f}x total, "
+                    f"{rows[first]['per_round_s'] / rows[backend]['per_round_s']:.2f}x per round"
+                )
 
 
 if __name__ == "__main__":

@@ -99,6 +99,7 @@ class Progress:
         self._bar = None
         self._started = time.monotonic()
         self._last_line = self._started
+        self._printed = None
         if self.enabled and _is_terminal(self.stream):
             from tqdm.auto import tqdm
 
@@ -137,7 +138,13 @@ class Progress:
         now = time.monotonic()
         if now - self._last_line >= self.interval:
             self._last_line = now
-            print(self.status(), file=self.stream, flush=True)
+            self._print()
+
+    def _print(self) -> None:
+        line = self.status()
+        if line != self._printed:  # the closing line may repeat the last one
+            print(line, file=self.stream, flush=True)
+            self._printed = line
 
     def close(self) -> None:
         if not self.enabled:
@@ -147,7 +154,7 @@ class Progress:
             self._bar = None
         elif time.monotonic() - self._started >= self.interval:
             # Long work ends with a line, so a log shows when it finished.
-            print(self.status(), file=self.stream, flush=True)
+            self._print()
         self.enabled = False
 
 

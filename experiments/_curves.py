@@ -1,4 +1,22 @@
-"""Train a learner in chunks and score it on held-out data after each chunk."""
+"""Learning curves as a reviewer reads them: score against training-set size.
+
+Each point of a curve is a learner trained *from scratch* on the first ``n``
+samples of one seeded, class-balanced order of the training split, the way
+it would be used on a training set of that size, then scored once on the
+test split:
+
+* the MLP trains with early stopping on the validation split: epoch by
+  epoch up to ``max_epochs``, the epoch with the best validation score is
+  chosen, and the network is retrained from the same seed for exactly that
+  many epochs (the same trajectory, so the same weights);
+* the spiking network runs ``fit`` (its tuned epochs, plasticity annealing,
+  readout fitted on a frozen pass);
+* reference learners (:mod:`experiments.reference`) fit the same subset.
+
+Budgets are recorded beside every score, so a figure can compare learners at
+matched training samples, matched presentations (samples x epochs) and
+matched training energy.
+"""
 
 from __future__ import annotations
 
@@ -10,41 +28,107 @@ import pandas as pd
 from experiments.learners import operations
 
 
-def learning_curve(
-    estimator, task, *, X_train, y_train, X_eval, y_eval, epochs: int, checkpoints_per_epoch: int
-) -> tuple[pd.DataFrame, float]:
-    """Train ``estimator`` with ``partial_fit`` and score it after every chunk.
+def nested_order(y, rng, stratify: bool = True) -> np.ndarray:
+    """A seeded order of the training samples whose every prefix is close to class-balanced.
 
-    Returns the curve (``samples_seen``, ``epoch``, ``score``, ``training_ops``)
-    and the wall seconds spent training (scoring excluded).
+    Classes take turns (round robin over a random order within each class), so the
+    first ``n`` samples hold every class about equally for any ``n``.
     """
-    chunks = np.array_split(np.arange(len(X_train)), max(1, checkpoints_per_epoch))
-    classes = task.classes if task.kind == "classification" else None
-    rows, seen, train_seconds = [], 0, 0.0
-    for epoch in range(1, epochs + 1):
-        for chunk in chunks:
-            if len(chunk) == 0:
-                continue
+    y = np.asarray(y)
+    if not stratify:
+        return rng.permutation(len(y))
+    queues = [rng.permutation(np.flatnonzero(y == c)) for c in np.unique(y)]
+    order = []
+    for position in range(max(len(q) for q in queues)):
+        turn = [q[position] for q in queues if position < len(q)]
+        order.extend(rng.permutation(turn))
+    return np.asarray(order)
+
+
+def chance_level(task) -> float:
+    """Score of a guess: 1 / classes for classification, 0 (R^2 of the mean) for regression."""
+    return 1.0 / len(task.classes) if task.kind == "classification" else 0.0
+
+
+def chance_corrected(score, chance: float):
+    """``(score - chance) / (1 - chance)``: 0 at chance, 1 perfect (Cohen's kappa-style)."""
+    return (np.asarray(score, dtype=float) - chance) / (1.0 - chance)
+
+
+def early_stopped_mlp(make, X, y, X_val, y_val, max_epochs: int, classes=None):
+    """An MLP trained for the number of epochs (1 to ``max_epochs``) that scores best on
+    (X_val, y_val); returns ``(estimator, chosen_epochs, validation_scores)``.
+
+    ``make(epochs)`` builds an unfitted estimator with a fixed seed; ``classes``
+    (classifiers) is passed to ``partial_fit``. One run of
+    ``max_epochs`` single-epoch ``partial_fit`` calls measures the validation
+    score after each epoch (``partial_fit`` continues the optimiser exactly as
+    ``fit``'s epochs do); the returned estimator is a fresh ``fit`` for the best
+    epoch count (earliest on ties), which retraces the same trajectory.
+    """
+    probe = make(1)
+    scores = []
+    for _ in range(max_epochs):
+        if classes is not None:
+            probe.partial_fit(X, y, classes=classes)
+        else:
+            probe.partial_fit(X, y)
+        scores.append(float(probe.score(X_val, y_val)))
+    best = int(np.argmax(scores)) + 1
+    return make(best).fit(X, y), best, scores
+
+
+def size_curve(fitters: dict, sizes, X_train, y_train, X_test, y_test) -> tuple:
+    """Fit every learner on the first ``n`` training samples for each ``n`` in ``sizes``.
+
+    ``fitters`` maps a learner name to ``fit(X, y) -> (estimator, epochs)``.
+    Returns the tidy curve (``learner``, ``n_train``, ``epochs``, ``presentations``,
+    ``score``, ``training_ops``, ``training_joules``, ``unit``; ops NaN for learners
+    that count none), the wall seconds per learner and size, and the estimators
+    fitted on the largest subset, by learner.
+    """
+    rows, timings, last = [], [], {}
+    for n in sorted({int(min(n, len(X_train))) for n in sizes}):
+        X, y = X_train[:n], y_train[:n]
+        for name, fit in fitters.items():
             started = time.perf_counter()
-            if classes is not None:
-                estimator.partial_fit(X_train[chunk], y_train[chunk], classes=classes)
-            else:
-                estimator.partial_fit(X_train[chunk], y_train[chunk])
-            train_seconds += time.perf_counter() - started
-            seen += len(chunk)
+            estimator, epochs = fit(X, y)
+            seconds = time.perf_counter() - started
+            try:
+                ops = operations(estimator)
+            except (TypeError, AttributeError, ValueError):
+                ops = {"unit": "", "training_ops": np.nan, "training_joules": np.nan}
             rows.append(
                 {
-                    "samples_seen": seen,
-                    "epoch": epoch,
-                    "score": float(estimator.score(X_eval, y_eval)),
-                    "training_ops": operations(estimator)["training_ops"],
+                    "learner": name,
+                    "n_train": n,
+                    "epochs": epochs,
+                    "presentations": n * epochs if epochs else np.nan,
+                    "score": float(estimator.score(X_test, y_test)),
+                    "unit": ops["unit"],
+                    "training_ops": ops["training_ops"],
+                    "training_joules": ops["training_joules"],
                 }
             )
-    return pd.DataFrame(rows), train_seconds
+            timings.append({"learner": name, "n_train": n, "train_seconds": seconds})
+            last[name] = estimator
+    return pd.DataFrame(rows), pd.DataFrame(timings), last
 
 
-def samples_to_fraction(curve: pd.DataFrame, fraction: float = 0.9) -> int:
-    """Samples seen when the score first reaches ``fraction`` of its final value."""
-    final = curve["score"].iloc[-1]
-    reached = curve.loc[curve["score"] >= fraction * final, "samples_seen"]
-    return int(reached.iloc[0]) if len(reached) else int(curve["samples_seen"].iloc[-1])
+def area_under_curve(n_train, score) -> float:
+    """Mean score over the curve with log-spaced sizes weighted equally: the trapezoid
+    area under score against ``log(n_train)``, divided by the log range (in [0, 1] for
+    scores in [0, 1]; a single point gives its score)."""
+    x, y = np.log(np.asarray(n_train, dtype=float)), np.asarray(score, dtype=float)
+    order = np.argsort(x)
+    x, y = x[order], y[order]
+    if len(x) == 1 or x[-1] == x[0]:
+        return float(y.mean())
+    return float(np.sum((y[1:] + y[:-1]) / 2 * np.diff(x)) / (x[-1] - x[0]))
+
+
+def samples_to_target(n_train, score, target: float) -> float:
+    """The smallest training-set size whose score reaches ``target`` (NaN if none does)."""
+    n_train, score = np.asarray(n_train, dtype=float), np.asarray(score, dtype=float)
+    reached = n_train[score >= target]
+    return float(reached.min()) if len(reached) else float("nan")

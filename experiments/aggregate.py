@@ -32,8 +32,11 @@ dropped. Text and boolean columns are group keys (``kind``, ``rule``...). A
 numeric column is a group key if it is the same, row by row, in every run of a
 setting (a design variable: ``samples_seen``, a noise ``level``); otherwise it
 is a metric. When no setting has two runs of equal length to compare, integer
-columns are keys and float columns metrics. ``--by`` names the key columns
-explicitly where this guess is wrong.
+columns are keys and float columns metrics. The experiment's data dictionary
+(:mod:`experiments.columns`) overrides the guess: an ``identifier`` column
+(an agent's index) is averaged over within each run, a ``metric`` column (the
+messages an agent sent) is aggregated. ``--by`` names the key columns
+explicitly where this is still wrong.
 """
 
 from __future__ import annotations
@@ -154,6 +157,35 @@ def infer_columns(
     return keys + [c for c in columns if c in design], metrics
 
 
+def apply_declared_roles(experiment: str, keys, metrics, frames):
+    """Keys and metrics corrected by the experiment's data dictionary (experiments.columns).
+
+    A column declared an ``identifier`` (an agent's index, an intersection's
+    row) is averaged over within each run rather than drawn as one line per
+    value; one declared a ``metric`` (messages sent, a degree) is aggregated,
+    even where it happens to be the same in every run.
+    """
+    from experiments.columns import columns_of
+
+    declared = columns_of(experiment) or {}
+    present = set().union(*(frame.columns for frame in frames))
+
+    def role(column):
+        spec = declared.get(column)
+        return spec.role if spec is not None else ""
+
+    new_metrics = list(metrics) + [
+        c
+        for c in keys
+        if role(c) == "metric"
+        and c in present
+        and all(_numeric(f[c]) for f in frames if c in f.columns)
+    ]
+    new_keys = [c for c in keys if role(c) not in ("identifier", "metric")]
+    new_metrics = [c for c in dict.fromkeys(new_metrics) if role(c) != "identifier"]
+    return new_keys, new_metrics
+
+
 def _cell(value):
     """A swept value as a table cell: scalars as they are, tuples and dicts as JSON text."""
     return json.dumps(value) if isinstance(value, (list, dict)) else value
@@ -220,6 +252,8 @@ def aggregate(
     frames = [frame for _, frame in runs]
     settings_of = [json.dumps(entry.setting, sort_keys=True) for entry, _ in runs]
     keys, metrics = infer_columns(frames, settings_of, by)
+    if by is None:
+        keys, metrics = apply_declared_roles(manifest.experiment, keys, metrics, frames)
     if not metrics:
         raise StoreError(f"the runs in {directory} have no numeric metric column to aggregate")
     clash = [c for c in keys if c in RESERVED]

@@ -22,6 +22,9 @@ class Column:
     low: float | None = None  # the range a value (and so an interval) can take
     high: float | None = None
     optional: bool = False  # present only for some settings
+    #: For ``aggregate``: "identifier" (an agent's index: averaged over within a run),
+    #: "metric" (aggregated even if the same in every run), or "" (inferred).
+    role: str = ""
 
 
 SEED = Column("the inner seed of this row (spawned from the run's master seed)")
@@ -37,32 +40,47 @@ TRAINING_JOULES = Column(
     "training_ops priced at 4.6 pJ per MAC or 0.9 pJ per SOP (45 nm)", "J", 0.0
 )
 ROUND = Column("the society round (from 1)", "", 1.0)
-AGENT = Column("the agent's position within its component graph")
+AGENT = Column("the agent's position within its component graph", role="identifier")
 TYPE = Column('the agent type: "ann" or "snn"')
 PROTOCOL = Column("the interaction protocol (social.PROTOCOLS)")
-DEGREE = Column("number of neighbours of the agent in the graph", "", 0.0)
+DEGREE = Column("number of neighbours of the agent in the graph", "", 0.0, role="metric")
 DISAGREEMENT = Column(
     "mean fraction of evaluation samples on which the agent and a neighbour predict differently",
     "",
     0.0,
     1.0,
 )
-MESSAGES = Column("messages the agent sent this round", "", 0.0)
-LOCAL_SAMPLES = Column("own training samples the agent learned from this round", "", 0.0)
+MESSAGES = Column("messages the agent sent this round", "", 0.0, role="metric")
+LOCAL_SAMPLES = Column(
+    "own training samples the agent learned from this round", "", 0.0, role="metric"
+)
 COST = Column("cumulative operations of the agent (see cost_unit)", "operations", 0.0)
 COST_UNIT = Column('what cost counts: "MAC" or "SOP"')
 
 COLUMNS: dict[str, dict[str, Column]] = {
     "task_benchmark": {
         "task": Column("the task (tasks.TASKS)"),
-        "kind": KIND,
+        "kind": Column(
+            'the learner: "ann", "snn", a reference model (experiments.reference) or a '
+            'spiking ablation ("snn_no_plasticity", ...; experiments.baselines)'
+        ),
         "seed": SEED,
         "score": Column("test accuracy (classification) or R^2 (regression)", "", None, 1.0),
+        "corrected_score": Column(
+            "(score - chance) / (1 - chance); chance 1/classes, or 0 for R^2", "", None, 1.0
+        ),
         "n_train": Column("training samples used", "", 0.0),
         "n_test": Column("test samples scored", "", 0.0),
-        "epochs": Column("training epochs", "", 0.0),
-        "samples_to_90": Column(
-            "training samples seen when the score first reached 90% of its final value",
+        "epochs": Column(
+            "MLP: epochs chosen by early stopping on validation; spiking: plastic epochs + "
+            "the frozen readout pass; empty for reference models",
+            "",
+            0.0,
+        ),
+        "presentations": Column("training samples x epochs", "", 0.0),
+        "samples_to_target": Column(
+            "smallest nested training subset whose corrected_score reaches the target "
+            "(empty if none)",
             "",
             0.0,
         ),
@@ -72,11 +90,22 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "joules_per_inference": Column("energy of one prediction, priced as above", "J", 0.0),
     },
     "learning_curves": {
-        "samples_seen": Column("training samples seen at this checkpoint", "", 0.0),
-        "epoch": Column("the epoch the checkpoint falls in (from 1)", "", 0.0),
-        "score": Column("test accuracy at the checkpoint", "", 0.0, 1.0),
+        "learner": Column('"ann", "snn" or a reference model (experiments.reference)'),
+        "n_train": Column(
+            "training samples of this point (a nested, class-balanced subset)", "", 0.0
+        ),
+        "epochs": Column(
+            "MLP: epochs chosen by early stopping on validation; spiking: plastic epochs + "
+            "the frozen readout pass; empty for reference models",
+            "",
+            0.0,
+        ),
+        "presentations": Column("training samples x epochs", "", 0.0),
+        "score": Column("test accuracy of a learner trained from scratch on n_train", "", 0.0, 1.0),
+        "unit": UNIT,
         "training_ops": TRAINING_OPS,
-        "kind": KIND,
+        "training_joules": TRAINING_JOULES,
+        "corrected": Column("(score - chance) / (1 - chance), chance = 1 / classes", "", None, 1.0),
         "seed": SEED,
     },
     "stdp_window": {
@@ -93,11 +122,15 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "n_units": Column("units drawn as receptive-field tiles", "", 0.0),
     },
     "continual_learning": {
-        "kind": KIND,
+        "learner": Column(
+            '"mlp_finetune", "mlp_replay", "mlp_ewc", "ncm" (nearest class mean), or the '
+            'spiking network with readout "snn_kept", "snn_reset" or "snn_refit_end"'
+        ),
+        "n_neurons": Column("spiking neurons (empty for the other learners)", "", 1.0),
         "seed": SEED,
-        "phase": Column('the training phase: "first" (digits 0-4) or "second" (digits 5-9)'),
-        "samples_seen": Column("training samples seen so far, both phases", "", 0.0),
-        "subset": Column('the test digits scored: "first" (0-4) or "second" (5-9)'),
+        "scenario": Column('"task" (task-incremental) or "class" (class-incremental)'),
+        "after_task": Column("the task just learned (0-4)", "", 0.0, 4.0),
+        "test_task": Column("the task whose test samples are scored (0-4)", "", 0.0, 4.0),
         "accuracy": ACCURACY,
     },
     "noise_robustness": {
@@ -190,10 +223,13 @@ COLUMNS: dict[str, dict[str, Column]] = {
     },
     "smart_city": {
         "seed": SEED,
-        "type": TYPE,
+        "type": Column(
+            'the agent type ("ann", "snn"), or for protocol "reference" a reference forecast '
+            "(persistence, hour_profile, majority, logistic_own, logistic_city)"
+        ),
         "protocol": PROTOCOL,
-        "row": Column("the intersection's row in the city grid", "", 0.0),
-        "col": Column("the intersection's column in the city grid", "", 0.0),
+        "row": Column("the intersection's row in the city grid", "", 0.0, role="identifier"),
+        "col": Column("the intersection's column in the city grid", "", 0.0, role="identifier"),
         "round": ROUND,
         "degree": DEGREE,
         "local_accuracy": Column(

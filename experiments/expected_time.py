@@ -22,11 +22,13 @@ from dataclasses import dataclass
 
 #: Conditions of the measured times below.
 MEASURED_ON = (
-    "quick: CPU seconds of `python -m experiments run NAME --quick` (one core, so the wall "
-    "time on an idle 2-core machine), measured at commit 90196e2 on a 2-core machine shared "
-    "with other jobs (load average 7-17; wall times 3-5x longer), Cython cache warm; full: "
-    "projected from the quick CPU time by the ratio of spiking presentations, or from "
-    "measured seconds per round (experiments/expected_time.py shows the arithmetic)"
+    "quick: CPU seconds of `python -m experiments run NAME --quick` at commit 90196e2 "
+    "(a run uses one core), measured one by one on the 2-core machine while other jobs "
+    "shared it (load average 7-19, wall times 3-5x the CPU times), Cython cache warm. "
+    "Contention inflates CPU time too: the 11 quick presets used 1198 s of CPU here against "
+    "361 s of wall time on the idle machine, so these are upper bounds, about 3x the idle "
+    "time. full: projected from the quick time by the ratio of spiking presentations, or "
+    "from measured seconds per round (the arithmetic is in experiments/expected_time.py)"
 )
 
 
@@ -37,7 +39,7 @@ class Expected:
 
 
 def _measured(cpu_seconds):
-    return Expected(cpu_seconds, "measured")
+    return Expected(cpu_seconds, "measured on a busy machine")
 
 
 def _projected(seconds):
@@ -51,11 +53,13 @@ def _projected(seconds):
 #: seeds and rules) full / quick times the quick time, where the spiking network
 #: is ~95% of the time; or rounds x measured seconds per round for the societies.
 EXPECTED: dict[str, dict[str, Expected]] = {
-    # quick: wall 1050 s at load 11.6. full: 3 seeds x (city_traffic 6187 x 4 +
+    # Measured at 90196e2, before this experiment was rewritten with a validation
+    # split and references: to be measured again. quick: wall 1050 s at load 11.6. full: 3 seeds x (city_traffic 6187 x 4 +
     # 2063 x 6 evaluations + digits 1347 x 4 + 450 x 6 + the small tasks) ~ 143k
     # presentations against ~2.95k in quick: x48.
     "task_benchmark": {"quick": _measured(226), "full": _projected(226 * 48)},
-    # quick: wall 456 s at load 14.6. full: 5 seeds x (1347 x 3 epochs + 24
+    # Measured at 90196e2, before this experiment was rewritten with a validation
+    # split and references: to be measured again. quick: wall 456 s at load 14.6. full: 5 seeds x (1347 x 3 epochs + 24
     # checkpoints x 450) = 74k presentations against 2 x (240 + 4 x 120) = 1.4k: x51.
     "learning_curves": {"quick": _measured(104), "full": _projected(104 * 51)},
     # quick: wall 556 s at load 6.8. full: 41 spike timings x 60 pairings against
@@ -64,22 +68,29 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # quick: wall 292 s at load 14.7. full: 1347 x (2 + 1) + 450 = 4.5k
     # presentations against 400 x 2 + 450 = 1.25k: x3.6.
     "receptive_fields": {"quick": _measured(75), "full": _projected(75 * 3.6)},
-    # quick: wall 313 s at load 17.4. full: 3 seeds x (2 halves x 673 x 2 epochs +
-    # 2 x 2 x 4 checkpoints x 2 subsets x 225) = 29.7k against 1.5k: x19.8.
-    "continual_learning": {"quick": _measured(84), "full": _projected(84 * 19.8)},
+    # quick: wall 944 s at load 15 (user + sys 72 s). Per spiking network, full / quick
+    # presentations x presentation time: 5 tasks x (270 x 2 epochs + 270 frozen + 450
+    # test) + 1347 refit = 7.65k x 500 ms against 5 x (20 x 3 + 100) + 100 = 900 x 125 ms
+    # (x34); networks: 5 seeds x 3 sizes against 2 x 2 (x3.75): x127.
+    "continual_learning": {"quick": _measured(72), "full": _projected(72 * 127)},
     # quick: wall 388 s at load 15.3 (before the reference models were added; they
     # cost seconds). full: 10 seeds x (1347 x 3 + 12 conditions x 450) = 94k
     # presentations against 300 x 2 + 6 x 100 = 1.2k: x79.
     "noise_robustness": {"quick": _measured(100), "full": _projected(100 * 79)},
+    # quick: wall 1274 s at load 15.7. full: 3 seeds x 6 spiking rules x (1347 x 3 +
+    # 450) = 80.8k presentations against 6 x (300 x 2 + 150) = 4.5k: x18.
+    "rule_zoo": {"quick": _measured(350), "full": _projected(350 * 18)},
     # Full presets of the societies: measured seconds per round (module docstrings)
     # times rounds and seeds.
     # 20 rounds x (35 s teach + 13 s gossip) x 3 seeds + the DeGroot theory.
-    "social_topology": {"full": _projected(3000)},
-    # 20 rounds x 24 s x 3 seeds.
-    "mixed_society": {"full": _projected(1440)},
+    # quick: wall 180 s at load 17.1.
+    "social_topology": {"quick": _measured(52), "full": _projected(3000)},
+    # quick: wall 116 s at load 16.4 (3 seeds then). full: 20 rounds x 24 s x 5 seeds.
+    "mixed_society": {"quick": _measured(31), "full": _projected(2400)},
     # 30 rounds x 3 protocols x 5 seeds x 15-20 s per round of one society (the
     # module docstring's "about two and a half hours").
-    "smart_city": {"full": _projected(9000)},
+    # quick: wall 36 s at load 18.6 (before the reference forecasts were added).
+    "smart_city": {"quick": _measured(9), "full": _projected(9000)},
     # quick: wall 69 s at load 9.9. full: measured (module docstring), 306 s.
     "brain_synchrony": {"quick": _measured(16), "full": Expected(306, "measured")},
 }

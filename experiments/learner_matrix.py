@@ -368,6 +368,22 @@ def _mean_and_error(values, log: bool):
 PANEL_COLUMNS = 4
 
 
+def _mark_missing(ax, x: float, metric: str) -> None:
+    """Say why a learner has no point in this panel."""
+    text = "not reached" if metric.endswith("_to_target") else "not counted"
+    ax.text(
+        x,
+        0.5,
+        text,
+        transform=ax.get_xaxis_transform(),
+        ha="center",
+        va="center",
+        rotation=90,
+        fontsize=8,
+        color="0.4",
+    )
+
+
 def _figures(result: Result, settings: Settings) -> dict:
     metrics = result.metrics
     tasks = list(dict.fromkeys(metrics["task"]))
@@ -413,6 +429,10 @@ def _figures(result: Result, settings: Settings) -> dict:
                     capsize=3,
                     label="STDP network",
                 )
+            for x, learner in ((0, "rate_backprop"), (1, "spiking_backprop"), (2, STDP)):
+                values = rows.loc[rows["learner"] == learner, metric]
+                if len(values) and values.isna().all():
+                    _mark_missing(ax, x, metric)
             ax.axvline(1.5, color="0.75", linewidth=0.8, linestyle=":")
             ax.set_xticks([0, 1, 2], ["rate", "spiking", "STDP"])
             ax.set_xlim(-0.4, 2.4)

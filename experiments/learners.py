@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.progress import current_verbosity
+from core.random import check_random_state
 
 #: Joules per operation, by operation unit.
 ENERGY_PER_OPERATION = {"MAC": 4.6e-12, "SOP": 0.9e-12}
@@ -89,6 +90,28 @@ def operations(estimator, X=None) -> dict:
     }
 
 
+def continue_training(estimator, X, y, epochs: int, classes):
+    """Train a spiking classifier on (X, y) as ``fit`` does, continuing from its current state.
+
+    ``epochs`` plastic passes with ``fit``'s plasticity annealing (the
+    ``plasticity_decay`` schedule restarts with each call), then one frozen pass
+    over (X, y) whose responses are added to the readout's statistics. Unlike
+    ``fit``, the network, the thresholds and the readout statistics of earlier
+    calls are kept; unlike one ``partial_fit``, the call runs ``fit``'s whole
+    schedule. The first call builds the network for ``classes``.
+    """
+    first = not hasattr(estimator, "agents_")
+    if first:
+        estimator.classes_ = np.unique(np.asarray(classes))
+        estimator._rng = check_random_state(estimator.random_state)
+        n = len(estimator.classes_)
+        estimator._start(np.asarray(X, dtype=float), (n, n), estimator._rng)
+    X = estimator._validate_X(X, reset=False)
+    targets, labels = estimator._encode_labels(np.asarray(y))
+    estimator._train(X, targets, labels, epochs=int(epochs), readout_pass=True)
+    return estimator
+
+
 def subsample(X, y, n, rng, stratify=True):
     """At most ``n`` rows of (X, y), class-balanced where possible, in a seeded order."""
     if n is None or n >= len(X):
@@ -104,3 +127,30 @@ def subsample(X, y, n, rng, stratify=True):
     else:
         keep = rng.choice(len(X), size=n, replace=False)
     return X[keep], y[keep]
+
+
+def with_validation(task, seed):
+    """The task with a validation split (``X_val``, ``y_val``): the task's own where it has
+    one, else a stratified 20% carved from its training split, deterministic per seed."""
+    if getattr(task, "X_val", None) is not None:
+        return task
+    import dataclasses
+
+    from sklearn.model_selection import train_test_split
+
+    if len(task.y_train) < 10:  # too few to hold any out (xor): validate on the same points
+        replaced = dataclasses.replace(task)
+        replaced.X_val, replaced.y_val = task.X_train.copy(), task.y_train.copy()
+        return replaced
+    stratify = task.y_train if task.kind == "classification" else None
+    keep, held = train_test_split(
+        np.arange(len(task.y_train)),
+        test_size=0.2,
+        stratify=stratify,
+        random_state=int(np.random.SeedSequence([seed, 0x7A1]).generate_state(1)[0]),
+    )
+    replaced = dataclasses.replace(
+        task, X_train=task.X_train[np.sort(keep)], y_train=task.y_train[np.sort(keep)]
+    )
+    replaced.X_val, replaced.y_val = task.X_train[np.sort(held)], task.y_train[np.sort(held)]
+    return replaced

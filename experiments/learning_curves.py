@@ -1,4 +1,25 @@
-"""Test accuracy against training samples seen, for both learners, with spread over seeds."""
+"""Test accuracy against training-set size for both learners and the reference learners.
+
+Every point is a learner trained from scratch on a class-balanced subset of
+the training split of that size, as it would be used (see
+:mod:`experiments._curves`): the MLP with early stopping on the validation
+split, the spiking network with ``fit``, the reference learners
+(logistic regression, 1-nearest neighbour, k-means prototypes + vote) with
+their fixed settings. The test split is read once per point.
+
+The figure compares the learners at matched budgets three ways: the same
+training samples, the same presentations (samples x epochs: the MLP's
+early-stopped epochs, the spiking network's plastic epochs plus its frozen
+readout pass), and the same training energy (45 nm estimate of
+:mod:`experiments.learners`). The summary reports the chance-corrected
+score ``(accuracy - 1/10) / (1 - 1/10)`` as the area under the curve over
+log training-set size and the smallest size that reaches a fixed
+chance-corrected target, with 95% intervals over seeds.
+
+Run time on 2 cores: the quick preset takes a couple of minutes; the full
+preset (sizes 20 to all of digits' training split, 10 seeds) about an hour,
+almost all of it the spiking network.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +29,20 @@ import numpy as np
 import pandas as pd
 
 from core.random import child_seeds
+from experiments import reference
 from experiments._base import Result, register_experiment
-from experiments._curves import learning_curve
-from experiments.learners import KINDS, make_learner, subsample
+from experiments._curves import (
+    area_under_curve,
+    chance_corrected,
+    chance_level,
+    early_stopped_mlp,
+    nested_order,
+    samples_to_target,
+    size_curve,
+)
+from experiments.learners import KINDS, make_learner, subsample, with_validation
 from experiments.runner import progress
+from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import color, figure, label
 from tasks import load_task
 
@@ -19,87 +50,220 @@ from tasks import load_task
 @dataclass(frozen=True)
 class Settings:
     task: str = "digits"
-    n_seeds: int = 5
-    n_train: int | None = None
+    n_seeds: int = 10
+    sizes: tuple = (20, 50, 100, 200, 500, 100000)  # capped at the training split
     n_test: int | None = None
-    epochs: dict = field(default_factory=lambda: {"ann": 10, "snn": 3})
-    checkpoints_per_epoch: int = 8
+    mlp_max_epochs: int = 60  # early stopping on validation picks 1..this many
+    target: float = 0.8  # chance-corrected score for "samples to target"
+    references: tuple = ("logistic_regression", "nearest_neighbour", "kmeans_vote")
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
 
     @classmethod
     def quick(cls):
-        return cls(
-            n_seeds=2, n_train=240, n_test=120, epochs={"ann": 5, "snn": 1}, checkpoints_per_epoch=4
-        )
+        return cls(n_seeds=2, sizes=(20, 60, 150), n_test=100, mlp_max_epochs=30)
 
     @classmethod
     def full(cls):
         return cls()
 
 
-def _figures(result: Result, settings: Settings) -> dict:
-    fig, ax = figure()
-    for kind in KINDS:
-        curve = result.metrics[result.metrics.kind == kind].groupby("samples_seen")["score"]
-        mean, low, high = curve.mean(), curve.min(), curve.max()
-        ax.plot(mean.index, mean.values, color=color(kind), label=f"{label(kind)} (mean)")
-        ax.fill_between(
-            mean.index,
-            low.values,
-            high.values,
-            color=color(kind),
-            alpha=0.2,
-            label=f"{label(kind)} (min-max over {settings.n_seeds} seeds)",
+def _label(name: str) -> str:
+    return label(name) if name in KINDS else reference.LABELS.get(name, name)
+
+
+def _color(name: str) -> str:
+    return color(name) if name in KINDS else reference.COLORS.get(name, "#444444")
+
+
+def outcomes(metrics: pd.DataFrame, target: float) -> pd.DataFrame:
+    """Per learner and seed: chance-corrected area under the curve, samples to ``target``
+    (chance-corrected) and the score at the largest size."""
+    rows = []
+    for (learner, seed), part in metrics.groupby(["learner", "seed"], sort=False):
+        part = part.sort_values("n_train")
+        rows.append(
+            {
+                "learner": learner,
+                "seed": seed,
+                "auc": area_under_curve(part["n_train"], part["corrected"]),
+                "samples_to_target": samples_to_target(part["n_train"], part["corrected"], target),
+                "final_score": float(part["score"].iloc[-1]),
+                "final_n_train": int(part["n_train"].iloc[-1]),
+            }
         )
-    ax.set_xlabel("training samples seen")
-    ax.set_ylabel(f"test accuracy on {settings.task}")
-    ax.set_xscale("log")
-    ax.set_ylim(0, 1)
-    ax.set_title(f"Learning curves on {settings.task}")
-    ax.legend(loc="lower right")
+    return pd.DataFrame(rows)
+
+
+def _figures(result: Result, settings: Settings) -> dict:
+    metrics = result.metrics
+    seeds = metrics["seed"].nunique()
+    learners = list(dict.fromkeys(metrics["learner"]))
+    panels = [
+        ("n_train", "training samples (matched samples)", learners),
+        ("presentations", "training presentations: samples x epochs", list(KINDS)),
+        ("training_joules", "training energy (J, 45 nm estimate)", list(KINDS)),
+    ]
+    fig, axes = figure(1, 3, figsize=(15, 4.6), sharey=True)
+    for ax, (column, xlabel, names) in zip(axes, panels):
+        for name in names:
+            rows = metrics[metrics.learner == name].dropna(subset=[column])
+            if rows.empty:
+                continue
+            learner = name in KINDS
+            if column == "n_train":
+                stats = interval_table(rows, "n_train", "score").sort_values("n_train")
+                x = stats["n_train"]
+            else:  # budgets differ by seed: mean budget per size
+                stats = interval_table(rows, "n_train", "score").sort_values("n_train")
+                x = rows.groupby("n_train")[column].mean().loc[stats["n_train"]].to_numpy()
+            ax.plot(
+                x,
+                stats["mean"],
+                marker="o" if learner else None,
+                linestyle="-" if learner else "--",
+                linewidth=2 if learner else 1,
+                color=_color(name),
+                label=_label(name),
+            )
+            if seeds > 2:
+                ax.fill_between(x, stats["low"], stats["high"], color=_color(name), alpha=0.15)
+        ax.axhline(chance_level_of(settings), color="0.5", linestyle=":", linewidth=1)
+        ax.set_xscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylim(0, 1)
+    axes[0].set_ylabel(f"test accuracy on {settings.task}")
+    axes[0].legend(loc="lower right", fontsize=8)
+    axes[0].set_title("score at matched training samples")
+    axes[1].set_title("at matched presentations")
+    axes[2].set_title("at matched training energy")
+    fig.suptitle(
+        f"Learning curves on {settings.task}: each point trained from scratch on a subset "
+        f"(MLP: early stopping on validation, at most {settings.mlp_max_epochs} epochs; "
+        f"spiking: fit); n = {seeds} seeds, mean and 95% interval (drawn from 3 seeds up); "
+        "dotted: chance",
+        fontsize=10,
+    )
+    fig.tight_layout()
     return {"learning_curves": fig}
 
 
+def chance_level_of(settings: Settings) -> float:
+    return 0.1 if settings.task == "digits" else 0.0
+
+
 def _summary(result: Result, settings: Settings) -> str:
-    final = result.metrics.sort_values("samples_seen").groupby(["kind", "seed"]).last()
-    lines = [f"# Learning curves ({settings.task})", ""]
-    for kind in KINDS:
-        scores = final.loc[kind, "score"]
+    metrics = result.metrics
+    table = outcomes(metrics, settings.target)
+    seeds = metrics["seed"].nunique()
+    lines = [
+        f"# Learning curves ({settings.task})",
+        "",
+        f"n = {seeds} seed(s); mean [95% Student-t interval over seeds]. Chance-corrected "
+        "score: (accuracy - chance) / (1 - chance). AUC: its mean over log training-set "
+        f"size ({int(metrics.n_train.min())} to {int(metrics.n_train.max())} samples). "
+        f"Samples to target: the smallest size whose chance-corrected score reaches "
+        f"{settings.target:g} (seeds that never reach it are counted apart).",
+        "",
+        "| learner | AUC (chance-corrected) | samples to target | reached in | "
+        "accuracy at the largest size |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for learner, part in table.groupby("learner", sort=False):
+        reached = part["samples_to_target"].dropna()
         lines.append(
-            f"- {label(kind)}: final test accuracy {scores.mean():.3f} "
-            f"(min {scores.min():.3f}, max {scores.max():.3f}) after "
-            f"{final.loc[kind, 'samples_seen'].iloc[0]} samples"
+            f"| {_label(learner)} | {mean_interval(part['auc'])} | "
+            f"{mean_interval(reached).format(0) if len(reached) else 'not reached'} | "
+            f"{len(reached)} of {len(part)} seeds | {mean_interval(part['final_score'])} |"
         )
+    wide = table.pivot(index="seed", columns="learner", values="auc")
+    if set(KINDS) <= set(wide.columns):
+        difference = paired_difference(wide["snn"], wide["ann"])
+        lines += [
+            "",
+            f"Spiking minus MLP, AUC paired by seed (same subsets, same test set): {difference}.",
+        ]
+    epochs = metrics[metrics.learner == "ann"].groupby("n_train")["epochs"].median()
+    if len(epochs):
+        lines += [
+            "",
+            "MLP epochs chosen on validation (median over seeds, by training-set size): "
+            + ", ".join(f"{int(n)}: {int(e)}" for n, e in epochs.items())
+            + ".",
+        ]
     return "\n".join(lines)
+
+
+def _fitters(task, settings: Settings, learner_seed: int) -> dict:
+    """``name -> fit(X, y) -> (estimator, epochs)`` for both learners and the references."""
+    ann_params = dict(settings.params.get("ann", {}))
+    snn_params = dict(settings.params.get("snn", {}))
+
+    def fit_ann(X, y):
+        def make(epochs):
+            return make_learner(
+                "ann", task, random_state=learner_seed, **{**ann_params, "epochs": epochs}
+            )
+
+        estimator, epochs, _ = early_stopped_mlp(
+            make, X, y, task.X_val, task.y_val, settings.mlp_max_epochs, task.classes
+        )
+        return estimator, epochs
+
+    def fit_snn(X, y):
+        estimator = make_learner("snn", task, random_state=learner_seed, **snn_params)
+        estimator.fit(X, y)
+        return estimator, estimator.epochs + 1  # plastic epochs + the frozen readout pass
+
+    fitters = {"ann": fit_ann, "snn": fit_snn}
+    n_prototypes = reference.matching_prototypes(snn_params)
+    for name in settings.references:
+
+        def fit_reference(X, y, name=name):
+            model = reference.reference_models(
+                "classification", min(n_prototypes, len(X)), learner_seed
+            )[name]
+            return model.fit(X, y), None
+
+        fitters[name] = fit_reference
+    return fitters
 
 
 @register_experiment(
     "learning_curves",
-    "test accuracy against samples seen for both learners, spread over seeds",
+    "test accuracy against training-set size (each point trained from scratch) for both "
+    "learners and reference learners, at matched samples, presentations and energy",
     Settings,
     _figures,
     _summary,
 )
 def run(settings: Settings, seed: int) -> Result:
+    unknown = sorted(set(settings.references) - set(reference.CLASSIFICATION))
+    if unknown:
+        raise ValueError(
+            f"unknown reference learner(s) {unknown} in references; "
+            f"known: {list(reference.CLASSIFICATION)}"
+        )
+    if not settings.sizes or any(int(n) < 2 for n in settings.sizes):
+        raise ValueError(f"sizes must be integers of at least 2, got sizes={settings.sizes!r}")
+    if settings.mlp_max_epochs < 1:
+        raise ValueError(f"mlp_max_epochs must be positive, got {settings.mlp_max_epochs!r}")
     curves, timings = [], []
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="learning_curves"):
-        task = load_task(settings.task, seed=run_seed)
+        task = with_validation(load_task(settings.task, seed=run_seed), run_seed)
+        if task.kind != "classification":
+            raise ValueError(f"learning_curves needs a classification task, got {settings.task!r}")
         rng = np.random.default_rng(run_seed)
-        X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
+        order = nested_order(task.y_train, rng)
+        X_train, y_train = task.X_train[order], task.y_train[order]
         X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng)
-        for kind in KINDS:
-            params = {**settings.params.get(kind, {}), "epochs": 1}
-            estimator = make_learner(kind, task, random_state=run_seed, **params)
-            curve, seconds = learning_curve(
-                estimator,
-                task,
-                X_train=X_train,
-                y_train=y_train,
-                X_eval=X_test,
-                y_eval=y_test,
-                epochs=settings.epochs[kind],
-                checkpoints_per_epoch=settings.checkpoints_per_epoch,
-            )
-            curves.append(curve.assign(kind=kind, seed=run_seed))
-            timings.append({"kind": kind, "seed": run_seed, "train_seconds": seconds})
-    return Result(metrics=pd.concat(curves, ignore_index=True), timings=pd.DataFrame(timings))
+        fitters = _fitters(task, settings, run_seed)
+        curve, seconds, fitted = size_curve(
+            fitters, settings.sizes, X_train, y_train, X_test, y_test
+        )
+        curve["corrected"] = chance_corrected(curve["score"], chance_level(task))
+        curves.append(curve.assign(seed=run_seed))
+        timings.append(seconds.assign(seed=run_seed))
+    return Result(
+        metrics=pd.concat(curves, ignore_index=True),
+        timings=pd.concat(timings, ignore_index=True),
+    )

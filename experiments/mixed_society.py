@@ -19,7 +19,7 @@ All conditions are the components of one society: all spiking agents
 
 Run time on 2 cores: the quick preset (iris, 5 pairs per condition, 6 rounds)
 takes under a minute, most of it the spiking agents; the full preset (digits,
-12 pairs, 20 rounds, 3 seeds) about half an hour (measured: 24 s per round).
+12 pairs, 20 rounds, 5 seeds) about 45 minutes (measured: 24 s per round).
 
 References
 ----------
@@ -43,6 +43,7 @@ from core.random import child_seeds
 from experiments._base import Result, register_experiment
 from experiments._societies import check_society_settings, paired_task, society_agent_params
 from experiments.runner import progress
+from experiments.stats import Interval, mean_interval
 from experiments.style import color, figure, label
 from social import Society
 from tasks import load_task
@@ -56,7 +57,7 @@ class Settings:
     agent_types: tuple = ("ann", "snn")
     n_pairs: int = 12
     rounds: int = 20
-    n_seeds: int = 3
+    n_seeds: int = 5
     partition: str = "non_iid"
     partition_params: dict = field(default_factory=lambda: {"alpha": 0.3})
     local_batch: int = 32
@@ -150,12 +151,14 @@ def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
 
 
 def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Mean final accuracy and teaching gain (with standard error) per learner and teacher type."""
+    """Mean final accuracy and teaching gain (with its 95% Student-t interval over learner
+    positions and seeds) per learner and teacher type."""
     outcomes = learner_outcomes(metrics, settings.final_rounds)
     table = outcomes.groupby(["learner_type", "teacher_type"]).agg(
         final_accuracy=("final_accuracy", "mean"),
         gain=("gain", "mean"),
-        gain_sem=("gain", lambda g: g.std(ddof=1) / np.sqrt(len(g)) if len(g) > 1 else np.nan),
+        gain_low=("gain", lambda g: mean_interval(g).low),
+        gain_high=("gain", lambda g: mean_interval(g).high),
         n=("gain", "size"),
     )
     learners = metrics[metrics["role"] == "learner"]
@@ -248,7 +251,12 @@ def _gain_figure(metrics: pd.DataFrame, settings: Settings):
                 width=width * 0.9,
                 color=_teacher_color(teacher),
                 alpha=0.75,
-                yerr=row["gain_sem"].fillna(0).iloc[0],
+                yerr=np.nan_to_num(
+                    [
+                        [row["gain"].iloc[0] - row["gain_low"].iloc[0]],
+                        [row["gain_high"].iloc[0] - row["gain"].iloc[0]],
+                    ]
+                ),
                 capsize=4,
                 label=_teacher_label(teacher) if x == 0 else None,
             )
@@ -268,7 +276,7 @@ def _gain_figure(metrics: pd.DataFrame, settings: Settings):
     ax.set_xticks(range(len(kinds)), [f"{label(kind)} learners" for kind in kinds])
     ax.set_ylabel(
         f"teaching gain: accuracy taught - alone\n(mean of the last "
-        f"{settings.final_rounds} rounds; error bar: s.e.m.)"
+        f"{settings.final_rounds} rounds; error bar: 95% t interval)"
     )
     ax.set_title(f"Gain from a teacher of each type ({settings.task})")
     ax.legend(loc="best", fontsize=8)
@@ -290,7 +298,8 @@ def _summary(result: Result, settings: Settings) -> str:
         f"{settings.rounds} rounds, {settings.n_seeds} seed(s))",
         "",
         f"Final accuracy: mean over the last {settings.final_rounds} rounds; gain: minus the "
-        "same learner position alone (same data shard), mean ± s.e.m. over positions "
+        "same learner position alone (same data shard): a paired difference, mean "
+        "[95% Student-t interval] over learner positions "
         "and seeds. "
         f"Teaching: at most {settings.demonstrations} demonstrations a round, labels="
         f"{settings.labels!r} ('checked': only those the teacher got right).",
@@ -300,7 +309,11 @@ def _summary(result: Result, settings: Settings) -> str:
     ]
     for _, row in table.iterrows():
         teacher = "none (alone)" if row["teacher_type"] == ALONE else label(row["teacher_type"])
-        gain = "" if row["teacher_type"] == ALONE else f"{row['gain']:+.3f} ± {row['gain_sem']:.3f}"
+        gain = (
+            ""
+            if row["teacher_type"] == ALONE
+            else Interval(row["gain"], row["gain_low"], row["gain_high"], row["n"], True).format()
+        )
         shown = "" if row["teacher_type"] == ALONE else f"{row['demonstrations_per_round']:.1f}"
         lines.append(
             f"| {label(row['learner_type'])} | {teacher} | {row['final_accuracy']:.3f} "

@@ -93,7 +93,7 @@ def _figures(result: Result, settings: Settings) -> dict:
                 color=line_color,
                 label=label(kind) if learner else reference.LABELS.get(kind, kind),
             )
-            if seeds > 1:
+            if seeds > 2:
                 ax.fill_between(
                     stats["level"], stats["low"], stats["high"], color=line_color, alpha=0.15
                 )
@@ -104,7 +104,8 @@ def _figures(result: Result, settings: Settings) -> dict:
     axes[0].legend(fontsize=8)
     fig.suptitle(
         f"Trained on clean digits, tested corrupted: n = {seeds} seeds, mean and 95% "
-        "interval; every learner gets the same training sample and test images",
+        "interval (drawn from 3 seeds up); every learner gets the same training sample and "
+        "test images",
         fontsize=10,
     )
     fig.tight_layout()

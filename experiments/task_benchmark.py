@@ -1,4 +1,21 @@
-"""MLP against spiking network on every task: score, time, samples needed, energy."""
+"""MLP against spiking network on every task: score, samples needed, energy, next to references.
+
+On every task and seed both learners and the reference learners of
+:mod:`experiments.reference` are trained on the same training subsets and
+scored on the same test sample. Each learner runs as it would be used: the
+MLP with early stopping on the validation split (at most ``max_epochs``
+epochs), the spiking network with ``fit`` (its tuned epochs); nothing reads
+the test split for a choice. Each learner is also trained on nested subsets
+of the training set (``fractions``), from scratch, which gives the samples a
+learner needs to reach a fixed chance-corrected score and the score at
+matched training samples; presentations (samples x epochs) and training
+energy are recorded beside every score, so the figures compare the learners
+at their own budgets and at matched ones.
+
+Run time on 2 cores: the quick preset takes a few minutes; the full preset
+(every task at full size, 5 seeds) a few hours, almost all of it the spiking
+network on digits.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +26,25 @@ import numpy as np
 import pandas as pd
 
 from core.random import child_seeds
+from experiments import reference
 from experiments._base import Result, register_experiment
-from experiments._curves import learning_curve, samples_to_fraction
-from experiments.learners import KINDS, make_learner, operations, subsample
+from experiments._curves import (
+    chance_corrected,
+    chance_level,
+    early_stopped_mlp,
+    nested_order,
+    samples_to_target,
+    size_curve,
+)
+from experiments.learners import (
+    KINDS,
+    make_learner,
+    operations,
+    subsample,
+    with_validation,
+)
 from experiments.runner import progress
+from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import color, figure, label
 from tasks import load_task
 
@@ -28,23 +60,33 @@ def _default_params():
 @dataclass(frozen=True)
 class Settings:
     tasks: tuple = ("xor", "seed_regression", "iris", "digits", "city_traffic")
-    n_seeds: int = 3
+    n_seeds: int = 5
     n_train: int | None = None  # cap on training samples per task (None: all)
     n_test: int | None = None  # cap on test samples per task
-    epochs: dict = field(default_factory=lambda: {"ann": 30, "snn": 3})
+    # MLP: early stopping on validation picks 1..max_epochs; spiking: its fit's epochs
+    max_epochs: dict = field(default_factory=lambda: {"ann": 60, "snn": None})
     small_task_epochs: dict = field(default_factory=lambda: {"ann": 2000, "snn": 20})
-    checkpoints_per_epoch: int = 2
+    fractions: tuple = (0.1, 0.3, 1.0)  # nested training subsets, from scratch
+    target: float = 0.8  # chance-corrected score for "samples to target"
+    # spiking ablations (experiments.baselines), fitted on the full training subset only
+    ablations: tuple = (
+        "snn_no_plasticity",
+        "snn_no_threshold_adaptation",
+        "snn_no_weight_normalisation",
+        "snn_no_lateral_inhibition",
+    )
     params: dict = field(default_factory=_default_params)
 
     @classmethod
     def quick(cls):
         return cls(
-            n_seeds=1,
+            n_seeds=2,
             n_train=300,
             n_test=150,
-            epochs={"ann": 20, "snn": 1},
+            max_epochs={"ann": 30, "snn": 1},
             small_task_epochs={"ann": 1000, "snn": 10},
-            checkpoints_per_epoch=2,
+            fractions=(0.2, 1.0),
+            ablations=("snn_no_plasticity",),
         )
 
     @classmethod
@@ -55,143 +97,370 @@ class Settings:
 SMALL_TASK = 20  # tasks with at most this many training samples get small_task_epochs
 
 
+ABLATION_LABELS = {
+    "snn_no_plasticity": "spiking, no plasticity (random weights)",
+    "snn_no_threshold_adaptation": "spiking, no threshold adaptation",
+    "snn_no_weight_normalisation": "spiking, no weight normalisation",
+    "snn_no_lateral_inhibition": "spiking, no lateral inhibition",
+}
+
+
+def _label(kind: str) -> str:
+    if kind in KINDS:
+        return label(kind)
+    return reference.LABELS.get(kind, ABLATION_LABELS.get(kind, kind))
+
+
+ABLATION_COLORS = {
+    "snn_no_plasticity": "#ff9896",
+    "snn_no_threshold_adaptation": "#c49c94",
+    "snn_no_weight_normalisation": "#f7b6d2",
+    "snn_no_lateral_inhibition": "#dbdb8d",
+}
+
+
+def _color(kind: str) -> str:
+    if kind in KINDS:
+        return color(kind)
+    return reference.COLORS.get(kind, ABLATION_COLORS.get(kind, "#444444"))
+
+
 def _figures(result: Result, settings: Settings) -> dict:
-    table = (
-        result.metrics.groupby(["task", "kind"], sort=False).mean(numeric_only=True).reset_index()
-    )
-    tasks = list(dict.fromkeys(result.metrics["task"]))
+    metrics = result.metrics
+    seeds = metrics["seed"].nunique()
+    tasks = list(dict.fromkeys(metrics["task"]))
     x = np.arange(len(tasks))
     panels = [
-        ("score", "test score (accuracy, or R$^2$ for regression)", False),
-        ("samples_to_90", "training samples to reach 90% of final score", True),
-        ("training_joules", "training energy (J, 45 nm estimate)", True),
-        ("joules_per_inference", "energy per prediction (J, 45 nm estimate)", True),
+        ("score", "test score (accuracy, or R$^2$)", False, None),
+        (
+            "samples_to_target",
+            f"training samples to chance-corrected {settings.target:g}",
+            True,
+            None,
+        ),
+        ("presentations", "training presentations (samples x epochs)", True, None),
+        ("training_joules", "training energy (J, 45 nm estimate)", True, None),
+        ("joules_per_inference", "energy per prediction (J, 45 nm estimate)", True, None),
     ]
-    fig, axes = figure(2, 2, figsize=(11, 7.5))
-    for ax, (column, ylabel, log) in zip(axes.ravel(), panels):
+    fig, axes = figure(2, 3, figsize=(15, 8))
+    for ax, (column, ylabel, log, _) in zip(axes.ravel(), panels):
         for offset, kind in zip((-0.2, 0.2), KINDS):
-            values = [
-                table.loc[(table.task == t) & (table.kind == kind), column].mean() for t in tasks
-            ]
-            ax.bar(x + offset, values, width=0.4, color=color(kind), label=label(kind))
+            rows = metrics[metrics.kind == kind].dropna(subset=[column])
+            stats = interval_table(rows, "task", column).set_index("task").reindex(tasks)
+            error = None
+            if seeds > 2:
+                error = [stats["mean"] - stats["low"], stats["high"] - stats["mean"]]
+            ax.bar(
+                x + offset,
+                stats["mean"],
+                width=0.4,
+                color=color(kind),
+                label=label(kind),
+                yerr=error,
+                capsize=3,
+            )
+        if column == "score":
+            for k, kind in enumerate(sorted(set(metrics.kind) - set(KINDS))):
+                means = metrics[metrics.kind == kind].groupby("task")["score"].mean()
+                ax.scatter(
+                    x[[tasks.index(t) for t in means.index]] + 0.45,
+                    means.values,
+                    marker="_^sdvPX*"[k % 8],
+                    s=60,
+                    color=_color(kind),
+                    label=_label(kind),
+                    zorder=3,
+                )
+            ax.set_ylim(0, 1.05)
         ax.set_xticks(x, tasks, rotation=20, ha="right")
-        ax.set_ylabel(ylabel)
+        ax.set_ylabel(ylabel, fontsize=9)
         if log:
             ax.set_yscale("log")
-    axes[0, 0].legend()
-    fig.suptitle("MLP (backprop) vs spiking network (STDP) on every task")
+    axes[0, 0].legend(fontsize=7, loc="lower left")
+    _matched_panel(axes[1, 2], result, settings)
+    fig.suptitle(
+        f"MLP (early stopping on validation) vs spiking network (fit) on every task, each at "
+        f"its own budget; n = {seeds} seeds, mean and 95% interval (drawn from 3 seeds up)",
+        fontsize=10,
+    )
     fig.tight_layout()
 
     curves = result.tables["curves"]
-    fig2, axes2 = figure(1, len(tasks), figsize=(3.2 * len(tasks), 3.4), squeeze=False)
-    for ax, task in zip(axes2[0], tasks):
-        for kind in KINDS:
-            c = curves[(curves.task == task) & (curves.kind == kind)]
-            mean = c.groupby("samples_seen")["score"].mean()
-            ax.plot(mean.index, mean.values, color=color(kind), label=label(kind))
+    fig2, axes2 = figure(2, len(tasks), figsize=(3.3 * len(tasks), 6.6), squeeze=False)
+    for column, (task, ax) in enumerate(zip(tasks, axes2[0])):
+        for budget, axis in (("n_train", ax), ("training_joules", axes2[1, column])):
+            for kind in list(dict.fromkeys(curves["kind"])):
+                if budget != "n_train" and kind not in KINDS:
+                    continue
+                c = curves[(curves.task == task) & (curves.kind == kind)].dropna(subset=[budget])
+                if c.empty:
+                    continue
+                stats = interval_table(c, "n_train", "score").sort_values("n_train")
+                xs = c.groupby("n_train")[budget].mean().loc[stats["n_train"]].to_numpy()
+                axis.plot(
+                    xs,
+                    stats["mean"],
+                    color=_color(kind),
+                    label=_label(kind),
+                    marker="o" if kind in KINDS else None,
+                    linestyle="-" if kind in KINDS else "--",
+                    linewidth=2 if kind in KINDS else 1,
+                )
+            axis.set_xscale("log")
         ax.set_title(task)
-        ax.set_xlabel("training samples seen")
-        ax.set_xscale("log")
+        ax.set_xlabel("training samples (matched samples)")
+        axes2[1, column].set_xlabel("training energy (J, matched energy)")
     axes2[0, 0].set_ylabel("test score")
-    axes2[0, 0].legend()
+    axes2[1, 0].set_ylabel("test score")
+    axes2[0, 0].legend(fontsize=7)
+    fig2.suptitle(
+        f"Score at matched budgets: each point trained from scratch on a subset; "
+        f"n = {seeds} seeds (means)",
+        fontsize=10,
+    )
     fig2.tight_layout()
     return {"task_scores_time_energy": fig, "task_learning_curves": fig2}
 
 
+def _matched_panel(ax, result: Result, settings: Settings):
+    """Spiking minus MLP score at matched training samples (paired by seed), per task."""
+    curves = result.tables["curves"]
+    tasks = list(dict.fromkeys(curves["task"]))
+    for k, task in enumerate(tasks):
+        part = curves[curves.task == task]
+        sizes = sorted(part["n_train"].unique())
+        for j, n in enumerate(sizes):
+            rows = part[part.n_train == n].pivot_table(index="seed", columns="kind", values="score")
+            if not set(KINDS) <= set(rows.columns):
+                continue
+            interval = paired_difference(rows["snn"], rows["ann"])
+            position = k + (j - (len(sizes) - 1) / 2) * 0.8 / max(len(sizes), 1)
+            ax.errorbar(
+                position,
+                interval.mean,
+                yerr=None
+                if interval.n < 2
+                else [[interval.mean - interval.low], [interval.high - interval.mean]],
+                marker="o",
+                color="0.3" if j < len(sizes) - 1 else "black",
+                capsize=2,
+            )
+    ax.axhline(0.0, color="black", linewidth=0.6)
+    ax.set_xticks(range(len(tasks)), tasks, rotation=20, ha="right")
+    ax.set_ylabel(
+        "spiking - MLP score, same samples\n(paired by seed; left to right: growing subsets)",
+        fontsize=9,
+    )
+
+
 def _summary(result: Result, settings: Settings) -> str:
-    table = result.metrics.groupby(["task", "kind"], sort=False)[
-        ["score", "samples_to_90", "training_joules", "joules_per_inference"]
-    ].mean()
+    metrics = result.metrics
+    seeds = metrics["seed"].nunique()
     timing = result.timings.groupby(["task", "kind"], sort=False)["train_seconds"].mean()
-    table["train_seconds"] = timing
     lines = [
         "# Task benchmark",
         "",
-        f"Mean over {settings.n_seeds} seed(s). Energy: 4.6 pJ/MAC, 0.9 pJ/SOP (Horowitz 2014).",
+        f"n = {seeds} seed(s); mean [95% Student-t interval over seeds]. Each learner at its "
+        "own budget (MLP: epochs chosen by early stopping on validation; spiking: fit). "
+        f"Samples to target: smallest nested training subset whose chance-corrected score "
+        f"reaches {settings.target:g} (fractions {list(settings.fractions)} of the training "
+        "set; - if none). Energy: 4.6 pJ/MAC, 0.9 pJ/SOP (Horowitz 2014).",
         "",
-        "| task | learner | score | samples to 90% | train s | train J | J per prediction |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| task | learner | score | samples to target | presentations | train s | train J "
+        "| J per prediction |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for (task, kind), row in table.iterrows():
+    for (task, kind), part in metrics.groupby(["task", "kind"], sort=False):
+        reached = part["samples_to_target"].dropna()
+        learner = kind in KINDS
         lines.append(
-            f"| {task} | {label(kind)} | {row.score:.3f} | {row.samples_to_90:.0f} | "
-            f"{row.train_seconds:.1f} | {row.training_joules:.2e} | "
-            f"{row.joules_per_inference:.2e} |"
+            f"| {task} | {_label(kind)} | {mean_interval(part['score'])} | "
+            f"{mean_interval(reached).format(0) if len(reached) else '-'} | "
+            + (
+                f"{part['presentations'].mean():.0f} | {timing.get((task, kind), np.nan):.1f} | "
+                f"{part['training_joules'].mean():.2e} | "
+                f"{part['joules_per_inference'].mean():.2e} |"
+                if learner
+                else "| | | |"
+            )
         )
+    lines += ["", "Spiking minus MLP test score, paired by seed, at the full training set:", ""]
+    for task, part in metrics.groupby("task", sort=False):
+        rows = part.pivot_table(index="seed", columns="kind", values="score")
+        if set(KINDS) <= set(rows.columns):
+            lines.append(f"- {task}: {paired_difference(rows['snn'], rows['ann'])}")
     return "\n".join(lines)
 
 
 @register_experiment(
     "task_benchmark",
-    "MLP vs spiking network on every task: score, time, samples to 90%, energy",
+    "MLP vs spiking network on every task, next to reference learners: score, samples "
+    "to a chance-corrected target, presentations, energy; matched and own budgets",
     Settings,
     _figures,
     _summary,
 )
 def run(settings: Settings, seed: int) -> Result:
+    from experiments.baselines import ABLATIONS
+
+    unknown = sorted(set(settings.ablations) - set(ABLATIONS))
+    if unknown:
+        raise ValueError(f"unknown ablation(s) {unknown} in ablations; known: {sorted(ABLATIONS)}")
+    if not settings.fractions or any(not 0 < f <= 1 for f in settings.fractions):
+        raise ValueError(f"fractions must lie in (0, 1], got fractions={settings.fractions!r}")
     rows, curves, timings = [], [], []
     jobs = [(task, s) for task in settings.tasks for s in child_seeds(seed, settings.n_seeds)]
     for task_name, task_seed in progress(jobs, desc="task_benchmark", unit="(task, seed) fits"):
-        task = load_task(task_name, seed=task_seed)
+        task = with_validation(load_task(task_name, seed=task_seed), task_seed)
         rng = np.random.default_rng(task_seed)
+        classification = task.kind == "classification"
         X_train, y_train = subsample(
-            task.X_train,
-            task.y_train,
-            settings.n_train,
-            rng,
-            stratify=task.kind == "classification",
+            task.X_train, task.y_train, settings.n_train, rng, stratify=classification
         )
+        order = nested_order(y_train, rng, stratify=classification)
+        X_train, y_train = X_train[order], y_train[order]
         X_test, y_test = subsample(
-            task.X_test, task.y_test, settings.n_test, rng, stratify=task.kind == "classification"
+            task.X_test, task.y_test, settings.n_test, rng, stratify=classification
         )
         small = len(X_train) <= SMALL_TASK
-        for kind in KINDS:
-            params = dict(settings.params.get(kind, {}).get(task_name, {}))
-            epochs = (settings.small_task_epochs if small else settings.epochs)[kind]
-            params["epochs"] = 1  # partial_fit drives the epochs
-            estimator = make_learner(kind, task, random_state=task_seed, **params)
-            curve, train_seconds = learning_curve(
-                estimator,
-                task,
-                X_train=X_train,
-                y_train=y_train,
-                X_eval=X_test,
-                y_eval=y_test,
-                epochs=epochs,
-                checkpoints_per_epoch=1 if small else settings.checkpoints_per_epoch,
-            )
-            started = time.perf_counter()
-            score = float(estimator.score(X_test, y_test))
-            predict_seconds = time.perf_counter() - started
-            ops = operations(estimator, X_test)
-            rows.append(
-                {
-                    "task": task_name,
-                    "kind": kind,
-                    "seed": task_seed,
-                    "score": score,
-                    "n_train": len(X_train),
-                    "n_test": len(X_test),
-                    "epochs": epochs,
-                    "samples_to_90": samples_to_fraction(curve, 0.9),
-                    "unit": ops["unit"],
-                    "training_ops": ops["training_ops"],
-                    "training_joules": ops["training_joules"],
-                    "joules_per_inference": ops["inference_joules"] / len(X_test),
-                }
-            )
-            curves.append(curve.assign(task=task_name, kind=kind, seed=task_seed))
-            timings.append(
-                {
-                    "task": task_name,
-                    "kind": kind,
-                    "seed": task_seed,
-                    "train_seconds": train_seconds,
-                    "predict_seconds": predict_seconds,
-                }
-            )
+        fitters = _fitters(task, settings, task_seed, small)
+        minimum = 2 * (len(task.classes) if classification else 1)
+        sizes = sorted(
+            {
+                max(min(minimum, len(X_train)), int(round(f * len(X_train))))
+                for f in settings.fractions
+            }
+        )
+        curve, seconds, fitted = size_curve(fitters, sizes, X_train, y_train, X_test, y_test)
+        curve = curve.rename(columns={"learner": "kind"})
+        chance = chance_level(task)
+        curve["corrected"] = chance_corrected(curve["score"], chance)
+        curves.append(curve.assign(task=task_name, seed=task_seed))
+        full = curve[curve.n_train == curve.n_train.max()]
+        for kind in fitters:
+            mine = curve[curve.kind == kind]
+            last = full[full.kind == kind].iloc[0]
+            row = {
+                "task": task_name,
+                "kind": kind,
+                "seed": task_seed,
+                "score": float(last["score"]),
+                "corrected_score": float(last["corrected"]),
+                "n_train": int(last["n_train"]),
+                "n_test": len(X_test),
+                "epochs": last["epochs"],
+                "presentations": last["presentations"],
+                "samples_to_target": samples_to_target(
+                    mine["n_train"], mine["corrected"], settings.target
+                ),
+                "unit": last["unit"],
+                "training_ops": last["training_ops"],
+                "training_joules": last["training_joules"],
+                "joules_per_inference": np.nan,
+            }
+            if kind in KINDS:
+                estimator = fitted[kind]
+                started = time.perf_counter()
+                estimator.score(X_test, y_test)
+                predict_seconds = time.perf_counter() - started
+                # predicting changes no estimator: cost(X_test) prices it
+                ops = operations(estimator, X_test)
+                row["joules_per_inference"] = ops["inference_joules"] / len(X_test)
+                timings.append(
+                    {
+                        "task": task_name,
+                        "kind": kind,
+                        "seed": task_seed,
+                        "train_seconds": float(
+                            seconds[
+                                (seconds.learner == kind) & (seconds.n_train == row["n_train"])
+                            ]["train_seconds"].iloc[0]
+                        ),
+                        "predict_seconds": predict_seconds,
+                    }
+                )
+            rows.append(row)
+        if settings.ablations:
+            from experiments.baselines import spiking_ablations
+
+            spiking = fitted["snn"]
+            for name, ablated in spiking_ablations(spiking, settings.ablations).items():
+                started = time.perf_counter()
+                ablated.fit(X_train, y_train)
+                score = float(ablated.score(X_test, y_test))
+                ops = operations(ablated)
+                rows.append(
+                    {
+                        "task": task_name,
+                        "kind": name,
+                        "seed": task_seed,
+                        "score": score,
+                        "corrected_score": float(chance_corrected(score, chance)),
+                        "n_train": len(X_train),
+                        "n_test": len(X_test),
+                        "epochs": spiking.epochs + 1,
+                        "presentations": len(X_train) * (spiking.epochs + 1),
+                        "samples_to_target": np.nan,
+                        "unit": ops["unit"],
+                        "training_ops": ops["training_ops"],
+                        "training_joules": ops["training_joules"],
+                        "joules_per_inference": np.nan,
+                    }
+                )
+                timings.append(
+                    {
+                        "task": task_name,
+                        "kind": name,
+                        "seed": task_seed,
+                        "train_seconds": time.perf_counter() - started,
+                        "predict_seconds": np.nan,
+                    }
+                )
     return Result(
         metrics=pd.DataFrame(rows),
         timings=pd.DataFrame(timings),
         tables={"curves": pd.concat(curves, ignore_index=True)},
     )
+
+
+def _fitters(task, settings: Settings, learner_seed: int, small: bool) -> dict:
+    """``kind -> fit(X, y) -> (estimator, epochs)``: both learners as they would be used
+    (the MLP early-stopped on the validation split, the spiking network's fit) and the
+    references for the task's kind."""
+    epochs = settings.small_task_epochs if small else settings.max_epochs
+
+    def params(kind):
+        return dict(settings.params.get(kind, {}).get(task.name, {}))
+
+    def fit_ann(X, y):
+        def make(n_epochs):
+            return make_learner(
+                "ann", task, random_state=learner_seed, **{**params("ann"), "epochs": n_epochs}
+            )
+
+        estimator, chosen, _ = early_stopped_mlp(
+            make, X, y, task.X_val, task.y_val, int(epochs["ann"]), task.classes
+        )
+        return estimator, chosen
+
+    def fit_snn(X, y):
+        snn_params = params("snn")
+        if epochs.get("snn"):
+            snn_params.setdefault("epochs", int(epochs["snn"]))
+        estimator = make_learner("snn", task, random_state=learner_seed, **snn_params)
+        estimator.fit(X, y)
+        return estimator, estimator.epochs + 1  # plastic epochs + the frozen readout pass
+
+    fitters = {"ann": fit_ann, "snn": fit_snn}
+    names = reference.CLASSIFICATION if task.kind == "classification" else reference.REGRESSION
+    n_prototypes = reference.matching_prototypes(params("snn"))
+    for name in names:
+
+        def fit_reference(X, y, name=name):
+            model = reference.reference_models(task.kind, min(n_prototypes, len(X)), learner_seed)[
+                name
+            ]
+            return model.fit(X, y), None
+
+        fitters[name] = fit_reference
+    return fitters

@@ -71,6 +71,7 @@ class EngineConfig:
     threshold_adaptation: bool = True
     weight_normalisation: bool = True
     lateral_inhibition: bool = True
+    backend: str = "auto"
 
 
 class SpikingAgents:
@@ -112,6 +113,7 @@ class SpikingAgents:
             lateral_inhibition=config.lateral_inhibition,
             weight_normalisation=config.weight_normalisation,
             threshold_adaptation=config.threshold_adaptation,
+            backend=config.backend,
         )
         wmax = float(config.rule.params.get("wmax", 1.0))
         self.weights = np.stack(
@@ -146,6 +148,9 @@ class SpikingAgents:
         self.train_sops = np.zeros(n_agents, dtype=np.int64)
         self.inference_sops = np.zeros(n_agents, dtype=np.int64)
         self.samples_seen = np.zeros(n_agents, dtype=np.int64)
+        # Whether a training run of these agents went standalone (then, under
+        # backend="auto", frozen passes of other shapes do too: see _frozen_pass).
+        self.compiled = False
 
     # -- encoding ---------------------------------------------------------
     def _encode(self, X, rng, agent, rate_factor=1.0):
@@ -253,6 +258,8 @@ class SpikingAgents:
                 )
             )
         self.weights, self.theta = result.weights, result.theta
+        # Training big enough to be compiled: evaluate compiled as well.
+        self.compiled = self.compiled or result.backend == "standalone"
 
         counts = result.counts.reshape(epochs, n_max, self.n_agents, -1).transpose(0, 2, 1, 3)
         mask = (np.arange(n_max)[None, :] < sizes[:, None]).astype(float)  # (agents, n_max)
@@ -461,6 +468,9 @@ class SpikingAgents:
                 keep = copy == c
                 spikes[agent * copies + c] = (sample[keep] // copies, channel[keep], step[keep])
         network = self.network if copies == 1 else self.network.with_agents(n_blocks)
+        if self.compiled and network.backend == "auto":
+            network = network.with_agents(n_blocks)
+            network.backend = "standalone"
         assigned = (
             None if self.assigned_class is None else np.repeat(self.assigned_class, copies, axis=0)
         )

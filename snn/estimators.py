@@ -48,6 +48,7 @@ from snn._brian import BrianQuantity, time_steps
 from snn._engine import EngineConfig, SpikingAgents
 from snn._progress import fit_progress
 from snn.encoders import ENCODERS, check_features
+from snn.network import BACKENDS
 from snn.readouts import READOUTS
 from snn.rules import RULES, PlasticityRule
 
@@ -159,6 +160,7 @@ SPIKING_CONSTRAINTS = {
     "alpha": [Interval(Real, 0, None)],
     "random_state": [RandomState()],
     **{name: [Boolean()] for name in ABLATION_SWITCHES},
+    "backend": [Options(*BACKENDS)],
     "verbose": [NoneOf(), Interval(Integral, 0, None)],
 }
 
@@ -198,6 +200,7 @@ def build_config(params: dict, n_features: int, regression: bool) -> EngineConfi
         **{
             **{key: params[key] for key in fields if key in params},
             **{name: params.get(name, True) for name in ABLATION_SWITCHES},
+            "backend": params.get("backend", "auto"),
             "rule": rule,
             "receptive_fields": receptive_fields,
             "max_rate": max_rate,
@@ -230,6 +233,7 @@ class _SpikingEstimator(Persistent, BaseEstimator):
         receptive_fields="auto",
         plasticity_decay=0.5,
         alpha=1.0,
+        backend="auto",
         random_state=None,
         plasticity=True,
         threshold_adaptation=True,
@@ -255,6 +259,7 @@ class _SpikingEstimator(Persistent, BaseEstimator):
         self.receptive_fields = receptive_fields
         self.plasticity_decay = plasticity_decay
         self.alpha = alpha
+        self.backend = backend
         self.random_state = random_state
         self.plasticity = plasticity
         self.threshold_adaptation = threshold_adaptation
@@ -527,6 +532,15 @@ _PARAMETERS_DOC = """
         ``fit`` is ``plasticity_decay ** e`` (annealing).
     alpha : float
         Ridge penalty of the linear readout.
+    backend : {"auto", "standalone", "runtime"}
+        How the network is simulated: Brian2's runtime mode, or a compiled
+        C++ program built once per network shape, cached on disk
+        (``SNN_STANDALONE_CACHE``, default ``~/.cache/brain-vs-ann/standalone``)
+        and reused by every later call of that shape, in this process and
+        others. "auto" compiles once the work asked of a shape amounts to
+        about a compilation's worth (a default ``fit`` on digits does; a short
+        ``partial_fit`` does not) and runs built shapes compiled. Without a
+        compiler, runtime mode with one warning. See :mod:`snn._standalone`.
     random_state : None, int or numpy Generator
         Seeds the initial weights and every input spike train.
     plasticity, threshold_adaptation, weight_normalisation, lateral_inhibition : bool
@@ -790,6 +804,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
         receptive_fields="auto",
         plasticity_decay=1.0,
         alpha=10.0,
+        backend="auto",
         random_state=None,
         plasticity=True,
         threshold_adaptation=True,
@@ -816,6 +831,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
             receptive_fields=receptive_fields,
             plasticity_decay=plasticity_decay,
             alpha=alpha,
+            backend=backend,
             random_state=random_state,
             plasticity=plasticity,
             threshold_adaptation=threshold_adaptation,

@@ -76,7 +76,16 @@ from snn.neurons import (
     neuron_namespace,
 )
 
-__all__ = ["DiehlCookNetwork", "SimulationDiverged", "SimulationResult", "synaptic_operations"]
+__all__ = [
+    "BACKENDS",
+    "DiehlCookNetwork",
+    "SimulationDiverged",
+    "SimulationResult",
+    "synaptic_operations",
+]
+
+#: How a network may be simulated (see :class:`DiehlCookNetwork`'s ``backend``).
+BACKENDS = ("auto", "standalone", "runtime")
 
 
 class SimulationDiverged(FloatingPointError):
@@ -132,6 +141,8 @@ class SimulationResult:
         infinite or physically absurd (above 1 kV); -1 if it stayed finite.
         A simulation that blows up is reported here rather than returning
         NaN-filled results: callers raise an error naming the window.
+    backend : str
+        How the run was simulated: "runtime" or "standalone".
     """
 
     counts: np.ndarray
@@ -141,6 +152,7 @@ class SimulationResult:
     excitatory_spikes: np.ndarray
     wall_seconds: float
     diverged_window: np.ndarray = None
+    backend: str = "runtime"
 
     def __post_init__(self):
         if self.diverged_window is None:
@@ -231,12 +243,17 @@ class DiehlCookNetwork:
     record_spikes : bool
         Also record every excitatory spike (``recorded_spikes_``: neuron index
         and time in seconds of the last run); for analysis and tests, it costs
-        a monitor call per time step.
+        a monitor call per time step. Such runs always use the runtime path.
     lateral_inhibition, weight_normalisation, threshold_adaptation : bool
         Ablation switches (all on in Diehl & Cook's network). Off: no lateral
         inhibitory synapses at all (neurons learn and respond independently);
         no rescaling of the input weights before presentations; ``theta_plus``
         forced to 0 for every agent, so thresholds stay where they start.
+    backend : {"auto", "standalone", "runtime"}
+        How :meth:`simulate` runs: Brian2's runtime mode (``target``), a
+        compiled program reused across calls (:mod:`snn._standalone`), or
+        chosen per call by expected work (``"auto"``, see
+        :func:`snn._standalone.choose_backend`).
     """
 
     def __init__(
@@ -259,6 +276,7 @@ class DiehlCookNetwork:
         lateral_inhibition=True,
         weight_normalisation=True,
         threshold_adaptation=True,
+        backend="auto",
     ):
         for name, value in (
             ("lateral_inhibition", lateral_inhibition),
@@ -294,6 +312,9 @@ class DiehlCookNetwork:
         self.reward_wrong = float(reward_wrong)
         self.target = target
         self.record_spikes = bool(record_spikes)
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {list(BACKENDS)}, got backend={backend!r}")
+        self.backend = backend
 
     # -- helpers ----------------------------------------------------------
     def with_agents(self, n_agents):
@@ -308,7 +329,7 @@ class DiehlCookNetwork:
         """Presentation plus rest: the length of one schedule row."""
         return self.window_steps * self.dt
 
-    def _namespace(self, plastic, labels):
+    def _namespace(self, schedules):
         namespace = dict(self.rule.namespace())
         host = {
             key: value
@@ -336,10 +357,7 @@ class DiehlCookNetwork:
                 "already uses for its own constants or neuron variables; rename them in the rule"
             )
         namespace.update(host)
-        namespace.update(
-            plastic_schedule=TimedArray(plastic, dt=self.window_time, name="snn_plastic_schedule"),
-            label_schedule=TimedArray(labels, dt=self.window_time, name="snn_label_schedule"),
-        )
+        namespace.update(schedules)
         return namespace
 
     def _per_agent_values(self, agent_params):
@@ -401,6 +419,34 @@ class DiehlCookNetwork:
         SimulationResult
         """
         start_wall = time.perf_counter()
+        run = self._run_inputs(
+            weights, theta, spikes, plastic, labels, assigned_class, agent_params
+        )
+        if run.n_windows == 0:
+            return SimulationResult(
+                counts=np.zeros((0, self.n_agents, self.n_neurons), np.int32),
+                weights=run.weights.copy(),
+                theta=run.theta.copy(),
+                input_spikes=run.input_spikes,
+                excitatory_spikes=np.zeros((0, self.n_agents), np.int64),
+                wall_seconds=0.0,
+            )
+        from snn import _standalone  # it imports this module
+
+        backend = "runtime"
+        if not self.record_spikes:
+            backend = _standalone.choose_backend(self, run.n_windows)
+        if backend == "standalone":
+            # (the compiled program reports no progress: the bar moves once per run)
+            _, finished = simulation_progress(run.n_windows * self.n_agents)
+            final = _standalone.run(self, run)
+            finished()
+        else:
+            final = self._run_runtime(run)
+        return self._result(run, final, time.perf_counter() - start_wall, backend)
+
+    def _run_inputs(self, weights, theta, spikes, plastic, labels, assigned_class, agent_params):
+        """Check :meth:`simulate`'s arguments and turn them into a :class:`RunInputs`."""
         n_agents, n_inputs, n_neurons = self.n_agents, self.n_inputs, self.n_neurons
         plastic = np.asarray(plastic, dtype=float)
         if plastic.ndim != 2 or plastic.shape[1] != n_agents:
@@ -453,194 +499,307 @@ class DiehlCookNetwork:
             steps.append(window * self.window_steps + step)
         indices = np.concatenate(indices) if indices else np.zeros(0, np.int64)
         steps = np.concatenate(steps) if steps else np.zeros(0, np.int64)
+        order = np.lexsort((indices, steps))  # by time, then neuron
+        return RunInputs(
+            n_windows=n_windows,
+            weights=weights,
+            theta=theta,
+            spike_indices=indices[order],
+            spike_steps=steps[order],
+            input_spikes=input_spikes,
+            plastic=plastic,
+            labels=labels,
+            assigned_class=assigned_class,
+            per_neuron={
+                name: _per_neuron(values, n_neurons)
+                for name, values in self._per_agent_values(agent_params).items()
+            },
+        )
 
-        if n_windows == 0:
-            return SimulationResult(
-                counts=np.zeros((0, n_agents, n_neurons), np.int32),
-                weights=weights.copy(),
-                theta=theta.copy(),
-                input_spikes=input_spikes,
-                excitatory_spikes=np.zeros((0, n_agents), np.int64),
-                wall_seconds=0.0,
-            )
-
+    def _run_runtime(self, run):
+        """Simulate ``run`` in Brian2's runtime mode (Cython or numpy); returns :class:`FinalState`."""
+        n_windows, n_agents = run.n_windows, self.n_agents
         # Schedules, padded with frozen unlabelled rows and columns to powers
         # of two (a TimedArray's shape is part of its code: see the module
         # docstring), so that calls of other sizes reuse the compiled code.
         rows, columns = _padded_rows(n_windows), _padded_rows(n_agents)
         plastic_rows = np.zeros((rows, columns))
-        plastic_rows[:n_windows, :n_agents] = plastic
+        plastic_rows[:n_windows, :n_agents] = run.plastic
         label_rows = np.full((rows, columns), -1.0)
-        label_rows[:n_windows, :n_agents] = labels
-
-        order = np.lexsort((indices, steps))  # by time, then neuron
-        indices, steps = indices[order], steps[order]
-
+        label_rows[:n_windows, :n_agents] = run.labels
         with use_target(self.target):
-            namespace = self._namespace(plastic_rows, label_rows)
-            dt = self.dt
-            # One clock per time scale: Brian2's scheduler cost grows with the
-            # number of distinct clocks (each object given dt= gets its own).
-            step_clock = Clock(dt, name="snn_step_clock")
-            window_clock = Clock(self.window_time, name="snn_window_clock")
-            inputs = SpikeGeneratorGroup(
-                n_agents * n_inputs,
-                indices,
-                steps * dt,
-                clock=step_clock,
-                sorted=True,
-                name="snn_inputs",
+            schedules = dict(
+                plastic_schedule=TimedArray(
+                    plastic_rows, dt=self.window_time, name="snn_plastic_schedule"
+                ),
+                label_schedule=TimedArray(
+                    label_rows, dt=self.window_time, name="snn_label_schedule"
+                ),
             )
-            excitatory = NeuronGroup(
-                n_agents * n_neurons,
-                EXCITATORY_EQUATIONS + _COUNTER_EQUATIONS,
-                threshold=EXCITATORY_THRESHOLD,
-                reset=EXCITATORY_RESET + _COUNTER_RESET,
-                refractory="refractory_period",
-                method="euler",
-                namespace=namespace,
-                clock=step_clock,
-                name="snn_excitatory",
-            )
-            excitatory.v = self.neuron_params["v_rest"]
-            excitatory.diverged_window = -1
-            for name, values in self._per_agent_values(agent_params).items():
-                per_neuron = np.repeat(np.asarray(values, dtype=float), n_neurons)
-                if isinstance(values, Quantity):
-                    per_neuron = Quantity(per_neuron, dim=values.dim)
-                setattr(excitatory, name, per_neuron)
-            excitatory.theta = theta.ravel() * volt
-            excitatory.agent = np.repeat(np.arange(n_agents), n_neurons)
-            excitatory.assigned_class = assigned_class.ravel()
-
-            kwargs = self.rule.synapses_kwargs(transmission="ge_post += w")
-            kwargs["namespace"] = {**kwargs["namespace"], **namespace}
-            input_synapses = Synapses(
-                inputs,
-                excitatory,
-                method="euler",
-                clock=step_clock,
-                name="snn_input_synapses",
-                **kwargs,
-            )
-            pre = (
-                np.arange(n_agents)[:, None, None] * n_inputs + np.arange(n_inputs)[None, :, None]
-            ) + np.zeros((1, 1, n_neurons), int)
-            post = (
-                np.arange(n_agents)[:, None, None] * n_neurons + np.arange(n_neurons)[None, None, :]
-            ) + np.zeros((1, n_inputs, 1), int)
-            input_synapses.connect(i=pre.ravel(), j=post.ravel())
-            input_synapses.w = weights.ravel()
-
-            objects = [inputs, excitatory, input_synapses]
-            if n_neurons > 1 and self.lateral_inhibition:
-                lateral = Synapses(
-                    excitatory,
-                    excitatory,
-                    on_pre=LATERAL_INHIBITION_ON_PRE,
-                    namespace=namespace,
-                    clock=step_clock,
-                    name="snn_lateral_inhibition",
-                )
-                source, target = np.meshgrid(
-                    np.arange(n_neurons), np.arange(n_neurons), indexing="ij"
-                )
-                off_diagonal = source != target
-                offsets = (np.arange(n_agents) * n_neurons)[:, None]
-                lateral.connect(
-                    i=(offsets + source[off_diagonal]).ravel(),
-                    j=(offsets + target[off_diagonal]).ravel(),
-                )
-                objects.append(lateral)
-
-            # At each window start: read the schedules, then normalise the input
-            # weights of learning agents (frozen agents stay bit-for-bit unchanged).
-            excitatory.run_regularly(
-                """
-                plastic = plastic_schedule(t, agent)
-                label_now = label_schedule(t, agent)
-                is_labelled = int(label_now >= 0) * int(assigned_class >= 0)
-                is_match = int(abs(assigned_class - label_now) < 0.5)
-                reward = is_labelled * (is_match * reward_correct + (1 - is_match) * reward_wrong)
-                w_total = 0
-                healthy = int(abs(v) < diverged_voltage) * int(abs(theta) < diverged_voltage) * int(abs(ge) < diverged_conductance) * int(abs(gi) < diverged_conductance)
-                diverged_window += int(diverged_window < 0) * (1 - healthy) * (timestep(t, dt) // window_steps)
-                """,
-                clock=window_clock,
-                when="start",
-                order=0,
-                name="snn_window_start",
-            )
-            if self.weight_normalisation:
-                input_synapses.run_regularly(
-                    "w_total_post += w",
-                    clock=window_clock,
-                    when="start",
-                    order=1,
-                    name="snn_weight_sum",
-                )
-                input_synapses.run_regularly(
-                    "w = w + int(plastic_post > 0) * "
-                    "(w * weight_sum_post / (w_total_post + int(w_total_post <= 0)) - w)",
-                    clock=window_clock,
-                    when="start",
-                    order=2,
-                    name="snn_weight_normalisation",
-                )
-            # Cumulative presentation spike counts, sampled once per window
-            # (cheaper than a SpikeMonitor, which runs every time step).
-            count_monitor = StateMonitor(
-                excitatory,
-                ["presentation_count", "spike_count"],
-                record=True,
-                clock=window_clock,
-                when="start",
-                order=-1,
-                name="snn_count_monitor",
-            )
-            objects.append(count_monitor)
-            spike_monitor = None
-            if self.record_spikes:
-                spike_monitor = SpikeMonitor(excitatory, name="snn_spike_monitor")
-                objects.append(spike_monitor)
-
-            network = Network(*objects, name="snn_network")
+            objects = self.brian_objects(schedules, run.spike_indices, run.spike_steps)
+            excitatory = objects["excitatory"]
+            for name, values in run.per_neuron.items():
+                setattr(excitatory, name, values)
+            excitatory.theta = run.theta.ravel() * volt
+            excitatory.assigned_class = run.assigned_class.ravel()
+            objects["input_synapses"].w = run.weights.ravel()
             # A spiking fit's progress bar advances from Brian2's report hook (snn._progress).
-            report, finished = simulation_progress(n_windows * n_agents)
-            network.run(n_windows * self.window_steps * dt, namespace={}, **report)
+            report, finished = simulation_progress(n_windows * self.n_agents)
+            objects["network"].run(n_windows * self.window_steps * self.dt, namespace={}, **report)
             finished()
-
-            final_weights = np.array(input_synapses.w[:]).reshape(n_agents, n_inputs, n_neurons)
-            final_theta = np.array(excitatory.theta_[:]).reshape(n_agents, n_neurons)
-            diverged_window = _first_diverged_window(
-                np.asarray(excitatory.diverged_window[:]).reshape(n_agents, n_neurons),
-                np.column_stack(
-                    [
-                        np.asarray(excitatory.v_[:]),
-                        np.asarray(excitatory.ge[:]),
-                        np.asarray(excitatory.gi[:]),
-                        final_theta.reshape(-1),
-                    ]
-                ).reshape(n_agents, n_neurons, 4),
-                final_weights,
-                n_windows,
+            final = FinalState(
+                weights=np.array(objects["input_synapses"].w[:]),
+                **{
+                    name: np.array(getattr(excitatory, name)[:])
+                    for name in FinalState.NEURON_VARIABLES
+                },
+                **{
+                    f"recorded_{name}": np.array(getattr(objects["count_monitor"], name)[:]).T
+                    for name in ("presentation_count", "spike_count")
+                },
             )
-            cumulative = np.empty((2, n_windows + 1, n_agents * n_neurons), dtype=np.int64)
-            for row, name in enumerate(("presentation_count", "spike_count")):
-                cumulative[row, :n_windows] = np.asarray(getattr(count_monitor, name)[:]).T
-                cumulative[row, n_windows] = np.asarray(getattr(excitatory, name)[:])
+            spike_monitor = objects.get("spike_monitor")
             if spike_monitor is not None:
                 self.recorded_spikes_ = (
                     np.asarray(spike_monitor.i[:], dtype=np.int64),
                     np.asarray(spike_monitor.t_[:]),
                 )
+        return final
+
+    def brian_objects(self, schedules, spike_indices, spike_steps):
+        """The Brian2 objects of the network, for the current device and target.
+
+        Shared by the runtime path (given TimedArray schedules and the call's
+        spikes) and the standalone build (given compiled schedule functions
+        and placeholder spikes, replaced at every run). Learnable state and
+        per-neuron parameters are left at placeholders for the caller to set.
+
+        Parameters
+        ----------
+        schedules : dict
+            ``plastic_schedule`` and ``label_schedule``: functions of
+            ``(t, agent)`` read at each window start.
+        spike_indices, spike_steps : int arrays
+            Input channel (over all agents) and time step of every input
+            spike, sorted by step then channel.
+
+        Returns
+        -------
+        dict of the objects by role, with the ``Network`` under ``"network"``.
+        """
+        n_agents, n_inputs, n_neurons = self.n_agents, self.n_inputs, self.n_neurons
+        namespace = self._namespace(schedules)
+        dt = self.dt
+        # One clock per time scale: Brian2's scheduler cost grows with the
+        # number of distinct clocks (each object given dt= gets its own).
+        step_clock = Clock(dt, name="snn_step_clock")
+        window_clock = Clock(self.window_time, name="snn_window_clock")
+        inputs = SpikeGeneratorGroup(
+            n_agents * n_inputs,
+            spike_indices,
+            spike_steps * dt,
+            clock=step_clock,
+            sorted=True,
+            name="snn_inputs",
+        )
+        excitatory = NeuronGroup(
+            n_agents * n_neurons,
+            EXCITATORY_EQUATIONS + _COUNTER_EQUATIONS,
+            threshold=EXCITATORY_THRESHOLD,
+            reset=EXCITATORY_RESET + _COUNTER_RESET,
+            refractory="refractory_period",
+            method="euler",
+            namespace=namespace,
+            clock=step_clock,
+            name="snn_excitatory",
+        )
+        excitatory.v = self.neuron_params["v_rest"]
+        excitatory.diverged_window = -1
+        excitatory.agent = np.repeat(np.arange(n_agents), n_neurons)
+
+        kwargs = self.rule.synapses_kwargs(transmission="ge_post += w")
+        kwargs["namespace"] = {**kwargs["namespace"], **namespace}
+        input_synapses = Synapses(
+            inputs,
+            excitatory,
+            method="euler",
+            clock=step_clock,
+            name="snn_input_synapses",
+            **kwargs,
+        )
+        pre = (
+            np.arange(n_agents)[:, None, None] * n_inputs + np.arange(n_inputs)[None, :, None]
+        ) + np.zeros((1, 1, n_neurons), int)
+        post = (
+            np.arange(n_agents)[:, None, None] * n_neurons + np.arange(n_neurons)[None, None, :]
+        ) + np.zeros((1, n_inputs, 1), int)
+        input_synapses.connect(i=pre.ravel(), j=post.ravel())
+
+        objects = {
+            "inputs": inputs,
+            "excitatory": excitatory,
+            "input_synapses": input_synapses,
+        }
+        if n_neurons > 1 and self.lateral_inhibition:
+            lateral = Synapses(
+                excitatory,
+                excitatory,
+                on_pre=LATERAL_INHIBITION_ON_PRE,
+                namespace=namespace,
+                clock=step_clock,
+                name="snn_lateral_inhibition",
+            )
+            source, target = np.meshgrid(np.arange(n_neurons), np.arange(n_neurons), indexing="ij")
+            off_diagonal = source != target
+            offsets = (np.arange(n_agents) * n_neurons)[:, None]
+            lateral.connect(
+                i=(offsets + source[off_diagonal]).ravel(),
+                j=(offsets + target[off_diagonal]).ravel(),
+            )
+            objects["lateral"] = lateral
+
+        # At each window start: read the schedules, then normalise the input
+        # weights of learning agents (frozen agents stay bit-for-bit unchanged).
+        excitatory.run_regularly(
+            """
+            plastic = plastic_schedule(t, agent)
+            label_now = label_schedule(t, agent)
+            is_labelled = int(label_now >= 0) * int(assigned_class >= 0)
+            is_match = int(abs(assigned_class - label_now) < 0.5)
+            reward = is_labelled * (is_match * reward_correct + (1 - is_match) * reward_wrong)
+            w_total = 0
+            healthy = int(abs(v) < diverged_voltage) * int(abs(theta) < diverged_voltage) * int(abs(ge) < diverged_conductance) * int(abs(gi) < diverged_conductance)
+            diverged_window += int(diverged_window < 0) * (1 - healthy) * (timestep(t, dt) // window_steps)
+            """,
+            clock=window_clock,
+            when="start",
+            order=0,
+            name="snn_window_start",
+        )
+        if self.weight_normalisation:
+            input_synapses.run_regularly(
+                "w_total_post += w",
+                clock=window_clock,
+                when="start",
+                order=1,
+                name="snn_weight_sum",
+            )
+            input_synapses.run_regularly(
+                "w = w + int(plastic_post > 0) * "
+                "(w * weight_sum_post / (w_total_post + int(w_total_post <= 0)) - w)",
+                clock=window_clock,
+                when="start",
+                order=2,
+                name="snn_weight_normalisation",
+            )
+        # Cumulative presentation spike counts, sampled once per window
+        # (cheaper than a SpikeMonitor, which runs every time step).
+        objects["count_monitor"] = StateMonitor(
+            excitatory,
+            ["presentation_count", "spike_count"],
+            record=True,
+            clock=window_clock,
+            when="start",
+            order=-1,
+            name="snn_count_monitor",
+        )
+        if self.record_spikes:
+            objects["spike_monitor"] = SpikeMonitor(excitatory, name="snn_spike_monitor")
+        objects["clocks"] = (step_clock, window_clock)
+        objects["network"] = Network(
+            *(value for key, value in objects.items() if key != "clocks"),
+            name="snn_network",
+        )
+        return objects
+
+    def _result(self, run, final, wall_seconds, backend):
+        """The :class:`SimulationResult` of a run that ended in ``final``."""
+        n_windows, n_agents, n_inputs, n_neurons = (
+            run.n_windows,
+            self.n_agents,
+            self.n_inputs,
+            self.n_neurons,
+        )
+        final_weights = final.weights.reshape(n_agents, n_inputs, n_neurons)
+        final_theta = final.theta.reshape(n_agents, n_neurons)
+        diverged_window = _first_diverged_window(
+            final.diverged_window.reshape(n_agents, n_neurons),
+            np.column_stack([final.v, final.ge, final.gi, final.theta]).reshape(
+                n_agents, n_neurons, 4
+            ),
+            final_weights,
+            n_windows,
+        )
+        cumulative = np.empty((2, n_windows + 1, n_agents * n_neurons), dtype=np.int64)
+        for row, name in enumerate(("presentation_count", "spike_count")):
+            cumulative[row, :n_windows] = getattr(final, f"recorded_{name}")
+            cumulative[row, n_windows] = getattr(final, name)
         counts, all_counts = np.diff(cumulative, axis=1).reshape(2, n_windows, n_agents, n_neurons)
         return SimulationResult(
             counts=counts.astype(np.int32),
             weights=final_weights,
             theta=final_theta,
-            input_spikes=input_spikes,
+            input_spikes=run.input_spikes,
             excitatory_spikes=all_counts.sum(axis=2),
-            wall_seconds=time.perf_counter() - start_wall,
+            wall_seconds=wall_seconds,
             diverged_window=diverged_window,
+            backend=backend,
         )
+
+
+@dataclass
+class RunInputs:
+    """Everything one :meth:`DiehlCookNetwork.simulate` call feeds the network (numpy).
+
+    ``spike_indices`` are input channels over all agents and ``spike_steps``
+    time steps from the run's start, sorted by step then channel;
+    ``per_neuron`` maps each per-neuron parameter to its values over all
+    neurons (Quantities where the parameter has units).
+    """
+
+    n_windows: int
+    weights: np.ndarray
+    theta: np.ndarray
+    spike_indices: np.ndarray
+    spike_steps: np.ndarray
+    input_spikes: np.ndarray
+    plastic: np.ndarray
+    labels: np.ndarray
+    assigned_class: np.ndarray
+    per_neuron: dict
+
+
+@dataclass
+class FinalState:
+    """The network's state at the end of a run (numpy, SI units, all agents flattened).
+
+    ``recorded_*`` are the cumulative counters sampled at each window start,
+    shape (n_windows, n_agents * n_neurons).
+    """
+
+    NEURON_VARIABLES = (
+        "theta",
+        "v",
+        "ge",
+        "gi",
+        "diverged_window",
+        "presentation_count",
+        "spike_count",
+    )
+
+    weights: np.ndarray
+    theta: np.ndarray
+    v: np.ndarray
+    ge: np.ndarray
+    gi: np.ndarray
+    diverged_window: np.ndarray
+    presentation_count: np.ndarray
+    spike_count: np.ndarray
+    recorded_presentation_count: np.ndarray
+    recorded_spike_count: np.ndarray
+
+
+def _per_neuron(values, n_neurons):
+    """Per-agent values repeated for each of an agent's neurons (units kept)."""
+    per_neuron = np.repeat(np.asarray(values, dtype=float), n_neurons)
+    return Quantity(per_neuron, dim=values.dim) if isinstance(values, Quantity) else per_neuron

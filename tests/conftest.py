@@ -33,6 +33,38 @@ def numpy_target_for_fast_tests(request, monkeypatch):
         prefs.codegen.target = previous
 
 
+def write_small_idx_set(directory, seed, n_train=60, n_test=20, gzipped=True, shape=(28, 28)):
+    """The four MNIST-format IDX files with random images and labels 0-9 (all present)."""
+    import numpy as np
+
+    from tasks.mnist import IDX_FILES, write_idx
+
+    rng = np.random.default_rng(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays = {}
+    for part, n in (("train", n_train), ("test", n_test)):
+        arrays[f"{part}_images"] = rng.integers(0, 256, (n, *shape), dtype=np.uint8)
+        arrays[f"{part}_labels"] = (np.arange(n) % 10).astype(np.uint8)[rng.permutation(n)]
+    for role, array in arrays.items():
+        write_idx(directory / (IDX_FILES[role] + (".gz" if gzipped else "")), array)
+    return arrays
+
+
+@pytest.fixture(scope="session", autouse=True)
+def small_mnist_files(tmp_path_factory):
+    """MNIST_DIR and FASHION_MNIST_DIR point at small generated IDX files for the session,
+    so that every registered task loads (tests of tasks iterate over all of them)."""
+    root = tmp_path_factory.mktemp("idx")
+    files = {
+        "MNIST_DIR": write_small_idx_set(root / "mnist", seed=0),
+        "FASHION_MNIST_DIR": write_small_idx_set(root / "fashion", seed=1, gzipped=False),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for variable in files:
+            patch.setenv(variable, str(root / ("mnist" if variable == "MNIST_DIR" else "fashion")))
+        yield files
+
+
 @pytest.fixture(autouse=True)
 def metrics_columns_match_the_data_dictionary(tmp_path):
     """Every run directory a test writes under its tmp_path has the metrics.csv columns

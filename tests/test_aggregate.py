@@ -23,6 +23,18 @@ from experiments.sweep import plan_sweep, run_sweep
 NAME = "_aggregate_probe"
 HOOKED = "_aggregate_hooked_probe"
 BOUNDED = "_aggregate_bounded_probe"
+SOCIETY = "_aggregate_society_probe"
+
+
+def _society_run(settings, seed):
+    """Per round and agent: accuracy (random), messages (the same in every run)."""
+    rng = np.random.default_rng(seed)
+    rows = [
+        {"round": r, "agent": a, "accuracy": rng.uniform(0, 1), "messages": 2 * a}
+        for r in (1, 2)
+        for a in range(3)
+    ]
+    return Result(metrics=pd.DataFrame(rows))
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,19 @@ if NAME not in EXPERIMENTS:
             "errors": Column("errors"),
         },
     )(_run)
+    register_experiment(
+        SOCIETY,
+        "probe with per-agent rows",
+        Settings,
+        _no_figures,
+        lambda r, s: "probe",
+        columns={
+            "round": Column("round"),
+            "agent": Column("agent index", role="identifier"),
+            "accuracy": Column("fraction correct", "", 0.0, 1.0),
+            "messages": Column("messages sent", role="metric"),
+        },
+    )(_society_run)
 
 
 def _sweep(out, name=NAME, seeds="0-3", grid=None):
@@ -141,6 +166,22 @@ def test_t_interval_covers_the_true_mean_at_its_nominal_rate():
 
 
 # -- the aggregate table ---------------------------------------------------------------------------
+
+
+def test_declared_identifiers_are_averaged_over_and_declared_metrics_aggregated(tmp_path):
+    _sweep(tmp_path / "s", name=SOCIETY, seeds="0-2", grid={"scale": [1.0]})
+    result = aggregate(tmp_path / "s", figures=False)
+    # inferred alone, agent and messages (the same in every run) would be keys
+    assert result.keys == ["round"] and result.metrics == ["accuracy", "messages"]
+    accuracy = result.summary[result.summary.metric == "accuracy"].set_index("round")["mean"]
+    for round_ in (1, 2):  # the mean over agents within a run, then over runs
+        per_run = []
+        for seed in range(3):
+            rows = _society_run(Settings(), seed).metrics
+            per_run.append(rows.loc[rows["round"] == round_, "accuracy"].mean())
+        assert accuracy[round_] == pytest.approx(np.mean(per_run))
+    messages = result.summary[result.summary.metric == "messages"]
+    assert (messages["mean"] == 2.0).all()  # mean of 0, 2, 4
 
 
 def test_intervals_are_clipped_to_the_declared_range_of_the_metric(tmp_path):

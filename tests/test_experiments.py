@@ -14,7 +14,9 @@ import pytest
 
 import experiments
 from experiments import EXPERIMENTS
+from experiments.learners import with_validation as task_with_validation
 from experiments.runner import replot, run_experiment
+from tasks import load_task
 
 TINY_SNN = {"n_neurons": 8, "presentation_time_ms": 40, "rest_time_ms": 10, "epochs": 1}
 
@@ -58,32 +60,125 @@ def test_every_learner_experiment_is_registered_in_order():
     assert names[: len(expected)] == expected
 
 
+def _tiny_split(name, n_train, n_test, classification):
+    """The training order and test sample task_benchmark / learning_curves give seed 0."""
+    from experiments._curves import nested_order
+    from experiments.learners import child_seeds, subsample, with_validation
+
+    (run_seed,) = child_seeds(0, 1)
+    task = with_validation(load_task(name, seed=run_seed % 2**31), run_seed)
+    rng = np.random.default_rng(run_seed)
+    X, y = subsample(task.X_train, task.y_train, n_train, rng, stratify=classification)
+    order = nested_order(y, rng, stratify=classification)
+    X_test, y_test = subsample(task.X_test, task.y_test, n_test, rng, stratify=classification)
+    return X[order], y[order], X_test, y_test
+
+
 def test_task_benchmark(tmp_path):
+    from sklearn.linear_model import Ridge
+    from sklearn.neighbors import KNeighborsRegressor
+
     path, metrics = run_tiny(
         "task_benchmark",
         tmp_path,
         tasks=("xor", "seed_regression"),
-        checkpoints_per_epoch=1,
         small_task_epochs={"ann": 300, "snn": 3},
+        max_epochs={"ann": 20, "snn": 1},
+        params={
+            "ann": experiments.task_benchmark.Settings().params["ann"],
+            "snn": {"xor": TINY_SNN, "seed_regression": TINY_SNN},
+        },
     )
-    assert set(metrics.kind) == {"ann", "snn"} and set(metrics.task) == {"xor", "seed_regression"}
-    xor = metrics[metrics.task == "xor"].set_index("kind")
+    learners = metrics[metrics.kind.isin(["ann", "snn"])]
+    assert set(learners.task) == {"xor", "seed_regression"}
+    xor = learners[learners.task == "xor"].set_index("kind")
     assert xor.loc["ann", "score"] == 1.0
-    assert set(metrics.unit) == {"MAC", "SOP"}
-    assert (metrics.training_joules > 0).all() and (metrics.joules_per_inference > 0).all()
-    assert (metrics.samples_to_90 <= metrics.n_train * metrics.epochs).all()
+    assert set(learners.unit) == {"MAC", "SOP"}
+    assert (learners.training_joules > 0).all() and (learners.joules_per_inference > 0).all()
+    assert (learners.samples_to_target.dropna() <= learners.n_train.max()).all()
+    assert 1 <= xor.loc["ann", "epochs"] <= 300  # chosen on the validation split
     assert "train_seconds" in pd.read_csv(path / "timings.csv")
+    # reference rows, fitted on exactly the learners' training sample
+    regression = metrics[metrics.task == "seed_regression"].set_index("kind")
+    assert {"ridge", "nearest_neighbour", "mean"} <= set(regression.index)
+    X, y, X_test, y_test = _tiny_split("seed_regression", 40, 30, classification=False)
+    assert regression.loc["ridge", "score"] == pytest.approx(
+        Ridge(alpha=1.0).fit(X, y).score(X_test, y_test)
+    )
+    assert regression.loc["nearest_neighbour", "score"] == pytest.approx(
+        KNeighborsRegressor(n_neighbors=1).fit(X, y).score(X_test, y_test)
+    )
+    assert {"snn_no_plasticity", "logistic_regression", "majority"} <= set(
+        metrics[metrics.task == "xor"].kind
+    )
+    curves = pd.read_csv(path / "curves.csv")
+    assert sorted(curves[curves.task == "seed_regression"].n_train.unique()) == [
+        8,
+        40,
+    ]  # fractions 0.2 and 1
 
 
 def test_learning_curves(tmp_path):
-    _, metrics = run_tiny(
-        "learning_curves", tmp_path, checkpoints_per_epoch=2, epochs={"ann": 3, "snn": 1}
-    )
-    assert set(metrics.kind) == {"ann", "snn"}
-    ann = metrics[metrics.kind == "ann"].sort_values("samples_seen")
-    assert ann.samples_seen.tolist() == [20, 40, 60, 80, 100, 120]
-    assert ann.score.iloc[-1] > ann.score.iloc[0] and ann.score.iloc[-1] > 0.3  # chance is 0.1
+    from sklearn.linear_model import LogisticRegression
+
+    _, metrics = run_tiny("learning_curves", tmp_path, sizes=(20, 40), n_test=30, mlp_max_epochs=10)
+    assert set(metrics.learner) == {
+        "ann",
+        "snn",
+        "logistic_regression",
+        "nearest_neighbour",
+        "kmeans_vote",
+    }
+    assert (metrics.groupby("learner").n_train.apply(sorted).apply(list) == [[20, 40]] * 5).all()
+    ann = metrics[metrics.learner == "ann"].set_index("n_train")
+    assert ann.epochs.between(1, 10).all() and ann.score.loc[40] > 0.3  # chance is 0.1
     assert metrics.score.between(0, 1).all()
+    np.testing.assert_allclose(metrics.corrected, (metrics.score - 0.1) / 0.9)
+    from experiments._curves import nested_order
+    from experiments.learners import child_seeds, subsample, with_validation
+
+    (run_seed,) = child_seeds(0, 1)
+    task = with_validation(load_task("digits", seed=run_seed % 2**31), run_seed)
+    rng = np.random.default_rng(run_seed)
+    order = nested_order(task.y_train, rng)
+    X, y = task.X_train[order], task.y_train[order]
+    X_test, y_test = subsample(task.X_test, task.y_test, 30, rng)
+    logistic = metrics[metrics.learner == "logistic_regression"].set_index("n_train").score
+    for n in (20, 40):
+        model = LogisticRegression(max_iter=5000).fit(X[:n], y[:n])
+        assert logistic.loc[n] == pytest.approx(model.score(X_test, y_test))
+
+
+def test_early_stopping_returns_the_best_validation_epoch():
+    from ann import MLPClassifier
+    from experiments._curves import early_stopped_mlp
+
+    task = load_task("iris", seed=0)
+    X_val, y_val = task.X_test[:20], task.y_test[:20]  # any held-out pair will do here
+
+    def make(epochs):
+        return MLPClassifier(hidden_layer_sizes=(8,), epochs=epochs, random_state=3)
+
+    estimator, best, scores = early_stopped_mlp(
+        make, task.X_train, task.y_train, X_val, y_val, 25, task.classes
+    )
+    assert len(scores) == 25 and best == int(np.argmax(scores)) + 1
+    assert estimator.score(X_val, y_val) == pytest.approx(max(scores))  # the same trajectory
+
+
+def test_nested_order_prefixes_are_class_balanced():
+    from experiments._curves import area_under_curve, nested_order, samples_to_target
+
+    y = np.repeat(np.arange(4), [30, 20, 25, 40])
+    order = nested_order(y, np.random.default_rng(0))
+    assert sorted(order) == list(range(len(y)))
+    for n in (4, 8, 40, 80):
+        counts = np.bincount(y[order[:n]], minlength=4)
+        assert counts.max() - counts.min() <= 1
+    assert area_under_curve([10, 100], [0.2, 0.6]) == pytest.approx(0.4)
+    assert area_under_curve([10, 100, 1000], [0.0, 1.0, 1.0]) == pytest.approx(0.75)
+    assert samples_to_target([10, 100, 1000], [0.5, 0.85, 0.9], 0.8) == 100
+    assert np.isnan(samples_to_target([10, 100], [0.5, 0.6], 0.8))
 
 
 def test_stdp_window_matches_theory(tmp_path):
@@ -109,18 +204,146 @@ def test_receptive_fields(tmp_path):
     assert (weights[weights.kind == "snn"].weight >= 0).all()
 
 
-def test_continual_learning_shows_backprop_forgetting(tmp_path):
-    _, metrics = run_tiny(
+@pytest.mark.slow  # about 2.5 minutes: five tasks of Brian2 runs, each with re-presentations
+def test_continual_learning_runs_every_learner_in_both_scenarios(tmp_path):
+    cl = experiments.continual_learning
+    path, metrics = run_tiny(
         "continual_learning",
         tmp_path,
-        n_train=60,
-        epochs={"ann": 10, "snn": 1},
-        checkpoints_per_epoch=1,
+        n_train=10,
+        n_test=6,
+        n_neurons=(6,),
+        ewc_lambdas=(10.0, 100.0),
+        epochs_per_task=2,
+        snn_params={"presentation_time_ms": 20.0, "rest_time_ms": 5.0},
     )
-    forgetting = experiments.continual_learning.forgetting(metrics).set_index("kind")
-    assert forgetting.loc["ann", "first"] > 0.8  # learned 0-4 ...
-    assert forgetting.loc["ann", "forgetting"] > 0.5  # ... and forgot most of it
+    assert set(metrics.learner) == set(cl.LABELS) and set(metrics.scenario) == {"task", "class"}
     assert metrics.accuracy.between(0, 1).all()
+    table = cl.outcomes(metrics).set_index(["learner", "scenario"])
+    # every learner but the end-refitted readout has the whole accuracy matrix
+    assert table["bwt"].isna().groupby("learner").all().to_dict() == {
+        name: name == "snn_refit_end" for name in cl.LABELS
+    }
+    assert table.loc[("ncm", "task"), "acc"] > 0.9  # two digits apart, by class means
+    choice = pd.read_csv(path / "ewc_choice.csv")
+    assert choice.groupby("seed")["chosen"].sum().eq(1).all()
+
+
+def test_fine_tuned_backprop_forgets_old_classes_and_replay_keeps_some():
+    cl = experiments.continual_learning
+    task = load_task("digits", seed=0)
+    data = cl._task_data(task_with_validation(task, 0), np.random.default_rng(0), 60, 30)
+    settings = cl.Settings(epochs_per_task=8, replay_size=50, ann_params={"learning_rate": 0.002})
+    matrices = {}
+    for name, replay in (("finetune", False), ("replay", True)):
+        _, rows = cl._run_mlp(data, settings, 0, 64, 10, 0.0, replay, "test")
+        table = pd.DataFrame(rows).assign(learner=name)
+        matrices[name] = {key[3]: R for key, R in cl.accuracy_matrices(table).items()}
+    finetune = matrices["finetune"]["class"]
+    assert np.diag(finetune).min() > 0.8  # each task learned ...
+    assert finetune[-1, :-1].max() < 0.2  # ... and its classes lost to the next task's
+    assert cl.backward_transfer(finetune) < -0.6
+    replay = matrices["replay"]["class"]
+    assert cl.average_accuracy(replay) > cl.average_accuracy(finetune) + 0.2
+    # with the task given, a two-way choice: forgetting is far milder
+    assert cl.average_accuracy(matrices["finetune"]["task"]) > cl.average_accuracy(finetune)
+
+
+def test_accuracy_matrix_measures_against_a_hand_example():
+    cl = experiments.continual_learning
+    R = np.array([[0.9, 0.1, 0.0], [0.6, 0.8, 0.1], [0.5, 0.7, 0.95]])
+    assert cl.average_accuracy(R) == pytest.approx((0.5 + 0.7 + 0.95) / 3)
+    assert cl.backward_transfer(R) == pytest.approx(((0.5 - 0.9) + (0.7 - 0.8)) / 2)
+    with pytest.raises(ValueError, match="square"):
+        cl.backward_transfer(R[:2])
+
+
+def test_task_and_class_incremental_predictions():
+    cl = experiments.continual_learning
+    scores = np.zeros((2, 10))
+    scores[0, [1, 9]] = [0.2, 0.9]  # a task-0 sample: 9 wins overall, 1 within {0, 1}
+    scores[1, [2, 3, 4]] = [0.3, 0.1, 0.8]
+    assert cl.predict_scores(scores, [0, 1], "task", range(10)).tolist() == [1, 2]
+    assert cl.predict_scores(scores, [0, 1], "class", range(10)).tolist() == [9, 4]
+    assert cl.predict_scores(scores, [0, 1], "class", [0, 1, 2, 3]).tolist() == [1, 2]
+
+
+def test_ewc_penalty_gradient_matches_finite_differences():
+    cl = experiments.continual_learning
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=7)
+    anchors = [rng.normal(size=7), rng.normal(size=7)]
+    fishers = [rng.random(7), rng.random(7)]
+    value, grad = cl.ewc_penalty(theta, anchors, fishers, 3.0)
+    step = 1e-6
+    numeric = [
+        (
+            cl.ewc_penalty(theta + step * e, anchors, fishers, 3.0)[0]
+            - cl.ewc_penalty(theta - step * e, anchors, fishers, 3.0)[0]
+        )
+        / (2 * step)
+        for e in np.eye(7)
+    ]
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8)
+    assert value == pytest.approx(
+        1.5 * sum((f * (theta - a) ** 2).sum() for a, f in zip(anchors, fishers))
+    )
+
+
+def test_fisher_diagonal_is_the_expected_squared_score():
+    """Against finite differences of log p(c | x) on a tiny network."""
+    cl = experiments.continual_learning
+    rng = np.random.default_rng(1)
+    mlp = cl.ContinualMLP(3, 3, rng, params={"hidden_layer_sizes": (4,)})
+    X = rng.random((5, 3))
+    fisher = mlp.fisher_diagonal(X)
+    network, step = mlp.network, 1e-6
+    expected = np.zeros_like(network.theta)
+    for x in X:
+        p = network.forward(x[None])[-1][0]
+        for c in range(3):
+            score = np.zeros_like(network.theta)
+            for i in range(len(network.theta)):
+                saved = network.theta[i]
+                network.theta[i] = saved + step
+                up = np.log(network.forward(x[None])[-1][0, c])
+                network.theta[i] = saved - step
+                down = np.log(network.forward(x[None])[-1][0, c])
+                network.theta[i] = saved
+                score[i] = (up - down) / (2 * step)
+            expected += p[c] * score**2
+    np.testing.assert_allclose(fisher, expected / len(X), rtol=1e-4, atol=1e-10)
+
+
+def test_replay_buffer_keeps_its_size_and_every_class():
+    cl = experiments.continual_learning
+    buffer = cl.ReplayBuffer(10, np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    for classes in cl.TASKS:
+        y = np.repeat(classes, 30)
+        buffer.add(rng.random((60, 4)), y)
+        assert len(buffer) <= 10
+    assert sorted(buffer.by_class) == list(range(10))
+    assert all(len(v) == 1 for v in buffer.by_class.values())
+    X, y = buffer.sample(50)
+    assert len(X) == len(y) == 10
+    with pytest.raises(ValueError, match="replay_size"):
+        cl.ReplayBuffer(-1, rng)
+
+
+def test_nearest_class_mean_is_scikit_learns_nearest_centroid():
+    from sklearn.neighbors import NearestCentroid
+
+    cl = experiments.continual_learning
+    rng = np.random.default_rng(2)
+    X, y = rng.random((60, 5)), np.repeat(np.arange(4), 15)
+    ncm = cl.NearestClassMean(5, 10)
+    ncm.train_task(X[y < 2], y[y < 2])
+    ncm.train_task(X[y >= 2], y[y >= 2])  # statistics kept across tasks
+    X_test = rng.random((20, 5))
+    predicted = cl.predict_scores(ncm.scores(X_test), [0] * 20, "class", range(4))
+    expected = NearestCentroid().fit(X, y).predict(X_test)
+    np.testing.assert_array_equal(predicted, expected)
 
 
 def test_noise_robustness(tmp_path):

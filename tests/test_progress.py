@@ -39,6 +39,7 @@ def test_remaining_time_is_elapsed_per_unit_times_units_left(clock):
     bar.close()
     lines = stream.getvalue().splitlines()
     assert lines[-1] == "fit: 10/10 presentations, 2 min 25 s elapsed"
+    assert lines.count(lines[-1]) == 1  # the closing line does not repeat the last
 
 
 def test_silent_by_default_and_when_verbose_is_0(clock):

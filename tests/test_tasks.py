@@ -175,7 +175,7 @@ def test_incidents_spill_over_to_neighbours():
 @pytest.mark.parametrize(
     "bad",
     [
-        dict(name="mnist"),
+        dict(name="imagenet"),
         dict(name="xor", seed=-1),
         dict(name="iris", seed=2**32),
         dict(name="xor", seed=1.5),
@@ -190,4 +190,4 @@ def test_bad_arguments_are_named(bad):
 
 def test_unknown_task_lists_known_ones():
     with pytest.raises(ValueError, match="digits"):
-        load_task("mnist")
+        load_task("imagenet")

@@ -1,0 +1,200 @@
+"""The compiled (standalone) spiking backend against Brian2's runtime mode, side by side.
+
+``digits``: ``STDPClassifier()`` at its defaults (400 neurons, 2 epochs, 350 ms
++ 150 ms per image) fitted on the 1347 digits training images with
+``backend="standalone"`` and ``backend="runtime"`` for each seed, then
+``predict`` on the 450 test images by each fitted model; test accuracy of
+both (nothing is tuned here: the test split is read once per model), fit
+and predict times and their ratios. Builds and Brian2's Cython cache are
+warmed up first (not measured); the first build's time is reported
+separately.
+
+``mnist``: 784 inputs (``digits28``: the digits upsampled to MNIST's 28x28)
+x 400 neurons, ``partial_fit`` over at least 2,000 presentations of 350 ms +
+150 ms on the compiled backend, timed, and the projected time of one MNIST
+epoch (60,000 presentations).
+
+Usage::
+
+    python bench/snn_standalone.py digits --seeds 0 1 2 3 4
+    python bench/snn_standalone.py mnist --presentations 2000
+
+Times are wall seconds and CPU seconds (this process and its children: the
+compiled program runs as a child process). The figures and the commands go to
+bench/RESULTS.md ("Compiled spiking backend").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import numpy as np
+from scipy import stats
+
+from snn import STDPClassifier, _standalone
+from tasks import load_task
+
+
+def cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class Timer:
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), cpu_seconds()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = cpu_seconds() - self.cpu
+
+
+def interval(values):
+    """Mean and 95% t-interval half-width."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return values.mean(), float("nan")
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return values.mean(), half
+
+
+def digits(seeds):
+    task = load_task("digits", seed=0)
+    X, y, X_test, y_test = task.X_train, task.y_train, task.X_test, task.y_test
+    print(f"digits: {len(X)} training / {len(X_test)} test images; STDPClassifier() defaults")
+    print(f"cache: {_standalone.cache_root()}; load average {os.getloadavg()[0]:.1f} on 2 cores")
+    # Warm-ups (not measured): a small fit builds the compiled programs of both
+    # shapes a fit uses (1 agent for learning, 16 copies for frozen passes) and
+    # fills Brian2's Cython cache for the runtime path.
+    for backend in ("standalone", "runtime"):
+        with Timer() as warm:
+            STDPClassifier(backend=backend, epochs=1, random_state=0).fit(X[:32], y[:32])
+        print(f"warm-up {backend}: {warm.wall:.1f} s wall, {warm.cpu:.1f} s CPU", flush=True)
+    builds = [
+        path for path in _standalone.cache_root().iterdir() if (path / "manifest.json").exists()
+    ]
+    import json
+
+    for path in builds:
+        manifest = json.loads((path / "manifest.json").read_text())
+        print(f"build {path.name}: {manifest['build_seconds']:.1f} s (first build, wall)")
+
+    rows = []
+    for seed in seeds:
+        row = {"seed": seed}
+        for backend in ("standalone", "runtime"):
+            clf = STDPClassifier(backend=backend, random_state=seed)
+            with Timer() as fit:
+                clf.fit(X, y)
+            with Timer() as predict:
+                predicted = clf.predict(X_test)
+            row[backend] = dict(
+                accuracy=float(np.mean(predicted == y_test)),
+                fit_wall=fit.wall,
+                fit_cpu=fit.cpu,
+                predict_wall=predict.wall,
+                predict_cpu=predict.cpu,
+            )
+            print(
+                f"seed {seed} {backend:10s}: accuracy {row[backend]['accuracy']:.4f}, fit "
+                f"{fit.wall:7.1f} s wall {fit.cpu:7.1f} s CPU, predict {predict.wall:6.2f} s "
+                f"wall {predict.cpu:6.2f} s CPU, load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+        rows.append(row)
+
+    print(
+        "\n| seed | accuracy standalone | accuracy runtime | fit s standalone (CPU) | "
+        "fit s runtime (CPU) | fit ratio wall (CPU) | predict s standalone (CPU) | "
+        "predict s runtime (CPU) | predict ratio wall (CPU) |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in rows:
+        s, r = row["standalone"], row["runtime"]
+        print(
+            f"| {row['seed']} | {s['accuracy']:.4f} | {r['accuracy']:.4f} | "
+            f"{s['fit_wall']:.1f} ({s['fit_cpu']:.1f}) | {r['fit_wall']:.1f} ({r['fit_cpu']:.1f}) | "
+            f"{r['fit_wall'] / s['fit_wall']:.1f}x ({r['fit_cpu'] / s['fit_cpu']:.1f}x) | "
+            f"{s['predict_wall']:.2f} ({s['predict_cpu']:.2f}) | "
+            f"{r['predict_wall']:.2f} ({r['predict_cpu']:.2f}) | "
+            f"{r['predict_wall'] / s['predict_wall']:.1f}x "
+            f"({r['predict_cpu'] / s['predict_cpu']:.1f}x) |"
+        )
+    for backend in ("standalone", "runtime"):
+        mean, half = interval([row[backend]["accuracy"] for row in rows])
+        print(f"{backend}: mean test accuracy {mean:.4f} +- {half:.4f} (95% t-interval)")
+    difference = [row["standalone"]["accuracy"] - row["runtime"]["accuracy"] for row in rows]
+    mean, half = interval(difference)
+    print(f"paired difference standalone - runtime: {mean:+.4f} +- {half:.4f} (95%)")
+    for phase in ("fit", "predict"):
+        ratios = [
+            row["runtime"][f"{phase}_wall"] / row["standalone"][f"{phase}_wall"] for row in rows
+        ]
+        cpu = [row["runtime"][f"{phase}_cpu"] / row["standalone"][f"{phase}_cpu"] for row in rows]
+        print(
+            f"{phase} speed-up (runtime / standalone): median {np.median(ratios):.1f}x wall, "
+            f"{np.median(cpu):.1f}x CPU"
+        )
+
+
+def mnist(presentations, neurons, chunk):
+    task = load_task("digits28", seed=0)
+    X, y = task.X_train, task.y_train
+    clf = STDPClassifier(n_neurons=neurons, backend="standalone", random_state=0)
+    print(
+        f"digits28 (784 inputs) x {neurons} neurons, 350 ms + 150 ms, partial_fit in chunks "
+        f"of {chunk}; load average {os.getloadavg()[0]:.1f} on 2 cores"
+    )
+    with Timer() as warm:
+        clf.partial_fit(X[:16], y[:16], classes=np.arange(10))
+    print(f"warm-up (includes any build): {warm.wall:.1f} s wall, {warm.cpu:.1f} s CPU", flush=True)
+    done, wall, cpu = 0, 0.0, 0.0
+    rng = np.random.default_rng(0)
+    while done < presentations:
+        take = rng.choice(len(X), size=chunk, replace=False)
+        with Timer() as step:
+            clf.partial_fit(X[take], y[take])
+        done += chunk
+        wall += step.wall
+        cpu += step.cpu
+        print(
+            f"  {done} presentations: {step.wall:.1f} s wall, {step.cpu:.1f} s CPU for "
+            f"{chunk}; load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    print(
+        f"\n{done} presentations in {wall:.1f} s wall ({1e3 * wall / done:.1f} ms each), "
+        f"{cpu:.1f} s CPU ({1e3 * cpu / done:.1f} ms each)"
+    )
+    print(
+        f"projected MNIST epoch (60,000 presentations): {60000 * wall / done / 60:.1f} min "
+        f"wall, {60000 * cpu / done / 60:.1f} min CPU"
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    digits_parser = commands.add_parser("digits")
+    digits_parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    mnist_parser = commands.add_parser("mnist")
+    mnist_parser.add_argument("--presentations", type=int, default=2000)
+    mnist_parser.add_argument("--neurons", type=int, default=400)
+    mnist_parser.add_argument("--chunk", type=int, default=500)
+    args = parser.parse_args(argv)
+    if args.command == "digits":
+        digits(args.seeds)
+    else:
+        mnist(args.presentations, args.neurons, args.chunk)
+
+
+if __name__ == "__main__":
+    main()
