@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
 from core.random import child_seeds
 from experiments import reference
@@ -129,6 +130,10 @@ def _figures(result: Result, settings: Settings) -> dict:
                 ax.fill_between(x, stats["low"], stats["high"], color=_color(name), alpha=0.15)
         ax.axhline(chance_level_of(settings), color="0.5", linestyle=":", linewidth=1)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # decade labels only: no overlaps
+        if column == "n_train":
+            sizes = sorted(metrics["n_train"].unique())
+            ax.set_xticks(sizes, [str(int(n)) for n in sizes])
         ax.set_xlabel(xlabel)
         ax.set_ylim(0, 1)
     axes[0].set_ylabel(f"test accuracy on {settings.task}")
