@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.energy import COST_TABLES, get_cost_table
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
 from experiments._energy import (
     energy_by_category,
@@ -30,7 +31,7 @@ from experiments._energy import (
     train_to_target,
     validation_split,
 )
-from experiments.learners import KINDS, child_seeds, make_learner, subsample
+from experiments.learners import KINDS, make_learner, subsample
 from experiments.runner import progress
 from experiments.style import color, figure, label
 from tasks import load_task

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.progress import current_verbosity
+from core.random import check_random_state
 
 #: The cost tables every experiment reports energy on (see core.energy).
 ENERGY_TABLES = ("horowitz45_fp32", "loihi")
@@ -27,7 +28,7 @@ def make_learner(kind: str, task, random_state, **params):
     JSON-friendly by giving times as plain numbers with the unit in the key:
     ``presentation_time_ms=100`` becomes ``presentation_time=100 * ms``.
     """
-    params = _with_units(params)
+    params = with_units(params)
     if kind == "ann":
         from ann import MLPClassifier, MLPRegressor
 
@@ -46,7 +47,7 @@ def make_learner(kind: str, task, random_state, **params):
     return cls(random_state=random_state, **params)
 
 
-def _with_units(params: dict) -> dict:
+def with_units(params: dict) -> dict:
     converted = {}
     for key, value in params.items():
         if key.endswith("_ms"):
@@ -105,8 +106,6 @@ def continue_training(estimator, X, y, epochs: int, classes):
     """
     first = not hasattr(estimator, "agents_")
     if first:
-        from snn.estimators import check_random_state
-
         estimator.classes_ = np.unique(np.asarray(classes))
         estimator._rng = check_random_state(estimator.random_state)
         n = len(estimator.classes_)
@@ -115,11 +114,6 @@ def continue_training(estimator, X, y, epochs: int, classes):
     targets, labels = estimator._encode_labels(np.asarray(y))
     estimator._train(X, targets, labels, epochs=int(epochs), readout_pass=True)
     return estimator
-
-
-def child_seeds(seed: int, n: int) -> list[int]:
-    """``n`` independent integer seeds derived from ``seed`` (SeedSequence.spawn)."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n)]
 
 
 def subsample(X, y, n, rng, stratify=True):

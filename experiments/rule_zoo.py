@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
 from experiments._energy import interval95, train_to_target, validation_split
 from experiments.learners import (
     ENERGY_TABLES,
     KINDS,
-    child_seeds,
     make_learner,
     operations,
     subsample,
@@ -179,7 +179,7 @@ def run(settings: Settings, seed: int) -> Result:
     rows, timings = [], []
     rules = registered_rules()
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="rule_zoo"):
-        task = load_task(settings.task, seed=run_seed % 2**31)
+        task = load_task(settings.task, seed=run_seed)
         rng = np.random.default_rng(run_seed)
         X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
         X_fit, y_fit, X_val, y_val = validation_split(task, X_train, y_train, rng)
@@ -190,7 +190,7 @@ def run(settings: Settings, seed: int) -> Result:
                 **settings.rule_params.get(f"{kind}:{rule}", {}),
                 "rule": rule,
             }
-            estimator = make_learner(kind, task, random_state=run_seed % 2**31, **params)
+            estimator = make_learner(kind, task, random_state=run_seed, **params)
             started = time.perf_counter()
             curve, reached = train_to_target(
                 estimator,

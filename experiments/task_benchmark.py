@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments import reference
 from experiments._base import Result, register_experiment
 from experiments._curves import (
@@ -38,7 +39,6 @@ from experiments._curves import (
 from experiments.learners import (
     ENERGY_TABLES,
     KINDS,
-    child_seeds,
     make_learner,
     operations,
     subsample,
@@ -327,7 +327,7 @@ def run(settings: Settings, seed: int) -> Result:
     rows, curves, timings = [], [], []
     jobs = [(task, s) for task in settings.tasks for s in child_seeds(seed, settings.n_seeds)]
     for task_name, task_seed in progress(jobs, desc="task_benchmark", unit="(task, seed) fits"):
-        task = with_validation(load_task(task_name, seed=task_seed % 2**31), task_seed)
+        task = with_validation(load_task(task_name, seed=task_seed), task_seed)
         rng = np.random.default_rng(task_seed)
         classification = task.kind == "classification"
         X_train, y_train = subsample(
@@ -339,7 +339,7 @@ def run(settings: Settings, seed: int) -> Result:
             task.X_test, task.y_test, settings.n_test, rng, stratify=classification
         )
         small = len(X_train) <= SMALL_TASK
-        fitters = _fitters(task, settings, task_seed % 2**31, small)
+        fitters = _fitters(task, settings, task_seed, small)
         minimum = 2 * (len(task.classes) if classification else 1)
         sizes = sorted(
             {
