@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
+from core.random import child_seeds
 from experiments import reference
 from experiments._base import Result, register_experiment
 from experiments._curves import (
@@ -40,7 +41,7 @@ from experiments._curves import (
     samples_to_target,
     size_curve,
 )
-from experiments.learners import KINDS, child_seeds, make_learner, subsample, with_validation
+from experiments.learners import KINDS, make_learner, subsample, with_validation
 from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import color, figure, label
@@ -253,14 +254,14 @@ def run(settings: Settings, seed: int) -> Result:
         raise ValueError(f"mlp_max_epochs must be positive, got {settings.mlp_max_epochs!r}")
     curves, timings = [], []
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="learning_curves"):
-        task = with_validation(load_task(settings.task, seed=run_seed % 2**31), run_seed)
+        task = with_validation(load_task(settings.task, seed=run_seed), run_seed)
         if task.kind != "classification":
             raise ValueError(f"learning_curves needs a classification task, got {settings.task!r}")
         rng = np.random.default_rng(run_seed)
         order = nested_order(task.y_train, rng)
         X_train, y_train = task.X_train[order], task.y_train[order]
         X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng)
-        fitters = _fitters(task, settings, run_seed % 2**31)
+        fitters = _fitters(task, settings, run_seed)
         curve, seconds, fitted = size_curve(
             fitters, settings.sizes, X_train, y_train, X_test, y_test
         )

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments import reference
 from experiments._base import Result, register_experiment
 from experiments._curves import (
@@ -37,7 +38,6 @@ from experiments._curves import (
 )
 from experiments.learners import (
     KINDS,
-    child_seeds,
     make_learner,
     operations,
     subsample,
@@ -314,7 +314,7 @@ def run(settings: Settings, seed: int) -> Result:
     rows, curves, timings = [], [], []
     jobs = [(task, s) for task in settings.tasks for s in child_seeds(seed, settings.n_seeds)]
     for task_name, task_seed in progress(jobs, desc="task_benchmark", unit="(task, seed) fits"):
-        task = with_validation(load_task(task_name, seed=task_seed % 2**31), task_seed)
+        task = with_validation(load_task(task_name, seed=task_seed), task_seed)
         rng = np.random.default_rng(task_seed)
         classification = task.kind == "classification"
         X_train, y_train = subsample(
@@ -326,7 +326,7 @@ def run(settings: Settings, seed: int) -> Result:
             task.X_test, task.y_test, settings.n_test, rng, stratify=classification
         )
         small = len(X_train) <= SMALL_TASK
-        fitters = _fitters(task, settings, task_seed % 2**31, small)
+        fitters = _fitters(task, settings, task_seed, small)
         minimum = 2 * (len(task.classes) if classification else 1)
         sizes = sorted(
             {
@@ -363,15 +363,12 @@ def run(settings: Settings, seed: int) -> Result:
             }
             if kind in KINDS:
                 estimator = fitted[kind]
-                before = operations(estimator)["inference_ops"]
                 started = time.perf_counter()
                 estimator.score(X_test, y_test)
                 predict_seconds = time.perf_counter() - started
-                ops = operations(estimator)
-                joules_per_op = ops["inference_joules"] / max(ops["inference_ops"], 1.0)
-                row["joules_per_inference"] = (
-                    (ops["inference_ops"] - before) / len(X_test) * joules_per_op
-                )
+                # predicting changes no estimator: cost(X_test) prices it
+                ops = operations(estimator, X_test)
+                row["joules_per_inference"] = ops["inference_joules"] / len(X_test)
                 timings.append(
                     {
                         "task": task_name,
