@@ -84,6 +84,7 @@ def test_task_benchmark(tmp_path):
         tasks=("xor", "seed_regression"),
         small_task_epochs={"ann": 300, "snn": 3},
         max_epochs={"ann": 20, "snn": 1},
+        ablation_tasks=("xor",),
         params={
             "ann": experiments.task_benchmark.Settings().params["ann"],
             "snn": {"xor": TINY_SNN, "seed_regression": TINY_SNN},

@@ -156,6 +156,7 @@ def test_cli_sweep_any_input_gives_one_line_and_exit_2_before_any_work(
     argv = [
         "sweep",
         NAME,
+        "--quick",
         "--seeds",
         text,
         "--set",

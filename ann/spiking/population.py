@@ -212,11 +212,6 @@ class SpikingMLPPopulation:
         for key, target in expected.items():
             target[...] = values[key]
 
-    # The society of this version still calls the agent-weight accessors by
-    # scikit-learn's names; these aliases keep it working.
-    get_params = get_agent_weights
-    set_params = set_agent_weights
-
     def cost(self) -> pd.DataFrame:
         """Operation counts per agent: training (each agent's :meth:`SpikingMLPClassifier.cost`)
         and the inference of every ``predict`` so far; columns ``agent``, ``phase``,
