@@ -67,9 +67,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
 from experiments._societies import check_society_settings
-from experiments.learners import child_seeds
 from experiments.social_topology import topology_color, topology_label
 from experiments.style import figure
 from social.consensus import metropolis_weights, spectral_gap
