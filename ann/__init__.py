@@ -15,7 +15,8 @@ read back with :func:`ann.load` (an ``.npz`` archive, no pickle).
 """
 
 from ann.activations import ACTIVATIONS, register_activation
-from ann.estimators import MLPClassifier, MLPRegressor, load
+from ann.estimators import MLPClassifier, MLPRegressor
+from ann.io import load
 from ann.losses import LOSSES
 from ann.mac import backprop_macs, dense_macs, forward_macs
 from ann.optimizers import OPTIMIZERS, Optimizer, register_optimizer

@@ -23,6 +23,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import expit
 
+from core.registry import Registry
+
 
 class Activation(NamedTuple):
     """An activation ``function(z)`` and its ``derivative(a)`` at output ``a = function(z)``."""
@@ -32,10 +34,12 @@ class Activation(NamedTuple):
 
 
 #: Registered hidden-layer activations by name.
-ACTIVATIONS: dict[str, Activation] = {}
+ACTIVATIONS: Registry[Activation] = Registry("activation")
 
 
-def register_activation(name: str, derivative: Callable[[np.ndarray], np.ndarray]):
+def register_activation(
+    name: str, derivative: Callable[[np.ndarray], np.ndarray], *, replace: bool = False
+):
     """Register the decorated function as activation ``name``.
 
     Parameters
@@ -58,13 +62,11 @@ def register_activation(name: str, derivative: Callable[[np.ndarray], np.ndarray
     ...     return z / (1 + np.abs(z))
     >>> "softsign_example" in ACTIVATIONS
     True
-    >>> del ACTIVATIONS["softsign_example"]
+    >>> ACTIVATIONS.unregister("softsign_example")
     """
 
     def decorator(function):
-        if name in ACTIVATIONS:
-            raise ValueError(f"activation name {name!r} is already registered")
-        ACTIVATIONS[name] = Activation(function, derivative)
+        ACTIVATIONS.register(name, Activation(function, derivative), replace=replace)
         return function
 
     return decorator

@@ -2,36 +2,34 @@
 
 from __future__ import annotations
 
-import os
 import time
+from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
+import pandas as pd
+from sklearn.base import ClassifierMixin, RegressorMixin
 
-from ann import _validation as check
 from ann.activations import ACTIVATIONS
-from ann.network import StackedMLP, layer_sizes, network_rngs
+from ann.network import NETWORK_CONSTRAINTS, StackedMLP, layer_sizes, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
+from ann.supervised import (
+    ClassifierTargets,
+    NetworkEstimator,
+    RegressorTargets,
+    check_output_input,
+)
+from core.archive import from_jsonable, to_jsonable
+from core.learner import check_fitted
+from core.params import DType, Interval, check_param
+from core.persistence import StateMismatch, require_registered
 from core.progress import Progress
 from core.progress import resolve as resolve_verbose
-from tasks.archive import (
-    ArchiveError,
-    MetadataError,
-    from_jsonable,
-    read_archive,
-    to_jsonable,
-    write_archive,
-)
+from core.random import check_random_state
 
 
-class _BaseMLP(BaseEstimator):
+class _BaseMLP(NetworkEstimator):
     """Shared machinery of MLPClassifier and MLPRegressor (see their docstrings)."""
-
-    _loss_name: str = ""
-    _score_name: str = ""
 
     def __init__(
         self,
@@ -66,24 +64,7 @@ class _BaseMLP(BaseEstimator):
         self.dtype = dtype
         self.verbose = verbose
 
-    # -- validation -------------------------------------------------------------------------
-
-    def _check_hyperparameters(self) -> dict:
-        """Validate every constructor parameter; returns the normalised values."""
-        return dict(
-            hidden_layer_sizes=check.check_hidden_layer_sizes(self.hidden_layer_sizes),
-            activation=check.check_choice("activation", self.activation, ACTIVATIONS),
-            rule=check.check_choice("rule", self.rule, RULES),
-            optimizer=check.check_choice("optimizer", self.optimizer, OPTIMIZERS),
-            learning_rate=check.check_number("learning_rate", self.learning_rate, positive=True),
-            batch_size=check.check_positive_int("batch_size", self.batch_size),
-            epochs=check.check_positive_int("epochs", self.epochs),
-            alpha=check.check_number("alpha", self.alpha, non_negative=True),
-            shuffle=check.check_bool("shuffle", self.shuffle),
-            rule_params=check.check_params_dict("rule_params", self.rule_params),
-            optimizer_params=check.check_params_dict("optimizer_params", self.optimizer_params),
-            dtype=check.check_dtype(self.dtype),
-        )
+    _parameter_constraints = {**NETWORK_CONSTRAINTS, "epochs": [Interval(Integral, 1, None)]}
 
     # -- training ----------------------------------------------------------------------------
 
@@ -102,28 +83,15 @@ class _BaseMLP(BaseEstimator):
             dtype=hyper["dtype"],
         )
 
-    def _adopt(self, network: StackedMLP, hyper: dict, n_features: int, n_outputs: int) -> None:
-        """Make ``network`` this estimator's (fitted attributes point into it)."""
-        self._network = network
-        self._hyper = hyper
-        self.n_features_in_ = n_features
-        self.n_outputs_ = n_outputs
-        self.coefs_ = network.weights
-        self.intercepts_ = network.biases
-        self.rule_state_ = network.rule_state
-
     def _initialize(self, hyper: dict, n_features: int, n_outputs: int) -> None:
         # Building the network also validates rule_params and optimizer_params,
         # so every check has run before the first weight is drawn.
         network = self._build_network(hyper, n_features, n_outputs)
-        init_rng, rule_rng, self._shuffle_rng = network_rngs(
-            check.check_random_state(self.random_state)
-        )
+        init_rng, rule_rng, self._shuffle_rng = network_rngs(check_random_state(self.random_state))
         network.initialize(init_rng, rule_rng)
         self._adopt(network, hyper, n_features, n_outputs)
         self.history_ = []
         self.training_macs_ = 0
-        self.inference_macs_ = 0
         self.samples_seen_ = 0
 
     def _train(self, X: np.ndarray, Y: np.ndarray, epochs: int) -> None:
@@ -180,102 +148,48 @@ class _BaseMLP(BaseEstimator):
                     "samples_seen": self.samples_seen_,
                     "wall_seconds": time.perf_counter() - started,
                     "training_macs": self.training_macs_,
-                    "inference_macs": self.inference_macs_,
                 }
             )
             bar.update()
 
-    def _fit(self, X, y):
-        hyper = self._check_hyperparameters()
-        X = check.check_X(X, dtype=hyper["dtype"])
-        Y = self._targets_for_fit(y, len(X), hyper["dtype"])
-        self._initialize(hyper, X.shape[1], Y.shape[1])
-        self._train(X, Y, hyper["epochs"])
-        return self
-
-    def _partial_fit(self, X, y, classes=None):
-        first_call = not hasattr(self, "_network")
-        hyper = self._check_hyperparameters() if first_call else self._hyper
-        X = check.check_X(
-            X, dtype=hyper["dtype"], n_features=None if first_call else self.n_features_in_
-        )
-        Y = self._targets_for_partial_fit(y, len(X), hyper["dtype"], classes, first_call)
-        if first_call:
-            self._initialize(hyper, X.shape[1], Y.shape[1])
-        self._train(X, Y, 1)
-        return self
-
     def _output(self, X) -> np.ndarray:
-        """Network output for ``X``, counting its inference MACs."""
-        check_is_fitted(self, "_network")
-        X = check.check_X(X, n_features=self.n_features_in_, dtype=self._hyper["dtype"])
-        self.inference_macs_ += len(X) * self._network.forward_macs
+        """Network output for ``X`` (the estimator is not changed)."""
+        X = check_output_input(self, X)  # (first: NotFittedError before _network is read)
         return self._network.forward(X)[-1]
+
+    def cost(self, X=None) -> pd.DataFrame:
+        """Operation counts: training so far (phase "train"), and predicting ``X`` if given.
+
+        Returns a table with columns ``phase``, ``category`` ("macs"), ``count``;
+        the inference row is computed without predicting, so the estimator
+        does not change.
+        """
+        check_fitted(self, "_network")
+        rows = [("train", "macs", int(self.training_macs_))]
+        if X is not None:
+            X = check_output_input(self, X)
+            rows.append(("inference", "macs", len(X) * int(self._network.forward_macs)))
+        return pd.DataFrame(rows, columns=["phase", "category", "count"])
 
     # -- saving and loading ------------------------------------------------------------------
 
-    #: ``meta["kind"]`` of this class's archives (see :mod:`tasks.archive`).
-    _archive_kind: str = ""
-
-    def save(self, path) -> None:
-        """Write the fitted estimator to ``path``: an ``.npz`` archive, no pickle.
-
-        The archive holds the parameters, the hyperparameters the network was
-        built with, the weights, the rule's and the optimizer's state, the
-        shuffling generator's state, ``classes_``, ``history_`` and the MAC
-        counters: :func:`ann.load` returns an estimator whose predictions are
-        bit for bit the same and whose ``partial_fit`` continues exactly as
-        this one's would. The file is written under a temporary name and
-        renamed into place, so an interrupted save leaves no partial file
-        (:mod:`tasks.archive` describes the format); ``path`` is used as
-        given (``.npz`` is the natural suffix).
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-
-        Raises
-        ------
-        sklearn.exceptions.NotFittedError
-            If the estimator is not fitted: there is nothing learned to
-            save (its settings are ``get_params()``).
-        TypeError
-            If a parameter cannot be stored without pickle (named, e.g. an
-            object in ``rule_params``), or ``classes_`` holds Python objects.
-
-        Examples
-        --------
-        >>> import os, tempfile
-        >>> from ann import MLPClassifier, load
-        >>> from tasks import load_task
-        >>> task = load_task("iris", seed=0)
-        >>> clf = MLPClassifier(hidden_layer_sizes=(8,), epochs=5, random_state=0)
-        >>> clf = clf.fit(task.X_train, task.y_train)
-        >>> path = os.path.join(tempfile.mkdtemp(), "iris_mlp.npz")
-        >>> clf.save(path)
-        >>> again = load(path)
-        >>> bool((again.predict_proba(task.X_test) == clf.predict_proba(task.X_test)).all())
-        True
-        """
-        if not hasattr(self, "_network"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet, so there is nothing "
-                "learned to save; call fit or partial_fit first (its settings "
-                "are get_params())"
-            )
+    def _full_state(self):
+        """The parameters, the hyperparameters the network was built with, the
+        weights, the rule's and the optimizer's state, the shuffling
+        generator, ``classes_``, ``history_`` and the counters: a loaded
+        estimator predicts bit for bit the same and continues ``partial_fit``
+        exactly as this one would (:func:`ann.load`)."""
         fitted = {
             "n_features_in": self.n_features_in_,
             "n_outputs": self.n_outputs_,
             "history": self.history_,
             "training_macs": self.training_macs_,
-            "inference_macs": self.inference_macs_,
             "samples_seen": self.samples_seen_,
             "shuffle_rng": self._shuffle_rng,
         }
         if hasattr(self, "_single_output"):
             fitted["single_output"] = self._single_output
         meta = {
-            "kind": self._archive_kind,
             "params": to_jsonable(self.get_params(deep=False), where="params"),
             "hyperparameters": to_jsonable(self._hyper, where="hyperparameters"),
             "fitted": to_jsonable(fitted, where="fitted"),
@@ -283,104 +197,36 @@ class _BaseMLP(BaseEstimator):
         arrays = dict(self._network.state_arrays())
         if hasattr(self, "classes_"):
             arrays["classes_"] = self.classes_
-        write_archive(path, arrays, meta)
+        return arrays, meta
 
     @classmethod
-    def load(cls, path):
-        """Read an estimator of this class written by :meth:`save` (see :func:`ann.load`)."""
-        arrays, meta = read_archive(path, expected_kind=cls._archive_kind)
-        return cls._from_archive(path, arrays, meta)
-
-    @classmethod
-    def _from_archive(cls, path, arrays: dict, meta: dict):
+    def _from_full_state(cls, arrays: dict, meta: dict):
+        hyper = from_jsonable(meta["hyperparameters"])
+        for name, registry in (
+            ("activation", ACTIVATIONS),
+            ("rule", RULES),
+            ("optimizer", OPTIMIZERS),
+        ):
+            require_registered(name, hyper[name], registry)
+        estimator = cls(**from_jsonable(meta["params"]))
+        fitted = from_jsonable(meta["fitted"])
+        hyper["dtype"] = check_param("dtype", hyper["dtype"], [DType("float32", "float64")])
+        classes = arrays.pop("classes_", None)
+        network = estimator._build_network(hyper, fitted["n_features_in"], fitted["n_outputs"])
         try:
-            hyper = from_jsonable(meta["hyperparameters"])
-            for name, registry in (
-                ("activation", ACTIVATIONS),
-                ("rule", RULES),
-                ("optimizer", OPTIMIZERS),
-            ):
-                _require_registered(path, name, hyper[name], registry)
-            estimator = cls(**from_jsonable(meta["params"]))
-            fitted = from_jsonable(meta["fitted"])
-            hyper["dtype"] = check.check_dtype(hyper["dtype"])
-            classes = arrays.pop("classes_", None)
-            network = estimator._build_network(hyper, fitted["n_features_in"], fitted["n_outputs"])
-            try:
-                network.set_state_arrays(arrays)
-            except ValueError as error:
-                raise ArchiveError(
-                    f"{os.fspath(path)!r} does not fit the network it describes: {error}"
-                ) from None
-            estimator._adopt(network, hyper, fitted["n_features_in"], fitted["n_outputs"])
-            estimator._shuffle_rng = fitted["shuffle_rng"]
-            estimator.history_ = fitted["history"]
-            estimator.training_macs_ = fitted["training_macs"]
-            estimator.inference_macs_ = fitted["inference_macs"]
-            estimator.samples_seen_ = fitted["samples_seen"]
-            if "single_output" in fitted:
-                estimator._single_output = fitted["single_output"]
-            if classes is not None:
-                estimator.classes_ = classes
-        except (KeyError, TypeError, AttributeError, MetadataError) as error:
-            raise ArchiveError(
-                f"{os.fspath(path)!r}: the archive's content is incomplete or "
-                f"malformed ({type(error).__name__}: {error})"
-            ) from None
+            network.set_state_arrays(arrays)
+        except ValueError as error:
+            raise StateMismatch(error) from None
+        estimator._adopt(network, hyper, fitted["n_features_in"], fitted["n_outputs"])
+        estimator._shuffle_rng = fitted["shuffle_rng"]
+        estimator.history_ = fitted["history"]
+        estimator.training_macs_ = fitted["training_macs"]
+        estimator.samples_seen_ = fitted["samples_seen"]
+        if "single_output" in fitted:
+            estimator._single_output = fitted["single_output"]
+        if classes is not None:
+            estimator.classes_ = classes
         return estimator
-
-
-def _require_registered(path, what: str, name, registry) -> None:
-    """A saved model's ``what`` (rule, optimizer, ...) must be registered in this session."""
-    if name not in registry:
-        raise ValueError(
-            f"{os.fspath(path)!r} was saved with {what}={name!r}, which is not "
-            f"registered here (known: {sorted(registry)}); import the module that "
-            "registers it before loading"
-        )
-
-
-def load(path):
-    """Read a model written by the ``save`` method of an ``ann`` estimator or population.
-
-    No pickle is involved: the file is an ``.npz`` archive of arrays and
-    checksummed JSON (:mod:`tasks.archive`). The estimator comes back fitted,
-    with bit-identical predictions, and continues training exactly as the
-    saved one would have.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-
-    Returns
-    -------
-    MLPClassifier, MLPRegressor, MLPPopulation, SpikingMLPClassifier or SpikingMLPRegressor
-
-    Raises
-    ------
-    FileNotFoundError
-        No file at ``path``.
-    tasks.archive.ArchiveError
-        (a ValueError) A truncated, damaged or modified file, or a file of
-        another kind (e.g. an ``snn`` model: use :func:`snn.load`); the
-        message names the file and the problem.
-    ValueError
-        The model uses a rule, optimizer or activation that is not
-        registered in this session (named, with the known ones).
-    """
-    from ann.population import MLPPopulation
-    from ann.spiking import SpikingMLPClassifier, SpikingMLPRegressor
-
-    classes = (
-        MLPClassifier,
-        MLPRegressor,
-        MLPPopulation,
-        SpikingMLPClassifier,
-        SpikingMLPRegressor,
-    )
-    kinds = {cls._archive_kind: cls for cls in classes}
-    arrays, meta = read_archive(path, expected_kind=list(kinds))
-    return kinds[meta["kind"]]._from_archive(path, arrays, meta)
 
 
 def _r2(squared_error_sum: np.ndarray, total_squares: np.ndarray) -> np.ndarray:
@@ -445,15 +291,15 @@ _SHARED_ATTRIBUTES = """
         the training score during the epoch (predictions of each minibatch's
         forward pass, made before its update, as Keras reports it);
         ``samples_seen`` (cumulative); ``wall_seconds`` (this epoch);
-        ``training_macs`` and ``inference_macs`` (cumulative, see :mod:`ann.mac`).
-    training_macs_, inference_macs_ : int
-        Cumulative multiply-accumulates of training and of inference
-        (``predict``, ``predict_proba``, ``score`` add to the latter).
+        ``training_macs`` (cumulative, see :mod:`ann.mac`).
+    training_macs_ : int
+        Cumulative multiply-accumulates of training; ``cost(X)`` adds those of
+        predicting ``X`` (predicting does not change the estimator).
     samples_seen_, n_features_in_, n_outputs_ : int
 """
 
 
-class MLPClassifier(ClassifierMixin, _BaseMLP):
+class MLPClassifier(ClassifierMixin, ClassifierTargets, _BaseMLP):
     __doc__ = f"""Multi-layer perceptron classifier: softmax output, cross-entropy loss.
 
     Trained by a pluggable learning rule (backpropagation, Rumelhart, Hinton &
@@ -475,78 +321,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     >>> clf = MLPClassifier(random_state=0).fit(task.X_train, task.y_train)
     >>> clf.score(task.X_test, task.y_test) > 0.9
     True
-    >>> clf.history_[-1]["training_macs"] == 30 * 105 * clf._network.training_macs
+    >>> clf.history_[-1]["training_macs"] == 30 * len(task.X_train) * clf._network.training_macs
     True
     """
 
-    _loss_name = "cross_entropy"
-    _score_name = "accuracy"
     _archive_kind = "ann.MLPClassifier"
 
-    def fit(self, X, y):
-        """Train from scratch for ``epochs`` epochs on ``X`` (n_samples, n_features) and labels ``y``."""
-        return self._fit(X, y)
 
-    def partial_fit(self, X, y, classes=None):
-        """One epoch on ``(X, y)``, continuing from the current weights.
-
-        ``classes`` (every label that will ever occur) is required on the first
-        call and must match ``classes_`` afterwards.
-        """
-        return self._partial_fit(X, y, classes)
-
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
-        return self._output(X)
-
-    def predict(self, X) -> np.ndarray:
-        """The most probable class label of each sample."""
-        output = self._output(X)
-        return self.classes_[output.argmax(axis=1)]
-
-    def _targets_for_fit(self, y, n_samples, dtype):
-        labels = check.check_class_labels(y)
-        check.check_same_length(n_samples, labels)
-        classes = np.unique(labels)
-        if len(classes) < 2:
-            raise ValueError(
-                f"y has a single class ({classes[0]!r}); a classifier needs at least 2"
-            )
-        self.classes_ = classes
-        return self._one_hot(labels, classes, dtype)
-
-    def _targets_for_partial_fit(self, y, n_samples, dtype, classes, first_call):
-        labels = check.check_class_labels(y)
-        check.check_same_length(n_samples, labels)
-        if first_call:
-            if classes is None:
-                raise ValueError(
-                    "classes must be given on the first call to partial_fit "
-                    "(all labels that will ever occur)"
-                )
-            known = check.check_classes(classes, sort=True)
-        else:
-            known = self.classes_
-            if classes is not None and not np.array_equal(
-                check.check_classes(classes, sort=True), known
-            ):
-                raise ValueError(
-                    f"classes={list(classes)!r} differs from the classes_="
-                    f"{known.tolist()!r} of the first partial_fit call"
-                )
-        Y = self._one_hot(labels, known, dtype)
-        self.classes_ = known
-        return Y
-
-    @staticmethod
-    def _one_hot(labels, classes, dtype):
-        index = check.encode_labels(labels, classes)
-        Y = np.zeros((len(labels), len(classes)), dtype=dtype)
-        Y[np.arange(len(labels)), index] = 1
-        return Y
-
-
-class MLPRegressor(RegressorMixin, _BaseMLP):
+class MLPRegressor(RegressorMixin, RegressorTargets, _BaseMLP):
     __doc__ = f"""Multi-layer perceptron regressor: identity output, squared-error loss.
 
     Same network and training as :class:`MLPClassifier`; one or several
@@ -567,53 +349,4 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     True
     """
 
-    _loss_name = "squared_error"
-    _score_name = "r2"
     _archive_kind = "ann.MLPRegressor"
-
-    def fit(self, X, y):
-        """Train from scratch for ``epochs`` epochs on ``X`` and targets ``y`` (n_samples[, n_outputs])."""
-        return self._fit(X, y)
-
-    def partial_fit(self, X, y):
-        """One epoch on ``(X, y)``, continuing from the current weights."""
-        return self._partial_fit(X, y)
-
-    def predict(self, X) -> np.ndarray:
-        """Predicted targets, shaped like the ``y`` of ``fit`` (1-D for one output)."""
-        output = self._output(X)
-        return output[:, 0] if self._single_output else output
-
-    def _targets_for_fit(self, y, n_samples, dtype):
-        Y, self._single_output = self._read_targets(y, n_samples, dtype)
-        return Y
-
-    def _targets_for_partial_fit(self, y, n_samples, dtype, classes, first_call):
-        Y, single_output = self._read_targets(y, n_samples, dtype)
-        if first_call:
-            self._single_output = single_output
-        elif Y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {Y.shape[1]} outputs, but the network was built for {self.n_outputs_}"
-            )
-        return Y
-
-    @staticmethod
-    def _read_targets(y, n_samples, dtype):
-        """Targets as ``(n_samples, n_outputs)`` and whether ``y`` was 1-D."""
-        if y is None:
-            raise TypeError("y must be an array of targets, got y=None")
-        values = np.asarray(y)
-        if values.dtype.kind not in "biuf":
-            raise TypeError(f"y must contain real numbers, got dtype {values.dtype}")
-        if values.ndim not in (1, 2):
-            raise ValueError(
-                f"y must be 1-D or 2-D (n_samples[, n_outputs]), got shape {values.shape}"
-            )
-        if values.ndim == 2 and values.shape[1] == 0:
-            raise ValueError(f"y has no outputs to learn: got shape {values.shape}")
-        check.check_same_length(n_samples, values)
-        values = values.astype(dtype)
-        if not np.isfinite(values).all():
-            raise ValueError("y contains NaN or infinity")
-        return values.reshape(n_samples, -1), values.ndim == 1

@@ -23,6 +23,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from core.registry import Registry
+
 
 class Loss(NamedTuple):
     """An output activation and the per-sample loss it is canonical for."""
@@ -32,7 +34,7 @@ class Loss(NamedTuple):
 
 
 #: Output layer + loss pairs by name.
-LOSSES: dict[str, Loss] = {}
+LOSSES: Registry[Loss] = Registry("loss")
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -64,8 +66,8 @@ def identity(z: np.ndarray) -> np.ndarray:
     return z
 
 
-LOSSES["cross_entropy"] = Loss(softmax, cross_entropy)
-LOSSES["squared_error"] = Loss(identity, squared_error)
+LOSSES.register("cross_entropy", Loss(softmax, cross_entropy))
+LOSSES.register("squared_error", Loss(identity, squared_error))
 
 
 def output_error(target: np.ndarray, prediction: np.ndarray) -> np.ndarray:

@@ -20,14 +20,43 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
+from numbers import Integral, Real
 
 import numpy as np
 
 from ann.activations import ACTIVATIONS
 from ann.losses import LOSSES, output_error
 from ann.mac import forward_macs
-from ann.optimizers import make_optimizer
-from ann.rules import make_rule
+from ann.optimizers import OPTIMIZERS, make_optimizer
+from ann.rules import RULES, make_rule
+from core.params import (
+    Boolean,
+    DType,
+    Interval,
+    KeywordDict,
+    NoneOf,
+    RandomState,
+    Registered,
+    SizesTuple,
+)
+
+#: Constraints of the parameters every MLP (estimator or population) takes
+#: (:func:`core.params.validate_params`).
+NETWORK_CONSTRAINTS = {
+    "hidden_layer_sizes": [SizesTuple()],
+    "activation": [Registered(ACTIVATIONS)],
+    "rule": [Registered(RULES)],
+    "optimizer": [Registered(OPTIMIZERS)],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "batch_size": [Interval(Integral, 1, None)],
+    "alpha": [Interval(Real, 0, None)],
+    "shuffle": [Boolean()],
+    "random_state": [RandomState()],
+    "rule_params": [NoneOf(dict), KeywordDict()],
+    "optimizer_params": [NoneOf(dict), KeywordDict()],
+    "dtype": [DType("float32", "float64")],
+    "verbose": [NoneOf(), Interval(Integral, 0, None)],
+}
 
 
 def network_rngs(rng: np.random.Generator) -> tuple[np.random.Generator, ...]:

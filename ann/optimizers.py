@@ -19,31 +19,12 @@ array([ 0.5, -2.5])
 
 from __future__ import annotations
 
-import inspect
 import numbers
 from collections.abc import Sequence
 
 import numpy as np
 
-#: Registered optimizers by name.
-OPTIMIZERS: dict[str, type[Optimizer]] = {}
-
-
-def register_optimizer(name: str):
-    """Register an :class:`Optimizer` subclass under ``name`` (class decorator)."""
-
-    def decorator(cls):
-        if name in OPTIMIZERS:
-            raise ValueError(f"optimizer name {name!r} is already registered")
-        if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
-            raise TypeError(
-                f"optimizer {name!r} must subclass ann.optimizers.Optimizer, got {cls!r}"
-            )
-        cls.name = name
-        OPTIMIZERS[name] = cls
-        return cls
-
-    return decorator
+from core.registry import Registry
 
 
 def _is_number(value) -> bool:
@@ -121,6 +102,15 @@ class Optimizer:
             # ``where`` rather than multiplying by the mask: 0 * inf would be NaN.
             for param, update in zip(params, updates):
                 np.add(param, update, out=param, where=_expand(active, param.ndim))
+
+
+#: Registered optimizers by name.
+OPTIMIZERS: Registry[type[Optimizer]] = Registry("optimizer", base=Optimizer, set_name=True)
+
+
+def register_optimizer(name: str, *, replace: bool = False):
+    """Register an :class:`Optimizer` subclass under ``name`` (class decorator)."""
+    return OPTIMIZERS.register(name, replace=replace)
 
 
 @register_optimizer("sgd")
@@ -247,19 +237,6 @@ def make_optimizer(name: str, params, learning_rate: float, batch_shape=(), opti
 
     Raises ValueError naming the parameter for unknown names or hyperparameters.
     """
-    if not isinstance(name, str) or name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer={name!r}; known optimizers: {sorted(OPTIMIZERS)}")
-    cls = OPTIMIZERS[name]
-    hyper = dict(optimizer_params or {})
-    accepted = [
-        p
-        for p in inspect.signature(cls.__init__).parameters
-        if p not in ("self", "params", "learning_rate", "batch_shape")
-    ]
-    unknown = sorted(set(hyper) - set(accepted))
-    if unknown:
-        raise ValueError(
-            f"optimizer_params has {unknown} which optimizer={name!r} does not take; "
-            f"it takes {accepted}"
-        )
-    return cls(params, learning_rate, batch_shape, **hyper)
+    return OPTIMIZERS.build(
+        name, optimizer_params, params, learning_rate, batch_shape, parameter="optimizer_params"
+    )

@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
-import numbers
-import os
+from numbers import Integral
 
 import numpy as np
 
-from ann import _validation as check
 from ann.activations import ACTIVATIONS
-from ann.network import StackedMLP, layer_sizes, network_rngs
+from ann.network import NETWORK_CONSTRAINTS, StackedMLP, layer_sizes, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
-from tasks.archive import (
-    ArchiveError,
-    MetadataError,
-    from_jsonable,
-    read_archive,
-    to_jsonable,
-    write_archive,
-)
+from core import data as check
+from core.archive import from_jsonable, to_jsonable
+from core.data import check_agent_list
+from core.params import Interval, check_param, validate_params
+from core.persistence import Persistent, StateMismatch, require_registered
+from core.random import check_random_state
+
+_POPULATION_CONSTRAINTS = {
+    **NETWORK_CONSTRAINTS,
+    "n_agents": [Interval(Integral, 1, None)],
+    "n_features": [Interval(Integral, 1, None)],
+    "epochs_per_call": [Interval(Integral, 1, None)],
+}
 
 
-class MLPPopulation:
+class MLPPopulation(Persistent):
     """``n_agents`` independent MLP classifiers, trained together with batched matrix products.
 
     Implements the population protocol of the society (``kind``,
     ``n_agents``, ``classes_``, ``cost_unit``, ``partial_fit``, ``predict``,
-    ``predict_proba``, ``get_params``, ``set_params``, ``cost``). All agents'
+    ``predict_proba``, ``get_agent_weights``, ``set_agent_weights``, ``cost``). All agents'
     parameters form one array with a leading agent axis; a ``partial_fit``
     round pads every agent's data to the longest, gives padding rows zero
     weight and skips the optimizer step of agents with no real row in a
@@ -111,22 +114,16 @@ class MLPPopulation:
         optimizer_params=None,
         dtype="float64",
     ):
-        self.n_agents = check.check_positive_int("n_agents", n_agents)
-        self.n_features_in_ = check.check_positive_int("n_features", n_features)
+        settings = validate_params(_POPULATION_CONSTRAINTS, locals())
+        self.n_agents = settings["n_agents"]
+        self.n_features_in_ = settings["n_features"]
         self.classes_ = check.check_classes(classes, sort=False)
-        self.hidden_layer_sizes = check.check_hidden_layer_sizes(hidden_layer_sizes)
-        self.activation = check.check_choice("activation", activation, ACTIVATIONS)
-        self.rule = check.check_choice("rule", rule, RULES)
-        self.optimizer = check.check_choice("optimizer", optimizer, OPTIMIZERS)
-        self.learning_rate = check.check_number("learning_rate", learning_rate, positive=True)
-        self.batch_size = check.check_positive_int("batch_size", batch_size)
-        self.alpha = check.check_number("alpha", alpha, non_negative=True)
-        self.shuffle = check.check_bool("shuffle", shuffle)
-        self.epochs_per_call = check.check_positive_int("epochs_per_call", epochs_per_call)
-        self.dtype = check.check_dtype(dtype)
-        self.rule_params = check.check_params_dict("rule_params", rule_params)
-        self.optimizer_params = check.check_params_dict("optimizer_params", optimizer_params)
-        agent_rngs = check.check_random_state(random_state).spawn(self.n_agents)
+        for name in (
+            "hidden_layer_sizes activation rule optimizer learning_rate batch_size alpha "
+            "shuffle epochs_per_call dtype rule_params optimizer_params"
+        ).split():
+            setattr(self, name, settings[name])
+        agent_rngs = check_random_state(random_state).spawn(self.n_agents)
 
         self._network = StackedMLP(
             layer_sizes(self.n_features_in_, self.hidden_layer_sizes, len(self.classes_)),
@@ -160,15 +157,7 @@ class MLPPopulation:
     # -- data ----------------------------------------------------------------------------------
 
     def _check_agent_list(self, values, name: str) -> list:
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-            raise TypeError(
-                f"{name} must be a list with one array per agent, got {type(values).__name__}"
-            )
-        if len(values) != self.n_agents:
-            raise ValueError(
-                f"{name} must have one entry per agent: expected {self.n_agents}, got {len(values)}"
-            )
-        return list(values)
+        return check_agent_list(values, self.n_agents, name)
 
     def _concatenate(self, Xs, name: str = "Xs") -> tuple[np.ndarray, np.ndarray]:
         """Validate per-agent inputs; return all their rows, concatenated, and the lengths.
@@ -323,21 +312,17 @@ class MLPPopulation:
         return [self.classes_[p.argmax(axis=-1)] for p in probabilities]
 
     def _check_agent(self, i) -> int:
-        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (numbers.Integral, np.integer)):
-            raise TypeError(f"agent index i must be an integer, got i={i!r}")
-        if not 0 <= i < self.n_agents:
-            raise ValueError(f"agent index i must be in [0, {self.n_agents}), got i={i!r}")
-        return int(i)
+        return check_param("i", i, [Interval(Integral, 0, self.n_agents, closed="left")])
 
-    def get_params(self, i) -> dict[str, np.ndarray]:
+    def get_agent_weights(self, i) -> dict[str, np.ndarray]:
         """Copies of agent ``i``'s weights and biases: ``weights_<l>``, ``biases_<l>``."""
         i = self._check_agent(i)
         params = {f"weights_{l}": W[i].copy() for l, W in enumerate(self._network.weights)}
         params.update({f"biases_{l}": b[i].copy() for l, b in enumerate(self._network.biases)})
         return params
 
-    def set_params(self, i, params) -> None:
-        """Set agent ``i``'s weights and biases (keys and shapes as ``get_params`` returns).
+    def set_agent_weights(self, i, params) -> None:
+        """Set agent ``i``'s weights and biases (keys and shapes as ``get_agent_weights`` returns).
 
         The agent's optimizer state (momenta) is kept.
         """
@@ -369,15 +354,12 @@ class MLPPopulation:
     _archive_kind = "ann.MLPPopulation"
     _counters = ("training_macs_", "inference_macs_", "samples_seen_", "loss_")
 
-    def save(self, path) -> None:
-        """Write the population to ``path``: an ``.npz`` archive, no pickle (read it with :func:`ann.load`).
+    _archive_noun = "population"
 
-        Holds the settings, every agent's weights, rule and optimizer state,
-        shuffling generator and counters, so the loaded population predicts
-        the same and its ``partial_fit`` continues exactly as this one's
-        would. Written under a temporary name and renamed into place (see
-        :mod:`tasks.archive`).
-        """
+    def _full_state(self):
+        """The settings, every agent's weights, rule and optimizer state,
+        shuffling generator and counters: the loaded population predicts the
+        same and its ``partial_fit`` continues exactly (read with :func:`ann.load`)."""
         settings = {
             "n_agents": self.n_agents,
             "n_features": self.n_features_in_,
@@ -395,7 +377,6 @@ class MLPPopulation:
             "dtype": self.dtype,
         }
         meta = {
-            "kind": self._archive_kind,
             "settings": to_jsonable(settings, where="settings"),
             "fitted": to_jsonable(
                 {"n_calls": self.n_calls_, "shuffle_rngs": self._shuffle_rngs}, where="fitted"
@@ -404,64 +385,45 @@ class MLPPopulation:
         arrays = dict(self._network.state_arrays())
         arrays["classes_"] = self.classes_
         arrays.update({name: getattr(self, name) for name in self._counters})
-        write_archive(path, arrays, meta)
+        return arrays, meta
 
     @classmethod
-    def load(cls, path) -> MLPPopulation:
-        """Read a population written by :meth:`save` (see :func:`ann.load`)."""
-        arrays, meta = read_archive(path, expected_kind=cls._archive_kind)
-        return cls._from_archive(path, arrays, meta)
-
-    @classmethod
-    def _from_archive(cls, path, arrays: dict, meta: dict) -> MLPPopulation:
-        from ann.estimators import _require_registered
-
+    def _from_full_state(cls, arrays: dict, meta: dict) -> MLPPopulation:
+        settings = from_jsonable(meta["settings"])
+        for name, registry in (
+            ("activation", ACTIVATIONS),
+            ("rule", RULES),
+            ("optimizer", OPTIMIZERS),
+        ):
+            require_registered(name, settings[name], registry)
+        fitted = from_jsonable(meta["fitted"])
+        n_agents, n_features = settings.pop("n_agents"), settings.pop("n_features")
+        hidden_layer_sizes = settings.pop("hidden_layer_sizes")
+        # The constructor validates the settings; the weights it draws
+        # (from a fixed seed) are then replaced by the saved ones.
+        population = cls(
+            n_agents,
+            n_features,
+            arrays.pop("classes_"),
+            hidden_layer_sizes,
+            random_state=0,
+            **settings,
+        )
+        counters = {name: arrays.pop(name) for name in cls._counters}
         try:
-            settings = from_jsonable(meta["settings"])
-            for name, registry in (
-                ("activation", ACTIVATIONS),
-                ("rule", RULES),
-                ("optimizer", OPTIMIZERS),
-            ):
-                _require_registered(path, name, settings[name], registry)
-            fitted = from_jsonable(meta["fitted"])
-            n_agents, n_features = settings.pop("n_agents"), settings.pop("n_features")
-            hidden_layer_sizes = settings.pop("hidden_layer_sizes")
-            # The constructor validates the settings; the weights it draws
-            # (from a fixed seed) are then replaced by the saved ones.
-            population = cls(
-                n_agents,
-                n_features,
-                arrays.pop("classes_"),
-                hidden_layer_sizes,
-                random_state=0,
-                **settings,
+            population._network.set_state_arrays(arrays)
+        except ValueError as error:
+            raise StateMismatch(error) from None
+        for name, value in counters.items():
+            if value.shape != (n_agents,):
+                raise StateMismatch(f"array {name!r} has shape {value.shape}, not ({n_agents},)")
+            setattr(population, name, value)
+        if len(fitted["shuffle_rngs"]) != n_agents:
+            raise StateMismatch(
+                f"{len(fitted['shuffle_rngs'])} shuffling generators for {n_agents} agents"
             )
-            counters = {name: arrays.pop(name) for name in cls._counters}
-            try:
-                population._network.set_state_arrays(arrays)
-                for name, value in counters.items():
-                    if value.shape != (n_agents,):
-                        raise ValueError(
-                            f"array {name!r} has shape {value.shape}, not ({n_agents},)"
-                        )
-                    setattr(population, name, value)
-            except ValueError as error:
-                raise ArchiveError(
-                    f"{os.fspath(path)!r} does not fit the population it describes: {error}"
-                ) from None
-            if len(fitted["shuffle_rngs"]) != n_agents:
-                raise ArchiveError(
-                    f"{os.fspath(path)!r} has {len(fitted['shuffle_rngs'])} "
-                    f"shuffling generators for {n_agents} agents"
-                )
-            population._shuffle_rngs = fitted["shuffle_rngs"]
-            population.n_calls_ = fitted["n_calls"]
-        except (KeyError, TypeError, AttributeError, MetadataError) as error:
-            raise ArchiveError(
-                f"{os.fspath(path)!r}: the archive's content is incomplete or "
-                f"malformed ({type(error).__name__}: {error})"
-            ) from None
+        population._shuffle_rngs = fitted["shuffle_rngs"]
+        population.n_calls_ = fitted["n_calls"]
         return population
 
 

@@ -25,44 +25,13 @@ docs/extending.md shows how to add a rule.
 
 from __future__ import annotations
 
-import inspect
 import numbers
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from ann.mac import backprop_macs
-
-#: Registered learning rules by name.
-RULES: dict[str, type[LearningRule]] = {}
-
-
-def register_rule(name: str):
-    """Register a :class:`LearningRule` subclass under ``name`` (class decorator).
-
-    Examples
-    --------
-    >>> from ann.rules import RULES, LearningRule, register_rule
-    >>> @register_rule("frozen_hidden_example")
-    ... class FrozenHidden(LearningRule):
-    ...     '''Train the output layer only: no error reaches the hidden layers.'''
-    ...     def deltas(self, output_delta, weights, activations, derivative, state):
-    ...         return [0 * a for a in activations[1:-1]] + [output_delta]
-    >>> "frozen_hidden_example" in RULES
-    True
-    >>> del RULES["frozen_hidden_example"]
-    """
-
-    def decorator(cls):
-        if name in RULES:
-            raise ValueError(f"rule name {name!r} is already registered")
-        if not (isinstance(cls, type) and issubclass(cls, LearningRule)):
-            raise TypeError(f"rule {name!r} must subclass ann.rules.LearningRule, got {cls!r}")
-        cls.name = name
-        RULES[name] = cls
-        return cls
-
-    return decorator
+from core.registry import Registry
 
 
 class LearningRule:
@@ -147,6 +116,34 @@ class LearningRule:
         return backprop_macs(layer_sizes)
 
 
+#: Registered learning rules by name.
+RULES: Registry[type[LearningRule]] = Registry("rule", base=LearningRule, set_name=True)
+
+
+def register_rule(name: str, *, replace: bool = False):
+    """Register a :class:`LearningRule` subclass under ``name`` (class decorator).
+
+    Registering the same class again (a re-run notebook cell) is allowed; a
+    different class under a taken name needs ``replace=True``
+    (:class:`core.registry.Registry`).
+
+    Examples
+    --------
+    >>> from ann.rules import RULES, LearningRule, register_rule
+    >>> with RULES.restored():
+    ...     @register_rule("frozen_hidden_example")
+    ...     class FrozenHidden(LearningRule):
+    ...         '''Train the output layer only: no error reaches the hidden layers.'''
+    ...         def deltas(self, output_delta, weights, activations, derivative, state):
+    ...             return [0 * a for a in activations[1:-1]] + [output_delta]
+    ...     "frozen_hidden_example" in RULES
+    True
+    >>> "frozen_hidden_example" in RULES
+    False
+    """
+    return RULES.register(name, replace=replace)
+
+
 @register_rule("backprop")
 class Backprop(LearningRule):
     """Backpropagation: ``delta_l = (delta_(l+1) @ W_(l+1)^T) * f'(a_l)``.
@@ -214,16 +211,4 @@ class FeedbackAlignment(LearningRule):
 
 def make_rule(name: str, rule_params=None) -> LearningRule:
     """Instantiate the rule registered as ``name`` with hyperparameters ``rule_params``."""
-    if not isinstance(name, str) or name not in RULES:
-        raise ValueError(f"unknown rule={name!r}; known rules: {sorted(RULES)}")
-    cls = RULES[name]
-    params = dict(rule_params or {})
-    accepted = [
-        p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "args", "kwargs")
-    ]
-    unknown = sorted(set(params) - set(accepted))
-    if unknown:
-        raise ValueError(
-            f"rule_params has {unknown} which rule={name!r} does not take; it takes {accepted}"
-        )
-    return cls(**params)
+    return RULES.build(name, rule_params, parameter="rule_params")

@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sklearn.base import clone
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -211,6 +212,41 @@ def spiking_side_by_side(estimator, tasks, variants, **network):
     return rows
 
 
+def no_plasticity_rows(estimator, tasks):
+    """``plasticity=False`` through the estimator itself: random normalised weights, readouts only.
+
+    Cheap (frozen passes only), so every seed runs as a lone estimator; the
+    vote readout is the estimator's own, the ridge readout (alpha chosen on
+    validation) is fitted on a frozen pass over the training set.
+    """
+    rows = []
+    for seed, task in tasks.items():
+        started = time.perf_counter()
+        model = clone(estimator).set_params(plasticity=False, random_state=seed)
+        model.fit(task.X_train, task.y_train)
+        rows.append(
+            dict(seed=seed, model="snn_no_plasticity", score=model.score(task.X_test, task.y_test))
+        )
+        agents = model.agents_
+        train_counts, _ = agents.respond([task.X_train], rngs=[np.random.default_rng(seed + 1)])
+        val_counts, _ = agents.respond([task.X_val])
+        test_counts, _ = agents.respond([task.X_test])
+        n_classes = len(model.classes_)
+        best = None
+        for alpha in ALPHAS:
+            linear = LinearReadout(1, model.n_neurons, n_classes, alpha=alpha)
+            linear.update(train_counts, np.eye(n_classes)[task.y_train][None])
+            val = float(np.mean(linear.scores(val_counts)[0].argmax(axis=1) == task.y_val))
+            test = float(np.mean(linear.scores(test_counts)[0].argmax(axis=1) == task.y_test))
+            if best is None or val > best[0]:
+                best = (val, test, alpha)
+        rows.append(dict(seed=seed, model="snn_no_plasticity_linear", score=best[1], alpha=best[2]))
+        for row in rows[-2:]:
+            row["seconds"] = round(time.perf_counter() - started, 1)
+            print(json.dumps({"task": task.name, **row}), flush=True)
+    return rows
+
+
 def _network_tag(network):
     if not network:
         return {}
@@ -291,9 +327,27 @@ def main(argv=None):
     )
     parser.add_argument("--skip-others", action="store_true", help="spiking models only")
     parser.add_argument(
+        "--others-from",
+        default=None,
+        help="read the MLP and baseline rows from this earlier run's log (JSON lines)",
+    )
+    parser.add_argument(
+        "--no-plasticity-estimator",
+        action="store_true",
+        help="the no-plasticity network through STDPClassifier(plasticity=False), every seed",
+    )
+    parser.add_argument(
         "--extra-only", action="store_true", help="only the --extra networks (implies --extra)"
     )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the script")
+    parser.add_argument(
+        "--n-train", type=int, default=None, help="train on the first N training samples only"
+    )
+    parser.add_argument(
+        "--snn",
+        default="{}",
+        help='JSON spiking parameters, e.g. \'{"n_neurons": 100, "epochs": 1}\'',
+    )
     parser.add_argument("--out", default=None, help="CSV of every (task, seed, model) score")
     args = parser.parse_args(argv)
     all_rows = []
@@ -301,6 +355,14 @@ def main(argv=None):
         tasks = {seed: load_task(name, seed=seed) for seed in args.seeds}
         first = tasks[args.seeds[0]]
         estimator = STDPClassifier() if first.kind == "classification" else STDPRegressor()
+        estimator.set_params(**json.loads(args.snn))
+        if args.n_train:
+            tasks = {
+                s: dataclasses.replace(
+                    t, X_train=t.X_train[: args.n_train], y_train=t.y_train[: args.n_train]
+                )
+                for s, t in tasks.items()
+            }
         if args.smoke:
             small = dict(n_neurons=12, presentation_time=50 * ms, rest_time=10 * ms, epochs=1)
             estimator.set_params(**small)
@@ -316,7 +378,18 @@ def main(argv=None):
                 )
                 for s, t in tasks.items()
             }
-        rows = [] if args.skip_others else other_models(tasks, estimator.n_neurons)
+        if args.others_from:
+            rows = [
+                {k: v for k, v in json.loads(line).items() if k != "task"}
+                for line in Path(args.others_from).read_text().splitlines()
+                if line.startswith("{")
+                and json.loads(line).get("task") == name
+                and not json.loads(line)["model"].startswith("snn")
+            ]
+        else:
+            rows = [] if args.skip_others else other_models(tasks, estimator.n_neurons)
+        if args.no_plasticity_estimator:
+            rows += no_plasticity_rows(estimator, tasks)
         runs = [] if args.extra_only else [({}, args.variants)]
         if args.extra or args.extra_only:
             runs += [({"weight_normalisation": False}, ["full"]), ({"dt": 0.25 * ms}, ["full"])]

@@ -69,11 +69,10 @@ class Settings:
 
 def run(settings: Settings, seed: int) -> Result:
     from ann import MLPClassifier
+    from core.random import child_seeds
     from tasks import load_task
 
-    task_seed, model_seed = (
-        int(s.generate_state(1)[0]) % 2**31 for s in np.random.SeedSequence(seed).spawn(2)
-    )
+    task_seed, model_seed = child_seeds(seed, 2)
     task = load_task("digits", seed=task_seed)
     clf = MLPClassifier(
         hidden_layer_sizes=settings.hidden_layer_sizes,

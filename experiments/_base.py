@@ -24,8 +24,11 @@ from typing import Any
 
 import pandas as pd
 
-#: Registered experiments by name, in registration order.
-EXPERIMENTS: dict[str, Experiment] = {}
+from core.registry import Registry, identity_of
+
+#: Registered experiments by name, in registration order (an experiment is
+#: the same when its run function is: re-importing a module is harmless).
+EXPERIMENTS: Registry[Experiment] = Registry("experiment", identity=lambda e: identity_of(e.run))
 
 
 @dataclass
@@ -98,18 +101,19 @@ def register_experiment(
     """
 
     def decorator(run):
-        if name in EXPERIMENTS:
-            raise ValueError(f"experiment {name!r} is already registered")
-        EXPERIMENTS[name] = Experiment(
+        EXPERIMENTS.register(
             name,
-            description,
-            settings,
-            run,
-            figures,
-            summary,
-            aggregate_figures,
-            expected_seconds,
-            columns,
+            Experiment(
+                name,
+                description,
+                settings,
+                run,
+                figures,
+                summary,
+                aggregate_figures,
+                expected_seconds,
+                columns,
+            ),
         )
         return run
 
@@ -117,6 +121,5 @@ def register_experiment(
 
 
 def get_experiment(name: str) -> Experiment:
-    if name not in EXPERIMENTS:
-        raise ValueError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
+    """The experiment registered as ``name`` (``EXPERIMENTS[name]``; the error lists the known ones)."""
     return EXPERIMENTS[name]

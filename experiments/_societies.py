@@ -5,7 +5,7 @@ or teacher/learner arrangements) are built as the connected components of ONE
 :class:`social.Society`. The society keeps all agents of a type in one
 population, so the spiking agents of every condition are one Brian2 network
 and every round costs a few ``run()`` calls instead of a few per condition
-(DESIGN.md, "Performance principles"). The components never exchange anything:
+(docs/architecture.md, "Performance principles"). The components never exchange anything:
 every protocol acts along edges only.
 
 The comparison is *paired*: the training set is dealt once to a set of
@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from experiments.learners import _with_units
+from experiments.learners import with_units
 from social.metrics import consensus_distance, knowledge_diffusion
 from social.partitions import partition_data
 
@@ -38,7 +38,7 @@ def society_agent_params(agent_params: Mapping) -> dict:
     return {
         kind: {
             key: tuple(value) if isinstance(value, list) else value
-            for key, value in _with_units(dict(params)).items()
+            for key, value in with_units(dict(params)).items()
         }
         for kind, params in agent_params.items()
     }

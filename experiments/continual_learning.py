@@ -80,8 +80,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
-from experiments.learners import _with_units, child_seeds, subsample, with_validation
+from experiments.learners import subsample, with_units, with_validation
 from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval
 from experiments.style import figure
@@ -744,7 +745,7 @@ def run(settings: Settings, seed: int) -> Result:
     ReplayBuffer(settings.replay_size, np.random.default_rng(0))  # checks replay_size
     rows, choices, rate_choices, timings = [], [], [], []
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="continual_learning"):
-        task = load_task("digits", seed=run_seed % 2**31)
+        task = load_task("digits", seed=run_seed)
         task = with_validation(task, run_seed)
         data_seed, mlp_seed, snn_seed = child_seeds(run_seed, 3)
         data = _task_data(task, np.random.default_rng(data_seed), settings.n_train, settings.n_test)
@@ -778,11 +779,11 @@ def run(settings: Settings, seed: int) -> Result:
             {"seed": run_seed, "learner": "baselines", "seconds": time.perf_counter() - started}
         )
 
-        params = _with_units(dict(settings.snn_params))
+        params = with_units(dict(settings.snn_params))
         for n_neurons in settings.n_neurons:
             started = time.perf_counter()
             network = ContinualSpiking(
-                n_features, n_classes, snn_seed % 2**31, {**params, "n_neurons": int(n_neurons)}
+                n_features, n_classes, snn_seed, {**params, "n_neurons": int(n_neurons)}
             )
             seen = []
             # one frozen pass over every task's test samples after each task

@@ -58,8 +58,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
-from experiments.learners import child_seeds
 from experiments.runner import progress
 from experiments.stats import mean_interval
 from experiments.style import figure
@@ -610,17 +610,17 @@ def run(settings: Settings, seed: int) -> Result:
     rows, tuning, curves, timings = [], [], [], []
     jobs = [(name, s) for name in settings.tasks for s in child_seeds(seed, settings.n_seeds)]
     for task_name, run_seed in progress(jobs, desc="learner_matrix"):
-        task = load_task(task_name, seed=run_seed % 2**31)
+        task = load_task(task_name, seed=run_seed)
         if task.kind != "classification":
             raise ValueError(f"learner_matrix compares classifiers; task {task_name!r} is not one")
         rng = np.random.default_rng(run_seed)
-        X_fit, y_fit, X_val, y_val = split_for_validation(task, run_seed % 2**31)
+        X_fit, y_fit, X_val, y_val = split_for_validation(task, run_seed)
         X_fit, y_fit = capped(X_fit, y_fit, settings.n_train, rng)
         X_val, y_val = capped(X_val, y_val, settings.n_val, rng)
         X_test, y_test = capped(task.X_test, task.y_test, settings.n_test, rng)
         data = (X_fit, y_fit, X_val, y_val, X_test, y_test)
         for learner in learners:
-            learner_seed = run_seed % 2**31
+            learner_seed = run_seed
             row, trials, curve, learning_rate, seconds, train_seconds = _run_cell(
                 learner, settings, task, data, learner_seed, np.random.default_rng(run_seed + 1)
             )

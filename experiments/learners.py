@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.progress import current_verbosity
+from core.random import check_random_state
 
 #: Joules per operation, by operation unit.
 ENERGY_PER_OPERATION = {"MAC": 4.6e-12, "SOP": 0.9e-12}
@@ -32,7 +33,7 @@ def make_learner(kind: str, task, random_state, **params):
     JSON-friendly by giving times as plain numbers with the unit in the key:
     ``presentation_time_ms=100`` becomes ``presentation_time=100 * ms``.
     """
-    params = _with_units(params)
+    params = with_units(params)
     if kind == "ann":
         from ann import MLPClassifier, MLPRegressor
 
@@ -51,7 +52,7 @@ def make_learner(kind: str, task, random_state, **params):
     return cls(random_state=random_state, **params)
 
 
-def _with_units(params: dict) -> dict:
+def with_units(params: dict) -> dict:
     converted = {}
     for key, value in params.items():
         if key.endswith("_ms"):
@@ -63,16 +64,19 @@ def _with_units(params: dict) -> dict:
     return converted
 
 
-def operations(estimator) -> dict:
-    """Cumulative operation counts of a fitted estimator and their energy in joules.
+def operations(estimator, X=None) -> dict:
+    """Operation counts of a fitted estimator's training, and of predicting ``X``, with their energy.
 
     Returns a dict with ``unit`` ("MAC" or "SOP"), ``training_ops``,
-    ``inference_ops`` and ``training_joules``, ``inference_joules``.
+    ``inference_ops`` (of predicting ``X``, 0 without it; predicting does not
+    change an estimator, so its ``cost(X)`` prices it) and
+    ``training_joules``, ``inference_joules``.
     """
     if hasattr(estimator, "training_macs_"):
-        unit, train, infer = "MAC", estimator.training_macs_, estimator.inference_macs_
+        counts = estimator.cost(X).groupby("phase")["count"].sum()
+        unit, train, infer = "MAC", counts.get("train", 0), counts.get("inference", 0)
     elif callable(getattr(estimator, "cost", None)):
-        counts = estimator.cost()
+        counts = estimator.cost(X)
         unit, train, infer = "SOP", counts["train_sops"], counts["inference_sops"]
     else:
         raise TypeError(f"{type(estimator).__name__} counts neither MACs nor SOPs")
@@ -98,8 +102,6 @@ def continue_training(estimator, X, y, epochs: int, classes):
     """
     first = not hasattr(estimator, "agents_")
     if first:
-        from snn.estimators import check_random_state
-
         estimator.classes_ = np.unique(np.asarray(classes))
         estimator._rng = check_random_state(estimator.random_state)
         n = len(estimator.classes_)
@@ -108,11 +110,6 @@ def continue_training(estimator, X, y, epochs: int, classes):
     targets, labels = estimator._encode_labels(np.asarray(y))
     estimator._train(X, targets, labels, epochs=int(epochs), readout_pass=True)
     return estimator
-
-
-def child_seeds(seed: int, n: int) -> list[int]:
-    """``n`` independent integer seeds derived from ``seed`` (SeedSequence.spawn)."""
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n)]
 
 
 def subsample(X, y, n, rng, stratify=True):

@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullFormatter
 
+from core.random import child_seeds
 from experiments import reference
 from experiments._base import Result, register_experiment
 from experiments._curves import (
@@ -39,7 +41,7 @@ from experiments._curves import (
     samples_to_target,
     size_curve,
 )
-from experiments.learners import KINDS, child_seeds, make_learner, subsample, with_validation
+from experiments.learners import KINDS, make_learner, subsample, with_validation
 from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import color, figure, label
@@ -124,10 +126,14 @@ def _figures(result: Result, settings: Settings) -> dict:
                 color=_color(name),
                 label=_label(name),
             )
-            if seeds > 1:
+            if seeds > 2:
                 ax.fill_between(x, stats["low"], stats["high"], color=_color(name), alpha=0.15)
         ax.axhline(chance_level_of(settings), color="0.5", linestyle=":", linewidth=1)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # decade labels only: no overlaps
+        if column == "n_train":
+            sizes = sorted(metrics["n_train"].unique())
+            ax.set_xticks(sizes, [str(int(n)) for n in sizes])
         ax.set_xlabel(xlabel)
         ax.set_ylim(0, 1)
     axes[0].set_ylabel(f"test accuracy on {settings.task}")
@@ -138,7 +144,8 @@ def _figures(result: Result, settings: Settings) -> dict:
     fig.suptitle(
         f"Learning curves on {settings.task}: each point trained from scratch on a subset "
         f"(MLP: early stopping on validation, at most {settings.mlp_max_epochs} epochs; "
-        f"spiking: fit); n = {seeds} seeds, mean and 95% interval; dotted: chance",
+        f"spiking: fit); n = {seeds} seeds, mean and 95% interval (drawn from 3 seeds up); "
+        "dotted: chance",
         fontsize=10,
     )
     fig.tight_layout()
@@ -247,14 +254,14 @@ def run(settings: Settings, seed: int) -> Result:
         raise ValueError(f"mlp_max_epochs must be positive, got {settings.mlp_max_epochs!r}")
     curves, timings = [], []
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="learning_curves"):
-        task = with_validation(load_task(settings.task, seed=run_seed % 2**31), run_seed)
+        task = with_validation(load_task(settings.task, seed=run_seed), run_seed)
         if task.kind != "classification":
             raise ValueError(f"learning_curves needs a classification task, got {settings.task!r}")
         rng = np.random.default_rng(run_seed)
         order = nested_order(task.y_train, rng)
         X_train, y_train = task.X_train[order], task.y_train[order]
         X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng)
-        fitters = _fitters(task, settings, run_seed % 2**31)
+        fitters = _fitters(task, settings, run_seed)
         curve, seconds, fitted = size_curve(
             fitters, settings.sizes, X_train, y_train, X_test, y_test
         )

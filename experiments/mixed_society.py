@@ -39,9 +39,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
 from experiments._societies import check_society_settings, paired_task, society_agent_params
-from experiments.learners import child_seeds
 from experiments.runner import progress
 from experiments.stats import Interval, mean_interval
 from experiments.style import color, figure, label

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
-from experiments.learners import child_seeds, make_learner, subsample
+from experiments.learners import make_learner, subsample
 from experiments.style import figure, label
 from tasks import load_task
 
@@ -120,13 +121,13 @@ def _summary(result: Result, settings: Settings) -> str:
 )
 def run(settings: Settings, seed: int) -> Result:
     run_seed = child_seeds(seed, 1)[0]
-    task = load_task("digits", seed=run_seed % 2**31)
+    task = load_task("digits", seed=run_seed)
     rng = np.random.default_rng(run_seed)
     X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
     metrics, tables = [], []
     for kind in ("snn", "ann"):
         estimator = make_learner(
-            kind, task, random_state=run_seed % 2**31, **settings.params.get(kind, {})
+            kind, task, random_state=run_seed, **settings.params.get(kind, {})
         ).fit(X_train, y_train)
         weights = first_layer(kind, estimator)[: settings.n_units]
         unit, pixel = np.meshgrid(

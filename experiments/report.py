@@ -342,7 +342,7 @@ def write_report(results_dir: str | Path, output: str | Path | None = None) -> P
         f"<title>brain-vs-ann results: {html.escape(root.name)}</title>"
         f"<style>{_STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
     )
-    from tasks.archive import replaced_atomically
+    from core.archive import replaced_atomically
 
     with replaced_atomically(output) as file:
         file.write(page.encode("utf-8"))

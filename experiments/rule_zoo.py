@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
-from experiments.learners import KINDS, child_seeds, make_learner, operations, subsample
+from experiments.learners import KINDS, make_learner, operations, subsample
 from experiments.runner import progress
 from experiments.style import color, figure, label
 from tasks import load_task
@@ -143,7 +144,7 @@ def run(settings: Settings, seed: int) -> Result:
     rows, timings = [], []
     rules = registered_rules()
     for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="rule_zoo"):
-        task = load_task(settings.task, seed=run_seed % 2**31)
+        task = load_task(settings.task, seed=run_seed)
         rng = np.random.default_rng(run_seed)
         X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
         X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng)
@@ -153,7 +154,7 @@ def run(settings: Settings, seed: int) -> Result:
                 **settings.rule_params.get(f"{kind}:{rule}", {}),
                 "rule": rule,
             }
-            estimator = make_learner(kind, task, random_state=run_seed % 2**31, **params)
+            estimator = make_learner(kind, task, random_state=run_seed, **params)
             started = time.perf_counter()
             estimator.fit(X_train, y_train)
             seconds = time.perf_counter() - started

@@ -30,6 +30,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from core.random import check_seed
 from experiments._base import Experiment, Result, get_experiment
 
 RESERVED_FILES = {"config.json", "metrics.csv", "timings.csv", "summary.md"}
@@ -52,12 +53,6 @@ def progress(iterable, desc: str = "", unit: str = "seeds", **kwargs):
 
 def default_run_id(quick: bool, seed: int) -> str:
     return f"{'quick' if quick else 'full'}-seed{seed}"
-
-
-def check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got seed={seed!r}")
-    return seed
 
 
 @contextlib.contextmanager

@@ -37,9 +37,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
 from experiments._societies import check_society_settings, society_agent_params
-from experiments.learners import child_seeds
 from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import figure, label

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.random import child_seeds
 from experiments._base import Result, register_experiment
 from experiments._societies import (
     check_society_settings,
@@ -53,7 +54,6 @@ from experiments._societies import (
     society_agent_params,
     union_of_components,
 )
-from experiments.learners import child_seeds
 from experiments.runner import progress
 from experiments.style import color, figure, label
 from social import Society
@@ -304,7 +304,7 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title):
     return fig
 
 
-def _plain_log_ticks(axis):
+def plain_log_ticks(axis):
     """Tick labels of a log axis as plain numbers (0.3, not 3 x 10^-1)."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -352,7 +352,7 @@ def _spectral_figure(final, settings, protocol):
         ax.set_xscale("log")
         # limits from the gaps, not the data: a panel may hold no finite point (never reached)
         ax.set_xlim(gaps.min() / 1.25, gaps.max() * 1.25)
-        _plain_log_ticks(ax.xaxis)
+        plain_log_ticks(ax.xaxis)
         ax.set_xlabel("spectral gap 1 - SLEM of the Metropolis matrix (log scale)")
         ax.set_ylim(bottom=0)
     axes[1].set_ylim(0, settings.rounds + 0.5)

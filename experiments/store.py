@@ -41,7 +41,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.archive import replaced_atomically
+from core.archive import replaced_atomically
 
 MANIFEST_NAME = "manifest.json"
 RUNS_DIR = "runs"

@@ -13,7 +13,7 @@ must see ``DIR`` on a shared file system and have this package installed).
 
 Seeds. A run's seed is the same master seed ``python -m experiments run NAME
 --seed S`` takes; the experiment derives all its randomness from it through
-``numpy.random.SeedSequence`` (:func:`experiments.learners.child_seeds`). So a
+``numpy.random.SeedSequence`` (:func:`core.random.child_seeds`). So a
 run inside a sweep writes the same ``metrics.csv``, to the byte, as the run
 alone with the same settings, on any number of workers (on one machine and
 library stack: every run uses one BLAS thread, see
@@ -89,7 +89,7 @@ from experiments.sweep_plan import (
     MAX_RUNS,
     PlannedRun,
     SweepPlan,
-    _jsonable,
+    jsonable,
     parse_seeds,
     plan_sweep,
     run_id_for,
@@ -193,7 +193,7 @@ def execute_run(job: RunJob) -> dict:
                         final,
                         preset=job.preset,
                         config_extra={
-                            "sweep": {"run_id": job.run_id, "setting": _jsonable(job.setting)}
+                            "sweep": {"run_id": job.run_id, "setting": jsonable(job.setting)}
                         },
                         seal=lambda staging: seal_run(staging, run_id=job.run_id, seed=job.seed),
                         blas_threads=job.blas_threads,
@@ -281,7 +281,7 @@ def _prepare(store: SweepStore, plan: SweepPlan) -> Manifest:
             )
     for run in plan.runs:
         if run.run_id not in manifest.runs:
-            manifest.runs[run.run_id] = RunEntry(run.run_id, _jsonable(run.setting), run.seed)
+            manifest.runs[run.run_id] = RunEntry(run.run_id, jsonable(run.setting), run.seed)
     for entry in manifest.runs.values():
         if store.is_done(entry.run_id):
             entry.status, entry.traceback = "done", None

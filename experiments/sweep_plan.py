@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
+from core.random import check_seed
 from experiments._base import Experiment, get_experiment
-from experiments.runner import check_seed
 from experiments.settings_text import apply_assignments, coerce, resolve_key
 from experiments.store import canonical_json, digest
 
@@ -84,7 +84,7 @@ class SweepPlan:
         return len(self.runs) // max(1, len(self.seeds))
 
 
-def _jsonable(value):
+def jsonable(value):
     return json.loads(canonical_json(value))
 
 

@@ -21,7 +21,8 @@ A fitted estimator is saved with its ``save(path)`` method and read back with
 from snn._brian import codegen_target
 from snn._excepthook import install as _install_excepthook
 from snn.encoders import ENCODERS, latency_spikes, poisson_spikes, register_encoder
-from snn.estimators import STDPClassifier, STDPRegressor, load
+from snn.estimators import STDPClassifier, STDPRegressor
+from snn.io import load
 from snn.network import DiehlCookNetwork, SimulationDiverged, synaptic_operations
 from snn.population import SNNPopulation
 from snn.readouts import READOUTS, LinearReadout, VoteReadout

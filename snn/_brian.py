@@ -18,9 +18,25 @@ import warnings
 
 import numpy as np
 from brian2 import Quantity, ms, prefs
-from brian2.units.fundamentalunits import have_same_dimensions
+from brian2.units.fundamentalunits import (
+    get_dimensions,
+    get_or_create_dimension,
+    get_unit,
+    have_same_dimensions,
+)
 
-__all__ = ["codegen_target", "use_target", "as_time", "time_steps", "KNOWN_TARGETS"]
+from core.archive import register_codec
+from core.params import Constraint, check_param
+
+__all__ = [
+    "BrianQuantity",
+    "KNOWN_TARGETS",
+    "as_time",
+    "check_quantity",
+    "codegen_target",
+    "time_steps",
+    "use_target",
+]
 
 KNOWN_TARGETS = ("cython", "numpy")
 _ENV_VARIABLE = "SNN_CODEGEN_TARGET"
@@ -95,29 +111,47 @@ def use_target(target: str | None = None):
         prefs.codegen.target = previous
 
 
-def as_time(value, name: str, *, allow_zero: bool = False) -> Quantity:
-    """Check that ``value`` is a scalar Brian2 time (e.g. ``350 * ms``) and return it.
+class BrianQuantity(Constraint):
+    """A scalar, finite Brian2 quantity with the dimensions of ``unit`` (a :mod:`core.params` constraint).
 
-    Raises
-    ------
-    TypeError
-        If ``value`` is a plain number or has no time units (the message names
-        ``name`` and shows how to write it).
-    ValueError
-        If it is negative, or zero when ``allow_zero`` is False, or not finite.
+    Parameters
+    ----------
+    unit : brian2 unit, e.g. ``ms``, ``Hz``, ``mV``
+    example : str
+        Shown in the message, e.g. ``"350*ms"``.
+    allow_zero : bool, default False
+        Zero is allowed (negative values never are).
     """
-    if not isinstance(value, Quantity) or not have_same_dimensions(value, ms):
-        raise TypeError(
-            f"{name} must be a Brian2 time quantity such as 350*ms "
-            f"(from brian2 import ms), got {value!r} of type {type(value).__name__}"
-        )
-    if np.ndim(value) != 0:
-        raise ValueError(f"{name} must be a scalar time, got {value!r}")
-    seconds = float(value / ms) / 1000.0
-    if not np.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
+
+    def __init__(self, unit, example: str, *, allow_zero: bool = False):
+        self.unit, self.allow_zero = unit, allow_zero
         bound = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{name} must be {bound} and finite, got {name}={value!r}")
-    return value
+        self.description = f"a {bound} scalar Brian2 quantity such as {example}"
+
+    def type_ok(self, value) -> bool:
+        return isinstance(value, Quantity) and have_same_dimensions(value, self.unit)
+
+    def accept(self, value):
+        if np.ndim(value) != 0:
+            raise ValueError
+        number = float(value / self.unit)
+        if not np.isfinite(number) or number < 0 or (number == 0 and not self.allow_zero):
+            raise ValueError
+        return value
+
+
+def check_quantity(value, unit, name: str, example: str, *, allow_zero: bool = False) -> Quantity:
+    """``value`` if it is a scalar Brian2 quantity of ``unit``'s dimensions, > 0 (or >= 0).
+
+    TypeError for a plain number or other dimensions, ValueError for a bad
+    value, both naming ``name`` and showing how to write it.
+    """
+    return check_param(name, value, [BrianQuantity(unit, example, allow_zero=allow_zero)])
+
+
+def as_time(value, name: str, *, allow_zero: bool = False) -> Quantity:
+    """``value`` if it is a scalar Brian2 time (e.g. ``350 * ms``): :func:`check_quantity`."""
+    return check_quantity(value, ms, name, "350*ms (from brian2 import ms)", allow_zero=allow_zero)
 
 
 def time_steps(value: Quantity, dt: Quantity, name: str) -> int:
@@ -130,3 +164,26 @@ def time_steps(value: Quantity, dt: Quantity, name: str) -> int:
             f"choose a multiple of dt"
         )
     return rounded
+
+
+# Order of Brian2's seven SI base dimensions.
+_SI_BASE = ("m", "kg", "s", "A", "K", "mol", "cd")
+
+
+def _encode_quantity(value: Quantity) -> dict:
+    """A quantity as its SI value and dimension exponents (rebuilt exactly: ``350*ms == 350*ms``)."""
+    dimensions = get_dimensions(value)
+    number = np.asarray(value)  # the value in SI units, as a plain array
+    return {
+        "value": number if number.ndim else number.item(),
+        "dimensions": [float(dimensions.get_dimension(base)) for base in _SI_BASE],
+        "unit": str(get_unit(dimensions)),
+    }
+
+
+def _decode_quantity(payload: dict) -> Quantity:
+    dimensions = get_or_create_dimension([float(x) for x in payload["dimensions"]])
+    return Quantity(payload["value"], dim=dimensions)
+
+
+register_codec("brian2.Quantity", Quantity, _encode_quantity, _decode_quantity)

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Quantity, ms
 
-from snn.encoders import gaussian_receptive_fields, get_encoder
+from snn.encoders import ENCODERS, gaussian_receptive_fields
 from snn.network import DiehlCookNetwork, SimulationDiverged, synaptic_operations
-from snn.readouts import get_readout
+from snn.readouts import READOUTS
 
 __all__ = ["EngineConfig", "SpikingAgents"]
 
@@ -126,7 +126,7 @@ class SpikingAgents:
         self.predict_seeds = np.array(
             [rng.integers(2**63 - 1) for rng in self.rngs], dtype=np.int64
         )
-        readout_class = get_readout(config.readout)
+        readout_class = READOUTS[config.readout]
         kwargs = {"alpha": config.alpha} if config.readout == "linear" else {}
         self.readout = readout_class(n_agents, n_neurons, n_outputs, **kwargs)
         self.uses_reward = bool(getattr(config.rule, "uses_reward", False))
@@ -157,7 +157,7 @@ class SpikingAgents:
         """Spikes (sample, channel, step) for the rows of X, from ``rng``."""
         config = self.config
         X = gaussian_receptive_fields(X, config.receptive_fields)
-        encoder = get_encoder(config.encoding)
+        encoder = ENCODERS[config.encoding]
         rate = config.max_rate * float(self.rate_scale[agent]) * rate_factor
         # a boosted rate may not exceed one spike per time step
         rate = min(rate, 1.0 / config.dt)
@@ -449,8 +449,8 @@ class SpikingAgents:
         sops = self._cost(totals["input_spikes"], totals["excitatory_spikes"])
         if charge_to == "train":
             self.train_sops += sops
-        else:
-            self.inference_sops += sops
+        elif charge_to == "inference":
+            self.inference_sops += sops  # (None: count nothing, the caller is not changed)
         return counts, totals
 
     def _frozen_pass(self, Xs, rngs, copies, rate_factor):
@@ -551,7 +551,7 @@ class SpikingAgents:
         counters, the readout statistics (``readout.<key>``) and, for
         reward-modulated rules, ``assigned_class``. The dict: sizes, each
         agent's random generator and the per-agent neuron parameters
-        (values for :func:`tasks.archive.to_jsonable`). The configuration
+        (values for :func:`core.archive.to_jsonable`). The configuration
         is the caller's to save.
         """
         arrays = {name: getattr(self, name) for name in self._ARCHIVED}

@@ -381,10 +381,9 @@ def _build_in(network, directory: Path):
 def run(network, inputs):
     """Simulate ``inputs`` (a :class:`snn.network.RunInputs`) with the compiled program.
 
-    Returns a :class:`snn.network.FinalState`.
+    Returns the fields of a :class:`snn.network.FinalState` by name (the
+    network wraps them: this module does not import the network's).
     """
-    from snn.network import FinalState
-
     directory, manifest = ensure_built(network)
     n_windows = inputs.n_windows
     total_steps = n_windows * network.window_steps
@@ -439,6 +438,6 @@ def run(network, inputs):
             if name.startswith("recorded_"):
                 array = array.reshape(-1, n_cells)[:n_windows]
             final[name] = array
-        return FinalState(**final)
+        return final
     finally:
         shutil.rmtree(results, ignore_errors=True)

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 from brian2 import (
     Hz,
     Network,
     NeuronGroup,
-    Quantity,
     SpikeGeneratorGroup,
     SpikeMonitor,
     Synapses,
@@ -42,7 +42,9 @@ from brian2 import (
 from brian2.units.fundamentalunits import have_same_dimensions
 from scipy.signal import lfilter
 
-from snn.rules import SpikingBCM, SpikingOja, _delta_t_in_ms, get_rule
+from core.params import Interval, check_param
+from snn._brian import check_quantity
+from snn.rules import SpikingBCM, SpikingOja, delta_t_in_ms, get_rule
 
 __all__ = [
     "stdp_window",
@@ -74,24 +76,11 @@ def _code_object_class(codegen_target):
 
 
 def _check_quantity(value, unit, name):
-    if (
-        not isinstance(value, (Quantity, numbers.Number, np.ndarray))
-        or not have_same_dimensions(value, unit)
-        or np.ndim(value) != 0
-    ):
-        raise TypeError(
-            f"{name} must be a scalar Brian2 quantity with the dimensions of {unit} "
-            f"(e.g. 10 * {unit}), got {value!r}"
-        )
-    if not float(value / unit) > 0:
-        raise ValueError(f"{name} must be positive, got {value!r}")
-    return value
+    return check_quantity(value, unit, name, f"10*{unit}")
 
 
 def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    return check_param(name, value, [Interval(Integral, 1, None)])
 
 
 def _longest_time_constant(rule):
@@ -171,7 +160,7 @@ def stdp_window(
     """
     rule = get_rule(rule, **rule_params)
     params = rule.params  # validates the rule's parameters before any work
-    delta_t_ms = _delta_t_in_ms(delta_t)
+    delta_t_ms = delta_t_in_ms(delta_t)
     if delta_t_ms.ndim != 1 or delta_t_ms.size == 0 or not np.all(np.isfinite(delta_t_ms)):
         raise ValueError(f"delta_t must be a non-empty 1-d array of finite times, got {delta_t!r}")
     _check_quantity(pairing_frequency, Hz, "pairing_frequency")

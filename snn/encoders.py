@@ -26,15 +26,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from brian2 import Hz, Quantity, ms
-from brian2.units.fundamentalunits import have_same_dimensions
+from brian2 import Hz, ms
 
-from snn._brian import as_time, time_steps
+from core.data import check_X
+from core.random import check_random_state
+from core.registry import Registry
+from snn._brian import as_time, check_quantity, time_steps
 
 __all__ = [
     "ENCODERS",
     "register_encoder",
-    "get_encoder",
     "poisson_spikes",
     "latency_spikes",
     "check_features",
@@ -42,33 +43,19 @@ __all__ = [
 ]
 
 #: Registered encoders, name -> function ``f(X, duration, *, max_rate, dt, random_state)``.
-ENCODERS: dict[str, Callable] = {}
+ENCODERS: Registry[Callable] = Registry("encoding")
 
 #: Upper bound on random draws per chunk in :func:`poisson_spikes` (memory, not results).
 _CHUNK_DRAWS = 1 << 22
 
 
-def register_encoder(name: str):
+def register_encoder(name: str, *, replace: bool = False):
     """Register an encoder function under ``name`` (the estimators' ``encoding=``)."""
-
-    def decorator(function):
-        if name in ENCODERS and ENCODERS[name] is not function:
-            raise ValueError(f"an encoder is already registered as {name!r}")
-        ENCODERS[name] = function
-        return function
-
-    return decorator
-
-
-def get_encoder(name: str) -> Callable:
-    """The encoder registered as ``name``; ValueError listing the known ones otherwise."""
-    if not isinstance(name, str) or name not in ENCODERS:
-        raise ValueError(f"unknown encoding={name!r}; known encodings: {sorted(ENCODERS)}")
-    return ENCODERS[name]
+    return ENCODERS.register(name, replace=replace)
 
 
 def check_features(X, name: str = "X") -> np.ndarray:
-    """``X`` as a 2-D float array with every value in [0, 1].
+    """``X`` as a 2-D float array with every value in [0, 1] (:func:`core.data.check_X`, then the range).
 
     Raises
     ------
@@ -77,18 +64,7 @@ def check_features(X, name: str = "X") -> np.ndarray:
         infinities or values outside [0, 1] (scale features first, e.g. with
         ``sklearn.preprocessing.MinMaxScaler``).
     """
-    if np.iscomplexobj(X):  # casting to float would silently drop the imaginary parts
-        raise ValueError(f"{name} must hold real numbers, got complex values")
-    try:
-        array = np.asarray(X, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a numeric 2-D array, got {type(X).__name__}") from err
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}")
-    if array.shape[1] == 0:
-        raise ValueError(f"{name} has no features (shape {array.shape})")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values; spiking encoders need [0, 1]")
+    array = check_X(X, name=name, allow_empty=True)
     if array.size and (array.min() < 0.0 or array.max() > 1.0):
         raise ValueError(
             f"{name} must lie in [0, 1] (rates/latencies are fractions of the maximum), "
@@ -126,28 +102,8 @@ def gaussian_receptive_fields(X: np.ndarray, n_fields: int) -> np.ndarray:
     return fields.reshape(len(X), X.shape[1] * n_fields)
 
 
-def _check_random_state(random_state) -> np.random.Generator:
-    """A numpy Generator from None, an int >= 0, a SeedSequence or a Generator."""
-    if isinstance(random_state, (bool, np.bool_)) or not (
-        random_state is None
-        or isinstance(random_state, (int, np.integer, np.random.SeedSequence, np.random.Generator))
-    ):
-        raise TypeError(
-            f"random_state must be None, an int, a SeedSequence or a numpy Generator, "
-            f"got random_state={random_state!r}"
-        )
-    if isinstance(random_state, (int, np.integer)) and random_state < 0:
-        raise ValueError(f"random_state must be non-negative, got random_state={random_state!r}")
-    return np.random.default_rng(random_state)
-
-
 def _check_rate(max_rate) -> float:
-    if not isinstance(max_rate, Quantity) or not have_same_dimensions(max_rate, Hz):
-        raise TypeError(f"max_rate must be a Brian2 rate such as 64*Hz, got {max_rate!r}")
-    rate = float(max_rate / Hz)
-    if not np.isfinite(rate) or rate <= 0:
-        raise ValueError(f"max_rate must be positive, got max_rate={max_rate!r}")
-    return rate
+    return float(check_quantity(max_rate, Hz, "max_rate", "64*Hz") / Hz)
 
 
 @register_encoder("poisson")
@@ -184,7 +140,7 @@ def poisson_spikes(X, duration, *, max_rate=64 * Hz, dt=0.5 * ms, random_state=N
         raise ValueError(
             f"max_rate={max_rate!r} exceeds one spike per time step dt={dt!r}; lower it"
         )
-    rng = _check_random_state(random_state)
+    rng = check_random_state(random_state)
     probability = (X * p_spike_max).astype(np.float32)
     n_samples, n_features = X.shape
     chunk = max(1, _CHUNK_DRAWS // max(1, n_features * n_steps))

@@ -22,33 +22,46 @@ spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import os
 import time
+from numbers import Integral, Real
 
 import numpy as np
 from brian2 import Hz, Quantity, ms, mV, second
-from brian2.units.fundamentalunits import have_same_dimensions
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.exceptions import NotFittedError
 
-from snn._brian import as_time, time_steps
+from core import data as check
+from core.archive import from_jsonable, to_jsonable
+from core.learner import atomic_fit, check_fitted
+from core.params import (
+    Boolean,
+    InstanceOf,
+    Interval,
+    NoneOf,
+    Options,
+    RandomState,
+    Registered,
+    validate_params,
+)
+from core.persistence import Persistent, StateMismatch, require_registered
+from core.random import check_random_state
+from snn._brian import BrianQuantity, time_steps
 from snn._engine import EngineConfig, SpikingAgents
 from snn._progress import fit_progress
 from snn.encoders import ENCODERS, check_features
 from snn.network import BACKENDS
-from snn.readouts import get_readout
+from snn.readouts import READOUTS
 from snn.rules import RULES, PlasticityRule
-from tasks.archive import (
-    ArchiveError,
-    MetadataError,
-    from_jsonable,
-    read_archive,
-    to_jsonable,
-    write_archive,
-)
 
-__all__ = ["STDPClassifier", "STDPRegressor", "DIEHL_COOK_RULE_PARAMS", "load"]
+__all__ = [
+    "STDPClassifier",
+    "STDPRegressor",
+    "DIEHL_COOK_RULE_PARAMS",
+    "SPIKING_CONSTRAINTS",
+    "build_config",
+    "decode_rule",
+    "encode_rule",
+    "RULE_TAG",
+]
 
 #: Parameters each registered rule gets when an estimator is given the rule's
 #: *name* (a rule instance is used as it is; rules not listed keep their own
@@ -106,13 +119,7 @@ def resolve_rule(rule):
     """A rule instance from a registered name (with the tuned parameters) or an instance."""
     if isinstance(rule, PlasticityRule):
         return rule
-    if isinstance(rule, str):
-        if rule not in RULES:
-            raise ValueError(f"unknown rule={rule!r}; known rules: {sorted(RULES)}")
-        return RULES[rule](**DIEHL_COOK_RULE_PARAMS.get(rule, {}))
-    raise TypeError(
-        f"rule must be a registered rule name or a PlasticityRule instance, got rule={rule!r}"
-    )
+    return RULES[rule](**DIEHL_COOK_RULE_PARAMS.get(rule, {}))
 
 
 #: The estimators' ablation switches (all True is Diehl & Cook's network):
@@ -128,39 +135,34 @@ ABLATION_SWITCHES = (
     "lateral_inhibition",
 )
 
+_TIME = "350*ms (from brian2 import ms)"
 
-def _boolean(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {name}={value!r}")
-    return bool(value)
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
-    return int(value)
-
-
-def _number(value, name, *, low=None, high=None, low_open=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {name}={value!r}")
-    value = float(value)
-    if (
-        not np.isfinite(value)
-        or (low is not None and (value < low or (low_open and value == low)))
-        or (high is not None and value > high)
-    ):
-        bounds = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}]"
-        raise ValueError(f"{name} must be in {bounds}, got {name}={value!r}")
-    return value
-
-
-def _quantity(value, unit, name, example):
-    if not isinstance(value, Quantity) or not have_same_dimensions(value, unit):
-        raise TypeError(f"{name} must be a Brian2 quantity such as {example}, got {name}={value!r}")
-    if np.ndim(value) != 0 or not np.isfinite(float(value / unit)) or float(value / unit) < 0:
-        raise ValueError(f"{name} must be a non-negative scalar, got {name}={value!r}")
-    return value
+#: Constraints of the spiking estimators' parameters (:func:`core.params.validate_params`);
+#: ``SNNPopulation`` takes the same.
+SPIKING_CONSTRAINTS = {
+    "n_neurons": [Interval(Integral, 1, None)],
+    "rule": [Registered(RULES), InstanceOf(PlasticityRule, description="a PlasticityRule")],
+    "encoding": [Registered(ENCODERS)],
+    "readout": [Registered(READOUTS)],
+    "epochs": [Interval(Integral, 1, None)],
+    "presentation_time": [BrianQuantity(ms, _TIME)],
+    "rest_time": [BrianQuantity(ms, _TIME, allow_zero=True)],
+    "dt": [BrianQuantity(ms, _TIME)],
+    "max_rate": [Options("auto"), BrianQuantity(Hz, "128*Hz")],
+    "inhibition": [Interval(Real, 0, None)],
+    "evaluation_inhibition": [NoneOf(), Interval(Real, 0, None)],
+    "mean_input_weight": [Interval(Real, 0, None, closed="neither")],
+    "initial_weight": [Interval(Real, 0, 1)],
+    "theta_plus": [BrianQuantity(mV, "0.05*mV", allow_zero=True)],
+    "tau_theta": [BrianQuantity(ms, "1000*second")],
+    "receptive_fields": [Options("auto"), Interval(Integral, 1, None)],
+    "plasticity_decay": [Interval(Real, 0, 1, closed="right")],
+    "alpha": [Interval(Real, 0, None)],
+    "random_state": [RandomState()],
+    **{name: [Boolean()] for name in ABLATION_SWITCHES},
+    "backend": [Options(*BACKENDS)],
+    "verbose": [NoneOf(), Interval(Integral, 0, None)],
+}
 
 
 def build_config(params: dict, n_features: int, regression: bool) -> EngineConfig:
@@ -168,115 +170,45 @@ def build_config(params: dict, n_features: int, regression: bool) -> EngineConfi
 
     Raises ValueError/TypeError naming the offending parameter before any work.
     """
-    n_neurons = _positive_int(params["n_neurons"], "n_neurons")
+    params = validate_params(SPIKING_CONSTRAINTS, params)
     rule = resolve_rule(params["rule"])
     rule.params  # noqa: B018  (validates the rule's parameter overrides now)
-    encoding = params["encoding"]
-    if not isinstance(encoding, str) or encoding not in ENCODERS:
-        raise ValueError(f"unknown encoding={encoding!r}; known encodings: {sorted(ENCODERS)}")
     readout = params["readout"]
-    readout_class = get_readout(readout)
-    if regression and not readout_class.supports_regression:
+    if regression and not READOUTS[readout].supports_regression:
         raise ValueError(f"readout={readout!r} cannot predict real values; use readout='linear'")
     if regression and getattr(rule, "uses_reward", False):
         raise ValueError(
             f"rule={params['rule']!r} is reward-modulated (it needs class labels); "
             "it cannot be used for regression"
         )
-    dt = as_time(params["dt"], "dt")
-    presentation_time = as_time(params["presentation_time"], "presentation_time")
-    rest_time = as_time(params["rest_time"], "rest_time", allow_zero=True)
-    time_steps(presentation_time, dt, "presentation_time")
-    time_steps(rest_time, dt, "rest_time")
+    dt = params["dt"]
+    time_steps(params["presentation_time"], dt, "presentation_time")
+    time_steps(params["rest_time"], dt, "rest_time")
     receptive_fields = params["receptive_fields"]
-    if isinstance(receptive_fields, str) and receptive_fields == "auto":
+    if receptive_fields == "auto":
         receptive_fields = auto_receptive_fields(n_features)
-    else:
-        receptive_fields = _positive_int(receptive_fields, "receptive_fields")
     max_rate = params["max_rate"]
-    if isinstance(max_rate, str) and max_rate == "auto":
+    if isinstance(max_rate, str):
         max_rate = auto_max_rate(n_features, receptive_fields, dt)
-    max_rate = _quantity(max_rate, Hz, "max_rate", "128*Hz")
-    if float(max_rate / Hz) <= 0 or float(max_rate * dt) > 1:
+    if float(max_rate * dt) > 1:
         raise ValueError(
             f"max_rate must be positive and at most one spike per time step "
             f"(1/dt), got max_rate={max_rate!r}"
         )
-    theta_plus = _quantity(params["theta_plus"], mV, "theta_plus", "0.05*mV")
-    backend = params.get("backend", "auto")
-    if not isinstance(backend, str) or backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {list(BACKENDS)}, got backend={backend!r}")
-    tau_theta = as_time(params["tau_theta"], "tau_theta")
-    switches = {name: _boolean(params.get(name, True), name) for name in ABLATION_SWITCHES}
+    fields = [field.name for field in dataclasses.fields(EngineConfig)]
     return EngineConfig(
-        **switches,
-        n_neurons=n_neurons,
-        rule=rule,
-        encoding=encoding,
-        readout=readout,
-        presentation_time=presentation_time,
-        rest_time=rest_time,
-        dt=dt,
-        max_rate=max_rate,
-        inhibition=_number(params["inhibition"], "inhibition", low=0.0),
-        evaluation_inhibition=(
-            None
-            if params["evaluation_inhibition"] is None
-            else _number(params["evaluation_inhibition"], "evaluation_inhibition", low=0.0)
-        ),
-        mean_input_weight=_number(
-            params["mean_input_weight"], "mean_input_weight", low=0.0, low_open=True
-        ),
-        initial_weight=_number(params["initial_weight"], "initial_weight", low=0.0, high=1.0),
-        theta_plus=theta_plus,
-        tau_theta=tau_theta,
-        receptive_fields=receptive_fields,
-        alpha=_number(params["alpha"], "alpha", low=0.0),
-        plasticity_decay=_number(
-            params["plasticity_decay"], "plasticity_decay", low=0.0, high=1.0, low_open=True
-        ),
-        backend=backend,
+        **{
+            **{key: params[key] for key in fields if key in params},
+            **{name: params.get(name, True) for name in ABLATION_SWITCHES},
+            "backend": params.get("backend", "auto"),
+            "rule": rule,
+            "receptive_fields": receptive_fields,
+            "max_rate": max_rate,
+        }
     )
 
 
-def check_random_state(random_state):
-    """``random_state`` as a numpy Generator (int, None, SeedSequence or Generator)."""
-    if isinstance(random_state, bool) or not (
-        random_state is None
-        or isinstance(random_state, (int, np.integer, np.random.Generator, np.random.SeedSequence))
-    ):
-        raise TypeError(
-            f"random_state must be None, an int or a numpy Generator, "
-            f"got random_state={random_state!r}"
-        )
-    if isinstance(random_state, (int, np.integer)) and random_state < 0:
-        raise ValueError(f"random_state must be non-negative, got random_state={random_state!r}")
-    return np.random.default_rng(random_state)
-
-
-def _all_or_nothing(method):
-    """Run a fitting method so that, if it raises, the estimator keeps its previous state.
-
-    A fit that fails half-way (bad labels found late, a diverging simulation)
-    must not leave a half-trained network behind that ``predict`` would then
-    use; the agents' arrays are only replaced once a run has succeeded, so
-    restoring the attribute dictionary is enough.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        before = dict(self.__dict__)
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-
-    return wrapper
-
-
-class _SpikingEstimator(BaseEstimator):
+class _SpikingEstimator(Persistent, BaseEstimator):
     """Parameters and training loop shared by the classifier and the regressor."""
 
     _regression = False
@@ -336,25 +268,21 @@ class _SpikingEstimator(BaseEstimator):
         self.verbose = verbose
 
     # -- validation -------------------------------------------------------
+    _parameter_constraints = SPIKING_CONSTRAINTS
+
     def _validate_X(self, X, reset):
+        if not reset:
+            check_fitted(self, "agents_")
         X = check_features(X, "X")
         if len(X) == 0:
             raise ValueError(f"X has no samples (shape {X.shape})")
         if not reset:
-            self._check_is_fitted()
             if X.shape[1] != self.n_features_in_:
                 raise ValueError(
-                    f"X has {X.shape[1]} features, but {type(self).__name__} was "
-                    f"fitted with {self.n_features_in_}"
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input"
                 )
         return X
-
-    def _check_is_fitted(self):
-        if not hasattr(self, "agents_"):
-            raise ValueError(
-                f"this {type(self).__name__} is not fitted yet; call fit or "
-                "partial_fit before predict"
-            )
 
     def _start(self, X, targets_info, rng):
         """Fresh agent state for data with X's shape; ``targets_info`` = (n_outputs, n_classes)."""
@@ -363,7 +291,6 @@ class _SpikingEstimator(BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.agents_ = SpikingAgents(1, X.shape[1], config, n_outputs, n_classes, [rng])
         self.history_ = []
-        self._wall_total = 0.0
 
     def _train(self, X, targets, labels, epochs, readout_pass):
         started = time.perf_counter()
@@ -386,7 +313,7 @@ class _SpikingEstimator(BaseEstimator):
         seen = self.history_[-1]["samples_seen"] if self.history_ else 0
         for report in reports:
             # the run is one piece: apportion its wall time by simulated windows
-            self._wall_total += elapsed * report["wall_seconds"] / simulated
+            wall_seconds = elapsed * report["wall_seconds"] / simulated
             n = int(report["samples"][0])
             seen += n
             sops_so_far += int(report["sops"][0])
@@ -394,7 +321,7 @@ class _SpikingEstimator(BaseEstimator):
             entry = {
                 "epoch": len(self.history_) + 1,
                 "samples_seen": seen,
-                "wall_seconds": self._wall_total,
+                "wall_seconds": wall_seconds,
                 self._score_name: float(report["score"][0]),
                 "spikes": spikes,
                 "input_spikes": int(report["input_spikes"][0]),
@@ -409,153 +336,96 @@ class _SpikingEstimator(BaseEstimator):
         return epochs if self.agents_.config.plasticity else 0
 
     def _counts(self, X):
+        """Spike counts of the frozen network shown ``X`` (the estimator is not changed)."""
         X = self._validate_X(X, reset=False)
-        counts, _ = self.agents_.respond([X])
+        counts, _ = self.agents_.respond([X], charge_to=None)
         return counts
 
     # -- fitted state -----------------------------------------------------
     @property
     def weights_(self):
         """Input weights (n_inputs, n_neurons) of the fitted network."""
-        self._check_is_fitted()
+        check_fitted(self, "agents_")
         return self.agents_.weights[0]
 
     @property
     def theta_(self):
         """Adaptive threshold of each neuron, in volts."""
-        self._check_is_fitted()
+        check_fitted(self, "agents_")
         return self.agents_.theta[0]
 
-    def cost(self):
-        """Synaptic operations so far: dict with ``train_sops`` and ``inference_sops``."""
-        self._check_is_fitted()
-        return {
-            "train_sops": int(self.agents_.train_sops[0]),
-            "inference_sops": int(self.agents_.inference_sops[0]),
-        }
+    def cost(self, X=None):
+        """Synaptic operations of training so far, and of predicting ``X`` if given.
+
+        Returns a dict with ``train_sops`` and ``inference_sops`` (0 without
+        ``X``: predicting does not change the estimator, so nothing is counted
+        then; with ``X`` the frozen network is run on ``X`` to count them).
+        """
+        check_fitted(self, "agents_")
+        inference = 0
+        if X is not None:
+            X = self._validate_X(X, reset=False)
+            _, totals = self.agents_.respond([X], charge_to=None)
+            inference = int(
+                self.agents_._cost(totals["input_spikes"], totals["excitatory_spikes"])[0]
+            )
+        return {"train_sops": int(self.agents_.train_sops[0]), "inference_sops": inference}
 
     # -- saving and loading -------------------------------------------------
-    #: ``meta["kind"]`` of this class's archives (see :mod:`tasks.archive`).
-    _archive_kind = ""
+    _archive_noun = "network"
 
-    def save(self, path):
-        """Write the fitted estimator to ``path``: an ``.npz`` archive, no pickle.
+    def _saveable(self) -> bool:
+        return hasattr(self, "agents_")
 
-        The archive holds the parameters (Brian2 quantities with their units;
-        a rule instance as its registered name and parameters), the
-        configuration the network was built with (every neuron constant and
-        rule parameter, defaults included, so a later change of a default
-        does not change a saved model), the learned input weights
-        and thresholds, the readout statistics, every random generator's
-        state, the evaluation seed, ``classes_``, ``history_`` and the
-        synaptic-operation counters: :func:`snn.load` returns an estimator
-        that predicts the same (the same input spikes, so the same network
-        response) and continues ``partial_fit`` as this one would. The file
-        is written under a temporary name and renamed into place
-        (:mod:`tasks.archive`); ``path`` is used as given.
-
-        Raises
-        ------
-        sklearn.exceptions.NotFittedError
-            If the estimator is not fitted (nothing learned to save).
-        TypeError
-            If the rule is an instance of an unregistered class, or a
-            parameter cannot be stored without pickle (named).
-
-        Examples
-        --------
-        >>> import os, tempfile
-        >>> from snn import STDPClassifier, load
-        >>> from tasks import load_task
-        >>> task = load_task("xor")
-        >>> clf = STDPClassifier(n_neurons=4, epochs=1, presentation_time=50*ms,
-        ...                      rest_time=10*ms, random_state=0).fit(task.X_train, task.y_train)
-        >>> path = os.path.join(tempfile.mkdtemp(), "xor_brain.npz")
-        >>> clf.save(path)
-        >>> again = load(path)
-        >>> bool(again.presentation_time == 50*ms)
-        True
-        >>> bool((again.predict_proba(task.X_test) == clf.predict_proba(task.X_test)).all())
-        True
-        """
-        if not hasattr(self, "agents_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet, so there is nothing "
-                "learned to save; call fit or partial_fit first (its settings "
-                "are get_params())"
-            )
-        agents = self.agents_
-        arrays, agents_meta = agents.archive_state()
-        arrays = dict(arrays)
+    def _full_state(self):
+        """The parameters (Brian2 quantities with their units; a rule instance
+        as its registered name and parameters), the configuration the network
+        was built with (every neuron constant and rule parameter, defaults
+        included, so a later change of a default does not change a saved
+        model), the learned input weights and thresholds, the readout
+        statistics, every random generator's state, the evaluation seed,
+        ``classes_``, ``history_`` and the synaptic-operation counters:
+        :func:`snn.load` returns an estimator that predicts the same and
+        continues ``partial_fit`` as this one would."""
+        arrays, meta = agents_full_state(self.agents_)
         if hasattr(self, "classes_"):
             arrays["classes_"] = self.classes_
-        config = {
-            field.name: getattr(agents.config, field.name)
-            for field in dataclasses.fields(agents.config)
-        }
-        # Every neuron constant and rule parameter as used, defaults included,
-        # so that a loaded model behaves the same even if a default changes.
-        config["neuron_params"] = dict(agents.network.neuron_params)
         fitted = {
             "n_features_in": self.n_features_in_,
             "history": self.history_,
-            "wall_total": self._wall_total,
             "partial_fit_rng": hasattr(self, "_rng"),
         }
         if hasattr(self, "_single_output"):
             fitted["single_output"] = self._single_output
-        meta = {
-            "kind": self._archive_kind,
-            "params": to_jsonable(self.get_params(deep=False), custom=_encode_rule, where="params"),
-            "config": to_jsonable(config, custom=_encode_rule_with_defaults, where="config"),
-            "agents": to_jsonable(agents_meta, where="agents_"),
-            "fitted": to_jsonable(fitted, where="fitted"),
-        }
-        write_archive(path, arrays, meta)
+        meta["params"] = to_jsonable(
+            self.get_params(deep=False), custom=encode_rule, where="params"
+        )
+        meta["fitted"] = to_jsonable(fitted, where="fitted")
+        return arrays, meta
 
     @classmethod
-    def load(cls, path):
-        """Read an estimator of this class written by :meth:`save` (see :func:`snn.load`)."""
-        arrays, meta = read_archive(path, expected_kind=cls._archive_kind)
-        return cls._from_archive(path, arrays, meta)
-
-    @classmethod
-    def _from_archive(cls, path, arrays, meta):
-        decoders = {_RULE_TAG: lambda payload: _decode_rule(path, payload)}
-        try:
-            params = from_jsonable(meta["params"], custom=decoders)
-            config = EngineConfig(**from_jsonable(meta["config"], custom=decoders))
-            fitted = from_jsonable(meta["fitted"])
-            estimator = cls(**params)
-            classes = arrays.pop("classes_", None)
-            try:
-                agents = SpikingAgents.from_archive(config, arrays, from_jsonable(meta["agents"]))
-            except ValueError as error:
-                raise ArchiveError(
-                    f"{os.fspath(path)!r} does not fit the network it describes: {error}"
-                ) from None
-            estimator.agents_ = agents
-            estimator.n_features_in_ = fitted["n_features_in"]
-            estimator.history_ = fitted["history"]
-            estimator._wall_total = fitted["wall_total"]
-            if fitted["partial_fit_rng"]:
-                estimator._rng = agents.rngs[0]  # the same object, as after partial_fit
-            if "single_output" in fitted:
-                estimator._single_output = fitted["single_output"]
-            if classes is not None:
-                estimator.classes_ = classes
-        except (KeyError, TypeError, AttributeError, MetadataError) as error:
-            raise ArchiveError(
-                f"{os.fspath(path)!r}: the archive's content is incomplete or "
-                f"malformed ({type(error).__name__}: {error})"
-            ) from None
+    def _from_full_state(cls, arrays, meta):
+        params = from_jsonable(meta["params"], custom=RULE_DECODERS)
+        fitted = from_jsonable(meta["fitted"])
+        estimator = cls(**params)
+        classes = arrays.pop("classes_", None)
+        estimator.agents_ = agents = agents_from_full_state(arrays, meta)
+        estimator.n_features_in_ = fitted["n_features_in"]
+        estimator.history_ = fitted["history"]
+        if fitted["partial_fit_rng"]:
+            estimator._rng = agents.rngs[0]  # the same object, as after partial_fit
+        if "single_output" in fitted:
+            estimator._single_output = fitted["single_output"]
+        if classes is not None:
+            estimator.classes_ = classes
         return estimator
 
 
-_RULE_TAG = "snn.PlasticityRule"
+#: Tag of a plasticity rule in saved metadata.
+RULE_TAG = "snn.PlasticityRule"
 
 
-def _encode_rule(value, with_defaults=False):
+def encode_rule(value, with_defaults=False):
     """A rule instance as (tag, its registered name and constructor parameters); None otherwise.
 
     ``with_defaults``: all its parameters (``rule.params``), not only those
@@ -570,59 +440,49 @@ def _encode_rule(value, with_defaults=False):
             f"{type(value).__qualname__}, which is not registered in snn.RULES; "
             "register it with @snn.register_rule(name) to save a model that uses it"
         )
-    return _RULE_TAG, {
+    return RULE_TAG, {
         "name": name,
         "params": value.params if with_defaults else value.get_params(),
     }
 
 
-def _encode_rule_with_defaults(value):
-    return _encode_rule(value, with_defaults=True)
+def encode_rule_with_defaults(value):
+    return encode_rule(value, with_defaults=True)
 
 
-def _decode_rule(path, payload):
-    name = payload["name"]
-    if name not in RULES:
-        raise ValueError(
-            f"{os.fspath(path)!r} was saved with the plasticity rule {name!r}, which "
-            f"is not registered here (known rules: {sorted(RULES)}); import the "
-            "module that registers it before loading"
-        )
-    return RULES[name](**payload["params"])
+def decode_rule(payload):
+    """The rule instance :func:`encode_rule` stored (its class must be registered)."""
+    require_registered("rule", payload["name"], RULES)
+    return RULES[payload["name"]](**payload["params"])
 
 
-def load(path):
-    """Read a model written by the ``save`` method of an ``snn`` estimator or ``SNNPopulation``.
+RULE_DECODERS = {RULE_TAG: decode_rule}
 
-    No pickle is involved: the file is an ``.npz`` archive of arrays and
-    checksummed JSON (:mod:`tasks.archive`).
 
-    Parameters
-    ----------
-    path : str or os.PathLike
+def agents_full_state(agents: SpikingAgents) -> tuple[dict, dict]:
+    """Arrays and metadata of the agents of an estimator or a population."""
+    arrays, agents_meta = agents.archive_state()
+    config = {
+        field.name: getattr(agents.config, field.name)
+        for field in dataclasses.fields(agents.config)
+    }
+    # Every neuron constant and rule parameter as used, defaults included,
+    # so that a loaded model behaves the same even if a default changes.
+    config["neuron_params"] = dict(agents.network.neuron_params)
+    meta = {
+        "config": to_jsonable(config, custom=encode_rule_with_defaults, where="config"),
+        "agents": to_jsonable(agents_meta, where="agents"),
+    }
+    return dict(arrays), meta
 
-    Returns
-    -------
-    STDPClassifier, STDPRegressor or SNNPopulation
-        What was saved; its predictions are those of the saved model.
 
-    Raises
-    ------
-    FileNotFoundError
-        No file at ``path``.
-    tasks.archive.ArchiveError
-        (a ValueError) A truncated, damaged or modified file, or a file of
-        another kind (e.g. an ``ann`` model: use :func:`ann.load`); the
-        message names the file and the problem.
-    ValueError
-        The model's plasticity rule is not registered in this session
-        (named, with the known rules).
-    """
-    from snn.population import SNNPopulation  # it imports this module
-
-    kinds = {cls._archive_kind: cls for cls in (STDPClassifier, STDPRegressor, SNNPopulation)}
-    arrays, meta = read_archive(path, expected_kind=list(kinds))
-    return kinds[meta["kind"]]._from_archive(path, arrays, meta)
+def agents_from_full_state(arrays: dict, meta: dict) -> SpikingAgents:
+    """Rebuild what :func:`agents_full_state` stored (``StateMismatch`` if the arrays do not fit)."""
+    config = EngineConfig(**from_jsonable(meta["config"], custom=RULE_DECODERS))
+    try:
+        return SpikingAgents.from_archive(config, arrays, from_jsonable(meta["agents"]))
+    except ValueError as error:
+        raise StateMismatch(error) from None
 
 
 _PARAMETERS_DOC = """
@@ -717,7 +577,7 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
     n_features_in_ : int
     history_ : list of dict
         Per epoch (or partial_fit call): ``epoch``, ``samples_seen``,
-        ``wall_seconds`` (cumulative), ``accuracy`` (in-sample accuracy of a
+        ``wall_seconds`` (this epoch's), ``accuracy`` (in-sample accuracy of a
         readout fitted to that epoch's responses), ``spikes`` (excitatory),
         ``input_spikes``, ``mean_rate_hz``, ``train_sops`` and
         ``inference_sops`` (cumulative synaptic operations, NeuroBench).
@@ -743,6 +603,52 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
     _score_name = "accuracy"
     _archive_kind = "snn.STDPClassifier"
 
+    def _expected_failed_checks(self) -> dict[str, str]:
+        """scikit-learn estimator checks this classifier cannot pass, with the reason.
+
+        For ``parametrize_with_checks(..., expected_failed_checks=...)`` /
+        ``check_estimator``: the inputs are firing rates, so ``X`` must lie in
+        [0, 1], and most checks draw data outside it; times are Brian2
+        quantities, which scikit-learn does not count as a parameter type.
+        """
+        rates = (
+            "the inputs are firing rates: X must lie in [0, 1] (scale features first), "
+            "and this check's data does not"
+        )
+        out_of_range = [
+            "check_classifier_data_not_an_array",
+            "check_classifiers_classes",
+            "check_classifiers_regression_target",
+            "check_classifiers_train",
+            "check_decision_proba_consistency",
+            "check_dict_unchanged",
+            "check_dont_overwrite_parameters",
+            "check_estimators_dtypes",
+            "check_estimators_fit_returns_self",
+            "check_estimators_overwrite_params",
+            "check_estimators_partial_fit_n_features",
+            "check_estimators_pickle",
+            "check_f_contiguous_array_estimator",
+            "check_fit2d_1feature",
+            "check_fit2d_1sample",
+            "check_fit2d_predict1d",
+            "check_fit_check_is_fitted",
+            "check_fit_idempotent",
+            "check_methods_sample_order_invariance",
+            "check_methods_subset_invariance",
+            "check_n_features_in",
+            "check_n_features_in_after_fitting",
+            "check_pipeline_consistency",
+            "check_positive_only_tag_during_fit",
+            "check_readonly_memmap_input",
+            "check_requires_y_none",
+        ]
+        failures = dict.fromkeys(out_of_range, rates)
+        failures["check_parameters_default_constructible"] = (
+            "times and rates are Brian2 quantities (350*ms), not a scikit-learn parameter type"
+        )
+        return failures
+
     def _encode_labels(self, y):
         y = np.asarray(y)
         if y.ndim != 1:
@@ -756,27 +662,27 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         indices = np.searchsorted(self.classes_, y)
         return np.eye(len(self.classes_))[indices], indices
 
-    @_all_or_nothing
+    @atomic_fit
     def fit(self, X, y):
         """Train ``epochs`` plastic passes, then fit the readout on a frozen pass."""
+        params = validate_params(self._parameter_constraints, self.get_params(deep=False))
         X = self._validate_X(X, reset=True)
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):  # (before any network is built)
-            raise ValueError(
-                f"y must be 1-D with one label per sample of X: X has {len(X)} "
-                f"samples, y has shape {y.shape}"
-            )
-        epochs = _positive_int(self.epochs, "epochs")
+        y = check.check_class_labels(y)  # (before any network is built)
+        check.check_same_length(len(X), y)
         rng = check_random_state(self.random_state)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
-            raise ValueError(f"y needs at least 2 classes, got {self.classes_.tolist()}")
+            raise ValueError(
+                f"y has only one class ({self.classes_.tolist()}); a classifier needs at least 2"
+            )
         self._start(X, (len(self.classes_), len(self.classes_)), rng)
         targets, labels = self._encode_labels(y)
-        self._train(X, targets, labels, epochs=self._plastic_epochs(epochs), readout_pass=True)
+        self._train(
+            X, targets, labels, epochs=self._plastic_epochs(params["epochs"]), readout_pass=True
+        )
         return self
 
-    @_all_or_nothing
+    @atomic_fit
     def partial_fit(self, X, y, classes=None):
         """One plastic pass over (X, y); ``classes`` is required on the first call.
 
@@ -790,12 +696,8 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         """
         first = not hasattr(self, "agents_")
         X = self._validate_X(X, reset=first)
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):  # (before any network is built)
-            raise ValueError(
-                f"y must be 1-D with one label per sample of X: X has {len(X)} "
-                f"samples, y has shape {y.shape}"
-            )
+        y = check.check_class_labels(y)  # (before any network is built)
+        check.check_same_length(len(X), y)
         if first:
             if classes is None:
                 raise ValueError("classes must be given on the first call to partial_fit")
@@ -814,7 +716,7 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         self._train(X, targets, labels, epochs=self._plastic_epochs(1), readout_pass=False)
         return self
 
-    @_all_or_nothing
+    @atomic_fit
     def refit_readout(self, X, y):
         """Forget the readout's statistics and fit it on the current network's responses to (X, y).
 
@@ -824,12 +726,8 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         same network.
         """
         X = self._validate_X(X, reset=False)
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):
-            raise ValueError(
-                f"y must be 1-D with one label per sample of X: X has {len(X)} "
-                f"samples, y has shape {y.shape}"
-            )
+        y = check.check_class_labels(y)
+        check.check_same_length(len(X), y)
         targets, _ = self._encode_labels(y)
         self.agents_.refit_readout([X], [targets])
         return self
@@ -954,19 +852,21 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
             raise ValueError("y contains NaN or infinite values")
         return y.reshape(len(y), -1)
 
-    @_all_or_nothing
+    @atomic_fit
     def fit(self, X, y):
         """Train ``epochs`` plastic passes, then fit the ridge readout on a frozen pass."""
+        params = validate_params(self._parameter_constraints, self.get_params(deep=False))
         X = self._validate_X(X, reset=True)
         targets = self._targets(X, y)
-        epochs = _positive_int(self.epochs, "epochs")
         rng = check_random_state(self.random_state)
         self._single_output = np.ndim(y) == 1
         self._start(X, (targets.shape[1], None), rng)
-        self._train(X, targets, None, epochs=self._plastic_epochs(epochs), readout_pass=True)
+        self._train(
+            X, targets, None, epochs=self._plastic_epochs(params["epochs"]), readout_pass=True
+        )
         return self
 
-    @_all_or_nothing
+    @atomic_fit
     def partial_fit(self, X, y):
         """One plastic pass over (X, y), updating the readout statistics.
 
@@ -988,7 +888,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
         self._train(X, targets, None, epochs=self._plastic_epochs(1), readout_pass=False)
         return self
 
-    @_all_or_nothing
+    @atomic_fit
     def refit_readout(self, X, y):
         """Forget the readout's statistics and fit it on the current network's responses to (X, y)."""
         X = self._validate_X(X, reset=False)

@@ -431,7 +431,7 @@ class DiehlCookNetwork:
                 excitatory_spikes=np.zeros((0, self.n_agents), np.int64),
                 wall_seconds=0.0,
             )
-        from snn import _standalone  # it imports this module
+        from snn import _standalone  # (imported when a run first needs it)
 
         backend = "runtime"
         if not self.record_spikes:
@@ -439,7 +439,7 @@ class DiehlCookNetwork:
         if backend == "standalone":
             # (the compiled program reports no progress: the bar moves once per run)
             _, finished = simulation_progress(run.n_windows * self.n_agents)
-            final = _standalone.run(self, run)
+            final = FinalState(**_standalone.run(self, run))
             finished()
         else:
             final = self._run_runtime(run)

@@ -2,7 +2,7 @@
 
 :class:`SNNPopulation` implements the population protocol the society uses
 (``kind``, ``n_agents``, ``classes_``, ``cost_unit``, ``partial_fit``,
-``predict``, ``predict_proba``, ``get_params``, ``set_params``, ``cost``).
+``predict``, ``predict_proba``, ``get_agent_weights``, ``set_agent_weights``, ``cost``).
 Agent ``a`` owns its own block of inputs, excitatory neurons and synapses in
 a block-diagonal network (no synapse crosses agents); every call simulates all
 agents in one run, each agent following its own schedule (its own samples in
@@ -14,44 +14,41 @@ A population is saved with :meth:`SNNPopulation.save` and read back with
 
 from __future__ import annotations
 
-import dataclasses
-import os
+import inspect
+from numbers import Integral
 
 import numpy as np
 
-from snn._engine import EngineConfig, SpikingAgents
+from core.archive import ArchiveError, from_jsonable, to_jsonable
+from core.data import check_agent_list
+from core.params import Interval, check_param
+from core.persistence import Persistent, StateMismatch
+from core.random import check_random_state
+from snn._engine import SpikingAgents
 from snn.encoders import check_features
 from snn.estimators import (
-    _RULE_TAG,
+    RULE_DECODERS,
     STDPClassifier,
-    _decode_rule,
-    _encode_rule,
-    _encode_rule_with_defaults,
-    _positive_int,
+    agents_from_full_state,
+    agents_full_state,
     build_config,
-    check_random_state,
-)
-from tasks.archive import (
-    ArchiveError,
-    MetadataError,
-    from_jsonable,
-    read_archive,
-    to_jsonable,
-    write_archive,
+    encode_rule,
 )
 
 __all__ = ["SNNPopulation"]
 
-# Parameters a population accepts in **params: the classifier's, minus those
-# the protocol fixes (n_neurons, random_state) or that make no sense here.
+# Parameters a population accepts in **params: the classifier's (read from its
+# signature, nothing is built), minus those the protocol fixes (n_neurons,
+# random_state) or that make no sense here.
 _ESTIMATOR_DEFAULTS = {
-    key: value
-    for key, value in STDPClassifier().get_params().items()
-    if key not in ("n_neurons", "random_state", "epochs", "verbose")
+    name: parameter.default
+    for name, parameter in inspect.signature(STDPClassifier).parameters.items()
+    if name not in ("n_neurons", "random_state", "epochs", "verbose")
 }
+_POSITIVE = [Interval(Integral, 1, None)]
 
 
-class SNNPopulation:
+class SNNPopulation(Persistent):
     """``n_agents`` Diehl & Cook spiking classifiers in one block-diagonal Brian2 network.
 
     Agent ``i`` is seeded from ``np.random.default_rng(random_state).spawn(n_agents)[i]``
@@ -118,8 +115,8 @@ class SNNPopulation:
         epochs_per_call=1,
         **params,
     ):
-        self.n_agents = _positive_int(n_agents, "n_agents")
-        self.n_features_in_ = _positive_int(n_features, "n_features")
+        self.n_agents = check_param("n_agents", n_agents, _POSITIVE)
+        self.n_features_in_ = check_param("n_features", n_features, _POSITIVE)
         classes = np.asarray(classes)
         if classes.ndim != 1 or len(classes) < 2 or len(np.unique(classes)) != len(classes):
             raise ValueError(
@@ -127,7 +124,7 @@ class SNNPopulation:
                 f"got classes={classes.tolist()!r}"
             )
         self.classes_ = classes
-        self.epochs_per_call = _positive_int(epochs_per_call, "epochs_per_call")
+        self.epochs_per_call = check_param("epochs_per_call", epochs_per_call, _POSITIVE)
         unknown = sorted(set(params) - set(_ESTIMATOR_DEFAULTS))
         if unknown:
             raise ValueError(
@@ -158,16 +155,8 @@ class SNNPopulation:
         )
 
     # -- data ---------------------------------------------------------------
-    def _agent_list(self, values, name):
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-            raise TypeError(
-                f"{name} must be a list with one array per agent, got {type(values).__name__}"
-            )
-        if len(values) != self.n_agents:
-            raise ValueError(
-                f"{name} must have one entry per agent: expected {self.n_agents}, got {len(values)}"
-            )
-        return list(values)
+    def _agent_list(self, values, name: str) -> list:
+        return check_agent_list(values, self.n_agents, name)
 
     def _features(self, X, name):
         try:
@@ -268,13 +257,9 @@ class SNNPopulation:
         return [self.classes_[s.argmax(axis=-1)] for s in scores]
 
     def _agent(self, i):
-        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
-            raise TypeError(f"agent index i must be an integer, got i={i!r}")
-        if not 0 <= i < self.n_agents:
-            raise ValueError(f"agent index i must be in [0, {self.n_agents}), got i={i!r}")
-        return int(i)
+        return check_param("i", i, [Interval(Integral, 0, self.n_agents, closed="left")])
 
-    def get_params(self, i):
+    def get_agent_weights(self, i):
         """Copies of agent ``i``'s learnable state.
 
         Returns
@@ -287,8 +272,8 @@ class SNNPopulation:
         """
         return self._agents.get_state(self._agent(i))
 
-    def set_params(self, i, params):
-        """Set agent ``i``'s learnable state (keys and shapes as :meth:`get_params`)."""
+    def set_agent_weights(self, i, params):
+        """Set agent ``i``'s learnable state (keys and shapes as :meth:`get_agent_weights`)."""
         i = self._agent(i)
         shapes = self._agents.state_shapes()
         if not isinstance(params, dict) or set(params) != set(shapes):
@@ -314,31 +299,19 @@ class SNNPopulation:
         return self._agents.train_sops + self._agents.inference_sops
 
     # -- saving and loading -------------------------------------------------
-    #: ``meta["kind"]`` of this class's archives (see :mod:`tasks.archive`).
+    #: ``meta["kind"]`` of this class's archives (see :mod:`core.archive`).
     _archive_kind = "snn.SNNPopulation"
+    _archive_noun = "population"
 
-    def save(self, path):
-        """Write the population to ``path``: an ``.npz`` archive, no pickle (see :func:`snn.load`).
-
-        Holds the settings (Brian2 quantities with their units; a rule
-        instance as its registered name and parameters), the configuration
-        the network was built with (every neuron constant and rule parameter,
-        defaults included, so a later change of a default does not change a
-        saved population), ``classes_``, every agent's input weights,
-        thresholds, readout statistics, evaluation seed, random generator
-        state and counters (samples, training and inference SOPs),
-        ``score_`` and ``epochs_trained_``: the loaded population predicts
-        the same (the same input spikes, so the same network response) and
-        its ``partial_fit`` continues exactly as this one's would. A
-        population can be saved before any training (its initial weights).
-        The file is written under a temporary name and renamed into place
-        (:mod:`tasks.archive`); ``path`` is used as given.
-
-        Raises
-        ------
-        TypeError
-            If the rule is an instance of an unregistered class, or a
-            setting cannot be stored without pickle (named).
+    def _full_state(self):
+        """The settings (Brian2 quantities with their units; a rule instance as
+        its registered name and parameters), the configuration the network was
+        built with (defaults included), ``classes_``, every agent's input
+        weights, thresholds, readout statistics, evaluation seed, random
+        generator state and counters, ``score_`` and ``epochs_trained_``: the
+        loaded population predicts the same and its ``partial_fit`` continues
+        exactly as this one's would. A population can be saved before any
+        training (its initial weights); read it back with :func:`snn.load`.
 
         Examples
         --------
@@ -356,116 +329,66 @@ class SNNPopulation:
         >>> bool((again.predict_proba(X) == pop.predict_proba(X)).all())
         True
         """
-        agents = self._agents
-        arrays, agents_meta = agents.archive_state()
-        arrays = dict(arrays)
+        arrays, meta = agents_full_state(self._agents)
         arrays["classes_"] = self.classes_
         arrays["score_"] = self.score_
-        config = {
-            field.name: getattr(agents.config, field.name)
-            for field in dataclasses.fields(agents.config)
-        }
-        # Every neuron constant and rule parameter as used, defaults included.
-        config["neuron_params"] = dict(agents.network.neuron_params)
         settings = {
             "n_agents": self.n_agents,
             "n_features": self.n_features_in_,
             "epochs_per_call": self.epochs_per_call,
             "params": self.params,
         }
-        meta = {
-            "kind": self._archive_kind,
-            "settings": to_jsonable(settings, custom=_encode_rule, where="settings"),
-            "config": to_jsonable(config, custom=_encode_rule_with_defaults, where="config"),
-            "agents": to_jsonable(agents_meta, where="agents"),
-            "fitted": {"epochs_trained": self.epochs_trained_},
-        }
-        write_archive(path, arrays, meta)
+        meta["settings"] = to_jsonable(settings, custom=encode_rule, where="settings")
+        meta["fitted"] = {"epochs_trained": self.epochs_trained_}
+        return arrays, meta
 
     @classmethod
-    def load(cls, path):
-        """Read a population written by :meth:`save` (see :func:`snn.load`).
-
-        Raises
-        ------
-        FileNotFoundError
-            No file at ``path``.
-        tasks.archive.ArchiveError
-            (a ValueError) A truncated, damaged or modified file, or a file
-            of another kind (e.g. an ``snn.STDPClassifier``).
-        ValueError
-            The population's plasticity rule is not registered in this
-            session (named, with the known rules).
-        """
-        arrays, meta = read_archive(path, expected_kind=cls._archive_kind)
-        return cls._from_archive(path, arrays, meta)
-
-    @classmethod
-    def _from_archive(cls, path, arrays, meta):
-        where = repr(os.fspath(path))
-        decoders = {_RULE_TAG: lambda payload: _decode_rule(path, payload)}
+    def _from_full_state(cls, arrays, meta):
+        settings = from_jsonable(meta["settings"], custom=RULE_DECODERS)
+        epochs_trained = meta["fitted"]["epochs_trained"]
+        params = dict(settings["params"])
+        classes, score = arrays.pop("classes_"), arrays.pop("score_")
+        # The constructor validates the settings; its agents (drawn from
+        # a fixed seed, with today's defaults) are then replaced by the
+        # saved ones, built with the saved configuration.
         try:
-            settings = from_jsonable(meta["settings"], custom=decoders)
-            config = EngineConfig(**from_jsonable(meta["config"], custom=decoders))
-            agents_meta = from_jsonable(meta["agents"])
-            epochs_trained = meta["fitted"]["epochs_trained"]
-            params = dict(settings["params"])
-            classes, score = arrays.pop("classes_"), arrays.pop("score_")
-            # The constructor validates the settings; its agents (drawn from
-            # a fixed seed, with today's defaults) are then replaced by the
-            # saved ones, built with the saved configuration.
-            try:
-                population = cls(
-                    settings["n_agents"],
-                    settings["n_features"],
-                    classes,
-                    n_neurons=params.pop("n_neurons"),
-                    random_state=0,
-                    epochs_per_call=settings["epochs_per_call"],
-                    **params,
+            population = cls(
+                settings["n_agents"],
+                settings["n_features"],
+                classes,
+                n_neurons=params.pop("n_neurons"),
+                random_state=0,
+                epochs_per_call=settings["epochs_per_call"],
+                **params,
+            )
+        except ValueError as error:
+            raise ArchiveError(f"it holds settings this version refuses: {error}") from None
+        agents = agents_from_full_state(arrays, meta)
+        built = population._agents
+        for name in ("n_agents", "n_features", "n_outputs", "classification"):
+            if getattr(agents, name) != getattr(built, name):
+                raise StateMismatch(
+                    f"the agents have {name}={getattr(agents, name)!r}, "
+                    f"the settings give {getattr(built, name)!r}"
                 )
-            except ValueError as error:
-                raise ArchiveError(
-                    f"{where} holds settings this version refuses: {error}"
-                ) from None
-            try:
-                agents = SpikingAgents.from_archive(config, arrays, agents_meta)
-                built = population._agents
-                for name in ("n_agents", "n_features", "n_outputs", "classification"):
-                    if getattr(agents, name) != getattr(built, name):
-                        raise ValueError(
-                            f"the agents have {name}={getattr(agents, name)!r}, "
-                            f"the settings give {getattr(built, name)!r}"
-                        )
-                if agents.config.n_neurons != built.config.n_neurons:
-                    raise ValueError(
-                        f"the configuration has n_neurons={agents.config.n_neurons}, "
-                        f"the settings give {built.config.n_neurons}"
-                    )
-                if score.shape != (population.n_agents,):
-                    raise ValueError(
-                        f"array 'score_' has shape {score.shape}, not ({population.n_agents},)"
-                    )
-            except ValueError as error:
-                raise ArchiveError(
-                    f"{where} does not fit the population it describes: {error}"
-                ) from None
-            if (
-                isinstance(epochs_trained, bool)
-                or not isinstance(epochs_trained, int)
-                or epochs_trained < 0
-            ):
-                raise ArchiveError(
-                    f"{where}: epochs_trained={epochs_trained!r} is not a non-negative integer"
-                )
-            population._agents = agents
-            population.score_ = np.array(score, dtype=float)
-            population.epochs_trained_ = epochs_trained
-        except (KeyError, TypeError, AttributeError, MetadataError) as error:
-            raise ArchiveError(
-                f"{where}: the archive's content is incomplete or malformed "
-                f"({type(error).__name__}: {error})"
-            ) from None
+        if agents.config.n_neurons != built.config.n_neurons:
+            raise StateMismatch(
+                f"the configuration has n_neurons={agents.config.n_neurons}, "
+                f"the settings give {built.config.n_neurons}"
+            )
+        if score.shape != (population.n_agents,):
+            raise StateMismatch(
+                f"array 'score_' has shape {score.shape}, not ({population.n_agents},)"
+            )
+        if (
+            isinstance(epochs_trained, bool)
+            or not isinstance(epochs_trained, int)
+            or epochs_trained < 0
+        ):
+            raise StateMismatch(f"epochs_trained={epochs_trained!r} is not a non-negative integer")
+        population._agents = agents
+        population.score_ = np.array(score, dtype=float)
+        population.epochs_trained_ = epochs_trained
         return population
 
     @property

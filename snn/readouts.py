@@ -18,6 +18,7 @@ leading agent axis; a single estimator is a population of one.
     ``sum(phi y^T)`` with ``phi = [counts, 1]``.
 
 >>> import numpy as np
+
 >>> readout = VoteReadout(n_agents=1, n_neurons=2, n_outputs=2)
 >>> counts = np.array([[[5, 0], [0, 3]]])          # (agent, sample, neuron)
 >>> readout.update(counts, np.eye(2)[None])       # sample 0 is class 0, sample 1 class 1
@@ -29,30 +30,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["READOUTS", "register_readout", "get_readout", "VoteReadout", "LinearReadout"]
+from core.registry import Registry
+
+__all__ = ["READOUTS", "register_readout", "VoteReadout", "LinearReadout"]
 
 #: Registered readouts, name -> class.
-READOUTS: dict[str, type] = {}
+READOUTS: Registry[type] = Registry("readout", set_name=True)
 
 
-def register_readout(name: str):
+def register_readout(name: str, *, replace: bool = False):
     """Register a readout class under ``name`` (the estimators' ``readout=``)."""
-
-    def decorator(cls):
-        if name in READOUTS and READOUTS[name] is not cls:
-            raise ValueError(f"a readout is already registered as {name!r}")
-        cls.name = name
-        READOUTS[name] = cls
-        return cls
-
-    return decorator
-
-
-def get_readout(name: str) -> type:
-    """The readout class registered as ``name``; ValueError listing the known ones otherwise."""
-    if not isinstance(name, str) or name not in READOUTS:
-        raise ValueError(f"unknown readout={name!r}; known readouts: {sorted(READOUTS)}")
-    return READOUTS[name]
+    return READOUTS.register(name, replace=replace)
 
 
 class _Readout:

@@ -42,6 +42,8 @@ from brian2 import (
 from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 from brian2.units.fundamentalunits import have_same_dimensions
 
+from core.registry import Registry
+
 __all__ = [
     "RULES",
     "register_rule",
@@ -56,17 +58,20 @@ __all__ = [
     "LabelGatedSTDP",
 ]
 
-#: Registry of plasticity rules, name -> :class:`PlasticityRule` subclass.
-RULES: dict[str, type] = {}
+#: Registry of plasticity rules, name -> :class:`PlasticityRule` subclass
+#: (its ``base`` is set once the class is defined, below).
+RULES: Registry[type] = Registry("rule", set_name=True)
 
 
-def register_rule(name):
+def register_rule(name, *, replace: bool = False):
     """Class decorator registering a :class:`PlasticityRule` under ``name``.
 
     Parameters
     ----------
     name : str
         The name estimators accept as ``rule=name``.
+    replace : bool, default False
+        Replace another class registered under ``name``.
 
     Raises
     ------
@@ -74,28 +79,7 @@ def register_rule(name):
         If another class is already registered under ``name`` (redefining the
         same class, e.g. re-running a notebook cell, is allowed).
     """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"register_rule: name must be a non-empty str, got {name!r}")
-
-    def decorator(cls):
-        if not (isinstance(cls, type) and issubclass(cls, PlasticityRule)):
-            raise TypeError(
-                f"register_rule({name!r}) decorates PlasticityRule subclasses, got {cls!r}"
-            )
-        previous = RULES.get(name)
-        if previous is not None and (previous.__module__, previous.__qualname__) != (
-            cls.__module__,
-            cls.__qualname__,
-        ):
-            raise ValueError(
-                f"a plasticity rule is already registered as {name!r} "
-                f"({previous.__module__}.{previous.__qualname__}); choose another name"
-            )
-        cls.name = name
-        RULES[name] = cls
-        return cls
-
-    return decorator
+    return RULES.register(name, replace=replace)
 
 
 def get_rule(rule, **params):
@@ -123,8 +107,6 @@ def get_rule(rule, **params):
     if isinstance(rule, type) and issubclass(rule, PlasticityRule):
         return rule(**params)
     if isinstance(rule, str):
-        if rule not in RULES:
-            raise ValueError(f"unknown plasticity rule {rule!r}; known rules: {sorted(RULES)}")
         return RULES[rule](**params)
     raise TypeError(
         "rule must be a registered name, a PlasticityRule subclass or instance, "
@@ -132,7 +114,7 @@ def get_rule(rule, **params):
     )
 
 
-def _delta_t_in_ms(delta_t):
+def delta_t_in_ms(delta_t):
     """``delta_t`` (Quantity in time units, or numbers meaning ms) as a float array in ms."""
     if isinstance(delta_t, Quantity):
         if not have_same_dimensions(delta_t, ms):
@@ -355,6 +337,9 @@ def _dedent(code):
     return "\n".join(line.strip() for line in code.strip().splitlines() if line.strip())
 
 
+RULES.base = PlasticityRule
+
+
 @register_rule("stdp")
 class PairSTDP(PlasticityRule):
     """Pair-based additive STDP with all-to-all traces (Song, Miller & Abbott 2000).
@@ -437,7 +422,7 @@ class PairSTDP(PlasticityRule):
         the pair counts as causal (potentiation).
         """
         p = self.params
-        dt_ms = _delta_t_in_ms(delta_t)
+        dt_ms = delta_t_in_ms(delta_t)
         tau_pre, tau_post = float(p["tau_pre"] / ms), float(p["tau_post"] / ms)
         potentiation = p["nu_post"] * p["wmax"] * np.exp(-np.abs(dt_ms) / tau_pre)
         depression = -p["nu_pre"] * p["wmax"] * np.exp(-np.abs(dt_ms) / tau_post)
@@ -514,7 +499,7 @@ class MultiplicativeSTDP(PlasticityRule):
             bounds included). None: a single pair.
         """
         p = self.params
-        dt_ms = _delta_t_in_ms(delta_t)
+        dt_ms = delta_t_in_ms(delta_t)
         wmax = p["wmax"]
         tau_pre, tau_post = float(p["tau_pre"] / ms), float(p["tau_post"] / ms)
         potentiation_kernel = p["nu_post"] * wmax * np.exp(-np.abs(dt_ms) / tau_pre)
@@ -633,7 +618,7 @@ class TripletSTDP(PlasticityRule):
         time step count as pre-first (Brian2 runs ``on_pre`` first).
         """
         p = self.params
-        dt_ms = _delta_t_in_ms(delta_t)
+        dt_ms = delta_t_in_ms(delta_t)
         taus = {k: float(p[k] / ms) for k in ("tau_plus", "tau_minus", "tau_x", "tau_y")}
         wmax = p["wmax"]
         if pairing_frequency is None:

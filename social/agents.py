@@ -2,11 +2,11 @@
 
 A *population* is any object that follows the population protocol
 (``n_agents``, ``kind``, ``classes_``, ``cost_unit``, ``partial_fit``,
-``predict``, ``predict_proba``, ``get_params``, ``set_params``, ``cost``);
+``predict``, ``predict_proba``, ``get_agent_weights``, ``set_agent_weights``, ``cost``);
 see ``docs/extending.md``. The society knows agents only through it, so the
 built-in kinds are registered by *import path* and imported on first use:
-``social`` never imports ``ann`` or ``snn`` itself (DESIGN.md: imports flow
-``experiments -> social -> protocol``), and a third kind plugs in with
+``social`` never imports ``ann`` or ``snn`` itself (docs/architecture.md,
+"Layers"), and a third kind plugs in with
 :func:`register_agent_type` without touching this package.
 
 >>> from social.agents import AGENT_TYPES
@@ -16,19 +16,21 @@ built-in kinds are registered by *import path* and imported on first use:
 
 from __future__ import annotations
 
-import importlib
+import functools
 from collections.abc import Callable
 from typing import Any
 
+from core.learner import Population, missing_members
+from core.registry import Registry
+
 #: Registered agent types: name -> factory, or ``"module:attribute"`` import
-#: path of one, resolved with importlib on first use. A factory is called as
+#: path of one, imported on first lookup. A factory is called as
 #: ``factory(n_agents, n_features, classes, random_state=..., **params)`` and
-#: returns a population.
-AGENT_TYPES: dict[str, Callable[..., Any] | str] = {
-    "ann": "ann:MLPPopulation",
-    "snn": "snn:SNNPopulation",
-    "spiking_mlp": "ann:SpikingMLPPopulation",
-}
+#: returns a population (a :class:`core.learner.Population`).
+AGENT_TYPES: Registry[Callable[..., Any]] = Registry("agent type", lazy=True)
+AGENT_TYPES.register("ann", "ann:MLPPopulation")
+AGENT_TYPES.register("snn", "snn:SNNPopulation")
+AGENT_TYPES.register("spiking_mlp", "ann:SpikingMLPPopulation")
 
 
 def _spiking_defaults() -> dict:
@@ -42,45 +44,28 @@ def _spiking_defaults() -> dict:
 
 
 #: The society's default population parameters per type, under the user's
-#: ``agent_params``: a dict, or a callable returning one (evaluated when a
-#: population of that type is built). ``ann``: a local batch of 32 samples is
-#: four gradient steps (MLPPopulation's own default batch of 64 would make it
-#: one). ``snn``: shorter presentations, see :func:`_spiking_defaults`.
+#: ``agent_params``: a callable returning a dict, called when a population of
+#: that type is built. ``ann``: a local batch of 32 samples is four gradient
+#: steps (MLPPopulation's own default batch of 64 would make it one).
+#: ``snn``: shorter presentations, see :func:`_spiking_defaults`.
 #: ``spiking_mlp`` (the surrogate-gradient spiking MLP): batches of 8, as ``ann``.
-AGENT_DEFAULTS: dict[str, dict | Callable[[], dict]] = {
-    "ann": {"batch_size": 8},
-    "snn": _spiking_defaults,
-    "spiking_mlp": {"batch_size": 8},
-}
+AGENT_DEFAULTS: Registry[Callable[[], dict]] = Registry("agent type's defaults")
+AGENT_DEFAULTS.register("ann", functools.partial(dict, batch_size=8))
+AGENT_DEFAULTS.register("snn", _spiking_defaults)
+AGENT_DEFAULTS.register("spiking_mlp", functools.partial(dict, batch_size=8))
 
 
 def agent_defaults(name: str) -> dict:
     """The society's default population parameters for agent type ``name``."""
-    defaults = AGENT_DEFAULTS.get(name, {})
-    return dict(defaults() if callable(defaults) else defaults)
-
-
-#: What a population must offer; checked once when a society builds one.
-POPULATION_PROTOCOL = (
-    "n_agents",
-    "kind",
-    "classes_",
-    "cost_unit",
-    "partial_fit",
-    "predict",
-    "predict_proba",
-    "get_params",
-    "set_params",
-    "cost",
-)
+    return dict(AGENT_DEFAULTS[name]()) if name in AGENT_DEFAULTS else {}
 
 
 def register_agent_type(
     name: str,
     factory: Callable[..., Any] | str | None = None,
     *,
-    defaults: dict | None = None,
-    overwrite: bool = False,
+    defaults: dict | Callable[[], dict] | None = None,
+    replace: bool = False,
 ):
     """Register a kind of agent under ``name``.
 
@@ -99,77 +84,45 @@ def register_agent_type(
     defaults : dict or callable, optional
         Population parameters a society passes unless its ``agent_params``
         say otherwise (a callable is called when a population is built).
-    overwrite : bool, default False
-        Replace an existing registration instead of raising.
+    replace : bool, default False
+        Replace another factory registered under ``name`` instead of raising
+        (the same factory again, as from a re-run notebook cell, is always fine).
 
     Examples
     --------
     >>> from social.agents import AGENT_TYPES, register_agent_type
-    >>> register_agent_type("lazy_example", "collections:OrderedDict")
+    >>> with AGENT_TYPES.restored():
+    ...     register_agent_type("lazy_example", "collections:OrderedDict")
     'collections:OrderedDict'
-    >>> del AGENT_TYPES["lazy_example"]
     """
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"agent type name must be a non-empty string, got name={name!r}")
 
     def decorator(factory):
         if not (callable(factory) or (isinstance(factory, str) and ":" in factory)):
             raise TypeError(
                 f"factory must be callable or a 'module:attribute' string, got factory={factory!r}"
             )
-        if name in AGENT_TYPES and not overwrite:
-            raise ValueError(
-                f"agent type {name!r} is already registered (pass overwrite=True to replace it)"
-            )
         if defaults is not None and not (isinstance(defaults, dict) or callable(defaults)):
             raise TypeError(
                 f"defaults must be a dict or a callable returning one, got defaults={defaults!r}"
             )
-        AGENT_TYPES[name] = factory
-        AGENT_DEFAULTS[name] = defaults if callable(defaults) else dict(defaults or {})
+        AGENT_TYPES.register(name, factory, replace=replace)
+        AGENT_DEFAULTS.register(
+            name,
+            defaults if callable(defaults) else functools.partial(dict, defaults or {}),
+            replace=True,  # follows the factory's registration
+        )
         return factory
 
     return decorator if factory is None else decorator(factory)
 
 
-def check_agent_type(name) -> str:
-    """Raise ValueError listing the known types unless ``name`` is registered."""
-    if not isinstance(name, str) or name not in AGENT_TYPES:
-        raise ValueError(f"unknown agent type {name!r}; known agent types: {sorted(AGENT_TYPES)}")
-    return name
-
-
-def resolve_agent_type(name: str) -> Callable[..., Any]:
-    """The factory registered as ``name``, importing it on first use.
-
-    Raises
-    ------
-    ValueError
-        If ``name`` is not registered.
-    ImportError
-        If the registered import path cannot be imported (for example the
-        ``snn`` package is not installed); the message says which type needs it.
-    """
-    factory = AGENT_TYPES[check_agent_type(name)]
-    if isinstance(factory, str):
-        module_name, _, attribute = factory.partition(":")
-        try:
-            factory = getattr(importlib.import_module(module_name), attribute)
-        except (ImportError, AttributeError) as error:
-            raise ImportError(
-                f"agent type {name!r} needs {factory!r}, which cannot be imported: {error}"
-            ) from error
-        AGENT_TYPES[name] = factory
-    return factory
-
-
 def check_population(population, kind: str, n_agents: int) -> None:
     """Check that a freshly built population follows the protocol (fail early, name the gap)."""
-    missing = [attribute for attribute in POPULATION_PROTOCOL if not hasattr(population, attribute)]
-    if missing:
+    if not isinstance(population, Population):
         raise TypeError(
             f"the population built for agent type {kind!r} "
-            f"({type(population).__name__}) lacks {missing} of the population protocol"
+            f"({type(population).__name__}) lacks {missing_members(population, Population)} "
+            "of the population protocol (core.learner.Population)"
         )
     if population.n_agents != n_agents:
         raise TypeError(

@@ -466,7 +466,7 @@ def gossip_average(params_list, W):
     Parameters
     ----------
     params_list : list of dict
-        One parameter structure per agent (e.g. ``pop.get_params(i)``): dicts of
+        One parameter structure per agent (e.g. ``pop.get_agent_weights(i)``): dicts of
         ndarrays, possibly nested in dicts, lists or tuples, identical in keys and
         shapes across agents. Agent ``k`` is row ``k`` of ``W``.
     W : array_like of shape (n_agents, n_agents)

@@ -21,20 +21,15 @@ from collections.abc import Callable
 import networkx as nx
 import numpy as np
 
+from core.registry import Registry
+
 #: Registered graph generators by name.
-GRAPHS: dict[str, Callable[..., nx.Graph]] = {}
+GRAPHS: Registry[Callable[..., nx.Graph]] = Registry("graph")
 
 
-def register_graph(name: str):
+def register_graph(name: str, *, replace: bool = False):
     """Register ``f(n_agents, seed, task=None, **params) -> networkx.Graph`` under ``name``."""
-
-    def decorator(generator):
-        if name in GRAPHS:
-            raise ValueError(f"graph name {name!r} is already registered")
-        GRAPHS[name] = generator
-        return generator
-
-    return decorator
+    return GRAPHS.register(name, replace=replace)
 
 
 def make_graph(name: str, n_agents: int | None, seed: int, task=None, **params) -> nx.Graph:
@@ -60,8 +55,7 @@ def make_graph(name: str, n_agents: int | None, seed: int, task=None, **params) 
     >>> graph.number_of_nodes(), nx.is_connected(graph)
     (20, True)
     """
-    if not isinstance(name, str) or name not in GRAPHS:
-        raise ValueError(f"unknown graph name {name!r}; known graphs: {sorted(GRAPHS)}")
+    generator = GRAPHS[name]
     if name != "city":
         if (
             n_agents is None
@@ -72,7 +66,7 @@ def make_graph(name: str, n_agents: int | None, seed: int, task=None, **params) 
             raise ValueError(
                 f"the {name!r} graph needs n_agents, a positive integer, got n_agents={n_agents!r}"
             )
-    return GRAPHS[name](n_agents, seed, task=task, **params)
+    return generator(n_agents, seed, task=task, **params)
 
 
 @register_graph("ring")

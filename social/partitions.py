@@ -11,7 +11,7 @@ arrays`` (one array of training-set row indices per node, in the order of
 ['by_node', 'iid', 'non_iid']
 >>> shards = partition_data("iid", load_task("iris"), nodes=range(5), rng=np.random.default_rng(0))
 >>> [len(shard) for shard in shards]
-[21, 21, 21, 21, 21]
+[17, 17, 17, 17, 16]
 """
 
 from __future__ import annotations
@@ -20,27 +20,15 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from core.registry import Registry
+
 #: Registered partitions by name.
-PARTITIONS: dict[str, Callable[..., list[np.ndarray]]] = {}
+PARTITIONS: Registry[Callable[..., list[np.ndarray]]] = Registry("partition")
 
 
-def register_partition(name: str):
+def register_partition(name: str, *, replace: bool = False):
     """Register ``f(task, nodes, rng, **params) -> list[ndarray]`` under ``name``."""
-
-    def decorator(partition):
-        if name in PARTITIONS:
-            raise ValueError(f"partition name {name!r} is already registered")
-        PARTITIONS[name] = partition
-        return partition
-
-    return decorator
-
-
-def check_partition(name) -> str:
-    """Raise ValueError listing the known partitions unless ``name`` is registered."""
-    if not isinstance(name, str) or name not in PARTITIONS:
-        raise ValueError(f"unknown partition {name!r}; known partitions: {sorted(PARTITIONS)}")
-    return name
+    return PARTITIONS.register(name, replace=replace)
 
 
 def partition_data(
@@ -55,14 +43,14 @@ def partition_data(
     ValueError
         For an unknown name, or fewer training samples than nodes.
     """
-    check_partition(name)
+    partition = PARTITIONS[name]
     nodes = list(nodes)
     if len(task.y_train) < len(nodes):
         raise ValueError(
             f"the task {task.name!r} has {len(task.y_train)} training samples, "
             f"fewer than the {len(nodes)} agents: every agent needs at least one"
         )
-    shards = PARTITIONS[name](task, nodes, rng, **params)
+    shards = partition(task, nodes, rng, **params)
     empty = [node for node, shard in zip(nodes, shards) if len(shard) == 0]
     if empty:
         raise ValueError(f"partition {name!r} left agents {empty[:10]} without training data")

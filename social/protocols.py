@@ -8,7 +8,7 @@ interaction and returns per-agent measurements (``messages`` at least).
 
 A protocol talks to the agents only through the society: ``predict``,
 ``predict_proba``, ``partial_fit`` (one batched call per agent type),
-``get_agent_params``/``set_agent_params``, ``sample_own_inputs``, and the
+``get_agent_weights``/``set_agent_weights``, ``sample_own_inputs``, and the
 structure ``edges_`` (``(teacher, learner)`` index pairs, grouped by learner),
 ``in_neighbours_``, ``types_``, ``nodes_``, ``graph_``. Information flows
 along the edges: in a directed graph ``u -> v`` means *u teaches v*.
@@ -26,42 +26,28 @@ from numbers import Integral
 import networkx as nx
 import numpy as np
 
+from core.params import Interval, check_param
+from core.registry import Registry
 from social.consensus import gossip_average, metropolis_weights
 
-#: Registered protocols by name.
-PROTOCOLS: dict[str, type[Protocol]] = {}
+#: Registered protocols by name (``base`` is set once :class:`Protocol` is defined).
+PROTOCOLS: Registry[type] = Registry("protocol", set_name=True)
 
 
-def register_protocol(name: str):
+def register_protocol(name: str, *, replace: bool = False):
     """Class decorator: register a :class:`Protocol` subclass under ``name``.
 
     Examples
     --------
-    >>> @register_protocol("silent_example")
-    ... class Silent(Protocol):
-    ...     def interact(self, society, rng):
-    ...         return {"messages": np.zeros(society.n_agents_, dtype=int)}
-    >>> PROTOCOLS.pop("silent_example").__name__
+    >>> with PROTOCOLS.restored():
+    ...     @register_protocol("silent_example")
+    ...     class Silent(Protocol):
+    ...         def interact(self, society, rng):
+    ...             return {"messages": np.zeros(society.n_agents_, dtype=int)}
+    ...     PROTOCOLS["silent_example"].__name__
     'Silent'
     """
-
-    def decorator(cls):
-        if not (isinstance(cls, type) and issubclass(cls, Protocol)):
-            raise TypeError(f"register_protocol expects a Protocol subclass, got {cls!r}")
-        if name in PROTOCOLS:
-            raise ValueError(f"protocol name {name!r} is already registered")
-        cls.name = name
-        PROTOCOLS[name] = cls
-        return cls
-
-    return decorator
-
-
-def check_protocol(name) -> str:
-    """Raise ValueError listing the known protocols unless ``name`` is registered."""
-    if not isinstance(name, str) or name not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {name!r}; known protocols: {sorted(PROTOCOLS)}")
-    return name
+    return PROTOCOLS.register(name, replace=replace)
 
 
 class Protocol:
@@ -100,13 +86,8 @@ class Protocol:
 
 
 def check_count(protocol: Protocol, key: str, minimum: int = 1) -> None:
-    """Raise ValueError naming ``key`` unless the protocol's ``key`` is an integer >= ``minimum``."""
-    value = getattr(protocol, key)
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(
-            f"protocol {protocol.name!r}: {key} must be an integer >= {minimum}, "
-            f"got {key}={value!r}"
-        )
+    """Raise naming ``key`` unless the protocol's ``key`` is an integer >= ``minimum``."""
+    check_param(key, getattr(protocol, key), [Interval(Integral, minimum, None)])
 
 
 def gather_from_teachers(society, per_agent: list[np.ndarray]) -> list[np.ndarray]:
@@ -151,6 +132,9 @@ def ask_teachers(society, queries: list[np.ndarray], method: str) -> list[np.nda
             answer = (answer[:, None] == classes[None, :]).astype(float)
         totals[j] += answer
     return totals
+
+
+PROTOCOLS.base = Protocol
 
 
 @register_protocol("isolated")
@@ -414,17 +398,17 @@ class Gossip(Protocol):
         if not self.same_start:
             return
         for members, _ in self.weights_.values():
-            shared = society.get_agent_params(int(rng.choice(members)))
+            shared = society.get_agent_weights(int(rng.choice(members)))
             for i in members:
-                society.set_agent_params(i, shared)
+                society.set_agent_weights(i, shared)
 
     def interact(self, society, rng):
         messages = np.zeros(society.n_agents_, dtype=int)
         for members, W in self.weights_.values():
-            params = [society.get_agent_params(i) for i in members]
+            params = [society.get_agent_weights(i) for i in members]
             for _ in range(self.steps):
                 params = gossip_average(params, W)
             for i, p in zip(members, params):
-                society.set_agent_params(i, p)
+                society.set_agent_weights(i, p)
             messages[members] = np.count_nonzero(W - np.diag(np.diag(W)), axis=1) * self.steps
         return {"messages": messages}

@@ -10,7 +10,6 @@ batched call per type, never a Python loop over agents.
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Mapping
 from numbers import Integral
@@ -20,17 +19,24 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from core.progress import progress
-from social.agents import (
-    AGENT_TYPES,
-    agent_defaults,
-    check_agent_type,
-    check_population,
-    resolve_agent_type,
+from core.params import (
+    InstanceOf,
+    Interval,
+    KeywordDict,
+    NoneOf,
+    Options,
+    RandomState,
+    Registered,
+    check_param,
+    validate_params,
 )
+from core.progress import progress
+from core.random import check_random_state
+from core.registry import accepted_keywords
+from social.agents import AGENT_TYPES, agent_defaults, check_population
 from social.graphs import GRAPHS, make_graph
-from social.partitions import PARTITIONS, check_partition, partition_data
-from social.protocols import PROTOCOLS, check_protocol
+from social.partitions import PARTITIONS, partition_data
+from social.protocols import PROTOCOLS
 
 #: The society's own keyword parameters and their defaults (see :class:`Society`).
 SOCIETY_DEFAULTS: dict[str, Any] = {
@@ -40,6 +46,24 @@ SOCIETY_DEFAULTS: dict[str, Any] = {
     "n_eval": 100,
     "agent_params": None,
     "task_params": None,
+}
+
+#: Constraints of the society's parameters (:func:`core.params.validate_params`).
+SOCIETY_CONSTRAINTS = {
+    "graph": [Registered(GRAPHS), InstanceOf(nx.Graph, description="a networkx graph")],
+    "agents": [
+        Options("mixed"),
+        Registered(AGENT_TYPES),
+        InstanceOf(Mapping, description="a mapping from node to agent type"),
+    ],
+    "protocol": [Registered(PROTOCOLS)],
+    "partition": [Registered(PARTITIONS)],
+    "random_state": [RandomState()],
+    "local_batch": [NoneOf(), Interval(Integral, 0, None)],
+    "local_epochs": [Interval(Integral, 1, None)],
+    "n_eval": [NoneOf(), Interval(Integral, 1, None)],
+    "agent_params": [NoneOf(dict), KeywordDict()],
+    "task_params": [NoneOf(dict), KeywordDict()],
 }
 
 #: The columns every society table has, in order; protocols add their own after these.
@@ -60,16 +84,7 @@ BASE_COLUMNS = (
 
 def _keyword_names(function, skip: int) -> set[str]:
     """Names of the keyword parameters of ``function`` after its first ``skip`` ones."""
-    parameters = list(inspect.signature(function).parameters.values())[skip:]
-    return {
-        p.name
-        for p in parameters
-        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "task"
-    }
-
-
-def _is_count(value, minimum: int) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= minimum
+    return set(accepted_keywords(function, skip=skip) or ()) - {"task"}
 
 
 class Society:
@@ -216,37 +231,25 @@ class Society:
         return routed["society"], routed["graph"], routed["partition"], routed["protocol"]
 
     def _check_names(self) -> None:
-        if isinstance(self.graph, str):
-            if self.graph not in GRAPHS:
-                raise ValueError(
-                    f"unknown graph name {self.graph!r}; known graphs: {sorted(GRAPHS)}"
-                )
-        elif not isinstance(self.graph, nx.Graph):
-            raise TypeError(
-                "graph must be a networkx graph or a graph name from "
-                f"{sorted(GRAPHS)}, got graph={self.graph!r}"
-            )
-        check_protocol(self.protocol)
-        check_partition(self.partition)
-        if isinstance(self.agents, str):
-            if self.agents != "mixed":
-                check_agent_type(self.agents)
-        elif isinstance(self.agents, Mapping):
+        validate_params(
+            SOCIETY_CONSTRAINTS,
+            {
+                "graph": self.graph,
+                "agents": self.agents,
+                "protocol": self.protocol,
+                "partition": self.partition,
+                "random_state": self.random_state,
+            },
+        )
+        if isinstance(self.agents, Mapping):
             for kind in set(self.agents.values()):
-                check_agent_type(kind)
-        else:
-            raise TypeError(
-                f"agents must be an agent type name, 'mixed' or a mapping from node "
-                f"to type, got agents={self.agents!r}; known agent types: "
-                f"{sorted(AGENT_TYPES)}"
-            )
+                check_param("agents", kind, [Registered(AGENT_TYPES)])
 
     def _load_task(self, task_params: dict):
         if isinstance(self.task, str):
             from tasks import TASKS, load_task  # the shared task package
 
-            if self.task not in TASKS:
-                raise ValueError(f"unknown task {self.task!r}; known tasks: {sorted(TASKS)}")
+            check_param("task", self.task, [Registered(TASKS)])
             task = load_task(self.task, **task_params)
         elif all(hasattr(self.task, a) for a in ("X_train", "y_train", "X_test", "y_test", "kind")):
             if task_params:
@@ -264,36 +267,7 @@ class Society:
         return task
 
     def _check_society_params(self, params: dict) -> dict:
-        if not (
-            self.random_state is None
-            or isinstance(self.random_state, np.random.Generator)
-            or _is_count(self.random_state, 0)
-        ):
-            raise TypeError(
-                "random_state must be None, a non-negative int or a "
-                f"numpy.random.Generator, got random_state={self.random_state!r}"
-            )
-        params = {**SOCIETY_DEFAULTS, **params}
-        if params["local_batch"] is not None and not _is_count(params["local_batch"], 0):
-            raise ValueError(
-                "local_batch must be a non-negative integer or None, "
-                f"got local_batch={params['local_batch']!r}"
-            )
-        if not _is_count(params["local_epochs"], 1):
-            raise ValueError(
-                "local_epochs must be a positive integer, "
-                f"got local_epochs={params['local_epochs']!r}"
-            )
-        if params["n_eval"] is not None and not _is_count(params["n_eval"], 1):
-            raise ValueError(
-                f"n_eval must be a positive integer or None, got n_eval={params['n_eval']!r}"
-            )
-        for key in ("agent_params", "task_params"):
-            if params[key] is None:
-                params[key] = {}
-            elif not isinstance(params[key], Mapping):
-                raise TypeError(f"{key} must be a dict, got {key}={params[key]!r}")
-        return params
+        return validate_params(SOCIETY_CONSTRAINTS, {**SOCIETY_DEFAULTS, **params})
 
     def _simple_graph(self, graph) -> nx.Graph:
         graph = nx.DiGraph(graph) if graph.is_directed() else nx.Graph(graph)
@@ -304,7 +278,8 @@ class Society:
 
     def _agent_types(self, nodes: list, rng: np.random.Generator) -> np.ndarray:
         if isinstance(self.agents, str) and self.agents == "mixed":
-            check_agent_type("ann"), check_agent_type("snn")
+            check_param("agents", "ann", [Registered(AGENT_TYPES)])
+            check_param("agents", "snn", [Registered(AGENT_TYPES)])
             types = np.array(["ann"] * len(nodes), dtype=object)
             types[rng.permutation(len(nodes))[: len(nodes) // 2]] = "snn"
             return types
@@ -341,7 +316,7 @@ class Society:
         protocol = PROTOCOLS[self.protocol](**protocol_params)
 
         seed_sequence = np.random.SeedSequence(
-            np.random.default_rng(self.random_state).integers(2**32, size=4)
+            check_random_state(self.random_state).integers(2**32, size=4)
         )
         (
             graph_seq,
@@ -412,7 +387,7 @@ class Society:
 
         kinds = list(dict.fromkeys(types))  # first-appearance order: deterministic
         population_seeds = population_seq.spawn(len(kinds))
-        factories = {kind: resolve_agent_type(kind) for kind in kinds}  # ImportError before work
+        factories = {kind: AGENT_TYPES[kind] for kind in kinds}  # ImportError before work
         self.populations_ = {}
         for kind, kind_seed in zip(kinds, population_seeds):
             members = np.flatnonzero(types == kind)
@@ -511,15 +486,15 @@ class Society:
         population, members = self.populations_[self.types_[i]]
         return population, int(np.searchsorted(members, i))
 
-    def get_agent_params(self, i: int) -> dict:
-        """Copies of agent i's learnable state (its population's ``get_params``)."""
+    def get_agent_weights(self, i: int) -> dict:
+        """Copies of agent i's learnable state (its population's ``get_agent_weights``)."""
         population, k = self._population_of(i)
-        return population.get_params(k)
+        return population.get_agent_weights(k)
 
-    def set_agent_params(self, i: int, params: dict) -> None:
-        """Set agent i's learnable state (its population's ``set_params``)."""
+    def set_agent_weights(self, i: int, params: dict) -> None:
+        """Set agent i's learnable state (its population's ``set_agent_weights``)."""
         population, k = self._population_of(i)
-        population.set_params(k, params)
+        population.set_agent_weights(k, params)
 
     def cost(self) -> np.ndarray:
         """Every agent's cumulative operations so far (MACs or SOPs, see ``cost_units_``)."""
@@ -625,8 +600,7 @@ class Society:
             ``wall_seconds`` (of the whole round), then the protocol's own
             columns.
         """
-        if not _is_count(rounds, 0):
-            raise ValueError(f"rounds must be a non-negative integer, got rounds={rounds!r}")
+        check_param("rounds", rounds, [Interval(Integral, 0, None)])
         self.setup()
         # Rounds done with elapsed and remaining time, when the caller shows progress
         # (core.progress.verbosity: the command line does for experiment runs).

@@ -55,6 +55,9 @@ import numpy as np
 import pandas as pd
 from scipy import signal
 
+from core.params import Interval, check_param
+from core.random import check_random_state
+
 __all__ = [
     "PING_PARAMETERS",
     "CoupledBrainsResult",
@@ -361,9 +364,7 @@ def _as_milliseconds(value, name, *, positive=True):
 
 
 def _check_count(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
-    return int(value)
+    return check_param(name, value, [Interval(Integral, minimum, None)])
 
 
 _KNOWN_TARGETS = ("numpy", "cython")
@@ -495,7 +496,7 @@ def _build_and_run(blocks, settings):
     inter_pre, inter_post, inter_weight = [], [], []
     for block in blocks:
         n = len(block.nodes)
-        rng = np.random.default_rng(block.random_state)
+        rng = check_random_state(block.random_state)
         agents_rng, circuits_rng, inter_rng, block.noise_rng = rng.spawn(4)
         e_slice = slice(block.agent_offset * n_exc, (block.agent_offset + n) * n_exc)
         i_slice = slice(block.agent_offset * n_inh, (block.agent_offset + n) * n_inh)

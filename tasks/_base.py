@@ -5,13 +5,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from core.params import Interval, check_param
+from core.random import check_seed
+from core.registry import Registry
+
 #: Registered task loaders by name. ``list(TASKS)`` gives the names.
-TASKS: dict[str, Callable[..., Task]] = {}
+TASKS: Registry[Callable[..., Task]] = Registry("task")
 
 
 #: Fraction of a task's former training split that :func:`load_task` holds out
@@ -167,16 +172,9 @@ class DevelopmentTask:
         )
 
 
-def register_task(name: str):
+def register_task(name: str, *, replace: bool = False):
     """Register a loader ``f(seed, **params) -> Task`` under ``name``."""
-
-    def decorator(loader):
-        if name in TASKS:
-            raise ValueError(f"task name {name!r} is already registered")
-        TASKS[name] = loader
-        return loader
-
-    return decorator
+    return TASKS.register(name, replace=replace)
 
 
 def load_task(
@@ -216,21 +214,14 @@ def load_task(
     >>> len(task.X_train), len(task.X_val), len(task.X_test)
     (84, 21, 45)
     """
-    if not isinstance(name, str) or name not in TASKS:
-        raise ValueError(f"unknown task name={name!r}; known tasks: {sorted(TASKS)}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an integer in [0, 2**32), got seed={seed!r}")
-    if (
-        isinstance(validation_size, bool)
-        or not isinstance(validation_size, (int, float, np.integer, np.floating))
-        or not 0 <= validation_size < 1
-    ):
-        raise ValueError(
-            f"validation_size must be a fraction in [0, 1), got validation_size={validation_size!r}"
-        )
-    task = TASKS[name](seed=int(seed), **params)
+    loader = TASKS[name]
+    seed = check_seed(seed)
+    validation_size = check_param(
+        "validation_size", validation_size, [Interval(Real, 0, 1, closed="left")]
+    )
+    task = loader(seed=seed, **params)
     if task.X_val is None:
-        task = hold_out_validation(task, float(validation_size), int(seed))
+        task = hold_out_validation(task, validation_size, seed)
     return task
 
 

@@ -28,10 +28,12 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 
+from core.params import Interval, check_param
 from tasks._base import DevelopmentTask, Task
 
 __all__ = ["Trial", "SearchResult", "draw_settings", "random_search", "grid_search"]
@@ -168,9 +170,7 @@ def _check_space(space) -> dict:
 
 
 def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
-    return int(value)
+    return check_param(name, value, [Interval(Integral, 1, None)])
 
 
 def _run_trials(build, settings, task, score, log):

@@ -241,16 +241,19 @@ def test_history_records_loss_score_samples_time_and_macs():
         assert entry["epoch"] == epoch
         assert entry["samples_seen"] == epoch * n
         assert entry["training_macs"] == epoch * n * per_sample
-        assert entry["inference_macs"] == 0
         assert entry["wall_seconds"] > 0
         assert 0 <= entry["accuracy"] <= 1
     losses = [h["loss"] for h in clf.history_]
     assert losses[-1] < 0.5 * losses[0]
+    before = clf.cost()
     clf.predict(task.X_test)
     clf.score(task.X_test, task.y_test)
-    assert clf.inference_macs_ == 2 * len(task.X_test) * 118
+    # predicting changes nothing; cost(X) prices it: one forward pass per sample
+    assert before.equals(clf.cost())
+    costs = clf.cost(task.X_test).set_index("phase")["count"]
+    assert costs["inference"] == len(task.X_test) * 118
+    assert costs["train"] == 20 * n * per_sample
     clf.partial_fit(task.X_train, task.y_train)
-    assert clf.history_[-1]["inference_macs"] == clf.inference_macs_
     assert clf.history_[-1]["epoch"] == 21
 
 

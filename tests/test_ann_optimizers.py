@@ -91,7 +91,13 @@ def test_registering_an_optimizer():
         w = np.array([1.0, 1.0])
         make_optimizer("sign_sgd_test", [w], 0.5).step([w], [np.array([3.0, -0.1])])
         np.testing.assert_array_equal(w, [0.5, 1.5])
+        # the same class again (a re-run notebook cell) is fine, another class is not
+        assert register_optimizer("sign_sgd_test")(SignSGD) is SignSGD
+
+        class OtherSGD(SignSGD):
+            pass
+
         with pytest.raises(ValueError, match="already registered"):
-            register_optimizer("sign_sgd_test")(SignSGD)
+            register_optimizer("sign_sgd_test")(OtherSGD)
     finally:
-        del OPTIMIZERS["sign_sgd_test"]
+        OPTIMIZERS.unregister("sign_sgd_test")

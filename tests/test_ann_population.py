@@ -54,12 +54,13 @@ def test_each_agent_equals_a_lone_classifier_on_its_own_data(digits, rule, optim
             np.testing.assert_allclose(
                 shared[i], clf.predict_proba(digits.X_test), rtol=1e-9, atol=1e-12
             )
-            assert pop.cost()[i] == clf.training_macs_ + clf.inference_macs_
+            # the population counts its inference too; the estimator prices it with cost(X)
+            assert pop.cost()[i] == clf.cost(digits.X_test)["count"].sum()
             assert pop.samples_seen_[i] == 3 * n
     # The agent that never learned still has its initial weights.
     untouched = MLPPopulation(len(lengths), 64, np.arange(10), random_state=seed, **params)
-    for key, value in untouched.get_params(0).items():
-        np.testing.assert_array_equal(pop.get_params(0)[key], value)
+    for key, value in untouched.get_agent_weights(0).items():
+        np.testing.assert_array_equal(pop.get_agent_weights(0)[key], value)
     assert np.isnan(pop.loss_[0]) and np.isfinite(pop.loss_[1:]).all()
 
 
@@ -68,10 +69,12 @@ def test_agents_do_not_depend_on_population_size_or_neighbours(digits):
     small = MLPPopulation(2, 64, np.arange(10), random_state=3).partial_fit(Xs[:2], ys[:2])
     large = MLPPopulation(4, 64, np.arange(10), random_state=3).partial_fit(Xs, ys)
     for i in range(2):
-        for key, value in small.get_params(i).items():
-            np.testing.assert_allclose(large.get_params(i)[key], value, rtol=1e-12)
+        for key, value in small.get_agent_weights(i).items():
+            np.testing.assert_allclose(large.get_agent_weights(i)[key], value, rtol=1e-12)
     other = MLPPopulation(4, 64, np.arange(10), random_state=4).partial_fit(Xs, ys)
-    assert not np.allclose(other.get_params(0)["weights_0"], large.get_params(0)["weights_0"])
+    assert not np.allclose(
+        other.get_agent_weights(0)["weights_0"], large.get_agent_weights(0)["weights_0"]
+    )
     again = MLPPopulation(4, 64, np.arange(10), random_state=3).partial_fit(Xs, ys)
     np.testing.assert_array_equal(
         again.predict_proba(digits.X_test), large.predict_proba(digits.X_test)
@@ -119,17 +122,17 @@ def test_cost_counts_training_and_inference_macs():
 
 def test_get_and_set_params_for_gossip():
     pop = MLPPopulation(3, 4, [0, 1, 2], hidden_layer_sizes=(6,), dtype="float64", random_state=0)
-    params = [pop.get_params(i) for i in range(3)]
+    params = [pop.get_agent_weights(i) for i in range(3)]
     assert sorted(params[0]) == ["biases_0", "biases_1", "weights_0", "weights_1"]
     assert params[0]["weights_0"].shape == (4, 6) and params[0]["biases_1"].shape == (3,)
     params[0]["weights_0"][:] = 0  # a copy: the agent is unaffected
-    assert pop.get_params(0)["weights_0"].any()
+    assert pop.get_agent_weights(0)["weights_0"].any()
     X = np.random.default_rng(1).uniform(size=(5, 4))
     average = {k: (params[1][k] + params[2][k]) / 2 for k in params[1]}
-    pop.set_params(0, average)
+    pop.set_agent_weights(0, average)
     for key in average:
-        np.testing.assert_array_equal(pop.get_params(0)[key], average[key])
-    pop.set_params(1, pop.get_params(2))
+        np.testing.assert_array_equal(pop.get_agent_weights(0)[key], average[key])
+    pop.set_agent_weights(1, pop.get_agent_weights(2))
     proba = pop.predict_proba(X)
     np.testing.assert_array_equal(proba[1], proba[2])
     # An averaged agent computes the network of the averaged parameters.

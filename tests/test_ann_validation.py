@@ -24,13 +24,17 @@ y = np.arange(20) % 2
         ({"hidden_layer_sizes": (8, -2)}, ValueError, r"hidden_layer_sizes"),
         ({"hidden_layer_sizes": (8.5,)}, ValueError, r"hidden_layer_sizes"),
         ({"hidden_layer_sizes": "64"}, ValueError, r"hidden_layer_sizes"),
-        ({"learning_rate": 0}, ValueError, r"learning_rate must be positive, got learning_rate=0"),
+        (
+            {"learning_rate": 0},
+            ValueError,
+            r"learning_rate must be a positive number, got learning_rate=0",
+        ),
         ({"learning_rate": -0.1}, ValueError, r"learning_rate=-0.1"),
         ({"learning_rate": float("nan")}, ValueError, r"learning_rate"),
         ({"batch_size": 0}, ValueError, r"batch_size must be a positive integer, got batch_size=0"),
         ({"batch_size": 2.5}, TypeError, r"batch_size"),
         ({"epochs": 0}, ValueError, r"epochs.*got epochs=0"),
-        ({"alpha": -1}, ValueError, r"alpha must be non-negative, got alpha=-1"),
+        ({"alpha": -1}, ValueError, r"alpha must be a non-negative number, got alpha=-1"),
         ({"shuffle": "yes"}, TypeError, r"shuffle"),
         ({"random_state": -3}, ValueError, r"random_state"),
         ({"random_state": "seed"}, TypeError, r"random_state"),
@@ -65,16 +69,25 @@ def test_bad_hyperparameters_are_named(params, error, message):
         (X, y[:-1], ValueError, r"different lengths.*X has 20.*y has 19"),
         (X[:, 0], y, ValueError, r"X must be 2-D.*shape \(20,\).*reshape"),
         (X[:0], y[:0], ValueError, r"X is empty"),
-        (X, np.zeros(20), ValueError, r"single class"),
+        (X, np.zeros(20), ValueError, r"only one class"),
         (X.astype(str), y, TypeError, r"X must contain real numbers"),
         (None, y, TypeError, r"X must be a 2-D array"),
-        (X, y.reshape(-1, 1), ValueError, r"y must be 1-D.*ravel"),
+        (X, y.reshape(-1, 2), ValueError, r"y must be 1-D.*shape \(10, 2\)"),
         (X * 1e300, y, ValueError, r"X has values too large for float32.*dtype='float64'"),
     ],
 )
 def test_bad_training_data_is_named(X_bad, y_bad, error, message):
     with pytest.raises(error, match=message):
         MLPClassifier(dtype="float32").fit(X_bad, y_bad)
+
+
+def test_a_column_of_labels_is_raveled_with_a_warning_as_in_scikit_learn():
+    from sklearn.exceptions import DataConversionWarning
+
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        column = MLPClassifier(epochs=2, random_state=0).fit(X, y.reshape(-1, 1))
+    flat = MLPClassifier(epochs=2, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(column.predict_proba(X), flat.predict_proba(X))
 
 
 def test_regressor_rejects_bad_targets():
@@ -93,7 +106,7 @@ def test_predict_before_fit_and_wrong_feature_count():
     with pytest.raises(NotFittedError):
         MLPRegressor().predict(X)
     clf = MLPClassifier(epochs=1).fit(X, y)
-    with pytest.raises(ValueError, match=r"X has 2 features, but the network takes 3"):
+    with pytest.raises(ValueError, match=r"X has 2 features, but MLPClassifier is expecting 3"):
         clf.predict(X[:, :2])
     with pytest.raises(ValueError, match=r"X contains NaN"):
         clf.predict_proba(np.full((1, 3), np.nan))
@@ -180,19 +193,19 @@ def test_population_data_checks():
 
 def test_population_params_checks():
     pop = MLPPopulation(2, 3, [0, 1], hidden_layer_sizes=(4,), random_state=0)
-    params = pop.get_params(0)
-    with pytest.raises(ValueError, match=r"agent index i must be in \[0, 2\), got i=2"):
-        pop.get_params(2)
-    with pytest.raises(TypeError, match=r"agent index"):
-        pop.set_params(1.0, params)
+    params = pop.get_agent_weights(0)
+    with pytest.raises(ValueError, match=r"i must be an integer in \[0, 2\), got i=2"):
+        pop.get_agent_weights(2)
+    with pytest.raises(TypeError, match=r"i must be an integer.*got i=1.0"):
+        pop.set_agent_weights(1.0, params)
     with pytest.raises(ValueError, match=r"params must be a dict with keys"):
-        pop.set_params(1, {k: v for k, v in params.items() if k != "biases_0"})
+        pop.set_agent_weights(1, {k: v for k, v in params.items() if k != "biases_0"})
     with pytest.raises(
         ValueError, match=r"params\['weights_0'\] must have shape \(3, 4\), got \(4, 3\)"
     ):
-        pop.set_params(1, {**params, "weights_0": params["weights_0"].T})
+        pop.set_agent_weights(1, {**params, "weights_0": params["weights_0"].T})
     with pytest.raises(ValueError, match=r"params\['biases_1'\] must be finite"):
-        pop.set_params(1, {**params, "biases_1": np.full(2, np.nan)})
+        pop.set_agent_weights(1, {**params, "biases_1": np.full(2, np.nan)})
 
 
 def test_population_divergence_names_agents_and_learning_rate():

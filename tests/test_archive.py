@@ -1,4 +1,4 @@
-"""tasks.archive: the pickle-free model file format and its JSON helpers.
+"""core.archive: the pickle-free model file format and its JSON helpers.
 
 Damaged and hand-edited files are made by cutting and rewriting real
 archives at the byte and zip-member level (the way a failed copy or an
@@ -24,8 +24,8 @@ from brian2.units.fundamentalunits import have_same_dimensions
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tasks import archive
-from tasks.archive import (
+from core import archive
+from core.archive import (
     ArchiveError,
     MetadataError,
     from_jsonable,

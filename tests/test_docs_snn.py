@@ -43,9 +43,9 @@ def test_the_snn_section_examples_run():
 
     blocks = re.findall(r"```python\n(.*?)```", snn_section(), flags=re.DOTALL)
     assert len(blocks) >= 3
-    try:
-        # Each block on its own (a fresh namespace: it imports what it uses); the
-        # registrations of earlier blocks stay, as in one session.
+    # Each block on its own (a fresh namespace: it imports what it uses); the
+    # registrations of earlier blocks stay, as in one session, until the end.
+    with RULES.restored():
         for block in blocks:
             namespace: dict = {"__name__": "docs_snn"}
             exec(compile(block, f"{DOCS.name} (snn section)", "exec"), namespace)
@@ -57,8 +57,7 @@ def test_the_snn_section_examples_run():
             )
             <= 1.0
         )
-    finally:  # the example registers a name: leave the registry as it was
-        RULES.pop("nearest_stdp", None)
+    assert "nearest_stdp" not in RULES
 
 
 @pytest.mark.parametrize("module", ["snn.rules", "snn.analysis"])

@@ -34,15 +34,13 @@ def test_the_social_section_examples_run():
 
     blocks = re.findall(r"```python\n(.*?)```", social_section(), flags=re.DOTALL)
     assert len(blocks) >= 3
-    try:
+    # the examples register names: leave the registries as they were
+    with PROTOCOLS.restored(), AGENT_TYPES.restored(), AGENT_DEFAULTS.restored():
         for block in blocks:  # each on its own: a fresh namespace per block
             namespace: dict = {"__name__": "docs_social"}
             exec(compile(block, f"{DOCS.name} (social section)", "exec"), namespace)
         assert "pairwise_teach" in PROTOCOLS and "centroid" in AGENT_TYPES
-    finally:  # the examples register names: leave the registries as they were
-        PROTOCOLS.pop("pairwise_teach", None)
-        AGENT_TYPES.pop("centroid", None)
-        AGENT_DEFAULTS.pop("centroid", None)
+    assert "pairwise_teach" not in PROTOCOLS and "centroid" not in AGENT_DEFAULTS
 
 
 @pytest.mark.parametrize(

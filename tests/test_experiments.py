@@ -84,6 +84,7 @@ def test_task_benchmark(tmp_path):
         tasks=("xor", "seed_regression"),
         small_task_epochs={"ann": 300, "snn": 3},
         max_epochs={"ann": 20, "snn": 1},
+        ablation_tasks=("xor",),
         params={
             "ann": experiments.task_benchmark.Settings().params["ann"],
             "snn": {"xor": TINY_SNN, "seed_regression": TINY_SNN},
@@ -361,11 +362,12 @@ def test_noise_robustness(tmp_path):
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
 
-    from experiments.learners import child_seeds, subsample
+    from core.random import child_seeds
+    from experiments.learners import subsample
     from tasks import load_task
 
     (run_seed,) = child_seeds(0, 1)
-    task = load_task("digits", seed=run_seed % 2**31)
+    task = load_task("digits", seed=run_seed)
     rng = np.random.default_rng(run_seed)
     X_train, y_train = subsample(task.X_train, task.y_train, 100, rng)
     X_test, y_test = subsample(task.X_test, task.y_test, 30, rng)

@@ -366,6 +366,8 @@ def label_arrays(draw, n_samples):
 
 
 def label_problem(y, n_samples):
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()  # a column of labels is raveled with a warning, as scikit-learn does
     if y.ndim != 1 or len(y) != n_samples:
         return "shape"
     if y.dtype.kind == "f" and not np.isfinite(y).all():
@@ -687,20 +689,20 @@ def test_population_partial_fit_takes_any_batches_or_refuses_them(n_agents, data
 def test_population_parameters_move_between_agents_or_are_refused(i, shape_change, key_change):
     pop = MLPPopulation(3, 2, [0, 1], hidden_layer_sizes=(4,), random_state=0)
     if not (is_int(i) and 0 <= i < 3):
-        with pytest.raises((ValueError, TypeError), match="agent index i"):
-            pop.get_params(i)
+        with pytest.raises((ValueError, TypeError), match=r"\bi must be an integer in \[0, 3\)"):
+            pop.get_agent_weights(i)
         return
-    params = pop.get_params((i + 1) % 3)
+    params = pop.get_agent_weights((i + 1) % 3)
     if shape_change:
         params["weights_0"] = params["weights_0"][:1]
     if key_change:
         params["extra"] = np.zeros(1)
     if shape_change or key_change:
         with pytest.raises(ValueError, match="params"):
-            pop.set_params(i, params)
+            pop.set_agent_weights(i, params)
         return
-    pop.set_params(i, params)
-    for key, value in pop.get_params(i).items():
+    pop.set_agent_weights(i, params)
+    for key, value in pop.get_agent_weights(i).items():
         np.testing.assert_array_equal(value, params[key])
 
 

@@ -15,13 +15,12 @@ from snn import _brian
 from snn.encoders import (
     check_features,
     gaussian_receptive_fields,
-    get_encoder,
     latency_spikes,
     poisson_spikes,
 )
 from snn.network import DiehlCookNetwork, synaptic_operations
 from snn.neurons import neuron_namespace
-from snn.readouts import LinearReadout, VoteReadout, get_readout
+from snn.readouts import READOUTS, LinearReadout, VoteReadout
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +99,7 @@ def test_features_outside_unit_interval_are_refused(bad, message):
 
 def test_encoder_registry_lists_known_names():
     with pytest.raises(ValueError, match="poisson"):
-        get_encoder("morse")
+        snn.ENCODERS["morse"]
 
 
 def test_times_without_units_are_refused():
@@ -433,4 +432,4 @@ def test_readout_masks_padding_and_registry():
     reference.update(counts[:, :2], np.array([[[1.0], [2.0]]]))
     assert np.allclose(readout.coefficients(), reference.coefficients())
     with pytest.raises(ValueError, match="vote"):
-        get_readout("softmax")
+        READOUTS["softmax"]

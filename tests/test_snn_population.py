@@ -49,7 +49,7 @@ def test_agent_equals_standalone_classifier_with_its_seed(iris):
         alone.partial_fit(Xs[i], ys[i], classes=[0, 1, 2])
         second = [(Xs[2][:4], ys[2][:4]), (Xs[0][:3], ys[0][:3])][i]
         alone.partial_fit(*second)
-        state = pop.get_params(i)
+        state = pop.get_agent_weights(i)
         assert np.array_equal(state["weights"], alone.weights_)
         assert np.array_equal(state["theta"], alone.theta_)
         assert np.array_equal(shared[i], alone.predict_proba(iris.X_test[:10]))
@@ -61,15 +61,19 @@ def test_agents_do_not_interact(iris):
     second = SNNPopulation(2, 4, classes=[0, 1, 2], n_neurons=4, random_state=1, **FAST)
     first.partial_fit([X[:6], X[10:16]], [y[:6], y[10:16]])
     second.partial_fit([X[:6], X[60:75]], [y[:6], y[60:75]])  # agent 1's data changes
-    assert np.array_equal(first.get_params(0)["weights"], second.get_params(0)["weights"])
-    assert not np.array_equal(first.get_params(1)["weights"], second.get_params(1)["weights"])
+    assert np.array_equal(
+        first.get_agent_weights(0)["weights"], second.get_agent_weights(0)["weights"]
+    )
+    assert not np.array_equal(
+        first.get_agent_weights(1)["weights"], second.get_agent_weights(1)["weights"]
+    )
 
 
 def test_agent_without_data_does_not_learn_or_spend(iris):
     pop = SNNPopulation(2, 4, classes=[0, 1, 2], n_neurons=4, random_state=2, **FAST)
-    before = pop.get_params(1)
+    before = pop.get_agent_weights(1)
     pop.partial_fit([iris.X_train[:5], np.empty((0, 4))], [iris.y_train[:5], np.array([])])
-    after = pop.get_params(1)
+    after = pop.get_agent_weights(1)
     assert all(np.array_equal(before[key], after[key]) for key in before)
     assert pop.cost()[1] == 0 and pop.cost()[0] > 0
     assert pop.samples_seen_.tolist() == [5, 0]
@@ -92,20 +96,20 @@ def test_shared_and_listed_predictions_agree(iris):
 
 def test_get_and_set_params_round_trip_and_validation():
     pop = SNNPopulation(2, 2, classes=[0, 1], n_neurons=3, random_state=4, **FAST)
-    params = pop.get_params(0)
+    params = pop.get_agent_weights(0)
     assert set(params) == {"weights", "theta", "readout_response_sum", "readout_class_count"}
     params["weights"] = np.full_like(params["weights"], 0.25)
-    pop.set_params(1, params)
-    assert np.array_equal(pop.get_params(1)["weights"], params["weights"])
+    pop.set_agent_weights(1, params)
+    assert np.array_equal(pop.get_agent_weights(1)["weights"], params["weights"])
     params["weights"][0, 0] = 7.0  # mutating the copy does not touch the agent
-    assert pop.get_params(1)["weights"][0, 0] == 0.25
+    assert pop.get_agent_weights(1)["weights"][0, 0] == 0.25
     with pytest.raises(ValueError, match="keys"):
-        pop.set_params(0, {"weights": params["weights"]})
+        pop.set_agent_weights(0, {"weights": params["weights"]})
     wrong = dict(params, theta=np.zeros(5))
     with pytest.raises(ValueError, match="theta"):
-        pop.set_params(0, wrong)
-    with pytest.raises(ValueError, match="agent index"):
-        pop.get_params(2)
+        pop.set_agent_weights(0, wrong)
+    with pytest.raises(ValueError, match=r"i must be an integer in \[0, 2\)"):
+        pop.get_agent_weights(2)
 
 
 def test_bad_input_is_refused_naming_the_parameter():
@@ -117,7 +121,7 @@ def test_bad_input_is_refused_naming_the_parameter():
         SNNPopulation(2, 2, classes=[0, 1], learning_rate=0.1)
     with pytest.raises(TypeError, match="presentation_time"):
         SNNPopulation(2, 2, classes=[0, 1], presentation_time=350)
-    with pytest.raises(ValueError, match="known rules"):
+    with pytest.raises(ValueError, match="unknown rule=.*known"):
         SNNPopulation(2, 2, classes=[0, 1], rule="hebb")
     pop = SNNPopulation(2, 2, classes=[0, 1], n_neurons=3, **FAST)
     good = np.array([[0.1, 0.2]])

@@ -264,15 +264,16 @@ def test_partition_parameters_pass_through(softmax_type):
 
 
 # ----------------------------------------------------------------- agents
-def test_mixed_agents_are_half_each_and_placed_by_the_seed(monkeypatch):
-    from social.agents import AGENT_DEFAULTS, AGENT_TYPES
+def test_mixed_agents_are_half_each_and_placed_by_the_seed():
+    from social.agents import AGENT_DEFAULTS, AGENT_TYPES, register_agent_type
 
-    for kind in ("ann", "snn"):
-        monkeypatch.setitem(AGENT_TYPES, kind, SoftmaxPopulation)
-        monkeypatch.setitem(AGENT_DEFAULTS, kind, {})
-    a = Society("ring", "mixed", "iris", "isolated", random_state=0, n_agents=9).setup()
-    b = Society("ring", "mixed", "iris", "isolated", random_state=0, n_agents=9).setup()
-    c = Society("ring", "mixed", "iris", "isolated", random_state=1, n_agents=9).setup()
+    with AGENT_TYPES.restored(), AGENT_DEFAULTS.restored():
+        for kind in ("ann", "snn"):
+            register_agent_type(kind, SoftmaxPopulation, replace=True)
+        a = Society("ring", "mixed", "iris", "isolated", random_state=0, n_agents=9).setup()
+        b = Society("ring", "mixed", "iris", "isolated", random_state=0, n_agents=9).setup()
+        c = Society("ring", "mixed", "iris", "isolated", random_state=1, n_agents=9).setup()
+    assert AGENT_TYPES["ann"] is not SoftmaxPopulation  # put back
     assert (a.types_ == "ann").sum() == 5 and (a.types_ == "snn").sum() == 4
     np.testing.assert_array_equal(a.types_, b.types_)
     assert not np.array_equal(a.types_, c.types_)
@@ -283,10 +284,10 @@ def test_mixed_agents_are_half_each_and_placed_by_the_seed(monkeypatch):
 
 
 def test_a_mapping_places_types_and_agent_params_reach_the_population(softmax_type):
-    from social.agents import AGENT_TYPES
+    from social.agents import AGENT_TYPES, register_agent_type
 
-    AGENT_TYPES["opinion"] = OpinionPopulation
-    try:
+    with AGENT_TYPES.restored():
+        register_agent_type("opinion", OpinionPopulation)
         graph = nx.cycle_graph(["w", "x", "y", "z"])
         agents = {"w": softmax_type, "x": "opinion", "y": softmax_type, "z": "opinion"}
         society = Society(
@@ -301,8 +302,6 @@ def test_a_mapping_places_types_and_agent_params_reach_the_population(softmax_ty
         assert dict(zip(table["agent"], table["type"])) == agents
         population, members = society.populations_[softmax_type]
         assert population.learning_rate == 0.123 and list(members) == [0, 2]
-    finally:
-        del AGENT_TYPES["opinion"]
 
 
 def test_one_batched_call_per_type_and_round(softmax_type, monkeypatch):

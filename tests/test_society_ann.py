@@ -37,10 +37,10 @@ def test_gossip_keeps_the_population_mean_of_mlp_parameters():
             ]
         )
     )
-    before = [society.get_agent_params(i) for i in range(10)]
+    before = [society.get_agent_weights(i) for i in range(10)]
     assert not np.allclose(before[0]["weights_0"], before[1]["weights_0"])
     society.protocol_.interact(society, np.random.default_rng(0))
-    after = [society.get_agent_params(i) for i in range(10)]
+    after = [society.get_agent_weights(i) for i in range(10)]
     degree = dict(graph.degree)
     for key in before[0]:
         mean_before = np.mean([p[key] for p in before], axis=0)

@@ -83,10 +83,10 @@ class SoftmaxPopulation:
             return self.classes_[p.argmax(axis=2)]
         return [self.classes_[q.argmax(axis=1)] for q in p]
 
-    def get_params(self, i):
+    def get_agent_weights(self, i):
         return {"coef": self.coef_[i].copy(), "intercept": self.intercept_[i].copy()}
 
-    def set_params(self, i, params):
+    def set_agent_weights(self, i, params):
         assert params["coef"].shape == self.coef_[i].shape
         self.coef_[i] = params["coef"]
         self.intercept_[i] = params["intercept"]
@@ -120,10 +120,10 @@ class OpinionPopulation:
         p = self.predict_proba(Xs)
         return [self.classes_[q.argmax(axis=-1)] for q in p]
 
-    def get_params(self, i):
+    def get_agent_weights(self, i):
         return {"opinion": np.array(self.opinion_[i])}
 
-    def set_params(self, i, params):
+    def set_agent_weights(self, i, params):
         self.opinion_[i] = float(params["opinion"])
 
     def cost(self):
@@ -135,9 +135,9 @@ def softmax_type():
     """Register SoftmaxPopulation as agent type "softmax" for one test."""
     from social.agents import AGENT_TYPES, register_agent_type
 
-    register_agent_type("softmax", SoftmaxPopulation)
-    yield "softmax"
-    AGENT_TYPES.pop("softmax", None)
+    with AGENT_TYPES.restored():
+        register_agent_type("softmax", SoftmaxPopulation)
+        yield "softmax"
 
 
 def test_softmax_double_learns_digits_like_sklearn():

@@ -112,9 +112,9 @@ def test_gossip_keeps_the_mean_of_spiking_parameters():
         [society.task_.X_train[s[:6]] for s in society.shards_],
         [society.task_.y_train[s[:6]] for s in society.shards_],
     )
-    before = [society.get_agent_params(i) for i in spiking]
+    before = [society.get_agent_weights(i) for i in spiking]
     society.protocol_.interact(society, np.random.default_rng(0))
-    after = [society.get_agent_params(i) for i in spiking]
+    after = [society.get_agent_weights(i) for i in spiking]
     for key in before[0]:
         np.testing.assert_allclose(
             np.mean([p[key] for p in after], axis=0),

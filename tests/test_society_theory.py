@@ -21,20 +21,20 @@ from social import (
     metropolis_weights,
     second_largest_eigenvalue_modulus,
 )
-from social.agents import AGENT_TYPES
+from social.agents import AGENT_TYPES, register_agent_type
 
 
 @pytest.fixture
 def opinion_type():
-    AGENT_TYPES["opinion"] = OpinionPopulation
-    AGENT_TYPES["softmax"] = SoftmaxPopulation
-    yield "opinion"
-    del AGENT_TYPES["opinion"], AGENT_TYPES["softmax"]
+    with AGENT_TYPES.restored():
+        register_agent_type("opinion", OpinionPopulation)
+        register_agent_type("softmax", SoftmaxPopulation)
+        yield "opinion"
 
 
 def opinions(society):
     return np.array(
-        [float(society.get_agent_params(i)["opinion"]) for i in range(society.n_agents_)]
+        [float(society.get_agent_weights(i)["opinion"]) for i in range(society.n_agents_)]
     )
 
 
@@ -74,11 +74,11 @@ def test_gossip_averages_only_within_a_type(opinion_type):
     ).setup()
     softmax, members = society.populations_["softmax"]
     start_opinions = np.array(
-        [float(society.get_agent_params(i)["opinion"]) for i in range(1, 8, 2)]
+        [float(society.get_agent_weights(i)["opinion"]) for i in range(1, 8, 2)]
     )
     softmax_mean = softmax.coef_.mean(axis=0).copy()
     table = society.run(1)
-    after = np.array([float(society.get_agent_params(i)["opinion"]) for i in range(1, 8, 2)])
+    after = np.array([float(society.get_agent_weights(i)["opinion"]) for i in range(1, 8, 2)])
     np.testing.assert_allclose(after, start_opinions.mean())  # a complete graph averages at once
     np.testing.assert_allclose(softmax.coef_, softmax_mean[None].repeat(4, axis=0))
     # each agent sends its parameters to its 3 same-type neighbours, none across types
@@ -112,9 +112,9 @@ def test_gossip_starts_each_type_from_one_agents_parameters(opinion_type):
     graph = nx.cycle_graph(6)
     agents = {i: opinion_type if i < 3 else "softmax" for i in graph}
     society = Society(graph, agents, "iris", "gossip", random_state=4).setup()
-    first = [society.get_agent_params(i) for i in range(6)]
+    first = [society.get_agent_weights(i) for i in range(6)]
     assert len({float(p["opinion"]) for p in first[:3]}) == 1
     for p in first[4:]:
         np.testing.assert_array_equal(p["coef"], first[3]["coef"])
     independent = Society(graph, agents, "iris", "gossip", random_state=4, same_start=False).setup()
-    assert len({float(independent.get_agent_params(i)["opinion"]) for i in range(3)}) == 3
+    assert len({float(independent.get_agent_weights(i)["opinion"]) for i in range(3)}) == 3

@@ -235,7 +235,7 @@ def test_plan_is_the_product_of_the_values_times_the_seeds_seed_major():
         ({"n": ["3"]}, "0", "expected an integer"),
         ({"params": [{}], "params.ann.layers": [(3,)]}, "0", "overlap"),
         ({}, [], "no seeds"),
-        ({}, [-1], "non-negative"),
+        ({}, [-1], r"seed must be an integer in \[0, "),
         ({}, [1, 1], "repeats"),
     ],
 )

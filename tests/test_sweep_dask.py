@@ -19,9 +19,9 @@ import pytest
 
 pytest.importorskip("distributed")
 
+from core.random import child_seeds
 from experiments import EXPERIMENTS, Result, register_experiment
 from experiments.cli import main
-from experiments.learners import child_seeds
 from experiments.runner import run_experiment
 from experiments.store import DONE_NAME, MANIFEST_NAME, verify_run
 from experiments.sweep import local_client, plan_sweep, run_sweep
@@ -38,6 +38,10 @@ class MLPProbeSettings:
     crash_hidden: int = -1  # a run with this many hidden units raises
     sleep_seconds: float = 0.0  # makes runs last long enough to be killed mid-way
     log_path: str = ""  # each run appends "hidden seed" here when it starts
+    # Every run but the first to start (first line of log_path) waits until this
+    # file exists: a test holds the sweep at exactly one finished run, whatever
+    # the machine's load.
+    gate_path: str = ""
 
     @classmethod
     def quick(cls):
@@ -66,17 +70,21 @@ if NAME not in EXPERIMENTS:
         if settings.log_path:
             with open(settings.log_path, "a") as log:
                 log.write(f"{settings.hidden} {seed}\n")
+        started = Path(settings.log_path).read_text().splitlines() if settings.log_path else []
+        if settings.gate_path and started.index(f"{settings.hidden} {seed}") > 0:
+            while not Path(settings.gate_path).exists():
+                time.sleep(0.01)
         if settings.hidden == settings.crash_hidden:
             raise RuntimeError(f"probe crash with hidden={settings.hidden}")
         time.sleep(settings.sleep_seconds)
         rows = []
         for inner in child_seeds(seed, settings.n_inner_seeds):
-            task = load_task("iris", seed=inner % 2**31)
+            task = load_task("iris", seed=inner)
             clf = MLPClassifier(
                 hidden_layer_sizes=(settings.hidden,),
                 epochs=settings.epochs,
                 batch_size=16,
-                random_state=inner % 2**31,
+                random_state=inner,
             )
             clf.fit(task.X_train, task.y_train)
             rows += [
@@ -163,8 +171,8 @@ def test_a_crash_on_a_worker_is_recorded_and_the_other_runs_finish(tmp_path, cli
 def test_a_sweep_killed_mid_way_is_completed_without_loss_duplication_or_recomputation(
     tmp_path, client
 ):
-    out, log = tmp_path / "s", tmp_path / "started.log"
-    seeds, hidden, sleep = "0-3", (8, 16), 0.5
+    out, log, gate = tmp_path / "s", tmp_path / "started.log", tmp_path / "gate"
+    seeds, hidden = "0-3", (8, 16)
     command = [
         sys.executable,
         "-c",
@@ -178,30 +186,37 @@ def test_a_sweep_killed_mid_way_is_completed_without_loss_duplication_or_recompu
         "--set",
         "hidden=8,16",
         "--set",
-        f"sleep_seconds={sleep}",
-        "--set",
         f"log_path={log}",
+        "--set",
+        f"gate_path={gate}",
         "--workers",
         "1",
         "--out",
         str(out),
     ]
+
+    def finished_runs():
+        # A run is finished once its directory is renamed into place; glob's "*"
+        # also matches the hidden ".partial" directory a run is written in.
+        return [p for p in out.glob(f"runs/*/{DONE_NAME}") if not p.parent.name.startswith(".")]
+
     sweep = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 900  # a guard against a hang only: the gate decides
     try:
-        while not list(out.glob(f"runs/*/{DONE_NAME}")):
+        # Every run but the first to start waits at the gate: exactly one can finish.
+        while not finished_runs():
             assert sweep.poll() is None, sweep.communicate()
-            assert time.monotonic() < deadline, "no run finished in time"
+            assert time.monotonic() < deadline, "the first run never finished"
             time.sleep(0.02)
     finally:
         sweep.kill()  # SIGKILL: no cleanup of any kind runs in the sweep process
         sweep.communicate()
     finished = {
-        p.parent.name: (p.parent.stat().st_ino, p.stat().st_mtime_ns)
-        for p in out.glob(f"runs/*/{DONE_NAME}")
+        p.parent.name: (p.parent.stat().st_ino, p.stat().st_mtime_ns) for p in finished_runs()
     }
-    plan = _plan(seeds=seeds, hidden=hidden, sleep_seconds=sleep, log_path=str(log))
-    assert 1 <= len(finished) < len(plan.runs)
+    plan = _plan(seeds=seeds, hidden=hidden, log_path=str(log), gate_path=str(gate))
+    assert len(finished) == 1 and len(plan.runs) == 8
+    gate.touch()  # the completing sweep runs freely
 
     report = run_sweep(plan, out, client=client)
 

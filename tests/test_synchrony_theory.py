@@ -37,4 +37,7 @@ def test_verdict_follows_the_measured_ordering():
     assert "the ordering agrees" in theory_verdict(table([2.0, 5.0, 9.0]))
     falling = theory_verdict(table([9.0, 5.0, 2.0]))
     assert "does not hold" in falling and "Spearman -1.00" in falling
+    # the complete graph (smallest ratio) locking after the small world: no agreement
+    mixed = theory_verdict(table([6.0, 5.0, 9.0]))
+    assert "does not follow" in mixed and "agrees" not in mixed
     assert "too few" in theory_verdict(table([np.nan, np.nan, 2.0]))

@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-import os
 import time
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import ClassifierMixin, RegressorMixin
 
-from ann import _validation as check
+from ann.network import NETWORK_CONSTRAINTS
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
 from ann.spiking.encoding import ENCODINGS, encode
 from ann.spiking.network import SpikingNetwork
-from core.opcounts import OpCounter, cost_table
-from tasks.archive import (
-    ArchiveError,
-    MetadataError,
-    from_jsonable,
-    read_archive,
-    to_jsonable,
-    write_archive,
+from ann.supervised import (
+    ClassifierTargets,
+    NetworkEstimator,
+    RegressorTargets,
+    check_output_input,
 )
+from core.archive import from_jsonable, to_jsonable
+from core.learner import check_fitted
+from core.opcounts import OpCounter, cost_table
+from core.params import DType, Interval, Registered, check_param
+from core.persistence import StateMismatch, require_registered
+from core.random import check_random_state
 
 #: Rows encoded and simulated at once when predicting (bounds the (rows, T, n) arrays).
 PREDICT_CHUNK = 512
@@ -32,12 +33,11 @@ PREDICT_CHUNK = 512
 _COUNTS = "counts."
 
 
-class _BaseSpikingMLP(BaseEstimator):
+class _BaseSpikingMLP(NetworkEstimator):
     """Shared machinery of SpikingMLPClassifier and SpikingMLPRegressor (see their docstrings)."""
 
-    _loss_name: str = ""
-    _score_name: str = ""
-    _archive_kind: str = ""
+    #: Training counts its operations in place (rolled back by a failed fit).
+    _mutable_state = ("_train_counter",)
 
     def __init__(
         self,
@@ -78,32 +78,14 @@ class _BaseSpikingMLP(BaseEstimator):
 
     # -- validation -------------------------------------------------------------------------
 
-    def _check_hyperparameters(self) -> dict:
-        """Validate every constructor parameter; returns the normalised values."""
-        decay = check.check_number("membrane_decay", self.membrane_decay, positive=True)
-        if decay > 1:
-            raise ValueError(
-                f"membrane_decay must be in (0, 1] (exp(-dt/tau)), got membrane_decay={decay!r}"
-            )
-        return dict(
-            hidden_layer_sizes=check.check_hidden_layer_sizes(self.hidden_layer_sizes),
-            n_steps=check.check_positive_int("n_steps", self.n_steps),
-            membrane_decay=decay,
-            surrogate_steepness=check.check_number(
-                "surrogate_steepness", self.surrogate_steepness, positive=True
-            ),
-            encoding=check.check_choice("encoding", self.encoding, ENCODINGS),
-            rule=check.check_choice("rule", self.rule, RULES),
-            optimizer=check.check_choice("optimizer", self.optimizer, OPTIMIZERS),
-            learning_rate=check.check_number("learning_rate", self.learning_rate, positive=True),
-            batch_size=check.check_positive_int("batch_size", self.batch_size),
-            epochs=check.check_positive_int("epochs", self.epochs),
-            alpha=check.check_number("alpha", self.alpha, non_negative=True),
-            shuffle=check.check_bool("shuffle", self.shuffle),
-            rule_params=check.check_params_dict("rule_params", self.rule_params),
-            optimizer_params=check.check_params_dict("optimizer_params", self.optimizer_params),
-            dtype=check.check_dtype(self.dtype),
-        )
+    _parameter_constraints = {
+        "membrane_decay": [Interval(Real, 0, 1, closed="right")],  # exp(-dt/tau)
+        **{key: value for key, value in NETWORK_CONSTRAINTS.items() if key != "activation"},
+        "n_steps": [Interval(Integral, 1, None)],
+        "surrogate_steepness": [Interval(Real, 0, None, closed="neither")],
+        "encoding": [Registered(ENCODINGS)],
+        "epochs": [Interval(Integral, 1, None)],
+    }
 
     # -- training ----------------------------------------------------------------------------
 
@@ -123,19 +105,10 @@ class _BaseSpikingMLP(BaseEstimator):
             dtype=hyper["dtype"],
         )
 
-    def _adopt(self, network: SpikingNetwork, hyper: dict, n_features: int, n_outputs: int):
-        self._network = network
-        self._hyper = hyper
-        self.n_features_in_ = n_features
-        self.n_outputs_ = n_outputs
-        self.coefs_ = network.weights
-        self.intercepts_ = network.biases
-        self.rule_state_ = network.rule_state
-
     def _initialize(self, hyper: dict, n_features: int, n_outputs: int) -> None:
         network = self._build_network(hyper, n_features, n_outputs)
         init_rng, rule_rng, self._shuffle_rng, self._encoding_rng, inference_rng = (
-            check.check_random_state(self.random_state).spawn(5)
+            check_random_state(self.random_state).spawn(5)
         )
         network.initialize(init_rng, rule_rng)
         # predict encodes with a fresh generator from this seed on every call,
@@ -218,34 +191,13 @@ class _BaseSpikingMLP(BaseEstimator):
     @property
     def training_counts_(self) -> dict[str, int]:
         """Cumulative training operations by category (the ``train`` rows of :meth:`cost`)."""
-        check_is_fitted(self, "_network")
+        check_fitted(self, "_network")
         return self._train_counter.agent(0)
-
-    def _fit(self, X, y):
-        hyper = self._check_hyperparameters()
-        X = check.check_X(X, dtype=hyper["dtype"])
-        Y = self._targets_for_fit(y, len(X), hyper["dtype"])
-        self._initialize(hyper, X.shape[1], Y.shape[1])
-        self._train(X, Y, hyper["epochs"])
-        return self
-
-    def _partial_fit(self, X, y, classes=None):
-        first_call = not hasattr(self, "_network")
-        hyper = self._check_hyperparameters() if first_call else self._hyper
-        X = check.check_X(
-            X, dtype=hyper["dtype"], n_features=None if first_call else self.n_features_in_
-        )
-        Y = self._targets_for_partial_fit(y, len(X), hyper["dtype"], classes, first_call)
-        if first_call:
-            self._initialize(hyper, X.shape[1], Y.shape[1])
-        self._train(X, Y, 1)
-        return self
 
     def _simulate(self, X) -> tuple[np.ndarray, dict]:
         """Outputs for ``X`` and the inference operation counts; changes nothing."""
-        check_is_fitted(self, "_network")
         hyper = self._hyper
-        X = check.check_X(X, n_features=self.n_features_in_, dtype=hyper["dtype"])
+        X = check_output_input(self, X)
         rng = np.random.default_rng(self._inference_seed)
         outputs, counter = [], OpCounter()
         for start in range(0, len(X), PREDICT_CHUNK):
@@ -271,24 +223,17 @@ class _BaseSpikingMLP(BaseEstimator):
         The inference rows come from simulating ``X`` exactly as ``predict``
         does (same encoding draws); the estimator does not change.
         """
-        check_is_fitted(self, "_network")
+        check_fitted(self, "_network")
         inference = self._simulate(X)[1] if X is not None else None
         return cost_table(self._train_counter, inference)
 
     # -- saving and loading ------------------------------------------------------------------
 
-    def save(self, path) -> None:
-        """Write the fitted estimator to ``path``, an ``.npz`` archive without pickle (:mod:`tasks.archive`).
-
-        :func:`ann.load` returns an estimator with identical predictions whose
-        ``partial_fit`` continues exactly as this one's would (weights, rule
-        and optimizer state, the shuffling and encoding generators, counters).
-        """
-        if not hasattr(self, "_network"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet, so there is nothing learned to "
-                "save; call fit or partial_fit first (its settings are get_params())"
-            )
+    def _full_state(self):
+        """Weights, rule and optimizer state, the shuffling and encoding
+        generators and the counters: :func:`ann.load` returns an estimator with
+        identical predictions whose ``partial_fit`` continues exactly as this
+        one's would."""
         fitted = {
             "n_features_in": self.n_features_in_,
             "n_outputs": self.n_outputs_,
@@ -301,7 +246,6 @@ class _BaseSpikingMLP(BaseEstimator):
         if hasattr(self, "_single_output"):
             fitted["single_output"] = self._single_output
         meta = {
-            "kind": self._archive_kind,
             "params": to_jsonable(self.get_params(deep=False), where="params"),
             "hyperparameters": to_jsonable(self._hyper, where="hyperparameters"),
             "fitted": to_jsonable(fitted, where="fitted"),
@@ -310,53 +254,35 @@ class _BaseSpikingMLP(BaseEstimator):
         arrays.update(self._train_counter.to_arrays(_COUNTS))
         if hasattr(self, "classes_"):
             arrays["classes_"] = self.classes_
-        write_archive(path, arrays, meta)
+        return arrays, meta
 
     @classmethod
-    def load(cls, path):
-        """Read an estimator of this class written by :meth:`save`."""
-        arrays, meta = read_archive(path, expected_kind=cls._archive_kind)
-        return cls._from_archive(path, arrays, meta)
-
-    @classmethod
-    def _from_archive(cls, path, arrays: dict, meta: dict):
-        from ann.estimators import _require_registered
-
+    def _from_full_state(cls, arrays: dict, meta: dict):
+        hyper = from_jsonable(meta["hyperparameters"])
+        require_registered("rule", hyper["rule"], RULES)
+        require_registered("optimizer", hyper["optimizer"], OPTIMIZERS)
+        estimator = cls(**from_jsonable(meta["params"]))
+        fitted = from_jsonable(meta["fitted"])
+        hyper["dtype"] = check_param("dtype", hyper["dtype"], [DType("float32", "float64")])
+        classes = arrays.pop("classes_", None)
+        counts = {key: arrays.pop(key) for key in list(arrays) if key.startswith(_COUNTS)}
+        network = estimator._build_network(hyper, fitted["n_features_in"], fitted["n_outputs"])
         try:
-            hyper = from_jsonable(meta["hyperparameters"])
-            _require_registered(path, "rule", hyper["rule"], RULES)
-            _require_registered(path, "optimizer", hyper["optimizer"], OPTIMIZERS)
-            estimator = cls(**from_jsonable(meta["params"]))
-            fitted = from_jsonable(meta["fitted"])
-            hyper["dtype"] = check.check_dtype(hyper["dtype"])
-            classes = arrays.pop("classes_", None)
-            counts = {key: arrays.pop(key) for key in list(arrays) if key.startswith(_COUNTS)}
-            network = estimator._build_network(hyper, fitted["n_features_in"], fitted["n_outputs"])
-            try:
-                network.set_state_arrays(arrays)
-            except ValueError as error:
-                raise ArchiveError(
-                    f"{os.fspath(path)!r} does not fit the network it describes: {error}"
-                ) from None
-            estimator._adopt(network, hyper, fitted["n_features_in"], fitted["n_outputs"])
-            estimator._shuffle_rng = fitted["shuffle_rng"]
-            estimator._encoding_rng = fitted["encoding_rng"]
-            estimator._inference_seed = fitted["inference_seed"]
-            estimator.history_ = fitted["history"]
-            estimator.samples_seen_ = fitted["samples_seen"]
-            try:
-                estimator._train_counter = OpCounter.from_arrays(counts, _COUNTS, 1)
-            except ValueError as error:
-                raise ArchiveError(f"{os.fspath(path)!r}: {error}") from None
-            if "single_output" in fitted:
-                estimator._single_output = fitted["single_output"]
-            if classes is not None:
-                estimator.classes_ = classes
-        except (KeyError, TypeError, AttributeError, MetadataError) as error:
-            raise ArchiveError(
-                f"{os.fspath(path)!r}: the archive's content is incomplete or malformed "
-                f"({type(error).__name__}: {error})"
-            ) from None
+            network.set_state_arrays(arrays)
+            train_counter = OpCounter.from_arrays(counts, _COUNTS, 1)
+        except ValueError as error:
+            raise StateMismatch(error) from None
+        estimator._adopt(network, hyper, fitted["n_features_in"], fitted["n_outputs"])
+        estimator._shuffle_rng = fitted["shuffle_rng"]
+        estimator._encoding_rng = fitted["encoding_rng"]
+        estimator._inference_seed = fitted["inference_seed"]
+        estimator.history_ = fitted["history"]
+        estimator.samples_seen_ = fitted["samples_seen"]
+        estimator._train_counter = train_counter
+        if "single_output" in fitted:
+            estimator._single_output = fitted["single_output"]
+        if classes is not None:
+            estimator.classes_ = classes
         return estimator
 
 
@@ -411,7 +337,7 @@ _SHARED_ATTRIBUTES = """
 """
 
 
-class SpikingMLPClassifier(ClassifierMixin, _BaseSpikingMLP):
+class SpikingMLPClassifier(ClassifierMixin, ClassifierTargets, _BaseSpikingMLP):
     __doc__ = f"""Spiking multi-layer perceptron classifier trained by surrogate gradients.
 
     Leaky integrate-and-fire hidden layers unrolled over ``n_steps`` time
@@ -443,62 +369,10 @@ class SpikingMLPClassifier(ClassifierMixin, _BaseSpikingMLP):
     True
     """
 
-    _loss_name = "cross_entropy"
-    _score_name = "accuracy"
     _archive_kind = "ann.SpikingMLPClassifier"
 
-    def fit(self, X, y):
-        """Train from scratch for ``epochs`` epochs on ``X`` (n_samples, n_features) and labels ``y``."""
-        return self._fit(X, y)
 
-    def partial_fit(self, X, y, classes=None):
-        """One epoch on ``(X, y)``; ``classes`` is required on the first call."""
-        return self._partial_fit(X, y, classes)
-
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities (n_samples, n_classes), columns in ``classes_`` order."""
-        return self._output(X)
-
-    def predict(self, X) -> np.ndarray:
-        """The most probable class label of each sample."""
-        return self.classes_[self._output(X).argmax(axis=1)]
-
-    def _targets_for_fit(self, y, n_samples, dtype):
-        labels = check.check_class_labels(y)
-        check.check_same_length(n_samples, labels)
-        classes = np.unique(labels)
-        if len(classes) < 2:
-            raise ValueError(
-                f"y has a single class ({classes[0]!r}); a classifier needs at least 2"
-            )
-        self.classes_ = classes
-        return _one_hot(labels, classes, dtype)
-
-    def _targets_for_partial_fit(self, y, n_samples, dtype, classes, first_call):
-        labels = check.check_class_labels(y)
-        check.check_same_length(n_samples, labels)
-        if first_call:
-            if classes is None:
-                raise ValueError(
-                    "classes must be given on the first call to partial_fit "
-                    "(all labels that will ever occur)"
-                )
-            known = check.check_classes(classes, sort=True)
-        else:
-            known = self.classes_
-            if classes is not None and not np.array_equal(
-                check.check_classes(classes, sort=True), known
-            ):
-                raise ValueError(
-                    f"classes={list(classes)!r} differs from the classes_={known.tolist()!r} "
-                    "of the first partial_fit call"
-                )
-        Y = _one_hot(labels, known, dtype)
-        self.classes_ = known
-        return Y
-
-
-class SpikingMLPRegressor(RegressorMixin, _BaseSpikingMLP):
+class SpikingMLPRegressor(RegressorMixin, RegressorTargets, _BaseSpikingMLP):
     __doc__ = f"""Spiking multi-layer perceptron regressor trained by surrogate gradients.
 
     The network of :class:`SpikingMLPClassifier` with an identity readout of
@@ -513,56 +387,4 @@ class SpikingMLPRegressor(RegressorMixin, _BaseSpikingMLP):
     ----------{_SHARED_ATTRIBUTES}
     """
 
-    _loss_name = "squared_error"
-    _score_name = "r2"
     _archive_kind = "ann.SpikingMLPRegressor"
-
-    def fit(self, X, y):
-        """Train from scratch for ``epochs`` epochs on ``X`` and targets ``y`` (n_samples[, n_outputs])."""
-        return self._fit(X, y)
-
-    def partial_fit(self, X, y):
-        """One epoch on ``(X, y)``, continuing from the current weights."""
-        return self._partial_fit(X, y)
-
-    def predict(self, X) -> np.ndarray:
-        """Predicted targets, shaped like the ``y`` of ``fit`` (1-D for one output)."""
-        output = self._output(X)
-        return output[:, 0] if self._single_output else output
-
-    def _targets_for_fit(self, y, n_samples, dtype):
-        Y, self._single_output = _read_targets(y, n_samples, dtype)
-        return Y
-
-    def _targets_for_partial_fit(self, y, n_samples, dtype, classes, first_call):
-        Y, single_output = _read_targets(y, n_samples, dtype)
-        if first_call:
-            self._single_output = single_output
-        elif Y.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {Y.shape[1]} outputs, but the network was built for {self.n_outputs_}"
-            )
-        return Y
-
-
-def _one_hot(labels, classes, dtype):
-    index = check.encode_labels(labels, classes)
-    Y = np.zeros((len(labels), len(classes)), dtype=dtype)
-    Y[np.arange(len(labels)), index] = 1
-    return Y
-
-
-def _read_targets(y, n_samples, dtype):
-    """Targets as ``(n_samples, n_outputs)`` and whether ``y`` was 1-D."""
-    if y is None:
-        raise TypeError("y must be an array of targets, got y=None")
-    values = np.asarray(y)
-    if values.dtype.kind not in "biuf":
-        raise TypeError(f"y must contain real numbers, got dtype {values.dtype}")
-    if values.ndim not in (1, 2):
-        raise ValueError(f"y must be 1-D or 2-D (n_samples[, n_outputs]), got shape {values.shape}")
-    check.check_same_length(n_samples, values)
-    values = values.astype(dtype)
-    if not np.isfinite(values).all():
-        raise ValueError("y contains NaN or infinity")
-    return values.reshape(n_samples, -1), values.ndim == 1

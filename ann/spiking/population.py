@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import numbers
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 
-from ann import _validation as check
 from ann.spiking.estimators import SpikingMLPClassifier
+from core import data as check
+from core.data import check_agent_list
 from core.opcounts import OpCounter, cost_table
+from core.params import Interval, check_param
+from core.random import check_random_state
 
 
 class SpikingMLPPopulation:
@@ -79,18 +83,20 @@ class SpikingMLPPopulation:
         epochs_per_call=1,
         **params,
     ):
-        self.n_agents = check.check_positive_int("n_agents", n_agents)
-        self.n_features_in_ = check.check_positive_int("n_features", n_features)
+        self.n_agents = check_param("n_agents", n_agents, [Interval(Integral, 1, None)])
+        self.n_features_in_ = check_param("n_features", n_features, [Interval(Integral, 1, None)])
         self.classes_ = check.check_classes(classes, sort=False)
-        self.epochs_per_call = check.check_positive_int("epochs_per_call", epochs_per_call)
-        known = set(SpikingMLPClassifier().get_params()) - {"random_state", "epochs"}
+        self.epochs_per_call = check_param(
+            "epochs_per_call", epochs_per_call, [Interval(Integral, 1, None)]
+        )
+        known = set(SpikingMLPClassifier._get_param_names()) - {"random_state", "epochs"}
         unknown = sorted(set(params) - known)
         if unknown:
             raise ValueError(
                 f"unknown parameter(s) {unknown} for SpikingMLPPopulation; it takes "
                 f"{sorted(known)} (as SpikingMLPClassifier)"
             )
-        agent_rngs = check.check_random_state(random_state).spawn(self.n_agents)
+        agent_rngs = check_random_state(random_state).spawn(self.n_agents)
         self.agents_ = []
         sorted_classes = np.sort(self.classes_)
         for rng in agent_rngs:
@@ -112,15 +118,7 @@ class SpikingMLPPopulation:
         )
 
     def _agent_list(self, values, name: str) -> list:
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
-            raise TypeError(
-                f"{name} must be a list with one array per agent, got {type(values).__name__}"
-            )
-        if len(values) != self.n_agents:
-            raise ValueError(
-                f"{name} must have one entry per agent: expected {self.n_agents}, got {len(values)}"
-            )
-        return list(values)
+        return check_agent_list(values, self.n_agents, name)
 
     def partial_fit(self, Xs, ys):
         """Train every agent on its own data (``epochs_per_call`` passes); empty arrays skip an agent."""
@@ -213,11 +211,6 @@ class SpikingMLPPopulation:
             values[key] = value
         for key, target in expected.items():
             target[...] = values[key]
-
-    # The society of this version still calls the agent-weight accessors by
-    # scikit-learn's names; these aliases keep it working.
-    get_params = get_agent_weights
-    set_params = set_agent_weights
 
     def cost(self) -> pd.DataFrame:
         """Operation counts per agent: training (each agent's :meth:`SpikingMLPClassifier.cost`)

@@ -35,15 +35,15 @@ file or the complete new one under the final name, never half of one.
 :func:`to_jsonable` and :func:`from_jsonable` carry what estimators hold but
 JSON does not: tuples, numpy scalars, dtypes and small arrays, non-finite
 floats, numpy random generators (bit-generator state and seed sequence),
-``SeedSequence`` s and Brian2 quantities (SI value and dimension exponents,
-rebuilt exactly: ``350*ms`` comes back ``== 350*ms``). Brian2 is imported
-only to rebuild a quantity, so ``tasks`` stays light.
+and ``SeedSequence`` s. A package adds the types it needs with
+:func:`register_codec` (``snn`` registers Brian2 quantities), so this module
+knows nothing of the packages above it.
 
 Examples
 --------
 >>> import os, tempfile
 >>> import numpy as np
->>> from tasks.archive import read_archive, write_archive
+>>> from core.archive import read_archive, write_archive
 >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
 >>> write_archive(path, {"weights": np.eye(2)}, {"kind": "example", "epochs": 3})
 >>> arrays, meta = read_archive(path, expected_kind="example")
@@ -60,10 +60,9 @@ import json
 import math
 import os
 import secrets
-import sys
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -73,6 +72,7 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "array_sha256",
+    "register_codec",
     "from_jsonable",
     "read_archive",
     "replaced_atomically",
@@ -93,8 +93,16 @@ TAG = "__type__"
 # Bit generators a Generator may be rebuilt with (looked up by name in a
 # file, so only numpy's own are accepted).
 _BIT_GENERATORS = ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64")
-# Order of Brian2's seven SI base dimensions.
-_SI_BASE = ("m", "kg", "s", "A", "K", "mol", "cd")
+
+
+class _Codec(NamedTuple):
+    type: type
+    encode: Callable[[Any], Any]
+    decode: Callable[[Any], Any]
+
+
+#: Registered codecs, tag -> (type, encode, decode) (see :func:`register_codec`).
+_CODECS: dict[str, _Codec] = {}
 
 
 class ArchiveError(ValueError):
@@ -434,10 +442,20 @@ def _tagged(kind: str, value) -> dict:
     return {TAG: kind, "value": value}
 
 
-def _quantity_class():
-    """Brian2's Quantity if Brian2 is imported (a value cannot be a Quantity otherwise)."""
-    brian2 = sys.modules.get("brian2")
-    return None if brian2 is None else brian2.Quantity
+def register_codec(
+    tag: str, type_: type, encode: Callable[[Any], Any], decode: Callable[[Any], Any]
+) -> None:
+    """Teach :func:`to_jsonable` / :func:`from_jsonable` a type.
+
+    ``encode(value)`` returns a payload :func:`to_jsonable` can store and
+    ``decode(payload)`` rebuilds the value; instances of ``type_`` (checked
+    before the built-in types, so a subclass of ``numpy.ndarray`` such as a
+    Brian2 quantity keeps its type) are stored as ``{"__type__": tag, ...}``.
+    Registering a tag again replaces its codec (re-imports are harmless).
+    """
+    if not isinstance(tag, str) or not tag:
+        raise TypeError(f"tag must be a non-empty str, got tag={tag!r}")
+    _CODECS[tag] = _Codec(type_, encode, decode)
 
 
 def to_jsonable(
@@ -449,8 +467,8 @@ def to_jsonable(
     tuples, dicts (any str keys), numpy scalars, dtypes and arrays (arrays
     inline as lists: keep large ones for the archive's arrays), numpy
     ``Generator`` s (bit-generator state and seed sequence, so the generator
-    continues and spawns as the original would), ``SeedSequence`` s and
-    Brian2 quantities.
+    continues and spawns as the original would), ``SeedSequence`` s and the
+    types given to :func:`register_codec`.
 
     Parameters
     ----------
@@ -482,20 +500,9 @@ def to_jsonable(
             return _tagged(tag, to_jsonable(payload, custom=custom, where=where))
     if value is None or isinstance(value, (bool, str)):
         return value
-    quantity = _quantity_class()
-    if quantity is not None and isinstance(value, quantity):
-        from brian2.units.fundamentalunits import get_dimensions, get_unit
-
-        dimensions = get_dimensions(value)
-        number = np.asarray(value)  # the value in SI units, as a plain array
-        return _tagged(
-            "brian2.Quantity",
-            {
-                "value": to_jsonable(number if number.ndim else number.item(), where=where),
-                "dimensions": [float(dimensions.get_dimension(base)) for base in _SI_BASE],
-                "unit": str(get_unit(dimensions)),
-            },
-        )
+    for tag, codec in _CODECS.items():
+        if isinstance(value, codec.type):
+            return _tagged(tag, to_jsonable(codec.encode(value), where=where))
     if isinstance(value, np.generic):  # before int/float: np.float64 is a float
         if value.dtype.hasobject:
             raise TypeError(f"{where} is a numpy object scalar, which JSON cannot hold")
@@ -646,13 +653,8 @@ def _decode_builtin(tag: str, payload):
         bit_generator = getattr(np.random, name)(seed_sequence)
         bit_generator.state = from_jsonable(payload["state"])
         return np.random.Generator(bit_generator)
-    if tag == "brian2.Quantity":
-        from brian2 import Quantity
-        from brian2.units.fundamentalunits import get_or_create_dimension
-
-        value = from_jsonable(payload["value"])
-        dimensions = get_or_create_dimension([float(x) for x in payload["dimensions"]])
-        return Quantity(value, dim=dimensions)
+    if tag in _CODECS:
+        return _CODECS[tag].decode(from_jsonable(payload))
     raise MetadataError(f"unknown type tag {tag!r} in the metadata")
 
 

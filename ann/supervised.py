@@ -1,0 +1,260 @@
+"""What the MLP estimators and the spiking MLP estimators share.
+
+:class:`NetworkEstimator` holds the skeleton of a scikit-learn estimator
+around a trained network: parameters validated once at fit
+(``_parameter_constraints``), ``fit`` from scratch and ``partial_fit`` that
+continue, both atomic (a failed call leaves the previous model), the fitted
+attributes that point into the network, and the ``Persistent`` save/load.
+A subclass builds its network (``_build_network``), draws its generators
+(``_initialize``) and runs its epochs (``_train``).
+
+:class:`ClassifierTargets` and :class:`RegressorTargets` turn labels and real
+targets into the network's output arrays, and its outputs back into
+predictions, the same way for every network.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from core import data as check
+from core.learner import atomic_fit, check_fitted
+from core.params import validate_params
+from core.persistence import Persistent
+
+__all__ = [
+    "ClassifierTargets",
+    "NetworkEstimator",
+    "RegressorTargets",
+    "check_output_input",
+    "one_hot",
+    "read_targets",
+]
+
+
+class NetworkEstimator(Persistent, BaseEstimator):
+    """Fit/partial_fit skeleton and fitted-network bookkeeping (see the module docstring)."""
+
+    _loss_name: str = ""
+    _score_name: str = ""
+    _archive_noun = "network"
+    #: Attributes that training changes in place besides the network (copied by _snapshot).
+    _mutable_state: tuple[str, ...] = ()
+
+    def _check_hyperparameters(self) -> dict:
+        """Validate every constructor parameter; returns the normalised values."""
+        hyper = validate_params(self._parameter_constraints, self.get_params(deep=False))
+        del hyper["random_state"]  # normalised into generators by _initialize
+        return hyper
+
+    def _adopt(self, network, hyper: dict, n_features: int, n_outputs: int) -> None:
+        """Make ``network`` this estimator's (fitted attributes point into it)."""
+        self._network = network
+        self._hyper = hyper
+        self.n_features_in_ = n_features
+        self.n_outputs_ = n_outputs
+        self.coefs_ = network.weights
+        self.intercepts_ = network.biases
+        self.rule_state_ = network.rule_state
+
+    def _saveable(self) -> bool:
+        return hasattr(self, "_network")
+
+    def _check_input(self, X, dtype, first_call: bool = False) -> np.ndarray:
+        return check.check_X(
+            X,
+            dtype=dtype,
+            n_features=None if first_call else self.n_features_in_,
+            owner=type(self).__name__,
+        )
+
+    # A failed fit (bad labels, divergence) leaves the previous model: fit
+    # builds a new network, partial_fit trains the current one in place, so
+    # what training changes is copied first (_snapshot) and put back on failure.
+
+    def _snapshot(self):
+        if not hasattr(self, "_network"):
+            return None
+        generators = {
+            name: value.bit_generator.state
+            for name, value in vars(self).items()
+            if isinstance(value, np.random.Generator)
+        }
+        return (
+            {key: value.copy() for key, value in self._network.state_arrays().items()},
+            list(self.history_),
+            generators,
+            {name: copy.deepcopy(getattr(self, name)) for name in self._mutable_state},
+        )
+
+    def _rollback(self, snapshot) -> None:
+        if snapshot is None:
+            return
+        arrays, history, generators, mutable = snapshot
+        self._network.set_state_arrays(arrays)
+        self.history_[:] = history
+        for name, state in generators.items():
+            getattr(self, name).bit_generator.state = state
+        for name, value in mutable.items():
+            setattr(self, name, value)
+
+    @atomic_fit
+    def _fit(self, X, y):
+        hyper = self._check_hyperparameters()
+        X = self._check_input(X, hyper["dtype"], first_call=True)
+        Y = self._targets_for_fit(y, len(X), hyper["dtype"])
+        self._initialize(hyper, X.shape[1], Y.shape[1])
+        self._train(X, Y, hyper["epochs"])
+        return self
+
+    @atomic_fit
+    def _partial_fit(self, X, y, classes=None):
+        first_call = not hasattr(self, "_network")
+        hyper = self._check_hyperparameters() if first_call else self._hyper
+        X = self._check_input(X, hyper["dtype"], first_call)
+        Y = self._targets_for_partial_fit(y, len(X), hyper["dtype"], classes, first_call)
+        if first_call:
+            self._initialize(hyper, X.shape[1], Y.shape[1])
+        self._train(X, Y, 1)
+        return self
+
+    def _output(self, X) -> np.ndarray:
+        raise NotImplementedError
+
+
+class ClassifierTargets:
+    """Labels of any sortable type in, one-hot targets to the network, labels out."""
+
+    _loss_name = "cross_entropy"
+    _score_name = "accuracy"
+
+    def fit(self, X, y):
+        """Train from scratch for ``epochs`` epochs on ``X`` (n_samples, n_features) and labels ``y``."""
+        return self._fit(X, y)
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch on ``(X, y)``, continuing from the current weights.
+
+        ``classes`` (every label that will ever occur) is required on the first
+        call and must match ``classes_`` afterwards.
+        """
+        return self._partial_fit(X, y, classes)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        return self._output(X)
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class label of each sample."""
+        output = self._output(X)  # (first: NotFittedError before classes_ is read)
+        return self.classes_[output.argmax(axis=1)]
+
+    def _targets_for_fit(self, y, n_samples, dtype):
+        labels = check.check_class_labels(y)
+        check.check_same_length(n_samples, labels)
+        classes = np.unique(labels)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y has only one class ({classes[0]!r}); a classifier needs at least 2"
+            )
+        self.classes_ = classes
+        return one_hot(labels, classes, dtype)
+
+    def _targets_for_partial_fit(self, y, n_samples, dtype, classes, first_call):
+        labels = check.check_class_labels(y)
+        check.check_same_length(n_samples, labels)
+        if first_call:
+            if classes is None:
+                raise ValueError(
+                    "classes must be given on the first call to partial_fit "
+                    "(all labels that will ever occur)"
+                )
+            known = check.check_classes(classes, sort=True)
+        else:
+            known = self.classes_
+            if classes is not None and not np.array_equal(
+                check.check_classes(classes, sort=True), known
+            ):
+                raise ValueError(
+                    f"classes={list(classes)!r} differs from the classes_="
+                    f"{known.tolist()!r} of the first partial_fit call"
+                )
+        Y = one_hot(labels, known, dtype)
+        self.classes_ = known
+        return Y
+
+
+class RegressorTargets:
+    """One or several real-valued outputs; predictions shaped like the ``y`` of ``fit``."""
+
+    _loss_name = "squared_error"
+    _score_name = "r2"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y may be (n_samples, n_outputs)
+        return tags
+
+    def fit(self, X, y):
+        """Train from scratch for ``epochs`` epochs on ``X`` and targets ``y`` (n_samples[, n_outputs])."""
+        return self._fit(X, y)
+
+    def partial_fit(self, X, y):
+        """One epoch on ``(X, y)``, continuing from the current weights."""
+        return self._partial_fit(X, y)
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted targets, shaped like the ``y`` of ``fit`` (1-D for one output)."""
+        output = self._output(X)
+        return output[:, 0] if self._single_output else output
+
+    def _targets_for_fit(self, y, n_samples, dtype):
+        Y, self._single_output = read_targets(y, n_samples, dtype)
+        return Y
+
+    def _targets_for_partial_fit(self, y, n_samples, dtype, classes, first_call):
+        Y, single_output = read_targets(y, n_samples, dtype)
+        if first_call:
+            self._single_output = single_output
+        elif Y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[1]} outputs, but the network was built for {self.n_outputs_}"
+            )
+        return Y
+
+
+def one_hot(labels, classes, dtype) -> np.ndarray:
+    """``(n_samples, n_classes)`` indicator rows of ``labels`` among ``classes``."""
+    index = check.encode_labels(labels, classes)
+    Y = np.zeros((len(labels), len(classes)), dtype=dtype)
+    Y[np.arange(len(labels)), index] = 1
+    return Y
+
+
+def read_targets(y, n_samples, dtype):
+    """Targets as ``(n_samples, n_outputs)`` and whether ``y`` was 1-D."""
+    if y is None:
+        raise ValueError("this regressor requires y to be passed, but the target y is None")
+    values = np.asarray(y)
+    if values.dtype.kind == "O":
+        values = values.astype(np.float64)  # numbers pass; numpy names anything else
+    if values.dtype.kind not in "biuf":
+        raise TypeError(f"y must contain real numbers, got dtype {values.dtype}")
+    if values.ndim not in (1, 2):
+        raise ValueError(f"y must be 1-D or 2-D (n_samples[, n_outputs]), got shape {values.shape}")
+    if values.ndim == 2 and values.shape[1] == 0:
+        raise ValueError(f"y has no outputs to learn: got shape {values.shape}")
+    check.check_same_length(n_samples, values)
+    values = values.astype(dtype)
+    if not np.isfinite(values).all():
+        raise ValueError("y contains NaN or infinity")
+    return values.reshape(n_samples, -1), values.ndim == 1
+
+
+def check_output_input(estimator, X) -> np.ndarray:
+    """``X`` checked for predicting with a fitted ``estimator`` (NotFittedError before)."""
+    check_fitted(estimator, "_network")
+    return estimator._check_input(X, estimator._hyper["dtype"])
