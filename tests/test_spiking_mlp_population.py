@@ -47,3 +47,43 @@ def test_agent_weights_round_trip_and_bad_weights_are_named():
         pop.set_agent_weights(0, {**weights, "weights_0": np.zeros((3, 3))})
     with pytest.raises(ValueError, match="n_steps"):
         SpikingMLPPopulation(2, 4, [0, 1], n_steps=0)
+
+
+def test_a_society_of_three_kinds_of_agent_runs():
+    from brian2 import ms
+
+    from social import Society
+
+    kinds = ("ann", "snn", "spiking_mlp")
+    agents = {i: kinds[i % 3] for i in range(6)}
+    params = {
+        "snn": {"n_neurons": 6, "presentation_time": 40 * ms, "rest_time": 10 * ms},
+        "spiking_mlp": {
+            "hidden_layer_sizes": (16,),
+            "n_steps": 8,
+            "learning_rate": 0.05,
+            "epochs_per_call": 3,
+        },
+    }
+    society = Society(
+        "complete",
+        agents,
+        "iris",
+        "gossip",
+        random_state=0,
+        n_agents=6,
+        local_batch=30,
+        n_eval=30,
+        agent_params=params,
+    )
+    table = society.run(3)
+    assert sorted(table["type"].unique()) == sorted(kinds)
+    spiking = table[table["type"] == "spiking_mlp"]
+    assert len(spiking) == 2 * 3
+    # Gossip averages the two spiking MLPs' weights: they end the round identical.
+    members = np.flatnonzero(society.types_ == "spiking_mlp")
+    first, second = (society.get_agent_weights(int(i)) for i in members)
+    for key in first:
+        np.testing.assert_allclose(first[key], second[key])
+    # Local learning on iris lifts them above chance (1/3).
+    assert spiking.groupby("round")["accuracy"].mean().iloc[-1] > 0.5
