@@ -62,8 +62,9 @@ def test_every_learner_experiment_is_registered_in_order():
 
 def _tiny_split(name, n_train, n_test, classification):
     """The training order and test sample task_benchmark / learning_curves give seed 0."""
+    from core.random import child_seeds
     from experiments._curves import nested_order
-    from experiments.learners import child_seeds, subsample, with_validation
+    from experiments.learners import subsample, with_validation
 
     (run_seed,) = child_seeds(0, 1)
     task = with_validation(load_task(name, seed=run_seed % 2**31), run_seed)
@@ -139,8 +140,9 @@ def test_learning_curves(tmp_path):
     assert ann.epochs.between(1, 10).all() and ann.score.loc[40] > 0.3  # chance is 0.1
     assert metrics.score.between(0, 1).all()
     np.testing.assert_allclose(metrics.corrected, (metrics.score - 0.1) / 0.9)
+    from core.random import child_seeds
     from experiments._curves import nested_order
-    from experiments.learners import child_seeds, subsample, with_validation
+    from experiments.learners import subsample, with_validation
 
     (run_seed,) = child_seeds(0, 1)
     task = with_validation(load_task("digits", seed=run_seed % 2**31), run_seed)
