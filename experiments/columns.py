@@ -165,6 +165,12 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "kind": KIND,
         "accuracy": ACCURACY,
         "n_units": Column("units drawn as receptive-field tiles", "", 0.0),
+        "class_mean_correlation": Column(
+            "mean over tiles of each tile's largest Pearson correlation with a class-mean image",
+            "",
+            -1.0,
+            1.0,
+        ),
     },
     "continual_learning": {
         "learner": Column(

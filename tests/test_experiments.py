@@ -55,6 +55,7 @@ def test_every_learner_experiment_is_registered_in_order():
         "continual_learning",
         "noise_robustness",
         "rule_zoo",
+        "energy_to_accuracy",
         "learner_matrix",
     ]
     assert names[: len(expected)] == expected

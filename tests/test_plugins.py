@@ -2,6 +2,7 @@
 module file given with --plugin, through list, run, sweep (Dask workers too) and a
 society experiment; a broken plugin or an unregistered name is one line, exit 2."""
 
+import contextlib
 import json
 import sys
 import textwrap
@@ -108,15 +109,14 @@ def _registries():
 @pytest.fixture
 def clean_plugins(monkeypatch):
     """Leave the registries, sys.modules and the plugin record as they were."""
-    before = [dict(r) for r in _registries()]
     modules = set(sys.modules)
     monkeypatch.setattr(plugins, "LOADED", [])
     monkeypatch.setattr(plugins, "_ENTRY_POINTS_LOADED", False)
     monkeypatch.setattr(experiments.cli, "EXPERIMENTS", EXPERIMENTS)
-    yield
-    for registry, saved in zip(_registries(), before):
-        for name in set(registry) - set(saved):
-            del registry[name]
+    with contextlib.ExitStack() as stack:
+        for registry in _registries():
+            stack.enter_context(registry.restored())
+        yield
     for name in set(sys.modules) - modules:
         if name.startswith(("probe_", "broken_")):
             del sys.modules[name]
