@@ -80,6 +80,9 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # quick: wall 1274 s at load 15.7. full: 3 seeds x 6 spiking rules x (1347 x 3 +
     # 450) = 80.8k presentations against 6 x (300 x 2 + 150) = 4.5k: x18.
     "rule_zoo": {"quick": _measured(350), "full": _projected(350 * 18)},
+    # quick: 95 s of CPU for 3 seeds (605 s wall at load ~15; the quick preset runs 2).
+    # full: the module docstring's projection, digits at 400 neurons, 3 seeds.
+    "energy_to_accuracy": {"quick": _measured(95), "full": _projected(2400)},
     # Full presets of the societies: measured seconds per round (module docstrings)
     # times rounds and seeds.
     # 20 rounds x (35 s teach + 13 s gossip) x 3 seeds + the DeGroot theory.
