@@ -319,10 +319,14 @@ def test_digits_linear_readout_reaches_95_percent():
 
 
 @pytest.mark.slow
-def test_iris_reaches_90_percent_with_small_data_settings(iris):
+def test_iris_reaches_90_percent_with_small_data_settings():
     # The digits defaults adapt thresholds too slowly for 105 flowers (0.82-1.0
     # over seeds); faster homeostasis on a smaller network, mean of 3 seeds
-    # (45 test flowers: one flower is 2.2 points).
+    # (45 test flowers: one flower is 2.2 points). These settings date from before
+    # the validation split, so the bar is kept on the split they were set on: the
+    # whole 105-flower training split (validation_size=0). On the 84 flowers left
+    # beside a validation split they are not re-tuned yet.
+    iris = load_task("iris", seed=0, validation_size=0)
     scores = [
         STDPClassifier(
             n_neurons=30, epochs=1, theta_plus=2 * mV, tau_theta=10 * second, random_state=seed
