@@ -720,8 +720,8 @@ def agent_problem(X):
     array = np.asarray(X)
     if array.size == 0 and array.ndim in (1, 2):
         return None  # no data for this agent
-    if array.dtype.kind == "U":  # numeric text is read as its numbers (numpy's float conversion)
-        array = array.astype(float)
+    if array.dtype.kind == "U":  # text is refused, as every learner's data check does
+        return "text"
     return x_problem(array) or ("width" if array.shape[1] != 2 else None)
 
 
