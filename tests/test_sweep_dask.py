@@ -300,10 +300,9 @@ def test_cli_sweep_with_an_unreachable_scheduler_gives_one_line_and_writes_nothi
 REAL_EXPERIMENTS = {
     "learning_curves": {
         "n_seeds": [1],
-        "n_train": [60],
+        "sizes": [(20, 40)],
         "n_test": [30],
-        "epochs": [{"ann": 2, "snn": 1}],
-        "checkpoints_per_epoch": [2],
+        "mlp_max_epochs": [5],
     },
     "noise_robustness": {
         "n_seeds": [1],
