@@ -1,7 +1,17 @@
+import os
+
 import matplotlib
 import pytest
+from hypothesis import settings
+
+# The property tests draw the same examples on every run (derived from each test's
+# name), so the suite gives the same verdict every time; set
+# HYPOTHESIS_PROFILE=explore to draw fresh examples when hunting for bugs.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
 
 matplotlib.use("Agg")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)
