@@ -240,6 +240,7 @@ def _fitters(task, settings: Settings, learner_seed: int) -> dict:
     Settings,
     _figures,
     _summary,
+    order=20,
 )
 def run(settings: Settings, seed: int) -> Result:
     unknown = sorted(set(settings.references) - set(reference.CLASSIFICATION))

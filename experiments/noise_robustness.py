@@ -163,6 +163,7 @@ def _summary(result: Result, settings: Settings) -> str:
     Settings,
     _figures,
     _summary,
+    order=60,
 )
 def run(settings: Settings, seed: int) -> Result:
     unknown_references = sorted(set(settings.references) - set(reference.CLASSIFICATION))

@@ -119,6 +119,7 @@ def _summary(result: Result, settings: Settings) -> str:
     Settings,
     _figures,
     _summary,
+    order=30,
 )
 def run(settings: Settings, seed: int) -> Result:
     # The pairing protocol is deterministic: the seed has nothing to draw.
