@@ -396,7 +396,7 @@ def check_columns(experiment, columns) -> None:
 
 def data_dictionary() -> str:
     """docs/metrics.md: one table per experiment."""
-    import experiments  # noqa: F401  (registration order is the listing order)
+    import experiments  # noqa: F401  (registers every experiment)
     from experiments._base import EXPERIMENTS
 
     names = [name for name in EXPERIMENTS if name in COLUMNS]

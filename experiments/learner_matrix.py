@@ -604,6 +604,7 @@ def _forgetting(learner, settings, task, learning_rate, seed, rng) -> float:
     _figures,
     _summary,
     expected_seconds={"quick": 150, "full": 1200},
+    order=90,
 )
 def run(settings: Settings, seed: int) -> Result:
     learners = LEARNERS if settings.include_stdp else tuple(DESIGN)

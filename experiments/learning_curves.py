@@ -281,6 +281,7 @@ def _fitters(task, settings: Settings, learner_seed: int) -> dict:
     _figures,
     _summary,
     aggregate_figures=_aggregate_figures,
+    order=20,
 )
 def run(settings: Settings, seed: int) -> Result:
     unknown = sorted(set(settings.references) - set(reference.CLASSIFICATION))

@@ -194,6 +194,7 @@ def _summary(result: Result, settings: Settings) -> str:
     _figures,
     _summary,
     aggregate_figures=_aggregate_figures,
+    order=60,
 )
 def run(settings: Settings, seed: int) -> Result:
     unknown_references = sorted(set(settings.references) - set(reference.CLASSIFICATION))

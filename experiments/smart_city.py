@@ -519,6 +519,7 @@ def _summary(result: Result, settings: Settings) -> str:
     _figures,
     _summary,
     aggregate_figures=_aggregate_figures,
+    order=120,
 )
 def run(settings: Settings, seed: int) -> Result:
     check_society_settings(settings.agent_types, settings.protocols)

@@ -166,6 +166,7 @@ def _summary(result: Result, settings: Settings) -> str:
     _figures,
     _summary,
     aggregate_figures=_aggregate_figures,
+    order=30,
 )
 def run(settings: Settings, seed: int) -> Result:
     # The pairing protocol is deterministic: the seed has nothing to draw.

@@ -218,7 +218,7 @@ class SpikingMLPPopulation:
         ``category``, ``count`` (:mod:`core.opcounts`)."""
         train = OpCounter(self.n_agents)
         for i, agent in enumerate(self.agents_):
-            for category, count in agent._train_counter.agent(0).items():
+            for category, count in agent.training_counts_.items():
                 counts = np.zeros(self.n_agents, dtype=np.int64)
                 counts[i] = count
                 train.add(category, counts)
