@@ -63,6 +63,7 @@ from experiments._base import Result, register_experiment
 from experiments.runner import progress
 from experiments.stats import mean_interval
 from experiments.style import figure
+from experiments.sweep_figures import Panel, errors, metric_rows, panel_grid
 from tasks import load_task
 
 #: The 2 x 2 design: learner -> (neurons, rule).
@@ -384,6 +385,43 @@ def _mark_missing(ax, x: float, metric: str) -> None:
     )
 
 
+def _draw_interaction(ax, gradient: dict, stdp, ylabel: str, log: bool) -> None:
+    """The spikes x rule panel: per rule, ``(x, means, [below, above])`` of the gradient
+    learners at rate (x = 0) and spiking (x = 1) neurons, joined by a line; the STDP
+    network's ``(means, [below, above])`` at x = 2."""
+    for offset, rule in ((-0.04, "backprop"), (0.04, "feedback_alignment")):
+        if rule not in gradient:
+            continue
+        x, means, error = gradient[rule]
+        ax.errorbar(
+            np.asarray(x, dtype=float) + offset,
+            means,
+            yerr=error,
+            color=RULE_COLORS[rule],
+            marker="o",
+            capsize=3,
+            label=f"{RULE_LABELS[rule]} (gradient)",
+        )
+    if stdp is not None:
+        means, error = stdp
+        ax.errorbar(
+            [2] * len(means),
+            means,
+            yerr=error,
+            color=STDP_COLOR,
+            marker="s",
+            capsize=3,
+            label="STDP network",
+        )
+    ax.axvline(1.5, color="0.75", linewidth=0.8, linestyle=":")
+    ax.set_xticks([0, 1, 2], ["rate", "spiking", "STDP"])
+    ax.set_xlim(-0.4, 2.4)
+    ax.set_xlabel("neurons")
+    ax.set_ylabel(ylabel)
+    if log:
+        ax.set_yscale("log")
+
+
 def _figures(result: Result, settings: Settings) -> dict:
     metrics = result.metrics
     tasks = list(dict.fromkeys(metrics["task"]))
@@ -403,43 +441,28 @@ def _figures(result: Result, settings: Settings) -> dict:
             ax = axes[t * rows_per_task + index // PANEL_COLUMNS, index % PANEL_COLUMNS]
             ax.set_visible(True)
             ylabel, log, _ = METRICS[metric]
-            for offset, rule in ((-0.04, "backprop"), (0.04, "feedback_alignment")):
+            gradient = {}
+            for rule in ("backprop", "feedback_alignment"):
                 points = [
                     _mean_and_error(rows.loc[rows["learner"] == f"{neurons}_{rule}", metric], log)
                     for neurons in ("rate", "spiking")
                 ]
-                ax.errorbar(
-                    np.array([0, 1]) + offset,
+                gradient[rule] = (
+                    [0, 1],
                     [p[0] for p in points],
-                    yerr=[[p[1] for p in points], [p[2] for p in points]],
-                    color=RULE_COLORS[rule],
-                    marker="o",
-                    capsize=3,
-                    label=f"{RULE_LABELS[rule]} (gradient)",
+                    [[p[1] for p in points], [p[2] for p in points]],
                 )
             stdp = rows.loc[rows["learner"] == STDP, metric]
             if stdp.notna().any():
                 mean, below, above = _mean_and_error(stdp, log)
-                ax.errorbar(
-                    [2],
-                    [mean],
-                    yerr=[[below], [above]],
-                    color=STDP_COLOR,
-                    marker="s",
-                    capsize=3,
-                    label="STDP network",
-                )
+                stdp = ([mean], [[below], [above]])
+            else:
+                stdp = None
+            _draw_interaction(ax, gradient, stdp, ylabel, log)
             for x, learner in ((0, "rate_backprop"), (1, "spiking_backprop"), (2, STDP)):
                 values = rows.loc[rows["learner"] == learner, metric]
                 if len(values) and values.isna().all():
                     _mark_missing(ax, x, metric)
-            ax.axvline(1.5, color="0.75", linewidth=0.8, linestyle=":")
-            ax.set_xticks([0, 1, 2], ["rate", "spiking", "STDP"])
-            ax.set_xlim(-0.4, 2.4)
-            ax.set_xlabel("neurons")
-            ax.set_ylabel(ylabel)
-            if log:
-                ax.set_yscale("log")
             ax.set_title(task, fontsize=9)
     axes[0, 0].legend(fontsize=7, loc="lower left")
     fig.suptitle(
@@ -597,6 +620,42 @@ def _forgetting(learner, settings, task, learning_rate, seed, rng) -> float:
     return accuracy[0] - accuracy[1]
 
 
+def _aggregate_figures(aggregate) -> dict:
+    """The spikes x rule interaction plot of every metric, one row per task, with means and
+    intervals over runs."""
+    present = set(aggregate.summary.dropna(subset=["mean"])["metric"])
+    shown = [m for m in METRICS if m in present]
+
+    def draw(metric):
+        ylabel, log, _ = METRICS[metric]
+
+        def panel(ax, rows):
+            rows = metric_rows(rows, metric).dropna(subset=["mean"])
+            gradient = {}
+            for rule in ("backprop", "feedback_alignment"):
+                points = rows[rows["learner"].isin([f"rate_{rule}", f"spiking_{rule}"])]
+                points = points.assign(x=points["learner"].str.startswith("spiking") * 1.0)
+                points = points.sort_values("x")
+                if len(points):
+                    gradient[rule] = (points["x"], points["mean"], errors(points))
+            stdp = rows[rows["learner"] == STDP]
+            stdp = (stdp["mean"], errors(stdp)) if len(stdp) else None
+            _draw_interaction(ax, gradient, stdp, ylabel, log)
+
+        return panel
+
+    figure = panel_grid(
+        aggregate,
+        [Panel(METRICS[m][0], draw(m)) for m in shown],
+        ["learner", "neurons", "rule"],
+        "Spikes x learning rule: the slope of a line is the effect of spikes, the gap between "
+        "the lines the effect of the rule; the STDP network on the right",
+        panel_size=(3.3, 3.1),
+        note="A learner without a point did not reach the target or is not counted.",
+    )
+    return {"learner_matrix": figure}
+
+
 @register_experiment(
     "learner_matrix",
     "rate vs spiking neurons x backprop vs feedback alignment, beside STDP: which factor matters",
@@ -605,6 +664,7 @@ def _forgetting(learner, settings, task, learning_rate, seed, rng) -> float:
     _summary,
     expected_seconds={"quick": 150, "full": 1200},
     order=90,
+    aggregate_figures=_aggregate_figures,
 )
 def run(settings: Settings, seed: int) -> Result:
     learners = LEARNERS if settings.include_stdp else tuple(DESIGN)

@@ -99,7 +99,7 @@ SPECS = {
     ],
     "learner_matrix": [
         {
-            "task": ["digits", "iris"],
+            "task": ["digits"],
             "learner": ["rate_backprop"],
             "neurons": "rate",
             "rule": "backprop",
@@ -108,7 +108,16 @@ SPECS = {
             "n_test": 200,
         },
         {
-            "task": ["digits", "iris"],
+            "task": ["digits"],
+            "learner": ["spiking_feedback_alignment"],
+            "neurons": "spiking",
+            "rule": "feedback_alignment",
+            "n_fit": 300,
+            "n_val": 150,
+            "n_test": 200,
+        },
+        {
+            "task": ["digits"],
             "learner": ["stdp"],
             "neurons": "spiking",
             "rule": "stdp",
