@@ -512,10 +512,10 @@ def _summary(result: Result, settings: Settings) -> str:
     lines += [
         "",
         "n/a: a target never reached within the budget, or a learner without operation "
-        "counts by category (its energy is not priced). Note that the cost tables price a "
-        "neuron update as the Diehl & Cook network's conductance-based neuron (7 multiplies, "
-        "11 adds), which overstates the arithmetic of the spiking MLP's leaky integrate-and-fire "
-        "update (1 multiply, 2 adds).",
+        "counts by category (its energy is not priced). Neuron updates are priced by "
+        "neuron model: the STDP network's conductance-based neuron at 7 multiplies and 11 "
+        "adds per step, the spiking MLP's leaky integrate-and-fire neuron at 1 multiply and "
+        "4 adds (6 and 4 per step of its backward pass through time; core.energy.ARITHMETIC).",
     ]
     if result.timings is not None and len(result.timings):
         lines += [

@@ -89,7 +89,10 @@ class _BaseSpikingMLP(NetworkEstimator):
 
     # -- training ----------------------------------------------------------------------------
 
-    def _build_network(self, hyper: dict, n_features: int, n_outputs: int) -> SpikingNetwork:
+    def _build_network(
+        self, hyper: dict, n_features: int, n_outputs: int, n_networks=None
+    ) -> SpikingNetwork:
+        """The network of these hyperparameters (a stack of ``n_networks``, for a population)."""
         return SpikingNetwork(
             (n_features, *hyper["hidden_layer_sizes"], n_outputs),
             loss=self._loss_name,
@@ -103,6 +106,7 @@ class _BaseSpikingMLP(NetworkEstimator):
             rule_params=hyper["rule_params"],
             optimizer_params=hyper["optimizer_params"],
             dtype=hyper["dtype"],
+            n_networks=n_networks,
         )
 
     def _initialize(self, hyper: dict, n_features: int, n_outputs: int) -> None:
@@ -173,7 +177,8 @@ class _BaseSpikingMLP(NetworkEstimator):
                     if n_hidden
                     else 0.0,
                     "training_synaptic_ops": int(totals["synaptic_ops"][0]),
-                    "training_neuron_updates": int(totals["neuron_updates"][0]),
+                    "training_neuron_updates": int(totals["lif_updates"][0])
+                    + int(totals["lif_backward_updates"][0]),
                 }
             )
 
@@ -365,7 +370,7 @@ class SpikingMLPClassifier(ClassifierMixin, ClassifierTargets, _BaseSpikingMLP):
     >>> clf.score(task.X_test, task.y_test) >= 0.95
     True
     >>> counts = clf.cost(task.X_test).set_index(["phase", "category"])["count"]
-    >>> int(counts["inference", "neuron_updates"]) == len(task.X_test) * clf.n_steps * 32
+    >>> int(counts["inference", "lif_updates"]) == len(task.X_test) * clf.n_steps * 32
     True
     """
 
