@@ -18,7 +18,7 @@ from core.random import check_random_state
 
 #: Agent-rows (agents x samples) simulated at once when predicting: bounds the
 #: (agents, rows, T, n) arrays of a forward pass.
-PREDICT_AGENT_ROWS = 4096
+PREDICT_AGENT_ROWS = 1024
 
 
 class SpikingMLPPopulation:
