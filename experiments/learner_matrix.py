@@ -716,7 +716,6 @@ def _forgetting(learner, settings, task, learning_rate, seed, rng) -> float:
     Settings,
     _figures,
     _summary,
-    expected_seconds={"quick": 150, "full": 1200},
 )
 def run(settings: Settings, seed: int) -> Result:
     learners = LEARNERS if settings.include_stdp else tuple(DESIGN)
