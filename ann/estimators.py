@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from numbers import Integral
 
 import numpy as np
-import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from ann.activations import ACTIVATIONS
@@ -19,13 +17,8 @@ from ann.supervised import (
     RegressorTargets,
     check_output_input,
 )
-from core.archive import from_jsonable, to_jsonable
-from core.learner import check_fitted
-from core.opcounts import OpCounter, cost_table
-from core.params import DType, Interval, check_param
-from core.persistence import StateMismatch, require_registered
-from core.progress import Progress
-from core.progress import resolve as resolve_verbose
+from core.opcounts import OpCounter
+from core.params import Interval
 from core.random import check_random_state
 
 
@@ -50,22 +43,10 @@ class _BaseMLP(NetworkEstimator):
         dtype="float64",
         verbose=0,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.rule = rule
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.alpha = alpha
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.rule_params = rule_params
-        self.optimizer_params = optimizer_params
-        self.dtype = dtype
-        self.verbose = verbose
+        self._store_parameters(locals())
 
     _parameter_constraints = {**NETWORK_CONSTRAINTS, "epochs": [Interval(Integral, 1, None)]}
+    _registered_names = (("activation", ACTIVATIONS), ("rule", RULES), ("optimizer", OPTIMIZERS))
 
     # -- training ----------------------------------------------------------------------------
 
@@ -95,176 +76,27 @@ class _BaseMLP(NetworkEstimator):
         self._train_counts = OpCounter(1)
         self.samples_seen_ = 0
 
-    def _train(self, X: np.ndarray, Y: np.ndarray, epochs: int) -> None:
-        batch_size = min(self._hyper["batch_size"], len(X))
-        classification = self._score_name == "accuracy"
-        total_squares = None
-        if not classification:
-            # Targets near the float range overflow here; the divergence check
-            # below then names the epoch, rather than numpy warning first.
-            with np.errstate(over="ignore", invalid="ignore"):
-                centred = Y - Y.mean(axis=0)
-                total_squares = (centred * centred).sum(axis=0)
-        # verbose >= 1: a bar (or a periodic line off a terminal) with time left, per epoch.
-        bar = Progress(
-            epochs, f"{type(self).__name__}.fit", "epochs", verbose=resolve_verbose(self.verbose)
+    def _train_epoch(self, X, Y, order, batch_size, classification):
+        if order is not None:
+            X, Y = X[order], Y[order]
+        loss_sum, score_sum = self._network.train_epoch(
+            X, Y, batch_size, classification=classification, counter=self._train_counts
         )
-        with bar:
-            self._train_epochs(X, Y, epochs, bar, batch_size, classification, total_squares)
-
-    def _train_epochs(self, X, Y, epochs, bar, batch_size, classification, total_squares):
-        network, hyper = self._network, self._hyper
-        n_samples = len(X)
-        for _ in range(epochs):
-            started = time.perf_counter()
-            if hyper["shuffle"]:
-                order = self._shuffle_rng.permutation(n_samples)
-                X_epoch, Y_epoch = X[order], Y[order]
-            else:
-                X_epoch, Y_epoch = X, Y
-            # Overflow in a diverging run is caught below, by name, not as a warning.
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss_sum, score_sum = network.train_epoch(
-                    X_epoch,
-                    Y_epoch,
-                    batch_size,
-                    classification=classification,
-                    counter=self._train_counts,
-                )
-            loss = float(loss_sum) / n_samples
-            epoch = len(self.history_) + 1
-            if not np.isfinite(loss) or not network.finite():
-                raise FloatingPointError(
-                    f"training diverged in epoch {epoch} (loss={loss}, all weights finite: "
-                    f"{bool(network.finite())}): learning_rate={hyper['learning_rate']} is too large "
-                    f"for optimizer={hyper['optimizer']!r} here, try a smaller one"
-                )
-            if classification:
-                score = float(score_sum) / n_samples
-            else:
-                score = float(np.mean(_r2(score_sum, total_squares)))
-            self.samples_seen_ += n_samples
-            self.history_.append(
-                {
-                    "epoch": epoch,
-                    "loss": loss,
-                    self._score_name: score,
-                    "samples_seen": self.samples_seen_,
-                    "wall_seconds": time.perf_counter() - started,
-                    "operations": self._train_counts.agent(0),
-                }
-            )
-            bar.update()
+        return loss_sum, score_sum, {}
 
     def _output(self, X) -> np.ndarray:
         """Network output for ``X`` (the estimator is not changed)."""
         X = check_output_input(self, X)  # (first: NotFittedError before _network is read)
         return self._network.forward(X)[-1]
 
-    def cost(self, X=None) -> pd.DataFrame:
-        """Operation counts of all training so far and, given ``X``, of predicting it.
-
-        Parameters
-        ----------
-        X : array-like (n_samples, n_features) or None
-            If given, rows of phase ``"inference"`` count one forward pass of
-            ``X``, computed without changing the estimator.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``phase``, ``category``, ``count`` (see
-            :mod:`core.opcounts`): effective forward and backward MACs
-            (zero activations skipped, NeuroBench's effective MACs) and their
-            dense counts, activations, optimizer updates, memory words.
-            Price it with :func:`core.energy.price`.
-
-        Examples
-        --------
-        >>> from ann import MLPClassifier
-        >>> from tasks import load_task
-        >>> task = load_task("iris", seed=0)
-        >>> clf = MLPClassifier(hidden_layer_sizes=(8,), epochs=2, random_state=0)
-        >>> clf = clf.fit(task.X_train, task.y_train)
-        >>> table = clf.cost(task.X_test).set_index(["phase", "category"])["count"]
-        >>> int(table["inference", "macs_dense"]) == len(task.X_test) * (4 * 8 + 8 * 3)
-        True
-        """
-        check_fitted(self, "_network")
-        inference = None
-        if X is not None:
-            X = check_output_input(self, X)
-            inference = OpCounter(1)
-            inference.update(self._network.inference_counts(X))
-        return cost_table(self._train_counts, inference)
-
-    # -- saving and loading ------------------------------------------------------------------
-
-    def _full_state(self):
-        """The parameters, the hyperparameters the network was built with, the
-        weights, the rule's and the optimizer's state, the shuffling
-        generator, ``classes_``, ``history_`` and the counters: a loaded
-        estimator predicts bit for bit the same and continues ``partial_fit``
-        exactly as this one would (:func:`ann.load`)."""
-        fitted = {
-            "n_features_in": self.n_features_in_,
-            "n_outputs": self.n_outputs_,
-            "history": self.history_,
-            "samples_seen": self.samples_seen_,
-            "shuffle_rng": self._shuffle_rng,
-        }
-        if hasattr(self, "_single_output"):
-            fitted["single_output"] = self._single_output
-        meta = {
-            "params": to_jsonable(self.get_params(deep=False), where="params"),
-            "hyperparameters": to_jsonable(self._hyper, where="hyperparameters"),
-            "fitted": to_jsonable(fitted, where="fitted"),
-        }
-        arrays = dict(self._network.state_arrays())
-        arrays.update(self._train_counts.to_arrays(_COUNTS_PREFIX))
-        if hasattr(self, "classes_"):
-            arrays["classes_"] = self.classes_
-        return arrays, meta
-
-    @classmethod
-    def _from_full_state(cls, arrays: dict, meta: dict):
-        hyper = from_jsonable(meta["hyperparameters"])
-        for name, registry in (
-            ("activation", ACTIVATIONS),
-            ("rule", RULES),
-            ("optimizer", OPTIMIZERS),
-        ):
-            require_registered(name, hyper[name], registry)
-        estimator = cls(**from_jsonable(meta["params"]))
-        fitted = from_jsonable(meta["fitted"])
-        hyper["dtype"] = check_param("dtype", hyper["dtype"], [DType("float32", "float64")])
-        classes = arrays.pop("classes_", None)
-        counts = {k: arrays.pop(k) for k in list(arrays) if k.startswith(_COUNTS_PREFIX)}
-        network = estimator._build_network(hyper, fitted["n_features_in"], fitted["n_outputs"])
-        try:
-            network.set_state_arrays(arrays)
-        except ValueError as error:
-            raise StateMismatch(error) from None
-        estimator._adopt(network, hyper, fitted["n_features_in"], fitted["n_outputs"])
-        estimator._shuffle_rng = fitted["shuffle_rng"]
-        estimator.history_ = fitted["history"]
-        estimator._train_counts = OpCounter.from_arrays(counts, _COUNTS_PREFIX, 1)
-        estimator.samples_seen_ = fitted["samples_seen"]
-        if "single_output" in fitted:
-            estimator._single_output = fitted["single_output"]
-        if classes is not None:
-            estimator.classes_ = classes
-        return estimator
-
-
-def _r2(squared_error_sum: np.ndarray, total_squares: np.ndarray) -> np.ndarray:
-    """Per-output coefficient of determination; a constant target scores 1 if fitted exactly, else 0
-    (scikit-learn's ``r2_score`` convention)."""
-    constant = total_squares == 0
-    safe_total = np.where(constant, 1.0, total_squares)
-    return np.where(
-        constant, np.where(squared_error_sum == 0, 1.0, 0.0), 1.0 - squared_error_sum / safe_total
-    )
+    def _inference_counts(self, X) -> OpCounter:
+        """One forward pass of ``X``: effective forward MACs (zero activations
+        skipped, NeuroBench's effective MACs) and their dense counts,
+        activations, memory words; training adds the backward MACs and the
+        optimizer's updates."""
+        counter = OpCounter(1)
+        counter.update(self._network.inference_counts(X))
+        return counter
 
 
 _SHARED_PARAMETERS = """
@@ -378,7 +210,3 @@ class MLPRegressor(RegressorMixin, RegressorTargets, _BaseMLP):
     """
 
     _archive_kind = "ann.MLPRegressor"
-
-
-#: Archive keys of the training operation counts (one int64 array per category).
-_COUNTS_PREFIX = "opcounts.train."

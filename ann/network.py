@@ -81,7 +81,135 @@ def glorot_bound(n_in: int, n_out: int, activation: str) -> float:
     return float(np.sqrt(factor / (n_in + n_out)))
 
 
-class StackedMLP:
+class FlatParameters:
+    """Parameters of one network or a stack of them, kept in one vector ``theta``.
+
+    ``theta`` holds the weights of every layer, then the biases (with a
+    leading network axis for a stack); ``weights`` and ``biases`` are views
+    into it, so an optimizer steps one array. What :class:`StackedMLP` and
+    :class:`ann.spiking.network.SpikingNetwork` share: allocating ``theta``
+    and the optimizer, drawing Glorot-uniform weights, the saved state and
+    the finiteness check.
+    """
+
+    #: Activation whose Glorot bound initialises the weights (:func:`glorot_bound`).
+    activation_name = "relu"
+
+    def _allocate(
+        self, layer_sizes, batch_shape, dtype, optimizer, learning_rate, optimizer_params
+    ) -> None:
+        self.layer_sizes = tuple(int(n) for n in layer_sizes)
+        self.batch_shape = tuple(batch_shape)
+        self.dtype = np.dtype(dtype)
+        self._shapes = [(a, b) for a, b in zip(self.layer_sizes[:-1], self.layer_sizes[1:])]
+        self.n_weights = sum(a * b for a, b in self._shapes)
+        self.n_parameters = self.n_weights + sum(b for _, b in self._shapes)
+        self.theta = np.zeros(self.batch_shape + (self.n_parameters,), dtype=self.dtype)
+        self.weights, self.biases = self.split(self.theta)
+        self.rule_state: dict[str, np.ndarray] = {}
+        self.optimizer = make_optimizer(
+            optimizer, [self.theta], learning_rate, self.batch_shape, optimizer_params
+        )
+        # Words of optimizer state per parameter (Adam: two moments).
+        self.optimizer_state_words = sum(
+            state.shape == self.theta.shape for state in self.optimizer._state_arrays()
+        )
+
+    def split(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Views of a ``theta``-shaped array as per-layer (weights, biases)."""
+        weights, biases, start = [], [], 0
+        for n_in, n_out in self._shapes:
+            weights.append(
+                flat[..., start : start + n_in * n_out].reshape(flat.shape[:-1] + (n_in, n_out))
+            )
+            start += n_in * n_out
+        for _, n_out in self._shapes:
+            biases.append(flat[..., start : start + n_out])
+            start += n_out
+        return weights, biases
+
+    def initialize(self, init_rngs, rule_rngs) -> None:
+        """Draw weights, biases and rule state; one generator per network.
+
+        For a single network pass generators, for a stack pass sequences of
+        generators (drawing is per network, so agent ``i`` of a stack equals a
+        single network given agent ``i``'s generators).
+        """
+        if not self.batch_shape:
+            init_rngs, rule_rngs = [init_rngs], [rule_rngs]
+        states = []
+        for index, (init_rng, rule_rng) in enumerate(zip(init_rngs, rule_rngs)):
+            at = index if self.batch_shape else ...
+            for W, b in zip(self.weights, self.biases):
+                bound = glorot_bound(W.shape[-2], W.shape[-1], self.activation_name)
+                W[at] = init_rng.uniform(-bound, bound, W.shape[-2:])
+                b[at] = init_rng.uniform(-bound, bound, b.shape[-1])
+            states.append(self.rule.init_state(self.layer_sizes, rule_rng, self.dtype))
+        if self.batch_shape:
+            self.rule_state = {key: np.stack([s[key] for s in states]) for key in states[0]}
+        else:
+            self.rule_state = states[0]
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """Everything training changes or draws: ``theta``, the rule's state, the optimizer's.
+
+        Keys: ``theta``, ``rule_state.<key>``, ``optimizer.<i>`` (the
+        optimizer's state arrays in ``state_names`` order). What a saved
+        model needs, with the hyperparameters the network was built from.
+        """
+        arrays = {"theta": self.theta}
+        arrays.update({f"rule_state.{key}": value for key, value in self.rule_state.items()})
+        arrays.update(
+            {
+                f"optimizer.{index}": value
+                for index, value in enumerate(self.optimizer._state_arrays())
+            }
+        )
+        return arrays
+
+    def set_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restore :meth:`state_arrays` into a network built with the same hyperparameters.
+
+        Raises ValueError naming the array whose key, shape or dtype differs.
+        """
+        optimizer_state = self.optimizer._state_arrays()
+        expected = {"theta"} | {f"optimizer.{i}" for i in range(len(optimizer_state))}
+        rule_keys = {key for key in arrays if key.startswith("rule_state.")}
+        if set(arrays) - rule_keys != expected:
+            raise ValueError(
+                f"network state must have the arrays {sorted(expected)} (and "
+                f"rule_state.*), got {sorted(arrays)}"
+            )
+        targets = [(self.theta, "theta")] + [
+            (state, f"optimizer.{i}") for i, state in enumerate(optimizer_state)
+        ]
+        for target, key in targets:
+            value = arrays[key]
+            if value.shape != target.shape or value.dtype != target.dtype:
+                raise ValueError(
+                    f"array {key!r} has shape {value.shape} and dtype {value.dtype}; "
+                    f"this network needs {target.shape} and {target.dtype}"
+                )
+        for target, key in targets:
+            np.copyto(target, arrays[key])  # in place: weights, biases are views of theta
+        self.rule_state = {
+            key[len("rule_state.") :]: np.array(arrays[key]) for key in arrays if key in rule_keys
+        }
+
+    def finite(self) -> np.ndarray:
+        """Per network: are all parameters finite?"""
+        # A sum is finite only if every term is, so one reduction answers for
+        # almost every network; the elementwise check (a boolean temporary
+        # the size of ``theta``) runs only when some sum overflowed or is not
+        # finite, and keeps the answer exact.
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite = np.isfinite(self.theta.sum(axis=-1))
+        if not np.all(finite):
+            finite = np.isfinite(self.theta).all(axis=-1)
+        return finite
+
+
+class StackedMLP(FlatParameters):
     """Parameters and training step of ``n_networks`` MLPs (or one, if ``None``).
 
     Parameters
@@ -119,21 +247,14 @@ class StackedMLP:
         optimizer_params=None,
         dtype=np.float64,
     ):
-        self.layer_sizes = tuple(int(n) for n in layer_sizes)
-        self.batch_shape = () if n_networks is None else (int(n_networks),)
         self.activation_name = activation
         self.activation = ACTIVATIONS[activation]
         self._activation_takes_out = _takes_out(self.activation.function)
         self.loss = LOSSES[loss]
         self.rule = make_rule(rule, rule_params)
         self.alpha = float(alpha)
-        self.dtype = np.dtype(dtype)
-
-        self._shapes = [(a, b) for a, b in zip(self.layer_sizes[:-1], self.layer_sizes[1:])]
-        self.n_weights = sum(a * b for a, b in self._shapes)
-        n_params = self.n_weights + sum(b for _, b in self._shapes)
-        self.theta = np.zeros(self.batch_shape + (n_params,), dtype=self.dtype)
-        self.weights, self.biases = self.split(self.theta)
+        batch_shape = () if n_networks is None else (int(n_networks),)
+        self._allocate(layer_sizes, batch_shape, dtype, optimizer, learning_rate, optimizer_params)
         # Reused every step (a population's gradient is megabytes).
         self._grad = np.empty_like(self.theta)
         self._grad_views = self.split(self._grad)
@@ -142,58 +263,14 @@ class StackedMLP:
         # stack's are megabytes, and a fresh array of that size per layer and
         # step costs page faults that showed up as ~13% of a population step.
         self._step_buffers: dict[int, list[np.ndarray]] = {}
-        self.rule_state: dict[str, np.ndarray] = {}
-        self.optimizer = make_optimizer(
-            optimizer, [self.theta], learning_rate, self.batch_shape, optimizer_params
-        )
         self.forward_macs = forward_macs(self.layer_sizes)
         self.backward_macs = int(self.rule.backward_macs(self.layer_sizes))
         self.training_macs = self.forward_macs + self.backward_macs
-        self.n_parameters = n_params
-        # Words of optimizer state per parameter (Adam: two moments).
-        self.optimizer_state_words = sum(
-            state.shape == self.theta.shape for state in self.optimizer._state_arrays()
-        )
         # Backpropagation's structure (an error per unit, sent back through the
         # weights) is what the effective backward count assumes; a rule that
         # declares another backward cost is counted dense.
         self.structured_backward = type(self.rule).backward_macs is LearningRule.backward_macs
         self._last_activations: list[np.ndarray] = []
-
-    def split(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Views of a ``theta``-shaped array as per-layer (weights, biases)."""
-        weights, biases, start = [], [], 0
-        for n_in, n_out in self._shapes:
-            weights.append(
-                flat[..., start : start + n_in * n_out].reshape(flat.shape[:-1] + (n_in, n_out))
-            )
-            start += n_in * n_out
-        for _, n_out in self._shapes:
-            biases.append(flat[..., start : start + n_out])
-            start += n_out
-        return weights, biases
-
-    def initialize(self, init_rngs, rule_rngs) -> None:
-        """Draw weights, biases and rule state; one generator per network.
-
-        For a single network pass generators, for a stack pass sequences of
-        generators (drawing is per network, so agent ``i`` of a stack equals a
-        single network given agent ``i``'s generators).
-        """
-        if not self.batch_shape:
-            init_rngs, rule_rngs = [init_rngs], [rule_rngs]
-        states = []
-        for index, (init_rng, rule_rng) in enumerate(zip(init_rngs, rule_rngs)):
-            at = index if self.batch_shape else ...
-            for W, b in zip(self.weights, self.biases):
-                bound = glorot_bound(W.shape[-2], W.shape[-1], self.activation_name)
-                W[at] = init_rng.uniform(-bound, bound, W.shape[-2:])
-                b[at] = init_rng.uniform(-bound, bound, b.shape[-1])
-            states.append(self.rule.init_state(self.layer_sizes, rule_rng, self.dtype))
-        if self.batch_shape:
-            self.rule_state = {key: np.stack([s[key] for s in states]) for key in states[0]}
-        else:
-            self.rule_state = states[0]
 
     def forward(self, X: np.ndarray, buffers=None) -> list[np.ndarray]:
         """All layer outputs ``[X, a_1, ..., output]``.
@@ -427,64 +504,6 @@ class StackedMLP:
             nz = np.broadcast_to(nz, self.batch_shape + nz.shape[-1:])
             nonzero.append((nz * keep).sum(axis=-1))
         return mlp_counts(self.layer_sizes, rows, nonzero)
-
-    def state_arrays(self) -> dict[str, np.ndarray]:
-        """Everything training changes or draws: ``theta``, the rule's state, the optimizer's.
-
-        Keys: ``theta``, ``rule_state.<key>``, ``optimizer.<i>`` (the
-        optimizer's state arrays in ``state_names`` order). What a saved
-        model needs, with the hyperparameters the network was built from.
-        """
-        arrays = {"theta": self.theta}
-        arrays.update({f"rule_state.{key}": value for key, value in self.rule_state.items()})
-        arrays.update(
-            {
-                f"optimizer.{index}": value
-                for index, value in enumerate(self.optimizer._state_arrays())
-            }
-        )
-        return arrays
-
-    def set_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        """Restore :meth:`state_arrays` into a network built with the same hyperparameters.
-
-        Raises ValueError naming the array whose key, shape or dtype differs.
-        """
-        optimizer_state = self.optimizer._state_arrays()
-        expected = {"theta"} | {f"optimizer.{i}" for i in range(len(optimizer_state))}
-        rule_keys = {key for key in arrays if key.startswith("rule_state.")}
-        if set(arrays) - rule_keys != expected:
-            raise ValueError(
-                f"network state must have the arrays {sorted(expected)} (and "
-                f"rule_state.*), got {sorted(arrays)}"
-            )
-        targets = [(self.theta, "theta")] + [
-            (state, f"optimizer.{i}") for i, state in enumerate(optimizer_state)
-        ]
-        for target, key in targets:
-            value = arrays[key]
-            if value.shape != target.shape or value.dtype != target.dtype:
-                raise ValueError(
-                    f"array {key!r} has shape {value.shape} and dtype {value.dtype}; "
-                    f"this network needs {target.shape} and {target.dtype}"
-                )
-        for target, key in targets:
-            np.copyto(target, arrays[key])  # in place: weights, biases are views of theta
-        self.rule_state = {
-            key[len("rule_state.") :]: np.array(arrays[key]) for key in arrays if key in rule_keys
-        }
-
-    def finite(self) -> np.ndarray:
-        """Per network: are all parameters finite?"""
-        # A sum is finite only if every term is, so one reduction answers for
-        # almost every network; the elementwise check (a boolean temporary
-        # the size of ``theta``) runs only when some sum overflowed or is not
-        # finite, and keeps the answer exact.
-        with np.errstate(over="ignore", invalid="ignore"):
-            finite = np.isfinite(self.theta.sum(axis=-1))
-        if not np.all(finite):
-            finite = np.isfinite(self.theta).all(axis=-1)
-        return finite
 
 
 def _takes_out(function) -> bool:

@@ -6,7 +6,9 @@ around a trained network: parameters validated once at fit
 continue, both atomic (a failed call leaves the previous model), the fitted
 attributes that point into the network, and the ``Persistent`` save/load.
 A subclass builds its network (``_build_network``), draws its generators
-(``_initialize``) and runs its epochs (``_train``).
+(``_initialize``), runs one epoch's minibatches (``_train_epoch``) and counts
+the operations of predicting (``_inference_counts``); the epoch loop with its
+divergence check and ``history_``, ``cost`` and the saved state are here.
 
 :class:`ClassifierTargets` and :class:`RegressorTargets` turn labels and real
 targets into the network's output arrays, and its outputs back into
@@ -16,14 +18,20 @@ predictions, the same way for every network.
 from __future__ import annotations
 
 import copy
+import time
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 
 from core import data as check
+from core.archive import from_jsonable, to_jsonable
 from core.learner import atomic_fit, check_fitted
-from core.params import validate_params
-from core.persistence import Persistent
+from core.opcounts import OpCounter, cost_table
+from core.params import DType, check_param, validate_params
+from core.persistence import Persistent, StateMismatch, require_registered
+from core.progress import Progress
+from core.progress import resolve as resolve_verbose
 
 __all__ = [
     "ClassifierTargets",
@@ -43,6 +51,17 @@ class NetworkEstimator(Persistent, BaseEstimator):
     _archive_noun = "network"
     #: Attributes that training changes in place besides the network (copied by _snapshot).
     _mutable_state: tuple[str, ...] = ()
+    #: ``(parameter, registry)``: names a saved model uses, looked up before it is loaded.
+    _registered_names: tuple = ()
+    #: Saved with the network: ``fitted`` key -> attribute (generators and seeds drawn at fit).
+    _saved_draws = {"shuffle_rng": "_shuffle_rng"}
+    #: Archive keys of the training operation counts (one int64 array per category).
+    _counts_prefix = "opcounts.train."
+
+    def _store_parameters(self, arguments: dict) -> None:
+        """What a constructor does: store each parameter of its signature (``locals()``), nothing else."""
+        for name in self._get_param_names():
+            setattr(self, name, arguments[name])
 
     def _check_hyperparameters(self) -> dict:
         """Validate every constructor parameter; returns the normalised values."""
@@ -121,8 +140,172 @@ class NetworkEstimator(Persistent, BaseEstimator):
         self._train(X, Y, 1)
         return self
 
+    def _train(self, X: np.ndarray, Y: np.ndarray, epochs: int) -> None:
+        """``epochs`` passes over ``(X, Y)``, one ``history_`` entry each."""
+        hyper = self._hyper
+        n_samples = len(X)
+        batch_size = min(hyper["batch_size"], n_samples)
+        classification = self._score_name == "accuracy"
+        total_squares = None if classification else _total_squares(Y)
+        # verbose >= 1: a bar (or a periodic line off a terminal) with time left, per epoch.
+        bar = Progress(
+            epochs, f"{type(self).__name__}.fit", "epochs", verbose=resolve_verbose(self.verbose)
+        )
+        with bar:
+            for _ in range(epochs):
+                started = time.perf_counter()
+                order = self._shuffle_rng.permutation(n_samples) if hyper["shuffle"] else None
+                # Overflow in a diverging run is caught below, by name, not as a warning.
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    loss_sum, score_sum, record = self._train_epoch(
+                        X, Y, order, batch_size, classification
+                    )
+                loss = float(loss_sum) / n_samples
+                epoch = len(self.history_) + 1
+                if not np.isfinite(loss) or not self._network.finite():
+                    raise FloatingPointError(
+                        f"training diverged in epoch {epoch} (loss={loss}, all weights finite: "
+                        f"{bool(self._network.finite())}): learning_rate={hyper['learning_rate']} "
+                        f"is too large for optimizer={hyper['optimizer']!r} here, try a smaller one"
+                    )
+                if classification:
+                    score = float(score_sum) / n_samples
+                else:
+                    score = float(np.mean(_r2_scores(score_sum, total_squares)))
+                self.samples_seen_ += n_samples
+                self.history_.append(
+                    {
+                        "epoch": epoch,
+                        "loss": loss,
+                        self._score_name: score,
+                        "samples_seen": self.samples_seen_,
+                        "wall_seconds": time.perf_counter() - started,
+                        **record,
+                        "operations": self._train_counts.agent(0),
+                    }
+                )
+                bar.update()
+
+    def _train_epoch(self, X, Y, order, batch_size: int, classification: bool):
+        """One pass in minibatches over ``X[order], Y[order]`` (``order`` None: as given).
+
+        Returns the summed loss, the summed score (correct predictions, or
+        squared error per output) and what else this epoch's history entry holds.
+        """
+        raise NotImplementedError
+
     def _output(self, X) -> np.ndarray:
         raise NotImplementedError
+
+    def _inference_counts(self, X) -> OpCounter:
+        """Operation counts of predicting ``X`` (checked already); changes nothing."""
+        raise NotImplementedError
+
+    def cost(self, X=None) -> pd.DataFrame:
+        """Operation counts of all training so far and, given ``X``, of predicting it.
+
+        Parameters
+        ----------
+        X : array-like (n_samples, n_features) or None
+            If given, rows of phase ``"inference"`` count predicting ``X``
+            exactly as ``predict`` does, computed without changing the estimator.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``phase``, ``category``, ``count`` (see
+            :mod:`core.opcounts`); price it with :func:`core.energy.price`.
+
+        Examples
+        --------
+        >>> from ann import MLPClassifier
+        >>> from tasks import load_task
+        >>> task = load_task("iris", seed=0)
+        >>> clf = MLPClassifier(hidden_layer_sizes=(8,), epochs=2, random_state=0)
+        >>> clf = clf.fit(task.X_train, task.y_train)
+        >>> table = clf.cost(task.X_test).set_index(["phase", "category"])["count"]
+        >>> int(table["inference", "macs_dense"]) == len(task.X_test) * (4 * 8 + 8 * 3)
+        True
+        """
+        check_fitted(self, "_network")
+        inference = None if X is None else self._inference_counts(check_output_input(self, X))
+        return cost_table(self._train_counts, inference)
+
+    # -- saving and loading ------------------------------------------------------------------
+
+    def _full_state(self):
+        """The parameters, the hyperparameters the network was built with, the
+        network's state (weights, rule and optimizer state), the generators
+        and seeds drawn at fit, ``classes_``, ``history_`` and the counters: a
+        loaded estimator predicts bit for bit the same and continues
+        ``partial_fit`` exactly as this one would (:func:`ann.load`)."""
+        fitted = {
+            "n_features_in": self.n_features_in_,
+            "n_outputs": self.n_outputs_,
+            "history": self.history_,
+            "samples_seen": self.samples_seen_,
+            **{key: getattr(self, name) for key, name in self._saved_draws.items()},
+        }
+        if hasattr(self, "_single_output"):
+            fitted["single_output"] = self._single_output
+        meta = {
+            "params": to_jsonable(self.get_params(deep=False), where="params"),
+            "hyperparameters": to_jsonable(self._hyper, where="hyperparameters"),
+            "fitted": to_jsonable(fitted, where="fitted"),
+        }
+        arrays = dict(self._network.state_arrays())
+        arrays.update(self._train_counts.to_arrays(self._counts_prefix))
+        if hasattr(self, "classes_"):
+            arrays["classes_"] = self.classes_
+        return arrays, meta
+
+    @classmethod
+    def _from_full_state(cls, arrays: dict, meta: dict):
+        hyper = from_jsonable(meta["hyperparameters"])
+        for name, registry in cls._registered_names:
+            require_registered(name, hyper[name], registry)
+        estimator = cls(**from_jsonable(meta["params"]))
+        fitted = from_jsonable(meta["fitted"])
+        hyper["dtype"] = check_param("dtype", hyper["dtype"], [DType("float32", "float64")])
+        classes = arrays.pop("classes_", None)
+        prefix = cls._counts_prefix
+        counts = {key: arrays.pop(key) for key in list(arrays) if key.startswith(prefix)}
+        network = estimator._build_network(hyper, fitted["n_features_in"], fitted["n_outputs"])
+        try:
+            network.set_state_arrays(arrays)
+            train_counts = OpCounter.from_arrays(counts, prefix, 1)
+        except ValueError as error:
+            raise StateMismatch(error) from None
+        estimator._adopt(network, hyper, fitted["n_features_in"], fitted["n_outputs"])
+        for key, name in cls._saved_draws.items():
+            setattr(estimator, name, fitted[key])
+        estimator.history_ = fitted["history"]
+        estimator.samples_seen_ = fitted["samples_seen"]
+        estimator._train_counts = train_counts
+        if "single_output" in fitted:
+            estimator._single_output = fitted["single_output"]
+        if classes is not None:
+            estimator.classes_ = classes
+        return estimator
+
+
+def _total_squares(Y: np.ndarray) -> np.ndarray:
+    """Per output, the squared deviations of ``Y`` from its mean (R^2's denominator)."""
+    # Targets near the float range overflow here; the divergence check then
+    # names the epoch, rather than numpy warning first.
+    with np.errstate(over="ignore", invalid="ignore"):
+        centred = Y - Y.mean(axis=0)
+        return (centred * centred).sum(axis=0)
+
+
+def _r2_scores(squared_error_sum: np.ndarray, total_squares: np.ndarray) -> np.ndarray:
+    """Per-output coefficient of determination; a constant target scores 1 if fitted exactly, else 0
+    (scikit-learn's ``r2_score`` convention)."""
+    constant = total_squares == 0
+    safe_total = np.where(constant, 1.0, total_squares)
+    return np.where(
+        constant, np.where(squared_error_sum == 0, 1.0, 0.0), 1.0 - squared_error_sum / safe_total
+    )
 
 
 class ClassifierTargets:

@@ -90,6 +90,10 @@ class Registry(Mapping[str, T], Generic[T]):
     identity : callable, optional
         What makes two entries "the same" for the re-registration policy
         (default: module and qualified name, else the object itself).
+    order : callable, optional
+        Sort key of an entry: names are iterated by it (ties, and every name
+        without it, in registration order), so modules may register in any
+        order while the listing keeps the one the entries declare.
     """
 
     def __init__(
@@ -100,8 +104,10 @@ class Registry(Mapping[str, T], Generic[T]):
         set_name: bool = False,
         lazy: bool = False,
         identity: Callable[[Any], Any] | None = None,
+        order: Callable[[Any], Any] | None = None,
     ):
         self.kind = kind
+        self.order = order
         self.base = base
         self.set_name = set_name
         self.lazy = lazy
@@ -201,7 +207,9 @@ class Registry(Mapping[str, T], Generic[T]):
         return isinstance(name, str) and name in self._entries
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
+        if self.order is None:
+            return iter(self._entries)
+        return iter(sorted(self._entries, key=lambda name: self.order(self._entries[name])))
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -1,32 +1,35 @@
 """Experiments comparing backprop MLPs and spiking STDP networks, alone and in societies.
 
 ``python -m experiments list`` shows them; ``python -m experiments run all --quick``
-runs every quick preset. Importing this package registers every experiment in
-:data:`EXPERIMENTS`, in the order they are listed.
+runs every quick preset. Importing this package imports every public module of
+it, and each experiment module registers itself in :data:`EXPERIMENTS` with its
+place in the listing (``register_experiment(..., order=...)``): adding an
+experiment is adding a module, see docs/extending.md.
 """
 
 import importlib
+import pkgutil
 
 from experiments._base import EXPERIMENTS, Experiment, Result, get_experiment, register_experiment
 
-__all__ = ["EXPERIMENTS", "Experiment", "Result", "get_experiment", "register_experiment"]
+__all__ = [
+    "EXPERIMENTS",
+    "Experiment",
+    "Result",
+    "get_experiment",
+    "import_modules",
+    "register_experiment",
+]
 
-# Registration order is listing order, so the modules are imported in this order
-# explicitly (an import sorter would reorder a plain import statement).
-_LISTING_ORDER = (
-    "task_benchmark",
-    "learning_curves",
-    "stdp_window",
-    "receptive_fields",
-    "continual_learning",
-    "noise_robustness",
-    "rule_zoo",
-    "energy_to_accuracy",
-    "learner_matrix",
-    "social_topology",
-    "mixed_society",
-    "smart_city",
-    "brain_synchrony",
-)
-for _name in _LISTING_ORDER:
-    importlib.import_module(f"experiments.{_name}")
+
+def import_modules() -> None:
+    """Import every public module of this package, so that each experiment registers itself.
+
+    Modules whose name starts with ``_`` are helpers, imported by their users.
+    """
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+import_modules()

@@ -8,9 +8,12 @@ An experiment is data plus functions (the bsuite pattern):
 * ``figures(result, settings) -> {name: Figure}``: draws from the tables alone,
   so ``python -m experiments plot`` can redraw a saved run without recomputing;
 * ``summary(result, settings) -> str``: a few lines of Markdown with the key numbers;
-* optionally ``aggregate_figures(table, swept) -> {name: Figure}``: figures of a
-  sweep's aggregated table (mean and confidence interval per setting, see
-  :mod:`experiments.aggregate`); without it the sweep draws generic figures.
+* optionally ``aggregate_figures(aggregate) -> {name: Figure}``: figures of a
+  sweep across seeds, drawn from an :class:`experiments.aggregate.Aggregate`
+  (``summary``: mean and confidence interval per setting and group;
+  ``observations``: one value per run; ``setting_columns``; ``confidence``);
+  :mod:`experiments.sweep_figures` has the building blocks. Without it the
+  sweep draws one generic figure per metric.
 
 The runner (:mod:`experiments.runner`) decides where things are saved.
 """
@@ -26,9 +29,11 @@ import pandas as pd
 
 from core.registry import Registry, identity_of
 
-#: Registered experiments by name, in registration order (an experiment is
+#: Registered experiments by name, listed by their ``order`` (an experiment is
 #: the same when its run function is: re-importing a module is harmless).
-EXPERIMENTS: Registry[Experiment] = Registry("experiment", identity=lambda e: identity_of(e.run))
+EXPERIMENTS: Registry[Experiment] = Registry(
+    "experiment", identity=lambda e: identity_of(e.run), order=lambda e: e.order
+)
 
 
 @dataclass
@@ -52,6 +57,10 @@ class Result:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
+#: Listing position of an experiment that declares none (after the shipped ones).
+DEFAULT_ORDER = 1000
+
+
 @dataclass(frozen=True)
 class Experiment:
     name: str
@@ -60,12 +69,14 @@ class Experiment:
     run: Callable[..., Result]
     figures: Callable[[Result, Any], dict]
     summary: Callable[[Result, Any], str]
-    aggregate_figures: Callable[[pd.DataFrame, list], dict] | None = None
+    aggregate_figures: Callable[[Any], dict] | None = None
     #: Wall-clock seconds of each preset on the reference machine, e.g.
     #: ``{"quick": 40, "full": 1800}``; see :mod:`experiments.expected_time`.
     expected_seconds: dict | None = None
     #: What each metrics.csv column means: ``{name: experiments.columns.Column}``.
     columns: dict | None = None
+    #: Position in listings and ``run all`` (smaller first, ties by registration).
+    order: float = DEFAULT_ORDER
 
     def preset(self, quick: bool):
         return self.settings.quick() if quick else self.settings.full()
@@ -92,12 +103,15 @@ def register_experiment(
     aggregate_figures: Callable | None = None,
     expected_seconds: dict | None = None,
     columns: dict | None = None,
+    order: float = DEFAULT_ORDER,
 ):
     """Register ``run`` as the experiment ``name`` (decorator).
 
     ``expected_seconds`` (``{"quick": s, "full": s}``, measured on a 2-core
     machine) is what ``python -m experiments list`` shows and a run announces;
-    ``columns`` (``{name: experiments.columns.Column}``) is its data dictionary.
+    ``columns`` (``{name: experiments.columns.Column}``) is its data dictionary;
+    ``order`` its place in the listing (the shipped experiments use 10, 20, ...:
+    single learners first, then societies).
     """
 
     def decorator(run):
@@ -113,6 +127,7 @@ def register_experiment(
                 aggregate_figures,
                 expected_seconds,
                 columns,
+                order,
             ),
         )
         return run

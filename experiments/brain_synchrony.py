@@ -426,6 +426,7 @@ def _summary(result: Result, settings: Settings) -> str:
     Settings,
     _figures,
     _summary,
+    order=130,
 )
 def run(settings: Settings, seed: int) -> Result:
     from brian2 import ms

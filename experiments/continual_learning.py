@@ -732,6 +732,7 @@ def choose_ewc_strength(data, settings, rng_seed, n_features, n_classes) -> pd.D
     Settings,
     _figures,
     _summary,
+    order=50,
 )
 def run(settings: Settings, seed: int) -> Result:
     if isinstance(settings.epochs_per_task, bool) or settings.epochs_per_task < 1:

@@ -286,6 +286,7 @@ def _summary(result: Result, settings: Settings) -> str:
     Settings,
     _figures,
     _summary,
+    order=80,
 )
 def run(settings: Settings, seed: int) -> Result:
     tables = list(COST_TABLES)

@@ -716,6 +716,7 @@ def _forgetting(learner, settings, task, learning_rate, seed, rng) -> float:
     Settings,
     _figures,
     _summary,
+    order=90,
 )
 def run(settings: Settings, seed: int) -> Result:
     learners = LEARNERS if settings.include_stdp else tuple(DESIGN)

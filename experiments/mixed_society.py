@@ -332,6 +332,7 @@ def _summary(result: Result, settings: Settings) -> str:
     Settings,
     _figures,
     _summary,
+    order=110,
 )
 def run(settings: Settings, seed: int) -> Result:
     check_society_settings(settings.agent_types, partition=settings.partition)

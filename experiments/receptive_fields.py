@@ -118,6 +118,7 @@ def _summary(result: Result, settings: Settings) -> str:
     Settings,
     _figures,
     _summary,
+    order=40,
 )
 def run(settings: Settings, seed: int) -> Result:
     run_seed = child_seeds(seed, 1)[0]

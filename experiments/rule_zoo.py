@@ -174,6 +174,7 @@ def _summary(result: Result, settings: Settings) -> str:
     Settings,
     _figures,
     _summary,
+    order=70,
 )
 def run(settings: Settings, seed: int) -> Result:
     rows, timings = [], []

@@ -515,6 +515,7 @@ def _summary(result: Result, settings: Settings) -> str:
     Settings,
     _figures,
     _summary,
+    order=100,
 )
 def run(settings: Settings, seed: int) -> Result:
     check_society_settings(

@@ -318,6 +318,7 @@ def _summary(result: Result, settings: Settings) -> str:
     Settings,
     _figures,
     _summary,
+    order=10,
 )
 def run(settings: Settings, seed: int) -> Result:
     from experiments.baselines import ABLATIONS

@@ -83,6 +83,15 @@ def test_restored_puts_back_added_replaced_and_removed_entries_even_after_an_err
     assert registry["kept"] is original
 
 
+def test_an_order_key_sets_the_iteration_order_ties_keep_registration_order():
+    shelf = Registry("thing", order=lambda entry: entry[0])
+    for name, entry in [("c", (2, "c")), ("a", (3, "a")), ("b", (1, "b")), ("d", (2, "d"))]:
+        shelf.register(name, entry)
+    assert list(shelf) == ["b", "c", "d", "a"]
+    assert list(shelf.values()) == [(1, "b"), (2, "c"), (2, "d"), (3, "a")]
+    assert list(Registry("plain")) == []
+
+
 def test_base_class_lazy_import_and_build():
     class Base:
         def __init__(self, size=1):

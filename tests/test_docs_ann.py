@@ -57,6 +57,7 @@ def test_the_ann_section_examples_run():
         "ann.mac",
         "ann.optimizers",
         "ann.population",
+        "ann.supervised",
         "ann.rules",
     ],
 )

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from ann.network import NETWORK_CONSTRAINTS
@@ -20,24 +18,27 @@ from ann.supervised import (
     RegressorTargets,
     check_output_input,
 )
-from core.archive import from_jsonable, to_jsonable
 from core.learner import check_fitted
-from core.opcounts import OpCounter, cost_table
-from core.params import DType, Interval, Registered, check_param
-from core.persistence import StateMismatch, require_registered
+from core.opcounts import OpCounter
+from core.params import Interval, Registered
 from core.random import check_random_state
 
 #: Rows encoded and simulated at once when predicting (bounds the (rows, T, n) arrays).
 PREDICT_CHUNK = 512
-#: Archive array prefix of the training operation counts.
-_COUNTS = "counts."
 
 
 class _BaseSpikingMLP(NetworkEstimator):
     """Shared machinery of SpikingMLPClassifier and SpikingMLPRegressor (see their docstrings)."""
 
     #: Training counts its operations in place (rolled back by a failed fit).
-    _mutable_state = ("_train_counter",)
+    _mutable_state = ("_train_counts",)
+    _registered_names = (("rule", RULES), ("optimizer", OPTIMIZERS), ("encoding", ENCODINGS))
+    _saved_draws = {
+        "shuffle_rng": "_shuffle_rng",
+        "encoding_rng": "_encoding_rng",
+        "inference_seed": "_inference_seed",
+    }
+    _counts_prefix = "counts."
 
     def __init__(
         self,
@@ -58,23 +59,9 @@ class _BaseSpikingMLP(NetworkEstimator):
         rule_params=None,
         optimizer_params=None,
         dtype="float32",
+        verbose=0,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.n_steps = n_steps
-        self.membrane_decay = membrane_decay
-        self.surrogate_steepness = surrogate_steepness
-        self.encoding = encoding
-        self.rule = rule
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.alpha = alpha
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.rule_params = rule_params
-        self.optimizer_params = optimizer_params
-        self.dtype = dtype
+        self._store_parameters(locals())
 
     # -- validation -------------------------------------------------------------------------
 
@@ -121,66 +108,33 @@ class _BaseSpikingMLP(NetworkEstimator):
         self._adopt(network, hyper, n_features, n_outputs)
         self.history_ = []
         self.samples_seen_ = 0
-        self._train_counter = OpCounter()
+        self._train_counts = OpCounter()
 
-    def _train(self, X: np.ndarray, Y: np.ndarray, epochs: int) -> None:
+    def _train_epoch(self, X, Y, order, batch_size, classification):
         network, hyper = self._network, self._hyper
         n_samples = len(X)
-        batch_size = min(hyper["batch_size"], n_samples)
-        classification = self._score_name == "accuracy"
-        for _ in range(epochs):
-            started = time.perf_counter()
-            order = (
-                self._shuffle_rng.permutation(n_samples)
-                if hyper["shuffle"]
-                else np.arange(n_samples)
-            )
-            loss_sum, score_sum, hidden_spikes = 0.0, 0.0, 0
-            squared = np.zeros(Y.shape[1])
-            for start in range(0, n_samples, batch_size):
-                rows = order[start : start + batch_size]
-                inputs = encode(hyper["encoding"], X[rows], hyper["n_steps"], self._encoding_rng)
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    loss, fwd = network.train_step(inputs, Y[rows])
-                loss_sum += loss * len(rows)
-                if classification:
-                    score_sum += np.sum(fwd.output.argmax(axis=1) == Y[rows].argmax(axis=1))
-                else:
-                    squared += ((fwd.output - Y[rows]) ** 2).sum(axis=0)
-                self._count_step(fwd)
-                hidden_spikes += sum(int(np.count_nonzero(s)) for s in fwd.spikes[1:])
-            loss = loss_sum / n_samples
-            epoch = len(self.history_) + 1
-            if not np.isfinite(loss) or not network.finite():
-                raise FloatingPointError(
-                    f"training diverged in epoch {epoch} (loss={loss}): learning_rate="
-                    f"{hyper['learning_rate']} is too large for optimizer={hyper['optimizer']!r} "
-                    "here, try a smaller one"
-                )
+        if order is None:
+            order = np.arange(n_samples)
+        loss_sum, score_sum, hidden_spikes = 0.0, 0.0, 0
+        squared = np.zeros(Y.shape[1])
+        for start in range(0, n_samples, batch_size):
+            rows = order[start : start + batch_size]
+            inputs = encode(hyper["encoding"], X[rows], hyper["n_steps"], self._encoding_rng)
+            loss, fwd = network.train_step(inputs, Y[rows])
+            loss_sum += loss * len(rows)
             if classification:
-                score = float(score_sum) / n_samples
+                score_sum += np.sum(fwd.output.argmax(axis=1) == Y[rows].argmax(axis=1))
             else:
-                total = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
-                score = float(np.mean(1 - squared / np.where(total == 0, 1.0, total)))
-            self.samples_seen_ += n_samples
-            totals = self._train_counter.totals
-            n_hidden = sum(hyper["hidden_layer_sizes"])
-            self.history_.append(
-                {
-                    "epoch": epoch,
-                    "loss": float(loss),
-                    self._score_name: score,
-                    "samples_seen": self.samples_seen_,
-                    "wall_seconds": time.perf_counter() - started,
-                    "hidden_spike_probability": hidden_spikes
-                    / max(n_samples * hyper["n_steps"] * n_hidden, 1)
-                    if n_hidden
-                    else 0.0,
-                    "training_synaptic_ops": int(totals["synaptic_ops"][0]),
-                    "training_neuron_updates": int(totals["lif_updates"][0])
-                    + int(totals["lif_backward_updates"][0]),
-                }
-            )
+                squared += ((fwd.output - Y[rows]) ** 2).sum(axis=0)
+            self._count_step(fwd)
+            hidden_spikes += sum(int(np.count_nonzero(s)) for s in fwd.spikes[1:])
+        n_hidden = sum(hyper["hidden_layer_sizes"])
+        probability = hidden_spikes / (n_samples * hyper["n_steps"] * n_hidden) if n_hidden else 0.0
+        return (
+            loss_sum,
+            score_sum if classification else squared,
+            {"hidden_spike_probability": probability},
+        )
 
     def _count_step(self, fwd) -> None:
         """Add one training step's operations: the batch's forward and backward pass, the optimizer's step."""
@@ -191,16 +145,22 @@ class _BaseSpikingMLP(NetworkEstimator):
         counts["plasticity_updates"] = updates
         counts["memory_reads"] += updates * (2 + words)
         counts["memory_writes"] += updates * (1 + words)
-        self._train_counter.update(counts)
+        self._train_counts.update(counts)
 
     @property
     def training_counts_(self) -> dict[str, int]:
         """Cumulative training operations by category (the ``train`` rows of :meth:`cost`)."""
         check_fitted(self, "_network")
-        return self._train_counter.agent(0)
+        return self._train_counts.agent(0)
 
-    def _simulate(self, X) -> tuple[np.ndarray, dict]:
-        """Outputs for ``X`` and the inference operation counts; changes nothing."""
+    def _simulate(self, X) -> tuple[np.ndarray, OpCounter]:
+        """Outputs for ``X`` and the inference operation counts; changes nothing.
+
+        Inputs are encoded exactly as ``predict`` encodes them (same draws).
+        Counts: :meth:`ann.spiking.network.SpikingNetwork.counts`; training
+        adds ``plasticity_updates``, one per parameter per optimizer step,
+        with the optimizer's memory traffic.
+        """
         hyper = self._hyper
         X = check_output_input(self, X)
         rng = np.random.default_rng(self._inference_seed)
@@ -217,78 +177,8 @@ class _BaseSpikingMLP(NetworkEstimator):
     def _output(self, X) -> np.ndarray:
         return self._simulate(X)[0]
 
-    def cost(self, X=None) -> pd.DataFrame:
-        """Operation counts: all training so far (phase ``train``) and, given ``X``, predicting it.
-
-        Returns a tidy DataFrame with columns ``phase``, ``category``,
-        ``count`` (categories of :mod:`core.opcounts`, what each counts:
-        :meth:`ann.spiking.network.SpikingNetwork.counts`; training adds
-        ``plasticity_updates``, one per parameter per optimizer step, with
-        the optimizer's memory traffic).
-        The inference rows come from simulating ``X`` exactly as ``predict``
-        does (same encoding draws); the estimator does not change.
-        """
-        check_fitted(self, "_network")
-        inference = self._simulate(X)[1] if X is not None else None
-        return cost_table(self._train_counter, inference)
-
-    # -- saving and loading ------------------------------------------------------------------
-
-    def _full_state(self):
-        """Weights, rule and optimizer state, the shuffling and encoding
-        generators and the counters: :func:`ann.load` returns an estimator with
-        identical predictions whose ``partial_fit`` continues exactly as this
-        one's would."""
-        fitted = {
-            "n_features_in": self.n_features_in_,
-            "n_outputs": self.n_outputs_,
-            "history": self.history_,
-            "samples_seen": self.samples_seen_,
-            "shuffle_rng": self._shuffle_rng,
-            "encoding_rng": self._encoding_rng,
-            "inference_seed": self._inference_seed,
-        }
-        if hasattr(self, "_single_output"):
-            fitted["single_output"] = self._single_output
-        meta = {
-            "params": to_jsonable(self.get_params(deep=False), where="params"),
-            "hyperparameters": to_jsonable(self._hyper, where="hyperparameters"),
-            "fitted": to_jsonable(fitted, where="fitted"),
-        }
-        arrays = dict(self._network.state_arrays())
-        arrays.update(self._train_counter.to_arrays(_COUNTS))
-        if hasattr(self, "classes_"):
-            arrays["classes_"] = self.classes_
-        return arrays, meta
-
-    @classmethod
-    def _from_full_state(cls, arrays: dict, meta: dict):
-        hyper = from_jsonable(meta["hyperparameters"])
-        require_registered("rule", hyper["rule"], RULES)
-        require_registered("optimizer", hyper["optimizer"], OPTIMIZERS)
-        estimator = cls(**from_jsonable(meta["params"]))
-        fitted = from_jsonable(meta["fitted"])
-        hyper["dtype"] = check_param("dtype", hyper["dtype"], [DType("float32", "float64")])
-        classes = arrays.pop("classes_", None)
-        counts = {key: arrays.pop(key) for key in list(arrays) if key.startswith(_COUNTS)}
-        network = estimator._build_network(hyper, fitted["n_features_in"], fitted["n_outputs"])
-        try:
-            network.set_state_arrays(arrays)
-            train_counter = OpCounter.from_arrays(counts, _COUNTS, 1)
-        except ValueError as error:
-            raise StateMismatch(error) from None
-        estimator._adopt(network, hyper, fitted["n_features_in"], fitted["n_outputs"])
-        estimator._shuffle_rng = fitted["shuffle_rng"]
-        estimator._encoding_rng = fitted["encoding_rng"]
-        estimator._inference_seed = fitted["inference_seed"]
-        estimator.history_ = fitted["history"]
-        estimator.samples_seen_ = fitted["samples_seen"]
-        estimator._train_counter = train_counter
-        if "single_output" in fitted:
-            estimator._single_output = fitted["single_output"]
-        if classes is not None:
-            estimator.classes_ = classes
-        return estimator
+    def _inference_counts(self, X) -> OpCounter:
+        return self._simulate(X)[1]
 
 
 _SHARED_PARAMETERS = """
@@ -326,6 +216,9 @@ _SHARED_PARAMETERS = """
     rule_params, optimizer_params : dict or None
     dtype : {"float32", "float64"}, default="float32"
         Spikes are exact in either; float32 is faster.
+    verbose : int, default=0
+        0 trains silently; 1 shows the epochs done with elapsed and remaining
+        time (:mod:`core.progress`).
 """
 
 _SHARED_ATTRIBUTES = """
@@ -333,10 +226,11 @@ _SHARED_ATTRIBUTES = """
         Weights ``(n_in, n_out)`` and biases (constant input currents) of each layer.
     rule_state_ : dict of ndarray
     history_ : list of dict
-        Per epoch: ``epoch``, ``loss``, the training score, ``samples_seen``,
-        ``wall_seconds``, ``hidden_spike_probability`` (spikes per hidden
-        neuron per step), cumulative ``training_synaptic_ops`` and
-        ``training_neuron_updates``.
+        Per epoch, as the MLP's: ``epoch``, ``loss``, the training score,
+        ``samples_seen``, ``wall_seconds`` (this epoch),
+        ``hidden_spike_probability`` (spikes per hidden neuron per step) and
+        ``operations`` (cumulative training operation counts by category, as
+        :meth:`cost` reports them).
     training_counts_ : dict
         Cumulative training operations by category (see :meth:`cost`).
     samples_seen_, n_features_in_, n_outputs_ : int

@@ -38,8 +38,9 @@ itself. So local against global learning can be varied with the spiking
 neurons held fixed.
 
 Parameters live in one vector ``theta`` (weights of every layer, then biases),
-as in :class:`ann.network.StackedMLP`, so the optimizers of
-:data:`ann.OPTIMIZERS` step it unchanged.
+drawn Glorot-uniform with the ReLU bound, by the code of
+:class:`ann.network.StackedMLP` (:class:`ann.network.FlatParameters`), so the
+optimizers of :data:`ann.OPTIMIZERS` step it unchanged.
 """
 
 from __future__ import annotations
@@ -49,8 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ann.losses import LOSSES, output_error
-from ann.network import glorot_bound
-from ann.optimizers import make_optimizer
+from ann.network import FlatParameters
 from ann.rules import make_rule
 from ann.spiking.encoding import draws_per_sample
 
@@ -91,8 +91,13 @@ class Forward:
     output: np.ndarray  # (B, n_out): softmax probabilities or regression values
 
 
-class SpikingNetwork:
-    """Parameters, forward pass and surrogate-gradient step of one LIF network.
+class SpikingNetwork(FlatParameters):
+    """Parameters, forward pass and surrogate-gradient step of one LIF network, or a stack.
+
+    A stack (``n_networks``) holds independent networks along a leading axis
+    of ``theta`` and of every array of the forward and backward passes, as
+    :class:`ann.network.StackedMLP` does: :class:`ann.SpikingMLPPopulation`
+    trains its agents that way.
 
     Parameters
     ----------
@@ -113,6 +118,8 @@ class SpikingNetwork:
     dtype : numpy float dtype
     smooth : bool, default=False
         Smooth spikes (test mode, see the module docstring).
+    n_networks : int or None, default=None
+        Size of the leading network axis; None for one network.
     """
 
     def __init__(
@@ -133,64 +140,19 @@ class SpikingNetwork:
         smooth=False,
         n_networks=None,
     ):
-        self.batch_shape = () if n_networks is None else (int(n_networks),)
-        self.layer_sizes = tuple(int(n) for n in layer_sizes)
         self.loss = LOSSES[loss]
         self.rule = make_rule(rule, rule_params)
         self.alpha = float(alpha)
         self.beta = float(membrane_decay)
         self.steepness = float(surrogate_steepness)
         self.encoding = encoding
-        self.dtype = np.dtype(dtype)
         self.smooth = bool(smooth)
-        self._shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
-        self.n_weights = sum(a * b for a, b in self._shapes)
-        self.theta = np.zeros(
-            self.batch_shape + (self.n_weights + sum(b for _, b in self._shapes),), dtype=self.dtype
-        )
-        self.weights, self.biases = self.split(self.theta)
-        self.rule_state: dict[str, np.ndarray] = {}
-        self.optimizer = make_optimizer(
-            optimizer, [self.theta], learning_rate, self.batch_shape, optimizer_params
-        )
+        batch_shape = () if n_networks is None else (int(n_networks),)
+        self._allocate(layer_sizes, batch_shape, dtype, optimizer, learning_rate, optimizer_params)
 
     @property
     def n_hidden_layers(self) -> int:
         return len(self.layer_sizes) - 2
-
-    def split(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Views of a ``theta``-shaped array as per-layer (weights, biases)."""
-        weights, biases, start = [], [], 0
-        for n_in, n_out in self._shapes:
-            weights.append(
-                flat[..., start : start + n_in * n_out].reshape(flat.shape[:-1] + (n_in, n_out))
-            )
-            start += n_in * n_out
-        for _, n_out in self._shapes:
-            biases.append(flat[..., start : start + n_out])
-            start += n_out
-        return weights, biases
-
-    def initialize(self, init_rngs, rule_rngs) -> None:
-        """Glorot-uniform weights and biases (as the MLP's), then the rule's fixed state.
-
-        One network takes generators, a stack sequences of them (one per
-        network, so network ``i`` equals one network given its generators).
-        """
-        if not self.batch_shape:
-            init_rngs, rule_rngs = [init_rngs], [rule_rngs]
-        states = []
-        for index, (init_rng, rule_rng) in enumerate(zip(init_rngs, rule_rngs)):
-            at = index if self.batch_shape else ...
-            for W, b in zip(self.weights, self.biases):
-                bound = glorot_bound(W.shape[-2], W.shape[-1], "relu")
-                W[at] = init_rng.uniform(-bound, bound, W.shape[-2:])
-                b[at] = init_rng.uniform(-bound, bound, b.shape[-1])
-            states.append(self.rule.init_state(self.layer_sizes, rule_rng, self.dtype))
-        if self.batch_shape:
-            self.rule_state = {key: np.stack([s[key] for s in states]) for key in states[0]}
-        else:
-            self.rule_state = states[0]
 
     # -- forward ---------------------------------------------------------------------------------
 
@@ -427,53 +389,3 @@ class SpikingNetwork:
             counts["memory_reads"] = counts["memory_reads"] + gradients + propagation + lif_updates
             counts["memory_writes"] = counts["memory_writes"] + lif_updates
         return counts
-
-    @property
-    def n_parameters(self) -> int:
-        """Parameters of one network."""
-        return int(self.theta.shape[-1])
-
-    @property
-    def optimizer_state_words(self) -> int:
-        """Optimizer state words per parameter (Adam 2, momentum 1, SGD 0)."""
-        return sum(1 for state in self.optimizer._state_arrays() if state.shape == self.theta.shape)
-
-    # -- state -----------------------------------------------------------------------------------
-
-    def state_arrays(self) -> dict[str, np.ndarray]:
-        """``theta``, ``rule_state.<key>`` and ``optimizer.<i>``: what a saved model needs."""
-        arrays = {"theta": self.theta}
-        arrays.update({f"rule_state.{key}": value for key, value in self.rule_state.items()})
-        arrays.update(
-            {f"optimizer.{i}": value for i, value in enumerate(self.optimizer._state_arrays())}
-        )
-        return arrays
-
-    def set_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        """Restore :meth:`state_arrays`; ValueError names an array whose key, shape or dtype differs."""
-        optimizer_state = self.optimizer._state_arrays()
-        expected = {"theta"} | {f"optimizer.{i}" for i in range(len(optimizer_state))}
-        rule_keys = {key for key in arrays if key.startswith("rule_state.")}
-        if set(arrays) - rule_keys != expected:
-            raise ValueError(
-                f"network state must have the arrays {sorted(expected)} (and rule_state.*), "
-                f"got {sorted(arrays)}"
-            )
-        targets = [(self.theta, "theta")] + [
-            (state, f"optimizer.{i}") for i, state in enumerate(optimizer_state)
-        ]
-        for target, key in targets:
-            value = arrays[key]
-            if value.shape != target.shape or value.dtype != target.dtype:
-                raise ValueError(
-                    f"array {key!r} has shape {value.shape} and dtype {value.dtype}; "
-                    f"this network needs {target.shape} and {target.dtype}"
-                )
-        for target, key in targets:
-            np.copyto(target, arrays[key])
-        self.rule_state = {key[len("rule_state.") :]: np.array(arrays[key]) for key in rule_keys}
-
-    def finite(self):
-        """Are all parameters finite? (a stack: one answer per network)"""
-        finite = np.isfinite(self.theta).all(axis=-1)
-        return finite if self.batch_shape else bool(finite)

@@ -1,0 +1,46 @@
+"""The experiment section of docs/extending.md works as written: a new module is found and listed."""
+
+import pathlib
+import re
+import sys
+
+import pandas as pd
+
+import experiments
+from experiments import EXPERIMENTS
+from experiments.runner import run_experiment
+
+DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs" / "extending.md"
+HEADING = "## A new experiment (`experiments`)"
+
+
+def _example() -> str:
+    text = DOCS.read_text()
+    assert HEADING in text, "docs/extending.md lost the experiment section"
+    section = re.split(r"\n## ", text.split(HEADING, 1)[1], maxsplit=1)[0]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_a_new_module_is_discovered_listed_in_its_order_and_runs(tmp_path, monkeypatch):
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "iris_width.py").write_text(_example())
+    (package / "_helper.py").write_text("raise AssertionError('helpers are not imported')\n")
+    monkeypatch.setattr(experiments, "__path__", [*experiments.__path__, str(package)])
+    with EXPERIMENTS.restored():
+        try:
+            experiments.import_modules()
+            names = list(EXPERIMENTS)
+            # order=25: between learning_curves (20) and stdp_window (30).
+            assert names[names.index("iris_width") - 1 : names.index("iris_width") + 2] == [
+                "learning_curves",
+                "iris_width",
+                "stdp_window",
+            ]
+            path = run_experiment("iris_width", quick=True, seed=0, out=tmp_path / "runs")
+        finally:
+            sys.modules.pop("experiments.iris_width", None)
+    assert "iris_width" not in EXPERIMENTS
+    metrics = pd.read_csv(path / "metrics.csv")
+    assert sorted(metrics["width"].unique()) == [2, 8] and metrics["seed"].nunique() == 2
+    assert (path / "figures" / "iris_width.png").stat().st_size > 5000
