@@ -255,14 +255,16 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "n_fit": Column("training samples", "", 0.0),
         "n_val": Column("validation samples", "", 0.0),
         "n_test": Column("test samples", "", 0.0),
-        "val_accuracy": Column("accuracy on the validation split", "", 0.0, 1.0),
-        "test_accuracy": Column("accuracy on the test split", "", 0.0, 1.0),
-        "noisy_accuracy": Column("test accuracy under Gaussian input noise", "", 0.0, 1.0),
+        "val_score": Column(
+            "score on the validation split: accuracy, or R^2 for a regression", "", None, 1.0
+        ),
+        "test_score": Column("score on the test split (accuracy, or R^2)", "", None, 1.0),
+        "noisy_score": Column("test score under Gaussian input noise", "", None, 1.0),
         "training_joules": Column("training energy from the learner's cost() table", "J", 0.0),
         "joules_per_prediction": Column("energy of one prediction, priced likewise", "J", 0.0),
         "samples_to_target": Column(
-            "training samples until the chance-corrected validation accuracy reached the "
-            "target (empty: not reached)",
+            "training samples until the validation skill (chance-corrected accuracy, or "
+            "R^2) reached the target (empty: not reached)",
             "",
             0.0,
         ),

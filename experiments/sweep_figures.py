@@ -298,13 +298,15 @@ def bars(
     category_color: Callable | None = None,
     log: bool = False,
     horizontal: bool = False,
+    points: bool = False,
 ):
     """Grouped bars of the means with the intervals as error bars.
 
     One group per value of ``category`` (in ``categories`` order), one bar per
     value of ``series`` within it (without series, ``category_color`` may colour
     each bar by its category). On a log axis (energies, sample counts) the
-    means are points, since a bar's length from an arbitrary floor means nothing.
+    means are points, since a bar's length from an arbitrary floor means nothing;
+    ``points`` draws points on a linear axis too.
     """
     rows = rows.dropna(subset=["mean"])
     categories = list(dict.fromkeys(rows[category])) if categories is None else list(categories)
@@ -329,7 +331,7 @@ def bars(
             style = {"color": [category_color(c) for c in part[category]]}
         else:
             style = {"color": "#1f77b4"}
-        if log:
+        if log or points:
             error = errors(part)
             colours = np.broadcast_to(np.asarray(style.pop("color"), dtype=object), len(part))
             for j, colour in enumerate(colours):  # one call per point: each its own colour

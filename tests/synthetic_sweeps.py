@@ -100,22 +100,17 @@ SPECS = {
     "learner_matrix": [
         {
             "task": ["digits"],
-            "learner": ["rate_backprop"],
-            "neurons": "rate",
-            "rule": "backprop",
+            "learner": [f"{neurons}_{rule}"],
+            "neurons": neurons,
+            "rule": rule,
             "n_fit": 300,
             "n_val": 150,
             "n_test": 200,
-        },
-        {
-            "task": ["digits"],
-            "learner": ["spiking_feedback_alignment"],
-            "neurons": "spiking",
-            "rule": "feedback_alignment",
-            "n_fit": 300,
-            "n_val": 150,
-            "n_test": 200,
-        },
+        }
+        for neurons in ("rate", "spiking")
+        for rule in ("backprop", "feedback_alignment")
+    ]
+    + [
         {
             "task": ["digits"],
             "learner": ["stdp"],
@@ -125,7 +120,7 @@ SPECS = {
             "n_fit": 300,
             "n_val": 150,
             "n_test": 200,
-        },
+        }
     ],
     "social_topology": [
         {

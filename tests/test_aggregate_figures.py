@@ -16,8 +16,11 @@ from experiments import EXPERIMENTS
 from experiments.aggregate import t_interval
 from experiments.columns import COLUMNS, value_range
 from experiments.continual_learning import average_accuracy, backward_transfer, retention
+from experiments.learner_matrix import effects_over_runs
 
 WITH_FIGURES = list(SPECS)
+#: Tables of values an experiment's figures derive from each run, with their own intervals.
+DERIVED = {"continual_learning": [retention], "learner_matrix": [effects_over_runs]}
 
 
 def test_every_built_in_experiment_draws_its_own_aggregate_figures():
@@ -157,7 +160,7 @@ def test_every_group_is_drawn_and_every_slice_named(drawn, name):
 def test_intervals_drawn_are_the_aggregates_and_within_the_metrics_range(drawn, name):
     result, figures = drawn(name)
     summary = result.summary
-    tables = [summary] + ([retention(result)] if name == "continual_learning" else [])
+    tables = [summary] + [derive(result) for derive in DERIVED.get(name, [])]
     allowed = np.concatenate(
         [table[c].to_numpy(float) for table in tables for c in ("mean", "ci_low", "ci_high")]
     )
