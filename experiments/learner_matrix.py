@@ -753,6 +753,7 @@ def _aggregate_figures(aggregate) -> dict:
             "learning rule, and their interaction",
             table=table,
             panel_size=(3.4, 0.5 * len(tasks) + 1.6),
+            max_columns=PANEL_COLUMNS,
             note="Each run's effect is computed from its means over its inner seeds (log10 "
             "values for energies, samples and updates); an interval clear of 0 is a resolved "
             "effect.",
@@ -780,6 +781,7 @@ def _aggregate_figures(aggregate) -> dict:
         ["task", "learner", "neurons", "rule"],
         "Measured values per task and learner",
         panel_size=(3.4, 3.0),
+        max_columns=PANEL_COLUMNS,
         note="A learner without a point did not reach the target or is not counted.",
     )
     figures["learner_matrix_cells"] = cells
