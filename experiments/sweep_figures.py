@@ -359,7 +359,7 @@ def bars(
     long = max((len(t) for t in ticks), default=0) > 10 or len(ticks) > 4
     if horizontal:
         ax.set_yticks(np.arange(len(ticks)), ticks)
-        ax.invert_yaxis()
+        ax.set_ylim(len(ticks) - 0.5, -0.5)  # first category on top, every slot shown
         if log:
             ax.set_xscale("log")
     else:
@@ -369,6 +369,7 @@ def bars(
             rotation=25 if long else 0,
             ha="right" if long else "center",
         )
+        ax.set_xlim(-0.5, len(ticks) - 0.5)
         if log:
             ax.set_yscale("log")
 
