@@ -35,7 +35,7 @@ import numpy as np
 from scipy import ndimage
 from sklearn import datasets
 
-from tasks._base import Task, register_task, split
+from tasks._base import Task, register_task, split_task
 
 __all__ = ["read_idx", "write_idx", "IDX_FILES"]
 
@@ -233,17 +233,14 @@ def digits28(seed: int = 0, test_size: float = 0.25) -> Task:
     of that size without the MNIST files (not a substitute for its accuracy).
     """
     data = datasets.load_digits()
-    X_train, X_test, y_train, y_test = split(
-        data.data / 16.0, data.target, seed, test_size, stratify=True
-    )
-    return Task(
-        name="digits28",
-        description="8x8 digits upsampled to 28x28 (MNIST's layout) -> 10 classes.",
-        kind="classification",
-        X_train=upsample_digits(X_train),
-        y_train=y_train,
-        X_test=upsample_digits(X_test),
-        y_test=y_test,
+    return split_task(
+        "digits28",
+        "8x8 digits upsampled to 28x28 (MNIST's layout) -> 10 classes.",
+        data.data / 16.0,
+        data.target,
+        seed,
+        test_size,
         classes=np.arange(10),
+        transform=upsample_digits,
         metadata={"image_shape": (28, 28)},
     )
