@@ -232,19 +232,8 @@ class MLPPopulation(Persistent):
     # -- protocol --------------------------------------------------------------------------------
 
     def partial_fit(self, Xs, ys):
-        """Train every agent on its own data: ``epochs_per_call`` passes, all agents at once.
-
-        Parameters
-        ----------
-        Xs : list of n_agents arrays (n_i, n_features)
-            A length-0 array means the agent does not learn this round.
-        ys : list of n_agents arrays (n_i,)
-            Labels, each in ``classes_``.
-
-        Returns
-        -------
-        self
-        """
+        """Train every agent on its own data (:meth:`core.learner.Population.partial_fit`):
+        ``epochs_per_call`` passes, all agents at once."""
         rows, lengths = self._concatenate(Xs)
         labels = self._encode(ys, lengths)
         self.n_calls_ += 1

@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from core.random import child_seeds
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments.runner import progress
 from experiments.stats import mean_interval
 from experiments.style import figure
@@ -92,7 +92,7 @@ FIRST, SECOND = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     """The full preset: iris and digits, 5 seeds, 128 hidden units, 20 epochs.
 
     Times (2-core machine). Quick: measured 905 s wall at a load average of
@@ -130,25 +130,19 @@ class Settings:
     forgetting_epochs: int = 5
     energy_table: str = "horowitz45_fp32"
 
-    @classmethod
-    def quick(cls):
-        return cls(
-            tasks=("digits",),
-            n_seeds=3,
-            n_train=300,
-            n_val=150,
-            n_test=200,
-            hidden_units=64,
-            epochs=6,
-            learning_rates={"rate": (0.02,), "spiking": (0.01,)},
-            spiking_params={"n_steps": 10},
-            forgetting_epochs=3,
-            stdp_checkpoints_per_epoch=1,
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(
+        tasks=("digits",),
+        n_seeds=3,
+        n_train=300,
+        n_val=150,
+        n_test=200,
+        hidden_units=64,
+        epochs=6,
+        learning_rates={"rate": (0.02,), "spiking": (0.01,)},
+        spiking_params={"n_steps": 10},
+        forgetting_epochs=3,
+        stdp_checkpoints_per_epoch=1,
+    )
 
 
 # -- building and measuring learners ------------------------------------------------------------

@@ -38,11 +38,11 @@ import numpy as np
 import pandas as pd
 
 from core.random import child_seeds
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments._societies import check_society_settings, society_agent_params
 from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
-from experiments.style import figure, label
+from experiments.style import curve_with_band, figure, label
 from social import Society
 from tasks import load_task
 
@@ -64,7 +64,7 @@ TYPE_LINESTYLES = {"ann": "-", "snn": "--"}
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     city_params: dict = field(
         default_factory=lambda: {"seed": 0, "rows": 5, "cols": 5, "n_days": 14}
     )
@@ -93,20 +93,14 @@ class Settings:
         }
     )
 
-    @classmethod
-    def quick(cls):
-        return cls(
-            agent_types=("ann",),
-            rounds=10,
-            n_seeds=3,
-            n_eval=150,
-            n_local_eval=30,
-            final_rounds=2,
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(
+        agent_types=("ann",),
+        rounds=10,
+        n_seeds=3,
+        n_eval=150,
+        n_local_eval=30,
+        final_rounds=2,
+    )
 
 
 def local_test_rows(task, nodes, n_local_eval, rng):
@@ -316,14 +310,13 @@ def _learning_figure(metrics, intersections, settings):
                 if rows.empty:
                     continue
                 curve = rows.groupby("round")[column].mean()
-                ax.plot(
+                curve_with_band(
+                    ax,
                     curve.index,
                     curve.values,
                     color=PROTOCOL_COLORS.get(protocol, "#444444"),
-                    linestyle=TYPE_LINESTYLES.get(kind, ":"),
-                    marker="o",
-                    markersize=3,
                     label=f"{label(kind)}, {protocol}",
+                    linestyle=TYPE_LINESTYLES.get(kind, ":"),
                 )
         ax.set_title(title)
         ax.set_xlabel("round (local learning, then one interaction)")
