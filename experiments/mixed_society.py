@@ -352,8 +352,7 @@ def run(settings: Settings, seed: int) -> Result:
             local_batch=settings.local_batch,
             n_eval=settings.n_eval,
             agent_params=agent_params,
-            demonstrations=settings.demonstrations,
-            labels=settings.labels,
+            protocol_params={"demonstrations": settings.demonstrations, "labels": settings.labels},
         )
         started = time.perf_counter()
         table = society.run(settings.rounds)

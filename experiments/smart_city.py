@@ -500,7 +500,7 @@ def run(settings: Settings, seed: int) -> Result:
                     local_batch=settings.local_batch,
                     n_eval=settings.n_eval,
                     agent_params=agent_params,
-                    **settings.protocol_params.get(protocol, {}),
+                    protocol_params=settings.protocol_params.get(protocol, {}),
                 )
                 society.setup()
                 order = [nodes.index(node) for node in society.nodes_]

@@ -551,7 +551,7 @@ def run(settings: Settings, seed: int) -> Result:
                     local_batch=settings.local_batch,
                     n_eval=settings.n_eval,
                     agent_params=agent_params,
-                    **settings.protocol_params.get(protocol, {}),
+                    protocol_params=settings.protocol_params.get(protocol, {}),
                 )
                 started = time.perf_counter()
                 table = society.run(settings.rounds)
