@@ -9,6 +9,16 @@ and predict times and their ratios. Builds and Brian2's Cython cache are
 warmed up first (not measured); the first build's time is reported
 separately.
 
+``frozen``: the frozen form of the network (plain transmitting synapses for
+runs with plasticity off everywhere: ``predict`` and the readout pass of a
+fit; ``snn.network.FROZEN_FORM_FOR_FROZEN_RUNS``) against the full rule
+those runs used before, side by side: ``STDPClassifier()`` fitted on the
+compiled backend with each (the same model: identical predictions are
+checked), then ``predict`` on the 450 test images by that model on each
+backend with each form. "rule" is the code path before the frozen form
+("runtime, rule" is ``predict`` as it was before the compiled backend),
+"plain" the frozen form.
+
 ``mnist``: 784 inputs (``digits28``: the digits upsampled to MNIST's 28x28)
 x 400 neurons, ``partial_fit`` over at least 2,000 presentations of 350 ms +
 150 ms on the compiled backend, timed, and the projected time of one MNIST
@@ -17,6 +27,7 @@ epoch (60,000 presentations).
 Usage::
 
     python bench/snn_standalone.py digits --seeds 0 1 2 3 4
+    python bench/snn_standalone.py frozen --seeds 0
     python bench/snn_standalone.py mnist --presentations 2000
 
 Times are wall seconds and CPU seconds (this process and its children: the
@@ -38,6 +49,7 @@ import numpy as np
 from scipy import stats
 
 from snn import STDPClassifier, _standalone
+from snn import network as network_module
 from tasks import load_task
 
 
@@ -145,6 +157,83 @@ def digits(seeds):
         )
 
 
+def frozen_form(seeds):
+    """Fit and predict with the frozen form ("plain") against the full rule ("rule")."""
+    task = load_task("digits", seed=0)
+    X, y, X_test, y_test = task.X_train, task.y_train, task.X_test, task.y_test
+    print(f"digits: {len(X)} training / {len(X_test)} test images; STDPClassifier() defaults")
+    print(f"cache: {_standalone.cache_root()}; load average {os.getloadavg()[0]:.1f} on 2 cores")
+    forms = {"rule": False, "plain": True}
+    # Warm-ups (not measured): build both forms' programs, fill the Cython cache.
+    for backend in ("standalone", "runtime"):
+        for form, switch in forms.items():
+            network_module.FROZEN_FORM_FOR_FROZEN_RUNS = switch
+            with Timer() as warm:
+                clf = STDPClassifier(backend=backend, epochs=1, random_state=0).fit(X[:32], y[:32])
+                clf.predict(X_test[:32])
+            print(f"warm-up {backend}, {form}: {warm.wall:.1f} s wall, {warm.cpu:.1f} s CPU")
+    rows = []
+    for seed in seeds:
+        models, row = {}, {"seed": seed}
+        for form, switch in forms.items():
+            network_module.FROZEN_FORM_FOR_FROZEN_RUNS = switch
+            models[form] = STDPClassifier(backend="standalone", random_state=seed)
+            with Timer() as fit:
+                models[form].fit(X, y)
+            row[f"fit standalone, {form}"] = (fit.wall, fit.cpu)
+            print(
+                f"seed {seed} fit standalone, {form}: {fit.wall:.1f} s wall, {fit.cpu:.1f} s "
+                f"CPU, load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
+        same_model = np.array_equal(models["rule"].agents_.weights, models["plain"].agents_.weights)
+        predictions = {}
+        for backend in ("runtime", "standalone"):
+            for form, switch in forms.items():
+                network_module.FROZEN_FORM_FOR_FROZEN_RUNS = switch
+                # (the fitted network's backend: set_params would only reach the next fit)
+                models["plain"].agents_.network.backend = backend
+                with Timer() as predict:
+                    predictions[backend, form] = models["plain"].predict(X_test)
+                row[f"predict {backend}, {form}"] = (predict.wall, predict.cpu)
+                print(
+                    f"seed {seed} predict {backend}, {form}: {predict.wall:.2f} s wall, "
+                    f"{predict.cpu:.2f} s CPU, accuracy "
+                    f"{np.mean(predictions[backend, form] == y_test):.4f}, load "
+                    f"{os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
+        reference = predictions["runtime", "rule"]
+        row["identical"] = same_model and all(
+            np.array_equal(p, reference) for p in predictions.values()
+        )
+        row["accuracy"] = float(np.mean(reference == y_test))
+        rows.append(row)
+    network_module.FROZEN_FORM_FOR_FROZEN_RUNS = True
+
+    print("\n| seed | what | s wall (CPU) |")
+    print("| --- | --- | ---: |")
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, tuple):
+                print(f"| {row['seed']} | {key} | {value[0]:.2f} ({value[1]:.2f}) |")
+    ratios = [
+        ("fit standalone, rule", "fit standalone, plain"),
+        ("predict runtime, rule", "predict runtime, plain"),
+        ("predict standalone, rule", "predict standalone, plain"),
+        ("predict runtime, rule", "predict standalone, plain"),
+    ]
+    for before, after in ratios:
+        wall = [row[before][0] / row[after][0] for row in rows]
+        cpu = [row[before][1] / row[after][1] for row in rows]
+        print(f"{before} / {after}: median {np.median(wall):.2f}x wall, {np.median(cpu):.2f}x CPU")
+    for row in rows:
+        print(
+            f"seed {row['seed']}: test accuracy {row['accuracy']:.4f}; same model and identical "
+            f"predictions on both backends with both forms: {row['identical']}"
+        )
+
+
 def mnist(presentations, neurons, chunk):
     task = load_task("digits28", seed=0)
     X, y = task.X_train, task.y_train
@@ -185,6 +274,8 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     digits_parser = commands.add_parser("digits")
     digits_parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    frozen_parser = commands.add_parser("frozen")
+    frozen_parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     mnist_parser = commands.add_parser("mnist")
     mnist_parser.add_argument("--presentations", type=int, default=2000)
     mnist_parser.add_argument("--neurons", type=int, default=400)
@@ -192,6 +283,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "digits":
         digits(args.seeds)
+    elif args.command == "frozen":
+        frozen_form(args.seeds)
     else:
         mnist(args.presentations, args.neurons, args.chunk)
 

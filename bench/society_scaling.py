@@ -13,6 +13,11 @@ Usage::
     python bench/society_scaling.py --sizes 25 50 --rounds 2   # smoke run
     python bench/society_scaling.py --sizes 100 --backends runtime standalone
         # spiking agents in Brian2's runtime mode and compiled, side by side
+    python bench/society_scaling.py --sizes 100 --rounds 2 \
+        --variants runtime:rule standalone:rule standalone:plain
+        # also before/after the frozen form of evaluation runs: "rule" runs
+        # them through the full plasticity rule (the code path before it),
+        # "plain" on plain transmitting synapses (snn.network.FROZEN_FORM_FOR_FROZEN_RUNS)
 
 The society's defaults are used except where an option says otherwise; the
 figures and the command go to bench/RESULTS.md ("Society scaling").
@@ -27,13 +32,21 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from snn import network as network_module
 from social import Society
 from social.metrics import summarise
 
 
 def measure(
-    n_agents: int, agents: str, rounds: int, protocol: str, seed: int, backend: str = "auto"
+    n_agents: int,
+    agents: str,
+    rounds: int,
+    protocol: str,
+    seed: int,
+    backend: str = "auto",
+    form: str = "plain",
 ) -> dict:
+    network_module.FROZEN_FORM_FOR_FROZEN_RUNS = {"plain": True, "rule": False}[form]
     society = Society(
         "small_world",
         agents=agents,
@@ -53,7 +66,7 @@ def measure(
     last = summary.iloc[-1]
     return {
         "n_agents": n_agents,
-        "backend": backend,
+        "backend": backend if form == "plain" else f"{backend}:{form}",
         "rounds": rounds,
         "setup_s": setup_seconds,
         "total_s": total,
@@ -78,7 +91,18 @@ def main(argv=None) -> None:
         choices=["auto", "standalone", "runtime"],
         help="spiking backend(s); several are measured side by side for every size",
     )
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        help="backend:form pairs (form 'plain' or 'rule', see the usage), replacing --backends",
+    )
     args = parser.parse_args(argv)
+    variants = [tuple(v.split(":")) for v in args.variants or [f"{b}:plain" for b in args.backends]]
+    for variant in variants:
+        if len(variant) != 2 or variant[0] not in ("auto", "standalone", "runtime"):
+            parser.error(f"--variants takes backend:form pairs, got {':'.join(variant)!r}")
+        if variant[1] not in ("plain", "rule"):
+            parser.error(f"a variant's form is 'plain' or 'rule', got {':'.join(variant)!r}")
 
     print(
         f"society: small_world, agents={args.agents}, digits non_iid, protocol={args.protocol}, "
@@ -87,14 +111,19 @@ def main(argv=None) -> None:
     # Warm-up (not measured): the first spiking run compiles Brian2's code
     # (Cython); a compiled backend is built for every size it will run.
     measure(min(args.sizes), args.agents, 1, args.protocol, args.seed)
-    for backend in set(args.backends) - {"runtime", "auto"}:
-        for n_agents in args.sizes:
-            measure(n_agents, args.agents, 1, args.protocol, args.seed, backend)
+    for backend, form in sorted(set(variants)):
+        if backend == "runtime":
+            measure(min(args.sizes), args.agents, 1, args.protocol, args.seed, backend, form)
+        elif backend != "auto":
+            for n_agents in args.sizes:
+                measure(n_agents, args.agents, 1, args.protocol, args.seed, backend, form)
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores; other jobs slow every figure)")
     results = []
     for n_agents in args.sizes:
-        for backend in args.backends:
-            result = measure(n_agents, args.agents, args.rounds, args.protocol, args.seed, backend)
+        for backend, form in variants:
+            result = measure(
+                n_agents, args.agents, args.rounds, args.protocol, args.seed, backend, form
+            )
             results.append(result)
             result["load"] = os.getloadavg()[0]
             print(
@@ -121,12 +150,13 @@ def main(argv=None) -> None:
             f"{r['per_agent_round_ms']:.1f} | {ratio:.2f} | {r['final_accuracy']:.3f} ({types}) |"
         )
 
-    if len(args.backends) > 1:
+    if len(variants) > 1:
         print()
         for n_agents in args.sizes:
             rows = {r["backend"]: r for r in results if r["n_agents"] == n_agents}
-            first = args.backends[0]
-            for backend in args.backends[1:]:
+            labels = [b if f == "plain" else f"{b}:{f}" for b, f in variants]
+            first = labels[0]
+            for backend in labels[1:]:
                 print(
                     f"{n_agents} agents: {first} / {backend} = "
                     f"{rows[first]['total_s'] / rows[backend]['total_s']:.2f}x total, "

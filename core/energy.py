@@ -32,7 +32,10 @@ Shipped tables
     fabric: a MAC as a graded synaptic operation (Loihi 2's graded spikes
     make this possible; Loihi 1 has binary spikes), an activation as a
     neuron update, an optimizer step of a parameter and a normalised weight
-    as a synaptic update. Encoding draws are not a Loihi figure: they are
+    as a synaptic update. A leaky integrate-and-fire update (the spiking
+    MLP's; Loihi's own neurons are of that kind) is a neuron update, and so,
+    for want of a Loihi figure, is its backward step through time (Loihi
+    does not run backpropagation through time). Encoding draws are not a Loihi figure: they are
     priced as on the 45 nm table (seven int32 operations, 0.7 pJ).
 
 Primitive compositions (:data:`ARITHMETIC`, for the 45 nm tables)
@@ -45,6 +48,11 @@ readout                 1          1        multiply-accumulate
 activations             0          2        bias add, ReLU compare
 synaptic_ops            0          1        accumulate the weight into the conductance
 neuron_updates          7          11       Euler step of v, ge, gi, theta; threshold test
+lif_updates             1          4        bias add, input add, threshold test, reset
+                                            subtraction; decay multiply
+lif_backward_updates    6          4        surrogate 1/(1+a|m-1|)^2 (m-1, a*, 1+, square,
+                                            reciprocal; abs free); beta*lambda, two
+                                            products, 1-g, sum
 plasticity_updates      4          5        two trace decays, weight change, clip
 normalisation           1          1        add to the neuron's sum, rescale
 ======================= ========== ======== ==========================================
@@ -108,6 +116,8 @@ ARITHMETIC: dict[str, tuple[int, int]] = {
     "activations": (0, 2),
     "synaptic_ops": (0, 1),
     "neuron_updates": (7, 11),
+    "lif_updates": (1, 4),
+    "lif_backward_updates": (6, 4),  # the reciprocal counted as a multiply
     "plasticity_updates": (4, 5),
     "normalisation": (1, 1),
 }
@@ -304,6 +314,8 @@ def _loihi():
         "synaptic_ops": synaptic_op,
         "activations": neuron_update,
         "neuron_updates": neuron_update,
+        "lif_updates": neuron_update,  # Loihi's own neurons are current-based LIF
+        "lif_backward_updates": neuron_update,  # no Loihi figure: priced as a forward update
         "plasticity_updates": synaptic_update,
         "normalisation": synaptic_update,
         "encoding_draws": DRAW_INT_OPERATIONS * 0.1,
@@ -320,7 +332,8 @@ def _loihi():
         ),
         description=(
             "Loihi per-operation energies (memory included) for both learners; a MAC as a "
-            "graded synaptic op, an optimizer or normalisation step as a synaptic update"
+            "graded synaptic op, an optimizer or normalisation step as a synaptic update, a LIF "
+            "step backward through time as a neuron update"
         ),
         not_modelled=(
             "static power and time, spike routing (1.7 pJ per spike within a tile, 3-4 pJ "

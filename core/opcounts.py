@@ -78,7 +78,17 @@ CATEGORIES: dict[str, str] = {
     ),
     "activations": "one activation function evaluation (bias add and non-linearity) of a unit",
     "synaptic_ops": "effective accumulate: one spike reaching one synapse (NeuroBench AC)",
-    "neuron_updates": "one neuron's state advanced by one simulation time step",
+    "neuron_updates": (
+        "one conductance-based neuron (the Brian2 network's) advanced by one simulation time step"
+    ),
+    "lif_updates": (
+        "one current-based leaky integrate-and-fire neuron (the spiking MLP's) advanced by one "
+        "time step: bias and input added, threshold test, reset, decay"
+    ),
+    "lif_backward_updates": (
+        "one such neuron's step of backpropagation through time: the surrogate derivative and "
+        "the error carried back one step"
+    ),
     "plasticity_updates": (
         "one synapse's learning state updated (a spiking rule's pre- or postsynaptic "
         "pathway at one synapse; one parameter stepped by an MLP optimizer)"

@@ -10,9 +10,12 @@ An experiment is data plus functions (the bsuite pattern):
 * ``figures(result, settings) -> {name: Figure}``: draws from the tables alone,
   so ``python -m experiments plot`` can redraw a saved run without recomputing;
 * ``summary(result, settings) -> str``: a few lines of Markdown with the key numbers;
-* optionally ``aggregate_figures(table, swept) -> {name: Figure}``: figures of a
-  sweep's aggregated table (mean and confidence interval per setting, see
-  :mod:`experiments.aggregate`); without it the sweep draws generic figures.
+* optionally ``aggregate_figures(aggregate) -> {name: Figure}``: figures of a
+  sweep across seeds, drawn from an :class:`experiments.aggregate.Aggregate`
+  (``summary``: mean and confidence interval per setting and group;
+  ``observations``: one value per run; ``setting_columns``; ``confidence``);
+  :mod:`experiments.sweep_figures` has the building blocks. Without it the
+  sweep draws one generic figure per metric.
 
 The runner (:mod:`experiments.runner`) decides where things are saved.
 """
@@ -87,7 +90,7 @@ class Experiment:
     run: Callable[..., Result]
     figures: Callable[[Result, Any], dict]
     summary: Callable[[Result, Any], str]
-    aggregate_figures: Callable[[pd.DataFrame, list], dict] | None = None
+    aggregate_figures: Callable[[Any], dict] | None = None
     #: Wall-clock seconds of each preset on the reference machine, e.g.
     #: ``{"quick": 40, "full": 1800}``; see :mod:`experiments.expected_time`.
     expected_seconds: dict | None = None

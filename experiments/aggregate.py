@@ -11,9 +11,10 @@ its done-marker) and writes ``DIR/aggregate/``::
     observations.csv   the values the statistics are computed from: one row per
                        (run, group), with the swept keys, ``run_seed``, the group
                        keys and one column per metric
-    figures/*.png/svg  one figure per metric against the swept key(s), with the
-                       confidence interval as a band (or the experiment's own
-                       ``aggregate_figures``, if it registered one)
+    figures/*.png/svg  the experiment's own ``aggregate_figures`` (every built-in
+                       experiment registers them; see docs/extending.md), else one
+                       figure per metric against the swept key(s), with the
+                       confidence interval as a band
 
 Statistics. A run (one seed of one setting) is one replicate. Rows of a run that
 share their group keys, e.g. the inner seeds an experiment spawns from its
@@ -35,8 +36,12 @@ is a metric. When no setting has two runs of equal length to compare, integer
 columns are keys and float columns metrics. The experiment's data dictionary
 (:mod:`experiments.columns`) overrides the guess: an ``identifier`` column
 (an agent's index) is averaged over within each run, a ``metric`` column (the
-messages an agent sent) is aggregated. ``--by`` names the key columns
-explicitly where this is still wrong.
+messages an agent sent, whether a target was reached: a yes/no column becomes
+the fraction of yes) is aggregated, a ``key`` column (a pairing's spike-time
+difference, a society's round) groups the rows even when every run has the
+same values in every column. ``--by`` names the key columns explicitly where
+this is still wrong; the experiment's own figures assume its declared columns,
+so with ``--by`` the generic figures are drawn instead.
 """
 
 from __future__ import annotations
@@ -74,6 +79,9 @@ class Aggregate:
     n_unfinished: int
     directory: Path
     figures: list
+    #: The experiment the sweep ran and the confidence level of the intervals.
+    experiment: str = ""
+    confidence: float = 0.95
 
 
 def _is_replicate(column: str) -> bool:
@@ -162,8 +170,10 @@ def apply_declared_roles(experiment: str, keys, metrics, frames):
 
     A column declared an ``identifier`` (an agent's index, an intersection's
     row) is averaged over within each run rather than drawn as one line per
-    value; one declared a ``metric`` (messages sent, a degree) is aggregated,
-    even where it happens to be the same in every run.
+    value; one declared a ``metric`` (messages sent, a degree, whether a target
+    was reached) is aggregated, even where it happens to be the same in every
+    run; one declared a ``key`` (a spike-time difference, a round) groups the
+    rows, even in a deterministic experiment where every column repeats.
     """
     from experiments.columns import columns_of
 
@@ -174,15 +184,20 @@ def apply_declared_roles(experiment: str, keys, metrics, frames):
         spec = declared.get(column)
         return spec.role if spec is not None else ""
 
+    def countable(series):
+        return _numeric(series) or pd.api.types.is_bool_dtype(series)
+
     new_metrics = list(metrics) + [
         c
         for c in keys
         if role(c) == "metric"
         and c in present
-        and all(_numeric(f[c]) for f in frames if c in f.columns)
+        and all(countable(f[c]) for f in frames if c in f.columns)
     ]
-    new_keys = [c for c in keys if role(c) not in ("identifier", "metric")]
-    new_metrics = [c for c in dict.fromkeys(new_metrics) if role(c) != "identifier"]
+    new_keys = [c for c in keys if role(c) not in ("identifier", "metric")] + [
+        c for c in metrics if role(c) == "key"
+    ]
+    new_metrics = [c for c in dict.fromkeys(new_metrics) if role(c) not in ("identifier", "key")]
     return new_keys, new_metrics
 
 
@@ -270,7 +285,7 @@ def aggregate(
     observations = []
     for entry, frame in runs:
         present = [c for c in keys if c in frame.columns]
-        values = frame.reindex(columns=metrics)
+        values = frame.reindex(columns=metrics).astype(float)  # yes/no counts as 1/0
         if present:
             per_group = (
                 values.groupby([frame[c] for c in present], sort=False, dropna=False)
@@ -327,14 +342,14 @@ def aggregate(
         len(manifest.runs) - len(runs),
         directory / AGGREGATE_DIR,
         [],
+        manifest.experiment,
+        confidence,
     )
-    _write(directory, result, manifest.experiment, confidence, figures)
+    _write(directory, result, figures, own_figures=by is None)
     return result
 
 
-def _write(
-    directory: Path, result: Aggregate, experiment_name: str, confidence: float, draw: bool
-) -> None:
+def _write(directory: Path, result: Aggregate, draw: bool, own_figures: bool) -> None:
     """Write the aggregate directory under a temporary name, then swap it into place."""
     from experiments.runner import make_staging_directory
 
@@ -346,7 +361,7 @@ def _write(
         if draw:
             figure_dir = staging / "figures"
             figure_dir.mkdir()
-            for name, fig in _figures(result, experiment_name, confidence).items():
+            for name, fig in _figures(result, own_figures).items():
                 for suffix in (".png", ".svg"):
                     fig.savefig(figure_dir / f"{name}{suffix}")
                     written.append(result.directory / "figures" / f"{name}{suffix}")
@@ -367,20 +382,25 @@ def _write(
         raise
 
 
-def _figures(result: Aggregate, experiment_name: str, confidence: float) -> dict:
+def _figures(result: Aggregate, own_figures: bool = True) -> dict:
     from experiments._base import EXPERIMENTS
 
-    experiment = EXPERIMENTS.get(experiment_name)
-    if experiment is not None and experiment.aggregate_figures is not None:
-        return experiment.aggregate_figures(result.summary, list(result.setting_columns))
+    experiment = EXPERIMENTS.get(result.experiment)
+    if own_figures and experiment is not None and experiment.aggregate_figures is not None:
+        return experiment.aggregate_figures(result)
+    return generic_figures(result)
+
+
+def generic_figures(result: Aggregate) -> dict:
+    """One :func:`metric_figure` per metric: the figures of an experiment without its own."""
     return {
         re.sub(r"[^A-Za-z0-9_.-]", "_", metric): metric_figure(
             result.summary,
             metric,
             result.setting_columns,
             result.keys,
-            title=f"{experiment_name}: {metric}",
-            confidence=confidence,
+            title=f"{result.experiment}: {metric}",
+            confidence=result.confidence,
         )
         for metric in result.metrics
     }

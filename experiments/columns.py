@@ -23,7 +23,8 @@ class Column:
     high: float | None = None
     optional: bool = False  # present only for some settings
     #: For ``aggregate``: "identifier" (an agent's index: averaged over within a run),
-    #: "metric" (aggregated even if the same in every run), or "" (inferred).
+    #: "metric" (aggregated even if the same in every run; yes/no as the fraction of yes),
+    #: "key" (groups the rows even if every column repeats run to run), or "" (inferred).
     role: str = ""
 
 
@@ -62,7 +63,15 @@ def _per_table(prefix: str, meaning: str) -> dict:
     }
 
 
-ROUND = Column("the society round (from 1)", "", 1.0)
+REACHED = Column(
+    "whether the chance-corrected validation accuracy reached the target (aggregated as the "
+    "fraction of runs that reached it)",
+    "",
+    0.0,
+    1.0,
+    role="metric",
+)
+ROUND = Column("the society round (from 1)", "", 1.0, role="key")
 AGENT = Column("the agent's position within its component graph", role="identifier")
 TYPE = Column('the agent type: "ann" or "snn"')
 PROTOCOL = Column("the interaction protocol (social.PROTOCOLS)")
@@ -138,7 +147,7 @@ COLUMNS: dict[str, dict[str, Column]] = {
     "learning_curves": {
         "learner": Column('"ann", "snn" or a reference model (experiments.reference)'),
         "n_train": Column(
-            "training samples of this point (a nested, class-balanced subset)", "", 0.0
+            "training samples of this point (a nested, class-balanced subset)", "", 0.0, role="key"
         ),
         "epochs": EPOCHS_TRAINED,
         "presentations": PRESENTATIONS,
@@ -152,7 +161,7 @@ COLUMNS: dict[str, dict[str, Column]] = {
     },
     "stdp_window": {
         "rule": Column("the spike-timing rule (snn.RULES)"),
-        "delta_t_ms": Column("t_post - t_pre of the pairing", "ms"),
+        "delta_t_ms": Column("t_post - t_pre of the pairing", "ms", role="key"),
         "simulated": Column(
             "weight change per pairing measured in the Brian2 simulation", "weight units"
         ),
@@ -174,11 +183,13 @@ COLUMNS: dict[str, dict[str, Column]] = {
             '"mlp_finetune", "mlp_replay", "mlp_ewc", "ncm" (nearest class mean), or the '
             'spiking network with readout "snn_kept", "snn_reset" or "snn_refit_end"'
         ),
-        "n_neurons": Column("spiking neurons (empty for the other learners)", "", 1.0),
+        "n_neurons": Column("spiking neurons (empty for the other learners)", "", 1.0, role="key"),
         "seed": SEED,
         "scenario": Column('"task" (task-incremental) or "class" (class-incremental)'),
-        "after_task": Column("the task just learned (0-4)", "", 0.0, 4.0),
-        "test_task": Column("the task whose test samples are scored (0-4)", "", 0.0, 4.0),
+        "after_task": Column("the task just learned (0-4)", "", 0.0, 4.0, role="key"),
+        "test_task": Column(
+            "the task whose test samples are scored (0-4)", "", 0.0, 4.0, role="key"
+        ),
         "accuracy": ACCURACY,
     },
     "noise_robustness": {
@@ -189,7 +200,10 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "seed": SEED,
         "corruption": Column('"gaussian_noise" or "pixel_dropout" of the test inputs'),
         "level": Column(
-            "noise standard deviation (pixel scale 0-1) or fraction of pixels dropped", "", 0.0
+            "noise standard deviation (pixel scale 0-1) or fraction of pixels dropped",
+            "",
+            0.0,
+            role="key",
         ),
         "accuracy": ACCURACY,
     },
@@ -198,7 +212,7 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "rule": Column("the learning rule (ann.RULES or snn.RULES)"),
         "seed": SEED,
         "accuracy": ACCURACY,
-        "reached": Column("whether the chance-corrected validation accuracy reached the target"),
+        "reached": REACHED,
         "samples_to_target": Column(
             "training samples seen when training stopped (target reached or budget spent)", "", 0.0
         ),
@@ -210,7 +224,7 @@ COLUMNS: dict[str, dict[str, Column]] = {
     "energy_to_accuracy": {
         "kind": KIND,
         "seed": SEED,
-        "reached": Column("whether the chance-corrected validation accuracy reached the target"),
+        "reached": REACHED,
         "samples_to_target": Column(
             "training samples seen when training stopped (target reached or budget spent)", "", 0.0
         ),
@@ -238,14 +252,16 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "n_fit": Column("training samples", "", 0.0),
         "n_val": Column("validation samples", "", 0.0),
         "n_test": Column("test samples", "", 0.0),
-        "val_accuracy": Column("accuracy on the validation split", "", 0.0, 1.0),
-        "test_accuracy": Column("accuracy on the test split", "", 0.0, 1.0),
-        "noisy_accuracy": Column("test accuracy under Gaussian input noise", "", 0.0, 1.0),
+        "val_score": Column(
+            "score on the validation split: accuracy, or R^2 for a regression", "", None, 1.0
+        ),
+        "test_score": Column("score on the test split (accuracy, or R^2)", "", None, 1.0),
+        "noisy_score": Column("test score under Gaussian input noise", "", None, 1.0),
         "training_joules": Column("training energy from the learner's cost() table", "J", 0.0),
         "joules_per_prediction": Column("energy of one prediction, priced likewise", "J", 0.0),
         "samples_to_target": Column(
-            "training samples until the chance-corrected validation accuracy reached the "
-            "target (empty: not reached)",
+            "training samples until the validation skill (chance-corrected accuracy, or "
+            "R^2) reached the target (empty: not reached)",
             "",
             0.0,
         ),
@@ -317,7 +333,9 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "topology": Column("the graph coupling the agents (social.GRAPHS)"),
         "n_agents": Column("spiking agents (PING networks) in the graph", "", 1.0),
         "n_edges": Column("edges of the graph", "", 0.0),
-        "coupling": Column("total excitation from neighbours, shared among them", "mV", 0.0),
+        "coupling": Column(
+            "total excitation from neighbours, shared among them", "mV", 0.0, role="key"
+        ),
         "seed": SEED,
         "order_parameter": Column(
             "Kuramoto order parameter R of the agents' rhythms (time average)", "", 0.0, 1.0

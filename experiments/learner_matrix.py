@@ -28,26 +28,34 @@ Evaluation: every task's training split is cut into a fitting part and a
 validation part (the task's own ``X_val`` where it has one, otherwise 20%
 carved from the training split, stratified, seeded). Each gradient learner
 tries the same number of learning rates; the one with the best final
-validation accuracy is kept, and only that model is scored on the test
-split. Budgets are matched: the four gradient learners have the same hidden
+validation score (accuracy; R^2 for a regression) is kept, and only that
+model is scored on the test split. Budgets are matched: the four gradient learners have the same hidden
 units, epochs, minibatch size and optimizer (Adam) and the same number of
 tuning trials; the STDP network has as many excitatory neurons, its own
 tuned defaults and ``stdp_epochs`` passes (it learns in one or two passes
 and is not stepped by an optimizer).
 
-Tasks: the classification tasks with enough samples for a validation split
-(iris and digits in the full preset; xor has four samples, and
-seed_regression is a regression, which the STDP network's vote readout and
-the accuracy-based metrics do not cover).
+Tasks: every task of :data:`tasks.TASKS` that ships its data: xor, iris,
+digits, seed_regression (a regression: ``MLPRegressor``,
+``SpikingMLPRegressor`` and ``STDPRegressor``, scored by R^2) and
+city_traffic. Left out: digits28 (the digits images upscaled to 28 x 28,
+the same problem at twelve times the inputs) and mnist / fashion_mnist,
+which read files that are not shipped (add them with ``tasks=`` where they
+are present). xor's training, validation and test splits are its four
+points. Per task, the epochs (``task_epochs``) and the spiking MLPs' input
+encoding (``task_spiking_params``) are those its own bars were reached with,
+chosen on validation splits (bench/spiking_mlp_small_tasks.py); the four
+gradient learners share them, so budgets stay matched within a task.
 
-Metrics per learner, task and seed: test accuracy; accuracy under Gaussian
-input noise (the clean-trained model, test inputs plus N(0, noise_level^2),
-clipped to [0, 1]); training energy and energy per prediction (the
-learner's ``cost()`` operation counts priced by :mod:`core.energy`);
-training samples and updates (optimizer steps; presentations for STDP)
-until the validation accuracy, corrected for chance, first reaches
-``target_kappa``; and on digits, forgetting: accuracy on digits 0-4 after
-learning them, minus after then learning 5-9.
+Metrics per learner, task and seed: test score (accuracy, or R^2 for a
+regression); the score under Gaussian input noise (the clean-trained
+model, test inputs plus N(0, noise_level^2), clipped to [0, 1]); training
+energy and energy per prediction (the learner's ``cost()`` operation
+counts priced by :mod:`core.energy`); training samples and updates
+(optimizer steps; presentations for STDP) until the validation skill
+(accuracy corrected for chance, or R^2) first reaches ``target_skill``; and
+on digits, forgetting: accuracy on digits 0-4 after learning them, minus
+after then learning 5-9.
 """
 
 from __future__ import annotations
@@ -80,8 +88,8 @@ STDP_COLOR = "#d62728"
 
 #: metric -> (axis label, analysed on a log10 scale?, higher is better?)
 METRICS = {
-    "test_accuracy": ("test accuracy", False, True),
-    "noisy_accuracy": ("test accuracy under noise", False, True),
+    "test_score": ("test score (accuracy; R² for regression)", False, True),
+    "noisy_score": ("test score under input noise", False, True),
     "training_joules": ("training energy (J)", True, False),
     "joules_per_prediction": ("energy per prediction (J)", True, False),
     "samples_to_target": ("training samples to target", True, False),
@@ -93,73 +101,92 @@ FIRST, SECOND = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 
 @dataclass(frozen=True)
 class Settings(Presets):
-    """The full preset: iris and digits, 5 seeds, 128 hidden units, 20 epochs.
+    """The full preset: every shipped task, 5 seeds, 128 hidden units.
 
-    Times (2-core machine). Quick: measured 905 s wall at a load average of
-    14-16 (six other jobs), of which 134 s CPU; the run is single-threaded,
-    so on idle cores its wall time is its CPU time, about 2.5 minutes, 80% of
-    it the STDP network (timings.csv). Full, projected from the quick run
-    and bench/RESULTS.md: per digits seed the STDP network on 3.6 times the
-    samples with twice the neurons (~150 s for the matrix cell and the
-    forgetting run) plus two spiking MLPs with two learning rates each at
-    ~12 s per fit (~50 s); iris adds ~30 s per seed: about 20 minutes for 5
-    seeds.
+    Times: see :data:`experiments.expected_time.EXPECTED` (``python -m
+    experiments list``); the STDP network takes most of either preset.
     """
 
-    tasks: tuple = ("iris", "digits")
+    tasks: tuple = ("xor", "iris", "digits", "seed_regression", "city_traffic")
     n_seeds: int = 5
     n_train: int | None = None  # cap on the fitting part per task (None: all)
     n_val: int | None = None  # cap on the validation part
     n_test: int | None = None
     hidden_units: int = 128
-    epochs: int = 20
+    epochs: int = 20  # for tasks not in task_epochs
+    # Small tasks take more passes (their bars were reached with these; see
+    # bench/spiking_mlp_small_tasks.py and tests/test_ann_estimators.py).
+    task_epochs: dict = field(
+        default_factory=lambda: {"xor": 300, "iris": 100, "seed_regression": 300}
+    )
     batch_size: int = 64
     checkpoints_per_epoch: int = 2
+    max_checkpoint_epochs: int = 20  # longer runs are scored every few epochs
     learning_rates: dict = field(
         default_factory=lambda: {"rate": (0.005, 0.02), "spiking": (0.005, 0.01)}
     )
     spiking_params: dict = field(default_factory=lambda: {"n_steps": 20})
+    # The spiking MLP's input encoding per task, chosen on validation splits
+    # (bench/spiking_mlp_small_tasks.py, bench/RESULTS.md); rate coding elsewhere.
+    task_spiking_params: dict = field(
+        default_factory=lambda: {
+            "iris": {"encoding": "current"},
+            "seed_regression": {"encoding": "current"},
+        }
+    )
     stdp_epochs: int = 1
     stdp_checkpoints_per_epoch: int = 2  # each checkpoint simulates the validation set
     stdp_params: dict = field(
         default_factory=lambda: {"presentation_time_ms": 100.0, "rest_time_ms": 50.0}
     )
     include_stdp: bool = True
-    target_kappa: float = 0.8
+    target_skill: float = 0.8
     noise_level: float = 0.3
     forgetting_epochs: int = 5
     energy_table: str = "horowitz45_fp32"
 
     QUICK = dict(
-        tasks=("digits",),
         n_seeds=3,
-        n_train=300,
-        n_val=150,
-        n_test=200,
+        n_train=150,
+        n_val=60,
+        n_test=100,
         hidden_units=64,
         epochs=6,
+        task_epochs={"xor": 300, "iris": 60, "seed_regression": 100},
         learning_rates={"rate": (0.02,), "spiking": (0.01,)},
         spiking_params={"n_steps": 10},
         forgetting_epochs=3,
         stdp_checkpoints_per_epoch=1,
+        stdp_params={"presentation_time_ms": 50.0, "rest_time_ms": 25.0},
     )
+
+    def epochs_for(self, task_name: str) -> int:
+        return self.task_epochs.get(task_name, self.epochs)
 
 
 # -- building and measuring learners ------------------------------------------------------------
 
 
-def make(learner: str, settings: Settings, learning_rate, random_state):
-    """An unfitted classifier for one cell of the matrix (or the STDP network)."""
+def make(
+    learner: str,
+    settings: Settings,
+    learning_rate,
+    random_state,
+    task_name: str = "digits",
+    regression: bool = False,
+):
+    """An unfitted classifier (regressor, for a regression task) for one cell of the
+    matrix, or the STDP network."""
     if learner == STDP:
         from brian2 import ms
 
-        from snn import STDPClassifier
+        from snn import STDPClassifier, STDPRegressor
 
         params = {
             key[:-3] if key.endswith("_ms") else key: value * ms if key.endswith("_ms") else value
             for key, value in settings.stdp_params.items()
         }
-        return STDPClassifier(
+        return (STDPRegressor if regression else STDPClassifier)(
             n_neurons=settings.hidden_units,
             epochs=settings.stdp_epochs,
             random_state=random_state,
@@ -171,16 +198,17 @@ def make(learner: str, settings: Settings, learning_rate, random_state):
         rule=rule,
         learning_rate=learning_rate,
         batch_size=settings.batch_size,
-        epochs=settings.epochs,
+        epochs=settings.epochs_for(task_name),
         random_state=random_state,
     )
     if neurons == "rate":
-        from ann import MLPClassifier
+        from ann import MLPClassifier, MLPRegressor
 
-        return MLPClassifier(**common)
-    from ann import SpikingMLPClassifier
+        return (MLPRegressor if regression else MLPClassifier)(**common)
+    from ann import SpikingMLPClassifier, SpikingMLPRegressor
 
-    return SpikingMLPClassifier(**common, **settings.spiking_params)
+    spiking = {**settings.spiking_params, **settings.task_spiking_params.get(task_name, {})}
+    return (SpikingMLPRegressor if regression else SpikingMLPClassifier)(**common, **spiking)
 
 
 def energy(estimator, X, table_name: str) -> tuple[float, float]:
@@ -211,6 +239,18 @@ def updates_per_pass(learner: str, n_samples: int, batch_size: int) -> int:
     return -(-n_samples // batch_size)
 
 
+def skill(score, n_classes):
+    """Validation skill: accuracy corrected for chance, or R^2 itself (``n_classes`` None).
+
+    ``(accuracy - chance) / (1 - chance)`` with chance ``1 / n_classes``
+    (balanced classes); R^2 is already 0 for predicting the mean and 1 for
+    a perfect fit.
+    """
+    if n_classes is None:
+        return np.asarray(score, dtype=float)
+    return chance_corrected(score, n_classes)
+
+
 def chance_corrected(accuracy, n_classes: int):
     """``(accuracy - chance) / (1 - chance)`` with chance ``1 / n_classes`` (balanced classes)."""
     chance = 1.0 / n_classes
@@ -218,27 +258,39 @@ def chance_corrected(accuracy, n_classes: int):
 
 
 def train_with_curve(estimator, learner, settings, X, y, classes, X_val, y_val, epochs):
-    """``partial_fit`` in chunks, validation accuracy after each; returns the curve and seconds."""
+    """``partial_fit`` in chunks, the validation score after each; returns the curve and seconds.
+
+    ``classes`` is None for a regression. An epoch is cut into
+    ``checkpoints_per_epoch`` chunks (fewer where a chunk would hold less
+    than a minibatch); runs longer than ``max_checkpoint_epochs`` epochs are
+    scored after every few epochs only, and always after the last.
+    """
     checkpoints = (
         settings.stdp_checkpoints_per_epoch if learner == STDP else settings.checkpoints_per_epoch
     )
+    if learner != STDP:
+        checkpoints = max(1, min(checkpoints, len(X) // settings.batch_size))
     chunks = np.array_split(np.arange(len(X)), checkpoints)
+    every = max(1, -(-epochs // settings.max_checkpoint_epochs))
+    fit_args = {} if classes is None else {"classes": classes}
     rows, seen, updates, seconds = [], 0, 0, 0.0
     for epoch in range(1, epochs + 1):
+        scored = epoch % every == 0 or epoch == epochs
         for chunk in chunks:
             started = time.perf_counter()
-            estimator.partial_fit(X[chunk], y[chunk], classes=classes)
+            estimator.partial_fit(X[chunk], y[chunk], **fit_args)
             seconds += time.perf_counter() - started
             seen += len(chunk)
             updates += updates_per_pass(learner, len(chunk), settings.batch_size)
-            rows.append(
-                {
-                    "epoch": epoch,
-                    "samples_seen": seen,
-                    "updates": updates,
-                    "val_accuracy": float(estimator.score(X_val, y_val)),
-                }
-            )
+            if scored:
+                rows.append(
+                    {
+                        "epoch": epoch,
+                        "samples_seen": seen,
+                        "updates": updates,
+                        "val_score": float(estimator.score(X_val, y_val)),
+                    }
+                )
     return pd.DataFrame(rows), seconds
 
 
@@ -254,17 +306,18 @@ def split_for_validation(task, seed: int):
         return task.X_train, task.y_train, task.X_val, task.y_val
     from sklearn.model_selection import train_test_split
 
+    stratify = task.y_train if task.kind == "classification" else None
     X_fit, X_val, y_fit, y_val = train_test_split(
-        task.X_train, task.y_train, test_size=0.2, stratify=task.y_train, random_state=seed
+        task.X_train, task.y_train, test_size=0.2, stratify=stratify, random_state=seed
     )
     return X_fit, y_fit, X_val, y_val
 
 
-def capped(X, y, n, rng):
-    """At most ``n`` rows, class-stratified, in a seeded order."""
+def capped(X, y, n, rng, stratify=True):
+    """At most ``n`` rows (class-stratified unless ``stratify`` is False), in a seeded order."""
     from experiments.learners import subsample
 
-    return subsample(X, y, n, rng)
+    return subsample(X, y, n, rng, stratify=stratify)
 
 
 # -- effects ---------------------------------------------------------------------------------------
@@ -343,6 +396,15 @@ def attribute(rows: pd.DataFrame) -> str:
     return name
 
 
+def _factor(verdict: str) -> str:
+    """The factor an :func:`attribute` verdict names, in one word or two."""
+    if verdict.startswith("neither"):
+        return "unresolved"
+    if "combination" in verdict:
+        return "combination"
+    return "spikes" if "spikes" in verdict else "learning rule"
+
+
 # -- figures and summary ---------------------------------------------------------------------------
 
 
@@ -360,90 +422,126 @@ def _mean_and_error(values, log: bool):
 
 
 PANEL_COLUMNS = 4
+EFFECT_STYLE = {
+    "spikes": ("#2ca02c", "o", "spikes (spiking minus rate)"),
+    "rule": ("#9467bd", "s", "rule (feedback alignment minus backprop)"),
+    "interaction": ("0.55", "^", "interaction"),
+}
+LEARNER_STYLE = {
+    "rate_backprop": ("#1f77b4", "o", "rate, backprop"),
+    "rate_feedback_alignment": ("#aec7e8", "o", "rate, feedback alignment"),
+    "spiking_backprop": ("#ff7f0e", "D", "spiking, backprop"),
+    "spiking_feedback_alignment": ("#ffbb78", "D", "spiking, feedback alignment"),
+    STDP: (STDP_COLOR, "s", "STDP network"),
+}
 
 
-def _mark_missing(ax, x: float, metric: str) -> None:
-    """Say why a learner has no point in this panel."""
-    text = "not reached" if metric.endswith("_to_target") else "not counted"
-    ax.text(
-        x,
-        0.5,
-        text,
-        transform=ax.get_xaxis_transform(),
-        ha="center",
-        va="center",
-        rotation=90,
-        fontsize=8,
-        color="0.4",
+def _panel_grid(n_panels: int, height: float):
+    rows = -(-n_panels // PANEL_COLUMNS)
+    fig, axes = figure(
+        rows, PANEL_COLUMNS, figsize=(3.4 * PANEL_COLUMNS, height * rows), squeeze=False
     )
+    for ax in axes.ravel()[n_panels:]:
+        ax.set_visible(False)
+    return fig, axes.ravel()
 
 
 def _figures(result: Result, settings: Settings) -> dict:
-    metrics = result.metrics
+    """Two figures, one panel per metric each, every task in every panel.
+
+    ``learner_matrix``: the effects of spikes and of the learning rule (and
+    their interaction) per task, mean and 95% interval over seeds, beside a
+    line at 0: a factor accounts for a difference where its interval clears
+    the line. ``learner_matrix_cells``: the measured values of the five
+    learners per task, the STDP network included.
+    """
+    metrics, table = result.metrics, result.tables["effects"]
     tasks = list(dict.fromkeys(metrics["task"]))
-    shown = [m for m in METRICS if m in metrics.columns and metrics[m].notna().any()]
-    rows_per_task = -(-len(shown) // PANEL_COLUMNS)
-    fig, axes = figure(
-        rows_per_task * len(tasks),
-        PANEL_COLUMNS,
-        figsize=(3.3 * PANEL_COLUMNS, 3.0 * rows_per_task * len(tasks)),
-        squeeze=False,
-    )
-    for ax in axes.ravel():
-        ax.set_visible(False)
-    for t, task in enumerate(tasks):
-        rows = metrics[metrics["task"] == task]
-        for index, metric in enumerate(shown):
-            ax = axes[t * rows_per_task + index // PANEL_COLUMNS, index % PANEL_COLUMNS]
-            ax.set_visible(True)
-            ylabel, log, _ = METRICS[metric]
-            for offset, rule in ((-0.04, "backprop"), (0.04, "feedback_alignment")):
-                points = [
-                    _mean_and_error(rows.loc[rows["learner"] == f"{neurons}_{rule}", metric], log)
-                    for neurons in ("rate", "spiking")
-                ]
-                ax.errorbar(
-                    np.array([0, 1]) + offset,
-                    [p[0] for p in points],
-                    yerr=[[p[1] for p in points], [p[2] for p in points]],
-                    color=RULE_COLORS[rule],
-                    marker="o",
-                    capsize=3,
-                    label=f"{RULE_LABELS[rule]} (gradient)",
+    shown = [m for m in METRICS if m in table["metric"].unique()]
+    fig, axes = _panel_grid(max(len(shown), 1), 0.5 * len(tasks) + 1.6)
+    y = np.arange(len(tasks))
+    for ax, metric in zip(axes, shown):
+        rows = table[table["metric"] == metric].set_index(["task", "effect"])
+        for offset, (effect, (colour, marker, name)) in zip(
+            (-0.22, 0.0, 0.22), EFFECT_STYLE.items()
+        ):
+            means, below, above = [], [], []
+            for task in tasks:
+                mean, low, high = (
+                    rows.loc[(task, effect), ["mean", "low", "high"]]
+                    if (task, effect) in rows.index
+                    else (np.nan, np.nan, np.nan)
                 )
-            stdp = rows.loc[rows["learner"] == STDP, metric]
-            if stdp.notna().any():
-                mean, below, above = _mean_and_error(stdp, log)
-                ax.errorbar(
-                    [2],
-                    [mean],
-                    yerr=[[below], [above]],
-                    color=STDP_COLOR,
-                    marker="s",
-                    capsize=3,
-                    label="STDP network",
-                )
-            for x, learner in ((0, "rate_backprop"), (1, "spiking_backprop"), (2, STDP)):
-                values = rows.loc[rows["learner"] == learner, metric]
-                if len(values) and values.isna().all():
-                    _mark_missing(ax, x, metric)
-            ax.axvline(1.5, color="0.75", linewidth=0.8, linestyle=":")
-            ax.set_xticks([0, 1, 2], ["rate", "spiking", "STDP"])
-            ax.set_xlim(-0.4, 2.4)
-            ax.set_xlabel("neurons")
-            ax.set_ylabel(ylabel)
-            if log:
-                ax.set_yscale("log")
-            ax.set_title(task, fontsize=9)
-    axes[0, 0].legend(fontsize=7, loc="lower left")
+                means.append(mean)
+                below.append(mean - low if np.isfinite(low) else 0.0)
+                above.append(high - mean if np.isfinite(high) else 0.0)
+            ax.errorbar(
+                means,
+                y + offset,
+                xerr=[below, above],
+                color=colour,
+                marker=marker,
+                linestyle="none",
+                capsize=2,
+                markersize=4,
+                label=name,
+            )
+        ax.axvline(0.0, color="0.3", linewidth=0.8)
+        ax.set_yticks(y, tasks)
+        ax.invert_yaxis()
+        label, log, _ = METRICS[metric]
+        ax.set_xlabel("effect (log10 ratio)" if log else "effect (difference)")
+        ax.set_title(label, fontsize=9)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
     fig.suptitle(
-        "Spikes x learning rule (mean and 95% interval over seeds): the slope of a line is the "
-        "effect of spikes,\nthe gap between the lines the effect of the rule, non-parallel "
-        "lines an interaction; the STDP network on the right",
+        "Which factor accounts for each difference: main effects of spikes and of the learning "
+        "rule, and their interaction\n(mean and 95% interval over seeds; an interval clear of "
+        "0 is a resolved effect; log10 ratios for energies, samples and updates)",
         fontsize=9,
     )
-    fig.tight_layout()
-    return {"learner_matrix": fig}
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+
+    present = [m for m in METRICS if m in metrics.columns and metrics[m].notna().any()]
+    cells, cell_axes = _panel_grid(max(len(present), 1), 3.0)
+    x = np.arange(len(tasks))
+    offsets = np.linspace(-0.3, 0.3, len(LEARNER_STYLE))
+    for ax, metric in zip(cell_axes, present):
+        label, log, _ = METRICS[metric]
+        for offset, (learner, (colour, marker, name)) in zip(offsets, LEARNER_STYLE.items()):
+            points = [
+                _mean_and_error(
+                    metrics.loc[
+                        (metrics["task"] == task) & (metrics["learner"] == learner), metric
+                    ],
+                    log,
+                )
+                for task in tasks
+            ]
+            ax.errorbar(
+                x + offset,
+                [p[0] for p in points],
+                yerr=[[p[1] for p in points], [p[2] for p in points]],
+                color=colour,
+                marker=marker,
+                linestyle="none",
+                capsize=2,
+                markersize=4,
+                label=name,
+            )
+        ax.set_xticks(x, tasks, rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel(label, fontsize=8)
+        if log:
+            ax.set_yscale("log")
+    handles, labels = cell_axes[0].get_legend_handles_labels()
+    cells.legend(handles, labels, loc="lower center", ncol=5, fontsize=8)
+    cells.suptitle(
+        "Measured values per task and learner (mean and 95% interval over seeds; missing "
+        "points: a target not reached, or energy not counted)",
+        fontsize=9,
+    )
+    cells.tight_layout(rect=(0, 0.06, 1, 1))
+    return {"learner_matrix": fig, "learner_matrix_cells": cells}
 
 
 def _fmt(value, log=False) -> str:
@@ -458,13 +556,17 @@ def _summary(result: Result, settings: Settings) -> str:
         "# Learner matrix: spikes x learning rule",
         "",
         f"{settings.n_seeds} seed(s); tasks {', '.join(settings.tasks)}. Budgets: "
-        f"{settings.hidden_units} hidden units (STDP: as many neurons), {settings.epochs} epochs "
-        f"in minibatches of {settings.batch_size} with Adam for the four gradient learners, "
-        f"{len(settings.learning_rates['rate'])} learning rate(s) each chosen on validation "
-        f"(rate {settings.learning_rates['rate']}, spiking {settings.learning_rates['spiking']}); "
-        f"STDP {settings.stdp_epochs} epoch(s) at its tuned defaults. Energy: "
-        f"{settings.energy_table} ({'core.energy'}). Target: chance-corrected validation "
-        f"accuracy {settings.target_kappa}. Noise: Gaussian, sd {settings.noise_level}.",
+        f"{settings.hidden_units} hidden units (STDP: as many neurons), "
+        + ", ".join(f"{task} {settings.epochs_for(task)}" for task in settings.tasks)
+        + f" epochs in minibatches of {settings.batch_size} with Adam for the four gradient "
+        f"learners, {len(settings.learning_rates['rate'])} learning rate(s) each chosen on "
+        f"validation (rate {settings.learning_rates['rate']}, spiking "
+        f"{settings.learning_rates['spiking']}); spiking MLP input {settings.spiking_params} "
+        f"with per-task changes {settings.task_spiking_params}; STDP {settings.stdp_epochs} "
+        f"epoch(s) at its tuned defaults. Scores: accuracy, R² for a regression "
+        f"(seed_regression). Energy: {settings.energy_table} (core.energy). Target: "
+        f"validation skill (chance-corrected accuracy, or R²) {settings.target_skill}. "
+        f"Noise: Gaussian, sd {settings.noise_level}.",
         "",
         "## Mean and 95% interval over seeds",
         "",
@@ -503,13 +605,24 @@ def _summary(result: Result, settings: Settings) -> str:
         ]
         name = METRICS[metric][0] + (" (log10)" if log else "")
         lines.append(f"| {task} | {name} | " + " | ".join(cells) + f" | {attribute(rows)} |")
+    lines += ["", "In short, per task (a difference is resolved when its interval excludes 0):", ""]
+    for task, rows in table.groupby("task", sort=False):
+        by_factor: dict[str, list[str]] = {}
+        for metric, metric_rows in rows.groupby("metric", sort=False):
+            by_factor.setdefault(_factor(attribute(metric_rows)), []).append(METRICS[metric][0])
+        parts = [
+            f"{factor}: {', '.join(by_factor[factor])}"
+            for factor in ("spikes", "learning rule", "combination", "unresolved")
+            if factor in by_factor
+        ]
+        lines.append(f"- {task}: " + "; ".join(parts) + ".")
     lines += [
         "",
         "n/a: a target never reached within the budget, or a learner without operation "
-        "counts by category (its energy is not priced). Note that the cost tables price a "
-        "neuron update as the Diehl & Cook network's conductance-based neuron (7 multiplies, "
-        "11 adds), which overstates the arithmetic of the spiking MLP's leaky integrate-and-fire "
-        "update (1 multiply, 2 adds).",
+        "counts by category (its energy is not priced). Neuron updates are priced by "
+        "neuron model: the STDP network's conductance-based neuron at 7 multiplies and 11 "
+        "adds per step, the spiking MLP's leaky integrate-and-fire neuron at 1 multiply and "
+        "4 adds (6 and 4 per step of its backward pass through time; core.energy.ARITHMETIC).",
     ]
     if result.timings is not None and len(result.timings):
         lines += [
@@ -526,19 +639,19 @@ def _summary(result: Result, settings: Settings) -> str:
 def _run_cell(learner, settings, task, data, seed, rng):
     """Tune (on validation), train and measure one learner on one task and seed."""
     X_fit, y_fit, X_val, y_val, X_test, y_test = data
-    n_classes = len(task.classes)
+    regression = task.kind == "regression"
     grid = (None,) if learner == STDP else settings.learning_rates[DESIGN[learner][0]]
-    epochs = settings.stdp_epochs if learner == STDP else settings.epochs
+    epochs = settings.stdp_epochs if learner == STDP else settings.epochs_for(task.name)
     trials, started = [], time.perf_counter()
     for learning_rate in grid:
-        estimator = make(learner, settings, learning_rate, seed)
+        estimator = make(learner, settings, learning_rate, seed, task.name, regression)
         curve, seconds = train_with_curve(
             estimator, learner, settings, X_fit, y_fit, task.classes, X_val, y_val, epochs
         )
-        trials.append((curve["val_accuracy"].iloc[-1], learning_rate, estimator, curve, seconds))
+        trials.append((curve["val_score"].iloc[-1], learning_rate, estimator, curve, seconds))
     best = max(trials, key=lambda trial: trial[0])  # first of equals: grids are ordered
     _, learning_rate, estimator, curve, train_seconds = best
-    kappa = chance_corrected(curve["val_accuracy"], n_classes)
+    kappa = skill(curve["val_score"], None if regression else len(task.classes))
     noisy = np.clip(X_test + settings.noise_level * rng.standard_normal(X_test.shape), 0.0, 1.0)
     training_joules, joules_per_prediction = energy(estimator, X_test, settings.energy_table)
     row = {
@@ -551,13 +664,13 @@ def _run_cell(learner, settings, task, data, seed, rng):
         "n_fit": len(X_fit),
         "n_val": len(X_val),
         "n_test": len(X_test),
-        "val_accuracy": float(curve["val_accuracy"].iloc[-1]),
-        "test_accuracy": float(estimator.score(X_test, y_test)),
-        "noisy_accuracy": float(estimator.score(noisy, y_test)),
+        "val_score": float(curve["val_score"].iloc[-1]),
+        "test_score": float(estimator.score(X_test, y_test)),
+        "noisy_score": float(estimator.score(noisy, y_test)),
         "training_joules": training_joules,
         "joules_per_prediction": joules_per_prediction,
-        "samples_to_target": first_reaching(curve, "samples_seen", kappa, settings.target_kappa),
-        "updates_to_target": first_reaching(curve, "updates", kappa, settings.target_kappa),
+        "samples_to_target": first_reaching(curve, "samples_seen", kappa, settings.target_skill),
+        "updates_to_target": first_reaching(curve, "updates", kappa, settings.target_skill),
     }
     tuning = [
         {
@@ -565,7 +678,7 @@ def _run_cell(learner, settings, task, data, seed, rng):
             "learner": learner,
             "seed": seed,
             "learning_rate": lr,
-            "val_accuracy": v,
+            "val_score": v,
         }
         for v, lr, *_ in trials
     ]
@@ -581,7 +694,7 @@ def _forgetting(learner, settings, task, learning_rate, seed, rng) -> float:
         halves.append(capped(task.X_train[keep], task.y_train[keep], settings.n_train, rng))
     keep = np.isin(task.y_test, FIRST)
     X_first, y_first = capped(task.X_test[keep], task.y_test[keep], settings.n_test, rng)
-    estimator = make(learner, settings, learning_rate, seed)
+    estimator = make(learner, settings, learning_rate, seed, task.name)
     epochs = settings.stdp_epochs if learner == STDP else settings.forgetting_epochs
     accuracy = []
     for X, y in halves:
@@ -597,7 +710,6 @@ def _forgetting(learner, settings, task, learning_rate, seed, rng) -> float:
     Settings,
     _figures,
     _summary,
-    expected_seconds={"quick": 150, "full": 1200},
     order=90,
 )
 def run(settings: Settings, seed: int) -> Result:
@@ -606,13 +718,17 @@ def run(settings: Settings, seed: int) -> Result:
     jobs = [(name, s) for name in settings.tasks for s in child_seeds(seed, settings.n_seeds)]
     for task_name, run_seed in progress(jobs, desc="learner_matrix"):
         task = load_task(task_name, seed=run_seed)
-        if task.kind != "classification":
-            raise ValueError(f"learner_matrix compares classifiers; task {task_name!r} is not one")
+        if task.kind not in ("classification", "regression"):
+            raise ValueError(
+                f"learner_matrix takes classification and regression tasks; task "
+                f"{task_name!r} is a {task.kind!r} task"
+            )
         rng = np.random.default_rng(run_seed)
+        stratify = task.kind == "classification"
         X_fit, y_fit, X_val, y_val = split_for_validation(task, run_seed)
-        X_fit, y_fit = capped(X_fit, y_fit, settings.n_train, rng)
-        X_val, y_val = capped(X_val, y_val, settings.n_val, rng)
-        X_test, y_test = capped(task.X_test, task.y_test, settings.n_test, rng)
+        X_fit, y_fit = capped(X_fit, y_fit, settings.n_train, rng, stratify)
+        X_val, y_val = capped(X_val, y_val, settings.n_val, rng, stratify)
+        X_test, y_test = capped(task.X_test, task.y_test, settings.n_test, rng, stratify)
         data = (X_fit, y_fit, X_val, y_val, X_test, y_test)
         for learner in learners:
             learner_seed = run_seed

@@ -45,6 +45,7 @@ from experiments.learners import KINDS, make_learner, subsample, with_validation
 from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import color, figure, label
+from experiments.sweep_figures import Panel, band, learner_style, metric_rows, panel_grid
 from tasks import load_task
 
 
@@ -146,6 +147,45 @@ def _figures(result: Result, settings: Settings) -> dict:
     return {"learning_curves": fig}
 
 
+def _aggregate_figures(aggregate) -> dict:
+    """Score against training samples and against training energy, per learner, over runs."""
+
+    def against(x):
+        def draw(ax, rows):
+            for name in dict.fromkeys(rows["learner"]):
+                curve = metric_rows(rows, "score", learner=name)
+                if x != "n_train":  # the learner's mean budget at each size
+                    budget = metric_rows(rows, x, learner=name).set_index("n_train")["mean"]
+                    curve = curve.assign(**{x: curve["n_train"].map(budget)})
+                band(ax, curve, x, **learner_style(name))
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            if x == "n_train":
+                sizes = sorted(rows["n_train"].dropna().unique())
+                ax.set_xticks(sizes, [f"{n:g}" for n in sizes])
+            ax.set_ylim(0, 1)
+            ax.set_ylabel("test accuracy")
+            ax.set_xlabel(
+                "training samples (each point trained from scratch)"
+                if x == "n_train"
+                else "training energy (J, cost table horowitz45_fp32)"
+            )
+
+        return draw
+
+    panels = [
+        Panel("score at matched training samples", against("n_train")),
+        Panel("at matched training energy (the two learners)", against("training_joules")),
+    ]
+    figure = panel_grid(
+        aggregate,
+        panels,
+        ["learner", "n_train"],
+        "Learning curves: test accuracy against training-set size",
+    )
+    return {"learning_curves": figure}
+
+
 def chance_level_of(settings: Settings) -> float:
     return 0.1 if settings.task == "digits" else 0.0
 
@@ -234,6 +274,7 @@ def _fitters(task, settings: Settings, learner_seed: int) -> dict:
     Settings,
     _figures,
     _summary,
+    aggregate_figures=_aggregate_figures,
     order=20,
 )
 def run(settings: Settings, seed: int) -> Result:

@@ -24,6 +24,7 @@ from experiments.learners import KINDS, make_learner, subsample
 from experiments.runner import progress
 from experiments.stats import format_row, interval_table, mean_interval, paired_table
 from experiments.style import color, figure, label
+from experiments.sweep_figures import Panel, band, learner_style, metric_rows, panel_grid
 from tasks import load_task
 
 CORRUPTIONS = ("gaussian_noise", "pixel_dropout")
@@ -61,12 +62,15 @@ class Settings(Presets):
     )
 
 
+_TITLES = {"gaussian_noise": "Gaussian input noise", "pixel_dropout": "Pixel dropout"}
+_LEVELS = {
+    "gaussian_noise": "noise standard deviation (pixel scale 0-1)",
+    "pixel_dropout": "fraction of pixels set to 0",
+}
+
+
 def _figures(result: Result, settings: Settings) -> dict:
     fig, axes = figure(1, 2, figsize=(11, 4.4), sharey=True)
-    titles = {
-        "gaussian_noise": ("Gaussian input noise", "noise standard deviation (pixel scale 0-1)"),
-        "pixel_dropout": ("Pixel dropout", "fraction of pixels set to 0"),
-    }
     metrics = result.metrics
     seeds = metrics["seed"].nunique()
     kinds = list(dict.fromkeys(metrics["kind"]))
@@ -91,8 +95,8 @@ def _figures(result: Result, settings: Settings) -> dict:
                 ax.fill_between(
                     stats["level"], stats["low"], stats["high"], color=line_color, alpha=0.15
                 )
-        ax.set_title(titles[corruption][0])
-        ax.set_xlabel(titles[corruption][1])
+        ax.set_title(_TITLES[corruption])
+        ax.set_xlabel(_LEVELS[corruption])
         ax.set_ylim(0, 1)
     axes[0].set_ylabel("test accuracy on digits")
     axes[0].legend(fontsize=8)
@@ -104,6 +108,32 @@ def _figures(result: Result, settings: Settings) -> dict:
     )
     fig.tight_layout()
     return {"noise_robustness": fig}
+
+
+def _aggregate_figures(aggregate) -> dict:
+    """Accuracy against corruption level per learner, one panel per corruption, over runs."""
+    corruptions = [c for c in CORRUPTIONS if c in set(aggregate.summary["corruption"])]
+    corruptions += sorted(set(aggregate.summary["corruption"]) - set(corruptions))
+
+    def draw(corruption):
+        def panel(ax, rows):
+            for kind in dict.fromkeys(rows["kind"]):
+                curve = metric_rows(rows, "accuracy", kind=kind, corruption=corruption)
+                band(ax, curve, "level", **learner_style(kind))
+            ax.set_xlabel(_LEVELS.get(corruption, "corruption level"))
+            ax.set_ylabel("test accuracy on digits")
+            ax.set_ylim(0, 1)
+
+        return panel
+
+    panels = [Panel(_TITLES.get(c, c), draw(c)) for c in corruptions]
+    figure = panel_grid(
+        aggregate,
+        panels,
+        ["kind", "corruption", "level"],
+        "Trained on clean digits, tested corrupted: accuracy against corruption level",
+    )
+    return {"noise_robustness": figure}
 
 
 def _summary(result: Result, settings: Settings) -> str:
@@ -157,6 +187,7 @@ def _summary(result: Result, settings: Settings) -> str:
     Settings,
     _figures,
     _summary,
+    aggregate_figures=_aggregate_figures,
     order=60,
 )
 def run(settings: Settings, seed: int) -> Result:

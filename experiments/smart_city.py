@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
@@ -43,6 +44,7 @@ from experiments._societies import check_society_settings, society_agent_params
 from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import curve_with_band, figure, label
+from experiments.sweep_figures import Panel, band, bars, metric_rows, panel_grid
 from social import Society
 from tasks import load_task
 
@@ -355,6 +357,93 @@ def _figures(result: Result, settings: Settings) -> dict:
     return figures
 
 
+def _forecaster(kind: str, protocol: str) -> str:
+    if protocol == REFERENCE:
+        return f"reference: {REFERENCES.get(kind, kind)}"
+    return f"{label(kind)}, {PROTOCOL_TITLES.get(protocol, protocol)}"
+
+
+def _aggregate_figures(aggregate) -> dict:
+    """Accuracy of every agent kind and protocol next to the reference forecasts (bars, at the
+    last round), and the agents' accuracy round by round; means and intervals over runs."""
+    last = aggregate.summary["round"].max()
+    accuracies = (
+        ("local_accuracy", "at the agent's own intersection"),
+        ("city_accuracy", "anywhere in the city"),
+    )
+
+    def final_bars(column):
+        def panel(ax, rows):
+            rows = metric_rows(rows, column)
+            rows = rows[rows["round"] == last].dropna(subset=["mean"])
+            rows = rows.assign(forecaster=[_forecaster(*k) for k in zip(rows.type, rows.protocol)])
+            bars(
+                ax,
+                rows,
+                "forecaster",
+                category_color=lambda name: (
+                    "#444444"
+                    if name.startswith("reference")
+                    else PROTOCOL_COLORS.get(
+                        rows.loc[rows.forecaster == name, "protocol"].iloc[0], "#1f77b4"
+                    )
+                ),
+                horizontal=True,
+            )
+            ax.set_xlim(0, 1)
+            ax.set_xlabel("test accuracy, next-hour congestion\n(mean over intersections)")
+
+        return panel
+
+    def curves(column):
+        def panel(ax, rows):
+            agents = metric_rows(rows, column)
+            for (kind, protocol), curve in agents.groupby(["type", "protocol"], sort=False):
+                if protocol == REFERENCE:
+                    continue
+                band(
+                    ax,
+                    curve,
+                    "round",
+                    label=f"{label(kind)}, {protocol}",
+                    color=PROTOCOL_COLORS.get(protocol, "#444444"),
+                    linestyle=TYPE_LINESTYLES.get(kind, ":"),
+                )
+            for k, (kind, row) in enumerate(
+                agents[agents.protocol == REFERENCE].set_index("type").iterrows()
+            ):
+                ax.axhline(
+                    row["mean"],
+                    color="black",
+                    linewidth=0.8,
+                    linestyle=("-.", ":", "--", (0, (5, 1, 1, 1)))[k % 4],
+                    label=f"reference: {REFERENCES.get(kind, kind)} (last round)",
+                )
+            ax.set_xlabel("round (local learning, then one interaction)")
+            ax.set_ylabel("test accuracy, next-hour congestion\n(mean over intersections)")
+            ax.set_ylim(0, 1)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+        return panel
+
+    drawn = ["type", "protocol", "round"]
+    forecast = panel_grid(
+        aggregate,
+        [Panel(f"{title}, round {last:g} (the last)", final_bars(c)) for c, title in accuracies],
+        drawn,
+        "Smart city: next-hour congestion forecasts of the agents and the reference forecasts",
+        panel_size=(5.6, 0.45 * aggregate.summary.groupby(["type", "protocol"]).ngroups + 1.6),
+        note="The reference forecasts are scored at the agent's own intersection only.",
+    )
+    learning = panel_grid(
+        aggregate,
+        [Panel(title, curves(c)) for c, title in accuracies],
+        drawn,
+        "Smart city: learning congestion alone and from neighbouring intersections",
+    )
+    return {"city_forecast": forecast, "city_learning": learning}
+
+
 def _summary(result: Result, settings: Settings) -> str:
     final = final_by_node(result.metrics, settings.final_rounds)
     intersections = result.tables["intersections"]
@@ -422,6 +511,7 @@ def _summary(result: Result, settings: Settings) -> str:
     Settings,
     _figures,
     _summary,
+    aggregate_figures=_aggregate_figures,
     order=120,
 )
 def run(settings: Settings, seed: int) -> Result:

@@ -18,6 +18,7 @@ import pandas as pd
 from experiments._base import Presets, Result, register_experiment
 from experiments.runner import progress
 from experiments.style import figure
+from experiments.sweep_figures import Panel, errors, metric_rows, panel_grid
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,51 @@ def _figures(result: Result, settings: Settings) -> dict:
     return {"stdp_windows": fig}
 
 
+def _aggregate_figures(aggregate) -> dict:
+    """The measured window (mean and interval over runs) over the rule's theory, per rule."""
+    summary = aggregate.summary
+
+    def draw(rule):
+        def panel(ax, rows):
+            ax.axhline(0, color="0.6", linewidth=0.8)
+            ax.axvline(0, color="0.6", linewidth=0.8)
+            theory = metric_rows(rows, "theory", rule=rule).sort_values("delta_t_ms")
+            for side in (theory[theory.delta_t_ms < 0], theory[theory.delta_t_ms >= 0]):
+                if len(side):
+                    positive = side.delta_t_ms.iloc[0] >= 0
+                    ax.plot(
+                        side.delta_t_ms,
+                        side["mean"],
+                        color="0.2",
+                        label="theory (closed form)" if positive else None,
+                    )
+            simulated = metric_rows(rows, "simulated", rule=rule)
+            ax.errorbar(
+                simulated["delta_t_ms"],
+                simulated["mean"],
+                yerr=errors(simulated),
+                fmt="o",
+                markersize=4,
+                capsize=2,
+                color="#d62728",
+                label="Brian2 simulation (mean, interval over runs)",
+            )
+            ax.set_xlabel("$\\Delta t = t_{post} - t_{pre}$ (ms)")
+            ax.set_ylabel("weight change per pairing\n(units of $w_{max}$)")
+
+        return panel
+
+    panels = [Panel(rule, draw(rule)) for rule in dict.fromkeys(summary["rule"])]
+    figure = panel_grid(
+        aggregate,
+        panels,
+        ["rule", "delta_t_ms"],
+        "STDP windows: pairing protocol (Bi & Poo 1998) against each rule's theory",
+        panel_size=(4.2, 3.4),
+    )
+    return {"stdp_windows": figure}
+
+
 def _summary(result: Result, settings: Settings) -> str:
     lines = [
         "# STDP windows",
@@ -113,6 +159,7 @@ def _summary(result: Result, settings: Settings) -> str:
     Settings,
     _figures,
     _summary,
+    aggregate_figures=_aggregate_figures,
     order=30,
 )
 def run(settings: Settings, seed: int) -> Result:

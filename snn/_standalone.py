@@ -178,6 +178,7 @@ def build_spec(network) -> dict:
     import brian2
 
     rule = network.rule
+    synapses = network.synapses_kwargs()
     return {
         "format": BUILD_FORMAT,
         "brian2": brian2.__version__,
@@ -205,14 +206,16 @@ def build_spec(network) -> dict:
                 if key not in PER_NEURON_PARAMETERS
             }
         ),
-        "rule_class": f"{type(rule).__module__}.{type(rule).__qualname__}",
-        "rule_namespace": _describe(rule.namespace()),
+        # The frozen form (runs without plasticity) has plain synapses and no
+        # normalisation: its code depends on the rule only through them (rules
+        # with the same frozen form share one program).
+        "frozen": network.frozen,
+        "rule_class": (
+            None if network.frozen else f"{type(rule).__module__}.{type(rule).__qualname__}"
+        ),
+        "rule_namespace": _describe(synapses["namespace"] if network.frozen else rule.namespace()),
         "rule_synapses": _describe(
-            {
-                key: value
-                for key, value in rule.synapses_kwargs(transmission="ge_post += w").items()
-                if key != "namespace"
-            }
+            {key: value for key, value in synapses.items() if key != "namespace"}
         ),
     }
 

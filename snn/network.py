@@ -87,6 +87,15 @@ __all__ = [
 #: How a network may be simulated (see :class:`DiehlCookNetwork`'s ``backend``).
 BACKENDS = ("auto", "standalone", "runtime")
 
+#: Whether a run with plasticity 0 in every window (an evaluation, a readout
+#: pass) uses the network's frozen form: input synapses that only transmit
+#: (and keep the rule's clipping of ``w``), without the rule's traces or the
+#: weight normalisation, which cannot change anything in such a run (see
+#: :meth:`snn.rules.PlasticityRule.frozen_synapses_kwargs`). The spikes are
+#: the same; the arithmetic per input spike drops to the transmission. False
+#: runs every call with the full rule (for side-by-side benchmarks and tests).
+FROZEN_FORM_FOR_FROZEN_RUNS = True
+
 
 class SimulationDiverged(FloatingPointError):
     """A spiking simulation blew up (NaN or infinite state); the learner was not updated."""
@@ -315,6 +324,9 @@ class DiehlCookNetwork:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {list(BACKENDS)}, got backend={backend!r}")
         self.backend = backend
+        # True in the frozen form of the network (see frozen_form); set by
+        # simulate for runs without plasticity, never by users.
+        self.frozen = False
 
     # -- helpers ----------------------------------------------------------
     def with_agents(self, n_agents):
@@ -323,6 +335,26 @@ class DiehlCookNetwork:
         clone.n_agents = int(n_agents)
         clone.record_spikes = False
         return clone
+
+    def frozen_form(self):
+        """This network with plain transmitting input synapses, or None if the rule has none.
+
+        Only for runs with plasticity 0 in every window, where it produces the
+        same spikes as the full network (see
+        :data:`FROZEN_FORM_FOR_FROZEN_RUNS`); weights are clipped to the
+        rule's ``[0, wmax]`` at the same spikes as the full rule clips them.
+        """
+        if self.rule.frozen_synapses_kwargs(transmission="ge_post += w") is None:
+            return None
+        clone = copy.copy(self)
+        clone.frozen = True
+        return clone
+
+    def synapses_kwargs(self):
+        """Keyword arguments of the input ``Synapses`` (the rule's, or its frozen form's)."""
+        if self.frozen:
+            return self.rule.frozen_synapses_kwargs(transmission="ge_post += w")
+        return self.rule.synapses_kwargs(transmission="ge_post += w")
 
     @property
     def window_time(self):
@@ -433,16 +465,21 @@ class DiehlCookNetwork:
             )
         from snn import _standalone  # (imported when a run first needs it)
 
+        network = self
+        if FROZEN_FORM_FOR_FROZEN_RUNS and not self.frozen and not run.plastic.any():
+            network = self.frozen_form() or self
         backend = "runtime"
         if not self.record_spikes:
-            backend = _standalone.choose_backend(self, run.n_windows)
+            backend = _standalone.choose_backend(network, run.n_windows)
         if backend == "standalone":
             # (the compiled program reports no progress: the bar moves once per run)
             _, finished = simulation_progress(run.n_windows * self.n_agents)
-            final = FinalState(**_standalone.run(self, run))
+            final = FinalState(**_standalone.run(network, run))
             finished()
         else:
-            final = self._run_runtime(run)
+            final = network._run_runtime(run)
+            if network is not self and self.record_spikes:
+                self.recorded_spikes_ = network.recorded_spikes_
         return self._result(run, final, time.perf_counter() - start_wall, backend)
 
     def _run_inputs(self, weights, theta, spikes, plastic, labels, assigned_class, agent_params):
@@ -617,7 +654,7 @@ class DiehlCookNetwork:
         excitatory.diverged_window = -1
         excitatory.agent = np.repeat(np.arange(n_agents), n_neurons)
 
-        kwargs = self.rule.synapses_kwargs(transmission="ge_post += w")
+        kwargs = self.synapses_kwargs()
         kwargs["namespace"] = {**kwargs["namespace"], **namespace}
         input_synapses = Synapses(
             inputs,
@@ -676,7 +713,8 @@ class DiehlCookNetwork:
             order=0,
             name="snn_window_start",
         )
-        if self.weight_normalisation:
+        # (the frozen form has none: with plasticity 0 it changes no weight)
+        if self.weight_normalisation and not self.frozen:
             input_synapses.run_regularly(
                 "w_total_post += w",
                 clock=window_clock,

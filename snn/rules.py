@@ -257,6 +257,57 @@ class PlasticityRule:
             kwargs["on_post"] = on_post
         return kwargs
 
+    def frozen_synapses_kwargs(self, transmission=""):
+        """``Synapses`` keyword arguments for a run with plasticity off throughout, or None.
+
+        When ``plastic_post`` is 0 at every synapse for a whole run, a rule
+        whose every weight assignment has the form ``w = clip(w + plastic_post
+        * term, 0, wmax)`` (or ``w - ...``, ``term`` a product, finite) leaves
+        ``w`` at ``clip(w, 0, wmax)`` at each of its spikes: its traces
+        never reach the weight. The same spikes then come from plain
+        transmitting synapses that keep only that clipping (a no-op for
+        weights inside ``[0, wmax]``), without the traces' decays and jumps:
+        the arithmetic of a frozen pass (an evaluation, a readout pass) is
+        then the transmission alone.
+
+        Returns None -- the host keeps the full rule -- for code of any other
+        form: a weight assignment not of that form, an assignment to a neuron
+        variable (``*_pre`` / ``*_post``), a summed variable, or a rule
+        without a ``wmax`` parameter.
+
+        Parameters
+        ----------
+        transmission : str
+            The host's synaptic transmission (see :meth:`synapses_kwargs`).
+
+        Returns
+        -------
+        dict with keys ``model``, ``on_pre``, ``on_post`` and ``namespace``, or None.
+        """
+        if "wmax" not in self.params or "(summed)" in self.model:
+            return None
+        variables, _ = _synaptic_variables(self)
+        clips = {}
+        for pathway, code in (("on_pre", self.on_pre), ("on_post", self.on_post)):
+            clips[pathway] = False
+            for line in _dedent(code).splitlines():
+                assigned = _ASSIGNMENT.match(line)
+                if assigned is None:
+                    return None
+                name = assigned.group(1)
+                if name == "w":
+                    if not _is_gated_clip(line):
+                        return None
+                    clips[pathway] = True
+                elif name.endswith(("_pre", "_post")) and name not in variables:
+                    return None
+        clip = "w = clip(w, 0, wmax)"
+        on_pre = "\n".join(s for s in (transmission.strip(), clip if clips["on_pre"] else "") if s)
+        kwargs = {"model": "w : 1\n", "on_pre": on_pre, "namespace": {"wmax": self.params["wmax"]}}
+        if clips["on_post"]:
+            kwargs["on_post"] = clip
+        return kwargs
+
     def check(self):
         """Build and run (0 ms) a one-synapse network with the rule.
 
@@ -954,6 +1005,29 @@ def _synaptic_variables(rule) -> tuple[set, set]:
         if declared:
             variables.add(declared.group(1))
     return variables, event_driven
+
+
+_GATED_CLIP = re.compile(
+    r"^w\s*=\s*clip\(\s*w\s*[-+]\s*plastic_post\s*\*(.*),\s*0\s*,\s*wmax\s*\)$"
+)
+
+
+def _is_gated_clip(line) -> bool:
+    """Whether ``line`` is ``w = clip(w +/- plastic_post * term, 0, wmax)`` with ``term`` a product.
+
+    ``term`` may hold anything inside parentheses but no ``+``, ``-`` or
+    comparison at its top level (which would add something not multiplied by
+    ``plastic_post``), nor the ``, 0, wmax`` of another ``clip``.
+    """
+    match = _GATED_CLIP.match(line.strip())
+    if match is None:
+        return False
+    depth = 0
+    for char in match.group(1):
+        depth += (char == "(") - (char == ")")
+        if depth < 0 or (depth == 0 and char in "+-,<>=!"):
+            return False
+    return depth == 0
 
 
 def pathway_words(rule) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:

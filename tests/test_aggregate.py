@@ -79,7 +79,8 @@ def _no_figures(result, settings):
     return {}
 
 
-def _hook(table, swept):
+def _hook(aggregate):
+    table, swept = aggregate.summary, aggregate.setting_columns
     fig, ax = figure()
     rows = table[table.metric == "accuracy"]
     ax.plot(rows[swept[0]], rows["mean"])

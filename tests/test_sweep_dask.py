@@ -21,6 +21,7 @@ pytest.importorskip("distributed")
 
 from core.random import child_seeds
 from experiments import EXPERIMENTS, Result, register_experiment
+from experiments.aggregate import aggregate
 from experiments.cli import main
 from experiments.runner import run_experiment
 from experiments.store import DONE_NAME, MANIFEST_NAME, verify_run
@@ -314,6 +315,18 @@ REAL_EXPERIMENTS = {
 }
 
 
+OWN_AGGREGATE_FIGURES = {
+    "learning_curves": {"learning_curves"},
+    "noise_robustness": {"noise_robustness"},
+    "stdp_window": {"stdp_windows"},
+}
+REAL_KEYS = {
+    "learning_curves": ["learner", "n_train"],
+    "noise_robustness": ["kind", "corruption", "level"],
+    "stdp_window": ["rule", "delta_t_ms"],
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(REAL_EXPERIMENTS))
 def test_real_experiments_write_the_same_metrics_bytes_alone_and_on_two_workers(
@@ -329,3 +342,8 @@ def test_real_experiments_write_the_same_metrics_bytes_alone_and_on_two_workers(
         assert (alone / "metrics.csv").read_bytes() == (
             tmp_path / "sweep" / "runs" / run.run_id / "metrics.csv"
         ).read_bytes()
+    # Aggregated, the sweep draws the experiment's own figures, grouped by its declared keys
+    # (stdp_window is deterministic: without the declaration delta_t_ms would be averaged).
+    result = aggregate(tmp_path / "sweep")
+    assert {path.stem for path in result.figures} == OWN_AGGREGATE_FIGURES[name]
+    assert set(REAL_KEYS[name]) <= set(result.keys)

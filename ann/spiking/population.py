@@ -1,4 +1,4 @@
-"""Many surrogate-gradient spiking MLPs as one society population (the population protocol)."""
+"""Many surrogate-gradient spiking MLPs trained as one stacked array (the population protocol)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from ann.spiking.encoding import ENCODINGS, encode
 from ann.spiking.estimators import SpikingMLPClassifier
 from core import data as check
 from core.data import check_agent_list
@@ -15,20 +16,27 @@ from core.opcounts import OpCounter, cost_table
 from core.params import Interval, check_param
 from core.random import check_random_state
 
+#: Agent-rows (agents x samples) simulated at once when predicting: bounds the
+#: (agents, rows, T, n) arrays of a forward pass.
+PREDICT_AGENT_ROWS = 1024
+
 
 class SpikingMLPPopulation:
-    """``n_agents`` independent :class:`ann.SpikingMLPClassifier` agents.
+    """``n_agents`` independent :class:`ann.SpikingMLPClassifier` agents, trained as one stack.
 
     Implements the population protocol of the society (``kind``,
     ``n_agents``, ``classes_``, ``cost_unit``, ``partial_fit``, ``predict``,
     ``predict_proba``, ``get_agent_weights``, ``set_agent_weights``,
-    ``cost``). A *looped* population: each agent is its own estimator, and
-    ``partial_fit`` and ``predict`` visit the agents in a Python loop (each
-    agent's own work is vectorised over samples and time steps). That is
-    simple and exact (agent ``i`` is a lone ``SpikingMLPClassifier`` seeded
-    with agent ``i``'s generator) but does not batch agents together as
-    :class:`ann.MLPPopulation` does; a society of tens of spiking MLPs costs
-    tens of times one.
+    ``cost``). All agents' parameters form one array with a leading agent
+    axis (:class:`ann.spiking.network.SpikingNetwork` with ``n_networks``),
+    as in :class:`ann.MLPPopulation`: a ``partial_fit`` round pads every
+    agent's data to the longest, gives padding rows zero weight and skips
+    the optimizer step of agents with no real row in a minibatch, and every
+    forward and backward pass through time is one batched computation over
+    the agent axis. Only the random numbers of the rate encoding are drawn
+    agent by agent, each from the agent's own stream, so that agent ``i``
+    learns and predicts exactly what a lone ``SpikingMLPClassifier`` seeded
+    with agent ``i``'s generator would (the tests check this).
 
     The constructor validates its arguments and draws every agent's weights,
     so agents can predict and exchange weights before they learn.
@@ -53,8 +61,10 @@ class SpikingMLPPopulation:
         ``"spiking_mlp"``.
     cost_unit : str
         ``"operations"``: :meth:`cost` returns counts by category.
-    agents_ : list of SpikingMLPClassifier
     samples_seen_ : ndarray of int, shape (n_agents,)
+    loss_ : ndarray, shape (n_agents,)
+        Mean training loss of each agent in the last ``partial_fit`` pass (NaN
+        for agents that got no data).
 
     Examples
     --------
@@ -96,18 +106,36 @@ class SpikingMLPPopulation:
                 f"unknown parameter(s) {unknown} for SpikingMLPPopulation; it takes "
                 f"{sorted(known)} (as SpikingMLPClassifier)"
             )
-        agent_rngs = check_random_state(random_state).spawn(self.n_agents)
-        self.agents_ = []
         sorted_classes = np.sort(self.classes_)
-        for rng in agent_rngs:
+        # Each agent starts as a lone estimator would (same weights, rule
+        # state and random streams); its state then moves into the stack.
+        agents = []
+        for rng in check_random_state(random_state).spawn(self.n_agents):
             agent = SpikingMLPClassifier(hidden_layer_sizes, epochs=1, random_state=rng, **params)
             hyper = agent._check_hyperparameters()  # raises, naming the parameter
             agent.classes_ = sorted_classes
             agent._initialize(hyper, self.n_features_in_, len(sorted_classes))
-            self.agents_.append(agent)
-        # Columns of an agent's output (sorted classes) in this population's class order.
+            agents.append(agent)
+        self._hyper = hyper
+        self.dtype = np.dtype(hyper["dtype"])
+        self._network = agents[0]._build_network(
+            hyper, self.n_features_in_, len(sorted_classes), n_networks=self.n_agents
+        )
+        for i, agent in enumerate(agents):
+            self._network.theta[i] = agent._network.theta
+        self._network.rule_state = {
+            key: np.stack([agent._network.rule_state[key] for agent in agents])
+            for key in agents[0]._network.rule_state
+        }
+        self._shuffle_rngs = [agent._shuffle_rng for agent in agents]
+        self._encoding_rngs = [agent._encoding_rng for agent in agents]
+        self._inference_seeds = [agent._inference_seed for agent in agents]
+        # Columns of the network's output (sorted classes) in this population's class order.
         self._columns = np.searchsorted(sorted_classes, self.classes_)
+        self._sorted_classes = sorted_classes
         self.samples_seen_ = np.zeros(self.n_agents, dtype=np.int64)
+        self.loss_ = np.full(self.n_agents, np.nan)
+        self._train = OpCounter(self.n_agents)
         self._inference = OpCounter(self.n_agents)
         self.n_calls_ = 0
 
@@ -117,19 +145,61 @@ class SpikingMLPPopulation:
             f"classes={self.classes_.tolist()!r})"
         )
 
+    # -- data ----------------------------------------------------------------------------------
+
     def _agent_list(self, values, name: str) -> list:
         return check_agent_list(values, self.n_agents, name)
 
+    def _check_inputs(self, Xs, name: str = "Xs") -> list[np.ndarray]:
+        """Each agent's inputs in the network's dtype; an empty array for an agent without data."""
+        checked = []
+        for i, X in enumerate(self._agent_list(Xs, name)):
+            X = np.asarray(X)
+            if X.size == 0:
+                checked.append(np.empty((0, self.n_features_in_), dtype=self.dtype))
+                continue
+            checked.append(
+                check.check_X(X, name=f"{name}[{i}]", n_features=self.n_features_in_).astype(
+                    self.dtype, copy=False
+                )
+            )
+        return checked
+
+    def _encode_padded(self, Xs, rows, n_valid, rngs) -> np.ndarray:
+        """Encoded inputs (n_agents, n_rows, T, n_features); agent ``i``'s first
+        ``n_valid[i]`` rows are ``Xs[i][rows[i]]``, the rest zeros (padding).
+
+        Deterministic encodings run once on the padded stack; the rate code
+        draws each agent's spikes from its own generator, as a lone estimator does.
+        """
+        hyper = self._hyper
+        n_rows = int(n_valid.max())
+        n_steps, n_features = hyper["n_steps"], self.n_features_in_
+        if ENCODINGS[hyper["encoding"]]:
+            inputs = np.zeros((self.n_agents, n_rows, n_steps, n_features), dtype=self.dtype)
+            for i in np.flatnonzero(n_valid):
+                inputs[i, : n_valid[i]] = encode(
+                    hyper["encoding"], Xs[i][rows[i]], n_steps, rngs[i]
+                )
+            return inputs
+        values = np.zeros((self.n_agents, n_rows, n_features), dtype=self.dtype)
+        for i in np.flatnonzero(n_valid):
+            values[i, : n_valid[i]] = Xs[i][rows[i]]
+        flat = encode(hyper["encoding"], values.reshape(-1, n_features), n_steps, None)
+        return flat.reshape(self.n_agents, n_rows, n_steps, n_features)
+
+    # -- protocol --------------------------------------------------------------------------------
+
     def partial_fit(self, Xs, ys):
         """Train every agent on its own data (``epochs_per_call`` passes); empty arrays skip an agent."""
-        Xs, ys = self._agent_list(Xs, "Xs"), self._agent_list(ys, "ys")
-        checked = []
+        Xs = self._check_inputs(Xs)
+        ys = self._agent_list(ys, "ys")
+        targets = []
         for i, (X, y) in enumerate(zip(Xs, ys)):
-            X, y = np.asarray(X), np.asarray(y)
-            if X.size == 0 and y.size == 0:
-                checked.append(None)
+            y = np.asarray(y)
+            if len(X) == 0 and y.size == 0:
+                targets.append(np.empty(0, dtype=np.intp))
                 continue
-            X = check.check_X(X, name=f"Xs[{i}]", n_features=self.n_features_in_)
             labels = check.check_labels_1d(y, f"ys[{i}]")
             if len(labels) != len(X):
                 raise ValueError(
@@ -137,35 +207,95 @@ class SpikingMLPPopulation:
                     f"{len(labels)} labels"
                 )
             check.encode_labels(labels, self.classes_, f"ys[{i}]")  # unknown labels raise
-            checked.append((X, labels))
+            targets.append(np.searchsorted(self._sorted_classes, labels))
         self.n_calls_ += 1
-        for i, data in enumerate(checked):
-            if data is None:
-                continue
-            for _ in range(self.epochs_per_call):
-                self.agents_[i].partial_fit(*data)
-            self.samples_seen_[i] += self.epochs_per_call * len(data[0])
+        lengths = np.array([len(X) for X in Xs], dtype=np.int64)
+        if not lengths.any():
+            return self
+        hyper, network = self._hyper, self._network
+        one_hot = np.eye(len(self.classes_), dtype=self.dtype)
+        batch_size = hyper["batch_size"]
+        learners = np.flatnonzero(lengths)
+        loss_sum = np.zeros(self.n_agents)
+        for _ in range(self.epochs_per_call):
+            orders = [
+                self._shuffle_rngs[i].permutation(n) if hyper["shuffle"] else np.arange(n)
+                for i, n in enumerate(lengths)
+            ]
+            loss_sum = np.zeros(self.n_agents)
+            # An agent with fewer samples than batch_size takes one step on all
+            # of them, as a lone estimator (whose batch is min(batch_size, n)) does.
+            for start in range(0, int(lengths.max()), batch_size):
+                n_valid = np.clip(lengths - start, 0, batch_size)
+                rows = [order[start : start + n] for order, n in zip(orders, n_valid)]
+                inputs = self._encode_padded(Xs, rows, n_valid, self._encoding_rngs)
+                Y = np.zeros(inputs.shape[:2] + (len(self.classes_),), dtype=self.dtype)
+                for i in learners:
+                    Y[i, : n_valid[i]] = one_hot[targets[i][rows[i]]]
+                valid = np.arange(inputs.shape[1]) < n_valid[:, None]
+                active = n_valid > 0
+                divisor = np.maximum(n_valid, 1)
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    loss, fwd = network.train_step(
+                        inputs, Y, valid / divisor[:, None], divisor, active
+                    )
+                loss_sum += np.where(active, loss * n_valid, 0.0)
+                self._count_step(fwd, valid, active)
+            diverged = ~(np.isfinite(loss_sum) & network.finite())
+            if diverged.any():
+                raise FloatingPointError(
+                    f"training diverged in partial_fit call {self.n_calls_} for agents "
+                    f"{np.flatnonzero(diverged).tolist()[:10]}: learning_rate="
+                    f"{hyper['learning_rate']} is too large for optimizer="
+                    f"{hyper['optimizer']!r} here, try a smaller one"
+                )
+            self.samples_seen_ += lengths
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.loss_ = np.where(lengths > 0, loss_sum / lengths, np.nan)
         return self
+
+    def _count_step(self, fwd, valid, active) -> None:
+        """One training step's operations per agent (forward, backward, the optimizer's step)."""
+        network = self._network
+        counts = network.counts(fwd, training=True, valid=valid)
+        updates = network.n_parameters * active.astype(np.int64)
+        words = network.optimizer_state_words
+        counts["plasticity_updates"] = updates
+        counts["memory_reads"] = counts["memory_reads"] + updates * (2 + words)
+        counts["memory_writes"] = counts["memory_writes"] + updates * (1 + words)
+        self._train.update(counts)
 
     def predict_proba(self, Xs):
         """Class probabilities per agent: a list of (n_i, n_classes), or for one shared
         2-D array an ndarray (n_agents, n_samples, n_classes); columns follow ``classes_``.
-        Counts the inference operations."""
+        Counts the inference operations.
+
+        Every agent encodes with a fresh generator from its own inference
+        seed, as a lone estimator's ``predict_proba`` does.
+        """
         shared = isinstance(Xs, np.ndarray) and Xs.ndim == 2
-        inputs = [Xs] * self.n_agents if shared else self._agent_list(Xs, "Xs")
-        outputs = []
-        for i, (agent, X) in enumerate(zip(self.agents_, inputs)):
-            X = np.asarray(X)
-            if X.size == 0:
-                outputs.append(np.empty((0, len(self.classes_))))
-                continue
-            output, counter = agent._simulate(X)
-            for category, count in counter.agent(0).items():
-                counts = np.zeros(self.n_agents, dtype=np.int64)
-                counts[i] = count
-                self._inference.add(category, counts)
-            outputs.append(output[:, self._columns])
-        return np.stack(outputs) if shared else outputs
+        inputs = self._check_inputs([Xs] * self.n_agents if shared else Xs)
+        lengths = np.array([len(X) for X in inputs], dtype=np.int64)
+        n_classes = len(self.classes_)
+        outputs = np.zeros(
+            (self.n_agents, int(lengths.max(initial=0)), n_classes), dtype=self.dtype
+        )
+        if lengths.any():
+            rngs = [np.random.default_rng(seed) for seed in self._inference_seeds]
+            chunk = max(1, PREDICT_AGENT_ROWS // self.n_agents)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for start in range(0, int(lengths.max()), chunk):
+                    n_valid = np.clip(lengths - start, 0, chunk)
+                    rows = [np.arange(start, start + n) for n in n_valid]
+                    encoded = self._encode_padded(inputs, rows, n_valid, rngs)
+                    fwd = self._network.forward(encoded)
+                    valid = np.arange(encoded.shape[1]) < n_valid[:, None]
+                    self._inference.update(self._network.counts(fwd, training=False, valid=valid))
+                    outputs[:, start : start + encoded.shape[1]] = fwd.output
+        outputs = outputs[..., self._columns]
+        if shared:
+            return outputs
+        return [outputs[i, :n] for i, n in enumerate(lengths)]
 
     def predict(self, Xs):
         """Predicted labels per agent (same layout as :meth:`predict_proba`)."""
@@ -183,9 +313,10 @@ class SpikingMLPPopulation:
 
     def get_agent_weights(self, i) -> dict[str, np.ndarray]:
         """Copies of agent ``i``'s weights and biases: ``weights_<l>``, ``biases_<l>``."""
-        agent = self.agents_[self._check_agent(i)]
-        weights = {f"weights_{l}": W.copy() for l, W in enumerate(agent.coefs_)}
-        weights.update({f"biases_{l}": b.copy() for l, b in enumerate(agent.intercepts_)})
+        i = self._check_agent(i)
+        network = self._network
+        weights = {f"weights_{l}": W[i].copy() for l, W in enumerate(network.weights)}
+        weights.update({f"biases_{l}": b[i].copy() for l, b in enumerate(network.biases)})
         return weights
 
     def set_agent_weights(self, i, weights) -> None:
@@ -193,33 +324,29 @@ class SpikingMLPPopulation:
 
         The agent's optimizer state is kept.
         """
-        agent = self.agents_[self._check_agent(i)]
-        expected = {f"weights_{l}": W for l, W in enumerate(agent.coefs_)}
-        expected.update({f"biases_{l}": b for l, b in enumerate(agent.intercepts_)})
+        i = self._check_agent(i)
+        network = self._network
+        expected = {f"weights_{l}": W for l, W in enumerate(network.weights)}
+        expected.update({f"biases_{l}": b for l, b in enumerate(network.biases)})
         if not isinstance(weights, dict) or set(weights) != set(expected):
             got = sorted(weights) if isinstance(weights, dict) else type(weights).__name__
             raise ValueError(f"weights must be a dict with keys {sorted(expected)}, got {got}")
         values = {}
         for key, target in expected.items():
             value = np.asarray(weights[key])
-            if value.shape != target.shape:
+            if value.shape != target.shape[1:]:
                 raise ValueError(
-                    f"weights[{key!r}] must have shape {target.shape}, got {value.shape}"
+                    f"weights[{key!r}] must have shape {target.shape[1:]}, got {value.shape}"
                 )
             if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
                 raise ValueError(f"weights[{key!r}] must be finite real numbers")
             values[key] = value
         for key, target in expected.items():
-            target[...] = values[key]
+            target[i] = values[key]
 
     def cost(self) -> pd.DataFrame:
-        """Operation counts per agent: training (each agent's :meth:`SpikingMLPClassifier.cost`)
-        and the inference of every ``predict`` so far; columns ``agent``, ``phase``,
-        ``category``, ``count`` (:mod:`core.opcounts`)."""
-        train = OpCounter(self.n_agents)
-        for i, agent in enumerate(self.agents_):
-            for category, count in agent.training_counts_.items():
-                counts = np.zeros(self.n_agents, dtype=np.int64)
-                counts[i] = count
-                train.add(category, counts)
-        return cost_table(train, self._inference, agents=True)
+        """Operation counts per agent: training (as each agent's
+        :meth:`SpikingMLPClassifier.cost` would count it) and the inference of
+        every ``predict`` so far; columns ``agent``, ``phase``, ``category``,
+        ``count`` (:mod:`core.opcounts`)."""
+        return cost_table(self._train, self._inference, agents=True)

@@ -1,0 +1,346 @@
+"""Building blocks of the experiments' aggregate figures (``python -m experiments aggregate``).
+
+Each experiment registers ``aggregate_figures(aggregate) -> {name: Figure}``,
+drawn from an :class:`experiments.aggregate.Aggregate`: the figure it draws
+for one run, with the mean over runs (one per master seed) and its Student-t
+interval as a band or error bars. Three rules hold for all of them, and this
+module keeps them in one place:
+
+* every slice of the data is shown: each combination of the swept settings
+  that vary, and of any group key a figure does not draw itself, gets its own
+  row of panels, named in the panels' titles (:func:`panel_grid`);
+* the settings the sweep kept at one value, the interval kind and the number
+  of runs are stated in the caption (:func:`caption`);
+* intervals are the summary's, already clipped to the range the metric can
+  take (:mod:`experiments.columns`); values derived from the runs (an
+  average accuracy over tasks) get theirs from :func:`derived_summary`,
+  clipped likewise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from experiments.aggregate import Aggregate, t_interval
+from experiments.style import figure
+
+#: Longest setting value named in a title or caption before it is shortened.
+MAX_VALUE_TEXT = 40
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of a figure: its title and ``draw(ax, rows)`` for one slice's rows."""
+
+    title: str
+    draw: Callable
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    return text if len(text) <= MAX_VALUE_TEXT else text[: MAX_VALUE_TEXT - 3] + "..."
+
+
+def _varies(table: pd.DataFrame, column: str) -> bool:
+    return table[column].nunique(dropna=False) > 1
+
+
+def slice_columns(aggregate: Aggregate, drawn: Sequence[str], table=None) -> list[str]:
+    """Columns that split the data beyond what a figure draws.
+
+    The swept settings that vary, then every group key outside ``drawn`` that
+    takes more than one value within one drawn group (a key that follows from
+    the drawn ones, like a learner's unit, splits nothing).
+    """
+    table = aggregate.summary if table is None else table
+    swept = [c for c in aggregate.setting_columns if c in table.columns and _varies(table, c)]
+    drawn = [c for c in drawn if c in table.columns]
+    within = swept + drawn + (["metric"] if "metric" in table.columns else [])
+    extra = []
+    for column in aggregate.keys:
+        if column in drawn or column not in table.columns:
+            continue
+        counts = (
+            table.groupby(within, dropna=False, sort=False)[column].nunique(dropna=False)
+            if within
+            else pd.Series([table[column].nunique(dropna=False)])
+        )
+        if counts.max() > 1:
+            extra.append(column)
+    return swept + extra
+
+
+def slices(
+    aggregate: Aggregate, drawn: Sequence[str], table=None
+) -> list[tuple[str, pd.DataFrame]]:
+    """``[(name, rows)]``: the table cut into the slices :func:`slice_columns` finds.
+
+    The name says which values the slice holds (``""`` when there is one slice).
+    """
+    table = aggregate.summary if table is None else table
+    columns = slice_columns(aggregate, drawn, table)
+    if not columns:
+        return [("", table)]
+    named = []
+    for values, rows in table.groupby(columns, dropna=False, sort=False):
+        values = values if isinstance(values, tuple) else (values,)
+        named.append((", ".join(f"{c}={_text(v)}" for c, v in zip(columns, values)), rows))
+    return named
+
+
+def caption(aggregate: Aggregate, table=None) -> str:
+    """The interval kind, the number of runs and the settings the sweep held fixed."""
+    table = aggregate.summary if table is None else table
+    n = table["n"][table["n"] > 0]  # a metric a group never has (a reference's energy): n = 0
+    low, high = (int(n.min()), int(n.max())) if len(n) else (0, 0)
+    count = f"{low}" if low == high else f"{low}-{high}"
+    if high > 1:
+        text = (
+            f"mean and {aggregate.confidence:.0%} Student-t interval over n = {count} runs "
+            "(one per master seed) per setting"
+        )
+    else:
+        text = f"n = {count} run per setting: means only, no interval"
+    fixed = [
+        f"{c}={_text(table[c].iloc[0])}"
+        for c in aggregate.setting_columns
+        if c in table.columns and not _varies(table, c)
+    ]
+    return text + (f"; fixed: {', '.join(fixed)}" if fixed else "")
+
+
+def derived_summary(
+    aggregate: Aggregate,
+    derive: Callable[[pd.DataFrame], dict],
+    by: Sequence[str],
+    bounds: dict | None = None,
+) -> pd.DataFrame:
+    """Statistics of values computed from each run's observations, shaped like the summary.
+
+    ``derive(rows)`` maps one run's observations of one group (the swept
+    settings and ``by``) to ``{name: value}``; the result has one row per group
+    and name, with ``metric``, ``n``, ``mean``, ``ci_low``, ``ci_high``, the
+    interval clipped to ``bounds[name]`` (``(low, high)``).
+    """
+    bounds = bounds or {}
+    observations = aggregate.observations
+    groups = [c for c in aggregate.setting_columns if c in observations.columns] + list(by)
+    per_run = []
+    for values, rows in observations.groupby(groups + ["run_seed"], dropna=False, sort=False):
+        for name, value in derive(rows).items():
+            per_run.append((*values[:-1], name, value))
+    per_run = pd.DataFrame(per_run, columns=groups + ["metric", "_value"])
+    out = []
+    for values, rows in per_run.groupby(groups + ["metric"], dropna=False, sort=False):
+        mean, _, low, high = t_interval(rows["_value"], aggregate.confidence)
+        floor, ceiling = bounds.get(values[-1], (-math.inf, math.inf))
+        if low == low:
+            low, high = max(low, floor), min(high, ceiling)
+        out.append((*values, int(rows["_value"].notna().sum()), mean, low, high))
+    return pd.DataFrame(out, columns=groups + ["metric", "n", "mean", "ci_low", "ci_high"])
+
+
+def panel_grid(
+    aggregate: Aggregate,
+    panels: Sequence[Panel],
+    drawn: Sequence[str],
+    title: str,
+    *,
+    table=None,
+    panel_size: tuple = (4.8, 3.6),
+    sharey: bool = False,
+    note: str = "",
+):
+    """One row of ``panels`` per slice of the data (see :func:`slices`), one legend.
+
+    ``drawn`` are the group keys the panels draw themselves; each slice's name
+    is added to its panels' titles. The title is followed by the
+    :func:`caption` (and ``note``, if any).
+    """
+    parts = slices(aggregate, drawn, table)
+    width, height = panel_size
+    fig, axes = figure(
+        len(parts),
+        len(panels),
+        figsize=(width * len(panels), height * len(parts) + 0.8),
+        squeeze=False,
+        sharey=sharey,
+        layout="constrained",  # laid out when drawn: nothing to compute until it is saved
+    )
+    for row, (name, rows) in enumerate(parts):
+        for ax, panel in zip(axes[row], panels):
+            panel.draw(ax, rows)
+            ax.set_title("\n".join(filter(None, [panel.title, name])), fontsize=10)
+    handles = {}
+    for ax in axes.ravel():
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            if text and not text.startswith("_"):
+                handles.setdefault(text, handle)
+    if handles:
+        fig.legend(
+            list(handles.values()),
+            list(handles),
+            loc="outside lower center",
+            ncols=min(3, len(handles)),
+            fontsize=8,
+        )
+    table = aggregate.summary if table is None else table
+    fig.suptitle(
+        "\n".join(filter(None, [title, _wrap(caption(aggregate, table)), _wrap(note)])),
+        fontsize=10,
+    )
+    return fig
+
+
+def _wrap(text: str, width: int = 130) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def metric_rows(rows: pd.DataFrame, metric: str, **where) -> pd.DataFrame:
+    """The rows of ``metric`` whose columns equal the values in ``where``."""
+    rows = rows[rows["metric"] == metric]
+    for column, value in where.items():
+        rows = rows[rows[column] == value]
+    return rows
+
+
+def errors(rows: pd.DataFrame) -> np.ndarray:
+    """``yerr`` of ``rows``' intervals for ``errorbar``: distances from the mean to each end."""
+    mean = rows["mean"].to_numpy(dtype=float)
+    error = np.vstack(
+        [mean - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - mean]
+    )
+    return np.nan_to_num(error)  # no interval (one run): no bar
+
+
+def band(
+    ax,
+    rows: pd.DataFrame,
+    x: str,
+    *,
+    label: str,
+    color: str,
+    marker: str | None = "o",
+    linestyle: str = "-",
+    linewidth: float = 1.5,
+):
+    """The means against column ``x``, with the interval as a band."""
+    rows = rows.dropna(subset=["mean", x]).sort_values(x)
+    if rows.empty:
+        return
+    xs = rows[x].to_numpy(dtype=float)
+    ax.plot(
+        xs,
+        rows["mean"],
+        marker=marker,
+        markersize=3.5,
+        linestyle=linestyle,
+        linewidth=linewidth,
+        color=color,
+        label=label,
+    )
+    ax.fill_between(
+        xs,
+        rows["ci_low"].to_numpy(dtype=float),
+        rows["ci_high"].to_numpy(dtype=float),
+        color=color,
+        alpha=0.15,
+        linewidth=0,
+    )
+
+
+def learner_style(name: str) -> dict:
+    """Label, colour and line style of a learner (solid, with markers) or a reference
+    model of :mod:`experiments.reference` (dashed, thin), as the run figures draw them."""
+    from experiments import reference
+    from experiments.learners import KINDS
+    from experiments.style import color, label
+
+    if name in KINDS:
+        return {"label": label(name), "color": color(name), "marker": "o", "linewidth": 2}
+    return {
+        "label": reference.LABELS.get(name, name),
+        "color": reference.COLORS.get(name, "#444444"),
+        "marker": None,
+        "linestyle": "--",
+        "linewidth": 1,
+    }
+
+
+def bars(
+    ax,
+    rows: pd.DataFrame,
+    category: str,
+    *,
+    series: str | None = None,
+    categories: Sequence | None = None,
+    category_label: Callable = str,
+    series_label: Callable = str,
+    series_color: Callable = lambda s: "#444444",
+    category_color: Callable | None = None,
+    log: bool = False,
+    horizontal: bool = False,
+):
+    """Grouped bars of the means with the intervals as error bars.
+
+    One group per value of ``category`` (in ``categories`` order), one bar per
+    value of ``series`` within it (without series, ``category_color`` may colour
+    each bar by its category). On a log axis (energies, sample counts) the
+    means are points, since a bar's length from an arbitrary floor means nothing.
+    """
+    rows = rows.dropna(subset=["mean"])
+    categories = list(dict.fromkeys(rows[category])) if categories is None else list(categories)
+    names = list(dict.fromkeys(rows[series])) if series is not None else [None]
+    width = 0.8 / max(1, len(names))
+    for i, name in enumerate(names):
+        part = rows if name is None else rows[rows[series] == name]
+        part = part[part[category].isin(categories)]
+        if part.empty:
+            continue
+        if part[category].duplicated().any():
+            raise ValueError(
+                f"bars: more than one row per {category!r} (and {series!r}); slice the table first"
+            )
+        positions = (
+            np.array([categories.index(c) for c in part[category]], dtype=float)
+            + (i - (len(names) - 1) / 2) * width
+        )
+        if name is not None:
+            style = {"color": series_color(name), "label": series_label(name)}
+        elif category_color is not None:
+            style = {"color": [category_color(c) for c in part[category]]}
+        else:
+            style = {"color": "#1f77b4"}
+        if log:
+            along = {"xerr" if horizontal else "yerr": errors(part)}
+            xy = (part["mean"], positions) if horizontal else (positions, part["mean"])
+            ax.errorbar(*xy, fmt="o", capsize=3, **along, **style)
+        elif horizontal:
+            ax.barh(positions, part["mean"], height=width, xerr=errors(part), capsize=3, **style)
+        else:
+            ax.bar(positions, part["mean"], width=width, yerr=errors(part), capsize=3, **style)
+    ticks = [category_label(c) for c in categories]
+    long = max((len(t) for t in ticks), default=0) > 10 or len(ticks) > 4
+    if horizontal:
+        ax.set_yticks(np.arange(len(ticks)), ticks)
+        ax.invert_yaxis()
+        if log:
+            ax.set_xscale("log")
+    else:
+        ax.set_xticks(
+            np.arange(len(ticks)),
+            ticks,
+            rotation=25 if long else 0,
+            ha="right" if long else "center",
+        )
+        if log:
+            ax.set_yscale("log")

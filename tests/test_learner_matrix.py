@@ -1,0 +1,99 @@
+"""The learner matrix: every kind of task, the two-factor decomposition recomputed by hand."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_experiments import run_tiny
+
+import experiments.learner_matrix as learner_matrix
+
+
+@pytest.mark.slow  # about 20 s, most of it drawing the figures
+def test_learner_matrix_decomposes_into_spikes_and_rule_on_classification_and_regression(
+    tmp_path,
+):
+    path, metrics = run_tiny(
+        "learner_matrix",
+        tmp_path,
+        tasks=("xor", "seed_regression", "digits"),
+        n_seeds=2,
+        n_val=30,
+        hidden_units=8,
+        epochs=2,
+        task_epochs={"xor": 3, "seed_regression": 2},
+        forgetting_epochs=1,
+        spiking_params={"n_steps": 5},
+        include_stdp=False,  # the STDP network's Brian2 runs would take minutes here
+    )
+    assert sorted(metrics.learner.unique()) == sorted(learner_matrix.DESIGN)
+    assert len(metrics) == 3 * 4 * 2
+    classification = metrics.task != "seed_regression"
+    for column in ("test_score", "noisy_score", "val_score"):
+        assert metrics.loc[classification, column].between(0, 1).all()
+        assert (metrics.loc[~classification, column] <= 1).all()  # R^2
+    for column in ("training_joules", "joules_per_prediction"):
+        assert (metrics[column].dropna() > 0).all()
+        assert metrics.loc[metrics.neurons == "spiking", column].notna().all()
+    digits = metrics.task == "digits"
+    assert metrics.loc[digits, "forgetting"].between(-1, 1).all()
+    assert metrics.loc[~digits, "forgetting"].isna().all()
+    # xor's four points are its training, validation and test splits.
+    assert (metrics.loc[metrics.task == "xor", ["n_fit", "n_val", "n_test"]] == 4).all().all()
+    curves = pd.read_csv(path / "curves.csv")
+    assert curves.loc[curves.task == "xor", "epoch"].max() == 3
+    # The decomposition, recomputed by hand from the cells of metrics.csv, per task.
+    effects = pd.read_csv(path / "effects.csv").set_index(["task", "metric", "effect"])
+    for task in ("xor", "seed_regression", "digits"):
+        cells = metrics[metrics.task == task].pivot(
+            index="seed", columns="learner", values="test_score"
+        )
+        spikes = (
+            cells.spiking_backprop
+            + cells.spiking_feedback_alignment
+            - cells.rate_backprop
+            - cells.rate_feedback_alignment
+        ) / 2
+        interaction = (cells.spiking_feedback_alignment - cells.spiking_backprop) - (
+            cells.rate_feedback_alignment - cells.rate_backprop
+        )
+        row = effects.loc[(task, "test_score", "spikes")]
+        assert row["mean"] == pytest.approx(spikes.mean())
+        assert row["low"] <= spikes.mean() <= row["high"]
+        assert effects.loc[(task, "test_score", "interaction"), "mean"] == pytest.approx(
+            interaction.mean()
+        )
+    for (_, metric, _), row in effects.iterrows():
+        assert bool(row["log10"]) == learner_matrix.METRICS[metric][1]
+    summary = (path / "summary.md").read_text()
+    assert "accounted for by" in summary and "95% interval" in summary
+    for task in ("xor", "seed_regression", "digits"):
+        assert f"- {task}: " in summary
+
+
+def test_attribution_names_the_factor_whose_interval_excludes_zero():
+    def rows(spikes, rule, interaction):
+        return pd.DataFrame(
+            [
+                {"effect": name, "mean": np.mean(bounds), "low": bounds[0], "high": bounds[1]}
+                for name, bounds in (
+                    ("spikes", spikes),
+                    ("rule", rule),
+                    ("interaction", interaction),
+                )
+            ]
+        )
+
+    assert learner_matrix.attribute(rows((0.1, 0.3), (-0.1, 0.1), (-0.2, 0.2))) == "spikes"
+    assert (
+        learner_matrix.attribute(rows((-0.1, 0.1), (-0.3, -0.1), (-0.2, 0.2)))
+        == "the learning rule"
+    )
+    assert learner_matrix.attribute(rows((-0.1, 0.1), (-0.1, 0.1), (-0.2, 0.2))).startswith(
+        "neither"
+    )
+    assert learner_matrix._factor("mostly spikes; both main effects resolved") == "spikes"
+
+
+def test_skill_is_chance_corrected_accuracy_or_r2():
+    np.testing.assert_allclose(learner_matrix.skill([0.1, 1.0], 10), [0.0, 1.0])
+    np.testing.assert_allclose(learner_matrix.skill([-0.5, 0.9], None), [-0.5, 0.9])
