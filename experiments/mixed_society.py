@@ -41,7 +41,12 @@ import pandas as pd
 
 from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
-from experiments._societies import check_society_settings, paired_task, society_agent_params
+from experiments._societies import (
+    check_society_settings,
+    default_agent_params,
+    paired_task,
+    society_agent_params,
+)
 from experiments.runner import progress
 from experiments.stats import Interval, mean_interval
 from experiments.style import color, curve_with_band, figure, label, titled
@@ -67,12 +72,7 @@ class Settings(Presets):
     labels: str = "checked"
     n_eval: int | None = 150
     final_rounds: int = 3
-    agent_params: dict = field(
-        default_factory=lambda: {
-            "ann": {"learning_rate": 0.05},
-            "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0},
-        }
-    )
+    agent_params: dict = field(default_factory=default_agent_params)
 
     # iris shards are a dozen samples: several passes per call let the MLPs learn
     # within the few rounds of a smoke test.

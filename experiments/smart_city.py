@@ -40,7 +40,11 @@ from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
-from experiments._societies import check_society_settings, society_agent_params
+from experiments._societies import (
+    check_society_settings,
+    default_agent_params,
+    society_agent_params,
+)
 from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import curve_with_band, figure, label
@@ -88,12 +92,7 @@ class Settings(Presets):
     n_eval: int | None = 200
     n_local_eval: int | None = None  # every test hour of the intersection
     final_rounds: int = 3
-    agent_params: dict = field(
-        default_factory=lambda: {
-            "ann": {"learning_rate": 0.02},
-            "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0},
-        }
-    )
+    agent_params: dict = field(default_factory=lambda: default_agent_params(0.02))
 
     QUICK = dict(
         agent_types=("ann",),

@@ -50,6 +50,7 @@ from experiments._base import Presets, Result, register_experiment
 from experiments._societies import (
     check_society_settings,
     component_summary,
+    default_agent_params,
     paired_task,
     society_agent_params,
     union_of_components,
@@ -118,12 +119,7 @@ class Settings(Presets):
     n_eval: int | None = 150
     diffusion_threshold: float = 0.6
     diffusion_fraction: float = 0.5
-    agent_params: dict = field(
-        default_factory=lambda: {
-            "ann": {"learning_rate": 0.05},
-            "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0},
-        }
-    )
+    agent_params: dict = field(default_factory=default_agent_params)
     theory_sizes: tuple = (8, 16, 32, 64)
     theory_graphs: int = 5
     consensus_tol: float = 1e-3
