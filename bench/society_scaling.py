@@ -108,15 +108,12 @@ def main(argv=None) -> None:
         f"society: small_world, agents={args.agents}, digits non_iid, protocol={args.protocol}, "
         f"{args.rounds} rounds, seed {args.seed}, default budget (Society defaults)"
     )
-    # Warm-up (not measured): the first spiking run compiles Brian2's code
-    # (Cython); a compiled backend is built for every size it will run.
-    measure(min(args.sizes), args.agents, 1, args.protocol, args.seed)
+    # Warm-up (not measured): the first spiking run of each variant compiles
+    # Brian2's code (Cython); a compiled backend is built for every size it will run.
     for backend, form in sorted(set(variants)):
-        if backend == "runtime":
-            measure(min(args.sizes), args.agents, 1, args.protocol, args.seed, backend, form)
-        elif backend != "auto":
-            for n_agents in args.sizes:
-                measure(n_agents, args.agents, 1, args.protocol, args.seed, backend, form)
+        sizes = args.sizes if backend == "standalone" else [min(args.sizes)]
+        for n_agents in sizes:
+            measure(n_agents, args.agents, 1, args.protocol, args.seed, backend, form)
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores; other jobs slow every figure)")
     results = []
     for n_agents in args.sizes:

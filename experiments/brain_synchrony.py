@@ -70,8 +70,9 @@ from matplotlib.ticker import NullFormatter
 from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
 from experiments._societies import check_society_settings
-from experiments.social_topology import topology_color, topology_label
+from experiments.social_topology import topology_color, topology_label, topology_style
 from experiments.style import figure
+from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
 from social.consensus import metropolis_weights, spectral_gap
 from social.graphs import make_graph
 
@@ -413,6 +414,55 @@ def _summary(result: Result, settings: Settings) -> str:
 # ----------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------
+def _aggregate_figures(aggregate) -> dict:
+    """Synchrony against coupling per topology: the order parameter over the level of
+    independent agents, phase locking, rhythm frequency and firing rate; intervals over runs."""
+    summary = aggregate.summary
+    couplings = sorted(summary["coupling"].dropna().unique())
+
+    def draw(metric, ylabel, limits=None):
+        def panel(ax, part):
+            bands(ax, metric_rows(part, metric), "coupling", "topology", topology_style)
+            if metric == "order_parameter":
+                if "independent_level" in part:  # the same in every run: a key column
+                    level = part["independent_level"]
+                else:
+                    level = metric_rows(part, "independent_level")["mean"]
+                ax.axhline(
+                    float(level.mean()),
+                    color="black",
+                    linestyle="--",
+                    linewidth=0.9,
+                    label="independent agents, 1/√N",
+                )
+            _symlog_couplings(ax, couplings)
+            ax.set_xlabel("inter-agent coupling (mV)")
+            ax.set_ylabel(ylabel)
+            if limits:
+                ax.set_ylim(*limits)
+
+        return panel
+
+    panels = [
+        Panel("synchrony of the rhythms", draw("order_parameter", "order parameter R", (0, 1))),
+        Panel(
+            "neighbours' phase locking",
+            draw("mean_phase_locking", "mean phase-locking value", (0, 1)),
+        ),
+        Panel("rhythm", draw("mean_frequency_hz", "mean rhythm frequency (Hz)")),
+        Panel("firing", draw("mean_rate_hz", "mean excitatory firing rate (Hz)")),
+    ]
+    figure = panel_grid(
+        aggregate,
+        panels,
+        ["topology", "n_agents", "n_edges", "coupling", "independent_level"],
+        "Brain synchrony: coupled PING networks lock their gamma rhythms",
+        panel_size=(4.2, 3.4),
+        legend_title="topology",
+    )
+    return {"brain_synchrony": figure}
+
+
 @register_experiment(
     "brain_synchrony",
     "spike-coupled spiking agents: Kuramoto synchrony against coupling strength "
@@ -421,6 +471,7 @@ def _summary(result: Result, settings: Settings) -> str:
     _figures,
     _summary,
     order=130,
+    aggregate_figures=_aggregate_figures,
 )
 def run(settings: Settings, seed: int) -> Result:
     from brian2 import ms

@@ -86,6 +86,7 @@ from experiments.learners import subsample, with_units, with_validation
 from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval
 from experiments.style import curve_with_band, figure
+from experiments.sweep_figures import Panel, band, bars, derived_summary, metric_rows, panel_grid
 from tasks import load_task
 
 TASKS = ((0, 1), (2, 3), (4, 5), (6, 7), (8, 9))
@@ -712,6 +713,107 @@ def choose_ewc_strength(data, settings, rng_seed, n_features, n_classes) -> pd.D
     return pd.DataFrame(rows)
 
 
+def _variant(learner: str, n_neurons) -> str:
+    """A learner's label, with its size for the spiking variants."""
+    text = LABELS.get(learner, learner)
+    return text if n_neurons != n_neurons else f"{text}, {n_neurons:g} neurons"
+
+
+def retention(aggregate) -> pd.DataFrame:
+    """ACC and BWT of every run (from its accuracy matrix), as means and intervals over runs
+    per setting, learner, size and scenario (:func:`experiments.sweep_figures.derived_summary`)."""
+
+    def measures(rows):
+        table = outcomes(rows.rename(columns={"run_seed": "seed"}))
+        return {"acc": float(table["acc"].iloc[0]), "bwt": float(table["bwt"].iloc[0])}
+
+    return derived_summary(
+        aggregate,
+        measures,
+        ["learner", "n_neurons", "scenario"],
+        {"acc": (0.0, 1.0), "bwt": (-1.0, 1.0)},
+    )
+
+
+def _aggregate_figures(aggregate) -> dict:
+    """ACC and BWT per learner (bars, one row per scenario), and accuracy on each task along
+    the sequence (one panel per task); means and intervals over runs."""
+    table = retention(aggregate)
+    # (learner, n_neurons) pairs by name: NaN sizes never compare equal
+    learner_of = {_variant(*v): v[0] for v in zip(table["learner"], table["n_neurons"])}
+    names = list(learner_of)
+
+    def measure(name, xlabel, limits):
+        def panel(ax, rows):
+            rows = metric_rows(rows, name)
+            bars(
+                ax,
+                rows.assign(variant=[_variant(*v) for v in zip(rows.learner, rows.n_neurons)]),
+                "variant",
+                categories=names,
+                category_color=lambda text: COLORS.get(learner_of[text], "#444444"),
+                horizontal=True,
+            )
+            ax.set_xlabel(xlabel)
+            ax.set_xlim(*limits)
+            ax.axvline(0, color="black", linewidth=0.6)
+
+        return panel
+
+    scores = panel_grid(
+        aggregate,
+        [
+            Panel(
+                "average accuracy after the last task",
+                measure("acc", "ACC (chance: 0.5 task-, 0.1 class-incremental)", (0, 1)),
+            ),
+            Panel("backward transfer", measure("bwt", "BWT (negative: forgetting)", (-1.05, 0.5))),
+        ],
+        ["learner", "n_neurons"],
+        "Split digits, tasks in sequence: retention of every learner",
+        table=table,
+        panel_size=(5.2, 0.4 * len(names) + 1.8),
+    )
+
+    tasks = sorted(aggregate.summary["test_task"].dropna().unique())
+
+    def along(task):
+        def panel(ax, rows):
+            rows = metric_rows(rows, "accuracy", test_task=task)
+            for (learner, n_neurons), curve in rows.groupby(
+                ["learner", "n_neurons"], sort=False, dropna=False
+            ):
+                sizes = sorted(rows.loc[rows.learner == learner, "n_neurons"].dropna().unique())
+                rank = sizes.index(n_neurons) if n_neurons in sizes else 0
+                band(
+                    ax,
+                    curve.assign(after=curve["after_task"] + 1),
+                    "after",
+                    label=_variant(learner, n_neurons),
+                    color=COLORS.get(learner, "#444444"),
+                    linestyle=("-", "--", ":", "-.")[rank % 4],
+                )
+            ax.axvline(task + 1, color="0.5", linestyle="--", linewidth=0.8)
+            ax.set_ylim(0, 1.02)
+            ax.set_xticks(range(1, len(tasks) + 1))
+            ax.set_xlabel("after training on task")
+            ax.set_ylabel("test accuracy")
+
+        return panel
+
+    sequence = panel_grid(
+        aggregate,
+        [
+            Panel(f"task {int(t) + 1}: digits {', '.join(map(str, TASKS[int(t)]))}", along(t))
+            for t in tasks
+        ],
+        ["learner", "n_neurons", "after_task", "test_task"],
+        "Split digits: accuracy on each task along the sequence (dashed: the end of its training)",
+        panel_size=(3.0, 3.0),
+    )
+    return {"continual_learning": scores, "continual_learning_sequence": sequence}
+
+
 @register_experiment(
     "continual_learning",
     "split digits (5 tasks of 2 classes): task- and class-incremental accuracy and "
@@ -721,6 +823,7 @@ def choose_ewc_strength(data, settings, rng_seed, n_features, n_classes) -> pd.D
     _figures,
     _summary,
     order=50,
+    aggregate_figures=_aggregate_figures,
 )
 def run(settings: Settings, seed: int) -> Result:
     if isinstance(settings.epochs_per_task, bool) or settings.epochs_per_task < 1:

@@ -34,6 +34,7 @@ from experiments._energy import (
 from experiments.learners import KINDS, make_learner, subsample
 from experiments.runner import progress
 from experiments.style import color, figure, label
+from experiments.sweep_figures import PER_LEARNER, Panel, bar_panel, panel_grid
 from tasks import load_task
 
 #: Stacking order and colours of the energy categories.
@@ -274,6 +275,49 @@ def _summary(result: Result, settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def _aggregate_figures(aggregate) -> dict:
+    """Per learner: test accuracy, validation score and samples at the stop, and the
+    fraction of runs that reached the target; means over runs with intervals."""
+    per_learner = {
+        **PER_LEARNER,
+        "categories": [k for k in KINDS if k in set(aggregate.summary["kind"])],
+    }
+    panels = [
+        Panel(
+            "test accuracy at the stop",
+            bar_panel("test_accuracy", "kind", "test accuracy", limits=(0, 1), **per_learner),
+        ),
+        Panel(
+            "validation score at the stop",
+            bar_panel(
+                "val_corrected",
+                "kind",
+                "chance-corrected validation accuracy",
+                limits=(None, 1),
+                **per_learner,
+            ),
+        ),
+        Panel(
+            "reached the target",
+            bar_panel("reached", "kind", "fraction of runs", limits=(0, 1), **per_learner),
+        ),
+        Panel(
+            "samples to the stop",
+            bar_panel("samples_to_target", "kind", "training samples", log=True, **per_learner),
+        ),
+    ]
+    figure = panel_grid(
+        aggregate,
+        panels,
+        ["kind"],
+        "An MLP and a spiking network trained until a chance-corrected validation target",
+        panel_size=(3.6, 3.6),
+        note="The energy by category and cost table is in each run's energy.csv, not in "
+        "metrics.csv, and is not aggregated here.",
+    )
+    return {"energy_to_accuracy": figure}
+
+
 @register_experiment(
     "energy_to_accuracy",
     "MLP vs spiking network: energy by category to reach one validation accuracy, on every cost table",
@@ -281,6 +325,7 @@ def _summary(result: Result, settings: Settings) -> str:
     _figures,
     _summary,
     order=80,
+    aggregate_figures=_aggregate_figures,
 )
 def run(settings: Settings, seed: int) -> Result:
     tables = list(COST_TABLES)

@@ -71,6 +71,7 @@ from experiments._base import Presets, Result, register_experiment
 from experiments.runner import progress
 from experiments.stats import mean_interval
 from experiments.style import figure
+from experiments.sweep_figures import Panel, bar_panel, derived_summary, panel_grid
 from tasks import load_task
 
 #: The 2 x 2 design: learner -> (neurons, rule).
@@ -427,6 +428,8 @@ EFFECT_STYLE = {
     "rule": ("#9467bd", "s", "rule (feedback alignment minus backprop)"),
     "interaction": ("0.55", "^", "interaction"),
 }
+#: How a mean and its interval are drawn in the learner matrix's figures.
+POINT = {"linestyle": "none", "capsize": 2, "markersize": 4}
 LEARNER_STYLE = {
     "rate_backprop": ("#1f77b4", "o", "rate, backprop"),
     "rate_feedback_alignment": ("#aec7e8", "o", "rate, feedback alignment"),
@@ -446,6 +449,31 @@ def _panel_grid(n_panels: int, height: float):
     return fig, axes.ravel()
 
 
+def _effects_panel(ax, rows: pd.DataFrame, tasks: list, metric: str) -> None:
+    """The effects on one metric, per task: ``rows`` has ``task``, ``effect``, ``mean``,
+    ``low``, ``high``; an interval clear of the line at 0 is a resolved effect."""
+    y = np.arange(len(tasks))
+    rows = rows.set_index(["task", "effect"])
+    for offset, (effect, (colour, marker, name)) in zip((-0.22, 0.0, 0.22), EFFECT_STYLE.items()):
+        means, below, above = [], [], []
+        for task in tasks:
+            mean, low, high = (
+                rows.loc[(task, effect), ["mean", "low", "high"]]
+                if (task, effect) in rows.index
+                else (np.nan, np.nan, np.nan)
+            )
+            means.append(mean)
+            below.append(mean - low if np.isfinite(low) else 0.0)
+            above.append(high - mean if np.isfinite(high) else 0.0)
+        ax.errorbar(
+            means, y + offset, xerr=[below, above], color=colour, marker=marker, label=name, **POINT
+        )
+    ax.axvline(0.0, color="0.3", linewidth=0.8)
+    ax.set_yticks(y, tasks)
+    ax.invert_yaxis()
+    ax.set_xlabel("effect (log10 ratio)" if METRICS[metric][1] else "effect (difference)")
+
+
 def _figures(result: Result, settings: Settings) -> dict:
     """Two figures, one panel per metric each, every task in every panel.
 
@@ -459,38 +487,9 @@ def _figures(result: Result, settings: Settings) -> dict:
     tasks = list(dict.fromkeys(metrics["task"]))
     shown = [m for m in METRICS if m in table["metric"].unique()]
     fig, axes = _panel_grid(max(len(shown), 1), 0.5 * len(tasks) + 1.6)
-    y = np.arange(len(tasks))
     for ax, metric in zip(axes, shown):
-        rows = table[table["metric"] == metric].set_index(["task", "effect"])
-        for offset, (effect, (colour, marker, name)) in zip(
-            (-0.22, 0.0, 0.22), EFFECT_STYLE.items()
-        ):
-            means, below, above = [], [], []
-            for task in tasks:
-                mean, low, high = (
-                    rows.loc[(task, effect), ["mean", "low", "high"]]
-                    if (task, effect) in rows.index
-                    else (np.nan, np.nan, np.nan)
-                )
-                means.append(mean)
-                below.append(mean - low if np.isfinite(low) else 0.0)
-                above.append(high - mean if np.isfinite(high) else 0.0)
-            ax.errorbar(
-                means,
-                y + offset,
-                xerr=[below, above],
-                color=colour,
-                marker=marker,
-                linestyle="none",
-                capsize=2,
-                markersize=4,
-                label=name,
-            )
-        ax.axvline(0.0, color="0.3", linewidth=0.8)
-        ax.set_yticks(y, tasks)
-        ax.invert_yaxis()
-        label, log, _ = METRICS[metric]
-        ax.set_xlabel("effect (log10 ratio)" if log else "effect (difference)")
+        _effects_panel(ax, table[table["metric"] == metric], tasks, metric)
+        label = METRICS[metric][0]
         ax.set_title(label, fontsize=9)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
@@ -524,10 +523,8 @@ def _figures(result: Result, settings: Settings) -> dict:
                 yerr=[[p[1] for p in points], [p[2] for p in points]],
                 color=colour,
                 marker=marker,
-                linestyle="none",
-                capsize=2,
-                markersize=4,
                 label=name,
+                **POINT,
             )
         ax.set_xticks(x, tasks, rotation=30, ha="right", fontsize=8)
         ax.set_ylabel(label, fontsize=8)
@@ -704,6 +701,85 @@ def _forgetting(learner, settings, task, learning_rate, seed, rng) -> float:
     return accuracy[0] - accuracy[1]
 
 
+def _run_effects(rows: pd.DataFrame) -> dict:
+    """One run's effects per metric (``"metric/effect" -> value``), from its cell means."""
+    table = effects(rows.rename(columns={"run_seed": "seed"}))
+    if table.empty:  # not all four cells of the design: no effect to compute
+        return {}
+    return {f"{m}/{e}": v for m, e, v in zip(table["metric"], table["effect"], table["mean"])}
+
+
+def effects_over_runs(aggregate) -> pd.DataFrame:
+    """Each run's effects per task (from its means over its inner seeds), as means and
+    intervals over runs: :func:`experiments.sweep_figures.derived_summary` with ``measure``
+    (the metric) and ``effect`` split out of its ``metric`` column."""
+    table = derived_summary(aggregate, _run_effects, ["task"])
+    table["measure"] = table["metric"].str.split("/").str[0]
+    table["effect"] = table["metric"].str.split("/").str[1]
+    return table
+
+
+def _aggregate_figures(aggregate) -> dict:
+    """The run figures over runs: the effects of spikes, of the rule and their interaction per
+    task (each run's effect from its means, then mean and interval over runs), and the
+    measured values of the five learners per task."""
+    summary = aggregate.summary
+    tasks = list(dict.fromkeys(summary["task"]))
+    table = effects_over_runs(aggregate)
+
+    def effect_panel(metric):
+        def draw(ax, rows):
+            rows = rows[rows["measure"] == metric]
+            _effects_panel(
+                ax, rows.rename(columns={"ci_low": "low", "ci_high": "high"}), tasks, metric
+            )
+
+        return draw
+
+    measured = [m for m in METRICS if m in set(table["measure"])]
+    figures = {}
+    if measured:  # (all four cells of the design ran)
+        figures["learner_matrix"] = panel_grid(
+            aggregate,
+            [Panel(METRICS[m][0], effect_panel(m)) for m in measured],
+            ["task"],
+            "Which factor accounts for each difference: main effects of spikes and of the "
+            "learning rule, and their interaction",
+            table=table,
+            panel_size=(3.4, 0.5 * len(tasks) + 1.6),
+            note="Each run's effect is computed from its means over its inner seeds (log10 "
+            "values for energies, samples and updates); an interval clear of 0 is a resolved "
+            "effect.",
+        )
+    present = [m for m in METRICS if m in set(summary.dropna(subset=["mean"])["metric"])]
+    cells = panel_grid(
+        aggregate,
+        [
+            Panel(
+                METRICS[m][0],
+                bar_panel(
+                    m,
+                    "task",
+                    METRICS[m][0],
+                    categories=tasks,
+                    series="learner",
+                    series_label=lambda learner: LEARNER_STYLE.get(learner, (0, 0, learner))[2],
+                    series_color=lambda learner: LEARNER_STYLE.get(learner, ("#444444",))[0],
+                    log=METRICS[m][1],
+                    points=True,
+                ),
+            )
+            for m in present
+        ],
+        ["task", "learner", "neurons", "rule"],
+        "Measured values per task and learner",
+        panel_size=(3.4, 3.0),
+        note="A learner without a point did not reach the target or is not counted.",
+    )
+    figures["learner_matrix_cells"] = cells
+    return figures
+
+
 @register_experiment(
     "learner_matrix",
     "rate vs spiking neurons x backprop vs feedback alignment, beside STDP: which factor matters",
@@ -711,6 +787,7 @@ def _forgetting(learner, settings, task, learning_rate, seed, rng) -> float:
     _figures,
     _summary,
     order=90,
+    aggregate_figures=_aggregate_figures,
 )
 def run(settings: Settings, seed: int) -> Result:
     learners = LEARNERS if settings.include_stdp else tuple(DESIGN)

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
@@ -50,6 +51,7 @@ from experiments._societies import (
 from experiments.runner import progress
 from experiments.stats import Interval, mean_interval
 from experiments.style import color, curve_with_band, figure, label, titled
+from experiments.sweep_figures import Panel, band, metric_rows, panel_grid
 from social import Society
 from tasks import load_task
 
@@ -310,6 +312,50 @@ def _summary(result: Result, settings: Settings) -> str:
 # ----------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------
+def _aggregate_figures(aggregate) -> dict:
+    """Learners' accuracy round by round per teacher, one panel per learner type, with the
+    teachers' own accuracy dashed; means over agents within a run, intervals over runs."""
+    summary = aggregate.summary
+    learner_types = list(dict.fromkeys(summary["learner_type"]))
+
+    def draw(learner):
+        def panel(ax, rows):
+            rows = metric_rows(rows, "accuracy", learner_type=learner)
+            for teacher in dict.fromkeys(rows["teacher_type"]):
+                of = rows[rows["teacher_type"] == teacher]
+                band(
+                    ax,
+                    of[of["role"] == "learner"],
+                    "round",
+                    label=_teacher_label(teacher),
+                    color=_teacher_color(teacher),
+                )
+                band(
+                    ax,
+                    of[of["role"] == "teacher"],
+                    "round",
+                    label=f"the {label(teacher)} teachers themselves",
+                    color=_teacher_color(teacher),
+                    marker=None,
+                    linestyle="--",
+                    linewidth=1,
+                )
+            ax.set_xlabel("round (local learning, then one lesson)")
+            ax.set_ylabel("test accuracy (mean over agents)")
+            ax.set_ylim(0, 1)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+        return panel
+
+    figure = panel_grid(
+        aggregate,
+        [Panel(f"{label(learner)} learners", draw(learner)) for learner in learner_types],
+        ["condition", "teacher_type", "learner_type", "role", "type", "round"],
+        "Who learns from whom: learners' accuracy with each teacher, and alone",
+    )
+    return {"mixed_society": figure}
+
+
 @register_experiment(
     "mixed_society",
     "MLPs teaching spiking agents, the reverse and each type its own, against "
@@ -318,6 +364,7 @@ def _summary(result: Result, settings: Settings) -> str:
     _figures,
     _summary,
     order=110,
+    aggregate_figures=_aggregate_figures,
 )
 def run(settings: Settings, seed: int) -> Result:
     check_society_settings(settings.agent_types, partition=settings.partition)

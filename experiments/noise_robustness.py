@@ -24,7 +24,7 @@ from experiments.learners import KINDS, make_learner, subsample
 from experiments.runner import progress
 from experiments.stats import format_row, interval_table, mean_interval, paired_table
 from experiments.style import color, figure, label
-from experiments.sweep_figures import Panel, band, learner_style, metric_rows, panel_grid
+from experiments.sweep_figures import Panel, bands, learner_style, metric_rows, panel_grid
 from tasks import load_task
 
 CORRUPTIONS = ("gaussian_noise", "pixel_dropout")
@@ -117,9 +117,8 @@ def _aggregate_figures(aggregate) -> dict:
 
     def draw(corruption):
         def panel(ax, rows):
-            for kind in dict.fromkeys(rows["kind"]):
-                curve = metric_rows(rows, "accuracy", kind=kind, corruption=corruption)
-                band(ax, curve, "level", **learner_style(kind))
+            curves = metric_rows(rows, "accuracy", corruption=corruption)
+            bands(ax, curves, "level", "kind", learner_style)
             ax.set_xlabel(_LEVELS.get(corruption, "corruption level"))
             ax.set_ylabel("test accuracy on digits")
             ax.set_ylim(0, 1)

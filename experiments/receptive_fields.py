@@ -17,6 +17,7 @@ from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
 from experiments.learners import make_learner, subsample
 from experiments.style import figure, label
+from experiments.sweep_figures import PER_LEARNER, Panel, bar_panel, panel_grid
 from tasks import load_task
 
 
@@ -106,6 +107,35 @@ def _summary(result: Result, settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def _aggregate_figures(aggregate) -> dict:
+    """Accuracy and how much each learner's units look like class means, per learner."""
+    panels = [
+        Panel(
+            "test accuracy",
+            bar_panel("accuracy", "kind", "test accuracy on digits", limits=(0, 1), **PER_LEARNER),
+        ),
+        Panel(
+            "receptive fields like class means",
+            bar_panel(
+                "class_mean_correlation",
+                "kind",
+                "mean largest correlation of a tile\nwith a class-mean image",
+                limits=(-1, 1),
+                **PER_LEARNER,
+            ),
+        ),
+    ]
+    figure = panel_grid(
+        aggregate,
+        panels,
+        ["kind"],
+        "Receptive fields on 8x8 digits: the learners' first layers",
+        panel_size=(4.2, 3.6),
+        note="The tiles themselves are in each run's weights.csv.",
+    )
+    return {"receptive_fields": figure}
+
+
 @register_experiment(
     "receptive_fields",
     "spiking input weights as 8x8 images next to the MLP's first-layer weights",
@@ -113,6 +143,7 @@ def _summary(result: Result, settings: Settings) -> str:
     _figures,
     _summary,
     order=40,
+    aggregate_figures=_aggregate_figures,
 )
 def run(settings: Settings, seed: int) -> Result:
     run_seed = child_seeds(seed, 1)[0]

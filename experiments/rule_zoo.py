@@ -31,6 +31,7 @@ from experiments.learners import (
 )
 from experiments.runner import progress
 from experiments.style import color, figure, label
+from experiments.sweep_figures import Panel, bars, metric_rows, panel_grid
 from tasks import load_task
 
 
@@ -162,6 +163,52 @@ def _summary(result: Result, settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def _aggregate_figures(aggregate) -> dict:
+    """Every registered rule: accuracy, the fraction of runs reaching the target, samples and
+    training energy to the stop, means over runs with intervals."""
+    summary = aggregate.summary
+    rules = list(dict.fromkeys(zip(summary["kind"], summary["rule"])))
+    names = [f"{kind}: {rule}" for kind, rule in rules]
+    joules = f"training_joules_{ENERGY_TABLES[0]}"
+
+    def draw(metric, xlabel, log, limits=None):
+        def panel(ax, rows):
+            rows = metric_rows(rows, metric)
+            bars(
+                ax,
+                rows.assign(name=rows["kind"] + ": " + rows["rule"]),
+                "name",
+                categories=names,
+                category_color=lambda name: color(name.split(":")[0]),
+                log=log,
+                horizontal=True,
+            )
+            ax.set_xlabel(xlabel)
+            if limits:
+                ax.set_xlim(*limits)
+
+        return panel
+
+    panels = [
+        Panel("test accuracy", draw("accuracy", "test accuracy", False, (0, 1))),
+        Panel("reached the target", draw("reached", "fraction of runs", False, (0, 1))),
+        Panel("samples to the stop", draw("samples_to_target", "training samples", True)),
+        Panel(
+            "energy to the stop",
+            draw(joules, f"training energy (J, cost table {ENERGY_TABLES[0]})", True),
+        ),
+    ]
+    figure = panel_grid(
+        aggregate,
+        panels,
+        ["kind", "rule"],
+        "Every registered learning rule, trained until the validation target or the budget",
+        panel_size=(3.9, 0.35 * len(names) + 1.8),
+        note="Colours: MLP rules blue, spiking rules red.",
+    )
+    return {"rule_zoo": figure}
+
+
 @register_experiment(
     "rule_zoo",
     "every registered learning rule of both packages on digits: accuracy and cost",
@@ -169,6 +216,7 @@ def _summary(result: Result, settings: Settings) -> str:
     _figures,
     _summary,
     order=70,
+    aggregate_figures=_aggregate_figures,
 )
 def run(settings: Settings, seed: int) -> Result:
     rows, timings = [], []

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
@@ -57,6 +58,7 @@ from experiments._societies import (
 )
 from experiments.runner import progress
 from experiments.style import color, curve_with_band, figure, label, titled
+from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
 from social import Society
 from social.consensus import (
     consensus_error,
@@ -93,6 +95,11 @@ def topology_color(name: str) -> str:
 
 def topology_label(name: str) -> str:
     return TOPOLOGY_LABELS.get(name, name)
+
+
+def topology_style(name: str) -> dict:
+    """Label and colour of a topology's line."""
+    return {"label": topology_label(name), "color": topology_color(name)}
 
 
 @dataclass(frozen=True)
@@ -490,6 +497,43 @@ def _summary(result: Result, settings: Settings) -> str:
 # ----------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------
+def _aggregate_figures(aggregate) -> dict:
+    """Accuracy and disagreement round by round per topology, one panel per protocol and agent
+    type; means over agents within a run, then means and intervals over runs."""
+    pairs = list(dict.fromkeys(zip(aggregate.summary["protocol"], aggregate.summary["type"])))
+
+    def draw(column, ylabel, protocol, kind):
+        def panel(ax, rows):
+            rows = metric_rows(rows, column, protocol=protocol, type=kind)
+            bands(ax, rows, "round", "topology", topology_style)
+            ax.set_xlabel("round (local learning, then one interaction)")
+            ax.set_ylabel(ylabel)
+            ax.set_ylim(0, 1)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+        return panel
+
+    figures = {}
+    for column, ylabel, title in (
+        ("accuracy", "test accuracy (mean over agents)", "Accuracy"),
+        ("disagreement", "disagreement with neighbours\n(mean over agents)", "Disagreement"),
+    ):
+        figures[f"social_{column}"] = panel_grid(
+            aggregate,
+            [
+                Panel(
+                    f"{label(kind)} agents, protocol {protocol!r}",
+                    draw(column, ylabel, protocol, kind),
+                )
+                for protocol, kind in pairs
+            ],
+            ["protocol", "type", "topology", "round"],
+            f"{title} round by round in societies of different topologies",
+            legend_title="topology",
+        )
+    return figures
+
+
 @register_experiment(
     "social_topology",
     "knowledge diffusion and consensus against topology (ring, small world, scale "
@@ -498,6 +542,7 @@ def _summary(result: Result, settings: Settings) -> str:
     _figures,
     _summary,
     order=100,
+    aggregate_figures=_aggregate_figures,
 )
 def run(settings: Settings, seed: int) -> Result:
     check_society_settings(

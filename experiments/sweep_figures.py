@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.aggregate import Aggregate, t_interval
-from experiments.style import figure
+from experiments.style import color, figure, label
 
 #: Longest setting value named in a title or caption before it is shortened.
 MAX_VALUE_TEXT = 40
@@ -157,6 +157,7 @@ def panel_grid(
     panel_size: tuple = (4.8, 3.6),
     sharey: bool = False,
     note: str = "",
+    legend_title: str | None = None,
 ):
     """One row of ``panels`` per slice of the data (see :func:`slices`), one legend.
 
@@ -190,6 +191,8 @@ def panel_grid(
             loc="outside lower center",
             ncols=min(3, len(handles)),
             fontsize=8,
+            title=legend_title,
+            title_fontsize=8,
         )
     table = aggregate.summary if table is None else table
     fig.suptitle(
@@ -258,12 +261,18 @@ def band(
     )
 
 
+def bands(ax, rows: pd.DataFrame, x: str, series: str, style: Callable) -> None:
+    """One :func:`band` per value of column ``series``, styled by ``style(value)`` (a dict
+    of ``label``, ``color`` and optionally ``marker``, ``linestyle``, ``linewidth``)."""
+    for value in dict.fromkeys(rows[series]):
+        band(ax, rows[rows[series] == value], x, **style(value))
+
+
 def learner_style(name: str) -> dict:
     """Label, colour and line style of a learner (solid, with markers) or a reference
     model of :mod:`experiments.reference` (dashed, thin), as the run figures draw them."""
     from experiments import reference
     from experiments.learners import KINDS
-    from experiments.style import color, label
 
     if name in KINDS:
         return {"label": label(name), "color": color(name), "marker": "o", "linewidth": 2}
@@ -289,13 +298,15 @@ def bars(
     category_color: Callable | None = None,
     log: bool = False,
     horizontal: bool = False,
+    points: bool = False,
 ):
     """Grouped bars of the means with the intervals as error bars.
 
     One group per value of ``category`` (in ``categories`` order), one bar per
     value of ``series`` within it (without series, ``category_color`` may colour
     each bar by its category). On a log axis (energies, sample counts) the
-    means are points, since a bar's length from an arbitrary floor means nothing.
+    means are points, since a bar's length from an arbitrary floor means nothing;
+    ``points`` draws points on a linear axis too.
     """
     rows = rows.dropna(subset=["mean"])
     categories = list(dict.fromkeys(rows[category])) if categories is None else list(categories)
@@ -320,10 +331,20 @@ def bars(
             style = {"color": [category_color(c) for c in part[category]]}
         else:
             style = {"color": "#1f77b4"}
-        if log:
-            along = {"xerr" if horizontal else "yerr": errors(part)}
-            xy = (part["mean"], positions) if horizontal else (positions, part["mean"])
-            ax.errorbar(*xy, fmt="o", capsize=3, **along, **style)
+        if log or points:
+            error = errors(part)
+            colours = np.broadcast_to(np.asarray(style.pop("color"), dtype=object), len(part))
+            for j, colour in enumerate(colours):  # one call per point: each its own colour
+                along = {"xerr" if horizontal else "yerr": error[:, j : j + 1]}
+                xy = ([part["mean"].iloc[j]], [positions[j]])
+                ax.errorbar(
+                    *(xy if horizontal else xy[::-1]),
+                    fmt="o",
+                    capsize=3,
+                    color=colour,
+                    **along,
+                    **(style if j == 0 else {}),
+                )
         elif horizontal:
             ax.barh(positions, part["mean"], height=width, xerr=errors(part), capsize=3, **style)
         else:
@@ -344,3 +365,31 @@ def bars(
         )
         if log:
             ax.set_yscale("log")
+
+
+#: :func:`bar_panel` options for one bar per learner type (``kind``), in its colour.
+PER_LEARNER = {"category_title": "learner", "category_label": label, "category_color": color}
+
+
+def bar_panel(
+    metric: str,
+    category: str,
+    value_label: str,
+    *,
+    category_title: str = "",
+    limits: tuple | None = None,
+    **options,
+) -> Callable:
+    """A :class:`Panel`'s ``draw``: :func:`bars` of ``metric`` per ``category`` (``options``
+    go to :func:`bars`), the value axis labelled ``value_label`` and limited to ``limits``."""
+
+    def draw(ax, rows):
+        bars(ax, metric_rows(rows, metric), category, **options)
+        horizontal = options.get("horizontal", False)
+        (ax.set_xlabel if horizontal else ax.set_ylabel)(value_label)
+        if category_title and not horizontal:
+            ax.set_xlabel(category_title)
+        if limits:
+            (ax.set_xlim if horizontal else ax.set_ylim)(*limits)
+
+    return draw

@@ -47,6 +47,7 @@ from experiments.learners import (
 from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import color, figure, label
+from experiments.sweep_figures import Panel, bar_panel, panel_grid
 from tasks import load_task
 
 
@@ -298,6 +299,48 @@ def _summary(result: Result, settings: Settings) -> str:
     return "\n".join(lines)
 
 
+def _aggregate_figures(aggregate) -> dict:
+    """Every learner on every task: score, samples to target, presentations and energy,
+    means over runs with intervals (each learner at its own budget)."""
+    panels = [
+        ("score", "test score", "accuracy, or R$^2$", False),
+        ("samples_to_target", "samples to the chance-corrected target", "samples", True),
+        ("presentations", "training presentations", "samples x epochs", True),
+        ("training_joules", "training energy (horowitz45_fp32)", "J", True),
+        ("joules_per_inference", "energy per prediction (horowitz45_fp32)", "J", True),
+    ]
+    per_task = {
+        "category_title": "task",
+        "categories": list(dict.fromkeys(aggregate.summary["task"])),
+        "series": "kind",
+        "series_label": _label,
+        "series_color": _color,
+    }
+    figure = panel_grid(
+        aggregate,
+        [
+            Panel(
+                title,
+                bar_panel(
+                    metric,
+                    "task",
+                    ylabel,
+                    log=log,
+                    limits=None if log else (0, 1.05),
+                    **per_task,
+                ),
+            )
+            for metric, title, ylabel, log in panels
+        ],
+        ["task", "kind"],
+        "MLP vs spiking network on every task, next to reference learners and ablations",
+        panel_size=(4.4, 3.6),
+        note="Energies, presentations and samples to target are counted for the two learners "
+        "only; a learner that never reached the target has no point there.",
+    )
+    return {"task_benchmark": figure}
+
+
 @register_experiment(
     "task_benchmark",
     "MLP vs spiking network on every task, next to reference learners: score, samples "
@@ -306,6 +349,7 @@ def _summary(result: Result, settings: Settings) -> str:
     _figures,
     _summary,
     order=10,
+    aggregate_figures=_aggregate_figures,
 )
 def run(settings: Settings, seed: int) -> Result:
     from experiments.baselines import ABLATIONS

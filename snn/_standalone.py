@@ -362,7 +362,14 @@ def _build_in(network, directory: Path):
         pickle.dump(blueprint, handle)
     started = time.perf_counter()
     process = subprocess.run(
-        [sys.executable, "-m", "snn._standalone_build", str(spec_path), str(directory)],
+        [
+            sys.executable,
+            "-m",
+            "snn._standalone_build",
+            str(spec_path),
+            str(directory),
+            build_key(network),
+        ],
         capture_output=True,
         text=True,
         cwd=str(Path(__file__).resolve().parent.parent),

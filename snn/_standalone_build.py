@@ -1,6 +1,6 @@
 """Build one compiled Diehl & Cook program (run as ``python -m snn._standalone_build``).
 
-Usage: ``python -m snn._standalone_build NETWORK_PICKLE DIRECTORY``. Runs in a
+Usage: ``python -m snn._standalone_build NETWORK_PICKLE DIRECTORY KEY``. Runs in a
 process of its own because Brian2's standalone device is process-global
 state. Generates the network of the pickled :class:`snn.network.DiehlCookNetwork`
 (written there by :func:`snn._standalone.ensure_built`) with schedule
@@ -107,10 +107,23 @@ def build(network, directory):
 
 
 def main(argv):
-    if len(argv) != 3:
-        sys.exit("usage: python -m snn._standalone_build NETWORK_PICKLE DIRECTORY")
+    if len(argv) != 4:
+        sys.exit("usage: python -m snn._standalone_build NETWORK_PICKLE DIRECTORY KEY")
+    from snn._standalone import build_key
+
     with open(argv[1], "rb") as handle:
         network = pickle.load(handle)
+    # This process generates the code from the package's sources as they are
+    # on disk now; a build for a key computed from other sources (edited since
+    # the requesting process imported them) would be cached under a key that
+    # does not describe it.
+    key = build_key(network)
+    if key != argv[3]:
+        sys.exit(
+            f"the build was requested for key {argv[3]}, but the package's sources give "
+            f"key {key} in this process (were they changed since the requesting process "
+            "started?); nothing was built"
+        )
     build(network, argv[2])
 
 

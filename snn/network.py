@@ -71,6 +71,8 @@ from snn.neurons import (
     EXCITATORY_EQUATIONS,
     EXCITATORY_RESET,
     EXCITATORY_THRESHOLD,
+    FROZEN_EXCITATORY_EQUATIONS,
+    FROZEN_EXCITATORY_RESET,
     LATERAL_INHIBITION_ON_PRE,
     PER_NEURON_PARAMETERS,
     neuron_namespace,
@@ -90,7 +92,9 @@ BACKENDS = ("auto", "standalone", "runtime")
 #: Whether a run with plasticity 0 in every window (an evaluation, a readout
 #: pass) uses the network's frozen form: input synapses that only transmit
 #: (and keep the rule's clipping of ``w``), without the rule's traces or the
-#: weight normalisation, which cannot change anything in such a run (see
+#: weight normalisation, and thresholds held constant
+#: (:data:`snn.neurons.FROZEN_EXCITATORY_EQUATIONS`), none of which can change
+#: anything in such a run (see
 #: :meth:`snn.rules.PlasticityRule.frozen_synapses_kwargs`). The spikes are
 #: the same; the arithmetic per input spike drops to the transmission. False
 #: runs every call with the full rule (for side-by-side benchmarks and tests).
@@ -641,9 +645,10 @@ class DiehlCookNetwork:
         )
         excitatory = NeuronGroup(
             n_agents * n_neurons,
-            EXCITATORY_EQUATIONS + _COUNTER_EQUATIONS,
+            (FROZEN_EXCITATORY_EQUATIONS if self.frozen else EXCITATORY_EQUATIONS)
+            + _COUNTER_EQUATIONS,
             threshold=EXCITATORY_THRESHOLD,
-            reset=EXCITATORY_RESET + _COUNTER_RESET,
+            reset=(FROZEN_EXCITATORY_RESET if self.frozen else EXCITATORY_RESET) + _COUNTER_RESET,
             refractory="refractory_period",
             method="euler",
             namespace=namespace,

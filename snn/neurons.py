@@ -36,6 +36,8 @@ __all__ = [
     "PER_NEURON_PARAMETERS",
     "EXCITATORY_THRESHOLD",
     "EXCITATORY_RESET",
+    "FROZEN_EXCITATORY_EQUATIONS",
+    "FROZEN_EXCITATORY_RESET",
     "LATERAL_INHIBITION_ON_PRE",
     "DIEHL_COOK_NEURON",
     "neuron_namespace",
@@ -60,6 +62,14 @@ tau_theta : second (constant)
 inhibition : 1 (constant)
 """
 
+#: The same neuron while ``plastic`` is 0 for a whole run (the network's frozen
+#: form): ``theta`` does not change (its decay and rise are multiplied by
+#: ``plastic``, and ``theta + 0`` is ``theta`` exactly), so it is a constant
+#: and the run skips its update at every time step.
+FROZEN_EXCITATORY_EQUATIONS = EXCITATORY_EQUATIONS.replace(
+    "dtheta/dt = -plastic * theta / tau_theta : volt", "theta : volt"
+)
+
 #: Parameters that are per-neuron variables of :data:`EXCITATORY_EQUATIONS`
 #: (so that the agents of one population may differ in them) rather than
 #: namespace constants; a host sets them from :func:`neuron_namespace`'s values.
@@ -72,6 +82,11 @@ EXCITATORY_THRESHOLD = "v > v_threshold + theta"
 EXCITATORY_RESET = """
 v = v_reset
 theta += plastic * theta_plus
+"""
+
+#: The reset of the frozen form (no threshold rise: ``plastic`` is 0).
+FROZEN_EXCITATORY_RESET = """
+v = v_reset
 """
 
 #: Direct lateral inhibition standing in for D&C's one-to-one inhibitory

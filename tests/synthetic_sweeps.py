@@ -99,16 +99,20 @@ SPECS = {
     ],
     "learner_matrix": [
         {
-            "task": ["digits", "iris"],
-            "learner": ["rate_backprop"],
-            "neurons": "rate",
-            "rule": "backprop",
+            "task": ["digits"],
+            "learner": [f"{neurons}_{rule}"],
+            "neurons": neurons,
+            "rule": rule,
             "n_fit": 300,
             "n_val": 150,
             "n_test": 200,
-        },
+        }
+        for neurons in ("rate", "spiking")
+        for rule in ("backprop", "feedback_alignment")
+    ]
+    + [
         {
-            "task": ["digits", "iris"],
+            "task": ["digits"],
             "learner": ["stdp"],
             "neurons": "spiking",
             "rule": "stdp",
@@ -116,7 +120,7 @@ SPECS = {
             "n_fit": 300,
             "n_val": 150,
             "n_test": 200,
-        },
+        }
     ],
     "social_topology": [
         {

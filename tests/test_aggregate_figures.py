@@ -13,9 +13,19 @@ from matplotlib.patches import Rectangle
 from synthetic_sweeps import SPECS, synthetic_sweep
 
 from experiments import EXPERIMENTS
-from experiments.columns import value_range
+from experiments.aggregate import t_interval
+from experiments.columns import COLUMNS, value_range
+from experiments.continual_learning import average_accuracy, backward_transfer, retention
+from experiments.learner_matrix import effects_over_runs
 
-WITH_FIGURES = [name for name in SPECS if EXPERIMENTS[name].aggregate_figures is not None]
+WITH_FIGURES = list(SPECS)
+#: Tables of values an experiment's figures derive from each run, with their own intervals.
+DERIVED = {"continual_learning": [retention], "learner_matrix": [effects_over_runs]}
+
+
+def test_every_built_in_experiment_draws_its_own_aggregate_figures():
+    assert set(SPECS) == set(COLUMNS)  # a synthetic sweep for each: the tests below
+    assert [name for name in COLUMNS if EXPERIMENTS[name].aggregate_figures is None] == []
 
 
 def _is_number(text: str) -> bool:
@@ -150,7 +160,10 @@ def test_every_group_is_drawn_and_every_slice_named(drawn, name):
 def test_intervals_drawn_are_the_aggregates_and_within_the_metrics_range(drawn, name):
     result, figures = drawn(name)
     summary = result.summary
-    allowed = np.concatenate([summary[c].to_numpy(float) for c in ("mean", "ci_low", "ci_high")])
+    tables = [summary] + [derive(result) for derive in DERIVED.get(name, [])]
+    allowed = np.concatenate(
+        [table[c].to_numpy(float) for table in tables for c in ("mean", "ci_low", "ci_high")]
+    )
     ends = np.concatenate([drawn_interval_ends(fig) for fig in figures.values()])
     assert len(ends), "no interval drawn"
     strays = ends[~_contains(allowed, ends)]
@@ -169,3 +182,41 @@ def test_intervals_drawn_are_the_aggregates_and_within_the_metrics_range(drawn, 
             row.ci_high == high or row.ci_low == low
             for row, (low, high) in zip(rows.itertuples(), edges)
         )
+
+
+def test_continual_learning_retention_is_each_runs_acc_and_bwt_over_runs(drawn):
+    # ACC and BWT of each run from its accuracy matrix, then a t interval over the runs,
+    # clipped to [0, 1] (ACC) and [-1, 1] (BWT): computed here from the observations.
+    result, _ = drawn("continual_learning")
+    table = retention(result)
+    observations = result.observations
+    checked = 0
+    for (shift, learner, scenario), rows in observations.groupby(
+        ["shift", "learner", "scenario"], dropna=False
+    ):
+        for n_neurons, part in rows.groupby("n_neurons", dropna=False):
+            per_run = {"acc": [], "bwt": []}
+            for _, run in part.groupby("run_seed"):
+                size = int(run["test_task"].max()) + 1
+                R = np.full((size, size), np.nan)
+                R[run["after_task"].astype(int), run["test_task"].astype(int)] = run["accuracy"]
+                per_run["acc"].append(average_accuracy(R))
+                per_run["bwt"].append(backward_transfer(R))
+            for measure, (low, high) in (("acc", (0, 1)), ("bwt", (-1, 1))):
+                mean, _, ci_low, ci_high = t_interval(per_run[measure])
+                row = table[
+                    (table["shift"] == shift)
+                    & (table["learner"] == learner)
+                    & (table["scenario"] == scenario)
+                    & (table["metric"] == measure)
+                    & (
+                        (table["n_neurons"] == n_neurons)
+                        | (table["n_neurons"].isna() & (n_neurons != n_neurons))
+                    )
+                ]
+                assert len(row) == 1
+                assert row["mean"].iloc[0] == pytest.approx(mean)
+                assert row["ci_low"].iloc[0] == pytest.approx(max(ci_low, low))
+                assert row["ci_high"].iloc[0] == pytest.approx(min(ci_high, high))
+                checked += 1
+    assert checked == len(table)

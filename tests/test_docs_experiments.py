@@ -4,11 +4,14 @@ import pathlib
 import re
 import sys
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
 import experiments
 from experiments import EXPERIMENTS
+from experiments.aggregate import aggregate
 from experiments.runner import run_experiment
+from experiments.sweep import plan_sweep, run_sweep
 
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs" / "extending.md"
 HEADING = "## A new experiment (`experiments`)"
@@ -38,9 +41,17 @@ def test_a_new_module_is_discovered_listed_in_its_order_and_runs(tmp_path, monke
                 "stdp_window",
             ]
             path = run_experiment("iris_width", quick=True, seed=0, out=tmp_path / "runs")
+            # a sweep of it draws the example's own aggregate figure
+            plan = plan_sweep("iris_width", quick=True, seeds="0-1", grid={"epochs": [10]})
+            run_sweep(plan, tmp_path / "sweep", workers=0)
+            swept = aggregate(tmp_path / "sweep", figures=False)
+            drawn = EXPERIMENTS["iris_width"].aggregate_figures(swept)
         finally:
             sys.modules.pop("experiments.iris_width", None)
     assert "iris_width" not in EXPERIMENTS
     metrics = pd.read_csv(path / "metrics.csv")
     assert sorted(metrics["width"].unique()) == [2, 8] and metrics["seed"].nunique() == 2
     assert (path / "figures" / "iris_width.png").stat().st_size > 5000
+    (ax,) = drawn["iris_width"].axes
+    assert list(ax.lines[0].get_xdata()) == [2, 8] and ax.get_xlabel() == "hidden units"
+    plt.close(drawn["iris_width"])

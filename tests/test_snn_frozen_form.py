@@ -185,3 +185,16 @@ def test_compiled_frozen_form_gives_the_full_rules_spikes(monkeypatch, tmp_path)
     assert _standalone.is_built(network) and _standalone.is_built(network.frozen_form())
     assert full.counts.sum() > 30
     assert_same_run(full, frozen)
+
+
+def test_a_build_requested_for_other_sources_builds_nothing(tmp_path):
+    import pickle
+
+    from snn import _standalone_build
+
+    network = frozen_case(snn.RULES["stdp"]())[0].frozen_form()
+    (tmp_path / "network.pickle").write_bytes(pickle.dumps(network))
+    arguments = ["builder", str(tmp_path / "network.pickle"), str(tmp_path / "build")]
+    with pytest.raises(SystemExit, match="sources give key"):
+        _standalone_build.main([*arguments, "0" * 32])
+    assert not (tmp_path / "build").exists()
