@@ -175,7 +175,10 @@ def _aggregate_figures(aggregate) -> dict:
 
     panels = [
         Panel("score at matched training samples", against("n_train")),
-        Panel("at matched training energy (the two learners)", against("training_joules")),
+        Panel(
+            "at matched training energy (the two learners;\nx: the mean energy over runs)",
+            against("training_joules"),
+        ),
     ]
     figure = panel_grid(
         aggregate,

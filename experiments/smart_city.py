@@ -356,6 +356,10 @@ def _figures(result: Result, settings: Settings) -> dict:
     return figures
 
 
+#: Line styles of the reference forecasts in the aggregate's learning figure.
+REFERENCE_LINES = ("-.", ":", "--", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
+
+
 def _forecaster(kind: str, protocol: str) -> str:
     if protocol == REFERENCE:
         return f"reference: {REFERENCES.get(kind, kind)}"
@@ -366,6 +370,11 @@ def _aggregate_figures(aggregate) -> dict:
     """Accuracy of every agent kind and protocol next to the reference forecasts (bars, at the
     last round), and the agents' accuracy round by round; means and intervals over runs."""
     last = aggregate.summary["round"].max()
+    pairs = dict.fromkeys(zip(aggregate.summary["type"], aggregate.summary["protocol"]))
+    # the agents first, then the reference forecasts; the same rows in both panels
+    forecasters = [_forecaster(*p) for p in pairs if p[1] != REFERENCE] + [
+        _forecaster(*p) for p in pairs if p[1] == REFERENCE
+    ]
     accuracies = (
         ("local_accuracy", "at the agent's own intersection"),
         ("city_accuracy", "anywhere in the city"),
@@ -380,6 +389,7 @@ def _aggregate_figures(aggregate) -> dict:
                 ax,
                 rows,
                 "forecaster",
+                categories=forecasters,
                 category_color=lambda name: (
                     "#444444"
                     if name.startswith("reference")
@@ -415,8 +425,8 @@ def _aggregate_figures(aggregate) -> dict:
                     row["mean"],
                     color="black",
                     linewidth=0.8,
-                    linestyle=("-.", ":", "--", (0, (5, 1, 1, 1)))[k % 4],
-                    label=f"reference: {REFERENCES.get(kind, kind)} (last round)",
+                    linestyle=REFERENCE_LINES[k % len(REFERENCE_LINES)],
+                    label=f"reference: {REFERENCES.get(kind, kind)}",
                 )
             ax.set_xlabel("round (local learning, then one interaction)")
             ax.set_ylabel("test accuracy, next-hour congestion\n(mean over intersections)")
@@ -431,8 +441,9 @@ def _aggregate_figures(aggregate) -> dict:
         [Panel(f"{title}, round {last:g} (the last)", final_bars(c)) for c, title in accuracies],
         drawn,
         "Smart city: next-hour congestion forecasts of the agents and the reference forecasts",
-        panel_size=(5.6, 0.45 * aggregate.summary.groupby(["type", "protocol"]).ngroups + 1.6),
-        note="The reference forecasts are scored at the agent's own intersection only.",
+        panel_size=(5.6, 0.45 * len(forecasters) + 1.6),
+        note="The reference forecasts are scored at the agent's own intersection only (and do "
+        "not learn: one value for every round).",
     )
     learning = panel_grid(
         aggregate,
