@@ -96,15 +96,15 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     "smart_city": {"quick": _measured(9), "full": _projected(9000)},
     # quick: wall 69 s at load 9.9. full: measured (module docstring), 306 s.
     "brain_synchrony": {"quick": _measured(16), "full": Expected(306, "measured")},
-    # quick (5 tasks x 3 seeds): 156 s of CPU (user 154.6 + sys 1.8), wall 359 s at
-    # load 6-8, commit 0c071b2; the STDP network took 86% of it (timings.csv). full:
+    # quick (5 tasks x 3 seeds): 121 s of CPU (user 119.8 + sys 1.2), wall 277 s at
+    # load 7-8, commit 7251b12; the STDP network took 80% of it (timings.csv). full:
     # STDP presentations per seed, fits + 2 validation checkpoints + test, noisy test
     # and cost(X) (3 x test) + digits' forgetting: xor 20, iris 261, digits ~4.5k,
     # seed_regression 660, city_traffic 13.6k = ~19k against ~2.0k in quick, x5/3 seeds,
     # x2 presentation time, x1.5 for 128 neurons against 64: x47 on the quick STDP's
-    # ~135 s = ~6300 s; the gradient learners (2 learning rates, 128 units, 20 steps;
-    # city_traffic's 4949 samples x 20 epochs) ~600 s per seed: ~3000 s. ~2.6 h.
-    "learner_matrix": {"quick": _measured(156), "full": _projected(9300)},
+    # ~97 s = ~4600 s; the gradient learners (2 learning rates, 128 units, 20 steps;
+    # city_traffic's 4949 samples x 20 epochs) ~600 s per seed: ~3000 s. ~2.1 h.
+    "learner_matrix": {"quick": _measured(121), "full": _projected(7600)},
 }
 
 

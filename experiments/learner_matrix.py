@@ -67,7 +67,7 @@ import numpy as np
 import pandas as pd
 
 from core.random import child_seeds
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments.runner import progress
 from experiments.stats import mean_interval
 from experiments.style import figure
@@ -101,7 +101,7 @@ FIRST, SECOND = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     """The full preset: every shipped task, 5 seeds, 128 hidden units.
 
     Times: see :data:`experiments.expected_time.EXPECTED` (``python -m
@@ -146,26 +146,20 @@ class Settings:
     forgetting_epochs: int = 5
     energy_table: str = "horowitz45_fp32"
 
-    @classmethod
-    def quick(cls):
-        return cls(
-            n_seeds=3,
-            n_train=150,
-            n_val=60,
-            n_test=100,
-            hidden_units=64,
-            epochs=6,
-            task_epochs={"xor": 300, "iris": 60, "seed_regression": 100},
-            learning_rates={"rate": (0.02,), "spiking": (0.01,)},
-            spiking_params={"n_steps": 10},
-            forgetting_epochs=3,
-            stdp_checkpoints_per_epoch=1,
-            stdp_params={"presentation_time_ms": 50.0, "rest_time_ms": 25.0},
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(
+        n_seeds=3,
+        n_train=150,
+        n_val=60,
+        n_test=100,
+        hidden_units=64,
+        epochs=6,
+        task_epochs={"xor": 300, "iris": 60, "seed_regression": 100},
+        learning_rates={"rate": (0.02,), "spiking": (0.01,)},
+        spiking_params={"n_steps": 10},
+        forgetting_epochs=3,
+        stdp_checkpoints_per_epoch=1,
+        stdp_params={"presentation_time_ms": 50.0, "rest_time_ms": 25.0},
+    )
 
     def epochs_for(self, task_name: str) -> int:
         return self.task_epochs.get(task_name, self.epochs)
@@ -377,6 +371,59 @@ def effects(metrics: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def mlp_to_stdp(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The MLP against the STDP network, the difference split in two steps, per task and metric.
+
+    ``total`` = STDP network minus MLP (rate neurons, backprop) = ``spikes``
+    (spiking MLP minus MLP: the neurons change, backprop is kept) + ``rule``
+    (STDP network minus spiking MLP: spikes are kept, the global gradient
+    gives way to the local STDP rule and its readout). Per seed, paired, on
+    the scale of :func:`effects`; mean and 95% t-interval over seeds. The
+    ``rule`` step changes more than the learning rule (the neuron model,
+    lateral inhibition, the readout), which the summary says.
+    """
+    rows = []
+    for (task, metric), group in _cells(metrics).groupby(["task", "metric"], sort=False):
+        table = group.pivot(index="seed", columns="learner", values="value")
+        if not {"rate_backprop", "spiking_backprop", STDP} <= set(table.columns):
+            continue
+        mlp, spiking, stdp = table["rate_backprop"], table["spiking_backprop"], table[STDP]
+        for part, values in (
+            ("total", stdp - mlp),
+            ("spikes", spiking - mlp),
+            ("rule", stdp - spiking),
+        ):
+            mean, low, high = interval(values)
+            rows.append(
+                {
+                    "task": task,
+                    "metric": metric,
+                    "log10": METRICS[metric][1],
+                    "part": part,
+                    "mean": mean,
+                    "low": low,
+                    "high": high,
+                    "n_seeds": int(np.isfinite(values).sum()),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["task", "metric", "log10", "part", "mean", "low", "high", "n_seeds"]
+    )
+
+
+def split_verdict(rows: pd.DataFrame) -> str:
+    """Which step of :func:`mlp_to_stdp` accounts for the difference (rows of one task and metric)."""
+    by = rows.set_index("part")
+    clear = _resolved(by)
+    resolved = [part for part in ("spikes", "rule") if part in by.index and clear[part]]
+    if not resolved:
+        return "neither step resolved"
+    if len(resolved) == 1:
+        return "spikes" if resolved[0] == "spikes" else "the learning rule"
+    larger = max(resolved, key=lambda part: abs(by.loc[part, "mean"]))
+    return f"both; mostly {'spikes' if larger == 'spikes' else 'the learning rule'}"
+
+
 def _cells(metrics: pd.DataFrame) -> pd.DataFrame:
     """Long table (task, learner, seed, metric, value), log10 where the metric says so."""
     present = [m for m in METRICS if m in metrics.columns]
@@ -388,11 +435,23 @@ def _cells(metrics: pd.DataFrame) -> pd.DataFrame:
     return long
 
 
+#: Seeds an interval needs before it can resolve an effect: with fewer, a
+#: metric that takes few values (accuracy on 100 images, samples at the
+#: checkpoints) can give equal paired differences and a zero-width interval.
+MIN_SEEDS = 3
+
+
+def _resolved(rows: pd.DataFrame) -> pd.Series:
+    """Rows whose interval excludes 0 and rests on at least :data:`MIN_SEEDS` seeds."""
+    enough = rows["n_seeds"] >= MIN_SEEDS if "n_seeds" in rows else True
+    return ((rows["low"] > 0) | (rows["high"] < 0)) & enough
+
+
 def attribute(rows: pd.DataFrame) -> str:
     """Which factor accounts for a metric's differences, from its three effect intervals."""
-    resolved = rows[(rows["low"] > 0) | (rows["high"] < 0)]
+    resolved = rows[_resolved(rows)]
     if resolved.empty:
-        return "neither (every interval contains 0)"
+        return "neither (no interval over enough seeds excludes 0)"
     top = resolved.loc[resolved["mean"].abs().idxmax()]
     if top["effect"] == "interaction":
         return "the combination (interaction larger than either main effect)"
@@ -608,7 +667,12 @@ def _summary(result: Result, settings: Settings) -> str:
         ]
         name = METRICS[metric][0] + (" (log10)" if log else "")
         lines.append(f"| {task} | {name} | " + " | ".join(cells) + f" | {attribute(rows)} |")
-    lines += ["", "In short, per task (a difference is resolved when its interval excludes 0):", ""]
+    lines += [
+        "",
+        f"In short, per task (a difference is resolved when its 95% interval, over at least "
+        f"{MIN_SEEDS} seeds, excludes 0):",
+        "",
+    ]
     for task, rows in table.groupby("task", sort=False):
         by_factor: dict[str, list[str]] = {}
         for metric, metric_rows in rows.groupby("metric", sort=False):
@@ -619,6 +683,33 @@ def _summary(result: Result, settings: Settings) -> str:
             if factor in by_factor
         ]
         lines.append(f"- {task}: " + "; ".join(parts) + ".")
+    split = result.tables.get("mlp_to_stdp")
+    if split is not None and len(split):
+        lines += [
+            "",
+            "## The MLP against the STDP network, in two steps",
+            "",
+            "STDP network minus MLP = (spiking MLP minus MLP: spikes, backprop kept) + (STDP "
+            "network minus spiking MLP: the learning rule, spikes kept), paired per seed, mean "
+            "[95% interval]. The second step also changes the neuron model (conductance-based, "
+            "with adaptive thresholds), adds lateral inhibition and swaps the trained readout for "
+            "the STDP network's own, so it is the rule with all that comes with it.",
+            "",
+            "| task | metric | STDP minus MLP | spikes | learning rule | accounted for by |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for (task, metric), rows in split.groupby(["task", "metric"], sort=False):
+            by = rows.set_index("part")
+            log = bool(rows["log10"].iloc[0])
+            cells = [
+                f"{_fmt(by.loc[p, 'mean'], log)} [{_fmt(by.loc[p, 'low'], log)}, "
+                f"{_fmt(by.loc[p, 'high'], log)}]"
+                for p in ("total", "spikes", "rule")
+            ]
+            name = METRICS[metric][0] + (" (log10)" if log else "")
+            lines.append(
+                f"| {task} | {name} | " + " | ".join(cells) + f" | {split_verdict(rows)} |"
+            )
     lines += [
         "",
         "n/a: a target never reached within the budget, or a learner without operation "
@@ -753,6 +844,7 @@ def _aggregate_figures(aggregate) -> dict:
             "learning rule, and their interaction",
             table=table,
             panel_size=(3.4, 0.5 * len(tasks) + 1.6),
+            max_columns=PANEL_COLUMNS,
             note="Each run's effect is computed from its means over its inner seeds (log10 "
             "values for energies, samples and updates); an interval clear of 0 is a resolved "
             "effect.",
@@ -780,6 +872,7 @@ def _aggregate_figures(aggregate) -> dict:
         ["task", "learner", "neurons", "rule"],
         "Measured values per task and learner",
         panel_size=(3.4, 3.0),
+        max_columns=PANEL_COLUMNS,
         note="A learner without a point did not reach the target or is not counted.",
     )
     figures["learner_matrix_cells"] = cells
@@ -846,6 +939,7 @@ def run(settings: Settings, seed: int) -> Result:
         timings=pd.DataFrame(timings),
         tables={
             "effects": effects(metrics),
+            "mlp_to_stdp": mlp_to_stdp(metrics),
             "tuning": pd.DataFrame(tuning),
             "curves": pd.concat(curves, ignore_index=True),
         },

@@ -97,3 +97,50 @@ def test_attribution_names_the_factor_whose_interval_excludes_zero():
 def test_skill_is_chance_corrected_accuracy_or_r2():
     np.testing.assert_allclose(learner_matrix.skill([0.1, 1.0], 10), [0.0, 1.0])
     np.testing.assert_allclose(learner_matrix.skill([-0.5, 0.9], None), [-0.5, 0.9])
+
+
+def test_mlp_to_stdp_splits_the_difference_into_spikes_then_rule():
+    """Made-up cells: STDP minus MLP must be the spikes step plus the rule step, seed by seed."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for seed in range(4):
+        for learner in (*learner_matrix.DESIGN, learner_matrix.STDP):
+            rows.append(
+                {
+                    "task": "iris",
+                    "learner": learner,
+                    "seed": seed,
+                    "test_score": rng.uniform(0.5, 1.0),
+                    "training_joules": rng.uniform(1e-6, 1e-4),
+                }
+            )
+    metrics = pd.DataFrame(rows)
+    split = learner_matrix.mlp_to_stdp(metrics).set_index(["metric", "part"])
+    cells = metrics.pivot(index="seed", columns="learner", values="test_score")
+    spikes = cells.spiking_backprop - cells.rate_backprop
+    rule = cells.stdp - cells.spiking_backprop
+    assert split.loc[("test_score", "spikes"), "mean"] == pytest.approx(spikes.mean())
+    assert split.loc[("test_score", "rule"), "mean"] == pytest.approx(rule.mean())
+    assert split.loc[("test_score", "total"), "mean"] == pytest.approx((spikes + rule).mean())
+    energy = np.log10(metrics.pivot(index="seed", columns="learner", values="training_joules"))
+    assert split.loc[("training_joules", "total"), "mean"] == pytest.approx(
+        (energy.stdp - energy.rate_backprop).mean()
+    )
+
+    def parts(spikes, rule):
+        return pd.DataFrame(
+            [
+                {"part": part, "mean": np.mean(bounds), "low": bounds[0], "high": bounds[1]}
+                for part, bounds in (("total", (0.0, 1.0)), ("spikes", spikes), ("rule", rule))
+            ]
+        )
+
+    assert learner_matrix.split_verdict(parts((0.1, 0.3), (-0.05, 0.05))) == "spikes"
+    assert (
+        learner_matrix.split_verdict(parts((0.1, 0.3), (-0.9, -0.5)))
+        == "both; mostly the learning rule"
+    )
+    assert learner_matrix.split_verdict(parts((-0.1, 0.3), (-0.2, 0.5))) == (
+        "neither step resolved"
+    )
+    assert learner_matrix.mlp_to_stdp(metrics[metrics.learner != "stdp"]).empty

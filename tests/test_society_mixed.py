@@ -47,7 +47,10 @@ def twin_tables():
     previous, _brian._chosen_target = _brian._chosen_target, "numpy"
     try:
         return [
-            tiny_mixed(random_state=7, labels="true", demonstrations=3).run(2) for _ in range(2)
+            tiny_mixed(random_state=7, protocol_params={"labels": "true", "demonstrations": 3}).run(
+                2
+            )
+            for _ in range(2)
         ]
     finally:
         _brian._chosen_target = previous
@@ -88,8 +91,7 @@ def test_a_spiking_agent_learns_from_an_mlp_teacher():
         random_state=0,
         local_batch=0,
         n_eval=30,
-        demonstrations=30,
-        labels="predicted",
+        protocol_params={"demonstrations": 30, "labels": "predicted"},
         agent_params=tiny_spiking(),
     )
     society.setup()
@@ -108,7 +110,7 @@ def test_a_spiking_agent_learns_from_an_mlp_teacher():
 
 
 def test_gossip_keeps_the_mean_of_spiking_parameters():
-    society = tiny_mixed("gossip", same_start=False, n_agents=4)
+    society = tiny_mixed("gossip", protocol_params={"same_start": False}, n_agents=4)
     society.setup()
     spiking = np.flatnonzero(society.types_ == "snn")
     society.partial_fit(
