@@ -3,6 +3,7 @@ metrics (tests/synthetic_sweeps.py: 2 settings x 3 seeds, no training): axes lab
 a legend wherever several series are drawn, every group's mean drawn, every slice of the
 sweep named, and every interval drawn the aggregate's, clipped to the metric's range."""
 
+import dataclasses
 import math
 
 import matplotlib.pyplot as plt
@@ -258,6 +259,8 @@ def test_a_key_the_figure_does_not_draw_is_a_slice_unless_the_drawn_keys_fix_it(
     ]
     text = caption(result)
     assert "90% Student-t interval over n = 3 runs" in text and "fixed: fixed=1" in text
+    two = dataclasses.replace(result, summary=table.assign(n=2))
+    assert "(with 2 runs the interval is ±6.3 standard errors wide)" in caption(two)  # t_0.95,1
 
 
 def test_one_run_per_setting_draws_means_and_says_there_is_no_interval(tmp_path):
