@@ -28,6 +28,16 @@ from social.metrics import consensus_distance, knowledge_diffusion
 from social.partitions import partition_data
 
 
+def default_agent_params(ann_learning_rate: float = 0.05) -> dict:
+    """The society experiments' default per-type population settings (JSON-friendly):
+    MLPs at ``ann_learning_rate``, spiking networks of 50 neurons shown each sample
+    for 100 ms + 20 ms rest (see :func:`society_agent_params`)."""
+    return {
+        "ann": {"learning_rate": ann_learning_rate},
+        "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0},
+    }
+
+
 def society_agent_params(agent_params: Mapping) -> dict:
     """Per-type population parameters with units, from JSON-friendly settings.
 

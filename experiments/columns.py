@@ -38,6 +38,13 @@ TRAINING_OPS = Column(
     "operations",
     0.0,
 )
+EPOCHS_TRAINED = Column(
+    "MLP: epochs chosen by early stopping on validation; spiking: plastic epochs + "
+    "the frozen readout pass; empty for reference models",
+    "",
+    0.0,
+)
+PRESENTATIONS = Column("training samples x epochs", "", 0.0)
 #: The cost tables experiments price on (experiments.learners.ENERGY_TABLES).
 _TABLES = ("horowitz45_fp32", "loihi")
 TRAINING_JOULES = Column(
@@ -101,13 +108,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         ),
         "n_train": Column("training samples used", "", 0.0),
         "n_test": Column("test samples scored", "", 0.0),
-        "epochs": Column(
-            "MLP: epochs chosen by early stopping on validation; spiking: plastic epochs + "
-            "the frozen readout pass; empty for reference models",
-            "",
-            0.0,
-        ),
-        "presentations": Column("training samples x epochs", "", 0.0),
+        "epochs": EPOCHS_TRAINED,
+        "presentations": PRESENTATIONS,
         "samples_to_target": Column(
             "smallest nested training subset whose corrected_score reaches the target "
             "(empty if none)",
@@ -147,13 +149,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "n_train": Column(
             "training samples of this point (a nested, class-balanced subset)", "", 0.0, role="key"
         ),
-        "epochs": Column(
-            "MLP: epochs chosen by early stopping on validation; spiking: plastic epochs + "
-            "the frozen readout pass; empty for reference models",
-            "",
-            0.0,
-        ),
-        "presentations": Column("training samples x epochs", "", 0.0),
+        "epochs": EPOCHS_TRAINED,
+        "presentations": PRESENTATIONS,
         "score": Column("test accuracy of a learner trained from scratch on n_train", "", 0.0, 1.0),
         "unit": UNIT,
         "training_ops": TRAINING_OPS,

@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
 from core.random import child_seeds
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments._energy import interval95, train_to_target, validation_split
 from experiments.learners import (
     ENERGY_TABLES,
@@ -36,7 +36,7 @@ from tasks import load_task
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     task: str = "digits"
     n_seeds: int = 3
     n_train: int | None = None
@@ -47,20 +47,14 @@ class Settings:
     chunk_size: int = 200  # samples between validation checkpoints
     max_epochs: dict = field(default_factory=lambda: {"ann": 30, "snn": 2})
 
-    @classmethod
-    def quick(cls):
-        return cls(
-            n_seeds=1,  # the quick preset's time is kept; intervals need the full preset's 3
-            n_train=300,
-            n_test=150,
-            target=0.7,
-            chunk_size=100,
-            max_epochs={"ann": 20, "snn": 1},
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(
+        n_seeds=1,  # the quick preset's time is kept; intervals need the full preset's 3
+        n_train=300,
+        n_test=150,
+        target=0.7,
+        chunk_size=100,
+        max_epochs={"ann": 20, "snn": 1},
+    )
 
 
 def registered_rules() -> list[tuple[str, str]]:
@@ -242,15 +236,7 @@ def run(settings: Settings, seed: int) -> Result:
             estimator = make_learner(kind, task, random_state=run_seed, **params)
             started = time.perf_counter()
             curve, reached = train_to_target(
-                estimator,
-                task,
-                X_fit,
-                y_fit,
-                X_val,
-                y_val,
-                target=settings.target,
-                max_epochs=settings.max_epochs[kind],
-                chunk_size=settings.chunk_size,
+                estimator, kind, task, (X_fit, y_fit), (X_val, y_val), settings
             )
             seconds = time.perf_counter() - started
             ops = operations(estimator)
