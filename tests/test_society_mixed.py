@@ -56,6 +56,8 @@ def twin_tables():
         _brian._chosen_target = previous
 
 
+@pytest.mark.slow
+@pytest.mark.numpy_target
 def test_a_mixed_society_records_both_types_in_one_currency(twin_tables):
     table = twin_tables[0]
     assert sorted(table["type"].unique()) == ["ann", "snn"]
@@ -70,6 +72,8 @@ def test_a_mixed_society_records_both_types_in_one_currency(twin_tables):
     )
 
 
+@pytest.mark.slow
+@pytest.mark.numpy_target
 def test_a_mixed_society_is_reproducible(twin_tables):
     a, b = (table.drop(columns="wall_seconds") for table in twin_tables)
     pd.testing.assert_frame_equal(a, b)
