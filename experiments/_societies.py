@@ -38,6 +38,12 @@ def default_agent_params(ann_learning_rate: float = 0.05) -> dict:
     }
 
 
+def default_protocol_params() -> dict:
+    """The society experiments' default protocol options: a teacher shows 8 demonstrations,
+    only those it got right; gossip averages once per round."""
+    return {"teach": {"demonstrations": 8, "labels": "checked"}, "gossip": {"steps": 1}}
+
+
 def society_agent_params(agent_params: Mapping) -> dict:
     """Per-type population parameters with units, from JSON-friendly settings.
 

@@ -4,7 +4,7 @@ Each built-in experiment declares its columns here, in the order its
 ``metrics.csv`` has them, with their meaning, unit and range; an experiment
 registered elsewhere passes ``columns={name: Column(...)}`` to
 ``register_experiment``. docs/metrics.md is generated from these declarations
-(``python -m experiments.columns > docs/metrics.md``), the test suite checks
+(``python -m experiments columns > docs/metrics.md``), the test suite checks
 every ``metrics.csv`` it writes against them and the document against the
 code, and ``aggregate`` clips confidence intervals to a column's range.
 """
@@ -389,7 +389,7 @@ def check_columns(experiment, columns) -> None:
         raise AssertionError(
             f"metrics.csv of {name} has columns {list(columns)}, but experiments/columns.py "
             f"declares {list(declared)}; update the declaration (and regenerate "
-            "docs/metrics.md with python -m experiments.columns > docs/metrics.md)"
+            "docs/metrics.md with python -m experiments columns > docs/metrics.md)"
         )
 
 
@@ -402,7 +402,7 @@ def data_dictionary() -> str:
     lines = [
         "# What the columns of metrics.csv mean",
         "",
-        "Generated from `experiments/columns.py` by `python -m experiments.columns > "
+        "Generated from `experiments/columns.py` by `python -m experiments columns > "
         "docs/metrics.md`; the test suite checks every `metrics.csv` it writes against it.",
         "One row of `metrics.csv` is one observation; columns named `seed` identify",
         "replicates. The range is what a value can take (`aggregate` clips its",
@@ -425,7 +425,3 @@ def data_dictionary() -> str:
             meaning = spec.meaning + (" (not always present)" if spec.optional else "")
             lines.append(f"| `{column}` | {meaning} | {spec.unit} | {bounds} |")
     return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    print(data_dictionary(), end="")

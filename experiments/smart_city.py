@@ -43,6 +43,7 @@ from experiments._base import Presets, Result, register_experiment
 from experiments._societies import (
     check_society_settings,
     default_agent_params,
+    default_protocol_params,
     society_agent_params,
 )
 from experiments.runner import progress
@@ -80,12 +81,7 @@ class Settings(Presets):
     # labels="predicted" the 32 peer-labelled samples of a crossroads outweigh its 16
     # own ones and early mistakes echo into a majority-class lock-in (measured: own-
     # intersection accuracy at the majority baseline after 10 rounds).
-    protocol_params: dict = field(
-        default_factory=lambda: {
-            "teach": {"demonstrations": 8, "labels": "checked"},
-            "gossip": {"steps": 1},
-        }
-    )
+    protocol_params: dict = field(default_factory=default_protocol_params)
     rounds: int = 30
     n_seeds: int = 5
     local_batch: int = 16

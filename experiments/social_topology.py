@@ -52,6 +52,7 @@ from experiments._societies import (
     check_society_settings,
     component_summary,
     default_agent_params,
+    default_protocol_params,
     paired_task,
     society_agent_params,
     union_of_components,
@@ -111,12 +112,7 @@ class Settings(Presets):
     )
     agent_types: tuple = ("ann", "snn")
     protocols: tuple = ("teach", "gossip")
-    protocol_params: dict = field(
-        default_factory=lambda: {
-            "teach": {"demonstrations": 8, "labels": "checked"},
-            "gossip": {"steps": 1},
-        }
-    )
+    protocol_params: dict = field(default_factory=default_protocol_params)
     n_agents: int = 12
     rounds: int = 20
     n_seeds: int = 3
