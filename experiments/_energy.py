@@ -25,6 +25,7 @@ __all__ = [
     "chance_corrected",
     "validation_split",
     "train_to_target",
+    "reference_stops",
     "interval95",
     "log_interval95",
 ]
@@ -101,6 +102,42 @@ def train_to_target(
             if corrected >= target:
                 return pd.DataFrame(rows), True
     return pd.DataFrame(rows), False
+
+
+def reference_stops(task, fit, validation, test, *, target, names, n_prototypes, seed):
+    """The reference learners of :mod:`experiments.reference` named in ``names``, fitted once
+    on all of ``fit`` (``(X, y)`` pairs throughout), as rows next to the learners' stops.
+
+    Each row: ``kind`` (the reference's name), ``reached`` (its chance-corrected score on
+    ``validation`` reaches ``target``), ``val_corrected``, ``samples_to_target`` (all of
+    ``fit``: one fit sees every sample), ``test_accuracy`` (accuracy or R^2 on ``test``).
+    No energy: the references' operations are not counted.
+    """
+    from experiments import reference
+
+    n_classes = len(np.unique(fit[1])) if task.kind == "classification" else None
+    rows = []
+    for row in reference.reference_scores(
+        task.kind,
+        *fit,
+        *test,
+        n_prototypes=min(int(n_prototypes), len(fit[0])),
+        random_state=seed,
+        test_sets={"val": validation},
+    ):
+        if row["kind"] not in names:
+            continue
+        corrected = chance_corrected(row["score_val"], n_classes)
+        rows.append(
+            {
+                "kind": row["kind"],
+                "reached": bool(corrected >= target),
+                "val_corrected": corrected,
+                "samples_to_target": len(fit[0]),
+                "test_accuracy": row["score"],
+            }
+        )
+    return rows
 
 
 def energy_by_category(counts: pd.DataFrame, tables) -> pd.DataFrame:

@@ -225,7 +225,10 @@ COLUMNS: dict[str, dict[str, Column]] = {
         **_per_table("training_joules", "energy of all training until the stop"),
     },
     "energy_to_accuracy": {
-        "kind": KIND,
+        "kind": Column(
+            'the learner: "ann", "snn" or a reference model (experiments.reference; fitted once '
+            "on all training samples, energy not counted)"
+        ),
         "seed": SEED,
         "reached": REACHED,
         "samples_to_target": Column(

@@ -9,6 +9,12 @@ stopped model's inference energy is the counts of predicting the test set
 (read once, with the test accuracy). Figures: training energy to target and
 energy per prediction stacked by category on the primary table, and the
 spiking/MLP energy ratio under every table (the ranking's sensitivity).
+The reference learners of :mod:`experiments.reference` (logistic
+regression on raw inputs, 1-nearest neighbour, k-means prototypes plus the
+vote, the majority class) are fitted once on the same training samples and
+scored on the same validation and test samples, as rows of ``metrics.csv``
+(their energy is not counted); summary.md also gives the spiking minus MLP
+test accuracy paired by seed.
 
 Expected time: quick preset about 2 minutes; full preset (digits, 400
 neurons, 3 seeds) about 40 minutes on the 2-core machine.
@@ -23,16 +29,19 @@ import pandas as pd
 
 from core.energy import COST_TABLES, get_cost_table
 from core.random import child_seeds
+from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments._energy import (
     energy_by_category,
     interval95,
     log_interval95,
+    reference_stops,
     train_to_target,
     validation_split,
 )
 from experiments.learners import KINDS, make_learner, subsample
 from experiments.runner import progress
+from experiments.stats import mean_interval, paired_difference
 from experiments.style import color, figure, label
 from experiments.sweep_figures import PER_LEARNER, Panel, bar_panel, panel_grid
 from tasks import load_task
@@ -64,6 +73,7 @@ class Settings(Presets):
     max_epochs: dict = field(default_factory=lambda: {"ann": 30, "snn": 3})
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
     primary_table: str = "horowitz45_fp32"
+    references: tuple = reference.CLASSIFICATION
 
     QUICK = dict(
         n_seeds=2,
@@ -198,7 +208,7 @@ def _wrap(text: str, width: int) -> str:
 
 def _ratios(energy: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     """Spiking / MLP energy per table and phase: ratio of seed means, interval over paired seeds."""
-    reached = metrics[metrics["reached"]]
+    reached = metrics[metrics["reached"] & metrics["kind"].isin(KINDS)]
     both = reached.groupby("seed")["kind"].nunique()
     seeds = set(both[both == len(KINDS)].index)
     totals = (
@@ -241,6 +251,20 @@ def _summary(result: Result, settings: Settings) -> str:
             f"| {label(kind)} | {int(rows['reached'].sum())}/{len(rows)} | "
             f"{mean:.0f} [{low:.0f}, {high:.0f}] | {acc:.3f} [{acc_low:.3f}, {acc_high:.3f}] |"
         )
+    for kind in [k for k in dict.fromkeys(metrics["kind"]) if k not in KINDS]:
+        rows = metrics[metrics["kind"] == kind]
+        lines.append(
+            f"| reference: {reference.LABELS.get(kind, kind)} (one fit on all "
+            f"{int(rows['n_fit'].iloc[0])} samples) | {int(rows['reached'].sum())}/{len(rows)} | "
+            f"- | {mean_interval(rows['test_accuracy'])} |"
+        )
+    wide = metrics.pivot_table(index="seed", columns="kind", values="test_accuracy")
+    if set(KINDS) <= set(wide.columns):
+        lines += [
+            "",
+            "Spiking minus MLP test accuracy at the stop, paired by seed (same samples): "
+            f"{paired_difference(wide['snn'], wide['ann'])}.",
+        ]
     lines += [
         "",
         "Energy: geometric mean over seeds [95% t-interval of log energy].",
@@ -328,6 +352,7 @@ def _aggregate_figures(aggregate) -> dict:
     aggregate_figures=_aggregate_figures,
 )
 def run(settings: Settings, seed: int) -> Result:
+    reference.check_references(settings.references)
     tables = list(COST_TABLES)
     get_cost_table(settings.primary_table)  # a clear error before any work
     rows, energy_rows, curves = [], [], []
@@ -367,6 +392,26 @@ def run(settings: Settings, seed: int) -> Result:
             priced.loc[inference, "joules"] /= len(X_test)  # per prediction
             energy_rows.append(priced.assign(kind=kind, seed=run_seed))
             curves.append(curve.assign(kind=kind, seed=run_seed))
+        for stop in reference_stops(
+            task,
+            (X_fit, y_fit),
+            (X_val, y_val),
+            (X_test, y_test),
+            target=settings.target,
+            names=settings.references,
+            n_prototypes=reference.matching_prototypes(settings.params.get("snn", {})),
+            seed=run_seed % 2**31,
+        ):
+            rows.append(
+                {
+                    **stop,
+                    "seed": run_seed,
+                    "epochs": np.nan,
+                    "n_fit": len(X_fit),
+                    "n_val": len(X_val),
+                    "n_test": len(X_test),
+                }
+            )
     return Result(
         metrics=pd.DataFrame(rows),
         tables={

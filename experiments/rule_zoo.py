@@ -27,7 +27,12 @@ from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 from core.random import child_seeds
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
-from experiments._energy import interval95, train_to_target, validation_split
+from experiments._energy import (
+    interval95,
+    reference_stops,
+    train_to_target,
+    validation_split,
+)
 from experiments.learners import (
     ENERGY_TABLES,
     KINDS,
@@ -295,35 +300,31 @@ def run(settings: Settings, seed: int) -> Result:
 
 
 def reference_rows(task, fit, validation, test, settings: Settings, seed: int) -> list[dict]:
-    """Rows of ``metrics.csv`` for the reference learners of ``settings.references``,
-    fitted once on ``fit`` (all its samples) and scored on ``test``; ``reached`` says whether
-    the chance-corrected validation accuracy reaches ``settings.target``. Energy is NaN (not
-    counted)."""
-    n_prototypes = min(reference.matching_prototypes(settings.params.get("snn", {})), len(fit[0]))
-    chance = 1 / len(np.unique(fit[1]))
-    rows = []
-    for row in reference.reference_scores(
-        task.kind,
-        *fit,
-        *test,
-        n_prototypes=n_prototypes,
-        random_state=seed,
-        test_sets={"val": validation},
-    ):
-        if row["kind"] not in settings.references:
-            continue
-        rows.append(
-            {
-                "kind": row["kind"],
-                "rule": REFERENCE,
-                "seed": seed,
-                "accuracy": row["score"],
-                "reached": bool((row["score_val"] - chance) / (1 - chance) >= settings.target),
-                "samples_to_target": len(fit[0]),
-                "unit": np.nan,
-                "training_ops": np.nan,
-                "training_joules": np.nan,
-                **{f"training_joules_{t}": np.nan for t in ENERGY_TABLES},
-            }
-        )
-    return rows
+    """Rows of ``metrics.csv`` for the reference learners of ``settings.references``
+    (:func:`experiments._energy.reference_stops`: fitted once on all of ``fit``, scored on
+    ``test``); energy NaN (not counted)."""
+    stops = reference_stops(
+        task,
+        fit,
+        validation,
+        test,
+        target=settings.target,
+        names=settings.references,
+        n_prototypes=reference.matching_prototypes(settings.params.get("snn", {})),
+        seed=seed,
+    )
+    return [
+        {
+            "kind": stop["kind"],
+            "rule": REFERENCE,
+            "seed": seed,
+            "accuracy": stop["test_accuracy"],
+            "reached": stop["reached"],
+            "samples_to_target": stop["samples_to_target"],
+            "unit": np.nan,
+            "training_ops": np.nan,
+            "training_joules": np.nan,
+            **{f"training_joules_{t}": np.nan for t in ENERGY_TABLES},
+        }
+        for stop in stops
+    ]

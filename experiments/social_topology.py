@@ -58,6 +58,7 @@ from experiments._societies import (
     union_of_components,
 )
 from experiments.runner import progress
+from experiments.stats import Interval, interval_table
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
 from social import Society
@@ -215,7 +216,8 @@ def final_by_topology(
     metrics: pd.DataFrame, spectra: pd.DataFrame, settings: Settings
 ) -> pd.DataFrame:
     """Per protocol, type and topology (averaged over seeds): spectral gap, final accuracy,
-    consensus distance over the last three rounds, knowledge-diffusion round."""
+    consensus distance over the last three rounds (each with its 95% Student-t interval over
+    seeds, ``<column>_low`` / ``<column>_high``), knowledge-diffusion round."""
     table = components(metrics, settings)
     last = table[table["round"] > table["round"].max() - min(3, settings.rounds)]
     per_seed = last.groupby(["protocol", "type", "topology", "seed"]).agg(
@@ -236,6 +238,16 @@ def final_by_topology(
         )
         .reset_index()
     )
+    # 95% Student-t intervals over seeds of the final accuracy and consensus distance
+    keys = ["protocol", "type", "topology"]
+    for column in ("final_accuracy", "final_consensus_distance"):
+        spread = interval_table(per_seed.reset_index(), keys, column)
+        final = final.merge(
+            spread[[*keys, "low", "high"]].rename(
+                columns={"low": f"{column}_low", "high": f"{column}_high"}
+            ),
+            on=keys,
+        )
     order = {
         column: {name: k for k, name in enumerate(names)}
         for column, names in (
@@ -454,6 +466,14 @@ def _fmt(value, digits=3):
     return "never" if not np.isfinite(value) else f"{value:.{digits}f}"
 
 
+def _interval(row, column: str) -> str:
+    """``mean [low, high]`` of a :func:`final_by_topology` column (the mean alone, with n,
+    from one seed)."""
+    return Interval(
+        row[column], row[f"{column}_low"], row[f"{column}_high"], int(row["n_seeds"])
+    ).format()
+
+
 def _summary(result: Result, settings: Settings) -> str:
     final = final_by_topology(result.metrics, result.tables["spectra"], settings)
     lines = [
@@ -462,7 +482,8 @@ def _summary(result: Result, settings: Settings) -> str:
         "",
         f"Knowledge-diffusion round: first round in which {settings.diffusion_fraction:.0%} "
         f"of the agents reach accuracy {settings.diffusion_threshold:g} (mean over the seeds "
-        "where it happened).",
+        "where it happened). Final accuracy and consensus distance: mean [95% Student-t "
+        "interval over seeds].",
         "",
         "| protocol | agents | topology | spectral gap | final accuracy | consensus distance "
         "| diffusion round |",
@@ -472,8 +493,8 @@ def _summary(result: Result, settings: Settings) -> str:
         lines.append(
             f"| {row['protocol']} | {label(row['type'])} "
             f"| {topology_label(row['topology'])} | {row['spectral_gap']:.3f} "
-            f"| {row['final_accuracy']:.3f} "
-            f"| {row['final_consensus_distance']:.3f} "
+            f"| {_interval(row, 'final_accuracy')} "
+            f"| {_interval(row, 'final_consensus_distance')} "
             f"| {_fmt(row['diffusion_round'], 1)} |"
         )
     theory = result.tables["consensus_theory"]

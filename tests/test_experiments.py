@@ -447,6 +447,53 @@ def test_rule_zoo_reference_rows_score_the_given_splits_like_scikit_learn():
         experiments.rule_zoo.run(Settings(references=("svm",)), seed=0)
 
 
+def test_energy_to_accuracy_summary_has_references_and_the_paired_accuracy_difference():
+    from scipy import stats
+
+    from experiments._base import Result
+    from experiments.energy_to_accuracy import Settings, _summary
+
+    ann, snn = np.array([0.90, 0.85, 0.88]), np.array([0.80, 0.82, 0.70])
+    rows = [
+        {
+            "kind": kind,
+            "seed": seed,
+            "reached": True,
+            "samples_to_target": 100,
+            "test_accuracy": value,
+            "n_fit": 300,
+        }
+        for kind, values in (("ann", ann), ("snn", snn), ("nearest_neighbour", ann + 0.05))
+        for seed, value in enumerate(values)
+    ]
+    energy = pd.DataFrame(
+        [
+            {
+                "table": "horowitz45_fp32",
+                "phase": phase,
+                "category": "macs",
+                "kind": kind,
+                "seed": seed,
+                "joules": 1.0 + seed,
+            }
+            for phase in ("train", "inference")
+            for kind in ("ann", "snn")
+            for seed in range(3)
+        ]
+    )
+    summary = _summary(
+        Result(metrics=pd.DataFrame(rows), tables={"energy": energy}), Settings(n_seeds=3)
+    )
+    difference = snn - ann
+    half = stats.t.ppf(0.975, 2) * difference.std(ddof=1) / np.sqrt(3)
+    mean = difference.mean()
+    assert (
+        f"paired by seed (same samples): {mean:+.3f} [{mean - half:+.3f}, {mean + half:+.3f}]"
+        in summary
+    )
+    assert "| reference: 1-nearest neighbour (one fit on all 300 samples) | 3/3 |" in summary
+
+
 def test_energy_to_accuracy_prices_both_learners_on_every_table(tmp_path):
     from core.energy import COST_TABLES
 
@@ -459,7 +506,10 @@ def test_energy_to_accuracy_prices_both_learners_on_every_table(tmp_path):
         chunk_size=30,
         max_epochs={"ann": 5, "snn": 1},
     )
-    assert set(metrics.kind) == {"ann", "snn"}
+    from experiments.reference import CLASSIFICATION
+
+    assert set(metrics.kind) == {"ann", "snn", *CLASSIFICATION}
+    assert metrics.loc[metrics.kind.isin(CLASSIFICATION), "epochs"].isna().all()
     energy = pd.read_csv(path / "energy.csv")
     assert set(energy.table) == set(COST_TABLES)
     assert set(energy.phase) == {"train", "inference"} and (energy.joules >= 0).all()

@@ -95,6 +95,43 @@ def _topology_settings(**changes):
     return dataclasses.replace(social_topology.Settings.quick(), **{**base, **changes})
 
 
+def test_social_topology_final_accuracy_carries_its_interval_over_seeds_into_the_summary():
+    from scipy import stats
+
+    settings = _topology_settings(rounds=1, topologies=("ring",))
+    accuracy = {0: [0.5, 0.7], 1: [0.6, 0.8], 2: [0.9, 0.9]}  # seed -> per agent
+    metrics = pd.DataFrame(
+        [
+            dict(
+                seed=seed,
+                protocol="teach",
+                type="ann",
+                topology="ring",
+                agent=agent,
+                round=1,
+                accuracy=value,
+                disagreement=0.1,
+                degree=1,
+                messages=1,
+            )
+            for seed, values in accuracy.items()
+            for agent, value in enumerate(values)
+        ]
+    )
+    spectra = pd.DataFrame([dict(topology="ring", seed=s, spectral_gap=0.5) for s in accuracy])
+    final = social_topology.final_by_topology(metrics, spectra, settings).iloc[0]
+    per_seed = np.array([0.6, 0.7, 0.9])  # the mean over agents of each seed
+    half = stats.t.ppf(0.975, 2) * per_seed.std(ddof=1) / np.sqrt(3)
+    assert final["final_accuracy"] == pytest.approx(per_seed.mean())
+    assert final["final_accuracy_low"] == pytest.approx(per_seed.mean() - half)
+    assert final["final_accuracy_high"] == pytest.approx(per_seed.mean() + half)
+    text = social_topology._interval(final, "final_accuracy")
+    assert (
+        text
+        == f"{per_seed.mean():.3f} [{per_seed.mean() - half:.3f}, {per_seed.mean() + half:.3f}]"
+    )
+
+
 def test_social_topology_obeys_consensus_theory_and_reruns_byte_identically(tmp_path):
     settings = _topology_settings(protocols=("teach", "gossip"))
     path = run_experiment("social_topology", settings=settings, seed=4, out=tmp_path / "a")
