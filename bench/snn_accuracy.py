@@ -15,7 +15,7 @@ Two modes:
             settings in bench/RESULTS.md were explored.
 
 Run:
-    python bench/snn_accuracy.py rules [--rules stdp rstdp] [--tasks digits iris]
+    python bench/snn_accuracy.py rules [--rules stdp label_gated_stdp] [--tasks digits iris]
     python bench/snn_accuracy.py sweep --agents '[{"theta_plus": 0.5}, {"lr": 2}]' \\
         --base '{"n_neurons": 100}' --epochs 1
 """

@@ -17,6 +17,14 @@ One lookup
     the known names. An entry registered as a ``"module:attribute"`` string
     (``lazy=True`` registries) is imported on first lookup.
 
+Former names
+    ``registry.rename(old, new)`` keeps ``old`` as a recognised former name
+    of the entry registered as ``new``: looking it up (``registry[old]``,
+    :meth:`canonical`) returns ``new``'s entry with a one-line
+    ``DeprecationWarning`` naming ``new``, and ``old in registry`` holds, so
+    saved models and scripts using the old name still load. Listings
+    (iteration, ``len``, messages) show current names only.
+
 Restoring for tests and documentation
     ``with registry.restored(): ...`` puts the registry back as it was when
     the block ends, whatever was registered or replaced inside it.
@@ -47,6 +55,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -113,6 +122,7 @@ class Registry(Mapping[str, T], Generic[T]):
         self.lazy = lazy
         self.identity = identity or identity_of
         self._entries: dict[str, Any] = {}
+        self._former: dict[str, str] = {}
 
     # -- registration ---------------------------------------------------------------------
 
@@ -166,6 +176,37 @@ class Registry(Mapping[str, T], Generic[T]):
                 f"{self.base.__module__}.{self.base.__qualname__}, got {entry!r}"
             )
 
+    def rename(self, old: str, new: str) -> None:
+        """Keep ``old`` as a recognised former name of the entry registered as ``new``.
+
+        Raises
+        ------
+        UnknownNameError
+            ``new`` is not registered.
+        ValueError
+            ``old`` is the name of a registered entry.
+        """
+        self._unknown_check(new)
+        if old in self._entries:
+            raise ValueError(
+                f"{old!r} is a registered {self.kind}; it cannot also be a former name of {new!r}"
+            )
+        self._former[old] = new
+
+    def canonical(self, name):
+        """The current name for ``name``: ``name`` itself, or the name a former name was
+        renamed to (with a ``DeprecationWarning``)."""
+        if isinstance(name, str) and name not in self._entries and name in self._former:
+            new = self._former[name]
+            warnings.warn(
+                f"{self.kind} {name!r} is now called {new!r}; use {new!r} (the old name is "
+                "only recognised so that saved models and scripts keep working)",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            return new
+        return name
+
     def unregister(self, name: str) -> None:
         """Remove ``name`` (an unknown name raises :class:`UnknownNameError`)."""
         self._unknown_check(name)
@@ -174,12 +215,14 @@ class Registry(Mapping[str, T], Generic[T]):
     @contextlib.contextmanager
     def restored(self):
         """Context manager: the registry is put back as it was when the block ends."""
-        saved = dict(self._entries)
+        saved, former = dict(self._entries), dict(self._former)
         try:
             yield self
         finally:
             self._entries.clear()
             self._entries.update(saved)
+            self._former.clear()
+            self._former.update(former)
 
     # -- lookup ---------------------------------------------------------------------------
 
@@ -188,6 +231,7 @@ class Registry(Mapping[str, T], Generic[T]):
             raise UnknownNameError(f"unknown {self.kind}={name!r}; known: {sorted(self._entries)}")
 
     def __getitem__(self, name: str) -> T:
+        name = self.canonical(name)
         self._unknown_check(name)
         entry = self._entries[name]
         if self.lazy and isinstance(entry, str):
@@ -204,7 +248,7 @@ class Registry(Mapping[str, T], Generic[T]):
         return entry
 
     def __contains__(self, name) -> bool:
-        return isinstance(name, str) and name in self._entries
+        return isinstance(name, str) and (name in self._entries or name in self._former)
 
     def __iter__(self) -> Iterator[str]:
         if self.order is None:

@@ -86,7 +86,7 @@ class SpikingAgents:
     n_outputs : int
         Classes (classification) or 1 (regression).
     n_classes : int or None
-        Number of classes for reward-modulated rules (neuron ``k`` is taught
+        Number of classes for label-gated rules (``uses_reward``) (neuron ``k`` is taught
         class ``k % n_classes``); None for regression.
     rngs : list of numpy Generators, one per agent
     """
@@ -136,7 +136,7 @@ class SpikingAgents:
         if self.uses_reward:
             if not n_classes:
                 raise ValueError(
-                    f"rule {config.rule!r} is reward-modulated and needs class "
+                    f"rule {config.rule!r} is label-gated (uses_reward) and needs class "
                     "labels; it cannot be used for regression"
                 )
             self.assigned_class = np.tile(np.arange(n_neurons) % n_classes, (n_agents, 1))
@@ -221,7 +221,7 @@ class SpikingAgents:
         targets : list of n_agents arrays (n_a, n_outputs)
             One-hot classes or regression targets, for the readout.
         labels : list of n_agents int arrays (n_a,) or None
-            Class indices, for reward-modulated rules.
+            Class indices, for label-gated rules (``uses_reward``).
         epochs : int
             0 trains nothing: the readout is fitted on a frozen pass over the
             samples (the network without plasticity, ``plasticity=False``;
@@ -613,7 +613,7 @@ class SpikingAgents:
 
         Arrays: weights, thresholds, evaluation seeds, per-agent scales and
         counters, the readout statistics (``readout.<key>``) and, for
-        reward-modulated rules, ``assigned_class``. The dict: sizes, each
+        label-gated rules, ``assigned_class``. The dict: sizes, each
         agent's random generator and the per-agent neuron parameters
         (values for :func:`core.archive.to_jsonable`). The configuration
         is the caller's to save.

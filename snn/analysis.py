@@ -111,13 +111,13 @@ def stdp_window(
         Starting weight; default ``wmax / 2`` (rule parameter ``wmax``, else 0.5),
         so that the hard bounds do not act.
     reward : float
-        Value of the host's ``reward`` variable (the third factor of ``rstdp``).
+        Value of the host's ``reward`` variable (the third factor of ``label_gated_stdp``).
     dt : Quantity (time)
         Simulation time step.
     flush : bool
         Add one presynaptic spike ``20 x`` the rule's longest time constant
         after the last pairing. Rules that apply deferred changes at the
-        next spike (``rstdp`` credits its eligibility there) need it; for the
+        next spike (``label_gated_stdp`` credits its eligibility there) need it; for the
         shipped rules that spike finds every trace decayed below ``e**-20``.
     codegen_target : {"numpy", "cython", None}
         Brian2 target for this network (None: the package default).

@@ -5,8 +5,8 @@ spike train (Poisson rate or latency code) to a layer of excitatory neurons
 with adaptive thresholds and lateral inhibition whose input synapses learn
 with a plasticity rule from :data:`snn.RULES`; a readout (Diehl & Cook's
 ``vote`` or a ridge-regression ``linear`` readout) maps spike counts to
-predictions. The unsupervised rules learn prototypes of the inputs; ``rstdp``
-is the supervised route (a label-gated three-factor rule: each neuron is
+predictions. The unsupervised rules learn prototypes of the inputs;
+``label_gated_stdp`` is the supervised route (a label-gated three-factor rule: each neuron is
 taught one class by a +1/-1 signal set from the label, not a reward earned
 by the network's output).
 
@@ -83,7 +83,7 @@ DIEHL_COOK_RULE_PARAMS = {
     "oja": dict(eta=0.4 * ms),
     # BCM: nu * (x_trace / r0) * (y_trace - theta) / r0 ~ 0.05 * x at 30 Hz
     "bcm": dict(nu=2e-3),
-    "rstdp": dict(nu_pre=2e-4, nu_post=2e-2),
+    "label_gated_stdp": dict(nu_pre=2e-4, nu_post=2e-2),
 }
 
 
@@ -122,6 +122,7 @@ def resolve_rule(rule):
     """A rule instance from a registered name (with the tuned parameters) or an instance."""
     if isinstance(rule, PlasticityRule):
         return rule
+    rule = RULES.canonical(rule)  # a former name (rstdp) warns and gives the current one
     return RULES[rule](**DIEHL_COOK_RULE_PARAMS.get(rule, {}))
 
 
@@ -181,7 +182,7 @@ def build_config(params: dict, n_features: int, regression: bool) -> EngineConfi
         raise ValueError(f"readout={readout!r} cannot predict real values; use readout='linear'")
     if regression and getattr(rule, "uses_reward", False):
         raise ValueError(
-            f"rule={params['rule']!r} is reward-modulated (it needs class labels); "
+            f"rule={params['rule']!r} is label-gated (it needs class labels); "
             "it cannot be used for regression"
         )
     dt = params["dt"]
@@ -747,7 +748,7 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
 
     Same network and training as :class:`STDPClassifier`; the readout is
     ridge regression on the spike counts (``readout="linear"``, the only
-    readout that predicts real values). Reward-modulated rules need labels
+    readout that predicts real values). Label-gated rules (``uses_reward``) need labels
     and are refused. Defaults differ from the classifier's where tuning on
     ``seed_regression`` said so (bench/RESULTS.md): faster threshold
     homeostasis (``theta_plus=0.5*mV``, ``tau_theta=10*s``), a weak

@@ -10,7 +10,7 @@ are rescaled to sum to ``weight_sum`` (Diehl & Cook's normalisation).
 Speed is part of the design. Brian2 pays a large fixed cost per ``run()``, so
 :meth:`DiehlCookNetwork.simulate` compiles a whole curriculum -- every sample's
 input spikes, per-presentation plasticity on/off (a learning-rate factor, in
-fact), the teaching signal of reward-modulated rules, the weight
+fact), the teaching signal of label-gated rules, the weight
 normalisation -- into ONE run:
 
 * input spikes: one ``SpikeGeneratorGroup`` holding the spikes of all windows;
@@ -250,7 +250,7 @@ class DiehlCookNetwork:
         Overrides of :data:`snn.neurons.DIEHL_COOK_NEURON`.
     reward_correct, reward_wrong : float
         Reward given, for a labelled presentation, to neurons assigned to the
-        label and to the other assigned neurons (reward-modulated rules only).
+        label and to the other assigned neurons (label-gated rules only).
     target : {"cython", "numpy"} or None
         Brian2 code-generation target; None picks :func:`snn._brian.codegen_target`.
     record_spikes : bool
@@ -441,9 +441,9 @@ class DiehlCookNetwork:
             (evaluation, or nothing to learn), 1 is full learning, values in
             between scale every weight and threshold change.
         labels : int array (n_windows, n_agents) or None
-            Class index per window for reward-modulated rules, -1 for none.
+            Class index per window for label-gated rules, -1 for none.
         assigned_class : int array (n_agents, n_neurons) or None
-            Class each neuron is taught (reward-modulated rules), -1 for none.
+            Class each neuron is taught (label-gated rules), -1 for none.
         agent_params : dict or None
             Per-agent values (arrays of length n_agents, with units where the
             default has them) of ``theta_plus``, ``tau_theta``, ``inhibition``

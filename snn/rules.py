@@ -13,7 +13,7 @@ units. A host (a network, :func:`snn.analysis.stdp_window`, ...) builds the
 * the postsynaptic group has two dimensionless variables a rule may read,
   ``plastic_post`` (1 while learning, 0 while evaluating: every weight change
   is multiplied by it) and ``reward_post`` (the third factor of
-  reward-modulated rules, +1 / -1 / 0 per postsynaptic neuron);
+  three-factor rules (``uses_reward``), +1 / -1 / 0 per postsynaptic neuron);
 * a rule may read the postsynaptic membrane potential ``v_post`` but the rules
   shipped here use only their own traces, so they work with any neuron model.
 
@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 from brian2 import (
@@ -56,7 +57,6 @@ __all__ = [
     "TripletSTDP",
     "SpikingOja",
     "SpikingBCM",
-    "RewardModulatedSTDP",
     "LabelGatedSTDP",
     "pathway_words",
 ]
@@ -885,9 +885,9 @@ class SpikingBCM(PlasticityRule):
         return params
 
 
-@register_rule("rstdp")
-class RewardModulatedSTDP(PlasticityRule):
-    """Supervised, label-gated three-factor STDP with an eligibility trace (registered as ``rstdp``).
+@register_rule("label_gated_stdp")
+class LabelGatedSTDP(PlasticityRule):
+    """Supervised, label-gated three-factor STDP with an eligibility trace (``label_gated_stdp``).
 
     The machinery of reward-modulated STDP (Izhikevich 2007; Fremaux &
     Gerstner 2016) driven by a teacher: pair STDP (as in :class:`PairSTDP`)
@@ -900,8 +900,9 @@ class RewardModulatedSTDP(PlasticityRule):
     ``reward_post`` per presentation from the label alone -- +1 for neurons
     assigned to the presented class, -1 for neurons assigned to another, 0
     without a label (:class:`snn.network.DiehlCookNetwork`). It is a
-    supervised, label-gated rule; the registered name ``rstdp`` is kept for
-    compatibility with saved models and scripts.
+    supervised, label-gated rule, hence its name. Its former name ``rstdp``
+    (and the class name ``RewardModulatedSTDP``) still work, with a
+    ``DeprecationWarning``, so that saved models and scripts keep loading.
 
     Implementation (event-driven, no per-time-step cost): between two events
     of a synapse ``elig`` only decays, and ``integral(elig dt) / tau_elig``
@@ -985,8 +986,22 @@ class RewardModulatedSTDP(PlasticityRule):
         return float(reward) * stdp.window(delta_t)
 
 
-#: The honest name of the ``rstdp`` rule's class: its third factor is set by the label.
-LabelGatedSTDP = RewardModulatedSTDP
+#: Former name of ``label_gated_stdp`` (its third factor is set by the label, not
+#: earned by the network's output): still accepted, with a DeprecationWarning.
+RULES.rename("rstdp", "label_gated_stdp")
+
+
+def __getattr__(name):
+    if name == "RewardModulatedSTDP":  # the class's former name
+        warnings.warn(
+            "snn.rules.RewardModulatedSTDP is now called LabelGatedSTDP; use LabelGatedSTDP",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return LabelGatedSTDP
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:[-+*/]?=)(?!=)")
 

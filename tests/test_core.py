@@ -83,6 +83,25 @@ def test_restored_puts_back_added_replaced_and_removed_entries_even_after_an_err
     assert registry["kept"] is original
 
 
+def test_a_former_name_finds_the_renamed_entry_with_a_warning_and_is_not_listed():
+    shapes = Registry("shape")
+    shapes.register("square", len)
+    shapes.rename("quad", "square")
+    assert list(shapes) == ["square"] and len(shapes) == 1 and "quad" in shapes
+    with pytest.warns(DeprecationWarning, match="shape 'quad' is now called 'square'"):
+        assert shapes["quad"] is len
+    with pytest.warns(DeprecationWarning):
+        assert shapes.canonical("quad") == "square"
+    assert shapes.canonical("square") == "square"  # a current name: no warning
+    with shapes.restored():
+        shapes.rename("box", "square")
+    assert "box" not in shapes and "quad" in shapes
+    with pytest.raises(UnknownNameError, match="unknown shape='circle'"):
+        shapes.rename("round", "circle")
+    with pytest.raises(ValueError, match="'square' is a registered shape"):
+        shapes.rename("square", "square")
+
+
 def test_an_order_key_sets_the_iteration_order_ties_keep_registration_order():
     shelf = Registry("thing", order=lambda entry: entry[0])
     for name, entry in [("c", (2, "c")), ("a", (3, "a")), ("b", (1, "b")), ("d", (2, "d"))]:

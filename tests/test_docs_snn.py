@@ -32,7 +32,7 @@ def snn_section() -> str:
 def test_the_snn_section_is_written():
     section = snn_section()
     assert "<!-- snn section -->" not in section
-    for name in ("stdp", "stdp_multiplicative", "triplet", "oja", "bcm", "rstdp"):
+    for name in ("stdp", "stdp_multiplicative", "triplet", "oja", "bcm", "label_gated_stdp"):
         assert f"`{name}`" in section, f"rule {name} is not documented"
     for contract in ("plastic_post", "reward_post", "w : 1", "register_rule", "check()"):
         assert contract in section

@@ -267,12 +267,12 @@ def tiny_data(n_samples=6, n_features=2):
 
 @FAST
 @given(name=st.sampled_from(sorted(PARAMETERS)), regression=st.booleans(), data=st.data())
-@example(name="rule", regression=True, data=None).via("a reward-modulated rule cannot regress")
+@example(name="rule", regression=True, data=None).via("a label-gated rule cannot regress")
 def test_any_parameter_is_refused_by_name_or_accepted_before_any_simulation(
     name, regression, data, no_simulation
 ):
     strategy, valid = PARAMETERS[name]
-    value = "rstdp" if data is None else data.draw(strategy, label=name)
+    value = "label_gated_stdp" if data is None else data.draw(strategy, label=name)
     X, labels, targets = tiny_data()
     estimator = (STDPRegressor if regression else STDPClassifier)(**{**BASE, name: value})
     if valid(value, regression):

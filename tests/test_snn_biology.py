@@ -102,8 +102,8 @@ def test_triplet_potentiation_grows_with_pairing_frequency():
     assert pre_post[-1] > 0 and post_pre[-1] > 0
 
 
-def test_rstdp_without_reward_does_not_learn_and_the_sign_follows_the_reward():
-    rule = RULES["rstdp"]()
+def test_label_gated_stdp_without_reward_does_not_learn_and_the_sign_follows_the_reward():
+    rule = RULES["label_gated_stdp"]()
     delta_t = np.array([-20.0, -5.0, 5.0, 20.0])
     changes = {
         reward: stdp_window(

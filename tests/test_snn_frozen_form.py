@@ -68,7 +68,7 @@ def assert_same_run(full, frozen):
         # stdp clips w at pre and post spikes, oja at post spikes only
         "stdp",
         "oja",
-        pytest.param("rstdp", marks=pytest.mark.slow),
+        pytest.param("label_gated_stdp", marks=pytest.mark.slow),
         pytest.param("triplet", marks=pytest.mark.slow),
         pytest.param("stdp_multiplicative", marks=pytest.mark.slow),
         pytest.param("bcm", marks=pytest.mark.slow),
@@ -143,7 +143,12 @@ def test_rules_whose_weights_could_move_while_frozen_have_no_frozen_form(rule_cl
 
 def test_every_shipped_rule_has_the_frozen_form_its_code_implies():
     clip = "w = clip(w, 0, wmax)"
-    for name in ("stdp", "stdp_multiplicative", "triplet", "rstdp"):  # w clipped on both pathways
+    for name in (
+        "stdp",
+        "stdp_multiplicative",
+        "triplet",
+        "label_gated_stdp",
+    ):  # w clipped on both pathways
         kwargs = snn.RULES[name]().frozen_synapses_kwargs("ge_post += w")
         assert kwargs["on_pre"] == f"ge_post += w\n{clip}" and kwargs["on_post"] == clip
     for name in ("oja", "bcm"):  # on_pre only updates a trace

@@ -123,6 +123,43 @@ def test_a_rule_that_is_not_registered_at_load_time_is_named(saved_classifier, t
         snn.load(tmp_path / "lost.npz")
 
 
+def test_a_model_saved_under_the_former_rule_name_rstdp_loads_with_a_warning(tmp_path):
+    """``rstdp`` was renamed ``label_gated_stdp``: archives written before keep loading.
+
+    An untrained population (no simulation) stands for any archive: the
+    estimators store the rule the same way (its name and parameters).
+    """
+    assert "label_gated_stdp" in list(RULES) and "rstdp" not in list(RULES)
+    original = snn.SNNPopulation(
+        1,
+        n_features=4,
+        classes=[0, 1, 2],
+        n_neurons=3,
+        random_state=np.random.default_rng(1),
+        rule="label_gated_stdp",
+    )
+    original.save(tmp_path / "new.npz")
+    arrays, meta = read_archive(tmp_path / "new.npz")
+    # The archive as the former name wrote it: the rule parameter and the stored rule.
+    assert meta["settings"]["params"]["rule"] == "label_gated_stdp"
+    assert meta["config"]["rule"]["value"]["name"] == "label_gated_stdp"
+    meta["settings"]["params"]["rule"] = "rstdp"
+    meta["config"]["rule"]["value"]["name"] = "rstdp"
+    write_archive(tmp_path / "old.npz", arrays, meta)
+    with pytest.warns(DeprecationWarning, match="'rstdp' is now called 'label_gated_stdp'"):
+        loaded = snn.SNNPopulation.load(tmp_path / "old.npz")
+    assert type(loaded._agents.config.rule) is snn.rules.LabelGatedSTDP
+    assert loaded._agents.config.rule.params == original._agents.config.rule.params
+    _same_learned_state(loaded, original)
+    # A script naming the old rule builds the same rule, with the same warning.
+    with pytest.warns(DeprecationWarning, match="use 'label_gated_stdp'"):
+        rule = snn.estimators.resolve_rule("rstdp")
+    assert type(rule) is snn.rules.LabelGatedSTDP
+    assert rule.params == snn.estimators.resolve_rule("label_gated_stdp").params
+    with pytest.warns(DeprecationWarning, match="LabelGatedSTDP"):
+        assert snn.rules.RewardModulatedSTDP is snn.rules.LabelGatedSTDP
+
+
 def test_a_rule_of_an_unregistered_class_cannot_be_saved(saved_classifier, tmp_path):
     class Unregistered(PairSTDP):
         """A subclass that inherits the name "stdp" but is not what RULES["stdp"] builds."""

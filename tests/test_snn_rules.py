@@ -16,7 +16,7 @@ from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 
 from snn.rules import RULES, PairSTDP, PlasticityRule, get_rule, register_rule
 
-SHIPPED = ["stdp", "stdp_multiplicative", "triplet", "oja", "bcm", "rstdp"]
+SHIPPED = ["stdp", "stdp_multiplicative", "triplet", "oja", "bcm", "label_gated_stdp"]
 
 
 def test_registry_holds_the_shipped_rules():
@@ -146,8 +146,8 @@ def test_synapses_kwargs_put_the_hosts_transmission_first():
 
 def test_spike_timing_and_reward_flags():
     timing = {name for name in SHIPPED if RULES[name]().is_spike_timing}
-    assert timing == {"stdp", "stdp_multiplicative", "triplet", "rstdp"}
-    assert [name for name in SHIPPED if RULES[name].uses_reward] == ["rstdp"]
+    assert timing == {"stdp", "stdp_multiplicative", "triplet", "label_gated_stdp"}
+    assert [name for name in SHIPPED if RULES[name].uses_reward] == ["label_gated_stdp"]
     with pytest.raises(NotImplementedError):
         RULES["oja"]().window(10 * ms)
 
@@ -200,8 +200,8 @@ def test_triplet_window_limits_agree():
         rule.window([30.0], pairing_frequency=50 * Hz)
 
 
-def test_rstdp_window_is_reward_times_the_eligibility_window():
-    rule = RULES["rstdp"]()
+def test_label_gated_stdp_window_is_reward_times_the_eligibility_window():
+    rule = RULES["label_gated_stdp"]()
     stdp = RULES["stdp"](nu_pre=rule.params["nu_pre"], nu_post=rule.params["nu_post"])
     np.testing.assert_allclose(rule.window([-10, 10], reward=-1), -stdp.window([-10, 10]))
     np.testing.assert_array_equal(rule.window([-10, 10], reward=0), 0)
