@@ -48,7 +48,6 @@ from experiments._societies import (
     paired_task,
     society_agent_params,
 )
-from experiments.runner import progress
 from experiments.stats import Interval, mean_interval
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, band, metric_rows, panel_grid
@@ -379,7 +378,7 @@ def run(settings: Settings, seed: int) -> Result:
     nodes = list(graph.nodes)
     positions = [(role, j) for _, role, j in nodes]
     records, timings = [], []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="mixed_society"):
+    for run_seed in settings.seed_runs(seed, "mixed_society"):
         data_seed, society_seed = child_seeds(run_seed, 2)
         paired, _ = paired_task(
             task,

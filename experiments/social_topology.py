@@ -57,7 +57,6 @@ from experiments._societies import (
     society_agent_params,
     union_of_components,
 )
-from experiments.runner import progress
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
 from social import Society
@@ -547,7 +546,7 @@ def run(settings: Settings, seed: int) -> Result:
     task = load_task(settings.task)
     agent_params = society_agent_params(settings.agent_params)
     records, timings, spectra = [], [], []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="social_topology"):
+    for run_seed in settings.seed_runs(seed, "social_topology"):
         *graph_seeds, data_seed, start_seed, society_seed = child_seeds(
             run_seed, len(settings.topologies) + 3
         )
