@@ -106,6 +106,11 @@ def caption(aggregate: Aggregate, table=None) -> str:
             f"mean and {aggregate.confidence:.0%} Student-t interval over n = {count} runs "
             "(one per master seed) per setting"
         )
+        if low == 2:  # the bands fill the axes: say why
+            from scipy import stats
+
+            t = stats.t.ppf((1 + aggregate.confidence) / 2, 1)
+            text += f" (with 2 runs the interval is ±{t:.1f} standard errors wide)"
     else:
         text = f"n = {count} run per setting: means only, no interval"
     fixed = [

@@ -306,8 +306,13 @@ def _aggregate_figures(aggregate) -> dict:
         ("score", "test score", "accuracy, or R$^2$", False),
         ("samples_to_target", "samples to the chance-corrected target", "samples", True),
         ("presentations", "training presentations", "samples x epochs", True),
-        ("training_joules", "training energy (horowitz45_fp32)", "J", True),
-        ("joules_per_inference", "energy per prediction (horowitz45_fp32)", "J", True),
+        ("training_joules", "training energy (horowitz45_fp32)", "training energy (J)", True),
+        (
+            "joules_per_inference",
+            "energy per prediction (horowitz45_fp32)",
+            "energy per prediction (J)",
+            True,
+        ),
     ]
     per_task = {
         "category_title": "task",
@@ -335,8 +340,8 @@ def _aggregate_figures(aggregate) -> dict:
         ["task", "kind"],
         "MLP vs spiking network on every task, next to reference learners and ablations",
         panel_size=(4.4, 3.6),
-        note="Energies, presentations and samples to target are counted for the two learners "
-        "only; a learner that never reached the target has no point there.",
+        note="Energies and presentations are counted for the two learners only; a learner "
+        "without a point on samples to target never reached the target.",
     )
     return {"task_benchmark": figure}
 

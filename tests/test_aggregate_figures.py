@@ -3,6 +3,7 @@ metrics (tests/synthetic_sweeps.py: 2 settings x 3 seeds, no training): axes lab
 a legend wherever several series are drawn, every group's mean drawn, every slice of the
 sweep named, and every interval drawn the aggregate's, clipped to the metric's range."""
 
+import dataclasses
 import math
 
 import matplotlib.pyplot as plt
@@ -258,3 +259,21 @@ def test_a_key_the_figure_does_not_draw_is_a_slice_unless_the_drawn_keys_fix_it(
     ]
     text = caption(result)
     assert "90% Student-t interval over n = 3 runs" in text and "fixed: fixed=1" in text
+    two = dataclasses.replace(result, summary=table.assign(n=2))
+    assert "(with 2 runs the interval is ±6.3 standard errors wide)" in caption(two)  # t_0.95,1
+
+
+def test_one_run_per_setting_draws_means_and_says_there_is_no_interval(tmp_path):
+    result = synthetic_sweep("smart_city", tmp_path / "sweep", seeds="0")
+    figures = EXPERIMENTS["smart_city"].aggregate_figures(result)
+    try:
+        for fig in figures.values():
+            assert "n = 1 run per setting: means only, no interval" in fig._suptitle.get_text()
+            ends = drawn_interval_ends(fig)
+            assert not np.isfinite(ends).any()  # no band, no error bar with a length
+        values = np.concatenate([drawn_values(fig) for fig in figures.values()])
+        local = result.summary[result.summary.metric == "local_accuracy"]["mean"]
+        assert _contains(values, local).all()
+    finally:
+        for fig in figures.values():
+            plt.close(fig)
