@@ -30,6 +30,8 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from core.progress import progress
+from core.random import child_seeds
 from core.registry import Registry, identity_of
 
 #: Registered experiments by name, listed by their ``order`` (an experiment is
@@ -58,11 +60,9 @@ class Presets:
 
     def seed_runs(self, seed: int, desc: str):
         """The per-seed loop of a run: ``self.n_seeds`` child seeds of the master ``seed``
-        (:func:`core.random.child_seeds`), shown as progress while the command line runs."""
-        from core.random import child_seeds
-        from experiments.runner import progress  # (the runner imports this module)
-
-        return progress(child_seeds(seed, self.n_seeds), desc=desc)
+        (:func:`core.random.child_seeds`), shown as progress while the command line runs
+        (as :func:`experiments.runner.progress` shows it)."""
+        return progress(child_seeds(seed, self.n_seeds), desc=desc, unit="seeds", verbose=None)
 
 
 @dataclass
