@@ -18,7 +18,7 @@ from ann.supervised import (
     check_output_input,
 )
 from core.opcounts import OpCounter
-from core.params import Interval
+from core.params import Interval, store_parameters
 from core.random import check_random_state
 
 
@@ -43,7 +43,7 @@ class _BaseMLP(NetworkEstimator):
         dtype="float64",
         verbose=0,
     ):
-        self._store_parameters(locals())
+        store_parameters(self, locals())
 
     _parameter_constraints = {**NETWORK_CONSTRAINTS, "epochs": [Interval(Integral, 1, None)]}
     _registered_names = (("activation", ACTIVATIONS), ("rule", RULES), ("optimizer", OPTIMIZERS))

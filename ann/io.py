@@ -13,30 +13,12 @@ __all__ = ["load"]
 def load(path):
     """Read a model written by the ``save`` method of an ``ann`` estimator or population.
 
-    No pickle is involved: the file is an ``.npz`` archive of arrays and
-    checksummed JSON (:mod:`core.archive`). The estimator comes back fitted,
-    with bit-identical predictions, and continues training exactly as the
-    saved one would have.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
+    Reads what :func:`core.persistence.load_any` reads and raises what it
+    raises (no pickle; an ``snn`` model needs :func:`snn.load`).
 
     Returns
     -------
     MLPClassifier, MLPRegressor, MLPPopulation, SpikingMLPClassifier or SpikingMLPRegressor
-
-    Raises
-    ------
-    FileNotFoundError
-        No file at ``path``.
-    core.archive.ArchiveError
-        (a ValueError) A truncated, damaged or modified file, or a file of
-        another kind (e.g. an ``snn`` model: use :func:`snn.load`); the
-        message names the file and the problem.
-    core.persistence.NotRegistered
-        (a ValueError) The model uses a rule, optimizer or activation that is
-        not registered in this session (named, with the known ones).
 
     Examples
     --------

@@ -26,7 +26,86 @@ _POPULATION_CONSTRAINTS = {
 }
 
 
-class MLPPopulation(Persistent):
+class AgentStack:
+    """What a population whose agents are one stacked network (``_network``, a leading
+    agent axis on every parameter) has the same for every kind of network: the
+    agent-list checks, ``predict``, the agent-weight accessors of the population
+    protocol, ``cost`` from the ``_train_counts`` and ``_inference_counts``
+    counters, and the divergence check of ``partial_fit``."""
+
+    def _agent_list(self, values, name: str) -> list:
+        return check_agent_list(values, self.n_agents, name)
+
+    def predict(self, Xs):
+        """Predicted labels of every agent (same input and output layout as ``predict_proba``)."""
+        probabilities = self.predict_proba(Xs)
+        if isinstance(probabilities, np.ndarray):
+            return self.classes_[probabilities.argmax(axis=-1)]
+        return [self.classes_[p.argmax(axis=-1)] for p in probabilities]
+
+    def _check_agent(self, i) -> int:
+        return check_param("i", i, [Interval(Integral, 0, self.n_agents, closed="left")])
+
+    def _agent_arrays(self) -> dict[str, np.ndarray]:
+        """Every agent's weights and biases, by key, with the agent axis first."""
+        arrays = {f"weights_{l}": W for l, W in enumerate(self._network.weights)}
+        arrays.update({f"biases_{l}": b for l, b in enumerate(self._network.biases)})
+        return arrays
+
+    def get_agent_weights(self, i) -> dict[str, np.ndarray]:
+        """Copies of agent ``i``'s weights and biases: ``weights_<l>``, ``biases_<l>``."""
+        i = self._check_agent(i)
+        return {key: array[i].copy() for key, array in self._agent_arrays().items()}
+
+    def set_agent_weights(self, i, weights) -> None:
+        """Set agent ``i``'s weights and biases (keys and shapes as ``get_agent_weights`` returns).
+
+        The agent's optimizer state (momenta) is kept.
+        """
+        i = self._check_agent(i)
+        expected = self._agent_arrays()
+        if not isinstance(weights, dict) or set(weights) != set(expected):
+            got = sorted(weights) if isinstance(weights, dict) else type(weights).__name__
+            raise ValueError(f"weights must be a dict with keys {sorted(expected)}, got {got}")
+        values = {}
+        for key, target in expected.items():
+            value = np.asarray(weights[key])
+            if value.shape != target.shape[1:]:
+                raise ValueError(
+                    f"weights[{key!r}] must have shape {target.shape[1:]}, got {value.shape}"
+                )
+            if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
+                raise ValueError(f"weights[{key!r}] must be finite real numbers")
+            values[key] = value
+        for key, target in expected.items():
+            target[i] = values[key]
+
+    def cost(self):
+        """Operation counts per agent of all training and all predictions so far.
+
+        A population is a simulation: ``predict`` and ``predict_proba`` count
+        their forward passes as they run (phase ``"inference"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``agent``, ``phase``, ``category``, ``count`` (see
+            :mod:`core.opcounts` and the agents' estimator's ``cost``).
+        """
+        return cost_table(self._train_counts, self._inference_counts, agents=True)
+
+    def _check_finite(self, loss_sum: np.ndarray, learning_rate, optimizer) -> None:
+        """Raise FloatingPointError naming the agents whose loss or weights are not finite."""
+        diverged = ~(np.isfinite(loss_sum) & self._network.finite())
+        if diverged.any():
+            raise FloatingPointError(
+                f"training diverged in partial_fit call {self.n_calls_} for agents "
+                f"{np.flatnonzero(diverged).tolist()[:10]}: learning_rate={learning_rate} "
+                f"is too large for optimizer={optimizer!r} here, try a smaller one"
+            )
+
+
+class MLPPopulation(AgentStack, Persistent):
     """``n_agents`` independent MLP classifiers, trained together with batched matrix products.
 
     Implements the population protocol of the society (``kind``,
@@ -157,9 +236,6 @@ class MLPPopulation(Persistent):
 
     # -- data ----------------------------------------------------------------------------------
 
-    def _check_agent_list(self, values, name: str) -> list:
-        return check_agent_list(values, self.n_agents, name)
-
     def _concatenate(self, Xs, name: str = "Xs") -> tuple[np.ndarray, np.ndarray]:
         """Validate per-agent inputs; return all their rows, concatenated, and the lengths.
 
@@ -167,7 +243,7 @@ class MLPPopulation(Persistent):
         per-agent checks run only to name the culprit when something is wrong).
         One all-zero row is appended after the data, for padding to point at.
         """
-        arrays = [np.asarray(X) for X in self._check_agent_list(Xs, name)]
+        arrays = [np.asarray(X) for X in self._agent_list(Xs, name)]
         n_features = self.n_features_in_
         for i, array in enumerate(arrays):
             if array.size == 0 and array.ndim in (1, 2):  # no data for this agent
@@ -194,7 +270,7 @@ class MLPPopulation(Persistent):
 
     def _encode(self, ys, lengths: np.ndarray) -> np.ndarray:
         """Class indices of all agents' labels, concatenated like the rows of ``_concatenate``."""
-        labels = [np.asarray(y) for y in self._check_agent_list(ys, "ys")]
+        labels = [np.asarray(y) for y in self._agent_list(ys, "ys")]
         for i, (y, n) in enumerate(zip(labels, lengths)):
             if y.ndim != 1 and not (y.size == 0 and n == 0):
                 check.check_labels_1d(y, f"ys[{i}]")  # raises
@@ -232,19 +308,8 @@ class MLPPopulation(Persistent):
     # -- protocol --------------------------------------------------------------------------------
 
     def partial_fit(self, Xs, ys):
-        """Train every agent on its own data: ``epochs_per_call`` passes, all agents at once.
-
-        Parameters
-        ----------
-        Xs : list of n_agents arrays (n_i, n_features)
-            A length-0 array means the agent does not learn this round.
-        ys : list of n_agents arrays (n_i,)
-            Labels, each in ``classes_``.
-
-        Returns
-        -------
-        self
-        """
+        """Train every agent on its own data (:meth:`core.learner.Population.partial_fit`):
+        ``epochs_per_call`` passes, all agents at once."""
         rows, lengths = self._concatenate(Xs)
         labels = self._encode(ys, lengths)
         self.n_calls_ += 1
@@ -273,13 +338,7 @@ class MLPPopulation(Persistent):
                 loss_sum, _ = network.train_epoch(
                     X_epoch, Y_epoch, self.batch_size, lengths, counter=self._train_counts
                 )
-            diverged = ~(np.isfinite(loss_sum) & network.finite())
-            if diverged.any():
-                raise FloatingPointError(
-                    f"training diverged in partial_fit call {self.n_calls_} for agents "
-                    f"{np.flatnonzero(diverged).tolist()[:10]}: learning_rate={self.learning_rate} "
-                    f"is too large for optimizer={self.optimizer!r} here, try a smaller one"
-                )
+            self._check_finite(loss_sum, self.learning_rate, self.optimizer)
             self.samples_seen_ += lengths
         with np.errstate(invalid="ignore", divide="ignore"):
             self.loss_ = np.where(lengths > 0, loss_sum / lengths, np.nan)
@@ -307,61 +366,6 @@ class MLPPopulation(Persistent):
         self._inference_counts.update(self._network.counts_of_forward(activations, lengths))
         output = activations[-1]
         return [output[i, :n] for i, n in enumerate(lengths)]
-
-    def predict(self, Xs):
-        """Predicted labels of every agent (same input and output layout as ``predict_proba``)."""
-        probabilities = self.predict_proba(Xs)
-        if isinstance(probabilities, np.ndarray):
-            return self.classes_[probabilities.argmax(axis=-1)]
-        return [self.classes_[p.argmax(axis=-1)] for p in probabilities]
-
-    def _check_agent(self, i) -> int:
-        return check_param("i", i, [Interval(Integral, 0, self.n_agents, closed="left")])
-
-    def get_agent_weights(self, i) -> dict[str, np.ndarray]:
-        """Copies of agent ``i``'s weights and biases: ``weights_<l>``, ``biases_<l>``."""
-        i = self._check_agent(i)
-        params = {f"weights_{l}": W[i].copy() for l, W in enumerate(self._network.weights)}
-        params.update({f"biases_{l}": b[i].copy() for l, b in enumerate(self._network.biases)})
-        return params
-
-    def set_agent_weights(self, i, params) -> None:
-        """Set agent ``i``'s weights and biases (keys and shapes as ``get_agent_weights`` returns).
-
-        The agent's optimizer state (momenta) is kept.
-        """
-        i = self._check_agent(i)
-        expected = {f"weights_{l}": W for l, W in enumerate(self._network.weights)}
-        expected.update({f"biases_{l}": b for l, b in enumerate(self._network.biases)})
-        if not isinstance(params, dict) or set(params) != set(expected):
-            got = sorted(params) if isinstance(params, dict) else type(params).__name__
-            raise ValueError(f"params must be a dict with keys {sorted(expected)}, got {got}")
-        values = {}
-        for key, target in expected.items():
-            value = np.asarray(params[key])
-            if value.shape != target.shape[1:]:
-                raise ValueError(
-                    f"params[{key!r}] must have shape {target.shape[1:]}, got {value.shape}"
-                )
-            if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
-                raise ValueError(f"params[{key!r}] must be finite real numbers")
-            values[key] = value
-        for key, target in expected.items():
-            target[i] = values[key]
-
-    def cost(self):
-        """Operation counts per agent of all training and all predictions so far.
-
-        A population is a simulation: ``predict`` and ``predict_proba`` count
-        their forward passes as they run (phase ``"inference"``).
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``agent``, ``phase``, ``category``, ``count`` (see
-            :mod:`core.opcounts` and :meth:`ann.MLPClassifier.cost`).
-        """
-        return cost_table(self._train_counts, self._inference_counts, agents=True)
 
     # -- saving and loading ------------------------------------------------------------------------
 

@@ -58,11 +58,6 @@ class NetworkEstimator(Persistent, BaseEstimator):
     #: Archive keys of the training operation counts (one int64 array per category).
     _counts_prefix = "opcounts.train."
 
-    def _store_parameters(self, arguments: dict) -> None:
-        """What a constructor does: store each parameter of its signature (``locals()``), nothing else."""
-        for name in self._get_param_names():
-            setattr(self, name, arguments[name])
-
     def _check_hyperparameters(self) -> dict:
         """Validate every constructor parameter; returns the normalised values."""
         hyper = validate_params(self._parameter_constraints, self.get_params(deep=False))

@@ -196,18 +196,7 @@ def main(argv=None) -> int:
             # gives two processes right now, the ceiling for any engine.
             def sweep(directory):
                 (directory / "runs").mkdir(parents=True)
-                jobs = [
-                    RunJob(
-                        plan.experiment,
-                        run.settings,
-                        run.seed,
-                        run.run_id,
-                        str(directory / "runs" / run.run_id),
-                        plan.preset,
-                        run.setting,
-                    )
-                    for run in plan.runs
-                ]
+                jobs = [RunJob.of(plan, run, directory / "runs" / run.run_id) for run in plan.runs]
                 outcomes = pool.map(execute_run, jobs, chunksize=1)
                 return (
                     sum(o["status"] == "done" for o in outcomes),

@@ -77,7 +77,20 @@ class Population(Protocol):
     classes_: Any
     cost_unit: str
 
-    def partial_fit(self, Xs, ys) -> Population: ...
+    def partial_fit(self, Xs, ys) -> Population:
+        """Train every agent on its own data.
+
+        Parameters
+        ----------
+        Xs : list of n_agents arrays (n_i, n_features)
+            A length-0 array means the agent does not learn this round.
+        ys : list of n_agents arrays (n_i,)
+            Labels, each in ``classes_``.
+
+        Returns
+        -------
+        self
+        """
 
     def predict(self, Xs) -> Any: ...
 

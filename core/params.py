@@ -343,3 +343,54 @@ def check_param(name: str, value, options: list):
     what = " or ".join(c.description for c in options)
     error = ValueError if refused_by else TypeError
     raise error(f"{name} must be {what}, got {name}={short_repr(value)}")
+
+
+def store_parameters(estimator, arguments: Mapping) -> None:
+    """The whole body of a scikit-learn constructor: store every parameter of its signature.
+
+    Called as ``store_parameters(self, locals())``; the names come from the
+    signature (``get_params`` reads the same), so nothing is validated or
+    changed here: that happens in ``fit``.
+    """
+    for name in estimator._get_param_names():
+        setattr(estimator, name, arguments[name])
+
+
+def with_defaults(init, **defaults):
+    """A copy of the constructor ``init`` whose parameters named in ``defaults`` default to those values.
+
+    scikit-learn reads an estimator's parameters and their defaults from its
+    ``__init__`` signature; a sibling that differs only in defaults declares
+    just those (``__init__ = with_defaults(Base.__init__, n_neurons=100)``)
+    and keeps one signature and one body.
+
+    >>> def init(self, size=1, *, rate=0.5):
+    ...     return size, rate
+    >>> import inspect
+    >>> str(inspect.signature(with_defaults(init, rate=0.1)))
+    '(self, size=1, *, rate=0.1)'
+    """
+    import types
+
+    code = init.__code__
+    positional = code.co_varnames[: code.co_argcount]
+    positional_defaults = list(init.__defaults__ or ())
+    keyword_defaults = dict(init.__kwdefaults__ or {})
+    first = len(positional) - len(positional_defaults)
+    unknown = sorted(set(defaults) - set(positional[first:]) - set(keyword_defaults))
+    if unknown:
+        raise TypeError(f"{init.__qualname__} has no parameter(s) with a default named {unknown}")
+    for index, name in enumerate(positional[first:]):
+        positional_defaults[index] = defaults.get(name, positional_defaults[index])
+    copy = types.FunctionType(
+        code, init.__globals__, init.__name__, tuple(positional_defaults), init.__closure__
+    )
+    copy.__kwdefaults__ = {
+        name: defaults.get(name, value) for name, value in keyword_defaults.items()
+    }
+    copy.__qualname__, copy.__doc__, copy.__module__ = (
+        init.__qualname__,
+        init.__doc__,
+        init.__module__,
+    )
+    return copy

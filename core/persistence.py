@@ -129,7 +129,25 @@ class Persistent:
 
 
 def load_any(path, classes: Iterable[type[Persistent]]):
-    """Read a model saved by any of ``classes`` (dispatched on the archive's kind)."""
+    """Read a model saved by any of ``classes`` (dispatched on the archive's kind).
+
+    No pickle is involved: the file is an ``.npz`` archive of arrays and
+    checksummed JSON (:mod:`core.archive`). The model comes back as it was
+    saved: bit-identical predictions, and training continues exactly as the
+    saved model's would have.
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    core.archive.ArchiveError
+        (a ValueError) A truncated, damaged or modified file, or a file of
+        another kind (e.g. a model of another package); the message names
+        the file and the problem.
+    NotRegistered
+        (a ValueError) The model uses a name (rule, optimizer, ...) that is
+        not registered in this session (named, with the known ones).
+    """
     kinds = {cls._archive_kind: cls for cls in classes}
     arrays, meta = read_archive(path, expected_kind=list(kinds))
     return kinds[meta["kind"]]._restore(path, arrays, meta)

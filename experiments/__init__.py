@@ -10,11 +10,19 @@ experiment is adding a module, see docs/extending.md.
 import importlib
 import pkgutil
 
-from experiments._base import EXPERIMENTS, Experiment, Result, get_experiment, register_experiment
+from experiments._base import (
+    EXPERIMENTS,
+    Experiment,
+    Presets,
+    Result,
+    get_experiment,
+    register_experiment,
+)
 
 __all__ = [
     "EXPERIMENTS",
     "Experiment",
+    "Presets",
     "Result",
     "get_experiment",
     "import_modules",

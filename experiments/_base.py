@@ -2,8 +2,10 @@
 
 An experiment is data plus functions (the bsuite pattern):
 
-* ``Settings``: a frozen dataclass with a ``quick()`` preset (seconds to a couple
-  of minutes, doubles as the smoke test) and a ``full()`` preset (the study);
+* ``Settings``: a frozen dataclass deriving from :class:`Presets`: its defaults
+  are the ``full()`` preset (the study), and its ``QUICK`` dict what the
+  ``quick()`` preset changes (seconds to a couple of minutes, doubles as the
+  smoke test); ``settings.seed_runs(seed, name)`` is the per-seed loop;
 * ``run(settings, seed, progress) -> Result``: computes tidy tables, writes nothing;
 * ``figures(result, settings) -> {name: Figure}``: draws from the tables alone,
   so ``python -m experiments plot`` can redraw a saved run without recomputing;
@@ -20,13 +22,16 @@ The runner (:mod:`experiments.runner`) decides where things are saved.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 
+from core.progress import progress
+from core.random import child_seeds
 from core.registry import Registry, identity_of
 
 #: Registered experiments by name, listed by their ``order`` (an experiment is
@@ -34,6 +39,30 @@ from core.registry import Registry, identity_of
 EXPERIMENTS: Registry[Experiment] = Registry(
     "experiment", identity=lambda e: identity_of(e.run), order=lambda e: e.order
 )
+
+
+class Presets:
+    """Base of every experiment's ``Settings`` (a frozen dataclass): its two presets.
+
+    ``full()`` is the defaults, the study; ``quick()`` the defaults changed by
+    the class attribute ``QUICK`` (seconds to a couple of minutes: the smoke test).
+    """
+
+    QUICK: ClassVar[dict] = {}
+
+    @classmethod
+    def quick(cls):
+        return cls(**copy.deepcopy(cls.QUICK))
+
+    @classmethod
+    def full(cls):
+        return cls()
+
+    def seed_runs(self, seed: int, desc: str):
+        """The per-seed loop of a run: ``self.n_seeds`` child seeds of the master ``seed``
+        (:func:`core.random.child_seeds`), shown as progress while the command line runs
+        (as :func:`experiments.runner.progress` shows it)."""
+        return progress(child_seeds(seed, self.n_seeds), desc=desc, unit="seeds", verbose=None)
 
 
 @dataclass

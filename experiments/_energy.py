@@ -57,9 +57,13 @@ def validation_split(task, X_train, y_train, rng, fraction: float = 0.25):
 
 
 def train_to_target(
-    estimator, task, X, y, X_val, y_val, *, target: float, max_epochs: int, chunk_size: int
+    estimator, kind: str, task, fit, validation, settings
 ) -> tuple[pd.DataFrame, bool]:
-    """Train with ``partial_fit`` on chunks until the chance-corrected validation score reaches ``target``.
+    """Train with ``partial_fit`` on chunks until the chance-corrected validation score reaches a target.
+
+    ``fit`` and ``validation`` are ``(X, y)`` pairs; ``settings`` (an
+    experiment's) gives the ``target``, the budget ``max_epochs[kind]`` and
+    the ``chunk_size``.
 
     Returns
     -------
@@ -69,6 +73,9 @@ def train_to_target(
     reached : bool
         Whether the target was reached within ``max_epochs`` (training stops there).
     """
+    (X, y), (X_val, y_val) = fit, validation
+    target, chunk_size = settings.target, settings.chunk_size
+    max_epochs = settings.max_epochs[kind]
     classes = task.classes if task.kind == "classification" else None
     n_classes = len(classes) if classes is not None else None
     starts = range(0, len(X), max(1, int(chunk_size)))

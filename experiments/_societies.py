@@ -28,6 +28,22 @@ from social.metrics import consensus_distance, knowledge_diffusion
 from social.partitions import partition_data
 
 
+def default_agent_params(ann_learning_rate: float = 0.05) -> dict:
+    """The society experiments' default per-type population settings (JSON-friendly):
+    MLPs at ``ann_learning_rate``, spiking networks of 50 neurons shown each sample
+    for 100 ms + 20 ms rest (see :func:`society_agent_params`)."""
+    return {
+        "ann": {"learning_rate": ann_learning_rate},
+        "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0},
+    }
+
+
+def default_protocol_params() -> dict:
+    """The society experiments' default protocol options: a teacher shows 8 demonstrations,
+    only those it got right; gossip averages once per round."""
+    return {"teach": {"demonstrations": 8, "labels": "checked"}, "gossip": {"steps": 1}}
+
+
 def society_agent_params(agent_params: Mapping) -> dict:
     """Per-type population parameters with units, from JSON-friendly settings.
 
@@ -42,6 +58,29 @@ def society_agent_params(agent_params: Mapping) -> dict:
         }
         for kind, params in agent_params.items()
     }
+
+
+def experiment_society(graph, agents, task, protocol, random_state, settings, protocol_params=None):
+    """The society a society experiment runs: data dealt by node (``by_node``), the settings'
+    ``local_batch``, ``n_eval`` and ``agent_params`` (units added by
+    :func:`society_agent_params`), and ``protocol_params`` (default: the settings' options
+    for ``protocol``)."""
+    from social import Society
+
+    if protocol_params is None:
+        protocol_params = settings.protocol_params.get(protocol, {})
+    return Society(
+        graph,
+        agents=agents,
+        task=task,
+        protocol=protocol,
+        partition="by_node",
+        random_state=random_state,
+        local_batch=settings.local_batch,
+        n_eval=settings.n_eval,
+        agent_params=society_agent_params(settings.agent_params),
+        protocol_params=protocol_params,
+    )
 
 
 def union_of_components(graphs: Mapping[str, nx.Graph]) -> nx.Graph:

@@ -68,7 +68,7 @@ import pandas as pd
 from matplotlib.ticker import NullFormatter
 
 from core.random import child_seeds
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments._societies import check_society_settings
 from experiments.social_topology import topology_color, topology_label, topology_style
 from experiments.style import figure
@@ -81,7 +81,7 @@ EXAMPLE_WINDOW_MS = 200.0
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     topologies: tuple = ("ring", "small_world", "scale_free", "complete")
     graph_params: dict = field(
         default_factory=lambda: {"small_world": {"k": 4, "p": 0.1}, "scale_free": {"m": 2}}
@@ -98,19 +98,13 @@ class Settings:
     codegen_target: str = "numpy"
     example_topology: str = "small_world"
 
-    @classmethod
-    def quick(cls):
-        return cls(
-            n_agents=8,
-            couplings_mv=(0.0, 2.5, 5.0, 10.0, 20.0, 40.0),
-            n_seeds=1,
-            duration_ms=800.0,
-            transient_ms=250.0,
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(
+        n_agents=8,
+        couplings_mv=(0.0, 2.5, 5.0, 10.0, 20.0, 40.0),
+        n_seeds=1,
+        duration_ms=800.0,
+        transient_ms=250.0,
+    )
 
 
 def normalised_laplacian_gap(graph: nx.Graph) -> float:

@@ -187,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", default=None, metavar="FILE", help="the page (default DIR/report.html)"
     )
     _add_plugin(report)
+
+    columns = commands.add_parser(
+        "columns", help="print the data dictionary of every metrics.csv (docs/metrics.md)"
+    )
+    _add_plugin(columns)
     return parser
 
 
@@ -479,6 +484,11 @@ def main(argv: list[str] | None = None) -> int:
             return _aggregate(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "columns":
+            from experiments.columns import data_dictionary
+
+            print(data_dictionary(), end="")
+            return 0
         return _run(args)
     except (
         UsageError,

@@ -4,7 +4,7 @@ Each built-in experiment declares its columns here, in the order its
 ``metrics.csv`` has them, with their meaning, unit and range; an experiment
 registered elsewhere passes ``columns={name: Column(...)}`` to
 ``register_experiment``. docs/metrics.md is generated from these declarations
-(``python -m experiments.columns > docs/metrics.md``), the test suite checks
+(``python -m experiments columns > docs/metrics.md``), the test suite checks
 every ``metrics.csv`` it writes against them and the document against the
 code, and ``aggregate`` clips confidence intervals to a column's range.
 """
@@ -38,6 +38,13 @@ TRAINING_OPS = Column(
     "operations",
     0.0,
 )
+EPOCHS_TRAINED = Column(
+    "MLP: epochs chosen by early stopping on validation; spiking: plastic epochs + "
+    "the frozen readout pass; empty for reference models",
+    "",
+    0.0,
+)
+PRESENTATIONS = Column("training samples x epochs", "", 0.0)
 #: The cost tables experiments price on (experiments.learners.ENERGY_TABLES).
 _TABLES = ("horowitz45_fp32", "loihi")
 TRAINING_JOULES = Column(
@@ -101,13 +108,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         ),
         "n_train": Column("training samples used", "", 0.0),
         "n_test": Column("test samples scored", "", 0.0),
-        "epochs": Column(
-            "MLP: epochs chosen by early stopping on validation; spiking: plastic epochs + "
-            "the frozen readout pass; empty for reference models",
-            "",
-            0.0,
-        ),
-        "presentations": Column("training samples x epochs", "", 0.0),
+        "epochs": EPOCHS_TRAINED,
+        "presentations": PRESENTATIONS,
         "samples_to_target": Column(
             "smallest nested training subset whose corrected_score reaches the target "
             "(empty if none)",
@@ -147,13 +149,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "n_train": Column(
             "training samples of this point (a nested, class-balanced subset)", "", 0.0, role="key"
         ),
-        "epochs": Column(
-            "MLP: epochs chosen by early stopping on validation; spiking: plastic epochs + "
-            "the frozen readout pass; empty for reference models",
-            "",
-            0.0,
-        ),
-        "presentations": Column("training samples x epochs", "", 0.0),
+        "epochs": EPOCHS_TRAINED,
+        "presentations": PRESENTATIONS,
         "score": Column("test accuracy of a learner trained from scratch on n_train", "", 0.0, 1.0),
         "unit": UNIT,
         "training_ops": TRAINING_OPS,
@@ -211,8 +208,11 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "accuracy": ACCURACY,
     },
     "rule_zoo": {
-        "kind": KIND,
-        "rule": Column("the learning rule (ann.RULES or snn.RULES)"),
+        "kind": Column('the learner: "ann", "snn" or a reference model (experiments.reference)'),
+        "rule": Column(
+            'the learning rule (ann.RULES or snn.RULES); "reference" for a reference model '
+            "(fitted once on all training samples; energy not counted)"
+        ),
         "seed": SEED,
         "accuracy": ACCURACY,
         "reached": REACHED,
@@ -392,7 +392,7 @@ def check_columns(experiment, columns) -> None:
         raise AssertionError(
             f"metrics.csv of {name} has columns {list(columns)}, but experiments/columns.py "
             f"declares {list(declared)}; update the declaration (and regenerate "
-            "docs/metrics.md with python -m experiments.columns > docs/metrics.md)"
+            "docs/metrics.md with python -m experiments columns > docs/metrics.md)"
         )
 
 
@@ -405,7 +405,7 @@ def data_dictionary() -> str:
     lines = [
         "# What the columns of metrics.csv mean",
         "",
-        "Generated from `experiments/columns.py` by `python -m experiments.columns > "
+        "Generated from `experiments/columns.py` by `python -m experiments columns > "
         "docs/metrics.md`; the test suite checks every `metrics.csv` it writes against it.",
         "One row of `metrics.csv` is one observation; columns named `seed` identify",
         "replicates. The range is what a value can take (`aggregate` clips its",
@@ -428,7 +428,3 @@ def data_dictionary() -> str:
             meaning = spec.meaning + (" (not always present)" if spec.optional else "")
             lines.append(f"| `{column}` | {meaning} | {spec.unit} | {bounds} |")
     return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    print(data_dictionary(), end="")

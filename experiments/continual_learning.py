@@ -81,11 +81,10 @@ import numpy as np
 import pandas as pd
 
 from core.random import child_seeds
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments.learners import subsample, with_units, with_validation
-from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval
-from experiments.style import figure
+from experiments.style import curve_with_band, figure
 from experiments.sweep_figures import Panel, band, bars, derived_summary, metric_rows, panel_grid
 from tasks import load_task
 
@@ -115,7 +114,7 @@ COLORS = {
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     n_seeds: int = 5
     n_train: int | None = None  # training samples per task (None: all)
     n_test: int | None = None  # test samples per task
@@ -128,21 +127,15 @@ class Settings:
     ann_params: dict = field(default_factory=dict)
     snn_params: dict = field(default_factory=dict)
 
-    @classmethod
-    def quick(cls):
-        return cls(
-            n_seeds=2,
-            n_train=20,
-            n_test=20,
-            n_neurons=(25, 100),
-            ewc_lambdas=(10.0, 1000.0),
-            mlp_learning_rates=(0.02, 0.002),
-            snn_params={"presentation_time_ms": 100.0, "rest_time_ms": 25.0},
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(
+        n_seeds=2,
+        n_train=20,
+        n_test=20,
+        n_neurons=(25, 100),
+        ewc_lambdas=(10.0, 1000.0),
+        mlp_learning_rates=(0.02, 0.002),
+        snn_params={"presentation_time_ms": 100.0, "rest_time_ms": 25.0},
+    )
 
 
 # ----------------------------------------------------------------------------
@@ -474,22 +467,16 @@ def _figures(result: Result, settings: Settings) -> dict:
                 if rows.empty:
                     continue
                 stats = interval_table(rows, "after_task", "accuracy").sort_values("after_task")
-                ax.plot(
+                # (with two seeds the t interval spans the whole axis: no band)
+                band = (stats["low"], stats["high"]) if seeds > 2 else ()
+                curve_with_band(
+                    ax,
                     stats["after_task"] + 1,
                     stats["mean"],
-                    marker="o",
-                    markersize=3,
+                    *band,
                     color=COLORS[learner],
                     label=LABELS[learner],
                 )
-                if seeds > 2:  # (with two seeds the t interval spans the whole axis)
-                    ax.fill_between(
-                        stats["after_task"] + 1,
-                        stats["low"],
-                        stats["high"],
-                        color=COLORS[learner],
-                        alpha=0.12,
-                    )
             # every learner switches to the next task at the same point: after each task
             ax.axvline(task + 1, color="0.5", linestyle="--", linewidth=0.8)
             ax.set_ylim(0, 1.02)
@@ -848,7 +835,7 @@ def run(settings: Settings, seed: int) -> Result:
         raise ValueError(f"ewc_lambdas must be non-negative numbers, got {settings.ewc_lambdas!r}")
     ReplayBuffer(settings.replay_size, np.random.default_rng(0))  # checks replay_size
     rows, choices, rate_choices, timings = [], [], [], []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="continual_learning"):
+    for run_seed in settings.seed_runs(seed, "continual_learning"):
         task = load_task("digits", seed=run_seed)
         task = with_validation(task, run_seed)
         data_seed, mlp_seed, snn_seed = child_seeds(run_seed, 3)
@@ -941,21 +928,7 @@ def _split_counts(counts, sizes):
 
 
 def _counts_rows(test_counts, data, stats, n_classes, after, seen, learner, n_neurons, seed):
-    rows = []
-    for test_task, (counts, parts) in enumerate(zip(test_counts, data)):
-        y = parts[2][1]
-        scores = _vote_scores(stats, counts, n_classes)
-        for scenario in SCENARIOS:
-            predicted = predict_scores(scores, [test_task] * len(y), scenario, seen)
-            rows.append(
-                {
-                    "learner": learner,
-                    "n_neurons": int(n_neurons),
-                    "seed": seed,
-                    "scenario": scenario,
-                    "after_task": after,
-                    "test_task": test_task,
-                    "accuracy": float(np.mean(predicted == y)),
-                }
-            )
-    return rows
+    """:func:`_evaluate`'s rows for a spiking network whose test-set spike counts are known."""
+    scores = iter([_vote_scores(stats, counts, n_classes) for counts in test_counts])
+    # _evaluate asks for the scores of the tasks' test sets in task order.
+    return _evaluate(lambda X: next(scores), data, after, seen, learner, int(n_neurons), seed)

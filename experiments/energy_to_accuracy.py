@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 
 from core.energy import COST_TABLES, get_cost_table
-from core.random import child_seeds
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments._energy import (
     energy_by_category,
     interval95,
@@ -32,7 +31,6 @@ from experiments._energy import (
     validation_split,
 )
 from experiments.learners import KINDS, make_learner, subsample
-from experiments.runner import progress
 from experiments.style import color, figure, label
 from experiments.sweep_figures import PER_LEARNER, Panel, bar_panel, panel_grid
 from tasks import load_task
@@ -54,7 +52,7 @@ CATEGORY_COLORS = {
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     task: str = "digits"
     n_seeds: int = 3
     n_train: int | None = None  # cap on training samples before the validation split
@@ -65,21 +63,15 @@ class Settings:
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
     primary_table: str = "horowitz45_fp32"
 
-    @classmethod
-    def quick(cls):
-        return cls(
-            n_seeds=2,
-            n_train=400,
-            n_test=150,
-            target=0.7,
-            chunk_size=100,
-            max_epochs={"ann": 20, "snn": 2},
-            params={"ann": {}, "snn": {"n_neurons": 100}},
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(
+        n_seeds=2,
+        n_train=400,
+        n_test=150,
+        target=0.7,
+        chunk_size=100,
+        max_epochs={"ann": 20, "snn": 2},
+        params={"ann": {}, "snn": {"n_neurons": 100}},
+    )
 
 
 def _caption(settings: Settings, tables) -> str:
@@ -337,7 +329,7 @@ def run(settings: Settings, seed: int) -> Result:
     tables = list(COST_TABLES)
     get_cost_table(settings.primary_table)  # a clear error before any work
     rows, energy_rows, curves = [], [], []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="energy_to_accuracy"):
+    for run_seed in settings.seed_runs(seed, "energy_to_accuracy"):
         task = load_task(settings.task, seed=run_seed % 2**31)
         rng = np.random.default_rng(run_seed)
         classification = task.kind == "classification"
@@ -350,15 +342,7 @@ def run(settings: Settings, seed: int) -> Result:
             params = dict(settings.params.get(kind, {}))
             estimator = make_learner(kind, task, random_state=run_seed % 2**31, **params)
             curve, reached = train_to_target(
-                estimator,
-                task,
-                X_fit,
-                y_fit,
-                X_val,
-                y_val,
-                target=settings.target,
-                max_epochs=settings.max_epochs[kind],
-                chunk_size=settings.chunk_size,
+                estimator, kind, task, (X_fit, y_fit), (X_val, y_val), settings
             )
             counts = estimator.cost(X_test)
             test_accuracy = float(estimator.score(X_test, y_test))

@@ -97,14 +97,13 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # quick: wall 69 s at load 9.9. full: measured (module docstring), 306 s.
     "brain_synchrony": {"quick": _measured(16), "full": Expected(306, "measured")},
     # quick (5 tasks x 3 seeds): 121 s of CPU (user 119.8 + sys 1.2), wall 277 s at
-    # load 7-8, commit 7251b12; the STDP network took 80% of it (timings.csv). full:
-    # STDP presentations per seed, fits + 2 validation checkpoints + test, noisy test
-    # and cost(X) (3 x test) + digits' forgetting: xor 20, iris 261, digits ~4.5k,
-    # seed_regression 660, city_traffic 13.6k = ~19k against ~2.0k in quick, x5/3 seeds,
-    # x2 presentation time, x1.5 for 128 neurons against 64: x47 on the quick STDP's
-    # ~97 s = ~4600 s; the gradient learners (2 learning rates, 128 units, 20 steps;
-    # city_traffic's 4949 samples x 20 epochs) ~600 s per seed: ~3000 s. ~2.1 h.
-    "learner_matrix": {"quick": _measured(121), "full": _projected(7600)},
+    # load 7-8, commit 7251b12; the STDP network took 80% of it (timings.csv). full,
+    # measured in parts at load 7-9 (bench/RESULTS.md): xor + iris + seed_regression,
+    # 5 seeds, 330 s of CPU; digits, 3 seeds, 235 s (392 s for 5). city_traffic is
+    # projected from digits per seed (78 s of CPU): 3x its STDP presentations (13.6k
+    # against 4.5k) and 4.6x its gradient learners' samples: ~300 s per seed, 1500 s.
+    # Together ~2200 s of CPU (a run uses one core).
+    "learner_matrix": {"quick": _measured(121), "full": _projected(2200)},
 }
 
 

@@ -67,7 +67,7 @@ import numpy as np
 import pandas as pd
 
 from core.random import child_seeds
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments.runner import progress
 from experiments.stats import mean_interval
 from experiments.style import figure
@@ -101,7 +101,7 @@ FIRST, SECOND = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     """The full preset: every shipped task, 5 seeds, 128 hidden units.
 
     Times: see :data:`experiments.expected_time.EXPECTED` (``python -m
@@ -146,26 +146,20 @@ class Settings:
     forgetting_epochs: int = 5
     energy_table: str = "horowitz45_fp32"
 
-    @classmethod
-    def quick(cls):
-        return cls(
-            n_seeds=3,
-            n_train=150,
-            n_val=60,
-            n_test=100,
-            hidden_units=64,
-            epochs=6,
-            task_epochs={"xor": 300, "iris": 60, "seed_regression": 100},
-            learning_rates={"rate": (0.02,), "spiking": (0.01,)},
-            spiking_params={"n_steps": 10},
-            forgetting_epochs=3,
-            stdp_checkpoints_per_epoch=1,
-            stdp_params={"presentation_time_ms": 50.0, "rest_time_ms": 25.0},
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(
+        n_seeds=3,
+        n_train=150,
+        n_val=60,
+        n_test=100,
+        hidden_units=64,
+        epochs=6,
+        task_epochs={"xor": 300, "iris": 60, "seed_regression": 100},
+        learning_rates={"rate": (0.02,), "spiking": (0.01,)},
+        spiking_params={"n_steps": 10},
+        forgetting_epochs=3,
+        stdp_checkpoints_per_epoch=1,
+        stdp_params={"presentation_time_ms": 50.0, "rest_time_ms": 25.0},
+    )
 
     def epochs_for(self, task_name: str) -> int:
         return self.task_epochs.get(task_name, self.epochs)
@@ -850,6 +844,7 @@ def _aggregate_figures(aggregate) -> dict:
             "learning rule, and their interaction",
             table=table,
             panel_size=(3.4, 0.5 * len(tasks) + 1.6),
+            max_columns=PANEL_COLUMNS,
             note="Each run's effect is computed from its means over its inner seeds (log10 "
             "values for energies, samples and updates); an interval clear of 0 is a resolved "
             "effect.",
@@ -877,6 +872,7 @@ def _aggregate_figures(aggregate) -> dict:
         ["task", "learner", "neurons", "rule"],
         "Measured values per task and learner",
         panel_size=(3.4, 3.0),
+        max_columns=PANEL_COLUMNS,
         note="A learner without a point did not reach the target or is not counted.",
     )
     figures["learner_matrix_cells"] = cells

@@ -29,9 +29,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
-from core.random import child_seeds
 from experiments import reference
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments._curves import (
     area_under_curve,
     chance_corrected,
@@ -42,7 +41,6 @@ from experiments._curves import (
     size_curve,
 )
 from experiments.learners import KINDS, make_learner, subsample, with_validation
-from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import color, figure, label
 from experiments.sweep_figures import Panel, band, learner_style, metric_rows, panel_grid
@@ -50,7 +48,7 @@ from tasks import load_task
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     task: str = "digits"
     n_seeds: int = 10
     sizes: tuple = (20, 50, 100, 200, 500, 100000)  # capped at the training split
@@ -60,13 +58,7 @@ class Settings:
     references: tuple = ("logistic_regression", "nearest_neighbour", "kmeans_vote")
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
 
-    @classmethod
-    def quick(cls):
-        return cls(n_seeds=2, sizes=(20, 60, 150), n_test=100, mlp_max_epochs=30)
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(n_seeds=2, sizes=(20, 60, 150), n_test=100, mlp_max_epochs=30)
 
 
 def _label(name: str) -> str:
@@ -181,7 +173,10 @@ def _aggregate_figures(aggregate) -> dict:
 
     panels = [
         Panel("score at matched training samples", against("n_train")),
-        Panel("at matched training energy (the two learners)", against("training_joules")),
+        Panel(
+            "at matched training energy (the two learners;\nx: the mean energy over runs)",
+            against("training_joules"),
+        ),
     ]
     figure = panel_grid(
         aggregate,
@@ -284,18 +279,13 @@ def _fitters(task, settings: Settings, learner_seed: int) -> dict:
     order=20,
 )
 def run(settings: Settings, seed: int) -> Result:
-    unknown = sorted(set(settings.references) - set(reference.CLASSIFICATION))
-    if unknown:
-        raise ValueError(
-            f"unknown reference learner(s) {unknown} in references; "
-            f"known: {list(reference.CLASSIFICATION)}"
-        )
+    reference.check_references(settings.references)
     if not settings.sizes or any(int(n) < 2 for n in settings.sizes):
         raise ValueError(f"sizes must be integers of at least 2, got sizes={settings.sizes!r}")
     if settings.mlp_max_epochs < 1:
         raise ValueError(f"mlp_max_epochs must be positive, got {settings.mlp_max_epochs!r}")
     curves, timings = [], []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="learning_curves"):
+    for run_seed in settings.seed_runs(seed, "learning_curves"):
         task = with_validation(load_task(settings.task, seed=run_seed), run_seed)
         if task.kind != "classification":
             raise ValueError(f"learning_curves needs a classification task, got {settings.task!r}")

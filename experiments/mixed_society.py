@@ -41,20 +41,23 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
-from experiments._base import Result, register_experiment
-from experiments._societies import check_society_settings, paired_task, society_agent_params
-from experiments.runner import progress
+from experiments._base import Presets, Result, register_experiment
+from experiments._societies import (
+    check_society_settings,
+    default_agent_params,
+    experiment_society,
+    paired_task,
+)
 from experiments.stats import Interval, mean_interval
-from experiments.style import color, figure, label
+from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, band, metric_rows, panel_grid
-from social import Society
 from tasks import load_task
 
 ALONE = "alone"
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     task: str = "digits"
     agent_types: tuple = ("ann", "snn")
     n_pairs: int = 12
@@ -69,36 +72,25 @@ class Settings:
     labels: str = "checked"
     n_eval: int | None = 150
     final_rounds: int = 3
-    agent_params: dict = field(
-        default_factory=lambda: {
-            "ann": {"learning_rate": 0.05},
-            "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0},
-        }
+    agent_params: dict = field(default_factory=default_agent_params)
+
+    # iris shards are a dozen samples: several passes per call let the MLPs learn
+    # within the few rounds of a smoke test.
+    QUICK = dict(
+        task="iris",
+        n_pairs=5,
+        rounds=6,
+        n_seeds=1,
+        local_batch=8,
+        demonstrations=8,
+        n_eval=None,
+        final_rounds=2,
+        partition_params={"alpha": 0.5},
+        agent_params={
+            "ann": {"learning_rate": 0.05, "epochs_per_call": 5},
+            "snn": {"n_neurons": 20, "presentation_time_ms": 40.0, "rest_time_ms": 10.0},
+        },
     )
-
-    @classmethod
-    def quick(cls):
-        # iris shards are a dozen samples: several passes per call let the MLPs learn
-        # within the few rounds of a smoke test.
-        return cls(
-            task="iris",
-            n_pairs=5,
-            rounds=6,
-            n_seeds=1,
-            local_batch=8,
-            demonstrations=8,
-            n_eval=None,
-            final_rounds=2,
-            partition_params={"alpha": 0.5},
-            agent_params={
-                "ann": {"learning_rate": 0.05, "epochs_per_call": 5},
-                "snn": {"n_neurons": 20, "presentation_time_ms": 40.0, "rest_time_ms": 10.0},
-            },
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
 
 
 def conditions(agent_types) -> list[tuple[str, str]]:
@@ -195,21 +187,14 @@ def _curves_figure(metrics: pd.DataFrame, settings: Settings):
             ]
             learners = rows[rows["role"] == "learner"].groupby("round")["accuracy"]
             mean, spread = learners.mean(), learners.std(ddof=0)
-            ax.plot(
+            curve_with_band(
+                ax,
                 mean.index,
                 mean.values,
-                color=_teacher_color(teacher),
-                marker="o",
-                markersize=3,
-                label=_teacher_label(teacher),
-            )
-            ax.fill_between(
-                mean.index,
                 mean - spread,
                 mean + spread,
                 color=_teacher_color(teacher),
-                alpha=0.12,
-                linewidth=0,
+                label=_teacher_label(teacher),
             )
             teachers = rows[rows["role"] == "teacher"].groupby("round")["accuracy"].mean()
             if len(teachers):
@@ -226,14 +211,12 @@ def _curves_figure(metrics: pd.DataFrame, settings: Settings):
         ax.set_ylim(0, 1)
     axes[0, 0].set_ylabel("test accuracy (mean over agents; band: ±1 s.d.)")
     axes[0, 0].legend(loc="lower right", fontsize=8)
-    seeds = metrics["seed"].nunique()
-    fig.suptitle(
+    return titled(
+        fig,
         f"Who learns from whom: {settings.task}, {settings.n_pairs} teacher -> learner "
-        f"pairs per condition, {seeds} seed{'s' if seeds > 1 else ''}",
-        fontsize=11,
+        "pairs per condition",
+        metrics["seed"].nunique(),
     )
-    fig.tight_layout()
-    return fig
 
 
 def _gain_figure(metrics: pd.DataFrame, settings: Settings):
@@ -389,12 +372,11 @@ def run(settings: Settings, seed: int) -> Result:
             f"got final_rounds={settings.final_rounds!r}"
         )
     task = load_task(settings.task)
-    agent_params = society_agent_params(settings.agent_params)
     graph, types = arrangement(settings.agent_types, settings.n_pairs)
     nodes = list(graph.nodes)
     positions = [(role, j) for _, role, j in nodes]
     records, timings = [], []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="mixed_society"):
+    for run_seed in settings.seed_runs(seed, "mixed_society"):
         data_seed, society_seed = child_seeds(run_seed, 2)
         paired, _ = paired_task(
             task,
@@ -404,18 +386,14 @@ def run(settings: Settings, seed: int) -> Result:
             np.random.default_rng(data_seed),
             **settings.partition_params,
         )
-        society = Society(
+        society = experiment_society(
             graph,
-            agents=types,
-            task=paired,
-            protocol="teach",
-            partition="by_node",
-            random_state=society_seed,
-            local_batch=settings.local_batch,
-            n_eval=settings.n_eval,
-            agent_params=agent_params,
-            demonstrations=settings.demonstrations,
-            labels=settings.labels,
+            types,
+            paired,
+            "teach",
+            society_seed,
+            settings,
+            {"demonstrations": settings.demonstrations, "labels": settings.labels},
         )
         started = time.perf_counter()
         table = society.run(settings.rounds)

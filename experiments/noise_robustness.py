@@ -17,11 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from core.random import child_seeds
 from experiments import reference
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments.learners import KINDS, make_learner, subsample
-from experiments.runner import progress
 from experiments.stats import format_row, interval_table, mean_interval, paired_table
 from experiments.style import color, figure, label
 from experiments.sweep_figures import Panel, bands, learner_style, metric_rows, panel_grid
@@ -41,7 +39,7 @@ def corrupt(X: np.ndarray, kind: str, level: float, rng: np.random.Generator) ->
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     n_seeds: int = 10
     n_train: int | None = None
     n_test: int | None = None
@@ -54,18 +52,12 @@ class Settings:
     )
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
 
-    @classmethod
-    def quick(cls):
-        return cls(
-            n_seeds=2,
-            n_train=300,
-            n_test=100,
-            levels={"gaussian_noise": (0.0, 0.25, 0.5), "pixel_dropout": (0.0, 0.25, 0.5)},
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(
+        n_seeds=2,
+        n_train=300,
+        n_test=100,
+        levels={"gaussian_noise": (0.0, 0.25, 0.5), "pixel_dropout": (0.0, 0.25, 0.5)},
+    )
 
 
 _TITLES = {"gaussian_noise": "Gaussian input noise", "pixel_dropout": "Pixel dropout"}
@@ -196,17 +188,12 @@ def _summary(result: Result, settings: Settings) -> str:
     order=60,
 )
 def run(settings: Settings, seed: int) -> Result:
-    unknown_references = sorted(set(settings.references) - set(reference.CLASSIFICATION))
-    if unknown_references:
-        raise ValueError(
-            f"unknown reference learner(s) {unknown_references} in references; "
-            f"known: {list(reference.CLASSIFICATION)}"
-        )
+    reference.check_references(settings.references)
     unknown = sorted(set(settings.levels) - set(CORRUPTIONS))
     if unknown:
         raise ValueError(f"unknown corruption(s) {unknown} in levels; known: {list(CORRUPTIONS)}")
     rows = []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="noise_robustness"):
+    for run_seed in settings.seed_runs(seed, "noise_robustness"):
         task = load_task("digits", seed=run_seed)
         rng = np.random.default_rng(run_seed)
         X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)

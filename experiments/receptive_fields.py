@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.random import child_seeds
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments.learners import make_learner, subsample
 from experiments.style import figure, label
 from experiments.sweep_figures import PER_LEARNER, Panel, bar_panel, panel_grid
@@ -22,18 +22,12 @@ from tasks import load_task
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     n_train: int | None = None
     n_units: int = 64  # how many units of each learner to draw
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
 
-    @classmethod
-    def quick(cls):
-        return cls(n_train=400, n_units=36, params={"ann": {"epochs": 20}, "snn": {"epochs": 1}})
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(n_train=400, n_units=36, params={"ann": {"epochs": 20}, "snn": {"epochs": 1}})
 
 
 def first_layer(kind: str, estimator) -> np.ndarray:

@@ -44,6 +44,15 @@ COLORS = {
 }
 
 
+def check_references(names) -> None:
+    """Refuse names in an experiment's ``references`` setting that are not :data:`CLASSIFICATION` learners."""
+    unknown = sorted(set(names) - set(CLASSIFICATION))
+    if unknown:
+        raise ValueError(
+            f"unknown reference learner(s) {unknown} in references; known: {list(CLASSIFICATION)}"
+        )
+
+
 def matching_prototypes(snn_params: dict) -> int:
     """The number of neurons of a spiking network built with ``snn_params`` (its default
     where the parameters do not say): k-means gets as many prototypes."""

@@ -39,13 +39,17 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
-from experiments._base import Result, register_experiment
-from experiments._societies import check_society_settings, society_agent_params
+from experiments._base import Presets, Result, register_experiment
+from experiments._societies import (
+    check_society_settings,
+    default_agent_params,
+    default_protocol_params,
+    experiment_society,
+)
 from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
-from experiments.style import figure, label
+from experiments.style import curve_with_band, figure, label
 from experiments.sweep_figures import Panel, band, bars, metric_rows, panel_grid
-from social import Society
 from tasks import load_task
 
 PROTOCOL_COLORS = {
@@ -66,7 +70,7 @@ TYPE_LINESTYLES = {"ann": "-", "snn": "--"}
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     city_params: dict = field(
         default_factory=lambda: {"seed": 0, "rows": 5, "cols": 5, "n_days": 14}
     )
@@ -76,39 +80,23 @@ class Settings:
     # labels="predicted" the 32 peer-labelled samples of a crossroads outweigh its 16
     # own ones and early mistakes echo into a majority-class lock-in (measured: own-
     # intersection accuracy at the majority baseline after 10 rounds).
-    protocol_params: dict = field(
-        default_factory=lambda: {
-            "teach": {"demonstrations": 8, "labels": "checked"},
-            "gossip": {"steps": 1},
-        }
-    )
+    protocol_params: dict = field(default_factory=default_protocol_params)
     rounds: int = 30
     n_seeds: int = 5
     local_batch: int = 16
     n_eval: int | None = 200
     n_local_eval: int | None = None  # every test hour of the intersection
     final_rounds: int = 3
-    agent_params: dict = field(
-        default_factory=lambda: {
-            "ann": {"learning_rate": 0.02},
-            "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0},
-        }
+    agent_params: dict = field(default_factory=lambda: default_agent_params(0.02))
+
+    QUICK = dict(
+        agent_types=("ann",),
+        rounds=10,
+        n_seeds=3,
+        n_eval=150,
+        n_local_eval=30,
+        final_rounds=2,
     )
-
-    @classmethod
-    def quick(cls):
-        return cls(
-            agent_types=("ann",),
-            rounds=10,
-            n_seeds=3,
-            n_eval=150,
-            n_local_eval=30,
-            final_rounds=2,
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
 
 
 def local_test_rows(task, nodes, n_local_eval, rng):
@@ -318,14 +306,13 @@ def _learning_figure(metrics, intersections, settings):
                 if rows.empty:
                     continue
                 curve = rows.groupby("round")[column].mean()
-                ax.plot(
+                curve_with_band(
+                    ax,
                     curve.index,
                     curve.values,
                     color=PROTOCOL_COLORS.get(protocol, "#444444"),
-                    linestyle=TYPE_LINESTYLES.get(kind, ":"),
-                    marker="o",
-                    markersize=3,
                     label=f"{label(kind)}, {protocol}",
+                    linestyle=TYPE_LINESTYLES.get(kind, ":"),
                 )
         ax.set_title(title)
         ax.set_xlabel("round (local learning, then one interaction)")
@@ -364,6 +351,10 @@ def _figures(result: Result, settings: Settings) -> dict:
     return figures
 
 
+#: Line styles of the reference forecasts in the aggregate's learning figure.
+REFERENCE_LINES = ("-.", ":", "--", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
+
+
 def _forecaster(kind: str, protocol: str) -> str:
     if protocol == REFERENCE:
         return f"reference: {REFERENCES.get(kind, kind)}"
@@ -374,6 +365,11 @@ def _aggregate_figures(aggregate) -> dict:
     """Accuracy of every agent kind and protocol next to the reference forecasts (bars, at the
     last round), and the agents' accuracy round by round; means and intervals over runs."""
     last = aggregate.summary["round"].max()
+    pairs = dict.fromkeys(zip(aggregate.summary["type"], aggregate.summary["protocol"]))
+    # the agents first, then the reference forecasts; the same rows in both panels
+    forecasters = [_forecaster(*p) for p in pairs if p[1] != REFERENCE] + [
+        _forecaster(*p) for p in pairs if p[1] == REFERENCE
+    ]
     accuracies = (
         ("local_accuracy", "at the agent's own intersection"),
         ("city_accuracy", "anywhere in the city"),
@@ -388,6 +384,7 @@ def _aggregate_figures(aggregate) -> dict:
                 ax,
                 rows,
                 "forecaster",
+                categories=forecasters,
                 category_color=lambda name: (
                     "#444444"
                     if name.startswith("reference")
@@ -423,8 +420,8 @@ def _aggregate_figures(aggregate) -> dict:
                     row["mean"],
                     color="black",
                     linewidth=0.8,
-                    linestyle=("-.", ":", "--", (0, (5, 1, 1, 1)))[k % 4],
-                    label=f"reference: {REFERENCES.get(kind, kind)} (last round)",
+                    linestyle=REFERENCE_LINES[k % len(REFERENCE_LINES)],
+                    label=f"reference: {REFERENCES.get(kind, kind)}",
                 )
             ax.set_xlabel("round (local learning, then one interaction)")
             ax.set_ylabel("test accuracy, next-hour congestion\n(mean over intersections)")
@@ -439,8 +436,9 @@ def _aggregate_figures(aggregate) -> dict:
         [Panel(f"{title}, round {last:g} (the last)", final_bars(c)) for c, title in accuracies],
         drawn,
         "Smart city: next-hour congestion forecasts of the agents and the reference forecasts",
-        panel_size=(5.6, 0.45 * aggregate.summary.groupby(["type", "protocol"]).ngroups + 1.6),
-        note="The reference forecasts are scored at the agent's own intersection only.",
+        panel_size=(5.6, 0.45 * len(forecasters) + 1.6),
+        note="The reference forecasts are scored at the agent's own intersection only (and do "
+        "not learn: one value for every round).",
     )
     learning = panel_grid(
         aggregate,
@@ -529,7 +527,6 @@ def run(settings: Settings, seed: int) -> Result:
             f"got final_rounds={settings.final_rounds!r}"
         )
     task = load_task("city_traffic", **settings.city_params)
-    agent_params = society_agent_params(settings.agent_params)
     nodes = list(task.graph.nodes)
     position = {node: k for k, node in enumerate(task.metadata["nodes"])}
     node_train = np.asarray(task.metadata["node_train"])
@@ -587,18 +584,7 @@ def run(settings: Settings, seed: int) -> Result:
     for run_seed in progress(run_seeds, desc="smart_city"):
         for kind in settings.agent_types:
             for protocol in settings.protocols:
-                society = Society(
-                    "city",
-                    agents=kind,
-                    task=task,
-                    protocol=protocol,
-                    partition="by_node",
-                    random_state=run_seed,
-                    local_batch=settings.local_batch,
-                    n_eval=settings.n_eval,
-                    agent_params=agent_params,
-                    **settings.protocol_params.get(protocol, {}),
-                )
+                society = experiment_society("city", kind, task, protocol, run_seed, settings)
                 society.setup()
                 order = [nodes.index(node) for node in society.nodes_]
                 X_local = [local_sets[k][0] for k in order]

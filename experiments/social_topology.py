@@ -47,18 +47,18 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments._societies import (
     check_society_settings,
     component_summary,
+    default_agent_params,
+    default_protocol_params,
+    experiment_society,
     paired_task,
-    society_agent_params,
     union_of_components,
 )
-from experiments.runner import progress
-from experiments.style import color, figure, label
+from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
-from social import Society
 from social.consensus import (
     consensus_error,
     consensus_time,
@@ -102,7 +102,7 @@ def topology_style(name: str) -> dict:
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     task: str = "digits"
     topologies: tuple = ("ring", "small_world", "scale_free", "complete")
     graph_params: dict = field(
@@ -110,12 +110,7 @@ class Settings:
     )
     agent_types: tuple = ("ann", "snn")
     protocols: tuple = ("teach", "gossip")
-    protocol_params: dict = field(
-        default_factory=lambda: {
-            "teach": {"demonstrations": 8, "labels": "checked"},
-            "gossip": {"steps": 1},
-        }
-    )
+    protocol_params: dict = field(default_factory=default_protocol_params)
     n_agents: int = 12
     rounds: int = 20
     n_seeds: int = 3
@@ -125,38 +120,27 @@ class Settings:
     n_eval: int | None = 150
     diffusion_threshold: float = 0.6
     diffusion_fraction: float = 0.5
-    agent_params: dict = field(
-        default_factory=lambda: {
-            "ann": {"learning_rate": 0.05},
-            "snn": {"n_neurons": 50, "presentation_time_ms": 100.0, "rest_time_ms": 20.0},
-        }
-    )
+    agent_params: dict = field(default_factory=default_agent_params)
     theory_sizes: tuple = (8, 16, 32, 64)
     theory_graphs: int = 5
     consensus_tol: float = 1e-3
 
-    @classmethod
-    def quick(cls):
-        return cls(
-            task="iris",
-            protocols=("teach",),
-            protocol_params={"teach": {"demonstrations": 4, "labels": "checked"}},
-            n_agents=6,
-            rounds=6,
-            n_seeds=1,
-            local_batch=8,
-            n_eval=None,
-            agent_params={
-                "ann": {"learning_rate": 0.05},
-                "snn": {"n_neurons": 20, "presentation_time_ms": 40.0, "rest_time_ms": 10.0},
-            },
-            theory_sizes=(8, 16, 32),
-            theory_graphs=3,
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(
+        task="iris",
+        protocols=("teach",),
+        protocol_params={"teach": {"demonstrations": 4, "labels": "checked"}},
+        n_agents=6,
+        rounds=6,
+        n_seeds=1,
+        local_batch=8,
+        n_eval=None,
+        agent_params={
+            "ann": {"learning_rate": 0.05},
+            "snn": {"n_neurons": 20, "presentation_time_ms": 40.0, "rest_time_ms": 10.0},
+        },
+        theory_sizes=(8, 16, 32),
+        theory_graphs=3,
+    )
 
 
 # ----------------------------------------------------------------------------
@@ -275,24 +259,19 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title):
         for name in settings.topologies:
             curve = rows[rows["topology"] == name].groupby("round")[column]
             mean = curve.mean()
-            ax.plot(
+            low = high = None
+            if column == "mean_accuracy":
+                spread = rows[rows["topology"] == name].groupby("round")["std_accuracy"].mean()
+                low, high = mean - spread, mean + spread
+            curve_with_band(
+                ax,
                 mean.index,
                 mean.values,
-                marker="o",
-                markersize=3,
+                low,
+                high,
                 color=topology_color(name),
                 label=topology_label(name),
             )
-            if column == "mean_accuracy":
-                spread = rows[rows["topology"] == name].groupby("round")["std_accuracy"].mean()
-                ax.fill_between(
-                    mean.index,
-                    mean - spread,
-                    mean + spread,
-                    color=topology_color(name),
-                    alpha=0.12,
-                    linewidth=0,
-                )
         ax.set_title(f"{label(kind)} agents")
         ax.set_xlabel("round (local learning, then one interaction)")
     axes[0, 0].set_ylabel(ylabel)
@@ -301,14 +280,11 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title):
         axes[0, 0].set_ylim(0, 1)
     else:
         axes[0, 0].set_ylim(bottom=0)
-    seeds = table["seed"].nunique()
-    fig.suptitle(
-        f"{title}: {settings.task}, {settings.n_agents} agents per topology, "
-        f"protocol {protocol!r}, {seeds} seed{'s' if seeds > 1 else ''}",
-        fontsize=11,
+    return titled(
+        fig,
+        f"{title}: {settings.task}, {settings.n_agents} agents per topology, protocol {protocol!r}",
+        table["seed"].nunique(),
     )
-    fig.tight_layout()
-    return fig
 
 
 def plain_log_ticks(axis):
@@ -567,9 +543,8 @@ def run(settings: Settings, seed: int) -> Result:
         settings.agent_types, settings.protocols, settings.topologies, settings.partition
     )
     task = load_task(settings.task)
-    agent_params = society_agent_params(settings.agent_params)
     records, timings, spectra = [], [], []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="social_topology"):
+    for run_seed in settings.seed_runs(seed, "social_topology"):
         *graph_seeds, data_seed, start_seed, society_seed = child_seeds(
             run_seed, len(settings.topologies) + 3
         )
@@ -600,18 +575,7 @@ def run(settings: Settings, seed: int) -> Result:
         )
         for protocol in settings.protocols:
             for kind in settings.agent_types:
-                society = Society(
-                    union,
-                    agents=kind,
-                    task=paired,
-                    protocol=protocol,
-                    partition="by_node",
-                    random_state=society_seed,
-                    local_batch=settings.local_batch,
-                    n_eval=settings.n_eval,
-                    agent_params=agent_params,
-                    **settings.protocol_params.get(protocol, {}),
-                )
+                society = experiment_society(union, kind, paired, protocol, society_seed, settings)
                 started = time.perf_counter()
                 table = society.run(settings.rounds)
                 timings.append(

@@ -15,26 +15,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments.runner import progress
 from experiments.style import figure
 from experiments.sweep_figures import Panel, errors, metric_rows, panel_grid
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     delta_t_ms: tuple = tuple(float(d) for d in np.arange(-100, 101, 5))
     n_pairings: int = 60
     pairing_frequency_hz: float = 1.0
     rules: tuple | None = None  # None: every registered spike-timing rule
 
-    @classmethod
-    def quick(cls):
-        return cls(delta_t_ms=tuple(float(d) for d in np.arange(-80, 81, 10)), n_pairings=10)
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(delta_t_ms=tuple(float(d) for d in np.arange(-80, 81, 10)), n_pairings=10)
 
 
 def spike_timing_rules(names=None) -> list[str]:
@@ -137,6 +131,10 @@ def _aggregate_figures(aggregate) -> dict:
         ["rule", "delta_t_ms"],
         "STDP windows: pairing protocol (Bi & Poo 1998) against each rule's theory",
         panel_size=(4.2, 3.4),
+        note="The runs agree exactly (zero-width intervals): the pairing protocol draws "
+        "nothing at random."
+        if ((summary["ci_high"] - summary["ci_low"]).fillna(0) == 0).all()
+        else "",
     )
     return {"stdp_windows": figure}
 

@@ -45,3 +45,18 @@ def color(kind: str) -> str:
 
 def label(kind: str) -> str:
     return LABELS.get(kind, kind)
+
+
+def curve_with_band(ax, x, mean, low=None, high=None, *, color, label, **line):
+    """A curve with small markers and, given ``low`` and ``high``, a light band of its colour
+    between them (the one look of every per-round or per-task curve)."""
+    ax.plot(x, mean, marker="o", markersize=3, color=color, label=label, **line)
+    if low is not None:
+        ax.fill_between(x, low, high, color=color, alpha=0.12, linewidth=0)
+
+
+def titled(fig, title: str, n_seeds: int):
+    """``fig`` with the suptitle ``title`` and how many seeds it shows, laid out."""
+    fig.suptitle(f"{title}, {n_seeds} seed{'s' if n_seeds > 1 else ''}", fontsize=11)
+    fig.tight_layout()
+    return fig

@@ -146,6 +146,20 @@ class RunJob:
     setting: dict
     blas_threads: int | None = 1
 
+    @classmethod
+    def of(cls, plan, run, run_dir, blas_threads: int | None = 1) -> RunJob:
+        """The job of ``run`` (one of ``plan.runs``), saved in ``run_dir``."""
+        return cls(
+            plan.experiment,
+            run.settings,
+            run.seed,
+            run.run_id,
+            str(run_dir),
+            plan.preset,
+            run.setting,
+            blas_threads,
+        )
+
 
 class _NotATerminal:
     """stderr as a run in a sweep sees it: not a terminal, so its progress bars stay quiet
@@ -369,19 +383,7 @@ def run_sweep(
             f"{'s' if plan.n_settings > 1 else ''} x {len(plan.seeds)} seeds), "
             f"{len(finished_before)} finished before, {len(todo)} to compute on {engine}"
         )
-        jobs = [
-            RunJob(
-                plan.experiment,
-                run.settings,
-                run.seed,
-                run.run_id,
-                str(store.run_dir(run.run_id)),
-                plan.preset,
-                run.setting,
-                blas_threads,
-            )
-            for run in todo
-        ]
+        jobs = [RunJob.of(plan, run, store.run_dir(run.run_id), blas_threads) for run in todo]
         failed, computed, run_seconds, run_cpu_seconds = [], 0, 0.0, 0.0
         if jobs:
             if client is None and workers != 0:

@@ -106,6 +106,11 @@ def caption(aggregate: Aggregate, table=None) -> str:
             f"mean and {aggregate.confidence:.0%} Student-t interval over n = {count} runs "
             "(one per master seed) per setting"
         )
+        if low == 2:  # the bands fill the axes: say why
+            from scipy import stats
+
+            t = stats.t.ppf((1 + aggregate.confidence) / 2, 1)
+            text += f" (with 2 runs the interval is ±{t:.1f} standard errors wide)"
     else:
         text = f"n = {count} run per setting: means only, no interval"
     fixed = [
@@ -155,28 +160,34 @@ def panel_grid(
     *,
     table=None,
     panel_size: tuple = (4.8, 3.6),
-    sharey: bool = False,
+    max_columns: int | None = None,
     note: str = "",
     legend_title: str | None = None,
 ):
     """One row of ``panels`` per slice of the data (see :func:`slices`), one legend.
 
     ``drawn`` are the group keys the panels draw themselves; each slice's name
-    is added to its panels' titles. The title is followed by the
-    :func:`caption` (and ``note``, if any).
+    is added to its panels' titles. With ``max_columns``, a slice's panels wrap
+    onto several rows. The title is followed by the :func:`caption` (and
+    ``note``, if any).
     """
     parts = slices(aggregate, drawn, table)
+    columns = min(len(panels), max_columns or len(panels))
+    rows_per_slice = -(-len(panels) // columns)
     width, height = panel_size
     fig, axes = figure(
-        len(parts),
-        len(panels),
-        figsize=(width * len(panels), height * len(parts) + 0.8),
+        len(parts) * rows_per_slice,
+        columns,
+        figsize=(width * columns, height * len(parts) * rows_per_slice + 0.8),
         squeeze=False,
-        sharey=sharey,
         layout="constrained",  # laid out when drawn: nothing to compute until it is saved
     )
-    for row, (name, rows) in enumerate(parts):
-        for ax, panel in zip(axes[row], panels):
+    for ax in axes.ravel():
+        ax.set_visible(False)
+    for number, (name, rows) in enumerate(parts):
+        block = axes[number * rows_per_slice : (number + 1) * rows_per_slice].ravel()
+        for ax, panel in zip(block, panels):
+            ax.set_visible(True)
             panel.draw(ax, rows)
             ax.set_title("\n".join(filter(None, [panel.title, name])), fontsize=10)
     handles = {}
@@ -353,7 +364,7 @@ def bars(
     long = max((len(t) for t in ticks), default=0) > 10 or len(ticks) > 4
     if horizontal:
         ax.set_yticks(np.arange(len(ticks)), ticks)
-        ax.invert_yaxis()
+        ax.set_ylim(len(ticks) - 0.5, -0.5)  # first category on top, every slot shown
         if log:
             ax.set_xscale("log")
     else:
@@ -363,6 +374,7 @@ def bars(
             rotation=25 if long else 0,
             ha="right" if long else "center",
         )
+        ax.set_xlim(-0.5, len(ticks) - 0.5)
         if log:
             ax.set_yscale("log")
 

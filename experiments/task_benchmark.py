@@ -27,7 +27,7 @@ import pandas as pd
 
 from core.random import child_seeds
 from experiments import reference
-from experiments._base import Result, register_experiment
+from experiments._base import Presets, Result, register_experiment
 from experiments._curves import (
     chance_corrected,
     chance_level,
@@ -60,7 +60,7 @@ def _default_params():
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Presets):
     tasks: tuple = ("xor", "seed_regression", "iris", "digits", "city_traffic")
     n_seeds: int = 5
     n_train: int | None = None  # cap on training samples per task (None: all)
@@ -81,22 +81,16 @@ class Settings:
     ablation_tasks: tuple = ("iris", "digits")  # the tasks the ablations run on
     params: dict = field(default_factory=_default_params)
 
-    @classmethod
-    def quick(cls):
-        return cls(
-            n_seeds=2,
-            n_train=300,
-            n_test=150,
-            max_epochs={"ann": 30, "snn": 1},
-            small_task_epochs={"ann": 1000, "snn": 10},
-            fractions=(0.2, 1.0),
-            ablations=("snn_no_plasticity",),
-            ablation_tasks=("digits",),
-        )
-
-    @classmethod
-    def full(cls):
-        return cls()
+    QUICK = dict(
+        n_seeds=2,
+        n_train=300,
+        n_test=150,
+        max_epochs={"ann": 30, "snn": 1},
+        small_task_epochs={"ann": 1000, "snn": 10},
+        fractions=(0.2, 1.0),
+        ablations=("snn_no_plasticity",),
+        ablation_tasks=("digits",),
+    )
 
 
 def _energy_columns(curve, last, target: float) -> dict:
@@ -117,32 +111,25 @@ def _energy_columns(curve, last, target: float) -> dict:
 SMALL_TASK = 20  # tasks with at most this many training samples get small_task_epochs
 
 
-ABLATION_LABELS = {
-    "snn_no_plasticity": "spiking, no plasticity (random weights)",
-    "snn_no_threshold_adaptation": "spiking, no threshold adaptation",
-    "snn_no_weight_normalisation": "spiking, no weight normalisation",
-    "snn_no_lateral_inhibition": "spiking, no lateral inhibition",
+#: Label and colour of each ablated spiking network.
+ABLATIONS = {
+    "snn_no_plasticity": ("spiking, no plasticity (random weights)", "#ff9896"),
+    "snn_no_threshold_adaptation": ("spiking, no threshold adaptation", "#c49c94"),
+    "snn_no_weight_normalisation": ("spiking, no weight normalisation", "#f7b6d2"),
+    "snn_no_lateral_inhibition": ("spiking, no lateral inhibition", "#dbdb8d"),
 }
 
 
 def _label(kind: str) -> str:
     if kind in KINDS:
         return label(kind)
-    return reference.LABELS.get(kind, ABLATION_LABELS.get(kind, kind))
-
-
-ABLATION_COLORS = {
-    "snn_no_plasticity": "#ff9896",
-    "snn_no_threshold_adaptation": "#c49c94",
-    "snn_no_weight_normalisation": "#f7b6d2",
-    "snn_no_lateral_inhibition": "#dbdb8d",
-}
+    return reference.LABELS.get(kind, ABLATIONS.get(kind, (kind,))[0])
 
 
 def _color(kind: str) -> str:
     if kind in KINDS:
         return color(kind)
-    return reference.COLORS.get(kind, ABLATION_COLORS.get(kind, "#444444"))
+    return reference.COLORS.get(kind, ABLATIONS.get(kind, (None, "#444444"))[1])
 
 
 def _figures(result: Result, settings: Settings) -> dict:
@@ -319,8 +306,13 @@ def _aggregate_figures(aggregate) -> dict:
         ("score", "test score", "accuracy, or R$^2$", False),
         ("samples_to_target", "samples to the chance-corrected target", "samples", True),
         ("presentations", "training presentations", "samples x epochs", True),
-        ("training_joules", "training energy (horowitz45_fp32)", "J", True),
-        ("joules_per_inference", "energy per prediction (horowitz45_fp32)", "J", True),
+        ("training_joules", "training energy (horowitz45_fp32)", "training energy (J)", True),
+        (
+            "joules_per_inference",
+            "energy per prediction (horowitz45_fp32)",
+            "energy per prediction (J)",
+            True,
+        ),
     ]
     per_task = {
         "category_title": "task",
@@ -348,8 +340,8 @@ def _aggregate_figures(aggregate) -> dict:
         ["task", "kind"],
         "MLP vs spiking network on every task, next to reference learners and ablations",
         panel_size=(4.4, 3.6),
-        note="Energies, presentations and samples to target are counted for the two learners "
-        "only; a learner that never reached the target has no point there.",
+        note="Energies and presentations are counted for the two learners only; a learner "
+        "without a point on samples to target never reached the target.",
     )
     return {"task_benchmark": figure}
 

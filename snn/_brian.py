@@ -111,6 +111,25 @@ def use_target(target: str | None = None):
         prefs.codegen.target = previous
 
 
+def code_object_class(target: str | None = None):
+    """Brian2's code-object class for ``target`` (``None``: :func:`codegen_target`).
+
+    Given to each object as ``codeobj_class=``, it picks the target for that
+    object without touching Brian2's global preferences (the other way,
+    :func:`use_target`, sets them for a block).
+    """
+    target = codegen_target() if target is None else target
+    if target == "numpy":
+        from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+
+        return NumpyCodeObject
+    if target == "cython":
+        from brian2.codegen.runtime.cython_rt import CythonCodeObject
+
+        return CythonCodeObject
+    raise ValueError(f"codegen_target must be 'numpy', 'cython' or None, got {target!r}")
+
+
 class BrianQuantity(Constraint):
     """A scalar, finite Brian2 quantity with the dimensions of ``unit`` (a :mod:`core.params` constraint).
 

@@ -43,7 +43,7 @@ from brian2.units.fundamentalunits import have_same_dimensions
 from scipy.signal import lfilter
 
 from core.params import Interval, check_param
-from snn._brian import check_quantity
+from snn._brian import check_quantity, code_object_class
 from snn.rules import SpikingBCM, SpikingOja, delta_t_in_ms, get_rule
 
 __all__ = [
@@ -56,23 +56,6 @@ __all__ = [
     "BCMResult",
     "poisson_spike_trains",
 ]
-
-
-def _code_object_class(codegen_target):
-    """Brian2 code-object class for ``codegen_target`` (set per object, no global prefs)."""
-    if codegen_target is None:
-        from snn._brian import codegen_target as package_target
-
-        codegen_target = package_target()
-    if codegen_target == "numpy":
-        from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
-
-        return NumpyCodeObject
-    if codegen_target == "cython":
-        from brian2.codegen.runtime.cython_rt import CythonCodeObject
-
-        return CythonCodeObject
-    raise ValueError(f"codegen_target must be 'numpy', 'cython' or None, got {codegen_target!r}")
 
 
 def _check_quantity(value, unit, name):
@@ -173,7 +156,7 @@ def stdp_window(
             or not np.isfinite(value)
         ):
             raise ValueError(f"{name} must be a finite number, got {name}={value!r}")
-    code_object_class = _code_object_class(codegen_target)
+    codeobj_class = code_object_class(codegen_target)
 
     dt_ms = float(dt / ms)
     offset_steps = np.round(delta_t_ms / dt_ms).astype(np.int64)
@@ -205,7 +188,7 @@ def stdp_window(
         end_step = flush_step + 1
 
     presynaptic = SpikeGeneratorGroup(
-        n_synapses, indices, spike_steps * dt, dt=dt, codeobj_class=code_object_class
+        n_synapses, indices, spike_steps * dt, dt=dt, codeobj_class=codeobj_class
     )
     host = NeuronGroup(
         n_synapses,
@@ -224,14 +207,14 @@ def stdp_window(
         reset="",
         dt=dt,
         namespace={"period_steps": period_steps, "last_pairing": n_pairings - 1},
-        codeobj_class=code_object_class,
+        codeobj_class=codeobj_class,
     )
     host.plastic = 1.0
     host.reward = float(reward)
     host.v = -65 * mV
     host.first_post_step = first_pre_step + offset_steps
     synapses = Synapses(
-        presynaptic, host, dt=dt, codeobj_class=code_object_class, **rule.synapses_kwargs()
+        presynaptic, host, dt=dt, codeobj_class=codeobj_class, **rule.synapses_kwargs()
     )
     synapses.connect(j="i")
     synapses.w = float(initial_weight)
@@ -375,7 +358,7 @@ def song_abbott(
     _check_quantity(dt, ms, "dt")
     if not (isinstance(g_max, (int, float, np.floating)) and g_max > 0):
         raise ValueError(f"g_max must be a positive number, got {g_max!r}")
-    code_object_class = _code_object_class(codegen_target)
+    codeobj_class = code_object_class(codegen_target)
     rng = np.random.default_rng(random_state)
     wmax = float(params.get("wmax", 1.0))
 
@@ -384,7 +367,7 @@ def song_abbott(
     )
     initial_weights = rng.uniform(0, wmax, size=n_inputs)
 
-    inputs = SpikeGeneratorGroup(n_inputs, indices, times, dt=dt, codeobj_class=code_object_class)
+    inputs = SpikeGeneratorGroup(n_inputs, indices, times, dt=dt, codeobj_class=codeobj_class)
     neuron = NeuronGroup(
         1,
         """
@@ -405,7 +388,7 @@ def song_abbott(
             v_threshold=-54 * mV,
             v_reset=-60 * mV,
         ),
-        codeobj_class=code_object_class,
+        codeobj_class=codeobj_class,
     )
     neuron.v = -74 * mV
     neuron.plastic = 1.0
@@ -413,10 +396,10 @@ def song_abbott(
     kwargs["namespace"] = _merge_namespaces(
         kwargs["namespace"], {"g_max": float(g_max), "wmax_host": wmax}, rule
     )
-    synapses = Synapses(inputs, neuron, dt=dt, codeobj_class=code_object_class, **kwargs)
+    synapses = Synapses(inputs, neuron, dt=dt, codeobj_class=codeobj_class, **kwargs)
     synapses.connect()
     synapses.w = initial_weights
-    spikes = SpikeMonitor(neuron, codeobj_class=code_object_class)
+    spikes = SpikeMonitor(neuron, codeobj_class=codeobj_class)
     network = Network(inputs, neuron, synapses, spikes)
     network.run(duration, namespace={})
 
@@ -552,7 +535,7 @@ def oja_principal_component(
         (dt, ms, "dt"),
     ]:
         _check_quantity(value, unit, name)
-    code_object_class = _code_object_class(codegen_target)
+    codeobj_class = code_object_class(codegen_target)
     rng = _as_rng(random_state)
     input_seed, output_seed, signal_seed, weight_seed = np.random.SeedSequence(
         rng.integers(2**63)
@@ -576,7 +559,7 @@ def oja_principal_component(
     input_rates = TimedArray(rates_hz * Hz, dt=dt)
     output_uniforms = TimedArray(np.random.default_rng(output_seed).random(n_steps), dt=dt)
 
-    inputs = SpikeGeneratorGroup(n_inputs, indices, times, dt=dt, codeobj_class=code_object_class)
+    inputs = SpikeGeneratorGroup(n_inputs, indices, times, dt=dt, codeobj_class=codeobj_class)
     neuron = NeuronGroup(
         1,
         """
@@ -588,7 +571,7 @@ def oja_principal_component(
         reset="",
         dt=dt,
         namespace={"output_uniforms": output_uniforms},
-        codeobj_class=code_object_class,
+        codeobj_class=codeobj_class,
     )
     neuron.plastic = 1.0
     kwargs = rule.synapses_kwargs()
@@ -596,7 +579,7 @@ def oja_principal_component(
     kwargs["namespace"] = _merge_namespaces(
         kwargs["namespace"], {"gain": float(gain), "input_rates": input_rates}, rule
     )
-    synapses = Synapses(inputs, neuron, dt=dt, codeobj_class=code_object_class, **kwargs)
+    synapses = Synapses(inputs, neuron, dt=dt, codeobj_class=codeobj_class, **kwargs)
     synapses.connect()
     # start small and spread out so the direction has to be learned
     synapses.w = np.random.default_rng(weight_seed).uniform(0.05, 0.15, n_inputs)
@@ -604,7 +587,7 @@ def oja_principal_component(
 
     record_every = max(1, n_steps // 400) * dt
     weight_monitor = StateMonitor(
-        synapses, "w", record=True, dt=record_every, codeobj_class=code_object_class
+        synapses, "w", record=True, dt=record_every, codeobj_class=codeobj_class
     )
     network = Network(inputs, neuron, synapses, weight_monitor)
     network.run(duration, namespace={})
@@ -732,7 +715,7 @@ def bcm_rates(
     if not have_same_dimensions(initial_threshold, Hz):
         raise TypeError(f"initial_threshold must be a rate in Hz, got {initial_threshold!r}")
     n_per_rate = _check_positive_int(n_synapses_per_rate, "n_synapses_per_rate")
-    code_object_class = _code_object_class(codegen_target)
+    codeobj_class = code_object_class(codegen_target)
     rng = _as_rng(random_state)
     pre_seed, post_seed = np.random.SeedSequence(rng.integers(2**63)).spawn(2)
 
@@ -756,7 +739,7 @@ def bcm_rates(
     post_schedule = TimedArray(schedule, dt=dt)
 
     presynaptic = SpikeGeneratorGroup(
-        n_synapses, pre_indices, pre_times, dt=dt, codeobj_class=code_object_class
+        n_synapses, pre_indices, pre_times, dt=dt, codeobj_class=codeobj_class
     )
     host = NeuronGroup(
         n_synapses,
@@ -765,11 +748,11 @@ def bcm_rates(
         reset="",
         dt=dt,
         namespace={"post_schedule": post_schedule},
-        codeobj_class=code_object_class,
+        codeobj_class=codeobj_class,
     )
     host.plastic = 1.0
     synapses = Synapses(
-        presynaptic, host, dt=dt, codeobj_class=code_object_class, **rule.synapses_kwargs()
+        presynaptic, host, dt=dt, codeobj_class=codeobj_class, **rule.synapses_kwargs()
     )
     synapses.connect(j="i")
     wmax = float(params["wmax"])

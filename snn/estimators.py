@@ -41,7 +41,9 @@ from core.params import (
     Options,
     RandomState,
     Registered,
+    store_parameters,
     validate_params,
+    with_defaults,
 )
 from core.persistence import Persistent, StateMismatch, require_registered
 from core.random import check_random_state
@@ -242,31 +244,7 @@ class _SpikingEstimator(Persistent, BaseEstimator):
         lateral_inhibition=True,
         verbose=0,
     ):
-        self.n_neurons = n_neurons
-        self.rule = rule
-        self.encoding = encoding
-        self.readout = readout
-        self.epochs = epochs
-        self.presentation_time = presentation_time
-        self.rest_time = rest_time
-        self.dt = dt
-        self.max_rate = max_rate
-        self.inhibition = inhibition
-        self.evaluation_inhibition = evaluation_inhibition
-        self.mean_input_weight = mean_input_weight
-        self.initial_weight = initial_weight
-        self.theta_plus = theta_plus
-        self.tau_theta = tau_theta
-        self.receptive_fields = receptive_fields
-        self.plasticity_decay = plasticity_decay
-        self.alpha = alpha
-        self.backend = backend
-        self.random_state = random_state
-        self.plasticity = plasticity
-        self.threshold_adaptation = threshold_adaptation
-        self.weight_normalisation = weight_normalisation
-        self.lateral_inhibition = lateral_inhibition
-        self.verbose = verbose
+        store_parameters(self, locals())
 
     # -- validation -------------------------------------------------------
     _parameter_constraints = SPIKING_CONSTRAINTS
@@ -799,61 +777,16 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
     _score_name = "r2"
     _archive_kind = "snn.STDPRegressor"
 
-    def __init__(
-        self,
+    __init__ = with_defaults(
+        _SpikingEstimator.__init__,
         n_neurons=100,
-        rule="stdp",
-        encoding="poisson",
         readout="linear",
         epochs=3,
-        presentation_time=350 * ms,
-        rest_time=150 * ms,
-        dt=0.5 * ms,
-        max_rate="auto",
-        inhibition=17.0,
         evaluation_inhibition=1.0,
-        mean_input_weight=0.3,
-        initial_weight=0.3,
-        theta_plus=0.5 * mV,
         tau_theta=10 * second,
-        receptive_fields="auto",
         plasticity_decay=1.0,
         alpha=10.0,
-        backend="auto",
-        random_state=None,
-        plasticity=True,
-        threshold_adaptation=True,
-        weight_normalisation=True,
-        lateral_inhibition=True,
-        verbose=0,
-    ):
-        super().__init__(
-            n_neurons=n_neurons,
-            rule=rule,
-            encoding=encoding,
-            readout=readout,
-            epochs=epochs,
-            presentation_time=presentation_time,
-            rest_time=rest_time,
-            dt=dt,
-            max_rate=max_rate,
-            inhibition=inhibition,
-            evaluation_inhibition=evaluation_inhibition,
-            mean_input_weight=mean_input_weight,
-            initial_weight=initial_weight,
-            theta_plus=theta_plus,
-            tau_theta=tau_theta,
-            receptive_fields=receptive_fields,
-            plasticity_decay=plasticity_decay,
-            alpha=alpha,
-            backend=backend,
-            random_state=random_state,
-            plasticity=plasticity,
-            threshold_adaptation=threshold_adaptation,
-            weight_normalisation=weight_normalisation,
-            lateral_inhibition=lateral_inhibition,
-            verbose=verbose,
-        )
+    )
 
     @staticmethod
     def _targets(X, y):

@@ -12,29 +12,12 @@ __all__ = ["load"]
 def load(path):
     """Read a model written by the ``save`` method of an ``snn`` estimator or ``SNNPopulation``.
 
-    No pickle is involved: the file is an ``.npz`` archive of arrays and
-    checksummed JSON (:mod:`core.archive`).
-
-    Parameters
-    ----------
-    path : str or os.PathLike
+    Reads what :func:`core.persistence.load_any` reads and raises what it
+    raises (no pickle; an ``ann`` model needs :func:`ann.load`).
 
     Returns
     -------
     STDPClassifier, STDPRegressor or SNNPopulation
-        What was saved; its predictions are those of the saved model.
-
-    Raises
-    ------
-    FileNotFoundError
-        No file at ``path``.
-    core.archive.ArchiveError
-        (a ValueError) A truncated, damaged or modified file, or a file of
-        another kind (e.g. an ``ann`` model: use :func:`ann.load`); the
-        message names the file and the problem.
-    core.persistence.NotRegistered
-        (a ValueError) The model's plasticity rule is not registered in this
-        session (named, with the known rules).
 
     Examples
     --------

@@ -192,19 +192,8 @@ class SNNPopulation(Persistent):
 
     # -- protocol -----------------------------------------------------------
     def partial_fit(self, Xs, ys):
-        """Train every agent on its own data, all agents in one Brian2 run.
-
-        Parameters
-        ----------
-        Xs : list of n_agents arrays (n_i, n_features), values in [0, 1]
-            A length-0 array means the agent does not learn this round.
-        ys : list of n_agents arrays (n_i,)
-            Labels, each in ``classes_``.
-
-        Returns
-        -------
-        self
-        """
+        """Train every agent on its own data (:meth:`core.learner.Population.partial_fit`;
+        features in [0, 1]), all agents in one Brian2 run."""
         Xs = [self._features(X, f"Xs[{i}]") for i, X in enumerate(self._agent_list(Xs, "Xs"))]
         ys = self._agent_list(ys, "ys")
         labels = [self._labels(y, len(X), f"ys[{i}]") for i, (X, y) in enumerate(zip(Xs, ys))]

@@ -240,8 +240,18 @@ def _shown_and_answered(society, protocol, rng, method):
     return queries, totals, inputs_sent + answers_sent
 
 
+class ShowsInputs(Protocol):
+    """A protocol whose one option is how many of its own inputs each agent shows per round."""
+
+    def __init__(self, demonstrations: int = 8):
+        self.demonstrations = demonstrations
+
+    def check(self, society):
+        check_count(self, "demonstrations")
+
+
 @register_protocol("distill")
-class Distill(Protocol):
+class Distill(ShowsInputs):
     """Decentralised distillation: the neighbourhood's predicted probabilities as soft targets.
 
     Every agent shows ``demonstrations`` inputs from its own shard to the
@@ -269,12 +279,6 @@ class Distill(Protocol):
 
     reference = "Hinton et al. (2015); Anil et al. (2018); Bistritz et al. (2020)"
 
-    def __init__(self, demonstrations: int = 8):
-        self.demonstrations = demonstrations
-
-    def check(self, society):
-        check_count(self, "demonstrations")
-
     def interact(self, society, rng):
         queries, totals, messages = _shown_and_answered(society, self, rng, "predict_proba")
         classes = society.task_.classes
@@ -290,7 +294,7 @@ class Distill(Protocol):
 
 
 @register_protocol("consensus_vote")
-class ConsensusVote(Protocol):
+class ConsensusVote(ShowsInputs):
     """Learn the neighbourhood's majority label for the inputs neighbours show.
 
     Every agent shows ``demonstrations`` inputs from its own shard to the
@@ -311,12 +315,6 @@ class ConsensusVote(Protocol):
     """
 
     reference = "Zhou & Li (2005), IEEE TKDE; Galam (2002), Eur. Phys. J. B"
-
-    def __init__(self, demonstrations: int = 8):
-        self.demonstrations = demonstrations
-
-    def check(self, society):
-        check_count(self, "demonstrations")
 
     def interact(self, society, rng):
         queries, votes, messages = _shown_and_answered(society, self, rng, "predict")

@@ -47,6 +47,9 @@ SOCIETY_DEFAULTS: dict[str, Any] = {
     "n_eval": 100,
     "agent_params": None,
     "task_params": None,
+    "graph_params": None,
+    "partition_params": None,
+    "protocol_params": None,
 }
 
 #: Constraints of the society's parameters (:func:`core.params.validate_params`).
@@ -65,6 +68,9 @@ SOCIETY_CONSTRAINTS = {
     "n_eval": [NoneOf(), Interval(Integral, 1, None)],
     "agent_params": [NoneOf(dict), KeywordDict()],
     "task_params": [NoneOf(dict), KeywordDict()],
+    "graph_params": [NoneOf(dict), KeywordDict()],
+    "partition_params": [NoneOf(dict), KeywordDict()],
+    "protocol_params": [NoneOf(dict), KeywordDict()],
 }
 
 #: The columns every society table has, in order; protocols add their own after these.
@@ -83,9 +89,18 @@ BASE_COLUMNS = (
 )
 
 
-def _keyword_names(function, skip: int) -> set[str]:
-    """Names of the keyword parameters of ``function`` after its first ``skip`` ones."""
-    return set(accepted_keywords(function, skip=skip) or ()) - {"task"}
+def _check_options(parameter: str, options: dict, what: str, function, skip: int) -> None:
+    """Refuse keys of ``options`` (the user's ``parameter`` dict) that ``function`` does not
+    take after its first ``skip`` arguments (one that takes ``**kwargs`` names its own)."""
+    accepted = accepted_keywords(function, skip=skip)
+    if accepted is None:
+        return
+    accepted = sorted(set(accepted) - {"task", "random_state"})  # the society passes these
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ValueError(
+            f"{parameter} has {unknown}, which {what} does not take; it takes {accepted}"
+        )
 
 
 class Society:
@@ -108,8 +123,8 @@ class Society:
         directed graphs). Or a name from ``social.graphs.GRAPHS``
         (``ring``, ``small_world``, ``scale_free``, ``random``, ``complete``,
         ``grid``, ``city``), generated from this society's seed with
-        ``n_agents`` nodes and the generator's own keyword parameters taken
-        from ``**params`` (e.g. ``k``, ``p`` for ``small_world``).
+        ``n_agents`` nodes and the generator's own options from
+        ``graph_params`` (e.g. ``{"k": 4, "p": 0.1}`` for ``small_world``).
     agents : str or mapping, default "ann"
         A registered agent type for every agent (``"ann"``, ``"snn"``, or one
         added with :func:`social.agents.register_agent_type`), ``"mixed"``
@@ -121,12 +136,12 @@ class Society:
         ``load_task(task, **task_params)``, split seed 0 unless
         ``task_params["seed"]`` says otherwise) or a loaded Task.
     protocol : str, default "teach"
-        A name from ``social.protocols.PROTOCOLS``; its keyword parameters
-        are taken from ``**params`` (e.g. ``demonstrations`` for ``teach``).
+        A name from ``social.protocols.PROTOCOLS``; its options come from
+        ``protocol_params`` (e.g. ``{"demonstrations": 8}`` for ``teach``).
     partition : str, default "iid"
         A name from ``social.partitions.PARTITIONS`` (``iid``, ``non_iid``,
-        ``by_node``); its keyword parameters come from ``**params`` (e.g.
-        ``alpha`` for ``non_iid``).
+        ``by_node``); its options come from ``partition_params`` (e.g.
+        ``{"alpha": 0.3}`` for ``non_iid``).
     random_state : int, numpy.random.Generator or None
         The one seed of the model; the graph, the placement of types, the
         data partition, the evaluation subset, every agent's initialisation
@@ -154,9 +169,13 @@ class Society:
             defaults in ``social.agents.AGENT_DEFAULTS``.
         task_params : dict, optional
             Keyword arguments of ``load_task`` when ``task`` is a name.
+        graph_params, partition_params, protocol_params : dict, optional
+            The options of the named graph generator, of the partition and
+            of the protocol.
 
-        and the keyword parameters of the graph generator, the partition and
-        the protocol. An unknown key raises ValueError listing those accepted.
+        Each option goes to the one component it is given for: an unknown
+        parameter, agent type or option raises ValueError naming it and
+        listing those accepted, before any work.
 
     Attributes
     ----------
@@ -208,28 +227,44 @@ class Society:
         self.params = params
 
     # ------------------------------------------------------------------ set-up
-    def _route_params(self) -> tuple[dict, dict, dict, dict]:
-        """Split ``**params`` into the society's, the graph's, the partition's and the protocol's."""
-        accepted = {"society": set(SOCIETY_DEFAULTS)}
+    def _check_component_options(self, params: dict) -> None:
+        """Every option dict against its component (and ``agent_params`` against the agent types)."""
         if isinstance(self.graph, str):
-            accepted["graph"] = _keyword_names(GRAPHS[self.graph], skip=2)
-        accepted["partition"] = _keyword_names(PARTITIONS[self.partition], skip=3)
-        accepted["protocol"] = _keyword_names(PROTOCOLS[self.protocol].__init__, skip=1)
-        routed = {component: {} for component in ("society", "graph", "partition", "protocol")}
-        for key, value in self.params.items():
-            owners = [component for component, names in accepted.items() if key in names]
-            if not owners:
-                known = sorted(set().union(*accepted.values()))
-                raise ValueError(
-                    f"unknown parameter {key}={value!r}; this society (graph "
-                    f"{self.graph if isinstance(self.graph, str) else 'given'}, "
-                    f"partition {self.partition!r}, protocol {self.protocol!r}) "
-                    f"accepts {known}"
-                )
-            if len(owners) > 1:
-                raise ValueError(f"parameter {key!r} is ambiguous: accepted by {owners}")
-            routed[owners[0]][key] = value
-        return routed["society"], routed["graph"], routed["partition"], routed["protocol"]
+            _check_options(
+                "graph_params",
+                params["graph_params"],
+                f"graph {self.graph!r}",
+                GRAPHS[self.graph],
+                2,
+            )
+        elif params["graph_params"]:
+            raise ValueError(
+                "graph_params apply only when graph is a name, "
+                f"got graph_params={params['graph_params']!r} with a given graph"
+            )
+        _check_options(
+            "partition_params",
+            params["partition_params"],
+            f"partition {self.partition!r}",
+            PARTITIONS[self.partition],
+            3,
+        )
+        _check_options(
+            "protocol_params",
+            params["protocol_params"],
+            f"protocol {self.protocol!r}",
+            PROTOCOLS[self.protocol],
+            0,
+        )
+        unknown_types = set(params["agent_params"]) - set(AGENT_TYPES)
+        if unknown_types:
+            raise ValueError(
+                f"agent_params has unknown agent types {sorted(unknown_types)}; "
+                f"known agent types: {sorted(AGENT_TYPES)}"
+            )
+        for kind, options in params["agent_params"].items():
+            what = f"agent type {kind!r}"
+            _check_options(f"agent_params[{kind!r}]", options, what, AGENT_TYPES[kind], 3)
 
     def _check_names(self) -> None:
         validate_params(
@@ -267,8 +302,16 @@ class Society:
             )
         return task
 
-    def _check_society_params(self, params: dict) -> dict:
-        return validate_params(SOCIETY_CONSTRAINTS, {**SOCIETY_DEFAULTS, **params})
+    def _check_society_params(self) -> dict:
+        unknown = sorted(set(self.params) - set(SOCIETY_DEFAULTS))
+        if unknown:
+            raise ValueError(
+                f"unknown parameter(s) {unknown} of Society; it takes {sorted(SOCIETY_DEFAULTS)}: "
+                "the options of the graph, the partition, the protocol and the agent types go "
+                "in graph_params, partition_params, protocol_params and agent_params "
+                "(e.g. protocol_params={'demonstrations': 8})"
+            )
+        return validate_params(SOCIETY_CONSTRAINTS, {**SOCIETY_DEFAULTS, **self.params})
 
     def _simple_graph(self, graph) -> nx.Graph:
         graph = nx.DiGraph(graph) if graph.is_directed() else nx.Graph(graph)
@@ -305,16 +348,10 @@ class Society:
         if getattr(self, "_is_setup", False):
             return self
         self._check_names()
-        society_params, graph_params, partition_params, protocol_params = self._route_params()
-        params = self._check_society_params(society_params)
+        params = self._check_society_params()
+        self._check_component_options(params)
         task = self._load_task(params["task_params"])
-        unknown_types = set(params["agent_params"]) - set(AGENT_TYPES)
-        if unknown_types:
-            raise ValueError(
-                f"agent_params has unknown agent types {sorted(unknown_types)}; "
-                f"known agent types: {sorted(AGENT_TYPES)}"
-            )
-        protocol = PROTOCOLS[self.protocol](**protocol_params)
+        protocol = PROTOCOLS[self.protocol](**params["protocol_params"])
 
         seed_sequence = np.random.SeedSequence(
             check_random_state(self.random_state).integers(2**32, size=4)
@@ -335,7 +372,7 @@ class Society:
                 params["n_agents"],
                 int(graph_seq.generate_state(1)[0]),
                 task=task,
-                **graph_params,
+                **params["graph_params"],
             )
         else:
             if (
@@ -373,7 +410,11 @@ class Society:
         protocol.check(self)  # e.g. gossip rejects directed graphs: still before any work
 
         self.shards_ = partition_data(
-            self.partition, task, nodes, np.random.default_rng(partition_seq), **partition_params
+            self.partition,
+            task,
+            nodes,
+            np.random.default_rng(partition_seq),
+            **params["partition_params"],
         )
         eval_rng = np.random.default_rng(eval_seq)
         n_test = len(task.y_test)

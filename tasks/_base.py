@@ -24,8 +24,20 @@ TASKS: Registry[Callable[..., Task]] = Registry("task")
 VALIDATION_SIZE = 0.2
 
 
+class _Sizes:
+    """What a task and its development view say about their shape."""
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+    @property
+    def n_classes(self) -> int | None:
+        return None if self.classes is None else len(self.classes)
+
+
 @dataclass
-class Task:
+class Task(_Sizes):
     """One learning problem with fixed train / validation / test splits.
 
     Features are scaled to [0, 1] (the range the spiking encoders accept).
@@ -64,14 +76,6 @@ class Task:
     metadata: dict = field(default_factory=dict)
     X_val: np.ndarray | None = None
     y_val: np.ndarray | None = None
-
-    @property
-    def n_features(self) -> int:
-        return self.X_train.shape[1]
-
-    @property
-    def n_classes(self) -> int | None:
-        return None if self.classes is None else len(self.classes)
 
     def development(self) -> DevelopmentTask:
         """This task without its test split, for tuning: see :class:`DevelopmentTask`.
@@ -130,7 +134,7 @@ _NO_TEST_SPLIT = (
 
 
 @dataclass(frozen=True)
-class DevelopmentTask:
+class DevelopmentTask(_Sizes):
     """A task's training and validation splits, and nothing of its test split.
 
     What tuning code is given (:meth:`Task.development`, and the only kind of
@@ -155,14 +159,6 @@ class DevelopmentTask:
         if name in ("X_test", "y_test"):
             raise AttributeError(_NO_TEST_SPLIT.format(name=name))
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    @property
-    def n_features(self) -> int:
-        return self.X_train.shape[1]
-
-    @property
-    def n_classes(self) -> int | None:
-        return None if self.classes is None else len(self.classes)
 
     def __repr__(self) -> str:
         return (
@@ -281,4 +277,28 @@ def split(X, y, seed: int, test_size: float, stratify: bool):
     """Seeded (and for classification stratified) train/test split."""
     return train_test_split(
         X, y, test_size=test_size, random_state=seed, stratify=y if stratify else None
+    )
+
+
+def split_task(
+    name, description, X, y, seed, test_size, *, classes=None, scale=False, transform=None, **fields
+) -> Task:
+    """A :class:`Task` from all of ``(X, y)``: a seeded train/test split, stratified for
+    classification (given ``classes``), regression otherwise; the features then min-max
+    scaled on the training split (``scale``) and/or mapped by ``transform``, split by split."""
+    X_train, X_test, y_train, y_test = split(X, y, seed, test_size, stratify=classes is not None)
+    if scale:
+        X_train, X_test = minmax_scale(X_train, X_test)
+    if transform is not None:
+        X_train, X_test = transform(X_train), transform(X_test)
+    return Task(
+        name=name,
+        description=description,
+        kind="regression" if classes is None else "classification",
+        X_train=X_train,
+        y_train=y_train,
+        X_test=X_test,
+        y_test=y_test,
+        classes=classes,
+        **fields,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn import datasets
 
-from tasks._base import Task, minmax_scale, register_task, split
+from tasks._base import Task, register_task, split_task
 
 
 @register_task("xor")
@@ -42,16 +42,14 @@ def seed_regression(
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_samples, 2))
     y = X[:, 0] + 2 * X[:, 1] + 3 + noise * rng.standard_normal(n_samples)
-    X_train, X_test, y_train, y_test = split(X, y, seed, test_size, stratify=False)
-    X_train, X_test = minmax_scale(X_train, X_test)
-    return Task(
-        name="seed_regression",
-        description="y = x1 + 2*x2 + 3, x ~ N(0, 1): the article's regression example.",
-        kind="regression",
-        X_train=X_train,
-        y_train=y_train,
-        X_test=X_test,
-        y_test=y_test,
+    return split_task(
+        "seed_regression",
+        "y = x1 + 2*x2 + 3, x ~ N(0, 1): the article's regression example.",
+        X,
+        y,
+        seed,
+        test_size,
+        scale=True,
         metadata={"n_samples": n_samples, "noise": noise},
     )
 
@@ -60,17 +58,15 @@ def seed_regression(
 def iris(seed: int = 0, test_size: float = 0.3) -> Task:
     """Fisher's iris (150 flowers, 4 measurements, 3 species), as scikit-learn ships it."""
     data = datasets.load_iris()
-    X_train, X_test, y_train, y_test = split(data.data, data.target, seed, test_size, stratify=True)
-    X_train, X_test = minmax_scale(X_train, X_test)
-    return Task(
-        name="iris",
-        description="Fisher's iris: 4 flower measurements -> 3 species.",
-        kind="classification",
-        X_train=X_train,
-        y_train=y_train,
-        X_test=X_test,
-        y_test=y_test,
+    return split_task(
+        "iris",
+        "Fisher's iris: 4 flower measurements -> 3 species.",
+        data.data,
+        data.target,
+        seed,
+        test_size,
         classes=np.unique(data.target),
+        scale=True,
         metadata={"target_names": list(data.target_names)},
     )
 
@@ -85,17 +81,13 @@ def digits(seed: int = 0, test_size: float = 0.25) -> Task:
     validation (1077 remain in ``X_train``).
     """
     data = datasets.load_digits()
-    X_train, X_test, y_train, y_test = split(
-        data.data / 16.0, data.target, seed, test_size, stratify=True
-    )
-    return Task(
-        name="digits",
-        description="8x8 handwritten digits -> 10 classes (UCI, as shipped by scikit-learn).",
-        kind="classification",
-        X_train=X_train,
-        y_train=y_train,
-        X_test=X_test,
-        y_test=y_test,
+    return split_task(
+        "digits",
+        "8x8 handwritten digits -> 10 classes (UCI, as shipped by scikit-learn).",
+        data.data / 16.0,
+        data.target,
+        seed,
+        test_size,
         classes=np.arange(10),
         metadata={"image_shape": (8, 8)},
     )

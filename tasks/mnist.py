@@ -27,15 +27,16 @@ dataset for benchmarking machine learning algorithms. arXiv:1708.07747.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import os
 from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
-from sklearn import datasets
 
-from tasks._base import Task, register_task, split
+from tasks._base import Task, register_task
+from tasks._builtin import digits
 
 __all__ = ["read_idx", "write_idx", "IDX_FILES"]
 
@@ -232,18 +233,12 @@ def digits28(seed: int = 0, test_size: float = 0.25) -> Task:
     28x28 image: a stand-in with MNIST's input size for measuring networks
     of that size without the MNIST files (not a substitute for its accuracy).
     """
-    data = datasets.load_digits()
-    X_train, X_test, y_train, y_test = split(
-        data.data / 16.0, data.target, seed, test_size, stratify=True
-    )
-    return Task(
+    task = digits(seed, test_size)
+    return dataclasses.replace(
+        task,
         name="digits28",
         description="8x8 digits upsampled to 28x28 (MNIST's layout) -> 10 classes.",
-        kind="classification",
-        X_train=upsample_digits(X_train),
-        y_train=y_train,
-        X_test=upsample_digits(X_test),
-        y_test=y_test,
-        classes=np.arange(10),
+        X_train=upsample_digits(task.X_train),
+        X_test=upsample_digits(task.X_test),
         metadata={"image_shape": (28, 28)},
     )

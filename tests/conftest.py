@@ -18,6 +18,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 def numpy_target_for_fast_tests(request, monkeypatch):
     """The fast suite runs Brian2 on its numpy target; slow tests keep the compiled one.
 
+    A slow test marked ``numpy_target`` is a small network moved out of the
+    default run for its time: it keeps the numpy target it was written for.
+
     The fast tests' networks are tiny, so interpreting them costs about what
     running compiled code does (the whole suite: 301 s numpy, 308 s Cython
     with a warm cache), but on a machine without Brian2's Cython cache the
@@ -26,7 +29,7 @@ def numpy_target_for_fast_tests(request, monkeypatch):
     workers of the sweep tests); Brian2's own preference covers networks
     built outside ``snn`` (``social.synchrony``).
     """
-    if "slow" in request.keywords:
+    if "slow" in request.keywords and "numpy_target" not in request.keywords:
         yield
         return
     from brian2 import prefs

@@ -344,6 +344,19 @@ def test_an_experiment_hook_draws_its_own_figures(tmp_path):
     assert len(result.figures) == 2
 
 
+def test_with_by_the_generic_figures_are_drawn_not_the_experiments_own(tmp_path):
+    # The experiment's figures assume its own keys; --by chooses others.
+    out = tmp_path / "s"
+    _sweep(out, name=HOOKED, seeds="0-1")
+    aggregate(out, by=["kind", "level"])
+    assert sorted(p.stem for p in (out / "aggregate" / "figures").iterdir()) == [
+        "accuracy",
+        "accuracy",
+        "errors",
+        "errors",
+    ]
+
+
 def test_a_swept_key_named_like_a_metrics_column_is_prefixed(tmp_path):
     out = tmp_path / "s"
     _sweep(out, seeds="0-1", grid={"level": [0.0, 0.1]})

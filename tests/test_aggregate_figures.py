@@ -3,20 +3,23 @@ metrics (tests/synthetic_sweeps.py: 2 settings x 3 seeds, no training): axes lab
 a legend wherever several series are drawn, every group's mean drawn, every slice of the
 sweep named, and every interval drawn the aggregate's, clipped to the metric's range."""
 
+import dataclasses
 import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.patches import Rectangle
 from synthetic_sweeps import SPECS, synthetic_sweep
 
 from experiments import EXPERIMENTS
-from experiments.aggregate import t_interval
+from experiments.aggregate import Aggregate, t_interval
 from experiments.columns import COLUMNS, value_range
 from experiments.continual_learning import average_accuracy, backward_transfer, retention
 from experiments.learner_matrix import effects_over_runs
+from experiments.sweep_figures import caption, slice_columns, slices
 
 WITH_FIGURES = list(SPECS)
 #: Tables of values an experiment's figures derive from each run, with their own intervals.
@@ -220,3 +223,57 @@ def test_continual_learning_retention_is_each_runs_acc_and_bwt_over_runs(drawn):
                 assert row["ci_high"].iloc[0] == pytest.approx(min(ci_high, high))
                 checked += 1
     assert checked == len(table)
+
+
+def test_a_key_the_figure_does_not_draw_is_a_slice_unless_the_drawn_keys_fix_it():
+    # 'unit' follows from 'learner' (one unit per learner): no slice. 'task' varies within
+    # a learner: one slice per task, as does the swept 'epochs' that varies.
+    rows = [
+        {"epochs": e, "task": t, "learner": l, "unit": u, "metric": "score", "n": 3}
+        for e in (5, 10)
+        for t in ("iris", "digits")
+        for l, u in (("ann", "MAC"), ("snn", "SOP"))
+    ]
+    table = pd.DataFrame(rows).assign(fixed=1, mean=0.5, ci_low=0.4, ci_high=0.6)
+    result = Aggregate(
+        table,
+        None,
+        ["epochs", "fixed"],
+        ["task", "learner", "unit"],
+        ["score"],
+        12,
+        0,
+        None,
+        [],
+        "probe",
+        0.9,
+    )
+    assert slice_columns(result, ["learner"]) == ["epochs", "task"]
+    assert slice_columns(result, ["learner", "task"]) == ["epochs"]
+    names = [name for name, _ in slices(result, ["learner"])]
+    assert names == [
+        "epochs=5, task=iris",
+        "epochs=5, task=digits",
+        "epochs=10, task=iris",
+        "epochs=10, task=digits",
+    ]
+    text = caption(result)
+    assert "90% Student-t interval over n = 3 runs" in text and "fixed: fixed=1" in text
+    two = dataclasses.replace(result, summary=table.assign(n=2))
+    assert "(with 2 runs the interval is ±6.3 standard errors wide)" in caption(two)  # t_0.95,1
+
+
+def test_one_run_per_setting_draws_means_and_says_there_is_no_interval(tmp_path):
+    result = synthetic_sweep("smart_city", tmp_path / "sweep", seeds="0")
+    figures = EXPERIMENTS["smart_city"].aggregate_figures(result)
+    try:
+        for fig in figures.values():
+            assert "n = 1 run per setting: means only, no interval" in fig._suptitle.get_text()
+            ends = drawn_interval_ends(fig)
+            assert not np.isfinite(ends).any()  # no band, no error bar with a length
+        values = np.concatenate([drawn_values(fig) for fig in figures.values()])
+        local = result.summary[result.summary.metric == "local_accuracy"]["mean"]
+        assert _contains(values, local).all()
+    finally:
+        for fig in figures.values():
+            plt.close(fig)

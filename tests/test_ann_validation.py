@@ -198,13 +198,13 @@ def test_population_params_checks():
         pop.get_agent_weights(2)
     with pytest.raises(TypeError, match=r"i must be an integer.*got i=1.0"):
         pop.set_agent_weights(1.0, params)
-    with pytest.raises(ValueError, match=r"params must be a dict with keys"):
+    with pytest.raises(ValueError, match=r"weights must be a dict with keys"):
         pop.set_agent_weights(1, {k: v for k, v in params.items() if k != "biases_0"})
     with pytest.raises(
-        ValueError, match=r"params\['weights_0'\] must have shape \(3, 4\), got \(4, 3\)"
+        ValueError, match=r"weights\['weights_0'\] must have shape \(3, 4\), got \(4, 3\)"
     ):
         pop.set_agent_weights(1, {**params, "weights_0": params["weights_0"].T})
-    with pytest.raises(ValueError, match=r"params\['biases_1'\] must be finite"):
+    with pytest.raises(ValueError, match=r"weights\['biases_1'\] must be finite"):
         pop.set_agent_weights(1, {**params, "biases_1": np.full(2, np.nan)})
 
 

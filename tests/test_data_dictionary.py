@@ -14,8 +14,15 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
 
 def test_the_document_is_generated_from_the_declarations():
     assert DOCS.read_text() == data_dictionary(), (
-        "docs/metrics.md is stale: python -m experiments.columns > docs/metrics.md"
+        "docs/metrics.md is stale: python -m experiments columns > docs/metrics.md"
     )
+
+
+def test_the_command_prints_the_document(capsys):
+    from experiments.cli import main
+
+    assert main(["columns"]) == 0
+    assert capsys.readouterr().out == DOCS.read_text()
 
 
 def test_every_built_in_experiment_declares_its_columns():

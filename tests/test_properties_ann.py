@@ -698,7 +698,7 @@ def test_population_parameters_move_between_agents_or_are_refused(i, shape_chang
     if key_change:
         params["extra"] = np.zeros(1)
     if shape_change or key_change:
-        with pytest.raises(ValueError, match="params"):
+        with pytest.raises(ValueError, match="weights"):
             pop.set_agent_weights(i, params)
         return
     pop.set_agent_weights(i, params)

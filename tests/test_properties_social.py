@@ -154,7 +154,7 @@ def protocol_parameters(protocol, faulty):
 
 
 def protocol_problems(protocol, params, directed):
-    problems = ["unknown parameter"] if "bogus_parameter" in params else []
+    problems = ["bogus_parameter"] if "bogus_parameter" in params else []
     if "demonstrations" in params and not (
         is_int(params["demonstrations"]) and params["demonstrations"] >= 1
     ):
@@ -209,14 +209,15 @@ def societies(draw, agent_types):
     partition = draw(
         st.sampled_from(["iid", "non_iid", "non_iid"] + maybe("by_node", "no_such_partition"))
     )
+    partition_params = {}
     if partition == "non_iid" and draw(st.booleans()):
-        params["alpha"] = draw(
+        partition_params["alpha"] = draw(
             st.one_of(
                 st.floats(0.01, 100),
                 *([st.sampled_from([0.0, -1.0, math.inf]), junk] if faulty else []),
             )
         )
-        alpha = params["alpha"]
+        alpha = partition_params["alpha"]
         if not (
             isinstance(alpha, (int, float))
             and not isinstance(alpha, bool)
@@ -270,7 +271,8 @@ def societies(draw, agent_types):
         protocol=protocol,
         partition=partition,
         random_state=random_state,
-        **params,
+        protocol_params=params,
+        partition_params=partition_params,
         **society_params,
         agent_params={"ann": {"hidden_layer_sizes": (3,)}},
     )

@@ -1,7 +1,9 @@
 """STDPClassifier / STDPRegressor: conventions, validation, reproducibility, learning.
 
 The default run uses tiny networks with short presentations on Brian2's numpy
-target; the full-size accuracy bars (digits, seed_regression) are slow-marked.
+target; the small-scale learning checks (xor, iris, a small regressor) run with
+the slow tests, still on the numpy target, and the full-size accuracy bars
+(digits, seed_regression) are slow-marked on the compiled one.
 """
 
 import numpy as np
@@ -19,7 +21,7 @@ FAST = dict(presentation_time=60 * ms, rest_time=20 * ms)
 @pytest.fixture(autouse=True)
 def numpy_target(monkeypatch, request):
     """Tiny networks run on the numpy target; slow full-size runs keep the fast target."""
-    if "slow" not in request.keywords:
+    if "slow" not in request.keywords or "numpy_target" in request.keywords:
         monkeypatch.setattr(_brian, "_chosen_target", "numpy")
 
 
@@ -241,6 +243,8 @@ def test_regressor_refuses_vote_readout_and_reward_rules():
 # -- learning at small scale ------------------------------------------------------------------
 
 
+@pytest.mark.slow
+@pytest.mark.numpy_target
 @pytest.mark.parametrize("seed", [0, 1])
 def test_xor_is_solved(seed):
     # Four points: the homeostasis must act within a few presentations, so the
@@ -261,6 +265,8 @@ def test_xor_is_solved(seed):
     assert clf.score(task.X_test, task.y_test) == 1.0
 
 
+@pytest.mark.slow
+@pytest.mark.numpy_target
 def test_iris_small_network_learns(iris):
     # 105 flowers, one epoch: faster threshold homeostasis than the digits
     # defaults (bench/RESULTS.md); the default settings are slow-tested below.
@@ -277,6 +283,8 @@ def test_iris_small_network_learns(iris):
     assert clf.score(iris.X_test, iris.y_test) >= 0.9
 
 
+@pytest.mark.slow
+@pytest.mark.numpy_target
 def test_regressor_small_network_learns_the_linear_target():
     task = load_task("seed_regression")
     reg = STDPRegressor(n_neurons=20, epochs=1, random_state=0, **FAST)

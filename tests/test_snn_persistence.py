@@ -240,6 +240,8 @@ def test_a_loaded_population_responds_identically_and_keeps_learning_identically
     assert loaded.cost().equals(original.cost())
 
 
+@pytest.mark.slow
+@pytest.mark.numpy_target
 def test_an_untrained_population_with_a_rule_instance_round_trips(iris, tmp_path, monkeypatch):
     from snn import neurons
 

@@ -36,6 +36,8 @@ def test_protocol_attributes():
     assert pop.cost().empty
 
 
+@pytest.mark.slow
+@pytest.mark.numpy_target
 def test_agent_equals_standalone_classifier_with_its_seed(iris):
     n_agents = 3
     Xs = [iris.X_train[:9], iris.X_train[20:26], iris.X_train[40:52]]

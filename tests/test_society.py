@@ -35,7 +35,7 @@ def small_society(softmax_type, **overrides):
         partition="non_iid",
         random_state=0,
         n_agents=12,
-        alpha=0.1,
+        partition_params={"alpha": 0.1},
         n_eval=120,
     )
     settings.update(overrides)
@@ -177,7 +177,9 @@ def test_city_graph_is_the_traffic_tasks_road_network(softmax_type):
 
 
 def test_graph_parameters_pass_through(softmax_type):
-    society = small_society(softmax_type, graph="small_world", k=6, p=0.0).setup()
+    society = small_society(
+        softmax_type, graph="small_world", graph_params={"k": 6, "p": 0.0}
+    ).setup()
     assert sorted(set(d for _, d in society.graph_.degree)) == [6]  # p=0: the ring lattice
 
 
@@ -185,10 +187,22 @@ def test_isolated_node_learns_alone(softmax_type):
     graph = nx.path_graph(6)
     graph.add_node("hermit")
     social = Society(
-        graph, softmax_type, "digits", "teach", partition="non_iid", random_state=2, alpha=0.1
+        graph,
+        softmax_type,
+        "digits",
+        "teach",
+        partition="non_iid",
+        random_state=2,
+        partition_params={"alpha": 0.1},
     ).run(3)
     alone = Society(
-        graph, softmax_type, "digits", "isolated", partition="non_iid", random_state=2, alpha=0.1
+        graph,
+        softmax_type,
+        "digits",
+        "isolated",
+        partition="non_iid",
+        random_state=2,
+        partition_params={"alpha": 0.1},
     ).run(3)
     hermit = social["agent"] == "hermit"
     assert (social.loc[hermit, "demonstrations_received"] == 0).all()
@@ -203,7 +217,12 @@ def test_isolated_node_learns_alone(softmax_type):
 def test_directed_edge_means_the_source_teaches_the_target(softmax_type):
     graph = nx.DiGraph([("a", "b"), ("b", "c")])
     society = Society(
-        graph, softmax_type, "digits", "teach", random_state=0, demonstrations=5, labels="true"
+        graph,
+        softmax_type,
+        "digits",
+        "teach",
+        random_state=0,
+        protocol_params={"demonstrations": 5, "labels": "true"},
     )
     table = society.run(1).set_index("agent")
     assert table.loc["a", "demonstrations_received"] == 0
@@ -254,8 +273,8 @@ def test_by_node_partition_gives_each_intersection_its_own_samples():
 
 
 def test_partition_parameters_pass_through(softmax_type):
-    skewed = small_society(softmax_type, alpha=0.01).setup()
-    mild = small_society(softmax_type, alpha=100.0).setup()
+    skewed = small_society(softmax_type, partition_params={"alpha": 0.01}).setup()
+    mild = small_society(softmax_type, partition_params={"alpha": 100.0}).setup()
     task = skewed.task_
     assert (
         class_share_of_largest_class(task, skewed.shards_)
@@ -319,7 +338,9 @@ def test_one_batched_call_per_type_and_round(softmax_type, monkeypatch):
 
 # -------------------------------------------------------------- protocols
 def test_teach_messages_are_demonstrations_times_learners(softmax_type):
-    society = small_society(softmax_type, demonstrations=3, labels="predicted")
+    society = small_society(
+        softmax_type, protocol_params={"demonstrations": 3, "labels": "predicted"}
+    )
     table = society.run(1)
     out_degree = dict(society.graph_.degree)
     expected = [3 * out_degree[node] for node in society.nodes_]
@@ -331,7 +352,9 @@ def test_what_a_demonstration_carries(softmax_type):
     """'predicted' passes the teachers' mistakes on, 'checked' and 'true' never do;
     'checked' sends only the demonstrations the teacher gets right."""
     tables = {
-        labels: small_society(softmax_type, labels=labels, demonstrations=6).run(3)
+        labels: small_society(
+            softmax_type, protocol_params={"labels": labels, "demonstrations": 6}
+        ).run(3)
         for labels in ("predicted", "checked", "true")
     }
     received = {k: t["demonstrations_received"].sum() for k, t in tables.items()}
@@ -348,8 +371,8 @@ def test_what_a_demonstration_carries(softmax_type):
 def test_teaching_spreads_classes_an_agent_never_saw(softmax_type):
     """On label-skewed shards an agent alone cannot recognise the classes it
     lacks; taught by neighbours who have them, it learns some of them."""
-    settings = dict(alpha=0.05, n_agents=12, n_eval=None, local_batch=16)
-    taught = small_society(softmax_type, demonstrations=16, **settings)
+    settings = dict(partition_params={"alpha": 0.05}, n_agents=12, n_eval=None, local_batch=16)
+    taught = small_society(softmax_type, protocol_params={"demonstrations": 16}, **settings)
     alone = small_society(softmax_type, protocol="isolated", **settings)
     taught.run(8), alone.run(8)
     task = taught.task_
@@ -367,8 +390,10 @@ def test_teaching_spreads_classes_an_agent_never_saw(softmax_type):
 
 @pytest.mark.parametrize("protocol", ["distill", "consensus_vote"])
 def test_ensemble_protocols_beat_isolation_on_skewed_shards(softmax_type, protocol):
-    social = small_society(softmax_type, protocol=protocol, alpha=0.05).run(8)
-    alone = small_society(softmax_type, protocol="isolated", alpha=0.05).run(8)
+    social = small_society(softmax_type, protocol=protocol, partition_params={"alpha": 0.05}).run(8)
+    alone = small_society(softmax_type, protocol="isolated", partition_params={"alpha": 0.05}).run(
+        8
+    )
     final = lambda t: t[t["round"] == 8]["accuracy"].mean()
     assert final(social) > final(alone) + 0.05
     assert (social["samples_received"] > 0).all()

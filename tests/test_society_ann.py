@@ -26,7 +26,7 @@ def test_gossip_keeps_the_population_mean_of_mlp_parameters():
         "gossip",
         random_state=0,
         local_batch=20,
-        same_start=False,
+        protocol_params={"same_start": False},
         agent_params={"ann": {"hidden_layer_sizes": (16,)}},
     ).setup()
     society.partial_fit(
@@ -63,7 +63,7 @@ def test_teaching_beats_isolation_for_mlps_on_label_skewed_digits():
         partition="non_iid",
         random_state=0,
         n_agents=20,
-        alpha=0.1,
+        partition_params={"alpha": 0.1},
     )
     taught = Society(protocol="teach", **settings).run(5)
     alone = Society(protocol="isolated", **settings).run(5)
@@ -84,7 +84,7 @@ def test_an_mlp_and_another_kind_of_agent_teach_each_other(softmax_type):
     rows = {"ann": np.flatnonzero(low), softmax_type: np.flatnonzero(~low)}
 
     def run(protocol):
-        extra = {"demonstrations": 8} if protocol == "teach" else {}
+        extra = {"protocol_params": {"demonstrations": 8}} if protocol == "teach" else {}
         society = Society(
             graph, agents, task, protocol, random_state=0, local_batch=32, **extra
         ).setup()

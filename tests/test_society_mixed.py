@@ -47,12 +47,17 @@ def twin_tables():
     previous, _brian._chosen_target = _brian._chosen_target, "numpy"
     try:
         return [
-            tiny_mixed(random_state=7, labels="true", demonstrations=3).run(2) for _ in range(2)
+            tiny_mixed(random_state=7, protocol_params={"labels": "true", "demonstrations": 3}).run(
+                2
+            )
+            for _ in range(2)
         ]
     finally:
         _brian._chosen_target = previous
 
 
+@pytest.mark.slow
+@pytest.mark.numpy_target
 def test_a_mixed_society_records_both_types_in_one_currency(twin_tables):
     table = twin_tables[0]
     assert sorted(table["type"].unique()) == ["ann", "snn"]
@@ -67,6 +72,8 @@ def test_a_mixed_society_records_both_types_in_one_currency(twin_tables):
     )
 
 
+@pytest.mark.slow
+@pytest.mark.numpy_target
 def test_a_mixed_society_is_reproducible(twin_tables):
     a, b = (table.drop(columns="wall_seconds") for table in twin_tables)
     pd.testing.assert_frame_equal(a, b)
@@ -84,8 +91,7 @@ def test_a_spiking_agent_learns_from_an_mlp_teacher():
         random_state=0,
         local_batch=0,
         n_eval=30,
-        demonstrations=30,
-        labels="predicted",
+        protocol_params={"demonstrations": 30, "labels": "predicted"},
         agent_params=tiny_spiking(),
     )
     society.setup()
@@ -104,7 +110,7 @@ def test_a_spiking_agent_learns_from_an_mlp_teacher():
 
 
 def test_gossip_keeps_the_mean_of_spiking_parameters():
-    society = tiny_mixed("gossip", same_start=False, n_agents=4)
+    society = tiny_mixed("gossip", protocol_params={"same_start": False}, n_agents=4)
     society.setup()
     spiking = np.flatnonzero(society.types_ == "snn")
     society.partial_fit(

@@ -48,8 +48,7 @@ def test_gossip_on_scalar_opinions_is_degroot_at_the_slem_rate(opinion_type):
         random_state=0,
         local_batch=0,
         n_eval=1,
-        steps=10,
-        same_start=False,
+        protocol_params={"steps": 10, "same_start": False},
     ).setup()
     start = opinions(society)
     trajectory = [start]
@@ -70,7 +69,13 @@ def test_gossip_averages_only_within_a_type(opinion_type):
     graph = nx.complete_graph(8)
     agents = {i: opinion_type if i % 2 else "softmax" for i in graph}
     society = Society(
-        graph, agents, "iris", "gossip", random_state=1, local_batch=0, same_start=False
+        graph,
+        agents,
+        "iris",
+        "gossip",
+        random_state=1,
+        local_batch=0,
+        protocol_params={"same_start": False},
     ).setup()
     softmax, members = society.populations_["softmax"]
     start_opinions = np.array(
@@ -95,7 +100,7 @@ def test_gossip_without_local_learning_converges_on_a_ring(opinion_type):
         n_agents=10,
         local_batch=0,
         n_eval=1,
-        same_start=False,
+        protocol_params={"same_start": False},
     ).setup()
     start = opinions(society)
     errors = [consensus_error([start, start])[0]]
@@ -116,5 +121,7 @@ def test_gossip_starts_each_type_from_one_agents_parameters(opinion_type):
     assert len({float(p["opinion"]) for p in first[:3]}) == 1
     for p in first[4:]:
         np.testing.assert_array_equal(p["coef"], first[3]["coef"])
-    independent = Society(graph, agents, "iris", "gossip", random_state=4, same_start=False).setup()
+    independent = Society(
+        graph, agents, "iris", "gossip", random_state=4, protocol_params={"same_start": False}
+    ).setup()
     assert len({float(independent.get_agent_weights(i)["opinion"]) for i in range(3)}) == 3

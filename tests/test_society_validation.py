@@ -93,12 +93,36 @@ def test_unknown_names_list_the_known_ones(counting_type, arguments, match):
         ),
         (
             dict(graph="ring", n_agents=4, loudness=3),
-            r"unknown parameter loudness=3; .* accepts \[",
+            r"unknown parameter\(s\) \['loudness'\] of Society; it takes \[.*protocol_params",
             ValueError,
         ),
         (
             dict(graph="ring", n_agents=4, protocol="isolated", demonstrations=3),
-            "unknown parameter demonstrations=3",
+            r"unknown parameter\(s\) \['demonstrations'\] of Society.*protocol_params=",
+            ValueError,
+        ),
+        (
+            dict(
+                graph="ring", n_agents=4, protocol="isolated", protocol_params={"demonstrations": 3}
+            ),
+            r"protocol_params has \['demonstrations'\], which protocol 'isolated' does not take; "
+            r"it takes \[\]",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, graph_params={"k": 2}),
+            r"graph_params has \['k'\], which graph 'ring' does not take",
+            ValueError,
+        ),
+        (
+            dict(graph=nx.path_graph(4), graph_params={"k": 2}),
+            "graph_params apply only when graph is a name",
+            ValueError,
+        ),
+        (
+            dict(graph="ring", n_agents=4, agents="ann", agent_params={"ann": {"width": 3}}),
+            r"agent_params\['ann'\] has \['width'\], which agent type 'ann' does not take; "
+            r"it takes \['activation'",
             ValueError,
         ),
         (
@@ -117,17 +141,17 @@ def test_unknown_names_list_the_known_ones(counting_type, arguments, match):
             ValueError,
         ),
         (
-            dict(graph="ring", n_agents=4, demonstrations=0),
+            dict(graph="ring", n_agents=4, protocol_params={"demonstrations": 0}),
             "demonstrations must be a positive integer, got demonstrations=0",
             ValueError,
         ),
         (
-            dict(graph="ring", n_agents=4, labels="guessed"),
+            dict(graph="ring", n_agents=4, protocol_params={"labels": "guessed"}),
             "labels must be 'predicted', 'checked' or 'true'",
             ValueError,
         ),
         (
-            dict(graph="ring", n_agents=4, partition="non_iid", alpha=0.0),
+            dict(graph="ring", n_agents=4, partition="non_iid", partition_params={"alpha": 0.0}),
             "alpha must be a positive number",
             ValueError,
         ),
@@ -167,7 +191,7 @@ def test_unknown_names_list_the_known_ones(counting_type, arguments, match):
             ValueError,
         ),
         (
-            dict(graph="grid", n_agents=6, rows=4),
+            dict(graph="grid", n_agents=6, graph_params={"rows": 4}),
             "rows must be a positive divisor of n_agents=6",
             ValueError,
         ),

@@ -69,6 +69,8 @@ def test_agent_weights_round_trip_and_bad_weights_are_named():
         SpikingMLPPopulation(2, 4, [0, 1], n_steps=0)
 
 
+@pytest.mark.slow
+@pytest.mark.numpy_target
 def test_a_society_of_three_kinds_of_agent_runs():
     from brian2 import ms
 

@@ -20,7 +20,7 @@ from ann.supervised import (
 )
 from core.learner import check_fitted
 from core.opcounts import OpCounter
-from core.params import Interval, Registered
+from core.params import Interval, Registered, store_parameters
 from core.random import check_random_state
 
 #: Rows encoded and simulated at once when predicting (bounds the (rows, T, n) arrays).
@@ -61,7 +61,7 @@ class _BaseSpikingMLP(NetworkEstimator):
         dtype="float32",
         verbose=0,
     ):
-        self._store_parameters(locals())
+        store_parameters(self, locals())
 
     # -- validation -------------------------------------------------------------------------
 

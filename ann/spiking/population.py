@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import numbers
 from numbers import Integral
 
 import numpy as np
-import pandas as pd
 
+from ann.population import AgentStack
 from ann.spiking.encoding import ENCODINGS, encode
 from ann.spiking.estimators import SpikingMLPClassifier
 from core import data as check
-from core.data import check_agent_list
-from core.opcounts import OpCounter, cost_table
+from core.opcounts import OpCounter
 from core.params import Interval, check_param
 from core.random import check_random_state
 
@@ -21,7 +19,7 @@ from core.random import check_random_state
 PREDICT_AGENT_ROWS = 1024
 
 
-class SpikingMLPPopulation:
+class SpikingMLPPopulation(AgentStack):
     """``n_agents`` independent :class:`ann.SpikingMLPClassifier` agents, trained as one stack.
 
     Implements the population protocol of the society (``kind``,
@@ -135,8 +133,8 @@ class SpikingMLPPopulation:
         self._sorted_classes = sorted_classes
         self.samples_seen_ = np.zeros(self.n_agents, dtype=np.int64)
         self.loss_ = np.full(self.n_agents, np.nan)
-        self._train = OpCounter(self.n_agents)
-        self._inference = OpCounter(self.n_agents)
+        self._train_counts = OpCounter(self.n_agents)
+        self._inference_counts = OpCounter(self.n_agents)
         self.n_calls_ = 0
 
     def __repr__(self) -> str:
@@ -146,9 +144,6 @@ class SpikingMLPPopulation:
         )
 
     # -- data ----------------------------------------------------------------------------------
-
-    def _agent_list(self, values, name: str) -> list:
-        return check_agent_list(values, self.n_agents, name)
 
     def _check_inputs(self, Xs, name: str = "Xs") -> list[np.ndarray]:
         """Each agent's inputs in the network's dtype; an empty array for an agent without data."""
@@ -241,14 +236,7 @@ class SpikingMLPPopulation:
                     )
                 loss_sum += np.where(active, loss * n_valid, 0.0)
                 self._count_step(fwd, valid, active)
-            diverged = ~(np.isfinite(loss_sum) & network.finite())
-            if diverged.any():
-                raise FloatingPointError(
-                    f"training diverged in partial_fit call {self.n_calls_} for agents "
-                    f"{np.flatnonzero(diverged).tolist()[:10]}: learning_rate="
-                    f"{hyper['learning_rate']} is too large for optimizer="
-                    f"{hyper['optimizer']!r} here, try a smaller one"
-                )
+            self._check_finite(loss_sum, hyper["learning_rate"], hyper["optimizer"])
             self.samples_seen_ += lengths
         with np.errstate(invalid="ignore", divide="ignore"):
             self.loss_ = np.where(lengths > 0, loss_sum / lengths, np.nan)
@@ -263,7 +251,7 @@ class SpikingMLPPopulation:
         counts["plasticity_updates"] = updates
         counts["memory_reads"] = counts["memory_reads"] + updates * (2 + words)
         counts["memory_writes"] = counts["memory_writes"] + updates * (1 + words)
-        self._train.update(counts)
+        self._train_counts.update(counts)
 
     def predict_proba(self, Xs):
         """Class probabilities per agent: a list of (n_i, n_classes), or for one shared
@@ -290,63 +278,11 @@ class SpikingMLPPopulation:
                     encoded = self._encode_padded(inputs, rows, n_valid, rngs)
                     fwd = self._network.forward(encoded)
                     valid = np.arange(encoded.shape[1]) < n_valid[:, None]
-                    self._inference.update(self._network.counts(fwd, training=False, valid=valid))
+                    self._inference_counts.update(
+                        self._network.counts(fwd, training=False, valid=valid)
+                    )
                     outputs[:, start : start + encoded.shape[1]] = fwd.output
         outputs = outputs[..., self._columns]
         if shared:
             return outputs
         return [outputs[i, :n] for i, n in enumerate(lengths)]
-
-    def predict(self, Xs):
-        """Predicted labels per agent (same layout as :meth:`predict_proba`)."""
-        probabilities = self.predict_proba(Xs)
-        if isinstance(probabilities, np.ndarray):
-            return self.classes_[probabilities.argmax(axis=-1)]
-        return [self.classes_[p.argmax(axis=-1)] for p in probabilities]
-
-    def _check_agent(self, i) -> int:
-        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (numbers.Integral, np.integer)):
-            raise TypeError(f"agent index i must be an integer, got i={i!r}")
-        if not 0 <= i < self.n_agents:
-            raise ValueError(f"agent index i must be in [0, {self.n_agents}), got i={i!r}")
-        return int(i)
-
-    def get_agent_weights(self, i) -> dict[str, np.ndarray]:
-        """Copies of agent ``i``'s weights and biases: ``weights_<l>``, ``biases_<l>``."""
-        i = self._check_agent(i)
-        network = self._network
-        weights = {f"weights_{l}": W[i].copy() for l, W in enumerate(network.weights)}
-        weights.update({f"biases_{l}": b[i].copy() for l, b in enumerate(network.biases)})
-        return weights
-
-    def set_agent_weights(self, i, weights) -> None:
-        """Set agent ``i``'s weights and biases (keys and shapes as :meth:`get_agent_weights`).
-
-        The agent's optimizer state is kept.
-        """
-        i = self._check_agent(i)
-        network = self._network
-        expected = {f"weights_{l}": W for l, W in enumerate(network.weights)}
-        expected.update({f"biases_{l}": b for l, b in enumerate(network.biases)})
-        if not isinstance(weights, dict) or set(weights) != set(expected):
-            got = sorted(weights) if isinstance(weights, dict) else type(weights).__name__
-            raise ValueError(f"weights must be a dict with keys {sorted(expected)}, got {got}")
-        values = {}
-        for key, target in expected.items():
-            value = np.asarray(weights[key])
-            if value.shape != target.shape[1:]:
-                raise ValueError(
-                    f"weights[{key!r}] must have shape {target.shape[1:]}, got {value.shape}"
-                )
-            if value.dtype.kind not in "biuf" or not np.isfinite(value).all():
-                raise ValueError(f"weights[{key!r}] must be finite real numbers")
-            values[key] = value
-        for key, target in expected.items():
-            target[i] = values[key]
-
-    def cost(self) -> pd.DataFrame:
-        """Operation counts per agent: training (as each agent's
-        :meth:`SpikingMLPClassifier.cost` would count it) and the inference of
-        every ``predict`` so far; columns ``agent``, ``phase``, ``category``,
-        ``count`` (:mod:`core.opcounts`)."""
-        return cost_table(self._train, self._inference, agents=True)
