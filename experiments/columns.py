@@ -208,8 +208,11 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "accuracy": ACCURACY,
     },
     "rule_zoo": {
-        "kind": KIND,
-        "rule": Column("the learning rule (ann.RULES or snn.RULES)"),
+        "kind": Column('the learner: "ann", "snn" or a reference model (experiments.reference)'),
+        "rule": Column(
+            'the learning rule (ann.RULES or snn.RULES); "reference" for a reference model '
+            "(fitted once on all training samples; energy not counted)"
+        ),
         "seed": SEED,
         "accuracy": ACCURACY,
         "reached": REACHED,

@@ -7,7 +7,12 @@ without editing this file. Every rule trains under the same stopping rule
 chance-corrected validation accuracy reaches ``target``, at most
 ``max_epochs``); its training energy is priced from its operation counts on
 each of :data:`experiments.learners.ENERGY_TABLES`, and its accuracy read on
-the test split at the stopping point.
+the test split at the stopping point. Next to the rules, the reference
+learners of :mod:`experiments.reference` (logistic regression on raw inputs,
+1-nearest neighbour, k-means prototypes with as many prototypes as the
+spiking network has neurons plus the vote, the majority class) are fitted
+once on the same training samples and scored on the same test samples (rows
+with ``rule`` "reference"; their energy is not counted).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
-from core.random import child_seeds
+from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments._energy import interval95, train_to_target, validation_split
 from experiments.learners import (
@@ -29,7 +34,7 @@ from experiments.learners import (
     operations,
     subsample,
 )
-from experiments.runner import progress
+from experiments.stats import interval_table
 from experiments.style import color, figure, label
 from experiments.sweep_figures import Panel, bars, metric_rows, panel_grid
 from tasks import load_task
@@ -46,6 +51,7 @@ class Settings(Presets):
     target: float = 0.8  # chance-corrected validation accuracy that stops training
     chunk_size: int = 200  # samples between validation checkpoints
     max_epochs: dict = field(default_factory=lambda: {"ann": 30, "snn": 2})
+    references: tuple = reference.CLASSIFICATION
 
     QUICK = dict(
         n_seeds=1,  # the quick preset's time is kept; intervals need the full preset's 3
@@ -65,6 +71,21 @@ def registered_rules() -> list[tuple[str, str]]:
     return [("ann", name) for name in ann.RULES] + [("snn", name) for name in snn.RULES]
 
 
+#: The ``rule`` of the reference learners' rows in ``metrics.csv``.
+REFERENCE = "reference"
+
+
+def _name(kind: str, rule: str) -> str:
+    """How a row is named in the figures: "learner: rule", or the reference learner's label."""
+    if rule == REFERENCE:
+        return f"reference: {reference.LABELS.get(kind, kind)}"
+    return f"{kind}: {rule}"
+
+
+def _color(kind: str) -> str:
+    return color(kind) if kind in KINDS else reference.COLORS.get(kind, "#444444")
+
+
 def _spread(values: np.ndarray, gap: float) -> np.ndarray:
     """Label positions: ``values`` (ascending) moved apart to at least ``gap``, centred."""
     positions = np.array(values, dtype=float)
@@ -74,26 +95,22 @@ def _spread(values: np.ndarray, gap: float) -> np.ndarray:
 
 
 def _figures(result: Result, settings: Settings) -> dict:
-    table = (
-        result.metrics.groupby(["kind", "rule"], sort=False)
-        .agg(
-            accuracy=("accuracy", "mean"),
-            low=("accuracy", "min"),
-            high=("accuracy", "max"),
-            joules=(f"training_joules_{ENERGY_TABLES[0]}", "mean"),
-        )
-        .reset_index()
+    metrics = result.metrics
+    table = interval_table(metrics, ["kind", "rule"], "accuracy").rename(
+        columns={"mean": "accuracy"}
     )
-    fig, (left, right) = figure(1, 2, figsize=(11, 4.2))
-    names = [f"{k}: {r}" for k, r in zip(table.kind, table.rule)]
+    joules = metrics.groupby(["kind", "rule"], sort=False)[
+        f"training_joules_{ENERGY_TABLES[0]}"
+    ].mean()
+    table["joules"] = [joules[key] for key in zip(table.kind, table.rule)]
+    seeds = metrics["seed"].nunique()
+    fig, (left, right) = figure(1, 2, figsize=(14, 4.4))
+    names = [_name(k, r) for k, r in zip(table.kind, table.rule)]
     y = np.arange(len(table))
-    colors = [color(k) for k in table.kind]
-    left.barh(
-        y,
-        table.accuracy,
-        xerr=[table.accuracy - table.low, table.high - table.accuracy],
-        color=colors,
-    )
+    colors = [_color(k) for k in table.kind]
+    # 95% t-interval over seeds as the error bar (none with one seed)
+    error = np.nan_to_num([table.accuracy - table.low, table.high - table.accuracy])
+    left.barh(y, table.accuracy, xerr=error, color=colors)
     left.set_yticks(y, names)
     left.invert_yaxis()
     left.set_xlabel(f"test accuracy on {settings.task}")
@@ -125,8 +142,15 @@ def _figures(result: Result, settings: Settings) -> dict:
     )
     right.set_ylabel("test accuracy")
     right.set_ylim(0, 1)
-    right.legend(loc="lower right")
-    fig.suptitle(f"Every registered learning rule on {settings.task}")
+    for _, row in table[table.rule == REFERENCE].iterrows():
+        right.axhline(
+            row.accuracy, color=_color(row.kind), lw=0.8, ls="--", label=_name(row.kind, row.rule)
+        )
+    right.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=7)
+    fig.suptitle(
+        f"Every registered learning rule on {settings.task}, next to reference learners "
+        f"(n = {seeds} seed{'s' if seeds != 1 else ''}; error bars: 95% t-interval over seeds)"
+    )
     fig.tight_layout()
     return {"rule_zoo": fig}
 
@@ -139,7 +163,9 @@ def _summary(result: Result, settings: Settings) -> str:
         f"Stopping rule for every rule: chunks of {settings.chunk_size} samples until the "
         f"chance-corrected validation accuracy reaches {settings.target} (at most "
         f"{settings.max_epochs} epochs). Training energy: every counted operation priced on "
-        "each cost table (core.energy).",
+        'each cost table (core.energy). Reference learners (rule "reference"): fitted once '
+        "on the same training samples, scored on the same test samples; their energy is not "
+        "counted.",
         "",
         "| learner | rule | test accuracy | reached | samples | "
         + " | ".join(f"training J ({t})" for t in ENERGY_TABLES)
@@ -149,6 +175,8 @@ def _summary(result: Result, settings: Settings) -> str:
 
     def cell(values, fmt):
         mean, low, high = interval95(values)
+        if not np.isfinite(mean):
+            return "-"
         if not np.isfinite(low):
             return format(mean, fmt)
         return f"{format(mean, fmt)} [{format(low, fmt)}, {format(high, fmt)}]"
@@ -156,7 +184,7 @@ def _summary(result: Result, settings: Settings) -> str:
     for (kind, rule), rows in metrics.groupby(["kind", "rule"], sort=False):
         energy = " | ".join(cell(rows[f"training_joules_{t}"], ".3g") for t in ENERGY_TABLES)
         lines.append(
-            f"| {label(kind)} | {rule} | {cell(rows.accuracy, '.3f')} | "
+            f"| {label(kind) if kind in KINDS else reference.LABELS.get(kind, kind)} | {rule} | {cell(rows.accuracy, '.3f')} | "
             f"{int(rows.reached.sum())}/{len(rows)} | {cell(rows.samples_to_target, '.0f')} | "
             f"{energy} |"
         )
@@ -168,7 +196,8 @@ def _aggregate_figures(aggregate) -> dict:
     training energy to the stop, means over runs with intervals."""
     summary = aggregate.summary
     rules = list(dict.fromkeys(zip(summary["kind"], summary["rule"])))
-    names = [f"{kind}: {rule}" for kind, rule in rules]
+    kinds = [kind for kind, _ in rules]
+    names = [_name(kind, rule) for kind, rule in rules]
     joules = f"training_joules_{ENERGY_TABLES[0]}"
 
     def draw(metric, xlabel, log, limits=None):
@@ -176,10 +205,10 @@ def _aggregate_figures(aggregate) -> dict:
             rows = metric_rows(rows, metric)
             bars(
                 ax,
-                rows.assign(name=rows["kind"] + ": " + rows["rule"]),
+                rows.assign(name=[_name(k, r) for k, r in zip(rows["kind"], rows["rule"])]),
                 "name",
                 categories=names,
-                category_color=lambda name: color(name.split(":")[0]),
+                category_color=lambda name: _color(dict(zip(names, kinds))[name]),
                 log=log,
                 horizontal=True,
             )
@@ -204,7 +233,8 @@ def _aggregate_figures(aggregate) -> dict:
         ["kind", "rule"],
         "Every registered learning rule, trained until the validation target or the budget",
         panel_size=(3.9, 0.35 * len(names) + 1.8),
-        note="Colours: MLP rules blue, spiking rules red.",
+        note="Colours: MLP rules blue, spiking rules red; reference learners in their own "
+        "colours (no energy counted).",
     )
     return {"rule_zoo": figure}
 
@@ -219,9 +249,10 @@ def _aggregate_figures(aggregate) -> dict:
     aggregate_figures=_aggregate_figures,
 )
 def run(settings: Settings, seed: int) -> Result:
+    reference.check_references(settings.references)
     rows, timings = [], []
     rules = registered_rules()
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="rule_zoo"):
+    for run_seed in settings.seed_runs(seed, "rule_zoo"):
         task = load_task(settings.task, seed=run_seed)
         rng = np.random.default_rng(run_seed)
         X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
@@ -255,4 +286,42 @@ def run(settings: Settings, seed: int) -> Result:
                 }
             )
             timings.append({"kind": kind, "rule": rule, "seed": run_seed, "train_seconds": seconds})
+        rows += reference_rows(
+            task, (X_fit, y_fit), (X_val, y_val), (X_test, y_test), settings, run_seed
+        )
     return Result(metrics=pd.DataFrame(rows), timings=pd.DataFrame(timings))
+
+
+def reference_rows(task, fit, validation, test, settings: Settings, seed: int) -> list[dict]:
+    """Rows of ``metrics.csv`` for the reference learners of ``settings.references``,
+    fitted once on ``fit`` (all its samples) and scored on ``test``; ``reached`` says whether
+    the chance-corrected validation accuracy reaches ``settings.target``. Energy is NaN (not
+    counted)."""
+    n_prototypes = min(reference.matching_prototypes(settings.params.get("snn", {})), len(fit[0]))
+    chance = 1 / len(np.unique(fit[1]))
+    rows = []
+    for row in reference.reference_scores(
+        task.kind,
+        *fit,
+        *test,
+        n_prototypes=n_prototypes,
+        random_state=seed,
+        test_sets={"val": validation},
+    ):
+        if row["kind"] not in settings.references:
+            continue
+        rows.append(
+            {
+                "kind": row["kind"],
+                "rule": REFERENCE,
+                "seed": seed,
+                "accuracy": row["score"],
+                "reached": bool((row["score_val"] - chance) / (1 - chance) >= settings.target),
+                "samples_to_target": len(fit[0]),
+                "unit": np.nan,
+                "training_ops": np.nan,
+                "training_joules": np.nan,
+                **{f"training_joules_{t}": np.nan for t in ENERGY_TABLES},
+            }
+        )
+    return rows

@@ -93,6 +93,15 @@ SPECS = {
     "rule_zoo": [
         {"kind": ["ann"], "rule": ["backprop", "feedback_alignment"], "unit": "MAC"},
         {"kind": ["snn"], "rule": ["stdp", "triplet"], "unit": "SOP"},
+        {
+            "kind": ["logistic_regression", "nearest_neighbour"],
+            "rule": ["reference"],
+            "unit": "",
+            "training_ops": NAN,
+            "training_joules": NAN,
+            "training_joules_horowitz45_fp32": NAN,
+            "training_joules_loihi": NAN,
+        },
     ],
     "energy_to_accuracy": [
         {"kind": ["ann", "snn"], "reached": YES_NO, "n_fit": 300, "n_val": 100, "n_test": 150}

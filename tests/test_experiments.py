@@ -403,12 +403,48 @@ def test_rule_zoo_picks_up_a_newly_registered_rule(tmp_path, monkeypatch):
 
     monkeypatch.setattr(ann, "RULES", {"backprop": ann.RULES["backprop"]})
     monkeypatch.setattr(snn, "RULES", {"stdp": snn.RULES["stdp"], "oja": snn.RULES["oja"]})
-    _, metrics = run_tiny("rule_zoo", tmp_path, params={"ann": {"epochs": 5}, "snn": TINY_SNN})
+    path, metrics = run_tiny("rule_zoo", tmp_path, params={"ann": {"epochs": 5}, "snn": TINY_SNN})
+    from experiments.reference import CLASSIFICATION
+
     assert list(zip(metrics.kind, metrics.rule)) == [
         ("ann", "backprop"),
         ("snn", "stdp"),
         ("snn", "oja"),
+        *((name, "reference") for name in CLASSIFICATION),
     ]
+    assert metrics.loc[metrics.rule == "reference", "training_joules"].isna().all()
+    summary = (path / "summary.md").read_text()
+    assert "| 1-nearest neighbour | reference |" in summary
+
+
+def test_rule_zoo_reference_rows_score_the_given_splits_like_scikit_learn():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from experiments.rule_zoo import Settings, reference_rows
+    from tasks import load_task
+
+    task = load_task("iris", seed=0)
+    fit, val, test = (
+        (task.X_train, task.y_train),
+        (task.X_val, task.y_val),
+        (task.X_test, task.y_test),
+    )
+    settings = Settings(target=0.5, references=("logistic_regression", "nearest_neighbour"))
+    rows = {row["kind"]: row for row in reference_rows(task, fit, val, test, settings, seed=0)}
+    assert sorted(rows) == ["logistic_regression", "nearest_neighbour"]
+    for name, model in [
+        ("nearest_neighbour", KNeighborsClassifier(1)),
+        ("logistic_regression", LogisticRegression(max_iter=5000)),
+    ]:
+        model.fit(*fit)
+        corrected = (model.score(*val) - 1 / 3) / (1 - 1 / 3)
+        assert rows[name]["accuracy"] == pytest.approx(model.score(*test))
+        assert rows[name]["reached"] == (corrected >= 0.5)
+        assert rows[name]["samples_to_target"] == len(fit[0])
+        assert rows[name]["rule"] == "reference"
+    with pytest.raises(ValueError, match="unknown reference"):
+        experiments.rule_zoo.run(Settings(references=("svm",)), seed=0)
 
 
 def test_energy_to_accuracy_prices_both_learners_on_every_table(tmp_path):
