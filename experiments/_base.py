@@ -5,7 +5,7 @@ An experiment is data plus functions (the bsuite pattern):
 * ``Settings``: a frozen dataclass deriving from :class:`Presets`: its defaults
   are the ``full()`` preset (the study), and its ``QUICK`` dict what the
   ``quick()`` preset changes (seconds to a couple of minutes, doubles as the
-  smoke test);
+  smoke test); ``settings.seed_runs(seed, name)`` is the per-seed loop;
 * ``run(settings, seed, progress) -> Result``: computes tidy tables, writes nothing;
 * ``figures(result, settings) -> {name: Figure}``: draws from the tables alone,
   so ``python -m experiments plot`` can redraw a saved run without recomputing;
@@ -30,6 +30,8 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+from core.progress import progress
+from core.random import child_seeds
 from core.registry import Registry, identity_of
 
 #: Registered experiments by name, listed by their ``order`` (an experiment is
@@ -55,6 +57,12 @@ class Presets:
     @classmethod
     def full(cls):
         return cls()
+
+    def seed_runs(self, seed: int, desc: str):
+        """The per-seed loop of a run: ``self.n_seeds`` child seeds of the master ``seed``
+        (:func:`core.random.child_seeds`), shown as progress while the command line runs
+        (as :func:`experiments.runner.progress` shows it)."""
+        return progress(child_seeds(seed, self.n_seeds), desc=desc, unit="seeds", verbose=None)
 
 
 @dataclass

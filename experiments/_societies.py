@@ -60,6 +60,29 @@ def society_agent_params(agent_params: Mapping) -> dict:
     }
 
 
+def experiment_society(graph, agents, task, protocol, random_state, settings, protocol_params=None):
+    """The society a society experiment runs: data dealt by node (``by_node``), the settings'
+    ``local_batch``, ``n_eval`` and ``agent_params`` (units added by
+    :func:`society_agent_params`), and ``protocol_params`` (default: the settings' options
+    for ``protocol``)."""
+    from social import Society
+
+    if protocol_params is None:
+        protocol_params = settings.protocol_params.get(protocol, {})
+    return Society(
+        graph,
+        agents=agents,
+        task=task,
+        protocol=protocol,
+        partition="by_node",
+        random_state=random_state,
+        local_batch=settings.local_batch,
+        n_eval=settings.n_eval,
+        agent_params=society_agent_params(settings.agent_params),
+        protocol_params=protocol_params,
+    )
+
+
 def union_of_components(graphs: Mapping[str, nx.Graph]) -> nx.Graph:
     """The disjoint union of named graphs: node ``(name, j)`` is the ``j``-th node of
     ``graphs[name]``.

@@ -83,7 +83,6 @@ import pandas as pd
 from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
 from experiments.learners import subsample, with_units, with_validation
-from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval
 from experiments.style import curve_with_band, figure
 from experiments.sweep_figures import Panel, band, bars, derived_summary, metric_rows, panel_grid
@@ -836,7 +835,7 @@ def run(settings: Settings, seed: int) -> Result:
         raise ValueError(f"ewc_lambdas must be non-negative numbers, got {settings.ewc_lambdas!r}")
     ReplayBuffer(settings.replay_size, np.random.default_rng(0))  # checks replay_size
     rows, choices, rate_choices, timings = [], [], [], []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="continual_learning"):
+    for run_seed in settings.seed_runs(seed, "continual_learning"):
         task = load_task("digits", seed=run_seed)
         task = with_validation(task, run_seed)
         data_seed, mlp_seed, snn_seed = child_seeds(run_seed, 3)

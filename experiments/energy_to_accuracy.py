@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from core.energy import COST_TABLES, get_cost_table
-from core.random import child_seeds
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments._energy import (
@@ -40,7 +39,6 @@ from experiments._energy import (
     validation_split,
 )
 from experiments.learners import KINDS, make_learner, subsample
-from experiments.runner import progress
 from experiments.stats import mean_interval, paired_difference
 from experiments.style import color, figure, label
 from experiments.sweep_figures import PER_LEARNER, Panel, bar_panel, panel_grid
@@ -356,7 +354,7 @@ def run(settings: Settings, seed: int) -> Result:
     tables = list(COST_TABLES)
     get_cost_table(settings.primary_table)  # a clear error before any work
     rows, energy_rows, curves = [], [], []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="energy_to_accuracy"):
+    for run_seed in settings.seed_runs(seed, "energy_to_accuracy"):
         task = load_task(settings.task, seed=run_seed % 2**31)
         rng = np.random.default_rng(run_seed)
         classification = task.kind == "classification"

@@ -99,11 +99,9 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # quick (5 tasks x 3 seeds): 121 s of CPU (user 119.8 + sys 1.2), wall 277 s at
     # load 7-8, commit 7251b12; the STDP network took 80% of it (timings.csv). full,
     # measured in parts at load 7-9 (bench/RESULTS.md): xor + iris + seed_regression,
-    # 5 seeds, 330 s of CPU; digits, 3 seeds, 235 s (392 s for 5). city_traffic is
-    # projected from digits per seed (78 s of CPU): 3x its STDP presentations (13.6k
-    # against 4.5k) and 4.6x its gradient learners' samples: ~300 s per seed, 1500 s.
-    # Together ~2200 s of CPU (a run uses one core).
-    "learner_matrix": {"quick": _measured(121), "full": _projected(2200)},
+    # 5 seeds, 330 s of CPU; digits, 3 seeds, 235 s (392 s for 5); city_traffic, 1
+    # seed, 151 s (755 s for 5). Together ~1480 s of CPU (a run uses one core).
+    "learner_matrix": {"quick": _measured(121), "full": _projected(1480)},
 }
 
 

@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import NullFormatter
 
-from core.random import child_seeds
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments._curves import (
@@ -42,7 +41,6 @@ from experiments._curves import (
     size_curve,
 )
 from experiments.learners import KINDS, make_learner, subsample, with_validation
-from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import color, figure, label
 from experiments.sweep_figures import Panel, band, learner_style, metric_rows, panel_grid
@@ -287,7 +285,7 @@ def run(settings: Settings, seed: int) -> Result:
     if settings.mlp_max_epochs < 1:
         raise ValueError(f"mlp_max_epochs must be positive, got {settings.mlp_max_epochs!r}")
     curves, timings = [], []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="learning_curves"):
+    for run_seed in settings.seed_runs(seed, "learning_curves"):
         task = with_validation(load_task(settings.task, seed=run_seed), run_seed)
         if task.kind != "classification":
             raise ValueError(f"learning_curves needs a classification task, got {settings.task!r}")

@@ -45,14 +45,12 @@ from experiments._base import Presets, Result, register_experiment
 from experiments._societies import (
     check_society_settings,
     default_agent_params,
+    experiment_society,
     paired_task,
-    society_agent_params,
 )
-from experiments.runner import progress
 from experiments.stats import Interval, mean_interval
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, band, metric_rows, panel_grid
-from social import Society
 from tasks import load_task
 
 ALONE = "alone"
@@ -374,12 +372,11 @@ def run(settings: Settings, seed: int) -> Result:
             f"got final_rounds={settings.final_rounds!r}"
         )
     task = load_task(settings.task)
-    agent_params = society_agent_params(settings.agent_params)
     graph, types = arrangement(settings.agent_types, settings.n_pairs)
     nodes = list(graph.nodes)
     positions = [(role, j) for _, role, j in nodes]
     records, timings = [], []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="mixed_society"):
+    for run_seed in settings.seed_runs(seed, "mixed_society"):
         data_seed, society_seed = child_seeds(run_seed, 2)
         paired, _ = paired_task(
             task,
@@ -389,17 +386,14 @@ def run(settings: Settings, seed: int) -> Result:
             np.random.default_rng(data_seed),
             **settings.partition_params,
         )
-        society = Society(
+        society = experiment_society(
             graph,
-            agents=types,
-            task=paired,
-            protocol="teach",
-            partition="by_node",
-            random_state=society_seed,
-            local_batch=settings.local_batch,
-            n_eval=settings.n_eval,
-            agent_params=agent_params,
-            protocol_params={"demonstrations": settings.demonstrations, "labels": settings.labels},
+            types,
+            paired,
+            "teach",
+            society_seed,
+            settings,
+            {"demonstrations": settings.demonstrations, "labels": settings.labels},
         )
         started = time.perf_counter()
         table = society.run(settings.rounds)

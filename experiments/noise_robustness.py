@@ -17,11 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from core.random import child_seeds
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments.learners import KINDS, make_learner, subsample
-from experiments.runner import progress
 from experiments.stats import format_row, interval_table, mean_interval, paired_table
 from experiments.style import color, figure, label
 from experiments.sweep_figures import Panel, bands, learner_style, metric_rows, panel_grid
@@ -195,7 +193,7 @@ def run(settings: Settings, seed: int) -> Result:
     if unknown:
         raise ValueError(f"unknown corruption(s) {unknown} in levels; known: {list(CORRUPTIONS)}")
     rows = []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="noise_robustness"):
+    for run_seed in settings.seed_runs(seed, "noise_robustness"):
         task = load_task("digits", seed=run_seed)
         rng = np.random.default_rng(run_seed)
         X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)

@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 
-from core.random import child_seeds
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments._energy import (
@@ -40,7 +39,6 @@ from experiments.learners import (
     operations,
     subsample,
 )
-from experiments.runner import progress
 from experiments.stats import interval_table
 from experiments.style import color, figure, label
 from experiments.sweep_figures import Panel, bars, metric_rows, panel_grid
@@ -259,7 +257,7 @@ def run(settings: Settings, seed: int) -> Result:
     reference.check_references(settings.references)
     rows, timings = [], []
     rules = registered_rules()
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="rule_zoo"):
+    for run_seed in settings.seed_runs(seed, "rule_zoo"):
         task = load_task(settings.task, seed=run_seed)
         rng = np.random.default_rng(run_seed)
         X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)

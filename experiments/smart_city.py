@@ -44,13 +44,12 @@ from experiments._societies import (
     check_society_settings,
     default_agent_params,
     default_protocol_params,
-    society_agent_params,
+    experiment_society,
 )
 from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import curve_with_band, figure, label
 from experiments.sweep_figures import Panel, band, bars, metric_rows, panel_grid
-from social import Society
 from tasks import load_task
 
 PROTOCOL_COLORS = {
@@ -528,7 +527,6 @@ def run(settings: Settings, seed: int) -> Result:
             f"got final_rounds={settings.final_rounds!r}"
         )
     task = load_task("city_traffic", **settings.city_params)
-    agent_params = society_agent_params(settings.agent_params)
     nodes = list(task.graph.nodes)
     position = {node: k for k, node in enumerate(task.metadata["nodes"])}
     node_train = np.asarray(task.metadata["node_train"])
@@ -586,18 +584,7 @@ def run(settings: Settings, seed: int) -> Result:
     for run_seed in progress(run_seeds, desc="smart_city"):
         for kind in settings.agent_types:
             for protocol in settings.protocols:
-                society = Society(
-                    "city",
-                    agents=kind,
-                    task=task,
-                    protocol=protocol,
-                    partition="by_node",
-                    random_state=run_seed,
-                    local_batch=settings.local_batch,
-                    n_eval=settings.n_eval,
-                    agent_params=agent_params,
-                    protocol_params=settings.protocol_params.get(protocol, {}),
-                )
+                society = experiment_society("city", kind, task, protocol, run_seed, settings)
                 society.setup()
                 order = [nodes.index(node) for node in society.nodes_]
                 X_local = [local_sets[k][0] for k in order]

@@ -53,15 +53,13 @@ from experiments._societies import (
     component_summary,
     default_agent_params,
     default_protocol_params,
+    experiment_society,
     paired_task,
-    society_agent_params,
     union_of_components,
 )
-from experiments.runner import progress
 from experiments.stats import Interval, interval_table
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
-from social import Society
 from social.consensus import (
     consensus_error,
     consensus_time,
@@ -566,9 +564,8 @@ def run(settings: Settings, seed: int) -> Result:
         settings.agent_types, settings.protocols, settings.topologies, settings.partition
     )
     task = load_task(settings.task)
-    agent_params = society_agent_params(settings.agent_params)
     records, timings, spectra = [], [], []
-    for run_seed in progress(child_seeds(seed, settings.n_seeds), desc="social_topology"):
+    for run_seed in settings.seed_runs(seed, "social_topology"):
         *graph_seeds, data_seed, start_seed, society_seed = child_seeds(
             run_seed, len(settings.topologies) + 3
         )
@@ -599,18 +596,7 @@ def run(settings: Settings, seed: int) -> Result:
         )
         for protocol in settings.protocols:
             for kind in settings.agent_types:
-                society = Society(
-                    union,
-                    agents=kind,
-                    task=paired,
-                    protocol=protocol,
-                    partition="by_node",
-                    random_state=society_seed,
-                    local_batch=settings.local_batch,
-                    n_eval=settings.n_eval,
-                    agent_params=agent_params,
-                    protocol_params=settings.protocol_params.get(protocol, {}),
-                )
+                society = experiment_society(union, kind, paired, protocol, society_seed, settings)
                 started = time.perf_counter()
                 table = society.run(settings.rounds)
                 timings.append(

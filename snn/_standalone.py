@@ -15,10 +15,14 @@ This module makes that program reusable, so the compilation is paid once per
   run after its last time step). The program is built for the longest run
   its spike-step counter allows and stops early.
 * What the generated code depends on -- the numbers of agents, inputs and
-  neurons, the rule's equations and constants, the neuron constants, the
-  time step and window lengths, the OpenMP threads, the Brian2 version, the
-  compiler and this package's sources -- is hashed into the build's key
-  (:func:`build_key`); a build lives in ``<cache>/<key>/`` (:func:`cache_root`).
+  neurons, the rule's equations and constants (for the network's frozen
+  form, used by runs without plasticity: its plain synapses and ``wmax``),
+  the neuron constants, the time step and window lengths, the OpenMP
+  threads, the Brian2 version, the compiler and this package's sources -- is
+  hashed into the build's key (:func:`build_key`); a build lives in
+  ``<cache>/<key>/`` (:func:`cache_root`). The build process recomputes the
+  key from the sources it generates the code from and builds nothing if
+  they differ.
 * Builds run in a separate Python process (Brian2's standalone device is
   process-global state: this process's runtime simulations are never
   affected), inside a temporary directory that is renamed into place only

@@ -54,8 +54,12 @@ def register_encoder(name: str, *, replace: bool = False):
     return ENCODERS.register(name, replace=replace)
 
 
-def check_features(X, name: str = "X") -> np.ndarray:
+def check_features(
+    X, name: str = "X", *, n_features: int | None = None, owner: str = "the network"
+) -> np.ndarray:
     """``X`` as a 2-D float array with every value in [0, 1] (:func:`core.data.check_X`, then the range).
+
+    ``n_features`` (if given): the number of features ``owner`` expects.
 
     Raises
     ------
@@ -64,7 +68,7 @@ def check_features(X, name: str = "X") -> np.ndarray:
         infinities or values outside [0, 1] (scale features first, e.g. with
         ``sklearn.preprocessing.MinMaxScaler``).
     """
-    array = check_X(X, name=name, allow_empty=True)
+    array = check_X(X, name=name, allow_empty=True, n_features=n_features, owner=owner)
     if array.size and (array.min() < 0.0 or array.max() > 1.0):
         raise ValueError(
             f"{name} must lie in [0, 1] (rates/latencies are fractions of the maximum), "

@@ -253,15 +253,10 @@ class _SpikingEstimator(Persistent, BaseEstimator):
     def _validate_X(self, X, reset):
         if not reset:
             check_fitted(self, "agents_")
-        X = check_features(X, "X")
+        expected = None if reset else self.n_features_in_
+        X = check_features(X, "X", n_features=expected, owner=type(self).__name__)
         if len(X) == 0:
             raise ValueError(f"X has no samples (shape {X.shape})")
-        if not reset:
-            if X.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
-                    f"{self.n_features_in_} features as input"
-                )
         return X
 
     def _start(self, X, targets_info, rng):

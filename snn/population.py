@@ -166,13 +166,7 @@ class SNNPopulation(Persistent):
         if no_data:
             return np.empty((0, self.n_features_in_))
         # check_features converts, so that text, complex values and ragged lists are named
-        array = check_features(X, name)
-        if array.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"{name} has {array.shape[1]} features, the population was built "
-                f"with n_features={self.n_features_in_}"
-            )
-        return array
+        return check_features(X, name, n_features=self.n_features_in_, owner="the population")
 
     def _labels(self, y, n, name):
         y = np.asarray(y)
