@@ -257,6 +257,31 @@ def test_fine_tuned_backprop_forgets_old_classes_and_replay_keeps_some():
     assert cl.average_accuracy(matrices["finetune"]["task"]) > cl.average_accuracy(finetune)
 
 
+def test_continual_learning_readout_ablation_is_reported_paired_by_seed_with_intervals():
+    from scipy import stats
+
+    cl = experiments.continual_learning
+    kept, reset = np.array([0.45, 0.50, 0.40]), np.array([0.15, 0.30, 0.10])
+    rows = [
+        {"learner": learner, "n_neurons": n, "seed": seed, "scenario": "class", "acc": value}
+        for learner, n, values in (
+            ("snn_kept", 100, kept),
+            ("snn_reset", 100, reset),
+            ("snn_kept", 25, kept - 0.3),  # not the largest network: not read
+            ("ncm", np.nan, kept + 0.3),
+        )
+        for seed, value in enumerate(values)
+    ]
+    text = cl._interpretation(pd.DataFrame(rows), cl.Settings(n_neurons=(25, 100)))
+    difference = kept - reset
+    half = stats.t.ppf(0.975, 2) * difference.std(ddof=1) / np.sqrt(3)
+    m = difference.mean()
+    assert f"kept minus reset {m:+.3f} [{m - half:+.3f}, {m + half:+.3f}]" in text
+    half_kept = stats.t.ppf(0.975, 2) * kept.std(ddof=1) / np.sqrt(3)
+    assert f"ACC {kept.mean():.3f} [{kept.mean() - half_kept:.3f}, " in text
+    assert "refitted at the end on every task's data n/a" in text  # no such rows
+
+
 def test_accuracy_matrix_measures_against_a_hand_example():
     cl = experiments.continual_learning
     R = np.array([[0.9, 0.1, 0.0], [0.6, 0.8, 0.1], [0.5, 0.7, 0.95]])
