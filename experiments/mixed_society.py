@@ -145,11 +145,13 @@ def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
 
 
 def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Mean final accuracy and teaching gain (with its 95% Student-t interval over learner
+    """Mean final accuracy and teaching gain (each with its 95% Student-t interval over learner
     positions and seeds) per learner and teacher type."""
     outcomes = learner_outcomes(metrics, settings.final_rounds)
     table = outcomes.groupby(["learner_type", "teacher_type"]).agg(
         final_accuracy=("final_accuracy", "mean"),
+        final_accuracy_low=("final_accuracy", lambda a: mean_interval(a).low),
+        final_accuracy_high=("final_accuracy", lambda a: mean_interval(a).high),
         gain=("gain", "mean"),
         gain_low=("gain", lambda g: mean_interval(g).low),
         gain_high=("gain", lambda g: mean_interval(g).high),
@@ -282,7 +284,8 @@ def _summary(result: Result, settings: Settings) -> str:
         f"# Mixed society ({settings.task}, {settings.n_pairs} pairs per condition, "
         f"{settings.rounds} rounds, {settings.n_seeds} seed(s))",
         "",
-        f"Final accuracy: mean over the last {settings.final_rounds} rounds; gain: minus the "
+        f"Final accuracy: mean over the last {settings.final_rounds} rounds, mean [95% "
+        "Student-t interval] over learner positions and seeds; gain: minus the "
         "same learner position alone (same data shard): a paired difference, mean "
         "[95% Student-t interval] over learner positions "
         "and seeds. "
@@ -300,8 +303,11 @@ def _summary(result: Result, settings: Settings) -> str:
             else Interval(row["gain"], row["gain_low"], row["gain_high"], row["n"], True).format()
         )
         shown = "" if row["teacher_type"] == ALONE else f"{row['demonstrations_per_round']:.1f}"
+        final = Interval(
+            row["final_accuracy"], row["final_accuracy_low"], row["final_accuracy_high"], row["n"]
+        ).format()
         lines.append(
-            f"| {label(row['learner_type'])} | {teacher} | {row['final_accuracy']:.3f} "
+            f"| {label(row['learner_type'])} | {teacher} | {final} "
             f"| {gain} | {shown} | {row['n']} |"
         )
     return "\n".join(lines)

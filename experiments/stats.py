@@ -158,6 +158,22 @@ def paired_table(
     return pd.DataFrame(rows, columns=[*by, condition, "reference", "mean", "low", "high", "n"])
 
 
+def interval_text(values: Sequence[float], spec: str = ".3f") -> str:
+    """``mean [low, high]`` of ``values`` (NaN dropped) with each number in format ``spec``
+    (e.g. ``".2e"`` for energies); the mean and ``(n = 1)`` for one value, ``-`` for none.
+
+    >>> interval_text([1e-3, 2e-3, 3e-3], ".2e")
+    '2.00e-03 [-4.84e-04, 4.48e-03]'
+    """
+    values = np.asarray(values, dtype=float).ravel()
+    if np.isnan(values).all():
+        return "-"
+    interval = mean_interval(values)
+    if interval.n < 2 or not np.isfinite(interval.low):
+        return f"{interval.mean:{spec}} (n = {interval.n})"
+    return f"{interval.mean:{spec}} [{interval.low:{spec}}, {interval.high:{spec}}]"
+
+
 def format_row(row, digits: int = 3, signed: bool = False) -> str:
     """``mean [low, high]`` from a row of :func:`interval_table` or :func:`paired_table`."""
     interval = Interval(

@@ -45,7 +45,7 @@ from experiments.learners import (
     with_validation,
 )
 from experiments.runner import progress
-from experiments.stats import interval_table, mean_interval, paired_difference
+from experiments.stats import interval_table, interval_text, mean_interval, paired_difference
 from experiments.style import color, figure, label
 from experiments.sweep_figures import Panel, bar_panel, panel_grid
 from tasks import load_task
@@ -263,7 +263,10 @@ def _matched_panel(ax, result: Result, settings: Settings):
 def _summary(result: Result, settings: Settings) -> str:
     metrics = result.metrics
     seeds = metrics["seed"].nunique()
-    timing = result.timings.groupby(["task", "kind"], sort=False)["train_seconds"].mean()
+    seconds = {
+        key: part["train_seconds"].to_numpy()
+        for key, part in result.timings.groupby(["task", "kind"], sort=False)
+    }
     lines = [
         "# Task benchmark",
         "",
@@ -284,9 +287,10 @@ def _summary(result: Result, settings: Settings) -> str:
             f"| {task} | {_label(kind)} | {mean_interval(part['score'])} | "
             f"{mean_interval(reached).format(0) if len(reached) else '-'} | "
             + (
-                f"{part['presentations'].mean():.0f} | {timing.get((task, kind), np.nan):.1f} | "
-                f"{part['training_joules'].mean():.2e} | "
-                f"{part['joules_per_inference'].mean():.2e} |"
+                f"{interval_text(part['presentations'], '.0f')} | "
+                f"{interval_text(seconds.get((task, kind), []), '.1f')} | "
+                f"{interval_text(part['training_joules'], '.2e')} | "
+                f"{interval_text(part['joules_per_inference'], '.2e')} |"
                 if learner
                 else "| | | |"
             )

@@ -282,6 +282,46 @@ def test_continual_learning_readout_ablation_is_reported_paired_by_seed_with_int
     assert "refitted at the end on every task's data n/a" in text  # no such rows
 
 
+def test_task_benchmark_summary_gives_every_learner_number_with_its_interval():
+    from scipy import stats
+
+    from experiments._base import Result
+    from experiments.task_benchmark import Settings, _summary
+
+    joules = {"ann": [1e-3, 2e-3, 3e-3], "snn": [4e-3, 5e-3, 9e-3]}
+    metrics = pd.DataFrame(
+        [
+            {
+                "task": "iris",
+                "kind": kind,
+                "seed": seed,
+                "score": 0.9 - 0.1 * (kind == "snn"),
+                "samples_to_target": 40.0,
+                "presentations": 100.0 * (seed + 1),
+                "training_joules": joules[kind][seed],
+                "joules_per_inference": 1e-6,
+            }
+            for kind in ("ann", "snn")
+            for seed in range(3)
+        ]
+    )
+    timings = pd.DataFrame(
+        [
+            {"task": "iris", "kind": k, "seed": s, "train_seconds": 1.0 + s}
+            for k in joules
+            for s in range(3)
+        ]
+    )
+    summary = _summary(Result(metrics=metrics, timings=timings), Settings())
+    half = stats.t.ppf(0.975, 2) * np.std(joules["snn"], ddof=1) / np.sqrt(3)
+    mean = np.mean(joules["snn"])
+    row = next(line for line in summary.splitlines() if line.startswith("| iris | spiking"))
+    assert f"| {mean:.2e} [{mean - half:.2e}, {mean + half:.2e}] |" in row
+    half = stats.t.ppf(0.975, 2) * 100 / np.sqrt(3)  # presentations 100, 200, 300
+    assert f"| 200 [{200 - half:.0f}, {200 + half:.0f}] |" in row
+    assert f"| 2.0 [{2 - half / 100:.1f}, {2 + half / 100:.1f}] |" in row  # seconds 1, 2, 3
+
+
 def test_accuracy_matrix_measures_against_a_hand_example():
     cl = experiments.continual_learning
     R = np.array([[0.9, 0.1, 0.0], [0.6, 0.8, 0.1], [0.5, 0.7, 0.95]])
