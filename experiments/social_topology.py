@@ -22,6 +22,13 @@ spectral bound ``ceil(ln(tol) / ln(SLEM))`` (Xiao & Boyd 2004). The learners'
 consensus distance and diffusion round are then drawn against the spectral
 gap of the graph they live on.
 
+Next to the agents, the reference learners of :mod:`experiments.reference`
+(logistic regression, 1-nearest neighbour, k-means prototypes plus the vote,
+the majority class) are fitted on each position's shard alone and on all
+shards pooled, and scored on the agents' evaluation samples (table
+``references.csv``; summary.md gives them with 95% intervals): what an
+agent could reach without its neighbours, and what sharing all data could.
+
 Run time on 2 cores: the quick preset (iris, 6 agents per topology, 6 rounds,
 ``teach``) takes under a minute, almost all of it the spiking agents; the full
 preset (digits, 12 agents per topology, 20 rounds, ``teach`` and ``gossip``,
@@ -47,6 +54,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
+from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments._societies import (
     check_society_settings,
@@ -57,7 +65,7 @@ from experiments._societies import (
     paired_task,
     union_of_components,
 )
-from experiments.stats import Interval, interval_table
+from experiments.stats import Interval, interval_table, mean_interval
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
 from social.consensus import (
@@ -125,6 +133,7 @@ class Settings(Presets):
     theory_sizes: tuple = (8, 16, 32, 64)
     theory_graphs: int = 5
     consensus_tol: float = 1e-3
+    references: tuple = ("logistic_regression", "nearest_neighbour", "kmeans_vote", "majority")
 
     QUICK = dict(
         task="iris",
@@ -208,6 +217,51 @@ def components(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         )
         parts.append(summary.assign(seed=seed, protocol=protocol, type=kind))
     return pd.concat(parts, ignore_index=True)
+
+
+def shard_references(
+    shards: dict, task, X_eval, y_eval, names, seed: int, n_prototypes: int
+) -> list[dict]:
+    """The reference learners of :mod:`experiments.reference` (``names``) on the agents'
+    data, scored on the agents' evaluation samples: ``scope`` "own shard" (fitted on one
+    position's shard alone: what an agent could reach without its neighbours) and "pooled"
+    (fitted on every shard together: what sharing all data could reach). A shard of one
+    class is predicted as that class by every model (none can do otherwise). ``kmeans_vote``
+    gets ``n_prototypes`` (the spiking agents' neurons), at most one per distinct sample."""
+    X, y = task.X_train, task.y_train
+
+    def scores(rows):
+        if len(np.unique(y[rows])) == 1:
+            return {name: float(np.mean(y_eval == y[rows][0])) for name in names}
+        fitted = reference.reference_scores(
+            "classification",
+            X[rows],
+            y[rows],
+            X_eval,
+            y_eval,
+            n_prototypes=n_prototypes,
+            random_state=seed,
+        )
+        return {row["kind"]: row["score"] for row in fitted if row["kind"] in names}
+
+    out = []
+    for position, rows in shards.items():
+        for name, score in scores(np.asarray(rows)).items():
+            out.append(
+                {
+                    "seed": seed,
+                    "scope": "own shard",
+                    "position": position,
+                    "kind": name,
+                    "accuracy": score,
+                }
+            )
+    pooled = np.concatenate([np.asarray(rows) for rows in shards.values()])
+    for name, score in scores(pooled).items():
+        out.append(
+            {"seed": seed, "scope": "pooled", "position": -1, "kind": name, "accuracy": score}
+        )
+    return out
 
 
 def final_by_topology(
@@ -472,6 +526,26 @@ def _interval(row, column: str) -> str:
     ).format()
 
 
+def _reference_lines(references) -> list[str]:
+    """Summary lines of :func:`shard_references`: mean [95% interval] over positions and
+    seeds (own shard) or seeds (pooled)."""
+    if references is None or references.empty:
+        return []
+    lines = [
+        "",
+        "Reference learners on the agents' evaluation samples, mean [95% Student-t interval "
+        "over shards and seeds (own shard) or seeds (pooled)]:",
+        "",
+        "| reference | own shard alone | all shards pooled |",
+        "| --- | --- | --- |",
+    ]
+    for kind, part in references.groupby("kind", sort=False):
+        own = mean_interval(part.loc[part.scope == "own shard", "accuracy"])
+        pooled = mean_interval(part.loc[part.scope == "pooled", "accuracy"])
+        lines.append(f"| {reference.LABELS.get(kind, kind)} | {own} | {pooled} |")
+    return lines
+
+
 def _summary(result: Result, settings: Settings) -> str:
     final = final_by_topology(result.metrics, result.tables["spectra"], settings)
     lines = [
@@ -495,6 +569,7 @@ def _summary(result: Result, settings: Settings) -> str:
             f"| {_interval(row, 'final_consensus_distance')} "
             f"| {_fmt(row['diffusion_round'], 1)} |"
         )
+    lines += _reference_lines(result.tables.get("references"))
     theory = result.tables["consensus_theory"]
     ratio = theory["measured_steps"] / theory["predicted_steps"]
     from scipy.stats import spearmanr
@@ -564,7 +639,7 @@ def run(settings: Settings, seed: int) -> Result:
         settings.agent_types, settings.protocols, settings.topologies, settings.partition
     )
     task = load_task(settings.task)
-    records, timings, spectra = [], [], []
+    records, timings, spectra, references = [], [], [], []
     for run_seed in settings.seed_runs(seed, "social_topology"):
         *graph_seeds, data_seed, start_seed, society_seed = child_seeds(
             run_seed, len(settings.topologies) + 3
@@ -586,7 +661,7 @@ def run(settings: Settings, seed: int) -> Result:
         union = union_of_components(graphs)
         nodes = list(union.nodes)
         positions = [position for _, position in nodes]
-        paired, _ = paired_task(
+        paired, shards = paired_task(
             task,
             nodes,
             positions,
@@ -594,11 +669,24 @@ def run(settings: Settings, seed: int) -> Result:
             np.random.default_rng(data_seed),
             **settings.partition_params,
         )
+        evaluated = False
         for protocol in settings.protocols:
             for kind in settings.agent_types:
                 society = experiment_society(union, kind, paired, protocol, society_seed, settings)
                 started = time.perf_counter()
                 table = society.run(settings.rounds)
+                if not evaluated and task.kind == "classification":
+                    # the same evaluation samples for every society of this seed
+                    references += shard_references(
+                        shards,
+                        task,
+                        society.X_eval_,
+                        society.y_eval_,
+                        settings.references,
+                        run_seed,
+                        reference.matching_prototypes(settings.agent_params.get("snn", {})),
+                    )
+                    evaluated = True
                 timings.append(
                     {
                         "seed": run_seed,
@@ -633,5 +721,8 @@ def run(settings: Settings, seed: int) -> Result:
         tables={
             "spectra": pd.DataFrame(spectra),
             "consensus_theory": consensus_theory(settings, seed),
+            "references": pd.DataFrame(
+                references, columns=["seed", "scope", "position", "kind", "accuracy"]
+            ),
         },
     )

@@ -132,6 +132,33 @@ def test_social_topology_final_accuracy_carries_its_interval_over_seeds_into_the
     )
 
 
+def test_social_topology_references_fit_each_shard_alone_and_all_pooled():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    task = load_task("iris", seed=0)
+    single = np.flatnonzero(task.y_train == task.y_train[0])[:5]  # one class only
+    shards = {0: np.arange(0, 30), 1: np.arange(30, 60), 2: single}
+    X_eval, y_eval = task.X_test[:40], task.y_test[:40]
+    rows = social_topology.shard_references(
+        shards, task, X_eval, y_eval, ("nearest_neighbour", "majority"), seed=3, n_prototypes=5
+    )
+    table = pd.DataFrame(rows).set_index(["scope", "position", "kind"])["accuracy"]
+    for position in (0, 1):
+        rows_ = shards[position]
+        expected = KNeighborsClassifier(1).fit(task.X_train[rows_], task.y_train[rows_])
+        assert table["own shard", position, "nearest_neighbour"] == pytest.approx(
+            expected.score(X_eval, y_eval)
+        )
+    pooled = np.concatenate(list(shards.values()))
+    expected = KNeighborsClassifier(1).fit(task.X_train[pooled], task.y_train[pooled])
+    assert table["pooled", -1, "nearest_neighbour"] == pytest.approx(expected.score(X_eval, y_eval))
+    # a shard of one class: every model predicts that class
+    alone = np.mean(y_eval == task.y_train[0])
+    assert table["own shard", 2, "nearest_neighbour"] == table["own shard", 2, "majority"] == alone
+    text = "\n".join(social_topology._reference_lines(pd.DataFrame(rows)))
+    assert "| 1-nearest neighbour |" in text and "(n = 1) |" in text  # pooled: one seed
+
+
 def test_social_topology_obeys_consensus_theory_and_reruns_byte_identically(tmp_path):
     settings = _topology_settings(protocols=("teach", "gossip"))
     path = run_experiment("social_topology", settings=settings, seed=4, out=tmp_path / "a")
@@ -183,7 +210,11 @@ def test_social_topology_obeys_consensus_theory_and_reruns_byte_identically(tmp_
             "degroot_theory",
         ],
     )
-    assert "spectral bound" in (path / "summary.md").read_text()
+    summary = (path / "summary.md").read_text()
+    assert "spectral bound" in summary and "| 1-nearest neighbour |" in summary
+    references = pd.read_csv(path / "references.csv")
+    assert set(references["scope"]) == {"own shard", "pooled"}
+    assert (references["scope"] == "own shard").sum() == 5 * 4  # 5 positions x 4 references
     _replots("social_topology", path)
 
     # the same seed again gives the same bytes (computed without drawing the figures again)
