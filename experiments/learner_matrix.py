@@ -24,6 +24,13 @@ backprop, averaged over the two neuron models) and their interaction
 (the rule's effect with spikes minus its effect with rates); means and 95%
 t-intervals are over seeds.
 
+Beside the learners, the reference learners of :mod:`experiments.reference`
+(logistic regression, 1-nearest neighbour, k-means with as many prototypes
+as hidden units plus the vote, the majority class; ridge, 1-NN and the mean
+for regression) are fitted on the same training samples and scored on the
+same test samples (table ``references.csv``, and summary.md with 95%
+intervals over seeds).
+
 Evaluation: every task's training split is cut into a fitting part and a
 validation part (the task's own ``X_val`` where it has one, otherwise 20%
 carved from the training split, stratified, seeded). Each gradient learner
@@ -67,6 +74,7 @@ import numpy as np
 import pandas as pd
 
 from core.random import child_seeds
+from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments.runner import progress
 from experiments.stats import mean_interval
@@ -612,6 +620,28 @@ def _fmt(value, log=False) -> str:
     return f"{value:.3g}" if not log else f"{value:+.2f}"
 
 
+def reference_lines(references) -> list[str]:
+    """Summary lines of the reference learners' test scores (:mod:`experiments.reference`,
+    fitted on the learners' training samples, scored on their test samples): mean [95%
+    interval] over seeds per task."""
+    if references is None or references.empty:
+        return []
+    lines = [
+        "",
+        "Reference learners on the same training and test samples (fixed settings, nothing "
+        "tuned; k-means with as many prototypes as hidden units), test score, mean [95% "
+        "interval] over seeds:",
+        "",
+        "| task | reference | test score |",
+        "| --- | --- | --- |",
+    ]
+    for (task, kind), rows in references.groupby(["task", "kind"], sort=False):
+        lines.append(
+            f"| {task} | {reference.LABELS.get(kind, kind)} | {mean_interval(rows['test_score'])} |"
+        )
+    return lines
+
+
 def _summary(result: Result, settings: Settings) -> str:
     metrics, table = result.metrics, result.tables["effects"]
     lines = [
@@ -646,6 +676,7 @@ def _summary(result: Result, settings: Settings) -> str:
                 mean, low, high = (10**v if np.isfinite(v) else np.nan for v in (mean, low, high))
             cells.append(f"{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]")
         lines.append(f"| {task} | {learner} | " + " | ".join(cells) + " |")
+    lines += reference_lines(result.tables.get("references"))
     lines += [
         "",
         "## Which factor accounts for each difference",
@@ -890,7 +921,7 @@ def _aggregate_figures(aggregate) -> dict:
 )
 def run(settings: Settings, seed: int) -> Result:
     learners = LEARNERS if settings.include_stdp else tuple(DESIGN)
-    rows, tuning, curves, timings = [], [], [], []
+    rows, tuning, curves, timings, references = [], [], [], [], []
     jobs = [(name, s) for name in settings.tasks for s in child_seeds(seed, settings.n_seeds)]
     for task_name, run_seed in progress(jobs, desc="learner_matrix"):
         task = load_task(task_name, seed=run_seed)
@@ -906,6 +937,18 @@ def run(settings: Settings, seed: int) -> Result:
         X_val, y_val = capped(X_val, y_val, settings.n_val, rng, stratify)
         X_test, y_test = capped(task.X_test, task.y_test, settings.n_test, rng, stratify)
         data = (X_fit, y_fit, X_val, y_val, X_test, y_test)
+        references += [
+            {"task": task_name, "seed": run_seed, "kind": row["kind"], "test_score": row["score"]}
+            for row in reference.reference_scores(
+                task.kind,
+                X_fit,
+                y_fit,
+                X_test,
+                y_test,
+                n_prototypes=settings.hidden_units,
+                random_state=run_seed,
+            )
+        ]
         for learner in learners:
             learner_seed = run_seed
             row, trials, curve, learning_rate, seconds, train_seconds = _run_cell(
@@ -942,5 +985,6 @@ def run(settings: Settings, seed: int) -> Result:
             "mlp_to_stdp": mlp_to_stdp(metrics),
             "tuning": pd.DataFrame(tuning),
             "curves": pd.concat(curves, ignore_index=True),
+            "references": pd.DataFrame(references, columns=["task", "seed", "kind", "test_score"]),
         },
     )

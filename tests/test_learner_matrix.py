@@ -39,6 +39,18 @@ def test_learner_matrix_decomposes_into_spikes_and_rule_on_classification_and_re
     assert metrics.loc[~digits, "forgetting"].isna().all()
     # xor's four points are its training, validation and test splits.
     assert (metrics.loc[metrics.task == "xor", ["n_fit", "n_val", "n_test"]] == 4).all().all()
+    # reference learners on the same splits: 1-NN reproduces xor's four points exactly
+    references = (
+        pd.read_csv(path / "references.csv").set_index(["task", "kind", "seed"]).sort_index()
+    )
+    assert (references.loc[("xor", "nearest_neighbour"), "test_score"] == 1.0).all()
+    assert set(references.loc["seed_regression"].index.get_level_values("kind")) == {
+        "ridge",
+        "nearest_neighbour",
+        "mean",
+    }
+    assert "| xor | 1-nearest neighbour | 1.000 |" not in (path / "summary.md").read_text()
+    assert "| xor | 1-nearest neighbour | 1.000 [" in (path / "summary.md").read_text()
     curves = pd.read_csv(path / "curves.csv")
     assert curves.loc[curves.task == "xor", "epoch"].max() == 3
     # The decomposition, recomputed by hand from the cells of metrics.csv, per task.
@@ -144,3 +156,22 @@ def test_mlp_to_stdp_splits_the_difference_into_spikes_then_rule():
         "neither step resolved"
     )
     assert learner_matrix.mlp_to_stdp(metrics[metrics.learner != "stdp"]).empty
+
+
+def test_reference_lines_give_each_task_and_reference_with_its_interval():
+    from scipy import stats
+
+    scores = [0.5, 0.7, 0.9]
+    table = pd.DataFrame(
+        [
+            {"task": "digits", "seed": seed, "kind": "logistic_regression", "test_score": value}
+            for seed, value in enumerate(scores)
+        ]
+    )
+    half = stats.t.ppf(0.975, 2) * np.std(scores, ddof=1) / np.sqrt(3)
+    lines = learner_matrix.reference_lines(table)
+    assert (
+        f"| digits | logistic regression (raw inputs) | 0.700 [{0.7 - half:.3f}, {0.7 + half:.3f}] |"
+        in lines
+    )
+    assert learner_matrix.reference_lines(None) == []
