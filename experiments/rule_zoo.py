@@ -40,7 +40,7 @@ from experiments.learners import (
     subsample,
 )
 from experiments.stats import interval_table
-from experiments.style import color, figure, label
+from experiments.style import color, figure
 from experiments.sweep_figures import Panel, bars, metric_rows, panel_grid
 from tasks import load_task
 
@@ -76,6 +76,9 @@ def registered_rules() -> list[tuple[str, str]]:
     return [("ann", name) for name in ann.RULES] + [("snn", name) for name in snn.RULES]
 
 
+#: The learner of each rule (the rule is named beside it: "MLP (backprop)" would
+#: misname the MLP's other rules).
+LEARNERS = {"ann": "MLP", "snn": "spiking network"}
 #: The ``rule`` of the reference learners' rows in ``metrics.csv``.
 REFERENCE = "reference"
 
@@ -123,7 +126,7 @@ def _figures(result: Result, settings: Settings) -> dict:
     low, high = table.joules.min() / 1.3, table.joules.max() * 1.6
     for kind in KINDS:
         rows = table[table.kind == kind].sort_values("accuracy")
-        right.scatter(rows.joules, rows.accuracy, color=color(kind), label=label(kind), s=40)
+        right.scatter(rows.joules, rows.accuracy, color=color(kind), label=LEARNERS[kind], s=40)
         # Rules of one learner often cost nearly the same: their names go in a
         # column beside the points, spread apart, each joined to its point.
         for (_, row), text_y in zip(rows.iterrows(), _spread(rows.accuracy.to_numpy(), 0.045)):
@@ -189,7 +192,7 @@ def _summary(result: Result, settings: Settings) -> str:
     for (kind, rule), rows in metrics.groupby(["kind", "rule"], sort=False):
         energy = " | ".join(cell(rows[f"training_joules_{t}"], ".3g") for t in ENERGY_TABLES)
         lines.append(
-            f"| {label(kind) if kind in KINDS else reference.LABELS.get(kind, kind)} | {rule} | {cell(rows.accuracy, '.3f')} | "
+            f"| {LEARNERS.get(kind, reference.LABELS.get(kind, kind))} | {rule} | {cell(rows.accuracy, '.3f')} | "
             f"{int(rows.reached.sum())}/{len(rows)} | {cell(rows.samples_to_target, '.0f')} | "
             f"{energy} |"
         )
