@@ -146,15 +146,16 @@ def energy_by_category(counts: pd.DataFrame, tables) -> pd.DataFrame:
     return priced.groupby(["table", "phase", "category"], as_index=False)["joules"].sum()
 
 
-def interval95(values) -> tuple[float, float, float]:
+def interval95(values, bounds=None) -> tuple[float, float, float]:
     """Mean and 95% Student-t interval over seeds of the finite ``values``
-    (:func:`experiments.stats.mean_interval`; NaN bounds for fewer than 2)."""
+    (:func:`experiments.stats.mean_interval`, clipped to ``bounds``; NaN bounds for fewer
+    than 2)."""
     from experiments.stats import mean_interval
 
     finite = [float(v) for v in values if np.isfinite(v)]
     if not finite:
         return float("nan"), float("nan"), float("nan")
-    interval = mean_interval(finite)
+    interval = mean_interval(finite, bounds=bounds)
     return interval.mean, interval.low, interval.high
 
 

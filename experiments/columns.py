@@ -382,6 +382,24 @@ def value_range(experiment, column: str) -> tuple[float, float]:
     )
 
 
+def range_of_name(column: str) -> tuple[float, float]:
+    """``(low, high)`` a column called ``column`` can take in any experiment that declares it.
+
+    The loosest range over the declarations (e.g. ``score``: an accuracy in [0, 1] in one
+    experiment, an R^2 in (-inf, 1] in another, so (-inf, 1]); infinite where undeclared.
+    """
+    from experiments._base import EXPERIMENTS
+
+    declarations = [cols for cols in COLUMNS.values()]
+    declarations += [getattr(e, "columns", None) or {} for e in EXPERIMENTS.values()]
+    found = [cols[column] for cols in declarations if column in cols]
+    if not found:
+        return -math.inf, math.inf
+    low = -math.inf if any(c.low is None for c in found) else min(c.low for c in found)
+    high = math.inf if any(c.high is None for c in found) else max(c.high for c in found)
+    return low, high
+
+
 def check_columns(experiment, columns) -> None:
     """Raise AssertionError unless ``columns`` are the declared ones, in order (optional
     columns may be missing)."""
@@ -411,8 +429,9 @@ def data_dictionary() -> str:
         "Generated from `experiments/columns.py` by `python -m experiments columns > "
         "docs/metrics.md`; the test suite checks every `metrics.csv` it writes against it.",
         "One row of `metrics.csv` is one observation; columns named `seed` identify",
-        "replicates. The range is what a value can take (`aggregate` clips its",
-        "confidence intervals to it).",
+        "replicates. The range is what a value can take: `aggregate` and the summaries",
+        "(experiments.stats) clip confidence intervals to it, and a paired difference of",
+        "two values to the range of a difference (two accuracies: [-1, 1]).",
     ]
     for name in names:
         lines += [

@@ -90,6 +90,9 @@ from tasks import load_task
 
 TASKS = ((0, 1), (2, 3), (4, 5), (6, 7), (8, 9))
 SCENARIOS = ("task", "class")
+#: The range of each summary measure, for its intervals: ACC an accuracy, BWT a difference
+#: of two accuracies.
+RANGES = {"acc": (0.0, 1.0), "bwt": (-1.0, 1.0)}
 SCENARIO_TITLES = {"task": "task-incremental", "class": "class-incremental"}
 MLP_VARIANTS = ("mlp_finetune", "mlp_replay", "mlp_ewc")
 SNN_VARIANTS = ("snn_kept", "snn_reset", "snn_refit_end")
@@ -466,7 +469,9 @@ def _figures(result: Result, settings: Settings) -> dict:
                 ]
                 if rows.empty:
                     continue
-                stats = interval_table(rows, "after_task", "accuracy").sort_values("after_task")
+                stats = interval_table(rows, "after_task", "accuracy", bounds=(0, 1)).sort_values(
+                    "after_task"
+                )
                 # (with two seeds the t interval spans the whole axis: no band)
                 band = (stats["low"], stats["high"]) if seeds > 2 else ()
                 curve_with_band(
@@ -509,7 +514,9 @@ def _figures(result: Result, settings: Settings) -> dict:
                 if rows.empty:
                     continue
                 if learner.startswith("snn"):
-                    stats = interval_table(rows, "n_neurons", measure).sort_values("n_neurons")
+                    stats = interval_table(
+                        rows, "n_neurons", measure, bounds=RANGES[measure]
+                    ).sort_values("n_neurons")
                     ax.errorbar(
                         stats["n_neurons"],
                         stats["mean"],
@@ -522,7 +529,7 @@ def _figures(result: Result, settings: Settings) -> dict:
                         label=LABELS[learner],
                     )
                 else:
-                    interval = mean_interval(rows[measure])
+                    interval = mean_interval(rows[measure], bounds=RANGES[measure])
                     ax.axhline(interval.mean, color=COLORS[learner], label=LABELS[learner])
                     if seeds > 2:
                         ax.axhspan(interval.low, interval.high, color=COLORS[learner], alpha=0.1)
@@ -569,7 +576,9 @@ def _summary(result: Result, settings: Settings) -> str:
             rows = part[part.scenario == scenario]
             for measure in ("acc", "bwt"):
                 values = rows[measure].dropna()
-                cells.append(mean_interval(values).format() if len(values) else "n/a")
+                cells.append(
+                    mean_interval(values, bounds=RANGES[measure]).format() if len(values) else "n/a"
+                )
         neurons = "" if pd.isna(n_neurons) else f"{int(n_neurons)}"
         lines.append(f"| {LABELS.get(learner, learner)} | {neurons} | " + " | ".join(cells) + " |")
     for name, column, criterion in (
@@ -606,14 +615,14 @@ def _interpretation(table: pd.DataFrame, settings: Settings) -> str:
 
     def mean(learner, source):
         values = acc(learner, source)
-        return "n/a" if values is None else mean_interval(values).format()
+        return "n/a" if values is None else mean_interval(values, bounds=RANGES["acc"]).format()
 
     def paired(a, b):
         first, second = acc(a, spiking), acc(b, spiking)
         if first is None or second is None:
             return "n/a"
         seeds = first.index.intersection(second.index)
-        return paired_difference(first[seeds], second[seeds]).format()
+        return paired_difference(first[seeds], second[seeds], bounds=RANGES["acc"]).format()
 
     return (
         f"Where the spiking network's class-incremental retention comes from ({largest} "

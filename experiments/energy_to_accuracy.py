@@ -243,8 +243,10 @@ def _summary(result: Result, settings: Settings) -> str:
     ]
     for kind in KINDS:
         rows = metrics[metrics["kind"] == kind]
-        mean, low, high = interval95(rows.loc[rows["reached"], "samples_to_target"])
-        acc, acc_low, acc_high = interval95(rows["test_accuracy"])
+        mean, low, high = interval95(
+            rows.loc[rows["reached"], "samples_to_target"], bounds="samples_to_target"
+        )
+        acc, acc_low, acc_high = interval95(rows["test_accuracy"], bounds="test_accuracy")
         lines.append(
             f"| {label(kind)} | {int(rows['reached'].sum())}/{len(rows)} | "
             f"{mean:.0f} [{low:.0f}, {high:.0f}] | {acc:.3f} [{acc_low:.3f}, {acc_high:.3f}] |"
@@ -254,14 +256,14 @@ def _summary(result: Result, settings: Settings) -> str:
         lines.append(
             f"| reference: {reference.LABELS.get(kind, kind)} (one fit on all "
             f"{int(rows['n_fit'].iloc[0])} samples) | {int(rows['reached'].sum())}/{len(rows)} | "
-            f"- | {mean_interval(rows['test_accuracy'])} |"
+            f"- | {mean_interval(rows['test_accuracy'], bounds='test_accuracy')} |"
         )
     wide = metrics.pivot_table(index="seed", columns="kind", values="test_accuracy")
     if set(KINDS) <= set(wide.columns):
         lines += [
             "",
             "Spiking minus MLP test accuracy at the stop, paired by seed (same samples): "
-            f"{paired_difference(wide['snn'], wide['ann'])}.",
+            f"{paired_difference(wide['snn'], wide['ann'], bounds='test_accuracy')}.",
         ]
     lines += [
         "",

@@ -637,7 +637,7 @@ def reference_lines(references) -> list[str]:
     ]
     for (task, kind), rows in references.groupby(["task", "kind"], sort=False):
         lines.append(
-            f"| {task} | {reference.LABELS.get(kind, kind)} | {mean_interval(rows['test_score'])} |"
+            f"| {task} | {reference.LABELS.get(kind, kind)} | {mean_interval(rows['test_score'], bounds='test_score')} |"
         )
     return lines
 

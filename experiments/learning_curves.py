@@ -23,6 +23,7 @@ almost all of it the spiking network.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -211,13 +212,13 @@ def _summary(result: Result, settings: Settings) -> str:
     for learner, part in table.groupby("learner", sort=False):
         reached = part["samples_to_target"].dropna()
         lines.append(
-            f"| {_label(learner)} | {mean_interval(part['auc'])} | "
-            f"{mean_interval(reached).format(0) if len(reached) else 'not reached'} | "
-            f"{len(reached)} of {len(part)} seeds | {mean_interval(part['final_score'])} |"
+            f"| {_label(learner)} | {mean_interval(part['auc'], bounds=(-math.inf, 1))} | "
+            f"{mean_interval(reached, bounds='samples_to_target').format(0) if len(reached) else 'not reached'} | "
+            f"{len(reached)} of {len(part)} seeds | {mean_interval(part['final_score'], bounds='score')} |"
         )
     wide = table.pivot(index="seed", columns="learner", values="auc")
     if set(KINDS) <= set(wide.columns):
-        difference = paired_difference(wide["snn"], wide["ann"])
+        difference = paired_difference(wide["snn"], wide["ann"], bounds=(-math.inf, 1))
         lines += [
             "",
             f"Spiking minus MLP, AUC paired by seed (same subsets, same test set): {difference}.",

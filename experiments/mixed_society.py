@@ -150,11 +150,11 @@ def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     outcomes = learner_outcomes(metrics, settings.final_rounds)
     table = outcomes.groupby(["learner_type", "teacher_type"]).agg(
         final_accuracy=("final_accuracy", "mean"),
-        final_accuracy_low=("final_accuracy", lambda a: mean_interval(a).low),
-        final_accuracy_high=("final_accuracy", lambda a: mean_interval(a).high),
+        final_accuracy_low=("final_accuracy", lambda a: mean_interval(a, bounds=(0, 1)).low),
+        final_accuracy_high=("final_accuracy", lambda a: mean_interval(a, bounds=(0, 1)).high),
         gain=("gain", "mean"),
-        gain_low=("gain", lambda g: mean_interval(g).low),
-        gain_high=("gain", lambda g: mean_interval(g).high),
+        gain_low=("gain", lambda g: mean_interval(g, bounds=(-1, 1)).low),
+        gain_high=("gain", lambda g: mean_interval(g, bounds=(-1, 1)).high),
         n=("gain", "size"),
     )
     learners = metrics[metrics["role"] == "learner"]

@@ -163,7 +163,8 @@ def _summary(result: Result, settings: Settings) -> str:
                     (metrics.corruption == corruption)
                     & (metrics.level == level)
                     & (metrics.kind == kind)
-                ]["accuracy"]
+                ]["accuracy"],
+                bounds="accuracy",
             ).format()
             for kind in kinds
             if kind in part.index

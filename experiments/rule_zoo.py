@@ -182,7 +182,8 @@ def _summary(result: Result, settings: Settings) -> str:
     ]
 
     def cell(values, fmt):
-        mean, low, high = interval95(values)
+        # values is a column of metrics: its interval is clipped to the column's range
+        mean, low, high = interval95(values, bounds=values.name)
         if not np.isfinite(mean):
             return "-"
         if not np.isfinite(low):

@@ -266,7 +266,7 @@ def _map_figure(final, roads, intersections, settings, kind):
                 color="white" if norm(value) < 0.6 else "black",
             )
         ax.set_title(
-            f"{PROTOCOL_TITLES.get(protocol, protocol)}\nmean {mean_interval(values)}",
+            f"{PROTOCOL_TITLES.get(protocol, protocol)}\nmean {mean_interval(values, bounds='local_accuracy')}",
             fontsize=9,
         )
         ax.set_aspect("equal")
@@ -479,10 +479,12 @@ def _summary(result: Result, settings: Settings) -> str:
         difference = (
             ""
             if name == "persistence"
-            else paired_difference(part["local_accuracy"], persistence[part.index]).format()
+            else paired_difference(
+                part["local_accuracy"], persistence[part.index], bounds="local_accuracy"
+            ).format()
         )
         lines.append(
-            f"| reference | {text} | {mean_interval(part['local_accuracy'])} | {difference} | | |"
+            f"| reference | {text} | {mean_interval(part['local_accuracy'], bounds='local_accuracy')} | {difference} | | |"
         )
     for kind in settings.agent_types:
         rows = final[final["type"] == kind]
@@ -498,10 +500,12 @@ def _summary(result: Result, settings: Settings) -> str:
                 if alone is None or protocol == "isolated"
                 else f"{int((part['local_accuracy'] > alone + 1e-12).sum())} of {len(part)}"
             )
-            difference = paired_difference(part["local_accuracy"], persistence[part.index])
+            difference = paired_difference(
+                part["local_accuracy"], persistence[part.index], bounds="local_accuracy"
+            )
             lines.append(
-                f"| {label(kind)} | {protocol} | {mean_interval(part['local_accuracy'])} "
-                f"| {difference.format()} | {mean_interval(part['city_accuracy'])} | {better} |"
+                f"| {label(kind)} | {protocol} | {mean_interval(part['local_accuracy'], bounds='local_accuracy')} "
+                f"| {difference.format()} | {mean_interval(part['city_accuracy'], bounds='city_accuracy')} | {better} |"
             )
     return "\n".join(lines)
 

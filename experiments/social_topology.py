@@ -540,8 +540,8 @@ def _reference_lines(references) -> list[str]:
         "| --- | --- | --- |",
     ]
     for kind, part in references.groupby("kind", sort=False):
-        own = mean_interval(part.loc[part.scope == "own shard", "accuracy"])
-        pooled = mean_interval(part.loc[part.scope == "pooled", "accuracy"])
+        own = mean_interval(part.loc[part.scope == "own shard", "accuracy"], bounds="accuracy")
+        pooled = mean_interval(part.loc[part.scope == "pooled", "accuracy"], bounds="accuracy")
         lines.append(f"| {reference.LABELS.get(kind, kind)} | {own} | {pooled} |")
     return lines
 

@@ -19,6 +19,7 @@ network on digits.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -240,7 +241,7 @@ def _matched_panel(ax, result: Result, settings: Settings):
             rows = part[part.n_train == n].pivot_table(index="seed", columns="kind", values="score")
             if not set(KINDS) <= set(rows.columns):
                 continue
-            interval = paired_difference(rows["snn"], rows["ann"])
+            interval = paired_difference(rows["snn"], rows["ann"], bounds="score")
             position = k + (j - (len(sizes) - 1) / 2) * 0.8 / max(len(sizes), 1)
             ax.errorbar(
                 position,
@@ -284,13 +285,13 @@ def _summary(result: Result, settings: Settings) -> str:
         reached = part["samples_to_target"].dropna()
         learner = kind in KINDS
         lines.append(
-            f"| {task} | {_label(kind)} | {mean_interval(part['score'])} | "
-            f"{mean_interval(reached).format(0) if len(reached) else '-'} | "
+            f"| {task} | {_label(kind)} | {mean_interval(part['score'], bounds='score')} | "
+            f"{mean_interval(reached, bounds='samples_to_target').format(0) if len(reached) else '-'} | "
             + (
-                f"{interval_text(part['presentations'], '.0f')} | "
-                f"{interval_text(seconds.get((task, kind), []), '.1f')} | "
-                f"{interval_text(part['training_joules'], '.2e')} | "
-                f"{interval_text(part['joules_per_inference'], '.2e')} |"
+                f"{interval_text(part['presentations'], '.0f', 'presentations')} | "
+                f"{interval_text(seconds.get((task, kind), []), '.1f', (0, math.inf))} | "
+                f"{interval_text(part['training_joules'], '.2e', 'training_joules')} | "
+                f"{interval_text(part['joules_per_inference'], '.2e', 'joules_per_inference')} |"
                 if learner
                 else "| | | |"
             )
@@ -299,7 +300,7 @@ def _summary(result: Result, settings: Settings) -> str:
     for task, part in metrics.groupby("task", sort=False):
         rows = part.pivot_table(index="seed", columns="kind", values="score")
         if set(KINDS) <= set(rows.columns):
-            lines.append(f"- {task}: {paired_difference(rows['snn'], rows['ann'])}")
+            lines.append(f"- {task}: {paired_difference(rows['snn'], rows['ann'], bounds='score')}")
     return "\n".join(lines)
 
 

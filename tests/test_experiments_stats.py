@@ -5,7 +5,20 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from experiments.stats import interval_table, mean_interval, paired_difference, paired_table
+from experiments.stats import (
+    interval_table,
+    interval_text,
+    mean_interval,
+    paired_difference,
+    paired_table,
+)
+
+
+def _t_bounds(values):
+    """The unclipped 95% Student-t interval, by hand from scipy.stats.t."""
+    values = np.asarray(values, dtype=float)
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return values.mean() - half, values.mean() + half
 
 
 def test_mean_interval_is_scipys_student_t_interval():
@@ -56,3 +69,63 @@ def test_tables_group_and_pair_on_the_replicate():
     expected = paired_difference([0.9, 0.8, 0.7], [0.8, 0.7, 0.5])
     assert paired["mean"].iloc[0] == pytest.approx(expected.mean)
     assert paired["low"].iloc[0] == pytest.approx(expected.low)
+
+
+def test_an_accuracy_interval_past_one_is_clipped_to_the_accuracy_range():
+    accuracy = [0.85, 0.95, 0.96]
+    low, high = _t_bounds(accuracy)
+    assert high > 1  # the raw t interval runs past what an accuracy can be
+    for interval in (
+        mean_interval(accuracy, bounds=(0, 1)),
+        mean_interval(accuracy, bounds="accuracy"),  # the range from the data dictionary
+    ):
+        assert interval.low == pytest.approx(low) and interval.high == 1.0
+    assert str(mean_interval(accuracy, bounds=(0, 1))) == f"0.920 [{low:.3f}, 1.000]"
+    table = pd.DataFrame({"kind": ["ann"] * 3, "accuracy": accuracy})
+    row = interval_table(table, "kind", "accuracy").iloc[0]
+    assert row["low"] == pytest.approx(low) and row["high"] == 1.0
+    # an energy (declared >= 0) is clipped at 0
+    joules = [1e-3, 2e-3, 3e-3]
+    assert _t_bounds(joules)[0] < 0
+    assert (
+        interval_text(joules, ".2e", bounds="training_joules")
+        == f"2.00e-03 [0.00e+00, {_t_bounds(joules)[1]:.2e}]"
+    )
+
+
+def test_a_difference_of_accuracies_is_clipped_to_minus_one_one_not_zero_one():
+    a, b = [0.95, 0.5, 0.9], [0.05, 0.45, 0.1]  # differences 0.9, 0.05, 0.8
+    low, high = _t_bounds(np.subtract(a, b))
+    assert low < 0 and high > 1
+    difference = paired_difference(a, b, bounds=(0, 1))
+    # only the difference's own range applies: the negative low end survives, the top is 1
+    assert difference.low == pytest.approx(low) and difference.high == 1.0
+    named = paired_difference(a, b, bounds="accuracy")
+    assert named.low == pytest.approx(low) and named.high == 1.0
+    table = pd.DataFrame(
+        {"seed": [0, 1, 2] * 2, "kind": ["snn"] * 3 + ["ann"] * 3, "accuracy": a + b}
+    )
+    row = paired_table(table, "seed", "kind", "accuracy", "ann").iloc[0]
+    assert row["low"] == pytest.approx(low) and row["high"] == 1.0
+    # the other way round the floor is -1
+    flipped = paired_difference(b, a, bounds=(0, 1))
+    assert flipped.low == -1.0 and flipped.high == pytest.approx(-low)
+
+
+def test_an_unbounded_metric_is_not_clipped_and_bad_bounds_are_named():
+    values = [-2.0, 5.0, 40.0]
+    low, high = _t_bounds(values)
+    # no bounds, a column the data dictionary does not declare, and a Series named after a
+    # bounded column (a difference stored under an accuracy's name is not clipped to [0, 1])
+    for interval in (
+        mean_interval(values),
+        mean_interval(values, bounds="undeclared"),
+        mean_interval(pd.Series(values, name="accuracy")),
+    ):
+        assert interval.low == pytest.approx(low) and interval.high == pytest.approx(high)
+    difference = paired_difference(values, [0.0, 0.0, 0.0])
+    assert difference.low == pytest.approx(low) and difference.high == pytest.approx(high)
+    with pytest.raises(ValueError, match="bounds"):
+        mean_interval(values, bounds=(1, 0))
+    with pytest.raises(ValueError, match="bounds"):
+        mean_interval(values, bounds=0.5)
