@@ -332,14 +332,15 @@ def capped(X, y, n, rng, stratify=True):
 # -- effects ---------------------------------------------------------------------------------------
 
 
-def interval(values) -> tuple[float, float, float]:
-    """Mean and 95% Student-t interval over seeds (:func:`experiments.stats.mean_interval`);
-    infinite values are dropped, all NaN for no value, NaN bounds for one."""
+def interval(values, bounds=None) -> tuple[float, float, float]:
+    """Mean and 95% Student-t interval over seeds (:func:`experiments.stats.mean_interval`,
+    clipped to ``bounds``); infinite values are dropped, all NaN for no value, NaN bounds
+    for one."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     if len(values) == 0:
         return np.nan, np.nan, np.nan
-    found = mean_interval(values)
+    found = mean_interval(values, bounds=bounds)
     return found.mean, found.low, found.high
 
 
@@ -671,7 +672,8 @@ def _summary(result: Result, settings: Settings) -> str:
         for metric in shown:
             values = rows[metric].astype(float)
             log = METRICS[metric][1]
-            mean, low, high = interval(np.log10(values) if log else values)
+            # a log10 ratio is unbounded (its 10**bounds stay positive); a level keeps its range
+            mean, low, high = interval(np.log10(values) if log else values, None if log else metric)
             if log:
                 mean, low, high = (10**v if np.isfinite(v) else np.nan for v in (mean, low, high))
             cells.append(f"{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]")

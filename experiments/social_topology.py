@@ -290,10 +290,11 @@ def final_by_topology(
         )
         .reset_index()
     )
-    # 95% Student-t intervals over seeds of the final accuracy and consensus distance
+    # 95% Student-t intervals over seeds of the final accuracy and consensus distance (both
+    # fractions of samples, clipped to [0, 1])
     keys = ["protocol", "type", "topology"]
-    for column in ("final_accuracy", "final_consensus_distance"):
-        spread = interval_table(per_seed.reset_index(), keys, column)
+    for column, bounds in (("final_accuracy", (0, 1)), ("final_consensus_distance", (0, 1))):
+        spread = interval_table(per_seed.reset_index(), keys, column, bounds=bounds)
         final = final.merge(
             spread[[*keys, "low", "high"]].rename(
                 columns={"low": f"{column}_low", "high": f"{column}_high"}

@@ -124,12 +124,10 @@ def test_social_topology_final_accuracy_carries_its_interval_over_seeds_into_the
     half = stats.t.ppf(0.975, 2) * per_seed.std(ddof=1) / np.sqrt(3)
     assert final["final_accuracy"] == pytest.approx(per_seed.mean())
     assert final["final_accuracy_low"] == pytest.approx(per_seed.mean() - half)
-    assert final["final_accuracy_high"] == pytest.approx(per_seed.mean() + half)
+    # the t interval runs past 1; an accuracy's is clipped there
+    assert per_seed.mean() + half > 1 and final["final_accuracy_high"] == 1.0
     text = social_topology._interval(final, "final_accuracy")
-    assert (
-        text
-        == f"{per_seed.mean():.3f} [{per_seed.mean() - half:.3f}, {per_seed.mean() + half:.3f}]"
-    )
+    assert text == f"{per_seed.mean():.3f} [{per_seed.mean() - half:.3f}, 1.000]"
 
 
 def test_social_topology_references_fit_each_shard_alone_and_all_pooled():
