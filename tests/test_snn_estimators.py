@@ -228,13 +228,14 @@ def test_predict_before_fit_and_feature_count_mismatch(iris):
         clf.predict(iris.X_test)
 
 
-def test_regressor_refuses_vote_readout_and_reward_rules():
+def test_regressor_refuses_vote_readout_and_label_gated_rules():
     y = np.array([0.1, 0.5, 0.2, 0.9])
     with pytest.raises(ValueError, match="linear"):
         STDPRegressor(readout="vote").fit(X_OK, y)
-    reward_rules = [name for name, cls in RULES.items() if cls.uses_reward]
-    for name in reward_rules:
-        with pytest.raises(ValueError, match="reward"):
+    label_gated_rules = [name for name, cls in RULES.items() if cls.uses_reward]
+    assert "label_gated_stdp" in label_gated_rules
+    for name in label_gated_rules:
+        with pytest.raises(ValueError, match="label-gated .*needs class labels"):
             STDPRegressor(rule=name).fit(X_OK, y)
     with pytest.raises(ValueError, match="NaN"):
         STDPRegressor().fit(X_OK, np.array([0.1, np.nan, 0.2, 0.3]))
