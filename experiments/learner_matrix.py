@@ -621,6 +621,19 @@ def _fmt(value, log=False) -> str:
     return f"{value:.3g}" if not log else f"{value:+.2f}"
 
 
+def _interval_row(task, metric, rows, column, names) -> str:
+    """``| task | metric | mean [low, high] | ... |`` for the rows named ``names`` in ``column``."""
+    by = rows.set_index(column)
+    log = bool(rows["log10"].iloc[0])
+    cells = [
+        f"{_fmt(by.loc[n, 'mean'], log)} [{_fmt(by.loc[n, 'low'], log)}, "
+        f"{_fmt(by.loc[n, 'high'], log)}]"
+        for n in names
+    ]
+    name = METRICS[metric][0] + (" (log10)" if log else "")
+    return f"| {task} | {name} | " + " | ".join(cells) + " |"
+
+
 def reference_lines(references) -> list[str]:
     """Summary lines of the reference learners' test scores (:mod:`experiments.reference`,
     fitted on the learners' training samples, scored on their test samples): mean [95%
@@ -691,15 +704,10 @@ def _summary(result: Result, settings: Settings) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for (task, metric), rows in table.groupby(["task", "metric"], sort=False):
-        by = rows.set_index("effect")
-        log = bool(rows["log10"].iloc[0])
-        cells = [
-            f"{_fmt(by.loc[e, 'mean'], log)} [{_fmt(by.loc[e, 'low'], log)}, "
-            f"{_fmt(by.loc[e, 'high'], log)}]"
-            for e in ("spikes", "rule", "interaction")
-        ]
-        name = METRICS[metric][0] + (" (log10)" if log else "")
-        lines.append(f"| {task} | {name} | " + " | ".join(cells) + f" | {attribute(rows)} |")
+        lines.append(
+            _interval_row(task, metric, rows, "effect", ("spikes", "rule", "interaction"))
+            + f" {attribute(rows)} |"
+        )
     lines += [
         "",
         f"In short, per task (a difference is resolved when its 95% interval, over at least "
@@ -732,16 +740,9 @@ def _summary(result: Result, settings: Settings) -> str:
             "| --- | --- | --- | --- | --- | --- |",
         ]
         for (task, metric), rows in split.groupby(["task", "metric"], sort=False):
-            by = rows.set_index("part")
-            log = bool(rows["log10"].iloc[0])
-            cells = [
-                f"{_fmt(by.loc[p, 'mean'], log)} [{_fmt(by.loc[p, 'low'], log)}, "
-                f"{_fmt(by.loc[p, 'high'], log)}]"
-                for p in ("total", "spikes", "rule")
-            ]
-            name = METRICS[metric][0] + (" (log10)" if log else "")
             lines.append(
-                f"| {task} | {name} | " + " | ".join(cells) + f" | {split_verdict(rows)} |"
+                _interval_row(task, metric, rows, "part", ("total", "spikes", "rule"))
+                + f" {split_verdict(rows)} |"
             )
     lines += [
         "",
