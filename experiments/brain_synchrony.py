@@ -45,7 +45,8 @@ whether the critical couplings follow the eigenratio.
 
 Run time on 2 cores (Brian2 numpy target, no compilation): the quick preset
 (8 agents, 6 couplings, 0.8 s simulated) takes 10-30 s; the full preset
-(16 agents, 12 couplings, 3 seeds, 1.5 s) about 5 minutes (measured: 306 s).
+(16 agents, 12 couplings, 10 seeds, 1.5 s) about 17 minutes (306 s measured for
+3 seeds).
 At the strongest couplings the agents fire tonically at hundreds of Hz and the
 gamma rhythm, hence R, breaks down; the figure marks it.
 
@@ -88,7 +89,7 @@ class Settings(Presets):
     )
     n_agents: int = 16
     couplings_mv: tuple = (0.0, 1.25, 2.5, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 40.0, 60.0, 80.0)
-    n_seeds: int = 3
+    n_seeds: int = 10
     duration_ms: float = 1500.0
     transient_ms: float = 300.0
     n_excitatory: int = 40

@@ -77,25 +77,27 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # cost seconds). full: 10 seeds x (1347 x 3 + 12 conditions x 450) = 94k
     # presentations against 300 x 2 + 6 x 100 = 1.2k: x79.
     "noise_robustness": {"quick": _measured(100), "full": _projected(100 * 79)},
-    # quick: wall 1274 s at load 15.7. full: 3 seeds x 6 spiking rules x (1347 x 3 +
-    # 450) = 80.8k presentations against 6 x (300 x 2 + 150) = 4.5k: x18.
-    "rule_zoo": {"quick": _measured(350), "full": _projected(350 * 18)},
+    # quick: wall 1274 s at load 15.7. full: 5 seeds x 6 spiking rules x (1347 x 3 +
+    # 450) = 135k presentations against 6 x (300 x 2 + 150) = 4.5k: x30.
+    "rule_zoo": {"quick": _measured(350), "full": _projected(350 * 30)},
     # quick: 95 s of CPU for 3 seeds (605 s wall at load ~15; the quick preset runs 2).
-    # full: the module docstring's projection, digits at 400 neurons, 3 seeds.
-    "energy_to_accuracy": {"quick": _measured(95), "full": _projected(2400)},
+    # full: the module docstring's projection, digits at 400 neurons, 5 seeds
+    # (2400 s measured for 3).
+    "energy_to_accuracy": {"quick": _measured(95), "full": _projected(4000)},
     # Full presets of the societies: measured seconds per round (module docstrings)
     # times rounds and seeds.
-    # 20 rounds x (35 s teach + 13 s gossip) x 3 seeds + the DeGroot theory.
+    # 20 rounds x (35 s teach + 13 s gossip) x 5 seeds + the DeGroot theory.
     # quick: wall 180 s at load 17.1.
-    "social_topology": {"quick": _measured(52), "full": _projected(3000)},
+    "social_topology": {"quick": _measured(52), "full": _projected(5000)},
     # quick: wall 116 s at load 16.4 (3 seeds then). full: 20 rounds x 24 s x 5 seeds.
     "mixed_society": {"quick": _measured(31), "full": _projected(2400)},
     # 30 rounds x 3 protocols x 5 seeds x 15-20 s per round of one society (the
     # module docstring's "about two and a half hours").
     # quick: wall 36 s at load 18.6 (before the reference forecasts were added).
     "smart_city": {"quick": _measured(9), "full": _projected(9000)},
-    # quick: wall 69 s at load 9.9. full: measured (module docstring), 306 s.
-    "brain_synchrony": {"quick": _measured(16), "full": Expected(306, "measured")},
+    # quick: wall 69 s at load 9.9. full: 306 s measured for 3 seeds (module
+    # docstring), 10 seeds.
+    "brain_synchrony": {"quick": _measured(16), "full": _projected(306 * 10 / 3)},
     # quick (5 tasks x 3 seeds): 121 s of CPU (user 119.8 + sys 1.2), wall 277 s at
     # load 7-8, commit 7251b12; the STDP network took 80% of it (timings.csv). full,
     # measured in parts at load 7-9 (bench/RESULTS.md): xor + iris + seed_regression,

@@ -48,7 +48,7 @@ from tasks import load_task
 @dataclass(frozen=True)
 class Settings(Presets):
     task: str = "digits"
-    n_seeds: int = 3
+    n_seeds: int = 5
     n_train: int | None = None
     n_test: int | None = None
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
@@ -59,7 +59,7 @@ class Settings(Presets):
     references: tuple = reference.CLASSIFICATION
 
     QUICK = dict(
-        n_seeds=1,  # the quick preset's time is kept; intervals need the full preset's 3
+        n_seeds=1,  # the quick preset's time is kept; intervals need the full preset's 5
         n_train=300,
         n_test=150,
         target=0.7,

@@ -32,7 +32,7 @@ agent could reach without its neighbours, and what sharing all data could.
 Run time on 2 cores: the quick preset (iris, 6 agents per topology, 6 rounds,
 ``teach``) takes under a minute, almost all of it the spiking agents; the full
 preset (digits, 12 agents per topology, 20 rounds, ``teach`` and ``gossip``,
-3 seeds) about an hour (measured: 35 s per ``teach`` round and 13 s per
+5 seeds) about 80 minutes (measured: 35 s per ``teach`` round and 13 s per
 ``gossip`` round for the 48 spiking agents, the MLPs a fraction of a second).
 
 References
@@ -122,7 +122,7 @@ class Settings(Presets):
     protocol_params: dict = field(default_factory=default_protocol_params)
     n_agents: int = 12
     rounds: int = 20
-    n_seeds: int = 3
+    n_seeds: int = 5
     partition: str = "non_iid"
     partition_params: dict = field(default_factory=lambda: {"alpha": 0.3})
     local_batch: int = 32
