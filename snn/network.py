@@ -675,6 +675,12 @@ class DiehlCookNetwork:
 
         kwargs = self.synapses_kwargs()
         kwargs["namespace"] = {**kwargs["namespace"], **namespace}
+        # No delays: one scalar per pathway rather than a delay per synapse
+        # (Brian2 then holds and reads no per-synapse delay array; every
+        # synapse's delay was 0 before, so the spikes are the same).
+        kwargs["delay"] = {
+            pathway: 0 * ms for pathway in ("pre", "post") if kwargs.get(f"on_{pathway}")
+        }
         input_synapses = Synapses(
             inputs,
             excitatory,
@@ -701,6 +707,7 @@ class DiehlCookNetwork:
                 excitatory,
                 excitatory,
                 on_pre=LATERAL_INHIBITION_ON_PRE,
+                delay=0 * ms,
                 namespace=namespace,
                 clock=step_clock,
                 name="snn_lateral_inhibition",
