@@ -28,8 +28,10 @@ Beside the learners, the reference learners of :mod:`experiments.reference`
 (logistic regression, 1-nearest neighbour, k-means with as many prototypes
 as hidden units plus the vote, the majority class; ridge, 1-NN and the mean
 for regression) are fitted on the same training samples and scored on the
-same test samples (table ``references.csv``, and summary.md with 95%
-intervals over seeds).
+same test samples: rows of ``metrics.csv`` whose ``learner`` names the
+reference and whose ``neurons`` and ``rule`` are ``"reference"`` (only
+``test_score`` is measured; the effects leave them out), given in summary.md
+with 95% intervals over seeds.
 
 Evaluation: every task's training split is cut into a fitting part and a
 validation part (the task's own ``X_val`` where it has one, otherwise 20%
@@ -73,10 +75,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from core.random import child_seeds
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
-from experiments.runner import progress
 from experiments.stats import mean_interval
 from experiments.style import figure
 from experiments.sweep_figures import Panel, bar_panel, derived_summary, panel_grid
@@ -91,6 +91,8 @@ DESIGN = {
 }
 STDP = "stdp"
 LEARNERS = (*DESIGN, STDP)
+#: The ``neurons`` and ``rule`` of the reference learners' rows in ``metrics.csv``.
+REFERENCE = "reference"
 RULE_COLORS = {"backprop": "#1f77b4", "feedback_alignment": "#ff7f0e"}
 RULE_LABELS = {"backprop": "backprop", "feedback_alignment": "feedback alignment"}
 STDP_COLOR = "#d62728"
@@ -433,8 +435,28 @@ def split_verdict(rows: pd.DataFrame) -> str:
     return f"both; mostly {'spikes' if larger == 'spikes' else 'the learning rule'}"
 
 
+def learner_rows(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the five learners, without the reference learners' rows."""
+    if "rule" not in metrics.columns:
+        return metrics
+    return metrics[metrics["rule"] != REFERENCE]
+
+
+def reference_table(result: Result) -> pd.DataFrame | None:
+    """The reference learners' test scores (``task``, ``seed``, ``kind``, ``test_score``):
+    their rows of ``metrics.csv``, or the ``references`` table of a run saved before they
+    moved there."""
+    metrics = result.metrics
+    if "rule" in metrics.columns and (metrics["rule"] == REFERENCE).any():
+        rows = metrics[metrics["rule"] == REFERENCE]
+        return rows[["task", "seed", "learner", "test_score"]].rename(columns={"learner": "kind"})
+    return result.tables.get("references")
+
+
 def _cells(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Long table (task, learner, seed, metric, value), log10 where the metric says so."""
+    """Long table (task, learner, seed, metric, value) of the five learners (the reference
+    rows left out), log10 where the metric says so."""
+    metrics = learner_rows(metrics)
     present = [m for m in METRICS if m in metrics.columns]
     long = metrics.melt(
         id_vars=["task", "learner", "seed"], value_vars=present, var_name="metric"
@@ -511,6 +533,18 @@ LEARNER_STYLE = {
     "spiking_feedback_alignment": ("#ffbb78", "D", "spiking, feedback alignment"),
     STDP: (STDP_COLOR, "s", "STDP network"),
 }
+
+
+def learner_style(learner: str) -> tuple:
+    """(colour, marker, label) of a learner, or of a reference learner of
+    :mod:`experiments.reference` (in its own colour, labelled "reference: ...")."""
+    if learner in LEARNER_STYLE:
+        return LEARNER_STYLE[learner]
+    return (
+        reference.COLORS.get(learner, "#444444"),
+        "_",
+        f"reference: {reference.LABELS.get(learner, learner)}",
+    )
 
 
 def _panel_grid(n_panels: int, height: float):
@@ -677,10 +711,10 @@ def _summary(result: Result, settings: Settings) -> str:
         "## Mean and 95% interval over seeds",
         "",
     ]
-    shown = [m for m in METRICS if m in metrics.columns]
+    shown = [m for m in METRICS if m in learner_rows(metrics).columns]
     lines.append("| task | learner | " + " | ".join(METRICS[m][0] for m in shown) + " |")
     lines.append("| --- | --- | " + " | ".join("---" for _ in shown) + " |")
-    for (task, learner), rows in metrics.groupby(["task", "learner"], sort=False):
+    for (task, learner), rows in learner_rows(metrics).groupby(["task", "learner"], sort=False):
         cells = []
         for metric in shown:
             values = rows[metric].astype(float)
@@ -691,7 +725,7 @@ def _summary(result: Result, settings: Settings) -> str:
                 mean, low, high = (10**v if np.isfinite(v) else np.nan for v in (mean, low, high))
             cells.append(f"{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]")
         lines.append(f"| {task} | {learner} | " + " | ".join(cells) + " |")
-    lines += reference_lines(result.tables.get("references"))
+    lines += reference_lines(reference_table(result))
     lines += [
         "",
         "## Which factor accounts for each difference",
@@ -895,8 +929,8 @@ def _aggregate_figures(aggregate) -> dict:
                     METRICS[m][0],
                     categories=tasks,
                     series="learner",
-                    series_label=lambda learner: LEARNER_STYLE.get(learner, (0, 0, learner))[2],
-                    series_color=lambda learner: LEARNER_STYLE.get(learner, ("#444444",))[0],
+                    series_label=lambda learner: learner_style(learner)[2],
+                    series_color=lambda learner: learner_style(learner)[0],
                     log=METRICS[m][1],
                     points=True,
                 ),
@@ -924,9 +958,13 @@ def _aggregate_figures(aggregate) -> dict:
 )
 def run(settings: Settings, seed: int) -> Result:
     learners = LEARNERS if settings.include_stdp else tuple(DESIGN)
-    rows, tuning, curves, timings, references = [], [], [], [], []
-    jobs = [(name, s) for name in settings.tasks for s in child_seeds(seed, settings.n_seeds)]
-    for task_name, run_seed in progress(jobs, desc="learner_matrix"):
+    rows, tuning, curves, timings = [], [], [], []
+    jobs = (
+        (task_name, run_seed)
+        for task_name in settings.tasks
+        for run_seed in settings.seed_runs(seed, f"learner_matrix {task_name}")
+    )
+    for task_name, run_seed in jobs:
         task = load_task(task_name, seed=run_seed)
         if task.kind not in ("classification", "regression"):
             raise ValueError(
@@ -940,8 +978,19 @@ def run(settings: Settings, seed: int) -> Result:
         X_val, y_val = capped(X_val, y_val, settings.n_val, rng, stratify)
         X_test, y_test = capped(task.X_test, task.y_test, settings.n_test, rng, stratify)
         data = (X_fit, y_fit, X_val, y_val, X_test, y_test)
-        references += [
-            {"task": task_name, "seed": run_seed, "kind": row["kind"], "test_score": row["score"]}
+        references = [
+            {
+                "task": task_name,
+                "learner": row["kind"],
+                "neurons": REFERENCE,
+                "rule": REFERENCE,
+                "seed": run_seed,
+                "learning_rate": np.nan,
+                "n_fit": len(X_fit),
+                "n_val": len(X_val),
+                "n_test": len(X_test),
+                "test_score": row["score"],
+            }
             for row in reference.reference_scores(
                 task.kind,
                 X_fit,
@@ -979,6 +1028,7 @@ def run(settings: Settings, seed: int) -> Result:
                     "seconds": seconds + time.perf_counter() - started,
                 }
             )
+        rows += references  # after the learners': their columns set the table's order
     metrics = pd.DataFrame(rows)
     return Result(
         metrics=metrics,
@@ -988,6 +1038,5 @@ def run(settings: Settings, seed: int) -> Result:
             "mlp_to_stdp": mlp_to_stdp(metrics),
             "tuning": pd.DataFrame(tuning),
             "curves": pd.concat(curves, ignore_index=True),
-            "references": pd.DataFrame(references, columns=["task", "seed", "kind", "test_score"]),
         },
     )
