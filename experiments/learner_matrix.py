@@ -634,19 +634,49 @@ def _figures(result: Result, settings: Settings) -> dict:
                 label=name,
                 **POINT,
             )
+        if metric == "test_score":
+            _reference_segments(ax, reference_table(result), tasks)
         ax.set_xticks(x, tasks, rotation=30, ha="right", fontsize=8)
         ax.set_ylabel(label, fontsize=8)
         if log:
             ax.set_yscale("log")
-    handles, labels = cell_axes[0].get_legend_handles_labels()
-    cells.legend(handles, labels, loc="lower center", ncol=5, fontsize=8)
+    handles = {}
+    for ax in cell_axes:
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(text, handle)
+    names = sorted(handles, key=lambda name: name.startswith("reference"))  # learners first
+    cells.legend([handles[n] for n in names], names, loc="lower center", ncol=5, fontsize=8)
     cells.suptitle(
         "Measured values per task and learner (mean and 95% interval over seeds; missing "
-        "points: a target not reached, or energy not counted)",
+        "points: a target not reached, or energy not counted)\ndashed: the reference "
+        "learners' mean test score over seeds, fitted on the same training samples",
         fontsize=9,
     )
-    cells.tight_layout(rect=(0, 0.06, 1, 1))
+    cells.tight_layout(rect=(0, 0.1, 1, 1))
     return {"learner_matrix": fig, "learner_matrix_cells": cells}
+
+
+def _reference_segments(ax, references, tasks: list) -> None:
+    """The reference learners' mean test score over seeds (:func:`reference_table`) as a
+    dashed segment across each task's slot, in the reference's colour, labelled once."""
+    if references is None or references.empty:
+        return
+    means = references.groupby(["kind", "task"], sort=False)["test_score"].mean()
+    for kind in dict.fromkeys(references["kind"]):
+        colour, _, name = learner_style(kind)
+        for position, task in enumerate(tasks):
+            if (kind, task) not in means.index:
+                continue
+            ax.hlines(
+                means[(kind, task)],
+                position - 0.42,
+                position + 0.42,
+                colors=colour,
+                linestyles="--",
+                linewidth=1,
+                label=name,
+                zorder=0,
+            )
 
 
 def _fmt(value, log=False) -> str:

@@ -375,10 +375,24 @@ def final_by_topology(
 # ----------------------------------------------------------------------------
 # Figures and summary
 # ----------------------------------------------------------------------------
-def _per_type_panels(table, settings, protocol, column, ylabel, title):
+def _per_type_panels(table, settings, protocol, column, ylabel, title, references=None):
+    """One panel per agent type: ``column`` round by round per topology; with
+    ``references`` (:func:`reference_table`), the reference learners' mean accuracy over
+    seeds (and positions) as horizontal lines."""
     kinds = [k for k in settings.agent_types if k in set(table["type"])]
-    fig, axes = figure(1, len(kinds), figsize=(5.2 * len(kinds), 4.0), sharey=True, squeeze=False)
+    levels = None
+    if references is not None and len(references):
+        levels = (
+            references.groupby(["kind", "scope"], sort=False)["accuracy"]
+            .mean()
+            .reset_index()
+            .rename(columns={"kind": "type", "scope": "topology"})
+        )
+    width = 5.2 * len(kinds) + (4.2 if levels is not None else 0.0)  # room for the legend
+    fig, axes = figure(1, len(kinds), figsize=(width, 4.0), sharey=True, squeeze=False)
     for ax, kind in zip(axes[0], kinds):
+        if levels is not None:
+            reference_lines(ax, levels, "accuracy")
         rows = table[(table["protocol"] == protocol) & (table["type"] == kind)]
         for name in settings.topologies:
             curve = rows[rows["topology"] == name].groupby("round")[column]
@@ -398,8 +412,22 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title):
             )
         ax.set_title(f"{label(kind)} agents")
         ax.set_xlabel("round (local learning, then one interaction)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0, 0].set_ylabel(ylabel)
-    axes[0, 0].legend(title="topology", loc="best")
+    if levels is None:
+        axes[0, 0].legend(title="topology", loc="best")
+    else:  # topologies and reference lines: one legend beside the panels
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("reference"))
+        axes[0, -1].legend(
+            [handles[i] for i in order],
+            [labels[i] for i in order],
+            title="topology; reference learners (mean over seeds)",
+            title_fontsize=8,
+            fontsize=8,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+        )
     if column == "mean_accuracy":
         axes[0, 0].set_ylim(0, 1)
     else:
@@ -558,6 +586,7 @@ def _figures(result: Result, settings: Settings) -> dict:
             "mean_accuracy",
             "test accuracy (mean over agents; band: ±1 s.d.)",
             "Accuracy by topology",
+            references=reference_table(result),
         )
         figures[f"consensus_{protocol}"] = _per_type_panels(
             table,

@@ -104,7 +104,15 @@ SPECS = {
         },
     ],
     "energy_to_accuracy": [
-        {"kind": ["ann", "snn"], "reached": YES_NO, "n_fit": 300, "n_val": 100, "n_test": 150}
+        {"kind": ["ann", "snn"], "reached": YES_NO, "n_fit": 300, "n_val": 100, "n_test": 150},
+        {
+            "kind": ["logistic_regression", "nearest_neighbour"],
+            "reached": YES_NO,
+            "epochs": NAN,
+            "n_fit": 300,
+            "n_val": 100,
+            "n_test": 150,
+        },
     ],
     "learner_matrix": [
         {
