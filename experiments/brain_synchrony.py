@@ -492,27 +492,37 @@ def run(settings: Settings, seed: int) -> Result:
             f"got couplings_mv={settings.couplings_mv!r}"
         )
     master = child_seeds(seed, 2)
-    seeds = child_seeds(master[0], settings.n_seeds)
     graph_seeds = child_seeds(master[1], len(settings.topologies))
     graphs = {
         name: make_graph(name, settings.n_agents, graph_seed, **settings.graph_params.get(name, {}))
         for name, graph_seed in zip(settings.topologies, graph_seeds)
     }
     started = time.perf_counter()
-    table, results = synchrony_sweep(
-        graphs,
-        couplings,
-        seeds,
-        return_results=True,
-        duration=settings.duration_ms * ms,
-        transient=settings.transient_ms * ms,
-        n_excitatory=settings.n_excitatory,
-        n_inhibitory=settings.n_inhibitory,
-        drive_spread=settings.drive_spread,
-        coupling_delay=settings.coupling_delay_ms * ms,
-        codegen_target=settings.codegen_target,
-    )
+    seeds, tables, results = [], [], []
+    # One sweep per seed: a (topology, coupling) block draws only from its own
+    # seed, so it is the same whichever blocks share its network.
+    for run_seed in settings.seed_runs(master[0], "brain_synchrony"):
+        table, seed_results = synchrony_sweep(
+            graphs,
+            couplings,
+            [run_seed],
+            return_results=True,
+            duration=settings.duration_ms * ms,
+            transient=settings.transient_ms * ms,
+            n_excitatory=settings.n_excitatory,
+            n_inhibitory=settings.n_inhibitory,
+            drive_spread=settings.drive_spread,
+            coupling_delay=settings.coupling_delay_ms * ms,
+            codegen_target=settings.codegen_target,
+        )
+        seeds.append(run_seed)
+        tables.append(table)
+        results += seed_results
     seconds = time.perf_counter() - started
+    # Rows by topology, coupling, then seed (row k of seed s's sweep goes to k * n_seeds + s).
+    order = np.arange(len(results)).reshape(len(seeds), -1).T.ravel()
+    table = pd.concat(tables, ignore_index=True).iloc[order].reset_index(drop=True)
+    results = [results[k] for k in order]
 
     graph_table = pd.DataFrame(
         [
