@@ -20,7 +20,14 @@ A fitted estimator is saved with its ``save(path)`` method and read back with
 :func:`snn.load` (an ``.npz`` archive, no pickle).
 """
 
-from snn._brian import KNOWN_TARGETS, check_target, codegen_target
+from snn._brian import (
+    KNOWN_TARGETS,
+    BrianQuantity,
+    as_time,
+    check_quantity,
+    check_target,
+    codegen_target,
+)
 from snn._excepthook import install as _install_excepthook
 from snn.circuit import Circuit
 from snn.encoders import ENCODERS, latency_spikes, poisson_spikes, register_encoder
@@ -54,6 +61,9 @@ __all__ = [
     "SNNPopulation",
     "Circuit",
     "KNOWN_TARGETS",
+    "BrianQuantity",
+    "as_time",
+    "check_quantity",
     "check_target",
     "codegen_target",
     "load",

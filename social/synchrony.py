@@ -327,43 +327,24 @@ def _coupled_pairs(graph):
 
 
 def _as_millivolts(value, name):
+    """``value`` in mV: a number of mV or a Brian2 voltage, non-negative and finite."""
     from brian2 import Quantity, mV
-    from brian2.units.fundamentalunits import have_same_dimensions
 
-    if isinstance(value, Quantity):
-        if not have_same_dimensions(value, mV) or np.ndim(value) != 0:
-            raise TypeError(
-                f"{name} must be a scalar voltage (e.g. 10*mV) or a float in mV, got {value!r}"
-            )
-        value = float(value / mV)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, Real)
-        or not np.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(f"{name} must be a non-negative finite number of mV, got {name}={value!r}")
-    return float(value)
+    from snn import BrianQuantity
+
+    millivolts = Interval(Real, 0, None)
+    millivolts.description = "a non-negative number of mV"
+    value = check_param(name, value, [millivolts, BrianQuantity(mV, "10*mV", allow_zero=True)])
+    return float(value / mV) if isinstance(value, Quantity) else value
 
 
 def _as_milliseconds(value, name, *, positive=True):
-    from brian2 import Quantity, ms
-    from brian2.units.fundamentalunits import have_same_dimensions
+    """``value`` (a Brian2 time, e.g. ``100*ms``) in ms: snn's check of Brian2 times."""
+    from brian2 import ms
 
-    if (
-        not isinstance(value, Quantity)
-        or not have_same_dimensions(value, ms)
-        or np.ndim(value) != 0
-    ):
-        raise TypeError(
-            f"{name} must be a Brian2 time such as 100*ms (from brian2 import ms), got {value!r}"
-        )
-    milliseconds = float(value / ms)
-    if not np.isfinite(milliseconds) or milliseconds < 0 or (positive and milliseconds == 0):
-        raise ValueError(
-            f"{name} must be {'positive' if positive else 'non-negative'} and finite, got {value!r}"
-        )
-    return milliseconds
+    from snn import as_time
+
+    return float(as_time(value, name, allow_zero=not positive) / ms)
 
 
 def _check_count(value, name, minimum=1):
