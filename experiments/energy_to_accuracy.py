@@ -239,8 +239,8 @@ def _accuracy_panel(ax, metrics: pd.DataFrame, settings: Settings) -> None:
         f"{'s' if seeds != 1 else ''}; {note})",
         fontsize=10,
     )
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower center", fontsize=7)
+    if ax.get_legend_handles_labels()[0]:  # below the axes: the bars fill the panel
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize=8)
 
 
 def _wrap(text: str, width: int) -> str:

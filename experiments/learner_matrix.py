@@ -346,6 +346,20 @@ def interval(values, bounds=None) -> tuple[float, float, float]:
     return found.mean, found.low, found.high
 
 
+def effect_bounds(metric: str, effect: str) -> tuple[float, float]:
+    """The range an effect on ``metric`` can take: for a metric with a finite declared range
+    of width w (:func:`experiments.columns.range_of_name`), [-w, w] for a main effect or a
+    difference of two cells (``total``, ``spikes``, ``rule``), [-2w, 2w] for the
+    interaction (a difference of two differences); unbounded otherwise, as are log10 ratios."""
+    from experiments.columns import range_of_name
+
+    low, high = range_of_name(metric)
+    if METRICS[metric][1] or not (np.isfinite(low) and np.isfinite(high)):
+        return (-np.inf, np.inf)
+    width = (high - low) * (2 if effect == "interaction" else 1)
+    return (-width, width)
+
+
 def effects(metrics: pd.DataFrame) -> pd.DataFrame:
     """Main effects of spikes and of the rule and their interaction, per task and metric.
 
@@ -366,7 +380,7 @@ def effects(metrics: pd.DataFrame) -> pd.DataFrame:
             "interaction": (sf - sb) - (rf - rb),
         }
         for effect, values in per_seed.items():
-            mean, low, high = interval(values)
+            mean, low, high = interval(values, effect_bounds(metric, effect))
             rows.append(
                 {
                     "task": task,
@@ -404,7 +418,7 @@ def mlp_to_stdp(metrics: pd.DataFrame) -> pd.DataFrame:
             ("spikes", spiking - mlp),
             ("rule", stdp - spiking),
         ):
-            mean, low, high = interval(values)
+            mean, low, high = interval(values, effect_bounds(metric, part))
             rows.append(
                 {
                     "task": task,
@@ -505,12 +519,14 @@ def _factor(verdict: str) -> str:
 # -- figures and summary ---------------------------------------------------------------------------
 
 
-def _mean_and_error(values, log: bool):
-    """Mean and (lower, upper) error-bar lengths over seeds; geometric on a log scale."""
+def _mean_and_error(values, log: bool, bounds=None):
+    """Mean and (lower, upper) error-bar lengths over seeds; geometric on a log scale (whose
+    interval, of log10 values, is unbounded), otherwise clipped to ``bounds`` (a range or a
+    declared column's name, :func:`experiments.stats.metric_bounds`)."""
     values = np.asarray(values, dtype=float)
     if log:
         values = np.log10(values[values > 0])
-    mean, low, high = interval(values)
+    mean, low, high = interval(values, None if log else bounds)
     if log:
         mean, low, high = (10**v if np.isfinite(v) else np.nan for v in (mean, low, high))
     below = mean - low if np.isfinite(low) else 0.0
@@ -622,6 +638,7 @@ def _figures(result: Result, settings: Settings) -> dict:
                         (metrics["task"] == task) & (metrics["learner"] == learner), metric
                     ],
                     log,
+                    metric,  # clipped to the column's range (a score: at most 1)
                 )
                 for task in tasks
             ]
@@ -908,7 +925,12 @@ def effects_over_runs(aggregate) -> pd.DataFrame:
     """Each run's effects per task (from its means over its inner seeds), as means and
     intervals over runs: :func:`experiments.sweep_figures.derived_summary` with ``measure``
     (the metric) and ``effect`` split out of its ``metric`` column."""
-    table = derived_summary(aggregate, _run_effects, ["task"])
+    bounds = {
+        f"{metric}/{effect}": effect_bounds(metric, effect)
+        for metric in METRICS
+        for effect in EFFECT_STYLE
+    }
+    table = derived_summary(aggregate, _run_effects, ["task"], bounds=bounds)
     table["measure"] = table["metric"].str.split("/").str[0]
     table["effect"] = table["metric"].str.split("/").str[1]
     return table

@@ -234,3 +234,38 @@ def test_reference_table_reads_an_older_runs_references():
     metrics = pd.DataFrame([{"task": "xor", "learner": "rate_backprop", "rule": "backprop"}])
     result = learner_matrix.Result(metrics, tables={"references": old})
     assert learner_matrix.reference_table(result) is old
+
+
+def test_effects_on_a_bounded_metric_are_clipped_to_the_range_a_difference_can_take():
+    """Forgetting lies in [-1, 1], so a main effect (a difference of two means) lies in
+    [-2, 2]: the t interval of two seeds, far wider, is clipped there; a log10 ratio's
+    interval is not clipped."""
+    from scipy import stats
+
+    cells = {  # seed -> (rate_backprop, rate_fa, spiking_backprop, spiking_fa)
+        0: (-1.0, -1.0, 1.0, 1.0),
+        1: (-1.0, -1.0, 0.5, 0.5),
+    }
+    metrics = pd.DataFrame(
+        [
+            {
+                "task": "digits",
+                "learner": learner,
+                "seed": seed,
+                "forgetting": value,
+                "training_joules": 10.0 ** (seed + k),
+            }
+            for seed, values in cells.items()
+            for k, (learner, value) in enumerate(zip(learner_matrix.DESIGN, values))
+        ]
+    )
+    table = learner_matrix.effects(metrics).set_index(["metric", "effect"])
+    spikes = table.loc[("forgetting", "spikes")]
+    per_seed = np.array([2.0, 1.5])
+    half = stats.t.ppf(0.975, 1) * per_seed.std(ddof=1) / np.sqrt(2)
+    assert spikes["mean"] == pytest.approx(1.75)
+    assert 1.75 + half > 2 and spikes["high"] == 2.0
+    assert spikes["low"] == pytest.approx(1.75 - half)
+    assert learner_matrix.effect_bounds("forgetting", "interaction") == (-4.0, 4.0)
+    assert learner_matrix.effect_bounds("training_joules", "spikes") == (-np.inf, np.inf)
+    assert learner_matrix.effect_bounds("test_score", "rule") == (-np.inf, np.inf)  # R^2
