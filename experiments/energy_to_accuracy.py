@@ -7,8 +7,10 @@ operation counts at that point (every category of :mod:`core.opcounts`)
 are priced on every registered cost table (:mod:`core.energy`); the
 stopped model's inference energy is the counts of predicting the test set
 (read once, with the test accuracy). Figures: training energy to target and
-energy per prediction stacked by category on the primary table, and the
-spiking/MLP energy ratio under every table (the ranking's sensitivity).
+energy per prediction stacked by category on the primary table, the
+spiking/MLP energy ratio under every table (the ranking's sensitivity), and
+the test accuracy at the stop beside the reference learners (dashed lines:
+they have no counted energy, so they appear on the accuracy axis only).
 The reference learners of :mod:`experiments.reference` (logistic
 regression on raw inputs, 1-nearest neighbour, k-means prototypes plus the
 vote, the majority class) are fitted once on the same training samples and

@@ -605,7 +605,8 @@ def _figures(result: Result, settings: Settings) -> dict:
     their interaction) per task, mean and 95% interval over seeds, beside a
     line at 0: a factor accounts for a difference where its interval clears
     the line. ``learner_matrix_cells``: the measured values of the five
-    learners per task, the STDP network included.
+    learners per task, the STDP network included, and the reference learners'
+    mean test scores as dashed segments (they have no other measured value).
     """
     metrics, table = result.metrics, result.tables["effects"]
     tasks = list(dict.fromkeys(metrics["task"]))

@@ -30,7 +30,8 @@ could reach without its neighbours, and what sharing all data could. They
 are rows of ``metrics.csv`` with ``protocol`` "reference", the reference
 learner in ``type``, ``topology`` "own shard" (``agent``: the position) or
 "pooled" (``agent`` -1), at the last round; summary.md gives them with 95%
-intervals, and the analyses of the societies leave them out.
+intervals, the accuracy figures draw them as lines (dotted: one shard, dashed:
+pooled), and the analyses of the societies leave them out.
 
 Run time on 2 cores: the quick preset (iris, 6 agents per topology, 6 rounds,
 ``teach``) takes under a minute, almost all of it the spiking agents; the full
