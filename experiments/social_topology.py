@@ -401,7 +401,8 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title, reference
             low = high = None
             if column == "mean_accuracy":
                 spread = rows[rows["topology"] == name].groupby("round")["std_accuracy"].mean()
-                low, high = mean - spread, mean + spread
+                # an accuracy stays in [0, 1]: so does its band
+                low, high = (mean - spread).clip(lower=0.0), (mean + spread).clip(upper=1.0)
             curve_with_band(
                 ax,
                 mean.index,
@@ -423,7 +424,7 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title, reference
         axes[0, -1].legend(
             [handles[i] for i in order],
             [labels[i] for i in order],
-            title="topology; reference learners (mean over seeds)",
+            title="topology; reference learners (mean over seeds and shards)",
             title_fontsize=8,
             fontsize=8,
             loc="upper left",
