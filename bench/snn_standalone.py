@@ -17,7 +17,8 @@ compiled backend with each (the same model: identical predictions are
 checked), then ``predict`` on the 450 test images by that model on each
 backend with each form. "rule" is the code path before the frozen form
 ("runtime, rule" is ``predict`` as it was before the compiled backend),
-"plain" the frozen form.
+"plain" the frozen form. Each ``predict`` is timed ``--repeats`` times
+(in turn) and the median is reported.
 
 ``mnist``: 784 inputs (``digits28``: the digits upsampled to MNIST's 28x28)
 x 400 neurons, ``partial_fit`` over at least 2,000 presentations of 350 ms +
@@ -27,7 +28,7 @@ epoch (60,000 presentations).
 Usage::
 
     python bench/snn_standalone.py digits --seeds 0 1 2 3 4
-    python bench/snn_standalone.py frozen --seeds 0
+    python bench/snn_standalone.py frozen --seeds 0 --repeats 3
     python bench/snn_standalone.py mnist --presentations 2000
 
 Times are wall seconds and CPU seconds (this process and its children: the
@@ -157,8 +158,15 @@ def digits(seeds):
         )
 
 
-def frozen_form(seeds):
-    """Fit and predict with the frozen form ("plain") against the full rule ("rule")."""
+def frozen_form(seeds, repeats=1):
+    """Fit and predict with the frozen form ("plain") against the full rule ("rule").
+
+    Each ``predict`` is timed ``repeats`` times in turn (runtime rule, runtime
+    plain, standalone rule, standalone plain, then again), and the median
+    of its times is reported: one run of the compiled program lasts a few
+    seconds, so the other jobs on a shared machine move single figures by
+    tens of percent.
+    """
     task = load_task("digits", seed=0)
     X, y, X_test, y_test = task.X_train, task.y_train, task.X_test, task.y_test
     print(f"digits: {len(X)} training / {len(X_test)} test images; STDPClassifier() defaults")
@@ -187,22 +195,27 @@ def frozen_form(seeds):
                 flush=True,
             )
         same_model = np.array_equal(models["rule"].agents_.weights, models["plain"].agents_.weights)
-        predictions = {}
-        for backend in ("runtime", "standalone"):
-            for form, switch in forms.items():
-                network_module.FROZEN_FORM_FOR_FROZEN_RUNS = switch
-                # (the fitted network's backend: set_params would only reach the next fit)
-                models["plain"].agents_.network.backend = backend
-                with Timer() as predict:
-                    predictions[backend, form] = models["plain"].predict(X_test)
-                row[f"predict {backend}, {form}"] = (predict.wall, predict.cpu)
-                print(
-                    f"seed {seed} predict {backend}, {form}: {predict.wall:.2f} s wall, "
-                    f"{predict.cpu:.2f} s CPU, accuracy "
-                    f"{np.mean(predictions[backend, form] == y_test):.4f}, load "
-                    f"{os.getloadavg()[0]:.1f}",
-                    flush=True,
-                )
+        predictions, times = {}, {}
+        for repeat in range(repeats):
+            for backend in ("runtime", "standalone"):
+                for form, switch in forms.items():
+                    network_module.FROZEN_FORM_FOR_FROZEN_RUNS = switch
+                    # (the fitted network's backend: set_params would only reach the next fit)
+                    models["plain"].agents_.network.backend = backend
+                    with Timer() as predict:
+                        predicted = models["plain"].predict(X_test)
+                    if repeat and not np.array_equal(predicted, predictions[backend, form]):
+                        raise AssertionError(f"predict {backend}, {form} changed between repeats")
+                    predictions[backend, form] = predicted
+                    times.setdefault((backend, form), []).append((predict.wall, predict.cpu))
+                    print(
+                        f"seed {seed} predict {backend}, {form} (repeat {repeat + 1}): "
+                        f"{predict.wall:.2f} s wall, {predict.cpu:.2f} s CPU, accuracy "
+                        f"{np.mean(predicted == y_test):.4f}, load {os.getloadavg()[0]:.1f}",
+                        flush=True,
+                    )
+        for (backend, form), values in times.items():
+            row[f"predict {backend}, {form}"] = tuple(np.median(values, axis=0))
         reference = predictions["runtime", "rule"]
         row["identical"] = same_model and all(
             np.array_equal(p, reference) for p in predictions.values()
@@ -211,7 +224,8 @@ def frozen_form(seeds):
         rows.append(row)
     network_module.FROZEN_FORM_FOR_FROZEN_RUNS = True
 
-    print("\n| seed | what | s wall (CPU) |")
+    print(f"\npredict: median of {repeats} repeat(s)")
+    print("| seed | what | s wall (CPU) |")
     print("| --- | --- | ---: |")
     for row in rows:
         for key, value in row.items():
@@ -276,6 +290,7 @@ def main(argv=None):
     digits_parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     frozen_parser = commands.add_parser("frozen")
     frozen_parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    frozen_parser.add_argument("--repeats", type=int, default=3)
     mnist_parser = commands.add_parser("mnist")
     mnist_parser.add_argument("--presentations", type=int, default=2000)
     mnist_parser.add_argument("--neurons", type=int, default=400)
@@ -284,7 +299,7 @@ def main(argv=None):
     if args.command == "digits":
         digits(args.seeds)
     elif args.command == "frozen":
-        frozen_form(args.seeds)
+        frozen_form(args.seeds, args.repeats)
     else:
         mnist(args.presentations, args.neurons, args.chunk)
 
