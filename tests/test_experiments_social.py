@@ -130,6 +130,61 @@ def test_social_topology_final_accuracy_carries_its_interval_over_seeds_into_the
     assert text == f"{per_seed.mean():.3f} [{per_seed.mean() - half:.3f}, 1.000]"
 
 
+def test_social_topology_summary_pairs_agent_types_by_seed_with_intervals():
+    from scipy import stats
+
+    from experiments.stats import paired_difference
+
+    settings = _topology_settings(
+        rounds=1, topologies=("small_world",), agent_types=("ann", "snn"), diffusion_threshold=0.5
+    )
+    # seed -> (MLP, spiking) accuracy of each of the two agents
+    accuracy = {
+        0: ([0.5, 0.7], [0.4, 0.4]),
+        1: ([0.6, 0.8], [0.6, 0.6]),
+        2: ([0.9, 0.9], [0.3, 0.5]),
+    }
+    metrics = pd.DataFrame(
+        [
+            dict(
+                seed=seed,
+                protocol="teach",
+                type=kind,
+                topology="small_world",
+                agent=agent,
+                round=1,
+                accuracy=value,
+                disagreement=0.1,
+                degree=1,
+                messages=1,
+            )
+            for seed, pair in accuracy.items()
+            for kind, values in zip(("ann", "snn"), pair)
+            for agent, value in enumerate(values)
+        ]
+    )
+    gaps = [0.30, 0.40, 0.35]  # a random graph's spectral gap differs by seed
+    spectra = pd.DataFrame(
+        [dict(topology="small_world", seed=s, spectral_gap=g) for s, g in zip(accuracy, gaps)]
+    )
+    theory = pd.DataFrame(
+        dict(spectral_gap=[0.2, 0.5], predicted_steps=[10, 4], measured_steps=[8, 3])
+    )
+    text = social_topology._summary(
+        Result(metrics, tables={"spectra": spectra, "consensus_theory": theory}), settings
+    )
+    mlp = np.array([0.6, 0.7, 0.9])  # per seed, the mean over agents
+    spiking = np.array([0.4, 0.6, 0.4])
+    difference = paired_difference(spiking, mlp, bounds=(0, 1))
+    half = stats.t.ppf(0.975, 2) * np.std(mlp - spiking, ddof=1) / np.sqrt(3)
+    assert difference.low == pytest.approx((spiking - mlp).mean() - half)
+    assert f"| teach | small world | spiking (STDP) minus MLP (backprop) | {difference} |" in text
+    gap = stats.t.ppf(0.975, 2) * np.std(gaps, ddof=1) / np.sqrt(3)
+    assert f"0.350 [{0.35 - gap:.3f}, {0.35 + gap:.3f}]" in text  # the spectral gap's interval
+    # diffusion (half the agents at 0.5) in round 1 for every MLP seed, two spiking seeds
+    assert "| 1.0 [1.0, 1.0] (3 of 3) |" in text and "| 1.0 [1.0, 1.0] (2 of 3) |" in text
+
+
 def test_social_topology_references_fit_each_shard_alone_and_all_pooled():
     from sklearn.neighbors import KNeighborsClassifier
 
