@@ -12,57 +12,37 @@ these field names; it can add its own checks in its run.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import importlib
 
-
-def _tasks():
-    from tasks import TASKS
-
-    return "task", TASKS
-
-
-def _protocols():
-    from social.protocols import PROTOCOLS
-
-    return "protocol", PROTOCOLS
-
-
-def _graphs():
-    from social.graphs import GRAPHS
-
-    return "topology", GRAPHS
-
-
-def _agent_types():
-    from social.agents import AGENT_TYPES
-
-    return "agent type", AGENT_TYPES
-
-
-def _partitions():
-    from social.partitions import PARTITIONS
-
-    return "partition", PARTITIONS
-
-
-def _spiking_rules():
-    from snn import RULES
-
-    return "plasticity rule", RULES
-
-
-#: Settings field -> (registry lookup, one name or several). None values are skipped.
-NAMED_FIELDS: dict[str, tuple[Callable, bool]] = {
-    "task": (_tasks, False),
-    "tasks": (_tasks, True),
-    "protocol": (_protocols, False),
-    "protocols": (_protocols, True),
-    "topologies": (_graphs, True),
-    "example_topology": (_graphs, False),
-    "agent_types": (_agent_types, True),
-    "partition": (_partitions, False),
-    "rules": (_spiking_rules, True),
+#: Noun of a kind of registered name -> (module, registry in it), imported when a
+#: check needs it (importing social or snn up front would slow every command).
+REGISTRIES: dict[str, tuple[str, str]] = {
+    "task": ("tasks", "TASKS"),
+    "protocol": ("social.protocols", "PROTOCOLS"),
+    "topology": ("social.graphs", "GRAPHS"),
+    "agent type": ("social.agents", "AGENT_TYPES"),
+    "partition": ("social.partitions", "PARTITIONS"),
+    "plasticity rule": ("snn", "RULES"),
 }
+
+#: Settings field -> (what it names, a key of REGISTRIES; one name or several).
+#: None values are skipped.
+NAMED_FIELDS: dict[str, tuple[str, bool]] = {
+    "task": ("task", False),
+    "tasks": ("task", True),
+    "protocol": ("protocol", False),
+    "protocols": ("protocol", True),
+    "topologies": ("topology", True),
+    "example_topology": ("topology", False),
+    "agent_types": ("agent type", True),
+    "partition": ("partition", False),
+    "rules": ("plasticity rule", True),
+}
+
+
+def _registry(what: str):
+    module, attribute = REGISTRIES[what]
+    return getattr(importlib.import_module(module), attribute)
 
 
 def check_names(settings) -> None:
@@ -85,8 +65,8 @@ def check_names(settings) -> None:
         value = getattr(settings, field.name)
         if value is None:
             continue
-        lookup, several = NAMED_FIELDS[field.name]
-        what, registry = lookup()
+        what, several = NAMED_FIELDS[field.name]
+        registry = _registry(what)
         if several:
             if isinstance(value, str) or not isinstance(value, (tuple, list)):
                 raise ValueError(
