@@ -342,16 +342,10 @@ def _aggregate_figures(aggregate) -> dict:
     return {"energy_to_accuracy": figure}
 
 
-@register_experiment(
-    "energy_to_accuracy",
-    "MLP vs spiking network: energy by category to reach one validation accuracy, on every cost table",
-    Settings,
-    _figures,
-    _summary,
-    order=80,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=80)
 def run(settings: Settings, seed: int) -> Result:
+    """MLP vs spiking network: energy by category to reach one validation accuracy, on
+    every cost table"""
     reference.check_references(settings.references)
     tables = list(COST_TABLES)
     get_cost_table(settings.primary_table)  # a clear error before any work

@@ -913,16 +913,10 @@ def _aggregate_figures(aggregate) -> dict:
     return figures
 
 
-@register_experiment(
-    "learner_matrix",
-    "rate vs spiking neurons x backprop vs feedback alignment, beside STDP: which factor matters",
-    Settings,
-    _figures,
-    _summary,
-    order=90,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=90)
 def run(settings: Settings, seed: int) -> Result:
+    """rate vs spiking neurons x backprop vs feedback alignment, beside STDP: which
+    factor matters"""
     learners = LEARNERS if settings.include_stdp else tuple(DESIGN)
     rows, tuning, curves, timings, references = [], [], [], [], []
     jobs = [(name, s) for name in settings.tasks for s in child_seeds(seed, settings.n_seeds)]

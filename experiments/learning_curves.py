@@ -269,17 +269,10 @@ def _fitters(task, settings: Settings, learner_seed: int) -> dict:
     return fitters
 
 
-@register_experiment(
-    "learning_curves",
-    "test accuracy against training-set size (each point trained from scratch) for both "
-    "learners and reference learners, at matched samples, presentations and energy",
-    Settings,
-    _figures,
-    _summary,
-    aggregate_figures=_aggregate_figures,
-    order=20,
-)
+@register_experiment(order=20)
 def run(settings: Settings, seed: int) -> Result:
+    """test accuracy against training-set size (each point trained from scratch) for
+    both learners and reference learners, at matched samples, presentations and energy"""
     reference.check_references(settings.references)
     if not settings.sizes or any(int(n) < 2 for n in settings.sizes):
         raise ValueError(f"sizes must be integers of at least 2, got sizes={settings.sizes!r}")

@@ -360,17 +360,10 @@ def _aggregate_figures(aggregate) -> dict:
     return {"mixed_society": figure}
 
 
-@register_experiment(
-    "mixed_society",
-    "MLPs teaching spiking agents, the reverse and each type its own, against "
-    "learners alone: the teaching gain per learner and teacher type",
-    Settings,
-    _figures,
-    _summary,
-    order=110,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=110)
 def run(settings: Settings, seed: int) -> Result:
+    """MLPs teaching spiking agents, the reverse and each type its own, against learners
+    alone: the teaching gain per learner and teacher type"""
     check_society_settings(settings.agent_types, partition=settings.partition)
     if settings.final_rounds < 1 or settings.final_rounds > settings.rounds:
         raise ValueError(

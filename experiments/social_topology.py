@@ -625,17 +625,10 @@ def _aggregate_figures(aggregate) -> dict:
     return figures
 
 
-@register_experiment(
-    "social_topology",
-    "knowledge diffusion and consensus against topology (ring, small world, scale "
-    "free, complete) per agent type; consensus time against the spectral gap",
-    Settings,
-    _figures,
-    _summary,
-    order=100,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=100)
 def run(settings: Settings, seed: int) -> Result:
+    """knowledge diffusion and consensus against topology (ring, small world, scale
+    free, complete) per agent type; consensus time against the spectral gap"""
     check_society_settings(
         settings.agent_types, settings.protocols, settings.topologies, settings.partition
     )
