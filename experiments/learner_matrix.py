@@ -363,21 +363,29 @@ def effects(metrics: pd.DataFrame) -> pd.DataFrame:
             "rule": ((rf + sf) - (rb + sb)) / 2,
             "interaction": (sf - sb) - (rf - rb),
         }
-        for effect, values in per_seed.items():
-            mean, low, high = interval(values)
-            rows.append(
-                {
-                    "task": task,
-                    "metric": metric,
-                    "log10": METRICS[metric][1],
-                    "effect": effect,
-                    "mean": mean,
-                    "low": low,
-                    "high": high,
-                    "n_seeds": int(np.isfinite(values).sum()),
-                }
-            )
+        rows += _interval_rows(task, metric, "effect", per_seed.items())
     return pd.DataFrame(rows)
+
+
+def _interval_rows(task: str, metric: str, column: str, named_values) -> list[dict]:
+    """One row per ``(name, per-seed values)``: the name in ``column``, the mean and
+    95% interval of the values (:func:`interval`) and how many seeds have one."""
+    rows = []
+    for name, values in named_values:
+        mean, low, high = interval(values)
+        rows.append(
+            {
+                "task": task,
+                "metric": metric,
+                "log10": METRICS[metric][1],
+                column: name,
+                "mean": mean,
+                "low": low,
+                "high": high,
+                "n_seeds": int(np.isfinite(values).sum()),
+            }
+        )
+    return rows
 
 
 def mlp_to_stdp(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -397,24 +405,12 @@ def mlp_to_stdp(metrics: pd.DataFrame) -> pd.DataFrame:
         if not {"rate_backprop", "spiking_backprop", STDP} <= set(table.columns):
             continue
         mlp, spiking, stdp = table["rate_backprop"], table["spiking_backprop"], table[STDP]
-        for part, values in (
-            ("total", stdp - mlp),
-            ("spikes", spiking - mlp),
-            ("rule", stdp - spiking),
-        ):
-            mean, low, high = interval(values)
-            rows.append(
-                {
-                    "task": task,
-                    "metric": metric,
-                    "log10": METRICS[metric][1],
-                    "part": part,
-                    "mean": mean,
-                    "low": low,
-                    "high": high,
-                    "n_seeds": int(np.isfinite(values).sum()),
-                }
-            )
+        rows += _interval_rows(
+            task,
+            metric,
+            "part",
+            (("total", stdp - mlp), ("spikes", spiking - mlp), ("rule", stdp - spiking)),
+        )
     return pd.DataFrame(
         rows, columns=["task", "metric", "log10", "part", "mean", "low", "high", "n_seeds"]
     )
