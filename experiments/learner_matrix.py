@@ -363,12 +363,12 @@ def effects(metrics: pd.DataFrame) -> pd.DataFrame:
             "rule": ((rf + sf) - (rb + sb)) / 2,
             "interaction": (sf - sb) - (rf - rb),
         }
-        rows += _interval_rows(task, metric, "effect", per_seed.items())
+        rows += _difference_rows(task, metric, "effect", per_seed.items())
     return pd.DataFrame(rows)
 
 
-def _interval_rows(task: str, metric: str, column: str, named_values) -> list[dict]:
-    """One row per ``(name, per-seed values)``: the name in ``column``, the mean and
+def _difference_rows(task: str, metric: str, column: str, named_values) -> list[dict]:
+    """One row per ``(name, per-seed differences)``: the name in ``column``, the mean and
     95% interval of the values (:func:`interval`) and how many seeds have one."""
     rows = []
     for name, values in named_values:
@@ -405,7 +405,7 @@ def mlp_to_stdp(metrics: pd.DataFrame) -> pd.DataFrame:
         if not {"rate_backprop", "spiking_backprop", STDP} <= set(table.columns):
             continue
         mlp, spiking, stdp = table["rate_backprop"], table["spiking_backprop"], table[STDP]
-        rows += _interval_rows(
+        rows += _difference_rows(
             task,
             metric,
             "part",
