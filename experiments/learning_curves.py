@@ -42,7 +42,7 @@ from experiments._curves import (
     size_curve,
 )
 from experiments.learners import KINDS, make_learner, subsample, with_validation
-from experiments.stats import interval_table, mean_interval, paired_difference
+from experiments.stats import interval_table, mean_interval, paired_by_seed
 from experiments.style import color, figure, label
 from experiments.sweep_figures import Panel, band, learner_style, metric_rows, panel_grid
 from tasks import load_task
@@ -216,9 +216,8 @@ def _summary(result: Result, settings: Settings) -> str:
             f"{mean_interval(reached, bounds='samples_to_target').format(0) if len(reached) else 'not reached'} | "
             f"{len(reached)} of {len(part)} seeds | {mean_interval(part['final_score'], bounds='score')} |"
         )
-    wide = table.pivot(index="seed", columns="learner", values="auc")
-    if set(KINDS) <= set(wide.columns):
-        difference = paired_difference(wide["snn"], wide["ann"], bounds=(-math.inf, 1))
+    difference = paired_by_seed(table, "auc", by="learner", bounds=(-math.inf, 1))
+    if difference is not None:
         lines += [
             "",
             f"Spiking minus MLP, AUC paired by seed (same subsets, same test set): {difference}.",

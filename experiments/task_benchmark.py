@@ -44,7 +44,7 @@ from experiments.learners import (
     subsample,
     with_validation,
 )
-from experiments.stats import interval_table, interval_text, mean_interval, paired_difference
+from experiments.stats import interval_table, interval_text, mean_interval, paired_by_seed
 from experiments.style import color, figure, label
 from experiments.sweep_figures import Panel, bar_panel, panel_grid
 from tasks import load_task
@@ -236,10 +236,9 @@ def _matched_panel(ax, result: Result, settings: Settings):
         part = curves[curves.task == task]
         sizes = sorted(part["n_train"].unique())
         for j, n in enumerate(sizes):
-            rows = part[part.n_train == n].pivot_table(index="seed", columns="kind", values="score")
-            if not set(KINDS) <= set(rows.columns):
+            interval = paired_by_seed(part[part.n_train == n], "score", bounds="score")
+            if interval is None:
                 continue
-            interval = paired_difference(rows["snn"], rows["ann"], bounds="score")
             position = k + (j - (len(sizes) - 1) / 2) * 0.8 / max(len(sizes), 1)
             ax.errorbar(
                 position,
@@ -296,9 +295,9 @@ def _summary(result: Result, settings: Settings) -> str:
         )
     lines += ["", "Spiking minus MLP test score, paired by seed, at the full training set:", ""]
     for task, part in metrics.groupby("task", sort=False):
-        rows = part.pivot_table(index="seed", columns="kind", values="score")
-        if set(KINDS) <= set(rows.columns):
-            lines.append(f"- {task}: {paired_difference(rows['snn'], rows['ann'], bounds='score')}")
+        difference = paired_by_seed(part, "score", bounds="score")
+        if difference is not None:
+            lines.append(f"- {task}: {difference}")
     return "\n".join(lines)
 
 
