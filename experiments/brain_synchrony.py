@@ -72,6 +72,7 @@ from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
 from experiments._societies import check_society_settings
 from experiments.social_topology import topology_color, topology_label, topology_style
+from experiments.stats import interval_text
 from experiments.style import figure
 from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
 from social.consensus import metropolis_weights, spectral_gap
@@ -137,6 +138,19 @@ def critical_coupling(couplings, order, level) -> float:
         return float(couplings[0])
     c0, c1, r0, r1 = couplings[k - 1], couplings[k], order[k - 1], order[k]
     return float(c0 + (level - r0) * (c1 - c0) / (r1 - r0))
+
+
+def seed_critical_couplings(metrics: pd.DataFrame, topology: str) -> np.ndarray:
+    """Per seed: the critical coupling of that seed's own order-parameter curve (NaN where it
+    never crosses the half-way level)."""
+    part = metrics[metrics["topology"] == topology]
+    level = (float(part["independent_level"].iloc[0]) + 1.0) / 2.0
+    return np.array(
+        [
+            critical_coupling(run["coupling"], run["order_parameter"], level)
+            for _, run in part.sort_values("coupling").groupby("seed", sort=False)
+        ]
+    )
 
 
 def transitions(metrics: pd.DataFrame, graphs: pd.DataFrame, topologies) -> pd.DataFrame:
@@ -382,25 +396,35 @@ def _summary(result: Result, settings: Settings) -> str:
         "",
         f"Kuramoto order parameter R: {independent:.2f} (1/sqrt(N)) for independent agents, "
         "1 for full locking. Critical coupling: where the seed-averaged R first crosses "
-        f"{(independent + 1) / 2:.2f}.",
+        f"{(independent + 1) / 2:.2f}; per seed: where each seed's own R curve crosses it "
+        "(mean [95% t-interval] over the seeds that cross). R columns: mean [95% t-interval] "
+        "over seeds.",
         "",
-        "| topology | λ₂ of I - D⁻¹A | λ_N / λ₂ | R without coupling | max R (at coupling) "
-        "| critical coupling |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| topology | λ₂ of I - D⁻¹A | λ_N / λ₂ | R without coupling | R at the coupling of "
+        "the highest mean R | critical coupling of the mean R | critical coupling per seed "
+        "(seeds crossing) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for _, row in table.iterrows():
         part = metrics[metrics["topology"] == row["topology"]]
-        uncoupled = part.loc[part["coupling"] == part["coupling"].min(), "order_parameter"].mean()
+        uncoupled = part.loc[part["coupling"] == part["coupling"].min(), "order_parameter"]
+        at_max = part.loc[part["coupling"] == row["coupling_at_max_mv"], "order_parameter"]
         critical = (
             "never"
             if not np.isfinite(row["critical_coupling_mv"])
             else f"{row['critical_coupling_mv']:.1f} mV"
         )
+        per_seed = seed_critical_couplings(metrics, row["topology"])
+        crossed = per_seed[np.isfinite(per_seed)]
+        per_seed_text = (
+            "never" if not len(crossed) else f"{interval_text(crossed, '.1f', (0, np.inf))} mV"
+        )
         lines.append(
             f"| {topology_label(row['topology'])} | {row['laplacian_gap']:.3f} "
             f"| {row['laplacian_eigenratio']:.1f} "
-            f"| {uncoupled:.2f} | {row['max_order_parameter']:.2f} "
-            f"({row['coupling_at_max_mv']:g} mV) | {critical} |"
+            f"| {interval_text(uncoupled, '.2f', (0, 1))} "
+            f"| {interval_text(at_max, '.2f', (0, 1))} ({row['coupling_at_max_mv']:g} mV) "
+            f"| {critical} | {per_seed_text} ({len(crossed)} of {len(per_seed)}) |"
         )
     lines += ["", theory_verdict(table)]
     rates = metrics.groupby("coupling")["mean_rate_hz"].mean()
@@ -485,27 +509,37 @@ def run(settings: Settings, seed: int) -> Result:
             f"got couplings_mv={settings.couplings_mv!r}"
         )
     master = child_seeds(seed, 2)
-    seeds = child_seeds(master[0], settings.n_seeds)
     graph_seeds = child_seeds(master[1], len(settings.topologies))
     graphs = {
         name: make_graph(name, settings.n_agents, graph_seed, **settings.graph_params.get(name, {}))
         for name, graph_seed in zip(settings.topologies, graph_seeds)
     }
     started = time.perf_counter()
-    table, results = synchrony_sweep(
-        graphs,
-        couplings,
-        seeds,
-        return_results=True,
-        duration=settings.duration_ms * ms,
-        transient=settings.transient_ms * ms,
-        n_excitatory=settings.n_excitatory,
-        n_inhibitory=settings.n_inhibitory,
-        drive_spread=settings.drive_spread,
-        coupling_delay=settings.coupling_delay_ms * ms,
-        codegen_target=settings.codegen_target,
-    )
+    seeds, tables, results = [], [], []
+    # One sweep per seed: a (topology, coupling) block draws only from its own
+    # seed, so it is the same whichever blocks share its network.
+    for run_seed in settings.seed_runs(master[0], "brain_synchrony"):
+        table, seed_results = synchrony_sweep(
+            graphs,
+            couplings,
+            [run_seed],
+            return_results=True,
+            duration=settings.duration_ms * ms,
+            transient=settings.transient_ms * ms,
+            n_excitatory=settings.n_excitatory,
+            n_inhibitory=settings.n_inhibitory,
+            drive_spread=settings.drive_spread,
+            coupling_delay=settings.coupling_delay_ms * ms,
+            codegen_target=settings.codegen_target,
+        )
+        seeds.append(run_seed)
+        tables.append(table)
+        results += seed_results
     seconds = time.perf_counter() - started
+    # Rows by topology, coupling, then seed (row k of seed s's sweep goes to k * n_seeds + s).
+    order = np.arange(len(results)).reshape(len(seeds), -1).T.ravel()
+    table = pd.concat(tables, ignore_index=True).iloc[order].reset_index(drop=True)
+    results = [results[k] for k in order]
 
     graph_table = pd.DataFrame(
         [

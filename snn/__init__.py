@@ -12,14 +12,24 @@ as a population of independent agents simulated in one Brian2 network.
 Modules: :mod:`snn.rules` (plasticity rules, plugins), :mod:`snn.neurons`
 (neuron equations), :mod:`snn.encoders` (features -> spikes),
 :mod:`snn.network` (the one-run simulation), :mod:`snn.readouts`,
-:mod:`snn.estimators`, :mod:`snn.population`.
+:mod:`snn.estimators`, :mod:`snn.population`, :mod:`snn.circuit` (hand-built
+Brian2 circuits on the package's code-generation target, for models that are
+not learners).
 
 A fitted estimator is saved with its ``save(path)`` method and read back with
 :func:`snn.load` (an ``.npz`` archive, no pickle).
 """
 
-from snn._brian import codegen_target
+from snn._brian import (
+    KNOWN_TARGETS,
+    BrianQuantity,
+    as_time,
+    check_quantity,
+    check_target,
+    codegen_target,
+)
 from snn._excepthook import install as _install_excepthook
+from snn.circuit import Circuit
 from snn.encoders import ENCODERS, latency_spikes, poisson_spikes, register_encoder
 from snn.estimators import STDPClassifier, STDPRegressor
 from snn.io import load
@@ -49,6 +59,12 @@ __all__ = [
     "STDPClassifier",
     "STDPRegressor",
     "SNNPopulation",
+    "Circuit",
+    "KNOWN_TARGETS",
+    "BrianQuantity",
+    "as_time",
+    "check_quantity",
+    "check_target",
     "codegen_target",
     "load",
 ]

@@ -26,14 +26,17 @@ from brian2.units.fundamentalunits import (
 )
 
 from core.archive import register_codec
-from core.params import Constraint, check_param
+from core.params import Constraint, NoneOf, Options, check_param
 
 __all__ = [
     "BrianQuantity",
     "KNOWN_TARGETS",
     "as_time",
     "check_quantity",
+    "check_target",
     "codegen_target",
+    "code_object_class",
+    "resolve_target",
     "time_steps",
     "use_target",
 ]
@@ -93,6 +96,21 @@ def codegen_target() -> str:
     return _chosen_target
 
 
+def check_target(target, name: str = "codegen_target") -> str | None:
+    """``target`` if it is one of :data:`KNOWN_TARGETS` or None (the package's choice).
+
+    Checks without choosing: None stays None (no test compilation happens
+    here). ValueError (TypeError for a non-string) names ``name`` and the value.
+    """
+    return check_param(name, target, [Options(*KNOWN_TARGETS), NoneOf()])
+
+
+def resolve_target(target: str | None = None, name: str = "codegen_target") -> str:
+    """The target to use: ``target`` itself, or :func:`codegen_target` for None."""
+    target = check_target(target, name)
+    return codegen_target() if target is None else target
+
+
 @contextlib.contextmanager
 def use_target(target: str | None = None):
     """Context manager: Brian2's ``prefs.codegen.target`` set for the block, then restored.
@@ -100,9 +118,7 @@ def use_target(target: str | None = None):
     Network objects must be built *and* run inside the block (Brian2 resolves
     the target when a run starts).
     """
-    target = codegen_target() if target is None else target
-    if target not in KNOWN_TARGETS:
-        raise ValueError(f"unknown Brian2 target {target!r}; known targets: {list(KNOWN_TARGETS)}")
+    target = resolve_target(target)
     previous = prefs.codegen.target
     prefs.codegen.target = target
     try:
@@ -118,16 +134,13 @@ def code_object_class(target: str | None = None):
     object without touching Brian2's global preferences (the other way,
     :func:`use_target`, sets them for a block).
     """
-    target = codegen_target() if target is None else target
-    if target == "numpy":
+    if resolve_target(target) == "numpy":
         from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 
         return NumpyCodeObject
-    if target == "cython":
-        from brian2.codegen.runtime.cython_rt import CythonCodeObject
+    from brian2.codegen.runtime.cython_rt import CythonCodeObject
 
-        return CythonCodeObject
-    raise ValueError(f"codegen_target must be 'numpy', 'cython' or None, got {target!r}")
+    return CythonCodeObject
 
 
 class BrianQuantity(Constraint):

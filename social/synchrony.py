@@ -9,7 +9,10 @@ frequency. For every edge ``(u, v)`` of a graph, agent ``u``'s E cells excite
 agent ``v``'s E cells (inter-brain coupling, the E-to-E coupling of
 Ermentrout & Kopell 1998). All agents are blocks of ONE Brian2 ``Network``
 (two ``NeuronGroup`` objects for the whole society), and a sweep over
-topologies, couplings and seeds is also one network, block by block.
+topologies, couplings and seeds is also one network, block by block. The
+network is built and run as an :class:`snn.Circuit` (the spiking package's
+code-generation target and network plumbing); this module keeps the graph,
+the coupling and the phase mathematics.
 
 Synchrony is the Kuramoto order parameter of the agents' rhythms: each
 agent's population rate is band-passed and its phase taken from the Hilbert
@@ -324,50 +327,30 @@ def _coupled_pairs(graph):
 
 
 def _as_millivolts(value, name):
+    """``value`` in mV: a number of mV or a Brian2 voltage, non-negative and finite."""
     from brian2 import Quantity, mV
-    from brian2.units.fundamentalunits import have_same_dimensions
 
-    if isinstance(value, Quantity):
-        if not have_same_dimensions(value, mV) or np.ndim(value) != 0:
-            raise TypeError(
-                f"{name} must be a scalar voltage (e.g. 10*mV) or a float in mV, got {value!r}"
-            )
-        value = float(value / mV)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, Real)
-        or not np.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(f"{name} must be a non-negative finite number of mV, got {name}={value!r}")
-    return float(value)
+    from snn import BrianQuantity
+
+    millivolts = Interval(Real, 0, None)
+    millivolts.description = "a non-negative number of mV"
+    value = check_param(name, value, [millivolts, BrianQuantity(mV, "10*mV", allow_zero=True)])
+    return float(value / mV) if isinstance(value, Quantity) else value
 
 
 def _as_milliseconds(value, name, *, positive=True):
-    from brian2 import Quantity, ms
-    from brian2.units.fundamentalunits import have_same_dimensions
+    """``value`` (a Brian2 time, e.g. ``100*ms``) in ms: snn's check of Brian2 times."""
+    from brian2 import ms
 
-    if (
-        not isinstance(value, Quantity)
-        or not have_same_dimensions(value, ms)
-        or np.ndim(value) != 0
-    ):
-        raise TypeError(
-            f"{name} must be a Brian2 time such as 100*ms (from brian2 import ms), got {value!r}"
-        )
-    milliseconds = float(value / ms)
-    if not np.isfinite(milliseconds) or milliseconds < 0 or (positive and milliseconds == 0):
-        raise ValueError(
-            f"{name} must be {'positive' if positive else 'non-negative'} and finite, got {value!r}"
-        )
-    return milliseconds
+    from snn import as_time
+
+    return float(as_time(value, name, allow_zero=not positive) / ms)
 
 
 def _check_count(value, name, minimum=1):
     return check_param(name, value, [Interval(Integral, minimum, None)])
 
 
-_KNOWN_TARGETS = ("numpy", "cython")
 # Exponential Euler integrates the synaptic decays exactly and the membrane
 # with the currents held over one step; Brian2's "exact" method is no more
 # accurate here (the noise is piecewise constant anyway) but costs seconds of
@@ -405,10 +388,9 @@ def _settings(
             raise ValueError(
                 f"model_params[{key!r}] must be a probability in (0, 1], got {model[key]!r}"
             )
-    if codegen_target is not None and codegen_target not in _KNOWN_TARGETS:
-        raise ValueError(
-            f"codegen_target must be one of {list(_KNOWN_TARGETS)} or None, got {codegen_target!r}"
-        )
+    from snn import check_target
+
+    codegen_target = check_target(codegen_target, "codegen_target")
     if (
         isinstance(drive_spread, bool)
         or not isinstance(drive_spread, Real)
@@ -476,7 +458,9 @@ def _bernoulli_blocks(rng, n_blocks, n_pre, n_post, probability):
 
 def _build_and_run(blocks, settings):
     """Simulate all blocks as one Brian2 Network; return E spike times (ms) and global E indices."""
-    import brian2 as b2
+    from brian2 import ms, mV
+
+    from snn import Circuit
 
     model = settings["model"]
     n_exc, n_inh = settings["n_excitatory"], settings["n_inhibitory"]
@@ -485,7 +469,6 @@ def _build_and_run(blocks, settings):
         block.agent_offset = n_agents_total
         n_agents_total += len(block.nodes)
 
-    mV, ms = b2.mV, b2.ms
     dt = settings["dt_ms"] * ms
     tau_m = model["tau_membrane"]
     drive_exc = np.empty(n_agents_total * n_exc)
@@ -536,15 +519,8 @@ def _build_and_run(blocks, settings):
                 expected_inputs = expected_inputs * block.in_degree[block.pairs[pair, 1]]
             inter_weight.append(block.coupling * (tau_m / model["tau_ampa"]) / expected_inputs)
 
-    target_class = None
-    if settings["codegen_target"] is not None:
-        from brian2.codegen.runtime.cython_rt import CythonCodeObject
-        from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
-
-        target_class = {"numpy": NumpyCodeObject, "cython": CythonCodeObject}[
-            settings["codegen_target"]
-        ]
-
+    # One circuit on snn's code-generation target: every object shares its clock of step dt.
+    circuit = Circuit(dt, target=settings["codegen_target"], name="brains")
     equations = """
     dv/dt = (v_rest - v + drive + noise_std * noise + I_ampa - I_gaba) / tau_membrane : volt (unless refractory)
     dI_ampa/dt = -I_ampa / tau_ampa : volt
@@ -558,17 +534,15 @@ def _build_and_run(blocks, settings):
         threshold="v > v_threshold",
         reset="v = v_reset",
         method=settings["integration_method"],
-        dt=dt,
-        codeobj_class=target_class,
     )
-    excitatory = b2.NeuronGroup(
+    excitatory = circuit.neurons(
         n_agents_total * n_exc,
         equations,
         refractory=model["refractory_excitatory"] * ms,
         name="brains_excitatory",
         **common,
     )
-    inhibitory = b2.NeuronGroup(
+    inhibitory = circuit.neurons(
         n_agents_total * n_inh,
         equations,
         refractory=model["refractory_inhibitory"] * ms,
@@ -580,7 +554,6 @@ def _build_and_run(blocks, settings):
     excitatory.v = v_exc * mV
     inhibitory.v = v_inh * mV
 
-    synapse_args = dict(dt=dt, codeobj_class=target_class)
     populations = {
         "e": (excitatory, n_exc, "I_ampa", model["tau_ampa"]),
         "i": (inhibitory, n_inh, "I_gaba", model["tau_gaba"]),
@@ -590,7 +563,6 @@ def _build_and_run(blocks, settings):
         for key, value in model.items()
         if key.startswith(("v_", "tau_", "noise_std"))
     }
-    synapses = []
     for name, (pre_indices, post_indices) in connections.items():
         pre_key, post_key = name[0], name[-1]
         # The presynaptic cell type decides the synapse: E cells open AMPA
@@ -602,29 +574,25 @@ def _build_and_run(blocks, settings):
         namespace[f"w_{name}"] = (
             model[f"volley_{name}"] * (tau_m / tau_syn) / (model[f"p_{name}"] * n_pre) * mV
         )
-        connection = b2.Synapses(
+        connection = circuit.synapses(
             source,
             target,
             on_pre=f"{current}_post += w_{name}",
             delay=model["synaptic_delay"] * ms,
             name=f"brains_{name}",
-            **synapse_args,
         )
         connection.connect(i=np.concatenate(pre_indices), j=np.concatenate(post_indices))
-        synapses.append(connection)
     if inter_pre:
-        coupling_synapses = b2.Synapses(
+        coupling_synapses = circuit.synapses(
             excitatory,
             excitatory,
             model="w : volt",
             on_pre="I_ampa_post += w",
             delay=settings["coupling_delay_ms"] * ms,
             name="brains_coupling",
-            **synapse_args,
         )
         coupling_synapses.connect(i=np.concatenate(inter_pre), j=np.concatenate(inter_post))
         coupling_synapses.w = np.concatenate(inter_weight) * mV
-        synapses.append(coupling_synapses)
 
     noise_exc = excitatory.variables["noise"]
     noise_inh = inhibitory.variables["noise"]
@@ -646,16 +614,9 @@ def _build_and_run(blocks, settings):
         noise_exc.set_value(values_exc)
         noise_inh.set_value(values_inh)
 
-    noise_operation = b2.NetworkOperation(
-        redraw_noise, dt=NOISE_INTERVAL_MS * ms, when="start", name="brains_noise"
-    )
-    spikes = b2.SpikeMonitor(
-        excitatory, record=True, name="brains_spikes", codeobj_class=target_class
-    )
-    network = b2.Network(
-        excitatory, inhibitory, *synapses, noise_operation, spikes, name="brains_network"
-    )
-    network.run(settings["duration_ms"] * ms, namespace=namespace, report=None)
+    circuit.operation(redraw_noise, dt=NOISE_INTERVAL_MS * ms, when="start", name="brains_noise")
+    spikes = circuit.spike_monitor(excitatory, record=True, name="brains_spikes")
+    circuit.run(settings["duration_ms"] * ms, namespace=namespace)
     return np.asarray(spikes.t / ms), np.asarray(spikes.i), n_agents_total
 
 
@@ -795,10 +756,11 @@ def simulate_coupled_brains(
         connectivity and noise), all drawn with numpy.
     codegen_target : {"numpy", "cython"} or None
         Brian2 code-generation target for every object of the network (set per
-        object, so Brian2's global preferences are untouched). ``"numpy"``
-        (default) needs no compilation and is fast enough for a few thousand
-        neurons; ``"cython"`` compiles once per machine (tens of seconds) and
-        then runs faster; ``None`` follows ``brian2.prefs.codegen.target``.
+        object by :class:`snn.Circuit`, so Brian2's global preferences are
+        untouched). ``"numpy"`` (default) needs no compilation and is fast
+        enough for a few thousand neurons; ``"cython"`` compiles once per
+        machine (tens of seconds) and then runs faster; ``None`` is the spiking
+        package's choice, :func:`snn.codegen_target`.
     model_params : dict, optional
         Overrides for :data:`PING_PARAMETERS`.
 

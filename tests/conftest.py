@@ -27,7 +27,8 @@ def numpy_target_for_fast_tests(request, monkeypatch):
     compiled target first builds ~70 code objects: about 4 more minutes.
     The environment variable reaches processes started by the test (Dask
     workers of the sweep tests); Brian2's own preference covers networks
-    built outside ``snn`` (``social.synchrony``).
+    that tests build with Brian2 directly (peer checks such as
+    ``test_spiking_mlp_brian2``).
     """
     if "slow" in request.keywords and "numpy_target" not in request.keywords:
         yield

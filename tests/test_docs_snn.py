@@ -1,5 +1,5 @@
 """The snn section of docs/extending.md runs as written, and so do the
-examples in the docstrings of snn.rules and snn.analysis."""
+examples in the docstrings of snn.rules, snn.analysis and snn.circuit."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_the_snn_section_examples_run():
     assert "nearest_stdp" not in RULES
 
 
-@pytest.mark.parametrize("module", ["snn.rules", "snn.analysis"])
+@pytest.mark.parametrize("module", ["snn.rules", "snn.analysis", "snn.circuit"])
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

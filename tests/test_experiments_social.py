@@ -446,6 +446,29 @@ def test_critical_coupling_and_laplacian_gap():
     assert brain_synchrony.normalised_laplacian_gap(nx.complete_graph(6)) == pytest.approx(6 / 5)
 
 
+def test_seed_critical_couplings_cross_each_seed_s_own_curve():
+    # two seeds with straight-line curves through known crossings of the half-way level
+    # (independent level 0.2 -> level 0.6), listed out of coupling order; a third never crosses
+    couplings = [20.0, 0.0, 10.0]
+    curves = {1: [1.0, 0.2, 0.6], 2: [0.8, 0.2, 0.4], 3: [0.3, 0.2, 0.25]}
+    metrics = pd.DataFrame(
+        [
+            {
+                "topology": "ring",
+                "coupling": c,
+                "seed": seed,
+                "order_parameter": r,
+                "independent_level": 0.2,
+            }
+            for seed, curve in curves.items()
+            for c, r in zip(couplings, curve)
+        ]
+    )
+    found = brain_synchrony.seed_critical_couplings(metrics, "ring")
+    assert found[:2] == pytest.approx([10.0, 15.0])  # seed 2: 10 + (0.6 - 0.4) / 0.4 * 10
+    assert np.isnan(found[2])
+
+
 def test_brain_synchrony_transition(tmp_path):
     settings = dataclasses.replace(
         brain_synchrony.Settings.quick(),

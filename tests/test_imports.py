@@ -87,3 +87,118 @@ def test_core_imports_nothing_of_the_project():
 def test_no_private_names_cross_modules():
     _, private = import_graph()
     assert private == [], "\n".join(private)
+
+
+# -- layers -------------------------------------------------------------------------------------
+
+#: The packages each package may import (besides itself): the layers of docs/architecture.md.
+ALLOWED_LAYERS = {
+    "core": set(),
+    "tasks": {"core"},
+    "ann": {"core", "tasks"},
+    "snn": {"core", "tasks"},
+    "social": {"core", "tasks", "snn"},
+    "experiments": set(PACKAGES),
+}
+
+
+def package_of(module: str) -> str:
+    return module.split(".")[0]
+
+
+def is_private_module(module: str) -> bool:
+    return any(part.startswith("_") and not part.startswith("__") for part in module.split("."))
+
+
+def test_packages_import_only_the_layers_below():
+    graph, _ = import_graph()
+    wrong = [
+        f"{name} imports {module}"
+        for name, module in graph.edges
+        if package_of(module) != package_of(name)
+        and package_of(module) not in ALLOWED_LAYERS[package_of(name)]
+    ]
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_no_private_module_is_imported_from_another_package():
+    # e.g. social may build circuits with snn.Circuit, never with snn._brian
+    graph, _ = import_graph()
+    assert is_private_module("snn._brian") and not is_private_module("snn.circuit")
+    wrong = [
+        f"{name} imports {module}"
+        for name, module in graph.edges
+        if package_of(module) != package_of(name) and is_private_module(module)
+    ]
+    assert wrong == [], "\n".join(wrong)
+
+
+# -- one place picks the Brian2 target ----------------------------------------------------------
+
+
+def brian2_target_choices(source: str, filename: str = "<source>") -> list[str]:
+    """Lines of ``source`` that pick a Brian2 code-generation target or device themselves."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and target.attr == "target"
+                    and isinstance(target.value, ast.Attribute)
+                    and target.value.attr == "codegen"
+                ):
+                    found.append(f"{filename}:{line} sets prefs.codegen.target")
+                if (
+                    isinstance(target, ast.Subscript)
+                    and isinstance(target.slice, ast.Constant)
+                    and target.slice.value == "codegen.target"
+                ):
+                    found.append(f"{filename}:{line} sets prefs['codegen.target']")
+        elif isinstance(node, ast.keyword) and node.arg == "codeobj_class":
+            found.append(f"{filename}:{line} passes codeobj_class")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            ("brian2.codegen", "brian2.devices")
+        ):
+            found.append(f"{filename}:{line} imports {node.module}")
+        elif isinstance(node, ast.Call):
+            function = node.func
+            name = (
+                function.attr
+                if isinstance(function, ast.Attribute)
+                else getattr(function, "id", "")
+            )
+            if name == "set_device":
+                found.append(f"{filename}:{line} calls set_device")
+    return found
+
+
+def test_the_target_check_sees_every_way_of_picking_a_target():
+    sample = """
+import brian2
+from brian2 import prefs, set_device
+from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+prefs.codegen.target = "numpy"
+brian2.prefs["codegen.target"] = "cython"
+group = brian2.NeuronGroup(1, "v : 1", codeobj_class=NumpyCodeObject)
+set_device("cpp_standalone")
+"""
+    assert len(brian2_target_choices(sample)) == 5
+    assert (
+        brian2_target_choices("from snn import Circuit\ncircuit = Circuit(dt, target=None)") == []
+    )
+    # snn, which owns the choice, is seen making it
+    modules = project_modules()
+    assert brian2_target_choices(modules["snn._brian"].read_text())
+
+
+def test_only_snn_picks_a_brian2_target():
+    # social.synchrony and every other package build Brian2 objects through snn.Circuit
+    found = [
+        choice
+        for name, path in project_modules().items()
+        if package_of(name) != "snn"
+        for choice in brian2_target_choices(path.read_text(), str(path.relative_to(ROOT)))
+    ]
+    assert found == [], "\n".join(found)

@@ -383,6 +383,71 @@ def test_use_target_restores_brian_preferences():
     assert prefs.codegen.target == before
 
 
+def test_check_target_names_the_parameter_and_leaves_none_unresolved():
+    assert snn.check_target(None) is None and snn.check_target("cython") == "cython"
+    with pytest.raises(
+        ValueError, match=r"codegen_target must be one of .*got codegen_target='cpp'"
+    ):
+        snn.check_target("cpp")
+    with pytest.raises(TypeError, match="backend"):
+        snn.check_target(3, "backend")
+
+
+# -- hand-built circuits ----------------------------------------------------------------------
+
+
+def test_circuit_neuron_fires_at_the_period_of_the_membrane_equation():
+    # A leaky neuron reset to 0 and driven to D > threshold theta crosses at
+    # tau * ln(D / (D - theta)), then waits out its refractory period.
+    from brian2 import prefs
+
+    before = prefs.codegen.target
+    tau, refractory, theta = 10.0, 2.0, 15.0
+    drives = np.array([18.0, 20.0, 30.0])
+    circuit = snn.Circuit(0.1 * ms, name="lif_check")
+    assert circuit.target == snn.codegen_target() == "numpy"  # None: the package's choice
+    neurons = circuit.neurons(
+        len(drives),
+        "dv/dt = (drive - v) / tau : volt (unless refractory)\ndrive : volt (constant)",
+        threshold="v > theta",
+        reset="v = 0*mV",
+        refractory=refractory * ms,
+        method="exact",
+        name="lif_check_neurons",
+    )
+    neurons.drive = drives * mV
+    spikes = circuit.spike_monitor(neurons, name="lif_check_spikes")
+    circuit.run(150 * ms, namespace={"tau": tau * ms, "theta": theta * mV})
+    expected = refractory + tau * np.log(drives / (drives - theta))
+    trains = spikes.spike_trains()
+    for k, period in enumerate(expected):
+        measured = np.diff(np.asarray(trains[k] / ms)).mean()
+        assert abs(measured - period) <= 0.2, (k, measured, period)  # within two steps
+    # every object ran on the circuit's target and clock; Brian2's preferences untouched
+    assert prefs.codegen.target == before
+    assert neurons.clock is circuit.clock and spikes.clock is circuit.clock
+    assert all(obj.codeobj_class is _brian.code_object_class("numpy") for obj in (neurons, spikes))
+
+
+def test_circuit_runs_continue_and_it_refuses_a_second_target():
+    circuit = snn.Circuit(0.1 * ms, target="numpy", name="counter")
+    group = circuit.neurons(1, "dn/dt = 1 / second : 1", method="euler", name="counter_group")
+    circuit.run(10 * ms)
+    monitor = circuit.state_monitor(group, "n", record=True, name="counter_monitor")
+    circuit.operation(lambda: None, dt=1 * ms, name="counter_operation")
+    circuit.run(10 * ms)
+    assert float(group.n[0]) == pytest.approx(0.02)  # 20 ms at 1 per second
+    assert float(monitor.t[0] / ms) == pytest.approx(10.0)  # added after the first run
+    assert len(circuit.network.objects) == 3
+    with pytest.raises(TypeError, match="codeobj_class"):
+        circuit.neurons(1, "v : 1", codeobj_class=_brian.code_object_class("numpy"))
+    with pytest.raises(ValueError, match="target must be one of"):
+        snn.Circuit(0.1 * ms, target="cpp_standalone")
+    with pytest.raises(TypeError, match="dt"):
+        snn.Circuit(0.1)
+    assert snn.Circuit(0.1 * ms, target="cython", name="compiled").target == "cython"
+
+
 # -- readouts ---------------------------------------------------------------------------------
 
 
