@@ -14,35 +14,27 @@ from __future__ import annotations
 import dataclasses
 import importlib
 
-#: Noun of a kind of registered name -> (module, registry in it), imported when a
-#: check needs it (importing social or snn up front would slow every command).
-REGISTRIES: dict[str, tuple[str, str]] = {
-    "task": ("tasks", "TASKS"),
-    "protocol": ("social.protocols", "PROTOCOLS"),
-    "topology": ("social.graphs", "GRAPHS"),
-    "agent type": ("social.agents", "AGENT_TYPES"),
-    "partition": ("social.partitions", "PARTITIONS"),
-    "plasticity rule": ("snn", "RULES"),
+#: The registries that settings name things in: (what a name is, the module and the
+#: registry in it, the fields naming one, the fields naming several). A registry is
+#: imported when a check needs it (importing social or snn up front would slow every
+#: command).
+REGISTRIES = (
+    ("task", "tasks", "TASKS", ("task",), ("tasks",)),
+    ("protocol", "social.protocols", "PROTOCOLS", ("protocol",), ("protocols",)),
+    ("topology", "social.graphs", "GRAPHS", ("example_topology",), ("topologies",)),
+    ("agent type", "social.agents", "AGENT_TYPES", (), ("agent_types",)),
+    ("partition", "social.partitions", "PARTITIONS", ("partition",), ()),
+    ("plasticity rule", "snn", "RULES", (), ("rules",)),
+)
+
+#: Settings field -> (what it names, module, registry, one name or several). None
+#: values are skipped.
+NAMED_FIELDS: dict[str, tuple[str, str, str, bool]] = {
+    field: (what, module, registry, several)
+    for what, module, registry, one, many in REGISTRIES
+    for fields, several in ((one, False), (many, True))
+    for field in fields
 }
-
-#: Settings field -> (what it names, a key of REGISTRIES; one name or several).
-#: None values are skipped.
-NAMED_FIELDS: dict[str, tuple[str, bool]] = {
-    "task": ("task", False),
-    "tasks": ("task", True),
-    "protocol": ("protocol", False),
-    "protocols": ("protocol", True),
-    "topologies": ("topology", True),
-    "example_topology": ("topology", False),
-    "agent_types": ("agent type", True),
-    "partition": ("partition", False),
-    "rules": ("plasticity rule", True),
-}
-
-
-def _registry(what: str):
-    module, attribute = REGISTRIES[what]
-    return getattr(importlib.import_module(module), attribute)
 
 
 def check_names(settings) -> None:
@@ -65,8 +57,8 @@ def check_names(settings) -> None:
         value = getattr(settings, field.name)
         if value is None:
             continue
-        what, several = NAMED_FIELDS[field.name]
-        registry = _registry(what)
+        what, module, attribute, several = NAMED_FIELDS[field.name]
+        registry = getattr(importlib.import_module(module), attribute)
         if several:
             if isinstance(value, str) or not isinstance(value, (tuple, list)):
                 raise ValueError(
