@@ -249,12 +249,19 @@ COLUMNS: dict[str, dict[str, Column]] = {
     "learner_matrix": {
         "task": Column("the task (tasks.TASKS)"),
         "learner": Column(
-            "rate or spiking neurons x backprop or feedback alignment, or the STDP network"
+            "rate or spiking neurons x backprop or feedback alignment, or the STDP network; "
+            'for rule "reference" a reference learner (experiments.reference)'
         ),
-        "neurons": Column('"rate" or "spiking"'),
-        "rule": Column('"backprop", "feedback_alignment" or "stdp"'),
+        "neurons": Column('"rate" or "spiking" ("reference" for a reference learner)'),
+        "rule": Column(
+            '"backprop", "feedback_alignment" or "stdp"; "reference" for a reference learner '
+            "(fitted on the same training samples, scored on the same test samples; only "
+            "test_score and the sample counts are filled)"
+        ),
         "seed": SEED,
-        "learning_rate": Column("chosen on the validation split (empty for STDP)", "", 0.0),
+        "learning_rate": Column(
+            "chosen on the validation split (empty for STDP and the reference learners)", "", 0.0
+        ),
         "n_fit": Column("training samples", "", 0.0),
         "n_val": Column("validation samples", "", 0.0),
         "n_test": Column("test samples", "", 0.0),
@@ -283,9 +290,19 @@ COLUMNS: dict[str, dict[str, Column]] = {
     },
     "social_topology": {
         "seed": SEED,
-        "protocol": PROTOCOL,
-        "type": TYPE,
-        "topology": Column("the graph of the agent's component (social.GRAPHS)"),
+        "protocol": Column(
+            'the interaction protocol (social.PROTOCOLS), or "reference" for a reference '
+            "learner's row"
+        ),
+        "type": Column(
+            'the agent type: "ann" or "snn"; for protocol "reference" a reference learner '
+            "(experiments.reference)"
+        ),
+        "topology": Column(
+            'the graph of the agent\'s component (social.GRAPHS); for protocol "reference" '
+            'the data the reference learner was fitted on: "own shard" (one position\'s shard '
+            'alone) or "pooled" (every shard)'
+        ),
         "agent": AGENT,
         "round": ROUND,
         "degree": DEGREE,

@@ -7,8 +7,10 @@ operation counts at that point (every category of :mod:`core.opcounts`)
 are priced on every registered cost table (:mod:`core.energy`); the
 stopped model's inference energy is the counts of predicting the test set
 (read once, with the test accuracy). Figures: training energy to target and
-energy per prediction stacked by category on the primary table, and the
-spiking/MLP energy ratio under every table (the ranking's sensitivity).
+energy per prediction stacked by category on the primary table, the
+spiking/MLP energy ratio under every table (the ranking's sensitivity), and
+the test accuracy at the stop beside the reference learners (dashed lines:
+they have no counted energy, so they appear on the accuracy axis only).
 The reference learners of :mod:`experiments.reference` (logistic
 regression on raw inputs, 1-nearest neighbour, k-means prototypes plus the
 vote, the majority class) are fitted once on the same training samples and
@@ -41,7 +43,7 @@ from experiments._energy import (
 from experiments.learners import KINDS, make_learner, subsample
 from experiments.stats import mean_interval, paired_by_seed
 from experiments.style import color, figure, label
-from experiments.sweep_figures import PER_LEARNER, Panel, bar_panel, panel_grid
+from experiments.sweep_figures import PER_LEARNER, Panel, bar_panel, metric_rows, panel_grid
 from tasks import load_task
 
 #: Stacking order and colours of the energy categories.
@@ -101,7 +103,9 @@ def _figures(result: Result, settings: Settings) -> dict:
     energy = result.tables["energy"]
     metrics = result.metrics
     tables = list(dict.fromkeys(energy["table"]))
-    fig, axes = figure(1, 3, figsize=(17, 5.6))
+    fig, axes = figure(
+        1, 4, figsize=(21, 5.6), gridspec_kw={"width_ratios": (1.0, 1.0, 1.15, 0.85)}
+    )
     primary = energy[energy["table"] == settings.primary_table]
     panels = [
         ("train", "(a) training to the target"),
@@ -189,6 +193,7 @@ def _figures(result: Result, settings: Settings) -> dict:
     ratio_ax.set_ylabel("spiking energy / MLP energy (above 1: MLP cheaper)")
     ratio_ax.set_title("(c) ranking under each cost table")
     ratio_ax.legend(loc="best")
+    _accuracy_panel(axes[3], metrics, settings)
     fig.suptitle(
         f"Energy of an MLP and a spiking network to reach chance-corrected validation accuracy "
         f"{settings.target} on {settings.task}"
@@ -196,6 +201,48 @@ def _figures(result: Result, settings: Settings) -> dict:
     fig.tight_layout(rect=(0, 0, 0.9, 1))
     fig.text(0.01, -0.01, _wrap(_caption(settings, tables), 200), fontsize=8, va="top")
     return {"energy_to_accuracy": fig}
+
+
+def _accuracy_panel(ax, metrics: pd.DataFrame, settings: Settings) -> None:
+    """(d): each learner's test accuracy at its stop (mean, 95% t-interval over seeds), the
+    reference learners' mean test accuracy as dashed lines in their colours (they have no
+    counted energy, so they are drawn on the accuracy axis only)."""
+    for x, kind in enumerate(KINDS):
+        rows = metrics.loc[metrics["kind"] == kind, "test_accuracy"]
+        mean, low, high = interval95(rows, bounds="test_accuracy")
+        if not np.isfinite(mean):
+            continue
+        error = [[mean - low], [high - mean]] if np.isfinite(low) else None
+        ax.bar(x, mean, width=0.6, color=color(kind), alpha=0.85)
+        if error is not None:
+            ax.errorbar(x, mean, yerr=error, fmt="none", color="black", capsize=3)
+    references = [k for k in dict.fromkeys(metrics["kind"]) if k not in KINDS]
+    for kind in references:
+        mean = float(metrics.loc[metrics["kind"] == kind, "test_accuracy"].mean())
+        ax.axhline(
+            mean,
+            color=reference.COLORS.get(kind, "#444444"),
+            lw=1,
+            ls="--",
+            label=f"reference: {reference.LABELS.get(kind, kind)}",
+        )
+    ax.set_xticks(range(len(KINDS)), [label(k) for k in KINDS])
+    ax.set_xlim(-0.6, len(KINDS) - 0.4)
+    ax.set_ylim(0, 1.0)
+    ax.set_ylabel(f"test accuracy at the stop ({settings.task})")
+    seeds = metrics["seed"].nunique()
+    note = (
+        "dashed: reference\nlearners fitted once on the same samples, energy not counted"
+        if references
+        else "this run has\nno reference rows"
+    )
+    ax.set_title(
+        f"(d) test accuracy at the stop\n(mean, 95% t-interval over {seeds} seed"
+        f"{'s' if seeds != 1 else ''}; {note})",
+        fontsize=10,
+    )
+    if ax.get_legend_handles_labels()[0]:  # below the axes: the bars fill the panel
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize=8)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -305,16 +352,37 @@ def _aggregate_figures(aggregate) -> dict:
         **PER_LEARNER,
         "categories": [k for k in KINDS if k in set(aggregate.summary["kind"])],
     }
+
+    def with_references(metric, draw_bars):
+        """The learners' bars, and the reference learners' means as labelled dashed lines."""
+
+        def draw(ax, rows):
+            draw_bars(ax, rows)
+            references = metric_rows(rows, metric)
+            references = references[~references["kind"].isin(KINDS)].dropna(subset=["mean"])
+            for kind, mean in zip(references["kind"], references["mean"]):
+                ax.axhline(
+                    mean,
+                    color=reference.COLORS.get(kind, "#444444"),
+                    lw=1,
+                    ls="--",
+                    label=f"reference: {reference.LABELS.get(kind, kind)}",
+                )
+
+        return draw
+
+    def panel(metric, value_label, **options):
+        return with_references(metric, bar_panel(metric, "kind", value_label, **options))
+
     panels = [
         Panel(
             "test accuracy at the stop",
-            bar_panel("test_accuracy", "kind", "test accuracy", limits=(0, 1), **per_learner),
+            panel("test_accuracy", "test accuracy", limits=(0, 1), **per_learner),
         ),
         Panel(
             "validation score at the stop",
-            bar_panel(
+            panel(
                 "val_corrected",
-                "kind",
                 "chance-corrected validation accuracy",
                 limits=(None, 1),
                 **per_learner,
@@ -322,11 +390,11 @@ def _aggregate_figures(aggregate) -> dict:
         ),
         Panel(
             "reached the target",
-            bar_panel("reached", "kind", "fraction of runs", limits=(0, 1), **per_learner),
+            panel("reached", "fraction of runs", limits=(0, 1), **per_learner),
         ),
         Panel(
             "samples to the stop",
-            bar_panel("samples_to_target", "kind", "training samples", log=True, **per_learner),
+            panel("samples_to_target", "training samples", log=True, **per_learner),
         ),
     ]
     figure = panel_grid(
@@ -336,7 +404,8 @@ def _aggregate_figures(aggregate) -> dict:
         "An MLP and a spiking network trained until a chance-corrected validation target",
         panel_size=(3.6, 3.6),
         note="The energy by category and cost table is in each run's energy.csv, not in "
-        "metrics.csv, and is not aggregated here.",
+        "metrics.csv, and is not aggregated here. Dashed: reference learners, fitted once on "
+        "all training samples (their energy is not counted).",
     )
     return {"energy_to_accuracy": figure}
 

@@ -28,8 +28,10 @@ Beside the learners, the reference learners of :mod:`experiments.reference`
 (logistic regression, 1-nearest neighbour, k-means with as many prototypes
 as hidden units plus the vote, the majority class; ridge, 1-NN and the mean
 for regression) are fitted on the same training samples and scored on the
-same test samples (table ``references.csv``, and summary.md with 95%
-intervals over seeds).
+same test samples: rows of ``metrics.csv`` whose ``learner`` names the
+reference and whose ``neurons`` and ``rule`` are ``"reference"`` (only
+``test_score`` is measured; the effects leave them out), given in summary.md
+with 95% intervals over seeds.
 
 Evaluation: every task's training split is cut into a fitting part and a
 validation part (the task's own ``X_val`` where it has one, otherwise 20%
@@ -73,10 +75,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from core.random import child_seeds
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
-from experiments.runner import progress
 from experiments.stats import mean_interval
 from experiments.style import figure
 from experiments.sweep_figures import Panel, bar_panel, derived_summary, panel_grid
@@ -91,6 +91,8 @@ DESIGN = {
 }
 STDP = "stdp"
 LEARNERS = (*DESIGN, STDP)
+#: The ``neurons`` and ``rule`` of the reference learners' rows in ``metrics.csv``.
+REFERENCE = "reference"
 RULE_COLORS = {"backprop": "#1f77b4", "feedback_alignment": "#ff7f0e"}
 RULE_LABELS = {"backprop": "backprop", "feedback_alignment": "feedback alignment"}
 STDP_COLOR = "#d62728"
@@ -344,6 +346,20 @@ def interval(values, bounds=None) -> tuple[float, float, float]:
     return found.mean, found.low, found.high
 
 
+def effect_bounds(metric: str, effect: str) -> tuple[float, float]:
+    """The range an effect on ``metric`` can take: for a metric with a finite declared range
+    of width w (:func:`experiments.columns.range_of_name`), [-w, w] for a main effect or a
+    difference of two cells (``total``, ``spikes``, ``rule``), [-2w, 2w] for the
+    interaction (a difference of two differences); unbounded otherwise, as are log10 ratios."""
+    from experiments.columns import range_of_name
+
+    low, high = range_of_name(metric)
+    if METRICS[metric][1] or not (np.isfinite(low) and np.isfinite(high)):
+        return (-np.inf, np.inf)
+    width = (high - low) * (2 if effect == "interaction" else 1)
+    return (-width, width)
+
+
 def effects(metrics: pd.DataFrame) -> pd.DataFrame:
     """Main effects of spikes and of the rule and their interaction, per task and metric.
 
@@ -369,10 +385,11 @@ def effects(metrics: pd.DataFrame) -> pd.DataFrame:
 
 def _difference_rows(task: str, metric: str, column: str, named_values) -> list[dict]:
     """One row per ``(name, per-seed differences)``: the name in ``column``, the mean and
-    95% interval of the values (:func:`interval`) and how many seeds have one."""
+    95% interval of the values (:func:`interval`, clipped to :func:`effect_bounds`) and
+    how many seeds have one."""
     rows = []
     for name, values in named_values:
-        mean, low, high = interval(values)
+        mean, low, high = interval(values, effect_bounds(metric, name))
         rows.append(
             {
                 "task": task,
@@ -429,8 +446,28 @@ def split_verdict(rows: pd.DataFrame) -> str:
     return f"both; mostly {'spikes' if larger == 'spikes' else 'the learning rule'}"
 
 
+def learner_rows(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the five learners, without the reference learners' rows."""
+    if "rule" not in metrics.columns:
+        return metrics
+    return metrics[metrics["rule"] != REFERENCE]
+
+
+def reference_table(result: Result) -> pd.DataFrame | None:
+    """The reference learners' test scores (``task``, ``seed``, ``kind``, ``test_score``):
+    their rows of ``metrics.csv``, or the ``references`` table of a run saved before they
+    moved there."""
+    metrics = result.metrics
+    if "rule" in metrics.columns and (metrics["rule"] == REFERENCE).any():
+        rows = metrics[metrics["rule"] == REFERENCE]
+        return rows[["task", "seed", "learner", "test_score"]].rename(columns={"learner": "kind"})
+    return result.tables.get("references")
+
+
 def _cells(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Long table (task, learner, seed, metric, value), log10 where the metric says so."""
+    """Long table (task, learner, seed, metric, value) of the five learners (the reference
+    rows left out), log10 where the metric says so."""
+    metrics = learner_rows(metrics)
     present = [m for m in METRICS if m in metrics.columns]
     long = metrics.melt(
         id_vars=["task", "learner", "seed"], value_vars=present, var_name="metric"
@@ -479,12 +516,14 @@ def _factor(verdict: str) -> str:
 # -- figures and summary ---------------------------------------------------------------------------
 
 
-def _mean_and_error(values, log: bool):
-    """Mean and (lower, upper) error-bar lengths over seeds; geometric on a log scale."""
+def _mean_and_error(values, log: bool, bounds=None):
+    """Mean and (lower, upper) error-bar lengths over seeds; geometric on a log scale (whose
+    interval, of log10 values, is unbounded), otherwise clipped to ``bounds`` (a range or a
+    declared column's name, :func:`experiments.stats.metric_bounds`)."""
     values = np.asarray(values, dtype=float)
     if log:
         values = np.log10(values[values > 0])
-    mean, low, high = interval(values)
+    mean, low, high = interval(values, None if log else bounds)
     if log:
         mean, low, high = (10**v if np.isfinite(v) else np.nan for v in (mean, low, high))
     below = mean - low if np.isfinite(low) else 0.0
@@ -507,6 +546,18 @@ LEARNER_STYLE = {
     "spiking_feedback_alignment": ("#ffbb78", "D", "spiking, feedback alignment"),
     STDP: (STDP_COLOR, "s", "STDP network"),
 }
+
+
+def learner_style(learner: str) -> tuple:
+    """(colour, marker, label) of a learner, or of a reference learner of
+    :mod:`experiments.reference` (in its own colour, labelled "reference: ...")."""
+    if learner in LEARNER_STYLE:
+        return LEARNER_STYLE[learner]
+    return (
+        reference.COLORS.get(learner, "#444444"),
+        "_",
+        f"reference: {reference.LABELS.get(learner, learner)}",
+    )
 
 
 def _panel_grid(n_panels: int, height: float):
@@ -551,7 +602,8 @@ def _figures(result: Result, settings: Settings) -> dict:
     their interaction) per task, mean and 95% interval over seeds, beside a
     line at 0: a factor accounts for a difference where its interval clears
     the line. ``learner_matrix_cells``: the measured values of the five
-    learners per task, the STDP network included.
+    learners per task, the STDP network included, and the reference learners'
+    mean test scores as dashed segments (they have no other measured value).
     """
     metrics, table = result.metrics, result.tables["effects"]
     tasks = list(dict.fromkeys(metrics["task"]))
@@ -584,6 +636,7 @@ def _figures(result: Result, settings: Settings) -> dict:
                         (metrics["task"] == task) & (metrics["learner"] == learner), metric
                     ],
                     log,
+                    metric,  # clipped to the column's range (a score: at most 1)
                 )
                 for task in tasks
             ]
@@ -596,19 +649,49 @@ def _figures(result: Result, settings: Settings) -> dict:
                 label=name,
                 **POINT,
             )
+        if metric == "test_score":
+            _reference_segments(ax, reference_table(result), tasks)
         ax.set_xticks(x, tasks, rotation=30, ha="right", fontsize=8)
         ax.set_ylabel(label, fontsize=8)
         if log:
             ax.set_yscale("log")
-    handles, labels = cell_axes[0].get_legend_handles_labels()
-    cells.legend(handles, labels, loc="lower center", ncol=5, fontsize=8)
+    handles = {}
+    for ax in cell_axes:
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(text, handle)
+    names = sorted(handles, key=lambda name: name.startswith("reference"))  # learners first
+    cells.legend([handles[n] for n in names], names, loc="lower center", ncol=5, fontsize=8)
     cells.suptitle(
         "Measured values per task and learner (mean and 95% interval over seeds; missing "
-        "points: a target not reached, or energy not counted)",
+        "points: a target not reached, or energy not counted)\ndashed: the reference "
+        "learners' mean test score over seeds, fitted on the same training samples",
         fontsize=9,
     )
-    cells.tight_layout(rect=(0, 0.06, 1, 1))
+    cells.tight_layout(rect=(0, 0.1, 1, 1))
     return {"learner_matrix": fig, "learner_matrix_cells": cells}
+
+
+def _reference_segments(ax, references, tasks: list) -> None:
+    """The reference learners' mean test score over seeds (:func:`reference_table`) as a
+    dashed segment across each task's slot, in the reference's colour, labelled once."""
+    if references is None or references.empty:
+        return
+    means = references.groupby(["kind", "task"], sort=False)["test_score"].mean()
+    for kind in dict.fromkeys(references["kind"]):
+        colour, _, name = learner_style(kind)
+        for position, task in enumerate(tasks):
+            if (kind, task) not in means.index:
+                continue
+            ax.hlines(
+                means[(kind, task)],
+                position - 0.42,
+                position + 0.42,
+                colors=colour,
+                linestyles="--",
+                linewidth=1,
+                label=name,
+                zorder=0,
+            )
 
 
 def _fmt(value, log=False) -> str:
@@ -673,10 +756,10 @@ def _summary(result: Result, settings: Settings) -> str:
         "## Mean and 95% interval over seeds",
         "",
     ]
-    shown = [m for m in METRICS if m in metrics.columns]
+    shown = [m for m in METRICS if m in learner_rows(metrics).columns]
     lines.append("| task | learner | " + " | ".join(METRICS[m][0] for m in shown) + " |")
     lines.append("| --- | --- | " + " | ".join("---" for _ in shown) + " |")
-    for (task, learner), rows in metrics.groupby(["task", "learner"], sort=False):
+    for (task, learner), rows in learner_rows(metrics).groupby(["task", "learner"], sort=False):
         cells = []
         for metric in shown:
             values = rows[metric].astype(float)
@@ -687,7 +770,7 @@ def _summary(result: Result, settings: Settings) -> str:
                 mean, low, high = (10**v if np.isfinite(v) else np.nan for v in (mean, low, high))
             cells.append(f"{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]")
         lines.append(f"| {task} | {learner} | " + " | ".join(cells) + " |")
-    lines += reference_lines(result.tables.get("references"))
+    lines += reference_lines(reference_table(result))
     lines += [
         "",
         "## Which factor accounts for each difference",
@@ -840,7 +923,12 @@ def effects_over_runs(aggregate) -> pd.DataFrame:
     """Each run's effects per task (from its means over its inner seeds), as means and
     intervals over runs: :func:`experiments.sweep_figures.derived_summary` with ``measure``
     (the metric) and ``effect`` split out of its ``metric`` column."""
-    table = derived_summary(aggregate, _run_effects, ["task"])
+    bounds = {
+        f"{metric}/{effect}": effect_bounds(metric, effect)
+        for metric in METRICS
+        for effect in EFFECT_STYLE
+    }
+    table = derived_summary(aggregate, _run_effects, ["task"], bounds=bounds)
     table["measure"] = table["metric"].str.split("/").str[0]
     table["effect"] = table["metric"].str.split("/").str[1]
     return table
@@ -891,8 +979,8 @@ def _aggregate_figures(aggregate) -> dict:
                     METRICS[m][0],
                     categories=tasks,
                     series="learner",
-                    series_label=lambda learner: LEARNER_STYLE.get(learner, (0, 0, learner))[2],
-                    series_color=lambda learner: LEARNER_STYLE.get(learner, ("#444444",))[0],
+                    series_label=lambda learner: learner_style(learner)[2],
+                    series_color=lambda learner: learner_style(learner)[0],
                     log=METRICS[m][1],
                     points=True,
                 ),
@@ -914,9 +1002,13 @@ def run(settings: Settings, seed: int) -> Result:
     """rate vs spiking neurons x backprop vs feedback alignment, beside STDP: which
     factor matters"""
     learners = LEARNERS if settings.include_stdp else tuple(DESIGN)
-    rows, tuning, curves, timings, references = [], [], [], [], []
-    jobs = [(name, s) for name in settings.tasks for s in child_seeds(seed, settings.n_seeds)]
-    for task_name, run_seed in progress(jobs, desc="learner_matrix"):
+    rows, tuning, curves, timings = [], [], [], []
+    jobs = (
+        (task_name, run_seed)
+        for task_name in settings.tasks
+        for run_seed in settings.seed_runs(seed, f"learner_matrix {task_name}")
+    )
+    for task_name, run_seed in jobs:
         task = load_task(task_name, seed=run_seed)
         if task.kind not in ("classification", "regression"):
             raise ValueError(
@@ -930,8 +1022,19 @@ def run(settings: Settings, seed: int) -> Result:
         X_val, y_val = capped(X_val, y_val, settings.n_val, rng, stratify)
         X_test, y_test = capped(task.X_test, task.y_test, settings.n_test, rng, stratify)
         data = (X_fit, y_fit, X_val, y_val, X_test, y_test)
-        references += [
-            {"task": task_name, "seed": run_seed, "kind": row["kind"], "test_score": row["score"]}
+        references = [
+            {
+                "task": task_name,
+                "learner": row["kind"],
+                "neurons": REFERENCE,
+                "rule": REFERENCE,
+                "seed": run_seed,
+                "learning_rate": np.nan,
+                "n_fit": len(X_fit),
+                "n_val": len(X_val),
+                "n_test": len(X_test),
+                "test_score": row["score"],
+            }
             for row in reference.reference_scores(
                 task.kind,
                 X_fit,
@@ -969,6 +1072,7 @@ def run(settings: Settings, seed: int) -> Result:
                     "seconds": seconds + time.perf_counter() - started,
                 }
             )
+        rows += references  # after the learners': their columns set the table's order
     metrics = pd.DataFrame(rows)
     return Result(
         metrics=metrics,
@@ -978,6 +1082,5 @@ def run(settings: Settings, seed: int) -> Result:
             "mlp_to_stdp": mlp_to_stdp(metrics),
             "tuning": pd.DataFrame(tuning),
             "curves": pd.concat(curves, ignore_index=True),
-            "references": pd.DataFrame(references, columns=["task", "seed", "kind", "test_score"]),
         },
     )

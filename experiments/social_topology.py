@@ -25,9 +25,13 @@ gap of the graph they live on.
 Next to the agents, the reference learners of :mod:`experiments.reference`
 (logistic regression, 1-nearest neighbour, k-means prototypes plus the vote,
 the majority class) are fitted on each position's shard alone and on all
-shards pooled, and scored on the agents' evaluation samples (table
-``references.csv``; summary.md gives them with 95% intervals): what an
-agent could reach without its neighbours, and what sharing all data could.
+shards pooled, and scored on the agents' evaluation samples: what an agent
+could reach without its neighbours, and what sharing all data could. They
+are rows of ``metrics.csv`` with ``protocol`` "reference", the reference
+learner in ``type``, ``topology`` "own shard" (``agent``: the position) or
+"pooled" (``agent`` -1), at the last round; summary.md gives them with 95%
+intervals, the accuracy figures draw them as lines (dotted: one shard, dashed:
+pooled), and the analyses of the societies leave them out.
 
 Run time on 2 cores: the quick preset (iris, 6 agents per topology, 6 rounds,
 ``teach``) takes under a minute, almost all of it the spiking agents; the full
@@ -94,6 +98,59 @@ TOPOLOGY_LABELS = {
     "random": "random (Erdős-Rényi)",
     "grid": "grid",
 }
+
+
+#: The ``protocol`` of the reference learners' rows in ``metrics.csv``; their ``topology`` is
+#: the data they were fitted on (:data:`REFERENCE_SCOPES`).
+REFERENCE = "reference"
+REFERENCE_SCOPES = ("own shard", "pooled")
+
+
+def society_rows(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The agents' rows of ``metrics``, without the reference learners' rows."""
+    return metrics[metrics["protocol"] != REFERENCE]
+
+
+def reference_table(result: Result) -> pd.DataFrame | None:
+    """The reference learners' accuracies (``seed``, ``scope``, ``position``, ``kind``,
+    ``accuracy``, as :func:`shard_references` gives them): their rows of ``metrics.csv``,
+    or the ``references`` table of a run saved before they moved there."""
+    metrics = result.metrics
+    rows = metrics[metrics["protocol"] == REFERENCE]
+    if rows.empty:
+        return result.tables.get("references")
+    return pd.DataFrame(
+        {
+            "seed": rows["seed"],
+            "scope": rows["topology"],
+            "position": rows["agent"],
+            "kind": rows["type"],
+            "accuracy": rows["accuracy"],
+        }
+    ).reset_index(drop=True)
+
+
+def reference_metrics(references: list[dict], rounds: int) -> pd.DataFrame:
+    """:func:`shard_references`' rows as rows of ``metrics.csv`` (see the module docstring):
+    at round ``rounds``, no neighbours, messages or cost."""
+    table = pd.DataFrame(references, columns=["seed", "scope", "position", "kind", "accuracy"])
+    return pd.DataFrame(
+        {
+            "seed": table["seed"],
+            "protocol": REFERENCE,
+            "type": table["kind"],
+            "topology": table["scope"],
+            "agent": table["position"],
+            "round": rounds,
+            "degree": np.nan,
+            "accuracy": table["accuracy"],
+            "disagreement": np.nan,
+            "messages": 0,
+            "local_samples": np.nan,
+            "cost": np.nan,
+            "cost_unit": "",
+        }
+    )
 
 
 def topology_color(name: str) -> str:
@@ -201,6 +258,7 @@ def components(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Per seed, protocol, type, topology and round: accuracy, consensus distance and the
     knowledge-diffusion round."""
     parts = []
+    metrics = society_rows(metrics)
     for (seed, protocol, kind), part in metrics.groupby(["seed", "protocol", "type"], sort=False):
         summary = component_summary(
             part, "topology", settings.diffusion_threshold, settings.diffusion_fraction
@@ -308,10 +366,24 @@ def final_by_topology(
 # ----------------------------------------------------------------------------
 # Figures and summary
 # ----------------------------------------------------------------------------
-def _per_type_panels(table, settings, protocol, column, ylabel, title):
+def _per_type_panels(table, settings, protocol, column, ylabel, title, references=None):
+    """One panel per agent type: ``column`` round by round per topology; with
+    ``references`` (:func:`reference_table`), the reference learners' mean accuracy over
+    seeds (and positions) as horizontal lines."""
     kinds = [k for k in settings.agent_types if k in set(table["type"])]
-    fig, axes = figure(1, len(kinds), figsize=(5.2 * len(kinds), 4.0), sharey=True, squeeze=False)
+    levels = None
+    if references is not None and len(references):
+        levels = (
+            references.groupby(["kind", "scope"], sort=False)["accuracy"]
+            .mean()
+            .reset_index()
+            .rename(columns={"kind": "type", "scope": "topology"})
+        )
+    width = 5.2 * len(kinds) + (4.2 if levels is not None else 0.0)  # room for the legend
+    fig, axes = figure(1, len(kinds), figsize=(width, 4.0), sharey=True, squeeze=False)
     for ax, kind in zip(axes[0], kinds):
+        if levels is not None:
+            reference_lines(ax, levels, "accuracy")
         rows = table[(table["protocol"] == protocol) & (table["type"] == kind)]
         for name in settings.topologies:
             curve = rows[rows["topology"] == name].groupby("round")[column]
@@ -319,7 +391,8 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title):
             low = high = None
             if column == "mean_accuracy":
                 spread = rows[rows["topology"] == name].groupby("round")["std_accuracy"].mean()
-                low, high = mean - spread, mean + spread
+                # an accuracy stays in [0, 1]: so does its band
+                low, high = (mean - spread).clip(lower=0.0), (mean + spread).clip(upper=1.0)
             curve_with_band(
                 ax,
                 mean.index,
@@ -331,8 +404,22 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title):
             )
         ax.set_title(f"{label(kind)} agents")
         ax.set_xlabel("round (local learning, then one interaction)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0, 0].set_ylabel(ylabel)
-    axes[0, 0].legend(title="topology", loc="best")
+    if levels is None:
+        axes[0, 0].legend(title="topology", loc="best")
+    else:  # topologies and reference lines: one legend beside the panels
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("reference"))
+        axes[0, -1].legend(
+            [handles[i] for i in order],
+            [labels[i] for i in order],
+            title="topology; reference learners (mean over seeds and shards)",
+            title_fontsize=8,
+            fontsize=8,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+        )
     if column == "mean_accuracy":
         axes[0, 0].set_ylim(0, 1)
     else:
@@ -491,6 +578,7 @@ def _figures(result: Result, settings: Settings) -> dict:
             "mean_accuracy",
             "test accuracy (mean over agents; band: ±1 s.d.)",
             "Accuracy by topology",
+            references=reference_table(result),
         )
         figures[f"consensus_{protocol}"] = _per_type_panels(
             table,
@@ -560,7 +648,7 @@ def _summary(result: Result, settings: Settings) -> str:
             f"| {_interval(row, 'final_consensus_distance')} "
             f"| {_fmt(row['diffusion_round'], 1)} |"
         )
-    lines += _reference_lines(result.tables.get("references"))
+    lines += _reference_lines(reference_table(result))
     theory = result.tables["consensus_theory"]
     ratio = theory["measured_steps"] / theory["predicted_steps"]
     from scipy.stats import spearmanr
@@ -578,13 +666,42 @@ def _summary(result: Result, settings: Settings) -> str:
 # ----------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------
+#: Line styles of the reference learners by the data they were fitted on.
+SCOPE_LINESTYLES = {"own shard": ":", "pooled": "--"}
+
+
+def reference_lines(ax, rows: pd.DataFrame, value: str = "mean") -> None:
+    """The reference learners' accuracies as horizontal lines, in their colours, dotted for
+    one shard alone and dashed for all shards pooled, each labelled for the legend. ``rows``
+    has ``type`` (the reference), ``topology`` (the scope) and ``value``, one row each."""
+    for kind, scope, level in zip(rows["type"], rows["topology"], rows[value]):
+        if not np.isfinite(level):
+            continue
+        ax.axhline(
+            level,
+            color=reference.COLORS.get(kind, "#444444"),
+            linestyle=SCOPE_LINESTYLES.get(scope, "-."),
+            linewidth=1,
+            label=f"reference: {reference.LABELS.get(kind, kind)}, {scope}",
+            zorder=0,
+        )
+
+
 def _aggregate_figures(aggregate) -> dict:
     """Accuracy and disagreement round by round per topology, one panel per protocol and agent
     type; means over agents within a run, then means and intervals over runs."""
-    pairs = list(dict.fromkeys(zip(aggregate.summary["protocol"], aggregate.summary["type"])))
+    pairs = [
+        (protocol, kind)
+        for protocol, kind in dict.fromkeys(
+            zip(aggregate.summary["protocol"], aggregate.summary["type"])
+        )
+        if protocol != REFERENCE
+    ]
 
     def draw(column, ylabel, protocol, kind):
         def panel(ax, rows):
+            if column == "accuracy":
+                reference_lines(ax, metric_rows(rows, column, protocol=REFERENCE))
             rows = metric_rows(rows, column, protocol=protocol, type=kind)
             bands(ax, rows, "round", "topology", topology_style)
             ax.set_xlabel("round (local learning, then one interaction)")
@@ -622,6 +739,11 @@ def run(settings: Settings, seed: int) -> Result:
     check_society_settings(
         settings.agent_types, settings.protocols, settings.topologies, settings.partition
     )
+    if REFERENCE in settings.protocols:
+        raise ValueError(
+            f"protocols={settings.protocols!r}: {REFERENCE!r} names the reference learners' "
+            "rows of metrics.csv and cannot be a protocol here"
+        )
     task = load_task(settings.task)
     records, timings, spectra, references = [], [], [], []
     for run_seed in settings.seed_runs(seed, "social_topology"):
@@ -692,14 +814,13 @@ def run(settings: Settings, seed: int) -> Result:
                         }
                     )
                 )
+    if references:
+        records.append(reference_metrics(references, settings.rounds))
     return Result(
         metrics=pd.concat(records, ignore_index=True),
         timings=pd.DataFrame(timings),
         tables={
             "spectra": pd.DataFrame(spectra),
             "consensus_theory": consensus_theory(settings, seed),
-            "references": pd.DataFrame(
-                references, columns=["seed", "scope", "position", "kind", "accuracy"]
-            ),
         },
     )

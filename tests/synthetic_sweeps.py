@@ -104,7 +104,15 @@ SPECS = {
         },
     ],
     "energy_to_accuracy": [
-        {"kind": ["ann", "snn"], "reached": YES_NO, "n_fit": 300, "n_val": 100, "n_test": 150}
+        {"kind": ["ann", "snn"], "reached": YES_NO, "n_fit": 300, "n_val": 100, "n_test": 150},
+        {
+            "kind": ["logistic_regression", "nearest_neighbour"],
+            "reached": YES_NO,
+            "epochs": NAN,
+            "n_fit": 300,
+            "n_val": 100,
+            "n_test": 150,
+        },
     ],
     "learner_matrix": [
         {
@@ -129,7 +137,29 @@ SPECS = {
             "n_fit": 300,
             "n_val": 150,
             "n_test": 200,
-        }
+        },
+        {
+            "task": ["digits"],
+            "learner": ["logistic_regression", "nearest_neighbour"],
+            "neurons": "reference",
+            "rule": "reference",
+            "learning_rate": NAN,
+            "n_fit": 300,
+            "n_val": 150,
+            "n_test": 200,
+            **{
+                column: NAN
+                for column in (
+                    "val_score",
+                    "noisy_score",
+                    "training_joules",
+                    "joules_per_prediction",
+                    "samples_to_target",
+                    "updates_to_target",
+                    "forgetting",
+                )
+            },
+        },
     ],
     "social_topology": [
         {
@@ -139,7 +169,23 @@ SPECS = {
             "agent": [0, 1],
             "round": _SOCIETY_ROUNDS,
             "cost_unit": "J (horowitz45_fp32)",
+        },
+    ]
+    + [
+        {
+            "protocol": ["reference"],
+            "type": ["logistic_regression", "majority"],
+            "topology": [scope],
+            "agent": agents,
+            "round": _SOCIETY_ROUNDS[-1],
+            "degree": NAN,
+            "disagreement": NAN,
+            "messages": 0,
+            "local_samples": NAN,
+            "cost": NAN,
+            "cost_unit": "",
         }
+        for scope, agents in (("own shard", [0, 1]), ("pooled", [-1]))
     ],
     "mixed_society": [
         {

@@ -17,7 +17,7 @@ import experiments.brain_synchrony as brain_synchrony
 import experiments.mixed_society as mixed_society
 import experiments.smart_city as smart_city
 import experiments.social_topology as social_topology
-from experiments._base import EXPERIMENTS
+from experiments._base import EXPERIMENTS, Result
 from experiments._societies import paired_task, union_of_components
 from experiments.runner import replot, run_experiment
 from tasks import load_task
@@ -160,7 +160,26 @@ def test_social_topology_references_fit_each_shard_alone_and_all_pooled():
 def test_social_topology_obeys_consensus_theory_and_reruns_byte_identically(tmp_path):
     settings = _topology_settings(protocols=("teach", "gossip"))
     path = run_experiment("social_topology", settings=settings, seed=4, out=tmp_path / "a")
-    metrics = pd.read_csv(path / "metrics.csv")
+    everything = pd.read_csv(path / "metrics.csv")
+    # the reference learners are rows of metrics.csv, fitted on each position's shard alone
+    # (5 positions x 4 references) and on all shards pooled (4), at the last round
+    references = everything[everything["protocol"] == social_topology.REFERENCE]
+    assert set(references["type"]) == set(settings.references)
+    assert (references["topology"] == "own shard").sum() == 5 * 4
+    assert (references["topology"] == "pooled").sum() == 4
+    assert sorted(set(references.loc[references["topology"] == "own shard", "agent"])) == [
+        *range(5)
+    ]
+    assert (references["round"] == settings.rounds).all()
+    assert references["accuracy"].between(0, 1).all()
+    # ... and the summary's reference table is read from them
+    table = social_topology.reference_table(Result(everything))
+    assert social_topology._reference_lines(table)[-4:] == [
+        line
+        for line in (path / "summary.md").read_text().splitlines()
+        if any(line.startswith(f"| {label} |") for label in _reference_labels(settings))
+    ]
+    metrics = everything[everything["protocol"] != social_topology.REFERENCE]
     assert {
         "seed",
         "protocol",
@@ -210,9 +229,7 @@ def test_social_topology_obeys_consensus_theory_and_reruns_byte_identically(tmp_
     )
     summary = (path / "summary.md").read_text()
     assert "spectral bound" in summary and "| 1-nearest neighbour |" in summary
-    references = pd.read_csv(path / "references.csv")
-    assert set(references["scope"]) == {"own shard", "pooled"}
-    assert (references["scope"] == "own shard").sum() == 5 * 4  # 5 positions x 4 references
+    assert not (path / "references.csv").exists()
     _replots("social_topology", path)
 
     # the same seed again gives the same bytes (computed without drawing the figures again)
@@ -222,6 +239,46 @@ def test_social_topology_obeys_consensus_theory_and_reruns_byte_identically(tmp_
         again.tables["consensus_theory"].to_csv(index=False).encode()
         == (path / "consensus_theory.csv").read_bytes()
     )
+
+
+def _reference_labels(settings):
+    from experiments import reference
+
+    return [reference.LABELS[name] for name in settings.references]
+
+
+def test_social_topology_reads_references_from_metrics_or_from_an_older_runs_table():
+    """A run saved before the reference learners moved into metrics.csv kept them in
+    references.csv: its summary still gives them; the societies' tables ignore them."""
+    rows = [
+        {"seed": 1, "scope": scope, "position": position, "kind": kind, "accuracy": value}
+        for scope, position, kind, value in (
+            ("own shard", 0, "majority", 0.3),
+            ("own shard", 1, "majority", 0.5),
+            ("pooled", -1, "majority", 0.9),
+        )
+    ]
+    agents = pd.DataFrame(
+        [
+            dict(seed=1, protocol="teach", type="ann", topology="ring", agent=a, round=1,
+                 degree=2, accuracy=0.6, disagreement=0.1, messages=1, local_samples=4,
+                 cost=1.0, cost_unit="J")
+            for a in range(2)
+        ]
+    )  # fmt: skip
+    new = pd.concat([agents, social_topology.reference_metrics(rows, 1)], ignore_index=True)
+    old = Result(agents, tables={"references": pd.DataFrame(rows)})
+    expected = pd.DataFrame(rows)
+    pd.testing.assert_frame_equal(
+        social_topology.reference_table(Result(new)), expected, check_dtype=False
+    )
+    pd.testing.assert_frame_equal(social_topology.reference_table(old), expected)
+    settings = _topology_settings(rounds=1, topologies=("ring",))
+    assert social_topology.components(new, settings).equals(
+        social_topology.components(agents, settings)
+    )
+    text = social_topology._reference_lines(social_topology.reference_table(Result(new)))
+    assert "| majority class | 0.400 [" in text[-1] and "| 0.900 (n = 1) |" in text[-1]
 
 
 def test_social_topology_with_spiking_agents(tmp_path):
@@ -234,7 +291,8 @@ def test_social_topology_with_spiking_agents(tmp_path):
     )
     path = run_experiment("social_topology", settings=settings, out=tmp_path)
     metrics = pd.read_csv(path / "metrics.csv")
-    assert set(metrics["type"]) == {"ann", "snn"}
+    assert set(metrics["type"]) == {"ann", "snn", *settings.references}
+    assert set(metrics.loc[metrics["protocol"] == "reference", "type"]) == set(settings.references)
     assert set(metrics.loc[metrics["type"] == "snn", "cost_unit"]) == {"J (horowitz45_fp32)"}
     assert (metrics.loc[metrics["type"] == "snn", "cost"] > 0).all()
     assert metrics["accuracy"].between(0, 1).all()

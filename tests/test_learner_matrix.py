@@ -25,6 +25,21 @@ def test_learner_matrix_decomposes_into_spikes_and_rule_on_classification_and_re
         spiking_params={"n_steps": 5},
         include_stdp=False,  # the STDP network's Brian2 runs would take minutes here
     )
+    # the reference learners' rows: 4 per classification task and seed, 3 for the regression
+    references = metrics[metrics.rule == learner_matrix.REFERENCE]
+    assert len(references) == (2 * 4 + 3) * 2
+    assert (references.neurons == learner_matrix.REFERENCE).all()
+    assert references.test_score.notna().all() and references.noisy_score.isna().all()
+    references = references.set_index(["task", "learner", "seed"]).sort_index()
+    # 1-NN reproduces xor's four points exactly
+    assert (references.loc[("xor", "nearest_neighbour"), "test_score"] == 1.0).all()
+    assert set(references.loc["seed_regression"].index.get_level_values("learner")) == {
+        "ridge",
+        "nearest_neighbour",
+        "mean",
+    }
+    assert not (path / "references.csv").exists()
+    metrics = metrics[metrics.rule != learner_matrix.REFERENCE]
     assert sorted(metrics.learner.unique()) == sorted(learner_matrix.DESIGN)
     assert len(metrics) == 3 * 4 * 2
     classification = metrics.task != "seed_regression"
@@ -39,16 +54,6 @@ def test_learner_matrix_decomposes_into_spikes_and_rule_on_classification_and_re
     assert metrics.loc[~digits, "forgetting"].isna().all()
     # xor's four points are its training, validation and test splits.
     assert (metrics.loc[metrics.task == "xor", ["n_fit", "n_val", "n_test"]] == 4).all().all()
-    # reference learners on the same splits: 1-NN reproduces xor's four points exactly
-    references = (
-        pd.read_csv(path / "references.csv").set_index(["task", "kind", "seed"]).sort_index()
-    )
-    assert (references.loc[("xor", "nearest_neighbour"), "test_score"] == 1.0).all()
-    assert set(references.loc["seed_regression"].index.get_level_values("kind")) == {
-        "ridge",
-        "nearest_neighbour",
-        "mean",
-    }
     assert "| xor | 1-nearest neighbour | 1.000 |" not in (path / "summary.md").read_text()
     assert "| xor | 1-nearest neighbour | 1.000 [" in (path / "summary.md").read_text()
     curves = pd.read_csv(path / "curves.csv")
@@ -175,3 +180,92 @@ def test_reference_lines_give_each_task_and_reference_with_its_interval():
         f"| digits | logistic regression (raw inputs) | 0.700 [{0.7 - half:.3f}, 1.000] |" in lines
     )
     assert learner_matrix.reference_lines(None) == []
+
+
+def _tiny_settings(**changes):
+    import dataclasses
+
+    tiny = dict(
+        tasks=("xor",),
+        n_seeds=1,
+        hidden_units=4,
+        epochs=1,
+        task_epochs={"xor": 2},
+        spiking_params={"n_steps": 3},
+        include_stdp=False,
+    )
+    return dataclasses.replace(learner_matrix.Settings.quick(), **{**tiny, **changes})
+
+
+def test_learner_matrix_metrics_hold_the_reference_learners_on_the_same_splits():
+    """The reference rows are in metrics.csv, scored as scikit-learn scores them on the
+    learners' splits (xor: its four points), and the effects and summary table skip them."""
+    from sklearn.linear_model import LogisticRegression
+
+    from tasks import load_task
+
+    settings = _tiny_settings()
+    result = learner_matrix.run(settings, seed=0)
+    metrics = result.metrics
+    references = metrics[metrics.rule == learner_matrix.REFERENCE]
+    assert len(references) == 4  # the 4 classification references
+    assert set(references.learner) == set(learner_matrix.reference.CLASSIFICATION)
+    for seed in set(metrics.seed):
+        task = load_task("xor", seed=seed)
+        expected = LogisticRegression(max_iter=5000).fit(task.X_train, task.y_train)
+        row = references[(references.seed == seed) & (references.learner == "logistic_regression")]
+        assert row.test_score.item() == pytest.approx(expected.score(task.X_test, task.y_test))
+        assert row[["n_fit", "n_val", "n_test"]].values.tolist() == [[4, 4, 4]]
+    # the analyses see the four cells only, as without the reference rows
+    learners = metrics[metrics.rule != learner_matrix.REFERENCE]
+    pd.testing.assert_frame_equal(learner_matrix.effects(metrics), learner_matrix.effects(learners))
+    table = learner_matrix.reference_table(result)
+    assert list(table.columns) == ["task", "seed", "kind", "test_score"] and len(table) == 4
+    summary = learner_matrix._summary(result, settings)
+    for line in learner_matrix.reference_lines(table)[-4:]:
+        assert line in summary
+    assert "| xor | logistic_regression |" not in summary  # not in the learners' table
+
+
+def test_reference_table_reads_an_older_runs_references():
+    """A run saved before the reference rows moved into metrics.csv kept them in
+    references.csv (``tables["references"]``): its summary still finds them."""
+    old = pd.DataFrame([{"task": "xor", "seed": 1, "kind": "majority", "test_score": 0.5}])
+    metrics = pd.DataFrame([{"task": "xor", "learner": "rate_backprop", "rule": "backprop"}])
+    result = learner_matrix.Result(metrics, tables={"references": old})
+    assert learner_matrix.reference_table(result) is old
+
+
+def test_effects_on_a_bounded_metric_are_clipped_to_the_range_a_difference_can_take():
+    """Forgetting lies in [-1, 1], so a main effect (a difference of two means) lies in
+    [-2, 2]: the t interval of two seeds, far wider, is clipped there; a log10 ratio's
+    interval is not clipped."""
+    from scipy import stats
+
+    cells = {  # seed -> (rate_backprop, rate_fa, spiking_backprop, spiking_fa)
+        0: (-1.0, -1.0, 1.0, 1.0),
+        1: (-1.0, -1.0, 0.5, 0.5),
+    }
+    metrics = pd.DataFrame(
+        [
+            {
+                "task": "digits",
+                "learner": learner,
+                "seed": seed,
+                "forgetting": value,
+                "training_joules": 10.0 ** (seed + k),
+            }
+            for seed, values in cells.items()
+            for k, (learner, value) in enumerate(zip(learner_matrix.DESIGN, values))
+        ]
+    )
+    table = learner_matrix.effects(metrics).set_index(["metric", "effect"])
+    spikes = table.loc[("forgetting", "spikes")]
+    per_seed = np.array([2.0, 1.5])
+    half = stats.t.ppf(0.975, 1) * per_seed.std(ddof=1) / np.sqrt(2)
+    assert spikes["mean"] == pytest.approx(1.75)
+    assert 1.75 + half > 2 and spikes["high"] == 2.0
+    assert spikes["low"] == pytest.approx(1.75 - half)
+    assert learner_matrix.effect_bounds("forgetting", "interaction") == (-4.0, 4.0)
+    assert learner_matrix.effect_bounds("training_joules", "spikes") == (-np.inf, np.inf)
+    assert learner_matrix.effect_bounds("test_score", "rule") == (-np.inf, np.inf)  # R^2

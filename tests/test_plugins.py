@@ -250,7 +250,7 @@ def test_a_plugin_protocol_runs_in_a_society_experiment(tmp_path, clean_plugins)
         argv += ["--set", assignment]
     assert main([*argv, "--out", str(tmp_path / "r")]) == 0
     metrics = pd.read_csv(tmp_path / "r/social_topology/tiny/metrics.csv")
-    assert set(metrics["protocol"]) == {"probe_society_listen"}
+    assert set(metrics["protocol"]) == {"probe_society_listen", "reference"}  # + references
     config = json.loads((tmp_path / "r/social_topology/tiny/config.json").read_text())
     assert config["settings"]["protocols"] == ["probe_society_listen"]
 
