@@ -196,7 +196,8 @@ def _figures(result: Result, settings: Settings) -> dict:
     _accuracy_panel(axes[3], metrics, settings)
     fig.suptitle(
         f"Energy of an MLP and a spiking network to reach chance-corrected validation accuracy "
-        f"{settings.target} on {settings.task}"
+        f"{settings.target} on {settings.task}, {settings.n_seeds} "
+        f"seed{'s' if settings.n_seeds > 1 else ''}"
     )
     fig.tight_layout(rect=(0, 0, 0.9, 1))
     fig.text(0.01, -0.01, _wrap(_caption(settings, tables), 200), fontsize=8, va="top")

@@ -32,7 +32,14 @@ This module makes that program reusable, so the compilation is paid once per
   the next builder of that key deletes.
 * Each run writes its inputs and the program's outputs in a temporary
   directory of its own (``TMPDIR``), so any number of processes may run one
-  build at once.
+  build at once. The program writes only the outputs read back
+  (:data:`OUTPUTS`), not every array of the network as Brian2's generated
+  ``main`` would.
+* Lateral inhibition is compiled code of its own
+  (``snn_lateral_inhibition`` in ``standalone_support``) rather than the
+  runtime path's all-to-all ``Synapses``: the same additions to ``gi`` in the
+  same order, without ``n_neurons**2`` synapses per agent to create at the
+  start of every run (2.6 million for 16 copies of 400 neurons).
 * Without a working compiler (``CXX``, default ``g++``, and ``make``), or if a
   build fails, the network falls back to the runtime path with one warning
   per process.

@@ -41,6 +41,52 @@ def _compiled_function(name, arg_units, arg_types, return_unit, return_type):
     return function
 
 
+def _outputs_then_exit(device, groups):
+    """C++ that writes the variables of ``OUTPUTS`` as Brian2 would, then exits the program.
+
+    The files are those Brian2's ``_write_arrays`` writes for these variables
+    (names from the device, same layout: 1-D arrays whole, a 2-D dynamic
+    array row by row).
+    """
+    from brian2.core.variables import DynamicArrayVariable
+
+    from snn._standalone import OUTPUTS
+
+    lines = ["{", "using namespace brian;"]
+    for k, (owner, variable) in enumerate(OUTPUTS.values()):
+        var = groups[owner].variables[variable]
+        stream = f"snn_output_{k}"
+        lines.append(
+            f'std::ofstream {stream}(results_dir + "{device.get_array_filename(var)}", '
+            "std::ios::binary | std::ios::out);"
+        )
+        if isinstance(var, DynamicArrayVariable) and var.ndim == 2:
+            array = device.get_array_name(var, access_data=False)
+            lines.append(
+                f"for (int n = 0; n < {array}.n; n++) if (!{array}(n).empty()) "
+                f"{stream}.write(reinterpret_cast<char*>(&{array}(n, 0)), "
+                f"{array}.m * sizeof({array}(0, 0)));"
+            )
+        elif isinstance(var, DynamicArrayVariable):
+            array = device.get_array_name(var, access_data=False)
+            lines.append(
+                f"if (!{array}.empty()) {stream}.write(reinterpret_cast<char*>(&{array}[0]), "
+                f"{array}.size() * sizeof({array}[0]));"
+            )
+        else:
+            array = device.get_array_name(var)
+            lines.append(
+                f"{stream}.write(reinterpret_cast<char*>({array}), "
+                f"{var.size} * sizeof({array}[0]));"
+            )
+        lines.append(
+            f"{stream}.close(); if ({stream}.fail()) {{ std::cerr << "
+            f'"cannot write the output {owner}.{variable}" << std::endl; return 4; }}'
+        )
+    lines += ["}", "std::cout.flush();", "std::_Exit(0);"]
+    return "\n".join(lines)
+
+
 def build(network, directory):
     from brian2 import NeuronGroup, device, prefs, second, set_device
 
@@ -58,17 +104,32 @@ def build(network, directory):
         ),
     }
     # One placeholder spike: the program reads the real spikes at every run.
-    objects = network.brian_objects(schedules, np.array([0]), np.array([0]))
+    # Lateral inhibition is compiled code rather than synapses (below).
+    objects = network.brian_objects(schedules, np.array([0]), np.array([0]), lateral_synapses=False)
     step_clock, _ = objects["clocks"]
     control = NeuronGroup(
         1,
-        "stop_flag : integer (shared)",
+        "stop_flag : integer (shared)\nlateral_flag : integer (shared)",
         namespace={
-            "snn_stop_after": _compiled_function("snn_stop_after", [1], ["integer"], 1, "integer")
+            "snn_stop_after": _compiled_function("snn_stop_after", [1], ["integer"], 1, "integer"),
+            "snn_lateral_inhibition": _compiled_function(
+                "snn_lateral_inhibition", [1], ["integer"], 1, "integer"
+            ),
+            "snn_neurons_per_agent": network.n_neurons,
         },
         clock=step_clock,
         name="snn_run_control",
     )
+    if network.has_lateral_inhibition:
+        # In the synapses slot, where Brian2 runs the runtime path's lateral
+        # Synapses (nothing else there reads or writes gi).
+        control.run_regularly(
+            "lateral_flag = snn_lateral_inhibition(snn_neurons_per_agent)",
+            clock=step_clock,
+            when="synapses",
+            order=0,
+            name="snn_lateral_inhibition",
+        )
     control.run_regularly(
         "stop_flag = snn_stop_after(timestep(t, dt))",
         clock=step_clock,
@@ -82,9 +143,12 @@ def build(network, directory):
     # every run stops after its own last step.
     max_windows = (2**31 - 2) // network.window_steps
     objects["network"].run(max_windows * network.window_steps * network.dt, namespace={})
-    device.build(directory=directory, compile=True, run=False, with_output=False)
-
     groups = {obj.name: obj for obj in objects["network"].objects}
+    # Write the outputs the caller reads and end there: Brian2's own end of
+    # the program writes every array (synapse indices, delays, spikes read
+    # in: tens of MB per run) and frees them one by one.
+    device.insert_code("before_end", _outputs_then_exit(device, groups))
+    device.build(directory=directory, compile=True, run=False, with_output=False)
 
     def describe(owner, variable):
         var = groups[owner].variables[variable]

@@ -152,7 +152,9 @@ def poisson_spikes(X, duration, *, max_rate=64 * Hz, dt=0.5 * ms, random_state=N
     for start in range(0, n_samples, chunk):
         p = probability[start : start + chunk]
         fires = rng.random((len(p), n_features, n_steps), dtype=np.float32) < p[:, :, None]
-        sample, channel, step = np.nonzero(fires)
+        # np.nonzero's indices, several times faster from the flat positions
+        sample, position = np.divmod(np.flatnonzero(fires), n_features * n_steps)
+        channel, step = np.divmod(position, n_steps)
         parts.append((sample + start, channel, step))
     if not parts:
         empty = np.zeros(0, dtype=np.int64)

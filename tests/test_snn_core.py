@@ -61,6 +61,26 @@ def test_poisson_at_most_one_spike_per_channel_and_step():
     assert len(np.unique(keys)) == len(keys)
 
 
+def test_poisson_spikes_are_the_draws_below_each_probability(monkeypatch):
+    # brute force: the same uniform draws, chunk by chunk, compared and located with np.nonzero
+    from snn import encoders
+
+    monkeypatch.setattr(encoders, "_CHUNK_DRAWS", 3 * 4 * 20)  # 3 samples per chunk
+    X = np.random.default_rng(0).uniform(0, 1, (8, 4))
+    sample, channel, step = poisson_spikes(X, 10 * ms, max_rate=500 * Hz, random_state=5)
+    rng = np.random.default_rng(5)
+    probability = (X * 0.25).astype(np.float32)  # 500 Hz x 0.5 ms
+    fires = np.concatenate(
+        [
+            rng.random((len(p), 4, 20), dtype=np.float32) < p[:, :, None]
+            for p in np.split(probability, [3, 6])
+        ]
+    )
+    for got, expected in zip((sample, channel, step), np.nonzero(fires)):
+        np.testing.assert_array_equal(got, expected)
+    assert len(sample) > 20
+
+
 def test_poisson_seeded_reproducible_and_seeds_differ():
     X = np.full((3, 4), 0.5)
     a = poisson_spikes(X, 100 * ms, random_state=7)

@@ -82,3 +82,21 @@ int32_t snn_stop_after(int64_t step) {
         Network::_globally_stopped = true;
     return 0;
 }
+
+int32_t snn_lateral_inhibition(int32_t n_neurons) {
+    const int32_t n_cells = static_cast<int32_t>(brian::_num__array_snn_excitatory_gi);
+    const int32_t *spikes = brian::_array_snn_excitatory__spikespace;
+    const int32_t n_spikes = spikes[n_cells];
+    double *gi = brian::_array_snn_excitatory_gi;
+    const double *inhibition = brian::_array_snn_excitatory_inhibition;
+    for (int32_t k = 0; k < n_spikes; k++) {
+        const int32_t source = spikes[k];
+        const double amount = inhibition[source];
+        const int32_t first = source - source % n_neurons;
+        for (int32_t target = first; target < first + n_neurons; target++) {
+            if (target != source)
+                gi[target] += amount;
+        }
+    }
+    return 0;
+}
