@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from experiments._base import Presets
 from experiments.learners import with_units
 from social.metrics import consensus_distance, knowledge_diffusion
 from social.partitions import partition_data
@@ -42,6 +44,31 @@ def default_protocol_params() -> dict:
     """The society experiments' default protocol options: a teacher shows 8 demonstrations,
     only those it got right; gossip averages once per round."""
     return {"teach": {"demonstrations": 8, "labels": "checked"}, "gossip": {"steps": 1}}
+
+
+@dataclass(frozen=True)
+class SocietySettings(Presets):
+    """The settings of a society experiment that deals a task to its agents (the base
+    of its ``Settings``): the task and agent types, rounds and seeds, how the
+    training set is dealt (``partition``, :mod:`social.partitions`), each agent's
+    local batch per round, the agents evaluated on ``n_eval`` test samples
+    (None: all) and the per-type population settings (:func:`society_agent_params`)."""
+
+    task: str = "digits"
+    agent_types: tuple = ("ann", "snn")
+    rounds: int = 20
+    n_seeds: int = 5
+    partition: str = "non_iid"
+    partition_params: dict = field(default_factory=lambda: {"alpha": 0.3})
+    local_batch: int = 32
+    n_eval: int | None = 150
+    agent_params: dict = field(default_factory=default_agent_params)
+
+    def paired_task(self, task, nodes, positions, data_seed: int):
+        """:func:`paired_task` dealt by these settings' ``partition`` (and
+        ``partition_params``) from a generator seeded with ``data_seed``."""
+        rng = np.random.default_rng(data_seed)
+        return paired_task(task, nodes, positions, self.partition, rng, **self.partition_params)
 
 
 def society_agent_params(agent_params: Mapping) -> dict:

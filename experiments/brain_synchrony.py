@@ -488,17 +488,10 @@ def _aggregate_figures(aggregate) -> dict:
     return {"brain_synchrony": figure}
 
 
-@register_experiment(
-    "brain_synchrony",
-    "spike-coupled spiking agents: Kuramoto synchrony against coupling strength "
-    "and topology, the transition from asynchrony to synchrony",
-    Settings,
-    _figures,
-    _summary,
-    order=130,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=130)
 def run(settings: Settings, seed: int) -> Result:
+    """spike-coupled spiking agents: Kuramoto synchrony against coupling strength and
+    topology, the transition from asynchrony to synchrony"""
     from brian2 import ms
 
     from social.synchrony import synchrony_sweep

@@ -835,18 +835,11 @@ def _aggregate_figures(aggregate) -> dict:
     return {"continual_learning": scores, "continual_learning_sequence": sequence}
 
 
-@register_experiment(
-    "continual_learning",
-    "split digits (5 tasks of 2 classes): task- and class-incremental accuracy and "
-    "backward transfer of MLP baselines (fine-tuning, replay, EWC), nearest class mean "
-    "and the spiking network with three readouts, over spiking network sizes",
-    Settings,
-    _figures,
-    _summary,
-    order=50,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=50)
 def run(settings: Settings, seed: int) -> Result:
+    """split digits (5 tasks of 2 classes): task- and class-incremental accuracy and
+    backward transfer of MLP baselines (fine-tuning, replay, EWC), nearest class mean
+    and the spiking network with three readouts, over spiking network sizes"""
     if isinstance(settings.epochs_per_task, bool) or settings.epochs_per_task < 1:
         raise ValueError(
             f"epochs_per_task must be a positive integer, got {settings.epochs_per_task!r}"

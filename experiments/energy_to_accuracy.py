@@ -41,7 +41,7 @@ from experiments._energy import (
     validation_split,
 )
 from experiments.learners import KINDS, make_learner, subsample
-from experiments.stats import mean_interval, paired_difference
+from experiments.stats import mean_interval, paired_by_seed
 from experiments.style import color, figure, label
 from experiments.sweep_figures import PER_LEARNER, Panel, bar_panel, metric_rows, panel_grid
 from tasks import load_task
@@ -306,12 +306,11 @@ def _summary(result: Result, settings: Settings) -> str:
             f"{int(rows['n_fit'].iloc[0])} samples) | {int(rows['reached'].sum())}/{len(rows)} | "
             f"- | {mean_interval(rows['test_accuracy'], bounds='test_accuracy')} |"
         )
-    wide = metrics.pivot_table(index="seed", columns="kind", values="test_accuracy")
-    if set(KINDS) <= set(wide.columns):
+    difference = paired_by_seed(metrics, "test_accuracy", bounds="test_accuracy")
+    if difference is not None:
         lines += [
             "",
-            "Spiking minus MLP test accuracy at the stop, paired by seed (same samples): "
-            f"{paired_difference(wide['snn'], wide['ann'], bounds='test_accuracy')}.",
+            f"Spiking minus MLP test accuracy at the stop, paired by seed (same samples): {difference}.",
         ]
     lines += [
         "",
@@ -412,16 +411,10 @@ def _aggregate_figures(aggregate) -> dict:
     return {"energy_to_accuracy": figure}
 
 
-@register_experiment(
-    "energy_to_accuracy",
-    "MLP vs spiking network: energy by category to reach one validation accuracy, on every cost table",
-    Settings,
-    _figures,
-    _summary,
-    order=80,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=80)
 def run(settings: Settings, seed: int) -> Result:
+    """MLP vs spiking network: energy by category to reach one validation accuracy, on
+    every cost table"""
     reference.check_references(settings.references)
     tables = list(COST_TABLES)
     get_cost_table(settings.primary_table)  # a clear error before any work

@@ -379,21 +379,30 @@ def effects(metrics: pd.DataFrame) -> pd.DataFrame:
             "rule": ((rf + sf) - (rb + sb)) / 2,
             "interaction": (sf - sb) - (rf - rb),
         }
-        for effect, values in per_seed.items():
-            mean, low, high = interval(values, effect_bounds(metric, effect))
-            rows.append(
-                {
-                    "task": task,
-                    "metric": metric,
-                    "log10": METRICS[metric][1],
-                    "effect": effect,
-                    "mean": mean,
-                    "low": low,
-                    "high": high,
-                    "n_seeds": int(np.isfinite(values).sum()),
-                }
-            )
+        rows += _difference_rows(task, metric, "effect", per_seed.items())
     return pd.DataFrame(rows)
+
+
+def _difference_rows(task: str, metric: str, column: str, named_values) -> list[dict]:
+    """One row per ``(name, per-seed differences)``: the name in ``column``, the mean and
+    95% interval of the values (:func:`interval`, clipped to :func:`effect_bounds`) and
+    how many seeds have one."""
+    rows = []
+    for name, values in named_values:
+        mean, low, high = interval(values, effect_bounds(metric, name))
+        rows.append(
+            {
+                "task": task,
+                "metric": metric,
+                "log10": METRICS[metric][1],
+                column: name,
+                "mean": mean,
+                "low": low,
+                "high": high,
+                "n_seeds": int(np.isfinite(values).sum()),
+            }
+        )
+    return rows
 
 
 def mlp_to_stdp(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -413,24 +422,12 @@ def mlp_to_stdp(metrics: pd.DataFrame) -> pd.DataFrame:
         if not {"rate_backprop", "spiking_backprop", STDP} <= set(table.columns):
             continue
         mlp, spiking, stdp = table["rate_backprop"], table["spiking_backprop"], table[STDP]
-        for part, values in (
-            ("total", stdp - mlp),
-            ("spikes", spiking - mlp),
-            ("rule", stdp - spiking),
-        ):
-            mean, low, high = interval(values, effect_bounds(metric, part))
-            rows.append(
-                {
-                    "task": task,
-                    "metric": metric,
-                    "log10": METRICS[metric][1],
-                    "part": part,
-                    "mean": mean,
-                    "low": low,
-                    "high": high,
-                    "n_seeds": int(np.isfinite(values).sum()),
-                }
-            )
+        rows += _difference_rows(
+            task,
+            metric,
+            "part",
+            (("total", stdp - mlp), ("spikes", spiking - mlp), ("rule", stdp - spiking)),
+        )
     return pd.DataFrame(
         rows, columns=["task", "metric", "log10", "part", "mean", "low", "high", "n_seeds"]
     )
@@ -1000,16 +997,10 @@ def _aggregate_figures(aggregate) -> dict:
     return figures
 
 
-@register_experiment(
-    "learner_matrix",
-    "rate vs spiking neurons x backprop vs feedback alignment, beside STDP: which factor matters",
-    Settings,
-    _figures,
-    _summary,
-    order=90,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=90)
 def run(settings: Settings, seed: int) -> Result:
+    """rate vs spiking neurons x backprop vs feedback alignment, beside STDP: which
+    factor matters"""
     learners = LEARNERS if settings.include_stdp else tuple(DESIGN)
     rows, tuning, curves, timings = [], [], [], []
     jobs = (

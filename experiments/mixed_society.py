@@ -33,7 +33,7 @@ strategies tournament", Science 328, 208-213 (2010).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -41,12 +41,11 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
-from experiments._base import Presets, Result, register_experiment
+from experiments._base import Result, register_experiment
 from experiments._societies import (
+    SocietySettings,
     check_society_settings,
-    default_agent_params,
     experiment_society,
-    paired_task,
 )
 from experiments.stats import Interval, mean_interval
 from experiments.style import color, curve_with_band, figure, label, titled
@@ -57,22 +56,13 @@ ALONE = "alone"
 
 
 @dataclass(frozen=True)
-class Settings(Presets):
-    task: str = "digits"
-    agent_types: tuple = ("ann", "snn")
+class Settings(SocietySettings):
     n_pairs: int = 12
-    rounds: int = 20
-    n_seeds: int = 5
-    partition: str = "non_iid"
-    partition_params: dict = field(default_factory=lambda: {"alpha": 0.3})
-    local_batch: int = 32
     demonstrations: int = 16
     # "checked": a teacher shows only the demonstrations it got right (the society's
     # default); "predicted": its predictions, mistakes included; "true": its data.
     labels: str = "checked"
-    n_eval: int | None = 150
     final_rounds: int = 3
-    agent_params: dict = field(default_factory=default_agent_params)
 
     # iris shards are a dozen samples: several passes per call let the MLPs learn
     # within the few rounds of a smoke test.
@@ -360,17 +350,10 @@ def _aggregate_figures(aggregate) -> dict:
     return {"mixed_society": figure}
 
 
-@register_experiment(
-    "mixed_society",
-    "MLPs teaching spiking agents, the reverse and each type its own, against "
-    "learners alone: the teaching gain per learner and teacher type",
-    Settings,
-    _figures,
-    _summary,
-    order=110,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=110)
 def run(settings: Settings, seed: int) -> Result:
+    """MLPs teaching spiking agents, the reverse and each type its own, against learners
+    alone: the teaching gain per learner and teacher type"""
     check_society_settings(settings.agent_types, partition=settings.partition)
     if settings.final_rounds < 1 or settings.final_rounds > settings.rounds:
         raise ValueError(
@@ -384,14 +367,7 @@ def run(settings: Settings, seed: int) -> Result:
     records, timings = [], []
     for run_seed in settings.seed_runs(seed, "mixed_society"):
         data_seed, society_seed = child_seeds(run_seed, 2)
-        paired, _ = paired_task(
-            task,
-            nodes,
-            positions,
-            settings.partition,
-            np.random.default_rng(data_seed),
-            **settings.partition_params,
-        )
+        paired, _ = settings.paired_task(task, nodes, positions, data_seed)
         society = experiment_society(
             graph,
             types,

@@ -179,16 +179,9 @@ def _summary(result: Result, settings: Settings) -> str:
     return "\n".join(lines)
 
 
-@register_experiment(
-    "noise_robustness",
-    "accuracy against input noise and pixel dropout for both learners",
-    Settings,
-    _figures,
-    _summary,
-    aggregate_figures=_aggregate_figures,
-    order=60,
-)
+@register_experiment(order=60)
 def run(settings: Settings, seed: int) -> Result:
+    """accuracy against input noise and pixel dropout for both learners"""
     reference.check_references(settings.references)
     unknown = sorted(set(settings.levels) - set(CORRUPTIONS))
     if unknown:

@@ -248,16 +248,9 @@ def _aggregate_figures(aggregate) -> dict:
     return {"rule_zoo": figure}
 
 
-@register_experiment(
-    "rule_zoo",
-    "every registered learning rule of both packages on digits: accuracy and cost",
-    Settings,
-    _figures,
-    _summary,
-    order=70,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=70)
 def run(settings: Settings, seed: int) -> Result:
+    """every registered learning rule of both packages on digits: accuracy and cost"""
     reference.check_references(settings.references)
     rows, timings = [], []
     rules = registered_rules()

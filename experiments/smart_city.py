@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
 from experiments._societies import (
     check_society_settings,
@@ -46,7 +45,6 @@ from experiments._societies import (
     default_protocol_params,
     experiment_society,
 )
-from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import curve_with_band, figure, label
 from experiments.sweep_figures import Panel, band, bars, metric_rows, panel_grid
@@ -513,17 +511,10 @@ def _summary(result: Result, settings: Settings) -> str:
 # ----------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------
-@register_experiment(
-    "smart_city",
-    "one agent per intersection predicts congestion, alone or learning from its "
-    "neighbours; a map of the city coloured by each agent's accuracy",
-    Settings,
-    _figures,
-    _summary,
-    aggregate_figures=_aggregate_figures,
-    order=120,
-)
+@register_experiment(order=120)
 def run(settings: Settings, seed: int) -> Result:
+    """one agent per intersection predicts congestion, alone or learning from its
+    neighbours; a map of the city coloured by each agent's accuracy"""
     check_society_settings(settings.agent_types, settings.protocols)
     if settings.final_rounds < 1 or settings.final_rounds > settings.rounds:
         raise ValueError(
@@ -534,11 +525,10 @@ def run(settings: Settings, seed: int) -> Result:
     nodes = list(task.graph.nodes)
     position = {node: k for k, node in enumerate(task.metadata["nodes"])}
     node_train = np.asarray(task.metadata["node_train"])
-    *run_seeds, evaluation_seed = child_seeds(seed, settings.n_seeds + 1)
     # The city, its data and the local test samples are the same for every seed;
     # the seeds vary the agents (initialisation, batches, exchanges).
     test_rows = local_test_rows(
-        task, nodes, settings.n_local_eval, np.random.default_rng(evaluation_seed)
+        task, nodes, settings.n_local_eval, np.random.default_rng(settings.shared_seed(seed))
     )
     local_sets = [(task.X_test[rows], task.y_test[rows]) for rows in test_rows]
     references = reference_predictions(task, nodes, test_rows)
@@ -562,7 +552,7 @@ def run(settings: Settings, seed: int) -> Result:
     records, timings = [], []
     # The reference forecasts as rows of the metrics table (protocol "reference"), one
     # copy per seed at the last round, so that every per-seed analysis sees them.
-    for run_seed in run_seeds:
+    for run_seed in settings.run_seeds(seed):
         for name, predictions in references.items():
             records.append(
                 pd.DataFrame(
@@ -585,7 +575,7 @@ def run(settings: Settings, seed: int) -> Result:
                     }
                 )
             )
-    for run_seed in progress(run_seeds, desc="smart_city"):
+    for run_seed in settings.seed_runs(seed, "smart_city"):
         for kind in settings.agent_types:
             for protocol in settings.protocols:
                 society = experiment_society("city", kind, task, protocol, run_seed, settings)

@@ -59,14 +59,13 @@ from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
 from experiments import reference
-from experiments._base import Presets, Result, register_experiment
+from experiments._base import Result, register_experiment
 from experiments._societies import (
+    SocietySettings,
     check_society_settings,
     component_summary,
-    default_agent_params,
     default_protocol_params,
     experiment_society,
-    paired_task,
     union_of_components,
 )
 from experiments.stats import Interval, format_row, interval_table, mean_interval, paired_table
@@ -168,25 +167,16 @@ def topology_style(name: str) -> dict:
 
 
 @dataclass(frozen=True)
-class Settings(Presets):
-    task: str = "digits"
+class Settings(SocietySettings):
     topologies: tuple = ("ring", "small_world", "scale_free", "complete")
     graph_params: dict = field(
         default_factory=lambda: {"small_world": {"k": 4, "p": 0.1}, "scale_free": {"m": 2}}
     )
-    agent_types: tuple = ("ann", "snn")
     protocols: tuple = ("teach", "gossip")
     protocol_params: dict = field(default_factory=default_protocol_params)
     n_agents: int = 12
-    rounds: int = 20
-    n_seeds: int = 5
-    partition: str = "non_iid"
-    partition_params: dict = field(default_factory=lambda: {"alpha": 0.3})
-    local_batch: int = 32
-    n_eval: int | None = 150
     diffusion_threshold: float = 0.6
     diffusion_fraction: float = 0.5
-    agent_params: dict = field(default_factory=default_agent_params)
     theory_sizes: tuple = (8, 16, 32, 64)
     theory_graphs: int = 5
     consensus_tol: float = 1e-3
@@ -793,17 +783,10 @@ def _aggregate_figures(aggregate) -> dict:
     return figures
 
 
-@register_experiment(
-    "social_topology",
-    "knowledge diffusion and consensus against topology (ring, small world, scale "
-    "free, complete) per agent type; consensus time against the spectral gap",
-    Settings,
-    _figures,
-    _summary,
-    order=100,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=100)
 def run(settings: Settings, seed: int) -> Result:
+    """knowledge diffusion and consensus against topology (ring, small world, scale
+    free, complete) per agent type; consensus time against the spectral gap"""
     check_society_settings(
         settings.agent_types, settings.protocols, settings.topologies, settings.partition
     )
@@ -835,14 +818,7 @@ def run(settings: Settings, seed: int) -> Result:
         union = union_of_components(graphs)
         nodes = list(union.nodes)
         positions = [position for _, position in nodes]
-        paired, shards = paired_task(
-            task,
-            nodes,
-            positions,
-            settings.partition,
-            np.random.default_rng(data_seed),
-            **settings.partition_params,
-        )
+        paired, shards = settings.paired_task(task, nodes, positions, data_seed)
         evaluated = False
         for protocol in settings.protocols:
             for kind in settings.agent_types:

@@ -162,16 +162,9 @@ def _summary(result: Result, settings: Settings) -> str:
     return "\n".join(lines)
 
 
-@register_experiment(
-    "stdp_window",
-    "simulated STDP window against the theoretical curve for each spike-timing rule",
-    Settings,
-    _figures,
-    _summary,
-    aggregate_figures=_aggregate_figures,
-    order=30,
-)
+@register_experiment(order=30)
 def run(settings: Settings, seed: int) -> Result:
+    """simulated STDP window against the theoretical curve for each spike-timing rule"""
     # The pairing protocol is deterministic: the seed has nothing to draw.
     from brian2 import Hz
 
