@@ -135,10 +135,17 @@ def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
 
 
 def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Mean final accuracy and teaching gain (each with its 95% Student-t interval over learner
-    positions and seeds) per learner and teacher type."""
+    """Mean final accuracy and teaching gain per learner and teacher type, each with its 95%
+    Student-t interval over seeds.
+
+    The seed is the unit of replication: the learner positions of one seed share its data
+    split, its test set and (for spiking agents) one simulation, so they are averaged
+    within the seed first (``n``: seeds; ``n_positions``: learner positions per seed).
+    """
     outcomes = learner_outcomes(metrics, settings.final_rounds)
-    table = outcomes.groupby(["learner_type", "teacher_type"]).agg(
+    keys = ["learner_type", "teacher_type"]
+    per_seed = outcomes.groupby(["seed", *keys])[["final_accuracy", "gain"]].mean().reset_index()
+    table = per_seed.groupby(keys).agg(
         final_accuracy=("final_accuracy", "mean"),
         final_accuracy_low=("final_accuracy", lambda a: mean_interval(a, bounds=(0, 1)).low),
         final_accuracy_high=("final_accuracy", lambda a: mean_interval(a, bounds=(0, 1)).high),
@@ -147,6 +154,7 @@ def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         gain_high=("gain", lambda g: mean_interval(g, bounds=(-1, 1)).high),
         n=("gain", "size"),
     )
+    table["n_positions"] = outcomes.groupby([*keys, "seed"]).size().groupby(keys).max()
     learners = metrics[metrics["role"] == "learner"]
     table["demonstrations_per_round"] = learners.groupby(["learner_type", "teacher_type"])[
         "demonstrations_received"
@@ -253,7 +261,7 @@ def _gain_figure(metrics: pd.DataFrame, settings: Settings):
     ax.set_xticks(range(len(kinds)), [f"{label(kind)} learners" for kind in kinds])
     ax.set_ylabel(
         f"teaching gain: accuracy taught - alone\n(mean of the last "
-        f"{settings.final_rounds} rounds; error bar: 95% t interval)"
+        f"{settings.final_rounds} rounds; error bar: 95% t interval over seeds)"
     )
     ax.set_title(f"Gain from a teacher of each type ({settings.task})")
     ax.legend(loc="best", fontsize=8)
@@ -274,15 +282,16 @@ def _summary(result: Result, settings: Settings) -> str:
         f"# Mixed society ({settings.task}, {settings.n_pairs} pairs per condition, "
         f"{settings.rounds} rounds, {settings.n_seeds} seed(s))",
         "",
-        f"Final accuracy: mean over the last {settings.final_rounds} rounds, mean [95% "
-        "Student-t interval] over learner positions and seeds; gain: minus the "
-        "same learner position alone (same data shard): a paired difference, mean "
-        "[95% Student-t interval] over learner positions "
-        "and seeds. "
+        f"Final accuracy: mean over the last {settings.final_rounds} rounds and over the "
+        "learner positions of a seed, then mean [95% Student-t interval] over seeds (the "
+        "positions of one seed share its data split and test set, so the seed is the unit "
+        "of replication); gain: minus the same learner position alone (same data shard), "
+        "a paired difference, averaged the same way. "
         f"Teaching: at most {settings.demonstrations} demonstrations a round, labels="
         f"{settings.labels!r} ('checked': only those the teacher got right).",
         "",
-        "| learner | teacher | final accuracy | gain | demonstrations received per round | n |",
+        "| learner | teacher | final accuracy | gain | demonstrations received per round "
+        "| seeds x positions |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for _, row in table.iterrows():
@@ -298,7 +307,7 @@ def _summary(result: Result, settings: Settings) -> str:
         ).format()
         lines.append(
             f"| {label(row['learner_type'])} | {teacher} | {final} "
-            f"| {gain} | {shown} | {row['n']} |"
+            f"| {gain} | {shown} | {row['n']} x {row['n_positions']} |"
         )
     return "\n".join(lines)
 

@@ -423,20 +423,33 @@ def test_mixed_society_pairs_teachers_and_learners(tmp_path):
             - last.loc[(mixed_society.ALONE, row.learner_type, row.agent), "accuracy"]
         )
         assert row.gain == pytest.approx(expected)
-    # final accuracy carries its 95% t-interval over learner positions and seeds, clipped to
-    # an accuracy's [0, 1]; the gain's, a difference of accuracies, to [-1, 1]
+    # final accuracy carries its 95% t-interval over seeds (positions averaged within a seed
+    # first), clipped to an accuracy's [0, 1]; the gain's, a difference of accuracies, to
+    # [-1, 1]. A second and third seed: the same run with accuracies shifted.
     from scipy import stats
 
-    table = mixed_society.gains(metrics, settings).set_index(["learner_type", "teacher_type"])
-    for key, part in outcomes.groupby(["learner_type", "teacher_type"]):
-        values = part["final_accuracy"].to_numpy()
-        half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-        assert table.loc[key, "final_accuracy_low"] == pytest.approx(max(values.mean() - half, 0))
-        assert table.loc[key, "final_accuracy_high"] == pytest.approx(min(values.mean() + half, 1))
-        gains = part["gain"].to_numpy()
-        half = stats.t.ppf(0.975, len(gains) - 1) * gains.std(ddof=1) / np.sqrt(len(gains))
-        assert table.loc[key, "gain_low"] == pytest.approx(max(gains.mean() - half, -1))
-        assert table.loc[key, "gain_high"] == pytest.approx(min(gains.mean() + half, 1))
+    seeds = [metrics]
+    for k, shift in ((1, -0.05), (2, 0.08)):
+        other = metrics.copy()
+        other["seed"] = other["seed"] + k
+        other["accuracy"] = (other["accuracy"] + shift * (other["agent"] % 2 + 1)).clip(0, 1)
+        seeds.append(other)
+    several = pd.concat(seeds, ignore_index=True)
+    per_seed = (
+        mixed_society.learner_outcomes(several, final_rounds=1)
+        .groupby(["learner_type", "teacher_type", "seed"])[["final_accuracy", "gain"]]
+        .mean()
+    )
+    table = mixed_society.gains(several, settings).set_index(["learner_type", "teacher_type"])
+    for key, part in per_seed.groupby(level=[0, 1]):
+        assert table.loc[key, "n"] == 3 and table.loc[key, "n_positions"] == 2
+        for column, floor in (("final_accuracy", 0), ("gain", -1)):
+            values = part[column].to_numpy()
+            half = stats.t.ppf(0.975, 2) * values.std(ddof=1) / np.sqrt(3)
+            assert table.loc[key, f"{column}_low"] == pytest.approx(
+                max(values.mean() - half, floor)
+            )
+            assert table.loc[key, f"{column}_high"] == pytest.approx(min(values.mean() + half, 1))
     _figures_ok(path, ["learner_accuracy", "teaching_gain"])
     assert "gain" in (path / "summary.md").read_text()
     _replots("mixed_society", path)
