@@ -424,34 +424,53 @@ def test_mixed_society_pairs_teachers_and_learners(tmp_path):
         )
         assert row.gain == pytest.approx(expected)
     # final accuracy carries its 95% t-interval over seeds (positions averaged within a seed
-    # first), clipped to an accuracy's [0, 1]; the gain's, a difference of accuracies, to
-    # [-1, 1]. A second and third seed: the same run with accuracies shifted.
+    # first, the seed being the unit of replication), clipped to an accuracy's [0, 1]; the
+    # gain's, a difference of accuracies, to [-1, 1]; demonstrations to [0, 3]. A second and
+    # third seed: the same run with accuracies and demonstrations shifted.
     from scipy import stats
+
+    from experiments.stats import paired_difference
 
     seeds = [metrics]
     for k, shift in ((1, -0.05), (2, 0.08)):
         other = metrics.copy()
         other["seed"] = other["seed"] + k
         other["accuracy"] = (other["accuracy"] + shift * (other["agent"] % 2 + 1)).clip(0, 1)
+        other["demonstrations_received"] = (other["demonstrations_received"] + k).clip(0, 3)
         seeds.append(other)
     several = pd.concat(seeds, ignore_index=True)
+    columns = ["final_accuracy", "gain", "demonstrations_per_round"]
     per_seed = (
         mixed_society.learner_outcomes(several, final_rounds=1)
-        .groupby(["learner_type", "teacher_type", "seed"])[["final_accuracy", "gain"]]
+        .groupby(["learner_type", "teacher_type", "seed"])[columns]
         .mean()
     )
     table = mixed_society.gains(several, settings).set_index(["learner_type", "teacher_type"])
     for key, part in per_seed.groupby(level=[0, 1]):
         assert table.loc[key, "n"] == 3 and table.loc[key, "n_positions"] == 2
-        for column, floor in (("final_accuracy", 0), ("gain", -1)):
+        for column, (floor, ceiling) in zip(columns, ((0, 1), (-1, 1), (0, 3))):
             values = part[column].to_numpy()
+            if values.std() == 0:
+                continue
             half = stats.t.ppf(0.975, 2) * values.std(ddof=1) / np.sqrt(3)
             assert table.loc[key, f"{column}_low"] == pytest.approx(
                 max(values.mean() - half, floor)
             )
-            assert table.loc[key, f"{column}_high"] == pytest.approx(min(values.mean() + half, 1))
+            assert table.loc[key, f"{column}_high"] == pytest.approx(
+                min(values.mean() + half, ceiling)
+            )
+    # teachers compared on the same learners: paired by seed (means over positions)
+    differences = mixed_society.teacher_differences(several, settings).set_index("learner_type")
+    wide = per_seed["final_accuracy"].unstack("teacher_type")
+    for kind in ("ann", "snn"):
+        difference = paired_difference(wide.loc[kind, "snn"], wide.loc[kind, "ann"], bounds=(0, 1))
+        assert differences.loc[kind, "n"] == 3
+        assert differences.loc[kind, "low"] == pytest.approx(difference.low)
+        assert differences.loc[kind, "high"] == pytest.approx(difference.high)
+    summary = (path / "summary.md").read_text()
+    assert "paired by seed" in summary and "seeds x positions" in summary
     _figures_ok(path, ["learner_accuracy", "teaching_gain"])
-    assert "gain" in (path / "summary.md").read_text()
+    assert "gain" in summary
     _replots("mixed_society", path)
 
 
@@ -521,6 +540,54 @@ def test_smart_city_agents_per_intersection(tmp_path):
 
     again = run_experiment("smart_city", settings=settings, out=tmp_path / "again")
     assert (again / "metrics.csv").read_bytes() == (path / "metrics.csv").read_bytes()
+
+
+def test_smart_city_summary_pairs_by_intersection_with_intervals():
+    from experiments.stats import paired_difference
+
+    settings = dataclasses.replace(
+        smart_city.Settings.quick(),
+        agent_types=("ann", "snn"),
+        protocols=("isolated", "teach"),
+        rounds=1,
+        final_rounds=1,
+    )
+    nodes = [(0, 0), (0, 1), (1, 0), (1, 1)]
+    local = {  # (type, protocol) -> accuracy at each intersection, one seed
+        ("ann", "isolated"): [0.70, 0.60, 0.80, 0.75],
+        ("ann", "teach"): [0.72, 0.66, 0.81, 0.80],
+        ("snn", "isolated"): [0.60, 0.50, 0.70, 0.65],
+        ("snn", "teach"): [0.65, 0.52, 0.78, 0.66],
+        ("persistence", smart_city.REFERENCE): [0.70, 0.70, 0.70, 0.70],
+    }
+    metrics = pd.DataFrame(
+        [
+            dict(
+                seed=0,
+                type=kind,
+                protocol=protocol,
+                row=row,
+                col=col,
+                round=1,
+                local_accuracy=value,
+                city_accuracy=0.7,
+            )
+            for (kind, protocol), values in local.items()
+            for (row, col), value in zip(nodes, values)
+        ]
+    )
+    intersections = pd.DataFrame([dict(row=row, col=col, n_local_eval=30) for row, col in nodes])
+    text = smart_city._summary(Result(metrics, tables={"intersections": intersections}), settings)
+
+    def paired(a, b):
+        return paired_difference(local[a], local[b], bounds=(0, 1))
+
+    gain = paired(("snn", "teach"), ("snn", "isolated"))
+    assert gain.n == 4 and gain.low < gain.mean < gain.high
+    assert f"| {gain} | 4 of 4 |" in text  # taught minus alone, paired by intersection
+    for protocol in ("isolated", "teach"):
+        difference = paired(("snn", protocol), ("ann", protocol))
+        assert f"| spiking (STDP) minus MLP (backprop) | {protocol} | {difference} |" in text
 
 
 def test_smart_city_persistence_reads_the_hour_before_off_the_simulation():
