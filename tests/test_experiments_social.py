@@ -7,6 +7,7 @@ the messages a protocol sends, the independence of uncoupled oscillators.
 """
 
 import dataclasses
+import shutil
 
 import networkx as nx
 import numpy as np
@@ -19,7 +20,7 @@ import experiments.smart_city as smart_city
 import experiments.social_topology as social_topology
 from experiments._base import EXPERIMENTS, Result
 from experiments._societies import paired_task, union_of_components
-from experiments.runner import replot, run_experiment
+from experiments.runner import load_result, replot, run_experiment
 from tasks import load_task
 
 # Tiny spiking agents: a few neurons, short presentations (seconds, not minutes).
@@ -472,6 +473,40 @@ def test_mixed_society_pairs_teachers_and_learners(tmp_path):
     _figures_ok(path, ["learner_accuracy", "teaching_gain"])
     assert "gain" in summary
     _replots("mixed_society", path)
+
+    # the reference learners are rows of metrics.csv: fitted on each learner position's shard
+    # (2 positions x 4 references) and on every shard pooled (4), at the last round
+    references = metrics[metrics["role"] == "reference"]
+    assert set(references["type"]) == set(settings.references)
+    own = references[references["condition"] == "own shard"]
+    assert len(own) == 2 * 4 and sorted(set(own["agent"])) == [0, 1]
+    assert (references.loc[references["condition"] == "pooled", "agent"] == -1).sum() == 4
+    assert (references["round"] == settings.rounds).all()
+    assert references["accuracy"].between(0, 1).all()
+    pooled = references.set_index(["condition", "type"]).loc[("pooled", "majority"), "accuracy"]
+    # the analyses of the conditions leave them out: the same with and without them
+    agents = metrics[metrics["role"] != "reference"]
+    pd.testing.assert_frame_equal(
+        mixed_society.gains(metrics, settings), mixed_society.gains(agents, settings)
+    )
+    pd.testing.assert_frame_equal(
+        mixed_society.teacher_differences(metrics, settings),
+        mixed_society.teacher_differences(agents, settings),
+    )
+    # summary: per reference and scope, the mean over seeds of the positions' mean
+    table = mixed_society.reference_table(metrics)
+    lines = [line for line in summary.splitlines() if line.startswith("| majority class |")]
+    assert len(lines) == 1
+    own_mean = table[(table["kind"] == "majority") & (table["scope"] == "own shard")]["accuracy"]
+    assert f"| {own_mean.mean():.3f} (n = 1) | {pooled:.3f} (n = 1) | 1 x 2 |" in lines[0]
+
+    # a run saved before the reference rows still summarises and redraws, without them
+    old = tmp_path / "old"
+    shutil.copytree(path, old)
+    agents.to_csv(old / "metrics.csv", index=False)
+    old_summary = EXPERIMENTS["mixed_society"].summary(load_result(old), settings)
+    assert "Reference learners" not in old_summary and "paired by seed" in old_summary
+    _replots("mixed_society", old)
 
 
 # ----------------------------------------------------------------------------
