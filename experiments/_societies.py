@@ -370,3 +370,19 @@ def reference_intervals(references: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=[*keys, "mean", "low", "high", "n", "n_positions"])
+
+
+def legend_beside(axes, title: str) -> None:
+    """One legend beside the last of ``axes`` (a row of panels) with the entries of the first,
+    the reference learners' (:func:`reference_lines`) last."""
+    handles, labels = axes[0].get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("reference"))
+    axes[-1].legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        title=title,
+        title_fontsize=8,
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+    )

@@ -61,6 +61,7 @@ from experiments._societies import (
     SocietySettings,
     check_society_settings,
     experiment_society,
+    legend_beside,
     reference_intervals,
     reference_lines,
     reference_metrics,
@@ -288,16 +289,8 @@ def _curves_figure(metrics: pd.DataFrame, settings: Settings):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(0, 1)
     axes[0, 0].set_ylabel("test accuracy (mean over agents; band: ±1 s.d.)")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("reference"))
-    axes[0, -1].legend(
-        [handles[i] for i in order],
-        [labels[i] for i in order],
-        title="learners and teachers; reference learners\n(mean over seeds and positions)",
-        title_fontsize=8,
-        fontsize=8,
-        loc="upper left",
-        bbox_to_anchor=(1.02, 1.0),
+    legend_beside(
+        axes[0], "learners and teachers; reference learners\n(mean over seeds and positions)"
     )
     return titled(
         fig,

@@ -67,6 +67,7 @@ from experiments._societies import (
     component_summary,
     default_protocol_params,
     experiment_society,
+    legend_beside,
     reference_lines,
     reference_rows,
     shard_references,
@@ -362,17 +363,7 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title, reference
     if levels is None:
         axes[0, 0].legend(title="topology", loc="best")
     else:  # topologies and reference lines: one legend beside the panels
-        handles, labels = axes[0, 0].get_legend_handles_labels()
-        order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("reference"))
-        axes[0, -1].legend(
-            [handles[i] for i in order],
-            [labels[i] for i in order],
-            title="topology; reference learners (mean over seeds and shards)",
-            title_fontsize=8,
-            fontsize=8,
-            loc="upper left",
-            bbox_to_anchor=(1.02, 1.0),
-        )
+        legend_beside(axes[0], "topology; reference learners (mean over seeds and shards)")
     if column == "mean_accuracy":
         axes[0, 0].set_ylim(0, 1)
     else:
