@@ -287,6 +287,23 @@ def shard_references(
     return out
 
 
+def society_references(society, shards: dict, task, settings, seed: int, positions=None):
+    """:func:`shard_references` of ``settings.references`` scored on ``society``'s evaluation
+    samples, k-means with as many prototypes as the settings' spiking agents have neurons."""
+    from experiments import reference
+
+    return shard_references(
+        shards,
+        task,
+        society.X_eval_,
+        society.y_eval_,
+        settings.references,
+        seed,
+        reference.matching_prototypes(settings.agent_params.get("snn", {})),
+        positions,
+    )
+
+
 def reference_metrics(
     references: list[dict], rounds: int, marker: str, scope: str, blank: Mapping
 ) -> pd.DataFrame:

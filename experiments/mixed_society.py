@@ -66,7 +66,7 @@ from experiments._societies import (
     reference_lines,
     reference_metrics,
     reference_rows,
-    shard_references,
+    society_references,
 )
 from experiments.stats import Interval, format_row, mean_interval, paired_table
 from experiments.style import color, curve_with_band, figure, label, titled
@@ -533,16 +533,8 @@ def run(settings: Settings, seed: int) -> Result:
         round_seconds = table.groupby("round")["wall_seconds"].first()
         if task.kind == "classification" and settings.references:
             # on the agents' evaluation samples; own shard: the learner positions'
-            fitted = shard_references(
-                shards,
-                task,
-                society.X_eval_,
-                society.y_eval_,
-                settings.references,
-                run_seed,
-                reference.matching_prototypes(settings.agent_params.get("snn", {})),
-                positions=[("learner", j) for j in range(settings.n_pairs)],
-            )
+            learners = [("learner", j) for j in range(settings.n_pairs)]
+            fitted = society_references(society, shards, task, settings, run_seed, learners)
             for row in fitted:
                 row["position"] = row["position"][1] if row["scope"] == "own shard" else -1
             references += fitted

@@ -70,7 +70,7 @@ from experiments._societies import (
     legend_beside,
     reference_lines,
     reference_rows,
-    shard_references,
+    society_references,
     union_of_components,
 )
 from experiments._societies import reference_metrics as society_reference_metrics
@@ -733,15 +733,7 @@ def run(settings: Settings, seed: int) -> Result:
                 table = society.run(settings.rounds)
                 if not evaluated and task.kind == "classification":
                     # the same evaluation samples for every society of this seed
-                    references += shard_references(
-                        shards,
-                        task,
-                        society.X_eval_,
-                        society.y_eval_,
-                        settings.references,
-                        run_seed,
-                        reference.matching_prototypes(settings.agent_params.get("snn", {})),
-                    )
+                    references += society_references(society, shards, task, settings, run_seed)
                     evaluated = True
                 timings.append(
                     {

@@ -19,7 +19,7 @@ import experiments.mixed_society as mixed_society
 import experiments.smart_city as smart_city
 import experiments.social_topology as social_topology
 from experiments._base import EXPERIMENTS, Result
-from experiments._societies import paired_task, union_of_components
+from experiments._societies import paired_task, shard_references, union_of_components
 from experiments.runner import load_result, replot, run_experiment
 from tasks import load_task
 
@@ -193,7 +193,7 @@ def test_social_topology_references_fit_each_shard_alone_and_all_pooled():
     single = np.flatnonzero(task.y_train == task.y_train[0])[:5]  # one class only
     shards = {0: np.arange(0, 30), 1: np.arange(30, 60), 2: single}
     X_eval, y_eval = task.X_test[:40], task.y_test[:40]
-    rows = social_topology.shard_references(
+    rows = shard_references(
         shards, task, X_eval, y_eval, ("nearest_neighbour", "majority"), seed=3, n_prototypes=5
     )
     table = pd.DataFrame(rows).set_index(["scope", "position", "kind"])["accuracy"]
