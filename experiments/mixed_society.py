@@ -344,7 +344,11 @@ def _gain_figure(metrics: pd.DataFrame, settings: Settings):
         f"teaching gain: accuracy taught - alone\n(mean of the last "
         f"{settings.final_rounds} rounds; error bar: 95% t interval over seeds)"
     )
-    ax.set_title(f"Gain from a teacher of each type ({settings.task})")
+    n_seeds = metrics["seed"].nunique()
+    ax.set_title(
+        f"Gain from a teacher of each type ({settings.task}, {n_seeds} "
+        f"seed{'s' if n_seeds > 1 else ''})"
+    )
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     return fig
