@@ -553,11 +553,7 @@ def learner_style(learner: str) -> tuple:
     :mod:`experiments.reference` (in its own colour, labelled "reference: ...")."""
     if learner in LEARNER_STYLE:
         return LEARNER_STYLE[learner]
-    return (
-        reference.COLORS.get(learner, "#444444"),
-        "_",
-        f"reference: {reference.LABELS.get(learner, learner)}",
-    )
+    return (reference.color(learner), "_", reference.legend_label(learner))
 
 
 def _panel_grid(n_panels: int, height: float):

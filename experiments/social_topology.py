@@ -679,10 +679,10 @@ def reference_lines(ax, rows: pd.DataFrame, value: str = "mean") -> None:
             continue
         ax.axhline(
             level,
-            color=reference.COLORS.get(kind, "#444444"),
+            color=reference.color(kind),
             linestyle=SCOPE_LINESTYLES.get(scope, "-."),
             linewidth=1,
-            label=f"reference: {reference.LABELS.get(kind, kind)}, {scope}",
+            label=f"{reference.legend_label(kind)}, {scope}",
             zorder=0,
         )
 
