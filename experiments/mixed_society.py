@@ -47,7 +47,7 @@ from experiments._societies import (
     check_society_settings,
     experiment_society,
 )
-from experiments.stats import Interval, mean_interval
+from experiments.stats import Interval, format_row, mean_interval, paired_table
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, band, metric_rows, panel_grid
 from tasks import load_task
@@ -114,17 +114,22 @@ def arrangement(agent_types, n_pairs: int) -> tuple[nx.DiGraph, dict]:
 
 def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
     """Per seed, condition and learner position: final accuracy (mean over the last
-    ``final_rounds`` rounds) and the gain over the same learner position alone."""
+    ``final_rounds`` rounds), the gain over the same learner position alone and the
+    demonstrations received per round (mean over every round)."""
+    keys = ["seed", "teacher_type", "learner_type", "agent"]
     last_round = metrics["round"].max()
-    learners = metrics[
-        (metrics["role"] == "learner") & (metrics["round"] > last_round - final_rounds)
-    ]
+    learners = metrics[metrics["role"] == "learner"]
     final = (
-        learners.groupby(["seed", "teacher_type", "learner_type", "agent"])["accuracy"]
+        learners[learners["round"] > last_round - final_rounds]
+        .groupby(keys)["accuracy"]
         .mean()
         .rename("final_accuracy")
         .reset_index()
     )
+    received = learners.groupby(keys)["demonstrations_received"].mean()
+    final["demonstrations_per_round"] = received.loc[
+        list(final[keys].itertuples(index=False, name=None))
+    ].to_numpy()
     alone = final[final["teacher_type"] == ALONE].set_index(["seed", "learner_type", "agent"])
     final["alone_accuracy"] = [
         alone.loc[(s, k, j), "final_accuracy"]
@@ -135,8 +140,9 @@ def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
 
 
 def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Mean final accuracy and teaching gain (each with its 95% Student-t interval over learner
-    positions and seeds) per learner and teacher type."""
+    """Mean final accuracy, teaching gain and demonstrations received per round (each with
+    its 95% Student-t interval over learner positions and seeds) per learner and teacher
+    type."""
     outcomes = learner_outcomes(metrics, settings.final_rounds)
     table = outcomes.groupby(["learner_type", "teacher_type"]).agg(
         final_accuracy=("final_accuracy", "mean"),
@@ -146,16 +152,39 @@ def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         gain_low=("gain", lambda g: mean_interval(g, bounds=(-1, 1)).low),
         gain_high=("gain", lambda g: mean_interval(g, bounds=(-1, 1)).high),
         n=("gain", "size"),
+        # at most ``demonstrations`` a round
+        demonstrations_per_round=("demonstrations_per_round", "mean"),
+        demonstrations_per_round_low=(
+            "demonstrations_per_round",
+            lambda d: mean_interval(d, bounds=(0, settings.demonstrations)).low,
+        ),
+        demonstrations_per_round_high=(
+            "demonstrations_per_round",
+            lambda d: mean_interval(d, bounds=(0, settings.demonstrations)).high,
+        ),
     )
-    learners = metrics[metrics["role"] == "learner"]
-    table["demonstrations_per_round"] = learners.groupby(["learner_type", "teacher_type"])[
-        "demonstrations_received"
-    ].mean()
     table = table.reset_index()
     order = {name: k for k, name in enumerate((ALONE, *settings.agent_types))}
     return table.sort_values(
         ["learner_type", "teacher_type"], key=lambda c: c.map(order)
     ).reset_index(drop=True)
+
+
+def teacher_differences(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Per learner type, the final accuracy taught by each teacher type minus taught by the
+    first of ``settings.agent_types``, paired by seed and learner position (columns of
+    :func:`experiments.stats.paired_table`; empty with one agent type)."""
+    outcomes = learner_outcomes(metrics, settings.final_rounds)
+    taught = outcomes[outcomes["teacher_type"] != ALONE]
+    return paired_table(
+        taught,
+        ["seed", "agent"],
+        "teacher_type",
+        "final_accuracy",
+        settings.agent_types[0],
+        by="learner_type",
+        bounds=(0, 1),
+    )
 
 
 # ----------------------------------------------------------------------------
@@ -292,7 +321,16 @@ def _summary(result: Result, settings: Settings) -> str:
             if row["teacher_type"] == ALONE
             else Interval(row["gain"], row["gain_low"], row["gain_high"], row["n"], True).format()
         )
-        shown = "" if row["teacher_type"] == ALONE else f"{row['demonstrations_per_round']:.1f}"
+        shown = (
+            ""
+            if row["teacher_type"] == ALONE
+            else Interval(
+                row["demonstrations_per_round"],
+                row["demonstrations_per_round_low"],
+                row["demonstrations_per_round_high"],
+                row["n"],
+            ).format(1)
+        )
         final = Interval(
             row["final_accuracy"], row["final_accuracy_low"], row["final_accuracy_high"], row["n"]
         ).format()
@@ -300,6 +338,23 @@ def _summary(result: Result, settings: Settings) -> str:
             f"| {label(row['learner_type'])} | {teacher} | {final} "
             f"| {gain} | {shown} | {row['n']} |"
         )
+    differences = teacher_differences(result.metrics, settings)
+    if len(differences):
+        lines += [
+            "",
+            "Final accuracy taught by each teacher type minus taught by "
+            f"{label(settings.agent_types[0])} teachers, paired by learner position and seed "
+            "(the same learner on the same data shard; equal to the difference of the gains), "
+            "mean [95% Student-t interval]:",
+            "",
+            "| learner | teachers compared | difference | n |",
+            "| --- | --- | --- | --- |",
+        ]
+        for _, row in differences.iterrows():
+            lines.append(
+                f"| {label(row['learner_type'])} | {label(row['teacher_type'])} minus "
+                f"{label(row['reference'])} | {format_row(row, signed=True)} | {row['n']} |"
+            )
     return "\n".join(lines)
 
 

@@ -100,7 +100,14 @@ def _figures(result: Result, settings: Settings) -> dict:
 
 
 def _summary(result: Result, settings: Settings) -> str:
-    lines = ["# Receptive fields (digits)", ""]
+    lines = [
+        "# Receptive fields (digits)",
+        "",
+        "One network of each learner, trained once (one seed): the numbers describe the "
+        "tiles drawn and carry no interval; intervals over seeds come from a sweep "
+        "(python -m experiments sweep receptive_fields --full --seeds 0-9 --out DIR).",
+        "",
+    ]
     for _, row in result.metrics.iterrows():
         lines.append(
             f"- {label(row.kind)}: test accuracy {row.accuracy:.3f}; {row.n_units} units drawn; "

@@ -459,12 +459,12 @@ def _summary(result: Result, settings: Settings) -> str:
         f"{settings.final_rounds} rounds, averaged over seeds, then over intersections: "
         "mean [95% Student-t interval over intersections]. Each intersection is scored "
         f"on {intersections['n_local_eval'].min()}-{intersections['n_local_eval'].max()} "
-        "test hours. Reference forecasts are scored on the same hours. The difference to "
-        "persistence is paired by intersection.",
+        "test hours. Reference forecasts are scored on the same hours. The differences to "
+        "persistence and to the same agents alone (isolated) are paired by intersection.",
         "",
         "| agents | protocol | own intersection | minus persistence (paired) "
-        "| city-wide | intersections better than alone |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| city-wide | minus alone (paired) | intersections better than alone |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     persistence = final[
         (final["protocol"] == REFERENCE) & (final["type"] == "persistence")
@@ -482,7 +482,7 @@ def _summary(result: Result, settings: Settings) -> str:
             ).format()
         )
         lines.append(
-            f"| reference | {text} | {mean_interval(part['local_accuracy'], bounds='local_accuracy')} | {difference} | | |"
+            f"| reference | {text} | {mean_interval(part['local_accuracy'], bounds='local_accuracy')} | {difference} | | | |"
         )
     for kind in settings.agent_types:
         rows = final[final["type"] == kind]
@@ -493,19 +493,53 @@ def _summary(result: Result, settings: Settings) -> str:
         )
         for protocol in settings.protocols:
             part = rows[rows["protocol"] == protocol].set_index(["row", "col"])
+            compared = alone is not None and protocol != "isolated"
             better = (
-                ""
-                if alone is None or protocol == "isolated"
-                else f"{int((part['local_accuracy'] > alone + 1e-12).sum())} of {len(part)}"
+                f"{int((part['local_accuracy'] > alone[part.index] + 1e-12).sum())} of {len(part)}"
+                if compared
+                else ""
+            )
+            gain = (
+                paired_difference(
+                    part["local_accuracy"], alone[part.index], bounds="local_accuracy"
+                ).format()
+                if compared
+                else ""
             )
             difference = paired_difference(
                 part["local_accuracy"], persistence[part.index], bounds="local_accuracy"
             )
             lines.append(
                 f"| {label(kind)} | {protocol} | {mean_interval(part['local_accuracy'], bounds='local_accuracy')} "
-                f"| {difference.format()} | {mean_interval(part['city_accuracy'], bounds='city_accuracy')} | {better} |"
+                f"| {difference.format()} | {mean_interval(part['city_accuracy'], bounds='city_accuracy')} "
+                f"| {gain} | {better} |"
             )
+    lines += _type_difference_lines(final, settings)
     return "\n".join(lines)
+
+
+def _type_difference_lines(final: pd.DataFrame, settings: Settings) -> list[str]:
+    """Each agent type's accuracy at its own intersection minus the first type's (the
+    spiking agents minus the MLPs by default), per protocol, paired by intersection (same
+    city, same test hours); none with one agent type."""
+    first, *others = settings.agent_types
+    if not others:
+        return []
+    local = final.set_index(["type", "protocol", "row", "col"])["local_accuracy"]
+    lines = [
+        "",
+        f"Own-intersection accuracy minus the {label(first)} agents', paired by "
+        "intersection, mean [95% Student-t interval over intersections]:",
+        "",
+        "| agents | protocol | difference |",
+        "| --- | --- | --- |",
+    ]
+    for kind in others:
+        for protocol in settings.protocols:
+            a, b = local.loc[(kind, protocol)], local.loc[(first, protocol)]
+            difference = paired_difference(a, b[a.index], bounds="local_accuracy")
+            lines.append(f"| {label(kind)} minus {label(first)} | {protocol} | {difference} |")
+    return lines
 
 
 # ----------------------------------------------------------------------------

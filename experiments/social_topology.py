@@ -68,7 +68,7 @@ from experiments._societies import (
     experiment_society,
     union_of_components,
 )
-from experiments.stats import Interval, interval_table, mean_interval
+from experiments.stats import Interval, format_row, interval_table, mean_interval, paired_table
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
 from social.consensus import (
@@ -312,20 +312,27 @@ def shard_references(
     return out
 
 
+def final_per_seed(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Per protocol, type, topology and seed (the index): final accuracy and consensus
+    distance (means over the last three rounds) and the knowledge-diffusion round."""
+    table = components(metrics, settings)
+    last = table[table["round"] > table["round"].max() - min(3, settings.rounds)]
+    return last.groupby(["protocol", "type", "topology", "seed"]).agg(
+        final_accuracy=("mean_accuracy", "mean"),
+        final_consensus_distance=("consensus_distance", "mean"),
+        diffusion_round=("diffusion_round", "first"),
+    )
+
+
 def final_by_topology(
     metrics: pd.DataFrame, spectra: pd.DataFrame, settings: Settings
 ) -> pd.DataFrame:
     """Per protocol, type and topology (averaged over seeds): spectral gap, final accuracy,
     consensus distance over the last three rounds (each with its 95% Student-t interval over
     seeds, ``<column>_low`` / ``<column>_high``), knowledge-diffusion round."""
-    table = components(metrics, settings)
-    last = table[table["round"] > table["round"].max() - min(3, settings.rounds)]
-    per_seed = last.groupby(["protocol", "type", "topology", "seed"]).agg(
-        final_accuracy=("mean_accuracy", "mean"),
-        final_consensus_distance=("consensus_distance", "mean"),
-        diffusion_round=("diffusion_round", "first"),
+    per_seed = final_per_seed(metrics, settings).join(
+        spectra.set_index(["topology", "seed"])["spectral_gap"]
     )
-    per_seed = per_seed.join(spectra.set_index(["topology", "seed"])["spectral_gap"])
     final = (
         per_seed.groupby(["protocol", "type", "topology"])
         .agg(
@@ -339,15 +346,25 @@ def final_by_topology(
         .reset_index()
     )
     # 95% Student-t intervals over seeds of the final accuracy and consensus distance (both
-    # fractions of samples, clipped to [0, 1])
+    # fractions of samples, clipped to [0, 1]), the spectral gap (1 - SLEM, in [0, 1]: a
+    # random graph's differs by seed, a ring's or complete graph's interval has zero width)
+    # and the diffusion round (over the seeds where diffusion happened)
     keys = ["protocol", "type", "topology"]
-    for column, bounds in (("final_accuracy", (0, 1)), ("final_consensus_distance", (0, 1))):
-        spread = interval_table(per_seed.reset_index(), keys, column, bounds=bounds)
+    for column, bounds in (
+        ("final_accuracy", (0, 1)),
+        ("final_consensus_distance", (0, 1)),
+        ("spectral_gap", (0, 1)),
+        ("diffusion_round", (0, np.inf)),
+    ):
+        spread = interval_table(
+            per_seed.reset_index().dropna(subset=[column]), keys, column, bounds=bounds
+        )
         final = final.merge(
             spread[[*keys, "low", "high"]].rename(
                 columns={"low": f"{column}_low", "high": f"{column}_high"}
             ),
             on=keys,
+            how="left",
         )
     order = {
         column: {name: k for k, name in enumerate(names)}
@@ -593,16 +610,31 @@ def _figures(result: Result, settings: Settings) -> dict:
     return figures
 
 
-def _fmt(value, digits=3):
-    return "never" if not np.isfinite(value) else f"{value:.{digits}f}"
-
-
-def _interval(row, column: str) -> str:
+def _interval(row, column: str, digits: int = 3, n: str = "n_seeds") -> str:
     """``mean [low, high]`` of a :func:`final_by_topology` column (the mean alone, with n,
-    from one seed)."""
-    return Interval(
-        row[column], row[f"{column}_low"], row[f"{column}_high"], int(row["n_seeds"])
-    ).format()
+    from one seed); ``n`` names the column counting the seeds the mean is over."""
+    if not np.isfinite(row[column]):
+        return "never"
+    return Interval(row[column], row[f"{column}_low"], row[f"{column}_high"], int(row[n])).format(
+        digits
+    )
+
+
+def type_differences(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Per protocol and topology, the final accuracy of each agent type minus the first of
+    ``settings.agent_types`` (the spiking agents minus the MLPs by default), paired by seed:
+    every type of a seed runs on the same graphs, data shards and evaluation samples. Columns
+    of :func:`experiments.stats.paired_table` (``type``, ``reference``, ``mean``, ``low``,
+    ``high``, ``n``); empty with one agent type."""
+    return paired_table(
+        final_per_seed(metrics, settings).reset_index(),
+        "seed",
+        "type",
+        "final_accuracy",
+        settings.agent_types[0],
+        by=["protocol", "topology"],
+        bounds=(0, 1),
+    )
 
 
 def _reference_lines(references) -> list[str]:
@@ -632,22 +664,41 @@ def _summary(result: Result, settings: Settings) -> str:
         f"{settings.rounds} rounds, {settings.n_seeds} seed(s))",
         "",
         f"Knowledge-diffusion round: first round in which {settings.diffusion_fraction:.0%} "
-        f"of the agents reach accuracy {settings.diffusion_threshold:g} (mean over the seeds "
-        "where it happened). Final accuracy and consensus distance: mean [95% Student-t "
-        "interval over seeds].",
+        f"of the agents reach accuracy {settings.diffusion_threshold:g} (over the seeds "
+        "where it happened, how many in brackets). Every column: mean [95% Student-t "
+        "interval over seeds] (the spectral gap of a ring or complete graph is the same in "
+        "every seed; of a random graph it is not).",
         "",
         "| protocol | agents | topology | spectral gap | final accuracy | consensus distance "
-        "| diffusion round |",
+        "| diffusion round (seeds) |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for _, row in final.iterrows():
         lines.append(
             f"| {row['protocol']} | {label(row['type'])} "
-            f"| {topology_label(row['topology'])} | {row['spectral_gap']:.3f} "
+            f"| {topology_label(row['topology'])} | {_interval(row, 'spectral_gap')} "
             f"| {_interval(row, 'final_accuracy')} "
             f"| {_interval(row, 'final_consensus_distance')} "
-            f"| {_fmt(row['diffusion_round'], 1)} |"
+            f"| {_interval(row, 'diffusion_round', 1, 'diffusion_reached')} "
+            f"({int(row['diffusion_reached'])} of {int(row['n_seeds'])}) |"
         )
+    differences = type_differences(result.metrics, settings)
+    if len(differences):
+        lines += [
+            "",
+            "Final accuracy of each agent type minus that of the "
+            f"{label(settings.agent_types[0])} agents, paired by seed (same graphs, data "
+            "shards and evaluation samples), mean [95% Student-t interval]:",
+            "",
+            "| protocol | topology | agents | difference |",
+            "| --- | --- | --- | --- |",
+        ]
+        for _, row in differences.iterrows():
+            lines.append(
+                f"| {row['protocol']} | {topology_label(row['topology'])} "
+                f"| {label(row['type'])} minus {label(row['reference'])} "
+                f"| {format_row(row, signed=True)} |"
+            )
     lines += _reference_lines(reference_table(result))
     theory = result.tables["consensus_theory"]
     ratio = theory["measured_steps"] / theory["predicted_steps"]

@@ -212,6 +212,29 @@ def test_receptive_fields(tmp_path):
     assert (weights[weights.kind == "snn"].weight >= 0).all()
 
 
+def test_single_run_summaries_say_their_numbers_are_one_run_without_an_interval():
+    from experiments._base import Result
+
+    window = experiments.stdp_window
+    metrics = pd.DataFrame(
+        {
+            "rule": "stdp",
+            "delta_t_ms": [-10.0, 10.0],
+            "simulated": [-1.0, 2.0],
+            "theory": [-1.0, 2.0],
+        }
+    )
+    text = window._summary(Result(metrics), window.Settings())
+    assert "draws nothing at random" in text and "no interval" in text
+    assert "| stdp | 2.00e+00 | -1.00e+00 | 0.000 |" in text
+    fields = experiments.receptive_fields
+    metrics = pd.DataFrame(
+        {"kind": ["snn"], "accuracy": [0.9], "n_units": [8], "class_mean_correlation": [0.8]}
+    )
+    text = fields._summary(Result(metrics), fields.Settings())
+    assert "One network of each learner, trained once" in text and "no interval" in text
+
+
 @pytest.mark.slow  # about 2.5 minutes: five tasks of Brian2 runs, each with re-presentations
 def test_continual_learning_runs_every_learner_in_both_scenarios(tmp_path):
     cl = experiments.continual_learning

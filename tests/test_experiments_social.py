@@ -20,6 +20,7 @@ import experiments.social_topology as social_topology
 from experiments._base import EXPERIMENTS, Result
 from experiments._societies import paired_task, union_of_components
 from experiments.runner import replot, run_experiment
+from experiments.style import label
 from tasks import load_task
 
 # Tiny spiking agents: a few neurons, short presentations (seconds, not minutes).
@@ -128,6 +129,61 @@ def test_social_topology_final_accuracy_carries_its_interval_over_seeds_into_the
     assert per_seed.mean() + half > 1 and final["final_accuracy_high"] == 1.0
     text = social_topology._interval(final, "final_accuracy")
     assert text == f"{per_seed.mean():.3f} [{per_seed.mean() - half:.3f}, 1.000]"
+
+
+def test_social_topology_summary_pairs_agent_types_by_seed_with_intervals():
+    from scipy import stats
+
+    from experiments.stats import paired_difference
+
+    settings = _topology_settings(
+        rounds=1, topologies=("small_world",), agent_types=("ann", "snn"), diffusion_threshold=0.5
+    )
+    # seed -> (MLP, spiking) accuracy of each of the two agents
+    accuracy = {
+        0: ([0.5, 0.7], [0.4, 0.4]),
+        1: ([0.6, 0.8], [0.6, 0.6]),
+        2: ([0.9, 0.9], [0.3, 0.5]),
+    }
+    metrics = pd.DataFrame(
+        [
+            dict(
+                seed=seed,
+                protocol="teach",
+                type=kind,
+                topology="small_world",
+                agent=agent,
+                round=1,
+                accuracy=value,
+                disagreement=0.1,
+                degree=1,
+                messages=1,
+            )
+            for seed, pair in accuracy.items()
+            for kind, values in zip(("ann", "snn"), pair)
+            for agent, value in enumerate(values)
+        ]
+    )
+    gaps = [0.30, 0.40, 0.35]  # a random graph's spectral gap differs by seed
+    spectra = pd.DataFrame(
+        [dict(topology="small_world", seed=s, spectral_gap=g) for s, g in zip(accuracy, gaps)]
+    )
+    theory = pd.DataFrame(
+        dict(spectral_gap=[0.2, 0.5], predicted_steps=[10, 4], measured_steps=[8, 3])
+    )
+    text = social_topology._summary(
+        Result(metrics, tables={"spectra": spectra, "consensus_theory": theory}), settings
+    )
+    mlp = np.array([0.6, 0.7, 0.9])  # per seed, the mean over agents
+    spiking = np.array([0.4, 0.6, 0.4])
+    difference = paired_difference(spiking, mlp, bounds=(0, 1))
+    half = stats.t.ppf(0.975, 2) * np.std(mlp - spiking, ddof=1) / np.sqrt(3)
+    assert difference.low == pytest.approx((spiking - mlp).mean() - half)
+    assert f"| teach | small world | spiking (STDP) minus MLP (backprop) | {difference} |" in text
+    gap = stats.t.ppf(0.975, 2) * np.std(gaps, ddof=1) / np.sqrt(3)
+    assert f"0.350 [{0.35 - gap:.3f}, {0.35 + gap:.3f}]" in text  # the spectral gap's interval
+    # diffusion (half the agents at 0.5) in round 1 for every MLP seed, two spiking seeds
+    assert "| 1.0 [1.0, 1.0] (3 of 3) |" in text and "| 1.0 [1.0, 1.0] (2 of 3) |" in text
 
 
 def test_social_topology_references_fit_each_shard_alone_and_all_pooled():
@@ -382,8 +438,28 @@ def test_mixed_society_pairs_teachers_and_learners(tmp_path):
         half = stats.t.ppf(0.975, len(gains) - 1) * gains.std(ddof=1) / np.sqrt(len(gains))
         assert table.loc[key, "gain_low"] == pytest.approx(max(gains.mean() - half, -1))
         assert table.loc[key, "gain_high"] == pytest.approx(min(gains.mean() + half, 1))
+        received = part["demonstrations_per_round"].to_numpy()
+        if key[1] != mixed_society.ALONE and received.std() > 0:
+            half = stats.t.ppf(0.975, len(received) - 1) * received.std(ddof=1)
+            half /= np.sqrt(len(received))
+            low, high = max(received.mean() - half, 0), min(received.mean() + half, 3)
+            assert table.loc[key, "demonstrations_per_round_low"] == pytest.approx(low)
+            assert table.loc[key, "demonstrations_per_round_high"] == pytest.approx(high)
+    # teachers compared on the same learner positions: paired by position and seed
+    from experiments.stats import paired_difference
+
+    summary = (path / "summary.md").read_text()
+    wide = outcomes.pivot_table(
+        index=["learner_type", "seed", "agent"], columns="teacher_type", values="final_accuracy"
+    )
+    for kind in ("ann", "snn"):
+        difference = paired_difference(wide.loc[kind, "snn"], wide.loc[kind, "ann"], bounds=(0, 1))
+        assert difference.n == 2
+        assert (
+            f"| {label(kind)} | spiking (STDP) minus MLP (backprop) | {difference} | 2 |" in summary
+        )
     _figures_ok(path, ["learner_accuracy", "teaching_gain"])
-    assert "gain" in (path / "summary.md").read_text()
+    assert "gain" in summary
     _replots("mixed_society", path)
 
 
@@ -453,6 +529,54 @@ def test_smart_city_agents_per_intersection(tmp_path):
 
     again = run_experiment("smart_city", settings=settings, out=tmp_path / "again")
     assert (again / "metrics.csv").read_bytes() == (path / "metrics.csv").read_bytes()
+
+
+def test_smart_city_summary_pairs_by_intersection_with_intervals():
+    from experiments.stats import paired_difference
+
+    settings = dataclasses.replace(
+        smart_city.Settings.quick(),
+        agent_types=("ann", "snn"),
+        protocols=("isolated", "teach"),
+        rounds=1,
+        final_rounds=1,
+    )
+    nodes = [(0, 0), (0, 1), (1, 0), (1, 1)]
+    local = {  # (type, protocol) -> accuracy at each intersection, one seed
+        ("ann", "isolated"): [0.70, 0.60, 0.80, 0.75],
+        ("ann", "teach"): [0.72, 0.66, 0.81, 0.80],
+        ("snn", "isolated"): [0.60, 0.50, 0.70, 0.65],
+        ("snn", "teach"): [0.65, 0.52, 0.78, 0.66],
+        ("persistence", smart_city.REFERENCE): [0.70, 0.70, 0.70, 0.70],
+    }
+    metrics = pd.DataFrame(
+        [
+            dict(
+                seed=0,
+                type=kind,
+                protocol=protocol,
+                row=row,
+                col=col,
+                round=1,
+                local_accuracy=value,
+                city_accuracy=0.7,
+            )
+            for (kind, protocol), values in local.items()
+            for (row, col), value in zip(nodes, values)
+        ]
+    )
+    intersections = pd.DataFrame([dict(row=row, col=col, n_local_eval=30) for row, col in nodes])
+    text = smart_city._summary(Result(metrics, tables={"intersections": intersections}), settings)
+
+    def paired(a, b):
+        return paired_difference(local[a], local[b], bounds=(0, 1))
+
+    gain = paired(("snn", "teach"), ("snn", "isolated"))
+    assert gain.n == 4 and gain.low < gain.mean < gain.high
+    assert f"| {gain} | 4 of 4 |" in text  # taught minus alone, paired by intersection
+    for protocol in ("isolated", "teach"):
+        difference = paired(("snn", protocol), ("ann", protocol))
+        assert f"| spiking (STDP) minus MLP (backprop) | {protocol} | {difference} |" in text
 
 
 def test_smart_city_persistence_reads_the_hour_before_off_the_simulation():
