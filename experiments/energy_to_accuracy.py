@@ -307,6 +307,17 @@ def _summary(result: Result, settings: Settings) -> str:
             "",
             f"Spiking minus MLP test accuracy at the stop, paired by seed (same samples): {difference}.",
         ]
+    # samples to the target of a seed that missed it are not a number to compare: left out
+    reached = metrics.assign(
+        samples_to_target=metrics["samples_to_target"].where(metrics["reached"])
+    )
+    samples = paired_by_seed(reached, "samples_to_target", bounds="samples_to_target")
+    if samples is not None:
+        lines += [
+            "",
+            "Spiking minus MLP samples to the target, paired by seed over the "
+            f"{samples.n} seed(s) where both reached it: {samples.format(0)}.",
+        ]
     lines += [
         "",
         "Energy: geometric mean over seeds [95% t-interval of log energy].",

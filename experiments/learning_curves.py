@@ -222,6 +222,19 @@ def _summary(result: Result, settings: Settings) -> str:
             "",
             f"Spiking minus MLP, AUC paired by seed (same subsets, same test set): {difference}.",
         ]
+    final = paired_by_seed(table, "final_score", by="learner", bounds="score")
+    if final is not None:
+        lines += [
+            "",
+            f"Spiking minus MLP, accuracy at the largest size paired by seed: {final}.",
+        ]
+    samples = paired_by_seed(table, "samples_to_target", by="learner", bounds="samples_to_target")
+    if samples is not None:
+        lines += [
+            "",
+            "Spiking minus MLP, samples to target paired by seed over the "
+            f"{samples.n} seed(s) where both reached it: {samples.format(0)}.",
+        ]
     epochs = metrics[metrics.learner == "ann"].groupby("n_train")["epochs"].median()
     if len(epochs):
         lines += [

@@ -140,11 +140,18 @@ def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
 
 
 def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Mean final accuracy, teaching gain and demonstrations received per round (each with
-    its 95% Student-t interval over learner positions and seeds) per learner and teacher
-    type."""
+    """Mean final accuracy, teaching gain and demonstrations received per round per learner
+    and teacher type, each with its 95% Student-t interval over seeds.
+
+    The seed is the unit of replication: the learner positions of one seed share its data
+    split, its test set and (for spiking agents) one simulation, so they are averaged
+    within the seed first (``n``: seeds; ``n_positions``: learner positions per seed).
+    """
     outcomes = learner_outcomes(metrics, settings.final_rounds)
-    table = outcomes.groupby(["learner_type", "teacher_type"]).agg(
+    keys = ["learner_type", "teacher_type"]
+    columns = ["final_accuracy", "gain", "demonstrations_per_round"]
+    per_seed = outcomes.groupby(["seed", *keys])[columns].mean().reset_index()
+    table = per_seed.groupby(keys).agg(
         final_accuracy=("final_accuracy", "mean"),
         final_accuracy_low=("final_accuracy", lambda a: mean_interval(a, bounds=(0, 1)).low),
         final_accuracy_high=("final_accuracy", lambda a: mean_interval(a, bounds=(0, 1)).high),
@@ -163,6 +170,7 @@ def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             lambda d: mean_interval(d, bounds=(0, settings.demonstrations)).high,
         ),
     )
+    table["n_positions"] = outcomes.groupby([*keys, "seed"]).size().groupby(keys).max()
     table = table.reset_index()
     order = {name: k for k, name in enumerate((ALONE, *settings.agent_types))}
     return table.sort_values(
@@ -172,13 +180,19 @@ def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
 def teacher_differences(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Per learner type, the final accuracy taught by each teacher type minus taught by the
-    first of ``settings.agent_types``, paired by seed and learner position (columns of
+    first of ``settings.agent_types``, paired by seed (each seed's mean over its learner
+    positions, which pair the same learner on the same data shard; columns of
     :func:`experiments.stats.paired_table`; empty with one agent type)."""
     outcomes = learner_outcomes(metrics, settings.final_rounds)
-    taught = outcomes[outcomes["teacher_type"] != ALONE]
+    taught = (
+        outcomes[outcomes["teacher_type"] != ALONE]
+        .groupby(["seed", "learner_type", "teacher_type"])["final_accuracy"]
+        .mean()
+        .reset_index()
+    )
     return paired_table(
         taught,
-        ["seed", "agent"],
+        ["seed"],
         "teacher_type",
         "final_accuracy",
         settings.agent_types[0],
@@ -282,9 +296,13 @@ def _gain_figure(metrics: pd.DataFrame, settings: Settings):
     ax.set_xticks(range(len(kinds)), [f"{label(kind)} learners" for kind in kinds])
     ax.set_ylabel(
         f"teaching gain: accuracy taught - alone\n(mean of the last "
-        f"{settings.final_rounds} rounds; error bar: 95% t interval)"
+        f"{settings.final_rounds} rounds; error bar: 95% t interval over seeds)"
     )
-    ax.set_title(f"Gain from a teacher of each type ({settings.task})")
+    n_seeds = metrics["seed"].nunique()
+    ax.set_title(
+        f"Gain from a teacher of each type ({settings.task}, {n_seeds} "
+        f"seed{'s' if n_seeds > 1 else ''})"
+    )
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     return fig
@@ -303,15 +321,16 @@ def _summary(result: Result, settings: Settings) -> str:
         f"# Mixed society ({settings.task}, {settings.n_pairs} pairs per condition, "
         f"{settings.rounds} rounds, {settings.n_seeds} seed(s))",
         "",
-        f"Final accuracy: mean over the last {settings.final_rounds} rounds, mean [95% "
-        "Student-t interval] over learner positions and seeds; gain: minus the "
-        "same learner position alone (same data shard): a paired difference, mean "
-        "[95% Student-t interval] over learner positions "
-        "and seeds. "
+        f"Final accuracy: mean over the last {settings.final_rounds} rounds and over the "
+        "learner positions of a seed, then mean [95% Student-t interval] over seeds (the "
+        "positions of one seed share its data split and test set, so the seed is the unit "
+        "of replication); gain: minus the same learner position alone (same data shard), "
+        "a paired difference, averaged the same way. "
         f"Teaching: at most {settings.demonstrations} demonstrations a round, labels="
         f"{settings.labels!r} ('checked': only those the teacher got right).",
         "",
-        "| learner | teacher | final accuracy | gain | demonstrations received per round | n |",
+        "| learner | teacher | final accuracy | gain | demonstrations received per round "
+        "| seeds x positions |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for _, row in table.iterrows():
@@ -336,18 +355,18 @@ def _summary(result: Result, settings: Settings) -> str:
         ).format()
         lines.append(
             f"| {label(row['learner_type'])} | {teacher} | {final} "
-            f"| {gain} | {shown} | {row['n']} |"
+            f"| {gain} | {shown} | {row['n']} x {row['n_positions']} |"
         )
     differences = teacher_differences(result.metrics, settings)
     if len(differences):
         lines += [
             "",
             "Final accuracy taught by each teacher type minus taught by "
-            f"{label(settings.agent_types[0])} teachers, paired by learner position and seed "
-            "(the same learner on the same data shard; equal to the difference of the gains), "
-            "mean [95% Student-t interval]:",
+            f"{label(settings.agent_types[0])} teachers, paired by seed "
+            "(each seed's mean over learner positions, the same learners on the same data "
+            "shards; equal to the difference of the gains), mean [95% Student-t interval]:",
             "",
-            "| learner | teachers compared | difference | n |",
+            "| learner | teachers compared | difference | seeds |",
             "| --- | --- | --- | --- |",
         ]
         for _, row in differences.iterrows():

@@ -157,7 +157,7 @@ def paired_by_seed(
 
     ``table`` has a ``seed`` column, a column ``by`` naming the learner (by
     default the spiking network, ``"snn"``, minus the MLP, ``"ann"``) and the
-    column ``value``; None unless both learners have rows.
+    column ``value``; None unless some seed has a value (not NaN) of both learners.
 
     >>> table = pd.DataFrame({"seed": [0, 0, 1, 1], "kind": ["ann", "snn"] * 2,
     ...                       "accuracy": [0.8, 0.9, 0.7, 0.7]})
@@ -165,7 +165,7 @@ def paired_by_seed(
     '+0.050 [-0.585, +0.685]'
     """
     wide = table.pivot_table(index="seed", columns=by, values=value)
-    if not {a, b} <= set(wide.columns):
+    if not {a, b} <= set(wide.columns) or wide[[a, b]].dropna().empty:
         return None
     return paired_difference(wide[a], wide[b], bounds=bounds)
 

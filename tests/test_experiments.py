@@ -157,6 +157,47 @@ def test_learning_curves(tmp_path):
         assert logistic.loc[n] == pytest.approx(model.score(X_test, y_test))
 
 
+def test_learning_curves_summary_pairs_the_learners_by_seed_with_intervals():
+    from experiments._base import Result
+    from experiments.stats import paired_difference
+
+    lc = experiments.learning_curves
+    scores = {  # learner -> seed -> accuracy at 20 and 40 samples
+        "ann": {0: (0.50, 0.91), 1: (0.60, 0.82), 2: (0.55, 0.85)},
+        "snn": {0: (0.40, 0.80), 1: (0.50, 0.85), 2: (0.30, 0.60)},
+    }
+    metrics = pd.DataFrame(
+        [
+            {
+                "learner": learner,
+                "seed": seed,
+                "n_train": n,
+                "score": score,
+                "corrected": (score - 0.1) / 0.9,
+                "epochs": 5,
+            }
+            for learner, by_seed in scores.items()
+            for seed, values in by_seed.items()
+            for n, score in zip((20, 40), values)
+        ]
+    )
+    settings = dataclasses.replace(lc.Settings(), target=0.7)
+    text = lc._summary(Result(metrics), settings)
+    final = paired_difference(
+        [v[1] for v in scores["snn"].values()],
+        [v[1] for v in scores["ann"].values()],
+        bounds=(0, 1),
+    )
+    assert np.isfinite(final.low)
+    assert f"accuracy at the largest size paired by seed: {final}." in text
+    # target 0.7 chance-corrected = accuracy 0.73: the MLP reaches it at 40 on every seed,
+    # the spiking network on seeds 0 and 1 only: both at 40, a difference of 0 on each
+    assert "samples to target paired by seed over the 2 seed(s) where both reached it: +0" in text
+    table = lc.outcomes(metrics, 0.7).set_index(["learner", "seed"])
+    auc = paired_difference(table.loc["snn", "auc"], table.loc["ann", "auc"])
+    assert f"AUC paired by seed (same subsets, same test set): {auc}." in text
+
+
 def test_early_stopping_returns_the_best_validation_epoch():
     from ann import MLPClassifier
     from experiments._curves import early_stopped_mlp
@@ -508,6 +549,41 @@ def test_rule_zoo_picks_up_a_newly_registered_rule(tmp_path, monkeypatch):
     assert "| 1-nearest neighbour | reference |" in summary
 
 
+def test_rule_zoo_summary_pairs_every_rule_with_backprop_by_seed():
+    from experiments._base import Result
+    from experiments.learners import ENERGY_TABLES
+    from experiments.stats import paired_difference
+
+    zoo = experiments.rule_zoo
+    accuracy = {  # (kind, rule) -> accuracy per seed
+        ("ann", "backprop"): [0.90, 0.80, 0.85],
+        ("snn", "stdp"): [0.85, 0.78, 0.70],
+        ("knn", "reference"): [0.95, 0.97, 0.96],
+    }
+    metrics = pd.DataFrame(
+        [
+            {
+                "kind": kind,
+                "rule": rule,
+                "seed": seed,
+                "accuracy": value,
+                "reached": True,
+                "samples_to_target": 100.0,
+                **{f"training_joules_{t}": 1e-3 for t in ENERGY_TABLES},
+            }
+            for (kind, rule), values in accuracy.items()
+            for seed, value in enumerate(values)
+        ]
+    )
+    text = zoo._summary(Result(metrics), zoo.Settings())
+    for key in (("snn", "stdp"), ("knn", "reference")):
+        difference = paired_difference(accuracy[key], accuracy[("ann", "backprop")], bounds=(0, 1))
+        assert difference.n == 3 and np.isfinite(difference.low)
+        assert f"| {key[1]} | {np.mean(accuracy[key]):.3f} [" in text
+        assert f"] | {difference} | 3/3 |" in text
+    assert "| MLP | backprop | 0.850 [0.726, 0.974] |  | 3/3 |" in text
+
+
 def test_rule_zoo_reference_rows_score_the_given_splits_like_scikit_learn():
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
@@ -545,12 +621,14 @@ def test_energy_to_accuracy_summary_has_references_and_the_paired_accuracy_diffe
     from experiments.energy_to_accuracy import Settings, _summary
 
     ann, snn = np.array([0.90, 0.85, 0.88]), np.array([0.80, 0.82, 0.70])
+    # samples at the stop; the spiking network misses the target on seed 2 (its budget)
+    samples = {"ann": [100, 200, 300], "snn": [200, 600, 900], "nearest_neighbour": [0] * 3}
     rows = [
         {
             "kind": kind,
             "seed": seed,
-            "reached": True,
-            "samples_to_target": 100,
+            "reached": (kind, seed) != ("snn", 2),
+            "samples_to_target": samples[kind][seed],
             "test_accuracy": value,
             "n_fit": 300,
         }
@@ -583,6 +661,12 @@ def test_energy_to_accuracy_summary_has_references_and_the_paired_accuracy_diffe
         in summary
     )
     assert "| reference: 1-nearest neighbour (one fit on all 300 samples) | 3/3 |" in summary
+    # samples to the target paired over the seeds where both reached it: 100 and 400 more
+    half = stats.t.ppf(0.975, 1) * np.std([100, 400], ddof=1) / np.sqrt(2)
+    assert (
+        f"paired by seed over the 2 seed(s) where both reached it: +250 [{250 - half:+.0f}, "
+        f"{250 + half:+.0f}]" in summary
+    )
 
 
 def test_energy_to_accuracy_prices_both_learners_on_every_table(tmp_path):

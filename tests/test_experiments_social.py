@@ -20,7 +20,6 @@ import experiments.social_topology as social_topology
 from experiments._base import EXPERIMENTS, Result
 from experiments._societies import paired_task, union_of_components
 from experiments.runner import replot, run_experiment
-from experiments.style import label
 from tasks import load_task
 
 # Tiny spiking agents: a few neurons, short presentations (seconds, not minutes).
@@ -424,40 +423,52 @@ def test_mixed_society_pairs_teachers_and_learners(tmp_path):
             - last.loc[(mixed_society.ALONE, row.learner_type, row.agent), "accuracy"]
         )
         assert row.gain == pytest.approx(expected)
-    # final accuracy carries its 95% t-interval over learner positions and seeds, clipped to
-    # an accuracy's [0, 1]; the gain's, a difference of accuracies, to [-1, 1]
+    # final accuracy carries its 95% t-interval over seeds (positions averaged within a seed
+    # first, the seed being the unit of replication), clipped to an accuracy's [0, 1]; the
+    # gain's, a difference of accuracies, to [-1, 1]; demonstrations to [0, 3]. A second and
+    # third seed: the same run with accuracies and demonstrations shifted.
     from scipy import stats
 
-    table = mixed_society.gains(metrics, settings).set_index(["learner_type", "teacher_type"])
-    for key, part in outcomes.groupby(["learner_type", "teacher_type"]):
-        values = part["final_accuracy"].to_numpy()
-        half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-        assert table.loc[key, "final_accuracy_low"] == pytest.approx(max(values.mean() - half, 0))
-        assert table.loc[key, "final_accuracy_high"] == pytest.approx(min(values.mean() + half, 1))
-        gains = part["gain"].to_numpy()
-        half = stats.t.ppf(0.975, len(gains) - 1) * gains.std(ddof=1) / np.sqrt(len(gains))
-        assert table.loc[key, "gain_low"] == pytest.approx(max(gains.mean() - half, -1))
-        assert table.loc[key, "gain_high"] == pytest.approx(min(gains.mean() + half, 1))
-        received = part["demonstrations_per_round"].to_numpy()
-        if key[1] != mixed_society.ALONE and received.std() > 0:
-            half = stats.t.ppf(0.975, len(received) - 1) * received.std(ddof=1)
-            half /= np.sqrt(len(received))
-            low, high = max(received.mean() - half, 0), min(received.mean() + half, 3)
-            assert table.loc[key, "demonstrations_per_round_low"] == pytest.approx(low)
-            assert table.loc[key, "demonstrations_per_round_high"] == pytest.approx(high)
-    # teachers compared on the same learner positions: paired by position and seed
     from experiments.stats import paired_difference
 
-    summary = (path / "summary.md").read_text()
-    wide = outcomes.pivot_table(
-        index=["learner_type", "seed", "agent"], columns="teacher_type", values="final_accuracy"
+    seeds = [metrics]
+    for k, shift in ((1, -0.05), (2, 0.08)):
+        other = metrics.copy()
+        other["seed"] = other["seed"] + k
+        other["accuracy"] = (other["accuracy"] + shift * (other["agent"] % 2 + 1)).clip(0, 1)
+        other["demonstrations_received"] = (other["demonstrations_received"] + k).clip(0, 3)
+        seeds.append(other)
+    several = pd.concat(seeds, ignore_index=True)
+    columns = ["final_accuracy", "gain", "demonstrations_per_round"]
+    per_seed = (
+        mixed_society.learner_outcomes(several, final_rounds=1)
+        .groupby(["learner_type", "teacher_type", "seed"])[columns]
+        .mean()
     )
+    table = mixed_society.gains(several, settings).set_index(["learner_type", "teacher_type"])
+    for key, part in per_seed.groupby(level=[0, 1]):
+        assert table.loc[key, "n"] == 3 and table.loc[key, "n_positions"] == 2
+        for column, (floor, ceiling) in zip(columns, ((0, 1), (-1, 1), (0, 3))):
+            values = part[column].to_numpy()
+            if values.std() == 0:
+                continue
+            half = stats.t.ppf(0.975, 2) * values.std(ddof=1) / np.sqrt(3)
+            assert table.loc[key, f"{column}_low"] == pytest.approx(
+                max(values.mean() - half, floor)
+            )
+            assert table.loc[key, f"{column}_high"] == pytest.approx(
+                min(values.mean() + half, ceiling)
+            )
+    # teachers compared on the same learners: paired by seed (means over positions)
+    differences = mixed_society.teacher_differences(several, settings).set_index("learner_type")
+    wide = per_seed["final_accuracy"].unstack("teacher_type")
     for kind in ("ann", "snn"):
         difference = paired_difference(wide.loc[kind, "snn"], wide.loc[kind, "ann"], bounds=(0, 1))
-        assert difference.n == 2
-        assert (
-            f"| {label(kind)} | spiking (STDP) minus MLP (backprop) | {difference} | 2 |" in summary
-        )
+        assert differences.loc[kind, "n"] == 3
+        assert differences.loc[kind, "low"] == pytest.approx(difference.low)
+        assert differences.loc[kind, "high"] == pytest.approx(difference.high)
+    summary = (path / "summary.md").read_text()
+    assert "paired by seed" in summary and "seeds x positions" in summary
     _figures_ok(path, ["learner_accuracy", "teaching_gain"])
     assert "gain" in summary
     _replots("mixed_society", path)
