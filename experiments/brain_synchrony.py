@@ -427,11 +427,16 @@ def _summary(result: Result, settings: Settings) -> str:
             f"| {critical} | {per_seed_text} ({len(crossed)} of {len(per_seed)}) |"
         )
     lines += ["", theory_verdict(table)]
-    rates = metrics.groupby("coupling")["mean_rate_hz"].mean()
+    # per seed the mean over topologies, then the interval over seeds
+    rates = metrics.groupby(["coupling", "seed"])["mean_rate_hz"].mean()
+    couplings = rates.index.get_level_values("coupling")
+    lowest, highest = couplings.min(), couplings.max()
     lines += [
         "",
-        f"Mean firing rate of the excitatory cells: {rates.iloc[0]:.0f} Hz without "
-        f"coupling, {rates.iloc[-1]:.0f} Hz at {rates.index[-1]:g} mV.",
+        "Mean firing rate of the excitatory cells (mean over topologies, then mean [95% "
+        f"t-interval] over seeds): {interval_text(rates.loc[lowest], '.0f', (0, np.inf))} Hz "
+        f"without coupling, {interval_text(rates.loc[highest], '.0f', (0, np.inf))} Hz at "
+        f"{highest:g} mV.",
     ]
     return "\n".join(lines)
 

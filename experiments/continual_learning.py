@@ -597,8 +597,46 @@ def _summary(result: Result, settings: Settings) -> str:
                 f"MLP {column.replace('_', ' ')} chosen per seed on the validation split "
                 f"({criterion}): " + ", ".join(f"{value:g}" for value in picks) + ".",
             ]
+    lines += _baseline_difference_lines(table, settings)
     lines += ["", _interpretation(table, settings)]
     return "\n".join(lines)
+
+
+def _baseline_difference_lines(table: pd.DataFrame, settings: Settings) -> list[str]:
+    """The spiking network with its readout statistics kept (the largest size) minus each
+    baseline, ACC and BWT per scenario, paired by seed: every learner of a seed learns the
+    same task sequence from the same samples and is tested on the same samples."""
+    largest = max(settings.n_neurons)
+    spiking = table[(table.learner == "snn_kept") & (table.n_neurons == largest)]
+    baselines = [name for name in (*MLP_VARIANTS, "ncm") if name in set(table.learner)]
+    if spiking.empty or not baselines:
+        return []
+    lines = [
+        "",
+        f"Spiking network, readout statistics kept ({largest} neurons), minus each baseline, "
+        "paired by seed (same tasks, samples and test samples), mean [95% Student-t interval]:",
+        "",
+        "| minus | task-IL ACC | task-IL BWT | class-IL ACC | class-IL BWT |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name in baselines:
+        baseline = table[table.learner == name]
+        cells = []
+        for scenario in SCENARIOS:
+            for measure in ("acc", "bwt"):
+                a, b = (
+                    rows[rows.scenario == scenario].set_index("seed")[measure]
+                    for rows in (spiking, baseline)
+                )
+                seeds = a.index.intersection(b.index)
+                pairs = pd.DataFrame({"a": a[seeds], "b": b[seeds]}).dropna()
+                cells.append(
+                    paired_difference(pairs.a, pairs.b, bounds=RANGES[measure]).format()
+                    if len(pairs)
+                    else "n/a"
+                )
+        lines.append(f"| {LABELS[name]} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _interpretation(table: pd.DataFrame, settings: Settings) -> str:

@@ -272,7 +272,7 @@ def _summary(result: Result, settings: Settings) -> str:
         "own budget (MLP: epochs chosen by early stopping on validation; spiking: fit). "
         f"Samples to target: smallest nested training subset whose chance-corrected score "
         f"reaches {settings.target:g} (fractions {list(settings.fractions)} of the training "
-        "set; - if none). Energy: 4.6 pJ/MAC, 0.9 pJ/SOP (Horowitz 2014).",
+        "set), over the seeds that reach it (how many in brackets; - if none). Energy: 4.6 pJ/MAC, 0.9 pJ/SOP (Horowitz 2014).",
         "",
         "| task | learner | score | samples to target | presentations | train s | train J "
         "| J per prediction |",
@@ -283,7 +283,8 @@ def _summary(result: Result, settings: Settings) -> str:
         learner = kind in KINDS
         lines.append(
             f"| {task} | {_label(kind)} | {mean_interval(part['score'], bounds='score')} | "
-            f"{mean_interval(reached, bounds='samples_to_target').format(0) if len(reached) else '-'} | "
+            f"{mean_interval(reached, bounds='samples_to_target').format(0) if len(reached) else '-'} "
+            f"({len(reached)} of {len(part)}) | "
             + (
                 f"{interval_text(part['presentations'], '.0f', 'presentations')} | "
                 f"{interval_text(seconds.get((task, kind), []), '.1f', (0, math.inf))} | "

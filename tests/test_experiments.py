@@ -344,6 +344,16 @@ def test_continual_learning_readout_ablation_is_reported_paired_by_seed_with_int
     half_kept = stats.t.ppf(0.975, 2) * kept.std(ddof=1) / np.sqrt(3)
     assert f"ACC {kept.mean():.3f} [{kept.mean() - half_kept:.3f}, " in text
     assert "refitted at the end on every task's data n/a" in text  # no such rows
+    # the spiking network (kept, largest) minus each baseline, paired by seed; the
+    # task-incremental scenario and the BWT have no values here: n/a
+    table = pd.DataFrame(rows).assign(bwt=np.nan)
+    table.loc[table.learner == "ncm", "acc"] = kept + [0.3, 0.2, 0.4]
+    lines = cl._baseline_difference_lines(table, cl.Settings(n_neurons=(25, 100)))
+    half = stats.t.ppf(0.975, 2) * 0.1 / np.sqrt(3)  # differences -0.3, -0.2, -0.4
+    assert lines[-1] == (
+        f"| nearest class mean (pixels) | n/a | n/a | -0.300 [{-0.3 - half:+.3f}, "
+        f"{-0.3 + half:+.3f}] | n/a |"
+    )
 
 
 def test_task_benchmark_summary_gives_every_learner_number_with_its_interval():
@@ -387,6 +397,8 @@ def test_task_benchmark_summary_gives_every_learner_number_with_its_interval():
     assert 200 - half < 0
     assert f"| 200 [0, {200 + half:.0f}] |" in row
     assert f"| 2.0 [0.0, {2 + half / 100:.1f}] |" in row  # seconds 1, 2, 3
+    # samples to target over the seeds that reach it, saying how many do
+    assert "| 40 [40, 40] (3 of 3) |" in row
 
 
 def test_accuracy_matrix_measures_against_a_hand_example():

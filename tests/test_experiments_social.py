@@ -662,6 +662,50 @@ def test_seed_critical_couplings_cross_each_seed_s_own_curve():
     assert np.isnan(found[2])
 
 
+def test_brain_synchrony_summary_gives_the_firing_rate_with_its_interval_over_seeds():
+    from scipy import stats
+
+    couplings = [0.0, 10.0, 20.0]
+    curves = {1: [0.2, 0.6, 1.0], 2: [0.2, 0.4, 0.8], 3: [0.2, 0.25, 0.3]}
+    rates = {1: [40.0, 60.0, 100.0], 2: [42.0, 70.0, 120.0], 3: [38.0, 65.0, 140.0]}
+    metrics = pd.DataFrame(
+        [
+            {
+                "topology": topology,
+                "coupling": c,
+                "seed": seed,
+                "order_parameter": r,
+                "independent_level": 0.2,
+                "mean_rate_hz": rate + (topology == "complete") * 10.0,
+            }
+            for topology in ("ring", "complete")
+            for seed, curve in curves.items()
+            for c, r, rate in zip(couplings, curve, rates[seed])
+        ]
+    )
+    graphs = pd.DataFrame(
+        {
+            "topology": ["ring", "complete"],
+            "laplacian_gap": [0.5, 1.2],
+            "laplacian_eigenratio": [4.0, 1.0],
+            "metropolis_gap": [0.3, 0.9],
+        }
+    )
+    settings = dataclasses.replace(
+        brain_synchrony.Settings.quick(), topologies=("ring", "complete"), couplings_mv=couplings
+    )
+    text = brain_synchrony._summary(Result(metrics, tables={"graphs": graphs}), settings)
+    # per seed the mean over the two topologies (the complete graph's 10 Hz more), then over seeds
+    strong = np.array([100.0, 120.0, 140.0]) + 5.0
+    half = stats.t.ppf(0.975, 2) * strong.std(ddof=1) / np.sqrt(3)
+    weak = stats.t.ppf(0.975, 2) * 2.0 / np.sqrt(3)  # 45, 47, 43 Hz
+    assert f"): 45 [{45 - weak:.0f}, {45 + weak:.0f}] Hz without coupling" in text
+    assert (
+        f"{strong.mean():.0f} [{strong.mean() - half:.0f}, {strong.mean() + half:.0f}] Hz at 20 mV"
+        in text
+    )
+
+
 def test_brain_synchrony_transition(tmp_path):
     settings = dataclasses.replace(
         brain_synchrony.Settings.quick(),
