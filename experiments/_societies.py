@@ -354,10 +354,10 @@ def reference_lines(ax, rows: pd.DataFrame, value: str = "mean", scope: str = "t
             continue
         ax.axhline(
             level,
-            color=reference.COLORS.get(kind, "#444444"),
+            color=reference.color(kind),
             linestyle=SCOPE_LINESTYLES.get(where, "-."),
             linewidth=1,
-            label=f"reference: {reference.LABELS.get(kind, kind)}, {where}",
+            label=f"{reference.legend_label(kind)}, {where}",
             zorder=0,
         )
 

@@ -219,13 +219,8 @@ def _accuracy_panel(ax, metrics: pd.DataFrame, settings: Settings) -> None:
             ax.errorbar(x, mean, yerr=error, fmt="none", color="black", capsize=3)
     references = [k for k in dict.fromkeys(metrics["kind"]) if k not in KINDS]
     for kind in references:
-        mean = float(metrics.loc[metrics["kind"] == kind, "test_accuracy"].mean())
-        ax.axhline(
-            mean,
-            color=reference.COLORS.get(kind, "#444444"),
-            lw=1,
-            ls="--",
-            label=f"reference: {reference.LABELS.get(kind, kind)}",
+        reference.draw_line(
+            ax, kind, float(metrics.loc[metrics["kind"] == kind, "test_accuracy"].mean())
         )
     ax.set_xticks(range(len(KINDS)), [label(k) for k in KINDS])
     ax.set_xlim(-0.6, len(KINDS) - 0.4)
@@ -373,13 +368,7 @@ def _aggregate_figures(aggregate) -> dict:
             references = metric_rows(rows, metric)
             references = references[~references["kind"].isin(KINDS)].dropna(subset=["mean"])
             for kind, mean in zip(references["kind"], references["mean"]):
-                ax.axhline(
-                    mean,
-                    color=reference.COLORS.get(kind, "#444444"),
-                    lw=1,
-                    ls="--",
-                    label=f"reference: {reference.LABELS.get(kind, kind)}",
-                )
+                reference.draw_line(ax, kind, mean)
 
         return draw
 

@@ -553,11 +553,7 @@ def learner_style(learner: str) -> tuple:
     :mod:`experiments.reference` (in its own colour, labelled "reference: ...")."""
     if learner in LEARNER_STYLE:
         return LEARNER_STYLE[learner]
-    return (
-        reference.COLORS.get(learner, "#444444"),
-        "_",
-        f"reference: {reference.LABELS.get(learner, learner)}",
-    )
+    return (reference.color(learner), "_", reference.legend_label(learner))
 
 
 def _panel_grid(n_panels: int, height: float):
@@ -735,6 +731,20 @@ def reference_lines(references) -> list[str]:
     return lines
 
 
+def _differences_section(
+    heading: str, text: str, titles, table: pd.DataFrame, column: str, names, verdict
+) -> list[str]:
+    """Summary lines of a section on differences: ``heading``, ``text`` and a table with
+    one row per task and metric of ``table``, the intervals of the rows whose ``column`` is
+    each of ``names`` (headed ``titles``) and the ``verdict`` on those rows."""
+    lines = ["", f"## {heading}", "", text, ""]
+    lines.append("| task | metric | " + " | ".join(titles) + " | accounted for by |")
+    lines.append("| --- | --- | " + "--- | " * len(titles) + "--- |")
+    for (task, metric), rows in table.groupby(["task", "metric"], sort=False):
+        lines.append(_interval_row(task, metric, rows, column, names) + f" {verdict(rows)} |")
+    return lines
+
+
 def _summary(result: Result, settings: Settings) -> str:
     metrics, table = result.metrics, result.tables["effects"]
     lines = [
@@ -771,22 +781,17 @@ def _summary(result: Result, settings: Settings) -> str:
             cells.append(f"{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]")
         lines.append(f"| {task} | {learner} | " + " | ".join(cells) + " |")
     lines += reference_lines(reference_table(result))
-    lines += [
-        "",
-        "## Which factor accounts for each difference",
-        "",
+    lines += _differences_section(
+        "Which factor accounts for each difference",
         "Main effects (spiking minus rate; feedback alignment minus backprop, each averaged "
         "over the other factor) and interaction, mean [95% interval] over seeds; metrics "
         "marked log10 are compared as log10 ratios (+1 = ten times more).",
-        "",
-        "| task | metric | spikes | rule | interaction | accounted for by |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for (task, metric), rows in table.groupby(["task", "metric"], sort=False):
-        lines.append(
-            _interval_row(task, metric, rows, "effect", ("spikes", "rule", "interaction"))
-            + f" {attribute(rows)} |"
-        )
+        ("spikes", "rule", "interaction"),
+        table,
+        "effect",
+        ("spikes", "rule", "interaction"),
+        attribute,
+    )
     lines += [
         "",
         f"In short, per task (a difference is resolved when its 95% interval, over at least "
@@ -805,24 +810,19 @@ def _summary(result: Result, settings: Settings) -> str:
         lines.append(f"- {task}: " + "; ".join(parts) + ".")
     split = result.tables.get("mlp_to_stdp")
     if split is not None and len(split):
-        lines += [
-            "",
-            "## The MLP against the STDP network, in two steps",
-            "",
+        lines += _differences_section(
+            "The MLP against the STDP network, in two steps",
             "STDP network minus MLP = (spiking MLP minus MLP: spikes, backprop kept) + (STDP "
             "network minus spiking MLP: the learning rule, spikes kept), paired per seed, mean "
             "[95% interval]. The second step also changes the neuron model (conductance-based, "
             "with adaptive thresholds), adds lateral inhibition and swaps the trained readout for "
             "the STDP network's own, so it is the rule with all that comes with it.",
-            "",
-            "| task | metric | STDP minus MLP | spikes | learning rule | accounted for by |",
-            "| --- | --- | --- | --- | --- | --- |",
-        ]
-        for (task, metric), rows in split.groupby(["task", "metric"], sort=False):
-            lines.append(
-                _interval_row(task, metric, rows, "part", ("total", "spikes", "rule"))
-                + f" {split_verdict(rows)} |"
-            )
+            ("STDP minus MLP", "spikes", "learning rule"),
+            split,
+            "part",
+            ("total", "spikes", "rule"),
+            split_verdict,
+        )
     lines += [
         "",
         "n/a: a target never reached within the budget, or a learner without operation "

@@ -67,7 +67,7 @@ def _label(name: str) -> str:
 
 
 def _color(name: str) -> str:
-    return color(name) if name in KINDS else reference.COLORS.get(name, "#444444")
+    return color(name) if name in KINDS else reference.color(name)
 
 
 def outcomes(metrics: pd.DataFrame, target: float) -> pd.DataFrame:

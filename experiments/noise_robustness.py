@@ -79,7 +79,7 @@ def _figures(result: Result, settings: Settings) -> dict:
                 continue
             stats = interval_table(rows, "level", "accuracy").sort_values("level")
             learner = kind in KINDS
-            line_color = color(kind) if learner else reference.COLORS.get(kind, "#444444")
+            line_color = color(kind) if learner else reference.color(kind)
             ax.plot(
                 stats["level"],
                 stats["mean"],

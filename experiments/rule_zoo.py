@@ -88,12 +88,12 @@ BASELINE = ("ann", "backprop")
 def _name(kind: str, rule: str) -> str:
     """How a row is named in the figures: "learner: rule", or the reference learner's label."""
     if rule == REFERENCE:
-        return f"reference: {reference.LABELS.get(kind, kind)}"
+        return reference.legend_label(kind)
     return f"{kind}: {rule}"
 
 
 def _color(kind: str) -> str:
-    return color(kind) if kind in KINDS else reference.COLORS.get(kind, "#444444")
+    return color(kind) if kind in KINDS else reference.color(kind)
 
 
 def _spread(values: np.ndarray, gap: float) -> np.ndarray:
