@@ -509,6 +509,61 @@ def test_mixed_society_pairs_teachers_and_learners(tmp_path):
     _replots("mixed_society", old)
 
 
+def test_reference_intervals_average_a_seeds_positions_first():
+    """The seed is the unit of replication: 3 seeds x 2 positions give n = 3, the interval of
+    the 3 per-seed means (Student t, 2 degrees of freedom), clipped to [0, 1]."""
+    from scipy import stats
+
+    from experiments._societies import reference_intervals
+
+    own = {1: [0.3, 0.5], 2: [0.5, 0.5], 3: [0.6, 0.8]}
+    rows = [
+        {"seed": seed, "scope": "own shard", "position": j, "kind": "majority", "accuracy": a}
+        for seed, values in own.items()
+        for j, a in enumerate(values)
+    ] + [
+        {"seed": seed, "scope": "pooled", "position": -1, "kind": "majority", "accuracy": a}
+        for seed, a in ((1, 0.99), (2, 0.97), (3, 0.995))
+    ]
+    table = reference_intervals(pd.DataFrame(rows)).set_index(["kind", "scope"])
+    means = np.array([0.4, 0.5, 0.7])
+    half = stats.t.ppf(0.975, 2) * means.std(ddof=1) / np.sqrt(3)
+    row = table.loc[("majority", "own shard")]
+    assert (row["n"], row["n_positions"]) == (3, 2)
+    assert row["mean"] == pytest.approx(means.mean())
+    assert row["low"] == pytest.approx(max(means.mean() - half, 0.0))
+    assert row["high"] == pytest.approx(means.mean() + half)
+    pooled = table.loc[("majority", "pooled")]
+    assert pooled["high"] == 1.0 and pooled["n_positions"] == 1 and pooled["n"] == 3
+
+
+def test_mixed_society_sweep_figure_draws_the_references_at_their_means(tmp_path):
+    from synthetic_sweeps import synthetic_sweep
+
+    from experiments import reference
+
+    aggregate = synthetic_sweep("mixed_society", tmp_path)
+    figure = EXPERIMENTS["mixed_society"].aggregate_figures(aggregate)["mixed_society"]
+    summary = aggregate.summary
+    expected = summary[(summary["role"] == "reference") & (summary["metric"] == "accuracy")]
+    drawn = {
+        (line.get_label(), round(float(line.get_ydata()[0]), 9), line.get_linestyle())
+        for ax in figure.axes
+        for line in ax.lines
+        if line.get_label().startswith("reference")
+    }
+    styles = {"own shard": ":", "pooled": "--"}
+    assert drawn == {
+        (
+            f"{reference.legend_label(kind)}, {scope}",
+            round(float(mean), 9),
+            styles[scope],
+        )
+        for kind, scope, mean in zip(expected["type"], expected["condition"], expected["mean"])
+    }
+    assert len(drawn) > 0
+
+
 # ----------------------------------------------------------------------------
 # smart_city
 # ----------------------------------------------------------------------------
