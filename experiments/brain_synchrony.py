@@ -383,7 +383,12 @@ def theory_verdict(table: pd.DataFrame) -> str:
             f"{rho:+.2f}; the smallest eigenratio is not the first to synchronise "
             "or the ranks barely agree): the master-stability ordering does not hold here."
         )
-    return head + verdict + f" Critical couplings, lowest first: {order}."
+    return (
+        head
+        + verdict
+        + " Critical couplings of the seed-averaged R (per-seed intervals in the table), "
+        + f"lowest first: {order}."
+    )
 
 
 def _summary(result: Result, settings: Settings) -> str:
