@@ -14,6 +14,19 @@ agent at learner position ``j`` has the same data shard in every condition,
 and teacher position ``j`` too (see :mod:`experiments._societies`), so the
 conditions differ only in who teaches.
 
+Next to the agents, the reference learners of :mod:`experiments.reference`
+(logistic regression, 1-nearest neighbour, k-means prototypes plus the vote,
+the majority class) are fitted on each learner position's shard alone (the
+data that learner has, whoever teaches it) and on every shard pooled
+(teachers' and learners'), and scored on the agents' evaluation samples:
+what a learner could reach alone with a simple method, and what all the data
+could. They are rows of ``metrics.csv`` with ``role`` "reference", the
+reference learner in ``type``, ``condition`` "own shard" (``agent``: the
+learner position) or "pooled" (``agent`` -1), at the last round, and empty
+``teacher_type`` / ``learner_type``; the analyses of the conditions leave them
+out, summary.md gives them with 95% intervals over seeds and the accuracy
+figures draw them as dotted (own shard) and dashed (pooled) lines.
+
 All conditions are the components of one society: all spiking agents
 (teachers and learners of every condition) are one Brian2 network.
 
@@ -41,12 +54,20 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
+from experiments import reference
 from experiments._base import Result, register_experiment
 from experiments._societies import (
+    REFERENCE,
     SocietySettings,
     check_society_settings,
     difference_lines,
     experiment_society,
+    legend_beside,
+    reference_intervals,
+    reference_lines,
+    reference_metrics,
+    reference_rows,
+    society_references,
 )
 from experiments.stats import Interval, format_row, mean_interval, paired_table
 from experiments.style import color, curve_with_band, figure, label, titled
@@ -64,6 +85,7 @@ class Settings(SocietySettings):
     # default); "predicted": its predictions, mistakes included; "true": its data.
     labels: str = "checked"
     final_rounds: int = 3
+    references: tuple = ("logistic_regression", "nearest_neighbour", "kmeans_vote", "majority")
 
     # iris shards are a dozen samples: several passes per call let the MLPs learn
     # within the few rounds of a smoke test.
@@ -111,6 +133,24 @@ def arrangement(agent_types, n_pairs: int) -> tuple[nx.DiGraph, dict]:
                 graph.add_edge(teacher_node, learner_node)
                 types[teacher_node] = teacher
     return graph, types
+
+
+def reference_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The reference learners' accuracies (``seed``, ``scope``, ``position``, ``kind``,
+    ``accuracy``) from their rows of ``metrics`` (empty for a run saved without them)."""
+    return reference_rows(metrics, "role", "condition")
+
+
+def _reference_levels(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Each reference learner's mean accuracy per scope (``type``, ``condition``, ``mean``)."""
+    return (
+        reference_table(metrics)
+        .groupby(["kind", "scope"], sort=False)["accuracy"]
+        .mean()
+        .rename("mean")
+        .reset_index()
+        .rename(columns={"kind": "type", "scope": "condition"})
+    )
 
 
 def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
@@ -215,8 +255,11 @@ def _teacher_label(teacher: str) -> str:
 
 def _curves_figure(metrics: pd.DataFrame, settings: Settings):
     kinds = list(settings.agent_types)
-    fig, axes = figure(1, len(kinds), figsize=(5.4 * len(kinds), 4.2), sharey=True, squeeze=False)
+    levels = _reference_levels(metrics)
+    width = 5.4 * len(kinds) + 4.2  # room for the legend beside the panels
+    fig, axes = figure(1, len(kinds), figsize=(width, 4.2), sharey=True, squeeze=False)
     for ax, learner in zip(axes[0], kinds):
+        reference_lines(ax, levels, scope="condition")
         for teacher in (ALONE, *kinds):
             rows = metrics[
                 (metrics["learner_type"] == learner) & (metrics["teacher_type"] == teacher)
@@ -238,15 +281,18 @@ def _curves_figure(metrics: pd.DataFrame, settings: Settings):
                     teachers.index,
                     teachers.values,
                     color=_teacher_color(teacher),
-                    linestyle="--",
+                    linestyle="-.",
                     linewidth=1,
                     label=f"the {label(teacher)} teachers themselves",
                 )
         ax.set_title(f"{label(learner)} learners")
         ax.set_xlabel("round (local learning, then one lesson)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(0, 1)
     axes[0, 0].set_ylabel("test accuracy (mean over agents; band: ±1 s.d.)")
-    axes[0, 0].legend(loc="lower right", fontsize=8)
+    legend_beside(
+        axes[0], "learners and teachers; reference learners\n(mean over seeds and positions)"
+    )
     return titled(
         fig,
         f"Who learns from whom: {settings.task}, {settings.n_pairs} teacher -> learner "
@@ -372,7 +418,38 @@ def _summary(result: Result, settings: Settings) -> str:
             str(row["n"]),
         ),
     )
+    lines += _reference_summary(reference_table(result.metrics))
     return "\n".join(lines)
+
+
+def _reference_summary(references: pd.DataFrame) -> list[str]:
+    """Summary lines of the reference learners (:func:`reference_table`): mean [95% interval]
+    over seeds, a seed's learner positions averaged first; none for a run without them."""
+    if references.empty:
+        return []
+    table = reference_intervals(references).set_index(["kind", "scope"])
+    lines = [
+        "",
+        "Reference learners on the agents' evaluation samples, fitted on one learner "
+        "position's shard alone (the data that learner has) or on every shard pooled "
+        "(teachers' and learners'): mean [95% Student-t interval over seeds] (a seed's "
+        "learner positions averaged first):",
+        "",
+        "| reference | own shard alone | all shards pooled | seeds x positions |",
+        "| --- | --- | --- | --- |",
+    ]
+    for kind in dict.fromkeys(table.index.get_level_values("kind")):
+        cells = []
+        for scope in ("own shard", "pooled"):
+            if (kind, scope) not in table.index:
+                cells.append("")
+                continue
+            row = table.loc[(kind, scope)]
+            cells.append(Interval(row["mean"], row["low"], row["high"], int(row["n"])).format())
+        own = table.loc[(kind, "own shard")] if (kind, "own shard") in table.index else None
+        shape = "" if own is None else f"{int(own['n'])} x {int(own['n_positions'])}"
+        lines.append(f"| {reference.LABELS.get(kind, kind)} | {cells[0]} | {cells[1]} | {shape} |")
+    return lines
 
 
 # ----------------------------------------------------------------------------
@@ -380,12 +457,15 @@ def _summary(result: Result, settings: Settings) -> str:
 # ----------------------------------------------------------------------------
 def _aggregate_figures(aggregate) -> dict:
     """Learners' accuracy round by round per teacher, one panel per learner type, with the
-    teachers' own accuracy dashed; means over agents within a run, intervals over runs."""
+    teachers' own accuracy dash-dotted and the reference learners as dotted (own shard) and
+    dashed (pooled) lines; means over agents within a run, intervals over runs."""
     summary = aggregate.summary
-    learner_types = list(dict.fromkeys(summary["learner_type"]))
+    learner_types = list(dict.fromkeys(summary.loc[summary["role"] != REFERENCE, "learner_type"]))
 
     def draw(learner):
         def panel(ax, rows):
+            references = metric_rows(rows, "accuracy", role=REFERENCE)
+            reference_lines(ax, references, scope="condition")
             rows = metric_rows(rows, "accuracy", learner_type=learner)
             for teacher in dict.fromkeys(rows["teacher_type"]):
                 of = rows[rows["teacher_type"] == teacher]
@@ -403,7 +483,7 @@ def _aggregate_figures(aggregate) -> dict:
                     label=f"the {label(teacher)} teachers themselves",
                     color=_teacher_color(teacher),
                     marker=None,
-                    linestyle="--",
+                    linestyle="-.",
                     linewidth=1,
                 )
             ax.set_xlabel("round (local learning, then one lesson)")
@@ -427,6 +507,7 @@ def run(settings: Settings, seed: int) -> Result:
     """MLPs teaching spiking agents, the reverse and each type its own, against learners
     alone: the teaching gain per learner and teacher type"""
     check_society_settings(settings.agent_types, partition=settings.partition)
+    reference.check_references(settings.references)
     if settings.final_rounds < 1 or settings.final_rounds > settings.rounds:
         raise ValueError(
             f"final_rounds must be between 1 and rounds={settings.rounds}, "
@@ -436,10 +517,10 @@ def run(settings: Settings, seed: int) -> Result:
     graph, types = arrangement(settings.agent_types, settings.n_pairs)
     nodes = list(graph.nodes)
     positions = [(role, j) for _, role, j in nodes]
-    records, timings = [], []
+    records, timings, references = [], [], []
     for run_seed in settings.seed_runs(seed, "mixed_society"):
         data_seed, society_seed = child_seeds(run_seed, 2)
-        paired, _ = settings.paired_task(task, nodes, positions, data_seed)
+        paired, shards = settings.paired_task(task, nodes, positions, data_seed)
         society = experiment_society(
             graph,
             types,
@@ -452,6 +533,13 @@ def run(settings: Settings, seed: int) -> Result:
         started = time.perf_counter()
         table = society.run(settings.rounds)
         round_seconds = table.groupby("round")["wall_seconds"].first()
+        if task.kind == "classification" and settings.references:
+            # on the agents' evaluation samples; own shard: the learner positions'
+            learners = [("learner", j) for j in range(settings.n_pairs)]
+            fitted = society_references(society, shards, task, settings, run_seed, learners)
+            for row in fitted:
+                row["position"] = row["position"][1] if row["scope"] == "own shard" else -1
+            references += fitted
         timings.append(
             {
                 "seed": run_seed,
@@ -484,4 +572,16 @@ def run(settings: Settings, seed: int) -> Result:
                 }
             )
         )
+    if references:
+        blank = {
+            "teacher_type": "",
+            "learner_type": "",
+            "local_samples": np.nan,
+            "demonstrations_received": np.nan,
+            "demonstration_accuracy": np.nan,
+            "messages": 0,
+            "cost": np.nan,
+            "cost_unit": "",
+        }
+        records.append(reference_metrics(references, settings.rounds, "role", "condition", blank))
     return Result(metrics=pd.concat(records, ignore_index=True), timings=pd.DataFrame(timings))

@@ -61,14 +61,20 @@ from core.random import child_seeds
 from experiments import reference
 from experiments._base import Result, register_experiment
 from experiments._societies import (
+    REFERENCE,
     SocietySettings,
     check_society_settings,
     component_summary,
     default_protocol_params,
     difference_lines,
     experiment_society,
+    legend_beside,
+    reference_lines,
+    reference_rows,
+    society_references,
     union_of_components,
 )
+from experiments._societies import reference_metrics as society_reference_metrics
 from experiments.stats import Interval, format_row, interval_table, mean_interval, paired_table
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
@@ -101,12 +107,6 @@ TOPOLOGY_LABELS = {
 }
 
 
-#: The ``protocol`` of the reference learners' rows in ``metrics.csv``; their ``topology`` is
-#: the data they were fitted on (:data:`REFERENCE_SCOPES`).
-REFERENCE = "reference"
-REFERENCE_SCOPES = ("own shard", "pooled")
-
-
 def society_rows(metrics: pd.DataFrame) -> pd.DataFrame:
     """The agents' rows of ``metrics``, without the reference learners' rows."""
     return metrics[metrics["protocol"] != REFERENCE]
@@ -116,42 +116,24 @@ def reference_table(result: Result) -> pd.DataFrame | None:
     """The reference learners' accuracies (``seed``, ``scope``, ``position``, ``kind``,
     ``accuracy``, as :func:`shard_references` gives them): their rows of ``metrics.csv``,
     or the ``references`` table of a run saved before they moved there."""
-    metrics = result.metrics
-    rows = metrics[metrics["protocol"] == REFERENCE]
+    rows = reference_rows(result.metrics, "protocol", "topology")
     if rows.empty:
         return result.tables.get("references")
-    return pd.DataFrame(
-        {
-            "seed": rows["seed"],
-            "scope": rows["topology"],
-            "position": rows["agent"],
-            "kind": rows["type"],
-            "accuracy": rows["accuracy"],
-        }
-    ).reset_index(drop=True)
+    return rows
 
 
 def reference_metrics(references: list[dict], rounds: int) -> pd.DataFrame:
     """:func:`shard_references`' rows as rows of ``metrics.csv`` (see the module docstring):
     at round ``rounds``, no neighbours, messages or cost."""
-    table = pd.DataFrame(references, columns=["seed", "scope", "position", "kind", "accuracy"])
-    return pd.DataFrame(
-        {
-            "seed": table["seed"],
-            "protocol": REFERENCE,
-            "type": table["kind"],
-            "topology": table["scope"],
-            "agent": table["position"],
-            "round": rounds,
-            "degree": np.nan,
-            "accuracy": table["accuracy"],
-            "disagreement": np.nan,
-            "messages": 0,
-            "local_samples": np.nan,
-            "cost": np.nan,
-            "cost_unit": "",
-        }
-    )
+    blank = {
+        "degree": np.nan,
+        "disagreement": np.nan,
+        "messages": 0,
+        "local_samples": np.nan,
+        "cost": np.nan,
+        "cost_unit": "",
+    }
+    return society_reference_metrics(references, rounds, "protocol", "topology", blank)
 
 
 def topology_color(name: str) -> str:
@@ -268,51 +250,6 @@ def components(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def shard_references(
-    shards: dict, task, X_eval, y_eval, names, seed: int, n_prototypes: int
-) -> list[dict]:
-    """The reference learners of :mod:`experiments.reference` (``names``) on the agents'
-    data, scored on the agents' evaluation samples: ``scope`` "own shard" (fitted on one
-    position's shard alone: what an agent could reach without its neighbours) and "pooled"
-    (fitted on every shard together: what sharing all data could reach). A shard of one
-    class is predicted as that class by every model (none can do otherwise). ``kmeans_vote``
-    gets ``n_prototypes`` (the spiking agents' neurons), at most one per distinct sample."""
-    X, y = task.X_train, task.y_train
-
-    def scores(rows):
-        if len(np.unique(y[rows])) == 1:
-            return {name: float(np.mean(y_eval == y[rows][0])) for name in names}
-        fitted = reference.reference_scores(
-            "classification",
-            X[rows],
-            y[rows],
-            X_eval,
-            y_eval,
-            n_prototypes=n_prototypes,
-            random_state=seed,
-        )
-        return {row["kind"]: row["score"] for row in fitted if row["kind"] in names}
-
-    out = []
-    for position, rows in shards.items():
-        for name, score in scores(np.asarray(rows)).items():
-            out.append(
-                {
-                    "seed": seed,
-                    "scope": "own shard",
-                    "position": position,
-                    "kind": name,
-                    "accuracy": score,
-                }
-            )
-    pooled = np.concatenate([np.asarray(rows) for rows in shards.values()])
-    for name, score in scores(pooled).items():
-        out.append(
-            {"seed": seed, "scope": "pooled", "position": -1, "kind": name, "accuracy": score}
-        )
-    return out
-
-
 def final_per_seed(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Per protocol, type, topology and seed (the index): final accuracy and consensus
     distance (means over the last three rounds) and the knowledge-diffusion round."""
@@ -427,17 +364,7 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title, reference
     if levels is None:
         axes[0, 0].legend(title="topology", loc="best")
     else:  # topologies and reference lines: one legend beside the panels
-        handles, labels = axes[0, 0].get_legend_handles_labels()
-        order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("reference"))
-        axes[0, -1].legend(
-            [handles[i] for i in order],
-            [labels[i] for i in order],
-            title="topology; reference learners (mean over seeds and shards)",
-            title_fontsize=8,
-            fontsize=8,
-            loc="upper left",
-            bbox_to_anchor=(1.02, 1.0),
-        )
+        legend_beside(axes[0], "topology; reference learners (mean over seeds and shards)")
     if column == "mean_accuracy":
         axes[0, 0].set_ylim(0, 1)
     else:
@@ -714,27 +641,6 @@ def _summary(result: Result, settings: Settings) -> str:
 # ----------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------
-#: Line styles of the reference learners by the data they were fitted on.
-SCOPE_LINESTYLES = {"own shard": ":", "pooled": "--"}
-
-
-def reference_lines(ax, rows: pd.DataFrame, value: str = "mean") -> None:
-    """The reference learners' accuracies as horizontal lines, in their colours, dotted for
-    one shard alone and dashed for all shards pooled, each labelled for the legend. ``rows``
-    has ``type`` (the reference), ``topology`` (the scope) and ``value``, one row each."""
-    for kind, scope, level in zip(rows["type"], rows["topology"], rows[value]):
-        if not np.isfinite(level):
-            continue
-        ax.axhline(
-            level,
-            color=reference.color(kind),
-            linestyle=SCOPE_LINESTYLES.get(scope, "-."),
-            linewidth=1,
-            label=f"{reference.legend_label(kind)}, {scope}",
-            zorder=0,
-        )
-
-
 def _aggregate_figures(aggregate) -> dict:
     """Accuracy and disagreement round by round per topology, one panel per protocol and agent
     type; means over agents within a run, then means and intervals over runs."""
@@ -824,15 +730,7 @@ def run(settings: Settings, seed: int) -> Result:
                 table = society.run(settings.rounds)
                 if not evaluated and task.kind == "classification":
                     # the same evaluation samples for every society of this seed
-                    references += shard_references(
-                        shards,
-                        task,
-                        society.X_eval_,
-                        society.y_eval_,
-                        settings.references,
-                        run_seed,
-                        reference.matching_prototypes(settings.agent_params.get("snn", {})),
-                    )
+                    references += society_references(society, shards, task, settings, run_seed)
                     evaluated = True
                 timings.append(
                     {

@@ -7,6 +7,7 @@ the messages a protocol sends, the independence of uncoupled oscillators.
 """
 
 import dataclasses
+import shutil
 
 import networkx as nx
 import numpy as np
@@ -18,8 +19,8 @@ import experiments.mixed_society as mixed_society
 import experiments.smart_city as smart_city
 import experiments.social_topology as social_topology
 from experiments._base import EXPERIMENTS, Result
-from experiments._societies import paired_task, union_of_components
-from experiments.runner import replot, run_experiment
+from experiments._societies import paired_task, shard_references, union_of_components
+from experiments.runner import load_result, replot, run_experiment
 from tasks import load_task
 
 # Tiny spiking agents: a few neurons, short presentations (seconds, not minutes).
@@ -192,7 +193,7 @@ def test_social_topology_references_fit_each_shard_alone_and_all_pooled():
     single = np.flatnonzero(task.y_train == task.y_train[0])[:5]  # one class only
     shards = {0: np.arange(0, 30), 1: np.arange(30, 60), 2: single}
     X_eval, y_eval = task.X_test[:40], task.y_test[:40]
-    rows = social_topology.shard_references(
+    rows = shard_references(
         shards, task, X_eval, y_eval, ("nearest_neighbour", "majority"), seed=3, n_prototypes=5
     )
     table = pd.DataFrame(rows).set_index(["scope", "position", "kind"])["accuracy"]
@@ -472,6 +473,40 @@ def test_mixed_society_pairs_teachers_and_learners(tmp_path):
     _figures_ok(path, ["learner_accuracy", "teaching_gain"])
     assert "gain" in summary
     _replots("mixed_society", path)
+
+    # the reference learners are rows of metrics.csv: fitted on each learner position's shard
+    # (2 positions x 4 references) and on every shard pooled (4), at the last round
+    references = metrics[metrics["role"] == "reference"]
+    assert set(references["type"]) == set(settings.references)
+    own = references[references["condition"] == "own shard"]
+    assert len(own) == 2 * 4 and sorted(set(own["agent"])) == [0, 1]
+    assert (references.loc[references["condition"] == "pooled", "agent"] == -1).sum() == 4
+    assert (references["round"] == settings.rounds).all()
+    assert references["accuracy"].between(0, 1).all()
+    pooled = references.set_index(["condition", "type"]).loc[("pooled", "majority"), "accuracy"]
+    # the analyses of the conditions leave them out: the same with and without them
+    agents = metrics[metrics["role"] != "reference"]
+    pd.testing.assert_frame_equal(
+        mixed_society.gains(metrics, settings), mixed_society.gains(agents, settings)
+    )
+    pd.testing.assert_frame_equal(
+        mixed_society.teacher_differences(metrics, settings),
+        mixed_society.teacher_differences(agents, settings),
+    )
+    # summary: per reference and scope, the mean over seeds of the positions' mean
+    table = mixed_society.reference_table(metrics)
+    lines = [line for line in summary.splitlines() if line.startswith("| majority class |")]
+    assert len(lines) == 1
+    own_mean = table[(table["kind"] == "majority") & (table["scope"] == "own shard")]["accuracy"]
+    assert f"| {own_mean.mean():.3f} (n = 1) | {pooled:.3f} (n = 1) | 1 x 2 |" in lines[0]
+
+    # a run saved before the reference rows still summarises and redraws, without them
+    old = tmp_path / "old"
+    shutil.copytree(path, old)
+    agents.to_csv(old / "metrics.csv", index=False)
+    old_summary = EXPERIMENTS["mixed_society"].summary(load_result(old), settings)
+    assert "Reference learners" not in old_summary and "paired by seed" in old_summary
+    _replots("mixed_society", old)
 
 
 # ----------------------------------------------------------------------------
