@@ -201,6 +201,19 @@ def component_summary(
     return pd.concat(rows, ignore_index=True)
 
 
+def difference_lines(
+    differences: pd.DataFrame, intro: str, header: Sequence[str], cells
+) -> list[str]:
+    """A summary's paragraph of paired differences: a blank line, ``intro``, and a markdown
+    table with the columns ``header`` and one row per row of ``differences``, whose cells are
+    the strings ``cells(row)``; no lines when ``differences`` is empty."""
+    if not len(differences):
+        return []
+    lines = ["", intro, "", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(cells(row)) + " |" for _, row in differences.iterrows()]
+    return lines
+
+
 def check_society_settings(agent_types=None, protocols=None, graphs=None, partition=None) -> None:
     """Raise ValueError naming the setting unless every name is registered (before any work);
     ``None`` skips a check."""

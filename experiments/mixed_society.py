@@ -60,6 +60,7 @@ from experiments._societies import (
     REFERENCE,
     SocietySettings,
     check_society_settings,
+    difference_lines,
     experiment_society,
     legend_beside,
     reference_intervals,
@@ -403,23 +404,20 @@ def _summary(result: Result, settings: Settings) -> str:
             f"| {label(row['learner_type'])} | {teacher} | {final} "
             f"| {gain} | {shown} | {row['n']} x {row['n_positions']} |"
         )
-    differences = teacher_differences(result.metrics, settings)
-    if len(differences):
-        lines += [
-            "",
-            "Final accuracy taught by each teacher type minus taught by "
-            f"{label(settings.agent_types[0])} teachers, paired by seed "
-            "(each seed's mean over learner positions, the same learners on the same data "
-            "shards; equal to the difference of the gains), mean [95% Student-t interval]:",
-            "",
-            "| learner | teachers compared | difference | seeds |",
-            "| --- | --- | --- | --- |",
-        ]
-        for _, row in differences.iterrows():
-            lines.append(
-                f"| {label(row['learner_type'])} | {label(row['teacher_type'])} minus "
-                f"{label(row['reference'])} | {format_row(row, signed=True)} | {row['n']} |"
-            )
+    lines += difference_lines(
+        teacher_differences(result.metrics, settings),
+        "Final accuracy taught by each teacher type minus taught by "
+        f"{label(settings.agent_types[0])} teachers, paired by seed "
+        "(each seed's mean over learner positions, the same learners on the same data "
+        "shards; equal to the difference of the gains), mean [95% Student-t interval]:",
+        ("learner", "teachers compared", "difference", "seeds"),
+        lambda row: (
+            label(row["learner_type"]),
+            f"{label(row['teacher_type'])} minus {label(row['reference'])}",
+            format_row(row, signed=True),
+            str(row["n"]),
+        ),
+    )
     lines += _reference_summary(reference_table(result.metrics))
     return "\n".join(lines)
 

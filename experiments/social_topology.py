@@ -66,6 +66,7 @@ from experiments._societies import (
     check_society_settings,
     component_summary,
     default_protocol_params,
+    difference_lines,
     experiment_society,
     legend_beside,
     reference_lines,
@@ -609,23 +610,19 @@ def _summary(result: Result, settings: Settings) -> str:
             f"| {_interval(row, 'diffusion_round', 1, 'diffusion_reached')} "
             f"({int(row['diffusion_reached'])} of {int(row['n_seeds'])}) |"
         )
-    differences = type_differences(result.metrics, settings)
-    if len(differences):
-        lines += [
-            "",
-            "Final accuracy of each agent type minus that of the "
-            f"{label(settings.agent_types[0])} agents, paired by seed (same graphs, data "
-            "shards and evaluation samples), mean [95% Student-t interval]:",
-            "",
-            "| protocol | topology | agents | difference |",
-            "| --- | --- | --- | --- |",
-        ]
-        for _, row in differences.iterrows():
-            lines.append(
-                f"| {row['protocol']} | {topology_label(row['topology'])} "
-                f"| {label(row['type'])} minus {label(row['reference'])} "
-                f"| {format_row(row, signed=True)} |"
-            )
+    lines += difference_lines(
+        type_differences(result.metrics, settings),
+        "Final accuracy of each agent type minus that of the "
+        f"{label(settings.agent_types[0])} agents, paired by seed (same graphs, data "
+        "shards and evaluation samples), mean [95% Student-t interval]:",
+        ("protocol", "topology", "agents", "difference"),
+        lambda row: (
+            str(row["protocol"]),
+            topology_label(row["topology"]),
+            f"{label(row['type'])} minus {label(row['reference'])}",
+            format_row(row, signed=True),
+        ),
+    )
     lines += _reference_lines(reference_table(result))
     theory = result.tables["consensus_theory"]
     ratio = theory["measured_steps"] / theory["predicted_steps"]
