@@ -69,13 +69,14 @@ from experiments._societies import (
     difference_lines,
     experiment_society,
     legend_beside,
+    reference_intervals,
     reference_lines,
     reference_rows,
     society_references,
     union_of_components,
 )
 from experiments._societies import reference_metrics as society_reference_metrics
-from experiments.stats import Interval, format_row, interval_table, mean_interval, paired_table
+from experiments.stats import Interval, format_row, interval_table, paired_table
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
 from social.consensus import (
@@ -566,22 +567,26 @@ def type_differences(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 
 
 def _reference_lines(references) -> list[str]:
-    """Summary lines of :func:`shard_references`: mean [95% interval] over positions and
-    seeds (own shard) or seeds (pooled)."""
+    """Summary lines of :func:`shard_references`: mean [95% interval] over seeds, the shards
+    of a seed averaged first (:func:`experiments._societies.reference_intervals`)."""
     if references is None or references.empty:
         return []
+    table = reference_intervals(references).set_index(["kind", "scope"])
     lines = [
         "",
         "Reference learners on the agents' evaluation samples, mean [95% Student-t interval "
-        "over shards and seeds (own shard) or seeds (pooled)]:",
+        "over seeds] (own shard: each seed's mean over its shards first; the shards of a seed "
+        "share its data split and evaluation samples):",
         "",
         "| reference | own shard alone | all shards pooled |",
         "| --- | --- | --- |",
     ]
-    for kind, part in references.groupby("kind", sort=False):
-        own = mean_interval(part.loc[part.scope == "own shard", "accuracy"], bounds="accuracy")
-        pooled = mean_interval(part.loc[part.scope == "pooled", "accuracy"], bounds="accuracy")
-        lines.append(f"| {reference.LABELS.get(kind, kind)} | {own} | {pooled} |")
+    for kind in dict.fromkeys(table.index.get_level_values("kind")):
+        cells = [
+            format_row(table.loc[(kind, scope)]) if (kind, scope) in table.index else "-"
+            for scope in ("own shard", "pooled")
+        ]
+        lines.append(f"| {reference.LABELS.get(kind, kind)} | {cells[0]} | {cells[1]} |")
     return lines
 
 
