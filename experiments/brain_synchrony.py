@@ -45,8 +45,8 @@ whether the critical couplings follow the eigenratio.
 
 Run time on 2 cores (Brian2 numpy target, no compilation): the quick preset
 (8 agents, 6 couplings, 0.8 s simulated) takes 10-30 s; the full preset
-(16 agents, 12 couplings, 10 seeds, 1.5 s) about 17 minutes (306 s measured for
-3 seeds).
+(16 agents, 12 couplings, 10 seeds, 1.5 s) 528 s of CPU (1412 s of wall time
+with other jobs sharing the cores).
 At the strongest couplings the agents fire tonically at hundreds of Hz and the
 gamma rhythm, hence R, breaks down; the figure marks it.
 
