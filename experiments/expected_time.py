@@ -30,7 +30,7 @@ MEASURED_ON = (
     "time. full: CPU seconds measured the same way (commit 6c1f240, load 4-13) where the full "
     "preset has been run, otherwise projected from the quick time by the ratio of spiking "
     "presentations or from measured seconds per round (the arithmetic is in "
-    "experiments/expected_time.py); the projections ran 3-50x above the measured times"
+    "experiments/expected_time.py); the projections ran 2-50x above the measured times"
 )
 
 
