@@ -26,6 +26,28 @@ _POPULATION_CONSTRAINTS = {
 }
 
 
+#: The parts of a stacked population's docstring that are the same for every kind of
+#: agent: its training state and the example (``{cls}``: the class name).
+STACK_ATTRIBUTES = """
+    samples_seen_ : ndarray of int, shape (n_agents,)
+    loss_ : ndarray, shape (n_agents,)
+        Mean training loss of each agent in the last ``partial_fit`` pass (NaN
+        for agents that got no data)."""
+STACK_EXAMPLE = """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ann import {cls}
+    >>> pop = {cls}(3, n_features=2, classes=["no", "yes"], random_state=0)
+    >>> X = np.array([[0.0, 0.0], [1.0, 1.0]])
+    >>> _ = pop.partial_fit([X, X[:1], X[:0]], [np.array(["no", "yes"]), np.array(["no"]), np.array([])])
+    >>> pop.samples_seen_.tolist()
+    [2, 1, 0]
+    >>> pop.predict_proba(X).shape   # one array shown to all agents: one batched pass
+    (3, 2, 2)
+    """
+
+
 class AgentStack:
     """What a population whose agents are one stacked network (``_network``, a leading
     agent axis on every parameter) has the same for every kind of network: the
@@ -106,7 +128,7 @@ class AgentStack:
 
 
 class MLPPopulation(AgentStack, Persistent):
-    """``n_agents`` independent MLP classifiers, trained together with batched matrix products.
+    __doc__ = f"""``n_agents`` independent MLP classifiers, trained together with batched matrix products.
 
     Implements the population protocol of the society (``kind``,
     ``n_agents``, ``classes_``, ``cost_unit``, ``partial_fit``, ``predict``,
@@ -150,26 +172,10 @@ class MLPPopulation(AgentStack, Persistent):
     cost_unit : str
         ``"MAC"`` (multiply-accumulates, see :mod:`ann.mac`).
     classes_ : ndarray
-    n_agents, n_features_in_ : int
-    samples_seen_ : ndarray of int, shape (n_agents,)
-    loss_ : ndarray, shape (n_agents,)
-        Mean training loss of each agent in the last ``partial_fit`` pass (NaN
-        for agents that got no data).
+    n_agents, n_features_in_ : int{STACK_ATTRIBUTES}
     rule_params, optimizer_params : dict
         The hyperparameters the rule and the optimizer were built with.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from ann import MLPPopulation
-    >>> pop = MLPPopulation(3, n_features=2, classes=["no", "yes"], random_state=0)
-    >>> X = np.array([[0.0, 0.0], [1.0, 1.0]])
-    >>> _ = pop.partial_fit([X, X[:1], X[:0]], [np.array(["no", "yes"]), np.array(["no"]), np.array([])])
-    >>> pop.samples_seen_.tolist()
-    [2, 1, 0]
-    >>> pop.predict_proba(X).shape   # one array shown to all agents: one batched pass
-    (3, 2, 2)
-    """
+{STACK_EXAMPLE.format(cls="MLPPopulation")}"""
 
     kind = "ann"
     cost_unit = "MAC"

@@ -260,48 +260,43 @@ _NOT_MODELLED_45NM = (
 )
 
 
-@register_cost_table("horowitz45_fp32")
-def _horowitz45_fp32():
-    return from_primitives(
-        "horowitz45_fp32",
-        add_pj=0.9,
-        mult_pj=3.7,
-        word_pj=10.0,
-        int_op_pj=0.1,
-        source=_HOROWITZ,
-        description="45 nm, fp32 arithmetic, 32-bit words from a 32 KB SRAM (10 pJ)",
-        not_modelled=_NOT_MODELLED_45NM,
-    )
+#: The 45 nm tables: name -> (add, multiply, word read or write) in pJ, one int op 0.1 pJ.
+_HOROWITZ45_PJ = {
+    "horowitz45_fp32": (0.9, 3.7, 10.0),
+    "horowitz45_int8": (0.03, 0.2, 2.5),
+    "horowitz45_fp32_arithmetic": (0.9, 3.7, 0.0),
+}
+_HOROWITZ45_DESCRIPTIONS = {
+    "horowitz45_fp32": "45 nm, fp32 arithmetic, 32-bit words from a 32 KB SRAM (10 pJ)",
+    "horowitz45_int8": "45 nm, int8 arithmetic, 8-bit words from a 32 KB SRAM (2.5 pJ)",
+    "horowitz45_fp32_arithmetic": "45 nm, fp32 arithmetic only, memory free",
+}
+_HOROWITZ45_NOT_MODELLED = {
+    "horowitz45_fp32": _NOT_MODELLED_45NM,
+    "horowitz45_int8": _NOT_MODELLED_45NM + " Accuracy at 8 bits is assumed, not measured.",
+    "horowitz45_fp32_arithmetic": "all memory traffic (optimistic, most of all for spikes); "
+    + _NOT_MODELLED_45NM,
+}
 
 
-@register_cost_table("horowitz45_int8")
-def _horowitz45_int8():
-    return from_primitives(
-        "horowitz45_int8",
-        add_pj=0.03,
-        mult_pj=0.2,
-        word_pj=2.5,
-        int_op_pj=0.1,
-        source=_HOROWITZ,
-        description="45 nm, int8 arithmetic, 8-bit words from a 32 KB SRAM (2.5 pJ)",
-        not_modelled=_NOT_MODELLED_45NM + " Accuracy at 8 bits is assumed, not measured.",
-    )
+def _register_horowitz45(name: str) -> None:
+    @register_cost_table(name)
+    def horowitz45():
+        add_pj, mult_pj, word_pj = _HOROWITZ45_PJ[name]
+        return from_primitives(
+            name,
+            add_pj=add_pj,
+            mult_pj=mult_pj,
+            word_pj=word_pj,
+            int_op_pj=0.1,
+            source=_HOROWITZ,
+            description=_HOROWITZ45_DESCRIPTIONS[name],
+            not_modelled=_HOROWITZ45_NOT_MODELLED[name],
+        )
 
 
-@register_cost_table("horowitz45_fp32_arithmetic")
-def _horowitz45_fp32_arithmetic():
-    table = from_primitives(
-        "horowitz45_fp32_arithmetic",
-        add_pj=0.9,
-        mult_pj=3.7,
-        word_pj=0.0,
-        int_op_pj=0.1,
-        source=_HOROWITZ,
-        description="45 nm, fp32 arithmetic only, memory free",
-        not_modelled="all memory traffic (optimistic, most of all for spikes); "
-        + _NOT_MODELLED_45NM,
-    )
-    return table
+for _name in _HOROWITZ45_PJ:
+    _register_horowitz45(_name)
 
 
 @register_cost_table("loihi")

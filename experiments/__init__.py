@@ -3,7 +3,8 @@
 ``python -m experiments list`` shows them; ``python -m experiments run all --quick``
 runs every quick preset. Importing this package imports every public module of
 it, and each experiment module registers itself in :data:`EXPERIMENTS` with its
-place in the listing (``register_experiment(..., order=...)``): adding an
+place in the listing (``@register_experiment(order=...)`` on its ``run``; the
+name, description, settings and figures come from the module): adding an
 experiment is adding a module, see docs/extending.md.
 """
 

@@ -58,11 +58,28 @@ class Presets:
     def full(cls):
         return cls()
 
-    def seed_runs(self, seed: int, desc: str):
-        """The per-seed loop of a run: ``self.n_seeds`` child seeds of the master ``seed``
-        (:func:`core.random.child_seeds`), shown as progress while the command line runs
-        (as :func:`experiments.runner.progress` shows it)."""
-        return progress(child_seeds(seed, self.n_seeds), desc=desc, unit="seeds", verbose=None)
+    def run_seeds(self, seed: int) -> list[int]:
+        """The runs' seeds: ``self.n_seeds`` child seeds of the master ``seed``
+        (:func:`core.random.child_seeds`)."""
+        return child_seeds(seed, self.n_seeds)
+
+    def shared_seed(self, seed: int) -> int:
+        """One more child seed of ``seed``, independent of the runs' seeds, for what
+        every run shares (e.g. one evaluation sample for all seeds)."""
+        return child_seeds(seed, self.n_seeds + 1)[-1]
+
+    def seed_runs(self, seed: int, desc: str, *, each=None, unit: str = "seeds"):
+        """The per-seed loop of a run: the :meth:`run_seeds` of the master ``seed``,
+        shown as progress while the command line runs (as
+        :func:`experiments.runner.progress` shows it).
+
+        With ``each`` (a sequence), ``(item, seed)`` pairs instead: every item with
+        every seed, the items in the outer loop, one progress step per pair (``unit``
+        names it).
+        """
+        seeds = self.run_seeds(seed)
+        jobs = seeds if each is None else [(item, s) for item in each for s in seeds]
+        return progress(jobs, desc=desc, unit=unit, verbose=None)
 
 
 @dataclass
@@ -123,11 +140,11 @@ class Experiment:
 
 
 def register_experiment(
-    name: str,
-    description: str,
-    settings: type,
-    figures: Callable,
-    summary: Callable,
+    name: str | None = None,
+    description: str | None = None,
+    settings: type | None = None,
+    figures: Callable | None = None,
+    summary: Callable | None = None,
     *,
     aggregate_figures: Callable | None = None,
     expected_seconds: dict | None = None,
@@ -136,24 +153,60 @@ def register_experiment(
 ):
     """Register ``run`` as the experiment ``name`` (decorator).
 
-    ``expected_seconds`` (``{"quick": s, "full": s}``, measured on a 2-core
-    machine) is what ``python -m experiments list`` shows and a run announces;
-    ``columns`` (``{name: experiments.columns.Column}``) is its data dictionary;
-    ``order`` its place in the listing (the shipped experiments use 10, 20, ...:
-    single learners first, then societies).
+    What is not given comes from the module that defines ``run``: an
+    experiment is its module (the bsuite pattern), as the shipped ones are.
+    ``name`` defaults to the module's name (``experiments.rule_zoo`` is
+    ``"rule_zoo"``), ``description`` to ``run``'s docstring (white space
+    folded), and without ``settings``, ``figures`` and ``summary`` they are the
+    module's ``Settings``, ``_figures`` and ``_summary``, and
+    ``aggregate_figures`` its ``_aggregate_figures`` where it has one. ``expected_seconds`` (``{"quick": s, "full": s}``,
+    measured on a 2-core machine) is what ``python -m experiments list`` shows
+    and a run announces; ``columns`` (``{name: experiments.columns.Column}``)
+    is its data dictionary; ``order`` its place in the listing (the shipped
+    experiments use 10, 20, ...: single learners first, then societies).
     """
+    given = [part is not None for part in (settings, figures, summary)]
+    if any(given) and not all(given):
+        raise TypeError(
+            f"register_experiment({name!r}): give settings, figures and summary together, "
+            "or none of them to take the module's Settings, _figures and _summary"
+        )
 
     def decorator(run):
+        experiment_name = name or run.__module__.rpartition(".")[2]
+        experiment_description = description or " ".join((run.__doc__ or "").split())
+        if not experiment_description:
+            raise TypeError(
+                f"register_experiment({experiment_name!r}) needs a description: "
+                f"give one or a docstring to {run.__qualname__}"
+            )
+        parts = (settings, figures, summary, aggregate_figures)
+        if settings is None:
+            module = run.__globals__
+            missing = [part for part in ("Settings", "_figures", "_summary") if part not in module]
+            if missing:
+                raise TypeError(
+                    f"register_experiment({experiment_name!r}) without settings, figures and "
+                    f"summary takes them from the module of {run.__qualname__}, which lacks "
+                    f"{missing}"
+                )
+            parts = (
+                module["Settings"],
+                module["_figures"],
+                module["_summary"],
+                aggregate_figures or module.get("_aggregate_figures"),
+            )
+        experiment_settings, experiment_figures, experiment_summary, aggregate = parts
         EXPERIMENTS.register(
-            name,
+            experiment_name,
             Experiment(
-                name,
-                description,
-                settings,
+                experiment_name,
+                experiment_description,
+                experiment_settings,
                 run,
-                figures,
-                summary,
-                aggregate_figures,
+                experiment_figures,
+                experiment_summary,
+                aggregate,
                 expected_seconds,
                 columns,
                 order,

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
+from experiments._base import Presets
 from experiments.learners import with_units
 from social.metrics import consensus_distance, knowledge_diffusion
 from social.partitions import partition_data
@@ -42,6 +44,31 @@ def default_protocol_params() -> dict:
     """The society experiments' default protocol options: a teacher shows 8 demonstrations,
     only those it got right; gossip averages once per round."""
     return {"teach": {"demonstrations": 8, "labels": "checked"}, "gossip": {"steps": 1}}
+
+
+@dataclass(frozen=True)
+class SocietySettings(Presets):
+    """The settings of a society experiment that deals a task to its agents (the base
+    of its ``Settings``): the task and agent types, rounds and seeds, how the
+    training set is dealt (``partition``, :mod:`social.partitions`), each agent's
+    local batch per round, the agents evaluated on ``n_eval`` test samples
+    (None: all) and the per-type population settings (:func:`society_agent_params`)."""
+
+    task: str = "digits"
+    agent_types: tuple = ("ann", "snn")
+    rounds: int = 20
+    n_seeds: int = 5
+    partition: str = "non_iid"
+    partition_params: dict = field(default_factory=lambda: {"alpha": 0.3})
+    local_batch: int = 32
+    n_eval: int | None = 150
+    agent_params: dict = field(default_factory=default_agent_params)
+
+    def paired_task(self, task, nodes, positions, data_seed: int):
+        """:func:`paired_task` dealt by these settings' ``partition`` (and
+        ``partition_params``) from a generator seeded with ``data_seed``."""
+        rng = np.random.default_rng(data_seed)
+        return paired_task(task, nodes, positions, self.partition, rng, **self.partition_params)
 
 
 def society_agent_params(agent_params: Mapping) -> dict:
@@ -174,6 +201,19 @@ def component_summary(
     return pd.concat(rows, ignore_index=True)
 
 
+def difference_lines(
+    differences: pd.DataFrame, intro: str, header: Sequence[str], cells
+) -> list[str]:
+    """A summary's paragraph of paired differences: a blank line, ``intro``, and a markdown
+    table with the columns ``header`` and one row per row of ``differences``, whose cells are
+    the strings ``cells(row)``; no lines when ``differences`` is empty."""
+    if not len(differences):
+        return []
+    lines = ["", intro, "", "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(cells(row)) + " |" for _, row in differences.iterrows()]
+    return lines
+
+
 def check_society_settings(agent_types=None, protocols=None, graphs=None, partition=None) -> None:
     """Raise ValueError naming the setting unless every name is registered (before any work);
     ``None`` skips a check."""
@@ -196,3 +236,183 @@ def check_society_settings(agent_types=None, protocols=None, graphs=None, partit
             raise ValueError(f"unknown {setting} {unknown}; known: {sorted(registry)}")
     if partition is not None and partition not in PARTITIONS:
         raise ValueError(f"unknown partition {partition!r}; known: {sorted(PARTITIONS)}")
+
+
+# ----------------------------------------------------------------------------
+# Reference learners on the agents' data (rows of metrics.csv)
+# ----------------------------------------------------------------------------
+#: The marker of the reference learners' rows in a society experiment's ``metrics.csv``
+#: (in its ``protocol`` or ``role`` column); their scope column holds the data they were
+#: fitted on (:data:`REFERENCE_SCOPES`).
+REFERENCE = "reference"
+REFERENCE_SCOPES = ("own shard", "pooled")
+#: Line styles of the reference learners by the data they were fitted on.
+SCOPE_LINESTYLES = {"own shard": ":", "pooled": "--"}
+#: The columns of :func:`shard_references`' rows.
+REFERENCE_COLUMNS = ["seed", "scope", "position", "kind", "accuracy"]
+
+
+def shard_references(
+    shards: dict, task, X_eval, y_eval, names, seed: int, n_prototypes: int, positions=None
+) -> list[dict]:
+    """The reference learners of :mod:`experiments.reference` (``names``) on the agents'
+    data, scored on the agents' evaluation samples: ``scope`` "own shard" (fitted on one
+    position's shard alone: what an agent could reach without its neighbours), for each of
+    ``positions`` (default: every position of ``shards``), and "pooled" (fitted on every
+    shard together: what sharing all data could reach; ``position`` -1). A shard of one
+    class is predicted as that class by every model (none can do otherwise). ``kmeans_vote``
+    gets ``n_prototypes`` (the spiking agents' neurons), at most one per distinct sample."""
+    from experiments import reference
+
+    X, y = task.X_train, task.y_train
+
+    def scores(rows):
+        if len(np.unique(y[rows])) == 1:
+            return {name: float(np.mean(y_eval == y[rows][0])) for name in names}
+        fitted = reference.reference_scores(
+            "classification",
+            X[rows],
+            y[rows],
+            X_eval,
+            y_eval,
+            n_prototypes=n_prototypes,
+            random_state=seed,
+        )
+        return {row["kind"]: row["score"] for row in fitted if row["kind"] in names}
+
+    out = []
+    for position in shards if positions is None else positions:
+        for name, score in scores(np.asarray(shards[position])).items():
+            out.append(
+                {
+                    "seed": seed,
+                    "scope": "own shard",
+                    "position": position,
+                    "kind": name,
+                    "accuracy": score,
+                }
+            )
+    pooled = np.concatenate([np.asarray(rows) for rows in shards.values()])
+    for name, score in scores(pooled).items():
+        out.append(
+            {"seed": seed, "scope": "pooled", "position": -1, "kind": name, "accuracy": score}
+        )
+    return out
+
+
+def society_references(society, shards: dict, task, settings, seed: int, positions=None):
+    """:func:`shard_references` of ``settings.references`` scored on ``society``'s evaluation
+    samples, k-means with as many prototypes as the settings' spiking agents have neurons."""
+    from experiments import reference
+
+    return shard_references(
+        shards,
+        task,
+        society.X_eval_,
+        society.y_eval_,
+        settings.references,
+        seed,
+        reference.matching_prototypes(settings.agent_params.get("snn", {})),
+        positions,
+    )
+
+
+def reference_metrics(
+    references: list[dict], rounds: int, marker: str, scope: str, blank: Mapping
+) -> pd.DataFrame:
+    """:func:`shard_references`' rows as rows of an experiment's ``metrics.csv``: ``marker``
+    column :data:`REFERENCE`, the reference learner in ``type``, the scope in column
+    ``scope``, the position in ``agent`` (-1 pooled), at round ``rounds``; ``blank``: the
+    values of the experiment's other columns (NaN, 0, "")."""
+    table = pd.DataFrame(references, columns=REFERENCE_COLUMNS)
+    return pd.DataFrame(
+        {
+            "seed": table["seed"],
+            marker: REFERENCE,
+            "type": table["kind"],
+            scope: table["scope"],
+            "agent": table["position"],
+            "round": rounds,
+            "accuracy": table["accuracy"],
+            **blank,
+        }
+    )
+
+
+def reference_rows(metrics: pd.DataFrame, marker: str, scope: str) -> pd.DataFrame:
+    """The reference learners' rows of ``metrics`` (column ``marker`` :data:`REFERENCE`) in
+    :func:`shard_references`' columns (``scope`` read from column ``scope``); empty when a
+    run has none."""
+    rows = metrics[metrics[marker] == REFERENCE]
+    return pd.DataFrame(
+        {
+            "seed": rows["seed"],
+            "scope": rows[scope],
+            "position": rows["agent"],
+            "kind": rows["type"],
+            "accuracy": rows["accuracy"],
+        },
+        columns=REFERENCE_COLUMNS,
+    ).reset_index(drop=True)
+
+
+def reference_lines(ax, rows: pd.DataFrame, value: str = "mean", scope: str = "topology") -> None:
+    """The reference learners' accuracies as horizontal lines, in their colours, dotted for
+    one shard alone and dashed for all shards pooled, each labelled for the legend. ``rows``
+    has ``type`` (the reference), the scope in column ``scope`` and ``value``, one row each."""
+    from experiments import reference
+
+    for kind, where, level in zip(rows["type"], rows[scope], rows[value]):
+        if not np.isfinite(level):
+            continue
+        ax.axhline(
+            level,
+            color=reference.color(kind),
+            linestyle=SCOPE_LINESTYLES.get(where, "-."),
+            linewidth=1,
+            label=f"{reference.legend_label(kind)}, {where}",
+            zorder=0,
+        )
+
+
+def reference_intervals(references: pd.DataFrame) -> pd.DataFrame:
+    """Per reference learner (``kind``) and ``scope``: mean [95% Student-t interval] over
+    seeds of :func:`shard_references`' accuracies, the positions of a seed averaged first
+    (they share its data split and evaluation samples: the seed is the unit of
+    replication). Columns ``kind``, ``scope``, ``mean``, ``low``, ``high``, ``n`` (seeds),
+    ``n_positions`` (per seed, at most)."""
+    from experiments.stats import mean_interval
+
+    keys = ["kind", "scope"]
+    per_seed = references.groupby([*keys, "seed"], sort=False)["accuracy"].agg(["mean", "size"])
+    rows = []
+    for (kind, scope), part in per_seed.groupby(level=[0, 1], sort=False):
+        interval = mean_interval(part["mean"].to_numpy(), bounds=(0, 1))
+        rows.append(
+            {
+                "kind": kind,
+                "scope": scope,
+                "mean": interval.mean,
+                "low": interval.low,
+                "high": interval.high,
+                "n": len(part),
+                "n_positions": int(part["size"].max()),
+            }
+        )
+    return pd.DataFrame(rows, columns=[*keys, "mean", "low", "high", "n", "n_positions"])
+
+
+def legend_beside(axes, title: str) -> None:
+    """One legend beside the last of ``axes`` (a row of panels) with the entries of the first,
+    the reference learners' (:func:`reference_lines`) last."""
+    handles, labels = axes[0].get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("reference"))
+    axes[-1].legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        title=title,
+        title_fontsize=8,
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+    )

@@ -45,8 +45,8 @@ whether the critical couplings follow the eigenratio.
 
 Run time on 2 cores (Brian2 numpy target, no compilation): the quick preset
 (8 agents, 6 couplings, 0.8 s simulated) takes 10-30 s; the full preset
-(16 agents, 12 couplings, 10 seeds, 1.5 s) about 17 minutes (306 s measured for
-3 seeds).
+(16 agents, 12 couplings, 10 seeds, 1.5 s) 528 s of CPU (1412 s of wall time
+with other jobs sharing the cores).
 At the strongest couplings the agents fire tonically at hundreds of Hz and the
 gamma rhythm, hence R, breaks down; the figure marks it.
 
@@ -383,7 +383,12 @@ def theory_verdict(table: pd.DataFrame) -> str:
             f"{rho:+.2f}; the smallest eigenratio is not the first to synchronise "
             "or the ranks barely agree): the master-stability ordering does not hold here."
         )
-    return head + verdict + f" Critical couplings, lowest first: {order}."
+    return (
+        head
+        + verdict
+        + " Critical couplings of the seed-averaged R (per-seed intervals in the table), "
+        + f"lowest first: {order}."
+    )
 
 
 def _summary(result: Result, settings: Settings) -> str:
@@ -427,11 +432,16 @@ def _summary(result: Result, settings: Settings) -> str:
             f"| {critical} | {per_seed_text} ({len(crossed)} of {len(per_seed)}) |"
         )
     lines += ["", theory_verdict(table)]
-    rates = metrics.groupby("coupling")["mean_rate_hz"].mean()
+    # per seed the mean over topologies, then the interval over seeds
+    rates = metrics.groupby(["coupling", "seed"])["mean_rate_hz"].mean()
+    couplings = rates.index.get_level_values("coupling")
+    lowest, highest = couplings.min(), couplings.max()
     lines += [
         "",
-        f"Mean firing rate of the excitatory cells: {rates.iloc[0]:.0f} Hz without "
-        f"coupling, {rates.iloc[-1]:.0f} Hz at {rates.index[-1]:g} mV.",
+        "Mean firing rate of the excitatory cells (mean over topologies, then mean [95% "
+        f"t-interval] over seeds): {interval_text(rates.loc[lowest], '.0f', (0, np.inf))} Hz "
+        f"without coupling, {interval_text(rates.loc[highest], '.0f', (0, np.inf))} Hz at "
+        f"{highest:g} mV.",
     ]
     return "\n".join(lines)
 
@@ -488,17 +498,10 @@ def _aggregate_figures(aggregate) -> dict:
     return {"brain_synchrony": figure}
 
 
-@register_experiment(
-    "brain_synchrony",
-    "spike-coupled spiking agents: Kuramoto synchrony against coupling strength "
-    "and topology, the transition from asynchrony to synchrony",
-    Settings,
-    _figures,
-    _summary,
-    order=130,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=130)
 def run(settings: Settings, seed: int) -> Result:
+    """spike-coupled spiking agents: Kuramoto synchrony against coupling strength and
+    topology, the transition from asynchrony to synchrony"""
     from brian2 import ms
 
     from social.synchrony import synchrony_sweep

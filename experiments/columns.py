@@ -315,12 +315,23 @@ COLUMNS: dict[str, dict[str, Column]] = {
     },
     "mixed_society": {
         "seed": SEED,
-        "condition": Column('the arrangement: "ann teaches snn" style, or "snn alone" (control)'),
-        "teacher_type": Column("the teacher's type in this condition"),
-        "learner_type": Column("the learner's type in this condition"),
-        "role": Column('"teacher" or "learner"'),
-        "agent": AGENT,
-        "type": TYPE,
+        "condition": Column(
+            'the arrangement: "ann teaches snn" style, or "snn alone" (control); for role '
+            '"reference" the data the reference learner was fitted on: "own shard" (one learner '
+            'position\'s shard alone) or "pooled" (every shard)'
+        ),
+        "teacher_type": Column("the teacher's type in this condition (empty for a reference)"),
+        "learner_type": Column("the learner's type in this condition (empty for a reference)"),
+        "role": Column('"teacher" or "learner", or "reference" for a reference learner\'s row'),
+        "agent": Column(
+            "the position of the agent in its component; for a reference fitted on one shard "
+            "the learner position, -1 pooled",
+            role="identifier",
+        ),
+        "type": Column(
+            'the agent type: "ann" or "snn"; for role "reference" a reference learner '
+            "(experiments.reference)"
+        ),
         "round": ROUND,
         "accuracy": ACCURACY,
         "local_samples": LOCAL_SAMPLES,

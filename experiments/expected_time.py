@@ -27,8 +27,10 @@ MEASURED_ON = (
     "shared it (load average 7-19, wall times 3-5x the CPU times), Cython cache warm. "
     "Contention inflates CPU time too: the 11 quick presets used 1198 s of CPU here against "
     "361 s of wall time on the idle machine, so these are upper bounds, about 3x the idle "
-    "time. full: projected from the quick time by the ratio of spiking presentations, or "
-    "from measured seconds per round (the arithmetic is in experiments/expected_time.py)"
+    "time. full: CPU seconds measured the same way (commit 6c1f240, load 4-13) where the full "
+    "preset has been run, otherwise projected from the quick time by the ratio of spiking "
+    "presentations or from measured seconds per round (the arithmetic is in "
+    "experiments/expected_time.py); the projections ran 2-50x above the measured times"
 )
 
 
@@ -61,13 +63,15 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # Measured at 90196e2, before this experiment was rewritten with a validation
     # split and references: to be measured again. quick: wall 456 s at load 14.6. full: 5 seeds x (1347 x 3 epochs + 24
     # checkpoints x 450) = 74k presentations against 2 x (240 + 4 x 120) = 1.4k: x51.
-    "learning_curves": {"quick": _measured(104), "full": _projected(104 * 51)},
+    # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): 10 seeds, wall 1426 s, CPU 650 s.
+    "learning_curves": {"quick": _measured(104), "full": _measured(650)},
     # quick: wall 556 s at load 6.8. full: 41 spike timings x 60 pairings against
     # 17 x 10 simulated seconds per rule: x14.5.
     "stdp_window": {"quick": _measured(151), "full": _projected(151 * 14.5)},
     # quick: wall 292 s at load 14.7. full: 1347 x (2 + 1) + 450 = 4.5k
     # presentations against 400 x 2 + 450 = 1.25k: x3.6.
-    "receptive_fields": {"quick": _measured(75), "full": _projected(75 * 3.6)},
+    # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): wall 34 s, CPU 33 s.
+    "receptive_fields": {"quick": _measured(75), "full": _measured(33)},
     # quick: wall 944 s at load 15 (user + sys 72 s). Per spiking network, full / quick
     # presentations x presentation time: 5 tasks x (270 x 2 epochs + 270 frozen + 450
     # test) + 1347 refit = 7.65k x 500 ms against 5 x (20 x 3 + 100) + 100 = 900 x 125 ms
@@ -76,28 +80,33 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # quick: wall 388 s at load 15.3 (before the reference models were added; they
     # cost seconds). full: 10 seeds x (1347 x 3 + 12 conditions x 450) = 94k
     # presentations against 300 x 2 + 6 x 100 = 1.2k: x79.
-    "noise_robustness": {"quick": _measured(100), "full": _projected(100 * 79)},
+    # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): 10 seeds, wall 1468 s, CPU 542 s.
+    "noise_robustness": {"quick": _measured(100), "full": _measured(542)},
     # quick: wall 1274 s at load 15.7. full: 5 seeds x 6 spiking rules x (1347 x 3 +
     # 450) = 135k presentations against 6 x (300 x 2 + 150) = 4.5k: x30.
     "rule_zoo": {"quick": _measured(350), "full": _projected(350 * 30)},
     # quick: 95 s of CPU for 3 seeds (605 s wall at load ~15; the quick preset runs 2).
     # full: the module docstring's projection, digits at 400 neurons, 5 seeds
     # (2400 s measured for 3).
-    "energy_to_accuracy": {"quick": _measured(95), "full": _projected(4000)},
+    # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): 5 seeds, wall 275 s, CPU 81 s (both
+    # learners reach the target after a few hundred samples).
+    "energy_to_accuracy": {"quick": _measured(95), "full": _measured(81)},
     # Full presets of the societies: measured seconds per round (module docstrings)
     # times rounds and seeds.
     # 20 rounds x (35 s teach + 13 s gossip) x 5 seeds + the DeGroot theory.
     # quick: wall 180 s at load 17.1.
     "social_topology": {"quick": _measured(52), "full": _projected(5000)},
     # quick: wall 116 s at load 16.4 (3 seeds then). full: 20 rounds x 24 s x 5 seeds.
-    "mixed_society": {"quick": _measured(31), "full": _projected(2400)},
+    # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): 5 seeds, wall 2094 s, CPU 878 s.
+    "mixed_society": {"quick": _measured(31), "full": _measured(878)},
     # 30 rounds x 3 protocols x 5 seeds x 15-20 s per round of one society (the
     # module docstring's "about two and a half hours").
     # quick: wall 36 s at load 18.6 (before the reference forecasts were added).
     "smart_city": {"quick": _measured(9), "full": _projected(9000)},
     # quick: wall 69 s at load 9.9. full: 306 s measured for 3 seeds (module
     # docstring), 10 seeds.
-    "brain_synchrony": {"quick": _measured(16), "full": _projected(306 * 10 / 3)},
+    # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): 10 seeds, wall 1412 s, CPU 528 s.
+    "brain_synchrony": {"quick": _measured(16), "full": _measured(528)},
     # quick (5 tasks x 3 seeds): 121 s of CPU (user 119.8 + sys 1.2), wall 277 s at
     # load 7-8, commit 7251b12; the STDP network took 80% of it (timings.csv). full,
     # measured in parts at load 7-9 (bench/RESULTS.md): xor + iris + seed_regression,

@@ -379,21 +379,30 @@ def effects(metrics: pd.DataFrame) -> pd.DataFrame:
             "rule": ((rf + sf) - (rb + sb)) / 2,
             "interaction": (sf - sb) - (rf - rb),
         }
-        for effect, values in per_seed.items():
-            mean, low, high = interval(values, effect_bounds(metric, effect))
-            rows.append(
-                {
-                    "task": task,
-                    "metric": metric,
-                    "log10": METRICS[metric][1],
-                    "effect": effect,
-                    "mean": mean,
-                    "low": low,
-                    "high": high,
-                    "n_seeds": int(np.isfinite(values).sum()),
-                }
-            )
+        rows += _difference_rows(task, metric, "effect", per_seed.items())
     return pd.DataFrame(rows)
+
+
+def _difference_rows(task: str, metric: str, column: str, named_values) -> list[dict]:
+    """One row per ``(name, per-seed differences)``: the name in ``column``, the mean and
+    95% interval of the values (:func:`interval`, clipped to :func:`effect_bounds`) and
+    how many seeds have one."""
+    rows = []
+    for name, values in named_values:
+        mean, low, high = interval(values, effect_bounds(metric, name))
+        rows.append(
+            {
+                "task": task,
+                "metric": metric,
+                "log10": METRICS[metric][1],
+                column: name,
+                "mean": mean,
+                "low": low,
+                "high": high,
+                "n_seeds": int(np.isfinite(values).sum()),
+            }
+        )
+    return rows
 
 
 def mlp_to_stdp(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -413,24 +422,12 @@ def mlp_to_stdp(metrics: pd.DataFrame) -> pd.DataFrame:
         if not {"rate_backprop", "spiking_backprop", STDP} <= set(table.columns):
             continue
         mlp, spiking, stdp = table["rate_backprop"], table["spiking_backprop"], table[STDP]
-        for part, values in (
-            ("total", stdp - mlp),
-            ("spikes", spiking - mlp),
-            ("rule", stdp - spiking),
-        ):
-            mean, low, high = interval(values, effect_bounds(metric, part))
-            rows.append(
-                {
-                    "task": task,
-                    "metric": metric,
-                    "log10": METRICS[metric][1],
-                    "part": part,
-                    "mean": mean,
-                    "low": low,
-                    "high": high,
-                    "n_seeds": int(np.isfinite(values).sum()),
-                }
-            )
+        rows += _difference_rows(
+            task,
+            metric,
+            "part",
+            (("total", stdp - mlp), ("spikes", spiking - mlp), ("rule", stdp - spiking)),
+        )
     return pd.DataFrame(
         rows, columns=["task", "metric", "log10", "part", "mean", "low", "high", "n_seeds"]
     )
@@ -556,11 +553,7 @@ def learner_style(learner: str) -> tuple:
     :mod:`experiments.reference` (in its own colour, labelled "reference: ...")."""
     if learner in LEARNER_STYLE:
         return LEARNER_STYLE[learner]
-    return (
-        reference.COLORS.get(learner, "#444444"),
-        "_",
-        f"reference: {reference.LABELS.get(learner, learner)}",
-    )
+    return (reference.color(learner), "_", reference.legend_label(learner))
 
 
 def _panel_grid(n_panels: int, height: float):
@@ -738,6 +731,20 @@ def reference_lines(references) -> list[str]:
     return lines
 
 
+def _differences_section(
+    heading: str, text: str, titles, table: pd.DataFrame, column: str, names, verdict
+) -> list[str]:
+    """Summary lines of a section on differences: ``heading``, ``text`` and a table with
+    one row per task and metric of ``table``, the intervals of the rows whose ``column`` is
+    each of ``names`` (headed ``titles``) and the ``verdict`` on those rows."""
+    lines = ["", f"## {heading}", "", text, ""]
+    lines.append("| task | metric | " + " | ".join(titles) + " | accounted for by |")
+    lines.append("| --- | --- | " + "--- | " * len(titles) + "--- |")
+    for (task, metric), rows in table.groupby(["task", "metric"], sort=False):
+        lines.append(_interval_row(task, metric, rows, column, names) + f" {verdict(rows)} |")
+    return lines
+
+
 def _summary(result: Result, settings: Settings) -> str:
     metrics, table = result.metrics, result.tables["effects"]
     lines = [
@@ -774,22 +781,17 @@ def _summary(result: Result, settings: Settings) -> str:
             cells.append(f"{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]")
         lines.append(f"| {task} | {learner} | " + " | ".join(cells) + " |")
     lines += reference_lines(reference_table(result))
-    lines += [
-        "",
-        "## Which factor accounts for each difference",
-        "",
+    lines += _differences_section(
+        "Which factor accounts for each difference",
         "Main effects (spiking minus rate; feedback alignment minus backprop, each averaged "
         "over the other factor) and interaction, mean [95% interval] over seeds; metrics "
         "marked log10 are compared as log10 ratios (+1 = ten times more).",
-        "",
-        "| task | metric | spikes | rule | interaction | accounted for by |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for (task, metric), rows in table.groupby(["task", "metric"], sort=False):
-        lines.append(
-            _interval_row(task, metric, rows, "effect", ("spikes", "rule", "interaction"))
-            + f" {attribute(rows)} |"
-        )
+        ("spikes", "rule", "interaction"),
+        table,
+        "effect",
+        ("spikes", "rule", "interaction"),
+        attribute,
+    )
     lines += [
         "",
         f"In short, per task (a difference is resolved when its 95% interval, over at least "
@@ -808,24 +810,19 @@ def _summary(result: Result, settings: Settings) -> str:
         lines.append(f"- {task}: " + "; ".join(parts) + ".")
     split = result.tables.get("mlp_to_stdp")
     if split is not None and len(split):
-        lines += [
-            "",
-            "## The MLP against the STDP network, in two steps",
-            "",
+        lines += _differences_section(
+            "The MLP against the STDP network, in two steps",
             "STDP network minus MLP = (spiking MLP minus MLP: spikes, backprop kept) + (STDP "
             "network minus spiking MLP: the learning rule, spikes kept), paired per seed, mean "
             "[95% interval]. The second step also changes the neuron model (conductance-based, "
             "with adaptive thresholds), adds lateral inhibition and swaps the trained readout for "
             "the STDP network's own, so it is the rule with all that comes with it.",
-            "",
-            "| task | metric | STDP minus MLP | spikes | learning rule | accounted for by |",
-            "| --- | --- | --- | --- | --- | --- |",
-        ]
-        for (task, metric), rows in split.groupby(["task", "metric"], sort=False):
-            lines.append(
-                _interval_row(task, metric, rows, "part", ("total", "spikes", "rule"))
-                + f" {split_verdict(rows)} |"
-            )
+            ("STDP minus MLP", "spikes", "learning rule"),
+            split,
+            "part",
+            ("total", "spikes", "rule"),
+            split_verdict,
+        )
     lines += [
         "",
         "n/a: a target never reached within the budget, or a learner without operation "
@@ -1000,16 +997,10 @@ def _aggregate_figures(aggregate) -> dict:
     return figures
 
 
-@register_experiment(
-    "learner_matrix",
-    "rate vs spiking neurons x backprop vs feedback alignment, beside STDP: which factor matters",
-    Settings,
-    _figures,
-    _summary,
-    order=90,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=90)
 def run(settings: Settings, seed: int) -> Result:
+    """rate vs spiking neurons x backprop vs feedback alignment, beside STDP: which
+    factor matters"""
     learners = LEARNERS if settings.include_stdp else tuple(DESIGN)
     rows, tuning, curves, timings = [], [], [], []
     jobs = (

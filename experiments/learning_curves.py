@@ -42,7 +42,7 @@ from experiments._curves import (
     size_curve,
 )
 from experiments.learners import KINDS, make_learner, subsample, with_validation
-from experiments.stats import interval_table, mean_interval, paired_difference
+from experiments.stats import interval_table, mean_interval, paired_by_seed
 from experiments.style import color, figure, label
 from experiments.sweep_figures import Panel, band, learner_style, metric_rows, panel_grid
 from tasks import load_task
@@ -67,7 +67,7 @@ def _label(name: str) -> str:
 
 
 def _color(name: str) -> str:
-    return color(name) if name in KINDS else reference.COLORS.get(name, "#444444")
+    return color(name) if name in KINDS else reference.color(name)
 
 
 def outcomes(metrics: pd.DataFrame, target: float) -> pd.DataFrame:
@@ -216,12 +216,24 @@ def _summary(result: Result, settings: Settings) -> str:
             f"{mean_interval(reached, bounds='samples_to_target').format(0) if len(reached) else 'not reached'} | "
             f"{len(reached)} of {len(part)} seeds | {mean_interval(part['final_score'], bounds='score')} |"
         )
-    wide = table.pivot(index="seed", columns="learner", values="auc")
-    if set(KINDS) <= set(wide.columns):
-        difference = paired_difference(wide["snn"], wide["ann"], bounds=(-math.inf, 1))
+    difference = paired_by_seed(table, "auc", by="learner", bounds=(-math.inf, 1))
+    if difference is not None:
         lines += [
             "",
             f"Spiking minus MLP, AUC paired by seed (same subsets, same test set): {difference}.",
+        ]
+    final = paired_by_seed(table, "final_score", by="learner", bounds="score")
+    if final is not None:
+        lines += [
+            "",
+            f"Spiking minus MLP, accuracy at the largest size paired by seed: {final}.",
+        ]
+    samples = paired_by_seed(table, "samples_to_target", by="learner", bounds="samples_to_target")
+    if samples is not None:
+        lines += [
+            "",
+            "Spiking minus MLP, samples to target paired by seed over the "
+            f"{samples.n} seed(s) where both reached it: {samples.format(0)}.",
         ]
     epochs = metrics[metrics.learner == "ann"].groupby("n_train")["epochs"].median()
     if len(epochs):
@@ -269,17 +281,10 @@ def _fitters(task, settings: Settings, learner_seed: int) -> dict:
     return fitters
 
 
-@register_experiment(
-    "learning_curves",
-    "test accuracy against training-set size (each point trained from scratch) for both "
-    "learners and reference learners, at matched samples, presentations and energy",
-    Settings,
-    _figures,
-    _summary,
-    aggregate_figures=_aggregate_figures,
-    order=20,
-)
+@register_experiment(order=20)
 def run(settings: Settings, seed: int) -> Result:
+    """test accuracy against training-set size (each point trained from scratch) for
+    both learners and reference learners, at matched samples, presentations and energy"""
     reference.check_references(settings.references)
     if not settings.sizes or any(int(n) < 2 for n in settings.sizes):
         raise ValueError(f"sizes must be integers of at least 2, got sizes={settings.sizes!r}")

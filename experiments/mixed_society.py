@@ -14,6 +14,19 @@ agent at learner position ``j`` has the same data shard in every condition,
 and teacher position ``j`` too (see :mod:`experiments._societies`), so the
 conditions differ only in who teaches.
 
+Next to the agents, the reference learners of :mod:`experiments.reference`
+(logistic regression, 1-nearest neighbour, k-means prototypes plus the vote,
+the majority class) are fitted on each learner position's shard alone (the
+data that learner has, whoever teaches it) and on every shard pooled
+(teachers' and learners'), and scored on the agents' evaluation samples:
+what a learner could reach alone with a simple method, and what all the data
+could. They are rows of ``metrics.csv`` with ``role`` "reference", the
+reference learner in ``type``, ``condition`` "own shard" (``agent``: the
+learner position) or "pooled" (``agent`` -1), at the last round, and empty
+``teacher_type`` / ``learner_type``; the analyses of the conditions leave them
+out, summary.md gives them with 95% intervals over seeds and the accuracy
+figures draw them as dotted (own shard) and dashed (pooled) lines.
+
 All conditions are the components of one society: all spiking agents
 (teachers and learners of every condition) are one Brian2 network.
 
@@ -33,7 +46,7 @@ strategies tournament", Science 328, 208-213 (2010).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -41,14 +54,22 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
-from experiments._base import Presets, Result, register_experiment
+from experiments import reference
+from experiments._base import Result, register_experiment
 from experiments._societies import (
+    REFERENCE,
+    SocietySettings,
     check_society_settings,
-    default_agent_params,
+    difference_lines,
     experiment_society,
-    paired_task,
+    legend_beside,
+    reference_intervals,
+    reference_lines,
+    reference_metrics,
+    reference_rows,
+    society_references,
 )
-from experiments.stats import Interval, mean_interval
+from experiments.stats import Interval, format_row, mean_interval, paired_table
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, band, metric_rows, panel_grid
 from tasks import load_task
@@ -57,22 +78,14 @@ ALONE = "alone"
 
 
 @dataclass(frozen=True)
-class Settings(Presets):
-    task: str = "digits"
-    agent_types: tuple = ("ann", "snn")
+class Settings(SocietySettings):
     n_pairs: int = 12
-    rounds: int = 20
-    n_seeds: int = 5
-    partition: str = "non_iid"
-    partition_params: dict = field(default_factory=lambda: {"alpha": 0.3})
-    local_batch: int = 32
     demonstrations: int = 16
     # "checked": a teacher shows only the demonstrations it got right (the society's
     # default); "predicted": its predictions, mistakes included; "true": its data.
     labels: str = "checked"
-    n_eval: int | None = 150
     final_rounds: int = 3
-    agent_params: dict = field(default_factory=default_agent_params)
+    references: tuple = ("logistic_regression", "nearest_neighbour", "kmeans_vote", "majority")
 
     # iris shards are a dozen samples: several passes per call let the MLPs learn
     # within the few rounds of a smoke test.
@@ -122,19 +135,42 @@ def arrangement(agent_types, n_pairs: int) -> tuple[nx.DiGraph, dict]:
     return graph, types
 
 
+def reference_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The reference learners' accuracies (``seed``, ``scope``, ``position``, ``kind``,
+    ``accuracy``) from their rows of ``metrics`` (empty for a run saved without them)."""
+    return reference_rows(metrics, "role", "condition")
+
+
+def _reference_levels(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Each reference learner's mean accuracy per scope (``type``, ``condition``, ``mean``)."""
+    return (
+        reference_table(metrics)
+        .groupby(["kind", "scope"], sort=False)["accuracy"]
+        .mean()
+        .rename("mean")
+        .reset_index()
+        .rename(columns={"kind": "type", "scope": "condition"})
+    )
+
+
 def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
     """Per seed, condition and learner position: final accuracy (mean over the last
-    ``final_rounds`` rounds) and the gain over the same learner position alone."""
+    ``final_rounds`` rounds), the gain over the same learner position alone and the
+    demonstrations received per round (mean over every round)."""
+    keys = ["seed", "teacher_type", "learner_type", "agent"]
     last_round = metrics["round"].max()
-    learners = metrics[
-        (metrics["role"] == "learner") & (metrics["round"] > last_round - final_rounds)
-    ]
+    learners = metrics[metrics["role"] == "learner"]
     final = (
-        learners.groupby(["seed", "teacher_type", "learner_type", "agent"])["accuracy"]
+        learners[learners["round"] > last_round - final_rounds]
+        .groupby(keys)["accuracy"]
         .mean()
         .rename("final_accuracy")
         .reset_index()
     )
+    received = learners.groupby(keys)["demonstrations_received"].mean()
+    final["demonstrations_per_round"] = received.loc[
+        list(final[keys].itertuples(index=False, name=None))
+    ].to_numpy()
     alone = final[final["teacher_type"] == ALONE].set_index(["seed", "learner_type", "agent"])
     final["alone_accuracy"] = [
         alone.loc[(s, k, j), "final_accuracy"]
@@ -145,10 +181,18 @@ def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
 
 
 def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Mean final accuracy and teaching gain (each with its 95% Student-t interval over learner
-    positions and seeds) per learner and teacher type."""
+    """Mean final accuracy, teaching gain and demonstrations received per round per learner
+    and teacher type, each with its 95% Student-t interval over seeds.
+
+    The seed is the unit of replication: the learner positions of one seed share its data
+    split, its test set and (for spiking agents) one simulation, so they are averaged
+    within the seed first (``n``: seeds; ``n_positions``: learner positions per seed).
+    """
     outcomes = learner_outcomes(metrics, settings.final_rounds)
-    table = outcomes.groupby(["learner_type", "teacher_type"]).agg(
+    keys = ["learner_type", "teacher_type"]
+    columns = ["final_accuracy", "gain", "demonstrations_per_round"]
+    per_seed = outcomes.groupby(["seed", *keys])[columns].mean().reset_index()
+    table = per_seed.groupby(keys).agg(
         final_accuracy=("final_accuracy", "mean"),
         final_accuracy_low=("final_accuracy", lambda a: mean_interval(a, bounds=(0, 1)).low),
         final_accuracy_high=("final_accuracy", lambda a: mean_interval(a, bounds=(0, 1)).high),
@@ -156,16 +200,46 @@ def gains(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         gain_low=("gain", lambda g: mean_interval(g, bounds=(-1, 1)).low),
         gain_high=("gain", lambda g: mean_interval(g, bounds=(-1, 1)).high),
         n=("gain", "size"),
+        # at most ``demonstrations`` a round
+        demonstrations_per_round=("demonstrations_per_round", "mean"),
+        demonstrations_per_round_low=(
+            "demonstrations_per_round",
+            lambda d: mean_interval(d, bounds=(0, settings.demonstrations)).low,
+        ),
+        demonstrations_per_round_high=(
+            "demonstrations_per_round",
+            lambda d: mean_interval(d, bounds=(0, settings.demonstrations)).high,
+        ),
     )
-    learners = metrics[metrics["role"] == "learner"]
-    table["demonstrations_per_round"] = learners.groupby(["learner_type", "teacher_type"])[
-        "demonstrations_received"
-    ].mean()
+    table["n_positions"] = outcomes.groupby([*keys, "seed"]).size().groupby(keys).max()
     table = table.reset_index()
     order = {name: k for k, name in enumerate((ALONE, *settings.agent_types))}
     return table.sort_values(
         ["learner_type", "teacher_type"], key=lambda c: c.map(order)
     ).reset_index(drop=True)
+
+
+def teacher_differences(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Per learner type, the final accuracy taught by each teacher type minus taught by the
+    first of ``settings.agent_types``, paired by seed (each seed's mean over its learner
+    positions, which pair the same learner on the same data shard; columns of
+    :func:`experiments.stats.paired_table`; empty with one agent type)."""
+    outcomes = learner_outcomes(metrics, settings.final_rounds)
+    taught = (
+        outcomes[outcomes["teacher_type"] != ALONE]
+        .groupby(["seed", "learner_type", "teacher_type"])["final_accuracy"]
+        .mean()
+        .reset_index()
+    )
+    return paired_table(
+        taught,
+        ["seed"],
+        "teacher_type",
+        "final_accuracy",
+        settings.agent_types[0],
+        by="learner_type",
+        bounds=(0, 1),
+    )
 
 
 # ----------------------------------------------------------------------------
@@ -181,8 +255,11 @@ def _teacher_label(teacher: str) -> str:
 
 def _curves_figure(metrics: pd.DataFrame, settings: Settings):
     kinds = list(settings.agent_types)
-    fig, axes = figure(1, len(kinds), figsize=(5.4 * len(kinds), 4.2), sharey=True, squeeze=False)
+    levels = _reference_levels(metrics)
+    width = 5.4 * len(kinds) + 4.2  # room for the legend beside the panels
+    fig, axes = figure(1, len(kinds), figsize=(width, 4.2), sharey=True, squeeze=False)
     for ax, learner in zip(axes[0], kinds):
+        reference_lines(ax, levels, scope="condition")
         for teacher in (ALONE, *kinds):
             rows = metrics[
                 (metrics["learner_type"] == learner) & (metrics["teacher_type"] == teacher)
@@ -204,15 +281,18 @@ def _curves_figure(metrics: pd.DataFrame, settings: Settings):
                     teachers.index,
                     teachers.values,
                     color=_teacher_color(teacher),
-                    linestyle="--",
+                    linestyle="-.",
                     linewidth=1,
                     label=f"the {label(teacher)} teachers themselves",
                 )
         ax.set_title(f"{label(learner)} learners")
         ax.set_xlabel("round (local learning, then one lesson)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(0, 1)
     axes[0, 0].set_ylabel("test accuracy (mean over agents; band: ±1 s.d.)")
-    axes[0, 0].legend(loc="lower right", fontsize=8)
+    legend_beside(
+        axes[0], "learners and teachers; reference learners\n(mean over seeds and positions)"
+    )
     return titled(
         fig,
         f"Who learns from whom: {settings.task}, {settings.n_pairs} teacher -> learner "
@@ -263,9 +343,13 @@ def _gain_figure(metrics: pd.DataFrame, settings: Settings):
     ax.set_xticks(range(len(kinds)), [f"{label(kind)} learners" for kind in kinds])
     ax.set_ylabel(
         f"teaching gain: accuracy taught - alone\n(mean of the last "
-        f"{settings.final_rounds} rounds; error bar: 95% t interval)"
+        f"{settings.final_rounds} rounds; error bar: 95% t interval over seeds)"
     )
-    ax.set_title(f"Gain from a teacher of each type ({settings.task})")
+    n_seeds = metrics["seed"].nunique()
+    ax.set_title(
+        f"Gain from a teacher of each type ({settings.task}, {n_seeds} "
+        f"seed{'s' if n_seeds > 1 else ''})"
+    )
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     return fig
@@ -284,15 +368,16 @@ def _summary(result: Result, settings: Settings) -> str:
         f"# Mixed society ({settings.task}, {settings.n_pairs} pairs per condition, "
         f"{settings.rounds} rounds, {settings.n_seeds} seed(s))",
         "",
-        f"Final accuracy: mean over the last {settings.final_rounds} rounds, mean [95% "
-        "Student-t interval] over learner positions and seeds; gain: minus the "
-        "same learner position alone (same data shard): a paired difference, mean "
-        "[95% Student-t interval] over learner positions "
-        "and seeds. "
+        f"Final accuracy: mean over the last {settings.final_rounds} rounds and over the "
+        "learner positions of a seed, then mean [95% Student-t interval] over seeds (the "
+        "positions of one seed share its data split and test set, so the seed is the unit "
+        "of replication); gain: minus the same learner position alone (same data shard), "
+        "a paired difference, averaged the same way. "
         f"Teaching: at most {settings.demonstrations} demonstrations a round, labels="
         f"{settings.labels!r} ('checked': only those the teacher got right).",
         "",
-        "| learner | teacher | final accuracy | gain | demonstrations received per round | n |",
+        "| learner | teacher | final accuracy | gain | demonstrations received per round "
+        "| seeds x positions |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for _, row in table.iterrows():
@@ -302,15 +387,69 @@ def _summary(result: Result, settings: Settings) -> str:
             if row["teacher_type"] == ALONE
             else Interval(row["gain"], row["gain_low"], row["gain_high"], row["n"], True).format()
         )
-        shown = "" if row["teacher_type"] == ALONE else f"{row['demonstrations_per_round']:.1f}"
+        shown = (
+            ""
+            if row["teacher_type"] == ALONE
+            else Interval(
+                row["demonstrations_per_round"],
+                row["demonstrations_per_round_low"],
+                row["demonstrations_per_round_high"],
+                row["n"],
+            ).format(1)
+        )
         final = Interval(
             row["final_accuracy"], row["final_accuracy_low"], row["final_accuracy_high"], row["n"]
         ).format()
         lines.append(
             f"| {label(row['learner_type'])} | {teacher} | {final} "
-            f"| {gain} | {shown} | {row['n']} |"
+            f"| {gain} | {shown} | {row['n']} x {row['n_positions']} |"
         )
+    lines += difference_lines(
+        teacher_differences(result.metrics, settings),
+        "Final accuracy taught by each teacher type minus taught by "
+        f"{label(settings.agent_types[0])} teachers, paired by seed "
+        "(each seed's mean over learner positions, the same learners on the same data "
+        "shards; equal to the difference of the gains), mean [95% Student-t interval]:",
+        ("learner", "teachers compared", "difference", "seeds"),
+        lambda row: (
+            label(row["learner_type"]),
+            f"{label(row['teacher_type'])} minus {label(row['reference'])}",
+            format_row(row, signed=True),
+            str(row["n"]),
+        ),
+    )
+    lines += _reference_summary(reference_table(result.metrics))
     return "\n".join(lines)
+
+
+def _reference_summary(references: pd.DataFrame) -> list[str]:
+    """Summary lines of the reference learners (:func:`reference_table`): mean [95% interval]
+    over seeds, a seed's learner positions averaged first; none for a run without them."""
+    if references.empty:
+        return []
+    table = reference_intervals(references).set_index(["kind", "scope"])
+    lines = [
+        "",
+        "Reference learners on the agents' evaluation samples, fitted on one learner "
+        "position's shard alone (the data that learner has) or on every shard pooled "
+        "(teachers' and learners'): mean [95% Student-t interval over seeds] (a seed's "
+        "learner positions averaged first):",
+        "",
+        "| reference | own shard alone | all shards pooled | seeds x positions |",
+        "| --- | --- | --- | --- |",
+    ]
+    for kind in dict.fromkeys(table.index.get_level_values("kind")):
+        cells = []
+        for scope in ("own shard", "pooled"):
+            if (kind, scope) not in table.index:
+                cells.append("")
+                continue
+            row = table.loc[(kind, scope)]
+            cells.append(Interval(row["mean"], row["low"], row["high"], int(row["n"])).format())
+        own = table.loc[(kind, "own shard")] if (kind, "own shard") in table.index else None
+        shape = "" if own is None else f"{int(own['n'])} x {int(own['n_positions'])}"
+        lines.append(f"| {reference.LABELS.get(kind, kind)} | {cells[0]} | {cells[1]} | {shape} |")
+    return lines
 
 
 # ----------------------------------------------------------------------------
@@ -318,12 +457,15 @@ def _summary(result: Result, settings: Settings) -> str:
 # ----------------------------------------------------------------------------
 def _aggregate_figures(aggregate) -> dict:
     """Learners' accuracy round by round per teacher, one panel per learner type, with the
-    teachers' own accuracy dashed; means over agents within a run, intervals over runs."""
+    teachers' own accuracy dash-dotted and the reference learners as dotted (own shard) and
+    dashed (pooled) lines; means over agents within a run, intervals over runs."""
     summary = aggregate.summary
-    learner_types = list(dict.fromkeys(summary["learner_type"]))
+    learner_types = list(dict.fromkeys(summary.loc[summary["role"] != REFERENCE, "learner_type"]))
 
     def draw(learner):
         def panel(ax, rows):
+            references = metric_rows(rows, "accuracy", role=REFERENCE)
+            reference_lines(ax, references, scope="condition")
             rows = metric_rows(rows, "accuracy", learner_type=learner)
             for teacher in dict.fromkeys(rows["teacher_type"]):
                 of = rows[rows["teacher_type"] == teacher]
@@ -341,7 +483,7 @@ def _aggregate_figures(aggregate) -> dict:
                     label=f"the {label(teacher)} teachers themselves",
                     color=_teacher_color(teacher),
                     marker=None,
-                    linestyle="--",
+                    linestyle="-.",
                     linewidth=1,
                 )
             ax.set_xlabel("round (local learning, then one lesson)")
@@ -360,18 +502,12 @@ def _aggregate_figures(aggregate) -> dict:
     return {"mixed_society": figure}
 
 
-@register_experiment(
-    "mixed_society",
-    "MLPs teaching spiking agents, the reverse and each type its own, against "
-    "learners alone: the teaching gain per learner and teacher type",
-    Settings,
-    _figures,
-    _summary,
-    order=110,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=110)
 def run(settings: Settings, seed: int) -> Result:
+    """MLPs teaching spiking agents, the reverse and each type its own, against learners
+    alone: the teaching gain per learner and teacher type"""
     check_society_settings(settings.agent_types, partition=settings.partition)
+    reference.check_references(settings.references)
     if settings.final_rounds < 1 or settings.final_rounds > settings.rounds:
         raise ValueError(
             f"final_rounds must be between 1 and rounds={settings.rounds}, "
@@ -381,17 +517,10 @@ def run(settings: Settings, seed: int) -> Result:
     graph, types = arrangement(settings.agent_types, settings.n_pairs)
     nodes = list(graph.nodes)
     positions = [(role, j) for _, role, j in nodes]
-    records, timings = [], []
+    records, timings, references = [], [], []
     for run_seed in settings.seed_runs(seed, "mixed_society"):
         data_seed, society_seed = child_seeds(run_seed, 2)
-        paired, _ = paired_task(
-            task,
-            nodes,
-            positions,
-            settings.partition,
-            np.random.default_rng(data_seed),
-            **settings.partition_params,
-        )
+        paired, shards = settings.paired_task(task, nodes, positions, data_seed)
         society = experiment_society(
             graph,
             types,
@@ -404,6 +533,13 @@ def run(settings: Settings, seed: int) -> Result:
         started = time.perf_counter()
         table = society.run(settings.rounds)
         round_seconds = table.groupby("round")["wall_seconds"].first()
+        if task.kind == "classification" and settings.references:
+            # on the agents' evaluation samples; own shard: the learner positions'
+            learners = [("learner", j) for j in range(settings.n_pairs)]
+            fitted = society_references(society, shards, task, settings, run_seed, learners)
+            for row in fitted:
+                row["position"] = row["position"][1] if row["scope"] == "own shard" else -1
+            references += fitted
         timings.append(
             {
                 "seed": run_seed,
@@ -436,4 +572,16 @@ def run(settings: Settings, seed: int) -> Result:
                 }
             )
         )
+    if references:
+        blank = {
+            "teacher_type": "",
+            "learner_type": "",
+            "local_samples": np.nan,
+            "demonstrations_received": np.nan,
+            "demonstration_accuracy": np.nan,
+            "messages": 0,
+            "cost": np.nan,
+            "cost_unit": "",
+        }
+        records.append(reference_metrics(references, settings.rounds, "role", "condition", blank))
     return Result(metrics=pd.concat(records, ignore_index=True), timings=pd.DataFrame(timings))

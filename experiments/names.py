@@ -12,56 +12,28 @@ these field names; it can add its own checks in its run.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import importlib
 
+#: The registries that settings name things in: (what a name is, the module and the
+#: registry in it, the fields naming one, the fields naming several). A registry is
+#: imported when a check needs it (importing social or snn up front would slow every
+#: command).
+REGISTRIES = (
+    ("task", "tasks", "TASKS", ("task",), ("tasks",)),
+    ("protocol", "social.protocols", "PROTOCOLS", ("protocol",), ("protocols",)),
+    ("topology", "social.graphs", "GRAPHS", ("example_topology",), ("topologies",)),
+    ("agent type", "social.agents", "AGENT_TYPES", (), ("agent_types",)),
+    ("partition", "social.partitions", "PARTITIONS", ("partition",), ()),
+    ("plasticity rule", "snn", "RULES", (), ("rules",)),
+)
 
-def _tasks():
-    from tasks import TASKS
-
-    return "task", TASKS
-
-
-def _protocols():
-    from social.protocols import PROTOCOLS
-
-    return "protocol", PROTOCOLS
-
-
-def _graphs():
-    from social.graphs import GRAPHS
-
-    return "topology", GRAPHS
-
-
-def _agent_types():
-    from social.agents import AGENT_TYPES
-
-    return "agent type", AGENT_TYPES
-
-
-def _partitions():
-    from social.partitions import PARTITIONS
-
-    return "partition", PARTITIONS
-
-
-def _spiking_rules():
-    from snn import RULES
-
-    return "plasticity rule", RULES
-
-
-#: Settings field -> (registry lookup, one name or several). None values are skipped.
-NAMED_FIELDS: dict[str, tuple[Callable, bool]] = {
-    "task": (_tasks, False),
-    "tasks": (_tasks, True),
-    "protocol": (_protocols, False),
-    "protocols": (_protocols, True),
-    "topologies": (_graphs, True),
-    "example_topology": (_graphs, False),
-    "agent_types": (_agent_types, True),
-    "partition": (_partitions, False),
-    "rules": (_spiking_rules, True),
+#: Settings field -> (what it names, module, registry, one name or several). None
+#: values are skipped.
+NAMED_FIELDS: dict[str, tuple[str, str, str, bool]] = {
+    field: (what, module, registry, several)
+    for what, module, registry, one, many in REGISTRIES
+    for fields, several in ((one, False), (many, True))
+    for field in fields
 }
 
 
@@ -85,8 +57,8 @@ def check_names(settings) -> None:
         value = getattr(settings, field.name)
         if value is None:
             continue
-        lookup, several = NAMED_FIELDS[field.name]
-        what, registry = lookup()
+        what, module, attribute, several = NAMED_FIELDS[field.name]
+        registry = getattr(importlib.import_module(module), attribute)
         if several:
             if isinstance(value, str) or not isinstance(value, (tuple, list)):
                 raise ValueError(

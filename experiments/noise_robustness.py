@@ -79,7 +79,7 @@ def _figures(result: Result, settings: Settings) -> dict:
                 continue
             stats = interval_table(rows, "level", "accuracy").sort_values("level")
             learner = kind in KINDS
-            line_color = color(kind) if learner else reference.COLORS.get(kind, "#444444")
+            line_color = color(kind) if learner else reference.color(kind)
             ax.plot(
                 stats["level"],
                 stats["mean"],
@@ -179,16 +179,9 @@ def _summary(result: Result, settings: Settings) -> str:
     return "\n".join(lines)
 
 
-@register_experiment(
-    "noise_robustness",
-    "accuracy against input noise and pixel dropout for both learners",
-    Settings,
-    _figures,
-    _summary,
-    aggregate_figures=_aggregate_figures,
-    order=60,
-)
+@register_experiment(order=60)
 def run(settings: Settings, seed: int) -> Result:
+    """accuracy against input noise and pixel dropout for both learners"""
     reference.check_references(settings.references)
     unknown = sorted(set(settings.levels) - set(CORRUPTIONS))
     if unknown:

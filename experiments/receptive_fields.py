@@ -9,11 +9,11 @@ backpropagated error, rarely recognisable on their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
 from experiments.learners import make_learner, subsample
 from experiments.style import figure, label
@@ -26,6 +26,9 @@ class Settings(Presets):
     n_train: int | None = None
     n_units: int = 64  # how many units of each learner to draw
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
+    # One network per learner, whose tiles the figure draws; more seeds are a
+    # sweep's (``python -m experiments sweep ... --seeds``).
+    n_seeds: ClassVar[int] = 1
 
     QUICK = dict(n_train=400, n_units=36, params={"ann": {"epochs": 20}, "snn": {"epochs": 1}})
 
@@ -97,7 +100,14 @@ def _figures(result: Result, settings: Settings) -> dict:
 
 
 def _summary(result: Result, settings: Settings) -> str:
-    lines = ["# Receptive fields (digits)", ""]
+    lines = [
+        "# Receptive fields (digits)",
+        "",
+        "One network of each learner, trained once (one seed): the numbers describe the "
+        "tiles drawn and carry no interval; intervals over seeds come from a sweep "
+        "(python -m experiments sweep receptive_fields --full --seeds 0-9 --out DIR).",
+        "",
+    ]
     for _, row in result.metrics.iterrows():
         lines.append(
             f"- {label(row.kind)}: test accuracy {row.accuracy:.3f}; {row.n_units} units drawn; "
@@ -136,17 +146,10 @@ def _aggregate_figures(aggregate) -> dict:
     return {"receptive_fields": figure}
 
 
-@register_experiment(
-    "receptive_fields",
-    "spiking input weights as 8x8 images next to the MLP's first-layer weights",
-    Settings,
-    _figures,
-    _summary,
-    order=40,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=40)
 def run(settings: Settings, seed: int) -> Result:
-    run_seed = child_seeds(seed, 1)[0]
+    """spiking input weights as 8x8 images next to the MLP's first-layer weights"""
+    (run_seed,) = settings.run_seeds(seed)
     task = load_task("digits", seed=run_seed)
     rng = np.random.default_rng(run_seed)
     X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)

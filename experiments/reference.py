@@ -44,6 +44,21 @@ COLORS = {
 }
 
 
+def color(name: str) -> str:
+    """The colour a reference learner is drawn in (grey for a name without one)."""
+    return COLORS.get(name, "#444444")
+
+
+def legend_label(name: str) -> str:
+    """How figures name a reference learner: ``"reference: <its label>"``."""
+    return f"reference: {LABELS.get(name, name)}"
+
+
+def draw_line(ax, name: str, value: float) -> None:
+    """A reference learner's ``value`` as a dashed horizontal line in its colour, labelled."""
+    ax.axhline(value, color=color(name), lw=1, ls="--", label=legend_label(name))
+
+
 def check_references(names) -> None:
     """Refuse names in an experiment's ``references`` setting that are not :data:`CLASSIFICATION` learners."""
     unknown = sorted(set(names) - set(CLASSIFICATION))

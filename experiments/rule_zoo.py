@@ -39,7 +39,7 @@ from experiments.learners import (
     operations,
     subsample,
 )
-from experiments.stats import interval_table
+from experiments.stats import interval_table, paired_difference
 from experiments.style import color, figure
 from experiments.sweep_figures import Panel, bars, metric_rows, panel_grid
 from tasks import load_task
@@ -81,17 +81,19 @@ def registered_rules() -> list[tuple[str, str]]:
 LEARNERS = {"ann": "MLP", "snn": "spiking network"}
 #: The ``rule`` of the reference learners' rows in ``metrics.csv``.
 REFERENCE = "reference"
+#: The row every other row's accuracy is compared with, paired by seed: the MLP with backprop.
+BASELINE = ("ann", "backprop")
 
 
 def _name(kind: str, rule: str) -> str:
     """How a row is named in the figures: "learner: rule", or the reference learner's label."""
     if rule == REFERENCE:
-        return f"reference: {reference.LABELS.get(kind, kind)}"
+        return reference.legend_label(kind)
     return f"{kind}: {rule}"
 
 
 def _color(kind: str) -> str:
-    return color(kind) if kind in KINDS else reference.COLORS.get(kind, "#444444")
+    return color(kind) if kind in KINDS else reference.color(kind)
 
 
 def _spread(values: np.ndarray, gap: float) -> np.ndarray:
@@ -173,13 +175,14 @@ def _summary(result: Result, settings: Settings) -> str:
         f"{settings.max_epochs} epochs). Training energy: every counted operation priced on "
         'each cost table (core.energy). Reference learners (rule "reference"): fitted once '
         "on the same training samples, scored on the same test samples; their energy is not "
-        "counted.",
+        f"counted. Accuracy minus the {_name(*BASELINE)}'s: paired by seed (every row of a "
+        "seed trains on the same samples and is scored on the same test samples).",
         "",
-        "| learner | rule | test accuracy | reached | samples | "
-        + " | ".join(f"training J ({t})" for t in ENERGY_TABLES)
-        + " |",
-        "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in ENERGY_TABLES) + " |",
+        f"| learner | rule | test accuracy | minus {_name(*BASELINE)} (paired) | reached | "
+        "samples | " + " | ".join(f"training J ({t})" for t in ENERGY_TABLES) + " |",
+        "| --- | --- | --- | --- | --- | --- | " + " | ".join("---" for _ in ENERGY_TABLES) + " |",
     ]
+    accuracy = metrics.pivot_table(index="seed", columns=["kind", "rule"], values="accuracy")
 
     def cell(values, fmt):
         # values is a column of metrics: its interval is clipped to the column's range
@@ -192,10 +195,17 @@ def _summary(result: Result, settings: Settings) -> str:
 
     for (kind, rule), rows in metrics.groupby(["kind", "rule"], sort=False):
         energy = " | ".join(cell(rows[f"training_joules_{t}"], ".3g") for t in ENERGY_TABLES)
+        difference = (
+            paired_difference(
+                accuracy[(kind, rule)], accuracy[BASELINE], bounds="accuracy"
+            ).format()
+            if BASELINE in accuracy and (kind, rule) != BASELINE
+            else ""
+        )
         lines.append(
             f"| {LEARNERS.get(kind, reference.LABELS.get(kind, kind))} | {rule} | {cell(rows.accuracy, '.3f')} | "
-            f"{int(rows.reached.sum())}/{len(rows)} | {cell(rows.samples_to_target, '.0f')} | "
-            f"{energy} |"
+            f"{difference} | {int(rows.reached.sum())}/{len(rows)} | "
+            f"{cell(rows.samples_to_target, '.0f')} | {energy} |"
         )
     return "\n".join(lines)
 
@@ -248,16 +258,9 @@ def _aggregate_figures(aggregate) -> dict:
     return {"rule_zoo": figure}
 
 
-@register_experiment(
-    "rule_zoo",
-    "every registered learning rule of both packages on digits: accuracy and cost",
-    Settings,
-    _figures,
-    _summary,
-    order=70,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=70)
 def run(settings: Settings, seed: int) -> Result:
+    """every registered learning rule of both packages on digits: accuracy and cost"""
     reference.check_references(settings.references)
     rows, timings = [], []
     rules = registered_rules()

@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
 from experiments._societies import (
     check_society_settings,
@@ -46,7 +45,6 @@ from experiments._societies import (
     default_protocol_params,
     experiment_society,
 )
-from experiments.runner import progress
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import curve_with_band, figure, label
 from experiments.sweep_figures import Panel, band, bars, metric_rows, panel_grid
@@ -461,12 +459,12 @@ def _summary(result: Result, settings: Settings) -> str:
         f"{settings.final_rounds} rounds, averaged over seeds, then over intersections: "
         "mean [95% Student-t interval over intersections]. Each intersection is scored "
         f"on {intersections['n_local_eval'].min()}-{intersections['n_local_eval'].max()} "
-        "test hours. Reference forecasts are scored on the same hours. The difference to "
-        "persistence is paired by intersection.",
+        "test hours. Reference forecasts are scored on the same hours. The differences to "
+        "persistence and to the same agents alone (isolated) are paired by intersection.",
         "",
         "| agents | protocol | own intersection | minus persistence (paired) "
-        "| city-wide | intersections better than alone |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| city-wide | minus alone (paired) | intersections better than alone |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     persistence = final[
         (final["protocol"] == REFERENCE) & (final["type"] == "persistence")
@@ -484,7 +482,7 @@ def _summary(result: Result, settings: Settings) -> str:
             ).format()
         )
         lines.append(
-            f"| reference | {text} | {mean_interval(part['local_accuracy'], bounds='local_accuracy')} | {difference} | | |"
+            f"| reference | {text} | {mean_interval(part['local_accuracy'], bounds='local_accuracy')} | {difference} | | | |"
         )
     for kind in settings.agent_types:
         rows = final[final["type"] == kind]
@@ -495,35 +493,62 @@ def _summary(result: Result, settings: Settings) -> str:
         )
         for protocol in settings.protocols:
             part = rows[rows["protocol"] == protocol].set_index(["row", "col"])
+            compared = alone is not None and protocol != "isolated"
             better = (
-                ""
-                if alone is None or protocol == "isolated"
-                else f"{int((part['local_accuracy'] > alone + 1e-12).sum())} of {len(part)}"
+                f"{int((part['local_accuracy'] > alone[part.index] + 1e-12).sum())} of {len(part)}"
+                if compared
+                else ""
+            )
+            gain = (
+                paired_difference(
+                    part["local_accuracy"], alone[part.index], bounds="local_accuracy"
+                ).format()
+                if compared
+                else ""
             )
             difference = paired_difference(
                 part["local_accuracy"], persistence[part.index], bounds="local_accuracy"
             )
             lines.append(
                 f"| {label(kind)} | {protocol} | {mean_interval(part['local_accuracy'], bounds='local_accuracy')} "
-                f"| {difference.format()} | {mean_interval(part['city_accuracy'], bounds='city_accuracy')} | {better} |"
+                f"| {difference.format()} | {mean_interval(part['city_accuracy'], bounds='city_accuracy')} "
+                f"| {gain} | {better} |"
             )
+    lines += _type_difference_lines(final, settings)
     return "\n".join(lines)
+
+
+def _type_difference_lines(final: pd.DataFrame, settings: Settings) -> list[str]:
+    """Each agent type's accuracy at its own intersection minus the first type's (the
+    spiking agents minus the MLPs by default), per protocol, paired by intersection (same
+    city, same test hours); none with one agent type."""
+    first, *others = settings.agent_types
+    if not others:
+        return []
+    local = final.set_index(["type", "protocol", "row", "col"])["local_accuracy"]
+    lines = [
+        "",
+        f"Own-intersection accuracy minus the {label(first)} agents', paired by "
+        "intersection, mean [95% Student-t interval over intersections]:",
+        "",
+        "| agents | protocol | difference |",
+        "| --- | --- | --- |",
+    ]
+    for kind in others:
+        for protocol in settings.protocols:
+            a, b = local.loc[(kind, protocol)], local.loc[(first, protocol)]
+            difference = paired_difference(a, b[a.index], bounds="local_accuracy")
+            lines.append(f"| {label(kind)} minus {label(first)} | {protocol} | {difference} |")
+    return lines
 
 
 # ----------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------
-@register_experiment(
-    "smart_city",
-    "one agent per intersection predicts congestion, alone or learning from its "
-    "neighbours; a map of the city coloured by each agent's accuracy",
-    Settings,
-    _figures,
-    _summary,
-    aggregate_figures=_aggregate_figures,
-    order=120,
-)
+@register_experiment(order=120)
 def run(settings: Settings, seed: int) -> Result:
+    """one agent per intersection predicts congestion, alone or learning from its
+    neighbours; a map of the city coloured by each agent's accuracy"""
     check_society_settings(settings.agent_types, settings.protocols)
     if settings.final_rounds < 1 or settings.final_rounds > settings.rounds:
         raise ValueError(
@@ -534,11 +559,10 @@ def run(settings: Settings, seed: int) -> Result:
     nodes = list(task.graph.nodes)
     position = {node: k for k, node in enumerate(task.metadata["nodes"])}
     node_train = np.asarray(task.metadata["node_train"])
-    *run_seeds, evaluation_seed = child_seeds(seed, settings.n_seeds + 1)
     # The city, its data and the local test samples are the same for every seed;
     # the seeds vary the agents (initialisation, batches, exchanges).
     test_rows = local_test_rows(
-        task, nodes, settings.n_local_eval, np.random.default_rng(evaluation_seed)
+        task, nodes, settings.n_local_eval, np.random.default_rng(settings.shared_seed(seed))
     )
     local_sets = [(task.X_test[rows], task.y_test[rows]) for rows in test_rows]
     references = reference_predictions(task, nodes, test_rows)
@@ -562,7 +586,7 @@ def run(settings: Settings, seed: int) -> Result:
     records, timings = [], []
     # The reference forecasts as rows of the metrics table (protocol "reference"), one
     # copy per seed at the last round, so that every per-seed analysis sees them.
-    for run_seed in run_seeds:
+    for run_seed in settings.run_seeds(seed):
         for name, predictions in references.items():
             records.append(
                 pd.DataFrame(
@@ -585,7 +609,7 @@ def run(settings: Settings, seed: int) -> Result:
                     }
                 )
             )
-    for run_seed in progress(run_seeds, desc="smart_city"):
+    for run_seed in settings.seed_runs(seed, "smart_city"):
         for kind in settings.agent_types:
             for protocol in settings.protocols:
                 society = experiment_society("city", kind, task, protocol, run_seed, settings)

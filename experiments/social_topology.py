@@ -59,17 +59,24 @@ from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
 from experiments import reference
-from experiments._base import Presets, Result, register_experiment
+from experiments._base import Result, register_experiment
 from experiments._societies import (
+    REFERENCE,
+    SocietySettings,
     check_society_settings,
     component_summary,
-    default_agent_params,
     default_protocol_params,
+    difference_lines,
     experiment_society,
-    paired_task,
+    legend_beside,
+    reference_intervals,
+    reference_lines,
+    reference_rows,
+    society_references,
     union_of_components,
 )
-from experiments.stats import Interval, interval_table, mean_interval
+from experiments._societies import reference_metrics as society_reference_metrics
+from experiments.stats import Interval, format_row, interval_table, paired_table
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
 from social.consensus import (
@@ -101,12 +108,6 @@ TOPOLOGY_LABELS = {
 }
 
 
-#: The ``protocol`` of the reference learners' rows in ``metrics.csv``; their ``topology`` is
-#: the data they were fitted on (:data:`REFERENCE_SCOPES`).
-REFERENCE = "reference"
-REFERENCE_SCOPES = ("own shard", "pooled")
-
-
 def society_rows(metrics: pd.DataFrame) -> pd.DataFrame:
     """The agents' rows of ``metrics``, without the reference learners' rows."""
     return metrics[metrics["protocol"] != REFERENCE]
@@ -116,42 +117,24 @@ def reference_table(result: Result) -> pd.DataFrame | None:
     """The reference learners' accuracies (``seed``, ``scope``, ``position``, ``kind``,
     ``accuracy``, as :func:`shard_references` gives them): their rows of ``metrics.csv``,
     or the ``references`` table of a run saved before they moved there."""
-    metrics = result.metrics
-    rows = metrics[metrics["protocol"] == REFERENCE]
+    rows = reference_rows(result.metrics, "protocol", "topology")
     if rows.empty:
         return result.tables.get("references")
-    return pd.DataFrame(
-        {
-            "seed": rows["seed"],
-            "scope": rows["topology"],
-            "position": rows["agent"],
-            "kind": rows["type"],
-            "accuracy": rows["accuracy"],
-        }
-    ).reset_index(drop=True)
+    return rows
 
 
 def reference_metrics(references: list[dict], rounds: int) -> pd.DataFrame:
     """:func:`shard_references`' rows as rows of ``metrics.csv`` (see the module docstring):
     at round ``rounds``, no neighbours, messages or cost."""
-    table = pd.DataFrame(references, columns=["seed", "scope", "position", "kind", "accuracy"])
-    return pd.DataFrame(
-        {
-            "seed": table["seed"],
-            "protocol": REFERENCE,
-            "type": table["kind"],
-            "topology": table["scope"],
-            "agent": table["position"],
-            "round": rounds,
-            "degree": np.nan,
-            "accuracy": table["accuracy"],
-            "disagreement": np.nan,
-            "messages": 0,
-            "local_samples": np.nan,
-            "cost": np.nan,
-            "cost_unit": "",
-        }
-    )
+    blank = {
+        "degree": np.nan,
+        "disagreement": np.nan,
+        "messages": 0,
+        "local_samples": np.nan,
+        "cost": np.nan,
+        "cost_unit": "",
+    }
+    return society_reference_metrics(references, rounds, "protocol", "topology", blank)
 
 
 def topology_color(name: str) -> str:
@@ -168,25 +151,16 @@ def topology_style(name: str) -> dict:
 
 
 @dataclass(frozen=True)
-class Settings(Presets):
-    task: str = "digits"
+class Settings(SocietySettings):
     topologies: tuple = ("ring", "small_world", "scale_free", "complete")
     graph_params: dict = field(
         default_factory=lambda: {"small_world": {"k": 4, "p": 0.1}, "scale_free": {"m": 2}}
     )
-    agent_types: tuple = ("ann", "snn")
     protocols: tuple = ("teach", "gossip")
     protocol_params: dict = field(default_factory=default_protocol_params)
     n_agents: int = 12
-    rounds: int = 20
-    n_seeds: int = 5
-    partition: str = "non_iid"
-    partition_params: dict = field(default_factory=lambda: {"alpha": 0.3})
-    local_batch: int = 32
-    n_eval: int | None = 150
     diffusion_threshold: float = 0.6
     diffusion_fraction: float = 0.5
-    agent_params: dict = field(default_factory=default_agent_params)
     theory_sizes: tuple = (8, 16, 32, 64)
     theory_graphs: int = 5
     consensus_tol: float = 1e-3
@@ -277,49 +251,16 @@ def components(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def shard_references(
-    shards: dict, task, X_eval, y_eval, names, seed: int, n_prototypes: int
-) -> list[dict]:
-    """The reference learners of :mod:`experiments.reference` (``names``) on the agents'
-    data, scored on the agents' evaluation samples: ``scope`` "own shard" (fitted on one
-    position's shard alone: what an agent could reach without its neighbours) and "pooled"
-    (fitted on every shard together: what sharing all data could reach). A shard of one
-    class is predicted as that class by every model (none can do otherwise). ``kmeans_vote``
-    gets ``n_prototypes`` (the spiking agents' neurons), at most one per distinct sample."""
-    X, y = task.X_train, task.y_train
-
-    def scores(rows):
-        if len(np.unique(y[rows])) == 1:
-            return {name: float(np.mean(y_eval == y[rows][0])) for name in names}
-        fitted = reference.reference_scores(
-            "classification",
-            X[rows],
-            y[rows],
-            X_eval,
-            y_eval,
-            n_prototypes=n_prototypes,
-            random_state=seed,
-        )
-        return {row["kind"]: row["score"] for row in fitted if row["kind"] in names}
-
-    out = []
-    for position, rows in shards.items():
-        for name, score in scores(np.asarray(rows)).items():
-            out.append(
-                {
-                    "seed": seed,
-                    "scope": "own shard",
-                    "position": position,
-                    "kind": name,
-                    "accuracy": score,
-                }
-            )
-    pooled = np.concatenate([np.asarray(rows) for rows in shards.values()])
-    for name, score in scores(pooled).items():
-        out.append(
-            {"seed": seed, "scope": "pooled", "position": -1, "kind": name, "accuracy": score}
-        )
-    return out
+def final_per_seed(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Per protocol, type, topology and seed (the index): final accuracy and consensus
+    distance (means over the last three rounds) and the knowledge-diffusion round."""
+    table = components(metrics, settings)
+    last = table[table["round"] > table["round"].max() - min(3, settings.rounds)]
+    return last.groupby(["protocol", "type", "topology", "seed"]).agg(
+        final_accuracy=("mean_accuracy", "mean"),
+        final_consensus_distance=("consensus_distance", "mean"),
+        diffusion_round=("diffusion_round", "first"),
+    )
 
 
 def final_by_topology(
@@ -328,14 +269,9 @@ def final_by_topology(
     """Per protocol, type and topology (averaged over seeds): spectral gap, final accuracy,
     consensus distance over the last three rounds (each with its 95% Student-t interval over
     seeds, ``<column>_low`` / ``<column>_high``), knowledge-diffusion round."""
-    table = components(metrics, settings)
-    last = table[table["round"] > table["round"].max() - min(3, settings.rounds)]
-    per_seed = last.groupby(["protocol", "type", "topology", "seed"]).agg(
-        final_accuracy=("mean_accuracy", "mean"),
-        final_consensus_distance=("consensus_distance", "mean"),
-        diffusion_round=("diffusion_round", "first"),
+    per_seed = final_per_seed(metrics, settings).join(
+        spectra.set_index(["topology", "seed"])["spectral_gap"]
     )
-    per_seed = per_seed.join(spectra.set_index(["topology", "seed"])["spectral_gap"])
     final = (
         per_seed.groupby(["protocol", "type", "topology"])
         .agg(
@@ -349,15 +285,25 @@ def final_by_topology(
         .reset_index()
     )
     # 95% Student-t intervals over seeds of the final accuracy and consensus distance (both
-    # fractions of samples, clipped to [0, 1])
+    # fractions of samples, clipped to [0, 1]), the spectral gap (1 - SLEM, in [0, 1]: a
+    # random graph's differs by seed, a ring's or complete graph's interval has zero width)
+    # and the diffusion round (over the seeds where diffusion happened)
     keys = ["protocol", "type", "topology"]
-    for column, bounds in (("final_accuracy", (0, 1)), ("final_consensus_distance", (0, 1))):
-        spread = interval_table(per_seed.reset_index(), keys, column, bounds=bounds)
+    for column, bounds in (
+        ("final_accuracy", (0, 1)),
+        ("final_consensus_distance", (0, 1)),
+        ("spectral_gap", (0, 1)),
+        ("diffusion_round", (0, np.inf)),
+    ):
+        spread = interval_table(
+            per_seed.reset_index().dropna(subset=[column]), keys, column, bounds=bounds
+        )
         final = final.merge(
             spread[[*keys, "low", "high"]].rename(
                 columns={"low": f"{column}_low", "high": f"{column}_high"}
             ),
             on=keys,
+            how="left",
         )
     order = {
         column: {name: k for k, name in enumerate(names)}
@@ -419,17 +365,7 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title, reference
     if levels is None:
         axes[0, 0].legend(title="topology", loc="best")
     else:  # topologies and reference lines: one legend beside the panels
-        handles, labels = axes[0, 0].get_legend_handles_labels()
-        order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("reference"))
-        axes[0, -1].legend(
-            [handles[i] for i in order],
-            [labels[i] for i in order],
-            title="topology; reference learners (mean over seeds and shards)",
-            title_fontsize=8,
-            fontsize=8,
-            loc="upper left",
-            bbox_to_anchor=(1.02, 1.0),
-        )
+        legend_beside(axes[0], "topology; reference learners (mean over seeds and shards)")
     if column == "mean_accuracy":
         axes[0, 0].set_ylim(0, 1)
     else:
@@ -603,35 +539,54 @@ def _figures(result: Result, settings: Settings) -> dict:
     return figures
 
 
-def _fmt(value, digits=3):
-    return "never" if not np.isfinite(value) else f"{value:.{digits}f}"
-
-
-def _interval(row, column: str) -> str:
+def _interval(row, column: str, digits: int = 3, n: str = "n_seeds") -> str:
     """``mean [low, high]`` of a :func:`final_by_topology` column (the mean alone, with n,
-    from one seed)."""
-    return Interval(
-        row[column], row[f"{column}_low"], row[f"{column}_high"], int(row["n_seeds"])
-    ).format()
+    from one seed); ``n`` names the column counting the seeds the mean is over."""
+    if not np.isfinite(row[column]):
+        return "never"
+    return Interval(row[column], row[f"{column}_low"], row[f"{column}_high"], int(row[n])).format(
+        digits
+    )
+
+
+def type_differences(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Per protocol and topology, the final accuracy of each agent type minus the first of
+    ``settings.agent_types`` (the spiking agents minus the MLPs by default), paired by seed:
+    every type of a seed runs on the same graphs, data shards and evaluation samples. Columns
+    of :func:`experiments.stats.paired_table` (``type``, ``reference``, ``mean``, ``low``,
+    ``high``, ``n``); empty with one agent type."""
+    return paired_table(
+        final_per_seed(metrics, settings).reset_index(),
+        "seed",
+        "type",
+        "final_accuracy",
+        settings.agent_types[0],
+        by=["protocol", "topology"],
+        bounds=(0, 1),
+    )
 
 
 def _reference_lines(references) -> list[str]:
-    """Summary lines of :func:`shard_references`: mean [95% interval] over positions and
-    seeds (own shard) or seeds (pooled)."""
+    """Summary lines of :func:`shard_references`: mean [95% interval] over seeds, the shards
+    of a seed averaged first (:func:`experiments._societies.reference_intervals`)."""
     if references is None or references.empty:
         return []
+    table = reference_intervals(references).set_index(["kind", "scope"])
     lines = [
         "",
         "Reference learners on the agents' evaluation samples, mean [95% Student-t interval "
-        "over shards and seeds (own shard) or seeds (pooled)]:",
+        "over seeds] (own shard: each seed's mean over its shards first; the shards of a seed "
+        "share its data split and evaluation samples):",
         "",
         "| reference | own shard alone | all shards pooled |",
         "| --- | --- | --- |",
     ]
-    for kind, part in references.groupby("kind", sort=False):
-        own = mean_interval(part.loc[part.scope == "own shard", "accuracy"], bounds="accuracy")
-        pooled = mean_interval(part.loc[part.scope == "pooled", "accuracy"], bounds="accuracy")
-        lines.append(f"| {reference.LABELS.get(kind, kind)} | {own} | {pooled} |")
+    for kind in dict.fromkeys(table.index.get_level_values("kind")):
+        cells = [
+            format_row(table.loc[(kind, scope)]) if (kind, scope) in table.index else "-"
+            for scope in ("own shard", "pooled")
+        ]
+        lines.append(f"| {reference.LABELS.get(kind, kind)} | {cells[0]} | {cells[1]} |")
     return lines
 
 
@@ -642,22 +597,37 @@ def _summary(result: Result, settings: Settings) -> str:
         f"{settings.rounds} rounds, {settings.n_seeds} seed(s))",
         "",
         f"Knowledge-diffusion round: first round in which {settings.diffusion_fraction:.0%} "
-        f"of the agents reach accuracy {settings.diffusion_threshold:g} (mean over the seeds "
-        "where it happened). Final accuracy and consensus distance: mean [95% Student-t "
-        "interval over seeds].",
+        f"of the agents reach accuracy {settings.diffusion_threshold:g} (over the seeds "
+        "where it happened, how many in brackets). Every column: mean [95% Student-t "
+        "interval over seeds] (the spectral gap of a ring or complete graph is the same in "
+        "every seed; of a random graph it is not).",
         "",
         "| protocol | agents | topology | spectral gap | final accuracy | consensus distance "
-        "| diffusion round |",
+        "| diffusion round (seeds) |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for _, row in final.iterrows():
         lines.append(
             f"| {row['protocol']} | {label(row['type'])} "
-            f"| {topology_label(row['topology'])} | {row['spectral_gap']:.3f} "
+            f"| {topology_label(row['topology'])} | {_interval(row, 'spectral_gap')} "
             f"| {_interval(row, 'final_accuracy')} "
             f"| {_interval(row, 'final_consensus_distance')} "
-            f"| {_fmt(row['diffusion_round'], 1)} |"
+            f"| {_interval(row, 'diffusion_round', 1, 'diffusion_reached')} "
+            f"({int(row['diffusion_reached'])} of {int(row['n_seeds'])}) |"
         )
+    lines += difference_lines(
+        type_differences(result.metrics, settings),
+        "Final accuracy of each agent type minus that of the "
+        f"{label(settings.agent_types[0])} agents, paired by seed (same graphs, data "
+        "shards and evaluation samples), mean [95% Student-t interval]:",
+        ("protocol", "topology", "agents", "difference"),
+        lambda row: (
+            str(row["protocol"]),
+            topology_label(row["topology"]),
+            f"{label(row['type'])} minus {label(row['reference'])}",
+            format_row(row, signed=True),
+        ),
+    )
     lines += _reference_lines(reference_table(result))
     theory = result.tables["consensus_theory"]
     ratio = theory["measured_steps"] / theory["predicted_steps"]
@@ -676,27 +646,6 @@ def _summary(result: Result, settings: Settings) -> str:
 # ----------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------
-#: Line styles of the reference learners by the data they were fitted on.
-SCOPE_LINESTYLES = {"own shard": ":", "pooled": "--"}
-
-
-def reference_lines(ax, rows: pd.DataFrame, value: str = "mean") -> None:
-    """The reference learners' accuracies as horizontal lines, in their colours, dotted for
-    one shard alone and dashed for all shards pooled, each labelled for the legend. ``rows``
-    has ``type`` (the reference), ``topology`` (the scope) and ``value``, one row each."""
-    for kind, scope, level in zip(rows["type"], rows["topology"], rows[value]):
-        if not np.isfinite(level):
-            continue
-        ax.axhline(
-            level,
-            color=reference.COLORS.get(kind, "#444444"),
-            linestyle=SCOPE_LINESTYLES.get(scope, "-."),
-            linewidth=1,
-            label=f"reference: {reference.LABELS.get(kind, kind)}, {scope}",
-            zorder=0,
-        )
-
-
 def _aggregate_figures(aggregate) -> dict:
     """Accuracy and disagreement round by round per topology, one panel per protocol and agent
     type; means over agents within a run, then means and intervals over runs."""
@@ -742,17 +691,10 @@ def _aggregate_figures(aggregate) -> dict:
     return figures
 
 
-@register_experiment(
-    "social_topology",
-    "knowledge diffusion and consensus against topology (ring, small world, scale "
-    "free, complete) per agent type; consensus time against the spectral gap",
-    Settings,
-    _figures,
-    _summary,
-    order=100,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=100)
 def run(settings: Settings, seed: int) -> Result:
+    """knowledge diffusion and consensus against topology (ring, small world, scale
+    free, complete) per agent type; consensus time against the spectral gap"""
     check_society_settings(
         settings.agent_types, settings.protocols, settings.topologies, settings.partition
     )
@@ -784,14 +726,7 @@ def run(settings: Settings, seed: int) -> Result:
         union = union_of_components(graphs)
         nodes = list(union.nodes)
         positions = [position for _, position in nodes]
-        paired, shards = paired_task(
-            task,
-            nodes,
-            positions,
-            settings.partition,
-            np.random.default_rng(data_seed),
-            **settings.partition_params,
-        )
+        paired, shards = settings.paired_task(task, nodes, positions, data_seed)
         evaluated = False
         for protocol in settings.protocols:
             for kind in settings.agent_types:
@@ -800,15 +735,7 @@ def run(settings: Settings, seed: int) -> Result:
                 table = society.run(settings.rounds)
                 if not evaluated and task.kind == "classification":
                     # the same evaluation samples for every society of this seed
-                    references += shard_references(
-                        shards,
-                        task,
-                        society.X_eval_,
-                        society.y_eval_,
-                        settings.references,
-                        run_seed,
-                        reference.matching_prototypes(settings.agent_params.get("snn", {})),
-                    )
+                    references += society_references(society, shards, task, settings, run_seed)
                     evaluated = True
                 timings.append(
                     {

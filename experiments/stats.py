@@ -150,6 +150,26 @@ def paired_difference(
     return Interval(interval.mean, interval.low, interval.high, interval.n, signed=True)
 
 
+def paired_by_seed(
+    table: pd.DataFrame, value: str, a: str = "snn", b: str = "ann", *, by="kind", bounds=None
+) -> Interval | None:
+    """``a``'s ``value`` minus ``b``'s, paired by seed (:func:`paired_difference`).
+
+    ``table`` has a ``seed`` column, a column ``by`` naming the learner (by
+    default the spiking network, ``"snn"``, minus the MLP, ``"ann"``) and the
+    column ``value``; None unless some seed has a value (not NaN) of both learners.
+
+    >>> table = pd.DataFrame({"seed": [0, 0, 1, 1], "kind": ["ann", "snn"] * 2,
+    ...                       "accuracy": [0.8, 0.9, 0.7, 0.7]})
+    >>> str(paired_by_seed(table, "accuracy", bounds="accuracy"))
+    '+0.050 [-0.585, +0.685]'
+    """
+    wide = table.pivot_table(index="seed", columns=by, values=value)
+    if not {a, b} <= set(wide.columns) or wide[[a, b]].dropna().empty:
+        return None
+    return paired_difference(wide[a], wide[b], bounds=bounds)
+
+
 def interval_table(
     table: pd.DataFrame,
     by: Sequence[str] | str,

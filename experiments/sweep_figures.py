@@ -289,7 +289,7 @@ def learner_style(name: str) -> dict:
         return {"label": label(name), "color": color(name), "marker": "o", "linewidth": 2}
     return {
         "label": reference.LABELS.get(name, name),
-        "color": reference.COLORS.get(name, "#444444"),
+        "color": reference.color(name),
         "marker": None,
         "linestyle": "--",
         "linewidth": 1,

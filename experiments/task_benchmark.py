@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from core.random import child_seeds
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments._curves import (
@@ -45,8 +44,7 @@ from experiments.learners import (
     subsample,
     with_validation,
 )
-from experiments.runner import progress
-from experiments.stats import interval_table, interval_text, mean_interval, paired_difference
+from experiments.stats import interval_table, interval_text, mean_interval, paired_by_seed
 from experiments.style import color, figure, label
 from experiments.sweep_figures import Panel, bar_panel, panel_grid
 from tasks import load_task
@@ -238,10 +236,9 @@ def _matched_panel(ax, result: Result, settings: Settings):
         part = curves[curves.task == task]
         sizes = sorted(part["n_train"].unique())
         for j, n in enumerate(sizes):
-            rows = part[part.n_train == n].pivot_table(index="seed", columns="kind", values="score")
-            if not set(KINDS) <= set(rows.columns):
+            interval = paired_by_seed(part[part.n_train == n], "score", bounds="score")
+            if interval is None:
                 continue
-            interval = paired_difference(rows["snn"], rows["ann"], bounds="score")
             position = k + (j - (len(sizes) - 1) / 2) * 0.8 / max(len(sizes), 1)
             ax.errorbar(
                 position,
@@ -275,7 +272,7 @@ def _summary(result: Result, settings: Settings) -> str:
         "own budget (MLP: epochs chosen by early stopping on validation; spiking: fit). "
         f"Samples to target: smallest nested training subset whose chance-corrected score "
         f"reaches {settings.target:g} (fractions {list(settings.fractions)} of the training "
-        "set; - if none). Energy: 4.6 pJ/MAC, 0.9 pJ/SOP (Horowitz 2014).",
+        "set), over the seeds that reach it (how many in brackets; - if none). Energy: 4.6 pJ/MAC, 0.9 pJ/SOP (Horowitz 2014).",
         "",
         "| task | learner | score | samples to target | presentations | train s | train J "
         "| J per prediction |",
@@ -286,7 +283,8 @@ def _summary(result: Result, settings: Settings) -> str:
         learner = kind in KINDS
         lines.append(
             f"| {task} | {_label(kind)} | {mean_interval(part['score'], bounds='score')} | "
-            f"{mean_interval(reached, bounds='samples_to_target').format(0) if len(reached) else '-'} | "
+            f"{mean_interval(reached, bounds='samples_to_target').format(0) if len(reached) else '-'} "
+            f"({len(reached)} of {len(part)}) | "
             + (
                 f"{interval_text(part['presentations'], '.0f', 'presentations')} | "
                 f"{interval_text(seconds.get((task, kind), []), '.1f', (0, math.inf))} | "
@@ -298,9 +296,9 @@ def _summary(result: Result, settings: Settings) -> str:
         )
     lines += ["", "Spiking minus MLP test score, paired by seed, at the full training set:", ""]
     for task, part in metrics.groupby("task", sort=False):
-        rows = part.pivot_table(index="seed", columns="kind", values="score")
-        if set(KINDS) <= set(rows.columns):
-            lines.append(f"- {task}: {paired_difference(rows['snn'], rows['ann'], bounds='score')}")
+        difference = paired_by_seed(part, "score", bounds="score")
+        if difference is not None:
+            lines.append(f"- {task}: {difference}")
     return "\n".join(lines)
 
 
@@ -351,17 +349,10 @@ def _aggregate_figures(aggregate) -> dict:
     return {"task_benchmark": figure}
 
 
-@register_experiment(
-    "task_benchmark",
-    "MLP vs spiking network on every task, next to reference learners: score, samples "
-    "to a chance-corrected target, presentations, energy; matched and own budgets",
-    Settings,
-    _figures,
-    _summary,
-    order=10,
-    aggregate_figures=_aggregate_figures,
-)
+@register_experiment(order=10)
 def run(settings: Settings, seed: int) -> Result:
+    """MLP vs spiking network on every task, next to reference learners: score, samples
+    to a chance-corrected target, presentations, energy; matched and own budgets"""
     from experiments.baselines import ABLATIONS
 
     unknown = sorted(set(settings.ablations) - set(ABLATIONS))
@@ -370,8 +361,8 @@ def run(settings: Settings, seed: int) -> Result:
     if not settings.fractions or any(not 0 < f <= 1 for f in settings.fractions):
         raise ValueError(f"fractions must lie in (0, 1], got fractions={settings.fractions!r}")
     rows, curves, timings = [], [], []
-    jobs = [(task, s) for task in settings.tasks for s in child_seeds(seed, settings.n_seeds)]
-    for task_name, task_seed in progress(jobs, desc="task_benchmark", unit="(task, seed) fits"):
+    jobs = settings.seed_runs(seed, "task_benchmark", each=settings.tasks, unit="(task, seed) fits")
+    for task_name, task_seed in jobs:
         task = with_validation(load_task(task_name, seed=task_seed), task_seed)
         rng = np.random.default_rng(task_seed)
         classification = task.kind == "classification"

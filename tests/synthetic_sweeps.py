@@ -220,6 +220,24 @@ SPECS = {
             "demonstration_accuracy": NAN,
             "cost_unit": "J (horowitz45_fp32)",
         },
+    ]
+    + [
+        {
+            "condition": [scope],
+            "teacher_type": "",
+            "learner_type": "",
+            "role": ["reference"],
+            "type": ["logistic_regression", "majority"],
+            "agent": agents,
+            "round": _SOCIETY_ROUNDS[-1],
+            "local_samples": NAN,
+            "demonstrations_received": NAN,
+            "demonstration_accuracy": NAN,
+            "messages": 0,
+            "cost": NAN,
+            "cost_unit": "",
+        }
+        for scope, agents in (("own shard", [0, 1]), ("pooled", [-1]))
     ],
     "smart_city": [
         {

@@ -52,6 +52,12 @@ def test_a_new_module_is_discovered_listed_in_its_order_and_runs(tmp_path, monke
     metrics = pd.read_csv(path / "metrics.csv")
     assert sorted(metrics["width"].unique()) == [2, 8] and metrics["seed"].nunique() == 2
     assert (path / "figures" / "iris_width.png").stat().st_size > 5000
+    # the summary gives each width's accuracy with its interval over the two seeds
+    from experiments.stats import mean_interval
+
+    for width, part in metrics.groupby("width"):
+        interval = mean_interval(part["accuracy"], bounds=(0, 1))
+        assert f"| {width} | {interval} |" in (path / "summary.md").read_text()
     (ax,) = drawn["iris_width"].axes
     assert list(ax.lines[0].get_xdata()) == [2, 8] and ax.get_xlabel() == "hidden units"
     plt.close(drawn["iris_width"])

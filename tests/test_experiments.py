@@ -157,6 +157,47 @@ def test_learning_curves(tmp_path):
         assert logistic.loc[n] == pytest.approx(model.score(X_test, y_test))
 
 
+def test_learning_curves_summary_pairs_the_learners_by_seed_with_intervals():
+    from experiments._base import Result
+    from experiments.stats import paired_difference
+
+    lc = experiments.learning_curves
+    scores = {  # learner -> seed -> accuracy at 20 and 40 samples
+        "ann": {0: (0.50, 0.91), 1: (0.60, 0.82), 2: (0.55, 0.85)},
+        "snn": {0: (0.40, 0.80), 1: (0.50, 0.85), 2: (0.30, 0.60)},
+    }
+    metrics = pd.DataFrame(
+        [
+            {
+                "learner": learner,
+                "seed": seed,
+                "n_train": n,
+                "score": score,
+                "corrected": (score - 0.1) / 0.9,
+                "epochs": 5,
+            }
+            for learner, by_seed in scores.items()
+            for seed, values in by_seed.items()
+            for n, score in zip((20, 40), values)
+        ]
+    )
+    settings = dataclasses.replace(lc.Settings(), target=0.7)
+    text = lc._summary(Result(metrics), settings)
+    final = paired_difference(
+        [v[1] for v in scores["snn"].values()],
+        [v[1] for v in scores["ann"].values()],
+        bounds=(0, 1),
+    )
+    assert np.isfinite(final.low)
+    assert f"accuracy at the largest size paired by seed: {final}." in text
+    # target 0.7 chance-corrected = accuracy 0.73: the MLP reaches it at 40 on every seed,
+    # the spiking network on seeds 0 and 1 only: both at 40, a difference of 0 on each
+    assert "samples to target paired by seed over the 2 seed(s) where both reached it: +0" in text
+    table = lc.outcomes(metrics, 0.7).set_index(["learner", "seed"])
+    auc = paired_difference(table.loc["snn", "auc"], table.loc["ann", "auc"])
+    assert f"AUC paired by seed (same subsets, same test set): {auc}." in text
+
+
 def test_early_stopping_returns_the_best_validation_epoch():
     from ann import MLPClassifier
     from experiments._curves import early_stopped_mlp
@@ -210,6 +251,29 @@ def test_receptive_fields(tmp_path):
     assert set(weights.kind) == {"ann", "snn"}
     assert len(weights[weights.kind == "snn"]) == 8 * 64
     assert (weights[weights.kind == "snn"].weight >= 0).all()
+
+
+def test_single_run_summaries_say_their_numbers_are_one_run_without_an_interval():
+    from experiments._base import Result
+
+    window = experiments.stdp_window
+    metrics = pd.DataFrame(
+        {
+            "rule": "stdp",
+            "delta_t_ms": [-10.0, 10.0],
+            "simulated": [-1.0, 2.0],
+            "theory": [-1.0, 2.0],
+        }
+    )
+    text = window._summary(Result(metrics), window.Settings())
+    assert "draws nothing at random" in text and "no interval" in text
+    assert "| stdp | 2.00e+00 | -1.00e+00 | 0.000 |" in text
+    fields = experiments.receptive_fields
+    metrics = pd.DataFrame(
+        {"kind": ["snn"], "accuracy": [0.9], "n_units": [8], "class_mean_correlation": [0.8]}
+    )
+    text = fields._summary(Result(metrics), fields.Settings())
+    assert "One network of each learner, trained once" in text and "no interval" in text
 
 
 @pytest.mark.slow  # about 2.5 minutes: five tasks of Brian2 runs, each with re-presentations
@@ -280,6 +344,16 @@ def test_continual_learning_readout_ablation_is_reported_paired_by_seed_with_int
     half_kept = stats.t.ppf(0.975, 2) * kept.std(ddof=1) / np.sqrt(3)
     assert f"ACC {kept.mean():.3f} [{kept.mean() - half_kept:.3f}, " in text
     assert "refitted at the end on every task's data n/a" in text  # no such rows
+    # the spiking network (kept, largest) minus each baseline, paired by seed; the
+    # task-incremental scenario and the BWT have no values here: n/a
+    table = pd.DataFrame(rows).assign(bwt=np.nan)
+    table.loc[table.learner == "ncm", "acc"] = kept + [0.3, 0.2, 0.4]
+    lines = cl._baseline_difference_lines(table, cl.Settings(n_neurons=(25, 100)))
+    half = stats.t.ppf(0.975, 2) * 0.1 / np.sqrt(3)  # differences -0.3, -0.2, -0.4
+    assert lines[-1] == (
+        f"| nearest class mean (pixels) | n/a | n/a | -0.300 [{-0.3 - half:+.3f}, "
+        f"{-0.3 + half:+.3f}] | n/a |"
+    )
 
 
 def test_task_benchmark_summary_gives_every_learner_number_with_its_interval():
@@ -323,6 +397,8 @@ def test_task_benchmark_summary_gives_every_learner_number_with_its_interval():
     assert 200 - half < 0
     assert f"| 200 [0, {200 + half:.0f}] |" in row
     assert f"| 2.0 [0.0, {2 + half / 100:.1f}] |" in row  # seconds 1, 2, 3
+    # samples to target over the seeds that reach it, saying how many do
+    assert "| 40 [40, 40] (3 of 3) |" in row
 
 
 def test_accuracy_matrix_measures_against_a_hand_example():
@@ -485,6 +561,41 @@ def test_rule_zoo_picks_up_a_newly_registered_rule(tmp_path, monkeypatch):
     assert "| 1-nearest neighbour | reference |" in summary
 
 
+def test_rule_zoo_summary_pairs_every_rule_with_backprop_by_seed():
+    from experiments._base import Result
+    from experiments.learners import ENERGY_TABLES
+    from experiments.stats import paired_difference
+
+    zoo = experiments.rule_zoo
+    accuracy = {  # (kind, rule) -> accuracy per seed
+        ("ann", "backprop"): [0.90, 0.80, 0.85],
+        ("snn", "stdp"): [0.85, 0.78, 0.70],
+        ("knn", "reference"): [0.95, 0.97, 0.96],
+    }
+    metrics = pd.DataFrame(
+        [
+            {
+                "kind": kind,
+                "rule": rule,
+                "seed": seed,
+                "accuracy": value,
+                "reached": True,
+                "samples_to_target": 100.0,
+                **{f"training_joules_{t}": 1e-3 for t in ENERGY_TABLES},
+            }
+            for (kind, rule), values in accuracy.items()
+            for seed, value in enumerate(values)
+        ]
+    )
+    text = zoo._summary(Result(metrics), zoo.Settings())
+    for key in (("snn", "stdp"), ("knn", "reference")):
+        difference = paired_difference(accuracy[key], accuracy[("ann", "backprop")], bounds=(0, 1))
+        assert difference.n == 3 and np.isfinite(difference.low)
+        assert f"| {key[1]} | {np.mean(accuracy[key]):.3f} [" in text
+        assert f"] | {difference} | 3/3 |" in text
+    assert "| MLP | backprop | 0.850 [0.726, 0.974] |  | 3/3 |" in text
+
+
 def test_rule_zoo_reference_rows_score_the_given_splits_like_scikit_learn():
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
@@ -522,12 +633,14 @@ def test_energy_to_accuracy_summary_has_references_and_the_paired_accuracy_diffe
     from experiments.energy_to_accuracy import Settings, _summary
 
     ann, snn = np.array([0.90, 0.85, 0.88]), np.array([0.80, 0.82, 0.70])
+    # samples at the stop; the spiking network misses the target on seed 2 (its budget)
+    samples = {"ann": [100, 200, 300], "snn": [200, 600, 900], "nearest_neighbour": [0] * 3}
     rows = [
         {
             "kind": kind,
             "seed": seed,
-            "reached": True,
-            "samples_to_target": 100,
+            "reached": (kind, seed) != ("snn", 2),
+            "samples_to_target": samples[kind][seed],
             "test_accuracy": value,
             "n_fit": 300,
         }
@@ -560,6 +673,12 @@ def test_energy_to_accuracy_summary_has_references_and_the_paired_accuracy_diffe
         in summary
     )
     assert "| reference: 1-nearest neighbour (one fit on all 300 samples) | 3/3 |" in summary
+    # samples to the target paired over the seeds where both reached it: 100 and 400 more
+    half = stats.t.ppf(0.975, 1) * np.std([100, 400], ddof=1) / np.sqrt(2)
+    assert (
+        f"paired by seed over the 2 seed(s) where both reached it: +250 [{250 - half:+.0f}, "
+        f"{250 + half:+.0f}]" in summary
+    )
 
 
 def test_energy_to_accuracy_prices_both_learners_on_every_table(tmp_path):

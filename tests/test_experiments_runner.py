@@ -130,3 +130,47 @@ def test_cli_refuses_existing_run_directory_before_any_work(tmp_path, capsys):
     capsys.readouterr()
     assert main(["run", NAME, "--quick", "--out", str(tmp_path)]) == 2
     assert "exists already" in capsys.readouterr().err
+
+
+def test_an_experiment_registered_bare_takes_its_parts_from_its_module():
+    from experiments import task_benchmark
+
+    experiment = EXPERIMENTS["task_benchmark"]
+    assert experiment.name == task_benchmark.__name__.rpartition(".")[2]
+    assert experiment.description == " ".join(task_benchmark.run.__doc__.split())
+    assert experiment.settings is task_benchmark.Settings
+    assert experiment.figures is task_benchmark._figures
+    assert experiment.summary is task_benchmark._summary
+    assert experiment.aggregate_figures is task_benchmark._aggregate_figures
+
+
+def test_registration_mistakes_are_named_before_anything_is_registered():
+    with EXPERIMENTS.restored():
+        with pytest.raises(TypeError, match="give settings, figures and summary together"):
+            register_experiment("_half", "half given", _Settings)
+        with pytest.raises(TypeError, match="lacks"):
+            # this test module has no ``Settings``
+            register_experiment("_no_settings", "no module settings")(lambda settings, seed: None)
+        with pytest.raises(TypeError, match="needs a description"):
+            register_experiment("_undescribed", None, _Settings, _figures, _summary)(
+                lambda settings, seed: None
+            )
+        assert not {"_half", "_no_settings", "_undescribed"} & set(EXPERIMENTS)
+
+
+def test_the_per_seed_loop_pairs_items_with_the_same_seeds_and_keeps_a_shared_seed_apart():
+    from core.random import child_seeds
+    from experiments import Presets
+
+    @dataclass(frozen=True)
+    class Seeded(Presets):
+        n_seeds: int = 3
+
+    settings = Seeded()
+    seeds = child_seeds(7, 3)
+    assert settings.run_seeds(7) == seeds == list(settings.seed_runs(7, "probe"))
+    assert list(settings.seed_runs(7, "probe", each=("a", "b"))) == [
+        (item, s) for item in ("a", "b") for s in seeds
+    ]
+    # one more child of the same master seed: never one of the runs' seeds
+    assert settings.shared_seed(7) == child_seeds(7, 4)[3] not in seeds

@@ -7,6 +7,7 @@ the messages a protocol sends, the independence of uncoupled oscillators.
 """
 
 import dataclasses
+import shutil
 
 import networkx as nx
 import numpy as np
@@ -18,8 +19,8 @@ import experiments.mixed_society as mixed_society
 import experiments.smart_city as smart_city
 import experiments.social_topology as social_topology
 from experiments._base import EXPERIMENTS, Result
-from experiments._societies import paired_task, union_of_components
-from experiments.runner import replot, run_experiment
+from experiments._societies import paired_task, shard_references, union_of_components
+from experiments.runner import load_result, replot, run_experiment
 from tasks import load_task
 
 # Tiny spiking agents: a few neurons, short presentations (seconds, not minutes).
@@ -130,6 +131,61 @@ def test_social_topology_final_accuracy_carries_its_interval_over_seeds_into_the
     assert text == f"{per_seed.mean():.3f} [{per_seed.mean() - half:.3f}, 1.000]"
 
 
+def test_social_topology_summary_pairs_agent_types_by_seed_with_intervals():
+    from scipy import stats
+
+    from experiments.stats import paired_difference
+
+    settings = _topology_settings(
+        rounds=1, topologies=("small_world",), agent_types=("ann", "snn"), diffusion_threshold=0.5
+    )
+    # seed -> (MLP, spiking) accuracy of each of the two agents
+    accuracy = {
+        0: ([0.5, 0.7], [0.4, 0.4]),
+        1: ([0.6, 0.8], [0.6, 0.6]),
+        2: ([0.9, 0.9], [0.3, 0.5]),
+    }
+    metrics = pd.DataFrame(
+        [
+            dict(
+                seed=seed,
+                protocol="teach",
+                type=kind,
+                topology="small_world",
+                agent=agent,
+                round=1,
+                accuracy=value,
+                disagreement=0.1,
+                degree=1,
+                messages=1,
+            )
+            for seed, pair in accuracy.items()
+            for kind, values in zip(("ann", "snn"), pair)
+            for agent, value in enumerate(values)
+        ]
+    )
+    gaps = [0.30, 0.40, 0.35]  # a random graph's spectral gap differs by seed
+    spectra = pd.DataFrame(
+        [dict(topology="small_world", seed=s, spectral_gap=g) for s, g in zip(accuracy, gaps)]
+    )
+    theory = pd.DataFrame(
+        dict(spectral_gap=[0.2, 0.5], predicted_steps=[10, 4], measured_steps=[8, 3])
+    )
+    text = social_topology._summary(
+        Result(metrics, tables={"spectra": spectra, "consensus_theory": theory}), settings
+    )
+    mlp = np.array([0.6, 0.7, 0.9])  # per seed, the mean over agents
+    spiking = np.array([0.4, 0.6, 0.4])
+    difference = paired_difference(spiking, mlp, bounds=(0, 1))
+    half = stats.t.ppf(0.975, 2) * np.std(mlp - spiking, ddof=1) / np.sqrt(3)
+    assert difference.low == pytest.approx((spiking - mlp).mean() - half)
+    assert f"| teach | small world | spiking (STDP) minus MLP (backprop) | {difference} |" in text
+    gap = stats.t.ppf(0.975, 2) * np.std(gaps, ddof=1) / np.sqrt(3)
+    assert f"0.350 [{0.35 - gap:.3f}, {0.35 + gap:.3f}]" in text  # the spectral gap's interval
+    # diffusion (half the agents at 0.5) in round 1 for every MLP seed, two spiking seeds
+    assert "| 1.0 [1.0, 1.0] (3 of 3) |" in text and "| 1.0 [1.0, 1.0] (2 of 3) |" in text
+
+
 def test_social_topology_references_fit_each_shard_alone_and_all_pooled():
     from sklearn.neighbors import KNeighborsClassifier
 
@@ -137,7 +193,7 @@ def test_social_topology_references_fit_each_shard_alone_and_all_pooled():
     single = np.flatnonzero(task.y_train == task.y_train[0])[:5]  # one class only
     shards = {0: np.arange(0, 30), 1: np.arange(30, 60), 2: single}
     X_eval, y_eval = task.X_test[:40], task.y_test[:40]
-    rows = social_topology.shard_references(
+    rows = shard_references(
         shards, task, X_eval, y_eval, ("nearest_neighbour", "majority"), seed=3, n_prototypes=5
     )
     table = pd.DataFrame(rows).set_index(["scope", "position", "kind"])["accuracy"]
@@ -278,7 +334,8 @@ def test_social_topology_reads_references_from_metrics_or_from_an_older_runs_tab
         social_topology.components(agents, settings)
     )
     text = social_topology._reference_lines(social_topology.reference_table(Result(new)))
-    assert "| majority class | 0.400 [" in text[-1] and "| 0.900 (n = 1) |" in text[-1]
+    # one seed: its two shards are averaged (0.4), not treated as two replicates
+    assert text[-1] == "| majority class | 0.400 (n = 1) | 0.900 (n = 1) |"
 
 
 def test_social_topology_with_spiking_agents(tmp_path):
@@ -368,23 +425,144 @@ def test_mixed_society_pairs_teachers_and_learners(tmp_path):
             - last.loc[(mixed_society.ALONE, row.learner_type, row.agent), "accuracy"]
         )
         assert row.gain == pytest.approx(expected)
-    # final accuracy carries its 95% t-interval over learner positions and seeds, clipped to
-    # an accuracy's [0, 1]; the gain's, a difference of accuracies, to [-1, 1]
+    # final accuracy carries its 95% t-interval over seeds (positions averaged within a seed
+    # first, the seed being the unit of replication), clipped to an accuracy's [0, 1]; the
+    # gain's, a difference of accuracies, to [-1, 1]; demonstrations to [0, 3]. A second and
+    # third seed: the same run with accuracies and demonstrations shifted.
     from scipy import stats
 
-    table = mixed_society.gains(metrics, settings).set_index(["learner_type", "teacher_type"])
-    for key, part in outcomes.groupby(["learner_type", "teacher_type"]):
-        values = part["final_accuracy"].to_numpy()
-        half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-        assert table.loc[key, "final_accuracy_low"] == pytest.approx(max(values.mean() - half, 0))
-        assert table.loc[key, "final_accuracy_high"] == pytest.approx(min(values.mean() + half, 1))
-        gains = part["gain"].to_numpy()
-        half = stats.t.ppf(0.975, len(gains) - 1) * gains.std(ddof=1) / np.sqrt(len(gains))
-        assert table.loc[key, "gain_low"] == pytest.approx(max(gains.mean() - half, -1))
-        assert table.loc[key, "gain_high"] == pytest.approx(min(gains.mean() + half, 1))
+    from experiments.stats import paired_difference
+
+    seeds = [metrics]
+    for k, shift in ((1, -0.05), (2, 0.08)):
+        other = metrics.copy()
+        other["seed"] = other["seed"] + k
+        other["accuracy"] = (other["accuracy"] + shift * (other["agent"] % 2 + 1)).clip(0, 1)
+        other["demonstrations_received"] = (other["demonstrations_received"] + k).clip(0, 3)
+        seeds.append(other)
+    several = pd.concat(seeds, ignore_index=True)
+    columns = ["final_accuracy", "gain", "demonstrations_per_round"]
+    per_seed = (
+        mixed_society.learner_outcomes(several, final_rounds=1)
+        .groupby(["learner_type", "teacher_type", "seed"])[columns]
+        .mean()
+    )
+    table = mixed_society.gains(several, settings).set_index(["learner_type", "teacher_type"])
+    for key, part in per_seed.groupby(level=[0, 1]):
+        assert table.loc[key, "n"] == 3 and table.loc[key, "n_positions"] == 2
+        for column, (floor, ceiling) in zip(columns, ((0, 1), (-1, 1), (0, 3))):
+            values = part[column].to_numpy()
+            if values.std() == 0:
+                continue
+            half = stats.t.ppf(0.975, 2) * values.std(ddof=1) / np.sqrt(3)
+            assert table.loc[key, f"{column}_low"] == pytest.approx(
+                max(values.mean() - half, floor)
+            )
+            assert table.loc[key, f"{column}_high"] == pytest.approx(
+                min(values.mean() + half, ceiling)
+            )
+    # teachers compared on the same learners: paired by seed (means over positions)
+    differences = mixed_society.teacher_differences(several, settings).set_index("learner_type")
+    wide = per_seed["final_accuracy"].unstack("teacher_type")
+    for kind in ("ann", "snn"):
+        difference = paired_difference(wide.loc[kind, "snn"], wide.loc[kind, "ann"], bounds=(0, 1))
+        assert differences.loc[kind, "n"] == 3
+        assert differences.loc[kind, "low"] == pytest.approx(difference.low)
+        assert differences.loc[kind, "high"] == pytest.approx(difference.high)
+    summary = (path / "summary.md").read_text()
+    assert "paired by seed" in summary and "seeds x positions" in summary
     _figures_ok(path, ["learner_accuracy", "teaching_gain"])
-    assert "gain" in (path / "summary.md").read_text()
+    assert "gain" in summary
     _replots("mixed_society", path)
+
+    # the reference learners are rows of metrics.csv: fitted on each learner position's shard
+    # (2 positions x 4 references) and on every shard pooled (4), at the last round
+    references = metrics[metrics["role"] == "reference"]
+    assert set(references["type"]) == set(settings.references)
+    own = references[references["condition"] == "own shard"]
+    assert len(own) == 2 * 4 and sorted(set(own["agent"])) == [0, 1]
+    assert (references.loc[references["condition"] == "pooled", "agent"] == -1).sum() == 4
+    assert (references["round"] == settings.rounds).all()
+    assert references["accuracy"].between(0, 1).all()
+    pooled = references.set_index(["condition", "type"]).loc[("pooled", "majority"), "accuracy"]
+    # the analyses of the conditions leave them out: the same with and without them
+    agents = metrics[metrics["role"] != "reference"]
+    pd.testing.assert_frame_equal(
+        mixed_society.gains(metrics, settings), mixed_society.gains(agents, settings)
+    )
+    pd.testing.assert_frame_equal(
+        mixed_society.teacher_differences(metrics, settings),
+        mixed_society.teacher_differences(agents, settings),
+    )
+    # summary: per reference and scope, the mean over seeds of the positions' mean
+    table = mixed_society.reference_table(metrics)
+    lines = [line for line in summary.splitlines() if line.startswith("| majority class |")]
+    assert len(lines) == 1
+    own_mean = table[(table["kind"] == "majority") & (table["scope"] == "own shard")]["accuracy"]
+    assert f"| {own_mean.mean():.3f} (n = 1) | {pooled:.3f} (n = 1) | 1 x 2 |" in lines[0]
+
+    # a run saved before the reference rows still summarises and redraws, without them
+    old = tmp_path / "old"
+    shutil.copytree(path, old)
+    agents.to_csv(old / "metrics.csv", index=False)
+    old_summary = EXPERIMENTS["mixed_society"].summary(load_result(old), settings)
+    assert "Reference learners" not in old_summary and "paired by seed" in old_summary
+    _replots("mixed_society", old)
+
+
+def test_reference_intervals_average_a_seeds_positions_first():
+    """The seed is the unit of replication: 3 seeds x 2 positions give n = 3, the interval of
+    the 3 per-seed means (Student t, 2 degrees of freedom), clipped to [0, 1]."""
+    from scipy import stats
+
+    from experiments._societies import reference_intervals
+
+    own = {1: [0.3, 0.5], 2: [0.5, 0.5], 3: [0.6, 0.8]}
+    rows = [
+        {"seed": seed, "scope": "own shard", "position": j, "kind": "majority", "accuracy": a}
+        for seed, values in own.items()
+        for j, a in enumerate(values)
+    ] + [
+        {"seed": seed, "scope": "pooled", "position": -1, "kind": "majority", "accuracy": a}
+        for seed, a in ((1, 0.99), (2, 0.97), (3, 0.995))
+    ]
+    table = reference_intervals(pd.DataFrame(rows)).set_index(["kind", "scope"])
+    means = np.array([0.4, 0.5, 0.7])
+    half = stats.t.ppf(0.975, 2) * means.std(ddof=1) / np.sqrt(3)
+    row = table.loc[("majority", "own shard")]
+    assert (row["n"], row["n_positions"]) == (3, 2)
+    assert row["mean"] == pytest.approx(means.mean())
+    assert row["low"] == pytest.approx(max(means.mean() - half, 0.0))
+    assert row["high"] == pytest.approx(means.mean() + half)
+    pooled = table.loc[("majority", "pooled")]
+    assert pooled["high"] == 1.0 and pooled["n_positions"] == 1 and pooled["n"] == 3
+
+
+def test_mixed_society_sweep_figure_draws_the_references_at_their_means(tmp_path):
+    from synthetic_sweeps import synthetic_sweep
+
+    from experiments import reference
+
+    aggregate = synthetic_sweep("mixed_society", tmp_path)
+    figure = EXPERIMENTS["mixed_society"].aggregate_figures(aggregate)["mixed_society"]
+    summary = aggregate.summary
+    expected = summary[(summary["role"] == "reference") & (summary["metric"] == "accuracy")]
+    drawn = {
+        (line.get_label(), round(float(line.get_ydata()[0]), 9), line.get_linestyle())
+        for ax in figure.axes
+        for line in ax.lines
+        if line.get_label().startswith("reference")
+    }
+    styles = {"own shard": ":", "pooled": "--"}
+    assert drawn == {
+        (
+            f"{reference.legend_label(kind)}, {scope}",
+            round(float(mean), 9),
+            styles[scope],
+        )
+        for kind, scope, mean in zip(expected["type"], expected["condition"], expected["mean"])
+    }
+    assert len(drawn) > 0
 
 
 # ----------------------------------------------------------------------------
@@ -453,6 +631,54 @@ def test_smart_city_agents_per_intersection(tmp_path):
 
     again = run_experiment("smart_city", settings=settings, out=tmp_path / "again")
     assert (again / "metrics.csv").read_bytes() == (path / "metrics.csv").read_bytes()
+
+
+def test_smart_city_summary_pairs_by_intersection_with_intervals():
+    from experiments.stats import paired_difference
+
+    settings = dataclasses.replace(
+        smart_city.Settings.quick(),
+        agent_types=("ann", "snn"),
+        protocols=("isolated", "teach"),
+        rounds=1,
+        final_rounds=1,
+    )
+    nodes = [(0, 0), (0, 1), (1, 0), (1, 1)]
+    local = {  # (type, protocol) -> accuracy at each intersection, one seed
+        ("ann", "isolated"): [0.70, 0.60, 0.80, 0.75],
+        ("ann", "teach"): [0.72, 0.66, 0.81, 0.80],
+        ("snn", "isolated"): [0.60, 0.50, 0.70, 0.65],
+        ("snn", "teach"): [0.65, 0.52, 0.78, 0.66],
+        ("persistence", smart_city.REFERENCE): [0.70, 0.70, 0.70, 0.70],
+    }
+    metrics = pd.DataFrame(
+        [
+            dict(
+                seed=0,
+                type=kind,
+                protocol=protocol,
+                row=row,
+                col=col,
+                round=1,
+                local_accuracy=value,
+                city_accuracy=0.7,
+            )
+            for (kind, protocol), values in local.items()
+            for (row, col), value in zip(nodes, values)
+        ]
+    )
+    intersections = pd.DataFrame([dict(row=row, col=col, n_local_eval=30) for row, col in nodes])
+    text = smart_city._summary(Result(metrics, tables={"intersections": intersections}), settings)
+
+    def paired(a, b):
+        return paired_difference(local[a], local[b], bounds=(0, 1))
+
+    gain = paired(("snn", "teach"), ("snn", "isolated"))
+    assert gain.n == 4 and gain.low < gain.mean < gain.high
+    assert f"| {gain} | 4 of 4 |" in text  # taught minus alone, paired by intersection
+    for protocol in ("isolated", "teach"):
+        difference = paired(("snn", protocol), ("ann", protocol))
+        assert f"| spiking (STDP) minus MLP (backprop) | {protocol} | {difference} |" in text
 
 
 def test_smart_city_persistence_reads_the_hour_before_off_the_simulation():
@@ -525,6 +751,50 @@ def test_seed_critical_couplings_cross_each_seed_s_own_curve():
     found = brain_synchrony.seed_critical_couplings(metrics, "ring")
     assert found[:2] == pytest.approx([10.0, 15.0])  # seed 2: 10 + (0.6 - 0.4) / 0.4 * 10
     assert np.isnan(found[2])
+
+
+def test_brain_synchrony_summary_gives_the_firing_rate_with_its_interval_over_seeds():
+    from scipy import stats
+
+    couplings = [0.0, 10.0, 20.0]
+    curves = {1: [0.2, 0.6, 1.0], 2: [0.2, 0.4, 0.8], 3: [0.2, 0.25, 0.3]}
+    rates = {1: [40.0, 60.0, 100.0], 2: [42.0, 70.0, 120.0], 3: [38.0, 65.0, 140.0]}
+    metrics = pd.DataFrame(
+        [
+            {
+                "topology": topology,
+                "coupling": c,
+                "seed": seed,
+                "order_parameter": r,
+                "independent_level": 0.2,
+                "mean_rate_hz": rate + (topology == "complete") * 10.0,
+            }
+            for topology in ("ring", "complete")
+            for seed, curve in curves.items()
+            for c, r, rate in zip(couplings, curve, rates[seed])
+        ]
+    )
+    graphs = pd.DataFrame(
+        {
+            "topology": ["ring", "complete"],
+            "laplacian_gap": [0.5, 1.2],
+            "laplacian_eigenratio": [4.0, 1.0],
+            "metropolis_gap": [0.3, 0.9],
+        }
+    )
+    settings = dataclasses.replace(
+        brain_synchrony.Settings.quick(), topologies=("ring", "complete"), couplings_mv=couplings
+    )
+    text = brain_synchrony._summary(Result(metrics, tables={"graphs": graphs}), settings)
+    # per seed the mean over the two topologies (the complete graph's 10 Hz more), then over seeds
+    strong = np.array([100.0, 120.0, 140.0]) + 5.0
+    half = stats.t.ppf(0.975, 2) * strong.std(ddof=1) / np.sqrt(3)
+    weak = stats.t.ppf(0.975, 2) * 2.0 / np.sqrt(3)  # 45, 47, 43 Hz
+    assert f"): 45 [{45 - weak:.0f}, {45 + weak:.0f}] Hz without coupling" in text
+    assert (
+        f"{strong.mean():.0f} [{strong.mean() - half:.0f}, {strong.mean() + half:.0f}] Hz at 20 mV"
+        in text
+    )
 
 
 def test_brain_synchrony_transition(tmp_path):

@@ -6,7 +6,7 @@ from numbers import Integral
 
 import numpy as np
 
-from ann.population import AgentStack
+from ann.population import STACK_ATTRIBUTES, STACK_EXAMPLE, AgentStack
 from ann.spiking.encoding import ENCODINGS, encode
 from ann.spiking.estimators import SpikingMLPClassifier
 from core import data as check
@@ -20,7 +20,7 @@ PREDICT_AGENT_ROWS = 1024
 
 
 class SpikingMLPPopulation(AgentStack):
-    """``n_agents`` independent :class:`ann.SpikingMLPClassifier` agents, trained as one stack.
+    __doc__ = f"""``n_agents`` independent :class:`ann.SpikingMLPClassifier` agents, trained as one stack.
 
     Implements the population protocol of the society (``kind``,
     ``n_agents``, ``classes_``, ``cost_unit``, ``partial_fit``, ``predict``,
@@ -58,24 +58,8 @@ class SpikingMLPPopulation(AgentStack):
     kind : str
         ``"spiking_mlp"``.
     cost_unit : str
-        ``"operations"``: :meth:`cost` returns counts by category.
-    samples_seen_ : ndarray of int, shape (n_agents,)
-    loss_ : ndarray, shape (n_agents,)
-        Mean training loss of each agent in the last ``partial_fit`` pass (NaN
-        for agents that got no data).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from ann import SpikingMLPPopulation
-    >>> pop = SpikingMLPPopulation(3, n_features=2, classes=["no", "yes"], random_state=0)
-    >>> X = np.array([[0.0, 0.0], [1.0, 1.0]])
-    >>> _ = pop.partial_fit([X, X[:1], X[:0]], [np.array(["no", "yes"]), np.array(["no"]), np.array([])])
-    >>> pop.samples_seen_.tolist()
-    [2, 1, 0]
-    >>> pop.predict_proba(X).shape
-    (3, 2, 2)
-    """
+        ``"operations"``: :meth:`cost` returns counts by category.{STACK_ATTRIBUTES}
+{STACK_EXAMPLE.format(cls="SpikingMLPPopulation")}"""
 
     kind = "spiking_mlp"
     cost_unit = "operations"
