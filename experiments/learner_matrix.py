@@ -603,6 +603,8 @@ def _figures(result: Result, settings: Settings) -> dict:
     """
     metrics, table = result.metrics, result.tables["effects"]
     tasks = list(dict.fromkeys(metrics["task"]))
+    n_seeds = metrics["seed"].nunique()
+    seeds = f"{n_seeds} seed{'s' if n_seeds > 1 else ''}"
     shown = [m for m in METRICS if m in table["metric"].unique()]
     fig, axes = _panel_grid(max(len(shown), 1), 0.5 * len(tasks) + 1.6)
     for ax, metric in zip(axes, shown):
@@ -613,7 +615,7 @@ def _figures(result: Result, settings: Settings) -> dict:
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
     fig.suptitle(
         "Which factor accounts for each difference: main effects of spikes and of the learning "
-        "rule, and their interaction\n(mean and 95% interval over seeds; an interval clear of "
+        f"rule, and their interaction\n(mean and 95% interval over {seeds}; an interval clear of "
         "0 is a resolved effect; log10 ratios for energies, samples and updates)",
         fontsize=9,
     )
@@ -658,7 +660,7 @@ def _figures(result: Result, settings: Settings) -> dict:
     names = sorted(handles, key=lambda name: name.startswith("reference"))  # learners first
     cells.legend([handles[n] for n in names], names, loc="lower center", ncol=5, fontsize=8)
     cells.suptitle(
-        "Measured values per task and learner (mean and 95% interval over seeds; missing "
+        f"Measured values per task and learner (mean and 95% interval over {seeds}; missing "
         "points: a target not reached, or energy not counted)\ndashed: the reference "
         "learners' mean test score over seeds, fitted on the same training samples",
         fontsize=9,
