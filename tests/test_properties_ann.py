@@ -346,6 +346,11 @@ def feature_arrays(draw):
 
 def x_problem(X):
     array = np.asarray(X)
+    if array.dtype.kind == "O":  # an object array of numbers is converted, as scikit-learn does
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            return "dtype"
     if array.dtype.kind not in "biuf":
         return "dtype"
     if array.ndim != 2 or 0 in array.shape:

@@ -317,6 +317,11 @@ def feature_arrays(draw):
 def x_problem(X, allow_no_samples=False):
     """What is wrong with X for an estimator (encoders also take zero samples), or None."""
     array = np.asarray(X)
+    if array.dtype.kind == "O":  # an object array of numbers is converted, as scikit-learn does
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            return "dtype"
     if array.dtype.kind not in "biuf":
         return "dtype"
     if array.ndim != 2 or array.shape[1] == 0 or (array.shape[0] == 0 and not allow_no_samples):
