@@ -27,7 +27,7 @@ MEASURED_ON = (
     "shared it (load average 7-19, wall times 3-5x the CPU times), Cython cache warm. "
     "Contention inflates CPU time too: the 11 quick presets used 1198 s of CPU here against "
     "361 s of wall time on the idle machine, so these are upper bounds, about 3x the idle "
-    "time. full: CPU seconds measured the same way (commit 6c1f240, load 4-13) where the full "
+    "time. full: CPU seconds measured the same way (commits 6c1f240 and d8a3cd7, load 3-13) where the full "
     "preset has been run, otherwise projected from the quick time by the ratio of spiking "
     "presentations or from measured seconds per round (the arithmetic is in "
     "experiments/expected_time.py); the projections ran 2-50x above the measured times"
@@ -67,7 +67,8 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     "learning_curves": {"quick": _measured(104), "full": _measured(650)},
     # quick: wall 556 s at load 6.8. full: 41 spike timings x 60 pairings against
     # 17 x 10 simulated seconds per rule: x14.5.
-    "stdp_window": {"quick": _measured(151), "full": _projected(151 * 14.5)},
+    # full, measured 2026-11-30 at commit d8a3cd7 (load 3-6): wall 151 s, CPU 147 s.
+    "stdp_window": {"quick": _measured(151), "full": _measured(147)},
     # quick: wall 292 s at load 14.7. full: 1347 x (2 + 1) + 450 = 4.5k
     # presentations against 400 x 2 + 450 = 1.25k: x3.6.
     # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): wall 34 s, CPU 33 s.
@@ -95,7 +96,8 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # times rounds and seeds.
     # 20 rounds x (35 s teach + 13 s gossip) x 5 seeds + the DeGroot theory.
     # quick: wall 180 s at load 17.1.
-    "social_topology": {"quick": _measured(52), "full": _projected(5000)},
+    # full, measured 2026-11-30 at commit d8a3cd7 (load 3-6): 5 seeds, wall 1197 s, CPU 1089 s.
+    "social_topology": {"quick": _measured(52), "full": _measured(1089)},
     # quick: wall 116 s at load 16.4 (3 seeds then). full: 20 rounds x 24 s x 5 seeds.
     # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): 5 seeds, wall 2094 s, CPU 878 s.
     "mixed_society": {"quick": _measured(31), "full": _measured(878)},
@@ -112,7 +114,8 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # measured in parts at load 7-9 (bench/RESULTS.md): xor + iris + seed_regression,
     # 5 seeds, 330 s of CPU; digits, 3 seeds, 235 s (392 s for 5); city_traffic, 1
     # seed, 151 s (755 s for 5). Together ~1480 s of CPU (a run uses one core).
-    "learner_matrix": {"quick": _measured(121), "full": _projected(1480)},
+    # full, measured 2026-11-30 at commit d8a3cd7 (load 3-6): 5 seeds, wall 2049 s, CPU 910 s.
+    "learner_matrix": {"quick": _measured(121), "full": _measured(910)},
 }
 
 

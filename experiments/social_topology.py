@@ -36,8 +36,7 @@ pooled), and the analyses of the societies leave them out.
 Run time on 2 cores: the quick preset (iris, 6 agents per topology, 6 rounds,
 ``teach``) takes under a minute, almost all of it the spiking agents; the full
 preset (digits, 12 agents per topology, 20 rounds, ``teach`` and ``gossip``,
-5 seeds) about 80 minutes (measured: 35 s per ``teach`` round and 13 s per
-``gossip`` round for the 48 spiking agents, the MLPs a fraction of a second).
+5 seeds) 1089 s of CPU (measured; 1197 s of wall time beside another job).
 
 References
 ----------
