@@ -24,8 +24,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from experiments import reference
 from experiments._base import Presets
 from experiments.learners import with_units
+from experiments.stats import format_row, mean_interval
 from social.metrics import consensus_distance, knowledge_diffusion
 from social.partitions import partition_data
 
@@ -381,8 +383,6 @@ def reference_intervals(references: pd.DataFrame) -> pd.DataFrame:
     (they share its data split and evaluation samples: the seed is the unit of
     replication). Columns ``kind``, ``scope``, ``mean``, ``low``, ``high``, ``n`` (seeds),
     ``n_positions`` (per seed, at most)."""
-    from experiments.stats import mean_interval
-
     keys = ["kind", "scope"]
     per_seed = references.groupby([*keys, "seed"], sort=False)["accuracy"].agg(["mean", "size"])
     rows = []
@@ -400,6 +400,34 @@ def reference_intervals(references: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=[*keys, "mean", "low", "high", "n", "n_positions"])
+
+
+def reference_summary_lines(references: pd.DataFrame | None, description: str) -> list[str]:
+    """summary.md lines of the reference learners (:func:`shard_references`): one row per
+    reference, mean [95% Student-t interval] over seeds of :func:`reference_intervals` fitted
+    on a position's shard alone and on all shards pooled, and how many seeds x positions;
+    ``description`` says what was fitted on what. None for a run without references."""
+    if references is None or references.empty:
+        return []
+    table = reference_intervals(references).set_index(["kind", "scope"])
+    lines = [
+        "",
+        f"Reference learners on the agents' evaluation samples, {description}: mean [95% "
+        "Student-t interval over seeds] (a seed's positions averaged first: they share its "
+        "data split and evaluation samples):",
+        "",
+        "| reference | own shard alone | all shards pooled | seeds x positions |",
+        "| --- | --- | --- | --- |",
+    ]
+    for kind in dict.fromkeys(table.index.get_level_values("kind")):
+        rows = [
+            table.loc[(kind, s)] if (kind, s) in table.index else None for s in REFERENCE_SCOPES
+        ]
+        cells = ["-" if row is None else format_row(row) for row in rows]
+        own = rows[0]
+        shape = "-" if own is None else f"{int(own['n'])} x {int(own['n_positions'])}"
+        lines.append(f"| {reference.LABELS.get(kind, kind)} | {' | '.join(cells)} | {shape} |")
+    return lines
 
 
 def legend_beside(axes, title: str) -> None:

@@ -63,10 +63,10 @@ from experiments._societies import (
     difference_lines,
     experiment_society,
     legend_beside,
-    reference_intervals,
     reference_lines,
     reference_metrics,
     reference_rows,
+    reference_summary_lines,
     society_references,
 )
 from experiments.stats import Interval, format_row, mean_interval, paired_table
@@ -418,38 +418,12 @@ def _summary(result: Result, settings: Settings) -> str:
             str(row["n"]),
         ),
     )
-    lines += _reference_summary(reference_table(result.metrics))
+    lines += reference_summary_lines(
+        reference_table(result.metrics),
+        "fitted on one learner position's shard alone (the data that learner has) or on every "
+        "shard pooled (teachers' and learners')",
+    )
     return "\n".join(lines)
-
-
-def _reference_summary(references: pd.DataFrame) -> list[str]:
-    """Summary lines of the reference learners (:func:`reference_table`): mean [95% interval]
-    over seeds, a seed's learner positions averaged first; none for a run without them."""
-    if references.empty:
-        return []
-    table = reference_intervals(references).set_index(["kind", "scope"])
-    lines = [
-        "",
-        "Reference learners on the agents' evaluation samples, fitted on one learner "
-        "position's shard alone (the data that learner has) or on every shard pooled "
-        "(teachers' and learners'): mean [95% Student-t interval over seeds] (a seed's "
-        "learner positions averaged first):",
-        "",
-        "| reference | own shard alone | all shards pooled | seeds x positions |",
-        "| --- | --- | --- | --- |",
-    ]
-    for kind in dict.fromkeys(table.index.get_level_values("kind")):
-        cells = []
-        for scope in ("own shard", "pooled"):
-            if (kind, scope) not in table.index:
-                cells.append("")
-                continue
-            row = table.loc[(kind, scope)]
-            cells.append(Interval(row["mean"], row["low"], row["high"], int(row["n"])).format())
-        own = table.loc[(kind, "own shard")] if (kind, "own shard") in table.index else None
-        shape = "" if own is None else f"{int(own['n'])} x {int(own['n_positions'])}"
-        lines.append(f"| {reference.LABELS.get(kind, kind)} | {cells[0]} | {cells[1]} | {shape} |")
-    return lines
 
 
 # ----------------------------------------------------------------------------

@@ -57,7 +57,6 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
-from experiments import reference
 from experiments._base import Result, register_experiment
 from experiments._societies import (
     REFERENCE,
@@ -68,9 +67,9 @@ from experiments._societies import (
     difference_lines,
     experiment_society,
     legend_beside,
-    reference_intervals,
     reference_lines,
     reference_rows,
+    reference_summary_lines,
     society_references,
     union_of_components,
 )
@@ -565,30 +564,6 @@ def type_differences(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     )
 
 
-def _reference_lines(references) -> list[str]:
-    """Summary lines of :func:`shard_references`: mean [95% interval] over seeds, the shards
-    of a seed averaged first (:func:`experiments._societies.reference_intervals`)."""
-    if references is None or references.empty:
-        return []
-    table = reference_intervals(references).set_index(["kind", "scope"])
-    lines = [
-        "",
-        "Reference learners on the agents' evaluation samples, mean [95% Student-t interval "
-        "over seeds] (own shard: each seed's mean over its shards first; the shards of a seed "
-        "share its data split and evaluation samples):",
-        "",
-        "| reference | own shard alone | all shards pooled |",
-        "| --- | --- | --- |",
-    ]
-    for kind in dict.fromkeys(table.index.get_level_values("kind")):
-        cells = [
-            format_row(table.loc[(kind, scope)]) if (kind, scope) in table.index else "-"
-            for scope in ("own shard", "pooled")
-        ]
-        lines.append(f"| {reference.LABELS.get(kind, kind)} | {cells[0]} | {cells[1]} |")
-    return lines
-
-
 def _summary(result: Result, settings: Settings) -> str:
     final = final_by_topology(result.metrics, result.tables["spectra"], settings)
     lines = [
@@ -627,7 +602,9 @@ def _summary(result: Result, settings: Settings) -> str:
             format_row(row, signed=True),
         ),
     )
-    lines += _reference_lines(reference_table(result))
+    lines += reference_summary_lines(
+        reference_table(result), "fitted on one agent's shard alone or on every shard pooled"
+    )
     theory = result.tables["consensus_theory"]
     ratio = theory["measured_steps"] / theory["predicted_steps"]
     from scipy.stats import spearmanr

@@ -19,7 +19,12 @@ import experiments.mixed_society as mixed_society
 import experiments.smart_city as smart_city
 import experiments.social_topology as social_topology
 from experiments._base import EXPERIMENTS, Result
-from experiments._societies import paired_task, shard_references, union_of_components
+from experiments._societies import (
+    paired_task,
+    reference_summary_lines,
+    shard_references,
+    union_of_components,
+)
 from experiments.runner import load_result, replot, run_experiment
 from tasks import load_task
 
@@ -209,7 +214,7 @@ def test_social_topology_references_fit_each_shard_alone_and_all_pooled():
     # a shard of one class: every model predicts that class
     alone = np.mean(y_eval == task.y_train[0])
     assert table["own shard", 2, "nearest_neighbour"] == table["own shard", 2, "majority"] == alone
-    text = "\n".join(social_topology._reference_lines(pd.DataFrame(rows)))
+    text = "\n".join(reference_summary_lines(pd.DataFrame(rows), "fitted"))
     assert "| 1-nearest neighbour |" in text and "(n = 1) |" in text  # pooled: one seed
 
 
@@ -230,7 +235,7 @@ def test_social_topology_obeys_consensus_theory_and_reruns_byte_identically(tmp_
     assert references["accuracy"].between(0, 1).all()
     # ... and the summary's reference table is read from them
     table = social_topology.reference_table(Result(everything))
-    assert social_topology._reference_lines(table)[-4:] == [
+    assert reference_summary_lines(table, "fitted")[-4:] == [
         line
         for line in (path / "summary.md").read_text().splitlines()
         if any(line.startswith(f"| {label} |") for label in _reference_labels(settings))
@@ -333,9 +338,9 @@ def test_social_topology_reads_references_from_metrics_or_from_an_older_runs_tab
     assert social_topology.components(new, settings).equals(
         social_topology.components(agents, settings)
     )
-    text = social_topology._reference_lines(social_topology.reference_table(Result(new)))
+    text = reference_summary_lines(social_topology.reference_table(Result(new)), "fitted")
     # one seed: its two shards are averaged (0.4), not treated as two replicates
-    assert text[-1] == "| majority class | 0.400 (n = 1) | 0.900 (n = 1) |"
+    assert text[-1] == "| majority class | 0.400 (n = 1) | 0.900 (n = 1) | 1 x 2 |"
 
 
 def test_social_topology_with_spiking_agents(tmp_path):
