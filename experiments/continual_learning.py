@@ -67,8 +67,9 @@ spike-timing-dependent plasticity", Front. Comput. Neurosci. 9:99 (2015).
 
 Run time on 2 cores: the quick preset about a minute of CPU time (16 minutes
 of wall time on the shared machine at load 15); the full preset (all of
-digits, 25, 100 and 400 neurons, 5 seeds) projected at two and a half hours,
-almost all of it the spiking networks.
+digits, 25, 100 and 400 neurons, 5 seeds) about 10 minutes of CPU time (17
+minutes of wall time beside other jobs), almost all of it the spiking
+networks.
 """
 
 from __future__ import annotations
@@ -456,7 +457,7 @@ def _figures(result: Result, settings: Settings) -> dict:
     learners = [name for name in LABELS if name in set(metrics["learner"])]
 
     # 1. accuracy on each task along the sequence: both scenarios
-    fig, axes = figure(2, len(TASKS), figsize=(3.0 * len(TASKS), 6.6), sharey=True, sharex=True)
+    fig, axes = figure(2, len(TASKS), figsize=(3.0 * len(TASKS), 7.2), sharey=True, sharex=True)
     for row, scenario in enumerate(SCENARIOS):
         for task in range(len(TASKS)):
             ax = axes[row, task]
@@ -491,17 +492,18 @@ def _figures(result: Result, settings: Settings) -> dict:
             if row == 1:
                 ax.set_xlabel("after training on task")
         axes[row, 0].set_ylabel(f"{SCENARIO_TITLES[scenario]}\ntest accuracy")
-    axes[0, -1].legend(fontsize=7, loc="lower left")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
     fig.suptitle(
         f"Split digits, 5 tasks in sequence (dashed: the end of that task's training); "
         f"spiking: {largest} neurons; n = {seeds} seeds, mean and 95% interval\n"
         + _budget_text(settings),
         fontsize=9.5,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
 
     # 2. ACC and BWT against the number of spiking neurons, baselines as lines
-    fig2, axes2 = figure(2, 2, figsize=(11, 7.5), sharex=True)
+    fig2, axes2 = figure(2, 2, figsize=(11, 8.2), sharex=True)
     for column, scenario in enumerate(SCENARIOS):
         for row, (measure, title) in enumerate(
             (("acc", "average accuracy after the last task"), ("bwt", "backward transfer"))
@@ -543,13 +545,14 @@ def _figures(result: Result, settings: Settings) -> dict:
                 ax.axhline(0.0, color="black", linewidth=0.6)
     axes2[0, 0].set_ylabel("ACC (chance: 0.5 task-, 0.1 class-incremental)")
     axes2[1, 0].set_ylabel("BWT (negative: forgetting)")
-    axes2[0, 1].legend(fontsize=7, loc="lower right")
+    handles, labels = axes2[0, 1].get_legend_handles_labels()
+    fig2.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
     fig2.suptitle(
         f"Retention against spiking network size, n = {seeds} seeds, mean and 95% interval "
         "(bands and error bars from 3 seeds up)",
         fontsize=10,
     )
-    fig2.tight_layout()
+    fig2.tight_layout(rect=(0, 0.07, 1, 1))
     return {"continual_learning": fig, "continual_learning_capacity": fig2}
 
 

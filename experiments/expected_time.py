@@ -76,8 +76,9 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # quick: wall 944 s at load 15 (user + sys 72 s). Per spiking network, full / quick
     # presentations x presentation time: 5 tasks x (270 x 2 epochs + 270 frozen + 450
     # test) + 1347 refit = 7.65k x 500 ms against 5 x (20 x 3 + 100) + 100 = 900 x 125 ms
-    # (x34); networks: 5 seeds x 3 sizes against 2 x 2 (x3.75): x127.
-    "continual_learning": {"quick": _measured(72), "full": _projected(72 * 127)},
+    # (x34); networks: 5 seeds x 3 sizes against 2 x 2 (x3.75): x127, 2.5 h projected.
+    # full, measured 2026-11-30 at commit 307f33b (load 1-4): 5 seeds, wall 997 s, CPU 606 s.
+    "continual_learning": {"quick": _measured(72), "full": _measured(606)},
     # quick: wall 388 s at load 15.3 (before the reference models were added; they
     # cost seconds). full: 10 seeds x (1347 x 3 + 12 conditions x 450) = 94k
     # presentations against 300 x 2 + 6 x 100 = 1.2k: x79.
