@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy import signal
 
-from core.params import Interval, check_param
+from core.params import Interval, KeywordDict, check_param
 from core.random import check_random_state
 
 __all__ = [
@@ -374,29 +374,24 @@ def _settings(
     """Validate the shared simulation arguments once, before any work."""
     model = dict(PING_PARAMETERS)
     if model_params is not None:
-        if not isinstance(model_params, Mapping):
-            raise TypeError(f"model_params must be a dict, got {type(model_params).__name__}")
+        model_params = check_param("model_params", model_params, [KeywordDict()])
         unknown = sorted(set(model_params) - set(PING_PARAMETERS))
         if unknown:
             raise ValueError(f"unknown model_params {unknown}; known: {sorted(PING_PARAMETERS)}")
-        for key, value in model_params.items():
-            if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value):
-                raise ValueError(f"model_params[{key!r}] must be a finite number, got {value!r}")
-        model.update({key: float(value) for key, value in model_params.items()})
+        number = [Interval(Real, None, None)]
+        model.update(
+            {
+                key: check_param(f"model_params[{key!r}]", v, number)
+                for key, v in model_params.items()
+            }
+        )
+    probability = [Interval(Real, 0, 1, closed="right")]
     for key in ("p_e_to_i", "p_i_to_e", "p_i_to_i", "p_inter"):
-        if not 0.0 < model[key] <= 1.0:
-            raise ValueError(
-                f"model_params[{key!r}] must be a probability in (0, 1], got {model[key]!r}"
-            )
+        check_param(f"model_params[{key!r}]", model[key], probability)
     from snn import check_target
 
     codegen_target = check_target(codegen_target, "codegen_target")
-    if (
-        isinstance(drive_spread, bool)
-        or not isinstance(drive_spread, Real)
-        or not 0.0 <= drive_spread < 1.0
-    ):
-        raise ValueError(f"drive_spread must be a number in [0, 1), got {drive_spread!r}")
+    drive_spread = check_param("drive_spread", drive_spread, [Interval(Real, 0, 1, closed="left")])
     settings = {
         "duration_ms": _as_milliseconds(duration, "duration"),
         "dt_ms": _as_milliseconds(dt, "dt"),

@@ -191,6 +191,18 @@ def test_bad_arguments_are_rejected_before_simulating():
         simulate_coupled_brains(G, 1.0, n_excitatory=0)
     with pytest.raises(ValueError, match="unknown model_params.*known"):
         simulate_coupled_brains(G, 1.0, model_params={"tau_nmda": 100.0})
+    with pytest.raises(TypeError, match=r"model_params must be a dict .*got model_params=\[1\]"):
+        simulate_coupled_brains(G, 1.0, model_params=[1])
+    with pytest.raises(ValueError, match=r"model_params\['p_inter'\] must be a number in \(0, 1\]"):
+        simulate_coupled_brains(G, 1.0, model_params={"p_inter": 1.5})
+    with pytest.raises(ValueError, match=r"model_params\['tau_gaba'\] must be a number"):
+        simulate_coupled_brains(G, 1.0, model_params={"tau_gaba": float("nan")})
+    with pytest.raises(
+        ValueError, match=r"drive_spread must be a number in \[0, 1\), got drive_spread=1"
+    ):
+        simulate_coupled_brains(G, 1.0, drive_spread=1)
+    with pytest.raises(TypeError, match="drive_spread must be a number"):
+        simulate_coupled_brains(G, 1.0, drive_spread="0.1")
     with pytest.raises(ValueError, match="codegen_target"):
         simulate_coupled_brains(G, 1.0, codegen_target="cpp_standalone")
     with pytest.raises(ValueError, match="band"):
