@@ -95,7 +95,9 @@ BACKENDS = ("auto", "standalone", "runtime")
 #: weight normalisation, and thresholds held constant
 #: (:data:`snn.neurons.FROZEN_EXCITATORY_EQUATIONS`), none of which can change
 #: anything in such a run (see
-#: :meth:`snn.rules.PlasticityRule.frozen_synapses_kwargs`). The spikes are
+#: :meth:`snn.rules.PlasticityRule.frozen_synapses_kwargs`). When every weight
+#: of the run is inside the rule's ``[0, wmax]`` (the weights a rule that clips
+#: leaves), the clipping is a no-op and is left out too. The spikes are
 #: the same; the arithmetic per input spike drops to the transmission. False
 #: runs every call with the full rule (for side-by-side benchmarks and tests).
 FROZEN_FORM_FOR_FROZEN_RUNS = True
@@ -329,8 +331,10 @@ class DiehlCookNetwork:
             raise ValueError(f"backend must be one of {list(BACKENDS)}, got backend={backend!r}")
         self.backend = backend
         # True in the frozen form of the network (see frozen_form); set by
-        # simulate for runs without plasticity, never by users.
+        # simulate for runs without plasticity, never by users. The frozen form
+        # of weights inside [0, wmax] leaves out the clipping (frozen_clips False).
         self.frozen = False
+        self.frozen_clips = True
 
     # -- helpers ----------------------------------------------------------
     def with_agents(self, n_agents):
@@ -340,24 +344,30 @@ class DiehlCookNetwork:
         clone.record_spikes = False
         return clone
 
-    def frozen_form(self):
+    def frozen_form(self, weights=None):
         """This network with plain transmitting input synapses, or None if the rule has none.
 
         Only for runs with plasticity 0 in every window, where it produces the
         same spikes as the full network (see
         :data:`FROZEN_FORM_FOR_FROZEN_RUNS`); weights are clipped to the
-        rule's ``[0, wmax]`` at the same spikes as the full rule clips them.
+        rule's ``[0, wmax]`` at the same spikes as the full rule clips them,
+        unless ``weights`` (the run's) are all inside that interval already:
+        then the clipping would change nothing and is left out.
         """
         if self.rule.frozen_synapses_kwargs(transmission="ge_post += w") is None:
             return None
         clone = copy.copy(self)
         clone.frozen = True
+        if weights is not None:
+            weights = np.asarray(weights)
+            wmax = self.rule.params["wmax"]
+            clone.frozen_clips = not (weights.size and weights.min() >= 0 and weights.max() <= wmax)
         return clone
 
     def synapses_kwargs(self):
         """Keyword arguments of the input ``Synapses`` (the rule's, or its frozen form's)."""
         if self.frozen:
-            return self.rule.frozen_synapses_kwargs(transmission="ge_post += w")
+            return self.rule.frozen_synapses_kwargs("ge_post += w", clip=self.frozen_clips)
         return self.rule.synapses_kwargs(transmission="ge_post += w")
 
     @property
@@ -476,7 +486,7 @@ class DiehlCookNetwork:
 
         network = self
         if FROZEN_FORM_FOR_FROZEN_RUNS and not self.frozen and not run.plastic.any():
-            network = self.frozen_form() or self
+            network = self.frozen_form(run.weights) or self
         backend = "runtime"
         if not self.record_spikes:
             backend = _standalone.choose_backend(network, run.n_windows)

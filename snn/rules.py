@@ -257,7 +257,7 @@ class PlasticityRule:
             kwargs["on_post"] = on_post
         return kwargs
 
-    def frozen_synapses_kwargs(self, transmission=""):
+    def frozen_synapses_kwargs(self, transmission="", clip=True):
         """``Synapses`` keyword arguments for a run with plasticity off throughout, or None.
 
         When ``plastic_post`` is 0 at every synapse for a whole run, a rule
@@ -279,6 +279,10 @@ class PlasticityRule:
         ----------
         transmission : str
             The host's synaptic transmission (see :meth:`synapses_kwargs`).
+        clip : bool, default=True
+            Keep the rule's clipping of ``w`` at spikes. A host whose weights
+            are all inside ``[0, wmax]`` passes False: there the clipping
+            changes nothing, and the synapses only transmit.
 
         Returns
         -------
@@ -301,6 +305,8 @@ class PlasticityRule:
                     clips[pathway] = True
                 elif name.endswith(("_pre", "_post")) and name not in variables:
                     return None
+        if not clip:
+            return {"model": "w : 1\n", "on_pre": transmission.strip(), "namespace": {}}
         clip = "w = clip(w, 0, wmax)"
         on_pre = "\n".join(s for s in (transmission.strip(), clip if clips["on_pre"] else "") if s)
         kwargs = {"model": "w : 1\n", "on_pre": on_pre, "namespace": {"wmax": self.params["wmax"]}}

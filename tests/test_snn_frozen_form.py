@@ -20,8 +20,8 @@ from snn.network import DiehlCookNetwork
 from snn.rules import PlasticityRule
 
 
-def frozen_case(rule, n_agents=2, seed=0, backend="runtime"):
-    """Two agents, 3 windows of 40 + 10 ms, busy inputs, weights up to 1.3 x wmax, plasticity 0."""
+def frozen_case(rule, n_agents=2, seed=0, backend="runtime", top=1.3):
+    """Two agents, 3 windows of 40 + 10 ms, busy inputs, weights up to ``top`` x wmax, plasticity 0."""
     rng = np.random.default_rng(seed)
     n_inputs, n_neurons, n_windows = 16, 8, 3
     network = DiehlCookNetwork(
@@ -35,7 +35,7 @@ def frozen_case(rule, n_agents=2, seed=0, backend="runtime"):
         backend=backend,
         target="numpy",
     )
-    weights = rng.uniform(0, 1.3, (n_agents, n_inputs, n_neurons))
+    weights = rng.uniform(0, top * rule.params["wmax"], (n_agents, n_inputs, n_neurons))
     theta = rng.uniform(0, 1e-3, (n_agents, n_neurons))
     spikes = []
     for _ in range(n_agents):
@@ -82,6 +82,32 @@ def test_frozen_form_gives_the_full_rules_spikes_bit_for_bit(monkeypatch, name):
     # the clipping at spikes happened (weights started above wmax = 1) and was kept
     assert inputs[0].max() > 1.0 and full.weights.max() <= 1.0
     assert (full.weights > 1.0).sum() < (inputs[0] > 1.0).sum()
+
+
+@pytest.mark.parametrize("name", ["stdp", "oja"])
+def test_weights_inside_the_rules_range_need_no_clipping_and_give_the_same_spikes(
+    monkeypatch, name
+):
+    rule = snn.RULES[name](wmax=0.8)
+    network, inputs = frozen_case(rule, top=1.0)
+    weights = inputs[0]
+    assert weights.max() <= 0.8
+    plain = network.frozen_form(weights).synapses_kwargs()
+    assert plain["on_pre"] == "ge_post += w" and "on_post" not in plain  # transmission only
+    # one weight outside [0, wmax]: the clipping is kept
+    outside = weights.copy()
+    outside[1, 0, 0] = 0.81
+    assert network.frozen_form(outside).synapses_kwargs() == rule.frozen_synapses_kwargs(
+        "ge_post += w"
+    )
+    outside[1, 0, 0] = -1e-9
+    assert network.frozen_form(outside).frozen_clips
+    full, frozen = both_forms(monkeypatch, network, inputs)
+    assert full.counts.sum() > 30
+    assert_same_run(full, frozen)
+    np.testing.assert_array_equal(frozen.weights, weights)  # nothing was clipped
+    keys = {_standalone.build_key(network.frozen_form(w)) for w in (weights, outside)}
+    assert len(keys) == 2  # the form without clipping is its own program
 
 
 def test_runs_with_plasticity_keep_the_full_rule(monkeypatch):
