@@ -114,7 +114,7 @@ def _figures(result: Result, settings: Settings) -> dict:
     ].mean()
     table["joules"] = [joules[key] for key in zip(table.kind, table.rule)]
     seeds = metrics["seed"].nunique()
-    fig, (left, right) = figure(1, 2, figsize=(14, 4.4))
+    fig, (left, right) = figure(1, 2, figsize=(14, 5.0))
     names = [_name(k, r) for k, r in zip(table.kind, table.rule)]
     y = np.arange(len(table))
     colors = [_color(k) for k in table.kind]
@@ -125,17 +125,34 @@ def _figures(result: Result, settings: Settings) -> dict:
     left.invert_yaxis()
     left.set_xlabel(f"test accuracy on {settings.task}")
     left.set_xlim(0, 1)
-    low, high = table.joules.min() / 1.3, table.joules.max() * 1.6
+    low, high = table.joules.min() / 1.3, table.joules.max() * 12
+    # The accuracy axis spans the learners' intervals (the references far below, such as
+    # the majority class, are in the bars on the left), so that close rules stay apart.
+    learners = table[table.rule != REFERENCE]
+    bottom = min(
+        0.7, np.floor((np.nanmin(learners.low.fillna(learners.accuracy)) - 0.03) * 20) / 20
+    )
+    gap = 0.05 * (1.0 - bottom)
     for kind in KINDS:
         rows = table[table.kind == kind].sort_values("accuracy")
-        right.scatter(rows.joules, rows.accuracy, color=color(kind), label=LEARNERS[kind], s=40)
-        # Rules of one learner often cost nearly the same: their names go in a
-        # column beside the points, spread apart, each joined to its point.
-        for (_, row), text_y in zip(rows.iterrows(), _spread(rows.accuracy.to_numpy(), 0.045)):
+        right.errorbar(
+            rows.joules,
+            rows.accuracy,
+            yerr=np.nan_to_num([rows.accuracy - rows.low, rows.high - rows.accuracy]),
+            fmt="o",
+            markersize=6,
+            capsize=2,
+            color=color(kind),
+            label=LEARNERS[kind],
+        )
+        # Rules of one learner often cost nearly the same: their names go in one
+        # column right of the learner's points, spread apart, each joined to its point.
+        column = rows.joules.max() * 1.6
+        for (_, row), text_y in zip(rows.iterrows(), _spread(rows.accuracy.to_numpy(), gap)):
             right.annotate(
                 row.rule,
                 (row.joules, row.accuracy),
-                xytext=(row.joules * 1.12, text_y),
+                xytext=(column, text_y),
                 textcoords="data",
                 fontsize=8,
                 va="center",
@@ -150,18 +167,24 @@ def _figures(result: Result, settings: Settings) -> dict:
     right.set_xlabel(
         f"training energy to stop (J, cost table {ENERGY_TABLES[0]}, all counted operations)"
     )
-    right.set_ylabel("test accuracy")
-    right.set_ylim(0, 1)
+    right.set_ylabel("test accuracy (mean, 95% interval)")
+    right.set_ylim(bottom, 1)
     for _, row in table[table.rule == REFERENCE].iterrows():
-        right.axhline(
-            row.accuracy, color=_color(row.kind), lw=0.8, ls="--", label=_name(row.kind, row.rule)
-        )
-    right.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=7)
+        if row.accuracy >= bottom:
+            right.axhline(
+                row.accuracy,
+                color=_color(row.kind),
+                lw=0.8,
+                ls="--",
+                label=_name(row.kind, row.rule),
+            )
+    handles, labels = right.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
     fig.suptitle(
         f"Every registered learning rule on {settings.task}, next to reference learners "
         f"(n = {seeds} seed{'s' if seeds != 1 else ''}; error bars: 95% t-interval over seeds)"
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return {"rule_zoo": fig}
 
 
@@ -172,7 +195,8 @@ def _summary(result: Result, settings: Settings) -> str:
         "",
         f"Stopping rule for every rule: chunks of {settings.chunk_size} samples until the "
         f"chance-corrected validation accuracy reaches {settings.target} (at most "
-        f"{settings.max_epochs} epochs). Training energy: every counted operation priced on "
+        + ", ".join(f"{n} epochs for {LEARNERS.get(k, k)}" for k, n in settings.max_epochs.items())
+        + "). Training energy: every counted operation priced on "
         'each cost table (core.energy). Reference learners (rule "reference"): fitted once '
         "on the same training samples, scored on the same test samples; their energy is not "
         f"counted. Accuracy minus the {_name(*BASELINE)}'s: paired by seed (every row of a "
