@@ -292,7 +292,8 @@ def _map_figure(final, roads, intersections, settings, kind):
 
 
 def _learning_figure(metrics, intersections, settings):
-    fig, axes = figure(1, 2, figsize=(11, 4.2), sharey=True)
+    seeds = metrics["seed"].nunique()
+    fig, axes = figure(1, 2, figsize=(11, 5.0), sharey=True)
     for ax, column, title in zip(
         axes,
         ("local_accuracy", "city_accuracy"),
@@ -303,17 +304,22 @@ def _learning_figure(metrics, intersections, settings):
                 rows = metrics[(metrics["type"] == kind) & (metrics["protocol"] == protocol)]
                 if rows.empty:
                     continue
-                curve = rows.groupby("round")[column].mean()
+                # a seed's intersections averaged first: the seed is the replicate
+                per_seed = rows.groupby(["round", "seed"], as_index=False)[column].mean()
+                curve = interval_table(per_seed, "round", column, bounds=(0, 1))
+                band = (curve["low"], curve["high"]) if seeds > 2 else ()
                 curve_with_band(
                     ax,
-                    curve.index,
-                    curve.values,
+                    curve["round"],
+                    curve["mean"],
+                    *band,
                     color=PROTOCOL_COLORS.get(protocol, "#444444"),
                     label=f"{label(kind)}, {protocol}",
                     linestyle=TYPE_LINESTYLES.get(kind, ":"),
                 )
         ax.set_title(title)
         ax.set_xlabel("round (local learning, then one interaction)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for column, style, text in (
         ("logistic_own_baseline", (0, (5, 1, 1, 1, 1, 1)), "logistic regression, own data"),
         ("persistence_baseline", "-.", "persistence (next hour = this hour)"),
@@ -327,14 +333,19 @@ def _learning_figure(metrics, intersections, settings):
             linestyle=style,
             label=text,
         )
-    seeds = metrics["seed"].nunique()
     axes[0].set_ylabel(
-        f"test accuracy, next-hour congestion\n(mean over intersections and n = {seeds} seeds)"
+        "test accuracy, next-hour congestion\n(mean over intersections, then over seeds)"
     )
     axes[0].set_ylim(0, 1)
-    axes[0].legend(loc="lower right", fontsize=8)
-    fig.suptitle("Learning congestion alone and from neighbouring intersections", fontsize=11)
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
+    fig.suptitle(
+        "Learning congestion alone and from neighbouring intersections; n = "
+        f"{seeds} seed{'s' if seeds != 1 else ''}, mean"
+        + (" and 95% interval over seeds" if seeds > 2 else ""),
+        fontsize=11,
+    )
+    fig.tight_layout(rect=(0, 0.13, 1, 1))
     return fig
 
 
