@@ -85,7 +85,7 @@ from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
 from experiments.learners import subsample, with_units, with_validation
 from experiments.stats import interval_table, mean_interval, paired_difference
-from experiments.style import curve_with_band, figure
+from experiments.style import curve_with_band, figure, titled_over_legend
 from experiments.sweep_figures import Panel, band, bars, derived_summary, metric_rows, panel_grid
 from tasks import load_task
 
@@ -493,14 +493,17 @@ def _figures(result: Result, settings: Settings) -> dict:
                 ax.set_xlabel("after training on task")
         axes[row, 0].set_ylabel(f"{SCENARIO_TITLES[scenario]}\ntest accuracy")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
-    fig.suptitle(
+    titled_over_legend(
+        fig,
         f"Split digits, 5 tasks in sequence (dashed: the end of that task's training); "
         f"spiking: {largest} neurons; n = {seeds} seeds, mean and 95% interval\n"
         + _budget_text(settings),
+        handles,
+        labels,
+        ncol=4,
+        space=0.08,
         fontsize=9.5,
     )
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
 
     # 2. ACC and BWT against the number of spiking neurons, baselines as lines
     fig2, axes2 = figure(2, 2, figsize=(11, 8.2), sharex=True)
@@ -546,13 +549,16 @@ def _figures(result: Result, settings: Settings) -> dict:
     axes2[0, 0].set_ylabel("ACC (chance: 0.5 task-, 0.1 class-incremental)")
     axes2[1, 0].set_ylabel("BWT (negative: forgetting)")
     handles, labels = axes2[0, 1].get_legend_handles_labels()
-    fig2.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
-    fig2.suptitle(
+    titled_over_legend(
+        fig2,
         f"Retention against spiking network size, n = {seeds} seeds, mean and 95% interval "
         "(bands and error bars from 3 seeds up)",
+        handles,
+        labels,
+        ncol=4,
+        space=0.07,
         fontsize=10,
     )
-    fig2.tight_layout(rect=(0, 0.07, 1, 1))
     return {"continual_learning": fig, "continual_learning_capacity": fig2}
 
 

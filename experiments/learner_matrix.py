@@ -78,7 +78,7 @@ import pandas as pd
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments.stats import mean_interval
-from experiments.style import figure
+from experiments.style import figure, titled_over_legend
 from experiments.sweep_figures import Panel, bar_panel, derived_summary, panel_grid
 from tasks import load_task
 
@@ -612,14 +612,17 @@ def _figures(result: Result, settings: Settings) -> dict:
         label = METRICS[metric][0]
         ax.set_title(label, fontsize=9)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
-    fig.suptitle(
+    titled_over_legend(
+        fig,
         "Which factor accounts for each difference: main effects of spikes and of the learning "
         f"rule, and their interaction\n(mean and 95% interval over {seeds}; an interval clear of "
         "0 is a resolved effect; log10 ratios for energies, samples and updates)",
+        handles,
+        labels,
+        ncol=3,
+        space=0.06,
         fontsize=9,
     )
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
 
     present = [m for m in METRICS if m in metrics.columns and metrics[m].notna().any()]
     cells, cell_axes = _panel_grid(max(len(present), 1), 3.0)
@@ -658,14 +661,17 @@ def _figures(result: Result, settings: Settings) -> dict:
         for handle, text in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(text, handle)
     names = sorted(handles, key=lambda name: name.startswith("reference"))  # learners first
-    cells.legend([handles[n] for n in names], names, loc="lower center", ncol=5, fontsize=8)
-    cells.suptitle(
+    titled_over_legend(
+        cells,
         f"Measured values per task and learner (mean and 95% interval over {seeds}; missing "
         "points: a target not reached, or energy not counted)\ndashed: the reference "
         "learners' mean test score over seeds, fitted on the same training samples",
+        [handles[n] for n in names],
+        names,
+        ncol=5,
+        space=0.1,
         fontsize=9,
     )
-    cells.tight_layout(rect=(0, 0.1, 1, 1))
     return {"learner_matrix": fig, "learner_matrix_cells": cells}
 
 

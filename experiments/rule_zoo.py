@@ -40,7 +40,7 @@ from experiments.learners import (
     subsample,
 )
 from experiments.stats import interval_table, paired_difference
-from experiments.style import color, figure
+from experiments.style import color, figure, titled_over_legend
 from experiments.sweep_figures import Panel, bars, metric_rows, panel_grid
 from tasks import load_task
 
@@ -179,12 +179,15 @@ def _figures(result: Result, settings: Settings) -> dict:
                 label=_name(row.kind, row.rule),
             )
     handles, labels = right.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
-    fig.suptitle(
+    titled_over_legend(
+        fig,
         f"Every registered learning rule on {settings.task}, next to reference learners "
-        f"(n = {seeds} seed{'s' if seeds != 1 else ''}; error bars: 95% t-interval over seeds)"
+        f"(n = {seeds} seed{'s' if seeds != 1 else ''}; error bars: 95% t-interval over seeds)",
+        handles,
+        labels,
+        ncol=3,
+        space=0.1,
     )
-    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return {"rule_zoo": fig}
 
 

@@ -46,7 +46,7 @@ from experiments._societies import (
     experiment_society,
 )
 from experiments.stats import interval_table, mean_interval, paired_difference
-from experiments.style import curve_with_band, figure, label
+from experiments.style import curve_with_band, figure, label, titled_over_legend
 from experiments.sweep_figures import Panel, band, bars, metric_rows, panel_grid
 from tasks import load_task
 
@@ -338,14 +338,17 @@ def _learning_figure(metrics, intersections, settings):
     )
     axes[0].set_ylim(0, 1)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
-    fig.suptitle(
+    titled_over_legend(
+        fig,
         "Learning congestion alone and from neighbouring intersections; n = "
         f"{seeds} seed{'s' if seeds != 1 else ''}, mean"
         + (" and 95% interval over seeds" if seeds > 2 else ""),
+        handles,
+        labels,
+        ncol=4,
+        space=0.13,
         fontsize=11,
     )
-    fig.tight_layout(rect=(0, 0.13, 1, 1))
     return fig
 
 

@@ -60,3 +60,13 @@ def titled(fig, title: str, n_seeds: int):
     fig.suptitle(f"{title}, {n_seeds} seed{'s' if n_seeds > 1 else ''}", fontsize=11)
     fig.tight_layout()
     return fig
+
+
+def titled_over_legend(fig, title: str, handles, labels, *, ncol: int, space: float, fontsize=None):
+    """``fig`` with the suptitle ``title`` and one legend of ``handles`` and ``labels`` below
+    all its panels (``space``: the fraction of the figure's height kept for the legend), laid
+    out; a legend there hides no data."""
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=8)
+    fig.suptitle(title, **({} if fontsize is None else {"fontsize": fontsize}))
+    fig.tight_layout(rect=(0, space, 1, 1))
+    return fig

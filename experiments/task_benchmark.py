@@ -47,7 +47,7 @@ from experiments.learners import (
     with_validation,
 )
 from experiments.stats import interval_table, interval_text, mean_interval, paired_by_seed
-from experiments.style import color, figure, label
+from experiments.style import color, figure, label, titled_over_legend
 from experiments.sweep_figures import Panel, bar_panel, panel_grid
 from tasks import load_task
 
@@ -204,14 +204,17 @@ def _figures(result: Result, settings: Settings) -> dict:
             ax.set_yscale("log")
     axes[0, 1].set_title("n/n: seeds reaching the target, where not all did", fontsize=8)
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=6, fontsize=8)
     _matched_panel(axes[1, 2], result, settings)
-    fig.suptitle(
+    titled_over_legend(
+        fig,
         f"MLP (early stopping on validation) vs spiking network (fit) on every task, each at "
         f"its own budget; n = {seeds} seeds, mean and 95% interval (drawn from 3 seeds up)",
+        handles,
+        labels,
+        ncol=6,
+        space=0.07,
         fontsize=10,
     )
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
 
     curves = result.tables["curves"]
     fig2, axes2 = figure(2, len(tasks), figsize=(3.3 * len(tasks), 6.6), squeeze=False)
@@ -248,14 +251,17 @@ def _figures(result: Result, settings: Settings) -> dict:
     entries = {}  # every panel's entries once: the references differ by task kind
     for ax in axes2[0]:
         entries.update(zip(*reversed(ax.get_legend_handles_labels())))
-    fig2.legend(list(entries.values()), list(entries), loc="lower center", ncol=5, fontsize=8)
-    fig2.suptitle(
+    titled_over_legend(
+        fig2,
         f"Score at matched budgets: each point trained from scratch on a subset; n = {seeds} "
         "seeds, mean (bands: 95% interval of the two learners, from 3 seeds up; dashed: "
         "reference learners)",
+        list(entries.values()),
+        list(entries),
+        ncol=5,
+        space=0.08,
         fontsize=10,
     )
-    fig2.tight_layout(rect=(0, 0.08, 1, 1))
     return {"task_scores_time_energy": fig, "task_learning_curves": fig2}
 
 
