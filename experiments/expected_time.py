@@ -107,7 +107,8 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # 30 rounds x 3 protocols x 5 seeds x 15-20 s per round of one society (the
     # module docstring's "about two and a half hours").
     # quick: wall 36 s at load 18.6 (before the reference forecasts were added).
-    "smart_city": {"quick": _measured(9), "full": _projected(9000)},
+    # full, measured 2026-11-30 at commit 307f33b (load 2-4): 5 seeds, wall 2580 s, CPU 1468 s.
+    "smart_city": {"quick": _measured(9), "full": _measured(1468)},
     # quick: wall 69 s at load 9.9. full: 306 s measured for 3 seeds (module
     # docstring), 10 seeds.
     # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): 10 seeds, wall 1412 s, CPU 528 s.

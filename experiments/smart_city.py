@@ -16,8 +16,8 @@ intersection.
 
 Run time on 2 cores: the quick preset (MLP agents only, 10 rounds) takes a
 few seconds; the full preset (MLP and spiking agents, 30 rounds, 5 seeds)
-about two and a half hours, almost all of it the 25 spiking agents (measured:
-15-20 s per round).
+about 25 minutes of CPU time (43 minutes of wall time beside other jobs),
+almost all of it the 25 spiking agents.
 
 References
 ----------
