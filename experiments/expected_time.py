@@ -5,15 +5,13 @@ the expected time before it starts. The built-in experiments' times are in
 :data:`EXPECTED`; an experiment registered elsewhere (a plugin) passes
 ``expected_seconds={"quick": s, "full": s}`` to ``register_experiment``.
 
-Every time says how it was obtained:
-
-* ``measured``: wall clock of ``python -m experiments run NAME --quick`` (or
-  ``--full``) on the 2-core reference machine, Cython cache warm; the
-  machine's load during the measurement is stated in :data:`MEASURED_ON`.
-* ``projected``: a full preset too long to measure here, scaled from the
-  measured quick preset by the ratio of spiking presentations (the spiking
-  network costs ~95% of these experiments' time; the arithmetic is in the
-  comment beside each number).
+Every time says how it was obtained: CPU seconds of ``python -m experiments
+run NAME --quick`` (or ``--full``) on the 2-core reference machine, Cython
+cache warm, measured on a busy machine; the machine's load during the
+measurements is stated in :data:`MEASURED_ON` and beside each number. (The
+comments also keep the projections made before the full presets could be
+run: scaled from the quick preset by the ratio of spiking presentations, they
+ran 2-50x above the measured times.)
 """
 
 from __future__ import annotations
@@ -27,25 +25,20 @@ MEASURED_ON = (
     "shared it (load average 7-19, wall times 3-5x the CPU times), Cython cache warm. "
     "Contention inflates CPU time too: the 11 quick presets used 1198 s of CPU here against "
     "361 s of wall time on the idle machine, so these are upper bounds, about 3x the idle "
-    "time. full: CPU seconds measured the same way (commits 6c1f240 and d8a3cd7, load 3-13) where the full "
-    "preset has been run, otherwise projected from the quick time by the ratio of spiking "
-    "presentations or from measured seconds per round (the arithmetic is in "
-    "experiments/expected_time.py); the projections ran 2-50x above the measured times"
+    "time. full: CPU seconds measured the same way (commits 6c1f240, d8a3cd7 and 307f33b, load "
+    "2-13), every full preset; the projections made before them from the quick times ran "
+    "2-50x above the measured times"
 )
 
 
 @dataclass(frozen=True)
 class Expected:
     seconds: float
-    how: str  # "measured" or "projected"
+    how: str  # how it was measured, printed beside the time
 
 
 def _measured(cpu_seconds):
     return Expected(cpu_seconds, "measured on a busy machine")
-
-
-def _projected(seconds):
-    return Expected(seconds, "projected")
 
 
 #: Built-in experiments: preset -> Expected. Quick: user + sys CPU seconds of
