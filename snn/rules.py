@@ -307,11 +307,13 @@ class PlasticityRule:
                     return None
         if not clip:
             return {"model": "w : 1\n", "on_pre": transmission.strip(), "namespace": {}}
-        clip = "w = clip(w, 0, wmax)"
-        on_pre = "\n".join(s for s in (transmission.strip(), clip if clips["on_pre"] else "") if s)
+        clipping = "w = clip(w, 0, wmax)"
+        on_pre = "\n".join(
+            s for s in (transmission.strip(), clipping if clips["on_pre"] else "") if s
+        )
         kwargs = {"model": "w : 1\n", "on_pre": on_pre, "namespace": {"wmax": self.params["wmax"]}}
         if clips["on_post"]:
-            kwargs["on_post"] = clip
+            kwargs["on_post"] = clipping
         return kwargs
 
     def check(self):
