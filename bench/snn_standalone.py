@@ -20,16 +20,25 @@ backend with each form. "rule" is the code path before the frozen form
 "plain" the frozen form. Each ``predict`` is timed ``--repeats`` times
 (in turn) and the median is reported.
 
+``traces``: as ``digits``, the rule's traces on the synapses against the
+same traces on the neurons (``traces="neuron"``), both compiled.
+
 ``mnist``: 784 inputs (``digits28``: the digits upsampled to MNIST's 28x28)
 x 400 neurons, ``partial_fit`` over at least 2,000 presentations of 350 ms +
 150 ms on the compiled backend, timed, and the projected time of one MNIST
-epoch (60,000 presentations).
+epoch (60,000 presentations). ``--traces neuron --evaluation-inhibition
+none`` is Diehl & Cook's procedure on the fast form: one inhibition, the
+readout from the learning run's responses; ``--readout-pass N`` also times a
+frozen pass over N images (what ``fit`` adds once, after its epochs).
 
 Usage::
 
     python bench/snn_standalone.py digits --seeds 0 1 2 3 4
     python bench/snn_standalone.py frozen --seeds 0 --repeats 3
+    python bench/snn_standalone.py traces --seeds 0 1 2 3 4
     python bench/snn_standalone.py mnist --presentations 2000
+    python bench/snn_standalone.py mnist --presentations 2000 --traces neuron \\
+        --evaluation-inhibition none --readout-pass 500
 
 Times are wall seconds and CPU seconds (this process and its children: the
 compiled program runs as a child process). The figures and the commands go to
@@ -79,18 +88,35 @@ def interval(values):
     return values.mean(), half
 
 
-def digits(seeds):
+#: What ``digits`` and ``traces`` compare: two variants of ``STDPClassifier()``,
+#: the first the faster one; ratios are second / first.
+COMPARISONS = {
+    "digits": {
+        "standalone": dict(backend="standalone"),
+        "runtime": dict(backend="runtime"),
+    },
+    "traces": {
+        "neuron": dict(backend="standalone", traces="neuron"),
+        "synapse": dict(backend="standalone", traces="synapse"),
+    },
+}
+
+
+def digits(seeds, variants):
+    """Fit and predict ``STDPClassifier()`` defaults with each of two variants, per seed."""
     task = load_task("digits", seed=0)
     X, y, X_test, y_test = task.X_train, task.y_train, task.X_test, task.y_test
+    fast, slow = variants
     print(f"digits: {len(X)} training / {len(X_test)} test images; STDPClassifier() defaults")
+    print(f"variants: {variants}")
     print(f"cache: {_standalone.cache_root()}; load average {os.getloadavg()[0]:.1f} on 2 cores")
-    # Warm-ups (not measured): a small fit builds the compiled programs of both
-    # shapes a fit uses (1 agent for learning, 16 copies for frozen passes) and
-    # fills Brian2's Cython cache for the runtime path.
-    for backend in ("standalone", "runtime"):
+    # Warm-ups (not measured): a small fit builds the compiled programs a fit
+    # uses (1 agent for learning, 16 copies for frozen passes) and fills
+    # Brian2's Cython cache for the runtime path.
+    for label, kwargs in variants.items():
         with Timer() as warm:
-            STDPClassifier(backend=backend, epochs=1, random_state=0).fit(X[:32], y[:32])
-        print(f"warm-up {backend}: {warm.wall:.1f} s wall, {warm.cpu:.1f} s CPU", flush=True)
+            STDPClassifier(epochs=1, random_state=0, **kwargs).fit(X[:32], y[:32])
+        print(f"warm-up {label}: {warm.wall:.1f} s wall, {warm.cpu:.1f} s CPU", flush=True)
     builds = [
         path for path in _standalone.cache_root().iterdir() if (path / "manifest.json").exists()
     ]
@@ -103,13 +129,13 @@ def digits(seeds):
     rows = []
     for seed in seeds:
         row = {"seed": seed}
-        for backend in ("standalone", "runtime"):
-            clf = STDPClassifier(backend=backend, random_state=seed)
+        for label, kwargs in variants.items():
+            clf = STDPClassifier(random_state=seed, **kwargs)
             with Timer() as fit:
                 clf.fit(X, y)
             with Timer() as predict:
                 predicted = clf.predict(X_test)
-            row[backend] = dict(
+            row[label] = dict(
                 accuracy=float(np.mean(predicted == y_test)),
                 fit_wall=fit.wall,
                 fit_cpu=fit.cpu,
@@ -117,7 +143,7 @@ def digits(seeds):
                 predict_cpu=predict.cpu,
             )
             print(
-                f"seed {seed} {backend:10s}: accuracy {row[backend]['accuracy']:.4f}, fit "
+                f"seed {seed} {label:10s}: accuracy {row[label]['accuracy']:.4f}, fit "
                 f"{fit.wall:7.1f} s wall {fit.cpu:7.1f} s CPU, predict {predict.wall:6.2f} s "
                 f"wall {predict.cpu:6.2f} s CPU, load {os.getloadavg()[0]:.1f}",
                 flush=True,
@@ -125,13 +151,13 @@ def digits(seeds):
         rows.append(row)
 
     print(
-        "\n| seed | accuracy standalone | accuracy runtime | fit s standalone (CPU) | "
-        "fit s runtime (CPU) | fit ratio wall (CPU) | predict s standalone (CPU) | "
-        "predict s runtime (CPU) | predict ratio wall (CPU) |"
+        f"\n| seed | accuracy {fast} | accuracy {slow} | fit s {fast} (CPU) | "
+        f"fit s {slow} (CPU) | fit ratio wall (CPU) | predict s {fast} (CPU) | "
+        f"predict s {slow} (CPU) | predict ratio wall (CPU) |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
-        s, r = row["standalone"], row["runtime"]
+        s, r = row[fast], row[slow]
         print(
             f"| {row['seed']} | {s['accuracy']:.4f} | {r['accuracy']:.4f} | "
             f"{s['fit_wall']:.1f} ({s['fit_cpu']:.1f}) | {r['fit_wall']:.1f} ({r['fit_cpu']:.1f}) | "
@@ -141,19 +167,17 @@ def digits(seeds):
             f"{r['predict_wall'] / s['predict_wall']:.1f}x "
             f"({r['predict_cpu'] / s['predict_cpu']:.1f}x) |"
         )
-    for backend in ("standalone", "runtime"):
-        mean, half = interval([row[backend]["accuracy"] for row in rows])
-        print(f"{backend}: mean test accuracy {mean:.4f} +- {half:.4f} (95% t-interval)")
-    difference = [row["standalone"]["accuracy"] - row["runtime"]["accuracy"] for row in rows]
+    for label in variants:
+        mean, half = interval([row[label]["accuracy"] for row in rows])
+        print(f"{label}: mean test accuracy {mean:.4f} +- {half:.4f} (95% t-interval)")
+    difference = [row[fast]["accuracy"] - row[slow]["accuracy"] for row in rows]
     mean, half = interval(difference)
-    print(f"paired difference standalone - runtime: {mean:+.4f} +- {half:.4f} (95%)")
+    print(f"paired difference {fast} - {slow}: {mean:+.4f} +- {half:.4f} (95%)")
     for phase in ("fit", "predict"):
-        ratios = [
-            row["runtime"][f"{phase}_wall"] / row["standalone"][f"{phase}_wall"] for row in rows
-        ]
-        cpu = [row["runtime"][f"{phase}_cpu"] / row["standalone"][f"{phase}_cpu"] for row in rows]
+        ratios = [row[slow][f"{phase}_wall"] / row[fast][f"{phase}_wall"] for row in rows]
+        cpu = [row[slow][f"{phase}_cpu"] / row[fast][f"{phase}_cpu"] for row in rows]
         print(
-            f"{phase} speed-up (runtime / standalone): median {np.median(ratios):.1f}x wall, "
+            f"{phase} speed-up ({slow} / {fast}): median {np.median(ratios):.1f}x wall, "
             f"{np.median(cpu):.1f}x CPU"
         )
 
@@ -248,13 +272,25 @@ def frozen_form(seeds, repeats=1):
         )
 
 
-def mnist(presentations, neurons, chunk):
+def mnist(presentations, neurons, chunk, traces, evaluation_inhibition, readout_pass):
     task = load_task("digits28", seed=0)
     X, y = task.X_train, task.y_train
-    clf = STDPClassifier(n_neurons=neurons, backend="standalone", random_state=0)
+    clf = STDPClassifier(
+        n_neurons=neurons,
+        backend="standalone",
+        random_state=0,
+        traces=traces,
+        evaluation_inhibition=evaluation_inhibition,
+    )
     print(
         f"digits28 (784 inputs) x {neurons} neurons, 350 ms + 150 ms, partial_fit in chunks "
-        f"of {chunk}; load average {os.getloadavg()[0]:.1f} on 2 cores"
+        f"of {chunk}, traces={traces!r}, evaluation_inhibition={evaluation_inhibition}: "
+        + (
+            "each chunk a learning run, the readout from its responses"
+            if evaluation_inhibition is None
+            else "each chunk a learning run, then a frozen readout pass"
+        )
+        + f"; load average {os.getloadavg()[0]:.1f} on 2 cores"
     )
     with Timer() as warm:
         clf.partial_fit(X[:16], y[:16], classes=np.arange(10))
@@ -281,13 +317,24 @@ def mnist(presentations, neurons, chunk):
         f"projected MNIST epoch (60,000 presentations): {60000 * wall / done / 60:.1f} min "
         f"wall, {60000 * cpu / done / 60:.1f} min CPU"
     )
+    if readout_pass:
+        take = rng.choice(len(X), size=readout_pass, replace=False)
+        with Timer() as frozen:
+            clf.refit_readout(X[take], y[take])
+        print(
+            f"readout pass (refit_readout, frozen, {readout_pass} presentations): "
+            f"{frozen.wall:.1f} s wall ({1e3 * frozen.wall / readout_pass:.1f} ms each), "
+            f"{frozen.cpu:.1f} s CPU ({1e3 * frozen.cpu / readout_pass:.1f} ms each)"
+        )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    digits_parser = commands.add_parser("digits")
-    digits_parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    for name in COMPARISONS:
+        commands.add_parser(name).add_argument(
+            "--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4]
+        )
     frozen_parser = commands.add_parser("frozen")
     frozen_parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     frozen_parser.add_argument("--repeats", type=int, default=3)
@@ -295,13 +342,34 @@ def main(argv=None):
     mnist_parser.add_argument("--presentations", type=int, default=2000)
     mnist_parser.add_argument("--neurons", type=int, default=400)
     mnist_parser.add_argument("--chunk", type=int, default=500)
+    mnist_parser.add_argument("--traces", choices=["synapse", "neuron"], default="synapse")
+    mnist_parser.add_argument(
+        "--evaluation-inhibition",
+        type=lambda text: None if text == "none" else float(text),
+        default=5.0,
+        help="the estimator's evaluation_inhibition; 'none' learns and reads out with one "
+        "inhibition (Diehl & Cook), so the readout takes the learning run's responses",
+    )
+    mnist_parser.add_argument(
+        "--readout-pass",
+        type=int,
+        default=0,
+        help="after the chunks, time a frozen readout pass over this many images",
+    )
     args = parser.parse_args(argv)
-    if args.command == "digits":
-        digits(args.seeds)
+    if args.command in COMPARISONS:
+        digits(args.seeds, COMPARISONS[args.command])
     elif args.command == "frozen":
         frozen_form(args.seeds, args.repeats)
     else:
-        mnist(args.presentations, args.neurons, args.chunk)
+        mnist(
+            args.presentations,
+            args.neurons,
+            args.chunk,
+            args.traces,
+            args.evaluation_inhibition,
+            args.readout_pass,
+        )
 
 
 if __name__ == "__main__":

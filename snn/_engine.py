@@ -74,6 +74,7 @@ class EngineConfig:
     weight_normalisation: bool = True
     lateral_inhibition: bool = True
     backend: str = "auto"
+    traces: str = "synapse"
 
 
 class SpikingAgents:
@@ -116,6 +117,7 @@ class SpikingAgents:
             weight_normalisation=config.weight_normalisation,
             threshold_adaptation=config.threshold_adaptation,
             backend=config.backend,
+            traces=config.traces,
         )
         wmax = float(config.rule.params.get("wmax", 1.0))
         self.weights = np.stack(

@@ -221,6 +221,7 @@ def build_spec(network) -> dict:
         # normalisation: its code depends on the rule only through them (rules
         # with the same frozen form share one program).
         "frozen": network.frozen,
+        "neuron_traces": network.keeps_neuron_traces,
         "rule_class": (
             None if network.frozen else f"{type(rule).__module__}.{type(rule).__qualname__}"
         ),

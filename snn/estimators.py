@@ -51,7 +51,7 @@ from snn._brian import BrianQuantity, time_steps
 from snn._engine import EngineConfig, SpikingAgents
 from snn._progress import fit_progress
 from snn.encoders import ENCODERS, check_features
-from snn.network import BACKENDS
+from snn.network import BACKENDS, TRACES
 from snn.readouts import READOUTS
 from snn.rules import RULES, PlasticityRule
 
@@ -165,6 +165,7 @@ SPIKING_CONSTRAINTS = {
     "random_state": [RandomState()],
     **{name: [Boolean()] for name in ABLATION_SWITCHES},
     "backend": [Options(*BACKENDS)],
+    "traces": [Options(*TRACES)],
     "verbose": [NoneOf(), Interval(Integral, 0, None)],
 }
 
@@ -180,6 +181,11 @@ def build_config(params: dict, n_features: int, regression: bool) -> EngineConfi
     readout = params["readout"]
     if regression and not READOUTS[readout].supports_regression:
         raise ValueError(f"readout={readout!r} cannot predict real values; use readout='linear'")
+    if params.get("traces", "synapse") == "neuron" and not rule.neuron_traces:
+        raise ValueError(
+            f"traces='neuron' needs a rule whose traces a neuron can hold (such as 'stdp'); "
+            f"rule={params['rule']!r} lists none; use traces='synapse'"
+        )
     if regression and getattr(rule, "uses_reward", False):
         raise ValueError(
             f"rule={params['rule']!r} is label-gated (it needs class labels); "
@@ -205,6 +211,7 @@ def build_config(params: dict, n_features: int, regression: bool) -> EngineConfi
             **{key: params[key] for key in fields if key in params},
             **{name: params.get(name, True) for name in ABLATION_SWITCHES},
             "backend": params.get("backend", "auto"),
+            "traces": params.get("traces", "synapse"),
             "rule": rule,
             "receptive_fields": receptive_fields,
             "max_rate": max_rate,
@@ -238,6 +245,7 @@ class _SpikingEstimator(Persistent, BaseEstimator):
         plasticity_decay=0.5,
         alpha=1.0,
         backend="auto",
+        traces="synapse",
         random_state=None,
         plasticity=True,
         threshold_adaptation=True,
@@ -530,6 +538,16 @@ _PARAMETERS_DOC = """
         about a compilation's worth (a default ``fit`` on digits does; a short
         ``partial_fit`` does not) and runs built shapes compiled. Without a
         compiler, runtime mode with one warning. See :mod:`snn._standalone`.
+    traces : {"synapse", "neuron"}
+        Where the rule's traces live while learning: one copy per synapse, as
+        the rule writes them, or -- for rules whose traces follow one
+        neuron's spikes alone, such as "stdp" -- one per input channel and
+        per neuron, linked into the synapses. The same learning up to
+        floating-point rounding; "neuron" spends less arithmetic per input
+        spike, which pays on large networks on the compiled backend (784 x
+        400 synapses: about 3x less CPU per presentation, bench/RESULTS.md)
+        and costs on small ones in runtime mode (two more groups to update
+        every time step). See :class:`snn.network.DiehlCookNetwork`.
     random_state : None, int or numpy Generator
         Seeds the initial weights and every input spike train.
     plasticity, threshold_adaptation, weight_normalisation, lateral_inhibition : bool

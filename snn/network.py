@@ -61,6 +61,7 @@ from brian2 import (
     StateMonitor,
     Synapses,
     TimedArray,
+    linked_var,
     ms,
     volt,
 )
@@ -80,6 +81,7 @@ from snn.neurons import (
 
 __all__ = [
     "BACKENDS",
+    "TRACES",
     "DiehlCookNetwork",
     "SimulationDiverged",
     "SimulationResult",
@@ -88,6 +90,9 @@ __all__ = [
 
 #: How a network may be simulated (see :class:`DiehlCookNetwork`'s ``backend``).
 BACKENDS = ("auto", "standalone", "runtime")
+
+#: Where the plasticity rule's traces live (see :class:`DiehlCookNetwork`'s ``traces``).
+TRACES = ("synapse", "neuron")
 
 #: Whether a run with plasticity 0 in every window (an evaluation, a readout
 #: pass) uses the network's frozen form: input synapses that only transmit
@@ -269,6 +274,17 @@ class DiehlCookNetwork:
         compiled program reused across calls (:mod:`snn._standalone`), or
         chosen per call by expected work (``"auto"``, see
         :func:`snn._standalone.choose_backend`).
+    traces : {"synapse", "neuron"}
+        Where the rule's traces live while learning. "synapse": as the rule
+        writes them, one copy per synapse, decayed at each of its events.
+        "neuron": the traces the rule lists in ``neuron_traces`` (those that
+        follow one neuron's spikes alone, e.g. pair STDP's) are kept once per
+        input channel or excitatory neuron, decayed every time step and
+        linked into the synapses (:meth:`snn.rules.PlasticityRule.neuron_trace_synapses_kwargs`):
+        the same weight changes up to floating-point rounding, at a fraction
+        of the arithmetic per input spike once the network is large (784 x
+        400 synapses: bench/RESULTS.md). Runs without plasticity are
+        unaffected (they use the frozen form).
     """
 
     def __init__(
@@ -292,6 +308,7 @@ class DiehlCookNetwork:
         weight_normalisation=True,
         threshold_adaptation=True,
         backend="auto",
+        traces="synapse",
     ):
         for name, value in (
             ("lateral_inhibition", lateral_inhibition),
@@ -330,6 +347,14 @@ class DiehlCookNetwork:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {list(BACKENDS)}, got backend={backend!r}")
         self.backend = backend
+        if traces not in TRACES:
+            raise ValueError(f"traces must be one of {list(TRACES)}, got traces={traces!r}")
+        if traces == "neuron" and not rule.neuron_traces:
+            raise ValueError(
+                f"traces='neuron' needs a rule whose traces a neuron can hold; rule {rule!r} "
+                "lists none (neuron_traces); use traces='synapse'"
+            )
+        self.traces = traces
         # True in the frozen form of the network (see frozen_form); set by
         # simulate for runs without plasticity, never by users. The frozen form
         # of weights inside [0, wmax] leaves out the clipping (frozen_clips False).
@@ -368,7 +393,14 @@ class DiehlCookNetwork:
         """Keyword arguments of the input ``Synapses`` (the rule's, or its frozen form's)."""
         if self.frozen:
             return self.rule.frozen_synapses_kwargs("ge_post += w", clip=self.frozen_clips)
+        if self.keeps_neuron_traces:
+            return self.rule.neuron_trace_synapses_kwargs(transmission="ge_post += w")
         return self.rule.synapses_kwargs(transmission="ge_post += w")
+
+    @property
+    def keeps_neuron_traces(self) -> bool:
+        """Whether the rule's traces live on the neurons in this run (``traces="neuron"``, plastic)."""
+        return self.traces == "neuron" and not self.frozen
 
     @property
     def has_lateral_inhibition(self) -> bool:
@@ -712,6 +744,8 @@ class DiehlCookNetwork:
             "excitatory": excitatory,
             "input_synapses": input_synapses,
         }
+        if self.keeps_neuron_traces:
+            objects.update(self._neuron_traces(inputs, excitatory, input_synapses, step_clock))
         if self.has_lateral_inhibition and lateral_synapses:
             lateral = Synapses(
                 excitatory,
@@ -784,6 +818,53 @@ class DiehlCookNetwork:
             *(value for key, value in objects.items() if key != "clocks"),
             name="snn_network",
         )
+        return objects
+
+    def _neuron_traces(self, inputs, excitatory, input_synapses, clock):
+        """The groups holding the rule's traces on the neurons, and the synapses making them jump.
+
+        One group per side with traces (``snn_pre_traces``: one row per input
+        channel, ``snn_post_traces``: per excitatory neuron), integrated
+        exactly every time step; one-to-one ``Synapses`` add 1 at each spike
+        of the side's neurons, between the input synapses' presynaptic
+        pathway (Brian2's order -1) and their postsynaptic pathway (order +1)
+        of the same time step: the postsynaptic pathway sees a presynaptic
+        spike of its own step and the presynaptic pathway does not see a
+        postsynaptic one, as with the rule's own traces.
+        """
+        objects = {}
+        namespace = self.rule.namespace()
+        for side, source, index in (
+            ("pre", inputs, "_synaptic_pre"),
+            ("post", excitatory, "_synaptic_post"),
+        ):
+            traces = {
+                name: tau for name, (where, tau) in self.rule.neuron_traces.items() if where == side
+            }
+            if not traces:
+                continue
+            group = NeuronGroup(
+                len(source),
+                "\n".join(f"d{name}/dt = -{name} / {tau} : 1" for name, tau in traces.items()),
+                method="exact",
+                namespace=namespace,
+                clock=clock,
+                name=f"snn_{side}_traces",
+            )
+            jumps = Synapses(
+                source,
+                group,
+                on_pre="\n".join(f"{name}_post += 1" for name in traces),
+                delay=0 * ms,
+                clock=clock,
+                name=f"snn_{side}_trace_jumps",
+            )
+            jumps.connect(i=np.arange(len(source)), j=np.arange(len(source)))
+            jumps.pre.order = 0
+            for name in traces:
+                setattr(input_synapses, name, linked_var(group, name, index=index))
+            objects[f"{side}_traces"] = group
+            objects[f"{side}_trace_jumps"] = jumps
         return objects
 
     def _result(self, run, final, wall_seconds, backend):

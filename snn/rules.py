@@ -153,6 +153,13 @@ class PlasticityRule:
         ``w`` is the host's; every change of ``w`` is gated by ``plastic_post``.
     uses_reward : bool
         True if the rule reads ``reward_post`` (the host must drive it).
+    neuron_traces : dict
+        Traces of ``model`` that follow the spikes of one neuron alone, as
+        ``name: (side, tau)`` (``side`` "pre" or "post", ``tau`` the name of
+        the time-constant parameter): each decays with ``tau`` and jumps by 1
+        at that neuron's spike, so all synapses of the neuron hold the same
+        value and a host may keep one copy on the neuron instead (see
+        :meth:`neuron_trace_synapses_kwargs`). Empty: the rule has no such form.
 
     Parameters
     ----------
@@ -169,6 +176,7 @@ class PlasticityRule:
     on_pre = ""
     on_post = ""
     uses_reward = False
+    neuron_traces: dict = {}
 
     def __init__(self, **params):
         self.overrides = params
@@ -314,6 +322,88 @@ class PlasticityRule:
         kwargs = {"model": "w : 1\n", "on_pre": on_pre, "namespace": {"wmax": self.params["wmax"]}}
         if clips["on_post"]:
             kwargs["on_post"] = clipping
+        return kwargs
+
+    def neuron_trace_synapses_kwargs(self, transmission=""):
+        """``Synapses`` keyword arguments with the :attr:`neuron_traces` kept on the neurons.
+
+        The traces' equations and their jumps (``name += 1``) leave the
+        synapses; the synapses declare each trace as a linked variable
+        (``name : 1 (linked)``) and keep the rest of the rule's code as it
+        is. The host keeps each trace on the neurons of its side (decaying
+        every time step with ``tau``, jumping by 1 at the neuron's spikes),
+        links it into the synapses through the synapse's pre- or
+        postsynaptic index, and orders the jumps as the rule's pathways did:
+        a presynaptic trace jumps before the postsynaptic pathway of the same
+        time step runs, a postsynaptic trace after the presynaptic pathway.
+
+        Every weight change is then the same as with the rule's own
+        ``model`` up to floating-point rounding (the decay is applied step by
+        step instead of at once from the last update), and a synaptic event
+        no longer decays two traces: it reads them.
+
+        Parameters
+        ----------
+        transmission : str
+            The host's synaptic transmission (see :meth:`synapses_kwargs`).
+
+        Returns
+        -------
+        dict with keys ``model``, ``on_pre``, ``on_post`` and ``namespace``.
+
+        Raises
+        ------
+        ValueError
+            If the rule lists no :attr:`neuron_traces`, or its code does not
+            have the form they promise (each trace an event-driven
+            ``d<name>/dt = -<name> / <tau>`` jumping by 1 in its side's
+            pathway, nowhere else assigned).
+        """
+        if not self.neuron_traces:
+            raise ValueError(
+                f"rule {self._label()} keeps no traces that a neuron could hold "
+                "(its neuron_traces is empty); keep its traces on the synapses"
+            )
+        model = _dedent(self.model).splitlines()
+        pathways = {
+            "pre": _dedent(self.on_pre).splitlines(),
+            "post": _dedent(self.on_post).splitlines(),
+        }
+        for name, (side, tau) in self.neuron_traces.items():
+            if side not in pathways:
+                raise ValueError(
+                    f"rule {self._label()}: trace {name!r} of neuron_traces has side "
+                    f"{side!r}; expected 'pre' or 'post'"
+                )
+            equation = re.compile(
+                rf"^d{name}/dt\s*=\s*-\s*{name}\s*/\s*{tau}\s*:\s*1\s*\(event-driven\)$"
+            )
+            jump = re.compile(rf"^{name}\s*\+=\s*1$")
+            declared = [line for line in model if equation.match(line)]
+            jumps = [line for line in pathways[side] if jump.match(line)]
+            others = [
+                line
+                for lines in pathways.values()
+                for line in lines
+                if (m := _ASSIGNMENT.match(line)) and m.group(1) == name and not jump.match(line)
+            ]
+            if len(declared) != 1 or len(jumps) != 1 or others:
+                raise ValueError(
+                    f"rule {self._label()}: trace {name!r} of neuron_traces is not an "
+                    f"event-driven d{name}/dt = -{name} / {tau} jumping by 1 at each "
+                    f"{side}synaptic spike and assigned nowhere else"
+                )
+            model.remove(declared[0])
+            pathways[side].remove(jumps[0])
+        model += [f"{name} : 1 (linked)" for name in self.neuron_traces]
+        on_pre = "\n".join(s for s in (transmission.strip(), *pathways["pre"]) if s)
+        kwargs = {
+            "model": "w : 1\n" + "\n".join(model) + "\n",
+            "on_pre": on_pre,
+            "namespace": self.namespace(),
+        }
+        if pathways["post"]:
+            kwargs["on_post"] = "\n".join(pathways["post"])
         return kwargs
 
     def check(self):
@@ -476,6 +566,7 @@ class PairSTDP(PlasticityRule):
         apost += 1
         w = clip(w + plastic_post * nu_post * wmax * apre, 0, wmax)
     """
+    neuron_traces = {"apre": ("pre", "tau_pre"), "apost": ("post", "tau_post")}
 
     def window(self, delta_t):
         """Weight change per isolated pair, ``delta_t = t_post - t_pre`` (ms or Quantity).
