@@ -545,9 +545,10 @@ _PARAMETERS_DOC = """
         per neuron, linked into the synapses. The same learning up to
         floating-point rounding; "neuron" spends less arithmetic per input
         spike, which pays on large networks on the compiled backend (784 x
-        400 synapses: about 3x less CPU per presentation, bench/RESULTS.md)
-        and costs on small ones in runtime mode (two more groups to update
-        every time step). See :class:`snn.network.DiehlCookNetwork`.
+        400 synapses: about 40% less CPU per learning presentation,
+        bench/RESULTS.md) and costs on small ones in runtime mode (two more
+        groups to update every time step). See
+        :class:`snn.network.DiehlCookNetwork`.
     random_state : None, int or numpy Generator
         Seeds the initial weights and every input spike train.
     plasticity, threshold_adaptation, weight_normalisation, lateral_inhibition : bool
