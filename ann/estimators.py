@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from ann.activations import ACTIVATIONS
-from ann.network import NETWORK_CONSTRAINTS, StackedMLP, layer_sizes, network_rngs
+from ann.network import NETWORK_CONSTRAINTS, StackedMLP, build_mlp, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
 from ann.supervised import (
@@ -51,19 +51,7 @@ class _BaseMLP(NetworkEstimator):
     # -- training ----------------------------------------------------------------------------
 
     def _build_network(self, hyper: dict, n_features: int, n_outputs: int) -> StackedMLP:
-        return StackedMLP(
-            layer_sizes(n_features, hyper["hidden_layer_sizes"], n_outputs),
-            None,
-            activation=hyper["activation"],
-            loss=self._loss_name,
-            rule=hyper["rule"],
-            optimizer=hyper["optimizer"],
-            learning_rate=hyper["learning_rate"],
-            alpha=hyper["alpha"],
-            rule_params=hyper["rule_params"],
-            optimizer_params=hyper["optimizer_params"],
-            dtype=hyper["dtype"],
-        )
+        return build_mlp(hyper, n_features, n_outputs, self._loss_name)
 
     def _initialize(self, hyper: dict, n_features: int, n_outputs: int) -> None:
         # Building the network also validates rule_params and optimizer_params,

@@ -60,6 +60,24 @@ NETWORK_CONSTRAINTS = {
 }
 
 
+#: Hyperparameters that both network classes (:class:`StackedMLP` and
+#: :class:`ann.spiking.network.SpikingNetwork`) take as they are, by the same name.
+TRAINING_KEYWORDS = (
+    "rule",
+    "optimizer",
+    "learning_rate",
+    "alpha",
+    "rule_params",
+    "optimizer_params",
+    "dtype",
+)
+
+
+def training_keywords(hyper: dict) -> dict:
+    """The :data:`TRAINING_KEYWORDS` entries of the hyperparameters ``hyper``."""
+    return {name: hyper[name] for name in TRAINING_KEYWORDS}
+
+
 def network_rngs(rng: np.random.Generator) -> tuple[np.random.Generator, ...]:
     """The three independent streams of one network: weights, rule state, shuffling.
 
@@ -521,3 +539,33 @@ def layer_sizes(
 ) -> tuple[int, ...]:
     """``(n_features, *hidden_layer_sizes, n_outputs)``."""
     return (int(n_features), *hidden_layer_sizes, int(n_outputs))
+
+
+def build_mlp(
+    hyper: dict, n_features: int, n_outputs: int, loss: str, n_networks: int | None = None
+) -> StackedMLP:
+    """The MLP(s) of validated hyperparameters, not yet initialised.
+
+    Parameters
+    ----------
+    hyper : dict
+        The estimator's or population's parameters, checked against
+        :data:`NETWORK_CONSTRAINTS` (``hidden_layer_sizes``, ``activation`` and
+        the :data:`TRAINING_KEYWORDS` are read).
+    n_features, n_outputs : int
+    loss : str
+        A name in :data:`ann.losses.LOSSES`.
+    n_networks : int or None, default=None
+        A stack of this many networks, or ``None`` for a single network.
+
+    Returns
+    -------
+    StackedMLP
+    """
+    return StackedMLP(
+        layer_sizes(n_features, hyper["hidden_layer_sizes"], n_outputs),
+        n_networks,
+        activation=hyper["activation"],
+        loss=loss,
+        **training_keywords(hyper),
+    )

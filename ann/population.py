@@ -7,7 +7,7 @@ from numbers import Integral
 import numpy as np
 
 from ann.activations import ACTIVATIONS
-from ann.network import NETWORK_CONSTRAINTS, StackedMLP, layer_sizes, network_rngs
+from ann.network import NETWORK_CONSTRAINTS, build_mlp, network_rngs
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
 from core import data as check
@@ -211,18 +211,8 @@ class MLPPopulation(AgentStack, Persistent):
             setattr(self, name, settings[name])
         agent_rngs = check_random_state(random_state).spawn(self.n_agents)
 
-        self._network = StackedMLP(
-            layer_sizes(self.n_features_in_, self.hidden_layer_sizes, len(self.classes_)),
-            self.n_agents,
-            activation=self.activation,
-            loss="cross_entropy",
-            rule=self.rule,
-            optimizer=self.optimizer,
-            learning_rate=self.learning_rate,
-            alpha=self.alpha,
-            rule_params=self.rule_params,
-            optimizer_params=self.optimizer_params,
-            dtype=self.dtype,
+        self._network = build_mlp(
+            settings, self.n_features_in_, len(self.classes_), "cross_entropy", self.n_agents
         )
         streams = [network_rngs(rng) for rng in agent_rngs]
         self._network.initialize([s[0] for s in streams], [s[1] for s in streams])

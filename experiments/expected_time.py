@@ -37,8 +37,10 @@ class Expected:
     how: str  # how it was measured, printed beside the time
 
 
-def _measured(cpu_seconds):
-    return Expected(cpu_seconds, "measured on a busy machine")
+def _measured(quick: float, full: float) -> dict[str, Expected]:
+    """Both presets' CPU seconds, measured on a busy machine (see :data:`MEASURED_ON`)."""
+    how = "measured on a busy machine"
+    return {"quick": Expected(quick, how), "full": Expected(full, how)}
 
 
 #: Built-in experiments: preset -> Expected. Quick: user + sys CPU seconds of
@@ -53,66 +55,66 @@ EXPECTED: dict[str, dict[str, Expected]] = {
     # 2063 x 6 evaluations + digits 1347 x 4 + 450 x 6 + the small tasks) ~ 143k
     # presentations against ~2.95k in quick: x48.
     # full, measured 2026-11-30 at commit 307f33b (load 2-3.5): 5 seeds, wall 3785 s, CPU 3117 s.
-    "task_benchmark": {"quick": _measured(226), "full": _measured(3117)},
+    "task_benchmark": _measured(226, 3117),
     # Measured at 90196e2, before this experiment was rewritten with a validation
     # split and references: to be measured again. quick: wall 456 s at load 14.6. full: 5 seeds x (1347 x 3 epochs + 24
     # checkpoints x 450) = 74k presentations against 2 x (240 + 4 x 120) = 1.4k: x51.
     # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): 10 seeds, wall 1426 s, CPU 650 s.
-    "learning_curves": {"quick": _measured(104), "full": _measured(650)},
+    "learning_curves": _measured(104, 650),
     # quick: wall 556 s at load 6.8. full: 41 spike timings x 60 pairings against
     # 17 x 10 simulated seconds per rule: x14.5.
     # full, measured 2026-11-30 at commit d8a3cd7 (load 3-6): wall 151 s, CPU 147 s.
-    "stdp_window": {"quick": _measured(151), "full": _measured(147)},
+    "stdp_window": _measured(151, 147),
     # quick: wall 292 s at load 14.7. full: 1347 x (2 + 1) + 450 = 4.5k
     # presentations against 400 x 2 + 450 = 1.25k: x3.6.
     # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): wall 34 s, CPU 33 s.
-    "receptive_fields": {"quick": _measured(75), "full": _measured(33)},
+    "receptive_fields": _measured(75, 33),
     # quick: wall 944 s at load 15 (user + sys 72 s). Per spiking network, full / quick
     # presentations x presentation time: 5 tasks x (270 x 2 epochs + 270 frozen + 450
     # test) + 1347 refit = 7.65k x 500 ms against 5 x (20 x 3 + 100) + 100 = 900 x 125 ms
     # (x34); networks: 5 seeds x 3 sizes against 2 x 2 (x3.75): x127, 2.5 h projected.
     # full, measured 2026-11-30 at commit 307f33b (load 1-4): 5 seeds, wall 997 s, CPU 606 s.
-    "continual_learning": {"quick": _measured(72), "full": _measured(606)},
+    "continual_learning": _measured(72, 606),
     # quick: wall 388 s at load 15.3 (before the reference models were added; they
     # cost seconds). full: 10 seeds x (1347 x 3 + 12 conditions x 450) = 94k
     # presentations against 300 x 2 + 6 x 100 = 1.2k: x79.
     # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): 10 seeds, wall 1468 s, CPU 542 s.
-    "noise_robustness": {"quick": _measured(100), "full": _measured(542)},
+    "noise_robustness": _measured(100, 542),
     # quick: wall 1274 s at load 15.7. full: 5 seeds x 6 spiking rules x (1347 x 3 +
     # 450) = 135k presentations against 6 x (300 x 2 + 150) = 4.5k: x30.
     # full, measured 2026-11-30 at commit 307f33b (load 2-3.5): 5 seeds, wall 1310 s, CPU 1228 s.
-    "rule_zoo": {"quick": _measured(350), "full": _measured(1228)},
+    "rule_zoo": _measured(350, 1228),
     # quick: 95 s of CPU for 3 seeds (605 s wall at load ~15; the quick preset runs 2).
     # full: the module docstring's projection, digits at 400 neurons, 5 seeds
     # (2400 s measured for 3).
     # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): 5 seeds, wall 275 s, CPU 81 s (both
     # learners reach the target after a few hundred samples).
-    "energy_to_accuracy": {"quick": _measured(95), "full": _measured(81)},
+    "energy_to_accuracy": _measured(95, 81),
     # Full presets of the societies: measured seconds per round (module docstrings)
     # times rounds and seeds.
     # 20 rounds x (35 s teach + 13 s gossip) x 5 seeds + the DeGroot theory.
     # quick: wall 180 s at load 17.1.
     # full, measured 2026-11-30 at commit d8a3cd7 (load 3-6): 5 seeds, wall 1197 s, CPU 1089 s.
-    "social_topology": {"quick": _measured(52), "full": _measured(1089)},
+    "social_topology": _measured(52, 1089),
     # quick: wall 116 s at load 16.4 (3 seeds then). full: 20 rounds x 24 s x 5 seeds.
     # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): 5 seeds, wall 2094 s, CPU 878 s.
-    "mixed_society": {"quick": _measured(31), "full": _measured(878)},
+    "mixed_society": _measured(31, 878),
     # 30 rounds x 3 protocols x 5 seeds x 15-20 s per round of one society (the
     # module docstring's "about two and a half hours").
     # quick: wall 36 s at load 18.6 (before the reference forecasts were added).
     # full, measured 2026-11-30 at commit 307f33b (load 2-4): 5 seeds, wall 2580 s, CPU 1468 s.
-    "smart_city": {"quick": _measured(9), "full": _measured(1468)},
+    "smart_city": _measured(9, 1468),
     # quick: wall 69 s at load 9.9. full: 306 s measured for 3 seeds (module
     # docstring), 10 seeds.
     # full, measured 2026-11-30 at commit 6c1f240 (load 4-13): 10 seeds, wall 1412 s, CPU 528 s.
-    "brain_synchrony": {"quick": _measured(16), "full": _measured(528)},
+    "brain_synchrony": _measured(16, 528),
     # quick (5 tasks x 3 seeds): 121 s of CPU (user 119.8 + sys 1.2), wall 277 s at
     # load 7-8, commit 7251b12; the STDP network took 80% of it (timings.csv). full,
     # measured in parts at load 7-9 (bench/RESULTS.md): xor + iris + seed_regression,
     # 5 seeds, 330 s of CPU; digits, 3 seeds, 235 s (392 s for 5); city_traffic, 1
     # seed, 151 s (755 s for 5). Together ~1480 s of CPU (a run uses one core).
     # full, measured 2026-11-30 at commit d8a3cd7 (load 3-6): 5 seeds, wall 2049 s, CPU 910 s.
-    "learner_matrix": {"quick": _measured(121), "full": _measured(910)},
+    "learner_matrix": _measured(121, 910),
 }
 
 

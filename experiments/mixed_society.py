@@ -76,6 +76,14 @@ from tasks import load_task
 
 ALONE = "alone"
 
+#: Columns of a society's round table that metrics.csv keeps as they are (after the
+#: condition, the teacher and learner types, the role and the agent, which are read from
+#: the table's node names).
+_COPIED_COLUMNS = (
+    "type round accuracy local_samples demonstrations_received demonstration_accuracy "
+    "messages cost cost_unit"
+).split()
+
 
 @dataclass(frozen=True)
 class Settings(SocietySettings):
@@ -534,15 +542,7 @@ def run(settings: Settings, seed: int) -> Result:
                     "learner_type": [condition[node[0]][1] for node in table["agent"]],
                     "role": [node[1] for node in table["agent"]],
                     "agent": [node[2] for node in table["agent"]],
-                    "type": table["type"],
-                    "round": table["round"],
-                    "accuracy": table["accuracy"],
-                    "local_samples": table["local_samples"],
-                    "demonstrations_received": table["demonstrations_received"],
-                    "demonstration_accuracy": table["demonstration_accuracy"],
-                    "messages": table["messages"],
-                    "cost": table["cost"],
-                    "cost_unit": table["cost_unit"],
+                    **{column: table[column] for column in _COPIED_COLUMNS},
                 }
             )
         )

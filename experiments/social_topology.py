@@ -105,6 +105,10 @@ TOPOLOGY_LABELS = {
     "grid": "grid",
 }
 
+#: Columns of a society's round table that metrics.csv keeps as they are (after the
+#: topology and the agent, which are read from the table's node names).
+_COPIED_COLUMNS = "round degree accuracy disagreement messages local_samples cost cost_unit".split()
+
 
 def society_rows(metrics: pd.DataFrame) -> pd.DataFrame:
     """The agents' rows of ``metrics``, without the reference learners' rows."""
@@ -730,14 +734,7 @@ def run(settings: Settings, seed: int) -> Result:
                             "type": table["type"],
                             "topology": [node[0] for node in table["agent"]],
                             "agent": [node[1] for node in table["agent"]],
-                            "round": table["round"],
-                            "degree": table["degree"],
-                            "accuracy": table["accuracy"],
-                            "disagreement": table["disagreement"],
-                            "messages": table["messages"],
-                            "local_samples": table["local_samples"],
-                            "cost": table["cost"],
-                            "cost_unit": table["cost_unit"],
+                            **{column: table[column] for column in _COPIED_COLUMNS},
                         }
                     )
                 )

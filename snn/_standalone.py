@@ -101,27 +101,22 @@ AUTO_BUILD_STEPS = 500_000
 SUPPORT_DIRECTORY = Path(__file__).with_name("standalone_support")
 SUPPORT_FILES = ("snn_run_inputs.h", "snn_run_inputs.cpp")
 
+
+def _excitatory(*names: str) -> dict[str, tuple[str, str]]:
+    """``name -> ("snn_excitatory", name)``: variables of the excitatory neurons, by their names."""
+    return {name: ("snn_excitatory", name) for name in names}
+
+
 #: Variables set from files at every run (Brian2 run arguments).
 RUN_ARGUMENTS = {
     "weights": ("snn_input_synapses", "w"),
-    "theta": ("snn_excitatory", "theta"),
-    "assigned_class": ("snn_excitatory", "assigned_class"),
-    "theta_plus": ("snn_excitatory", "theta_plus"),
-    "tau_theta": ("snn_excitatory", "tau_theta"),
-    "inhibition": ("snn_excitatory", "inhibition"),
-    "weight_sum": ("snn_excitatory", "weight_sum"),
+    **_excitatory("theta", "assigned_class", "theta_plus", "tau_theta", "inhibition", "weight_sum"),
 }
 
 #: Variables read back after every run (see snn.network.FinalState).
 OUTPUTS = {
     "weights": ("snn_input_synapses", "w"),
-    "theta": ("snn_excitatory", "theta"),
-    "v": ("snn_excitatory", "v"),
-    "ge": ("snn_excitatory", "ge"),
-    "gi": ("snn_excitatory", "gi"),
-    "diverged_window": ("snn_excitatory", "diverged_window"),
-    "presentation_count": ("snn_excitatory", "presentation_count"),
-    "spike_count": ("snn_excitatory", "spike_count"),
+    **_excitatory("theta", "v", "ge", "gi", "diverged_window", "presentation_count", "spike_count"),
     "recorded_presentation_count": ("snn_count_monitor", "presentation_count"),
     "recorded_spike_count": ("snn_count_monitor", "spike_count"),
 }

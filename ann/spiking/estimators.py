@@ -7,7 +7,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 
-from ann.network import NETWORK_CONSTRAINTS
+from ann.network import NETWORK_CONSTRAINTS, training_keywords
 from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
 from ann.spiking.encoding import ENCODINGS, encode
@@ -83,17 +83,11 @@ class _BaseSpikingMLP(NetworkEstimator):
         return SpikingNetwork(
             (n_features, *hyper["hidden_layer_sizes"], n_outputs),
             loss=self._loss_name,
-            rule=hyper["rule"],
-            optimizer=hyper["optimizer"],
-            learning_rate=hyper["learning_rate"],
-            alpha=hyper["alpha"],
             membrane_decay=hyper["membrane_decay"],
             surrogate_steepness=hyper["surrogate_steepness"],
             encoding=hyper["encoding"],
-            rule_params=hyper["rule_params"],
-            optimizer_params=hyper["optimizer_params"],
-            dtype=hyper["dtype"],
             n_networks=n_networks,
+            **training_keywords(hyper),
         )
 
     def _initialize(self, hyper: dict, n_features: int, n_outputs: int) -> None:
