@@ -37,6 +37,39 @@ from social import Society
 from social.metrics import summarise
 
 
+class PhaseTimer:
+    """Wall seconds of a society's rounds by phase: local learning, interaction, evaluation.
+
+    Wraps the society's ``partial_fit`` and ``predict`` and its protocol's
+    ``interact`` on the instances; a call made inside another phase (a
+    protocol's teachers predicting, its learners learning) counts for that
+    phase, so the three add up to no more than the rounds' wall time.
+    """
+
+    PHASES = ("learning", "interaction", "evaluation")
+
+    def __init__(self, society):
+        self.seconds = dict.fromkeys(self.PHASES, 0.0)
+        self._inside = False
+        society.partial_fit = self._timed(society.partial_fit, "learning")
+        society.predict = self._timed(society.predict, "evaluation")
+        society.protocol_.interact = self._timed(society.protocol_.interact, "interaction")
+
+    def _timed(self, method, phase):
+        def timed(*args, **kwargs):
+            if self._inside:
+                return method(*args, **kwargs)
+            self._inside = True
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self.seconds[phase] += time.perf_counter() - started
+                self._inside = False
+
+        return timed
+
+
 def measure(
     n_agents: int,
     agents: str,
@@ -60,6 +93,7 @@ def measure(
     started = time.perf_counter()
     society.setup()
     setup_seconds = time.perf_counter() - started
+    phases = PhaseTimer(society)
     table = society.run(rounds)
     total = time.perf_counter() - started
     summary = summarise(table)
@@ -73,6 +107,8 @@ def measure(
         "per_round_s": summary["wall_seconds"].median(),
         "per_agent_round_ms": 1e3 * summary["wall_seconds"].median() / n_agents,
         "final_accuracy": last["mean_accuracy"],
+        "rounds_s": summary["wall_seconds"].sum(),
+        **{f"{phase}_s": seconds for phase, seconds in phases.seconds.items()},
         **{f"final_{c}": last[c] for c in summary.columns if c.startswith("accuracy_")},
     }
 
@@ -145,6 +181,23 @@ def main(argv=None) -> None:
         print(
             f"| {r['n_agents']} | {r['backend']} | {r['total_s']:.1f} | {r['per_round_s']:.2f} | "
             f"{r['per_agent_round_ms']:.1f} | {ratio:.2f} | {r['final_accuracy']:.3f} ({types}) |"
+        )
+
+    print(
+        "\nWhere the rounds' wall time goes (all rounds; a protocol's predictions and "
+        "learning count as interaction):\n"
+    )
+    print("| agents | backend | rounds s | learning | interaction | evaluation | other |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        shares = [r[f"{phase}_s"] / r["rounds_s"] for phase in PhaseTimer.PHASES]
+        print(
+            f"| {r['n_agents']} | {r['backend']} | {r['rounds_s']:.1f} | "
+            + " | ".join(
+                f"{r[f'{phase}_s']:.1f} s ({share:.0%})"
+                for phase, share in zip(PhaseTimer.PHASES, shares)
+            )
+            + f" | {1 - sum(shares):.0%} |"
         )
 
     if len(variants) > 1:
