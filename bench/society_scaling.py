@@ -41,31 +41,40 @@ class PhaseTimer:
     """Wall seconds of a society's rounds by phase: local learning, interaction, evaluation.
 
     Wraps the society's ``partial_fit`` and ``predict`` and its protocol's
-    ``interact`` on the instances; a call made inside another phase (a
-    protocol's teachers predicting, its learners learning) counts for that
-    phase, so the three add up to no more than the rounds' wall time.
+    ``interact`` on the instances. A call made inside the interaction (its
+    learners learning, its teachers predicting) counts for the interaction
+    and, separately, as ``interaction_learning`` / ``interaction_predicting``,
+    so that learning and predicting can be told apart over the whole round.
     """
 
     PHASES = ("learning", "interaction", "evaluation")
 
     def __init__(self, society):
-        self.seconds = dict.fromkeys(self.PHASES, 0.0)
-        self._inside = False
+        self.seconds = dict.fromkeys(
+            [*self.PHASES, "interaction_learning", "interaction_predicting"], 0.0
+        )
+        self._outer = None
         society.partial_fit = self._timed(society.partial_fit, "learning")
         society.predict = self._timed(society.predict, "evaluation")
         society.protocol_.interact = self._timed(society.protocol_.interact, "interaction")
 
     def _timed(self, method, phase):
         def timed(*args, **kwargs):
-            if self._inside:
+            outer = self._outer
+            if outer is not None and outer != "interaction":
                 return method(*args, **kwargs)
-            self._inside = True
+            key = (
+                phase
+                if outer is None
+                else f"interaction_{phase.replace('evaluation', 'predicting')}"
+            )
+            self._outer = phase if outer is None else outer
             started = time.perf_counter()
             try:
                 return method(*args, **kwargs)
             finally:
-                self.seconds[phase] += time.perf_counter() - started
-                self._inside = False
+                self.seconds[key] += time.perf_counter() - started
+                self._outer = outer
 
         return timed
 
@@ -187,17 +196,21 @@ def main(argv=None) -> None:
         "\nWhere the rounds' wall time goes (all rounds; a protocol's predictions and "
         "learning count as interaction):\n"
     )
-    print("| agents | backend | rounds s | learning | interaction | evaluation | other |")
+    print(
+        "| agents | backend | rounds s | learning | interaction (of which learning, "
+        "predicting) | evaluation | other |"
+    )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
-        shares = [r[f"{phase}_s"] / r["rounds_s"] for phase in PhaseTimer.PHASES]
+        rounds = r["rounds_s"]
+        shares = [r[f"{phase}_s"] / rounds for phase in PhaseTimer.PHASES]
         print(
-            f"| {r['n_agents']} | {r['backend']} | {r['rounds_s']:.1f} | "
-            + " | ".join(
-                f"{r[f'{phase}_s']:.1f} s ({share:.0%})"
-                for phase, share in zip(PhaseTimer.PHASES, shares)
-            )
-            + f" | {1 - sum(shares):.0%} |"
+            f"| {r['n_agents']} | {r['backend']} | {rounds:.1f} | "
+            f"{r['learning_s']:.1f} s ({shares[0]:.0%}) | "
+            f"{r['interaction_s']:.1f} s ({shares[1]:.0%}; "
+            f"{r['interaction_learning_s'] / rounds:.0%}, "
+            f"{r['interaction_predicting_s'] / rounds:.0%}) | "
+            f"{r['evaluation_s']:.1f} s ({shares[2]:.0%}) | {1 - sum(shares):.0%} |"
         )
 
     if len(variants) > 1:
