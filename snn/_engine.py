@@ -45,6 +45,21 @@ MIN_SPIKES_PER = 350 * ms
 MAX_BOOSTS = 3
 
 
+#: The :class:`EngineConfig` fields a :class:`DiehlCookNetwork` takes as they are.
+NETWORK_SETTINGS = (
+    "presentation_time",
+    "rest_time",
+    "dt",
+    "inhibition",
+    "target",
+    "lateral_inhibition",
+    "weight_normalisation",
+    "threshold_adaptation",
+    "backend",
+    "traces",
+)
+
+
 @dataclass
 class EngineConfig:
     """Validated settings of a spiking learner (see the estimators' docstrings)."""
@@ -106,18 +121,9 @@ class SpikingAgents:
             n_neurons,
             config.rule,
             n_agents=n_agents,
-            presentation_time=config.presentation_time,
-            rest_time=config.rest_time,
-            dt=config.dt,
-            inhibition=config.inhibition,
             weight_sum=config.mean_input_weight * self.n_inputs,
             neuron_params=neuron_params,
-            target=config.target,
-            lateral_inhibition=config.lateral_inhibition,
-            weight_normalisation=config.weight_normalisation,
-            threshold_adaptation=config.threshold_adaptation,
-            backend=config.backend,
-            traces=config.traces,
+            **{name: getattr(config, name) for name in NETWORK_SETTINGS},
         )
         wmax = float(config.rule.params.get("wmax", 1.0))
         self.weights = np.stack(
