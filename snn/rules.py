@@ -381,13 +381,13 @@ class PlasticityRule:
             jump = re.compile(rf"^{name}\s*\+=\s*1$")
             declared = [line for line in model if equation.match(line)]
             jumps = [line for line in pathways[side] if jump.match(line)]
-            others = [
+            assignments = [
                 line
                 for lines in pathways.values()
                 for line in lines
-                if (m := _ASSIGNMENT.match(line)) and m.group(1) == name and not jump.match(line)
+                if (m := _ASSIGNMENT.match(line)) and m.group(1) == name
             ]
-            if len(declared) != 1 or len(jumps) != 1 or others:
+            if len(declared) != 1 or len(jumps) != 1 or assignments != jumps:
                 raise ValueError(
                     f"rule {self._label()}: trace {name!r} of neuron_traces is not an "
                     f"event-driven d{name}/dt = -{name} / {tau} jumping by 1 at each "

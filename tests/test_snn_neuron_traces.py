@@ -121,8 +121,17 @@ def test_a_rule_whose_code_breaks_its_promise_is_refused():
                 w = clip(w - plastic_post * nu_pre * wmax * apost, 0, wmax)
             """
 
-        with pytest.raises(ValueError, match="trace 'apre' of neuron_traces"):
-            ResetTraces().neuron_trace_synapses_kwargs()
+        @register_rule("stdp_pre_trace_on_both_sides")
+        class BothSides(PairSTDP):
+            on_post = """
+                apost += 1
+                apre += 1
+                w = clip(w + plastic_post * nu_post * wmax * apre, 0, wmax)
+            """
+
+        for rule in (ResetTraces(), BothSides()):
+            with pytest.raises(ValueError, match="trace 'apre' of neuron_traces"):
+                rule.neuron_trace_synapses_kwargs()
 
 
 def test_an_estimator_predicts_the_same_with_either_placement():
