@@ -43,7 +43,7 @@ from brian2.units.fundamentalunits import have_same_dimensions
 from scipy.signal import lfilter
 
 from core.params import Interval, check_param
-from snn._brian import check_quantity, code_object_class
+from snn._brian import check_quantity, code_object_class, run_network
 from snn.rules import SpikingBCM, SpikingOja, delta_t_in_ms, get_rule
 
 __all__ = [
@@ -219,7 +219,7 @@ def stdp_window(
     synapses.connect(j="i")
     synapses.w = float(initial_weight)
     network = Network(presynaptic, host, synapses)
-    network.run(end_step * dt, namespace={})
+    run_network(network, end_step * dt, namespace={})
 
     change = np.empty(n_synapses)
     change[np.asarray(synapses.i[:])] = np.asarray(synapses.w[:]) - float(initial_weight)
@@ -401,7 +401,7 @@ def song_abbott(
     synapses.w = initial_weights
     spikes = SpikeMonitor(neuron, codeobj_class=codeobj_class)
     network = Network(inputs, neuron, synapses, spikes)
-    network.run(duration, namespace={})
+    run_network(network, duration, namespace={})
 
     last_tenth = 0.9 * float(duration / second)
     spike_times = np.asarray(spikes.t / second)
@@ -590,7 +590,7 @@ def oja_principal_component(
         synapses, "w", record=True, dt=record_every, codeobj_class=codeobj_class
     )
     network = Network(inputs, neuron, synapses, weight_monitor)
-    network.run(duration, namespace={})
+    run_network(network, duration, namespace={})
 
     order = np.argsort(np.asarray(synapses.i[:]))
     history = np.asarray(weight_monitor.w)[order]  # (n_inputs, n_records)
@@ -763,7 +763,7 @@ def bcm_rates(
     synapses.y_at = past_rate
     synapses.sq_at = past_rate**2 + past_rate / (2 * params["tau_post"])
     network = Network(presynaptic, host, synapses)
-    network.run(duration, namespace={})
+    run_network(network, duration, namespace={})
 
     order = np.argsort(np.asarray(synapses.i[:]))
     seconds = float(duration / second)

@@ -60,7 +60,7 @@ from brian2 import (
     Synapses,
 )
 
-from snn._brian import as_time, check_target, code_object_class, codegen_target
+from snn._brian import as_time, check_target, code_object_class, codegen_target, run_network
 
 __all__ = ["Circuit"]
 
@@ -154,6 +154,9 @@ class Circuit:
             self.network = Network(name=f"{self.name}_network")
         # a second run continues the first, with the objects made since added
         self.network.add([obj for obj in self.objects if obj not in self.network.objects])
-        self.network.run(
-            duration, namespace={} if namespace is None else dict(namespace), report=None
+        run_network(
+            self.network,
+            duration,
+            namespace={} if namespace is None else dict(namespace),
+            report=None,
         )

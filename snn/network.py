@@ -66,7 +66,7 @@ from brian2 import (
     volt,
 )
 
-from snn._brian import as_time, time_steps, use_target
+from snn._brian import as_time, run_network, time_steps, use_target
 from snn._progress import simulation_progress
 from snn.neurons import (
     EXCITATORY_EQUATIONS,
@@ -635,7 +635,9 @@ class DiehlCookNetwork:
             objects["input_synapses"].w = run.weights.ravel()
             # A spiking fit's progress bar advances from Brian2's report hook (snn._progress).
             report, finished = simulation_progress(n_windows * self.n_agents)
-            objects["network"].run(n_windows * self.window_steps * self.dt, namespace={}, **report)
+            run_network(
+                objects["network"], n_windows * self.window_steps * self.dt, namespace={}, **report
+            )
             finished()
             final = FinalState(
                 weights=np.array(objects["input_synapses"].w[:]),

@@ -46,6 +46,7 @@ from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
 from brian2.units.fundamentalunits import have_same_dimensions
 
 from core.registry import Registry
+from snn._brian import run_network
 
 __all__ = [
     "RULES",
@@ -435,7 +436,7 @@ class PlasticityRule:
             synapses = Synapses(*objects, codeobj_class=NumpyCodeObject, **kwargs)
             objects.append(synapses)
             synapses.connect()
-            Network(*objects).run(0 * ms, namespace={})
+            run_network(Network(*objects), 0 * ms, namespace={})
             # Event-driven equations are only unit-checked where a pathway
             # uses them; check them all here.
             if synapses.event_driven is not None:
