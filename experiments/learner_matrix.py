@@ -70,6 +70,7 @@ after then learning 5-9.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -739,18 +740,51 @@ def reference_lines(references) -> list[str]:
     return lines
 
 
-def _differences_section(
-    heading: str, text: str, titles, table: pd.DataFrame, column: str, names, verdict
-) -> list[str]:
-    """Summary lines of a section on differences: ``heading``, ``text`` and a table with
-    one row per task and metric of ``table``, the intervals of the rows whose ``column`` is
-    each of ``names`` (headed ``titles``) and the ``verdict`` on those rows."""
-    lines = ["", f"## {heading}", "", text, ""]
-    lines.append("| task | metric | " + " | ".join(titles) + " | accounted for by |")
-    lines.append("| --- | --- | " + "--- | " * len(titles) + "--- |")
-    for (task, metric), rows in table.groupby(["task", "metric"], sort=False):
-        lines.append(_interval_row(task, metric, rows, column, names) + f" {verdict(rows)} |")
-    return lines
+@dataclass(frozen=True)
+class _DifferencesSection:
+    """A summary section on differences: ``heading``, ``text`` and a table with one row per
+    task and metric, the intervals of the rows whose ``column`` is each of ``names`` (headed
+    ``titles``) and the ``verdict`` on those rows."""
+
+    heading: str
+    text: str
+    titles: tuple
+    column: str
+    names: tuple
+    verdict: Callable[[pd.DataFrame], str]
+
+    def lines(self, table: pd.DataFrame) -> list[str]:
+        lines = ["", f"## {self.heading}", "", self.text, ""]
+        lines.append("| task | metric | " + " | ".join(self.titles) + " | accounted for by |")
+        lines.append("| --- | --- | " + "--- | " * len(self.titles) + "--- |")
+        for (task, metric), rows in table.groupby(["task", "metric"], sort=False):
+            row = _interval_row(task, metric, rows, self.column, self.names)
+            lines.append(row + f" {self.verdict(rows)} |")
+        return lines
+
+
+_FACTORS = _DifferencesSection(
+    "Which factor accounts for each difference",
+    "Main effects (spiking minus rate; feedback alignment minus backprop, each averaged "
+    "over the other factor) and interaction, mean [95% interval] over seeds; metrics "
+    "marked log10 are compared as log10 ratios (+1 = ten times more).",
+    titles=("spikes", "rule", "interaction"),
+    column="effect",
+    names=("spikes", "rule", "interaction"),
+    verdict=attribute,
+)
+_TWO_STEPS = _DifferencesSection(
+    "The MLP against the STDP network, in two steps",
+    "STDP network minus MLP = (spiking MLP minus MLP: spikes, backprop kept) + (STDP "
+    "network minus spiking MLP: the learning rule, spikes kept), paired per seed, mean "
+    "[95% interval]. The second step also changes the neuron model (conductance-based, "
+    "with adaptive thresholds), adds lateral inhibition and swaps the trained readout for "
+    "the STDP network's own, so it is the rule with all that comes with it.",
+    titles=("STDP minus MLP", "spikes", "learning rule"),
+    column="part",
+    names=("total", "spikes", "rule"),
+    verdict=split_verdict,
+)
 
 
 def _summary(result: Result, settings: Settings) -> str:
@@ -789,17 +823,7 @@ def _summary(result: Result, settings: Settings) -> str:
             cells.append(f"{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]")
         lines.append(f"| {task} | {learner} | " + " | ".join(cells) + " |")
     lines += reference_lines(reference_table(result))
-    lines += _differences_section(
-        "Which factor accounts for each difference",
-        "Main effects (spiking minus rate; feedback alignment minus backprop, each averaged "
-        "over the other factor) and interaction, mean [95% interval] over seeds; metrics "
-        "marked log10 are compared as log10 ratios (+1 = ten times more).",
-        ("spikes", "rule", "interaction"),
-        table,
-        "effect",
-        ("spikes", "rule", "interaction"),
-        attribute,
-    )
+    lines += _FACTORS.lines(table)
     lines += [
         "",
         f"In short, per task (a difference is resolved when its 95% interval, over at least "
@@ -818,19 +842,7 @@ def _summary(result: Result, settings: Settings) -> str:
         lines.append(f"- {task}: " + "; ".join(parts) + ".")
     split = result.tables.get("mlp_to_stdp")
     if split is not None and len(split):
-        lines += _differences_section(
-            "The MLP against the STDP network, in two steps",
-            "STDP network minus MLP = (spiking MLP minus MLP: spikes, backprop kept) + (STDP "
-            "network minus spiking MLP: the learning rule, spikes kept), paired per seed, mean "
-            "[95% interval]. The second step also changes the neuron model (conductance-based, "
-            "with adaptive thresholds), adds lateral inhibition and swaps the trained readout for "
-            "the STDP network's own, so it is the rule with all that comes with it.",
-            ("STDP minus MLP", "spikes", "learning rule"),
-            split,
-            "part",
-            ("total", "spikes", "rule"),
-            split_verdict,
-        )
+        lines += _TWO_STEPS.lines(split)
     lines += [
         "",
         "n/a: a target never reached within the budget, or a learner without operation "

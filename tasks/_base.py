@@ -24,8 +24,15 @@ TASKS: Registry[Callable[..., Task]] = Registry("task")
 VALIDATION_SIZE = 0.2
 
 
-class _Sizes:
-    """What a task and its development view say about their shape."""
+@dataclass(frozen=True)
+class _Splits:
+    """What a task and its development view share: names, the training split, shapes."""
+
+    name: str
+    description: str
+    kind: str
+    X_train: np.ndarray
+    y_train: np.ndarray
 
     @property
     def n_features(self) -> int:
@@ -36,8 +43,8 @@ class _Sizes:
         return None if self.classes is None else len(self.classes)
 
 
-@dataclass
-class Task(_Sizes):
+@dataclass(frozen=True)
+class Task(_Splits):
     """One learning problem with fixed train / validation / test splits.
 
     Features are scaled to [0, 1] (the range the spiking encoders accept).
@@ -64,11 +71,6 @@ class Task(_Sizes):
         Generator parameters and per-sample side information.
     """
 
-    name: str
-    description: str
-    kind: str
-    X_train: np.ndarray
-    y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
     classes: np.ndarray | None = None
@@ -134,7 +136,7 @@ _NO_TEST_SPLIT = (
 
 
 @dataclass(frozen=True)
-class DevelopmentTask(_Sizes):
+class DevelopmentTask(_Splits):
     """A task's training and validation splits, and nothing of its test split.
 
     What tuning code is given (:meth:`Task.development`, and the only kind of
@@ -144,11 +146,6 @@ class DevelopmentTask(_Sizes):
     (keys ending in ``_test``) is left out too.
     """
 
-    name: str
-    description: str
-    kind: str
-    X_train: np.ndarray
-    y_train: np.ndarray
     X_val: np.ndarray
     y_val: np.ndarray
     classes: np.ndarray | None = None
