@@ -743,22 +743,23 @@ def reference_lines(references) -> list[str]:
 @dataclass(frozen=True)
 class _DifferencesSection:
     """A summary section on differences: ``heading``, ``text`` and a table with one row per
-    task and metric, the intervals of the rows whose ``column`` is each of ``names`` (headed
-    ``titles``) and the ``verdict`` on those rows."""
+    task and metric, the intervals of the rows whose ``column`` is each key of ``titles``
+    (headed by its value) and the ``verdict`` on those rows."""
 
     heading: str
     text: str
-    titles: tuple
     column: str
-    names: tuple
+    titles: dict[str, str]
     verdict: Callable[[pd.DataFrame], str]
 
     def lines(self, table: pd.DataFrame) -> list[str]:
         lines = ["", f"## {self.heading}", "", self.text, ""]
-        lines.append("| task | metric | " + " | ".join(self.titles) + " | accounted for by |")
+        lines.append(
+            "| task | metric | " + " | ".join(self.titles.values()) + " | accounted for by |"
+        )
         lines.append("| --- | --- | " + "--- | " * len(self.titles) + "--- |")
         for (task, metric), rows in table.groupby(["task", "metric"], sort=False):
-            row = _interval_row(task, metric, rows, self.column, self.names)
+            row = _interval_row(task, metric, rows, self.column, self.titles)
             lines.append(row + f" {self.verdict(rows)} |")
         return lines
 
@@ -768,9 +769,8 @@ _FACTORS = _DifferencesSection(
     "Main effects (spiking minus rate; feedback alignment minus backprop, each averaged "
     "over the other factor) and interaction, mean [95% interval] over seeds; metrics "
     "marked log10 are compared as log10 ratios (+1 = ten times more).",
-    titles=("spikes", "rule", "interaction"),
     column="effect",
-    names=("spikes", "rule", "interaction"),
+    titles={"spikes": "spikes", "rule": "rule", "interaction": "interaction"},
     verdict=attribute,
 )
 _TWO_STEPS = _DifferencesSection(
@@ -780,9 +780,8 @@ _TWO_STEPS = _DifferencesSection(
     "[95% interval]. The second step also changes the neuron model (conductance-based, "
     "with adaptive thresholds), adds lateral inhibition and swaps the trained readout for "
     "the STDP network's own, so it is the rule with all that comes with it.",
-    titles=("STDP minus MLP", "spikes", "learning rule"),
     column="part",
-    names=("total", "spikes", "rule"),
+    titles={"total": "STDP minus MLP", "spikes": "spikes", "rule": "learning rule"},
     verdict=split_verdict,
 )
 

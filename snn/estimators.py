@@ -1,4 +1,4 @@
-"""scikit-learn style estimators built on the Diehl & Cook spiking network.
+"""scikit-learn style estimators built on the Diehl & Cook (2015) spiking network.
 
 :class:`STDPClassifier` and :class:`STDPRegressor` present each sample as a
 spike train (Poisson rate or latency code) to a layer of excitatory neurons
@@ -11,12 +11,7 @@ taught one class by a +1/-1 signal set from the label, not a reward earned
 by the network's output).
 
 The whole curriculum of a call -- every epoch, the frozen readout pass --
-is ONE Brian2 run (see :mod:`snn.network`).
-
-References
-----------
-Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition using
-spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99.
+is ONE Brian2 run (see :mod:`snn.network`, which also gives the reference).
 """
 
 from __future__ import annotations

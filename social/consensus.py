@@ -208,7 +208,7 @@ def second_largest_eigenvalue_modulus(W):
     modulus of the others returned. For a symmetric doubly stochastic ``W`` this
     is ``max(|lambda_2|, |lambda_n|) = ||W - 11^T/n||_2``, the factor by which
     the distance to the average shrinks per step in the worst case and
-    asymptotically for a generic start (Xiao & Boyd 2004).
+    asymptotically for a generic start (Xiao & Boyd 2004, sec. 2).
 
     Parameters
     ----------
@@ -220,10 +220,6 @@ def second_largest_eigenvalue_modulus(W):
     slem : float
         In ``[0, 1]`` for a stochastic ``W``; 1 when the graph is disconnected
         (the eigenvalue 1 is repeated, no global consensus); 0 for ``n = 1``.
-
-    References
-    ----------
-    L. Xiao and S. Boyd, Systems & Control Letters 53, 65-78 (2004), sec. 2.
 
     Examples
     --------
@@ -248,7 +244,8 @@ def second_largest_eigenvalue_modulus(W):
 def spectral_gap(W):
     """Spectral gap ``1 - SLEM`` of a stochastic matrix.
 
-    Zero when the graph is disconnected; the larger, the faster the consensus.
+    Zero when the graph is disconnected; the larger, the faster the consensus
+    (Xiao & Boyd 2004).
 
     Parameters
     ----------
@@ -257,10 +254,6 @@ def spectral_gap(W):
     Returns
     -------
     gap : float
-
-    References
-    ----------
-    L. Xiao and S. Boyd, Systems & Control Letters 53, 65-78 (2004).
 
     Examples
     --------
@@ -277,7 +270,7 @@ def consensus_time(W, tol=1e-3):
     ``ceil(log(tol) / log(SLEM))``: the number of steps after which
     ``||x(t) - xbar|| <= tol * ||x(0) - xbar||`` for *every* start when ``W``
     is symmetric and doubly stochastic (the bound is tight for a start along
-    the slowest eigenvector, see Xiao & Boyd 2004).
+    the slowest eigenvector, see Xiao & Boyd 2004, sec. 2).
 
     Parameters
     ----------
@@ -292,10 +285,6 @@ def consensus_time(W, tol=1e-3):
         A whole number of steps; ``1`` if ``SLEM == 0`` (e.g. a complete graph
         with Metropolis weights, ``W = 11^T / n``, averages in one step);
         ``inf`` if ``SLEM == 1`` (disconnected graph: no global consensus).
-
-    References
-    ----------
-    L. Xiao and S. Boyd, Systems & Control Letters 53, 65-78 (2004), sec. 2.
 
     Examples
     --------
