@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from core.energy import price
+from core.random import MAX_SEED
 
 __all__ = [
     "chance_corrected",
@@ -52,7 +53,7 @@ def validation_split(task, X_train, y_train, rng, fraction: float = 0.25):
         y_train,
         test_size=fraction,
         stratify=stratify,
-        random_state=int(rng.integers(2**31)),
+        random_state=int(rng.integers(MAX_SEED)),
     )
     return X_fit, y_fit, X_val, y_val
 

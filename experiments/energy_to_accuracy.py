@@ -421,7 +421,7 @@ def run(settings: Settings, seed: int) -> Result:
     get_cost_table(settings.primary_table)  # a clear error before any work
     rows, energy_rows, curves = [], [], []
     for run_seed in settings.seed_runs(seed, "energy_to_accuracy"):
-        task = load_task(settings.task, seed=run_seed % 2**31)
+        task = load_task(settings.task, seed=run_seed)
         rng = np.random.default_rng(run_seed)
         classification = task.kind == "classification"
         X, y = subsample(task.X_train, task.y_train, settings.n_train, rng, stratify=classification)
@@ -431,7 +431,7 @@ def run(settings: Settings, seed: int) -> Result:
         )
         for kind in KINDS:
             params = dict(settings.params.get(kind, {}))
-            estimator = make_learner(kind, task, random_state=run_seed % 2**31, **params)
+            estimator = make_learner(kind, task, random_state=run_seed, **params)
             curve, reached = train_to_target(
                 estimator, kind, task, (X_fit, y_fit), (X_val, y_val), settings
             )
@@ -464,7 +464,7 @@ def run(settings: Settings, seed: int) -> Result:
             target=settings.target,
             names=settings.references,
             n_prototypes=reference.matching_prototypes(settings.params.get("snn", {})),
-            seed=run_seed % 2**31,
+            seed=run_seed,
         ):
             rows.append(
                 {

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.progress import current_verbosity
-from core.random import check_random_state
+from core.random import MAX_SEED, check_random_state
 
 #: The cost tables every experiment reports energy on (see core.energy).
 ENERGY_TABLES = ("horowitz45_fp32", "loihi")
@@ -125,7 +125,7 @@ def subsample(X, y, n, rng, stratify=True):
         from sklearn.model_selection import train_test_split
 
         keep, _ = train_test_split(
-            np.arange(len(X)), train_size=n, stratify=y, random_state=int(rng.integers(2**31))
+            np.arange(len(X)), train_size=n, stratify=y, random_state=int(rng.integers(MAX_SEED))
         )
         keep = rng.permutation(keep)
     else:
