@@ -181,7 +181,9 @@ def run_into(
     renamed into place when complete. ``config_extra`` adds entries to
     ``config.json``; ``seal(staging_dir)``, if given, is called after every
     other file is written and before the rename (the sweep store writes its
-    done-marker there). Returns ``final``.
+    done-marker there). The figures are drawn from the saved files, so that
+    :func:`replot` redraws a run directory's figures from it alone, exactly.
+    Returns ``final``.
 
     The run uses ``blas_threads`` BLAS threads (None: the library's default).
     One thread by default, because a matrix product split over threads sums
@@ -225,7 +227,8 @@ def run_into(
         (staging / "config.json").write_text(json.dumps(config, indent=2, default=str) + "\n")
         save_result(staging, result)
         (staging / "summary.md").write_text(experiment.summary(result, settings).rstrip() + "\n")
-        draw(experiment, result, settings, staging)
+        # The figures come from the files just written, as replot draws them.
+        draw(experiment, load_result(staging), settings, staging)
         if seal is not None:
             seal(staging)
         # rename(2) would silently replace an empty directory created meanwhile.

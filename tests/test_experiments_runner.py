@@ -94,9 +94,12 @@ def test_failed_run_leaves_nothing_behind(tmp_path):
 
 def test_replot_redraws_from_saved_tables(tmp_path):
     path = run_experiment(NAME, quick=True, seed=0, out=tmp_path)
+    drawn_by_the_run = (path / "figures" / "line.png").read_bytes()
     (path / "figures" / "line.png").unlink()
     written = replot(NAME, path)
     assert path / "figures" / "line.png" in written
+    # the run drew its figures from the files it saved: replot gives the same image
+    assert (path / "figures" / "line.png").read_bytes() == drawn_by_the_run
     assert load_result(path).tables["extra"]["a"].tolist() == [1, 2]
 
 
