@@ -326,12 +326,12 @@ def _gain_figure(metrics: pd.DataFrame, settings: Settings):
                 width=width * 0.9,
                 color=_teacher_color(teacher),
                 alpha=0.75,
-                yerr=np.nan_to_num(
-                    [
-                        [row["gain"].iloc[0] - row["gain_low"].iloc[0]],
-                        [row["gain_high"].iloc[0] - row["gain"].iloc[0]],
-                    ]
-                ),
+                # plain floats: a (2, 1) array here makes matplotlib convert 1-element
+                # arrays to scalars, which numpy deprecates
+                yerr=[
+                    [float(np.nan_to_num(row["gain"].iloc[0] - row["gain_low"].iloc[0]))],
+                    [float(np.nan_to_num(row["gain_high"].iloc[0] - row["gain"].iloc[0]))],
+                ],
                 capsize=4,
                 label=_teacher_label(teacher) if x == 0 else None,
             )
