@@ -111,15 +111,6 @@ def local_test_rows(task, nodes, n_local_eval, rng):
     return sets
 
 
-def local_evaluation(task, nodes, n_local_eval, rng):
-    """For each node, (test inputs, test labels) recorded at that intersection (at most
-    ``n_local_eval`` of them, a seeded subsample)."""
-    return [
-        (task.X_test[rows], task.y_test[rows])
-        for rows in local_test_rows(task, nodes, n_local_eval, rng)
-    ]
-
-
 def persistence_forecast(task, hours, node_index) -> np.ndarray:
     """ "Next hour = this hour": the congestion class of the hour before each target hour.
 

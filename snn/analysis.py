@@ -23,9 +23,8 @@ None for the package default, see :mod:`snn._brian`).
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from brian2 import (
@@ -42,8 +41,9 @@ from brian2 import (
 from brian2.units.fundamentalunits import have_same_dimensions
 from scipy.signal import lfilter
 
-from core.params import Interval, check_param
-from snn._brian import check_quantity, code_object_class, run_network
+from core.params import Interval, NoneOf, validate_params
+from core.random import check_random_state
+from snn._brian import BrianQuantity, code_object_class, run_network
 from snn.rules import SpikingBCM, SpikingOja, delta_t_in_ms, get_rule
 
 __all__ = [
@@ -58,12 +58,13 @@ __all__ = [
 ]
 
 
-def _check_quantity(value, unit, name):
-    return check_quantity(value, unit, name, f"10*{unit}")
-
-
-def _check_positive_int(value, name):
-    return check_param(name, value, [Interval(Integral, 1, None)])
+# Constraints of the functions' parameters (core.params: one message format,
+# TypeError for a wrong type, ValueError for a value out of range).
+_RATE = [BrianQuantity(Hz, "10*Hz")]
+_TIME = [BrianQuantity(ms, "10*ms")]
+_COUNT = [Interval(Integral, 1, None)]
+_POSITIVE = [Interval(Real, 0, None, closed="neither")]
+_NUMBER = [Interval(Real, None, None)]
 
 
 def _longest_time_constant(rule):
@@ -146,16 +147,22 @@ def stdp_window(
     delta_t_ms = delta_t_in_ms(delta_t)
     if delta_t_ms.ndim != 1 or delta_t_ms.size == 0 or not np.all(np.isfinite(delta_t_ms)):
         raise ValueError(f"delta_t must be a non-empty 1-d array of finite times, got {delta_t!r}")
-    _check_quantity(pairing_frequency, Hz, "pairing_frequency")
-    _check_quantity(dt, ms, "dt")
-    n_pairings = _check_positive_int(n_pairings, "n_pairings")
-    for name, value in (("initial_weight", initial_weight), ("reward", reward)):
-        if (name == "reward" or value is not None) and (
-            isinstance(value, (bool, np.bool_))
-            or not isinstance(value, numbers.Real)
-            or not np.isfinite(value)
-        ):
-            raise ValueError(f"{name} must be a finite number, got {name}={value!r}")
+    n_pairings = validate_params(
+        {
+            "pairing_frequency": _RATE,
+            "dt": _TIME,
+            "n_pairings": _COUNT,
+            "initial_weight": [NoneOf(), *_NUMBER],
+            "reward": _NUMBER,
+        },
+        dict(
+            pairing_frequency=pairing_frequency,
+            dt=dt,
+            n_pairings=n_pairings,
+            initial_weight=initial_weight,
+            reward=reward,
+        ),
+    )["n_pairings"]
     codeobj_class = code_object_class(codegen_target)
 
     dt_ms = float(dt / ms)
@@ -352,14 +359,13 @@ def song_abbott(
     """
     rule = get_rule(rule, **rule_params)
     params = rule.params
-    n_inputs = _check_positive_int(n_inputs, "n_inputs")
-    _check_quantity(rate, Hz, "rate")
-    _check_quantity(duration, second, "duration")
-    _check_quantity(dt, ms, "dt")
-    if not (isinstance(g_max, (int, float, np.floating)) and g_max > 0):
-        raise ValueError(f"g_max must be a positive number, got {g_max!r}")
+    checked = validate_params(
+        {"n_inputs": _COUNT, "rate": _RATE, "duration": _TIME, "dt": _TIME, "g_max": _POSITIVE},
+        dict(n_inputs=n_inputs, rate=rate, duration=duration, dt=dt, g_max=g_max),
+    )
+    n_inputs, g_max = checked["n_inputs"], checked["g_max"]
     codeobj_class = code_object_class(codegen_target)
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     wmax = float(params.get("wmax", 1.0))
 
     indices, times = poisson_spike_trains(
@@ -418,10 +424,6 @@ def _merge_namespaces(rule_namespace, host_namespace, rule):
             f"rule {rule!r} has parameters named like the host's constants {clash}; rename them"
         )
     return {**rule_namespace, **host_namespace}
-
-
-def _as_rng(random_state):
-    return np.random.default_rng(random_state)
 
 
 @dataclass
@@ -521,22 +523,30 @@ def oja_principal_component(
     params = rule.params
     if not np.isclose(float(params["tau_pre"] / ms), float(params["tau_post"] / ms)):
         raise ValueError("the theory used here assumes tau_pre == tau_post")
-    n_inputs = _check_positive_int(n_inputs, "n_inputs")
-    if not (isinstance(n_correlated, (int, np.integer)) and 0 <= n_correlated <= n_inputs):
-        raise ValueError(f"n_correlated must be an int in [0, n_inputs], got {n_correlated!r}")
-    if not 0 <= modulation <= 1:
-        raise ValueError(f"modulation must be in [0, 1], got {modulation!r}")
-    if not gain > 0:
-        raise ValueError(f"gain must be positive, got {gain!r}")
-    for value, unit, name in [
-        (rate, Hz, "rate"),
-        (switch_interval, ms, "switch_interval"),
-        (duration, ms, "duration"),
-        (dt, ms, "dt"),
-    ]:
-        _check_quantity(value, unit, name)
+    n_inputs = validate_params({"n_inputs": _COUNT}, {"n_inputs": n_inputs})["n_inputs"]
+    checked = validate_params(
+        {
+            "n_correlated": [Interval(Integral, 0, n_inputs)],
+            "modulation": [Interval(Real, 0, 1)],
+            "gain": _POSITIVE,
+            "rate": _RATE,
+            "switch_interval": _TIME,
+            "duration": _TIME,
+            "dt": _TIME,
+        },
+        dict(
+            n_correlated=n_correlated,
+            modulation=modulation,
+            gain=gain,
+            rate=rate,
+            switch_interval=switch_interval,
+            duration=duration,
+            dt=dt,
+        ),
+    )
+    n_correlated, modulation, gain = (checked[k] for k in ("n_correlated", "modulation", "gain"))
     codeobj_class = code_object_class(codegen_target)
-    rng = _as_rng(random_state)
+    rng = check_random_state(random_state)
     input_seed, output_seed, signal_seed, weight_seed = np.random.SeedSequence(
         rng.integers(2**63)
     ).spawn(4)
@@ -709,14 +719,24 @@ def bcm_rates(
             f"post_rates must be a 1-d Quantity of non-negative rates (e.g. [5, 10] * Hz), "
             f"got {post_rates!r}"
         )
-    _check_quantity(pre_rate, Hz, "pre_rate")
-    _check_quantity(duration, ms, "duration")
-    _check_quantity(dt, ms, "dt")
-    if not have_same_dimensions(initial_threshold, Hz):
-        raise TypeError(f"initial_threshold must be a rate in Hz, got {initial_threshold!r}")
-    n_per_rate = _check_positive_int(n_synapses_per_rate, "n_synapses_per_rate")
+    n_per_rate = validate_params(
+        {
+            "pre_rate": _RATE,
+            "duration": _TIME,
+            "dt": _TIME,
+            "initial_threshold": [BrianQuantity(Hz, "0*Hz", allow_zero=True)],
+            "n_synapses_per_rate": _COUNT,
+        },
+        dict(
+            pre_rate=pre_rate,
+            duration=duration,
+            dt=dt,
+            initial_threshold=initial_threshold,
+            n_synapses_per_rate=n_synapses_per_rate,
+        ),
+    )["n_synapses_per_rate"]
     codeobj_class = code_object_class(codegen_target)
-    rng = _as_rng(random_state)
+    rng = check_random_state(random_state)
     pre_seed, post_seed = np.random.SeedSequence(rng.integers(2**63)).spawn(2)
 
     n_synapses = post_hz.size * n_per_rate

@@ -292,6 +292,23 @@ def test_analysis_functions_reject_bad_input_before_simulating():
         bcm_rates(rule="oja")
     with pytest.raises(ValueError, match="post_rates"):
         bcm_rates(post_rates=[5, 10])
+    # one message format (core.params): TypeError for a wrong type, ValueError out of range
+    with pytest.raises(
+        ValueError, match=r"n_correlated must be an integer in \[0, 4\], got n_corr"
+    ):
+        oja_principal_component(n_inputs=4, n_correlated=5)
+    with pytest.raises(ValueError, match=r"modulation must be a number in \[0, 1\]"):
+        oja_principal_component(modulation=1.5)
+    with pytest.raises(TypeError, match="g_max must be a positive number, got g_max='big'"):
+        song_abbott(g_max="big")
+    with pytest.raises(ValueError, match="reward must be a number .*, got reward=nan"):
+        stdp_window(reward=float("nan"))
+    with pytest.raises(ValueError, match="initial_threshold must be a non-negative scalar"):
+        bcm_rates(initial_threshold=-1 * Hz)
+    with pytest.raises(TypeError, match="n_synapses_per_rate must be a positive integer"):
+        bcm_rates(n_synapses_per_rate=2.5)
+    with pytest.raises(ValueError, match="random_state must be"):
+        song_abbott(random_state=-1)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
