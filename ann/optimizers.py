@@ -19,17 +19,18 @@ array([ 0.5, -2.5])
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
+from numbers import Real
 
 import numpy as np
 
+from core.params import Boolean, Interval, check_param
 from core.registry import Registry
 
-
-def _is_number(value) -> bool:
-    """A real number, not a bool (``True`` is no momentum, "0.9" no step size)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+# What the hyperparameters may be (core.params: booleans are not numbers here, so
+# ``True`` is no momentum; "0.9" is no step size).
+_POSITIVE = [Interval(Real, 0, None, closed="neither")]
+_DECAY = [Interval(Real, 0, 1, closed="left")]
 
 
 def _expand(values: np.ndarray, ndim: int) -> np.ndarray:
@@ -60,11 +61,7 @@ class Optimizer:
     state_names: tuple[str, ...] = ()
 
     def __init__(self, params: Sequence[np.ndarray], learning_rate: float, batch_shape=()):
-        if not _is_number(learning_rate) or not np.isfinite(learning_rate) or learning_rate <= 0:
-            raise ValueError(
-                f"learning_rate must be a positive number, got learning_rate={learning_rate!r}"
-            )
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = check_param("learning_rate", learning_rate, _POSITIVE)
         self.batch_shape = tuple(batch_shape)
         # Work arrays for the updates, allocated once: a population's parameters
         # are megabytes, and a fresh temporary per step costs page faults.
@@ -143,12 +140,8 @@ class Momentum(Optimizer):
 
     def __init__(self, params, learning_rate, batch_shape=(), momentum=0.9, nesterov=False):
         super().__init__(params, learning_rate, batch_shape)
-        if not _is_number(momentum) or not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got momentum={momentum!r}")
-        if not isinstance(nesterov, (bool, np.bool_)):
-            raise TypeError(f"nesterov must be True or False, got nesterov={nesterov!r}")
-        self.momentum = float(momentum)
-        self.nesterov = bool(nesterov)
+        self.momentum = check_param("momentum", momentum, _DECAY)
+        self.nesterov = check_param("nesterov", nesterov, [Boolean()])
         self.velocities = [np.zeros_like(param) for param in params]
 
     def _get_updates(self, grads):
@@ -193,12 +186,9 @@ class Adam(Optimizer):
         self, params, learning_rate, batch_shape=(), beta_1=0.9, beta_2=0.999, epsilon=1e-8
     ):
         super().__init__(params, learning_rate, batch_shape)
-        for name, value in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if not _is_number(value) or not 0 <= value < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {name}={value!r}")
-        if not _is_number(epsilon) or not 0 < epsilon < np.inf:
-            raise ValueError(f"epsilon must be a positive finite number, got epsilon={epsilon!r}")
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.beta_1 = check_param("beta_1", beta_1, _DECAY)
+        self.beta_2 = check_param("beta_2", beta_2, _DECAY)
+        self.epsilon = check_param("epsilon", epsilon, _POSITIVE)
         self.first_moments = [np.zeros_like(param) for param in params]
         self.second_moments = [np.zeros_like(param) for param in params]
         self.step_count = np.zeros(self.batch_shape)

@@ -77,10 +77,12 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 
+from core.params import Interval, check_param
 from core.random import child_seeds
 from experiments._base import Presets, Result, register_experiment
 from experiments.learners import subsample, with_units, with_validation
@@ -247,9 +249,8 @@ class ReplayBuffer:
     """
 
     def __init__(self, size: int, rng: np.random.Generator):
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
-            raise ValueError(f"replay_size must be a non-negative integer, got {size!r}")
-        self.size, self.rng = int(size), rng
+        self.size = check_param("replay_size", size, [Interval(Integral, 0, None)])
+        self.rng = rng
         self.by_class: dict = {}
 
     def add(self, X, y):
@@ -887,14 +888,15 @@ def run(settings: Settings, seed: int) -> Result:
     """split digits (5 tasks of 2 classes): task- and class-incremental accuracy and
     backward transfer of MLP baselines (fine-tuning, replay, EWC), nearest class mean
     and the spiking network with three readouts, over spiking network sizes"""
-    if isinstance(settings.epochs_per_task, bool) or settings.epochs_per_task < 1:
-        raise ValueError(
-            f"epochs_per_task must be a positive integer, got {settings.epochs_per_task!r}"
-        )
-    if not settings.n_neurons or any(int(n) < 1 for n in settings.n_neurons):
-        raise ValueError(f"n_neurons must be positive integers, got {settings.n_neurons!r}")
-    if not settings.ewc_lambdas or any(value < 0 for value in settings.ewc_lambdas):
-        raise ValueError(f"ewc_lambdas must be non-negative numbers, got {settings.ewc_lambdas!r}")
+    check_param("epochs_per_task", settings.epochs_per_task, [Interval(Integral, 1, None)])
+    for name, values, constraint in (
+        ("n_neurons", settings.n_neurons, Interval(Integral, 1, None)),
+        ("ewc_lambdas", settings.ewc_lambdas, Interval(Real, 0, None)),
+    ):
+        if not values:
+            raise ValueError(f"{name} must hold at least one value, got {name}={values!r}")
+        for k, value in enumerate(values):
+            check_param(f"{name}[{k}]", value, [constraint])
     ReplayBuffer(settings.replay_size, np.random.default_rng(0))  # checks replay_size
     rows, choices, rate_choices, timings = [], [], [], []
     for run_seed in settings.seed_runs(seed, "continual_learning"):

@@ -38,6 +38,9 @@ from numbers import Integral, Real
 import networkx as nx
 import numpy as np
 
+from core.params import Interval, check_param
+from core.random import check_random_state
+
 __all__ = [
     "metropolis_weights",
     "degroot",
@@ -192,8 +195,7 @@ def degroot(W, x0, steps):
         raise ValueError(
             f"x0 must have shape (n,) or (n, d) with n = {W.shape[0]} agents, got {x0.shape}"
         )
-    if isinstance(steps, bool) or not isinstance(steps, Integral) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+    steps = check_param("steps", steps, [Interval(Integral, 0, None)])
     trajectory = np.empty((steps + 1,) + x0.shape)
     trajectory[0] = x0
     for t in range(steps):
@@ -292,8 +294,7 @@ def consensus_time(W, tol=1e-3):
     >>> consensus_time(metropolis_weights(nx.cycle_graph(6)), tol=1e-3)
     18.0
     """
-    if not isinstance(tol, Real) or not 0.0 < tol < 1.0:
-        raise ValueError(f"tol must be a number in (0, 1), got {tol!r}")
+    tol = check_param("tol", tol, [Interval(Real, 0, 1, closed="neither")])
     slem = second_largest_eigenvalue_modulus(W)
     if slem >= 1.0 - 1e-12:
         return float("inf")
@@ -537,9 +538,8 @@ def randomized_gossip(params_list, G, n_wakeups, random_state=None):
             f"got {type(params_list).__name__} of length "
             f"{len(params_list) if hasattr(params_list, '__len__') else '?'}"
         )
-    if isinstance(n_wakeups, bool) or not isinstance(n_wakeups, Integral) or n_wakeups < 0:
-        raise ValueError(f"n_wakeups must be a non-negative integer, got {n_wakeups!r}")
-    rng = np.random.default_rng(random_state)
+    n_wakeups = check_param("n_wakeups", n_wakeups, [Interval(Integral, 0, None)])
+    rng = check_random_state(random_state)
     n_agents = len(params_list)
     nodes = list(G.nodes)
     index = {node: k for k, node in enumerate(nodes)}

@@ -59,7 +59,7 @@ import pandas as pd
 from scipy import signal
 
 from core.params import Interval, KeywordDict, check_param
-from core.random import check_random_state
+from core.random import check_random_state, check_seed
 
 __all__ = [
     "PING_PARAMETERS",
@@ -897,11 +897,7 @@ def synchrony_sweep(
     ]
     if not couplings:
         raise ValueError("couplings must hold at least one value")
-    seeds = list(np.atleast_1d(seeds))
-    for seed in seeds:
-        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (Integral, np.integer)):
-            raise ValueError(f"seeds must be integers (one run each), got {seed!r}")
-    seeds = [int(seed) for seed in seeds]
+    seeds = [check_seed(seed, f"seeds[{k}]") for k, seed in enumerate(np.atleast_1d(seeds))]
     forbidden = {"graph", "coupling", "random_state"} & set(simulation_options)
     if forbidden:
         raise TypeError(

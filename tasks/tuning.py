@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from core.params import Interval, check_param
+from core.random import check_seed
 from tasks._base import DevelopmentTask, Task
 
 __all__ = ["Trial", "SearchResult", "draw_settings", "random_search", "grid_search"]
@@ -208,8 +209,7 @@ def draw_settings(
     """
     space = _check_space(space)
     n_trials = _positive_int(n_trials, "n_trials")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got seed={seed!r}")
+    seed = check_seed(seed)
     sizes = [len(values) for values in space.values()]
     n_grid = int(np.prod(sizes))
     if n_trials > n_grid:

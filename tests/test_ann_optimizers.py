@@ -73,7 +73,9 @@ def test_unknown_optimizer_and_hyperparameters_are_named():
         make_optimizer("rmsprop", [np.zeros(2)], 0.1)
     with pytest.raises(ValueError, match=r"momentom.*momentum"):
         make_optimizer("momentum", [np.zeros(2)], 0.1, optimizer_params={"momentom": 0.5})
-    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\), got momentum=1.5"):
+    with pytest.raises(
+        ValueError, match=r"momentum must be a number in \[0, 1\), got momentum=1.5"
+    ):
         make_optimizer("momentum", [np.zeros(2)], 0.1, optimizer_params={"momentum": 1.5})
     with pytest.raises(ValueError, match=r"learning_rate=-1"):
         make_optimizer("sgd", [np.zeros(2)], -1)

@@ -213,7 +213,7 @@ def test_bad_arguments_are_rejected_before_simulating():
         synchrony_sweep(G, [1.0], n_neurons=10)
     with pytest.raises(TypeError, match="sets .*random_state"):
         synchrony_sweep(G, [1.0], random_state=0)
-    with pytest.raises(ValueError, match="seeds"):
+    with pytest.raises(TypeError, match=r"seeds\[0\] must be an integer"):
         synchrony_sweep(G, [1.0], seeds=[0.5])
 
 
