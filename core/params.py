@@ -42,6 +42,8 @@ TypeError: epochs must be a positive integer, got epochs='3'
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
 from collections.abc import Mapping
@@ -61,6 +63,7 @@ __all__ = [
     "Registered",
     "SizesTuple",
     "short_repr",
+    "validate_arguments",
     "validate_params",
 ]
 
@@ -325,6 +328,47 @@ def validate_params(constraints: Mapping[str, list], values: Mapping[str, object
             continue
         checked[name] = check_param(name, values[name], options)
     return checked
+
+
+def validate_arguments(constraints: Mapping[str, list]):
+    """Decorator: a function's arguments checked against ``constraints`` before it runs.
+
+    What :func:`validate_params` does for an estimator's parameters, for a
+    function's (scikit-learn's ``validate_params`` decorator plays this part
+    there): the call's arguments, defaults included, are checked by name, and
+    the function receives them normalised.
+
+    Examples
+    --------
+    >>> from numbers import Integral
+    >>> @validate_arguments({"n": [Interval(Integral, 1, None)]})
+    ... def repeat(text, n=2):
+    ...     return text * n
+    >>> repeat("ab", n=3)
+    'ababab'
+    >>> repeat("ab", n=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n must be a positive integer, got n=0
+    """
+
+    def decorate(function):
+        signature = inspect.signature(function)
+        unknown = sorted(set(constraints) - set(signature.parameters))
+        if unknown:
+            raise TypeError(f"{function.__qualname__} has no parameter(s) {unknown}")
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            for name, options in constraints.items():
+                bound.arguments[name] = check_param(name, bound.arguments[name], options)
+            return function(*bound.args, **bound.kwargs)
+
+        return checked
+
+    return decorate
 
 
 def check_param(name: str, value, options: list):

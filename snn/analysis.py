@@ -41,7 +41,7 @@ from brian2 import (
 from brian2.units.fundamentalunits import have_same_dimensions
 from scipy.signal import lfilter
 
-from core.params import Interval, NoneOf, validate_params
+from core.params import Interval, NoneOf, check_param, validate_arguments
 from core.random import check_random_state
 from snn._brian import BrianQuantity, code_object_class, run_network
 from snn.rules import SpikingBCM, SpikingOja, delta_t_in_ms, get_rule
@@ -73,6 +73,15 @@ def _longest_time_constant(rule):
     return max(times, default=0.0) * ms
 
 
+@validate_arguments(
+    {
+        "pairing_frequency": _RATE,
+        "dt": _TIME,
+        "n_pairings": _COUNT,
+        "initial_weight": [NoneOf(), *_NUMBER],
+        "reward": _NUMBER,
+    }
+)
 def stdp_window(
     rule="stdp",
     delta_t=tuple(range(-100, 101, 10)),
@@ -147,22 +156,6 @@ def stdp_window(
     delta_t_ms = delta_t_in_ms(delta_t)
     if delta_t_ms.ndim != 1 or delta_t_ms.size == 0 or not np.all(np.isfinite(delta_t_ms)):
         raise ValueError(f"delta_t must be a non-empty 1-d array of finite times, got {delta_t!r}")
-    n_pairings = validate_params(
-        {
-            "pairing_frequency": _RATE,
-            "dt": _TIME,
-            "n_pairings": _COUNT,
-            "initial_weight": [NoneOf(), *_NUMBER],
-            "reward": _NUMBER,
-        },
-        dict(
-            pairing_frequency=pairing_frequency,
-            dt=dt,
-            n_pairings=n_pairings,
-            initial_weight=initial_weight,
-            reward=reward,
-        ),
-    )["n_pairings"]
     codeobj_class = code_object_class(codegen_target)
 
     dt_ms = float(dt / ms)
@@ -296,6 +289,9 @@ class SongAbbottResult:
     output_rate: float
 
 
+@validate_arguments(
+    {"n_inputs": _COUNT, "rate": _RATE, "duration": _TIME, "dt": _TIME, "g_max": _POSITIVE}
+)
 def song_abbott(
     n_inputs=1000,
     rate=15 * Hz,
@@ -359,11 +355,6 @@ def song_abbott(
     """
     rule = get_rule(rule, **rule_params)
     params = rule.params
-    checked = validate_params(
-        {"n_inputs": _COUNT, "rate": _RATE, "duration": _TIME, "dt": _TIME, "g_max": _POSITIVE},
-        dict(n_inputs=n_inputs, rate=rate, duration=duration, dt=dt, g_max=g_max),
-    )
-    n_inputs, g_max = checked["n_inputs"], checked["g_max"]
     codeobj_class = code_object_class(codegen_target)
     rng = check_random_state(random_state)
     wmax = float(params.get("wmax", 1.0))
@@ -454,6 +445,18 @@ class OjaResult:
     expected_norm: float
 
 
+@validate_arguments(
+    {
+        "n_inputs": _COUNT,
+        "n_correlated": [Interval(Integral, 0, None)],
+        "modulation": [Interval(Real, 0, 1)],
+        "gain": _POSITIVE,
+        "rate": _RATE,
+        "switch_interval": _TIME,
+        "duration": _TIME,
+        "dt": _TIME,
+    }
+)
 def oja_principal_component(
     n_inputs=10,
     n_correlated=3,
@@ -523,28 +526,8 @@ def oja_principal_component(
     params = rule.params
     if not np.isclose(float(params["tau_pre"] / ms), float(params["tau_post"] / ms)):
         raise ValueError("the theory used here assumes tau_pre == tau_post")
-    n_inputs = validate_params({"n_inputs": _COUNT}, {"n_inputs": n_inputs})["n_inputs"]
-    checked = validate_params(
-        {
-            "n_correlated": [Interval(Integral, 0, n_inputs)],
-            "modulation": [Interval(Real, 0, 1)],
-            "gain": _POSITIVE,
-            "rate": _RATE,
-            "switch_interval": _TIME,
-            "duration": _TIME,
-            "dt": _TIME,
-        },
-        dict(
-            n_correlated=n_correlated,
-            modulation=modulation,
-            gain=gain,
-            rate=rate,
-            switch_interval=switch_interval,
-            duration=duration,
-            dt=dt,
-        ),
-    )
-    n_correlated, modulation, gain = (checked[k] for k in ("n_correlated", "modulation", "gain"))
+    # the one bound that depends on another argument
+    n_correlated = check_param("n_correlated", n_correlated, [Interval(Integral, 0, n_inputs)])
     codeobj_class = code_object_class(codegen_target)
     rng = check_random_state(random_state)
     input_seed, output_seed, signal_seed, weight_seed = np.random.SeedSequence(
@@ -656,6 +639,15 @@ class BCMResult:
     weight_drift_theory: np.ndarray
 
 
+@validate_arguments(
+    {
+        "pre_rate": _RATE,
+        "duration": _TIME,
+        "dt": _TIME,
+        "initial_threshold": [BrianQuantity(Hz, "0*Hz", allow_zero=True)],
+        "n_synapses_per_rate": _COUNT,
+    }
+)
 def bcm_rates(
     post_rates=(2, 5, 10, 20, 30) * Hz,
     pre_rate=10 * Hz,
@@ -719,28 +711,12 @@ def bcm_rates(
             f"post_rates must be a 1-d Quantity of non-negative rates (e.g. [5, 10] * Hz), "
             f"got {post_rates!r}"
         )
-    n_per_rate = validate_params(
-        {
-            "pre_rate": _RATE,
-            "duration": _TIME,
-            "dt": _TIME,
-            "initial_threshold": [BrianQuantity(Hz, "0*Hz", allow_zero=True)],
-            "n_synapses_per_rate": _COUNT,
-        },
-        dict(
-            pre_rate=pre_rate,
-            duration=duration,
-            dt=dt,
-            initial_threshold=initial_threshold,
-            n_synapses_per_rate=n_synapses_per_rate,
-        ),
-    )["n_synapses_per_rate"]
     codeobj_class = code_object_class(codegen_target)
     rng = check_random_state(random_state)
     pre_seed, post_seed = np.random.SeedSequence(rng.integers(2**63)).spawn(2)
 
-    n_synapses = post_hz.size * n_per_rate
-    neuron_rates = np.repeat(post_hz, n_per_rate)
+    n_synapses = post_hz.size * n_synapses_per_rate
+    neuron_rates = np.repeat(post_hz, n_synapses_per_rate)
     pre_indices, pre_times = poisson_spike_trains(
         np.full(n_synapses, float(pre_rate / Hz)) * Hz,
         duration,
@@ -809,7 +785,7 @@ def bcm_rates(
     drift_theory = params["nu"] * pre_hz * post_hz * (post_hz - theta_mean) / target**2
 
     def per_rate(values):
-        return values.reshape(post_hz.size, n_per_rate).mean(axis=1)
+        return values.reshape(post_hz.size, n_synapses_per_rate).mean(axis=1)
 
     return BCMResult(
         post_rates=post_hz,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,6 +20,7 @@ from core.params import (
     RandomState,
     Registered,
     SizesTuple,
+    validate_arguments,
     validate_params,
 )
 from core.random import check_random_state, check_seed, child_seeds, spawn
@@ -208,6 +210,30 @@ def test_valid_values_come_back_normalised():
 def test_one_message_format_and_one_exception_type_per_kind_of_mistake(name, value, error, message):
     with pytest.raises(error, match=message):
         validate_params(CONSTRAINTS, {**GOOD, name: value})
+
+
+def test_a_functions_arguments_are_checked_by_name_before_it_runs_and_arrive_normalised():
+    calls = []
+
+    @validate_arguments({"n": [Interval(Integral, 1, None)], "rate": [Interval(Real, 0, 1)]})
+    def work(label, n=2, *, rate=0.5, **extra):
+        calls.append((label, n, rate, extra))
+        return n
+
+    assert work("a", np.int64(3), rate=1, colour="red") == 3
+    assert calls == [("a", 3, 1.0, {"colour": "red"})]
+    assert type(calls[0][1]) is int and type(calls[0][2]) is float
+    for kwargs, error, message in [
+        ({"n": 0}, ValueError, "n must be a positive integer, got n=0"),
+        ({"n": "3"}, TypeError, "n must be a positive integer, got n='3'"),
+        ({"rate": 2.0}, ValueError, r"rate must be a number in \[0, 1\], got rate=2.0"),
+    ]:
+        with pytest.raises(error, match=message):
+            work("b", **kwargs)
+    assert len(calls) == 1  # refused before the function ran
+    assert work.__name__ == "work" and "rate" in str(inspect.signature(work))
+    with pytest.raises(TypeError, match=r"has no parameter\(s\) \['m'\]"):
+        validate_arguments({"m": [Interval(Integral, 1, None)]})(work)
 
 
 def test_registered_names_are_checked_against_the_live_registry():
