@@ -72,10 +72,13 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "array_sha256",
+    "canonical_json",
+    "file_sha256",
     "register_codec",
     "from_jsonable",
     "read_archive",
     "replaced_atomically",
+    "sha256_hex",
     "to_jsonable",
     "write_archive",
 ]
@@ -124,15 +127,38 @@ def array_sha256(array: np.ndarray) -> str:
     return digest.hexdigest()
 
 
-def _canonical_json(document: Mapping) -> str:
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
-    )
+def canonical_json(value, *, strict: bool = True) -> str:
+    """Compact JSON with sorted keys, ASCII only: equal values give equal strings.
+
+    What every checksum of the project is taken over (model archives here, the
+    sweep store's manifest and done-markers, run identifiers). ``strict``: JSON
+    values only (a NaN or another object raises); otherwise NaN is written as
+    ``NaN`` and any other object as its ``repr`` (for hashing settings).
+    """
+    if strict:
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+        )
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
+
+
+def sha256_hex(data: str | bytes) -> str:
+    """SHA-256 (hex) of a text (UTF-8) or of bytes."""
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def file_sha256(path) -> str:
+    """SHA-256 (hex) of a file's bytes, read in blocks of 1 MiB."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _document_sha256(document: Mapping) -> str:
     body = {key: value for key, value in document.items() if key != "sha256"}
-    return hashlib.sha256(_canonical_json(body).encode("ascii")).hexdigest()
+    return sha256_hex(canonical_json(body))
 
 
 def _check_arrays(arrays: Mapping[str, Any]) -> dict[str, np.ndarray]:

@@ -34,14 +34,13 @@ guessing. Everything is JSON and CSV; nothing is pickled.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.archive import replaced_atomically
+from core.archive import canonical_json, file_sha256, replaced_atomically, sha256_hex
 
 MANIFEST_NAME = "manifest.json"
 RUNS_DIR = "runs"
@@ -60,21 +59,17 @@ class StoreError(ValueError):
 # -- small helpers -------------------------------------------------------------------------
 
 
-def canonical_json(value) -> str:
-    """Compact JSON with sorted keys: equal values give equal strings (tuples as lists)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
+def settings_json(value) -> str:
+    """:func:`core.archive.canonical_json` of settings (NaN and any object allowed, as repr)."""
+    return canonical_json(value, strict=False)
 
 
 def digest(text: str) -> str:
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return "sha256:" + sha256_hex(text)
 
 
 def file_digest(path: Path) -> str:
-    sha = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            sha.update(block)
-    return "sha256:" + sha.hexdigest()
+    return "sha256:" + file_sha256(path)
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -100,7 +95,7 @@ def write_json_atomic(path: Path, value) -> None:
 
 
 def _with_checksum(payload: dict) -> dict:
-    return {**payload, "checksum": digest(canonical_json(payload))}
+    return {**payload, "checksum": digest(settings_json(payload))}
 
 
 def _read_checked_json(path: Path, what: str, remedy: str) -> dict:
@@ -114,7 +109,7 @@ def _read_checked_json(path: Path, what: str, remedy: str) -> dict:
     if not isinstance(data, dict) or "checksum" not in data:
         raise StoreError(f"{path} is not a {what} (no checksum field); {remedy}")
     payload = {k: v for k, v in data.items() if k != "checksum"}
-    if data["checksum"] != digest(canonical_json(payload)):
+    if data["checksum"] != digest(settings_json(payload)):
         raise StoreError(f"{path} fails its checksum ({what} edited or corrupted); {remedy}")
     if payload.get("format") != FORMAT:
         raise StoreError(
@@ -241,7 +236,7 @@ class Manifest:
         return {
             "experiment": self.experiment,
             "preset": self.preset,
-            "base_settings": json.loads(canonical_json(self.base_settings)),
+            "base_settings": json.loads(settings_json(self.base_settings)),
             "swept": list(self.swept),
         }
 

@@ -17,7 +17,7 @@ from typing import Any
 from core.random import check_seed
 from experiments._base import Experiment, get_experiment
 from experiments.settings_text import apply_assignments, coerce, resolve_key
-from experiments.store import canonical_json, digest
+from experiments.store import digest, settings_json
 
 #: Guard against a typo such as --seeds 0-99999999 planning a hundred million runs.
 MAX_RUNS = 100_000
@@ -85,13 +85,13 @@ class SweepPlan:
 
 
 def jsonable(value):
-    return json.loads(canonical_json(value))
+    return json.loads(settings_json(value))
 
 
 def _label(setting: dict) -> str:
     if not setting:
         return "base"
-    text = ",".join(f"{key}={canonical_json(value)}" for key, value in setting.items())
+    text = ",".join(f"{key}={settings_json(value)}" for key, value in setting.items())
     # A readable file name: {"ann":1} -> ann-1, (32,16) -> 32,16; the hash keeps it unique.
     text = re.sub(r"[\[\]{}()\"' ]", "", text).replace(":", "-")
     return re.sub(r"[^A-Za-z0-9._=,+-]", "_", text)[:80]
@@ -99,7 +99,7 @@ def _label(setting: dict) -> str:
 
 def run_id_for(setting: dict, settings, seed: int) -> str:
     """``<key=value,...>-<hash of the whole settings>-seed<seed>``: readable and unique."""
-    settings_hash = digest(canonical_json(dataclasses.asdict(settings)))[len("sha256:") :][:10]
+    settings_hash = digest(settings_json(dataclasses.asdict(settings)))[len("sha256:") :][:10]
     return f"{_label(setting)}-{settings_hash}-seed{seed}"
 
 
@@ -158,7 +158,7 @@ def plan_sweep(
                 converted.append(coerce(value, hint))
             except ValueError as error:
                 raise ValueError(f"--set {key}={value!r}: {error}") from None
-        texts = [canonical_json(v) for v in converted]
+        texts = [settings_json(v) for v in converted]
         for text in texts:
             if texts.count(text) > 1:
                 raise ValueError(f"--set {key}: the value {text} is given twice")
