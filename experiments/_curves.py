@@ -47,11 +47,21 @@ def nested_order(y, rng, stratify: bool = True) -> np.ndarray:
 
 def chance_level(task) -> float:
     """Score of a guess: 1 / classes for classification, 0 (R^2 of the mean) for regression."""
-    return 1.0 / len(task.classes) if task.kind == "classification" else 0.0
+    return chance_of(len(task.classes) if task.kind == "classification" else None)
+
+
+def chance_of(n_classes: int | None) -> float:
+    """Score of a guess among ``n_classes`` balanced classes, ``1 / n_classes``; 0 for a
+    regression (``None``: the R^2 of predicting the mean)."""
+    return 0.0 if n_classes is None else 1.0 / n_classes
 
 
 def chance_corrected(score, chance: float):
-    """``(score - chance) / (1 - chance)``: 0 at chance, 1 perfect (Cohen's kappa-style)."""
+    """``(score - chance) / (1 - chance)``: 0 at chance, 1 perfect (Cohen's kappa-style).
+
+    The one chance correction of the experiments (the skill every target is set
+    on). With ``chance`` 0 (a regression's R^2) the score comes back unchanged.
+    """
     return (np.asarray(score, dtype=float) - chance) / (1.0 - chance)
 
 

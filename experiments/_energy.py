@@ -21,23 +21,15 @@ import pandas as pd
 
 from core.energy import price
 from core.random import MAX_SEED
+from experiments._curves import chance_corrected, chance_of
 
 __all__ = [
-    "chance_corrected",
     "validation_split",
     "train_to_target",
     "reference_stops",
     "interval95",
     "log_interval95",
 ]
-
-
-def chance_corrected(score: float, n_classes: int | None) -> float:
-    """Chance-corrected accuracy (or the score itself for regression, ``n_classes=None``)."""
-    if n_classes is None:
-        return float(score)
-    chance = 1.0 / n_classes
-    return (float(score) - chance) / (1.0 - chance)
 
 
 def validation_split(task, X_train, y_train, rng, fraction: float = 0.25):
@@ -91,7 +83,7 @@ def train_to_target(
                 estimator.partial_fit(X_chunk, y_chunk)
             seen += len(X_chunk)
             score = float(estimator.score(X_val, y_val))
-            corrected = chance_corrected(score, n_classes)
+            corrected = float(chance_corrected(score, chance_of(n_classes)))
             rows.append(
                 {
                     "samples_seen": seen,
@@ -128,7 +120,7 @@ def reference_stops(task, fit, validation, test, *, target, names, n_prototypes,
     ):
         if row["kind"] not in names:
             continue
-        corrected = chance_corrected(row["score_val"], n_classes)
+        corrected = float(chance_corrected(row["score_val"], chance_of(n_classes)))
         rows.append(
             {
                 "kind": row["kind"],

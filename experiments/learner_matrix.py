@@ -78,6 +78,7 @@ import pandas as pd
 
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
+from experiments._curves import chance_corrected, chance_of
 from experiments.stats import mean_interval
 from experiments.style import figure, titled_over_legend
 from experiments.sweep_figures import Panel, bar_panel, derived_summary, panel_grid
@@ -249,24 +250,6 @@ def updates_per_pass(learner: str, n_samples: int, batch_size: int) -> int:
     if learner == STDP:
         return n_samples
     return -(-n_samples // batch_size)
-
-
-def skill(score, n_classes):
-    """Validation skill: accuracy corrected for chance, or R^2 itself (``n_classes`` None).
-
-    ``(accuracy - chance) / (1 - chance)`` with chance ``1 / n_classes``
-    (balanced classes); R^2 is already 0 for predicting the mean and 1 for
-    a perfect fit.
-    """
-    if n_classes is None:
-        return np.asarray(score, dtype=float)
-    return chance_corrected(score, n_classes)
-
-
-def chance_corrected(accuracy, n_classes: int):
-    """``(accuracy - chance) / (1 - chance)`` with chance ``1 / n_classes`` (balanced classes)."""
-    chance = 1.0 / n_classes
-    return (np.asarray(accuracy) - chance) / (1.0 - chance)
 
 
 def train_with_curve(estimator, learner, settings, X, y, classes, X_val, y_val, epochs):
@@ -877,7 +860,10 @@ def _run_cell(learner, settings, task, data, seed, rng):
         trials.append((curve["val_score"].iloc[-1], learning_rate, estimator, curve, seconds))
     best = max(trials, key=lambda trial: trial[0])  # first of equals: grids are ordered
     _, learning_rate, estimator, curve, train_seconds = best
-    kappa = skill(curve["val_score"], None if regression else len(task.classes))
+    # validation skill: accuracy corrected for chance, or R^2 itself
+    kappa = chance_corrected(
+        curve["val_score"], chance_of(None if regression else len(task.classes))
+    )
     noisy = np.clip(X_test + settings.noise_level * rng.standard_normal(X_test.shape), 0.0, 1.0)
     training_joules, joules_per_prediction = energy(estimator, X_test, settings.energy_table)
     row = {

@@ -112,8 +112,11 @@ def test_attribution_names_the_factor_whose_interval_excludes_zero():
 
 
 def test_skill_is_chance_corrected_accuracy_or_r2():
-    np.testing.assert_allclose(learner_matrix.skill([0.1, 1.0], 10), [0.0, 1.0])
-    np.testing.assert_allclose(learner_matrix.skill([-0.5, 0.9], None), [-0.5, 0.9])
+    from experiments._curves import chance_corrected, chance_of
+
+    np.testing.assert_allclose(chance_corrected([0.1, 1.0], chance_of(10)), [0.0, 1.0])
+    # R^2 (chance 0) comes back bit for bit
+    assert chance_corrected([-0.5, 0.9], chance_of(None)).tolist() == [-0.5, 0.9]
 
 
 def test_mlp_to_stdp_splits_the_difference_into_spikes_then_rule():
