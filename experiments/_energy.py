@@ -27,8 +27,6 @@ __all__ = [
     "validation_split",
     "train_to_target",
     "reference_stops",
-    "interval95",
-    "log_interval95",
 ]
 
 
@@ -137,26 +135,3 @@ def energy_by_category(counts: pd.DataFrame, tables) -> pd.DataFrame:
     """Joules per table, phase and category of a ``cost()`` table."""
     priced = price(counts, tables)
     return priced.groupby(["table", "phase", "category"], as_index=False)["joules"].sum()
-
-
-def interval95(values, bounds=None) -> tuple[float, float, float]:
-    """Mean and 95% Student-t interval over seeds of the finite ``values``
-    (:func:`experiments.stats.mean_interval`, clipped to ``bounds``; NaN bounds for fewer
-    than 2)."""
-    from experiments.stats import mean_interval
-
-    finite = [float(v) for v in values if np.isfinite(v)]
-    if not finite:
-        return float("nan"), float("nan"), float("nan")
-    interval = mean_interval(finite, bounds=bounds)
-    return interval.mean, interval.low, interval.high
-
-
-def log_interval95(values) -> tuple[float, float, float]:
-    """Geometric mean and 95% interval of positive ``values`` (an energy over seeds),
-    from the Student-t interval of their logarithms (always positive bounds)."""
-    positive = [float(v) for v in values if np.isfinite(v) and v > 0]
-    if not positive:
-        return float("nan"), float("nan"), float("nan")
-    mean, low, high = interval95(np.log(positive))
-    return float(np.exp(mean)), float(np.exp(low)), float(np.exp(high))

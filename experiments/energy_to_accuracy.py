@@ -35,14 +35,12 @@ from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments._energy import (
     energy_by_category,
-    interval95,
-    log_interval95,
     reference_stops,
     train_to_target,
     validation_split,
 )
 from experiments.learners import KINDS, make_learner, subsample
-from experiments.stats import mean_interval, paired_by_seed
+from experiments.stats import finite_interval, geometric_interval, mean_interval, paired_by_seed
 from experiments.style import color, figure, label
 from experiments.sweep_figures import PER_LEARNER, Panel, bar_panel, metric_rows, panel_grid
 from tasks import load_task
@@ -138,7 +136,7 @@ def _figures(result: Result, settings: Settings) -> dict:
                     label=category,
                 )
                 bottom += share
-            mean, low, high = log_interval95(seeds.sum(axis=1))
+            mean, low, high = geometric_interval(seeds.sum(axis=1))
             spread = f"\n[{low:.2g}, {high:.2g}]" if np.isfinite(low) else ""
             ax.annotate(
                 f"{mean:.2g} J{spread}",
@@ -211,7 +209,7 @@ def _accuracy_panel(ax, metrics: pd.DataFrame, settings: Settings) -> None:
     counted energy, so they are drawn on the accuracy axis only)."""
     for x, kind in enumerate(KINDS):
         rows = metrics.loc[metrics["kind"] == kind, "test_accuracy"]
-        mean, low, high = interval95(rows, bounds="test_accuracy")
+        mean, low, high = finite_interval(rows, bounds="test_accuracy")
         if not np.isfinite(mean):
             continue
         error = [[mean - low], [high - mean]] if np.isfinite(low) else None
@@ -262,7 +260,7 @@ def _ratios(energy: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (table, phase), group in totals.groupby(level=["table", "phase"]):
         per_seed = np.log(group["snn"] / group["ann"]).to_numpy()
-        mean, low, high = interval95(per_seed)
+        mean, low, high = finite_interval(per_seed)
         rows.append(
             {
                 "table": table,
@@ -287,10 +285,10 @@ def _summary(result: Result, settings: Settings) -> str:
     ]
     for kind in KINDS:
         rows = metrics[metrics["kind"] == kind]
-        mean, low, high = interval95(
+        mean, low, high = finite_interval(
             rows.loc[rows["reached"], "samples_to_target"], bounds="samples_to_target"
         )
-        acc, acc_low, acc_high = interval95(rows["test_accuracy"], bounds="test_accuracy")
+        acc, acc_low, acc_high = finite_interval(rows["test_accuracy"], bounds="test_accuracy")
         lines.append(
             f"| {label(kind)} | {int(rows['reached'].sum())}/{len(rows)} | "
             f"{mean:.0f} [{low:.0f}, {high:.0f}] | {acc:.3f} [{acc_low:.3f}, {acc_high:.3f}] |"
@@ -336,7 +334,7 @@ def _summary(result: Result, settings: Settings) -> str:
                 except KeyError:
                     cells.append("n/a")
                     continue
-                mean, low, high = log_interval95(values)
+                mean, low, high = geometric_interval(values)
                 cells.append(f"{mean:.3g} [{low:.3g}, {high:.3g}]")
             lines.append(f"| {table} | {label(kind)} | {cells[0]} | {cells[1]} |")
     ratios = _ratios(energy, metrics)

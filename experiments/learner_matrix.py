@@ -79,7 +79,7 @@ import pandas as pd
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments._curves import chance_corrected, chance_of
-from experiments.stats import mean_interval
+from experiments.stats import finite_interval, mean_interval
 from experiments.style import figure, titled_over_legend
 from experiments.sweep_figures import Panel, bar_panel, derived_summary, panel_grid
 from tasks import load_task
@@ -318,18 +318,6 @@ def capped(X, y, n, rng, stratify=True):
 # -- effects ---------------------------------------------------------------------------------------
 
 
-def interval(values, bounds=None) -> tuple[float, float, float]:
-    """Mean and 95% Student-t interval over seeds (:func:`experiments.stats.mean_interval`,
-    clipped to ``bounds``); infinite values are dropped, all NaN for no value, NaN bounds
-    for one."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if len(values) == 0:
-        return np.nan, np.nan, np.nan
-    found = mean_interval(values, bounds=bounds)
-    return found.mean, found.low, found.high
-
-
 def effect_bounds(metric: str, effect: str) -> tuple[float, float]:
     """The range an effect on ``metric`` can take: for a metric with a finite declared range
     of width w (:func:`experiments.columns.range_of_name`), [-w, w] for a main effect or a
@@ -373,7 +361,7 @@ def _difference_rows(task: str, metric: str, column: str, named_values) -> list[
     how many seeds have one."""
     rows = []
     for name, values in named_values:
-        mean, low, high = interval(values, effect_bounds(metric, name))
+        mean, low, high = finite_interval(values, effect_bounds(metric, name))
         rows.append(
             {
                 "task": task,
@@ -507,7 +495,7 @@ def _mean_and_error(values, log: bool, bounds=None):
     values = np.asarray(values, dtype=float)
     if log:
         values = np.log10(values[values > 0])
-    mean, low, high = interval(values, None if log else bounds)
+    mean, low, high = finite_interval(values, None if log else bounds)
     if log:
         mean, low, high = (10**v if np.isfinite(v) else np.nan for v in (mean, low, high))
     below = mean - low if np.isfinite(low) else 0.0
@@ -799,7 +787,9 @@ def _summary(result: Result, settings: Settings) -> str:
             values = rows[metric].astype(float)
             log = METRICS[metric][1]
             # a log10 ratio is unbounded (its 10**bounds stay positive); a level keeps its range
-            mean, low, high = interval(np.log10(values) if log else values, None if log else metric)
+            mean, low, high = finite_interval(
+                np.log10(values) if log else values, None if log else metric
+            )
             if log:
                 mean, low, high = (10**v if np.isfinite(v) else np.nan for v in (mean, low, high))
             cells.append(f"{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]")

@@ -27,7 +27,6 @@ from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments._energy import (
-    interval95,
     reference_stops,
     train_to_target,
     validation_split,
@@ -39,7 +38,7 @@ from experiments.learners import (
     operations,
     subsample,
 )
-from experiments.stats import interval_table, paired_difference
+from experiments.stats import finite_interval, interval_table, paired_difference
 from experiments.style import color, figure, titled_over_legend
 from experiments.sweep_figures import Panel, bars, metric_rows, panel_grid
 from tasks import load_task
@@ -213,7 +212,7 @@ def _summary(result: Result, settings: Settings) -> str:
 
     def cell(values, fmt):
         # values is a column of metrics: its interval is clipped to the column's range
-        mean, low, high = interval95(values, bounds=values.name)
+        mean, low, high = finite_interval(values, bounds=values.name)
         if not np.isfinite(mean):
             return "-"
         if not np.isfinite(low):

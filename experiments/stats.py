@@ -131,6 +131,28 @@ def mean_interval(values: Sequence[float], confidence: float = CONFIDENCE, bound
     return Interval(mean, low, high, n).clipped(bounds)
 
 
+def finite_interval(values, bounds=None) -> tuple[float, float, float]:
+    """``(mean, low, high)``: :func:`mean_interval` of the finite ``values`` (infinities
+    dropped), clipped to ``bounds``; all NaN when no value is left, NaN bounds for one."""
+    values = np.asarray(values, dtype=float).ravel()
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return np.nan, np.nan, np.nan
+    found = mean_interval(values, bounds=bounds)
+    return found.mean, found.low, found.high
+
+
+def geometric_interval(values) -> tuple[float, float, float]:
+    """Geometric mean and 95% interval of the positive finite ``values`` (an energy over
+    seeds), from the Student-t interval of their logarithms (so the bounds stay positive)."""
+    values = np.asarray(values, dtype=float).ravel()
+    positive = values[np.isfinite(values) & (values > 0)]
+    if len(positive) == 0:
+        return np.nan, np.nan, np.nan
+    mean, low, high = finite_interval(np.log(positive))
+    return float(np.exp(mean)), float(np.exp(low)), float(np.exp(high))
+
+
 def paired_difference(
     a: Sequence[float], b: Sequence[float], confidence: float = CONFIDENCE, bounds=None
 ) -> Interval:

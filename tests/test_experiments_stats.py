@@ -6,6 +6,8 @@ import pytest
 from scipy import stats
 
 from experiments.stats import (
+    finite_interval,
+    geometric_interval,
     interval_table,
     interval_text,
     mean_interval,
@@ -27,6 +29,22 @@ def test_mean_interval_is_scipys_student_t_interval():
     low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
     assert interval.low == pytest.approx(low) and interval.high == pytest.approx(high)
     assert interval.low < interval.mean < interval.high and interval.n == 7
+
+
+def test_finite_and_geometric_intervals_use_only_the_values_they_can():
+    kept = [0.2, 0.4, 0.9]
+    low, high = stats.t.interval(0.95, 2, loc=np.mean(kept), scale=stats.sem(kept))
+    assert finite_interval([0.2, np.inf, 0.4, -np.inf, 0.9, np.nan]) == pytest.approx(
+        (np.mean(kept), low, high)
+    )
+    assert finite_interval([0.2, 0.4, 0.9], bounds=(0, 1))[1:] == (max(low, 0.0), min(high, 1.0))
+    joules = [1e-3, 2e-3, 8e-3]
+    logs = np.log(joules)
+    low, high = stats.t.interval(0.95, 2, loc=logs.mean(), scale=stats.sem(logs))
+    assert geometric_interval([*joules, 0.0, -1.0, np.nan, np.inf]) == pytest.approx(
+        (np.exp(logs.mean()), np.exp(low), np.exp(high))
+    )
+    assert np.isnan(finite_interval([np.inf])).all() and np.isnan(geometric_interval([0.0])).all()
 
 
 def test_paired_difference_is_the_paired_t_tests_interval():
