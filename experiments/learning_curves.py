@@ -43,7 +43,7 @@ from experiments._curves import (
 )
 from experiments.learners import KINDS, make_learner, subsample, with_validation
 from experiments.stats import interval_table, mean_interval, paired_by_seed
-from experiments.style import color, figure, label
+from experiments.style import figure
 from experiments.sweep_figures import Panel, band, learner_style, metric_rows, panel_grid
 from tasks import load_task
 
@@ -60,14 +60,6 @@ class Settings(Presets):
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
 
     QUICK = dict(n_seeds=2, sizes=(20, 60, 150), n_test=100, mlp_max_epochs=30)
-
-
-def _label(name: str) -> str:
-    return label(name) if name in KINDS else reference.LABELS.get(name, name)
-
-
-def _color(name: str) -> str:
-    return color(name) if name in KINDS else reference.color(name)
 
 
 def outcomes(metrics: pd.DataFrame, target: float) -> pd.DataFrame:
@@ -117,11 +109,13 @@ def _figures(result: Result, settings: Settings) -> dict:
                 marker="o" if learner else None,
                 linestyle="-" if learner else "--",
                 linewidth=2 if learner else 1,
-                color=_color(name),
-                label=_label(name),
+                color=reference.learner_color(name),
+                label=reference.learner_label(name),
             )
             if seeds > 2:
-                ax.fill_between(x, stats["low"], stats["high"], color=_color(name), alpha=0.15)
+                ax.fill_between(
+                    x, stats["low"], stats["high"], color=reference.learner_color(name), alpha=0.15
+                )
         ax.axhline(chance_level_of(settings), color="0.5", linestyle=":", linewidth=1)
         ax.set_xscale("log")
         ax.xaxis.set_minor_formatter(NullFormatter())  # decade labels only: no overlaps
@@ -212,7 +206,7 @@ def _summary(result: Result, settings: Settings) -> str:
     for learner, part in table.groupby("learner", sort=False):
         reached = part["samples_to_target"].dropna()
         lines.append(
-            f"| {_label(learner)} | {mean_interval(part['auc'], bounds=(-math.inf, 1))} | "
+            f"| {reference.learner_label(learner)} | {mean_interval(part['auc'], bounds=(-math.inf, 1))} | "
             f"{mean_interval(reached, bounds='samples_to_target').format(0) if len(reached) else 'not reached'} | "
             f"{len(reached)} of {len(part)} seeds | {mean_interval(part['final_score'], bounds='score')} |"
         )

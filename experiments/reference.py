@@ -49,6 +49,21 @@ def color(name: str) -> str:
     return COLORS.get(name, "#444444")
 
 
+def learner_label(name: str) -> str:
+    """How figures and summaries name a learner type (:func:`experiments.style.label`) or
+    a reference learner (its label)."""
+    from experiments import style
+
+    return style.label(name) if name in style.LABELS else LABELS.get(name, name)
+
+
+def learner_color(name: str) -> str:
+    """The colour of a learner type (:func:`experiments.style.color`) or a reference learner."""
+    from experiments import style
+
+    return style.color(name) if name in style.COLORS else color(name)
+
+
 def legend_label(name: str) -> str:
     """How figures name a reference learner: ``"reference: <its label>"``."""
     return f"reference: {LABELS.get(name, name)}"

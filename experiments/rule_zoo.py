@@ -91,10 +91,6 @@ def _name(kind: str, rule: str) -> str:
     return f"{kind}: {rule}"
 
 
-def _color(kind: str) -> str:
-    return color(kind) if kind in KINDS else reference.color(kind)
-
-
 def _spread(values: np.ndarray, gap: float) -> np.ndarray:
     """Label positions: ``values`` (ascending) moved apart to at least ``gap``, centred."""
     positions = np.array(values, dtype=float)
@@ -116,7 +112,7 @@ def _figures(result: Result, settings: Settings) -> dict:
     fig, (left, right) = figure(1, 2, figsize=(14, 5.0))
     names = [_name(k, r) for k, r in zip(table.kind, table.rule)]
     y = np.arange(len(table))
-    colors = [_color(k) for k in table.kind]
+    colors = [reference.learner_color(k) for k in table.kind]
     # 95% t-interval over seeds as the error bar (none with one seed)
     error = np.nan_to_num([table.accuracy - table.low, table.high - table.accuracy])
     left.barh(y, table.accuracy, xerr=error, color=colors)
@@ -172,7 +168,7 @@ def _figures(result: Result, settings: Settings) -> dict:
         if row.accuracy >= bottom:
             right.axhline(
                 row.accuracy,
-                color=_color(row.kind),
+                color=reference.learner_color(row.kind),
                 lw=0.8,
                 ls="--",
                 label=_name(row.kind, row.rule),
@@ -253,7 +249,7 @@ def _aggregate_figures(aggregate) -> dict:
                 rows.assign(name=[_name(k, r) for k, r in zip(rows["kind"], rows["rule"])]),
                 "name",
                 categories=names,
-                category_color=lambda name: _color(dict(zip(names, kinds))[name]),
+                category_color=lambda name: reference.learner_color(dict(zip(names, kinds))[name]),
                 log=log,
                 horizontal=True,
             )

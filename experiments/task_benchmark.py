@@ -122,15 +122,11 @@ ABLATIONS = {
 
 
 def _label(kind: str) -> str:
-    if kind in KINDS:
-        return label(kind)
-    return reference.LABELS.get(kind, ABLATIONS.get(kind, (kind,))[0])
+    return ABLATIONS[kind][0] if kind in ABLATIONS else reference.learner_label(kind)
 
 
 def _color(kind: str) -> str:
-    if kind in KINDS:
-        return color(kind)
-    return reference.COLORS.get(kind, ABLATIONS.get(kind, (None, "#444444"))[1])
+    return ABLATIONS[kind][1] if kind in ABLATIONS else reference.learner_color(kind)
 
 
 def _figures(result: Result, settings: Settings) -> dict:
