@@ -42,7 +42,14 @@ from experiments._energy import (
 from experiments.learners import KINDS, make_learner, subsample
 from experiments.stats import finite_interval, geometric_interval, mean_interval, paired_by_seed
 from experiments.style import color, figure, label
-from experiments.sweep_figures import PER_LEARNER, Panel, bar_panel, metric_rows, panel_grid
+from experiments.sweep_figures import (
+    PER_LEARNER,
+    Panel,
+    bar_panel,
+    metric_rows,
+    panel_grid,
+    wrap_text,
+)
 from tasks import load_task
 
 #: Stacking order and colours of the energy categories.
@@ -199,7 +206,7 @@ def _figures(result: Result, settings: Settings) -> dict:
         f"seed{'s' if settings.n_seeds > 1 else ''}"
     )
     fig.tight_layout(rect=(0, 0, 0.9, 1))
-    fig.text(0.01, -0.01, _wrap(_caption(settings, tables), 200), fontsize=8, va="top")
+    fig.text(0.01, -0.01, wrap_text(_caption(settings, tables), 200), fontsize=8, va="top")
     return {"energy_to_accuracy": fig}
 
 
@@ -238,12 +245,6 @@ def _accuracy_panel(ax, metrics: pd.DataFrame, settings: Settings) -> None:
     )
     if ax.get_legend_handles_labels()[0]:  # below the axes: the bars fill the panel
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize=8)
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))
 
 
 def _ratios(energy: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:

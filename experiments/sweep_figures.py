@@ -207,13 +207,14 @@ def panel_grid(
         )
     table = aggregate.summary if table is None else table
     fig.suptitle(
-        "\n".join(filter(None, [title, _wrap(caption(aggregate, table)), _wrap(note)])),
+        "\n".join(filter(None, [title, wrap_text(caption(aggregate, table)), wrap_text(note)])),
         fontsize=10,
     )
     return fig
 
 
-def _wrap(text: str, width: int = 130) -> str:
+def wrap_text(text: str, width: int = 130) -> str:
+    """``text`` broken into lines of at most ``width`` characters (figure notes, titles)."""
     import textwrap
 
     return "\n".join(textwrap.wrap(text, width))
@@ -285,15 +286,10 @@ def learner_style(name: str) -> dict:
     from experiments import reference
     from experiments.learners import KINDS
 
+    style = {"label": reference.learner_label(name), "color": reference.learner_color(name)}
     if name in KINDS:
-        return {"label": label(name), "color": color(name), "marker": "o", "linewidth": 2}
-    return {
-        "label": reference.LABELS.get(name, name),
-        "color": reference.color(name),
-        "marker": None,
-        "linestyle": "--",
-        "linewidth": 1,
-    }
+        return {**style, "marker": "o", "linewidth": 2}
+    return {**style, "marker": None, "linestyle": "--", "linewidth": 1}
 
 
 def bars(
