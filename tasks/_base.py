@@ -53,7 +53,8 @@ class Task(_Splits):
     hyper-parameter, a readout penalty) is scored on the validation split
     (``X_val``, ``y_val``); the test split is read once per reported number.
     Tuning code should be handed :meth:`development`, a view that has no test
-    split at all.
+    split at all. A task is frozen: derive a changed one with
+    ``dataclasses.replace``.
 
     Attributes
     ----------
