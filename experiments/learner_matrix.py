@@ -79,7 +79,7 @@ import pandas as pd
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments._curves import chance_corrected, chance_of
-from experiments.stats import finite_interval, mean_interval
+from experiments.stats import finite_interval, geometric_interval, mean_interval
 from experiments.style import figure, titled_over_legend
 from experiments.sweep_figures import Panel, bar_panel, derived_summary, panel_grid
 from tasks import load_task
@@ -492,12 +492,7 @@ def _mean_and_error(values, log: bool, bounds=None):
     """Mean and (lower, upper) error-bar lengths over seeds; geometric on a log scale (whose
     interval, of log10 values, is unbounded), otherwise clipped to ``bounds`` (a range or a
     declared column's name, :func:`experiments.stats.metric_bounds`)."""
-    values = np.asarray(values, dtype=float)
-    if log:
-        values = np.log10(values[values > 0])
-    mean, low, high = finite_interval(values, None if log else bounds)
-    if log:
-        mean, low, high = (10**v if np.isfinite(v) else np.nan for v in (mean, low, high))
+    mean, low, high = geometric_interval(values) if log else finite_interval(values, bounds)
     below = mean - low if np.isfinite(low) else 0.0
     above = high - mean if np.isfinite(high) else 0.0
     return mean, below, above
@@ -786,12 +781,8 @@ def _summary(result: Result, settings: Settings) -> str:
         for metric in shown:
             values = rows[metric].astype(float)
             log = METRICS[metric][1]
-            # a log10 ratio is unbounded (its 10**bounds stay positive); a level keeps its range
-            mean, low, high = finite_interval(
-                np.log10(values) if log else values, None if log else metric
-            )
-            if log:
-                mean, low, high = (10**v if np.isfinite(v) else np.nan for v in (mean, low, high))
+            # a ratio's interval is geometric (its bounds stay positive); a level keeps its range
+            mean, low, high = geometric_interval(values) if log else finite_interval(values, metric)
             cells.append(f"{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]")
         lines.append(f"| {task} | {learner} | " + " | ".join(cells) + " |")
     lines += reference_lines(reference_table(result))
