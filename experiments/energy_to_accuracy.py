@@ -260,15 +260,15 @@ def _ratios(energy: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     )
     rows = []
     for (table, phase), group in totals.groupby(level=["table", "phase"]):
-        per_seed = np.log(group["snn"] / group["ann"]).to_numpy()
-        mean, low, high = finite_interval(per_seed)
+        per_seed = (group["snn"] / group["ann"]).to_numpy()
+        ratio, low, high = geometric_interval(per_seed)
         rows.append(
             {
                 "table": table,
                 "phase": phase,
-                "ratio": float(np.exp(mean)),
-                "low": float(np.exp(low)),
-                "high": float(np.exp(high)),
+                "ratio": ratio,
+                "low": low,
+                "high": high,
                 "n_seeds": len(per_seed),
             }
         )
