@@ -20,12 +20,14 @@ matched training energy.
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
 import pandas as pd
 
-from experiments.learners import ENERGY_TABLES, operations
+from experiments import reference
+from experiments.learners import ENERGY_TABLES, make_learner, operations
 
 
 def nested_order(y, rng, stratify: bool = True) -> np.ndarray:
@@ -88,15 +90,56 @@ def early_stopped_mlp(make, X, y, X_val, y_val, max_epochs: int, classes=None):
     return make(best).fit(X, y), best, scores
 
 
-def size_curve(fitters: dict, sizes, X_train, y_train, X_test, y_test) -> tuple:
+def learner_fitters(
+    task, learner_seed: int, *, ann_params: dict, snn_params: dict, ann_max_epochs: int, references
+) -> dict:
+    """``name -> fit(X, y) -> (estimator, epochs)`` for both learners, as each would be used,
+    and the named references.
+
+    The MLP is early-stopped on the task's validation split (:func:`early_stopped_mlp`,
+    up to ``ann_max_epochs``); the spiking network runs its own ``fit``, and counts its
+    plastic epochs plus the frozen readout pass. A reference is built for the task's
+    kind with as many prototypes as the spiking network has neurons
+    (:func:`experiments.reference.matching_prototypes`).
+    """
+
+    def fit_ann(X, y):
+        def make(epochs):
+            return make_learner(
+                "ann", task, random_state=learner_seed, **{**ann_params, "epochs": epochs}
+            )
+
+        estimator, epochs, _ = early_stopped_mlp(
+            make, X, y, task.X_val, task.y_val, ann_max_epochs, task.classes
+        )
+        return estimator, epochs
+
+    def fit_snn(X, y):
+        estimator = make_learner("snn", task, random_state=learner_seed, **snn_params)
+        estimator.fit(X, y)
+        return estimator, estimator.epochs + 1  # plastic epochs + the frozen readout pass
+
+    def fit_reference(X, y, name):
+        models = reference.reference_models(task.kind, min(n_prototypes, len(X)), learner_seed)
+        return models[name].fit(X, y), None
+
+    n_prototypes = reference.matching_prototypes(snn_params)
+    fitters = {"ann": fit_ann, "snn": fit_snn}
+    for name in references:
+        fitters[name] = functools.partial(fit_reference, name=name)
+    return fitters
+
+
+def size_curve(fitters: dict, sizes, X_train, y_train, X_test, y_test, chance: float) -> tuple:
     """Fit every learner on the first ``n`` training samples for each ``n`` in ``sizes``.
 
     ``fitters`` maps a learner name to ``fit(X, y) -> (estimator, epochs)``.
     Returns the tidy curve (``learner``, ``n_train``, ``epochs``, ``presentations``,
     ``score``, ``training_ops``, ``training_joules`` and ``training_joules_<table>`` for
     each of :data:`experiments.learners.ENERGY_TABLES`, ``unit``; ops NaN for learners
-    that count none), the wall seconds per learner and size, and the estimators
-    fitted on the largest subset, by learner.
+    that count none; ``corrected``, the score corrected for ``chance`` by
+    :func:`chance_corrected`), the wall seconds per learner and size, and the
+    estimators fitted on the largest subset, by learner.
     """
     rows, timings, last = [], [], {}
     for n in sorted({int(min(n, len(X_train))) for n in sizes}):
@@ -125,7 +168,9 @@ def size_curve(fitters: dict, sizes, X_train, y_train, X_test, y_test) -> tuple:
             )
             timings.append({"learner": name, "n_train": n, "train_seconds": seconds})
             last[name] = estimator
-    return pd.DataFrame(rows), pd.DataFrame(timings), last
+    curve = pd.DataFrame(rows)
+    curve["corrected"] = chance_corrected(curve["score"], chance)
+    return curve, pd.DataFrame(timings), last
 
 
 def area_under_curve(n_train, score) -> float:

@@ -34,14 +34,13 @@ from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments._curves import (
     area_under_curve,
-    chance_corrected,
     chance_level,
-    early_stopped_mlp,
+    learner_fitters,
     nested_order,
     samples_to_target,
     size_curve,
 )
-from experiments.learners import KINDS, make_learner, subsample, with_validation
+from experiments.learners import KINDS, subsample, with_validation
 from experiments.stats import interval_table, mean_interval, paired_by_seed
 from experiments.style import figure
 from experiments.sweep_figures import Panel, band, learner_style, metric_rows, panel_grid
@@ -240,41 +239,6 @@ def _summary(result: Result, settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def _fitters(task, settings: Settings, learner_seed: int) -> dict:
-    """``name -> fit(X, y) -> (estimator, epochs)`` for both learners and the references."""
-    ann_params = dict(settings.params.get("ann", {}))
-    snn_params = dict(settings.params.get("snn", {}))
-
-    def fit_ann(X, y):
-        def make(epochs):
-            return make_learner(
-                "ann", task, random_state=learner_seed, **{**ann_params, "epochs": epochs}
-            )
-
-        estimator, epochs, _ = early_stopped_mlp(
-            make, X, y, task.X_val, task.y_val, settings.mlp_max_epochs, task.classes
-        )
-        return estimator, epochs
-
-    def fit_snn(X, y):
-        estimator = make_learner("snn", task, random_state=learner_seed, **snn_params)
-        estimator.fit(X, y)
-        return estimator, estimator.epochs + 1  # plastic epochs + the frozen readout pass
-
-    fitters = {"ann": fit_ann, "snn": fit_snn}
-    n_prototypes = reference.matching_prototypes(snn_params)
-    for name in settings.references:
-
-        def fit_reference(X, y, name=name):
-            model = reference.reference_models(
-                "classification", min(n_prototypes, len(X)), learner_seed
-            )[name]
-            return model.fit(X, y), None
-
-        fitters[name] = fit_reference
-    return fitters
-
-
 @register_experiment(order=20)
 def run(settings: Settings, seed: int) -> Result:
     """test accuracy against training-set size (each point trained from scratch) for
@@ -293,11 +257,17 @@ def run(settings: Settings, seed: int) -> Result:
         order = nested_order(task.y_train, rng)
         X_train, y_train = task.X_train[order], task.y_train[order]
         X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng)
-        fitters = _fitters(task, settings, run_seed)
-        curve, seconds, fitted = size_curve(
-            fitters, settings.sizes, X_train, y_train, X_test, y_test
+        fitters = learner_fitters(
+            task,
+            run_seed,
+            ann_params=settings.params.get("ann", {}),
+            snn_params=settings.params.get("snn", {}),
+            ann_max_epochs=settings.mlp_max_epochs,
+            references=settings.references,
         )
-        curve["corrected"] = chance_corrected(curve["score"], chance_level(task))
+        curve, seconds, fitted = size_curve(
+            fitters, settings.sizes, X_train, y_train, X_test, y_test, chance_level(task)
+        )
         curves.append(curve.assign(seed=run_seed))
         timings.append(seconds.assign(seed=run_seed))
     return Result(

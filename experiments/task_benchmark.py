@@ -33,7 +33,7 @@ from experiments._base import Presets, Result, register_experiment
 from experiments._curves import (
     chance_corrected,
     chance_level,
-    early_stopped_mlp,
+    learner_fitters,
     nested_order,
     samples_to_target,
     size_curve,
@@ -41,7 +41,6 @@ from experiments._curves import (
 from experiments.learners import (
     ENERGY_TABLES,
     KINDS,
-    make_learner,
     operations,
     subsample,
     with_validation,
@@ -408,7 +407,18 @@ def run(settings: Settings, seed: int) -> Result:
             task.X_test, task.y_test, settings.n_test, rng, stratify=classification
         )
         small = len(X_train) <= SMALL_TASK
-        fitters = _fitters(task, settings, task_seed, small)
+        epochs = settings.small_task_epochs if small else settings.max_epochs
+        snn_params = dict(settings.params.get("snn", {}).get(task_name, {}))
+        if epochs.get("snn"):
+            snn_params.setdefault("epochs", int(epochs["snn"]))
+        fitters = learner_fitters(
+            task,
+            task_seed,
+            ann_params=settings.params.get("ann", {}).get(task_name, {}),
+            snn_params=snn_params,
+            ann_max_epochs=int(epochs["ann"]),
+            references=reference.CLASSIFICATION if classification else reference.REGRESSION,
+        )
         minimum = 2 * (len(task.classes) if classification else 1)
         sizes = sorted(
             {
@@ -416,10 +426,11 @@ def run(settings: Settings, seed: int) -> Result:
                 for f in settings.fractions
             }
         )
-        curve, seconds, fitted = size_curve(fitters, sizes, X_train, y_train, X_test, y_test)
-        curve = curve.rename(columns={"learner": "kind"})
         chance = chance_level(task)
-        curve["corrected"] = chance_corrected(curve["score"], chance)
+        curve, seconds, fitted = size_curve(
+            fitters, sizes, X_train, y_train, X_test, y_test, chance
+        )
+        curve = curve.rename(columns={"learner": "kind"})
         curves.append(curve.assign(task=task_name, seed=task_seed))
         full = curve[curve.n_train == curve.n_train.max()]
         for kind in fitters:
@@ -514,46 +525,3 @@ def run(settings: Settings, seed: int) -> Result:
         timings=pd.DataFrame(timings),
         tables={"curves": pd.concat(curves, ignore_index=True)},
     )
-
-
-def _fitters(task, settings: Settings, learner_seed: int, small: bool) -> dict:
-    """``kind -> fit(X, y) -> (estimator, epochs)``: both learners as they would be used
-    (the MLP early-stopped on the validation split, the spiking network's fit) and the
-    references for the task's kind."""
-    epochs = settings.small_task_epochs if small else settings.max_epochs
-
-    def params(kind):
-        return dict(settings.params.get(kind, {}).get(task.name, {}))
-
-    def fit_ann(X, y):
-        def make(n_epochs):
-            return make_learner(
-                "ann", task, random_state=learner_seed, **{**params("ann"), "epochs": n_epochs}
-            )
-
-        estimator, chosen, _ = early_stopped_mlp(
-            make, X, y, task.X_val, task.y_val, int(epochs["ann"]), task.classes
-        )
-        return estimator, chosen
-
-    def fit_snn(X, y):
-        snn_params = params("snn")
-        if epochs.get("snn"):
-            snn_params.setdefault("epochs", int(epochs["snn"]))
-        estimator = make_learner("snn", task, random_state=learner_seed, **snn_params)
-        estimator.fit(X, y)
-        return estimator, estimator.epochs + 1  # plastic epochs + the frozen readout pass
-
-    fitters = {"ann": fit_ann, "snn": fit_snn}
-    names = reference.CLASSIFICATION if task.kind == "classification" else reference.REGRESSION
-    n_prototypes = reference.matching_prototypes(params("snn"))
-    for name in names:
-
-        def fit_reference(X, y, name=name):
-            model = reference.reference_models(task.kind, min(n_prototypes, len(X)), learner_seed)[
-                name
-            ]
-            return model.fit(X, y), None
-
-        fitters[name] = fit_reference
-    return fitters
