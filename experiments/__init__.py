@@ -12,7 +12,14 @@ import importlib
 import pkgutil
 
 from experiments._base import (
+    COUNT,
+    COUNT_OR_ALL,
     EXPERIMENTS,
+    FRACTION,
+    NON_NEGATIVE,
+    POSITIVE,
+    SCORE_TARGET,
+    SHARED_CONSTRAINTS,
     Experiment,
     Presets,
     Result,
@@ -21,7 +28,14 @@ from experiments._base import (
 )
 
 __all__ = [
+    "COUNT",
+    "COUNT_OR_ALL",
     "EXPERIMENTS",
+    "FRACTION",
+    "NON_NEGATIVE",
+    "POSITIVE",
+    "SCORE_TARGET",
+    "SHARED_CONSTRAINTS",
     "Experiment",
     "Presets",
     "Result",

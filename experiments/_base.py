@@ -5,7 +5,9 @@ An experiment is data plus functions (the bsuite pattern):
 * ``Settings``: a frozen dataclass deriving from :class:`Presets`: its defaults
   are the ``full()`` preset (the study), and its ``QUICK`` dict what the
   ``quick()`` preset changes (seconds to a couple of minutes, doubles as the
-  smoke test); ``settings.seed_runs(seed, name)`` is the per-seed loop;
+  smoke test); its ``CONSTRAINTS`` dict what its own settings may be (the
+  shared ones are :data:`SHARED_CONSTRAINTS`), checked whenever settings are
+  built; ``settings.seed_runs(seed, name)`` is the per-seed loop;
 * ``run(settings, seed, progress) -> Result``: computes tidy tables, writes nothing;
 * ``figures(result, settings) -> {name: Figure}``: draws from the tables alone,
   so ``python -m experiments plot`` can redraw a saved run without recomputing;
@@ -26,10 +28,12 @@ import copy
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import pandas as pd
 
+from core.params import Interval, NoneOf, validate_params
 from core.progress import progress
 from core.random import child_seeds
 from core.registry import Registry, identity_of
@@ -41,14 +45,57 @@ EXPERIMENTS: Registry[Experiment] = Registry(
 )
 
 
+#: A positive integer.
+COUNT = [Interval(Integral, 1, None)]
+#: A positive integer, or None for "all of them" (e.g. the whole test split).
+COUNT_OR_ALL = [NoneOf(), Interval(Integral, 1, None)]
+#: A chance-corrected score to reach, in (0, 1].
+SCORE_TARGET = [Interval(Real, 0, 1, closed="right")]
+#: A number in [0, 1].
+FRACTION = [Interval(Real, 0, 1)]
+#: A number above 0.
+POSITIVE = [Interval(Real, 0, None, closed="neither")]
+#: A number of at least 0.
+NON_NEGATIVE = [Interval(Real, 0, None)]
+
+#: Constraints (:mod:`core.params`) on the settings that mean the same in every
+#: experiment, by field name: an experiment (a plugin's too) gets them by using the name.
+SHARED_CONSTRAINTS = {
+    "n_seeds": COUNT,
+    "n_train": COUNT_OR_ALL,
+    "n_val": COUNT_OR_ALL,
+    "n_test": COUNT_OR_ALL,
+    "n_eval": COUNT_OR_ALL,
+    "n_local_eval": COUNT_OR_ALL,
+    "n_agents": COUNT,
+    "rounds": COUNT,
+    "final_rounds": COUNT,
+    "local_batch": COUNT,
+    "chunk_size": COUNT,
+    "target": SCORE_TARGET,
+}
+
+
 class Presets:
-    """Base of every experiment's ``Settings`` (a frozen dataclass): its two presets.
+    """Base of every experiment's ``Settings`` (a frozen dataclass): its two presets
+    and the checks of its values.
 
     ``full()`` is the defaults, the study; ``quick()`` the defaults changed by
     the class attribute ``QUICK`` (seconds to a couple of minutes: the smoke test).
+    Whenever settings are built (a preset, ``dataclasses.replace``, ``--set``, a
+    saved ``config.json``), every field named in :data:`SHARED_CONSTRAINTS` or in
+    the class attribute ``CONSTRAINTS`` is checked, before any work: a wrong type
+    raises ``TypeError``, a wrong value ``ValueError``, both as
+    ``name must be ..., got name=value`` (:func:`core.params.validate_params`).
+    Checks that relate several settings stay in the experiment's ``run``.
     """
 
     QUICK: ClassVar[dict] = {}
+    CONSTRAINTS: ClassVar[dict] = {}
+
+    def __post_init__(self):
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        validate_params({**SHARED_CONSTRAINTS, **self.CONSTRAINTS}, values)
 
     @classmethod
     def quick(cls):

@@ -69,7 +69,7 @@ import pandas as pd
 from matplotlib.ticker import NullFormatter
 
 from core.random import child_seeds
-from experiments._base import Presets, Result, register_experiment
+from experiments._base import COUNT, NON_NEGATIVE, POSITIVE, Presets, Result, register_experiment
 from experiments._societies import check_society_settings
 from experiments.social_topology import topology_color, topology_label, topology_style
 from experiments.stats import interval_text
@@ -99,6 +99,15 @@ class Settings(Presets):
     coupling_delay_ms: float = 1.0
     codegen_target: str = "numpy"
     example_topology: str = "small_world"
+
+    CONSTRAINTS = {
+        "duration_ms": POSITIVE,
+        "transient_ms": NON_NEGATIVE,
+        "n_excitatory": COUNT,
+        "n_inhibitory": COUNT,
+        "drive_spread": NON_NEGATIVE,
+        "coupling_delay_ms": NON_NEGATIVE,
+    }
 
     QUICK = dict(
         n_agents=8,

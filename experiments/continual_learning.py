@@ -84,7 +84,7 @@ import pandas as pd
 
 from core.params import Interval, check_param
 from core.random import child_seeds
-from experiments._base import Presets, Result, register_experiment
+from experiments._base import COUNT, Presets, Result, register_experiment
 from experiments.learners import subsample, with_units, with_validation
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import curve_with_band, figure, titled_over_legend
@@ -132,6 +132,8 @@ class Settings(Presets):
     mlp_batch_size: int = 16
     ann_params: dict = field(default_factory=dict)
     snn_params: dict = field(default_factory=dict)
+
+    CONSTRAINTS = {"epochs_per_task": COUNT, "mlp_batch_size": COUNT}
 
     QUICK = dict(
         n_seeds=2,

@@ -76,8 +76,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.params import Boolean
 from experiments import reference
-from experiments._base import Presets, Result, register_experiment
+from experiments._base import COUNT, FRACTION, SCORE_TARGET, Presets, Result, register_experiment
 from experiments._curves import chance_corrected, chance_of
 from experiments.stats import finite_interval, geometric_interval, mean_interval
 from experiments.style import figure, titled_over_legend
@@ -157,6 +158,19 @@ class Settings(Presets):
     noise_level: float = 0.3
     forgetting_epochs: int = 5
     energy_table: str = "horowitz45_fp32"
+
+    CONSTRAINTS = {
+        **dict.fromkeys(
+            (
+                "hidden_units epochs batch_size checkpoints_per_epoch max_checkpoint_epochs "
+                "stdp_epochs stdp_checkpoints_per_epoch forgetting_epochs"
+            ).split(),
+            COUNT,
+        ),
+        "include_stdp": [Boolean()],
+        "target_skill": SCORE_TARGET,
+        "noise_level": FRACTION,
+    }
 
     QUICK = dict(
         n_seeds=3,

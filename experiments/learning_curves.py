@@ -31,7 +31,7 @@ import pandas as pd
 from matplotlib.ticker import NullFormatter
 
 from experiments import reference
-from experiments._base import Presets, Result, register_experiment
+from experiments._base import COUNT, Presets, Result, register_experiment
 from experiments._curves import (
     area_under_curve,
     chance_level,
@@ -57,6 +57,8 @@ class Settings(Presets):
     target: float = 0.8  # chance-corrected score for "samples to target"
     references: tuple = ("logistic_regression", "nearest_neighbour", "kmeans_vote")
     params: dict = field(default_factory=lambda: {"ann": {}, "snn": {}})
+
+    CONSTRAINTS = {"mlp_max_epochs": COUNT}
 
     QUICK = dict(n_seeds=2, sizes=(20, 60, 150), n_test=100, mlp_max_epochs=30)
 
@@ -246,8 +248,6 @@ def run(settings: Settings, seed: int) -> Result:
     reference.check_references(settings.references)
     if not settings.sizes or any(int(n) < 2 for n in settings.sizes):
         raise ValueError(f"sizes must be integers of at least 2, got sizes={settings.sizes!r}")
-    if settings.mlp_max_epochs < 1:
-        raise ValueError(f"mlp_max_epochs must be positive, got {settings.mlp_max_epochs!r}")
     curves, timings = [], []
     for run_seed in settings.seed_runs(seed, "learning_curves"):
         task = with_validation(load_task(settings.task, seed=run_seed), run_seed)

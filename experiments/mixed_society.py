@@ -55,7 +55,7 @@ from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
 from experiments import reference
-from experiments._base import Result, register_experiment
+from experiments._base import COUNT, Result, register_experiment
 from experiments._societies import (
     REFERENCE,
     SocietySettings,
@@ -97,6 +97,8 @@ class Settings(SocietySettings):
 
     # iris shards are a dozen samples: several passes per call let the MLPs learn
     # within the few rounds of a smoke test.
+    CONSTRAINTS = {"n_pairs": COUNT, "demonstrations": COUNT}
+
     QUICK = dict(
         task="iris",
         n_pairs=5,

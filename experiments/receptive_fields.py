@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from experiments._base import Presets, Result, register_experiment
+from experiments._base import COUNT, Presets, Result, register_experiment
 from experiments.learners import make_learner, subsample
 from experiments.style import figure, label
 from experiments.sweep_figures import PER_LEARNER, Panel, bar_panel, panel_grid
@@ -29,6 +29,8 @@ class Settings(Presets):
     # One network per learner, whose tiles the figure draws; more seeds are a
     # sweep's (``python -m experiments sweep ... --seeds``).
     n_seeds: ClassVar[int] = 1
+
+    CONSTRAINTS = {"n_units": COUNT}
 
     QUICK = dict(n_train=400, n_units=36, params={"ann": {"epochs": 20}, "snn": {"epochs": 1}})
 

@@ -57,7 +57,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from core.random import child_seeds
-from experiments._base import Result, register_experiment
+from experiments._base import COUNT, FRACTION, POSITIVE, Result, register_experiment
 from experiments._societies import (
     REFERENCE,
     SocietySettings,
@@ -167,6 +167,13 @@ class Settings(SocietySettings):
     theory_graphs: int = 5
     consensus_tol: float = 1e-3
     references: tuple = ("logistic_regression", "nearest_neighbour", "kmeans_vote", "majority")
+
+    CONSTRAINTS = {
+        "diffusion_threshold": FRACTION,
+        "diffusion_fraction": FRACTION,
+        "theory_graphs": COUNT,
+        "consensus_tol": POSITIVE,
+    }
 
     QUICK = dict(
         task="iris",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from experiments._base import Presets, Result, register_experiment
+from experiments._base import COUNT, POSITIVE, Presets, Result, register_experiment
 from experiments.runner import progress
 from experiments.style import figure
 from experiments.sweep_figures import Panel, errors, metric_rows, panel_grid
@@ -27,6 +27,11 @@ class Settings(Presets):
     n_pairings: int = 60
     pairing_frequency_hz: float = 1.0
     rules: tuple | None = None  # None: every registered spike-timing rule
+
+    CONSTRAINTS = {
+        "n_pairings": COUNT,
+        "pairing_frequency_hz": POSITIVE,
+    }
 
     QUICK = dict(delta_t_ms=tuple(float(d) for d in np.arange(-80, 81, 10)), n_pairings=10)
 
