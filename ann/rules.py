@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ann.mac import backprop_macs
+from core.params import Interval, NoneOf, check_param
 from core.registry import Registry
 
 
@@ -179,17 +180,11 @@ class FeedbackAlignment(LearningRule):
     """
 
     def __init__(self, feedback_scale: float | None = None):
-        if feedback_scale is not None and (
-            not isinstance(feedback_scale, numbers.Real)
-            or isinstance(feedback_scale, (bool, np.bool_))
-            or not np.isfinite(feedback_scale)
-            or feedback_scale <= 0
-        ):
-            raise ValueError(
-                f"feedback_scale must be a positive number or None, "
-                f"got feedback_scale={feedback_scale!r}"
-            )
-        self.feedback_scale = feedback_scale
+        self.feedback_scale = check_param(
+            "feedback_scale",
+            feedback_scale,
+            [NoneOf(), Interval(numbers.Real, 0, None, closed="neither")],
+        )
 
     def init_state(self, layer_sizes, rng, dtype):
         state = {}

@@ -52,11 +52,13 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from core.params import Interval, check_param
 from experiments.columns import value_range
 from experiments.store import StoreError, SweepStore, verify_run
 
@@ -253,12 +255,7 @@ def aggregate(
         If ``directory`` is not a sweep directory, has no finished run, or a
         manifest or run does not verify.
     """
-    if (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, (int, float))
-        or not 0 < confidence < 1
-    ):
-        raise ValueError(f"confidence must be in (0, 1), got confidence={confidence!r}")
+    check_param("confidence", confidence, [Interval(Real, 0, 1, closed="neither")])
     directory = Path(directory)
     manifest, runs = load_runs(directory)
     runs = [(entry, frame) for entry, frame in runs if len(frame)]

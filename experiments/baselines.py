@@ -35,12 +35,15 @@ switches in :mod:`snn.estimators`).
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.linear_model import Ridge
 from sklearn.utils.validation import check_is_fitted
 
+from core.params import Interval, NoneOf, Options, check_param
 from experiments.reference import reference_models
 
 __all__ = [
@@ -135,13 +138,11 @@ def evaluate(models: dict, task, *, split: str = "test", n_train: int | None = N
         One row per model: ``model``, ``split``, ``metric`` (accuracy or
         r2), ``score``, ``n_train``, ``n_eval``.
     """
-    if split not in ("test", "val"):
-        raise ValueError(f"split must be 'test' or 'val', got split={split!r}")
+    check_param("split", split, [Options("test", "val")])
     X_eval, y_eval = (task.X_test, task.y_test) if split == "test" else (task.X_val, task.y_val)
     X, y = task.X_train, task.y_train
+    n_train = check_param("n_train", n_train, [NoneOf(), Interval(Integral, 1, None)])
     if n_train is not None:
-        if isinstance(n_train, bool) or not isinstance(n_train, (int, np.integer)) or n_train < 1:
-            raise ValueError(f"n_train must be a positive integer, got n_train={n_train!r}")
         X, y = X[:n_train], y[:n_train]
     metric = "accuracy" if task.kind == "classification" else "r2"
     rows = []

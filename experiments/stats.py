@@ -38,10 +38,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 import pandas as pd
 
+import core.params
 from experiments.aggregate import t_interval
 from experiments.columns import range_of_name
 
@@ -120,8 +122,9 @@ def mean_interval(values: Sequence[float], confidence: float = CONFIDENCE, bound
     ValueError
         If ``confidence`` is not in (0, 1) or no value is left.
     """
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got confidence={confidence!r}")
+    core.params.check_param(
+        "confidence", confidence, [core.params.Interval(Real, 0, 1, closed="neither")]
+    )
     bounds = metric_bounds(bounds)
     values = np.asarray(values, dtype=float).ravel()
     n = int((~np.isnan(values)).sum())

@@ -47,9 +47,11 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
+from core.params import Interval, NoneOf, check_param
 from core.progress import progress, verbosity
 from experiments._base import Experiment
 from experiments.dask_engine import (
@@ -353,10 +355,7 @@ def run_sweep(
     chosen = [workers is not None, scheduler is not None, client is not None]
     if sum(chosen) > 1:
         raise ValueError("give at most one of workers, scheduler and client")
-    if workers is not None and (
-        isinstance(workers, bool) or not isinstance(workers, int) or workers < 0
-    ):
-        raise ValueError(f"workers must be a non-negative integer, got workers={workers!r}")
+    check_param("workers", workers, [NoneOf(), Interval(Integral, 0, None)])
     root = Path(out).absolute()
     _check_directory(root)
     started = time.perf_counter()

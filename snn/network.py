@@ -48,6 +48,7 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 from brian2 import (
@@ -66,6 +67,7 @@ from brian2 import (
     volt,
 )
 
+from core.params import Boolean, Interval, Options, validate_params
 from snn._brian import as_time, run_network, time_steps, use_target
 from snn._progress import simulation_progress
 from snn.neurons import (
@@ -93,6 +95,16 @@ BACKENDS = ("auto", "standalone", "runtime")
 
 #: Where the plasticity rule's traces live (see :class:`DiehlCookNetwork`'s ``traces``).
 TRACES = ("synapse", "neuron")
+
+#: What the constructor checks before building anything (:mod:`core.params`).
+_NETWORK_CONSTRAINTS = {
+    **dict.fromkeys(("n_inputs", "n_neurons", "n_agents"), [Interval(Integral, 1, None)]),
+    **dict.fromkeys(
+        ("lateral_inhibition", "weight_normalisation", "threshold_adaptation"), [Boolean()]
+    ),
+    "backend": [Options(*BACKENDS)],
+    "traces": [Options(*TRACES)],
+}
 
 #: Whether a run with plasticity 0 in every window (an evaluation, a readout
 #: pass) uses the network's frozen form: input synapses that only transmit
@@ -310,24 +322,12 @@ class DiehlCookNetwork:
         backend="auto",
         traces="synapse",
     ):
-        for name, value in (
-            ("lateral_inhibition", lateral_inhibition),
-            ("weight_normalisation", weight_normalisation),
-            ("threshold_adaptation", threshold_adaptation),
-        ):
-            if not isinstance(value, (bool, np.bool_)):
-                raise ValueError(f"{name} must be True or False, got {name}={value!r}")
-        self.lateral_inhibition = bool(lateral_inhibition)
-        self.weight_normalisation = bool(weight_normalisation)
-        self.threshold_adaptation = bool(threshold_adaptation)
-        for name, value in (
-            ("n_inputs", n_inputs),
-            ("n_neurons", n_neurons),
-            ("n_agents", n_agents),
-        ):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
-        self.n_inputs, self.n_neurons, self.n_agents = int(n_inputs), int(n_neurons), int(n_agents)
+        checked = validate_params(_NETWORK_CONSTRAINTS, locals())
+        self.lateral_inhibition = checked["lateral_inhibition"]
+        self.weight_normalisation = checked["weight_normalisation"]
+        self.threshold_adaptation = checked["threshold_adaptation"]
+        self.n_inputs, self.n_neurons = checked["n_inputs"], checked["n_neurons"]
+        self.n_agents = checked["n_agents"]
         self.rule = rule
         self.dt = as_time(dt, "dt")
         self.presentation_time = as_time(presentation_time, "presentation_time")
@@ -344,11 +344,7 @@ class DiehlCookNetwork:
         self.reward_wrong = float(reward_wrong)
         self.target = target
         self.record_spikes = bool(record_spikes)
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {list(BACKENDS)}, got backend={backend!r}")
         self.backend = backend
-        if traces not in TRACES:
-            raise ValueError(f"traces must be one of {list(TRACES)}, got traces={traces!r}")
         if traces == "neuron" and not rule.neuron_traces:
             raise ValueError(
                 f"traces='neuron' needs a rule whose traces a neuron can hold; rule {rule!r} "

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from numbers import Integral
 
 import networkx as nx
 import numpy as np
 
+from core.params import Interval, check_param
 from core.registry import Registry
 
 #: Registered graph generators by name.
@@ -57,15 +59,7 @@ def make_graph(name: str, n_agents: int | None, seed: int, task=None, **params) 
     """
     generator = GRAPHS[name]
     if name != "city":
-        if (
-            n_agents is None
-            or isinstance(n_agents, bool)
-            or not isinstance(n_agents, (int, np.integer))
-            or n_agents < 1
-        ):
-            raise ValueError(
-                f"the {name!r} graph needs n_agents, a positive integer, got n_agents={n_agents!r}"
-            )
+        n_agents = check_param("n_agents", n_agents, [Interval(Integral, 1, None)])
     return generator(n_agents, seed, task=task, **params)
 
 

@@ -20,6 +20,8 @@ from numbers import Real
 
 import pandas as pd
 
+from core.params import Interval, check_param
+
 REQUIRED = ("round", "agent", "type", "accuracy")
 
 
@@ -94,8 +96,7 @@ def knowledge_diffusion(
         The round (NaN if it never happens in the table).
     """
     _check_table(table)
-    if isinstance(fraction, bool) or not isinstance(fraction, Real) or not 0.0 < fraction <= 1.0:
-        raise ValueError(f"fraction must be a number in (0, 1], got fraction={fraction!r}")
+    fraction = check_param("fraction", fraction, [Interval(Real, 0, 1, closed="right")])
 
     def first_round(rows):
         share = (rows["accuracy"] >= threshold).groupby(rows["round"]).mean()

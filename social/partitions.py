@@ -17,9 +17,11 @@ arrays`` (one array of training-set row indices per node, in the order of
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from numbers import Real
 
 import numpy as np
 
+from core.params import Interval, check_param
 from core.registry import Registry
 
 #: Registered partitions by name.
@@ -81,12 +83,8 @@ def non_iid(task, nodes, rng, alpha: float = 0.5) -> list[np.ndarray]:
     alpha : float, default 0.5
         Dirichlet concentration (positive).
     """
-    if (
-        not isinstance(alpha, (int, float, np.floating))
-        or isinstance(alpha, bool)
-        or not 0 < alpha < np.inf
-    ):  # an infinite alpha makes the Dirichlet draw NaN
-        raise ValueError(f"alpha must be a positive number, got alpha={alpha!r}")
+    # (an infinite alpha, which makes the Dirichlet draw NaN, is refused too)
+    alpha = check_param("alpha", alpha, [Interval(Real, 0, None, closed="neither")])
     y = np.asarray(task.y_train)
     classes, y_index = np.unique(y, return_inverse=True)
     prior = np.bincount(y_index, minlength=len(classes)) / len(y)

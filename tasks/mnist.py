@@ -30,11 +30,13 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import os
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
 
+from core.params import Interval, check_param
 from tasks._base import Task, register_task
 from tasks._builtin import digits
 
@@ -165,8 +167,7 @@ def _subset(labels, limit, rng, name):
     """Indices of all samples (limit None) or a seeded subset of ``limit``, in file order."""
     if limit is None:
         return np.arange(len(labels))
-    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
-        raise ValueError(f"{name} must be a positive integer or None, got {name}={limit!r}")
+    limit = check_param(name, limit, [Interval(Integral, 1, None)])
     if limit > len(labels):
         raise ValueError(f"{name}={limit} exceeds the {len(labels)} samples in the files")
     return np.sort(rng.choice(len(labels), size=int(limit), replace=False))

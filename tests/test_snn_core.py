@@ -379,6 +379,14 @@ def test_network_validates_sizes_and_times():
         DiehlCookNetwork(4, 2, stdp_rule(), presentation_time=0 * ms)
     with pytest.raises(ValueError, match="whole number of time steps"):
         DiehlCookNetwork(4, 2, stdp_rule(), presentation_time=10.25 * ms)
+    # a wrong type is a TypeError, a wrong value a ValueError, both naming the value
+    with pytest.raises(TypeError, match="n_inputs must be a positive integer, got n_inputs=4.0"):
+        DiehlCookNetwork(4.0, 2, stdp_rule())
+    with pytest.raises(TypeError, match="lateral_inhibition must be True or False, got .*'yes'"):
+        DiehlCookNetwork(4, 2, stdp_rule(), lateral_inhibition="yes")
+    with pytest.raises(ValueError, match=r"backend must be one of \['auto', .*got backend='gpu'"):
+        DiehlCookNetwork(4, 2, stdp_rule(), backend="gpu")
+    assert DiehlCookNetwork(4, 2, stdp_rule(), lateral_inhibition=np.True_).lateral_inhibition
 
 
 # -- code generation target -------------------------------------------------------------------
