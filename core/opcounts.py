@@ -50,9 +50,12 @@ can price all of it. What each learner counts, exactly, is in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
+
+from core.params import Interval, check_param
 
 __all__ = [
     "CATEGORIES",
@@ -134,13 +137,7 @@ class OpCounter:
     """
 
     def __init__(self, n_agents: int = 1):
-        if (
-            isinstance(n_agents, bool)
-            or not isinstance(n_agents, (int, np.integer))
-            or n_agents < 1
-        ):
-            raise ValueError(f"n_agents must be a positive integer, got n_agents={n_agents!r}")
-        self.n_agents = int(n_agents)
+        self.n_agents = check_param("n_agents", n_agents, [Interval(Integral, 1, None)])
         self.totals: dict[str, np.ndarray] = {}
 
     def add(self, category: str, count) -> None:

@@ -24,6 +24,9 @@ import contextlib
 import contextvars
 import sys
 import time
+from numbers import Integral
+
+from core.params import Interval, check_param
 
 #: Seconds between status lines when stderr is not a terminal.
 INTERVAL = 30.0
@@ -50,9 +53,7 @@ def resolve(verbose) -> int:
     """``verbose`` as an int, ``None`` as the surrounding :func:`verbosity`; ValueError else."""
     if verbose is None:
         return _VERBOSITY.get()
-    if isinstance(verbose, bool) or not isinstance(verbose, int) or verbose < 0:
-        raise ValueError(f"verbose must be a non-negative integer, got verbose={verbose!r}")
-    return verbose
+    return check_param("verbose", verbose, [Interval(Integral, 0, None)])
 
 
 def duration(seconds: float) -> str:

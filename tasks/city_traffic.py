@@ -37,9 +37,12 @@ intersection can be given its own data, and ``task.graph`` is the road network.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import networkx as nx
 import numpy as np
 
+from core.params import Interval, check_param
 from tasks._base import Task, minmax_scale, register_task, split
 
 CLASS_NAMES = ("free", "busy", "jammed")
@@ -127,8 +130,7 @@ def city_traffic(
     :func:`simulate_city` (``spillover``, ``noise``, ``incident_rate``, ...).
     """
     for key, value in (("rows", rows), ("cols", cols), ("n_days", n_days), ("window", window)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{key} must be a positive integer, got {key}={value!r}")
+        check_param(key, value, [Interval(Integral, 1, None)])
     if not 0 < thresholds[0] < thresholds[1]:
         raise ValueError(
             f"thresholds must be increasing and positive, got thresholds={thresholds!r}"

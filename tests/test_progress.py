@@ -79,9 +79,11 @@ def test_set_never_goes_backwards_or_past_the_total(clock):
     assert bar.done == 5
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, True, "1"])
-def test_verbose_must_be_a_non_negative_integer(bad):
-    with pytest.raises(ValueError, match="verbose must be a non-negative integer"):
+@pytest.mark.parametrize(
+    "bad, error", [(-1, ValueError), (1.5, TypeError), (True, TypeError), ("1", TypeError)]
+)
+def test_verbose_must_be_a_non_negative_integer(bad, error):
+    with pytest.raises(error, match="verbose must be a non-negative integer"):
         resolve(bad)
 
 

@@ -79,7 +79,7 @@ def test_unknown_names_list_the_known_ones(counting_type, arguments, match):
         (dict(graph=nx.Graph()), "graph is empty", ValueError),
         (dict(graph=nx.empty_graph(0, create_using=nx.DiGraph)), "graph is empty", ValueError),
         (dict(graph=[(0, 1)]), "graph must be .*or a networkx graph, got graph=", TypeError),
-        (dict(graph="ring"), "needs n_agents, a positive integer, got n_agents=None", ValueError),
+        (dict(graph="ring"), "n_agents must be a positive integer, got n_agents=None", TypeError),
         (dict(graph="ring", n_agents=0), "n_agents=0", ValueError),
         (
             dict(graph="ring", n_agents=200, task="iris"),
