@@ -283,7 +283,6 @@ class StackedMLP(FlatParameters):
         self._step_buffers: dict[int, list[np.ndarray]] = {}
         self.forward_macs = forward_macs(self.layer_sizes)
         self.backward_macs = int(self.rule.backward_macs(self.layer_sizes))
-        self.training_macs = self.forward_macs + self.backward_macs
         # Backpropagation's structure (an error per unit, sent back through the
         # weights) is what the effective backward count assumes; a rule that
         # declares another backward cost is counted dense.

@@ -169,12 +169,6 @@ class OpCounter:
     def categories(self) -> list[str]:
         return sorted(self.totals, key=_ORDER.__getitem__)
 
-    def select(self, agents: Sequence[int]) -> OpCounter:
-        """A counter with only the given agents (in that order)."""
-        picked = OpCounter(len(agents))
-        picked.totals = {key: value[list(agents)].copy() for key, value in self.totals.items()}
-        return picked
-
     # -- archives (no pickle): one int64 array per category ---------------------------------
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {f"{prefix}{key}": value for key, value in self.totals.items()}

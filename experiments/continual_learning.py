@@ -98,7 +98,6 @@ SCENARIOS = ("task", "class")
 RANGES = {"acc": (0.0, 1.0), "bwt": (-1.0, 1.0)}
 SCENARIO_TITLES = {"task": "task-incremental", "class": "class-incremental"}
 MLP_VARIANTS = ("mlp_finetune", "mlp_replay", "mlp_ewc")
-SNN_VARIANTS = ("snn_kept", "snn_reset", "snn_refit_end")
 LABELS = {
     "mlp_finetune": "MLP, fine-tuning",
     "mlp_replay": "MLP + replay buffer",
@@ -318,8 +317,6 @@ class ContinualMLP:
         self.buffer = ReplayBuffer(replay_size, self.rng) if replay_size else None
         self.ewc_strength = float(ewc_strength)
         self.anchors, self.fishers = [], []
-        self.updates = 0
-        self.samples_processed = 0
 
     def _one_hot(self, y):
         return np.eye(self.n_classes)[np.asarray(y, dtype=int)]
@@ -344,8 +341,6 @@ class ContinualMLP:
                         ]
                     )
                 network.optimizer.step([network.theta], [grad])
-                self.updates += 1
-                self.samples_processed += n
         if self.buffer is not None:
             self.buffer.add(X, y)
         if self.ewc_strength:

@@ -96,8 +96,6 @@ STDP = "stdp"
 LEARNERS = (*DESIGN, STDP)
 #: The ``neurons`` and ``rule`` of the reference learners' rows in ``metrics.csv``.
 REFERENCE = "reference"
-RULE_COLORS = {"backprop": "#1f77b4", "feedback_alignment": "#ff7f0e"}
-RULE_LABELS = {"backprop": "backprop", "feedback_alignment": "feedback alignment"}
 STDP_COLOR = "#d62728"
 
 #: metric -> (axis label, analysed on a log10 scale?, higher is better?)

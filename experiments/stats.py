@@ -89,10 +89,6 @@ class Interval:
     n: int
     signed: bool = False
 
-    @property
-    def half_width(self) -> float:
-        return (self.high - self.low) / 2
-
     def format(self, digits: int = 3) -> str:
         sign = "+" if self.signed else ""
         if self.n < 2 or not np.isfinite(self.low):
