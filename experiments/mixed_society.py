@@ -69,7 +69,7 @@ from experiments._societies import (
     reference_summary_lines,
     society_references,
 )
-from experiments.stats import Interval, format_row, mean_interval, paired_table
+from experiments.stats import format_row, mean_interval, paired_table
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, band, metric_rows, panel_grid
 from tasks import load_task
@@ -392,24 +392,13 @@ def _summary(result: Result, settings: Settings) -> str:
     ]
     for _, row in table.iterrows():
         teacher = "none (alone)" if row["teacher_type"] == ALONE else label(row["teacher_type"])
-        gain = (
-            ""
-            if row["teacher_type"] == ALONE
-            else Interval(row["gain"], row["gain_low"], row["gain_high"], row["n"], True).format()
-        )
+        gain = "" if row["teacher_type"] == ALONE else format_row(row, signed=True, column="gain")
         shown = (
             ""
             if row["teacher_type"] == ALONE
-            else Interval(
-                row["demonstrations_per_round"],
-                row["demonstrations_per_round_low"],
-                row["demonstrations_per_round_high"],
-                row["n"],
-            ).format(1)
+            else format_row(row, 1, column="demonstrations_per_round")
         )
-        final = Interval(
-            row["final_accuracy"], row["final_accuracy_low"], row["final_accuracy_high"], row["n"]
-        ).format()
+        final = format_row(row, column="final_accuracy")
         lines.append(
             f"| {label(row['learner_type'])} | {teacher} | {final} "
             f"| {gain} | {shown} | {row['n']} x {row['n_positions']} |"

@@ -74,7 +74,7 @@ from experiments._societies import (
     union_of_components,
 )
 from experiments._societies import reference_metrics as society_reference_metrics
-from experiments.stats import Interval, format_row, interval_table, paired_table
+from experiments.stats import format_row, interval_table, paired_table
 from experiments.style import color, curve_with_band, figure, label, titled
 from experiments.sweep_figures import Panel, bands, metric_rows, panel_grid
 from social.consensus import (
@@ -553,9 +553,7 @@ def _interval(row, column: str, digits: int = 3, n: str = "n_seeds") -> str:
     from one seed); ``n`` names the column counting the seeds the mean is over."""
     if not np.isfinite(row[column]):
         return "never"
-    return Interval(row[column], row[f"{column}_low"], row[f"{column}_high"], int(row[n])).format(
-        digits
-    )
+    return format_row(row, digits, column=column, n=n)
 
 
 def type_differences(metrics: pd.DataFrame, settings: Settings) -> pd.DataFrame:

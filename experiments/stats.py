@@ -289,9 +289,14 @@ def interval_text(values: Sequence[float], spec: str = ".3f", bounds=None) -> st
     return f"{interval.mean:{spec}} [{interval.low:{spec}}, {interval.high:{spec}}]"
 
 
-def format_row(row, digits: int = 3, signed: bool = False) -> str:
-    """``mean [low, high]`` from a row of :func:`interval_table` or :func:`paired_table`."""
-    interval = Interval(
-        float(row["mean"]), float(row["low"]), float(row["high"]), int(row["n"]), signed
+def format_row(
+    row, digits: int = 3, signed: bool = False, *, column: str | None = None, n: str = "n"
+) -> str:
+    """``mean [low, high]`` from a row of :func:`interval_table` or :func:`paired_table`
+    (columns ``mean``, ``low``, ``high``, ``n``) or, with ``column``, from a row holding
+    ``column``, ``<column>_low`` and ``<column>_high``; ``n`` names the count's column."""
+    names = (
+        ("mean", "low", "high") if column is None else (column, f"{column}_low", f"{column}_high")
     )
+    interval = Interval(*(float(row[name]) for name in names), int(row[n]), signed)
     return interval.format(digits)
