@@ -23,20 +23,24 @@ for three reasons, each fixed below:
    network.
 
 With these fixes, per-sample stochastic gradient descent (the article's
-training loop) drives the test error below 1% of the target variance: one
-tanh unit can only approximate a plane, and it does so by keeping its input
-in tanh's near-linear range with a large output weight. (Full-batch gradient
-descent settled in a worse, saturated solution with 6 to 15% error in our
-runs, learning rates 0.1 and 0.3, seeds 0-2; the noise of per-sample updates
+training loop) brings the test error to about 1% of the target variance:
+0.18% with the default seed, and over seeds 0-9 a median of 0.8% (6 of 10
+under 1%, at most 3.1%; training error 0.35-1.1%). One tanh unit can only
+approximate a plane, and it does so by keeping its input in tanh's
+near-linear range with a large output weight. (Full-batch gradient descent
+settled in a worse, saturated solution with 6 to 15% error in our runs,
+learning rates 0.1 and 0.3, seeds 0-2; the noise of per-sample updates
 avoids it.)
 
-Everything is seeded by one ``seed``: the weights, and the order of samples.
+Everything is seeded by one ``seed``: the data and its split, the weights,
+and the order of samples.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from core.random import child_seeds
 from tasks import load_task
 
 
@@ -91,14 +95,26 @@ def main(
 ) -> dict:
     """Train the fixed network on ``seed_regression`` and report its errors.
 
+    Parameters
+    ----------
+    seed : int
+        The one seed: two independent child seeds of it draw the task's data
+        and split, and the initial weights and the order of the samples.
+    epochs : int
+        Passes of per-sample gradient descent over the training split.
+    learning_rate : float
+    verbose : bool
+        Print the learned parameters and the errors.
+
     Returns
     -------
     dict
         ``train_error`` and ``test_error`` as fractions of the target
         variance (mean squared error / variance), and the learned parameters.
     """
-    task = load_task("seed_regression", seed=0)
-    rng = np.random.default_rng(seed)
+    data_seed, model_seed = child_seeds(seed, 2)  # independent streams for data and model
+    task = load_task("seed_regression", seed=data_seed)
+    rng = np.random.default_rng(model_seed)
     network = SeedNetwork(rng)
     for _ in range(epochs):
         for i in rng.permutation(len(task.X_train)):

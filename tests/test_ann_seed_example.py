@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ann.seed_example import SeedNetwork
+from tasks import load_task
 
 
 def test_seed_example_runs_and_reaches_one_percent_of_the_variance():
@@ -50,3 +51,21 @@ def test_seed_network_gradient_is_the_loss_gradient_and_a_step_descends():
     loss()
     network.backward(y, learning_rate=0.01)
     assert loss() < before
+
+
+def test_one_seed_draws_the_data_and_the_model_and_reproduces(monkeypatch):
+    import ann.seed_example as example
+
+    data_seeds = []
+
+    def recording_load_task(name, seed):
+        data_seeds.append(seed)
+        return load_task(name, seed=seed)
+
+    monkeypatch.setattr(example, "load_task", recording_load_task)
+    first, again, other = (example.main(seed=s, epochs=2, verbose=False) for s in (3, 3, 4))
+    assert first["test_error"] == again["test_error"]
+    assert np.array_equal(first["hidden_weights"], again["hidden_weights"])
+    assert first["test_error"] != other["test_error"]
+    # the data comes from the seed too, through a child seed of its own
+    assert data_seeds[0] == data_seeds[1] != data_seeds[2] and 3 not in data_seeds
