@@ -70,7 +70,7 @@ SHARED_CONSTRAINTS = {
     "n_agents": COUNT,
     "rounds": COUNT,
     "final_rounds": COUNT,
-    "local_batch": COUNT,
+    "local_batch": [NoneOf(), Interval(Integral, 0, None)],  # as Society: None all, 0 none
     "chunk_size": COUNT,
     "target": SCORE_TARGET,
 }
