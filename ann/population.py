@@ -58,6 +58,14 @@ class AgentStack:
     def _agent_list(self, values, name: str) -> list:
         return check_agent_list(values, self.n_agents, name)
 
+    def _start_progress(self) -> None:
+        """No training yet: per-agent samples seen and last loss, operation counters, calls."""
+        self.samples_seen_ = np.zeros(self.n_agents, dtype=np.int64)
+        self.loss_ = np.full(self.n_agents, np.nan)
+        self._train_counts = OpCounter(self.n_agents)
+        self._inference_counts = OpCounter(self.n_agents)
+        self.n_calls_ = 0
+
     def predict(self, Xs):
         """Predicted labels of every agent (same input and output layout as ``predict_proba``)."""
         probabilities = self.predict_proba(Xs)
@@ -217,11 +225,7 @@ class MLPPopulation(AgentStack, Persistent):
         streams = [network_rngs(rng) for rng in agent_rngs]
         self._network.initialize([s[0] for s in streams], [s[1] for s in streams])
         self._shuffle_rngs = [s[2] for s in streams]
-        self._train_counts = OpCounter(self.n_agents)
-        self._inference_counts = OpCounter(self.n_agents)
-        self.samples_seen_ = np.zeros(self.n_agents, dtype=np.int64)
-        self.loss_ = np.full(self.n_agents, np.nan)
-        self.n_calls_ = 0
+        self._start_progress()
 
     def __repr__(self) -> str:
         return (

@@ -10,7 +10,6 @@ from ann.population import STACK_ATTRIBUTES, STACK_EXAMPLE, AgentStack
 from ann.spiking.encoding import ENCODINGS, encode
 from ann.spiking.estimators import SpikingMLPClassifier
 from core import data as check
-from core.opcounts import OpCounter
 from core.params import Interval, check_param
 from core.random import check_random_state
 
@@ -115,11 +114,7 @@ class SpikingMLPPopulation(AgentStack):
         # Columns of the network's output (sorted classes) in this population's class order.
         self._columns = np.searchsorted(sorted_classes, self.classes_)
         self._sorted_classes = sorted_classes
-        self.samples_seen_ = np.zeros(self.n_agents, dtype=np.int64)
-        self.loss_ = np.full(self.n_agents, np.nan)
-        self._train_counts = OpCounter(self.n_agents)
-        self._inference_counts = OpCounter(self.n_agents)
-        self.n_calls_ = 0
+        self._start_progress()
 
     def __repr__(self) -> str:
         return (
