@@ -62,6 +62,9 @@ from core.params import Interval, check_param
 from experiments.columns import value_range
 from experiments.store import StoreError, SweepStore, verify_run
 
+#: What a confidence level may be (:mod:`core.params`).
+CONFIDENCE_LEVEL = [Interval(Real, 0, 1, closed="neither")]
+
 AGGREGATE_DIR = "aggregate"
 RESERVED = ("metric", "n", "mean", "std", "sem", "ci_low", "ci_high", "run_seed")
 #: Beyond this many lines a generic figure pins further keys to their last value.
@@ -255,7 +258,7 @@ def aggregate(
         If ``directory`` is not a sweep directory, has no finished run, or a
         manifest or run does not verify.
     """
-    check_param("confidence", confidence, [Interval(Real, 0, 1, closed="neither")])
+    check_param("confidence", confidence, CONFIDENCE_LEVEL)
     directory = Path(directory)
     manifest, runs = load_runs(directory)
     runs = [(entry, frame) for entry, frame in runs if len(frame)]

@@ -95,10 +95,10 @@ class Settings(SocietySettings):
     final_rounds: int = 3
     references: tuple = ("logistic_regression", "nearest_neighbour", "kmeans_vote", "majority")
 
-    # iris shards are a dozen samples: several passes per call let the MLPs learn
-    # within the few rounds of a smoke test.
     CONSTRAINTS = {"n_pairs": COUNT, "demonstrations": COUNT}
 
+    # iris shards are a dozen samples: several passes per call let the MLPs learn
+    # within the few rounds of a smoke test.
     QUICK = dict(
         task="iris",
         n_pairs=5,

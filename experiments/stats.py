@@ -38,13 +38,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Real
 
 import numpy as np
 import pandas as pd
 
-import core.params
-from experiments.aggregate import t_interval
+from core.params import check_param
+from experiments.aggregate import CONFIDENCE_LEVEL, t_interval
 from experiments.columns import range_of_name
 
 CONFIDENCE = 0.95
@@ -118,9 +117,7 @@ def mean_interval(values: Sequence[float], confidence: float = CONFIDENCE, bound
     ValueError
         If ``confidence`` is not in (0, 1) or no value is left.
     """
-    core.params.check_param(
-        "confidence", confidence, [core.params.Interval(Real, 0, 1, closed="neither")]
-    )
+    check_param("confidence", confidence, CONFIDENCE_LEVEL)
     bounds = metric_bounds(bounds)
     values = np.asarray(values, dtype=float).ravel()
     n = int((~np.isnan(values)).sum())

@@ -5,6 +5,7 @@ import dataclasses
 
 import pytest
 
+from core.params import Boolean
 from experiments import EXPERIMENTS, SHARED_CONSTRAINTS
 from experiments.cli import main
 
@@ -33,9 +34,13 @@ def test_every_experiment_checks_its_counts():
 
 @pytest.mark.parametrize("name, field", CHECKED)
 def test_a_negative_value_or_a_string_is_refused_naming_the_setting(name, field):
-    quick = EXPERIMENTS[name].settings.quick()
-    # no count, fraction, duration, tolerance or score target may be negative
-    with pytest.raises((ValueError, TypeError), match=f"^{field} must be .*, got {field}=-1$"):
+    settings = EXPERIMENTS[name].settings
+    quick = settings.quick()
+    constraints = {**SHARED_CONSTRAINTS, **settings.CONSTRAINTS}[field]
+    # no count, fraction, duration, tolerance or score target may be negative; a flag
+    # is not a number at all
+    error = TypeError if all(isinstance(c, Boolean) for c in constraints) else ValueError
+    with pytest.raises(error, match=f"^{field} must be .*, got {field}=-1$"):
         dataclasses.replace(quick, **{field: -1})
     with pytest.raises(TypeError, match=f"^{field} must be .*, got {field}='3'$"):
         dataclasses.replace(quick, **{field: "3"})
