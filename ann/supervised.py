@@ -49,8 +49,9 @@ class NetworkEstimator(Persistent, BaseEstimator):
     _loss_name: str = ""
     _score_name: str = ""
     _archive_noun = "network"
-    #: Attributes that training changes in place besides the network (copied by _snapshot).
-    _mutable_state: tuple[str, ...] = ()
+    #: Attributes that training changes in place besides the network (copied by _snapshot):
+    #: the training operation counts, rolled back by a failed fit.
+    _mutable_state: tuple[str, ...] = ("_train_counts",)
     #: ``(parameter, registry)``: names a saved model uses, looked up before it is loaded.
     _registered_names: tuple = ()
     #: Saved with the network: ``fitted`` key -> attribute (generators and seeds drawn at fit).

@@ -16,6 +16,7 @@ is ONE Brian2 run (see :mod:`snn.network`, which also gives the reference).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from numbers import Integral, Real
@@ -369,6 +370,24 @@ class _SpikingEstimator(Persistent, BaseEstimator):
     def _saveable(self) -> bool:
         return hasattr(self, "agents_")
 
+    # A failed fit leaves the previous model (core.learner.atomic_fit): fit starts new
+    # agents, partial_fit trains the current ones in place (weights, thresholds, readout
+    # statistics, counters, random generators), so their state is copied first.
+
+    def _snapshot(self):
+        if not hasattr(self, "agents_"):
+            return None
+        arrays, meta = self.agents_.archive_state()
+        arrays = {name: np.array(value, copy=True) for name, value in arrays.items()}
+        return arrays, copy.deepcopy(meta), list(self.history_)
+
+    def _rollback(self, snapshot) -> None:
+        if snapshot is None:
+            return
+        arrays, meta, history = snapshot
+        self.agents_ = SpikingAgents.from_archive(self.agents_.config, arrays, meta)
+        self.history_[:] = history
+
     def _full_state(self):
         """The parameters (Brian2 quantities with their units; a rule instance
         as its registered name and parameters), the configuration the network
@@ -411,6 +430,63 @@ class _SpikingEstimator(Persistent, BaseEstimator):
         if classes is not None:
             estimator.classes_ = classes
         return estimator
+
+    def _expected_failed_checks(self) -> dict[str, str]:
+        """scikit-learn estimator checks this estimator cannot pass, with the reason.
+
+        For ``parametrize_with_checks(..., expected_failed_checks=...)`` /
+        ``check_estimator``: the inputs are firing rates, so ``X`` must lie in
+        [0, 1], and most checks draw data outside it; times are Brian2
+        quantities, which scikit-learn does not count as a parameter type.
+        """
+        rates = (
+            "the inputs are firing rates: X must lie in [0, 1] (scale features first), "
+            "and this check's data does not"
+        )
+        out_of_range = [
+            "check_dict_unchanged",
+            "check_dont_overwrite_parameters",
+            "check_estimators_dtypes",
+            "check_estimators_fit_returns_self",
+            "check_estimators_overwrite_params",
+            "check_estimators_partial_fit_n_features",
+            "check_estimators_pickle",
+            "check_f_contiguous_array_estimator",
+            "check_fit2d_1feature",
+            "check_fit2d_1sample",
+            "check_fit2d_predict1d",
+            "check_fit_check_is_fitted",
+            "check_fit_idempotent",
+            "check_methods_sample_order_invariance",
+            "check_methods_subset_invariance",
+            "check_n_features_in",
+            "check_n_features_in_after_fitting",
+            "check_pipeline_consistency",
+            "check_positive_only_tag_during_fit",
+            "check_readonly_memmap_input",
+            "check_requires_y_none",
+        ]
+        if self._regression:
+            out_of_range += [
+                "check_regressor_data_not_an_array",
+                "check_regressor_multioutput",
+                "check_regressors_int",
+                "check_regressors_no_decision_function",
+                "check_regressors_train",
+            ]
+        else:
+            out_of_range += [
+                "check_classifier_data_not_an_array",
+                "check_classifiers_classes",
+                "check_classifiers_regression_target",
+                "check_classifiers_train",
+                "check_decision_proba_consistency",
+            ]
+        failures = dict.fromkeys(out_of_range, rates)
+        failures["check_parameters_default_constructible"] = (
+            "times and rates are Brian2 quantities (350*ms), not a scikit-learn parameter type"
+        )
+        return failures
 
 
 #: Tag of a plasticity rule in saved metadata.
@@ -606,52 +682,6 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
     _score_name = "accuracy"
     _archive_kind = "snn.STDPClassifier"
 
-    def _expected_failed_checks(self) -> dict[str, str]:
-        """scikit-learn estimator checks this classifier cannot pass, with the reason.
-
-        For ``parametrize_with_checks(..., expected_failed_checks=...)`` /
-        ``check_estimator``: the inputs are firing rates, so ``X`` must lie in
-        [0, 1], and most checks draw data outside it; times are Brian2
-        quantities, which scikit-learn does not count as a parameter type.
-        """
-        rates = (
-            "the inputs are firing rates: X must lie in [0, 1] (scale features first), "
-            "and this check's data does not"
-        )
-        out_of_range = [
-            "check_classifier_data_not_an_array",
-            "check_classifiers_classes",
-            "check_classifiers_regression_target",
-            "check_classifiers_train",
-            "check_decision_proba_consistency",
-            "check_dict_unchanged",
-            "check_dont_overwrite_parameters",
-            "check_estimators_dtypes",
-            "check_estimators_fit_returns_self",
-            "check_estimators_overwrite_params",
-            "check_estimators_partial_fit_n_features",
-            "check_estimators_pickle",
-            "check_f_contiguous_array_estimator",
-            "check_fit2d_1feature",
-            "check_fit2d_1sample",
-            "check_fit2d_predict1d",
-            "check_fit_check_is_fitted",
-            "check_fit_idempotent",
-            "check_methods_sample_order_invariance",
-            "check_methods_subset_invariance",
-            "check_n_features_in",
-            "check_n_features_in_after_fitting",
-            "check_pipeline_consistency",
-            "check_positive_only_tag_during_fit",
-            "check_readonly_memmap_input",
-            "check_requires_y_none",
-        ]
-        failures = dict.fromkeys(out_of_range, rates)
-        failures["check_parameters_default_constructible"] = (
-            "times and rates are Brian2 quantities (350*ms), not a scikit-learn parameter type"
-        )
-        return failures
-
     def _encode_labels(self, y):
         y = np.asarray(y)
         if y.ndim != 1:
@@ -797,6 +827,11 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
         plasticity_decay=1.0,
         alpha=10.0,
     )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y may be (n_samples, n_targets)
+        return tags
 
     @staticmethod
     def _targets(X, y):

@@ -1,0 +1,167 @@
+"""The Learner contract of :mod:`core.learner`, checked on every estimator of the project.
+
+Each of the six estimators (the MLPs, the surrogate-gradient spiking MLPs, the STDP networks;
+classifier and regressor of each) must:
+
+* be a :class:`core.learner.Learner`;
+* refuse to predict, score or report a prediction's cost before it is fitted, with
+  scikit-learn's NotFittedError;
+* keep one history schema: the keys of :class:`core.learner.HistoryEntry`, epochs numbered
+  from 1, ``samples_seen`` cumulative, ``wall_seconds`` the epoch's own time (so the epochs'
+  times add up to no more than the whole fit took);
+* leave its learned state untouched when it predicts, scores or reports a cost (compared
+  through the complete state it saves, random generators included);
+* keep its previous model when a fit or a partial fit fails (here: interrupted, as Ctrl-C
+  would, at the progress report of its last piece of work, when all training has been done).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from brian2 import ms
+from sklearn.exceptions import NotFittedError
+
+from ann import MLPClassifier, MLPRegressor, SpikingMLPClassifier, SpikingMLPRegressor
+from core import progress
+from core.learner import HistoryEntry, Learner
+from snn import STDPClassifier, STDPRegressor
+
+BRIEF = dict(presentation_time=20 * ms, rest_time=5 * ms, random_state=0, verbose=1)
+LEARNERS = {
+    "MLPClassifier": lambda: MLPClassifier((8,), epochs=3, random_state=0, verbose=1),
+    "MLPRegressor": lambda: MLPRegressor((8,), epochs=3, random_state=0, verbose=1),
+    "SpikingMLPClassifier": lambda: SpikingMLPClassifier(
+        (8,), n_steps=5, epochs=3, random_state=0, verbose=1
+    ),
+    "SpikingMLPRegressor": lambda: SpikingMLPRegressor(
+        (8,), n_steps=5, epochs=3, random_state=0, verbose=1
+    ),
+    "STDPClassifier": lambda: STDPClassifier(n_neurons=4, epochs=2, **BRIEF),
+    "STDPRegressor": lambda: STDPRegressor(n_neurons=4, epochs=2, **BRIEF),
+}
+
+
+def data(name, n=24, seed=0):
+    """Features in [0, 1] (the spiking networks' input range) and labels or targets."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 3))
+    if name.endswith("Classifier"):
+        return X, np.where(X[:, 0] > X[:, 1], "on", "off")
+    return X, X @ np.array([1.0, -0.5, 0.25])
+
+
+def state(estimator):
+    """Everything the estimator would save, plus its cost table: what must not change."""
+    arrays, meta = estimator._full_state()
+    return (
+        {key: np.array(value, copy=True) for key, value in arrays.items()},
+        meta,
+        (estimator.cost().to_dict("list")),
+    )
+
+
+def assert_same_state(before, after):
+    arrays_before, meta_before, cost_before = before
+    arrays_after, meta_after, cost_after = after
+    assert sorted(arrays_after) == sorted(arrays_before)
+    for key, value in arrays_before.items():
+        np.testing.assert_array_equal(arrays_after[key], value, err_msg=key)
+    assert meta_after == meta_before
+    assert cost_after == cost_before
+
+
+def outputs(estimator, X):
+    if hasattr(estimator, "predict_proba"):
+        return estimator.predict_proba(X)
+    return estimator.predict(X)
+
+
+@pytest.fixture(params=sorted(LEARNERS))
+def name(request):
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def quiet_progress(monkeypatch):
+    """verbose=1 makes every fit report progress; the reports are not wanted in the output."""
+    monkeypatch.setattr(progress, "INTERVAL", 1e9)
+
+
+def test_every_estimator_is_a_learner(name):
+    assert isinstance(LEARNERS[name](), Learner)
+
+
+def test_an_unfitted_estimator_refuses_to_predict_score_or_cost_a_prediction(name):
+    estimator = LEARNERS[name]()
+    X, y = data(name)
+    calls = [estimator.predict, lambda X: estimator.score(X, y), estimator.cost]
+    if hasattr(estimator, "predict_proba"):
+        calls.append(estimator.predict_proba)
+    for call in calls:
+        with pytest.raises(NotFittedError):
+            call(X)
+
+
+def test_the_history_has_one_schema(name):
+    X, y = data(name)
+    started = time.perf_counter()
+    estimator = LEARNERS[name]().fit(X, y)
+    elapsed = time.perf_counter() - started
+    history = estimator.history_
+    assert history, "fit recorded no epoch"
+    for entry in history:
+        assert set(HistoryEntry.__annotations__) <= set(entry), entry
+    assert [entry["epoch"] for entry in history] == list(range(1, len(history) + 1))
+    seen = [entry["samples_seen"] for entry in history]
+    assert seen == sorted(seen) and seen[-1] > 0
+    assert all(entry["wall_seconds"] >= 0 for entry in history)
+    assert sum(entry["wall_seconds"] for entry in history) <= elapsed
+
+
+def test_predicting_scoring_and_costing_change_nothing(name):
+    X, y = data(name)
+    estimator = LEARNERS[name]().fit(X, y)
+    before = state(estimator)
+    first = outputs(estimator, X)
+    estimator.predict(X)
+    estimator.score(X, y)
+    estimator.cost(X)
+    assert_same_state(before, state(estimator))
+    np.testing.assert_array_equal(outputs(estimator, X), first)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised by the patched progress bar: a user's Ctrl-C part-way through a fit."""
+
+
+@pytest.fixture
+def interrupt_at_the_end(monkeypatch):
+    """Make the progress report that completes a fit's work raise :class:`Interrupted`."""
+    original = progress.Progress.set
+
+    def set_or_interrupt(self, done):
+        if done >= self.total:
+            raise Interrupted
+        original(self, done)
+
+    def arm():
+        monkeypatch.setattr(progress.Progress, "set", set_or_interrupt)
+
+    return arm
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_a_fit_that_fails_leaves_the_previous_model(name, method, interrupt_at_the_end):
+    X, y = data(name)
+    estimator = LEARNERS[name]().fit(X, y)
+    before = state(estimator)
+    first = outputs(estimator, X)
+    X_new, y_new = data(name, seed=1)
+    interrupt_at_the_end()
+    with pytest.raises(Interrupted):
+        getattr(estimator, method)(X_new, y_new)
+    assert_same_state(before, state(estimator))
+    np.testing.assert_array_equal(outputs(estimator, X), first)
