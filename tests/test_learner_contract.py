@@ -39,12 +39,12 @@ LEARNERS = {
     "SpikingMLPRegressor": lambda: SpikingMLPRegressor(
         (8,), n_steps=5, epochs=3, random_state=0, verbose=1
     ),
-    "STDPClassifier": lambda: STDPClassifier(n_neurons=4, epochs=2, **BRIEF),
-    "STDPRegressor": lambda: STDPRegressor(n_neurons=4, epochs=2, **BRIEF),
+    "STDPClassifier": lambda: STDPClassifier(n_neurons=4, epochs=1, **BRIEF),
+    "STDPRegressor": lambda: STDPRegressor(n_neurons=4, epochs=1, **BRIEF),
 }
 
 
-def data(name, n=24, seed=0):
+def data(name, n=12, seed=0):
     """Features in [0, 1] (the spiking networks' input range) and labels or targets."""
     rng = np.random.default_rng(seed)
     X = rng.random((n, 3))
