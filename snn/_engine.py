@@ -18,6 +18,7 @@ array twice gives the same answer.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -641,6 +642,16 @@ class SpikingAgents:
             "agent_params": self.agent_params,
         }
         return arrays, meta
+
+    def snapshot(self):
+        """A copy of :meth:`archive_state` (the generators' states included), for :meth:`restored`."""
+        arrays, meta = self.archive_state()
+        arrays = {name: np.array(value, copy=True) for name, value in arrays.items()}
+        return arrays, copy.deepcopy(meta)
+
+    def restored(self, snapshot):
+        """Agents of this configuration in the state of ``snapshot`` (a failed fit's rollback)."""
+        return type(self).from_archive(self.config, *snapshot)
 
     @classmethod
     def from_archive(cls, config: EngineConfig, arrays, meta):

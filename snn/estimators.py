@@ -16,7 +16,6 @@ is ONE Brian2 run (see :mod:`snn.network`, which also gives the reference).
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import time
 from numbers import Integral, Real
@@ -377,15 +376,13 @@ class _SpikingEstimator(Persistent, BaseEstimator):
     def _snapshot(self):
         if not hasattr(self, "agents_"):
             return None
-        arrays, meta = self.agents_.archive_state()
-        arrays = {name: np.array(value, copy=True) for name, value in arrays.items()}
-        return arrays, copy.deepcopy(meta), list(self.history_)
+        return self.agents_.snapshot(), list(self.history_)
 
     def _rollback(self, snapshot) -> None:
         if snapshot is None:
             return
-        arrays, meta, history = snapshot
-        self.agents_ = SpikingAgents.from_archive(self.agents_.config, arrays, meta)
+        agents, history = snapshot
+        self.agents_ = self.agents_.restored(agents)
         self.history_[:] = history
 
     def _full_state(self):
