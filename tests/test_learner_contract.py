@@ -6,6 +6,8 @@ classifier and regressor of each) must:
 * be a :class:`core.learner.Learner`;
 * refuse to predict, score or report a prediction's cost before it is fitted, with
   scikit-learn's NotFittedError;
+* report its cost in one shape, which the energy model prices: ``phase``, ``category``,
+  ``count`` rows, training only until a prediction's cost is asked for;
 * keep one history schema: the keys of :class:`core.learner.HistoryEntry`, epochs numbered
   from 1, ``samples_seen`` cumulative, ``wall_seconds`` the epoch's own time (so the epochs'
   times add up to no more than the whole fit took);
@@ -26,7 +28,9 @@ from sklearn.exceptions import NotFittedError
 
 from ann import MLPClassifier, MLPRegressor, SpikingMLPClassifier, SpikingMLPRegressor
 from core import progress
+from core.energy import COST_TABLES, total_joules
 from core.learner import HistoryEntry, Learner
+from core.opcounts import CATEGORIES, REFERENCE_CATEGORIES
 from snn import STDPClassifier, STDPRegressor
 
 BRIEF = dict(presentation_time=20 * ms, rest_time=5 * ms, random_state=0, verbose=1)
@@ -119,6 +123,23 @@ def test_the_history_has_one_schema(name):
     assert seen == sorted(seen) and seen[-1] > 0
     assert all(entry["wall_seconds"] >= 0 for entry in history)
     assert sum(entry["wall_seconds"] for entry in history) <= elapsed
+
+
+def test_the_cost_has_one_shape_that_the_energy_model_prices(name):
+    X, y = data(name)
+    estimator = LEARNERS[name]().fit(X, y)
+    trained, predicting = estimator.cost(), estimator.cost(X)
+    for table in (trained, predicting):
+        assert list(table.columns) == ["phase", "category", "count"]
+        assert set(table["category"]) <= set(CATEGORIES) | set(REFERENCE_CATEGORIES)
+        assert table["count"].dtype.kind == "i" and (table["count"] >= 0).all()
+    assert set(trained["phase"]) == {"train"}
+    assert set(predicting["phase"]) == {"train", "inference"}
+    training_rows = predicting[predicting["phase"] == "train"].reset_index(drop=True)
+    assert training_rows.equals(trained)
+    for phase in ("train", "inference"):
+        joules = total_joules(predicting, list(COST_TABLES), phase=phase)
+        assert len(joules) == len(COST_TABLES) and (joules > 0).all(), (phase, joules)
 
 
 def test_predicting_scoring_and_costing_change_nothing(name):
