@@ -15,6 +15,10 @@ classifier and regressor of each) must:
   through the complete state it saves, random generators included);
 * keep its previous model when a fit or a partial fit fails (here: interrupted, as Ctrl-C
   would, at the progress report of its last piece of work, when all training has been done).
+
+The three populations (:class:`core.learner.Population`) keep theirs: predicting changes no
+agent's weights nor the training counts, and a ``partial_fit`` refused for a bad input
+changes nothing at all.
 """
 
 from __future__ import annotations
@@ -26,12 +30,19 @@ import pytest
 from brian2 import ms
 from sklearn.exceptions import NotFittedError
 
-from ann import MLPClassifier, MLPRegressor, SpikingMLPClassifier, SpikingMLPRegressor
+from ann import (
+    MLPClassifier,
+    MLPPopulation,
+    MLPRegressor,
+    SpikingMLPClassifier,
+    SpikingMLPPopulation,
+    SpikingMLPRegressor,
+)
 from core import progress
 from core.energy import COST_TABLES, total_joules
-from core.learner import HistoryEntry, Learner
+from core.learner import HistoryEntry, Learner, Population
 from core.opcounts import CATEGORIES, REFERENCE_CATEGORIES
-from snn import STDPClassifier, STDPRegressor
+from snn import SNNPopulation, STDPClassifier, STDPRegressor
 
 BRIEF = dict(presentation_time=20 * ms, rest_time=5 * ms, random_state=0, verbose=1)
 LEARNERS = {
@@ -186,3 +197,54 @@ def test_a_fit_that_fails_leaves_the_previous_model(name, method, interrupt_at_t
         getattr(estimator, method)(X_new, y_new)
     assert_same_state(before, state(estimator))
     np.testing.assert_array_equal(outputs(estimator, X), first)
+
+
+CLASSES = ["off", "on"]
+POPULATIONS = {
+    "MLPPopulation": lambda: MLPPopulation(3, 3, CLASSES, (8,), random_state=0),
+    "SpikingMLPPopulation": lambda: SpikingMLPPopulation(
+        3, 3, CLASSES, (8,), random_state=0, n_steps=5
+    ),
+    "SNNPopulation": lambda: SNNPopulation(
+        3, 3, CLASSES, n_neurons=4, random_state=0, presentation_time=20 * ms, rest_time=5 * ms
+    ),
+}
+
+
+def population_state(population):
+    """Every agent's weights, the samples seen and the training counts."""
+    weights = [population.get_agent_weights(i) for i in range(population.n_agents)]
+    cost = population.cost()
+    return weights, np.array(population.samples_seen_), cost[cost["phase"] == "train"]
+
+
+def assert_same_population_state(before, after):
+    for agent, (got, expected) in enumerate(zip(after[0], before[0])):
+        assert sorted(got) == sorted(expected)
+        for key in expected:
+            np.testing.assert_array_equal(got[key], expected[key], err_msg=f"agent {agent} {key}")
+    np.testing.assert_array_equal(after[1], before[1])
+    assert after[2].reset_index(drop=True).equals(before[2].reset_index(drop=True))
+
+
+@pytest.mark.parametrize("name", sorted(POPULATIONS))
+def test_a_population_predicts_without_learning_and_refuses_bad_input_before_any_work(name):
+    population = POPULATIONS[name]()
+    assert isinstance(population, Population)
+    shards = [data("Classifier", seed=agent) for agent in range(3)]
+    Xs, ys = [X for X, _ in shards], [y for _, y in shards]
+    population.partial_fit(Xs, ys)
+    before = population_state(population)
+    probabilities = population.predict_proba(Xs)
+    labels = population.predict(Xs)
+    for agent in range(3):
+        expected = population.classes_[probabilities[agent].argmax(axis=1)]
+        np.testing.assert_array_equal(labels[agent], expected)
+    assert_same_population_state(before, population_state(population))
+    calls = population.n_calls_ if hasattr(population, "n_calls_") else None
+    with pytest.raises(ValueError, match=r"Xs\[2\]"):
+        population.partial_fit(Xs[:2] + [Xs[2][:, :2]], ys)  # the last agent's features cut
+    with pytest.raises(ValueError, match=r"ys\[1\]"):
+        population.partial_fit(Xs, [ys[0], np.full(len(ys[1]), "maybe"), ys[2]])
+    assert_same_population_state(before, population_state(population))
+    assert getattr(population, "n_calls_", None) == calls
