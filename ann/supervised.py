@@ -26,7 +26,7 @@ from sklearn.base import BaseEstimator
 
 from core import data as check
 from core.archive import from_jsonable, to_jsonable
-from core.learner import atomic_fit, check_fitted
+from core.learner import MultiOutputRegressor, atomic_fit, check_fitted
 from core.opcounts import OpCounter, cost_table
 from core.params import DType, check_param, validate_params
 from core.persistence import Persistent, StateMismatch, require_registered
@@ -366,16 +366,11 @@ class ClassifierTargets:
         return Y
 
 
-class RegressorTargets:
+class RegressorTargets(MultiOutputRegressor):
     """One or several real-valued outputs; predictions shaped like the ``y`` of ``fit``."""
 
     _loss_name = "squared_error"
     _score_name = "r2"
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True  # y may be (n_samples, n_outputs)
-        return tags
 
     def fit(self, X, y):
         """Train from scratch for ``epochs`` epochs on ``X`` and targets ``y`` (n_samples[, n_outputs])."""

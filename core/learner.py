@@ -43,6 +43,7 @@ from sklearn.exceptions import NotFittedError
 __all__ = [
     "HistoryEntry",
     "Learner",
+    "MultiOutputRegressor",
     "Population",
     "atomic_fit",
     "check_fitted",
@@ -108,6 +109,16 @@ class Population(Protocol):
     def set_agent_weights(self, i: int, weights: dict) -> None: ...
 
     def cost(self) -> Any: ...
+
+
+class MultiOutputRegressor:
+    """Mixin of a regressor that takes ``y`` of shape (n_samples, n_outputs) as well as
+    (n_samples,): it sets scikit-learn's ``multi_output`` target tag."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
 
 def missing_members(obj, protocol: type) -> list[str]:

@@ -26,7 +26,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from core import data as check
 from core.archive import from_jsonable, to_jsonable
-from core.learner import atomic_fit, check_fitted
+from core.learner import MultiOutputRegressor, atomic_fit, check_fitted
 from core.opcounts import OpCounter, cost_table
 from core.params import (
     Boolean,
@@ -778,7 +778,7 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         return self.classes_[scores.argmax(axis=1)]
 
 
-class STDPRegressor(RegressorMixin, _SpikingEstimator):
+class STDPRegressor(MultiOutputRegressor, RegressorMixin, _SpikingEstimator):
     __doc__ = (
         """Diehl & Cook spiking network with a ridge readout for real-valued targets.
 
@@ -824,11 +824,6 @@ class STDPRegressor(RegressorMixin, _SpikingEstimator):
         plasticity_decay=1.0,
         alpha=10.0,
     )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True  # y may be (n_samples, n_targets)
-        return tags
 
     @staticmethod
     def _targets(X, y):
