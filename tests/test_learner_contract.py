@@ -94,7 +94,13 @@ def outputs(estimator, X):
     return estimator.predict(X)
 
 
-@pytest.fixture(params=sorted(LEARNERS))
+# The STDP networks' Brian2 runs make theirs the slow half: they run with the slow suite.
+@pytest.fixture(
+    params=[
+        pytest.param(name, marks=pytest.mark.slow) if name.startswith("STDP") else name
+        for name in sorted(LEARNERS)
+    ]
+)
 def name(request):
     return request.param
 

@@ -64,6 +64,7 @@ def test_multiplicative_window_scales_with_the_weight():
     assert results[0.8][1] < 3 * results[0.2][1] < 0
 
 
+@pytest.mark.slow
 def test_triplet_potentiation_grows_with_pairing_frequency():
     """Sjoestroem, Turrigiano & Nelson (2001): LTP needs high pairing frequencies.
 
@@ -174,6 +175,7 @@ def test_bcm_curve_at_a_fixed_threshold():
     )
 
 
+@pytest.mark.slow
 def test_oja_normalises_the_weight_vector():
     """Oja's fixed point |w| = 1/sqrt(gain) (gain 1 is in the slow test), and the
     correlated inputs win."""
