@@ -173,7 +173,8 @@ class _BaseSpikingMLP(NetworkEstimator):
         """scikit-learn estimator checks these parameters cannot pass, with the reason.
 
         For ``parametrize_with_checks(..., expected_failed_checks=...)`` /
-        ``check_estimator``. Every other check passes.
+        ``check_estimator`` (tests/test_sklearn_checks.py runs them on the default
+        classifier and on the current-coded regressor, which pass every other check).
         """
         failures = {}
         if ENCODINGS.get(self.encoding):
