@@ -512,6 +512,8 @@ def _build_and_run(blocks, settings):
             expected_inputs = model["p_inter"] * n_exc
             if settings["normalize_by_degree"]:
                 expected_inputs = expected_inputs * block.in_degree[block.pairs[pair, 1]]
+            else:  # one weight per synapse either way
+                expected_inputs = np.full(len(pair), expected_inputs)
             inter_weight.append(block.coupling * (tau_m / model["tau_ampa"]) / expected_inputs)
 
     # One circuit on snn's code-generation target: every object shares its clock of step dt.

@@ -173,6 +173,26 @@ def test_isolated_agents_are_uncoupled_and_directed_edges_drive_one_way():
     assert driven.phase_locking[0, 1] > alone.phase_locking[0, 1] + 0.2
 
 
+def test_without_degree_normalisation_every_edge_carries_the_full_coupling():
+    # In a pair each agent has one neighbour: normalising by degree changes nothing.
+    pair = [
+        simulate_coupled_brains(
+            nx.path_graph(2), 20.0, random_state=3, normalize_by_degree=n, **SHORT
+        )
+        for n in (True, False)
+    ]
+    np.testing.assert_array_equal(pair[0].spike_times, pair[1].spike_times)
+    # In a triangle each agent has two: unnormalised, it receives twice the input.
+    triangle = [
+        simulate_coupled_brains(
+            nx.complete_graph(3), 10.0, random_state=3, normalize_by_degree=n, **SHORT
+        )
+        for n in (True, False)
+    ]
+    assert not np.array_equal(triangle[0].spike_times, triangle[1].spike_times)
+    assert triangle[1].settings["normalize_by_degree"] is False
+
+
 def test_bad_arguments_are_rejected_before_simulating():
     G = nx.cycle_graph(3)
     with pytest.raises(ValueError, match="coupling"):
