@@ -15,7 +15,7 @@ from core.archive import from_jsonable, to_jsonable
 from core.data import check_agent_list
 from core.opcounts import OpCounter, cost_table
 from core.params import Interval, check_param, validate_params
-from core.persistence import Persistent, StateMismatch, require_registered
+from core.persistence import Persistent, StateMismatch, check_shape
 from core.random import check_random_state
 
 _POPULATION_CONSTRAINTS = {
@@ -187,6 +187,11 @@ class MLPPopulation(AgentStack, Persistent):
 
     kind = "ann"
     cost_unit = "MAC"
+    #: The constructor's settings kept as attributes (and saved, in this order).
+    _SETTINGS = (
+        "hidden_layer_sizes activation rule optimizer learning_rate batch_size alpha "
+        "shuffle epochs_per_call rule_params optimizer_params dtype"
+    ).split()
 
     def __init__(
         self,
@@ -212,10 +217,7 @@ class MLPPopulation(AgentStack, Persistent):
         self.n_agents = settings["n_agents"]
         self.n_features_in_ = settings["n_features"]
         self.classes_ = check.check_classes(classes, sort=False)
-        for name in (
-            "hidden_layer_sizes activation rule optimizer learning_rate batch_size alpha "
-            "shuffle epochs_per_call dtype rule_params optimizer_params"
-        ).split():
+        for name in self._SETTINGS:
             setattr(self, name, settings[name])
         agent_rngs = check_random_state(random_state).spawn(self.n_agents)
 
@@ -370,9 +372,9 @@ class MLPPopulation(AgentStack, Persistent):
     # -- saving and loading ------------------------------------------------------------------------
 
     _archive_kind = "ann.MLPPopulation"
-    _counters = ("samples_seen_", "loss_")
-
     _archive_noun = "population"
+    _registered_names = (("activation", ACTIVATIONS), ("rule", RULES), ("optimizer", OPTIMIZERS))
+    _counters = ("samples_seen_", "loss_")
 
     def _full_state(self):
         """The settings, every agent's weights, rule and optimizer state,
@@ -381,18 +383,7 @@ class MLPPopulation(AgentStack, Persistent):
         settings = {
             "n_agents": self.n_agents,
             "n_features": self.n_features_in_,
-            "hidden_layer_sizes": self.hidden_layer_sizes,
-            "activation": self.activation,
-            "rule": self.rule,
-            "optimizer": self.optimizer,
-            "learning_rate": self.learning_rate,
-            "batch_size": self.batch_size,
-            "alpha": self.alpha,
-            "shuffle": self.shuffle,
-            "epochs_per_call": self.epochs_per_call,
-            "rule_params": self.rule_params,
-            "optimizer_params": self.optimizer_params,
-            "dtype": self.dtype,
+            **{name: getattr(self, name) for name in self._SETTINGS},
         }
         meta = {
             "settings": to_jsonable(settings, where="settings"),
@@ -410,26 +401,14 @@ class MLPPopulation(AgentStack, Persistent):
     @classmethod
     def _from_full_state(cls, arrays: dict, meta: dict) -> MLPPopulation:
         settings = from_jsonable(meta["settings"])
-        for name, registry in (
-            ("activation", ACTIVATIONS),
-            ("rule", RULES),
-            ("optimizer", OPTIMIZERS),
-        ):
-            require_registered(name, settings[name], registry)
+        cls._check_registered(settings)
         fitted = from_jsonable(meta["fitted"])
-        n_agents, n_features = settings.pop("n_agents"), settings.pop("n_features")
-        hidden_layer_sizes = settings.pop("hidden_layer_sizes")
         # The constructor validates the settings; the weights it draws
         # (from a fixed seed) are then replaced by the saved ones.
-        population = cls(
-            n_agents,
-            n_features,
-            arrays.pop("classes_"),
-            hidden_layer_sizes,
-            random_state=0,
-            **settings,
-        )
-        counters = {name: arrays.pop(name) for name in cls._counters}
+        population = cls(classes=arrays.pop("classes_"), random_state=0, **settings)
+        n_agents = population.n_agents
+        for name in cls._counters:
+            setattr(population, name, check_shape(name, arrays.pop(name), (n_agents,)))
         counts = {k: arrays.pop(k) for k in list(arrays) if k.startswith("opcounts.")}
         try:
             population._train_counts = OpCounter.from_arrays(counts, "opcounts.train.", n_agents)
@@ -439,10 +418,6 @@ class MLPPopulation(AgentStack, Persistent):
             population._network.set_state_arrays(arrays)
         except ValueError as error:
             raise StateMismatch(error) from None
-        for name, value in counters.items():
-            if value.shape != (n_agents,):
-                raise StateMismatch(f"array {name!r} has shape {value.shape}, not ({n_agents},)")
-            setattr(population, name, value)
         if len(fitted["shuffle_rngs"]) != n_agents:
             raise StateMismatch(
                 f"{len(fitted['shuffle_rngs'])} shuffling generators for {n_agents} agents"

@@ -29,7 +29,7 @@ from core.archive import from_jsonable, to_jsonable
 from core.learner import MultiOutputRegressor, atomic_fit, check_fitted
 from core.opcounts import OpCounter, cost_table
 from core.params import DType, check_param, validate_params
-from core.persistence import Persistent, StateMismatch, require_registered
+from core.persistence import Persistent, StateMismatch
 from core.progress import Progress
 from core.progress import resolve as resolve_verbose
 
@@ -52,8 +52,6 @@ class NetworkEstimator(Persistent, BaseEstimator):
     #: Attributes that training changes in place besides the network (copied by _snapshot):
     #: the training operation counts, rolled back by a failed fit.
     _mutable_state: tuple[str, ...] = ("_train_counts",)
-    #: ``(parameter, registry)``: names a saved model uses, looked up before it is loaded.
-    _registered_names: tuple = ()
     #: Saved with the network: ``fitted`` key -> attribute (generators and seeds drawn at fit).
     _saved_draws = {"shuffle_rng": "_shuffle_rng"}
     #: Archive keys of the training operation counts (one int64 array per category).
@@ -258,8 +256,7 @@ class NetworkEstimator(Persistent, BaseEstimator):
     @classmethod
     def _from_full_state(cls, arrays: dict, meta: dict):
         hyper = from_jsonable(meta["hyperparameters"])
-        for name, registry in cls._registered_names:
-            require_registered(name, hyper[name], registry)
+        cls._check_registered(hyper)
         estimator = cls(**from_jsonable(meta["params"]))
         fitted = from_jsonable(meta["fitted"])
         hyper["dtype"] = check_param("dtype", hyper["dtype"], [DType("float32", "float64")])

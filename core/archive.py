@@ -59,10 +59,11 @@ import hashlib
 import json
 import math
 import os
+import re
 import secrets
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -90,22 +91,15 @@ FORMAT_VERSION = 1
 #: Name of the metadata member (array names may not start with ``__``).
 META_MEMBER = "__meta__"
 
+#: What an array name may be: non-empty, no slashes, not starting with ``__``.
+_ARRAY_NAME = re.compile(r"(?!__)[^/\\]+")
+
 #: Marks a tagged value in :func:`to_jsonable` output: ``{TAG: kind, "value": ...}``.
 TAG = "__type__"
 
 # Bit generators a Generator may be rebuilt with (looked up by name in a
 # file, so only numpy's own are accepted).
 _BIT_GENERATORS = ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64")
-
-
-class _Codec(NamedTuple):
-    type: type
-    encode: Callable[[Any], Any]
-    decode: Callable[[Any], Any]
-
-
-#: Registered codecs, tag -> (type, encode, decode) (see :func:`register_codec`).
-_CODECS: dict[str, _Codec] = {}
 
 
 class ArchiveError(ValueError):
@@ -135,11 +129,13 @@ def canonical_json(value, *, strict: bool = True) -> str:
     values only (a NaN or another object raises); otherwise NaN is written as
     ``NaN`` and any other object as its ``repr`` (for hashing settings).
     """
-    if strict:
-        return json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
-        )
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=repr)
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        allow_nan=not strict,
+        default=None if strict else repr,
+    )
 
 
 def sha256_hex(data: str | bytes) -> str:
@@ -166,13 +162,7 @@ def _check_arrays(arrays: Mapping[str, Any]) -> dict[str, np.ndarray]:
         raise TypeError(f"arrays must be a dict of name -> ndarray, got {type(arrays).__name__}")
     checked = {}
     for name, value in arrays.items():
-        if (
-            not isinstance(name, str)
-            or not name
-            or name.startswith("__")
-            or "/" in name
-            or "\\" in name
-        ):
+        if not isinstance(name, str) or not _ARRAY_NAME.fullmatch(name):
             raise ValueError(
                 f"array name {name!r} is not allowed: use a non-empty str without "
                 "slashes that does not start with '__'"
@@ -481,7 +471,8 @@ def register_codec(
     """
     if not isinstance(tag, str) or not tag:
         raise TypeError(f"tag must be a non-empty str, got tag={tag!r}")
-    _CODECS[tag] = _Codec(type_, encode, decode)
+    _ENCODERS[tag] = (type_, encode)
+    _DECODERS[tag] = decode
 
 
 def to_jsonable(
@@ -526,12 +517,10 @@ def to_jsonable(
             return _tagged(tag, to_jsonable(payload, custom=custom, where=where))
     if value is None or isinstance(value, (bool, str)):
         return value
-    for tag, codec in _CODECS.items():
-        if isinstance(value, codec.type):
-            return _tagged(tag, to_jsonable(codec.encode(value), where=where))
+    for tag, (type_, encode) in _ENCODERS.items():
+        if isinstance(value, type_):
+            return _tagged(tag, to_jsonable(encode(value), where=where))
     if isinstance(value, np.generic):  # before int/float: np.float64 is a float
-        if value.dtype.hasobject:
-            raise TypeError(f"{where} is a numpy object scalar, which JSON cannot hold")
         return _tagged(
             "numpy.scalar",
             {"dtype": value.dtype.str, "value": to_jsonable(value.item(), where=where)},
@@ -545,29 +534,16 @@ def to_jsonable(
             raise TypeError(
                 f"{where} is an array of Python objects (dtype object), which JSON cannot hold"
             )
+        data = to_jsonable(value.ravel().tolist(), where=where)
         return _tagged(
-            "numpy.ndarray",
-            {
-                "dtype": value.dtype.str,
-                "shape": list(value.shape),
-                "data": to_jsonable(value.ravel().tolist(), where=where),
-            },
+            "numpy.ndarray", {"dtype": value.dtype.str, "shape": list(value.shape), "data": data}
         )
-    if isinstance(value, np.dtype):
-        return _tagged("numpy.dtype", value.str)
-    if isinstance(value, tuple):
-        return _tagged(
-            "tuple",
-            [
-                to_jsonable(item, custom=custom, where=f"{where}[{index}]")
-                for index, item in enumerate(value)
-            ],
-        )
-    if isinstance(value, list):
-        return [
+    if isinstance(value, (tuple, list)):
+        items = [
             to_jsonable(item, custom=custom, where=f"{where}[{index}]")
             for index, item in enumerate(value)
         ]
+        return _tagged("tuple", items) if isinstance(value, tuple) else items
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
             raise TypeError(
@@ -578,34 +554,7 @@ def to_jsonable(
             for key, item in value.items()
         }
         # A dict that happens to use the tag key is stored as a list of pairs.
-        return (
-            _tagged("dict", [[key, item] for key, item in items.items()]) if TAG in items else items
-        )
-    if isinstance(value, np.random.Generator):
-        bit_generator = value.bit_generator
-        seed_sequence = getattr(bit_generator, "seed_seq", None)
-        return _tagged(
-            "numpy.Generator",
-            {
-                "bit_generator": type(bit_generator).__name__,
-                "state": to_jsonable(bit_generator.state, where=f"{where}.bit_generator.state"),
-                "seed_sequence": (
-                    to_jsonable(seed_sequence, where=where)
-                    if isinstance(seed_sequence, np.random.SeedSequence)
-                    else None
-                ),
-            },
-        )
-    if isinstance(value, np.random.SeedSequence):
-        return _tagged(
-            "numpy.SeedSequence",
-            {
-                "entropy": to_jsonable(value.entropy, where=f"{where}.entropy"),
-                "spawn_key": list(value.spawn_key),
-                "pool_size": value.pool_size,
-                "n_children_spawned": value.n_children_spawned,
-            },
-        )
+        return _tagged("dict", [list(pair) for pair in items.items()]) if TAG in items else items
     raise TypeError(
         f"{where}={value!r:.80} of type {type(value).__name__} cannot be stored without pickle"
     )
@@ -634,54 +583,16 @@ def from_jsonable(data, *, custom: Mapping[str, Callable[[Any], Any]] | None = N
         return data
     if TAG not in data:
         return {key: from_jsonable(item, custom=custom) for key, item in data.items()}
-    tag, payload = data[TAG], data.get("value")
+    tag = data[TAG]
     if custom is not None and tag in custom:
-        return custom[tag](from_jsonable(payload, custom=custom))
-    if tag in ("tuple", "dict"):
-        items = from_jsonable(payload, custom=custom)
-        try:
-            return tuple(items) if tag == "tuple" else {key: item for key, item in items}
-        except (TypeError, ValueError) as error:
-            raise MetadataError(f"malformed {tag!r} value in the metadata: {error!r}") from None
+        return custom[tag](from_jsonable(data.get("value"), custom=custom))
+    if tag not in _DECODERS:
+        raise MetadataError(f"unknown type tag {tag!r} in the metadata")
+    payload = from_jsonable(data.get("value"), custom=custom)
     try:
-        return _decode_builtin(tag, payload)
-    except MetadataError:
-        raise
+        return _DECODERS[tag](payload)
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
         raise MetadataError(f"malformed {tag!r} value in the metadata: {error!r}") from None
-
-
-def _decode_builtin(tag: str, payload):
-    if tag == "float":
-        if payload not in ("nan", "inf", "-inf"):
-            raise ValueError(f"not a non-finite float: {payload!r}")
-        return float(payload)
-    if tag == "numpy.scalar":
-        return _plain_dtype(payload["dtype"]).type(from_jsonable(payload["value"]))
-    if tag == "numpy.dtype":
-        return _plain_dtype(payload)
-    if tag == "numpy.ndarray":
-        return np.array(
-            from_jsonable(payload["data"]), dtype=_plain_dtype(payload["dtype"])
-        ).reshape(payload["shape"])
-    if tag == "numpy.SeedSequence":
-        return np.random.SeedSequence(
-            from_jsonable(payload["entropy"]),
-            spawn_key=tuple(payload["spawn_key"]),
-            pool_size=payload["pool_size"],
-            n_children_spawned=payload["n_children_spawned"],
-        )
-    if tag == "numpy.Generator":
-        name = payload["bit_generator"]
-        if name not in _BIT_GENERATORS:
-            raise ValueError(f"unknown bit generator {name!r}; known: {list(_BIT_GENERATORS)}")
-        seed_sequence = from_jsonable(payload["seed_sequence"])
-        bit_generator = getattr(np.random, name)(seed_sequence)
-        bit_generator.state = from_jsonable(payload["state"])
-        return np.random.Generator(bit_generator)
-    if tag in _CODECS:
-        return _CODECS[tag].decode(from_jsonable(payload))
-    raise MetadataError(f"unknown type tag {tag!r} in the metadata")
 
 
 def _plain_dtype(text) -> np.dtype:
@@ -689,3 +600,67 @@ def _plain_dtype(text) -> np.dtype:
     if dtype.hasobject:
         raise ValueError(f"dtype {text!r} holds Python objects")
     return dtype
+
+
+def _decode_float(text: str) -> float:
+    if text not in ("nan", "inf", "-inf"):
+        raise ValueError(f"not a non-finite float: {text!r}")
+    return float(text)
+
+
+def _encode_generator(generator: np.random.Generator) -> dict:
+    bit_generator = generator.bit_generator
+    seed_sequence = getattr(bit_generator, "seed_seq", None)
+    return {
+        "bit_generator": type(bit_generator).__name__,
+        "state": bit_generator.state,
+        "seed_sequence": (
+            seed_sequence if isinstance(seed_sequence, np.random.SeedSequence) else None
+        ),
+    }
+
+
+def _decode_generator(payload: dict) -> np.random.Generator:
+    name = payload["bit_generator"]
+    if name not in _BIT_GENERATORS:
+        raise ValueError(f"unknown bit generator {name!r}; known: {list(_BIT_GENERATORS)}")
+    bit_generator = getattr(np.random, name)(payload["seed_sequence"])
+    bit_generator.state = payload["state"]
+    return np.random.Generator(bit_generator)
+
+
+def _encode_seed_sequence(sequence: np.random.SeedSequence) -> dict:
+    return {
+        "entropy": sequence.entropy,
+        "spawn_key": list(sequence.spawn_key),
+        "pool_size": sequence.pool_size,
+        "n_children_spawned": sequence.n_children_spawned,
+    }
+
+
+def _decode_seed_sequence(payload: dict) -> np.random.SeedSequence:
+    return np.random.SeedSequence(
+        payload["entropy"],
+        spawn_key=tuple(payload["spawn_key"]),
+        pool_size=payload["pool_size"],
+        n_children_spawned=payload["n_children_spawned"],
+    )
+
+
+#: Decoders of the tags :func:`to_jsonable` writes itself (tag -> decode(decoded payload)).
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "tuple": tuple,
+    "dict": dict,
+    "float": _decode_float,
+    "numpy.scalar": lambda payload: _plain_dtype(payload["dtype"]).type(payload["value"]),
+    "numpy.ndarray": lambda payload: np.array(
+        payload["data"], dtype=_plain_dtype(payload["dtype"])
+    ).reshape(payload["shape"]),
+}
+#: Types encoded through a codec, tag -> (type, encode); checked in order (see :func:`register_codec`).
+_ENCODERS: dict[str, tuple[type, Callable[[Any], Any]]] = {}
+register_codec("numpy.dtype", np.dtype, lambda dtype: dtype.str, _plain_dtype)
+register_codec("numpy.Generator", np.random.Generator, _encode_generator, _decode_generator)
+register_codec(
+    "numpy.SeedSequence", np.random.SeedSequence, _encode_seed_sequence, _decode_seed_sequence
+)

@@ -46,7 +46,14 @@ from sklearn.exceptions import NotFittedError
 
 from core.archive import ArchiveError, MetadataError, read_archive, write_archive
 
-__all__ = ["NotRegistered", "Persistent", "StateMismatch", "load_any", "require_registered"]
+__all__ = [
+    "NotRegistered",
+    "Persistent",
+    "StateMismatch",
+    "check_shape",
+    "load_any",
+    "require_registered",
+]
 
 
 class StateMismatch(ValueError):
@@ -66,6 +73,13 @@ def require_registered(what: str, name, registry: Mapping) -> None:
         )
 
 
+def check_shape(name: str, array, shape: tuple):
+    """``array`` if it has ``shape``, else :class:`StateMismatch` naming the array."""
+    if array.shape != shape:
+        raise StateMismatch(f"array {name!r} has shape {array.shape}, not {shape}")
+    return array
+
+
 class Persistent:
     """Mixin: ``save(path)`` and ``load(path)`` around ``_full_state`` / ``_from_full_state``."""
 
@@ -73,6 +87,14 @@ class Persistent:
     _archive_kind: str = ""
     #: What the arrays describe, in messages ("network", "population").
     _archive_noun: str = "model"
+    #: ``(setting, registry)`` pairs: names a saved model uses, checked before it is rebuilt.
+    _registered_names: tuple = ()
+
+    @classmethod
+    def _check_registered(cls, settings: Mapping) -> None:
+        """:func:`require_registered` for each of ``_registered_names`` in ``settings``."""
+        for name, registry in cls._registered_names:
+            require_registered(name, settings[name], registry)
 
     def _saveable(self) -> bool:
         """Whether there is learned state to save (estimators: fitted)."""

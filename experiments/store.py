@@ -207,17 +207,13 @@ class RunEntry:
     status: str = "pending"
     traceback: str | None = None
 
-    @property
-    def run_dir(self) -> str:
-        return f"{RUNS_DIR}/{self.run_id}"
-
     def to_json(self) -> dict:
         return {
             "run_id": self.run_id,
             "setting": self.setting,
             "seed": self.seed,
             "status": self.status,
-            "run_dir": self.run_dir,
+            "run_dir": f"{RUNS_DIR}/{self.run_id}",
             "traceback": self.traceback,
         }
 
@@ -248,12 +244,6 @@ class Manifest:
                 "runs": [entry.to_json() for entry in self.runs.values()],
             }
         )
-
-    def counts(self) -> dict:
-        counts = dict.fromkeys(STATUSES, 0)
-        for entry in self.runs.values():
-            counts[entry.status] += 1
-        return counts
 
     @classmethod
     def from_json(cls, data: dict, path: Path) -> Manifest:
@@ -395,9 +385,7 @@ class SweepStore:
         removed = 0
         for path in list(self.runs_path.iterdir()):
             if path.name.startswith(".") and path.name.endswith((".partial", ".trash")):
-                trash = (
-                    path if path.name.endswith(".trash") else path.with_name(path.name + ".trash")
-                )
+                trash = path.with_name(path.name.removesuffix(".trash") + ".trash")
                 try:
                     if trash != path:
                         os.rename(path, trash)

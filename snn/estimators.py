@@ -534,18 +534,13 @@ RULE_DECODERS = {RULE_TAG: decode_rule}
 def agents_full_state(agents: SpikingAgents) -> tuple[dict, dict]:
     """Arrays and metadata of the agents of an estimator or a population."""
     arrays, agents_meta = agents.archive_state()
-    config = {
-        field.name: getattr(agents.config, field.name)
-        for field in dataclasses.fields(agents.config)
-    }
     # Every neuron constant and rule parameter as used, defaults included,
     # so that a loaded model behaves the same even if a default changes.
-    config["neuron_params"] = dict(agents.network.neuron_params)
-    meta = {
+    config = {**vars(agents.config), "neuron_params": dict(agents.network.neuron_params)}
+    return arrays, {
         "config": to_jsonable(config, custom=encode_rule_with_defaults, where="config"),
         "agents": to_jsonable(agents_meta, where="agents"),
     }
-    return dict(arrays), meta
 
 
 def agents_from_full_state(arrays: dict, meta: dict) -> SpikingAgents:

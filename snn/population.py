@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 from numbers import Integral
+from operator import attrgetter
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from core.archive import ArchiveError, from_jsonable, to_jsonable
 from core.data import check_agent_list
 from core.opcounts import cost_table
 from core.params import Interval, check_param
-from core.persistence import Persistent, StateMismatch
+from core.persistence import Persistent, StateMismatch, check_shape
 from core.random import check_random_state
 from snn._engine import SpikingAgents
 from snn.encoders import check_features
@@ -346,40 +347,30 @@ class SNNPopulation(Persistent):
     def _from_full_state(cls, arrays, meta):
         settings = from_jsonable(meta["settings"], custom=RULE_DECODERS)
         epochs_trained = meta["fitted"]["epochs_trained"]
-        params = dict(settings["params"])
+        params = dict(settings.pop("params"))
         classes, score = arrays.pop("classes_"), arrays.pop("score_")
         # The constructor validates the settings; its agents (drawn from
         # a fixed seed, with today's defaults) are then replaced by the
         # saved ones, built with the saved configuration.
         try:
             population = cls(
-                settings["n_agents"],
-                settings["n_features"],
-                classes,
+                classes=classes,
                 n_neurons=params.pop("n_neurons"),
                 random_state=0,
-                epochs_per_call=settings["epochs_per_call"],
+                **settings,
                 **params,
             )
         except ValueError as error:
             raise ArchiveError(f"it holds settings this version refuses: {error}") from None
         agents = agents_from_full_state(arrays, meta)
         built = population._agents
-        for name in ("n_agents", "n_features", "n_outputs", "classification"):
-            if getattr(agents, name) != getattr(built, name):
+        for name in ("n_agents", "n_features", "n_outputs", "classification", "config.n_neurons"):
+            saved, given = attrgetter(name)(agents), attrgetter(name)(built)
+            if saved != given:
                 raise StateMismatch(
-                    f"the agents have {name}={getattr(agents, name)!r}, "
-                    f"the settings give {getattr(built, name)!r}"
+                    f"the agents have {name}={saved!r}, the settings give {given!r}"
                 )
-        if agents.config.n_neurons != built.config.n_neurons:
-            raise StateMismatch(
-                f"the configuration has n_neurons={agents.config.n_neurons}, "
-                f"the settings give {built.config.n_neurons}"
-            )
-        if score.shape != (population.n_agents,):
-            raise StateMismatch(
-                f"array 'score_' has shape {score.shape}, not ({population.n_agents},)"
-            )
+        check_shape("score_", score, (population.n_agents,))
         if (
             isinstance(epochs_trained, bool)
             or not isinstance(epochs_trained, int)
