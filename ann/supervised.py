@@ -104,8 +104,6 @@ class NetworkEstimator(Persistent, BaseEstimator):
         )
 
     def _rollback(self, snapshot) -> None:
-        if snapshot is None:
-            return
         arrays, history, generators, mutable = snapshot
         self._network.set_state_arrays(arrays)
         self.history_[:] = history

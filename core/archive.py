@@ -227,7 +227,7 @@ def write_archive(path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any
         document["sha256"] = _document_sha256(document)
     except (TypeError, ValueError) as error:
         raise TypeError(
-            f"meta is not plain JSON ({error}); encode it with tasks.archive.to_jsonable"
+            f"meta is not plain JSON ({error}); encode it with core.archive.to_jsonable"
         ) from None
     # Stored in insertion order (dicts read back in the order they were
     # written); the checksum is over the canonical form, which does not
@@ -239,8 +239,14 @@ def write_archive(path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(errno.ENOENT, "no such directory to save the archive in", directory)
-    with replaced_atomically(path) as file:
-        _write_npz(file, {**arrays, META_MEMBER: meta_bytes})
+    # What np.savez writes (an uncompressed zip of .npy members), with pickling off.
+    with (
+        replaced_atomically(path) as file,
+        zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as npz,
+    ):
+        for name, array in {**arrays, META_MEMBER: meta_bytes}.items():
+            with npz.open(name + ".npy", mode="w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 @contextlib.contextmanager
@@ -273,16 +279,6 @@ def replaced_atomically(path, mode: str = "wb"):
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-
-
-def _write_npz(file, arrays: Mapping[str, np.ndarray]) -> None:
-    """What ``np.savez`` writes (uncompressed zip of .npy members), with pickling off."""
-    with zipfile.ZipFile(
-        file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True
-    ) as archive:
-        for name, array in arrays.items():
-            with archive.open(name + ".npy", mode="w", force_zip64=True) as member:
-                np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -368,14 +364,12 @@ def read_archive(
 def _read_member(path: str, loaded, name: str) -> np.ndarray:
     try:
         return loaded[name]
-    except ValueError as error:
+    except _DAMAGE as error:
         if "allow_pickle" in str(error) or "Object arrays" in str(error):
             raise ArchiveError(
                 f"{path!r}: member {name!r} holds Python objects, which only "
                 "pickle could load; refusing to load it"
             ) from None
-        raise ArchiveError(f"{path!r}: member {name!r} is damaged ({error})") from None
-    except _DAMAGE as error:
         raise ArchiveError(
             f"{path!r}: member {name!r} is damaged or truncated ({error}): "
             "the file was modified or damaged"

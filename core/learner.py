@@ -146,7 +146,8 @@ def atomic_fit(method):
 
     The attribute dictionary is restored; an estimator whose fitting changes
     arrays in place also implements ``_snapshot()`` (copies of what training
-    changes) and ``_rollback(snapshot)``, called after the dictionary is back.
+    changes, or None if there is nothing to copy) and ``_rollback(snapshot)``,
+    called after the dictionary is back when there was a snapshot.
     """
 
     @functools.wraps(method)

@@ -246,8 +246,10 @@ class Manifest:
         )
 
     @classmethod
-    def from_json(cls, data: dict, path: Path) -> Manifest:
+    def read(cls, path: Path) -> Manifest:
+        """The manifest written to ``path``, its checksum and every entry checked."""
         remedy = f"remove {path} to rebuild it from the finished run directories"
+        data = _read_checked_json(path, "sweep manifest", remedy)
 
         def bad(what):
             return StoreError(f"{path} is malformed ({what}); {remedy}")
@@ -266,15 +268,10 @@ class Manifest:
             if not isinstance(item, dict):
                 raise bad("a run entry is not an object")
             try:
-                entry = RunEntry(
-                    item["run_id"],
-                    item["setting"],
-                    item["seed"],
-                    item["status"],
-                    item.get("traceback"),
-                )
+                fields = [item[key] for key in ("run_id", "setting", "seed", "status")]
             except KeyError as error:
                 raise bad(f"a run entry lacks {error}") from None
+            entry = RunEntry(*fields, item.get("traceback"))
             if (
                 isinstance(entry.seed, bool)
                 or not isinstance(entry.seed, int)
@@ -349,11 +346,7 @@ class SweepStore:
 
     def load_manifest(self) -> Manifest | None:
         """The manifest, or None if the directory has none yet."""
-        if not self.manifest_path.is_file():
-            return None
-        remedy = f"remove {self.manifest_path} to rebuild it from the finished run directories"
-        data = _read_checked_json(self.manifest_path, "sweep manifest", remedy)
-        return Manifest.from_json(data, self.manifest_path)
+        return Manifest.read(self.manifest_path) if self.manifest_path.is_file() else None
 
     def save_manifest(self, manifest: Manifest) -> None:
         write_json_atomic(self.manifest_path, manifest.to_json())

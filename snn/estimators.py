@@ -379,8 +379,6 @@ class _SpikingEstimator(Persistent, BaseEstimator):
         return self.agents_.snapshot(), list(self.history_)
 
     def _rollback(self, snapshot) -> None:
-        if snapshot is None:
-            return
         agents, history = snapshot
         self.agents_ = self.agents_.restored(agents)
         self.history_[:] = history
