@@ -60,7 +60,7 @@ from brian2 import (
     Synapses,
 )
 
-from snn._brian import as_time, check_target, code_object_class, codegen_target, run_network
+from snn._brian import as_time, code_object_class, resolve_target, run_network
 
 __all__ = ["Circuit"]
 
@@ -95,8 +95,7 @@ class Circuit:
 
     def __init__(self, dt, *, target: str | None = None, name: str = "circuit"):
         self.dt = as_time(dt, "dt")
-        target = check_target(target, "target")
-        self.target = codegen_target() if target is None else target
+        self.target = resolve_target(target, "target")
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"name must be a Python identifier, got name={name!r}")
         self.name = name
@@ -105,7 +104,9 @@ class Circuit:
         self.network: Network | None = None
         self._codeobj_class = code_object_class(self.target)
 
-    def _add(self, kind, args, kwargs, *, timed=True):
+    def _add(self, kind, args, kwargs, *, timed=True, generated=True):
+        """``kind(*args, **kwargs)`` made on the circuit's clock (if ``timed`` and not
+        given another) and target (if its code is ``generated``), and kept."""
         if "codeobj_class" in kwargs:
             raise TypeError(
                 "Circuit picks the code-generation target of its objects (target="
@@ -113,7 +114,9 @@ class Circuit:
             )
         if timed and "dt" not in kwargs and "clock" not in kwargs:
             kwargs["clock"] = self.clock
-        made = kind(*args, codeobj_class=self._codeobj_class, **kwargs)
+        if generated:
+            kwargs["codeobj_class"] = self._codeobj_class
+        made = kind(*args, **kwargs)
         self.objects.append(made)
         return made
 
@@ -137,11 +140,7 @@ class Circuit:
     def operation(self, function, **kwargs) -> NetworkOperation:
         """A Python function run during the simulation (``NetworkOperation``), by default
         every step of the circuit's clock; ``dt=`` runs it less often."""
-        if "dt" not in kwargs and "clock" not in kwargs:
-            kwargs["clock"] = self.clock
-        made = NetworkOperation(function, **kwargs)
-        self.objects.append(made)
-        return made
+        return self._add(NetworkOperation, (function,), kwargs, generated=False)
 
     def run(self, duration, *, namespace: dict | None = None) -> None:
         """Simulate every object for ``duration`` (a Brian2 time) in one ``Network.run``.

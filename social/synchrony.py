@@ -314,16 +314,11 @@ def _check_graph(graph, name="graph"):
 
 
 def _coupled_pairs(graph):
-    """Directed (source row, target row) pairs: both ways for undirected edges."""
-    index = {node: k for k, node in enumerate(graph.nodes)}
-    pairs = set()
-    for u, v in graph.edges():
-        if u == v:  # a self-loop would be recurrent excitation within one agent
-            continue
-        pairs.add((index[u], index[v]))
-        if not graph.is_directed():
-            pairs.add((index[v], index[u]))
-    return np.array(sorted(pairs), dtype=int).reshape(-1, 2)
+    """Directed (source row, target row) pairs: both ways for undirected edges;
+    self-loops (recurrent excitation within one agent) and parallel edges left out."""
+    rows = nx.convert_node_labels_to_integers(nx.DiGraph(graph))  # rows in node order
+    pairs = sorted((u, v) for u, v in rows.edges if u != v)
+    return np.array(pairs, dtype=int).reshape(-1, 2)
 
 
 def _as_millivolts(value, name):
@@ -338,76 +333,59 @@ def _as_millivolts(value, name):
     return float(value / mV) if isinstance(value, Quantity) else value
 
 
-def _as_milliseconds(value, name, *, positive=True):
-    """``value`` (a Brian2 time, e.g. ``100*ms``) in ms: snn's check of Brian2 times."""
-    from brian2 import ms
-
-    from snn import as_time
-
-    return float(as_time(value, name, allow_zero=not positive) / ms)
+def _check_count(value, name):
+    return check_param(name, value, [Interval(Integral, 1, None)])
 
 
-def _check_count(value, name, minimum=1):
-    return check_param(name, value, [Interval(Integral, minimum, None)])
+def _settings(options):
+    """Validate the simulation options once, before any work; times in ms.
 
+    ``options`` maps the keyword-only arguments of :func:`simulate_coupled_brains`
+    but ``random_state`` to their values (None: the default, for the times).
+    """
+    from brian2 import ms, second
 
-# Exponential Euler integrates the synaptic decays exactly and the membrane
-# with the currents held over one step; Brian2's "exact" method is no more
-# accurate here (the noise is piecewise constant anyway) but costs seconds of
-# symbolic solving per run.
-_INTEGRATION_METHOD = "exponential_euler"
+    from snn import as_time, check_target
 
-
-def _settings(
-    duration,
-    dt,
-    n_excitatory,
-    n_inhibitory,
-    drive_spread,
-    coupling_delay,
-    normalize_by_degree,
-    band,
-    transient,
-    codegen_target,
-    model_params,
-):
-    """Validate the shared simulation arguments once, before any work."""
     model = dict(PING_PARAMETERS)
-    if model_params is not None:
-        model_params = check_param("model_params", model_params, [KeywordDict()])
+    if options["model_params"] is not None:
+        model_params = check_param("model_params", options["model_params"], [KeywordDict()])
         unknown = sorted(set(model_params) - set(PING_PARAMETERS))
         if unknown:
             raise ValueError(f"unknown model_params {unknown}; known: {sorted(PING_PARAMETERS)}")
-        number = [Interval(Real, None, None)]
-        model.update(
-            {
-                key: check_param(f"model_params[{key!r}]", v, number)
-                for key, v in model_params.items()
-            }
-        )
+        for key, value in model_params.items():
+            model[key] = check_param(f"model_params[{key!r}]", value, [Interval(Real, None, None)])
     probability = [Interval(Real, 0, 1, closed="right")]
     for key in ("p_e_to_i", "p_i_to_e", "p_i_to_i", "p_inter"):
         check_param(f"model_params[{key!r}]", model[key], probability)
-    from snn import check_target
-
-    codegen_target = check_target(codegen_target, "codegen_target")
-    drive_spread = check_param("drive_spread", drive_spread, [Interval(Real, 0, 1, closed="left")])
-    settings = {
-        "duration_ms": _as_milliseconds(duration, "duration"),
-        "dt_ms": _as_milliseconds(dt, "dt"),
-        "transient_ms": _as_milliseconds(transient, "transient", positive=False),
-        "coupling_delay_ms": _as_milliseconds(coupling_delay, "coupling_delay"),
-        "n_excitatory": _check_count(n_excitatory, "n_excitatory"),
-        "n_inhibitory": _check_count(n_inhibitory, "n_inhibitory"),
-        "drive_spread": float(drive_spread),
-        "normalize_by_degree": bool(normalize_by_degree),
-        "band_hz": _check_band(band, 1.0 / RATE_BIN_SECONDS),
-        "codegen_target": codegen_target,
-        "model": model,
-        "integration_method": _INTEGRATION_METHOD,
+    codegen_target = check_target(options["codegen_target"], "codegen_target")
+    drive_spread = check_param(
+        "drive_spread", options["drive_spread"], [Interval(Real, 0, 1, closed="left")]
+    )
+    times = dict(duration=1.5 * second, dt=0.1 * ms, transient=300.0 * ms, coupling_delay=1.0 * ms)
+    times.update({key: options[key] for key in times if options[key] is not None})
+    settings = {  # only the transient may be zero
+        f"{key}_ms": float(as_time(value, key, allow_zero=key == "transient") / ms)
+        for key, value in times.items()
     }
+    settings.update(
+        n_excitatory=_check_count(options["n_excitatory"], "n_excitatory"),
+        n_inhibitory=_check_count(options["n_inhibitory"], "n_inhibitory"),
+        drive_spread=drive_spread,
+        normalize_by_degree=bool(options["normalize_by_degree"]),
+        band_hz=_check_band(options["band"], 1.0 / RATE_BIN_SECONDS),
+        codegen_target=codegen_target,
+        model=model,
+        # Exponential Euler integrates the synaptic decays exactly and the membrane
+        # with the currents held over one step; Brian2's "exact" method is no more
+        # accurate here (the noise is piecewise constant anyway) but costs seconds
+        # of symbolic solving per run.
+        integration_method="exponential_euler",
+    )
     if settings["dt_ms"] > 0.5:
-        raise ValueError(f"dt must be at most 0.5*ms for these 1-2 ms synapses, got {dt!r}")
+        raise ValueError(
+            f"dt must be at most 0.5*ms for these 1-2 ms synapses, got {times['dt']!r}"
+        )
     # Keep one period of the slowest rhythm in the band clear of the filter's edge,
     # and at least four such periods for the statistics.
     settings["edge_ms"] = 1000.0 / settings["band_hz"][0]
@@ -415,34 +393,53 @@ def _settings(
     if settings["duration_ms"] < needed:
         raise ValueError(
             f"duration must exceed transient + 5 periods of the band's low edge "
-            f"({needed:g} ms), got {duration!r}"
+            f"({needed:g} ms), got {times['duration']!r}"
         )
     return settings
 
 
+def _public_settings(settings, random_state, coupling):
+    public = {key: value for key, value in settings.items() if key != "model"}
+    public["model_params"] = dict(settings["model"])
+    public["random_state"] = (
+        random_state if isinstance(random_state, (Integral, type(None))) else repr(random_state)
+    )
+    public["coupling_mV"] = coupling
+    return public
+
+
 # ----------------------------------------------------------------------------
-# One block of the network = one (graph, coupling, seed) condition
+# One block of the network = one (graph, coupling, random_state) condition
 # ----------------------------------------------------------------------------
 @dataclass
 class _Block:
     nodes: list
     pairs: np.ndarray  # directed (source, target) agent rows
-    in_degree: np.ndarray
     coupling: float
     random_state: object
-    agent_offset: int = 0  # first agent row of this block in the whole network
+    agent_offset: int  # first agent row of this block in the whole network
     drives: np.ndarray | None = None
     noise_rng: np.random.Generator | None = None
 
 
-def _make_block(graph, coupling, random_state):
-    pairs = _coupled_pairs(graph)
-    in_degree = (
-        np.bincount(pairs[:, 1], minlength=graph.number_of_nodes())
-        if len(pairs)
-        else np.zeros(graph.number_of_nodes(), dtype=int)
-    )
-    return _Block(list(graph.nodes), pairs, in_degree, coupling, random_state)
+# An agent's two populations, by the letter of the connection names ("e_to_i"):
+# the population's name and the synaptic current its spikes open (E cells AMPA
+# channels, I cells GABA-A channels).
+_POPULATIONS = {"e": ("excitatory", "ampa"), "i": ("inhibitory", "gaba")}
+
+
+def _simulate(conditions, settings):
+    """Yield one result per (graph, coupling, random_state) condition, every condition
+    a block of one Brian2 network."""
+    blocks, n_agents = [], 0
+    for graph, coupling, random_state in conditions:
+        blocks.append(
+            _Block(list(graph.nodes), _coupled_pairs(graph), coupling, random_state, n_agents)
+        )
+        n_agents += graph.number_of_nodes()
+    spike_times_ms, spike_neurons = _build_and_run(blocks, n_agents, settings)
+    for block in blocks:
+        yield _analyse_block(block, settings, spike_times_ms, spike_neurons)
 
 
 def _bernoulli_blocks(rng, n_blocks, n_pre, n_post, probability):
@@ -451,73 +448,61 @@ def _bernoulli_blocks(rng, n_blocks, n_pre, n_post, probability):
     return np.nonzero(rng.random((n_blocks, n_pre, n_post)) < probability)
 
 
-def _build_and_run(blocks, settings):
+def _build_and_run(blocks, n_agents, settings):
     """Simulate all blocks as one Brian2 Network; return E spike times (ms) and global E indices."""
     from brian2 import ms, mV
 
     from snn import Circuit
 
     model = settings["model"]
-    n_exc, n_inh = settings["n_excitatory"], settings["n_inhibitory"]
-    n_agents_total = 0
-    for block in blocks:
-        block.agent_offset = n_agents_total
-        n_agents_total += len(block.nodes)
-
-    dt = settings["dt_ms"] * ms
+    sizes = {"e": settings["n_excitatory"], "i": settings["n_inhibitory"]}  # cells per agent
+    n_exc = sizes["e"]
     tau_m = model["tau_membrane"]
-    drive_exc = np.empty(n_agents_total * n_exc)
-    drive_inh = np.empty(n_agents_total * n_inh)
-    v_exc = np.empty(n_agents_total * n_exc)
-    v_inh = np.empty(n_agents_total * n_inh)
+    gap = model["v_threshold"] - model["v_rest"]
+    # Per population, one array per block (blocks hold consecutive agent rows).
+    drives, potentials = {key: [] for key in sizes}, {key: [] for key in sizes}
     connections = {"e_to_i": ([], []), "i_to_e": ([], []), "i_to_i": ([], [])}
     inter_pre, inter_post, inter_weight = [], [], []
     for block in blocks:
         n = len(block.nodes)
         rng = check_random_state(block.random_state)
         agents_rng, circuits_rng, inter_rng, block.noise_rng = rng.spawn(4)
-        e_slice = slice(block.agent_offset * n_exc, (block.agent_offset + n) * n_exc)
-        i_slice = slice(block.agent_offset * n_inh, (block.agent_offset + n) * n_inh)
 
         block.drives = model["drive_excitatory"] * (
             1.0 + settings["drive_spread"] * agents_rng.uniform(-1, 1, n)
         )
         jitter = 1.0 + model["drive_jitter"] * agents_rng.standard_normal((n, n_exc))
-        drive_exc[e_slice] = (block.drives[:, None] * jitter).ravel()
-        drive_inh[i_slice] = model["drive_inhibitory"]
-        # Start anywhere between rest and threshold so no agent begins in lockstep.
-        gap = model["v_threshold"] - model["v_rest"]
-        v_exc[e_slice] = model["v_rest"] + gap * agents_rng.random(n * n_exc)
-        v_inh[i_slice] = model["v_rest"] + gap * agents_rng.random(n * n_inh)
+        drives["e"].append((block.drives[:, None] * jitter).ravel())
+        drives["i"].append(np.full(n * sizes["i"], model["drive_inhibitory"]))
+        for key, size in sizes.items():
+            # Start anywhere between rest and threshold so no agent begins in lockstep.
+            potentials[key].append(model["v_rest"] + gap * agents_rng.random(n * size))
 
-        for name, n_pre, n_post in (
-            ("e_to_i", n_exc, n_inh),
-            ("i_to_e", n_inh, n_exc),
-            ("i_to_i", n_inh, n_inh),
-        ):
+        for name, (pre_indices, post_indices) in connections.items():
+            n_pre, n_post = sizes[name[0]], sizes[name[-1]]
             agent, pre, post = _bernoulli_blocks(circuits_rng, n, n_pre, n_post, model[f"p_{name}"])
-            connections[name][0].append((block.agent_offset + agent) * n_pre + pre)
-            connections[name][1].append((block.agent_offset + agent) * n_post + post)
+            pre_indices.append((block.agent_offset + agent) * n_pre + pre)
+            post_indices.append((block.agent_offset + agent) * n_post + post)
 
         if len(block.pairs) and block.coupling > 0:
             pair, pre, post = _bernoulli_blocks(
                 inter_rng, len(block.pairs), n_exc, n_exc, model["p_inter"]
             )
-            source = block.agent_offset + block.pairs[pair, 0]
-            target = block.agent_offset + block.pairs[pair, 1]
+            source, target = (block.agent_offset + block.pairs[pair]).T
             inter_pre.append(source * n_exc + pre)
             inter_post.append(target * n_exc + post)
             # coupling = summed depolarisation (no leak) of a full volley of all
             # presynaptic neighbours; divided over the expected number of inputs.
             expected_inputs = model["p_inter"] * n_exc
             if settings["normalize_by_degree"]:
-                expected_inputs = expected_inputs * block.in_degree[block.pairs[pair, 1]]
+                in_degree = np.bincount(block.pairs[:, 1], minlength=n)
+                expected_inputs = expected_inputs * in_degree[block.pairs[pair, 1]]
             else:  # one weight per synapse either way
                 expected_inputs = np.full(len(pair), expected_inputs)
             inter_weight.append(block.coupling * (tau_m / model["tau_ampa"]) / expected_inputs)
 
     # One circuit on snn's code-generation target: every object shares its clock of step dt.
-    circuit = Circuit(dt, target=settings["codegen_target"], name="brains")
+    circuit = Circuit(settings["dt_ms"] * ms, target=settings["codegen_target"], name="brains")
     equations = """
     dv/dt = (v_rest - v + drive + noise_std * noise + I_ampa - I_gaba) / tau_membrane : volt (unless refractory)
     dI_ampa/dt = -I_ampa / tau_ampa : volt
@@ -527,62 +512,48 @@ def _build_and_run(blocks, settings):
     """
     # Fixed names (not "name*") keep the generated code identical from run to
     # run, so Cython's cache is reused instead of recompiling each network.
-    common = dict(
-        threshold="v > v_threshold",
-        reset="v = v_reset",
-        method=settings["integration_method"],
-    )
-    excitatory = circuit.neurons(
-        n_agents_total * n_exc,
-        equations,
-        refractory=model["refractory_excitatory"] * ms,
-        name="brains_excitatory",
-        **common,
-    )
-    inhibitory = circuit.neurons(
-        n_agents_total * n_inh,
-        equations,
-        refractory=model["refractory_inhibitory"] * ms,
-        name="brains_inhibitory",
-        **common,
-    )
-    excitatory.drive = drive_exc * mV
-    inhibitory.drive = drive_inh * mV
-    excitatory.v = v_exc * mV
-    inhibitory.v = v_inh * mV
+    groups = {}
+    for key, (population, _) in _POPULATIONS.items():
+        groups[key] = circuit.neurons(
+            n_agents * sizes[key],
+            equations,
+            threshold="v > v_threshold",
+            reset="v = v_reset",
+            refractory=model[f"refractory_{population}"] * ms,
+            method=settings["integration_method"],
+            name=f"brains_{population}",
+        )
+        groups[key].drive = np.concatenate(drives[key]) * mV
+        groups[key].v = np.concatenate(potentials[key]) * mV
 
-    populations = {
-        "e": (excitatory, n_exc, "I_ampa", model["tau_ampa"]),
-        "i": (inhibitory, n_inh, "I_gaba", model["tau_gaba"]),
-    }
     namespace = {
         key: value * (ms if key.startswith(("tau", "refractory", "synaptic_delay")) else mV)
         for key, value in model.items()
         if key.startswith(("v_", "tau_", "noise_std"))
     }
     for name, (pre_indices, post_indices) in connections.items():
-        pre_key, post_key = name[0], name[-1]
-        # The presynaptic cell type decides the synapse: E cells open AMPA
-        # channels, I cells GABA-A channels.
-        source, n_pre, current, tau_syn = populations[pre_key]
-        target = populations[post_key][0]
+        # The presynaptic cell type decides the synapse's current.
+        channel = _POPULATIONS[name[0]][1]
         # Per-synapse jump of the synaptic current: the volley divided over the
         # expected number of inputs, converted from depolarisation (no leak).
         namespace[f"w_{name}"] = (
-            model[f"volley_{name}"] * (tau_m / tau_syn) / (model[f"p_{name}"] * n_pre) * mV
+            model[f"volley_{name}"]
+            * (tau_m / model[f"tau_{channel}"])
+            / (model[f"p_{name}"] * sizes[name[0]])
+            * mV
         )
         connection = circuit.synapses(
-            source,
-            target,
-            on_pre=f"{current}_post += w_{name}",
+            groups[name[0]],
+            groups[name[-1]],
+            on_pre=f"I_{channel}_post += w_{name}",
             delay=model["synaptic_delay"] * ms,
             name=f"brains_{name}",
         )
         connection.connect(i=np.concatenate(pre_indices), j=np.concatenate(post_indices))
     if inter_pre:
         coupling_synapses = circuit.synapses(
-            excitatory,
-            excitatory,
+            groups["e"],
+            groups["e"],
             model="w : volt",
             on_pre="I_ampa_post += w",
             delay=settings["coupling_delay_ms"] * ms,
@@ -591,30 +562,20 @@ def _build_and_run(blocks, settings):
         coupling_synapses.connect(i=np.concatenate(inter_pre), j=np.concatenate(inter_post))
         coupling_synapses.w = np.concatenate(inter_weight) * mV
 
-    noise_exc = excitatory.variables["noise"]
-    noise_inh = inhibitory.variables["noise"]
-
     def redraw_noise():
         # One draw per block from its own stream: a block's noise does not
         # depend on which other blocks share the network.
-        values_exc = noise_exc.get_value()
-        values_inh = noise_inh.get_value()
-        for block in blocks:
-            n = len(block.nodes)
-            first_exc, first_inh = block.agent_offset * n_exc, block.agent_offset * n_inh
-            values_exc[first_exc : first_exc + n * n_exc] = block.noise_rng.standard_normal(
-                n * n_exc
-            )
-            values_inh[first_inh : first_inh + n * n_inh] = block.noise_rng.standard_normal(
-                n * n_inh
-            )
-        noise_exc.set_value(values_exc)
-        noise_inh.set_value(values_inh)
+        draws = [
+            [block.noise_rng.standard_normal(len(block.nodes) * size) for size in sizes.values()]
+            for block in blocks
+        ]
+        for group, values in zip(groups.values(), zip(*draws)):
+            group.variables["noise"].set_value(np.concatenate(values))
 
     circuit.operation(redraw_noise, dt=NOISE_INTERVAL_MS * ms, when="start", name="brains_noise")
-    spikes = circuit.spike_monitor(excitatory, record=True, name="brains_spikes")
+    spikes = circuit.spike_monitor(groups["e"], record=True, name="brains_spikes")
     circuit.run(settings["duration_ms"] * ms, namespace=namespace)
-    return np.asarray(spikes.t / ms), np.asarray(spikes.i), n_agents_total
+    return np.asarray(spikes.t / ms), np.asarray(spikes.i)
 
 
 def _analyse_block(block, settings, spike_times_ms, spike_neurons):
@@ -624,8 +585,7 @@ def _analyse_block(block, settings, spike_times_ms, spike_neurons):
     first = block.agent_offset * n_exc
     mine = (spike_neurons >= first) & (spike_neurons < first + n * n_exc)
     times_ms = spike_times_ms[mine]
-    local = spike_neurons[mine] - first
-    agents, neurons = local // n_exc, local % n_exc
+    agents, neurons = np.divmod(spike_neurons[mine] - first, n_exc)
 
     bin_ms = RATE_BIN_SECONDS * 1000.0
     n_bins = int(round(settings["duration_ms"] / bin_ms))
@@ -649,7 +609,7 @@ def _analyse_block(block, settings, spike_times_ms, spike_neurons):
             f"agents {silent} fired no spike in the steady state; their phase is undefined "
             "(held at 0), which biases the order parameter. Raise their drive or lower inhibition.",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     steady_rates = rates[:, steady]
     frequencies_axis, power = signal.welch(
@@ -678,16 +638,8 @@ def _analyse_block(block, settings, spike_times_ms, spike_neurons):
         spike_times=times_ms / 1000.0,
         spike_agents=agents,
         spike_neurons=neurons,
+        settings=_public_settings(settings, block.random_state, block.coupling),
     )
-
-
-def _public_settings(settings, random_state):
-    public = {key: value for key, value in settings.items() if key != "model"}
-    public["model_params"] = dict(settings["model"])
-    public["random_state"] = (
-        random_state if isinstance(random_state, (Integral, type(None))) else repr(random_state)
-    )
-    return public
 
 
 # ----------------------------------------------------------------------------
@@ -784,51 +736,12 @@ def simulate_coupled_brains(
     >>> bool(result.order_parameter > 0.9)
     True
     """
+    options = dict(locals())  # the arguments, before any other name is bound
     graph = _check_graph(graph)
     coupling = _as_millivolts(coupling, "coupling")
-    settings = _resolve_settings(
-        dict(
-            duration=duration,
-            dt=dt,
-            n_excitatory=n_excitatory,
-            n_inhibitory=n_inhibitory,
-            drive_spread=drive_spread,
-            coupling_delay=coupling_delay,
-            normalize_by_degree=normalize_by_degree,
-            band=band,
-            transient=transient,
-            codegen_target=codegen_target,
-            model_params=model_params,
-        )
-    )
-    block = _make_block(graph, coupling, random_state)
-    spike_times_ms, spike_neurons, _ = _build_and_run([block], settings)
-    result = _analyse_block(block, settings, spike_times_ms, spike_neurons)
-    result.settings = _public_settings(settings, random_state)
-    result.settings["coupling_mV"] = coupling
+    settings = _settings(options)
+    (result,) = _simulate([(graph, coupling, random_state)], settings)
     return result
-
-
-def _resolve_settings(options):
-    """Fill the time defaults (Brian2 quantities) and validate every option."""
-    import brian2 as b2
-
-    def default(name, amount, unit):
-        return amount * unit if options[name] is None else options[name]
-
-    return _settings(
-        default("duration", 1.5, b2.second),
-        default("dt", 0.1, b2.ms),
-        options["n_excitatory"],
-        options["n_inhibitory"],
-        options["drive_spread"],
-        default("coupling_delay", 1.0, b2.ms),
-        options["normalize_by_degree"],
-        options["band"],
-        default("transient", 300.0, b2.ms),
-        options["codegen_target"],
-        options["model_params"],
-    )
 
 
 def synchrony_sweep(
@@ -911,33 +824,25 @@ def synchrony_sweep(
             f"unknown simulation options {sorted(unknown)}; known: {sorted(_SIMULATION_OPTIONS)}"
         )
     _check_count(max_neurons_per_network, "max_neurons_per_network")
-    settings = _resolve_settings({**_SIMULATION_OPTIONS, **simulation_options})
+    settings = _settings({**_SIMULATION_OPTIONS, **simulation_options})
 
-    conditions = [
-        (name, graph, coupling, seed)
-        for name, graph in graphs.items()
-        for coupling in couplings
-        for seed in seeds
-    ]
+    # Conditions in chunks of at most max_neurons_per_network neurons.
     neurons_per_agent = settings["n_excitatory"] + settings["n_inhibitory"]
-    chunks, current, current_neurons = [], [], 0
-    for condition in conditions:
-        neurons = condition[1].number_of_nodes() * neurons_per_agent
-        if current and current_neurons + neurons > max_neurons_per_network:
-            chunks.append(current)
-            current, current_neurons = [], 0
-        current.append(condition)
-        current_neurons += neurons
-    chunks.append(current)
+    chunks, chunk_neurons = [[]], 0
+    for name, graph in graphs.items():
+        neurons = graph.number_of_nodes() * neurons_per_agent
+        for coupling in couplings:
+            for seed in seeds:
+                if chunks[-1] and chunk_neurons + neurons > max_neurons_per_network:
+                    chunks.append([])
+                    chunk_neurons = 0
+                chunks[-1].append((name, graph, coupling, seed))
+                chunk_neurons += neurons
 
     rows, results = [], []
     for chunk in chunks:
-        blocks = [_make_block(graph, coupling, seed) for _, graph, coupling, seed in chunk]
-        spike_times_ms, spike_neurons, _ = _build_and_run(blocks, settings)
-        for (name, graph, coupling, seed), block in zip(chunk, blocks):
-            result = _analyse_block(block, settings, spike_times_ms, spike_neurons)
-            result.settings = _public_settings(settings, seed)
-            result.settings["coupling_mV"] = coupling
+        conditions = [(graph, coupling, seed) for _, graph, coupling, seed in chunk]
+        for (name, graph, coupling, seed), result in zip(chunk, _simulate(conditions, settings)):
             steady_R = result.order_parameter_t[result.steady]
             off_diagonal = ~np.eye(result.n_agents, dtype=bool)
             rows.append(
