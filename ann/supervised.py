@@ -49,6 +49,7 @@ class NetworkEstimator(Persistent, BaseEstimator):
     _loss_name: str = ""
     _score_name: str = ""
     _archive_noun = "network"
+    _fitted_attribute = "_network"
     #: Attributes that training changes in place besides the network (copied by _snapshot):
     #: the training operation counts, rolled back by a failed fit.
     _mutable_state: tuple[str, ...] = ("_train_counts",)
@@ -72,9 +73,6 @@ class NetworkEstimator(Persistent, BaseEstimator):
         self.coefs_ = network.weights
         self.intercepts_ = network.biases
         self.rule_state_ = network.rule_state
-
-    def _saveable(self) -> bool:
-        return hasattr(self, "_network")
 
     def _check_input(self, X, dtype, first_call: bool = False) -> np.ndarray:
         return check.check_X(

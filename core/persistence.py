@@ -89,16 +89,14 @@ class Persistent:
     _archive_noun: str = "model"
     #: ``(setting, registry)`` pairs: names a saved model uses, checked before it is rebuilt.
     _registered_names: tuple = ()
+    #: The attribute fitting sets, if saving needs a fitted model (None: always saveable).
+    _fitted_attribute: str | None = None
 
     @classmethod
     def _check_registered(cls, settings: Mapping) -> None:
         """:func:`require_registered` for each of ``_registered_names`` in ``settings``."""
         for name, registry in cls._registered_names:
             require_registered(name, settings[name], registry)
-
-    def _saveable(self) -> bool:
-        """Whether there is learned state to save (estimators: fitted)."""
-        return True
 
     def _full_state(self) -> tuple[dict, dict]:
         raise NotImplementedError
@@ -117,7 +115,7 @@ class Persistent:
         TypeError
             If part of the state cannot be stored without pickle (named).
         """
-        if not self._saveable():
+        if self._fitted_attribute is not None and not hasattr(self, self._fitted_attribute):
             raise NotFittedError(
                 f"this {type(self).__name__} is not fitted yet, so there is nothing "
                 "learned to save; call fit or partial_fit first (its settings "

@@ -365,9 +365,7 @@ class _SpikingEstimator(Persistent, BaseEstimator):
 
     # -- saving and loading -------------------------------------------------
     _archive_noun = "network"
-
-    def _saveable(self) -> bool:
-        return hasattr(self, "agents_")
+    _fitted_attribute = "agents_"
 
     # A failed fit leaves the previous model (core.learner.atomic_fit): fit starts new
     # agents, partial_fit trains the current ones in place (weights, thresholds, readout
