@@ -492,13 +492,11 @@ def _build_and_run(blocks, n_agents, settings):
             inter_pre.append(source * n_exc + pre)
             inter_post.append(target * n_exc + post)
             # coupling = summed depolarisation (no leak) of a full volley of all
-            # presynaptic neighbours; divided over the expected number of inputs.
-            expected_inputs = model["p_inter"] * n_exc
-            if settings["normalize_by_degree"]:
-                in_degree = np.bincount(block.pairs[:, 1], minlength=n)
-                expected_inputs = expected_inputs * in_degree[block.pairs[pair, 1]]
-            else:  # one weight per synapse either way
-                expected_inputs = np.full(len(pair), expected_inputs)
+            # presynaptic neighbours; divided over the expected number of inputs
+            # (from every neighbour of the target agent, if normalising by degree).
+            in_degree = np.bincount(block.pairs[:, 1], minlength=n)
+            shared = in_degree if settings["normalize_by_degree"] else np.ones_like(in_degree)
+            expected_inputs = model["p_inter"] * n_exc * shared[block.pairs[pair, 1]]
             inter_weight.append(block.coupling * (tau_m / model["tau_ampa"]) / expected_inputs)
 
     # One circuit on snn's code-generation target: every object shares its clock of step dt.
