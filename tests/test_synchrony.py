@@ -182,14 +182,16 @@ def test_without_degree_normalisation_every_edge_carries_the_full_coupling():
         for n in (True, False)
     ]
     np.testing.assert_array_equal(pair[0].spike_times, pair[1].spike_times)
-    # In a triangle each agent has two: unnormalised, it receives twice the input.
+    # In a triangle each agent has two: unnormalised, each edge carries the whole
+    # coupling, so 10 mV unnormalised is 20 mV normalised (the same weights exactly).
     triangle = [
         simulate_coupled_brains(
-            nx.complete_graph(3), 10.0, random_state=3, normalize_by_degree=n, **SHORT
+            nx.complete_graph(3), coupling, random_state=3, normalize_by_degree=n, **SHORT
         )
-        for n in (True, False)
+        for coupling, n in ((20.0, True), (10.0, False), (10.0, True))
     ]
-    assert not np.array_equal(triangle[0].spike_times, triangle[1].spike_times)
+    np.testing.assert_array_equal(triangle[0].spike_times, triangle[1].spike_times)
+    assert not np.array_equal(triangle[1].spike_times, triangle[2].spike_times)
     assert triangle[1].settings["normalize_by_degree"] is False
 
 
