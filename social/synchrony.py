@@ -48,6 +48,7 @@ Phys. Rev. Lett. 89, 054101 (2002).
 from __future__ import annotations
 
 import inspect
+import itertools
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ import numpy as np
 import pandas as pd
 from scipy import signal
 
-from core.params import Interval, KeywordDict, check_param
+from core.params import Interval, KeywordDict, NoneOf, check_param
 from core.random import check_random_state, check_seed
 
 __all__ = [
@@ -333,8 +334,8 @@ def _as_millivolts(value, name):
     return float(value / mV) if isinstance(value, Quantity) else value
 
 
-def _check_count(value, name):
-    return check_param(name, value, [Interval(Integral, 1, None)])
+#: What a number of neurons (or of neurons per network) may be.
+_COUNT = [Interval(Integral, 1, None)]
 
 
 def _settings(options):
@@ -347,21 +348,15 @@ def _settings(options):
 
     from snn import as_time, check_target
 
+    overrides = check_param("model_params", options["model_params"], [NoneOf(dict), KeywordDict()])
+    unknown = sorted(set(overrides) - set(PING_PARAMETERS))
+    if unknown:
+        raise ValueError(f"unknown model_params {unknown}; known: {sorted(PING_PARAMETERS)}")
     model = dict(PING_PARAMETERS)
-    if options["model_params"] is not None:
-        model_params = check_param("model_params", options["model_params"], [KeywordDict()])
-        unknown = sorted(set(model_params) - set(PING_PARAMETERS))
-        if unknown:
-            raise ValueError(f"unknown model_params {unknown}; known: {sorted(PING_PARAMETERS)}")
-        for key, value in model_params.items():
-            model[key] = check_param(f"model_params[{key!r}]", value, [Interval(Real, None, None)])
-    probability = [Interval(Real, 0, 1, closed="right")]
+    for key, value in overrides.items():
+        model[key] = check_param(f"model_params[{key!r}]", value, [Interval(Real, None, None)])
     for key in ("p_e_to_i", "p_i_to_e", "p_i_to_i", "p_inter"):
-        check_param(f"model_params[{key!r}]", model[key], probability)
-    codegen_target = check_target(options["codegen_target"], "codegen_target")
-    drive_spread = check_param(
-        "drive_spread", options["drive_spread"], [Interval(Real, 0, 1, closed="left")]
-    )
+        check_param(f"model_params[{key!r}]", model[key], [Interval(Real, 0, 1, closed="right")])
     times = dict(duration=1.5 * second, dt=0.1 * ms, transient=300.0 * ms, coupling_delay=1.0 * ms)
     times.update({key: options[key] for key in times if options[key] is not None})
     settings = {  # only the transient may be zero
@@ -369,12 +364,14 @@ def _settings(options):
         for key, value in times.items()
     }
     settings.update(
-        n_excitatory=_check_count(options["n_excitatory"], "n_excitatory"),
-        n_inhibitory=_check_count(options["n_inhibitory"], "n_inhibitory"),
-        drive_spread=drive_spread,
+        n_excitatory=check_param("n_excitatory", options["n_excitatory"], _COUNT),
+        n_inhibitory=check_param("n_inhibitory", options["n_inhibitory"], _COUNT),
+        drive_spread=check_param(
+            "drive_spread", options["drive_spread"], [Interval(Real, 0, 1, closed="left")]
+        ),
         normalize_by_degree=bool(options["normalize_by_degree"]),
         band_hz=_check_band(options["band"], 1.0 / RATE_BIN_SECONDS),
-        codegen_target=codegen_target,
+        codegen_target=check_target(options["codegen_target"], "codegen_target"),
         model=model,
         # Exponential Euler integrates the synaptic decays exactly and the membrane
         # with the currents held over one step; Brian2's "exact" method is no more
@@ -383,9 +380,7 @@ def _settings(options):
         integration_method="exponential_euler",
     )
     if settings["dt_ms"] > 0.5:
-        raise ValueError(
-            f"dt must be at most 0.5*ms for these 1-2 ms synapses, got {times['dt']!r}"
-        )
+        raise ValueError(f"dt must be at most 0.5*ms for the 1-2 ms synapses, got {times['dt']!r}")
     # Keep one period of the slowest rhythm in the band clear of the filter's edge,
     # and at least four such periods for the statistics.
     settings["edge_ms"] = 1000.0 / settings["band_hz"][0]
@@ -396,16 +391,6 @@ def _settings(options):
             f"({needed:g} ms), got {times['duration']!r}"
         )
     return settings
-
-
-def _public_settings(settings, random_state, coupling):
-    public = {key: value for key, value in settings.items() if key != "model"}
-    public["model_params"] = dict(settings["model"])
-    public["random_state"] = (
-        random_state if isinstance(random_state, (Integral, type(None))) else repr(random_state)
-    )
-    public["coupling_mV"] = coupling
-    return public
 
 
 # ----------------------------------------------------------------------------
@@ -534,12 +519,9 @@ def _build_and_run(blocks, n_agents, settings):
         channel = _POPULATIONS[name[0]][1]
         # Per-synapse jump of the synaptic current: the volley divided over the
         # expected number of inputs, converted from depolarisation (no leak).
-        namespace[f"w_{name}"] = (
-            model[f"volley_{name}"]
-            * (tau_m / model[f"tau_{channel}"])
-            / (model[f"p_{name}"] * sizes[name[0]])
-            * mV
-        )
+        expected_inputs = model[f"p_{name}"] * sizes[name[0]]
+        volley = model[f"volley_{name}"] * (tau_m / model[f"tau_{channel}"])
+        namespace[f"w_{name}"] = volley / expected_inputs * mV
         connection = circuit.synapses(
             groups[name[0]],
             groups[name[-1]],
@@ -620,6 +602,7 @@ def _analyse_block(block, settings, spike_times_ms, spike_neurons):
     in_band = (frequencies_axis >= low) & (frequencies_axis <= high)
     frequencies = frequencies_axis[in_band][np.argmax(power[:, in_band], axis=1)]
 
+    random_state = block.random_state
     return CoupledBrainsResult(
         nodes=list(block.nodes),
         coupling=block.coupling,
@@ -636,7 +619,14 @@ def _analyse_block(block, settings, spike_times_ms, spike_neurons):
         spike_times=times_ms / 1000.0,
         spike_agents=agents,
         spike_neurons=neurons,
-        settings=_public_settings(settings, block.random_state, block.coupling),
+        settings={
+            **{key: value for key, value in settings.items() if key != "model"},
+            "model_params": dict(settings["model"]),
+            "random_state": random_state
+            if isinstance(random_state, (Integral, type(None)))
+            else repr(random_state),
+            "coupling_mV": block.coupling,
+        },
     )
 
 
@@ -811,31 +801,25 @@ def synchrony_sweep(
     if not couplings:
         raise ValueError("couplings must hold at least one value")
     seeds = [check_seed(seed, f"seeds[{k}]") for k, seed in enumerate(np.atleast_1d(seeds))]
-    forbidden = {"graph", "coupling", "random_state"} & set(simulation_options)
-    if forbidden:
-        raise TypeError(
-            f"synchrony_sweep sets {sorted(forbidden)} itself; pass graphs, couplings and seeds instead"
-        )
     unknown = set(simulation_options) - set(_SIMULATION_OPTIONS)
     if unknown:
         raise TypeError(
-            f"unknown simulation options {sorted(unknown)}; known: {sorted(_SIMULATION_OPTIONS)}"
+            f"unknown simulation options {sorted(unknown)}; known: {sorted(_SIMULATION_OPTIONS)} "
+            "(graph, coupling and random_state are set from graphs, couplings and seeds)"
         )
-    _check_count(max_neurons_per_network, "max_neurons_per_network")
+    check_param("max_neurons_per_network", max_neurons_per_network, _COUNT)
     settings = _settings({**_SIMULATION_OPTIONS, **simulation_options})
 
     # Conditions in chunks of at most max_neurons_per_network neurons.
     neurons_per_agent = settings["n_excitatory"] + settings["n_inhibitory"]
     chunks, chunk_neurons = [[]], 0
-    for name, graph in graphs.items():
+    for (name, graph), coupling, seed in itertools.product(graphs.items(), couplings, seeds):
         neurons = graph.number_of_nodes() * neurons_per_agent
-        for coupling in couplings:
-            for seed in seeds:
-                if chunks[-1] and chunk_neurons + neurons > max_neurons_per_network:
-                    chunks.append([])
-                    chunk_neurons = 0
-                chunks[-1].append((name, graph, coupling, seed))
-                chunk_neurons += neurons
+        if chunks[-1] and chunk_neurons + neurons > max_neurons_per_network:
+            chunks.append([])
+            chunk_neurons = 0
+        chunks[-1].append((name, graph, coupling, seed))
+        chunk_neurons += neurons
 
     rows, results = [], []
     for chunk in chunks:

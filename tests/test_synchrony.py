@@ -213,7 +213,7 @@ def test_bad_arguments_are_rejected_before_simulating():
         simulate_coupled_brains(G, 1.0, n_excitatory=0)
     with pytest.raises(ValueError, match="unknown model_params.*known"):
         simulate_coupled_brains(G, 1.0, model_params={"tau_nmda": 100.0})
-    with pytest.raises(TypeError, match=r"model_params must be a dict .*got model_params=\[1\]"):
+    with pytest.raises(TypeError, match=r"model_params must be None or a dict .*got model_params=\[1\]"):
         simulate_coupled_brains(G, 1.0, model_params=[1])
     with pytest.raises(ValueError, match=r"model_params\['p_inter'\] must be a number in \(0, 1\]"):
         simulate_coupled_brains(G, 1.0, model_params={"p_inter": 1.5})
@@ -233,7 +233,10 @@ def test_bad_arguments_are_rejected_before_simulating():
         simulate_coupled_brains(G, 3 * ms)
     with pytest.raises(TypeError, match="unknown simulation options.*known"):
         synchrony_sweep(G, [1.0], n_neurons=10)
-    with pytest.raises(TypeError, match="sets .*random_state"):
+    with pytest.raises(
+        TypeError,
+        match=r"unknown simulation options \['random_state'\].*set from graphs, couplings and seeds",
+    ):
         synchrony_sweep(G, [1.0], random_state=0)
     with pytest.raises(TypeError, match=r"seeds\[0\] must be an integer"):
         synchrony_sweep(G, [1.0], seeds=[0.5])
