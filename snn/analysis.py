@@ -14,11 +14,12 @@
   spiking BCM rule and the BCM curve (depression below, potentiation above
   the threshold) for postsynaptic neurons firing at controlled rates.
 
-Every function builds its own ``brian2.Network`` (nothing touches Brian2's
-magic network or global preferences), draws all randomness from one
-``random_state`` through numpy (inputs are generated spike trains, not
-Brian2's ``rand()``), and accepts ``codegen_target`` ("numpy", "cython" or
-None for the package default, see :mod:`snn._brian`).
+Every function builds its network as an :class:`snn.Circuit` (its own
+``brian2.Network``: nothing touches Brian2's magic network or global
+preferences), draws all randomness from one ``random_state`` through numpy
+(inputs are generated spike trains, not Brian2's ``rand()``), and accepts
+``codegen_target`` ("numpy", "cython" or None for the package's choice,
+:func:`snn.codegen_target`).
 """
 
 from __future__ import annotations
@@ -27,23 +28,14 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
-from brian2 import (
-    Hz,
-    Network,
-    NeuronGroup,
-    SpikeGeneratorGroup,
-    SpikeMonitor,
-    Synapses,
-    ms,
-    mV,
-    second,
-)
+from brian2 import Hz, ms, mV, second
 from brian2.units.fundamentalunits import have_same_dimensions
 from scipy.signal import lfilter
 
 from core.params import Interval, NoneOf, check_param, validate_arguments
 from core.random import check_random_state
-from snn._brian import BrianQuantity, code_object_class, run_network
+from snn._brian import BrianQuantity, check_target
+from snn.circuit import Circuit
 from snn.rules import SpikingBCM, SpikingOja, delta_t_in_ms, get_rule
 
 __all__ = [
@@ -156,7 +148,7 @@ def stdp_window(
     delta_t_ms = delta_t_in_ms(delta_t)
     if delta_t_ms.ndim != 1 or delta_t_ms.size == 0 or not np.all(np.isfinite(delta_t_ms)):
         raise ValueError(f"delta_t must be a non-empty 1-d array of finite times, got {delta_t!r}")
-    codeobj_class = code_object_class(codegen_target)
+    circuit = Circuit(dt, target=check_target(codegen_target), name="stdp_window")
 
     dt_ms = float(dt / ms)
     offset_steps = np.round(delta_t_ms / dt_ms).astype(np.int64)
@@ -187,10 +179,8 @@ def stdp_window(
         spike_steps = np.concatenate([spike_steps, np.full(n_synapses, flush_step)])
         end_step = flush_step + 1
 
-    presynaptic = SpikeGeneratorGroup(
-        n_synapses, indices, spike_steps * dt, dt=dt, codeobj_class=codeobj_class
-    )
-    host = NeuronGroup(
+    presynaptic = circuit.spike_generator(n_synapses, indices, spike_steps * dt)
+    host = circuit.neurons(
         n_synapses,
         """
         plastic : 1
@@ -205,21 +195,16 @@ def stdp_window(
             "(timestep(t, dt) - first_post_step) % period_steps == 0"
         ),
         reset="",
-        dt=dt,
         namespace={"period_steps": period_steps, "last_pairing": n_pairings - 1},
-        codeobj_class=codeobj_class,
     )
     host.plastic = 1.0
     host.reward = float(reward)
     host.v = -65 * mV
     host.first_post_step = first_pre_step + offset_steps
-    synapses = Synapses(
-        presynaptic, host, dt=dt, codeobj_class=codeobj_class, **rule.synapses_kwargs()
-    )
+    synapses = circuit.synapses(presynaptic, host, **rule.synapses_kwargs())
     synapses.connect(j="i")
     synapses.w = float(initial_weight)
-    network = Network(presynaptic, host, synapses)
-    run_network(network, end_step * dt, namespace={})
+    circuit.run(end_step * dt)
 
     change = np.empty(n_synapses)
     change[np.asarray(synapses.i[:])] = np.asarray(synapses.w[:]) - float(initial_weight)
@@ -355,7 +340,7 @@ def song_abbott(
     """
     rule = get_rule(rule, **rule_params)
     params = rule.params
-    codeobj_class = code_object_class(codegen_target)
+    circuit = Circuit(dt, target=check_target(codegen_target), name="song_abbott")
     rng = check_random_state(random_state)
     wmax = float(params.get("wmax", 1.0))
 
@@ -364,8 +349,8 @@ def song_abbott(
     )
     initial_weights = rng.uniform(0, wmax, size=n_inputs)
 
-    inputs = SpikeGeneratorGroup(n_inputs, indices, times, dt=dt, codeobj_class=codeobj_class)
-    neuron = NeuronGroup(
+    inputs = circuit.spike_generator(n_inputs, indices, times)
+    neuron = circuit.neurons(
         1,
         """
         dv/dt = (ge * (E_exc - v) + E_leak - v) / tau_membrane : volt
@@ -376,7 +361,6 @@ def song_abbott(
         threshold="v > v_threshold",
         reset="v = v_reset",
         method="euler",
-        dt=dt,
         namespace=dict(
             E_exc=0 * mV,
             E_leak=-74 * mV,
@@ -385,7 +369,6 @@ def song_abbott(
             v_threshold=-54 * mV,
             v_reset=-60 * mV,
         ),
-        codeobj_class=codeobj_class,
     )
     neuron.v = -74 * mV
     neuron.plastic = 1.0
@@ -393,12 +376,11 @@ def song_abbott(
     kwargs["namespace"] = _merge_namespaces(
         kwargs["namespace"], {"g_max": float(g_max), "wmax_host": wmax}, rule
     )
-    synapses = Synapses(inputs, neuron, dt=dt, codeobj_class=codeobj_class, **kwargs)
+    synapses = circuit.synapses(inputs, neuron, **kwargs)
     synapses.connect()
     synapses.w = initial_weights
-    spikes = SpikeMonitor(neuron, codeobj_class=codeobj_class)
-    network = Network(inputs, neuron, synapses, spikes)
-    run_network(network, duration, namespace={})
+    spikes = circuit.spike_monitor(neuron)
+    circuit.run(duration)
 
     last_tenth = 0.9 * float(duration / second)
     spike_times = np.asarray(spikes.t / second)
@@ -528,7 +510,7 @@ def oja_principal_component(
         raise ValueError("the theory used here assumes tau_pre == tau_post")
     # the one bound that depends on another argument
     n_correlated = check_param("n_correlated", n_correlated, [Interval(Integral, 0, n_inputs)])
-    codeobj_class = code_object_class(codegen_target)
+    circuit = Circuit(dt, target=check_target(codegen_target), name="oja")
     rng = check_random_state(random_state)
     input_seed, output_seed, signal_seed, weight_seed = np.random.SeedSequence(
         rng.integers(2**63)
@@ -552,8 +534,8 @@ def oja_principal_component(
     input_rates = TimedArray(rates_hz * Hz, dt=dt)
     output_uniforms = TimedArray(np.random.default_rng(output_seed).random(n_steps), dt=dt)
 
-    inputs = SpikeGeneratorGroup(n_inputs, indices, times, dt=dt, codeobj_class=codeobj_class)
-    neuron = NeuronGroup(
+    inputs = circuit.spike_generator(n_inputs, indices, times)
+    neuron = circuit.neurons(
         1,
         """
         drive : Hz
@@ -562,9 +544,7 @@ def oja_principal_component(
         """,
         threshold="output_uniforms(t) < drive * dt",
         reset="",
-        dt=dt,
         namespace={"output_uniforms": output_uniforms},
-        codeobj_class=codeobj_class,
     )
     neuron.plastic = 1.0
     kwargs = rule.synapses_kwargs()
@@ -572,18 +552,13 @@ def oja_principal_component(
     kwargs["namespace"] = _merge_namespaces(
         kwargs["namespace"], {"gain": float(gain), "input_rates": input_rates}, rule
     )
-    synapses = Synapses(inputs, neuron, dt=dt, codeobj_class=codeobj_class, **kwargs)
+    synapses = circuit.synapses(inputs, neuron, **kwargs)
     synapses.connect()
     # start small and spread out so the direction has to be learned
     synapses.w = np.random.default_rng(weight_seed).uniform(0.05, 0.15, n_inputs)
-    from brian2 import StateMonitor
-
     record_every = max(1, n_steps // 400) * dt
-    weight_monitor = StateMonitor(
-        synapses, "w", record=True, dt=record_every, codeobj_class=codeobj_class
-    )
-    network = Network(inputs, neuron, synapses, weight_monitor)
-    run_network(network, duration, namespace={})
+    weight_monitor = circuit.state_monitor(synapses, "w", record=True, dt=record_every)
+    circuit.run(duration)
 
     order = np.argsort(np.asarray(synapses.i[:]))
     history = np.asarray(weight_monitor.w)[order]  # (n_inputs, n_records)
@@ -711,7 +686,7 @@ def bcm_rates(
             f"post_rates must be a 1-d Quantity of non-negative rates (e.g. [5, 10] * Hz), "
             f"got {post_rates!r}"
         )
-    codeobj_class = code_object_class(codegen_target)
+    circuit = Circuit(dt, target=check_target(codegen_target), name="bcm")
     rng = check_random_state(random_state)
     pre_seed, post_seed = np.random.SeedSequence(rng.integers(2**63)).spawn(2)
 
@@ -734,22 +709,16 @@ def bcm_rates(
     schedule[np.round(np.asarray(post_times / dt)).astype(int), post_indices] = 1
     post_schedule = TimedArray(schedule, dt=dt)
 
-    presynaptic = SpikeGeneratorGroup(
-        n_synapses, pre_indices, pre_times, dt=dt, codeobj_class=codeobj_class
-    )
-    host = NeuronGroup(
+    presynaptic = circuit.spike_generator(n_synapses, pre_indices, pre_times)
+    host = circuit.neurons(
         n_synapses,
         "plastic : 1\nreward : 1",
         threshold="post_schedule(t, i) > 0",
         reset="",
-        dt=dt,
         namespace={"post_schedule": post_schedule},
-        codeobj_class=codeobj_class,
     )
     host.plastic = 1.0
-    synapses = Synapses(
-        presynaptic, host, dt=dt, codeobj_class=codeobj_class, **rule.synapses_kwargs()
-    )
+    synapses = circuit.synapses(presynaptic, host, **rule.synapses_kwargs())
     synapses.connect(j="i")
     wmax = float(params["wmax"])
     synapses.w = wmax / 2
@@ -758,8 +727,7 @@ def bcm_rates(
     past_rate = np.sqrt(float(initial_threshold / Hz) * float(params["rate_target"] / Hz)) * Hz
     synapses.y_at = past_rate
     synapses.sq_at = past_rate**2 + past_rate / (2 * params["tau_post"])
-    network = Network(presynaptic, host, synapses)
-    run_network(network, duration, namespace={})
+    circuit.run(duration)
 
     order = np.argsort(np.asarray(synapses.i[:]))
     seconds = float(duration / second)

@@ -1,9 +1,10 @@
 """Hand-built Brian2 circuits on the package's Brian2 plumbing.
 
 The learners of this package build their networks in :mod:`snn.network`. A
-spiking model that is not a learner (the coupled gamma circuits of
-:mod:`social.synchrony`, say) builds its neuron groups, synapses, monitors
-and network operations through a :class:`Circuit`, so that every Brian2
+spiking model that is not a learner (the plasticity protocols of
+:mod:`snn.analysis`, the coupled gamma circuits of :mod:`social.synchrony`)
+builds its spike generators, neuron groups, synapses, monitors and network
+operations through a :class:`Circuit`, so that every Brian2
 object of the project is simulated on a target chosen one way:
 
 * **target**: ``target=None`` is the package's choice,
@@ -55,6 +56,7 @@ from brian2 import (
     Network,
     NetworkOperation,
     NeuronGroup,
+    SpikeGeneratorGroup,
     SpikeMonitor,
     StateMonitor,
     Synapses,
@@ -124,6 +126,11 @@ class Circuit:
         """A ``NeuronGroup(n, model, **kwargs)`` on the circuit's target and clock."""
         return self._add(NeuronGroup, (n, model), kwargs)
 
+    def spike_generator(self, n, indices, times, **kwargs) -> SpikeGeneratorGroup:
+        """A ``SpikeGeneratorGroup`` of ``n`` cells, cell ``indices[k]`` firing at ``times[k]``,
+        on the circuit's target and clock."""
+        return self._add(SpikeGeneratorGroup, (n, indices, times), kwargs)
+
     def synapses(self, source, target, **kwargs) -> Synapses:
         """``Synapses(source, target, **kwargs)`` on the circuit's target and clock;
         connect them with their ``connect`` method."""
@@ -146,9 +153,11 @@ class Circuit:
         """Simulate every object for ``duration`` (a Brian2 time) in one ``Network.run``.
 
         ``namespace`` holds the constants the models refer to (None: none);
-        names are never looked up among the caller's variables.
+        names are never looked up among the caller's variables. A zero
+        ``duration`` builds the code of every object (checking its equations
+        and units) without simulating a step.
         """
-        duration = as_time(duration, "duration")
+        duration = as_time(duration, "duration", allow_zero=True)
         if self.network is None:
             self.network = Network(name=f"{self.name}_network")
         # a second run continues the first, with the objects made since added

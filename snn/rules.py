@@ -33,20 +33,11 @@ import re
 import warnings
 
 import numpy as np
-from brian2 import (
-    Hz,
-    Network,
-    NeuronGroup,
-    Quantity,
-    SpikeGeneratorGroup,
-    Synapses,
-    ms,
-)
-from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+from brian2 import Hz, Quantity, ms
 from brian2.units.fundamentalunits import have_same_dimensions
 
 from core.registry import Registry
-from snn._brian import run_network
+from snn.circuit import Circuit
 
 __all__ = [
     "RULES",
@@ -421,28 +412,19 @@ class PlasticityRule:
         self
         """
         kwargs = self.synapses_kwargs()
-        objects = []
+        circuit = Circuit(0.1 * ms, target="numpy", name="rule_check")
         try:
-            objects.append(SpikeGeneratorGroup(1, [0], [0] * ms, codeobj_class=NumpyCodeObject))
-            objects.append(
-                NeuronGroup(
-                    1,
-                    "v : volt\nplastic : 1\nreward : 1",
-                    threshold="False",
-                    reset="",
-                    codeobj_class=NumpyCodeObject,
-                )
-            )
-            synapses = Synapses(*objects, codeobj_class=NumpyCodeObject, **kwargs)
-            objects.append(synapses)
+            pre = circuit.spike_generator(1, [0], [0] * ms)
+            host = circuit.neurons(1, "v : volt\nplastic : 1\nreward : 1", threshold="False")
+            synapses = circuit.synapses(pre, host, **kwargs)
             synapses.connect()
-            run_network(Network(*objects), 0 * ms, namespace={})
+            circuit.run(0 * ms)
             # Event-driven equations are only unit-checked where a pathway
             # uses them; check them all here.
             if synapses.event_driven is not None:
                 synapses.event_driven.check_units(synapses, run_namespace={})
         except Exception as err:  # Brian2 raises many types; all mean "bad equations"
-            for obj in objects:
+            for obj in circuit.objects:
                 # Brian2 warns about objects "never included in a network" when
                 # they are garbage-collected; these were, the run failed instead.
                 obj._network = 0

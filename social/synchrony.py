@@ -725,10 +725,8 @@ def simulate_coupled_brains(
     True
     """
     options = dict(locals())  # the arguments, before any other name is bound
-    graph = _check_graph(graph)
-    coupling = _as_millivolts(coupling, "coupling")
-    settings = _settings(options)
-    (result,) = _simulate([(graph, coupling, random_state)], settings)
+    condition = (_check_graph(graph), _as_millivolts(coupling, "coupling"), random_state)
+    (result,) = _simulate([condition], _settings(options))
     return result
 
 

@@ -73,7 +73,8 @@ def numpy_target(monkeypatch):
 def no_simulation(monkeypatch):
     monkeypatch.setattr(snn.estimators, "SpikingAgents", refuse_work)
     monkeypatch.setattr(snn.population, "SpikingAgents", refuse_work)
-    monkeypatch.setattr(snn.analysis, "SpikeGeneratorGroup", refuse_work)
+    # the plasticity protocols build their spike generators first
+    monkeypatch.setattr(snn.Circuit, "spike_generator", refuse_work)
 
 
 # -- an independent model of the parameter contract -------------------------------------------

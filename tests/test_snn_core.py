@@ -476,6 +476,28 @@ def test_circuit_runs_continue_and_it_refuses_a_second_target():
     assert snn.Circuit(0.1 * ms, target="cython", name="compiled").target == "cython"
 
 
+def test_circuit_zero_run_checks_the_equations_without_a_step_and_generators_fire_on_time():
+    circuit = snn.Circuit(0.1 * ms, target="numpy", name="relay")
+    generator = circuit.spike_generator(2, [0, 1, 0], [1.0, 2.5, 4.0] * ms, name="relay_input")
+    cells = circuit.neurons(2, "v : 1", threshold="v > 0.5", reset="v = 0", name="relay_cells")
+    synapses = circuit.synapses(generator, cells, on_pre="v_post += 1", name="relay_synapses")
+    synapses.connect(j="i")
+    spikes = circuit.spike_monitor(cells, name="relay_spikes")
+    circuit.run(0 * ms)
+    assert float(circuit.network.t / ms) == 0.0 and spikes.num_spikes == 0
+    circuit.run(6 * ms)
+    # each input spike is relayed in the step after it arrives (synapses act after thresholds)
+    assert spikes.i[:].tolist() == [0, 1, 0]
+    assert np.asarray(spikes.t / ms).round(6).tolist() == [1.1, 2.6, 4.1]
+    assert generator.clock is circuit.clock
+
+    bad = snn.Circuit(0.1 * ms, target="numpy", name="unitless")
+    bad.neurons(1, "dv/dt = -v / tau : volt", name="unitless_cells")
+    with pytest.raises(Exception, match="unitless_cells") as error:
+        bad.run(0 * ms)  # no namespace holds tau: found when the code is built
+    assert "tau" in str(error.value.__cause__)
+
+
 # -- readouts ---------------------------------------------------------------------------------
 
 
