@@ -25,7 +25,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
 from ann import MLPClassifier, SpikingMLPClassifier
@@ -39,16 +38,6 @@ GRID = {
 EPOCHS = 20
 
 
-def validation_split(task, seed):
-    """(X_fit, X_val, y_fit, y_val): the task's own validation split if it has one,
-    otherwise 20% of the training split, stratified."""
-    if getattr(task, "X_val", None) is not None and len(task.X_val):
-        return task.X_train, task.X_val, task.y_train, task.y_val
-    return train_test_split(
-        task.X_train, task.y_train, test_size=0.2, stratify=task.y_train, random_state=seed
-    )
-
-
 def timed_fit(estimator, X, y):
     started = time.perf_counter()
     estimator.fit(X, y)
@@ -60,7 +49,7 @@ def main():
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
     task = load_task("digits", seed=0)
-    X_fit, X_val, y_fit, y_val = validation_split(task, 0)
+    X_fit, X_val, y_fit, y_val = task.X_train, task.X_val, task.y_train, task.y_val
     print(f"## grid on seed 0 ({len(X_fit)} fit / {len(X_val)} validation images), {EPOCHS} epochs")
     print("| hidden | n_steps | learning_rate | validation accuracy | fit s |")
     print("| --- | --- | --- | --- | --- |")

@@ -20,32 +20,12 @@ import numpy as np
 import pandas as pd
 
 from core.energy import price
-from core.random import MAX_SEED
 from experiments._curves import chance_corrected, chance_of
 
 __all__ = [
-    "validation_split",
     "train_to_target",
     "reference_stops",
 ]
-
-
-def validation_split(task, X_train, y_train, rng, fraction: float = 0.25):
-    """``(X_fit, y_fit, X_val, y_val)``: the task's validation split if it has one,
-    else a stratified ``fraction`` of the training data carved off with ``rng``."""
-    if getattr(task, "X_val", None) is not None:
-        return X_train, y_train, task.X_val, task.y_val
-    from sklearn.model_selection import train_test_split
-
-    stratify = y_train if task.kind == "classification" else None
-    X_fit, X_val, y_fit, y_val = train_test_split(
-        X_train,
-        y_train,
-        test_size=fraction,
-        stratify=stratify,
-        random_state=int(rng.integers(MAX_SEED)),
-    )
-    return X_fit, y_fit, X_val, y_val
 
 
 def train_to_target(

@@ -85,7 +85,7 @@ import pandas as pd
 from core.params import Interval, check_param
 from core.random import child_seeds
 from experiments._base import COUNT, Presets, Result, register_experiment
-from experiments.learners import subsample, with_units, with_validation
+from experiments.learners import subsample, with_units
 from experiments.stats import interval_table, mean_interval, paired_difference
 from experiments.style import curve_with_band, figure, titled_over_legend
 from experiments.sweep_figures import Panel, band, bars, derived_summary, metric_rows, panel_grid
@@ -898,7 +898,6 @@ def run(settings: Settings, seed: int) -> Result:
     rows, choices, rate_choices, timings = [], [], [], []
     for run_seed in settings.seed_runs(seed, "continual_learning"):
         task = load_task("digits", seed=run_seed)
-        task = with_validation(task, run_seed)
         data_seed, mlp_seed, snn_seed = child_seeds(run_seed, 3)
         data = _task_data(task, np.random.default_rng(data_seed), settings.n_train, settings.n_test)
         n_features, n_classes = task.n_features, len(task.classes)

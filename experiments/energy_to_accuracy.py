@@ -37,7 +37,6 @@ from experiments._energy import (
     energy_by_category,
     reference_stops,
     train_to_target,
-    validation_split,
 )
 from experiments.learners import KINDS, make_learner, subsample
 from experiments.stats import finite_interval, geometric_interval, mean_interval, paired_by_seed
@@ -423,8 +422,10 @@ def run(settings: Settings, seed: int) -> Result:
         task = load_task(settings.task, seed=run_seed)
         rng = np.random.default_rng(run_seed)
         classification = task.kind == "classification"
-        X, y = subsample(task.X_train, task.y_train, settings.n_train, rng, stratify=classification)
-        X_fit, y_fit, X_val, y_val = validation_split(task, X, y, rng)
+        X_fit, y_fit = subsample(
+            task.X_train, task.y_train, settings.n_train, rng, stratify=classification
+        )
+        X_val, y_val = task.X_val, task.y_val
         X_test, y_test = subsample(
             task.X_test, task.y_test, settings.n_test, rng, stratify=classification
         )

@@ -34,8 +34,8 @@ reference and whose ``neurons`` and ``rule`` are ``"reference"`` (only
 with 95% intervals over seeds.
 
 Evaluation: every task's training split is cut into a fitting part and a
-validation part (the task's own ``X_val`` where it has one, otherwise 20%
-carved from the training split, stratified, seeded). Each gradient learner
+validation part (the task's own validation split, ``X_val``: 20% of its
+training split, stratified and seeded, as :func:`tasks.load_task` holds it out). Each gradient learner
 tries the same number of learning rates; the one with the best final
 validation score (accuracy; R^2 for a regression) is kept, and only that
 model is scored on the test split. Budgets are matched: the four gradient learners have the same hidden
@@ -80,6 +80,7 @@ from core.params import Boolean
 from experiments import reference
 from experiments._base import COUNT, FRACTION, SCORE_TARGET, Presets, Result, register_experiment
 from experiments._curves import chance_corrected, chance_of
+from experiments.learners import subsample
 from experiments.stats import finite_interval, geometric_interval, mean_interval
 from experiments.style import figure, titled_over_legend
 from experiments.sweep_figures import Panel, bar_panel, derived_summary, panel_grid
@@ -305,26 +306,6 @@ def first_reaching(curve: pd.DataFrame, column: str, kappa, target: float) -> fl
     """``column`` at the first checkpoint where ``kappa`` reaches ``target`` (NaN if never)."""
     reached = np.flatnonzero(np.asarray(kappa) >= target)
     return float(curve[column].iloc[reached[0]]) if len(reached) else np.nan
-
-
-def split_for_validation(task, seed: int):
-    """(X_fit, y_fit, X_val, y_val): the task's validation split, or 20% carved from training."""
-    if getattr(task, "X_val", None) is not None and len(task.X_val):
-        return task.X_train, task.y_train, task.X_val, task.y_val
-    from sklearn.model_selection import train_test_split
-
-    stratify = task.y_train if task.kind == "classification" else None
-    X_fit, X_val, y_fit, y_val = train_test_split(
-        task.X_train, task.y_train, test_size=0.2, stratify=stratify, random_state=seed
-    )
-    return X_fit, y_fit, X_val, y_val
-
-
-def capped(X, y, n, rng, stratify=True):
-    """At most ``n`` rows (class-stratified unless ``stratify`` is False), in a seeded order."""
-    from experiments.learners import subsample
-
-    return subsample(X, y, n, rng, stratify=stratify)
 
 
 # -- effects ---------------------------------------------------------------------------------------
@@ -896,9 +877,9 @@ def _forgetting(learner, settings, task, learning_rate, seed, rng) -> float:
     halves = []
     for digits in (FIRST, SECOND):
         keep = np.isin(task.y_train, digits)
-        halves.append(capped(task.X_train[keep], task.y_train[keep], settings.n_train, rng))
+        halves.append(subsample(task.X_train[keep], task.y_train[keep], settings.n_train, rng))
     keep = np.isin(task.y_test, FIRST)
-    X_first, y_first = capped(task.X_test[keep], task.y_test[keep], settings.n_test, rng)
+    X_first, y_first = subsample(task.X_test[keep], task.y_test[keep], settings.n_test, rng)
     estimator = make(learner, settings, learning_rate, seed, task.name)
     epochs = settings.stdp_epochs if learner == STDP else settings.forgetting_epochs
     accuracy = []
@@ -1015,10 +996,9 @@ def run(settings: Settings, seed: int) -> Result:
             )
         rng = np.random.default_rng(run_seed)
         stratify = task.kind == "classification"
-        X_fit, y_fit, X_val, y_val = split_for_validation(task, run_seed)
-        X_fit, y_fit = capped(X_fit, y_fit, settings.n_train, rng, stratify)
-        X_val, y_val = capped(X_val, y_val, settings.n_val, rng, stratify)
-        X_test, y_test = capped(task.X_test, task.y_test, settings.n_test, rng, stratify)
+        X_fit, y_fit = subsample(task.X_train, task.y_train, settings.n_train, rng, stratify)
+        X_val, y_val = subsample(task.X_val, task.y_val, settings.n_val, rng, stratify)
+        X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng, stratify)
         data = (X_fit, y_fit, X_val, y_val, X_test, y_test)
         references = [
             {

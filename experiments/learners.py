@@ -131,30 +131,3 @@ def subsample(X, y, n, rng, stratify=True):
     else:
         keep = rng.choice(len(X), size=n, replace=False)
     return X[keep], y[keep]
-
-
-def with_validation(task, seed):
-    """The task with a validation split (``X_val``, ``y_val``): the task's own where it has
-    one, else a stratified 20% carved from its training split, deterministic per seed."""
-    if getattr(task, "X_val", None) is not None:
-        return task
-    import dataclasses
-
-    from sklearn.model_selection import train_test_split
-
-    if len(task.y_train) < 10:  # too few to hold any out (xor): validate on the same points
-        replaced = dataclasses.replace(task)
-        replaced.X_val, replaced.y_val = task.X_train.copy(), task.y_train.copy()
-        return replaced
-    stratify = task.y_train if task.kind == "classification" else None
-    keep, held = train_test_split(
-        np.arange(len(task.y_train)),
-        test_size=0.2,
-        stratify=stratify,
-        random_state=int(np.random.SeedSequence([seed, 0x7A1]).generate_state(1)[0]),
-    )
-    replaced = dataclasses.replace(
-        task, X_train=task.X_train[np.sort(keep)], y_train=task.y_train[np.sort(keep)]
-    )
-    replaced.X_val, replaced.y_val = task.X_train[np.sort(held)], task.y_train[np.sort(held)]
-    return replaced

@@ -40,7 +40,7 @@ from experiments._curves import (
     samples_to_target,
     size_curve,
 )
-from experiments.learners import KINDS, subsample, with_validation
+from experiments.learners import KINDS, subsample
 from experiments.stats import interval_table, mean_interval, paired_by_seed
 from experiments.style import figure
 from experiments.sweep_figures import Panel, band, learner_style, metric_rows, panel_grid
@@ -250,7 +250,7 @@ def run(settings: Settings, seed: int) -> Result:
         raise ValueError(f"sizes must be integers of at least 2, got sizes={settings.sizes!r}")
     curves, timings = [], []
     for run_seed in settings.seed_runs(seed, "learning_curves"):
-        task = with_validation(load_task(settings.task, seed=run_seed), run_seed)
+        task = load_task(settings.task, seed=run_seed)
         if task.kind != "classification":
             raise ValueError(f"learning_curves needs a classification task, got {settings.task!r}")
         rng = np.random.default_rng(run_seed)

@@ -29,7 +29,6 @@ from experiments._base import Presets, Result, register_experiment
 from experiments._energy import (
     reference_stops,
     train_to_target,
-    validation_split,
 )
 from experiments.learners import (
     ENERGY_TABLES,
@@ -289,8 +288,8 @@ def run(settings: Settings, seed: int) -> Result:
     for run_seed in settings.seed_runs(seed, "rule_zoo"):
         task = load_task(settings.task, seed=run_seed)
         rng = np.random.default_rng(run_seed)
-        X_train, y_train = subsample(task.X_train, task.y_train, settings.n_train, rng)
-        X_fit, y_fit, X_val, y_val = validation_split(task, X_train, y_train, rng)
+        X_fit, y_fit = subsample(task.X_train, task.y_train, settings.n_train, rng)
+        X_val, y_val = task.X_val, task.y_val
         X_test, y_test = subsample(task.X_test, task.y_test, settings.n_test, rng)
         for kind, rule in rules:
             params = {

@@ -43,7 +43,6 @@ from experiments.learners import (
     KINDS,
     operations,
     subsample,
-    with_validation,
 )
 from experiments.stats import interval_table, interval_text, mean_interval, paired_by_seed
 from experiments.style import color, figure, label, titled_over_legend
@@ -395,7 +394,7 @@ def run(settings: Settings, seed: int) -> Result:
     rows, curves, timings = [], [], []
     jobs = settings.seed_runs(seed, "task_benchmark", each=settings.tasks, unit="(task, seed) fits")
     for task_name, task_seed in jobs:
-        task = with_validation(load_task(task_name, seed=task_seed), task_seed)
+        task = load_task(task_name, seed=task_seed)
         rng = np.random.default_rng(task_seed)
         classification = task.kind == "classification"
         X_train, y_train = subsample(

@@ -15,7 +15,6 @@ import pytest
 
 import experiments
 from experiments import EXPERIMENTS
-from experiments.learners import with_validation as task_with_validation
 from experiments.runner import run_experiment
 from tasks import load_task
 
@@ -65,10 +64,10 @@ def _tiny_split(name, n_train, n_test, classification):
     """The training order and test sample task_benchmark / learning_curves give seed 0."""
     from core.random import child_seeds
     from experiments._curves import nested_order
-    from experiments.learners import subsample, with_validation
+    from experiments.learners import subsample
 
     (run_seed,) = child_seeds(0, 1)
-    task = with_validation(load_task(name, seed=run_seed % 2**31), run_seed)
+    task = load_task(name, seed=run_seed)
     rng = np.random.default_rng(run_seed)
     X, y = subsample(task.X_train, task.y_train, n_train, rng, stratify=classification)
     order = nested_order(y, rng, stratify=classification)
@@ -143,10 +142,10 @@ def test_learning_curves(tmp_path):
     np.testing.assert_allclose(metrics.corrected, (metrics.score - 0.1) / 0.9)
     from core.random import child_seeds
     from experiments._curves import nested_order
-    from experiments.learners import subsample, with_validation
+    from experiments.learners import subsample
 
     (run_seed,) = child_seeds(0, 1)
-    task = with_validation(load_task("digits", seed=run_seed % 2**31), run_seed)
+    task = load_task("digits", seed=run_seed)
     rng = np.random.default_rng(run_seed)
     order = nested_order(task.y_train, rng)
     X, y = task.X_train[order], task.y_train[order]
@@ -304,7 +303,7 @@ def test_continual_learning_runs_every_learner_in_both_scenarios(tmp_path):
 def test_fine_tuned_backprop_forgets_old_classes_and_replay_keeps_some():
     cl = experiments.continual_learning
     task = load_task("digits", seed=0)
-    data = cl._task_data(task_with_validation(task, 0), np.random.default_rng(0), 60, 30)
+    data = cl._task_data(task, np.random.default_rng(0), 60, 30)
     settings = cl.Settings(epochs_per_task=8, replay_size=50, ann_params={"learning_rate": 0.002})
     matrices = {}
     for name, replay in (("finetune", False), ("replay", True)):

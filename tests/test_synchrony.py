@@ -213,7 +213,9 @@ def test_bad_arguments_are_rejected_before_simulating():
         simulate_coupled_brains(G, 1.0, n_excitatory=0)
     with pytest.raises(ValueError, match="unknown model_params.*known"):
         simulate_coupled_brains(G, 1.0, model_params={"tau_nmda": 100.0})
-    with pytest.raises(TypeError, match=r"model_params must be None or a dict .*got model_params=\[1\]"):
+    with pytest.raises(
+        TypeError, match=r"model_params must be None or a dict .*got model_params=\[1\]"
+    ):
         simulate_coupled_brains(G, 1.0, model_params=[1])
     with pytest.raises(ValueError, match=r"model_params\['p_inter'\] must be a number in \(0, 1\]"):
         simulate_coupled_brains(G, 1.0, model_params={"p_inter": 1.5})
