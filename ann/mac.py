@@ -38,15 +38,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.opcounts import dense_macs, forward_macs
 
-def dense_macs(n_in: int, n_out: int) -> int:
-    """MACs of one dense layer for one sample: one per synapse."""
-    return int(n_in) * int(n_out)
-
-
-def forward_macs(layer_sizes: Sequence[int]) -> int:
-    """MACs of one forward pass (inference) of one sample."""
-    return sum(dense_macs(a, b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+__all__ = ["dense_macs", "forward_macs", "backprop_macs"]
 
 
 def backprop_macs(layer_sizes: Sequence[int]) -> int:

@@ -12,9 +12,9 @@ from ann.optimizers import OPTIMIZERS
 from ann.rules import RULES
 from core import data as check
 from core.archive import from_jsonable, to_jsonable
-from core.data import check_agent_list
+from core.data import check_agent_index, check_agent_list
 from core.opcounts import OpCounter, cost_table
-from core.params import Interval, check_param, validate_params
+from core.params import Interval, validate_params
 from core.persistence import Persistent, StateMismatch, check_shape
 from core.random import check_random_state
 
@@ -50,13 +50,10 @@ STACK_EXAMPLE = """
 
 class AgentStack:
     """What a population whose agents are one stacked network (``_network``, a leading
-    agent axis on every parameter) has the same for every kind of network: the
-    agent-list checks, ``predict``, the agent-weight accessors of the population
+    agent axis on every parameter) has the same for every kind of network:
+    ``predict``, the agent-weight accessors of the population
     protocol, ``cost`` from the ``_train_counts`` and ``_inference_counts``
     counters, and the divergence check of ``partial_fit``."""
-
-    def _agent_list(self, values, name: str) -> list:
-        return check_agent_list(values, self.n_agents, name)
 
     def _start_progress(self) -> None:
         """No training yet: per-agent samples seen and last loss, operation counters, calls."""
@@ -73,9 +70,6 @@ class AgentStack:
             return self.classes_[probabilities.argmax(axis=-1)]
         return [self.classes_[p.argmax(axis=-1)] for p in probabilities]
 
-    def _check_agent(self, i) -> int:
-        return check_param("i", i, [Interval(Integral, 0, self.n_agents, closed="left")])
-
     def _agent_arrays(self) -> dict[str, np.ndarray]:
         """Every agent's weights and biases, by key, with the agent axis first."""
         arrays = {f"weights_{l}": W for l, W in enumerate(self._network.weights)}
@@ -84,7 +78,7 @@ class AgentStack:
 
     def get_agent_weights(self, i) -> dict[str, np.ndarray]:
         """Copies of agent ``i``'s weights and biases: ``weights_<l>``, ``biases_<l>``."""
-        i = self._check_agent(i)
+        i = check_agent_index(i, self.n_agents)
         return {key: array[i].copy() for key, array in self._agent_arrays().items()}
 
     def set_agent_weights(self, i, weights) -> None:
@@ -92,7 +86,7 @@ class AgentStack:
 
         The agent's optimizer state (momenta) is kept.
         """
-        i = self._check_agent(i)
+        i = check_agent_index(i, self.n_agents)
         expected = self._agent_arrays()
         if not isinstance(weights, dict) or set(weights) != set(expected):
             got = sorted(weights) if isinstance(weights, dict) else type(weights).__name__
@@ -245,7 +239,7 @@ class MLPPopulation(AgentStack, Persistent):
         per-agent checks run only to name the culprit when something is wrong).
         One all-zero row is appended after the data, for padding to point at.
         """
-        arrays = [np.asarray(X) for X in self._agent_list(Xs, name)]
+        arrays = [np.asarray(X) for X in check_agent_list(Xs, self.n_agents, name)]
         n_features = self.n_features_in_
         for i, array in enumerate(arrays):
             if array.size == 0 and array.ndim in (1, 2):  # no data for this agent
@@ -272,7 +266,7 @@ class MLPPopulation(AgentStack, Persistent):
 
     def _encode(self, ys, lengths: np.ndarray) -> np.ndarray:
         """Class indices of all agents' labels, concatenated like the rows of ``_concatenate``."""
-        labels = [np.asarray(y) for y in self._agent_list(ys, "ys")]
+        labels = [np.asarray(y) for y in check_agent_list(ys, self.n_agents, "ys")]
         for i, (y, n) in enumerate(zip(labels, lengths)):
             if y.ndim != 1 and not (y.size == 0 and n == 0):
                 check.check_labels_1d(y, f"ys[{i}]")  # raises

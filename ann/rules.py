@@ -145,6 +145,20 @@ def register_rule(name: str, *, replace: bool = False):
     return RULES.register(name, replace=replace)
 
 
+def send_error_back(output_delta, matrices, activations, derivative) -> list:
+    """Every layer's delta from the output layer's: ``delta_l = (delta_(l+1) @ M_l) * f'(a_l)``.
+
+    ``matrices[l - 1]`` carries the error from layer ``l + 1`` back to hidden
+    layer ``l`` (``W_(l+1)^T`` for backpropagation); no error is sent to the inputs.
+    """
+    deltas = [output_delta]
+    for layer in range(len(matrices), 0, -1):
+        back = deltas[0] @ matrices[layer - 1]
+        back *= derivative(activations[layer])  # in place: back is this step's own array
+        deltas.insert(0, back)
+    return deltas
+
+
 @register_rule("backprop")
 class Backprop(LearningRule):
     """Backpropagation: ``delta_l = (delta_(l+1) @ W_(l+1)^T) * f'(a_l)``.
@@ -154,12 +168,9 @@ class Backprop(LearningRule):
     """
 
     def deltas(self, output_delta, weights, activations, derivative, state):
-        deltas = [output_delta]
-        for layer in range(len(weights) - 1, 0, -1):
-            back = deltas[0] @ weights[layer].swapaxes(-1, -2)
-            back *= derivative(activations[layer])  # in place: back is this step's own array
-            deltas.insert(0, back)
-        return deltas
+        return send_error_back(
+            output_delta, [w.swapaxes(-1, -2) for w in weights[1:]], activations, derivative
+        )
 
 
 @register_rule("feedback_alignment")
@@ -196,12 +207,8 @@ class FeedbackAlignment(LearningRule):
         return state
 
     def deltas(self, output_delta, weights, activations, derivative, state):
-        deltas = [output_delta]
-        for layer in range(len(weights) - 1, 0, -1):
-            back = deltas[0] @ state[f"feedback_{layer}"]
-            back *= derivative(activations[layer])  # in place: back is this step's own array
-            deltas.insert(0, back)
-        return deltas
+        feedback = [state[f"feedback_{layer}"] for layer in range(1, len(weights))]
+        return send_error_back(output_delta, feedback, activations, derivative)
 
 
 def make_rule(name: str, rule_params=None) -> LearningRule:

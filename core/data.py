@@ -7,10 +7,12 @@ parameter and the value received.
 from __future__ import annotations
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 from sklearn.exceptions import DataConversionWarning
 
+from core.params import Interval, check_param
 from core.params import short_repr as _short
 
 
@@ -96,6 +98,11 @@ def check_agent_list(values, n_agents: int, name: str) -> list:
             f"{name} must have one entry per agent: expected {n_agents}, got {len(values)}"
         )
     return list(values)
+
+
+def check_agent_index(i, n_agents: int) -> int:
+    """A population's agent index ``i``: an integer in ``[0, n_agents)``."""
+    return check_param("i", i, [Interval(Integral, 0, n_agents, closed="left")])
 
 
 def check_same_length(n_samples: int, y: np.ndarray) -> None:

@@ -64,6 +64,9 @@ __all__ = [
     "OpCounter",
     "cost_table",
     "empty_cost_table",
+    "dense_macs",
+    "forward_macs",
+    "add_optimizer_step",
     "mlp_counts",
     "spiking_counts",
     "readout_counts",
@@ -157,11 +160,6 @@ class OpCounter:
         for category, count in counts.items():
             self.add(category, count)
 
-    def copy(self) -> OpCounter:
-        clone = OpCounter(self.n_agents)
-        clone.totals = {key: value.copy() for key, value in self.totals.items()}
-        return clone
-
     def agent(self, index: int) -> dict[str, int]:
         """Agent ``index``'s counts as plain ints, in category order."""
         return {key: int(self.totals[key][index]) for key in self.categories()}
@@ -228,6 +226,34 @@ def cost_table(
 # -- the MLP -------------------------------------------------------------------------------------
 
 
+def dense_macs(n_in: int, n_out: int) -> int:
+    """MACs of one dense layer for one sample: one per synapse."""
+    return int(n_in) * int(n_out)
+
+
+def forward_macs(layer_sizes: Sequence[int]) -> int:
+    """Dense MACs of one forward pass of one sample through layers of ``layer_sizes``.
+
+    >>> forward_macs((64, 64, 10))
+    4736
+    """
+    return sum(dense_macs(a, b) for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+
+
+def add_optimizer_step(counts: dict, updates, state_words: int) -> dict:
+    """Add the optimizer's parameter updates to ``counts`` (in place; returned).
+
+    Each of ``updates`` (an int or an array per agent) is a
+    ``plasticity_updates`` that reads the parameter, its gradient and
+    ``state_words`` words of optimizer state and writes the parameter and
+    the state back.
+    """
+    counts["plasticity_updates"] = updates
+    counts["memory_reads"] = counts["memory_reads"] + updates * (2 + state_words)
+    counts["memory_writes"] = counts["memory_writes"] + updates * (1 + state_words)
+    return counts
+
+
 def mlp_counts(
     layer_sizes: Sequence[int],
     n_rows,
@@ -285,7 +311,7 @@ def mlp_counts(
             f"input_nonzero needs {len(outs)} entries (one per layer), got {len(nonzero)}"
         )
     macs = sum(nz * n_out for nz, n_out in zip(nonzero, outs))
-    dense = rows * sum(a * b for a, b in zip(sizes[:-1], outs))
+    dense = rows * forward_macs(sizes)
     units = rows * sum(outs)
     counts = {
         "macs": macs,
@@ -299,17 +325,12 @@ def mlp_counts(
         outer = [np.asarray(v, dtype=np.int64) for v in backward["outer_nonzero"]]
         propagation = sum(delta_nonzero[l] * sizes[l] for l in range(1, len(outs)))
         macs_backward = sum(outer) + propagation
-        steps = np.asarray(n_steps, dtype=np.int64)
-        updates = steps * int(n_parameters)
         counts["macs_backward"] = macs_backward
         counts["macs_backward_dense"] = rows * int(dense_backward_macs_per_row)
-        counts["plasticity_updates"] = updates
-        counts["memory_reads"] = (
-            counts["memory_reads"] + macs_backward + updates * (2 + optimizer_state_words)
-        )
-        counts["memory_writes"] = (
-            counts["memory_writes"] + sum(delta_nonzero) + updates * (1 + optimizer_state_words)
-        )
+        counts["memory_reads"] = counts["memory_reads"] + macs_backward
+        counts["memory_writes"] = counts["memory_writes"] + sum(delta_nonzero)
+        updates = np.asarray(n_steps, dtype=np.int64) * int(n_parameters)
+        add_optimizer_step(counts, updates, optimizer_state_words)
     return counts
 
 

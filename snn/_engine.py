@@ -26,7 +26,7 @@ from brian2 import Quantity, ms
 
 from core.opcounts import OpCounter, readout_counts, spiking_counts
 from snn.encoders import ENCODERS, gaussian_receptive_fields
-from snn.network import DiehlCookNetwork, SimulationDiverged
+from snn.network import DiehlCookNetwork, SimulationDiverged, repeat_each
 from snn.readouts import READOUTS
 from snn.rules import pathway_words
 
@@ -388,7 +388,7 @@ class SpikingAgents:
         for agent in range(self.n_agents):
             padded_targets[agent, : sizes[agent]] = targets[agent]
         if reset:
-            self.readout.stats = self.readout._empty_stats()
+            self.readout.reset()
         self.readout.update(frozen_counts, padded_targets, mask)
         frozen["score"] = self._in_sample_score(frozen_counts, padded_targets, mask)
         # the pass and the readout's statistics are training
@@ -434,9 +434,7 @@ class SpikingAgents:
 
     def _in_sample_score(self, counts, targets, mask):
         """Accuracy (classification) or R^2 (regression) of a readout fitted on these responses."""
-        readout = type(self.readout).__new__(type(self.readout))
-        readout.__dict__.update(self.readout.__dict__)
-        readout.stats = readout._empty_stats()
+        readout = self.readout.empty_copy()
         readout.update(counts, targets, mask)
         predictions = readout.scores(counts)
         return _score(predictions, targets, mask, classification=self.classification)
@@ -558,7 +556,7 @@ class SpikingAgents:
             spikes,
             np.zeros((n_windows, n_blocks)),
             assigned_class=assigned,
-            agent_params={key: _repeat(value, copies) for key, value in agent_params.items()},
+            agent_params={key: repeat_each(value, copies) for key, value in agent_params.items()},
         )
         if result.diverged:
             block = int(np.argmax(result.diverged_window >= 0))
@@ -718,9 +716,3 @@ def _score(predictions, targets, mask, classification):
 def _added(a: dict, b: dict) -> dict:
     """Category-wise sum of two count dicts."""
     return {key: a.get(key, 0) + b.get(key, 0) for key in {**a, **b}}
-
-
-def _repeat(values, copies):
-    """Per-agent values repeated for each evaluation copy (units kept)."""
-    repeated = np.repeat(np.asarray(values, dtype=float), copies)
-    return Quantity(repeated, dim=values.dim) if isinstance(values, Quantity) else repeated

@@ -90,7 +90,7 @@ def _outputs_then_exit(device, groups):
 def build(network, directory):
     from brian2 import NeuronGroup, device, prefs, second, set_device
 
-    from snn._standalone import OUTPUTS, RUN_ARGUMENTS
+    from snn._standalone import BUILD_FORMAT, OUTPUTS, RUN_ARGUMENTS
 
     set_device("cpp_standalone", build_on_run=False, directory=None)
     prefs.devices.cpp_standalone.openmp_threads = int(os.environ.get("SNN_STANDALONE_THREADS", 0))
@@ -158,7 +158,7 @@ def build(network, directory):
     sizes = {name: n_cells for name in RUN_ARGUMENTS}
     sizes["weights"] = n_cells * network.n_inputs
     manifest = {
-        "format": 1,
+        "format": BUILD_FORMAT,
         "max_steps": max_windows * network.window_steps,
         "inputs": {
             name: {**describe(owner, variable), "size": sizes[name]}

@@ -460,10 +460,6 @@ class DiehlCookNetwork:
         return values
 
     # -- the simulation ---------------------------------------------------
-    @property
-    def inhibition(self):
-        return self.neuron_params["inhibition"]
-
     def simulate(
         self, weights, theta, spikes, plastic, labels=None, assigned_class=None, agent_params=None
     ):
@@ -597,7 +593,7 @@ class DiehlCookNetwork:
             labels=labels,
             assigned_class=assigned_class,
             per_neuron={
-                name: _per_neuron(values, n_neurons)
+                name: repeat_each(values, n_neurons)
                 for name, values in self._per_agent_values(agent_params).items()
             },
         )
@@ -952,7 +948,8 @@ class FinalState:
     recorded_spike_count: np.ndarray
 
 
-def _per_neuron(values, n_neurons):
-    """Per-agent values repeated for each of an agent's neurons (units kept)."""
-    per_neuron = np.repeat(np.asarray(values, dtype=float), n_neurons)
-    return Quantity(per_neuron, dim=values.dim) if isinstance(values, Quantity) else per_neuron
+def repeat_each(values, repeats):
+    """Each per-agent value repeated ``repeats`` times, for an agent's neurons or its
+    evaluation copies (units kept)."""
+    repeated = np.repeat(np.asarray(values, dtype=float), repeats)
+    return Quantity(repeated, dim=values.dim) if isinstance(values, Quantity) else repeated

@@ -21,7 +21,7 @@ from operator import attrgetter
 import numpy as np
 
 from core.archive import ArchiveError, from_jsonable, to_jsonable
-from core.data import check_agent_list
+from core.data import check_agent_index, check_agent_list
 from core.opcounts import cost_table
 from core.params import Interval, check_param
 from core.persistence import Persistent, StateMismatch, check_shape
@@ -156,9 +156,6 @@ class SNNPopulation(Persistent):
         )
 
     # -- data ---------------------------------------------------------------
-    def _agent_list(self, values, name: str) -> list:
-        return check_agent_list(values, self.n_agents, name)
-
     def _features(self, X, name):
         try:
             no_data = np.size(X) == 0 and np.ndim(X) in (1, 2)
@@ -189,8 +186,11 @@ class SNNPopulation(Persistent):
     def partial_fit(self, Xs, ys):
         """Train every agent on its own data (:meth:`core.learner.Population.partial_fit`;
         features in [0, 1]), all agents in one Brian2 run."""
-        Xs = [self._features(X, f"Xs[{i}]") for i, X in enumerate(self._agent_list(Xs, "Xs"))]
-        ys = self._agent_list(ys, "ys")
+        Xs = [
+            self._features(X, f"Xs[{i}]")
+            for i, X in enumerate(check_agent_list(Xs, self.n_agents, "Xs"))
+        ]
+        ys = check_agent_list(ys, self.n_agents, "ys")
         labels = [self._labels(y, len(X), f"ys[{i}]") for i, (X, y) in enumerate(zip(Xs, ys))]
         if not any(len(X) for X in Xs):
             return self
@@ -215,7 +215,10 @@ class SNNPopulation(Persistent):
             counts, _ = self._agents.respond([X] * self.n_agents, charge_to="inference")
             self._count_readout(counts, [len(X)] * self.n_agents)
             return readout.predict_proba(counts) if probabilities else readout.scores(counts)
-        Xs = [self._features(X, f"Xs[{i}]") for i, X in enumerate(self._agent_list(Xs, "Xs"))]
+        Xs = [
+            self._features(X, f"Xs[{i}]")
+            for i, X in enumerate(check_agent_list(Xs, self.n_agents, "Xs"))
+        ]
         counts, _ = self._agents.respond(Xs, charge_to="inference")
         self._count_readout(counts, [len(X) for X in Xs])
         values = readout.predict_proba(counts) if probabilities else readout.scores(counts)
@@ -242,9 +245,6 @@ class SNNPopulation(Persistent):
             return self.classes_[scores.argmax(axis=-1)]
         return [self.classes_[s.argmax(axis=-1)] for s in scores]
 
-    def _agent(self, i):
-        return check_param("i", i, [Interval(Integral, 0, self.n_agents, closed="left")])
-
     def get_agent_weights(self, i):
         """Copies of agent ``i``'s learnable state.
 
@@ -256,11 +256,11 @@ class SNNPopulation(Persistent):
         ``readout_moment`` for ``linear``): sums over samples, so averages of
         several agents' dicts are meaningful statistics.
         """
-        return self._agents.get_state(self._agent(i))
+        return self._agents.get_state(check_agent_index(i, self.n_agents))
 
     def set_agent_weights(self, i, params):
         """Set agent ``i``'s learnable state (keys and shapes as :meth:`get_agent_weights`)."""
-        i = self._agent(i)
+        i = check_agent_index(i, self.n_agents)
         shapes = self._agents.state_shapes()
         if not isinstance(params, dict) or set(params) != set(shapes):
             got = sorted(params) if isinstance(params, dict) else type(params).__name__

@@ -28,6 +28,8 @@ leading agent axis; a single estimator is a population of one.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from core.registry import Registry
@@ -65,6 +67,12 @@ class _Readout:
                 value[...] = empty[key]
             else:
                 value[agents] = empty[key][agents]
+
+    def empty_copy(self):
+        """A readout with the same settings and no statistics (``self`` unchanged)."""
+        clone = copy.copy(self)
+        clone.stats = self._empty_stats()
+        return clone
 
     def get_state(self, agent: int) -> dict:
         """Copies of agent ``agent``'s statistics, keys prefixed with the readout name."""

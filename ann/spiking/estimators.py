@@ -19,7 +19,7 @@ from ann.supervised import (
     check_output_input,
 )
 from core.learner import check_fitted
-from core.opcounts import OpCounter
+from core.opcounts import OpCounter, add_optimizer_step
 from core.params import Interval, Registered, store_parameters
 from core.random import check_random_state
 
@@ -132,11 +132,7 @@ class _BaseSpikingMLP(NetworkEstimator):
         """Add one training step's operations: the batch's forward and backward pass, the optimizer's step."""
         network = self._network
         counts = network.counts(fwd, training=True)
-        updates = network.n_parameters
-        words = network.optimizer_state_words
-        counts["plasticity_updates"] = updates
-        counts["memory_reads"] += updates * (2 + words)
-        counts["memory_writes"] += updates * (1 + words)
+        add_optimizer_step(counts, network.n_parameters, network.optimizer_state_words)
         self._train_counts.update(counts)
 
     @property

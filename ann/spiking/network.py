@@ -53,6 +53,7 @@ from ann.losses import LOSSES, output_error
 from ann.network import FlatParameters
 from ann.rules import make_rule
 from ann.spiking.encoding import draws_per_sample
+from core.opcounts import forward_macs
 
 
 def surrogate_derivative(x: np.ndarray, steepness: float) -> np.ndarray:
@@ -367,9 +368,7 @@ class SpikingNetwork(FlatParameters):
             "lif_updates": lif_updates,
             "memory_reads": synaptic_ops + macs + readout + lif_updates + draws,
             "memory_writes": lif_updates,
-            "synaptic_ops_dense": n_samples
-            * n_steps
-            * sum(a * b for a, b in zip(self.layer_sizes[:-2], hidden)),
+            "synaptic_ops_dense": n_samples * n_steps * forward_macs(self.layer_sizes[:-1]),
             "input_spikes": 0 * n_samples if current else spike_counts[0],
             "output_spikes": sum(spike_counts[1:]),
         }
@@ -380,8 +379,7 @@ class SpikingNetwork(FlatParameters):
                 + nonzero_rates * n_out
             )
             propagation = n_samples * (
-                (hidden[-1] * n_out if hidden else 0)
-                + n_steps * sum(a * b for a, b in zip(hidden[:-1], hidden[1:]))
+                (hidden[-1] * n_out if hidden else 0) + n_steps * forward_macs(hidden)
             )
             counts["macs_backward"] = gradients + propagation
             counts["lif_backward_updates"] = lif_updates

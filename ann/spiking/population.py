@@ -10,6 +10,7 @@ from ann.population import STACK_ATTRIBUTES, STACK_EXAMPLE, AgentStack
 from ann.spiking.encoding import ENCODINGS, encode
 from ann.spiking.estimators import SpikingMLPClassifier
 from core import data as check
+from core.opcounts import add_optimizer_step
 from core.params import Interval, check_param
 from core.random import check_random_state
 
@@ -127,7 +128,7 @@ class SpikingMLPPopulation(AgentStack):
     def _check_inputs(self, Xs, name: str = "Xs") -> list[np.ndarray]:
         """Each agent's inputs in the network's dtype; an empty array for an agent without data."""
         checked = []
-        for i, X in enumerate(self._agent_list(Xs, name)):
+        for i, X in enumerate(check.check_agent_list(Xs, self.n_agents, name)):
             X = np.asarray(X)
             if X.size == 0:
                 checked.append(np.empty((0, self.n_features_in_), dtype=self.dtype))
@@ -167,7 +168,7 @@ class SpikingMLPPopulation(AgentStack):
     def partial_fit(self, Xs, ys):
         """Train every agent on its own data (``epochs_per_call`` passes); empty arrays skip an agent."""
         Xs = self._check_inputs(Xs)
-        ys = self._agent_list(ys, "ys")
+        ys = check.check_agent_list(ys, self.n_agents, "ys")
         targets = []
         for i, (X, y) in enumerate(zip(Xs, ys)):
             y = np.asarray(y)
@@ -226,10 +227,7 @@ class SpikingMLPPopulation(AgentStack):
         network = self._network
         counts = network.counts(fwd, training=True, valid=valid)
         updates = network.n_parameters * active.astype(np.int64)
-        words = network.optimizer_state_words
-        counts["plasticity_updates"] = updates
-        counts["memory_reads"] = counts["memory_reads"] + updates * (2 + words)
-        counts["memory_writes"] = counts["memory_writes"] + updates * (1 + words)
+        add_optimizer_step(counts, updates, network.optimizer_state_words)
         self._train_counts.update(counts)
 
     def predict_proba(self, Xs):
