@@ -255,7 +255,8 @@ def replaced_atomically(path, mode: str = "wb"):
 
     It is written under a temporary name in the same directory, flushed to
     disk and renamed into place with ``os.replace``: a reader, or the next
-    run after a kill, sees the old file or the new one, never a part. If the
+    run after a kill, sees the old file or the new one, never a part; the
+    directory is synced too, so the rename survives a power cut. If the
     block raises, the temporary file is removed and ``path`` is untouched.
     Shared by the model archives and the sweep store (``experiments.store``).
     """
@@ -279,6 +280,13 @@ def replaced_atomically(path, mode: str = "wb"):
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    # the rename itself made durable across a power cut, not only a kill
+    with contextlib.suppress(OSError):
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 # -- reading -------------------------------------------------------------------------------------

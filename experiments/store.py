@@ -72,16 +72,6 @@ def file_digest(path: Path) -> str:
     return "sha256:" + file_sha256(path)
 
 
-def _fsync_directory(directory: Path) -> None:
-    # Makes a rename or a new file durable across a power cut, not only a kill.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def write_json_atomic(path: Path, value) -> None:
     """Write ``value`` as JSON to ``path`` through a temporary file and ``os.replace``.
 
@@ -91,7 +81,6 @@ def write_json_atomic(path: Path, value) -> None:
     path = Path(path)
     with replaced_atomically(path, "w") as stream:
         stream.write(json.dumps(value, indent=1) + "\n")
-    _fsync_directory(path.parent)
 
 
 def _with_checksum(payload: dict) -> dict:
