@@ -417,10 +417,8 @@ class ContinualSpiking:
         self.current = None
 
     def train_task(self, X, y, epochs: int):
-        from experiments.learners import continue_training
-
         before = None if self.kept is None else {k: v.copy() for k, v in self.kept.items()}
-        continue_training(self.classifier, X, y, epochs, classes=np.arange(self.n_classes))
+        self.classifier.continue_fit(X, y, epochs=epochs, classes=np.arange(self.n_classes))
         self.kept = {
             key: value[0].copy()[None]
             for key, value in self.classifier.agents_.readout.stats.items()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.progress import current_verbosity
-from core.random import MAX_SEED, check_random_state
+from core.random import MAX_SEED
 
 #: The cost tables every experiment reports energy on (see core.energy).
 ENERGY_TABLES = ("horowitz45_fp32", "loihi")
@@ -92,28 +92,6 @@ def operations(estimator, X=None, tables=ENERGY_TABLES) -> dict:
             result[f"inference_joules_{table}"] = float(joules)
         result["inference_joules"] = float(inference.iloc[0])
     return result
-
-
-def continue_training(estimator, X, y, epochs: int, classes):
-    """Train a spiking classifier on (X, y) as ``fit`` does, continuing from its current state.
-
-    ``epochs`` plastic passes with ``fit``'s plasticity annealing (the
-    ``plasticity_decay`` schedule restarts with each call), then one frozen pass
-    over (X, y) whose responses are added to the readout's statistics. Unlike
-    ``fit``, the network, the thresholds and the readout statistics of earlier
-    calls are kept; unlike one ``partial_fit``, the call runs ``fit``'s whole
-    schedule. The first call builds the network for ``classes``.
-    """
-    first = not hasattr(estimator, "agents_")
-    if first:
-        estimator.classes_ = np.unique(np.asarray(classes))
-        estimator._rng = check_random_state(estimator.random_state)
-        n = len(estimator.classes_)
-        estimator._start(np.asarray(X, dtype=float), (n, n), estimator._rng)
-    X = estimator._validate_X(X, reset=False)
-    targets, labels = estimator._encode_labels(np.asarray(y))
-    estimator._train(X, targets, labels, epochs=int(epochs), readout_pass=True)
-    return estimator
 
 
 def subsample(X, y, n, rng, stratify=True):

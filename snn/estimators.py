@@ -36,6 +36,7 @@ from core.params import (
     Options,
     RandomState,
     Registered,
+    check_param,
     store_parameters,
     validate_params,
     with_defaults,
@@ -722,13 +723,38 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
         does, call ``fit``; to fit the readout to the current network only,
         call :meth:`refit_readout` afterwards.
         """
+        X, targets, labels = self._continued(X, y, classes, "partial_fit")
+        self._train(X, targets, labels, epochs=self._plastic_epochs(1), readout_pass=False)
+        return self
+
+    @atomic_fit
+    def continue_fit(self, X, y, epochs=None, classes=None):
+        """Train on (X, y) as :meth:`fit` does, continuing from the current network.
+
+        ``epochs`` plastic passes (default: the ``epochs`` parameter) with
+        ``fit``'s plasticity annealing, restarted by each call, then a frozen
+        pass whose responses are added to the readout's statistics. Unlike
+        ``fit``, the weights, thresholds and readout statistics of earlier calls
+        are kept (training task after task, as in continual learning); unlike
+        :meth:`partial_fit`, every call runs ``fit``'s whole schedule.
+        ``classes`` is required on the first call.
+        """
+        epochs = self.epochs if epochs is None else epochs
+        epochs = check_param("epochs", epochs, self._parameter_constraints["epochs"])
+        X, targets, labels = self._continued(X, y, classes, "continue_fit")
+        self._train(X, targets, labels, epochs=self._plastic_epochs(epochs), readout_pass=True)
+        return self
+
+    def _continued(self, X, y, classes, method):
+        """Checked (X, targets, labels) of a call that continues training; the first call
+        builds the network for ``classes``."""
         first = not hasattr(self, "agents_")
         X = self._validate_X(X, reset=first)
         y = check.check_class_labels(y)  # (before any network is built)
         check.check_same_length(len(X), y)
         if first:
             if classes is None:
-                raise ValueError("classes must be given on the first call to partial_fit")
+                raise ValueError(f"classes must be given on the first call to {method}")
             self.classes_ = np.unique(np.asarray(classes))
             if len(self.classes_) < 2:
                 raise ValueError(f"classes needs at least 2 labels, got {self.classes_.tolist()}")
@@ -741,8 +767,7 @@ class STDPClassifier(ClassifierMixin, _SpikingEstimator):
                 f"call {self.classes_.tolist()}"
             )
         targets, labels = self._encode_labels(y)
-        self._train(X, targets, labels, epochs=self._plastic_epochs(1), readout_pass=False)
-        return self
+        return X, targets, labels
 
     @atomic_fit
     def refit_readout(self, X, y):

@@ -158,6 +158,32 @@ def test_partial_fit_needs_classes_then_accumulates(iris):
         clf.partial_fit(iris.X_train[:2], np.array([0, 7]))
 
 
+def test_continue_fit_starts_as_fit_then_keeps_the_network_and_the_readout(iris):
+    X1, y1, X2, y2 = iris.X_train[:12], iris.y_train[:12], iris.X_train[12:20], iris.y_train[12:20]
+    settings = dict(n_neurons=4, epochs=2, random_state=0, **FAST)
+    fitted = STDPClassifier(**settings).fit(X1, y1)
+    continued = STDPClassifier(**settings)
+    with pytest.raises(ValueError, match="classes must be given on the first call to continue_fit"):
+        continued.continue_fit(X1, y1)
+    with pytest.raises(ValueError, match="epochs"):
+        continued.continue_fit(X1, y1, epochs=0, classes=[0, 1, 2])
+    assert not hasattr(continued, "agents_")  # refused before any network was built
+    continued.continue_fit(X1, y1, classes=[0, 1, 2])
+    assert np.array_equal(continued.weights_, fitted.weights_)
+    assert np.array_equal(continued.predict_proba(iris.X_test), fitted.predict_proba(iris.X_test))
+    counts = continued.agents_.readout.stats["class_count"].copy()
+    weights = continued.weights_.copy()
+    continued.continue_fit(X2, y2, epochs=1)
+    # the frozen pass adds its samples to the readout's statistics, which are kept
+    added = continued.agents_.readout.stats["class_count"] - counts
+    assert np.array_equal(added[0], np.bincount(y2, minlength=3))
+    # one more plastic epoch over 8 samples, starting from the weights the first call left
+    assert continued.history_[-1]["samples_seen"] == fitted.history_[-1]["samples_seen"] + 8
+    assert not np.array_equal(continued.weights_, weights)
+    fresh = STDPClassifier(**{**settings, "epochs": 1}).fit(X2, y2)
+    assert not np.array_equal(continued.weights_, fresh.weights_)
+
+
 def test_rule_instance_and_latency_encoding_are_accepted(iris):
     rule = RULES["stdp"](nu_post=0.02)
     clf = STDPClassifier(
