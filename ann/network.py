@@ -130,7 +130,7 @@ class FlatParameters:
         )
         # Words of optimizer state per parameter (Adam: two moments).
         self.optimizer_state_words = sum(
-            state.shape == self.theta.shape for state in self.optimizer._state_arrays()
+            state.shape == self.theta.shape for state in self.optimizer.state_arrays()
         )
 
     def split(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -180,7 +180,7 @@ class FlatParameters:
         arrays.update(
             {
                 f"optimizer.{index}": value
-                for index, value in enumerate(self.optimizer._state_arrays())
+                for index, value in enumerate(self.optimizer.state_arrays())
             }
         )
         return arrays
@@ -190,7 +190,7 @@ class FlatParameters:
 
         Raises ValueError naming the array whose key, shape or dtype differs.
         """
-        optimizer_state = self.optimizer._state_arrays()
+        optimizer_state = self.optimizer.state_arrays()
         expected = {"theta"} | {f"optimizer.{i}" for i in range(len(optimizer_state))}
         rule_keys = {key for key in arrays if key.startswith("rule_state.")}
         if set(arrays) - rule_keys != expected:

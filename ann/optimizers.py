@@ -71,7 +71,8 @@ class Optimizer:
         """Return the values to add to the parameters, updating the state."""
         raise NotImplementedError
 
-    def _state_arrays(self) -> list[np.ndarray]:
+    def state_arrays(self) -> list[np.ndarray]:
+        """The optimizer's state (the arrays named in ``state_names``), in that order."""
         arrays = []
         for name in self.state_names:
             value = getattr(self, name)
@@ -92,9 +93,9 @@ class Optimizer:
             for param, update in zip(params, self._get_updates(grads)):
                 param += update
         elif active.any():
-            saved = [state.copy() for state in self._state_arrays()]
+            saved = [state.copy() for state in self.state_arrays()]
             updates = self._get_updates(grads)
-            for state, old in zip(self._state_arrays(), saved):
+            for state, old in zip(self.state_arrays(), saved):
                 np.copyto(state, old, where=~_expand(active, state.ndim))
             # ``where`` rather than multiplying by the mask: 0 * inf would be NaN.
             for param, update in zip(params, updates):

@@ -582,7 +582,7 @@ class SpikingAgents:
         return (
             f"the spiking network diverged {where}: {who}membrane potential, conductance, "
             f"threshold or input weights became NaN or infinite under rule "
-            f"{rule._label()} with learning rates {rates} (plasticity factor "
+            f"{rule.label()} with learning rates {rates} (plasticity factor "
             f"{plasticity:g}, theta_plus={self.config.theta_plus}, "
             f"max_rate={self.config.max_rate}, dt={self.config.dt}); lower the "
             f"rule's learning rates or the input rate, or shorten dt"

@@ -197,7 +197,7 @@ class PlasticityRule:
         unknown = sorted(set(self.overrides) - set(self.defaults))
         if unknown:
             raise ValueError(
-                f"unknown parameter(s) {unknown} for rule {self._label()}; "
+                f"unknown parameter(s) {unknown} for rule {self.label()}; "
                 f"known parameters: {sorted(self.defaults)}"
             )
         params = dict(self.defaults)
@@ -207,16 +207,16 @@ class PlasticityRule:
                 value, (Quantity, float, int, np.floating, np.integer)
             ):
                 raise TypeError(
-                    f"parameter {key!r} of rule {self._label()} must be a number or a "
+                    f"parameter {key!r} of rule {self.label()} must be a number or a "
                     f"Brian2 quantity, got {value!r} of type {type(value).__name__}"
                 )
             if not have_same_dimensions(value, default):
                 raise ValueError(
-                    f"parameter {key!r} of rule {self._label()} has the wrong units: "
+                    f"parameter {key!r} of rule {self.label()} has the wrong units: "
                     f"got {value!r}, expected units like the default {default!r}"
                 )
             if np.ndim(value) != 0:
-                raise ValueError(f"parameter {key!r} of rule {self._label()} must be a scalar")
+                raise ValueError(f"parameter {key!r} of rule {self.label()} must be a scalar")
             params[key] = value
         return params
 
@@ -353,7 +353,7 @@ class PlasticityRule:
         """
         if not self.neuron_traces:
             raise ValueError(
-                f"rule {self._label()} keeps no traces that a neuron could hold "
+                f"rule {self.label()} keeps no traces that a neuron could hold "
                 "(its neuron_traces is empty); keep its traces on the synapses"
             )
         model = _dedent(self.model).splitlines()
@@ -364,7 +364,7 @@ class PlasticityRule:
         for name, (side, tau) in self.neuron_traces.items():
             if side not in pathways:
                 raise ValueError(
-                    f"rule {self._label()}: trace {name!r} of neuron_traces has side "
+                    f"rule {self.label()}: trace {name!r} of neuron_traces has side "
                     f"{side!r}; expected 'pre' or 'post'"
                 )
             equation = re.compile(
@@ -381,7 +381,7 @@ class PlasticityRule:
             ]
             if len(declared) != 1 or len(jumps) != 1 or assignments != jumps:
                 raise ValueError(
-                    f"rule {self._label()}: trace {name!r} of neuron_traces is not an "
+                    f"rule {self.label()}: trace {name!r} of neuron_traces is not an "
                     f"event-driven d{name}/dt = -{name} / {tau} jumping by 1 at each "
                     f"{side}synaptic spike and assigned nowhere else"
                 )
@@ -429,8 +429,7 @@ class PlasticityRule:
                 # they are garbage-collected; these were, the run failed instead.
                 obj._network = 0
             raise ValueError(
-                f"plasticity rule {self._label()}: Brian2 rejected its equations: "
-                f"{_root_cause(err)}"
+                f"plasticity rule {self.label()}: Brian2 rejected its equations: {_root_cause(err)}"
             ) from err
         return self
 
@@ -440,7 +439,7 @@ class PlasticityRule:
 
         Only spike-timing rules define it; ``delta_t = t_post - t_pre``.
         """
-        raise NotImplementedError(f"rule {self._label()} is not a spike-timing rule")
+        raise NotImplementedError(f"rule {self.label()} is not a spike-timing rule")
 
     @property
     def is_spike_timing(self):
@@ -448,7 +447,8 @@ class PlasticityRule:
         return type(self).window is not PlasticityRule.window
 
     # -- misc -------------------------------------------------------------
-    def _label(self):
+    def label(self) -> str:
+        """The rule as messages name it: its registered name quoted, or its class name."""
         return repr(self.name) if self.name else type(self).__name__
 
     def __repr__(self):
@@ -960,7 +960,7 @@ class SpikingBCM(PlasticityRule):
         for ratio in (1.0, 0.5):
             if abs(float(params["tau_threshold"] / params["tau_post"]) - ratio) < 1e-9:
                 raise ValueError(
-                    f"rule {self._label()}: tau_threshold={params['tau_threshold']!r} may not "
+                    f"rule {self.label()}: tau_threshold={params['tau_threshold']!r} may not "
                     f"equal {ratio:g} x tau_post={params['tau_post']!r}; choose a slightly "
                     "different value"
                 )

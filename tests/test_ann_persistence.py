@@ -40,7 +40,7 @@ def assert_same_fitted_state(a, b):
     assert a._network.theta.dtype == b._network.theta.dtype
     for key in a.rule_state_:
         assert np.array_equal(a.rule_state_[key], b.rule_state_[key])
-    for x, y in zip(a._network.optimizer._state_arrays(), b._network.optimizer._state_arrays()):
+    for x, y in zip(a._network.optimizer.state_arrays(), b._network.optimizer.state_arrays()):
         assert np.array_equal(x, y)
     assert without_wall_time(a.history_) == without_wall_time(b.history_)
     assert a.cost().equals(b.cost()) and a.samples_seen_ == b.samples_seen_
