@@ -449,6 +449,7 @@ def metric_figure(
     last (largest) value, which the title states.
     """
     from experiments.style import color, figure
+    from experiments.sweep_figures import errors
 
     rows = summary[summary["metric"] == metric].copy()
     varying = [c for c in setting_columns + keys if rows[c].nunique(dropna=False) > 1]
@@ -519,12 +520,11 @@ def metric_figure(
                 categories.index(tuple(r)) for r in part[category_columns].itertuples(index=False)
             ]
             positions = np.asarray(slot, dtype=float) + (i - (len(groups) - 1) / 2) * width
-            error = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]])
             style = {"color": color(values[0])} if only_kind else {}
             ax.errorbar(
                 positions,
                 part["mean"],
-                yerr=np.nan_to_num(error),
+                yerr=errors(part),
                 fmt="o",
                 capsize=3,
                 label=_series_label(series, values) or None,
