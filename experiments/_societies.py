@@ -240,6 +240,15 @@ def check_society_settings(agent_types=None, protocols=None, graphs=None, partit
         raise ValueError(f"unknown partition {partition!r}; known: {sorted(PARTITIONS)}")
 
 
+def check_final_rounds(final_rounds: int, rounds: int) -> None:
+    """Raise ValueError naming the setting unless the ``final_rounds`` averaged over (at
+    least 1, as the settings check) are at most the ``rounds`` run."""
+    if final_rounds > rounds:
+        raise ValueError(
+            f"final_rounds must be between 1 and rounds={rounds}, got final_rounds={final_rounds!r}"
+        )
+
+
 # ----------------------------------------------------------------------------
 # Reference learners on the agents' data (rows of metrics.csv)
 # ----------------------------------------------------------------------------

@@ -59,6 +59,7 @@ from experiments._base import COUNT, Result, register_experiment
 from experiments._societies import (
     REFERENCE,
     SocietySettings,
+    check_final_rounds,
     check_society_settings,
     difference_lines,
     experiment_society,
@@ -481,11 +482,7 @@ def run(settings: Settings, seed: int) -> Result:
     alone: the teaching gain per learner and teacher type"""
     check_society_settings(settings.agent_types, partition=settings.partition)
     reference.check_references(settings.references)
-    if settings.final_rounds < 1 or settings.final_rounds > settings.rounds:
-        raise ValueError(
-            f"final_rounds must be between 1 and rounds={settings.rounds}, "
-            f"got final_rounds={settings.final_rounds!r}"
-        )
+    check_final_rounds(settings.final_rounds, settings.rounds)
     task = load_task(settings.task)
     graph, types = arrangement(settings.agent_types, settings.n_pairs)
     nodes = list(graph.nodes)
