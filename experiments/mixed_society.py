@@ -503,7 +503,7 @@ def run(settings: Settings, seed: int) -> Result:
         started = time.perf_counter()
         table = society.run(settings.rounds)
         round_seconds = table.groupby("round")["wall_seconds"].first()
-        if task.kind == "classification" and settings.references:
+        if settings.references:
             # on the agents' evaluation samples; own shard: the learner positions'
             learners = [("learner", j) for j in range(settings.n_pairs)]
             fitted = society_references(society, shards, task, settings, run_seed, learners)

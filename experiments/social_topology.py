@@ -718,7 +718,7 @@ def run(settings: Settings, seed: int) -> Result:
                 society = experiment_society(union, kind, paired, protocol, society_seed, settings)
                 started = time.perf_counter()
                 table = society.run(settings.rounds)
-                if not evaluated and task.kind == "classification":
+                if not evaluated:
                     # the same evaluation samples for every society of this seed
                     references += society_references(society, shards, task, settings, run_seed)
                     evaluated = True
