@@ -367,6 +367,19 @@ def reference_rows(metrics: pd.DataFrame, marker: str, scope: str) -> pd.DataFra
     ).reset_index(drop=True)
 
 
+def reference_levels(references: pd.DataFrame, scope: str) -> pd.DataFrame:
+    """Each reference learner's mean accuracy per scope over the rows of ``references``
+    (:func:`reference_rows`), in :func:`reference_lines`' columns: ``type``, the scope in
+    column ``scope`` and ``mean``."""
+    return (
+        references.groupby(["kind", "scope"], sort=False)["accuracy"]
+        .mean()
+        .rename("mean")
+        .reset_index()
+        .rename(columns={"kind": "type", "scope": scope})
+    )
+
+
 def reference_lines(ax, rows: pd.DataFrame, value: str = "mean", scope: str = "topology") -> None:
     """The reference learners' accuracies as horizontal lines, in their colours, dotted for
     one shard alone and dashed for all shards pooled, each labelled for the legend. ``rows``

@@ -64,6 +64,7 @@ from experiments._societies import (
     difference_lines,
     experiment_society,
     legend_beside,
+    reference_levels,
     reference_lines,
     reference_metrics,
     reference_rows,
@@ -150,18 +151,6 @@ def reference_table(metrics: pd.DataFrame) -> pd.DataFrame:
     """The reference learners' accuracies (``seed``, ``scope``, ``position``, ``kind``,
     ``accuracy``) from their rows of ``metrics`` (empty for a run saved without them)."""
     return reference_rows(metrics, "role", "condition")
-
-
-def _reference_levels(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Each reference learner's mean accuracy per scope (``type``, ``condition``, ``mean``)."""
-    return (
-        reference_table(metrics)
-        .groupby(["kind", "scope"], sort=False)["accuracy"]
-        .mean()
-        .rename("mean")
-        .reset_index()
-        .rename(columns={"kind": "type", "scope": "condition"})
-    )
 
 
 def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
@@ -266,7 +255,7 @@ def _teacher_label(teacher: str) -> str:
 
 def _curves_figure(metrics: pd.DataFrame, settings: Settings):
     kinds = list(settings.agent_types)
-    levels = _reference_levels(metrics)
+    levels = reference_levels(reference_table(metrics), "condition")
     width = 5.4 * len(kinds) + 4.2  # room for the legend beside the panels
     fig, axes = figure(1, len(kinds), figsize=(width, 4.2), sharey=True, squeeze=False)
     for ax, learner in zip(axes[0], kinds):
