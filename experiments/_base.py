@@ -117,8 +117,8 @@ class Presets:
 
     def seed_runs(self, seed: int, desc: str, *, each=None, unit: str = "seeds"):
         """The per-seed loop of a run: the :meth:`run_seeds` of the master ``seed``,
-        shown as progress while the command line runs (as
-        :func:`experiments.runner.progress` shows it).
+        shown as progress while the command line runs (a bar on a terminal, else a
+        status line every 30 s; silent when called from Python or inside a sweep).
 
         With ``each`` (a sequence), ``(item, seed)`` pairs instead: every item with
         every seed, the items in the outer loop, one progress step per pair (``unit``

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from core.energy import price
-from experiments._curves import chance_corrected, chance_of
+from experiments._curves import chance_corrected, chance_level, chance_of
 
 __all__ = [
     "train_to_target",
@@ -49,7 +49,7 @@ def train_to_target(
     target, chunk_size = settings.target, settings.chunk_size
     max_epochs = settings.max_epochs[kind]
     classes = task.classes if task.kind == "classification" else None
-    n_classes = len(classes) if classes is not None else None
+    chance = chance_level(task)
     starts = range(0, len(X), max(1, int(chunk_size)))
     rows, seen = [], 0
     for epoch in range(1, max_epochs + 1):
@@ -61,7 +61,7 @@ def train_to_target(
                 estimator.partial_fit(X_chunk, y_chunk)
             seen += len(X_chunk)
             score = float(estimator.score(X_val, y_val))
-            corrected = float(chance_corrected(score, chance_of(n_classes)))
+            corrected = float(chance_corrected(score, chance))
             rows.append(
                 {
                     "samples_seen": seen,

@@ -240,6 +240,15 @@ def check_society_settings(agent_types=None, protocols=None, graphs=None, partit
         raise ValueError(f"unknown partition {partition!r}; known: {sorted(PARTITIONS)}")
 
 
+def check_final_rounds(final_rounds: int, rounds: int) -> None:
+    """Raise ValueError naming the setting unless the ``final_rounds`` averaged over (at
+    least 1, as the settings check) are at most the ``rounds`` run."""
+    if final_rounds > rounds:
+        raise ValueError(
+            f"final_rounds must be between 1 and rounds={rounds}, got final_rounds={final_rounds!r}"
+        )
+
+
 # ----------------------------------------------------------------------------
 # Reference learners on the agents' data (rows of metrics.csv)
 # ----------------------------------------------------------------------------
@@ -356,6 +365,19 @@ def reference_rows(metrics: pd.DataFrame, marker: str, scope: str) -> pd.DataFra
         },
         columns=REFERENCE_COLUMNS,
     ).reset_index(drop=True)
+
+
+def reference_levels(references: pd.DataFrame, scope: str) -> pd.DataFrame:
+    """Each reference learner's mean accuracy per scope over the rows of ``references``
+    (:func:`reference_rows`), in :func:`reference_lines`' columns: ``type``, the scope in
+    column ``scope`` and ``mean``."""
+    return (
+        references.groupby(["kind", "scope"], sort=False)["accuracy"]
+        .mean()
+        .rename("mean")
+        .reset_index()
+        .rename(columns={"kind": "type", "scope": scope})
+    )
 
 
 def reference_lines(ax, rows: pd.DataFrame, value: str = "mean", scope: str = "topology") -> None:

@@ -97,11 +97,14 @@ def _numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
-def t_interval(values, confidence: float = 0.95) -> tuple[float, float, float, float]:
+def t_interval(values, confidence: float = 0.95, bounds=None) -> tuple[float, float, float, float]:
     """Mean, sample standard deviation and Student t interval of ``values``.
 
     Returns ``(mean, std, ci_low, ci_high)``; NaN entries are ignored and the
-    spread is NaN with fewer than two values.
+    spread is NaN with fewer than two values. With ``bounds = (low, high)``, the
+    values the metric can take (an accuracy's [0, 1], experiments/columns.py),
+    the interval is clipped to them (:func:`clip_interval`): the mean lies there,
+    so clipping keeps the interval's coverage.
 
     >>> t_interval([1.0, 2.0, 3.0])  # t_{0.975, 2} = 4.303   # doctest: +ELLIPSIS
     (2.0, 1.0, -0.4841..., 4.4841...)
@@ -118,7 +121,19 @@ def t_interval(values, confidence: float = 0.95) -> tuple[float, float, float, f
         return mean, math.nan, math.nan, math.nan
     std = float(values.std(ddof=1))
     half = float(stats.t.ppf((1 + confidence) / 2, n - 1)) * std / math.sqrt(n)
-    return mean, std, mean - half, mean + half
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = clip_interval(low, high, bounds)
+    return mean, std, low, high
+
+
+def clip_interval(low, high, bounds) -> tuple[float, float]:
+    """``(low, high)`` clipped to ``bounds = (floor, ceiling)``; a NaN end stays NaN."""
+    floor, ceiling = bounds
+    return (
+        max(low, floor) if low == low else low,
+        min(high, ceiling) if high == high else high,
+    )
 
 
 def infer_columns(
@@ -317,14 +332,9 @@ def aggregate(
     rows = []
     for group, part in long.groupby(group_columns + ["_name"], sort=False, dropna=False):
         group = group if isinstance(group, tuple) else (group,)
-        mean, std, low, high = t_interval(part["_value"], confidence)
-        # The interval never leaves the values the metric can take (an accuracy's
-        # [0, 1], experiments/columns.py): the mean lies there, so clipping keeps
-        # the interval's coverage.
-        floor, ceiling = value_range(manifest.experiment, group[-1])
-        low, high = (
-            max(low, floor) if low == low else low,
-            min(high, ceiling) if high == high else high,
+        # The interval never leaves the values the metric can take.
+        mean, std, low, high = t_interval(
+            part["_value"], confidence, value_range(manifest.experiment, group[-1])
         )
         n = int(part["_value"].notna().sum())
         rows.append((*group, n, mean, std, std / math.sqrt(n) if n > 1 else math.nan, low, high))
@@ -439,6 +449,7 @@ def metric_figure(
     last (largest) value, which the title states.
     """
     from experiments.style import color, figure
+    from experiments.sweep_figures import errors
 
     rows = summary[summary["metric"] == metric].copy()
     varying = [c for c in setting_columns + keys if rows[c].nunique(dropna=False) > 1]
@@ -509,12 +520,11 @@ def metric_figure(
                 categories.index(tuple(r)) for r in part[category_columns].itertuples(index=False)
             ]
             positions = np.asarray(slot, dtype=float) + (i - (len(groups) - 1) / 2) * width
-            error = np.vstack([part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]])
             style = {"color": color(values[0])} if only_kind else {}
             ax.errorbar(
                 positions,
                 part["mean"],
-                yerr=np.nan_to_num(error),
+                yerr=errors(part),
                 fmt="o",
                 capsize=3,
                 label=_series_label(series, values) or None,

@@ -349,7 +349,7 @@ def check_out_directory(out: str, names: list[str]) -> Path:
 
 def _run_settings(experiment, preset: str, assignments: list[str]):
     """The preset with the ``--set KEY=VALUE`` changes applied: ``(settings, changes)``."""
-    from experiments.settings_text import apply_assignments, parse_assignment
+    from experiments.settings_text import apply_assignments, check_no_overlap, parse_assignment
 
     base = experiment.preset(preset == "quick")
     changes = {}
@@ -363,10 +363,10 @@ def _run_settings(experiment, preset: str, assignments: list[str]):
         if key in changes:
             raise UsageError(f"--set {key} is given twice")
         changes[key] = values[0]
-    for key in changes:
-        for other in changes:
-            if other != key and other.startswith(key + "."):
-                raise UsageError(f"--set {key} and --set {other} overlap; give one of them")
+    try:
+        check_no_overlap(changes)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     if not changes:
         return base, changes
     try:

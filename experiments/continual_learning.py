@@ -883,7 +883,6 @@ def run(settings: Settings, seed: int) -> Result:
     """split digits (5 tasks of 2 classes): task- and class-incremental accuracy and
     backward transfer of MLP baselines (fine-tuning, replay, EWC), nearest class mean
     and the spiking network with three readouts, over spiking network sizes"""
-    check_param("epochs_per_task", settings.epochs_per_task, [Interval(Integral, 1, None)])
     for name, values, constraint in (
         ("n_neurons", settings.n_neurons, Interval(Integral, 1, None)),
         ("ewc_lambdas", settings.ewc_lambdas, Interval(Real, 0, None)),

@@ -80,7 +80,7 @@ from core.params import Boolean
 from experiments import reference
 from experiments._base import COUNT, FRACTION, SCORE_TARGET, Presets, Result, register_experiment
 from experiments._curves import chance_corrected, chance_of
-from experiments.learners import subsample
+from experiments.learners import subsample, with_units
 from experiments.stats import finite_interval, geometric_interval, mean_interval
 from experiments.style import figure, titled_over_legend
 from experiments.sweep_figures import Panel, bar_panel, derived_summary, panel_grid
@@ -204,19 +204,13 @@ def make(
     """An unfitted classifier (regressor, for a regression task) for one cell of the
     matrix, or the STDP network."""
     if learner == STDP:
-        from brian2 import ms
-
         from snn import STDPClassifier, STDPRegressor
 
-        params = {
-            key[:-3] if key.endswith("_ms") else key: value * ms if key.endswith("_ms") else value
-            for key, value in settings.stdp_params.items()
-        }
         return (STDPRegressor if regression else STDPClassifier)(
             n_neurons=settings.hidden_units,
             epochs=settings.stdp_epochs,
             random_state=random_state,
-            **params,
+            **with_units(settings.stdp_params),
         )
     neurons, rule = DESIGN[learner]
     common = dict(

@@ -59,10 +59,12 @@ from experiments._base import COUNT, Result, register_experiment
 from experiments._societies import (
     REFERENCE,
     SocietySettings,
+    check_final_rounds,
     check_society_settings,
     difference_lines,
     experiment_society,
     legend_beside,
+    reference_levels,
     reference_lines,
     reference_metrics,
     reference_rows,
@@ -149,18 +151,6 @@ def reference_table(metrics: pd.DataFrame) -> pd.DataFrame:
     """The reference learners' accuracies (``seed``, ``scope``, ``position``, ``kind``,
     ``accuracy``) from their rows of ``metrics`` (empty for a run saved without them)."""
     return reference_rows(metrics, "role", "condition")
-
-
-def _reference_levels(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Each reference learner's mean accuracy per scope (``type``, ``condition``, ``mean``)."""
-    return (
-        reference_table(metrics)
-        .groupby(["kind", "scope"], sort=False)["accuracy"]
-        .mean()
-        .rename("mean")
-        .reset_index()
-        .rename(columns={"kind": "type", "scope": "condition"})
-    )
 
 
 def learner_outcomes(metrics: pd.DataFrame, final_rounds: int) -> pd.DataFrame:
@@ -265,7 +255,7 @@ def _teacher_label(teacher: str) -> str:
 
 def _curves_figure(metrics: pd.DataFrame, settings: Settings):
     kinds = list(settings.agent_types)
-    levels = _reference_levels(metrics)
+    levels = reference_levels(reference_table(metrics), "condition")
     width = 5.4 * len(kinds) + 4.2  # room for the legend beside the panels
     fig, axes = figure(1, len(kinds), figsize=(width, 4.2), sharey=True, squeeze=False)
     for ax, learner in zip(axes[0], kinds):
@@ -481,11 +471,7 @@ def run(settings: Settings, seed: int) -> Result:
     alone: the teaching gain per learner and teacher type"""
     check_society_settings(settings.agent_types, partition=settings.partition)
     reference.check_references(settings.references)
-    if settings.final_rounds < 1 or settings.final_rounds > settings.rounds:
-        raise ValueError(
-            f"final_rounds must be between 1 and rounds={settings.rounds}, "
-            f"got final_rounds={settings.final_rounds!r}"
-        )
+    check_final_rounds(settings.final_rounds, settings.rounds)
     task = load_task(settings.task)
     graph, types = arrangement(settings.agent_types, settings.n_pairs)
     nodes = list(graph.nodes)
@@ -506,7 +492,7 @@ def run(settings: Settings, seed: int) -> Result:
         started = time.perf_counter()
         table = society.run(settings.rounds)
         round_seconds = table.groupby("round")["wall_seconds"].first()
-        if task.kind == "classification" and settings.references:
+        if settings.references:
             # on the agents' evaluation samples; own shard: the learner positions'
             learners = [("learner", j) for j in range(settings.n_pairs)]
             fitted = society_references(society, shards, task, settings, run_seed, learners)

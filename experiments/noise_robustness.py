@@ -20,7 +20,7 @@ import pandas as pd
 from experiments import reference
 from experiments._base import Presets, Result, register_experiment
 from experiments.learners import KINDS, make_learner, subsample
-from experiments.stats import format_row, interval_table, mean_interval, paired_table
+from experiments.stats import format_row, interval_table, paired_table
 from experiments.style import color, figure, label
 from experiments.sweep_figures import Panel, bands, learner_style, metric_rows, panel_grid
 from tasks import load_task
@@ -157,18 +157,7 @@ def _summary(result: Result, settings: Settings) -> str:
     )
     for (corruption, level), part in table.groupby(["corruption", "level"], sort=False):
         part = part.set_index("kind")
-        cells = [
-            mean_interval(
-                metrics[
-                    (metrics.corruption == corruption)
-                    & (metrics.level == level)
-                    & (metrics.kind == kind)
-                ]["accuracy"],
-                bounds="accuracy",
-            ).format()
-            for kind in kinds
-            if kind in part.index
-        ]
+        cells = [format_row(part.loc[kind]) for kind in kinds if kind in part.index]
         difference = paired[
             (paired["corruption"] == corruption)
             & (paired["level"] == level)

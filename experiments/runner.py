@@ -40,17 +40,6 @@ class RunExistsError(FileExistsError):
     """The run directory exists already; results are never overwritten."""
 
 
-def progress(iterable, desc: str = "", unit: str = "seeds", **kwargs):
-    """Iterate with progress (elapsed and remaining time) as :mod:`core.progress` shows it.
-
-    Shown while the command line runs an experiment (a bar on a terminal, else
-    a status line every 30 s); silent when called from Python or inside a sweep.
-    """
-    from core.progress import progress as _progress
-
-    return _progress(iterable, desc=desc, unit=unit, verbose=None, **kwargs)
-
-
 def default_run_id(quick: bool, seed: int) -> str:
     return f"{'quick' if quick else 'full'}-seed{seed}"
 

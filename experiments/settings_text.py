@@ -265,6 +265,15 @@ def resolve_key(key: str, experiment: Experiment, base) -> tuple[list[str], Any]
     return [head, *path], hint
 
 
+def check_no_overlap(keys) -> None:
+    """Raise ValueError naming both keys if one of ``keys`` sets a part of another
+    (``params`` and ``params.ann.layers``)."""
+    for key in keys:
+        for other in keys:
+            if other != key and other.startswith(key + "."):
+                raise ValueError(f"--set {key} and --set {other} overlap; give one of them")
+
+
 def apply_assignments(base, assignments: dict):
     """``base`` with each (possibly dotted) key set; the dataclass is rebuilt (and validated)."""
     replaced: dict[str, Any] = {}

@@ -40,6 +40,7 @@ from matplotlib.ticker import MaxNLocator
 
 from experiments._base import Presets, Result, register_experiment
 from experiments._societies import (
+    check_final_rounds,
     check_society_settings,
     default_agent_params,
     default_protocol_params,
@@ -555,11 +556,7 @@ def run(settings: Settings, seed: int) -> Result:
     """one agent per intersection predicts congestion, alone or learning from its
     neighbours; a map of the city coloured by each agent's accuracy"""
     check_society_settings(settings.agent_types, settings.protocols)
-    if settings.final_rounds < 1 or settings.final_rounds > settings.rounds:
-        raise ValueError(
-            f"final_rounds must be between 1 and rounds={settings.rounds}, "
-            f"got final_rounds={settings.final_rounds!r}"
-        )
+    check_final_rounds(settings.final_rounds, settings.rounds)
     task = load_task("city_traffic", **settings.city_params)
     nodes = list(task.graph.nodes)
     position = {node: k for k, node in enumerate(task.metadata["nodes"])}

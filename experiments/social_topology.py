@@ -67,6 +67,7 @@ from experiments._societies import (
     difference_lines,
     experiment_society,
     legend_beside,
+    reference_levels,
     reference_lines,
     reference_rows,
     reference_summary_lines,
@@ -338,17 +339,12 @@ def _per_type_panels(table, settings, protocol, column, ylabel, title, reference
     kinds = [k for k in settings.agent_types if k in set(table["type"])]
     levels = None
     if references is not None and len(references):
-        levels = (
-            references.groupby(["kind", "scope"], sort=False)["accuracy"]
-            .mean()
-            .reset_index()
-            .rename(columns={"kind": "type", "scope": "topology"})
-        )
+        levels = reference_levels(references, "topology")
     width = 5.2 * len(kinds) + (4.2 if levels is not None else 0.0)  # room for the legend
     fig, axes = figure(1, len(kinds), figsize=(width, 4.0), sharey=True, squeeze=False)
     for ax, kind in zip(axes[0], kinds):
         if levels is not None:
-            reference_lines(ax, levels, "accuracy")
+            reference_lines(ax, levels)
         rows = table[(table["protocol"] == protocol) & (table["type"] == kind)]
         for name in settings.topologies:
             curve = rows[rows["topology"] == name].groupby("round")[column]
@@ -718,7 +714,7 @@ def run(settings: Settings, seed: int) -> Result:
                 society = experiment_society(union, kind, paired, protocol, society_seed, settings)
                 started = time.perf_counter()
                 table = society.run(settings.rounds)
-                if not evaluated and task.kind == "classification":
+                if not evaluated:
                     # the same evaluation samples for every society of this seed
                     references += society_references(society, shards, task, settings, run_seed)
                     evaluated = True

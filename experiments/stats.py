@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from core.params import check_param
-from experiments.aggregate import CONFIDENCE_LEVEL, t_interval
+from experiments.aggregate import CONFIDENCE_LEVEL, clip_interval, t_interval
 from experiments.columns import range_of_name
 
 CONFIDENCE = 0.95
@@ -99,9 +99,7 @@ class Interval:
 
     def clipped(self, bounds) -> Interval:
         """This interval with its bounds clipped to ``bounds = (low, high)`` (NaN bounds stay)."""
-        floor, ceiling = bounds
-        low = self.low if np.isnan(self.low) else max(self.low, floor)
-        high = self.high if np.isnan(self.high) else min(self.high, ceiling)
+        low, high = clip_interval(self.low, self.high, bounds)
         return Interval(self.mean, low, high, self.n, self.signed)
 
 
@@ -123,8 +121,8 @@ def mean_interval(values: Sequence[float], confidence: float = CONFIDENCE, bound
     n = int((~np.isnan(values)).sum())
     if n == 0:
         raise ValueError("mean_interval needs at least one value that is not NaN")
-    mean, _, low, high = t_interval(values, confidence)
-    return Interval(mean, low, high, n).clipped(bounds)
+    mean, _, low, high = t_interval(values, confidence, bounds)
+    return Interval(mean, low, high, n)
 
 
 def finite_interval(values, bounds=None) -> tuple[float, float, float]:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.progress import progress
 from experiments._base import COUNT, POSITIVE, Presets, Result, register_experiment
-from experiments.runner import progress
 from experiments.style import figure
 from experiments.sweep_figures import Panel, errors, metric_rows, panel_grid
 

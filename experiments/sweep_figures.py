@@ -144,10 +144,9 @@ def derived_summary(
     per_run = pd.DataFrame(per_run, columns=groups + ["metric", "_value"])
     out = []
     for values, rows in per_run.groupby(groups + ["metric"], dropna=False, sort=False):
-        mean, _, low, high = t_interval(rows["_value"], aggregate.confidence)
-        floor, ceiling = bounds.get(values[-1], (-math.inf, math.inf))
-        if low == low:
-            low, high = max(low, floor), min(high, ceiling)
+        mean, _, low, high = t_interval(
+            rows["_value"], aggregate.confidence, bounds.get(values[-1], (-math.inf, math.inf))
+        )
         out.append((*values, int(rows["_value"].notna().sum()), mean, low, high))
     return pd.DataFrame(out, columns=groups + ["metric", "n", "mean", "ci_low", "ci_high"])
 

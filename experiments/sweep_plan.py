@@ -16,7 +16,7 @@ from typing import Any
 
 from core.random import check_seed
 from experiments._base import Experiment, get_experiment
-from experiments.settings_text import apply_assignments, coerce, resolve_key
+from experiments.settings_text import apply_assignments, check_no_overlap, coerce, resolve_key
 from experiments.store import digest, settings_json
 
 #: Guard against a typo such as --seeds 0-99999999 planning a hundred million runs.
@@ -141,9 +141,7 @@ def plan_sweep(
     for key in grid:
         if not isinstance(key, str):
             raise ValueError(f"swept keys are strings, got {key!r}")
-        for other in grid:
-            if other != key and other.startswith(key + "."):
-                raise ValueError(f"--set {key} and --set {other} overlap; give one of them")
+    check_no_overlap(grid)
     typed: dict[str, list] = {}
     for key, values in grid.items():
         _, hint = resolve_key(key, experiment, base)
