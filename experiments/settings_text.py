@@ -202,7 +202,7 @@ def parse_assignment(text: str, experiment: Experiment, *, quick: bool = True) -
     full, as ``quick`` says), if any.
 
     >>> from experiments import get_experiment
-    >>> parse_assignment("n_train=100,none", get_experiment("learning_curves"))
+    >>> parse_assignment("n_train=100,none", get_experiment("energy_to_accuracy"))
     ('n_train', [100, None])
     """
     key, sep, values_text = text.partition("=")

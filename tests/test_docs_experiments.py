@@ -1,11 +1,15 @@
 """The experiment section of docs/extending.md works as written: a new module is found and listed."""
 
+import doctest
+import importlib
 import pathlib
+import pkgutil
 import re
 import sys
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import pytest
 
 import experiments
 from experiments import EXPERIMENTS
@@ -61,3 +65,25 @@ def test_a_new_module_is_discovered_listed_in_its_order_and_runs(tmp_path, monke
     (ax,) = drawn["iris_width"].axes
     assert list(ax.lines[0].get_xdata()) == [2, 8] and ax.get_xlabel() == "hidden units"
     plt.close(drawn["iris_width"])
+
+
+#: Every module of the package but the command-line entry point.
+MODULES = sorted(
+    f"experiments.{m.name}"
+    for m in pkgutil.iter_modules(experiments.__path__)
+    if m.name != "__main__"
+)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_docstring_examples(module):
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_the_docstring_examples_are_found():
+    examples = {
+        module: doctest.testmod(importlib.import_module(module), report=False).attempted
+        for module in ("experiments.settings_text", "experiments.stats", "experiments.baselines")
+    }
+    assert all(examples.values()), examples
