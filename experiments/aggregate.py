@@ -431,6 +431,15 @@ def _series_label(columns, values) -> str:
     return ", ".join(label(v) if c == "kind" else f"{c}={v}" for c, v in zip(columns, values))
 
 
+def errors(rows: pd.DataFrame) -> np.ndarray:
+    """``yerr`` of ``rows``' intervals for ``errorbar``: distances from the mean to each end."""
+    mean = rows["mean"].to_numpy(dtype=float)
+    error = np.vstack(
+        [mean - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - mean]
+    )
+    return np.nan_to_num(error)  # no interval (one run): no bar
+
+
 def metric_figure(
     summary: pd.DataFrame,
     metric: str,
@@ -449,7 +458,6 @@ def metric_figure(
     last (largest) value, which the title states.
     """
     from experiments.style import color, figure
-    from experiments.sweep_figures import errors
 
     rows = summary[summary["metric"] == metric].copy()
     varying = [c for c in setting_columns + keys if rows[c].nunique(dropna=False) > 1]

@@ -17,8 +17,9 @@ import pandas as pd
 
 from core.progress import progress
 from experiments._base import COUNT, POSITIVE, Presets, Result, register_experiment
+from experiments.aggregate import errors
 from experiments.style import figure
-from experiments.sweep_figures import Panel, errors, metric_rows, panel_grid
+from experiments.sweep_figures import Panel, metric_rows, panel_grid
 
 
 @dataclass(frozen=True)

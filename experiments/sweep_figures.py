@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from experiments.aggregate import Aggregate, t_interval
+from experiments.aggregate import Aggregate, errors, t_interval
 from experiments.style import color, figure, label
 
 #: Longest setting value named in a title or caption before it is shortened.
@@ -225,15 +225,6 @@ def metric_rows(rows: pd.DataFrame, metric: str, **where) -> pd.DataFrame:
     for column, value in where.items():
         rows = rows[rows[column] == value]
     return rows
-
-
-def errors(rows: pd.DataFrame) -> np.ndarray:
-    """``yerr`` of ``rows``' intervals for ``errorbar``: distances from the mean to each end."""
-    mean = rows["mean"].to_numpy(dtype=float)
-    error = np.vstack(
-        [mean - rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float) - mean]
-    )
-    return np.nan_to_num(error)  # no interval (one run): no bar
 
 
 def band(
